@@ -1,0 +1,161 @@
+"""Domain records to wire schemas."""
+
+from server.api import schemas as s
+from server.domain import model
+from server.services.timesheets import MonthView
+from sync.calendar import CalendarRegion
+from sync.rules import Day, DayLine, month_totals
+
+
+def person(p: model.Person, organisation_name: str | None = None) -> s.PersonOut:
+    return s.PersonOut(
+        id=p.id,  # type: ignore[arg-type]
+        email=p.email,
+        display_name=p.display_name,
+        roles=sorted(p.roles),
+        organisation_name=organisation_name,
+        manager_id=p.manager_id,  # type: ignore[arg-type]
+        client_company_id=p.client_company_id,  # type: ignore[arg-type]
+    )
+
+
+def passkey(p: model.Passkey) -> s.PasskeyOut:
+    return s.PasskeyOut(
+        id=p.id,  # type: ignore[arg-type]
+        device_name=p.device_name,
+        backed_up=p.backed_up,
+        created_at=p.created_at,
+        last_used_at=p.last_used_at,
+        revoked_at=p.revoked_at,
+    )
+
+
+def organisation(o: model.Organisation) -> s.OrganisationOut:
+    return s.OrganisationOut(
+        id=o.id,  # type: ignore[arg-type]
+        legal_name=o.legal_name,
+        siren=o.siren,
+        siret=o.siret,
+        vat_number=o.vat_number,
+        address=o.address,
+        time_zone=o.time_zone,
+        calendar_region=CalendarRegion(o.calendar_region),
+    )
+
+
+def client(c: model.ClientCompany) -> s.ClientOut:
+    return s.ClientOut(
+        id=c.id,  # type: ignore[arg-type]
+        legal_name=c.legal_name,
+        siren=c.siren,
+        vat_number=c.vat_number,
+        billing_address=c.billing_address,
+    )
+
+
+def mission(m: model.Mission) -> s.MissionOut:
+    return s.MissionOut(
+        id=m.id,  # type: ignore[arg-type]
+        consultant_id=m.consultant_id,  # type: ignore[arg-type]
+        client_id=m.client_id,  # type: ignore[arg-type]
+        title=m.title,
+        start_date=m.start_date,
+        end_date=m.end_date,
+        billing_mode=m.billing_mode,
+        daily_rate_cents=m.daily_rate_cents,
+        day_cap_half_days=m.day_cap_half_days,
+        allowed_absences=list(m.allowed_absences),
+        comments_required=m.comments_required,
+        calendar_region=CalendarRegion(m.calendar_region),
+        approval_steps=[
+            s.ApprovalStepIn(kind=st.kind, approver_id=st.approver_id)  # type: ignore[arg-type]
+            for st in m.steps
+        ],
+        milestones=[
+            s.MilestoneIn(label=ms.label, due_date=ms.due_date, amount_cents=ms.amount_cents)
+            for ms in m.milestones
+        ],
+    )
+
+
+def mission_from(data: s.MissionCreate) -> model.Mission:
+    return model.Mission(
+        id="",
+        organisation_id="",
+        consultant_id=str(data.consultant_id),
+        client_id=str(data.client_id),
+        title=data.title,
+        start_date=data.start_date,
+        end_date=data.end_date,
+        billing_mode=data.billing_mode,
+        daily_rate_cents=data.daily_rate_cents,
+        day_cap_half_days=data.day_cap_half_days,
+        allowed_absences=tuple(a.value for a in data.allowed_absences),
+        comments_required=data.comments_required,
+        calendar_region=data.calendar_region.value,
+        steps=tuple(
+            model.ApprovalStep(position=i, kind=st.kind, approver_id=str(st.approver_id))
+            for i, st in enumerate(data.approval_steps)
+        ),
+        milestones=tuple(
+            model.Milestone(
+                position=i, label=ms.label, due_date=ms.due_date, amount_cents=ms.amount_cents
+            )
+            for i, ms in enumerate(data.milestones)
+        ),
+    )
+
+
+def month(view: MonthView) -> s.MonthOut:
+    t = view.timesheet
+    days = [
+        Day(
+            date=d.date,
+            lines=tuple(DayLine(line=line, half_days=half) for line, half in d.lines),
+            comment=d.comment,
+        )
+        for d in t.days
+    ]
+    return s.MonthOut(
+        consultant_id=view.consultant.id,  # type: ignore[arg-type]
+        consultant_name=view.consultant.display_name,
+        month=str(view.month),
+        status=t.status,
+        step=t.step,
+        waiting_on_id=t.waiting_on_id,  # type: ignore[arg-type]
+        version=t.version,
+        days=[
+            s.DayOut(
+                date=d.date,
+                lines=[s.LineIn(line=line.line, half_days=line.half_days) for line in d.lines],
+                comment=d.comment,
+            )
+            for d in days
+        ],
+        calendar=[
+            s.CalendarDayOut(date=c.date, weekend=c.weekend, holiday=c.holiday, working=c.working)
+            for c in view.calendar
+        ],
+        missions=[
+            s.MonthMission(
+                id=m.id,  # type: ignore[arg-type]
+                title=m.title,
+                client_id=m.client_id,  # type: ignore[arg-type]
+                comments_required=m.comments_required,
+            )
+            for m in view.missions
+        ],
+        totals=month_totals(days),
+        working_days=sum(1 for c in view.calendar if c.working),
+    )
+
+
+def month_summary(t: model.Timesheet, owner: model.Person) -> s.MonthSummary:
+    return s.MonthSummary(
+        consultant_id=owner.id,  # type: ignore[arg-type]
+        consultant_name=owner.display_name,
+        month=t.month,
+        status=t.status,
+        waiting_on_id=t.waiting_on_id,  # type: ignore[arg-type]
+        version=t.version,
+    )

@@ -1,0 +1,53 @@
+"""CRA months: the list a person may see, one month, and writing one day."""
+
+from datetime import date
+from uuid import UUID
+
+from litestar import Controller, get, put
+from litestar.params import FromPath, JSONBody
+
+from server.api import convert
+from server.api import schemas as s
+from server.api.deps import ClockDep, SessionDep
+from server.services import timesheets
+from server.services.timesheets import read_month
+
+
+class MonthController(Controller):
+    tags = ["months"]
+
+    @get("/months", operation_id="listMonths")
+    async def list(self, session: SessionDep) -> list[s.MonthSummary]:
+        return [
+            convert.month_summary(t, p) for t, p in await timesheets.list_months(session.actor)
+        ]
+
+    @get("/people/{person_id:uuid}/months/{month:str}", operation_id="getMonth")
+    async def read(
+        self, person_id: FromPath[UUID], month: FromPath[str], session: SessionDep
+    ) -> s.MonthOut:
+        view = await read_month(session.actor, consultant_id=str(person_id), month_text=month)
+        return convert.month(view)
+
+    @put("/people/{person_id:uuid}/months/{month:str}/days/{day:date}", operation_id="putDay")
+    async def put_day(
+        self,
+        person_id: FromPath[UUID],
+        month: FromPath[str],
+        day: FromPath[date],
+        data: JSONBody[s.DayIn],
+        session: SessionDep,
+        clock: ClockDep,
+    ) -> s.MonthOut:
+        """Replace one day whole; the day rules of `sync/` decide what is valid."""
+        await timesheets.write_day(
+            session.actor,
+            consultant_id=str(person_id),
+            month_text=month,
+            day=day,
+            lines=[(line.line, line.half_days) for line in data.lines],
+            comment=data.comment,
+            clock=clock,
+        )
+        view = await read_month(session.actor, consultant_id=str(person_id), month_text=month)
+        return convert.month(view)

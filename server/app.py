@@ -1,0 +1,133 @@
+"""The composition root: `create_app(settings)` wires storage, services and HTTP."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from litestar import Litestar, Router
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import CacheControlHeader, ResponseHeader
+from litestar.di import Provide
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.static_files import create_static_files_router
+
+from server.api.auth import AuthController, InvitationController, SessionController
+from server.api.deps import provide_optional_session, provide_session
+from server.api.directory import (
+    ClientController,
+    MissionController,
+    OrganisationController,
+    PeopleController,
+)
+from server.api.me import MeController
+from server.api.months import MonthController
+from server.errors import EXCEPTION_HANDLERS
+from server.services.accounts import Accounts
+from server.services.clock import Clock, system_clock
+from server.settings import Settings
+from server.storage.engine import bind_tables, close_engine, engine_from_url, open_engine
+from server.storage.migrate import run_migrations
+
+PWA_DIR = Path(__file__).resolve().parent.parent / "pwa"
+
+# A strict CSP: no inline script or style anywhere in the PWA (shared/notes/security.md §8).
+SECURITY_HEADERS = [
+    ResponseHeader(
+        name="Content-Security-Policy",
+        value="default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; "
+        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+    ),
+    ResponseHeader(name="X-Content-Type-Options", value="nosniff"),
+    ResponseHeader(name="Referrer-Policy", value="no-referrer"),
+    ResponseHeader(name="Cross-Origin-Opener-Policy", value="same-origin"),
+    ResponseHeader(name="Permissions-Policy", value="camera=(), microphone=(), geolocation=()"),
+]
+
+
+def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
+    """Build the Carnet application for `settings`; nothing is read from the environment."""
+    engine = engine_from_url(settings.resolved_database_url)
+    accounts = Accounts(settings=settings, clock=clock)
+
+    @asynccontextmanager
+    async def database(_: Litestar) -> AsyncIterator[None]:
+        if settings.auto_migrate:
+            await asyncio.to_thread(run_migrations, settings.resolved_database_url)
+        bind_tables(engine)
+        await open_engine(engine)
+        try:
+            yield
+        finally:
+            await close_engine(engine)
+
+    auth_router = Router(
+        path="/",
+        route_handlers=[AuthController, InvitationController],
+        middleware=[
+            RateLimitConfig(
+                rate_limit=("minute", settings.auth_rate_limit_per_minute),
+                store="auth_rate_limit",
+            ).middleware
+        ],
+    )
+    api = Router(
+        path="/api/v1",
+        route_handlers=[
+            auth_router,
+            SessionController,
+            MeController,
+            OrganisationController,
+            PeopleController,
+            ClientController,
+            MissionController,
+            MonthController,
+        ],
+        # API answers are personal: never cached by the browser, a proxy or the service worker.
+        cache_control=CacheControlHeader(no_store=True),
+        security=[{"sessionCookie": []}],
+    )
+    handlers: list[Router] = [api]
+    if PWA_DIR.is_dir():
+        handlers.append(
+            create_static_files_router(path="/", directories=[PWA_DIR], html_mode=True)
+        )
+    return Litestar(
+        route_handlers=handlers,
+        dependencies={
+            "accounts": Provide(lambda: accounts, sync_to_thread=False),
+            "clock": Provide(lambda: clock, sync_to_thread=False),
+            "session": Provide(provide_session),
+            "optional_session": Provide(provide_optional_session),
+        },
+        lifespan=[database],
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_secure=settings.secure_cookies,
+            cookie_samesite="strict",
+        ),
+        response_headers=SECURITY_HEADERS,
+        request_max_body_size=1_000_000,
+        openapi_config=OpenAPIConfig(
+            title="Carnet API",
+            version="1.0.0",
+            description="Offline-first CRA for IT consultants. Errors are RFC 9457 problem "
+            "documents. Mutating requests need the `x-csrftoken` header (double-submit of the "
+            "`csrftoken` cookie set on any GET).",
+            path="/schema",
+            components=Components(
+                security_schemes={
+                    "sessionCookie": SecurityScheme(
+                        type="apiKey",
+                        name=settings.session_cookie_name,
+                        security_scheme_in="cookie",
+                    )
+                }
+            ),
+        ),
+        debug=False,
+    )

@@ -1,0 +1,189 @@
+"""`carnet` (or `python -m server`): serve, migrate, create the first admin, invite, demo."""
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import TypeVar
+
+from server.domain.errors import DomainError
+from server.domain.roles import Role
+from server.services import directory
+from server.services.accounts import Accounts
+from server.services.clock import system_clock
+from server.services.demo import load_demo
+from server.settings import Settings
+from server.storage import repositories as repo
+from server.storage.engine import bind_tables, close_engine, engine_from_url, open_engine
+from server.storage.migrate import run_migrations
+
+T = TypeVar("T")
+
+
+def _with_storage(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
+    async def run() -> T:
+        engine = engine_from_url(settings.resolved_database_url)
+        bind_tables(engine)
+        await open_engine(engine)
+        try:
+            return await work()
+        finally:
+            await close_engine(engine)
+
+    return asyncio.run(run())
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from server.app import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+def _create_admin(settings: Settings, args: argparse.Namespace) -> str:
+    async def work() -> str:
+        if await repo.count_organisations() > 0:
+            msg = "an organisation already exists; invite people from the app instead"
+            raise DomainError(msg)
+        org = await repo.create_organisation(
+            legal_name=args.organisation,
+            siren=args.siren,
+            siret=args.siret,
+            vat_number=args.vat,
+            address=args.address,
+        )
+        admin = await directory.create_person(
+            organisation_id=org.id,
+            new=directory.NewPerson(
+                email=args.email, display_name=args.name, roles=frozenset(args.roles)
+            ),
+        )
+        accounts = Accounts(settings=settings, clock=system_clock)
+        return await accounts.issue_invitation(person=admin, created_by=None)
+
+    return _with_storage(settings, work)
+
+
+def _invite(settings: Settings, args: argparse.Namespace) -> str:
+    async def work() -> str:
+        if args.reinvite:
+            person = await repo.get_person_by_email(args.email.lower())
+            if person is None:
+                raise DomainError(f"no person with email {args.email}")
+        else:
+            admin = await repo.get_person_by_email(args.by.lower()) if args.by else None
+            orgs = await repo.count_organisations()
+            if admin is None and orgs != 1:
+                raise DomainError("name the inviting administrator with --by")
+            organisation_id = admin.organisation_id if admin else await _only_organisation()
+            person = await directory.create_person(
+                organisation_id=organisation_id,
+                new=directory.NewPerson(
+                    email=args.email,
+                    display_name=args.name,
+                    roles=frozenset(Role(r) for r in args.role),
+                ),
+            )
+        accounts = Accounts(settings=settings, clock=system_clock)
+        return await accounts.issue_invitation(person=person, created_by=None)
+
+    return _with_storage(settings, work)
+
+
+async def _only_organisation() -> str:
+    people = await repo.list_all_people()
+    return people[0].organisation_id
+
+
+def _demo(settings: Settings, host: str, port: int, serve: bool) -> None:
+    run_migrations(settings.resolved_database_url)
+
+    async def work() -> bool:
+        if await repo.count_organisations() > 0:
+            return False
+        await load_demo(today=date.today())
+        return True
+
+    loaded = _with_storage(settings, work)
+    people = _with_storage(settings, repo.list_all_people)
+    print()
+    print("Carnet — démo" + (" (données créées)" if loaded else " (données existantes)"))
+    print(f"  Ouvrez {settings.origin}/ dans votre navigateur.")
+    print("  Connexion de démonstration (sans clé d'accès, seulement sur cette machine) :")
+    for person in people:
+        roles = ", ".join(sorted(r.value for r in person.roles))
+        print(f"    {person.display_name:<16} {roles:<14} {settings.origin}/#demo={person.email}")
+    print("  API : " + settings.origin + "/schema   ·   Arrêt : Ctrl+C")
+    print(flush=True)
+    if serve:
+        _serve(settings, host, port)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="carnet", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the HTTP server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+
+    commands.add_parser("migrate", help="apply database migrations")
+
+    admin = commands.add_parser("create-admin", help="create the organisation and its admin")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--name", required=True)
+    admin.add_argument("--organisation", required=True)
+    admin.add_argument("--siren", default="000000000")
+    admin.add_argument("--siret", default="00000000000000")
+    admin.add_argument("--vat", default="")
+    admin.add_argument("--address", default="")
+    admin.add_argument(
+        "--freelance",
+        dest="roles",
+        action="store_const",
+        const=[Role.ADMIN, Role.CONSULTANT],
+        default=[Role.ADMIN],
+        help="the admin is also the consultant (a freelance's own company)",
+    )
+
+    invite = commands.add_parser("invite", help="invite a person; prints the link")
+    invite.add_argument("--email", required=True)
+    invite.add_argument("--name", default="")
+    invite.add_argument("--role", action="append", default=[], choices=[r.value for r in Role])
+    invite.add_argument("--by", help="email of the inviting administrator")
+    invite.add_argument("--reinvite", action="store_true", help="new link for an existing person")
+
+    demo = commands.add_parser("demo", help="migrate, load demo data if empty, serve")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--no-serve", action="store_true", help="load and print, do not serve")
+
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    if args.command == "demo":
+        settings = settings.model_copy(update={"demo_mode": True})
+    try:
+        if args.command == "serve":
+            _serve(settings, args.host, args.port)
+        elif args.command == "migrate":
+            print(run_migrations(settings.resolved_database_url))
+        elif args.command == "create-admin":
+            print(_create_admin(settings, args))
+        elif args.command == "invite":
+            if not args.reinvite and (not args.name or not args.role):
+                parser.error("invite needs --name and at least one --role (or --reinvite)")
+            print(_invite(settings, args))
+        elif args.command == "demo":
+            _demo(settings, args.host, args.port, serve=not args.no_serve)
+    except DomainError as error:
+        print(f"carnet: {error.message}", file=sys.stderr)
+        for field_error in error.errors:
+            print(f"  {field_error.field}: {field_error.message}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

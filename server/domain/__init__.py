@@ -1,0 +1,1 @@
+"""Business rules only the server runs. Pure: no web, storage or delivery library here."""

@@ -1,0 +1,367 @@
+"""Accounts without passwords: invitations, passkeys and server-side sessions.
+
+A session token is 32 random bytes in an HttpOnly cookie; only its SHA-256 is stored, and a
+token the server did not mint is never adopted, so session fixation cannot happen (ASVS 5.0
+7.2.4). Login, registration and privilege changes always mint a new token.
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from server.domain import model
+from server.domain.access import ensure_role
+from server.domain.errors import (
+    AuthenticationFailed,
+    Conflict,
+    FieldError,
+    Gone,
+    InvalidInput,
+    NotFound,
+)
+from server.domain.roles import Actor, Role
+from server.services import webauthn_ceremonies as ceremonies
+from server.services.clock import Clock
+from server.settings import Settings
+from server.storage import repositories as repo
+
+CEREMONY_LIFETIME = timedelta(minutes=5)
+# Refresh last_seen at most this often, so reads do not all become writes.
+TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class InvitationView:
+    person: model.Person
+    organisation: model.Organisation
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Login:
+    """A fresh session: the cookie value and the person it belongs to."""
+
+    token: str
+    person: model.Person
+
+
+@dataclass(frozen=True)
+class CurrentSession:
+    actor: Actor
+    person: model.Person
+    token: str
+
+
+def actor_of(person: model.Person) -> Actor:
+    return Actor(
+        person_id=person.id,
+        organisation_id=person.organisation_id,
+        roles=person.roles,
+        client_company_id=person.client_company_id,
+    )
+
+
+class Accounts:
+    """Invitations, passkey ceremonies and sessions."""
+
+    def __init__(self, *, settings: Settings, clock: Clock) -> None:
+        self.settings = settings
+        self.clock = clock
+
+    # -- invitations ---------------------------------------------------------------------
+
+    async def issue_invitation(self, *, person: model.Person, created_by: str | None) -> str:
+        """Create a single-use link for `person`; the token exists only in the link."""
+        token = secrets.token_urlsafe(32)
+        await repo.create_invitation(
+            person_id=person.id,
+            token_hash=token_hash(token),
+            expires_at=self.clock() + timedelta(days=self.settings.invitation_days),
+            created_by=created_by,
+        )
+        # A fragment never reaches server logs or Referer headers.
+        return f"{self.settings.origin}/#invite={token}"
+
+    async def _usable_invitation(self, token: str) -> model.Invitation:
+        invitation = await repo.get_invitation_by_hash(token_hash(token))
+        if invitation is None:
+            msg = "this invitation link is not valid"
+            raise NotFound(msg)
+        if invitation.used_at is not None:
+            msg = "this invitation link was already used; ask your administrator for a new one"
+            raise Gone(msg)
+        if invitation.expires_at <= self.clock():
+            msg = "this invitation link has expired; ask your administrator for a new one"
+            raise Gone(msg)
+        return invitation
+
+    async def read_invitation(self, token: str) -> InvitationView:
+        invitation = await self._usable_invitation(token)
+        person = await repo.get_person(invitation.person_id)
+        organisation = person and await repo.get_organisation(person.organisation_id)
+        if person is None or organisation is None or not person.active:
+            msg = "this invitation link is not valid"
+            raise NotFound(msg)
+        return InvitationView(
+            person=person, organisation=organisation, expires_at=invitation.expires_at
+        )
+
+    async def begin_registration(self, token: str) -> tuple[str, dict[str, Any]]:
+        view = await self.read_invitation(token)
+        invitation = await self._usable_invitation(token)
+        options = ceremonies.registration_options(
+            rp_id=self.settings.rp_id,
+            rp_name=self.settings.rp_name,
+            user_handle=view.person.webauthn_user_handle,
+            user_name=view.person.email,
+            display_name=view.person.display_name,
+            exclude=[p.credential_id for p in await repo.list_passkeys(view.person.id)],
+        )
+        ceremony_id = await repo.create_ceremony(
+            purpose="register",
+            challenge=options.challenge,
+            expires_at=self.clock() + CEREMONY_LIFETIME,
+            person_id=view.person.id,
+            invitation_id=invitation.id,
+        )
+        return ceremony_id, options.public_key
+
+    async def finish_registration(
+        self, *, token: str, ceremony_id: str, credential: dict[str, Any], device_name: str
+    ) -> Login:
+        invitation = await self._usable_invitation(token)
+        ceremony = await self._open_ceremony(ceremony_id, purpose="register")
+        if ceremony.invitation_id != invitation.id:
+            msg = "this ceremony belongs to another invitation"
+            raise AuthenticationFailed(msg)
+        new = ceremonies.verify_registration(
+            credential=credential,
+            challenge=ceremony.challenge,
+            rp_id=self.settings.rp_id,
+            origin=self.settings.origin,
+        )
+        now = self.clock()
+        async with repo.write_transaction():
+            await self._spend_ceremony(ceremony_id)
+            if not await repo.spend_invitation(invitation_id=invitation.id, now=now):
+                msg = "this invitation link was already used"
+                raise Gone(msg)
+            await self._store_passkey(invitation.person_id, new, device_name)
+            return await self._open_session(invitation.person_id)
+
+    # -- login -----------------------------------------------------------------------------
+
+    async def begin_login(self) -> tuple[str, dict[str, Any]]:
+        options = ceremonies.authentication_options(rp_id=self.settings.rp_id)
+        ceremony_id = await repo.create_ceremony(
+            purpose="login",
+            challenge=options.challenge,
+            expires_at=self.clock() + CEREMONY_LIFETIME,
+        )
+        return ceremony_id, options.public_key
+
+    async def finish_login(self, *, ceremony_id: str, credential: dict[str, Any]) -> Login:
+        ceremony = await self._open_ceremony(ceremony_id, purpose="login")
+        passkey = await repo.get_passkey_by_credential_id(ceremonies.credential_raw_id(credential))
+        if passkey is None or passkey.revoked_at is not None:
+            msg = "this passkey is not registered, or was revoked"
+            raise AuthenticationFailed(msg)
+        person = await repo.get_person(passkey.person_id)
+        if person is None or not person.active:
+            msg = "this account is disabled"
+            raise AuthenticationFailed(msg)
+        handle = ceremonies.credential_user_handle(credential)
+        if handle is not None and not secrets.compare_digest(handle, person.webauthn_user_handle):
+            msg = "the passkey's user handle does not match its owner"
+            raise AuthenticationFailed(msg)
+        new_count = ceremonies.verify_authentication(
+            credential=credential,
+            challenge=ceremony.challenge,
+            rp_id=self.settings.rp_id,
+            origin=self.settings.origin,
+            public_key=passkey.public_key,
+            sign_count=passkey.sign_count,
+        )
+        async with repo.write_transaction():
+            await self._spend_ceremony(ceremony_id)
+            if not await repo.record_passkey_use(
+                passkey_id=passkey.id,
+                old_count=passkey.sign_count,
+                new_count=new_count,
+                now=self.clock(),
+            ):
+                msg = "this passkey was used concurrently; try again"
+                raise AuthenticationFailed(msg)
+            return await self._open_session(person.id)
+
+    async def demo_login(self, *, email: str) -> Login:
+        """Log in as a demo person with no passkey; callers check demo mode and localhost."""
+        person = await repo.get_person_by_email(email.strip().lower())
+        if person is None or not person.active:
+            msg = f"no demo person with email {email!r}"
+            raise NotFound(msg)
+        return await self._open_session(person.id)
+
+    # -- passkeys of the logged-in person -------------------------------------------------
+
+    async def list_passkeys(self, actor: Actor) -> list[model.Passkey]:
+        return await repo.list_passkeys(actor.person_id)
+
+    async def begin_add_passkey(self, actor: Actor) -> tuple[str, dict[str, Any]]:
+        person = await self._person(actor.person_id)
+        options = ceremonies.registration_options(
+            rp_id=self.settings.rp_id,
+            rp_name=self.settings.rp_name,
+            user_handle=person.webauthn_user_handle,
+            user_name=person.email,
+            display_name=person.display_name,
+            exclude=[p.credential_id for p in await repo.list_passkeys(person.id)],
+        )
+        ceremony_id = await repo.create_ceremony(
+            purpose="add_device",
+            challenge=options.challenge,
+            expires_at=self.clock() + CEREMONY_LIFETIME,
+            person_id=person.id,
+        )
+        return ceremony_id, options.public_key
+
+    async def finish_add_passkey(
+        self, actor: Actor, *, ceremony_id: str, credential: dict[str, Any], device_name: str
+    ) -> model.Passkey:
+        ceremony = await self._open_ceremony(ceremony_id, purpose="add_device")
+        if ceremony.person_id != actor.person_id:
+            msg = "this ceremony belongs to another person"
+            raise AuthenticationFailed(msg)
+        new = ceremonies.verify_registration(
+            credential=credential,
+            challenge=ceremony.challenge,
+            rp_id=self.settings.rp_id,
+            origin=self.settings.origin,
+        )
+        async with repo.write_transaction():
+            await self._spend_ceremony(ceremony_id)
+            return await self._store_passkey(actor.person_id, new, device_name)
+
+    async def revoke_passkey(self, actor: Actor, passkey_id: str) -> None:
+        async with repo.write_transaction():
+            passkeys = await repo.list_passkeys(actor.person_id)
+            target = next((p for p in passkeys if p.id == passkey_id), None)
+            if target is None:
+                msg = "no such passkey"
+                raise NotFound(msg)
+            if target.revoked_at is not None:
+                return
+            if not any(p.revoked_at is None and p.id != passkey_id for p in passkeys):
+                msg = "this is your last passkey: add another device before revoking it"
+                raise Conflict(msg)
+            await repo.revoke_passkey(passkey_id=passkey_id, now=self.clock())
+
+    # -- sessions --------------------------------------------------------------------------
+
+    async def current(self, token: str | None) -> CurrentSession | None:
+        """The session behind a cookie value, or None if absent, unknown or expired."""
+        if not token:
+            return None
+        hashed = token_hash(token)
+        session = await repo.get_session(hashed)
+        if session is None:
+            return None
+        now = self.clock()
+        if (
+            session["expires_at"] <= now
+            or session["last_seen_at"] + self.settings.session_idle <= now
+        ):
+            await repo.delete_session(hashed)
+            return None
+        person = await repo.get_person(session["person_id"])
+        if person is None or not person.active:
+            return None
+        if now - session["last_seen_at"] >= TOUCH_INTERVAL:
+            await repo.touch_session(session_id=session["id"], now=now)
+        return CurrentSession(actor=actor_of(person), person=person, token=token)
+
+    async def logout(self, token: str | None) -> None:
+        if token:
+            await repo.delete_session(token_hash(token))
+
+    async def end_sessions_of(self, person_id: str) -> None:
+        await repo.delete_sessions_of(person_id)
+
+    async def rotate(self, person_id: str) -> Login:
+        """End every session of the person and open a fresh one (privilege change)."""
+        async with repo.write_transaction():
+            await repo.delete_sessions_of(person_id)
+            return await self._open_session(person_id)
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    async def _person(self, person_id: str) -> model.Person:
+        person = await repo.get_person(person_id)
+        if person is None:
+            msg = "no such person"
+            raise NotFound(msg)
+        return person
+
+    async def _open_ceremony(self, ceremony_id: str, *, purpose: str) -> model.Ceremony:
+        ceremony = await repo.get_ceremony(ceremony_id)
+        if (
+            ceremony is None
+            or ceremony.purpose != purpose
+            or ceremony.used_at is not None
+            or ceremony.expires_at <= self.clock()
+        ):
+            raise InvalidInput(
+                "the passkey ceremony is unknown, used or expired; start again",
+                errors=(
+                    FieldError(
+                        field="ceremony_id",
+                        code="ceremony_invalid",
+                        message="unknown, already used or expired",
+                    ),
+                ),
+            )
+        return ceremony
+
+    async def _spend_ceremony(self, ceremony_id: str) -> None:
+        if await repo.consume_ceremony(ceremony_id=ceremony_id, now=self.clock()) is None:
+            msg = "the passkey ceremony was already used"
+            raise AuthenticationFailed(msg)
+
+    async def _store_passkey(
+        self, person_id: str, new: ceremonies.NewPasskey, device_name: str
+    ) -> model.Passkey:
+        if await repo.get_passkey_by_credential_id(new.credential_id) is not None:
+            msg = "this passkey is already registered"
+            raise Conflict(msg)
+        return await repo.add_passkey(
+            person_id=person_id,
+            credential_id=new.credential_id,
+            public_key=new.public_key,
+            sign_count=new.sign_count,
+            transports=new.transports,
+            aaguid=new.aaguid,
+            device_name=device_name.strip()[:120] or "Appareil",
+            backed_up=new.backed_up,
+            now=self.clock(),
+        )
+
+    async def _open_session(self, person_id: str) -> Login:
+        token = secrets.token_urlsafe(32)
+        now = self.clock()
+        await repo.create_session(
+            token_hash=token_hash(token),
+            person_id=person_id,
+            now=now,
+            expires_at=now + self.settings.session_max_age,
+        )
+        return Login(token=token, person=await self._person(person_id))
+
+
+def ensure_admin(actor: Actor) -> None:
+    ensure_role(actor, Role.ADMIN)

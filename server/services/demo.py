@@ -1,0 +1,209 @@
+"""Demo data: an ESN with a manager, three consultants on two clients, one client signer,
+missions in régie and forfait, and a few months of history in various states.
+
+Dates are computed from `today`, so the demo always shows the current month as a draft.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from server.domain import model
+from server.domain.roles import Role
+from server.services.directory import NewPerson, create_person
+from server.storage import repositories as repo
+from sync.calendar import CalendarRegion, working_days
+from sync.months import MonthKey, MonthStatus
+from sync.rules import AbsenceType
+
+ALL_ABSENCES = tuple(a.value for a in AbsenceType)
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    email: str
+    display_name: str
+    roles: tuple[str, ...]
+
+
+async def load_demo(*, today: date) -> list[DemoPerson]:
+    """Create the demo organisation; refuse to run twice (the emails are unique)."""
+    org = await repo.create_organisation(
+        legal_name="Octave Conseil SAS",
+        siren="812345674",
+        siret="81234567400021",
+        vat_number="FR45812345674",
+        address="12 rue de la Paix, 75002 Paris",
+    )
+    bank = await repo.create_client(
+        organisation_id=org.id,
+        legal_name="Banque Rhénane SA",
+        siren="552000777",
+        vat_number="FR12552000777",
+        billing_address="3 quai Kléber, 67000 Strasbourg",
+    )
+    insurer = await repo.create_client(
+        organisation_id=org.id,
+        legal_name="Assurances Atlantique",
+        siren="443000129",
+        vat_number="FR88443000129",
+        billing_address="8 boulevard Guist'hau, 44000 Nantes",
+    )
+
+    async def person(email: str, name: str, roles: set[Role], **refs: str | None) -> model.Person:
+        return await create_person(
+            organisation_id=org.id,
+            new=NewPerson(email=email, display_name=name, roles=frozenset(roles), **refs),
+            check_refs=False,
+        )
+
+    admin = await person("claire.admin@octave.example", "Claire Moreau", {Role.ADMIN})
+    manager = await person("marc.lefevre@octave.example", "Marc Lefèvre", {Role.MANAGER})
+    alice = await person(
+        "alice.martin@octave.example", "Alice Martin", {Role.CONSULTANT}, manager_id=manager.id
+    )
+    bruno = await person(
+        "bruno.dubois@octave.example", "Bruno Dubois", {Role.CONSULTANT}, manager_id=manager.id
+    )
+    chloe = await person(
+        "chloe.bernard@octave.example", "Chloé Bernard", {Role.CONSULTANT}, manager_id=manager.id
+    )
+    signer = await person(
+        "sophie.klein@banque-rhenane.example",
+        "Sophie Klein",
+        {Role.CLIENT_SIGNER},
+        client_company_id=bank.id,
+    )
+
+    this_month = MonthKey.of(today)
+    history = [this_month.previous().previous().previous(), this_month.previous().previous()]
+    history += [this_month.previous(), this_month]
+    start = history[0].first_day
+
+    def mission(**fields: object) -> model.Mission:
+        base: dict[str, object] = {
+            "id": str(uuid.uuid4()),
+            "organisation_id": org.id,
+            "end_date": None,
+            "daily_rate_cents": None,
+            "day_cap_half_days": None,
+            "allowed_absences": ALL_ABSENCES,
+            "comments_required": False,
+            "calendar_region": CalendarRegion.METROPOLE.value,
+        }
+        return model.Mission(**{**base, **fields})  # type: ignore[arg-type]
+
+    alice_mission = await repo.create_mission(
+        mission(
+            consultant_id=alice.id,
+            client_id=bank.id,
+            title="Refonte du portail de paiement",
+            start_date=start,
+            billing_mode="regie",
+            daily_rate_cents=65_000,
+            calendar_region=CalendarRegion.ALSACE_MOSELLE.value,
+            steps=(
+                model.ApprovalStep(position=0, kind="manager", approver_id=manager.id),
+                model.ApprovalStep(position=1, kind="client_signer", approver_id=signer.id),
+            ),
+        )
+    )
+    bruno_mission = await repo.create_mission(
+        mission(
+            consultant_id=bruno.id,
+            client_id=insurer.id,
+            title="Migration du SI sinistres",
+            start_date=start,
+            end_date=this_month.next().next().last_day,
+            billing_mode="forfait",
+            steps=(model.ApprovalStep(position=0, kind="manager", approver_id=manager.id),),
+            milestones=(
+                model.Milestone(0, "Cadrage", history[1].last_day, 1_500_000),
+                model.Milestone(1, "Recette", this_month.last_day, 3_000_000),
+                model.Milestone(2, "Mise en production", this_month.next().last_day, 2_500_000),
+            ),
+        )
+    )
+    chloe_start = history[2].first_day
+    chloe_mission = await repo.create_mission(
+        mission(
+            consultant_id=chloe.id,
+            client_id=bank.id,
+            title="Audit de sécurité",
+            start_date=chloe_start,
+            end_date=this_month.next().last_day,
+            billing_mode="regie_capped",
+            daily_rate_cents=80_000,
+            day_cap_half_days=80,
+            comments_required=True,
+            allowed_absences=("CP", "RTT", "maladie", "sans_solde", "formation"),
+            calendar_region=CalendarRegion.ALSACE_MOSELLE.value,
+            steps=(model.ApprovalStep(position=0, kind="client_signer", approver_id=signer.id),),
+        )
+    )
+
+    states = {
+        alice.id: [
+            (MonthStatus.SIGNED, 0, None),
+            (MonthStatus.SIGNED, 0, None),
+            (MonthStatus.IN_VALIDATION, 1, signer.id),
+            (MonthStatus.DRAFT, 0, None),
+        ],
+        bruno.id: [
+            (MonthStatus.VALIDATED, 0, None),
+            (MonthStatus.VALIDATED, 0, None),
+            (MonthStatus.SENT_BACK, 0, None),
+            (MonthStatus.DRAFT, 0, None),
+        ],
+        chloe.id: [
+            (MonthStatus.VALIDATED, 0, None),
+            (MonthStatus.VALIDATED, 0, None),
+            (MonthStatus.IN_VALIDATION, 0, signer.id),
+            (MonthStatus.DRAFT, 0, None),
+        ],
+    }
+    missions = {alice.id: alice_mission, bruno.id: bruno_mission, chloe.id: chloe_mission}
+    for consultant_id, per_month in states.items():
+        m = missions[consultant_id]
+        for month, (status, step, waiting_on) in zip(history, per_month, strict=True):
+            before_mission = month.last_day < m.start_date
+            lines_for = _intercontrat if before_mission else _on_mission
+            timesheet = await repo.create_timesheet(consultant_id=consultant_id, month=str(month))
+            region = CalendarRegion(m.calendar_region)
+            for index, day in enumerate(working_days(month=month, region=region)):
+                if month == this_month and day >= today:
+                    break
+                lines, comment = lines_for(m, index, consultant_id == bruno.id)
+                await repo.write_day(
+                    timesheet_id=timesheet.id,
+                    day=day,
+                    lines=lines,
+                    comment=comment if m.comments_required or comment else "",
+                    author_id=consultant_id,
+                    now=_noon(day),
+                )
+            await repo.set_timesheet_state(
+                timesheet_id=timesheet.id, status=status.value, step=step, waiting_on_id=waiting_on
+            )
+    people = [admin, manager, alice, bruno, chloe, signer]
+    return [DemoPerson(p.email, p.display_name, tuple(sorted(p.roles))) for p in people]
+
+
+def _on_mission(
+    m: model.Mission, index: int, takes_rtt: bool
+) -> tuple[list[tuple[str, int]], str]:
+    if takes_rtt and index == 6:
+        return [("absence:RTT", 2)], ""
+    if index == 9:
+        return [(f"mission:{m.id}", 1), ("absence:CP", 1)], "Après-midi en congé"
+    return [(f"mission:{m.id}", 2)], "Revue de code et ateliers"
+
+
+def _intercontrat(
+    m: model.Mission, index: int, takes_rtt: bool
+) -> tuple[list[tuple[str, int]], str]:
+    return [("absence:intercontrat", 2)], ""
+
+
+def _noon(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)

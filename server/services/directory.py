@@ -1,0 +1,246 @@
+"""The organisation's directory: people, client companies and missions."""
+
+import secrets
+import uuid
+from dataclasses import dataclass, replace
+from datetime import date
+
+from server.domain import model
+from server.domain.access import can_see_mission, can_see_person, ensure_role
+from server.domain.errors import Conflict, FieldError, InvalidInput, NotFound
+from server.domain.roles import Actor, Role
+from server.storage import repositories as repo
+from sync.rules import AbsenceType
+
+BILLING_MODES = ("regie", "regie_capped", "forfait")
+STEP_KINDS = {"manager": Role.MANAGER, "client_signer": Role.CLIENT_SIGNER}
+
+
+@dataclass(frozen=True)
+class NewPerson:
+    email: str
+    display_name: str
+    roles: frozenset[Role]
+    manager_id: str | None = None
+    client_company_id: str | None = None
+
+
+def _invalid(field: str, code: str, message: str) -> InvalidInput:
+    return InvalidInput(message, errors=(FieldError(field=field, code=code, message=message),))
+
+
+async def organisation_of(actor: Actor) -> model.Organisation:
+    organisation = await repo.get_organisation(actor.organisation_id)
+    if organisation is None:
+        msg = "no such organisation"
+        raise NotFound(msg)
+    return organisation
+
+
+async def visible_person(actor: Actor, person_id: str) -> model.Person:
+    person = await repo.get_person(person_id)
+    if person is None or not can_see_person(actor, person):
+        msg = "no such person"
+        raise NotFound(msg)
+    return person
+
+
+async def list_people(actor: Actor) -> list[model.Person]:
+    return [p for p in await repo.list_people(actor.organisation_id) if can_see_person(actor, p)]
+
+
+async def create_person(
+    *, organisation_id: str, new: NewPerson, check_refs: bool = True
+) -> model.Person:
+    """Create a person after checking their references; email is unique across Carnet."""
+    email = new.email.strip().lower()
+    if await repo.get_person_by_email(email) is not None:
+        raise Conflict(
+            f"a person with email {email} already exists",
+            errors=(FieldError(field="email", code="email_taken", message="already registered"),),
+        )
+    if check_refs:
+        await _check_person_refs(organisation_id, new)
+    return await repo.create_person(
+        organisation_id=organisation_id,
+        email=email,
+        display_name=new.display_name.strip(),
+        roles=new.roles,
+        user_handle=secrets.token_bytes(32),
+        manager_id=new.manager_id,
+        client_company_id=new.client_company_id,
+    )
+
+
+async def _check_person_refs(organisation_id: str, new: NewPerson) -> None:
+    if not new.roles:
+        raise _invalid("roles", "roles_empty", "a person needs at least one role")
+    if new.manager_id is not None:
+        manager = await repo.get_person(new.manager_id)
+        if manager is None or manager.organisation_id != organisation_id:
+            raise _invalid("manager_id", "unknown_person", f"no person {new.manager_id}")
+        if Role.MANAGER not in manager.roles:
+            raise _invalid("manager_id", "not_a_manager", f"{manager.email} is not a manager")
+    if Role.CLIENT_SIGNER in new.roles:
+        if new.client_company_id is None:
+            raise _invalid(
+                "client_company_id",
+                "client_required",
+                "a client signer must belong to a client company",
+            )
+        if new.roles != {Role.CLIENT_SIGNER}:
+            raise _invalid(
+                "roles", "signer_exclusive", "a client signer cannot hold the organisation's roles"
+            )
+    if new.client_company_id is not None:
+        client = await repo.get_client(new.client_company_id)
+        if client is None or client.organisation_id != organisation_id:
+            raise _invalid(
+                "client_company_id", "unknown_client", f"no client {new.client_company_id}"
+            )
+
+
+# -- client companies ----------------------------------------------------------------------
+
+
+async def list_clients(actor: Actor) -> list[model.ClientCompany]:
+    clients = await repo.list_clients(actor.organisation_id)
+    if actor.roles & {Role.ADMIN, Role.MANAGER}:
+        return clients
+    visible = {m.client_id for m in await list_missions(actor)}
+    if actor.client_company_id:
+        visible.add(actor.client_company_id)
+    return [c for c in clients if c.id in visible]
+
+
+async def create_client(
+    actor: Actor, *, legal_name: str, siren: str, vat_number: str, billing_address: str
+) -> model.ClientCompany:
+    ensure_role(actor, Role.ADMIN)
+    return await repo.create_client(
+        organisation_id=actor.organisation_id,
+        legal_name=legal_name.strip(),
+        siren=siren,
+        vat_number=vat_number,
+        billing_address=billing_address.strip(),
+    )
+
+
+# -- missions -------------------------------------------------------------------------------
+
+
+async def list_missions(actor: Actor) -> list[model.Mission]:
+    missions = await repo.list_missions(actor.organisation_id)
+    people = await repo.get_people(m.consultant_id for m in missions)
+    return [m for m in missions if can_see_mission(actor, m, people[m.consultant_id])]
+
+
+async def visible_mission(actor: Actor, mission_id: str) -> model.Mission:
+    mission = await repo.get_mission(mission_id)
+    consultant = mission and await repo.get_person(mission.consultant_id)
+    if mission is None or consultant is None or not can_see_mission(actor, mission, consultant):
+        msg = "no such mission"
+        raise NotFound(msg)
+    return mission
+
+
+async def create_mission(actor: Actor, mission: model.Mission) -> model.Mission:
+    """Check a mission's references and billing terms, then store it whole."""
+    ensure_role(actor, Role.ADMIN)
+    mission = replace(mission, id=str(uuid.uuid4()), organisation_id=actor.organisation_id)
+    errors = await _mission_errors(mission)
+    if errors:
+        raise InvalidInput("the mission is not valid", errors=tuple(errors))
+    return await repo.create_mission(mission)
+
+
+async def _mission_errors(mission: model.Mission) -> list[FieldError]:
+    errors: list[FieldError] = []
+
+    def add(field: str, code: str, message: str) -> None:
+        errors.append(FieldError(field=field, code=code, message=message))
+
+    consultant = await repo.get_person(mission.consultant_id)
+    if consultant is None or consultant.organisation_id != mission.organisation_id:
+        add("consultant_id", "unknown_person", f"no person {mission.consultant_id}")
+    elif Role.CONSULTANT not in consultant.roles:
+        add("consultant_id", "not_a_consultant", f"{consultant.email} is not a consultant")
+    client = await repo.get_client(mission.client_id)
+    if client is None or client.organisation_id != mission.organisation_id:
+        add("client_id", "unknown_client", f"no client {mission.client_id}")
+    if mission.end_date is not None and mission.end_date < mission.start_date:
+        add(
+            "end_date",
+            "ends_before_start",
+            f"ends {mission.end_date} before it starts {mission.start_date}",
+        )
+    errors.extend(_billing_errors(mission))
+    for absence in mission.allowed_absences:
+        if absence not in {a.value for a in AbsenceType}:
+            add("allowed_absences", "unknown_absence", f"unknown absence type {absence!r}")
+    people = await repo.get_people(s.approver_id for s in mission.steps)
+    for index, step in enumerate(mission.steps):
+        field = f"approval_steps[{index}]"
+        approver = people.get(step.approver_id)
+        if approver is None or approver.organisation_id != mission.organisation_id:
+            add(f"{field}.approver_id", "unknown_person", f"no person {step.approver_id}")
+        elif STEP_KINDS[step.kind] not in approver.roles:
+            add(f"{field}.approver_id", "wrong_role", f"{approver.email} is not a {step.kind}")
+        elif step.kind == "client_signer" and approver.client_company_id != mission.client_id:
+            add(
+                f"{field}.approver_id",
+                "signer_of_other_client",
+                f"{approver.email} signs for another client",
+            )
+    return errors
+
+
+def _billing_errors(mission: model.Mission) -> list[FieldError]:
+    errors: list[FieldError] = []
+    rate, cap = mission.daily_rate_cents, mission.day_cap_half_days
+    if mission.billing_mode in {"regie", "regie_capped"} and not rate:
+        errors.append(
+            FieldError("daily_rate_cents", "rate_required", "régie needs a daily rate (TJM)")
+        )
+    if mission.billing_mode == "regie_capped" and not cap:
+        errors.append(
+            FieldError("day_cap_half_days", "cap_required", "a capped régie needs a day cap")
+        )
+    if mission.billing_mode == "forfait":
+        if not mission.milestones:
+            errors.append(
+                FieldError("milestones", "milestones_required", "a forfait needs milestones")
+            )
+        for index, milestone in enumerate(mission.milestones):
+            if not _within(milestone.due_date, mission.start_date, mission.end_date):
+                errors.append(
+                    FieldError(
+                        f"milestones[{index}].due_date",
+                        "outside_mission",
+                        f"milestone due {milestone.due_date} is outside the mission's dates",
+                    )
+                )
+    return errors
+
+
+def _within(day: date, start: date, end: date | None) -> bool:
+    return start <= day and (end is None or day <= end)
+
+
+async def set_roles(actor: Actor, person_id: str, roles: frozenset[Role]) -> model.Person:
+    """Replace a person's roles, under the same consistency rules as at creation."""
+    ensure_role(actor, Role.ADMIN)
+    person = await visible_person(actor, person_id)
+    await _check_person_refs(
+        actor.organisation_id,
+        NewPerson(
+            email=person.email,
+            display_name=person.display_name,
+            roles=roles,
+            manager_id=person.manager_id,
+            client_company_id=person.client_company_id,
+        ),
+    )
+    if person.id == actor.person_id and Role.ADMIN not in roles:
+        raise _invalid("roles", "last_admin_self", "you cannot remove your own admin role")
+    return await repo.replace_roles(person_id=person.id, roles=roles)

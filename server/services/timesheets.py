@@ -1,0 +1,177 @@
+"""CRA months: reading them by role, and writing one day under the shared rules of `sync/`."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+
+from server.domain import model
+from server.domain.access import can_see_timesheet, ensure_can_edit_days
+from server.domain.errors import Conflict, FieldError, InvalidInput, NotFound
+from server.domain.roles import Actor, Role
+from server.services import directory
+from server.services.clock import Clock
+from server.storage import repositories as repo
+from sync.calendar import CalendarDay, CalendarRegion, month_calendar
+from sync.errors import InvalidDay, InvalidMonth
+from sync.months import MonthKey, MonthStatus, is_editable
+from sync.rules import AbsenceType, DayLine, MissionTerms, validate_day
+
+
+@dataclass(frozen=True)
+class MonthView:
+    """A CRA as one person may see it, with its calendar and the missions it can use."""
+
+    consultant: model.Person
+    month: MonthKey
+    timesheet: model.Timesheet
+    calendar: list[CalendarDay]
+    missions: list[model.Mission]
+
+
+def parse_month(text: str) -> MonthKey:
+    try:
+        return MonthKey.parse(text)
+    except InvalidMonth as error:
+        raise InvalidInput(
+            str(error),
+            errors=(FieldError(field="month", code="invalid_month", message=str(error)),),
+        ) from error
+
+
+def mission_terms(missions: Sequence[model.Mission]) -> dict[str, MissionTerms]:
+    return {
+        m.id: MissionTerms(
+            id=m.id,
+            start=m.start_date,
+            end=m.end_date,
+            allowed_absences=frozenset(AbsenceType(a) for a in m.allowed_absences),
+            comments_required=m.comments_required,
+            region=CalendarRegion(m.calendar_region),
+        )
+        for m in missions
+    }
+
+
+def _empty(consultant_id: str, month: MonthKey) -> model.Timesheet:
+    return model.Timesheet(
+        id="",
+        consultant_id=consultant_id,
+        month=str(month),
+        status=MonthStatus.DRAFT.value,
+        step=0,
+        waiting_on_id=None,
+        epoch=0,
+        version=0,
+    )
+
+
+def _for_client_signer(
+    timesheet: model.Timesheet, missions: list[model.Mission], client_id: str | None
+) -> tuple[model.Timesheet, list[model.Mission]]:
+    """A client signer sees only their own company's missions and lines, nothing else."""
+    own = [m for m in missions if m.client_id == client_id]
+    keys = {f"mission:{m.id}" for m in own}
+    days = tuple(
+        replace(day, lines=tuple(line for line in day.lines if line[0] in keys), comment="")
+        for day in timesheet.days
+    )
+    return replace(timesheet, days=days), own
+
+
+async def read_month(actor: Actor, *, consultant_id: str, month_text: str) -> MonthView:
+    month = parse_month(month_text)
+    consultant = await repo.get_person(consultant_id)
+    if consultant is None:
+        raise NotFound("no such CRA")
+    timesheet = await repo.get_timesheet(consultant_id=consultant_id, month=str(month))
+    shown = timesheet or _empty(consultant_id, month)
+    if not can_see_timesheet(actor, shown, consultant):
+        raise NotFound("no such CRA")
+    missions = [
+        m
+        for m in await repo.missions_of(consultant_id)
+        if m.start_date <= month.last_day and (m.end_date is None or m.end_date >= month.first_day)
+    ]
+    if shown.waiting_on_id == actor.person_id and actor.roles == {Role.CLIENT_SIGNER}:
+        shown, missions = _for_client_signer(shown, missions, actor.client_company_id)
+    organisation = await directory.organisation_of(actor)
+    region = CalendarRegion(
+        missions[0].calendar_region if missions else organisation.calendar_region
+    )
+    return MonthView(
+        consultant=consultant,
+        month=month,
+        timesheet=shown,
+        calendar=month_calendar(month=month, region=region),
+        missions=missions,
+    )
+
+
+async def list_months(actor: Actor) -> list[tuple[model.Timesheet, model.Person]]:
+    """The CRAs this person may see: own, team, organisation, or waiting on them."""
+    people = await directory.list_people(actor)
+    timesheets = await repo.list_timesheets(p.id for p in people)
+    seen = {t.id for t in timesheets}
+    timesheets += [
+        t for t in await repo.list_timesheets_waiting_on(actor.person_id) if t.id not in seen
+    ]
+    owners = await repo.get_people(t.consultant_id for t in timesheets)
+    return [
+        (t, owners[t.consultant_id])
+        for t in timesheets
+        if can_see_timesheet(actor, t, owners[t.consultant_id])
+    ]
+
+
+async def write_day(
+    actor: Actor,
+    *,
+    consultant_id: str,
+    month_text: str,
+    day: date,
+    lines: Sequence[tuple[str, int]],
+    comment: str,
+    clock: Clock,
+) -> model.Timesheet:
+    """Replace one day of a CRA after checking the day rules and the month's state."""
+    month = parse_month(month_text)
+    consultant = await repo.get_person(consultant_id)
+    if consultant is None:
+        raise NotFound("no such CRA")
+    ensure_can_edit_days(actor, consultant)
+    try:
+        valid = validate_day(
+            month=month,
+            date=day,
+            lines=[DayLine(line=line, half_days=half) for line, half in lines],
+            comment=comment,
+            missions=mission_terms(await repo.missions_of(consultant_id)),
+        )
+    except InvalidDay as error:
+        raise InvalidInput(
+            "the day breaks the CRA rules",
+            errors=tuple(
+                FieldError(field=v.field, code=v.code, message=v.message) for v in error.violations
+            ),
+        ) from error
+    async with repo.write_transaction():
+        timesheet = await repo.get_timesheet(consultant_id=consultant_id, month=str(month))
+        if timesheet is None:
+            timesheet = await repo.create_timesheet(consultant_id=consultant_id, month=str(month))
+        status = MonthStatus(timesheet.status)
+        if not is_editable(status):
+            raise Conflict(
+                f"the CRA of {month} is {status.value}: it can no longer be edited",
+                errors=(FieldError(field="month", code="month_locked", message=status.value),),
+            )
+        await repo.write_day(
+            timesheet_id=timesheet.id,
+            day=valid.date,
+            lines=[(line.line, line.half_days) for line in valid.lines],
+            comment=valid.comment,
+            author_id=actor.person_id,
+            now=clock(),
+        )
+    updated = await repo.get_timesheet(consultant_id=consultant_id, month=str(month))
+    assert updated is not None
+    return updated

@@ -1,0 +1,142 @@
+"""One typed settings object, read from the environment in one place.
+
+`create_app(settings)` takes it explicitly, so tests build their own and nothing reads the
+environment at import time (the pitfall noted in shared/notes/style.md §1).
+"""
+
+import os
+import secrets
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class Settings(BaseModel):
+    """Carnet's configuration. Environment names are given in each field's description."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    data_dir: Path = Field(
+        default=Path("data"), description="CARNET_DATA_DIR: where the SQLite file and keys live."
+    )
+    database_url: str = Field(
+        default="",
+        description="DATABASE_URL: sqlite:///relative.sqlite, sqlite:////abs.sqlite or "
+        "postgresql://user@host:port/db. Empty means a SQLite file in data_dir.",
+    )
+    secret_key: str = Field(
+        min_length=32,
+        description="CARNET_SECRET_KEY: signs CSRF tokens. At least 32 characters.",
+    )
+    origin: str = Field(
+        default="http://localhost:8000",
+        description="CARNET_ORIGIN: the public origin of the app, as the browser sees it.",
+    )
+    rp_id: str = Field(
+        default="localhost",
+        description="CARNET_RP_ID: the WebAuthn relying-party id, the origin's host or a suffix.",
+    )
+    rp_name: str = Field(default="Carnet", description="CARNET_RP_NAME: shown by authenticators.")
+    demo_mode: bool = Field(
+        default=False,
+        description="CARNET_DEMO_MODE: allows the password-less demo login, and only from "
+        "localhost.",
+    )
+    auto_migrate: bool = Field(
+        default=True, description="CARNET_AUTO_MIGRATE: apply migrations at start-up."
+    )
+    session_idle_minutes: int = Field(
+        default=60 * 8, ge=1, description="CARNET_SESSION_IDLE_MINUTES: idle timeout."
+    )
+    session_max_hours: int = Field(
+        default=24 * 14, ge=1, description="CARNET_SESSION_MAX_HOURS: absolute session lifetime."
+    )
+    invitation_days: int = Field(
+        default=7, ge=1, le=60, description="CARNET_INVITATION_DAYS: invitation link lifetime."
+    )
+    auth_rate_limit_per_minute: int = Field(
+        default=30,
+        ge=1,
+        description="CARNET_AUTH_RATE_LIMIT: requests a minute per client address on the "
+        "login and invitation endpoints.",
+    )
+
+    @field_validator("origin")
+    @classmethod
+    def _origin_is_bare(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if (
+            parts.scheme not in {"http", "https"}
+            or not parts.netloc
+            or parts.path not in {"", "/"}
+        ):
+            msg = f"origin {value!r} must be scheme://host[:port] with no path"
+            raise ValueError(msg)
+        return value.rstrip("/")
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file inside `data_dir`."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'carnet.sqlite').resolve()}"
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies carry `Secure` everywhere except plain-HTTP localhost development."""
+        return urlsplit(self.origin).scheme == "https"
+
+    @property
+    def session_cookie_name(self) -> str:
+        # The __Host- prefix pins the cookie to this origin (ASVS 3.3.3); browsers only accept it
+        # with Secure, so plain-HTTP localhost uses a bare name.
+        return "__Host-carnet-session" if self.secure_cookies else "carnet-session"
+
+    @property
+    def session_idle(self) -> timedelta:
+        return timedelta(minutes=self.session_idle_minutes)
+
+    @property
+    def session_max_age(self) -> timedelta:
+        return timedelta(hours=self.session_max_hours)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        """Build settings from environment variables (`os.environ` by default).
+
+        Without CARNET_SECRET_KEY a key is generated once and kept in `data_dir/secret_key`, so
+        a fresh checkout starts with no set-up and restarts keep CSRF tokens valid.
+        """
+        env = os.environ if env is None else env
+        names = {
+            "data_dir": "CARNET_DATA_DIR",
+            "database_url": "DATABASE_URL",
+            "secret_key": "CARNET_SECRET_KEY",
+            "origin": "CARNET_ORIGIN",
+            "rp_id": "CARNET_RP_ID",
+            "rp_name": "CARNET_RP_NAME",
+            "demo_mode": "CARNET_DEMO_MODE",
+            "auto_migrate": "CARNET_AUTO_MIGRATE",
+            "session_idle_minutes": "CARNET_SESSION_IDLE_MINUTES",
+            "session_max_hours": "CARNET_SESSION_MAX_HOURS",
+            "invitation_days": "CARNET_INVITATION_DAYS",
+            "auth_rate_limit_per_minute": "CARNET_AUTH_RATE_LIMIT",
+        }
+        values: dict[str, str] = {field: env[name] for field, name in names.items() if name in env}
+        if "secret_key" not in values:
+            values["secret_key"] = _stored_secret(Path(values.get("data_dir", "data")))
+        return cls.model_validate(values)
+
+
+def _stored_secret(data_dir: Path) -> str:
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

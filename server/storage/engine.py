@@ -1,0 +1,58 @@
+"""Build a Piccolo engine from a DATABASE_URL and bind every table to it."""
+
+from pathlib import Path
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine
+
+from server.storage.tables import TABLES
+
+
+class UnsupportedDatabaseUrl(ValueError):
+    """DATABASE_URL names an engine Carnet does not run on."""
+
+
+def engine_from_url(url: str) -> Engine:
+    """Return a SQLite or PostgreSQL engine for `url`.
+
+    `sqlite:///relative.sqlite`, `sqlite:////absolute/path.sqlite`, `postgres://...` or
+    `postgresql://...`. A SQLAlchemy-style `+driver` suffix is refused: we always use asyncpg.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        msg = f"DATABASE_URL {url!r} has no scheme; expected sqlite:/// or postgresql://"
+        raise UnsupportedDatabaseUrl(msg)
+    if scheme == "sqlite":
+        path = Path(rest.removeprefix("/")) if not rest.startswith("//") else Path(rest[1:])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # timeout: a writer waits for the lock instead of failing with "database is locked".
+        return SQLiteEngine(path=str(path), timeout=30)
+    if scheme in {"postgres", "postgresql"}:
+        return PostgresEngine(config={"dsn": url})
+    msg = f"DATABASE_URL scheme {scheme!r} is not supported; use sqlite:/// or postgresql://"
+    raise UnsupportedDatabaseUrl(msg)
+
+
+def bind_tables(engine: Engine) -> None:
+    """Point every table at `engine`, so one process can hold the app's engine explicitly."""
+    for table in TABLES:
+        table._meta.db = engine
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return isinstance(engine, SQLiteEngine)
+
+
+async def open_engine(engine: Engine) -> None:
+    """Prepare the engine for serving: WAL on SQLite, a connection pool on PostgreSQL."""
+    if isinstance(engine, SQLiteEngine):
+        # WAL lets readers work while one writer commits; the mode is stored in the file.
+        await engine.run_ddl("PRAGMA journal_mode=WAL")
+    elif isinstance(engine, PostgresEngine):
+        await engine.start_connection_pool()
+
+
+async def close_engine(engine: Engine) -> None:
+    if isinstance(engine, PostgresEngine):
+        await engine.close_connection_pool()

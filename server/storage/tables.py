@@ -1,0 +1,218 @@
+"""Piccolo tables: the only description of Carnet's schema.
+
+Money is integer cents and day quantities integer half-days (Piccolo's SQLite engine turns
+Decimal into float). Enumerated columns hold the string values of the enums defined in `sync/`
+and `server/domain/`; they are checked there, not by the database, so both engines behave alike.
+Timestamps are UTC.
+"""
+
+from piccolo.columns import (
+    JSON,
+    UUID,
+    BigInt,
+    Boolean,
+    Bytea,
+    Date,
+    ForeignKey,
+    Integer,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class Organisation(Table):
+    """The ESN, or the freelance's own company: the tenant every other row belongs to."""
+
+    id = UUID(primary_key=True)
+    legal_name = Varchar(length=200)
+    siren = Varchar(length=9, help_text="9 digits, INSEE company id.")
+    siret = Varchar(length=14, help_text="14 digits: SIREN + establishment number.")
+    vat_number = Varchar(length=20, help_text="Intra-community VAT number, FRxx + SIREN.")
+    address = Text()
+    time_zone = Varchar(length=64, default="Europe/Paris")
+    calendar_region = Varchar(length=20, default="metropole")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ClientCompany(Table):
+    """A customer of the organisation: who missions are for and who invoices go to."""
+
+    id = UUID(primary_key=True)
+    organisation = ForeignKey(references=Organisation, null=False)
+    legal_name = Varchar(length=200)
+    siren = Varchar(length=9)
+    vat_number = Varchar(length=20)
+    billing_address = Text()
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Person(Table):
+    """Anyone who logs in: consultant, manager, administrator or client signer."""
+
+    id = UUID(primary_key=True)
+    organisation = ForeignKey(references=Organisation, null=False)
+    email = Varchar(length=254, unique=True, help_text="Stored lower-case.")
+    display_name = Varchar(length=120)
+    manager = ForeignKey(
+        references="self", null=True, help_text="The manager whose team this person is in."
+    )
+    client_company = ForeignKey(
+        references=ClientCompany,
+        null=True,
+        help_text="Set for client signers: the customer they sign for.",
+    )
+    webauthn_user_handle = Bytea(
+        help_text="Random WebAuthn user handle (never the id or email, WebAuthn §14.6.1)."
+    )
+    active = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class PersonRole(Table):
+    """One role held by a person; a person may hold several."""
+
+    id = UUID(primary_key=True)
+    person = ForeignKey(references=Person, null=False)
+    role = Varchar(length=20)
+
+
+class Mission(Table):
+    """A consultant's assignment at a client, with its billing and approval rules."""
+
+    id = UUID(primary_key=True)
+    organisation = ForeignKey(references=Organisation, null=False)
+    consultant = ForeignKey(references=Person, null=False)
+    client = ForeignKey(references=ClientCompany, null=False)
+    title = Varchar(length=200)
+    start_date = Date()
+    end_date = Date(null=True, default=None, help_text="Null while open-ended.")
+    billing_mode = Varchar(length=20, help_text="regie, regie_capped or forfait.")
+    daily_rate_cents = BigInt(null=True, default=None, help_text="TJM in cents (régie).")
+    day_cap_half_days = Integer(null=True, default=None, help_text="Cap for regie_capped.")
+    allowed_absences = JSON(default=[], help_text="Absence types allowed during the mission.")
+    comments_required = Boolean(default=False)
+    calendar_region = Varchar(length=20, default="metropole")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Milestone(Table):
+    """A forfait milestone: what is billed, and when."""
+
+    id = UUID(primary_key=True)
+    mission = ForeignKey(references=Mission, null=False)
+    position = Integer()
+    label = Varchar(length=200)
+    due_date = Date()
+    amount_cents = BigInt()
+
+
+class ApprovalStep(Table):
+    """One step of a mission's validation circuit, in `position` order."""
+
+    id = UUID(primary_key=True)
+    mission = ForeignKey(references=Mission, null=False)
+    position = Integer()
+    kind = Varchar(length=20, help_text="manager or client_signer.")
+    approver = ForeignKey(references=Person, null=False)
+
+
+class Timesheet(Table):
+    """The CRA: one consultant's month, the unit of status and of the validation circuit."""
+
+    id = UUID(primary_key=True)
+    consultant = ForeignKey(references=Person, null=False)
+    month = Varchar(length=7, help_text="YYYY-MM.")
+    status = Varchar(length=20, default="draft")
+    step = Integer(default=0, help_text="Index of the approval step while in_validation.")
+    waiting_on = ForeignKey(
+        references=Person, null=True, help_text="Who the CRA waits on, while in validation."
+    )
+    epoch = Integer(default=0, help_text="Bumped on every reopening, to refuse stale edits.")
+    version = BigInt(default=0, help_text="Bumped on every change of the month or its days.")
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class DayEntry(Table):
+    """One day of a CRA, stored whole: the unit of merge for offline sync."""
+
+    id = UUID(primary_key=True)
+    timesheet = ForeignKey(references=Timesheet, null=False)
+    day = Date()
+    lines = JSON(default=[], help_text='[{"line": "mission:<id>"|"absence:CP", "half_days": 1|2}]')
+    comment = Text(default="")
+    updated_at = Timestamptz(default=TimestamptzNow())
+    updated_by = ForeignKey(references=Person, null=True)
+
+
+class Invitation(Table):
+    """A single-use, expiring link that lets a person register their first passkey."""
+
+    id = UUID(primary_key=True)
+    person = ForeignKey(references=Person, null=False)
+    token_hash = Varchar(length=64, unique=True, help_text="SHA-256 of the link token.")
+    created_by = ForeignKey(references=Person, null=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+
+
+class Passkey(Table):
+    """A WebAuthn credential registered by a person on one device."""
+
+    id = UUID(primary_key=True)
+    person = ForeignKey(references=Person, null=False)
+    credential_id = Bytea(unique=True)
+    public_key = Bytea(help_text="COSE public key.")
+    sign_count = BigInt(default=0)
+    transports = JSON(default=[])
+    aaguid = Varchar(length=36, default="")
+    device_name = Varchar(length=120, default="")
+    backed_up = Boolean(default=False, help_text="Synced passkey (BS flag).")
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_used_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(
+        null=True, default=None, help_text="If set, the passkey can no longer log in."
+    )
+
+
+class Ceremony(Table):
+    """A WebAuthn challenge we issued: single use, short-lived, bound to its purpose."""
+
+    id = UUID(primary_key=True)
+    purpose = Varchar(length=20, help_text="register, login or add_device.")
+    challenge = Bytea()
+    person = ForeignKey(references=Person, null=True)
+    invitation = ForeignKey(references=Invitation, null=True)
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+
+
+class Session(Table):
+    """A server-side login session; the cookie holds a random token, we keep its hash."""
+
+    id = UUID(primary_key=True)
+    token_hash = Varchar(length=64, unique=True)
+    person = ForeignKey(references=Person, null=False)
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_seen_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+
+
+TABLES: tuple[type[Table], ...] = (
+    Organisation,
+    ClientCompany,
+    Person,
+    PersonRole,
+    Mission,
+    Milestone,
+    ApprovalStep,
+    Timesheet,
+    DayEntry,
+    Invitation,
+    Passkey,
+    Ceremony,
+    Session,
+)
