@@ -25,6 +25,7 @@ from server.api.directory import (
 from server.api.me import MeController
 from server.api.months import MonthController
 from server.errors import EXCEPTION_HANDLERS
+from server.headers import SECURITY_HEADERS as HEADERS
 from server.services.accounts import Accounts
 from server.services.clock import Clock, system_clock
 from server.settings import Settings
@@ -33,19 +34,7 @@ from server.storage.migrate import run_migrations
 
 PWA_DIR = Path(__file__).resolve().parent.parent / "pwa"
 
-# A strict CSP: no inline script or style anywhere in the PWA (shared/notes/security.md §8).
-SECURITY_HEADERS = [
-    ResponseHeader(
-        name="Content-Security-Policy",
-        value="default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; "
-        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-    ),
-    ResponseHeader(name="X-Content-Type-Options", value="nosniff"),
-    ResponseHeader(name="Referrer-Policy", value="no-referrer"),
-    ResponseHeader(name="Cross-Origin-Opener-Policy", value="same-origin"),
-    ResponseHeader(name="Permissions-Policy", value="camera=(), microphone=(), geolocation=()"),
-]
+SECURITY_HEADERS = [ResponseHeader(name=k, value=v) for k, v in HEADERS.items()]
 
 
 def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:

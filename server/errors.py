@@ -12,6 +12,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from server.domain import errors as domain
+from server.headers import SECURITY_HEADERS
 
 logger = logging.getLogger("carnet")
 
@@ -59,7 +60,9 @@ def problem(
         "code": code,
         "errors": errors or [],
     }
-    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    # Exception responses skip the app's response_headers, so they are added here.
+    all_headers = {**SECURITY_HEADERS, "Cache-Control": "no-store", **(headers or {})}
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=all_headers)
 
 
 def domain_error_handler(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:

@@ -1,0 +1,191 @@
+// The only module that calls fetch(). Every call goes to /api/v1 on the same origin, with
+// the session cookie; errors come back as RFC 9457 problem documents and are thrown as
+// ApiError so callers branch on `status` and `errors`, never on response text.
+
+const BASE = "/api/v1";
+const CSRF_COOKIE = "csrftoken";
+const CSRF_HEADER = "x-csrftoken";
+const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+/**
+ * @typedef {object} Person
+ * @property {string} id
+ * @property {string} email
+ * @property {string} display_name
+ * @property {string[]} roles  "consultant" | "manager" | "admin" | "client_signer"
+ * @property {string} organisation_name
+ *
+ * @typedef {object} Session
+ * @property {boolean} authenticated
+ * @property {Person | null} person
+ * @property {boolean} demo_mode
+ *
+ * @typedef {object} Invitation
+ * @property {string} email
+ * @property {string} display_name
+ * @property {string} organisation_name
+ * @property {string} expires_at  ISO 8601
+ *
+ * @typedef {object} Ceremony
+ * @property {string} ceremony_id
+ * @property {object} options  PublicKeyCredential{Creation,Request}OptionsJSON
+ *
+ * @typedef {object} FieldError
+ * @property {string} field
+ * @property {string} code
+ * @property {string} message
+ */
+
+/** A failed API call. `status` is 0 when the server could not be reached. */
+export class ApiError extends Error {
+  /**
+   * @param {{status: number, title: string, detail?: string, errors?: FieldError[]}} problem
+   */
+  constructor({ status, title, detail = "", errors = [] }) {
+    super(detail ? `${title}: ${detail}` : title);
+    this.name = "ApiError";
+    this.status = status;
+    this.title = title;
+    this.detail = detail;
+    /** @type {FieldError[]} */
+    this.errors = errors;
+  }
+}
+
+/** @returns {string | null} */
+function readCsrfCookie() {
+  for (const part of document.cookie.split(";")) {
+    const [name, ...rest] = part.trim().split("=");
+    if (name === CSRF_COOKIE) return decodeURIComponent(rest.join("="));
+  }
+  return null;
+}
+
+/**
+ * Build an ApiError from a failed response: a problem document when there is one,
+ * Litestar's default `{status_code, detail, extra}` shape otherwise, else the status text.
+ * @param {Response} response
+ * @returns {Promise<ApiError>}
+ */
+async function toApiError(response) {
+  let body = null;
+  if ((response.headers.get("content-type") ?? "").includes("json")) {
+    try {
+      body = await response.json();
+    } catch {
+      body = null;
+    }
+  }
+  const errors = Array.isArray(body?.errors)
+    ? body.errors.map((e) => ({
+        field: String(e?.field ?? ""),
+        code: String(e?.code ?? ""),
+        message: String(e?.message ?? ""),
+      }))
+    : [];
+  return new ApiError({
+    status: response.status,
+    title: String(body?.title ?? response.statusText ?? "Error"),
+    detail: typeof body?.detail === "string" ? body.detail : "",
+    errors,
+  });
+}
+
+/**
+ * @param {string} method
+ * @param {string} path  relative to /api/v1
+ * @param {unknown} [body]
+ * @returns {Promise<any>}  parsed JSON, or null for 204
+ */
+async function request(method, path, body) {
+  const headers = { Accept: "application/json, application/problem+json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (MUTATING.has(method)) {
+    // The server sets the CSRF cookie on GET responses; fetch one if this page never did.
+    let token = readCsrfCookie();
+    if (token === null) {
+      await getSession();
+      token = readCsrfCookie();
+    }
+    if (token !== null) headers[CSRF_HEADER] = token;
+  }
+  let response;
+  try {
+    response = await fetch(BASE + path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "same-origin",
+      cache: "no-store",
+    });
+  } catch (cause) {
+    throw new ApiError({ status: 0, title: "Network error", detail: String(cause) });
+  }
+  if (!response.ok) throw await toApiError(response);
+  if (response.status === 204) return null;
+  const text = await response.text();
+  return text ? JSON.parse(text) : null;
+}
+
+/** @returns {Promise<Session>} */
+export function getSession() {
+  return request("GET", "/session");
+}
+
+/**
+ * @param {string} token
+ * @returns {Promise<Invitation>}
+ */
+export function getInvitation(token) {
+  return request("GET", `/invitations/${encodeURIComponent(token)}`);
+}
+
+/**
+ * @param {string} token
+ * @returns {Promise<Ceremony>}
+ */
+export function invitationPasskeyOptions(token) {
+  return request("POST", `/invitations/${encodeURIComponent(token)}/passkey-options`, {});
+}
+
+/**
+ * @param {string} token
+ * @param {{ceremony_id: string, credential: object, device_name: string}} payload
+ * @returns {Promise<{person: Person}>}
+ */
+export function registerInvitationPasskey(token, payload) {
+  return request("POST", `/invitations/${encodeURIComponent(token)}/passkey`, payload);
+}
+
+/** @returns {Promise<Ceremony>} */
+export function loginOptions() {
+  return request("POST", "/auth/passkey-options", {});
+}
+
+/**
+ * @param {{ceremony_id: string, credential: object}} payload
+ * @returns {Promise<{person: Person}>}
+ */
+export function login(payload) {
+  return request("POST", "/auth/passkey", payload);
+}
+
+/** @returns {Promise<null>} */
+export function logout() {
+  return request("POST", "/auth/logout", {});
+}
+
+/** @returns {Promise<Person>} */
+export function me() {
+  return request("GET", "/me");
+}
+
+/**
+ * Demo-mode login without a passkey; the server refuses it unless it runs in demo mode on
+ * this machine.
+ * @param {string} email
+ * @returns {Promise<{person: Person}>}
+ */
+export function demoLogin(email) {
+  return request("POST", "/auth/demo-login", { email });
+}

@@ -1,0 +1,275 @@
+"""Browser fixtures: a real `python -m server` on a fresh SQLite file, and Chromium driven by
+Playwright with a CDP virtual authenticator standing in for the platform passkey
+(security.md §2). Pages are browsed at http://localhost:PORT: localhost is a secure context
+and a valid WebAuthn RP ID, 127.0.0.1 is not an RP ID.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, CDPSession, ConsoleMessage, Page, sync_playwright
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+REPO = Path(__file__).resolve().parents[2]
+STARTUP_TIMEOUT_S = 30.0
+
+ADMIN_EMAIL = "ada.admin@example.fr"
+ADMIN_NAME = "Ada Lovelace"
+ORGANISATION = "ESN Démo"
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> Path:
+    """The distro Chromium; a missing browser is a failure, not a silent skip."""
+    if os.environ.get("CARNET_SKIP_BROWSER") == "1":
+        pytest.skip("CARNET_SKIP_BROWSER=1")
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} not found: browser tests need Debian's chromium. Run the test command "
+            "from the README (it installs chromium), or set CARNET_SKIP_BROWSER=1 to skip them."
+        )
+    return CHROMIUM
+
+
+@dataclass
+class LiveServer:
+    """A running `python -m server serve` on its own database."""
+
+    origin: str
+    invite_link: str
+    env: dict[str, str]
+    workdir: Path
+    admin_email: str = ADMIN_EMAIL
+    admin_name: str = ADMIN_NAME
+    organisation: str = ORGANISATION
+
+    def invite(self, *, email: str, name: str, role: str = "consultant") -> str:
+        """Run `python -m server invite` (by the admin) and return the invitation link."""
+        stdout = _run_cli(
+            self.env,
+            "invite",
+            "--email",
+            email,
+            "--name",
+            name,
+            "--role",
+            role,
+            "--by",
+            self.admin_email,
+        )
+        return _invite_link(self.env, stdout)
+
+
+def _run_cli(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "server", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if result.returncode != 0:
+        pytest.fail(
+            f"`python -m server {' '.join(args)}` exited with {result.returncode}\n"
+            f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+        )
+    return result.stdout
+
+
+def _create_admin(env: dict[str, str], *, email: str, name: str, organisation: str) -> str:
+    stdout = _run_cli(
+        env, "create-admin", "--email", email, "--name", name, "--organisation", organisation
+    )
+    return _invite_link(env, stdout)
+
+
+def _invite_link(env: dict[str, str], stdout: str) -> str:
+    """The invitation URL printed as the last line of a CLI command."""
+    lines = [line.strip() for line in stdout.splitlines() if line.strip()]
+    link = lines[-1] if lines else ""
+    if not link.startswith(env["CARNET_ORIGIN"] + "/#invite="):
+        pytest.fail(f"expected an invitation URL as the last line of stdout, got:\n{stdout}")
+    return link
+
+
+def _wait_until_up(process: subprocess.Popen[bytes], url: str, stderr_path: Path) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(
+                f"server exited with {process.returncode} before answering {url}\n"
+                f"stderr:\n{stderr_path.read_text(errors='replace')}"
+            )
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
+            last_error = error
+        time.sleep(0.1)
+    pytest.fail(
+        f"server did not answer {url} within {STARTUP_TIMEOUT_S:.0f} s ({last_error})\n"
+        f"stderr:\n{stderr_path.read_text(errors='replace')}"
+    )
+
+
+@pytest.fixture(scope="session")
+def live_server(
+    chromium_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """Migrate a fresh database, create the first admin, serve, and stop at the end."""
+    workdir = tmp_path_factory.mktemp("live_server")
+    port = _free_port()
+    origin = f"http://localhost:{port}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{workdir / 'carnet.sqlite'}",
+        "CARNET_ORIGIN": origin,
+        "CARNET_RP_ID": "localhost",
+        # Every browser test comes from 127.0.0.1: keep the auth rate limit out of their way.
+        "CARNET_AUTH_RATE_LIMIT": "1000",
+        "CARNET_SECRET_KEY": "browser-tests-secret-key-0123456789abcdef",
+        "CARNET_DATA_DIR": str(workdir / "data"),
+        "PYTHONUNBUFFERED": "1",
+    }
+    (workdir / "data").mkdir()
+    _run_cli(env, "migrate")
+    invite_link = _create_admin(env, email=ADMIN_EMAIL, name=ADMIN_NAME, organisation=ORGANISATION)
+
+    stdout_path, stderr_path = workdir / "server.out", workdir / "server.err"
+    with stdout_path.open("wb") as out, stderr_path.open("wb") as err:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "server", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=err,
+        )
+    try:
+        _wait_until_up(process, f"http://127.0.0.1:{port}/api/v1/session", stderr_path)
+        yield LiveServer(origin=origin, invite_link=invite_link, env=env, workdir=workdir)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: Path) -> Iterator[Browser]:
+    """One headless Chromium for the session."""
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=str(chromium_path), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+class VirtualAuthenticator:
+    """A CDP virtual platform authenticator (resident keys, user verification) on one page."""
+
+    def __init__(self, cdp: CDPSession) -> None:
+        self._cdp = cdp
+        cdp.send("WebAuthn.enable")
+        self.id: str = cdp.send(
+            "WebAuthn.addVirtualAuthenticator",
+            {
+                "options": {
+                    "protocol": "ctap2",
+                    "ctap2Version": "ctap2_1",
+                    "transport": "internal",
+                    "hasResidentKey": True,
+                    "hasUserVerification": True,
+                    "isUserVerified": True,
+                    "automaticPresenceSimulation": True,
+                }
+            },
+        )["authenticatorId"]
+
+    def credentials(self) -> list[dict[str, Any]]:
+        """Credentials the authenticator holds (WebAuthn.getCredentials)."""
+        result = self._cdp.send("WebAuthn.getCredentials", {"authenticatorId": self.id})
+        return list(result["credentials"])
+
+    def set_user_verified(self, verified: bool) -> None:
+        """Make the next user-verification gesture succeed or fail."""
+        self._cdp.send(
+            "WebAuthn.setUserVerified", {"authenticatorId": self.id, "isUserVerified": verified}
+        )
+
+
+@dataclass
+class BrowserPage:
+    """A fresh page (own context: no cookies shared between tests) with its authenticator."""
+
+    page: Page
+    authenticator: VirtualAuthenticator
+    errors: list[str]
+
+
+@pytest.fixture
+def browser_page(browser: Browser) -> Iterator[BrowserPage]:
+    """A French page with a virtual authenticator; page and console errors are collected."""
+    context = browser.new_context(locale="fr-FR", viewport={"width": 375, "height": 740})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(f"pageerror: {error}"))
+
+    def on_console(message: ConsoleMessage) -> None:
+        # HTTP 4xx answers (401 from /me, 404 favicon) are logged by Chromium itself.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            errors.append(f"console.error: {message.text}")
+
+    page.on("console", on_console)
+    authenticator = VirtualAuthenticator(context.new_cdp_session(page))
+    try:
+        yield BrowserPage(page=page, authenticator=authenticator, errors=errors)
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(browser_page: BrowserPage) -> Page:
+    """The Playwright page of `browser_page`."""
+    return browser_page.page
+
+
+@pytest.fixture
+def authenticator(browser_page: BrowserPage) -> VirtualAuthenticator:
+    """The virtual authenticator attached to `page`."""
+    return browser_page.authenticator
