@@ -104,7 +104,7 @@ class Accounts:
     async def read_invitation(self, token: str) -> InvitationView:
         invitation = await self._usable_invitation(token)
         person = await repo.get_person(invitation.person_id)
-        organisation = person and await repo.get_organisation(person.organisation_id)
+        organisation = await repo.get_organisation(person.organisation_id) if person else None
         if person is None or organisation is None or not person.active:
             msg = "this invitation link is not valid"
             raise NotFound(msg)

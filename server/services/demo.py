@@ -142,7 +142,7 @@ async def load_demo(*, today: date) -> list[DemoPerson]:
         )
     )
 
-    states = {
+    states: dict[str, list[tuple[MonthStatus, int, str | None]]] = {
         alice.id: [
             (MonthStatus.SIGNED, 0, None),
             (MonthStatus.SIGNED, 0, None),

@@ -137,7 +137,7 @@ async def list_missions(actor: Actor) -> list[model.Mission]:
 
 async def visible_mission(actor: Actor, mission_id: str) -> model.Mission:
     mission = await repo.get_mission(mission_id)
-    consultant = mission and await repo.get_person(mission.consultant_id)
+    consultant = await repo.get_person(mission.consultant_id) if mission else None
     if mission is None or consultant is None or not can_see_mission(actor, mission, consultant):
         msg = "no such mission"
         raise NotFound(msg)

@@ -1,6 +1,7 @@
 """Build a Piccolo engine from a DATABASE_URL and bind every table to it."""
 
 from pathlib import Path
+from typing import Any
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
@@ -13,7 +14,7 @@ class UnsupportedDatabaseUrl(ValueError):
     """DATABASE_URL names an engine Carnet does not run on."""
 
 
-def engine_from_url(url: str) -> Engine:
+def engine_from_url(url: str) -> Engine[Any]:
     """Return a SQLite or PostgreSQL engine for `url`.
 
     `sqlite:///relative.sqlite`, `sqlite:////absolute/path.sqlite`, `postgres://...` or
@@ -34,17 +35,17 @@ def engine_from_url(url: str) -> Engine:
     raise UnsupportedDatabaseUrl(msg)
 
 
-def bind_tables(engine: Engine) -> None:
+def bind_tables(engine: Engine[Any]) -> None:
     """Point every table at `engine`, so one process can hold the app's engine explicitly."""
     for table in TABLES:
         table._meta.db = engine
 
 
-def is_sqlite(engine: Engine) -> bool:
+def is_sqlite(engine: Engine[Any]) -> bool:
     return isinstance(engine, SQLiteEngine)
 
 
-async def open_engine(engine: Engine) -> None:
+async def open_engine(engine: Engine[Any]) -> None:
     """Prepare the engine for serving: WAL on SQLite, a connection pool on PostgreSQL."""
     if isinstance(engine, SQLiteEngine):
         # WAL lets readers work while one writer commits; the mode is stored in the file.
@@ -53,6 +54,6 @@ async def open_engine(engine: Engine) -> None:
         await engine.start_connection_pool()
 
 
-async def close_engine(engine: Engine) -> None:
+async def close_engine(engine: Engine[Any]) -> None:
     if isinstance(engine, PostgresEngine):
         await engine.close_connection_pool()

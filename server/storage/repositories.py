@@ -92,7 +92,7 @@ async def get_organisation(organisation_id: str) -> model.Organisation | None:
 
 
 async def count_organisations() -> int:
-    return await t.Organisation.count()
+    return int(await t.Organisation.count())
 
 
 # -- people --------------------------------------------------------------------------------

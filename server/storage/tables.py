@@ -56,7 +56,7 @@ class Person(Table):
     organisation = ForeignKey(references=Organisation, null=False)
     email = Varchar(length=254, unique=True, help_text="Stored lower-case.")
     display_name = Varchar(length=120)
-    manager = ForeignKey(
+    manager: ForeignKey["Person"] = ForeignKey(
         references="self", null=True, help_text="The manager whose team this person is in."
     )
     client_company = ForeignKey(

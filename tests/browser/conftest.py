@@ -186,7 +186,9 @@ def live_server(
             process.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
+# Function scope on purpose: Playwright's sync API keeps an asyncio loop running while it is
+# open, and the async server tests that share this worker need the loop slot free.
+@pytest.fixture
 def browser(chromium_path: Path) -> Iterator[Browser]:
     """One headless Chromium for the session."""
     with sync_playwright() as playwright:

@@ -179,3 +179,33 @@ async def test_mutation_without_csrf_token_is_refused(world: World) -> None:
     )
     assert response.status_code == 403
     assert response.json()["code"] == "csrf_failed"
+
+
+async def test_role_change_ends_the_persons_sessions(world: World) -> None:
+    """Make sure a privilege change ends the person's sessions, so new rights need a new id."""
+    admin = await world.person("admin", [Role.ADMIN])
+    member = await world.person("carla", [Role.CONSULTANT])
+    assert (await member.browser.get("/api/v1/me")).status_code == 200
+    changed = await admin.browser.put(
+        f"/api/v1/people/{member.id}/roles", json={"roles": ["consultant", "manager"]}
+    )
+    assert changed.status_code == 200, changed.text
+    assert (await member.browser.get("/api/v1/me")).status_code == 401
+    login = await passkey_login(member.browser, member.authenticator)
+    assert sorted(login.json()["person"]["roles"]) == ["consultant", "manager"]
+
+
+async def test_own_role_change_rotates_the_session_id(world: World) -> None:
+    """Make sure an admin changing their own roles gets a new session id and the old one dies."""
+    admin = await world.person("admin", [Role.ADMIN])
+    old = admin.browser.http.cookies.get("carnet-session")
+    changed = await admin.browser.put(
+        f"/api/v1/people/{admin.id}/roles", json={"roles": ["admin", "consultant"]}
+    )
+    assert changed.status_code == 200, changed.text
+    new = admin.browser.http.cookies.get("carnet-session")
+    assert new and new != old
+    assert (await admin.browser.get("/api/v1/me")).json()["roles"] == ["admin", "consultant"]
+    stale = world.browser()
+    stale.http.cookies.set("carnet-session", old, domain="localhost.local")
+    assert (await stale.get("/api/v1/me")).status_code == 401

@@ -1,0 +1,80 @@
+"""Demo data, and the demo login that only works in demo mode from this machine."""
+
+from datetime import date
+
+from litestar import Litestar
+
+from server.app import create_app
+from server.services.demo import load_demo
+from server.settings import Settings
+from server.storage import repositories as repo
+from tests.conftest import FakeClock
+from tests.factories import Browser
+
+TODAY = date(2026, 11, 16)
+
+
+async def test_demo_loads_an_esn_with_months_in_various_states(app: Litestar) -> None:
+    """Make sure the demo has a manager, three consultants, a signer and varied month states."""
+    people = await load_demo(today=TODAY)
+    roles = sorted(role for person in people for role in person.roles)
+    assert roles.count("consultant") == 3
+    assert {"admin", "manager", "client_signer"} <= set(roles)
+    consultants = [p for p in await repo.list_all_people() if "consultant" in p.roles]
+    timesheets = await repo.list_timesheets(p.id for p in consultants)
+    statuses = {t.status for t in timesheets}
+    assert {"draft", "signed", "validated", "in_validation", "sent_back"} <= statuses
+    assert {t.month for t in timesheets} == {"2026-08", "2026-09", "2026-10", "2026-11"}
+    modes = {m.billing_mode for c in consultants for m in await repo.missions_of(c.id)}
+    assert {"regie", "forfait"} <= modes
+
+
+async def test_demo_days_obey_the_day_rules(app: Litestar) -> None:
+    """Make sure every demo day totals at most one day and the current month stops before today."""
+    await load_demo(today=TODAY)
+    consultants = [p for p in await repo.list_all_people() if "consultant" in p.roles]
+    for consultant in consultants:
+        for month in ("2026-08", "2026-11"):
+            timesheet = await repo.get_timesheet(consultant_id=consultant.id, month=month)
+            assert timesheet is not None and timesheet.days
+            assert all(sum(h for _, h in day.lines) <= 2 for day in timesheet.days)
+            if month == "2026-11":
+                assert max(day.date for day in timesheet.days) < TODAY
+
+
+async def _demo_login(settings: Settings, clock: FakeClock, *, host: str) -> int:
+    app = create_app(settings, clock=clock)
+    async with app.lifespan():
+        await load_demo(today=TODAY)
+        browser = Browser(app, client_host=host)
+        response = await browser.post(
+            "/api/v1/auth/demo-login", json={"email": "alice.martin@octave.example"}
+        )
+        if response.status_code == 200:
+            me = await browser.get("/api/v1/me")
+            assert me.json()["email"] == "alice.martin@octave.example"
+        await browser.close()
+        return response.status_code
+
+
+async def test_demo_login_works_in_demo_mode_from_localhost(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """Make sure the demo login opens a session in demo mode for a loopback client."""
+    demo = settings.model_copy(update={"demo_mode": True})
+    assert await _demo_login(demo, clock, host="127.0.0.1") == 200
+
+
+async def test_demo_login_is_refused_outside_demo_mode(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """Make sure a normal server does not offer the password-less demo login."""
+    assert await _demo_login(settings, clock, host="127.0.0.1") == 404
+
+
+async def test_demo_login_is_refused_from_another_machine(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """Make sure demo mode still refuses the demo login to a non-loopback client."""
+    demo = settings.model_copy(update={"demo_mode": True})
+    assert await _demo_login(demo, clock, host="192.0.2.10") == 404
