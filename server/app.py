@@ -24,10 +24,12 @@ from server.api.directory import (
 )
 from server.api.me import MeController
 from server.api.months import MonthController
+from server.api.sync import SyncController
 from server.errors import EXCEPTION_HANDLERS
 from server.headers import SECURITY_HEADERS as HEADERS
 from server.services.accounts import Accounts
 from server.services.clock import Clock, system_clock
+from server.services.sync_service import SyncService
 from server.settings import Settings
 from server.storage.engine import bind_tables, close_engine, engine_from_url, open_engine
 from server.storage.migrate import run_migrations
@@ -41,6 +43,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
     """Build the Carnet application for `settings`; nothing is read from the environment."""
     engine = engine_from_url(settings.resolved_database_url)
     accounts = Accounts(settings=settings, clock=clock)
+    sync_service = SyncService(clock=clock)
 
     @asynccontextmanager
     async def database(_: Litestar) -> AsyncIterator[None]:
@@ -74,6 +77,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
             ClientController,
             MissionController,
             MonthController,
+            SyncController,
         ],
         # API answers are personal: never cached by the browser, a proxy or the service worker.
         cache_control=CacheControlHeader(no_store=True),
@@ -89,6 +93,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
         dependencies={
             "accounts": Provide(lambda: accounts, sync_to_thread=False),
             "clock": Provide(lambda: clock, sync_to_thread=False),
+            "sync_service": Provide(lambda: sync_service, sync_to_thread=False),
             "session": Provide(provide_session),
             "optional_session": Provide(provide_optional_session),
         },

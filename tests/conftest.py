@@ -2,6 +2,7 @@
 CARNET_TEST_DB=postgres), the real app, and clients logged in through real passkey ceremonies.
 """
 
+import inspect
 import os
 import shutil
 import uuid
@@ -15,6 +16,7 @@ from litestar import Litestar
 from server.app import create_app
 from server.settings import Settings
 from server.storage.migrate import run_migrations
+from server.storage.tables import TABLES
 from tests.factories import World
 
 ENGINE = os.environ.get("CARNET_TEST_DB", "sqlite")
@@ -73,10 +75,7 @@ def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
         raise pytest.UsageError(f"CARNET_TEST_DB must be sqlite or postgres, not {ENGINE!r}")
 
 
-TABLE_NAMES = (
-    "organisation, client_company, person, person_role, mission, milestone, approval_step, "
-    "timesheet, day_entry, invitation, passkey, ceremony, session"
-)
+TABLE_NAMES = ", ".join(table._meta.tablename for table in TABLES)
 
 
 @pytest.fixture
@@ -123,14 +122,20 @@ async def app(settings: Settings, clock: FakeClock) -> AsyncIterator[Litestar]:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    import inspect
-
     for item in items:
         if "database_url" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.storage)
-        function = getattr(item, "function", None)
-        if function is not None and inspect.iscoroutinefunction(function):
-            item.add_marker(pytest.mark.anyio)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: object) -> None:
+    """Run every `async def` test under anyio.
+
+    The marker must be on the function before anyio's own collection hook sees it: marked later,
+    parametrized async tests lose their parameters.
+    """
+    if name.startswith("test") and inspect.iscoroutinefunction(obj):
+        pytest.mark.anyio(obj)
 
 
 @pytest.fixture

@@ -11,10 +11,12 @@ from datetime import UTC, date, datetime
 from server.domain import model
 from server.domain.roles import Role
 from server.services.directory import NewPerson, create_person
+from server.services.sync_service import WebEdit, set_month_state, write_web_day
+from server.services.terms import mission_terms
 from server.storage import repositories as repo
 from sync.calendar import CalendarRegion, working_days
 from sync.months import MonthKey, MonthStatus
-from sync.rules import AbsenceType
+from sync.rules import AbsenceType, DayLine, validate_day
 
 ALL_ABSENCES = tuple(a.value for a in AbsenceType)
 
@@ -168,23 +170,31 @@ async def load_demo(*, today: date) -> list[DemoPerson]:
         for month, (status, step, waiting_on) in zip(history, per_month, strict=True):
             before_mission = month.last_day < m.start_date
             lines_for = _intercontrat if before_mission else _on_mission
-            timesheet = await repo.create_timesheet(consultant_id=consultant_id, month=str(month))
             region = CalendarRegion(m.calendar_region)
+            terms = mission_terms(await repo.missions_of(consultant_id))
             for index, day in enumerate(working_days(month=month, region=region)):
                 if month == this_month and day >= today:
                     break
                 lines, comment = lines_for(m, index, consultant_id == bruno.id)
-                await repo.write_day(
-                    timesheet_id=timesheet.id,
-                    day=day,
-                    lines=lines,
+                valid = validate_day(
+                    month=month,
+                    date=day,
+                    lines=[DayLine(line=line, half_days=half) for line, half in lines],
                     comment=comment if m.comments_required or comment else "",
-                    author_id=consultant_id,
-                    now=_noon(day),
+                    missions=terms,
                 )
-            await repo.set_timesheet_state(
-                timesheet_id=timesheet.id, status=status.value, step=step, waiting_on_id=waiting_on
-            )
+                edit = WebEdit(consultant_id=consultant_id, date=day, day=valid)
+                await write_web_day(edit, missions=terms, now=_noon(day))
+            if status is not MonthStatus.DRAFT:
+                await set_month_state(
+                    consultant_id=consultant_id,
+                    month=str(month),
+                    status=status,
+                    now=_noon(month.last_day),
+                    reopen=status is MonthStatus.SENT_BACK,
+                    step=step,
+                    waiting_on_id=waiting_on,
+                )
     people = [admin, manager, alice, bruno, chloe, signer]
     return [DemoPerson(p.email, p.display_name, tuple(sorted(p.roles))) for p in people]
 

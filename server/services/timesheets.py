@@ -10,11 +10,13 @@ from server.domain.errors import Conflict, FieldError, InvalidInput, NotFound
 from server.domain.roles import Actor, Role
 from server.services import directory
 from server.services.clock import Clock
+from server.services.sync_service import MonthLocked, WebEdit, write_web_day
+from server.services.terms import mission_terms
 from server.storage import repositories as repo
 from sync.calendar import CalendarDay, CalendarRegion, month_calendar
 from sync.errors import InvalidDay, InvalidMonth
-from sync.months import MonthKey, MonthStatus, is_editable
-from sync.rules import AbsenceType, DayLine, MissionTerms, validate_day
+from sync.months import MonthKey, MonthStatus
+from sync.rules import DayLine, validate_day
 
 
 @dataclass(frozen=True)
@@ -36,20 +38,6 @@ def parse_month(text: str) -> MonthKey:
             str(error),
             errors=(FieldError(field="month", code="invalid_month", message=str(error)),),
         ) from error
-
-
-def mission_terms(missions: Sequence[model.Mission]) -> dict[str, MissionTerms]:
-    return {
-        m.id: MissionTerms(
-            id=m.id,
-            start=m.start_date,
-            end=m.end_date,
-            allowed_absences=frozenset(AbsenceType(a) for a in m.allowed_absences),
-            comments_required=m.comments_required,
-            region=CalendarRegion(m.calendar_region),
-        )
-        for m in missions
-    }
 
 
 def _empty(consultant_id: str, month: MonthKey) -> model.Timesheet:
@@ -139,13 +127,14 @@ async def write_day(
     if consultant is None:
         raise NotFound("no such CRA")
     ensure_can_edit_days(actor, consultant)
+    terms = mission_terms(await repo.missions_of(consultant_id))
     try:
         valid = validate_day(
             month=month,
             date=day,
             lines=[DayLine(line=line, half_days=half) for line, half in lines],
             comment=comment,
-            missions=mission_terms(await repo.missions_of(consultant_id)),
+            missions=terms,
         )
     except InvalidDay as error:
         raise InvalidInput(
@@ -154,24 +143,17 @@ async def write_day(
                 FieldError(field=v.field, code=v.code, message=v.message) for v in error.violations
             ),
         ) from error
-    async with repo.write_transaction():
-        timesheet = await repo.get_timesheet(consultant_id=consultant_id, month=str(month))
-        if timesheet is None:
-            timesheet = await repo.create_timesheet(consultant_id=consultant_id, month=str(month))
-        status = MonthStatus(timesheet.status)
-        if not is_editable(status):
-            raise Conflict(
-                f"the CRA of {month} is {status.value}: it can no longer be edited",
-                errors=(FieldError(field="month", code="month_locked", message=status.value),),
-            )
-        await repo.write_day(
-            timesheet_id=timesheet.id,
-            day=valid.date,
-            lines=[(line.line, line.half_days) for line in valid.lines],
-            comment=valid.comment,
-            author_id=actor.person_id,
+    try:
+        await write_web_day(
+            WebEdit(consultant_id=consultant_id, date=valid.date, day=valid),
+            missions=terms,
             now=clock(),
         )
+    except MonthLocked as error:
+        raise Conflict(
+            error.message,
+            errors=(FieldError(field="month", code="month_locked", message=error.message),),
+        ) from error
     updated = await repo.get_timesheet(consultant_id=consultant_id, month=str(month))
     assert updated is not None
     return updated

@@ -360,7 +360,10 @@ async def get_timesheet(*, consultant_id: str, month: str) -> model.Timesheet | 
     days = (
         await t.DayEntry.select().where(t.DayEntry.timesheet == row["id"]).order_by(t.DayEntry.day)
     )
-    return _timesheet(row, tuple(_day(d) for d in days))
+    # The month's version is that of its latest change, state or day: what a consultant
+    # reviewed before submitting (sync `submit_month.reviewed_version`).
+    version = max([row["version"], *(d["version"] for d in days)])
+    return _timesheet({**row, "version": version}, tuple(_day(d) for d in days))
 
 
 async def list_timesheets(consultant_ids: Iterable[str]) -> list[model.Timesheet]:

@@ -131,7 +131,7 @@ class Timesheet(Table):
         references=Person, null=True, help_text="Who the CRA waits on, while in validation."
     )
     epoch = Integer(default=0, help_text="Bumped on every reopening, to refuse stale edits.")
-    version = BigInt(default=0, help_text="Bumped on every change of the month or its days.")
+    version = BigInt(default=0, help_text="Consultant's sync version at the last state change.")
     updated_at = Timestamptz(default=TimestamptzNow())
 
 
@@ -140,7 +140,11 @@ class DayEntry(Table):
 
     id = UUID(primary_key=True)
     timesheet = ForeignKey(references=Timesheet, null=False)
+    consultant = ForeignKey(references=Person, null=True, help_text="Denormalised for pulls.")
     day = Date()
+    hlc = Varchar(length=80, default="", help_text="Hybrid logical clock of the winning write.")
+    version = BigInt(default=0, index=True, help_text="Consultant's sync version at last change.")
+    by_client = Varchar(length=40, default="server", help_text="Device that wrote the value.")
     lines = JSON(default=[], help_text='[{"line": "mission:<id>"|"absence:CP", "half_days": 1|2}]')
     comment = Text(default="")
     updated_at = Timestamptz(default=TimestamptzNow())
@@ -201,6 +205,54 @@ class Session(Table):
     expires_at = Timestamptz()
 
 
+class ServerIdentity(Table):
+    """One row: this database's random id. Pull cursors carry it, so a cursor from another
+    database (a restore, a replacement) forces a full resync instead of silent divergence."""
+
+    id = Varchar(length=32, primary_key=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class SyncSpace(Table):
+    """A consultant's sync cursor: bumped inside every write transaction that changes their
+    data, under a lock, so version order is commit order (sync-protocol.md §3.1, §3.5)."""
+
+    id = UUID(primary_key=True)
+    person = ForeignKey(references=Person, null=False, unique=True)
+    version = BigInt(default=0)
+
+
+class SyncClient(Table):
+    """One app install: the last mutation id it has had processed."""
+
+    id = UUID(primary_key=True, help_text="The client id the device generated.")
+    person = ForeignKey(references=Person, null=False)
+    last_mutation_id = BigInt(default=0)
+    last_seen_at = Timestamptz(default=TimestamptzNow())
+
+
+class MutationOutcome(Table):
+    """The stored result of a processed mutation, replayed when a device retries."""
+
+    id = UUID(primary_key=True)
+    key = Varchar(length=80, unique=True, help_text="<client id>:<mutation id>.")
+    client = ForeignKey(references=SyncClient, null=False)
+    mutation_id = BigInt()
+    body = JSON()
+
+
+class DayOverwrite(Table):
+    """A day value replaced by a device that had not seen it: "changed on another device"."""
+
+    id = UUID(primary_key=True)
+    consultant = ForeignKey(references=Person, null=False)
+    day = Date()
+    lost = JSON(help_text="The replaced day state.")
+    by_client = Varchar(length=40)
+    version = BigInt(index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
 TABLES: tuple[type[Table], ...] = (
     Organisation,
     ClientCompany,
@@ -215,4 +267,9 @@ TABLES: tuple[type[Table], ...] = (
     Passkey,
     Ceremony,
     Session,
+    ServerIdentity,
+    SyncSpace,
+    SyncClient,
+    MutationOutcome,
+    DayOverwrite,
 )

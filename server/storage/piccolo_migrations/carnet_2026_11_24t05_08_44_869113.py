@@ -105,7 +105,7 @@ class Timesheet(Table, tablename="timesheet", schema=None):
 
 ID = "2026-11-24T05:08:44:869113"
 VERSION = "1.38.0"
-DESCRIPTION = "True"
+DESCRIPTION = "initial schema"
 
 
 async def forwards():

@@ -1,0 +1,521 @@
+"""The sync endpoint's use case: push the device's mutations, then pull what changed.
+
+Push runs in one write transaction holding the consultant's version lock (sync-protocol.md
+§3.4): mutations are taken in id order, each decided by `sync.merge` against the state left by
+the previous ones; a processed mutation's result is stored with its effects, so a retry replays
+it and a duplicate never applies twice; a permanently rejected mutation still counts as
+processed, so one bad edit never blocks a queue. The version is bumped only if something
+changed, so a replayed batch makes no device download anything again. Any unexpected error
+rolls the whole batch back and nothing of it is acknowledged.
+
+Pull reads the consultant's version V first and then only rows with version ≤ V: every
+transaction that took a version ≤ V has committed (versions are handed out under the lock), so
+a device polling during another device's large push can never skip it.
+"""
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from pydantic import ValidationError
+
+from server.domain.access import ensure_role
+from server.domain.errors import Conflict, FieldError, Forbidden, InvalidInput
+from server.domain.roles import Actor, Role
+from server.services.clock import Clock
+from server.services.terms import mission_terms
+from server.storage import repositories as repo
+from server.storage import sync_store as store
+from server.storage.repositories import write_transaction
+from sync.hlc import Hlc, tick
+from sync.merge import MonthFacts, SetDay, StoredDay, decide_set_day, decide_submit
+from sync.months import MonthKey, MonthStatus, is_editable
+from sync.protocol import (
+    PROTOCOL_VERSION,
+    Cookie,
+    DayState,
+    LineValue,
+    MonthState,
+    Mutation,
+    MutationResult,
+    Overwrite,
+    SetDayArgs,
+    SubmitMonthArgs,
+    SyncRequest,
+    SyncResponse,
+)
+from sync.rules import Day, DayLine, MissionTerms
+
+SERVER_NODE = "server"
+
+
+class ProtocolNotSupported(InvalidInput):
+    """The device speaks another protocol version: it must update the app."""
+
+    code = "protocol_not_supported"
+
+
+def _ms(moment: dt.datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def day_state(row: store.DayRow) -> DayState:
+    return DayState(
+        date=row.date.isoformat(),
+        lines=[LineValue(line=line, half_days=half) for line, half in row.lines],
+        comment=row.comment,
+        hlc=row.hlc,
+        version=row.version,
+        by_client=row.by_client,
+    )
+
+
+def month_state(row: store.MonthRow) -> MonthState:
+    return MonthState(month=row.month, status=row.status, epoch=row.epoch, version=row.version)
+
+
+@dataclass
+class _Batch:
+    """What one push transaction has read and changed so far."""
+
+    person_id: str
+    client_id: str
+    base_version: int
+    now: dt.datetime
+    missions: dict[str, MissionTerms]
+    months: dict[str, store.MonthRow]
+    days: dict[dt.date, store.DayRow]
+    changed: bool = False
+    new_days: dict[dt.date, store.DayRow] | None = None
+    updated_days: dict[dt.date, store.DayRow] | None = None
+    overwrites: list[tuple[store.DayRow, str, int]] | None = None
+
+    @property
+    def version(self) -> int:
+        # Everything one push changes shares one version: base + 1.
+        return self.base_version + 1
+
+    def facts(self, month: str) -> MonthFacts:
+        row = self.months.get(month)
+        if row is None:
+            return MonthFacts()
+        return MonthFacts(status=MonthStatus(row.status), epoch=row.epoch)
+
+
+def _parse_mutation_args(mutation: Mutation) -> SetDayArgs | SubmitMonthArgs | MutationResult:
+    kinds: dict[str, type[SetDayArgs] | type[SubmitMonthArgs]] = {
+        "set_day": SetDayArgs,
+        "submit_month": SubmitMonthArgs,
+    }
+    kind = kinds.get(mutation.name)
+    if kind is None:
+        return MutationResult(
+            id=mutation.id,
+            status="rejected",
+            reason="unknown_mutation",
+            detail=f"unknown mutation {mutation.name!r}; known: set_day, submit_month",
+        )
+    try:
+        return kind.model_validate(mutation.args)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
+        )
+        return MutationResult(
+            id=mutation.id, status="rejected", reason="invalid_args", detail=problems[:500]
+        )
+
+
+class SyncService:
+    """Push and pull for one consultant's devices."""
+
+    def __init__(self, *, clock: Clock) -> None:
+        self.clock = clock
+
+    async def sync(self, actor: Actor, request: SyncRequest) -> SyncResponse:
+        if request.protocol != PROTOCOL_VERSION:
+            raise ProtocolNotSupported(
+                f"protocol {request.protocol} is not supported; this server speaks "
+                f"{PROTOCOL_VERSION}: update the app",
+                errors=(
+                    FieldError("protocol", "protocol_not_supported", f"use {PROTOCOL_VERSION}"),
+                ),
+            )
+        ensure_role(actor, Role.CONSULTANT)
+        results, last = await self.push(actor, request)
+        return await self.pull(
+            actor, request.cookie, results=results, last_mutation_id=last, limit=request.limit
+        )
+
+    async def push(self, actor: Actor, request: SyncRequest) -> tuple[list[MutationResult], int]:
+        person_id = actor.person_id
+        missions = mission_terms(await repo.missions_of(person_id))
+        async with write_transaction():
+            now = self.clock()
+            base_version = await store.lock_space(person_id)
+            client = await store.get_client(request.client_id)
+            if client is None:
+                await store.create_client(
+                    client_id=request.client_id, person_id=person_id, now=now
+                )
+                client = (person_id, 0)
+            owner, last = client
+            if owner != person_id:
+                raise Forbidden("this client id belongs to another person's device")
+            replayed = await store.outcomes(
+                request.client_id, [m.id for m in request.mutations if m.id <= last]
+            )
+            fresh: list[Mutation] = []
+            for mutation in request.mutations:
+                if mutation.id <= last:
+                    continue
+                if mutation.id != last + 1 + len(fresh):
+                    break  # a gap: the device resends from last_mutation_id + 1
+                fresh.append(mutation)
+            parsed = [(m, _parse_mutation_args(m)) for m in fresh]
+            dates = [a.date for _, a in parsed if isinstance(a, SetDayArgs)]
+            batch = _Batch(
+                person_id=person_id,
+                client_id=request.client_id,
+                base_version=base_version,
+                now=now,
+                missions=missions,
+                months=await store.months_of(
+                    person_id,
+                    [d[:7] for d in dates]
+                    + [a.month for _, a in parsed if isinstance(a, SubmitMonthArgs)],
+                ),
+                days=await store.days_of(person_id, _valid_dates(dates)),
+                new_days={},
+                updated_days={},
+                overwrites=[],
+            )
+            fresh_results: list[MutationResult] = []
+            for mutation, args in parsed:
+                if isinstance(args, MutationResult):
+                    fresh_results.append(args)
+                elif isinstance(args, SetDayArgs):
+                    fresh_results.append(await self._set_day(batch, mutation.id, args))
+                else:
+                    fresh_results.append(await self._submit(batch, mutation.id, args))
+            await self._flush(batch)
+            if fresh:
+                last = fresh[-1].id
+                await store.store_outcomes(
+                    request.client_id,
+                    [(r.id, r.model_dump(mode="json", exclude_none=True)) for r in fresh_results],
+                )
+            await store.update_client(client_id=request.client_id, last_mutation_id=last, now=now)
+            await store.prune_outcomes(request.client_id, min(request.ack_through, last))
+            if batch.changed:
+                await store.set_space_version(person_id, batch.version)
+        results = [
+            MutationResult.model_validate(replayed[m.id])
+            for m in request.mutations
+            if m.id in replayed
+        ] + fresh_results
+        return results, last
+
+    async def _set_day(self, batch: _Batch, mutation_id: int, args: SetDayArgs) -> MutationResult:
+        try:
+            date = dt.date.fromisoformat(args.date)
+        except ValueError:
+            return MutationResult(
+                id=mutation_id,
+                status="rejected",
+                reason="invalid_args",
+                detail=f"date: {args.date!r} is not a calendar date",
+            )
+        month = str(MonthKey.of(date))
+        stored_row = batch.days.get(date)
+        verdict = decide_set_day(
+            incoming=SetDay(
+                date=date,
+                epoch=args.epoch,
+                lines=tuple(DayLine(line=v.line, half_days=v.half_days) for v in args.lines),
+                comment=args.comment,
+                hlc=args.hlc,
+                base_v=args.base_v,
+            ),
+            facts=batch.facts(month),
+            stored=_stored(stored_row),
+            missions=batch.missions,
+            client_id=batch.client_id,
+            now_ms=_ms(batch.now),
+        )
+        if verdict.status == "rejected":
+            month_row = batch.months.get(month)
+            return MutationResult(
+                id=mutation_id,
+                status="rejected",
+                reason=verdict.reason,
+                detail=verdict.detail,
+                month=month_state(month_row) if month_row else None,
+            )
+        if verdict.status == "superseded":
+            assert stored_row is not None
+            return MutationResult(
+                id=mutation_id,
+                status="superseded",
+                detail=verdict.detail,
+                current=day_state(stored_row),
+            )
+        assert verdict.day is not None and verdict.hlc is not None
+        await self._write_day(batch, month, date, verdict.day, verdict.hlc, batch.client_id)
+        if verdict.overwrote_unseen and stored_row is not None:
+            assert batch.overwrites is not None
+            batch.overwrites.append((stored_row, batch.client_id, batch.version))
+        return MutationResult(id=mutation_id, status="applied", hlc=verdict.hlc.encode())
+
+    async def _write_day(
+        self, batch: _Batch, month: str, date: dt.date, day: Day, stamp: Hlc, by_client: str
+    ) -> None:
+        assert batch.new_days is not None and batch.updated_days is not None
+        month_row = batch.months.get(month)
+        if month_row is None:
+            month_row = await store.create_month(
+                person_id=batch.person_id, month=month, version=batch.version
+            )
+            batch.months[month] = month_row
+        previous = batch.days.get(date)
+        row = store.DayRow(
+            id=previous.id if previous else "",
+            timesheet_id=month_row.id,
+            date=date,
+            lines=tuple((line.line, line.half_days) for line in day.lines),
+            comment=day.comment,
+            hlc=stamp.encode(),
+            version=batch.version,
+            by_client=by_client,
+        )
+        batch.days[date] = row
+        if previous is None or date in batch.new_days:
+            batch.new_days[date] = row
+        else:
+            batch.updated_days[date] = row
+        batch.changed = True
+
+    async def _submit(
+        self, batch: _Batch, mutation_id: int, args: SubmitMonthArgs
+    ) -> MutationResult:
+        try:
+            month = MonthKey.parse(args.month)
+        except Exception as error:  # InvalidMonth: a per-mutation rejection, never a 4xx
+            return MutationResult(
+                id=mutation_id, status="rejected", reason="invalid_args", detail=str(error)
+            )
+        await self._flush(batch)  # the foreign-version query must see this batch's days
+        foreign = await store.latest_foreign_version(
+            person_id=batch.person_id,
+            first=month.first_day,
+            last=month.last_day,
+            client_id=batch.client_id,
+        )
+        verdict = decide_submit(
+            facts=batch.facts(str(month)),
+            epoch=args.epoch,
+            reviewed_version=args.reviewed_version,
+            latest_foreign_version=foreign,
+        )
+        month_row = batch.months.get(str(month))
+        if verdict.status == "rejected":
+            return MutationResult(
+                id=mutation_id,
+                status="rejected",
+                reason=verdict.reason,
+                detail=verdict.detail,
+                month=month_state(month_row) if month_row else None,
+            )
+        if month_row is None:
+            month_row = await store.create_month(
+                person_id=batch.person_id, month=str(month), version=batch.version
+            )
+        updated = replace(month_row, status=MonthStatus.SUBMITTED.value, version=batch.version)
+        await store.update_month(
+            timesheet_id=updated.id,
+            status=updated.status,
+            epoch=updated.epoch,
+            version=updated.version,
+            now=batch.now,
+        )
+        batch.months[str(month)] = updated
+        batch.changed = True
+        return MutationResult(id=mutation_id, status="applied", month=month_state(updated))
+
+    async def _flush(self, batch: _Batch) -> None:
+        """Write the days decided so far: one multi-row insert, then the updates."""
+        assert batch.new_days is not None and batch.updated_days is not None
+        assert batch.overwrites is not None
+        if batch.new_days:
+            await store.insert_days(batch.person_id, list(batch.new_days.values()), batch.now)
+            inserted = await store.days_of(batch.person_id, batch.new_days)
+            batch.days.update(inserted)
+        for row in batch.updated_days.values():
+            await store.update_day(row, batch.now)
+        if batch.overwrites:
+            await store.record_overwrites(batch.person_id, batch.overwrites, batch.now)
+        batch.new_days, batch.updated_days, batch.overwrites = {}, {}, []
+
+    async def pull(
+        self,
+        actor: Actor,
+        cookie: Cookie | None,
+        *,
+        results: Sequence[MutationResult] = (),
+        last_mutation_id: int = 0,
+        limit: int = 500,
+    ) -> SyncResponse:
+        person_id = actor.person_id
+        sid = await store.server_id()
+        upto = await store.space_version(person_id)
+        reset = cookie is None or cookie.sid != sid or cookie.v > upto
+        since = 0 if reset or cookie is None else cookie.v
+        after = None
+        if not reset and cookie is not None and cookie.after is not None:
+            after = (cookie.after[0], dt.date.fromisoformat(cookie.after[1]))
+        rows = await store.changed_days(
+            person_id=person_id, since=since, after=after, upto=upto, limit=limit + 1
+        )
+        has_more = len(rows) > limit
+        rows = rows[:limit]
+        if has_more:
+            last_row = rows[-1]
+            next_cookie = Cookie(
+                sid=sid, v=since, after=(last_row.version, last_row.date.isoformat())
+            )
+        else:
+            next_cookie = Cookie(sid=sid, v=upto)
+        months = await store.changed_months(person_id=person_id, since=since, upto=upto)
+        overwrites = await store.overwrites_since(person_id=person_id, since=since, upto=upto)
+        now_ms = _ms(self.clock())
+        return SyncResponse(
+            last_mutation_id=last_mutation_id,
+            results=list(results),
+            reset=reset and after is None,
+            cookie=next_cookie,
+            has_more=has_more,
+            days=[day_state(r) for r in rows],
+            months=[month_state(m) for m in months],
+            overwrites=[
+                Overwrite(
+                    date=o["date"],
+                    lost=DayState.model_validate(o["lost"]),
+                    by_client=o["by_client"],
+                    version=o["version"],
+                )
+                for o in overwrites
+            ],
+            server_hlc=Hlc(wall_ms=now_ms, counter=0, node=SERVER_NODE).encode(),
+            server_time_ms=now_ms,
+        )
+
+
+def _valid_dates(texts: Sequence[str]) -> list[dt.date]:
+    valid = []
+    for text in texts:
+        try:
+            valid.append(dt.date.fromisoformat(text))
+        except ValueError:
+            continue
+    return valid
+
+
+def _stored(row: store.DayRow | None) -> StoredDay | None:
+    if row is None:
+        return None
+    return StoredDay(
+        day=Day(
+            date=row.date,
+            lines=tuple(DayLine(line=line, half_days=half) for line, half in row.lines),
+            comment=row.comment,
+        ),
+        hlc=Hlc.parse(row.hlc) if row.hlc else Hlc(wall_ms=0, counter=0, node=SERVER_NODE),
+        version=row.version,
+        by_client=row.by_client,
+    )
+
+
+class MonthLocked(Conflict):
+    """The month is submitted, in validation, validated or signed."""
+
+    code = "month_locked"
+
+
+@dataclass(frozen=True)
+class WebEdit:
+    """A day typed in the web app while online: applied at once, stamped by the server."""
+
+    consultant_id: str
+    date: dt.date
+    day: Day
+
+
+async def write_web_day(
+    edit: WebEdit, *, missions: dict[str, MissionTerms], now: dt.datetime
+) -> None:
+    """Store a day edited online, through the same versioned path as a device's push.
+
+    The stamp is a server tick above the stored one, so the explicit edit wins; a locked month
+    is refused (the caller maps it to 409).
+    """
+    month = str(MonthKey.of(edit.date))
+    async with write_transaction():
+        base = await store.lock_space(edit.consultant_id)
+        batch = _Batch(
+            person_id=edit.consultant_id,
+            client_id=SERVER_NODE,
+            base_version=base,
+            now=now,
+            missions=missions,
+            months=await store.months_of(edit.consultant_id, [month]),
+            days=await store.days_of(edit.consultant_id, [edit.date]),
+            new_days={},
+            updated_days={},
+            overwrites=[],
+        )
+        facts = batch.facts(month)
+        if not is_editable(facts.status):
+            raise MonthLocked(
+                f"the CRA of {month} is {facts.status.value}: it can no longer be edited"
+            )
+        stored = _stored(batch.days.get(edit.date))
+        stamp = tick(local=stored.hlc if stored else None, now_ms=_ms(now), node=SERVER_NODE)
+        service = SyncService(clock=lambda: now)
+        await service._write_day(batch, month, edit.date, edit.day, stamp, SERVER_NODE)
+        await service._flush(batch)
+        await store.set_space_version(edit.consultant_id, batch.version)
+
+
+async def set_month_state(
+    *,
+    consultant_id: str,
+    month: str,
+    status: MonthStatus,
+    now: dt.datetime,
+    reopen: bool = False,
+    step: int = 0,
+    waiting_on_id: str | None = None,
+) -> MonthState:
+    """Move a month to `status` on the server's authority, bumping the consultant's version.
+
+    `reopen` (a send-back) also bumps the epoch, so edits queued before are refused rather than
+    silently applied to a month reopened for a specific correction (sync-protocol.md §3.7).
+    """
+    async with write_transaction():
+        base = await store.lock_space(consultant_id)
+        version = base + 1
+        row = (await store.months_of(consultant_id, [month])).get(month)
+        if row is None:
+            row = await store.create_month(person_id=consultant_id, month=month, version=version)
+        epoch = row.epoch + 1 if reopen else row.epoch
+        await store.update_month(
+            timesheet_id=row.id,
+            status=status.value,
+            epoch=epoch,
+            version=version,
+            now=now,
+            step=step,
+            waiting_on_id=waiting_on_id,
+        )
+        await store.set_space_version(consultant_id, version)
+    return MonthState(month=month, status=status.value, epoch=epoch, version=version)

@@ -1,0 +1,380 @@
+"""Storage for sync: the consultant's version lock, devices, stored results, days and months.
+
+Every function here runs inside the caller's transaction (`write_transaction` for pushes).
+The consultant's version row is the lock that makes version order equal commit order: on
+PostgreSQL a `SELECT … FOR UPDATE`, on SQLite the `BEGIN IMMEDIATE` of the transaction itself.
+"""
+
+import secrets
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from piccolo.engine.postgres import PostgresEngine
+
+from server.storage import tables as t
+from server.storage.repositories import _date, _json
+
+
+@dataclass(frozen=True)
+class MonthRow:
+    id: str
+    month: str
+    status: str
+    epoch: int
+    version: int
+
+
+@dataclass(frozen=True)
+class DayRow:
+    id: str
+    timesheet_id: str
+    date: date
+    lines: tuple[tuple[str, int], ...]
+    comment: str
+    hlc: str
+    version: int
+    by_client: str
+
+
+def _is_postgres() -> bool:
+    return isinstance(t.SyncSpace._meta.db, PostgresEngine)
+
+
+async def server_id() -> str:
+    """This database's id, created on first use (concurrent creators agree on one row)."""
+    row = await t.ServerIdentity.select(t.ServerIdentity.id).first()
+    if row is not None:
+        return str(row["id"])
+    await t.ServerIdentity.insert(t.ServerIdentity(id=secrets.token_hex(8))).on_conflict(
+        action="DO NOTHING"
+    )
+    row = await t.ServerIdentity.select(t.ServerIdentity.id).first()
+    assert row is not None
+    return str(row["id"])
+
+
+async def lock_space(person_id: str) -> int:
+    """Take the consultant's write lock and return their current version."""
+    await t.SyncSpace.insert(t.SyncSpace(person=person_id, version=0)).on_conflict(
+        target=t.SyncSpace.person, action="DO NOTHING"
+    )
+    if _is_postgres():
+        rows = await t.SyncSpace.raw(
+            "SELECT version FROM sync_space WHERE person = {} FOR UPDATE", uuid.UUID(person_id)
+        )
+    else:
+        rows = await t.SyncSpace.select(t.SyncSpace.version).where(t.SyncSpace.person == person_id)
+    return int(rows[0]["version"])
+
+
+async def set_space_version(person_id: str, version: int) -> None:
+    await t.SyncSpace.update({t.SyncSpace.version: version}).where(t.SyncSpace.person == person_id)
+
+
+async def space_version(person_id: str) -> int:
+    row = (
+        await t.SyncSpace.select(t.SyncSpace.version)
+        .where(t.SyncSpace.person == person_id)
+        .first()
+    )
+    return 0 if row is None else int(row["version"])
+
+
+async def get_client(client_id: str) -> tuple[str, int] | None:
+    row = (
+        await t.SyncClient.select(t.SyncClient.person, t.SyncClient.last_mutation_id)
+        .where(t.SyncClient.id == client_id)
+        .first()
+    )
+    return None if row is None else (str(row["person"]), int(row["last_mutation_id"]))
+
+
+async def create_client(*, client_id: str, person_id: str, now: datetime) -> None:
+    await t.SyncClient.insert(
+        t.SyncClient(id=uuid.UUID(client_id), person=person_id, last_seen_at=now)
+    )
+
+
+async def update_client(*, client_id: str, last_mutation_id: int, now: datetime) -> None:
+    await t.SyncClient.update(
+        {t.SyncClient.last_mutation_id: last_mutation_id, t.SyncClient.last_seen_at: now}
+    ).where(t.SyncClient.id == client_id)
+
+
+async def outcomes(client_id: str, mutation_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    if not mutation_ids:
+        return {}
+    keys = [f"{client_id}:{m}" for m in mutation_ids]
+    rows = await t.MutationOutcome.select(
+        t.MutationOutcome.mutation_id, t.MutationOutcome.body
+    ).where(t.MutationOutcome.key.is_in(keys))
+    return {int(r["mutation_id"]): _json(r["body"]) for r in rows}
+
+
+async def store_outcomes(client_id: str, bodies: Sequence[tuple[int, dict[str, Any]]]) -> None:
+    if bodies:
+        await t.MutationOutcome.insert(
+            *[
+                t.MutationOutcome(
+                    key=f"{client_id}:{mutation_id}",
+                    client=client_id,
+                    mutation_id=mutation_id,
+                    body=body,
+                )
+                for mutation_id, body in bodies
+            ]
+        )
+
+
+async def prune_outcomes(client_id: str, through: int) -> None:
+    """Forget results the device has acknowledged receiving."""
+    if through > 0:
+        await t.MutationOutcome.delete().where(
+            (t.MutationOutcome.client == client_id) & (t.MutationOutcome.mutation_id <= through)
+        )
+
+
+def _month_row(row: dict[str, Any]) -> MonthRow:
+    return MonthRow(
+        id=str(row["id"]),
+        month=row["month"],
+        status=row["status"],
+        epoch=int(row["epoch"]),
+        version=int(row["version"]),
+    )
+
+
+async def months_of(person_id: str, months: Iterable[str]) -> dict[str, MonthRow]:
+    wanted = sorted(set(months))
+    if not wanted:
+        return {}
+    rows = await t.Timesheet.select(
+        t.Timesheet.id,
+        t.Timesheet.month,
+        t.Timesheet.status,
+        t.Timesheet.epoch,
+        t.Timesheet.version,
+    ).where((t.Timesheet.consultant == person_id) & t.Timesheet.month.is_in(wanted))
+    return {r["month"]: _month_row(r) for r in rows}
+
+
+async def create_month(*, person_id: str, month: str, version: int) -> MonthRow:
+    row = t.Timesheet(consultant=person_id, month=month, status="draft", version=version)
+    await row.save()
+    return MonthRow(id=str(row.id), month=month, status="draft", epoch=0, version=version)
+
+
+async def update_month(
+    *,
+    timesheet_id: str,
+    status: str,
+    epoch: int,
+    version: int,
+    now: datetime,
+    step: int = 0,
+    waiting_on_id: str | None = None,
+) -> None:
+    await t.Timesheet.update(
+        {
+            t.Timesheet.status: status,
+            t.Timesheet.epoch: epoch,
+            t.Timesheet.version: version,
+            t.Timesheet.step: step,
+            t.Timesheet.waiting_on: waiting_on_id,
+            t.Timesheet.updated_at: now,
+        }
+    ).where(t.Timesheet.id == timesheet_id)
+
+
+def _day_row(row: dict[str, Any]) -> DayRow:
+    return DayRow(
+        id=str(row["id"]),
+        timesheet_id=str(row["timesheet"]),
+        date=_date(row["day"]),
+        lines=tuple((line["line"], int(line["half_days"])) for line in _json(row["lines"])),
+        comment=row["comment"],
+        hlc=row["hlc"],
+        version=int(row["version"]),
+        by_client=row["by_client"],
+    )
+
+
+_DAY_COLUMNS = (
+    t.DayEntry.id,
+    t.DayEntry.timesheet,
+    t.DayEntry.day,
+    t.DayEntry.lines,
+    t.DayEntry.comment,
+    t.DayEntry.hlc,
+    t.DayEntry.version,
+    t.DayEntry.by_client,
+)
+
+
+async def days_of(person_id: str, dates: Iterable[date]) -> dict[date, DayRow]:
+    wanted = sorted(set(dates))
+    if not wanted:
+        return {}
+    rows = await t.DayEntry.select(*_DAY_COLUMNS).where(
+        (t.DayEntry.consultant == person_id) & t.DayEntry.day.is_in(wanted)
+    )
+    return {(d := _day_row(r)).date: d for r in rows}
+
+
+def _lines_json(lines: Sequence[tuple[str, int]]) -> list[dict[str, Any]]:
+    return [{"line": line, "half_days": half_days} for line, half_days in lines]
+
+
+async def insert_days(person_id: str, rows: Sequence[DayRow], now: datetime) -> None:
+    if rows:
+        await t.DayEntry.insert(
+            *[
+                t.DayEntry(
+                    timesheet=r.timesheet_id,
+                    consultant=person_id,
+                    day=r.date,
+                    lines=_lines_json(r.lines),
+                    comment=r.comment,
+                    hlc=r.hlc,
+                    version=r.version,
+                    by_client=r.by_client,
+                    updated_at=now,
+                )
+                for r in rows
+            ]
+        )
+
+
+async def update_day(row: DayRow, now: datetime) -> None:
+    await t.DayEntry.update(
+        {
+            t.DayEntry.lines: _lines_json(row.lines),
+            t.DayEntry.comment: row.comment,
+            t.DayEntry.hlc: row.hlc,
+            t.DayEntry.version: row.version,
+            t.DayEntry.by_client: row.by_client,
+            t.DayEntry.updated_at: now,
+        }
+    ).where(t.DayEntry.id == row.id)
+
+
+async def record_overwrites(
+    person_id: str, rows: Sequence[tuple[DayRow, str, int]], now: datetime
+) -> None:
+    """Keep each replaced value with who replaced it, at which version."""
+    if rows:
+        await t.DayOverwrite.insert(
+            *[
+                t.DayOverwrite(
+                    consultant=person_id,
+                    day=lost.date,
+                    lost=day_payload(lost),
+                    by_client=by_client,
+                    version=version,
+                    created_at=now,
+                )
+                for lost, by_client, version in rows
+            ]
+        )
+
+
+def day_payload(row: DayRow) -> dict[str, Any]:
+    return {
+        "date": row.date.isoformat(),
+        "lines": _lines_json(row.lines),
+        "comment": row.comment,
+        "hlc": row.hlc,
+        "version": row.version,
+        "by_client": row.by_client,
+    }
+
+
+async def latest_foreign_version(
+    *, person_id: str, first: date, last: date, client_id: str
+) -> int:
+    """Highest version at which a day of the month was written by another device."""
+    rows = await t.DayEntry.select(t.DayEntry.version).where(
+        (t.DayEntry.consultant == person_id)
+        & (t.DayEntry.day >= first)
+        & (t.DayEntry.day <= last)
+        & (t.DayEntry.by_client != client_id)
+    )
+    return max((int(r["version"]) for r in rows), default=0)
+
+
+# -- pull -------------------------------------------------------------------------------------
+
+
+async def changed_days(
+    *, person_id: str, since: int, after: tuple[int, date] | None, upto: int, limit: int
+) -> list[DayRow]:
+    """Days changed after `since` (or after the `after` key) up to `upto`, in cursor order.
+
+    Rows above `upto` belong to transactions not yet visible in the version we report, so they
+    wait for the next pull; versions are assigned under the lock, so none is ever skipped.
+    """
+    where = (
+        (t.DayEntry.consultant == person_id)
+        & (t.DayEntry.version > since)
+        & (t.DayEntry.version <= upto)
+    )
+    if after is not None:
+        after_version, after_date = after
+        where &= (t.DayEntry.version > after_version) | (
+            (t.DayEntry.version == after_version) & (t.DayEntry.day > after_date)
+        )
+    rows = (
+        await t.DayEntry.select(*_DAY_COLUMNS)
+        .where(where)
+        .order_by(t.DayEntry.version, t.DayEntry.day)
+        .limit(limit)
+    )
+    return [_day_row(r) for r in rows]
+
+
+async def changed_months(*, person_id: str, since: int, upto: int) -> list[MonthRow]:
+    rows = (
+        await t.Timesheet.select(
+            t.Timesheet.id,
+            t.Timesheet.month,
+            t.Timesheet.status,
+            t.Timesheet.epoch,
+            t.Timesheet.version,
+        )
+        .where(
+            (t.Timesheet.consultant == person_id)
+            & (t.Timesheet.version > since)
+            & (t.Timesheet.version <= upto)
+        )
+        .order_by(t.Timesheet.month)
+    )
+    return [_month_row(r) for r in rows]
+
+
+async def overwrites_since(*, person_id: str, since: int, upto: int) -> list[dict[str, Any]]:
+    rows = (
+        await t.DayOverwrite.select(
+            t.DayOverwrite.day,
+            t.DayOverwrite.lost,
+            t.DayOverwrite.by_client,
+            t.DayOverwrite.version,
+        )
+        .where(
+            (t.DayOverwrite.consultant == person_id)
+            & (t.DayOverwrite.version > since)
+            & (t.DayOverwrite.version <= upto)
+        )
+        .order_by(t.DayOverwrite.version)
+    )
+    return [
+        {
+            "date": _date(r["day"]).isoformat(),
+            "lost": _json(r["lost"]),
+            "by_client": r["by_client"],
+            "version": int(r["version"]),
+        }
+        for r in rows
+    ]

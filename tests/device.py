@@ -1,0 +1,148 @@
+"""A simulated phone: the client side of the sync protocol, as the PWA implements it.
+
+It keeps confirmed state (`base`), a queue of pending mutations, the rejected ones, a cookie and
+a hybrid logical clock with its own skew. `sync()` sends the queue and applies the response the
+way the client must: results confirm or move mutations to `rejected`, never drop them; the pulled
+days and months replace the base; `recv` of the server's clock keeps later edits ahead.
+"""
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sync.hlc import Hlc, recv, tick
+
+Transport = Callable[[dict[str, Any]], Awaitable[tuple[int, dict[str, Any]]]]
+
+
+class Lost(Exception):
+    """The request or its response was lost on the network."""
+
+
+@dataclass
+class Device:
+    name: str
+    skew_ms: int = 0
+    client_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    next_id: int = 1
+    pending: list[dict[str, Any]] = field(default_factory=list)
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    results: dict[int, dict[str, Any]] = field(default_factory=dict)
+    days: dict[str, dict[str, Any]] = field(default_factory=dict)
+    months: dict[str, dict[str, Any]] = field(default_factory=dict)
+    overwrites: list[dict[str, Any]] = field(default_factory=list)
+    cookie: dict[str, Any] | None = None
+    clock: Hlc | None = None
+    acked_through: int = 0
+    server_time_ms: int | None = None
+
+    @property
+    def node(self) -> str:
+        return self.client_id.replace("-", "")[:16]
+
+    def _stamp(self, now_ms: int) -> str:
+        self.clock = tick(local=self.clock, now_ms=now_ms + self.skew_ms, node=self.node)
+        return self.clock.encode()
+
+    def epoch_of(self, month: str) -> int:
+        return int(self.months.get(month, {}).get("epoch", 0))
+
+    def version_seen(self) -> int:
+        return int(self.cookie["v"]) if self.cookie else 0
+
+    def edit(self, date: str, lines: list[tuple[str, int]], now_ms: int, comment: str = "") -> int:
+        """Queue a day edit, as the app does in the same IndexedDB transaction as the UI."""
+        mutation = {
+            "id": self.next_id,
+            "name": "set_day",
+            "args": {
+                "date": date,
+                "epoch": self.epoch_of(date[:7]),
+                "lines": [{"line": line, "half_days": half} for line, half in lines],
+                "comment": comment,
+                "hlc": self._stamp(now_ms),
+                "base_v": self.version_seen(),
+            },
+        }
+        self.pending.append(mutation)
+        self.next_id += 1
+        return int(mutation["id"])
+
+    def submit(self, month: str) -> int:
+        mutation = {
+            "id": self.next_id,
+            "name": "submit_month",
+            "args": {
+                "month": month,
+                "epoch": self.epoch_of(month),
+                "reviewed_version": self.version_seen(),
+            },
+        }
+        self.pending.append(mutation)
+        self.next_id += 1
+        return int(mutation["id"])
+
+    def request(self, limit: int = 500) -> dict[str, Any]:
+        return {
+            "protocol": 1,
+            "client_id": self.client_id,
+            "cookie": self.cookie,
+            "ack_through": self.acked_through,
+            "mutations": self.pending[:100],
+            "limit": limit,
+        }
+
+    async def sync(
+        self, transport: Transport, *, limit: int = 500, now_ms: int = 0
+    ) -> dict[str, Any]:
+        """One round trip; raises Lost, or returns the response after applying it."""
+        status, body = await transport(self.request(limit))
+        if status != 200:
+            return {"status": status, **body}
+        self.apply(body, now_ms=now_ms)
+        while body.get("has_more"):
+            status, body = await transport({**self.request(limit), "mutations": []})
+            if status != 200:
+                return {"status": status, **body}
+            self.apply(body, now_ms=now_ms)
+        return body
+
+    def apply(self, body: dict[str, Any], *, now_ms: int = 0) -> None:
+        by_id = {r["id"]: r for r in body["results"]}
+        last = int(body["last_mutation_id"])
+        kept = []
+        for mutation in self.pending:
+            result = by_id.get(mutation["id"])
+            if result is not None:
+                self.results[mutation["id"]] = result
+                if result["status"] == "rejected":
+                    # Never dropped: kept with its values so the person can see and redo it.
+                    self.rejected.append({**mutation, "result": result})
+            if mutation["id"] > last:
+                kept.append(mutation)
+        self.pending = kept
+        self.acked_through = last
+        if body["reset"]:
+            self.days, self.months = {}, {}
+        for day in body["days"]:
+            self.days[day["date"]] = day
+        for month in body["months"]:
+            self.months[month["month"]] = month
+        self.overwrites.extend(body["overwrites"])
+        self.cookie = body["cookie"]
+        self.server_time_ms = body["server_time_ms"]
+        self.clock = recv(
+            local=self.clock,
+            remote=Hlc.parse(body["server_hlc"]),
+            now_ms=now_ms + self.skew_ms,
+            node=self.node,
+        )
+
+    def shown(self) -> dict[str, list[tuple[str, int]]]:
+        """Confirmed days as the app would show them once the queue is empty."""
+        return {
+            date: sorted((v["line"], v["half_days"]) for v in day["lines"])
+            for date, day in self.days.items()
+            if day["lines"] or day["comment"]
+        }
