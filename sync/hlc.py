@@ -100,14 +100,22 @@ def recv(*, local: Hlc | None, remote: Hlc, now_ms: int, node: str) -> Hlc:
     return _next(wall, counter, node)
 
 
-def clamp(*, stamp: Hlc, now_ms: int, max_drift_ms: int = MAX_DRIFT_MS) -> Hlc:
-    """Bring a stamp from a clock far in the future back to ``now_ms``, keeping its node.
+def clamp(
+    *, stamp: Hlc, now_ms: int, above: Hlc | None = None, max_drift_ms: int = MAX_DRIFT_MS
+) -> Hlc:
+    """Re-stamp a stamp from a clock far in the future as an event happening now.
 
-    Without this one phone set to 2030 would win every later edit on every device.
+    Without this one phone set to 2030 would win every later edit on every device. The new
+    stamp keeps the device's node and is strictly above ``above`` (the stored stamp of the day),
+    so the device's own later edits, clamped in the same batch, still win in order
+    (sync-protocol.md §3.4: re-stamp with the server's clock).
     """
     if stamp.wall_ms <= now_ms + max_drift_ms:
         return stamp
-    return Hlc(wall_ms=now_ms, counter=stamp.counter, node=stamp.node)
+    candidate = Hlc(wall_ms=now_ms, counter=0, node=stamp.node)
+    if above is not None and above >= candidate:
+        return _next(above.wall_ms, above.counter + 1, stamp.node)
+    return candidate
 
 
 def compare(a: str, b: str) -> int:

@@ -104,7 +104,7 @@ def decide_set_day(
     except InvalidDay as error:
         first = error.violations[0]
         return _rejected(f"invalid:{first.code}", str(error))
-    stamp = clamp(stamp=stamp, now_ms=now_ms)
+    stamp = clamp(stamp=stamp, now_ms=now_ms, above=stored.hlc if stored else None)
     if stored is not None and stored.hlc >= stamp:
         return Verdict(status="superseded", detail="a later edit of this day is already stored")
     unseen = (
@@ -184,8 +184,9 @@ def rebase(
 ) -> View:
     """Lay pending edits, in queue order, over the confirmed days.
 
-    An edit whose month is locked or was reopened since is not shown as the day's value (the
-    server will reject it); its id goes to ``blocked_ids`` so the app can keep and show it.
+    An edit whose month is locked, submitted earlier in the queue, or reopened since is not
+    shown as the day's value (the server will reject it); its id goes to ``blocked_ids`` so the
+    app can keep and show it.
     """
     shown = dict(days)
     pending_dates: set[str] = set()
@@ -194,13 +195,17 @@ def rebase(
     for mutation in pending:
         if isinstance(mutation, PendingSubmit):
             facts = months.get(mutation.month, MonthFacts())
-            if is_editable(facts.status) and facts.epoch == mutation.epoch:
+            editable = is_editable(facts.status) and mutation.month not in submitting
+            if editable and facts.epoch == mutation.epoch:
                 submitting.add(mutation.month)
             else:
                 blocked.add(mutation.id)
             continue
-        facts = months.get(mutation.date[:7], MonthFacts())
-        if not is_editable(facts.status) or facts.epoch != mutation.epoch:
+        month = mutation.date[:7]
+        facts = months.get(month, MonthFacts())
+        # After a queued submission of its month, an edit will find the month locked.
+        locked = not is_editable(facts.status) or month in submitting
+        if locked or facts.epoch != mutation.epoch:
             blocked.add(mutation.id)
             continue
         shown[mutation.date] = DayValue(lines=mutation.lines, comment=mutation.comment)

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 PROTOCOL_VERSION: Final = 1
 MAX_MUTATIONS: Final = 100
@@ -21,6 +28,26 @@ MutationStatus = Literal["applied", "superseded", "rejected"]
 
 class Wire(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _whole_number(value: object) -> object:
+    # Checked before pydantic's own coercion: the web framework validates with strict=False,
+    # which would otherwise accept "2", 2.0 and true as integers.
+    if type(value) is not int:
+        msg = "must be a whole number"
+        raise ValueError(msg)
+    return value
+
+
+def _printable(value: str) -> str:
+    if any((ord(c) < 32 and c not in "\t\n\r") or c == "\x7f" for c in value):
+        msg = "must not contain control characters"
+        raise ValueError(msg)
+    return value
+
+
+StrictInt = Annotated[int, BeforeValidator(_whole_number)]
+Text = Annotated[str, AfterValidator(_printable)]
 
 
 Uuid = Annotated[
@@ -39,14 +66,14 @@ class Cookie(Wire):
     partial page.
     """
 
-    sid: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    sid: Annotated[Text, StringConstraints(min_length=1, max_length=64)]
     v: Annotated[StrictInt, Field(ge=0)]
     after: tuple[StrictInt, IsoDate] | None = None
 
 
 class Mutation(Wire):
     id: Annotated[StrictInt, Field(ge=1, le=2**53)]
-    name: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    name: Annotated[Text, StringConstraints(min_length=1, max_length=40)]
     args: dict[str, Any]
 
 
@@ -62,7 +89,7 @@ class SyncRequest(Wire):
 
 
 class LineValue(Wire):
-    line: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    line: Annotated[Text, StringConstraints(min_length=1, max_length=80)]
     half_days: StrictInt
 
 
@@ -72,8 +99,8 @@ class SetDayArgs(Wire):
     date: IsoDate
     epoch: Annotated[StrictInt, Field(ge=0)]
     lines: Annotated[list[LineValue], Field(max_length=8)]
-    comment: Annotated[str, StringConstraints(max_length=2000)] = ""
-    hlc: Annotated[str, StringConstraints(max_length=80)]
+    comment: Annotated[Text, StringConstraints(max_length=2000)] = ""
+    hlc: Annotated[Text, StringConstraints(max_length=80)]
     base_v: Annotated[StrictInt, Field(ge=0)] = 0
 
 

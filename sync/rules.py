@@ -34,7 +34,13 @@ _VALID_HALF_DAYS: Final = (1, HALF_DAYS_PER_DAY)
 # Explicit list rather than str.strip(): Python and JavaScript disagree on what "whitespace" is.
 # Besides ASCII whitespace this covers the no-break spaces French typography and phone keyboards
 # insert (U+00A0, U+202F).
-_BLANK_CHARS: Final = " \t\n\r\f\v\u00a0\u202f"
+_BLANK_CHARS: Final = (
+    " \t\n\r\f\v\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+    "\u2009\u200a\u200b\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+# C0 controls other than tab, line feed and carriage return have no place in a comment, and
+# PostgreSQL refuses NUL outright: refuse them everywhere, offline too.
+_CONTROL_CHARS: Final = frozenset(chr(c) for c in range(32) if chr(c) not in "\t\n\r") | {"\x7f"}
 
 
 class AbsenceType(StrEnum):
@@ -354,6 +360,14 @@ def check_day(
             )
         )
     # Counted after stripping, like the stored comment, so a valid day stays valid once stored.
+    if any(char in _CONTROL_CHARS for char in stripped):
+        violations.append(
+            Violation(
+                field="comment",
+                code="comment_control_char",
+                message="comment contains a control character",
+            )
+        )
     if len(stripped) > MAX_COMMENT_LENGTH:
         violations.append(
             Violation(

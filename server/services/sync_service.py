@@ -27,6 +27,7 @@ from server.services.terms import mission_terms
 from server.storage import repositories as repo
 from server.storage import sync_store as store
 from server.storage.repositories import write_transaction
+from sync.errors import InvalidMonth
 from sync.hlc import Hlc, tick
 from sync.merge import MonthFacts, SetDay, StoredDay, decide_set_day, decide_submit
 from sync.months import MonthKey, MonthStatus, is_editable
@@ -226,7 +227,12 @@ class SyncService:
                 reason="invalid_args",
                 detail=f"date: {args.date!r} is not a calendar date",
             )
-        month = str(MonthKey.of(date))
+        try:
+            month = str(MonthKey.of(date))
+        except InvalidMonth as error:  # a year CRAs cannot have: refused, never a 500
+            return MutationResult(
+                id=mutation_id, status="rejected", reason="invalid_args", detail=str(error)
+            )
         stored_row = batch.days.get(date)
         verdict = decide_set_day(
             incoming=SetDay(
@@ -300,7 +306,7 @@ class SyncService:
     ) -> MutationResult:
         try:
             month = MonthKey.parse(args.month)
-        except Exception as error:  # InvalidMonth: a per-mutation rejection, never a 4xx
+        except InvalidMonth as error:  # a per-mutation rejection, never a 4xx
             return MutationResult(
                 id=mutation_id, status="rejected", reason="invalid_args", detail=str(error)
             )

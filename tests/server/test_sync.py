@@ -274,6 +274,43 @@ async def test_a_cookie_from_another_database_forces_a_full_resync(alice: Member
         ),
         (
             {
+                "name": "set_day",
+                "args": {
+                    "date": "0999-01-04",
+                    "epoch": 0,
+                    "lines": [],
+                    "hlc": "1795000000000:0000:a",
+                },
+            },
+            "invalid_args",
+        ),
+        (
+            {
+                "name": "set_day",
+                "args": {
+                    "date": "2026-11-16",
+                    "epoch": 0,
+                    "lines": [],
+                    "comment": "nul\u0000byte",
+                    "hlc": "1795000000000:0000:a",
+                },
+            },
+            "invalid_args",
+        ),
+        (
+            {
+                "name": "set_day",
+                "args": {
+                    "date": "2026-11-16",
+                    "epoch": "0",
+                    "lines": [],
+                    "hlc": "1795000000000:0000:a",
+                },
+            },
+            "invalid_args",
+        ),
+        (
+            {
                 "name": "submit_month",
                 "args": {"month": "2026-13", "epoch": 0, "reviewed_version": 0},
             },
@@ -304,6 +341,8 @@ async def test_a_bad_mutation_is_rejected_alone_and_recorded(
     ("change", "status", "code"),
     [
         ({"protocol": 2}, 422, "protocol_not_supported"),
+        ({"protocol": "1"}, 422, "invalid_input"),
+        ({"protocol": True}, 422, "invalid_input"),
         ({"client_id": "not-a-uuid"}, 422, "invalid_input"),
         (
             {"mutations": [{"id": i, "name": "set_day", "args": {}} for i in range(1, 102)]},
@@ -346,3 +385,13 @@ async def test_only_consultants_sync(world: World) -> None:
     response = await manager.browser.post("/api/v1/sync", json=Device("x").request())
     assert response.status_code == 403
     assert response.json()["code"] == "forbidden"
+
+
+async def test_a_fast_clock_device_keeps_its_own_edit_order_in_one_batch(alice: Member) -> None:
+    """Make sure two clamped edits of one day pushed together apply in order, the last winning."""
+    tablet = Device("tablet", skew_ms=3_600_000)
+    tablet.edit("2026-11-16", work(alice), NOW_MS)
+    tablet.edit("2026-11-16", [("absence:CP", 2)], NOW_MS + 5_000)
+    body = await tablet.sync(transport(alice))
+    assert [r["status"] for r in body["results"]] == ["applied", "applied"]
+    assert tablet.shown()["2026-11-16"] == [("absence:CP", 2)]
