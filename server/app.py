@@ -4,6 +4,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
@@ -23,7 +24,9 @@ from server.api.directory import (
     PeopleController,
 )
 from server.api.me import MeController
+from server.api.media import JsonBodiesOnly
 from server.api.months import MonthController
+from server.api.shell import service_worker_handler
 from server.api.sync import SyncController
 from server.errors import EXCEPTION_HANDLERS
 from server.headers import SECURITY_HEADERS as HEADERS
@@ -81,10 +84,12 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
         ],
         # API answers are personal: never cached by the browser, a proxy or the service worker.
         cache_control=CacheControlHeader(no_store=True),
+        middleware=[JsonBodiesOnly()],
         security=[{"sessionCookie": []}],
     )
-    handlers: list[Router] = [api]
+    handlers: list[Any] = [api]
     if PWA_DIR.is_dir():
+        handlers.append(service_worker_handler(PWA_DIR))
         handlers.append(
             create_static_files_router(path="/", directories=[PWA_DIR], html_mode=True)
         )

@@ -5,10 +5,11 @@ to the client and is logged instead.
 """
 
 import logging
+import re
 from typing import Any
 
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from server.domain import errors as domain
@@ -76,28 +77,56 @@ def domain_error_handler(_: Request[Any, Any, Any], exc: Exception) -> Response[
     )
 
 
+# Path segments that are list indexes: `lines.0.half_days` is named `lines[0].half_days`, as the
+# services and the day rules of `sync/` name them.
+_INDEX = re.compile(r"(?:^|\.)([0-9]+)(?=\.|$)")
+
+NOT_JSON = "the request body is not valid JSON"
+BODY_REQUIRED = "a JSON body is required"
+NOT_AN_OBJECT = "Input should be a valid dictionary or instance of"
+
+
 def _field_of(item: dict[str, Any]) -> str:
     key = str(item.get("key") or "")
+    if not key:
+        return str(item.get("source") or "body")
     # Litestar prefixes body fields with the parameter name; callers know it as the body.
-    return key.removeprefix("data.") if key else str(item.get("source") or "body")
+    return _INDEX.sub(r"[\1]", key.removeprefix("data."))
+
+
+def _message_of(item: dict[str, Any]) -> str:
+    message = str(item.get("message", ""))
+    # The body itself is not an object: pydantic names the internal model class.
+    return "must be a JSON object" if message.startswith(NOT_AN_OBJECT) else message
+
+
+def malformed(detail: str) -> Response[dict[str, Any]]:
+    return problem(
+        status=400,
+        code="malformed_request",
+        detail=detail,
+        errors=[{"field": "body", "code": "malformed", "message": detail}],
+    )
 
 
 def validation_handler(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     assert isinstance(exc, ValidationException)
     extra = exc.extra if isinstance(exc.extra, list) else []
-    errors = [
-        {"field": _field_of(item), "code": "invalid", "message": str(item.get("message", ""))}
-        for item in extra
-        if isinstance(item, dict)
-    ]
-    malformed = not errors or any("JSON" in e["message"] for e in errors)
+    items = [item for item in extra if isinstance(item, dict)]
+    if not items:
+        return malformed(NOT_JSON)
+    # Every handler's body parameter is `data`, and no wire schema has a field of that name:
+    # an error on `data` itself means there was no body at all.
+    if any(item.get("key") == "data" for item in items):
+        return malformed(BODY_REQUIRED)
     return problem(
-        status=400 if malformed else 422,
-        code="malformed_request" if malformed else "invalid_input",
-        detail="the request body is not valid JSON"
-        if malformed and not errors
-        else "some fields are invalid",
-        errors=errors,
+        status=422,
+        code="invalid_input",
+        detail="some fields are invalid",
+        errors=[
+            {"field": _field_of(item), "code": "invalid", "message": _message_of(item)}
+            for item in items
+        ],
     )
 
 
@@ -106,15 +135,23 @@ def http_error_handler(_: Request[Any, Any, Any], exc: Exception) -> Response[di
     status = exc.status_code
     headers = dict(exc.headers or {})
     code = {
+        400: "malformed_request",
         401: "not_authenticated",
         403: "forbidden",
         404: "not_found",
         405: "method_not_allowed",
+        413: "payload_too_large",
+        415: "unsupported_media_type",
         429: "rate_limited",
     }.get(status, "http_error")
     detail = exc.detail or TITLES.get(status, "error")
+    if isinstance(exc.__cause__, SerializationException):
+        # Litestar turns an undecodable body into a 400 carrying the decoder's message.
+        return malformed(NOT_JSON)
     if status == 403 and "CSRF" in detail:
         code = "csrf_failed"
+    if status == 413:
+        detail = "the request body is too large"
     if status == 429:
         detail = "too many attempts; wait a minute and try again"
     return problem(status=status, code=code, detail=detail, headers=headers)

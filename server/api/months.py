@@ -1,6 +1,5 @@
 """CRA months: the list a person may see, one month, and writing one day."""
 
-from datetime import date
 from uuid import UUID
 
 from litestar import Controller, get, put
@@ -29,22 +28,22 @@ class MonthController(Controller):
         view = await read_month(session.actor, consultant_id=str(person_id), month_text=month)
         return convert.month(view)
 
-    @put("/people/{person_id:uuid}/months/{month:str}/days/{day:date}", operation_id="putDay")
+    @put("/people/{person_id:uuid}/months/{month:str}/days/{day:str}", operation_id="putDay")
     async def put_day(
         self,
         person_id: FromPath[UUID],
         month: FromPath[str],
-        day: FromPath[date],
+        day: FromPath[str],
         data: JSONBody[s.DayIn],
         session: SessionDep,
         clock: ClockDep,
     ) -> s.MonthOut:
-        """Replace one day whole; the day rules of `sync/` decide what is valid."""
+        """Replace one day (`YYYY-MM-DD`) whole; the day rules of `sync/` decide what is valid."""
         await timesheets.write_day(
             session.actor,
             consultant_id=str(person_id),
             month_text=month,
-            day=day,
+            day_text=day,
             lines=[(line.line, line.half_days) for line in data.lines],
             comment=data.comment,
             clock=clock,

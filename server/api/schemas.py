@@ -1,10 +1,26 @@
-"""Wire schemas of /api/v1: pydantic models, unknown fields refused everywhere."""
+"""Wire schemas of /api/v1: pydantic models, unknown fields refused everywhere.
 
+Litestar validates bodies with `model_validate(value, strict=False)`, which overrides the
+per-field strictness of pydantic's `StrictInt`: integers are therefore checked by `WholeNumber`,
+a validator that lax mode cannot switch off. Every free-text field refuses C0 control
+characters (PostgreSQL cannot store NUL), and every length limit fits the column it is stored in
+(`server/storage/tables.py`).
+"""
+
+import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
+from pydantic_core import PydanticCustomError
 
 from server.domain.roles import Role
 from sync.calendar import CalendarRegion
@@ -15,15 +31,87 @@ class Wire(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _whole_number(value: object) -> object:
+    """Accept a JSON integer only: not "2", 2.0 or true, whatever the validation mode."""
+    if type(value) is not int:
+        raise PydanticCustomError("int_type", "must be a whole number")
+    return value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
+
+
+def _true_or_false(value: object) -> object:
+    if type(value) is not bool:
+        msg = "must be true or false"
+        raise ValueError(msg)
+    return value
+
+
+def _iso_date(value: object) -> object:
+    # Lax pydantic would take a Unix timestamp for a date; the wire speaks ISO strings only.
+    if isinstance(value, date):
+        return value
+    if type(value) is not str or len(value) != 10 or not value.isascii():
+        msg = "must be a date written YYYY-MM-DD"
+        raise ValueError(msg)
+    return value
+
+
+StrictBool = Annotated[bool, BeforeValidator(_true_or_false)]
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+
+# C0 controls but tab, line feed and carriage return: never typed, and NUL cannot be stored.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _printable(value: str) -> str:
+    if _CONTROL.search(value):
+        raise PydanticCustomError(
+            "control_character",
+            "must not contain control characters (U+0000 to U+001F except tab and line breaks)",
+        )
+    return value
+
+
+Printable = AfterValidator(_printable)
+
+EMAIL_MAX = 254  # Person.email
+
+
+def _fits_lower_case(value: str) -> str:
+    """Emails are stored lower-case, and lowering can lengthen a text ("İ" becomes two)."""
+    if len(value.lower()) > EMAIL_MAX:
+        raise PydanticCustomError(
+            "string_too_long", "must be at most {max} characters", {"max": EMAIL_MAX}
+        )
+    return value
+
+
 Email = Annotated[
     str,
     StringConstraints(
-        strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+        strip_whitespace=True, max_length=EMAIL_MAX, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
     ),
+    Printable,
+    AfterValidator(_fits_lower_case),
 ]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Siren = Annotated[str, StringConstraints(pattern=r"^\d{9}$")]
-Siret = Annotated[str, StringConstraints(pattern=r"^\d{14}$")]
+# Names and titles: ClientCompany.legal_name, Mission.title, Milestone.label are Varchar(200).
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), Printable
+]
+# Person.display_name is Varchar(120).
+PersonName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), Printable
+]
+# Passkey.device_name is Varchar(120).
+DeviceName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120), Printable]
+Address = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), Printable]
+Comment = Annotated[str, StringConstraints(max_length=2000), Printable]
+LineKey = Annotated[str, StringConstraints(min_length=1, max_length=80), Printable]
+# [0-9], not \d: pydantic's regex engine matches any Unicode digit with \d.
+Siren = Annotated[str, StringConstraints(pattern=r"^[0-9]{9}$")]
+Siret = Annotated[str, StringConstraints(pattern=r"^[0-9]{14}$")]
 VatNumber = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}[0-9A-Z]{2,13}$")]
 
 
@@ -68,7 +156,7 @@ class CeremonyOut(Wire):
 class PasskeyRegistration(Wire):
     ceremony_id: UUID
     credential: dict[str, Any] = Field(description="PublicKeyCredential.toJSON() output.")
-    device_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)] = ""
+    device_name: DeviceName = ""
 
 
 class PasskeyAssertion(Wire):
@@ -102,7 +190,7 @@ class OrganisationOut(Wire):
 
 class PersonCreate(Wire):
     email: Email
-    display_name: Name
+    display_name: PersonName
     roles: Annotated[list[Role], Field(min_length=1, max_length=4)]
     manager_id: UUID | None = None
     client_company_id: UUID | None = None
@@ -125,7 +213,7 @@ class ClientCreate(Wire):
     legal_name: Name
     siren: Siren
     vat_number: VatNumber
-    billing_address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+    billing_address: Address
 
 
 class ClientOut(ClientCreate):
@@ -139,21 +227,21 @@ class ApprovalStepIn(Wire):
 
 class MilestoneIn(Wire):
     label: Name
-    due_date: date
-    amount_cents: Annotated[StrictInt, Field(ge=1, le=10**12)]
+    due_date: IsoDate
+    amount_cents: Annotated[WholeNumber, Field(ge=1, le=10**12)]
 
 
 class MissionCreate(Wire):
     consultant_id: UUID
     client_id: UUID
     title: Name
-    start_date: date
-    end_date: date | None = None
+    start_date: IsoDate
+    end_date: IsoDate | None = None
     billing_mode: Literal["regie", "regie_capped", "forfait"]
-    daily_rate_cents: Annotated[StrictInt, Field(ge=1, le=10**9)] | None = None
-    day_cap_half_days: Annotated[StrictInt, Field(ge=1, le=10**6)] | None = None
+    daily_rate_cents: Annotated[WholeNumber, Field(ge=1, le=10**9)] | None = None
+    day_cap_half_days: Annotated[WholeNumber, Field(ge=1, le=10**6)] | None = None
     allowed_absences: list[AbsenceType] = Field(default_factory=lambda: list(AbsenceType))
-    comments_required: bool = False
+    comments_required: StrictBool = False
     calendar_region: CalendarRegion = CalendarRegion.METROPOLE
     approval_steps: Annotated[list[ApprovalStepIn], Field(min_length=1, max_length=5)]
     milestones: Annotated[list[MilestoneIn], Field(max_length=50)] = Field(default_factory=list)
@@ -167,8 +255,8 @@ class MissionOut(Wire):
     start_date: date
     end_date: date | None
     billing_mode: str
-    daily_rate_cents: int | None
-    day_cap_half_days: int | None
+    daily_rate_cents: WholeNumber | None
+    day_cap_half_days: WholeNumber | None
     allowed_absences: list[str]
     comments_required: bool
     calendar_region: CalendarRegion
@@ -177,15 +265,15 @@ class MissionOut(Wire):
 
 
 class LineIn(Wire):
-    line: Annotated[str, StringConstraints(min_length=1, max_length=80)] = Field(
+    line: LineKey = Field(
         description='"mission:<id>" or "absence:<type>" (CP, RTT, maladie, ...).'
     )
-    half_days: StrictInt = Field(description="1 = half a day, 2 = a full day.")
+    half_days: WholeNumber = Field(description="1 = half a day, 2 = a full day.")
 
 
 class DayIn(Wire):
     lines: Annotated[list[LineIn], Field(max_length=8)]
-    comment: Annotated[str, StringConstraints(max_length=2000)] = ""
+    comment: Comment = ""
 
 
 class DayOut(Wire):
@@ -213,14 +301,14 @@ class MonthOut(Wire):
     consultant_name: str
     month: str
     status: str
-    step: int
+    step: WholeNumber
     waiting_on_id: UUID | None
-    version: int
+    version: WholeNumber
     days: list[DayOut]
     calendar: list[CalendarDayOut]
     missions: list[MonthMission]
-    totals: dict[str, int] = Field(description="Half-days per line over the month.")
-    working_days: int
+    totals: dict[str, WholeNumber] = Field(description="Half-days per line over the month.")
+    working_days: WholeNumber
 
 
 class MonthSummary(Wire):
@@ -229,4 +317,4 @@ class MonthSummary(Wire):
     month: str
     status: str
     waiting_on_id: UUID | None
-    version: int
+    version: WholeNumber

@@ -43,11 +43,13 @@ def can_see_timesheet(actor: Actor, timesheet: Timesheet, consultant: Person) ->
     return can_see_person(actor, consultant)
 
 
-def ensure_can_edit_days(actor: Actor, consultant: Person) -> None:
-    """Only the consultant writes their own days: nobody else, not even an administrator."""
-    if consultant.organisation_id != actor.organisation_id or not (
-        can_see_person(actor, consultant)
-    ):
+def ensure_can_edit_days(actor: Actor, timesheet: Timesheet, consultant: Person) -> None:
+    """Only the consultant writes their own days: nobody else, not even an administrator.
+
+    Whoever cannot see the CRA is told it does not exist (404); whoever sees it but is not its
+    consultant, a client signer it waits on included, is refused (403).
+    """
+    if not can_see_timesheet(actor, timesheet, consultant):
         msg = "no such CRA"
         raise NotFound(msg)
     if consultant.id != actor.person_id or not actor.has(Role.CONSULTANT):

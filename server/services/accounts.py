@@ -77,14 +77,21 @@ class Accounts:
     # -- invitations ---------------------------------------------------------------------
 
     async def issue_invitation(self, *, person: model.Person, created_by: str | None) -> str:
-        """Create a single-use link for `person`; the token exists only in the link."""
+        """Create a single-use link for `person`; the token exists only in the link.
+
+        A person has one usable link at a time: issuing a new one ends the links sent before,
+        so a link that went astray stops working when the administrator sends another.
+        """
         token = secrets.token_urlsafe(32)
-        await repo.create_invitation(
-            person_id=person.id,
-            token_hash=token_hash(token),
-            expires_at=self.clock() + timedelta(days=self.settings.invitation_days),
-            created_by=created_by,
-        )
+        now = self.clock()
+        async with repo.write_transaction():
+            await repo.expire_unused_invitations(person_id=person.id, now=now)
+            await repo.create_invitation(
+                person_id=person.id,
+                token_hash=token_hash(token),
+                expires_at=now + timedelta(days=self.settings.invitation_days),
+                created_by=created_by,
+            )
         # A fragment never reaches server logs or Referer headers.
         return f"{self.settings.origin}/#invite={token}"
 

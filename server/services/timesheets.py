@@ -40,6 +40,21 @@ def parse_month(text: str) -> MonthKey:
         ) from error
 
 
+def parse_day(text: str) -> date:
+    """A day of the path: exactly `YYYY-MM-DD` in ASCII digits, and a real calendar date."""
+    well_formed = len(text) == 10 and text[4] == text[7] == "-"
+    digits = text[:4] + text[5:7] + text[8:]
+    if well_formed and digits.isascii() and digits.isdigit():
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+    message = f"day {text!r} is not a date of the form YYYY-MM-DD"
+    raise InvalidInput(
+        message, errors=(FieldError(field="day", code="invalid_date", message=message),)
+    )
+
+
 def _empty(consultant_id: str, month: MonthKey) -> model.Timesheet:
     return model.Timesheet(
         id="",
@@ -116,17 +131,19 @@ async def write_day(
     *,
     consultant_id: str,
     month_text: str,
-    day: date,
+    day_text: str,
     lines: Sequence[tuple[str, int]],
     comment: str,
     clock: Clock,
 ) -> model.Timesheet:
     """Replace one day of a CRA after checking the day rules and the month's state."""
     month = parse_month(month_text)
+    day = parse_day(day_text)
     consultant = await repo.get_person(consultant_id)
     if consultant is None:
         raise NotFound("no such CRA")
-    ensure_can_edit_days(actor, consultant)
+    timesheet = await repo.get_timesheet(consultant_id=consultant_id, month=str(month))
+    ensure_can_edit_days(actor, timesheet or _empty(consultant_id, month), consultant)
     terms = mission_terms(await repo.missions_of(consultant_id))
     try:
         valid = validate_day(

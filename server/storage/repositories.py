@@ -464,6 +464,20 @@ async def create_invitation(
     return await get_invitation(_id(row.id))  # type: ignore[return-value]
 
 
+async def expire_unused_invitations(*, person_id: str, now: datetime) -> int:
+    """End every unused, unexpired invitation of a person now; returns how many there were."""
+    rows = (
+        await t.Invitation.update({t.Invitation.expires_at: now})
+        .where(
+            (t.Invitation.person == person_id)
+            & t.Invitation.used_at.is_null()
+            & (t.Invitation.expires_at > now)
+        )
+        .returning(t.Invitation.id)
+    )
+    return len(rows)
+
+
 async def get_invitation(invitation_id: str) -> model.Invitation | None:
     row = await t.Invitation.select().where(t.Invitation.id == invitation_id).first()
     return None if row is None else _invitation(row)

@@ -87,13 +87,15 @@ class SyncMachine(RuleBasedStateMachine):
         ]
         self.locked_snapshots: dict[str, dict[str, Any]] = {}
         self.acknowledged: list[tuple[str, str]] = []  # (date, stamp) of applied set_day
+        # Prepared outside the loop: the PostgreSQL truncation runs its own event loop.
+        self.settings = SyncMachine.database_factory()
         self.run(self._start())
 
     def run(self, coroutine: Any) -> Any:
         return self.loop.run_until_complete(coroutine)
 
     async def _start(self) -> None:
-        settings_ = SyncMachine.database_factory()
+        settings_ = self.settings
         app = create_app(settings_, clock=self.clock)
         # The lifespan's task group cannot span this machine's separate loop runs, so the
         # engine is bound here as the lifespan would (the ASGI transport needs nothing more).

@@ -1,0 +1,873 @@
+"""The authorization matrix: every endpoint × every role × own, other and foreign objects.
+
+The expected policy is written out below as tables, not derived from `server/domain/access.py`:
+changing a rule means changing both. Each test runs one endpoint over all its cases and
+reports every mismatch at once, as a table; every refusal must be a problem document with a
+`code`, and every refused mutation must leave the database as it was.
+
+Cast, in the organisation Octave: `admin`; manager `m1` with consultants `c1` and `c2`;
+manager `m2` with consultant `c3`; client K1 with signer `s1`, client K2 with signer `s2`.
+Missions: c1 at K1 (circuit m1 then s1), c1 at K2 (circuit s2, so a K1 signer can be shown
+not to see K2's lines), c3 at K2 (circuit s2). In the organisation Other SAS: `xadmin` and
+consultant `x`, with a mission at KX. CRAs: c1 2026-11 waiting on s1 (step 1), c1 2026-10
+draft, c1 2026-09 never written, c2 2026-11, c3 2026-11 and x 2026-11 drafts.
+"""
+
+import logging
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import httpx
+import pytest
+from piccolo.table import Table
+
+from server.domain import model
+from server.domain.roles import Role
+from server.storage import repositories as repo
+from server.storage import tables as t
+from tests.factories import Browser, Member, World, make_organisation
+from tests.soft_authenticator import SoftAuthenticator
+
+API = "/api/v1"
+ORIGIN = "http://localhost"
+
+# Successes run last in the mutation tests, so admins' changes do not disturb the refusals.
+ACTORS = ("anonymous", "c1", "c2", "c3", "m1", "m2", "s1", "s2", "x", "admin", "xadmin")
+LOGGED_IN = ACTORS[1:]
+OCTAVE = ("admin", "m1", "c1", "c2", "m2", "c3", "s1", "s2")
+OTHER = ("xadmin", "x")
+ORGANISATION_OF = {
+    **dict.fromkeys(OCTAVE, "Octave Conseil SAS"),
+    **dict.fromkeys(OTHER, "Other SAS"),
+}
+
+PROBLEM_CODE = {
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    409: "conflict",
+    422: "invalid_input",
+}
+
+# -- the policy ------------------------------------------------------------------------------
+
+PEOPLE_SEEN = {
+    "admin": {"admin", "m1", "c1", "c2", "m2", "c3", "s1", "s2"},
+    "m1": {"m1", "c1", "c2"},
+    "m2": {"m2", "c3"},
+    "c1": {"c1"},
+    "c2": {"c2"},
+    "c3": {"c3"},
+    "s1": {"s1"},
+    "s2": {"s2"},
+    "xadmin": {"xadmin", "x"},
+    "x": {"x"},
+}
+
+CLIENTS_SEEN = {
+    "admin": {"k1", "k2"},
+    "m1": {"k1", "k2"},
+    "m2": {"k1", "k2"},
+    "c1": {"k1", "k2"},
+    "c2": set(),
+    "c3": {"k2"},
+    "s1": {"k1"},
+    "s2": {"k2"},
+    "xadmin": {"kx"},
+    "x": {"kx"},
+}
+
+MISSIONS_SEEN = {
+    "admin": {"c1@k1", "c1@k2", "c3@k2"},
+    "m1": {"c1@k1", "c1@k2"},
+    "m2": {"c3@k2"},
+    "c1": {"c1@k1", "c1@k2"},
+    "c2": set(),
+    "c3": {"c3@k2"},
+    "s1": {"c1@k1"},
+    "s2": {"c1@k2", "c3@k2"},
+    "xadmin": {"x@kx"},
+    "x": {"x@kx"},
+}
+
+MONTHS = ("c1/2026-11", "c1/2026-10", "c1/2026-09", "c2/2026-11", "c3/2026-11", "x/2026-11")
+
+MONTHS_SEEN = {
+    "admin": {"c1/2026-11", "c1/2026-10", "c1/2026-09", "c2/2026-11", "c3/2026-11"},
+    "m1": {"c1/2026-11", "c1/2026-10", "c1/2026-09", "c2/2026-11"},
+    "m2": {"c3/2026-11"},
+    "c1": {"c1/2026-11", "c1/2026-10", "c1/2026-09"},
+    "c2": {"c2/2026-11"},
+    "c3": {"c3/2026-11"},
+    "s1": {"c1/2026-11"},
+    "s2": set(),
+    "xadmin": {"x/2026-11"},
+    "x": {"x/2026-11"},
+}
+
+# GET /months lists stored CRAs only: c1/2026-09 was never written.
+MONTHS_LISTED = {actor: seen - {"c1/2026-09"} for actor, seen in MONTHS_SEEN.items()}
+
+# PUT a day: month -> actor -> status; everyone not listed gets 404 (cannot see the CRA).
+DAY_WRITES = {
+    "c1/2026-10": {"anonymous": 401, "c1": 200, "admin": 403, "m1": 403},
+    "c1/2026-11": {"anonymous": 401, "c1": 409, "admin": 403, "m1": 403, "s1": 403},
+    "c1/2026-09": {"anonymous": 401, "c1": 200, "admin": 403, "m1": 403},
+    "c2/2026-11": {"anonymous": 401, "c2": 200, "admin": 403, "m1": 403},
+    "x/2026-11": {"anonymous": 401, "x": 200, "xadmin": 403},
+}
+DAY_OF = {
+    "c1/2026-10": "2026-10-07",
+    "c1/2026-11": "2026-11-04",
+    "c1/2026-09": "2026-09-07",
+    "c2/2026-11": "2026-11-04",
+    "x/2026-11": "2026-11-04",
+}
+
+# Admin-only actions on a person: actor -> target -> status; other logged-in actors get 403.
+# "self" is the actor; c2 is in Octave, x in Other SAS.
+ROLE_CHANGES = {
+    "anonymous": {"c2": 401, "x": 401},
+    "admin": {"self": 200, "c2": 200, "x": 404},
+    "xadmin": {"self": 200, "c2": 404, "x": 200},
+}
+REINVITATIONS = {
+    "anonymous": {"c2": 401, "x": 401},
+    "admin": {"self": 201, "c2": 201, "x": 404},
+    "xadmin": {"self": 201, "c2": 404, "x": 201},
+}
+# Admin-only creations: actor -> status; other logged-in actors get 403.
+CREATIONS = {"anonymous": 401, "admin": 201, "xadmin": 201}
+
+
+# -- the cast --------------------------------------------------------------------------------
+
+
+@dataclass
+class Cast:
+    octave: World
+    other: World
+    anonymous: Browser
+    clients: dict[str, model.ClientCompany]
+    missions: dict[str, model.Mission]
+    names: dict[str, str] = field(default_factory=dict)
+
+    def member(self, name: str) -> Member:
+        return self.octave.members.get(name) or self.other[name]
+
+    def id(self, name: str) -> str:
+        return self.member(name).id
+
+    def browser(self, actor: str) -> Browser:
+        return self.anonymous if actor == "anonymous" else self.member(actor).browser
+
+    def name(self, object_id: str) -> str:
+        return self.names.get(object_id, object_id)
+
+    def month_url(self, key: str) -> str:
+        owner, month = key.split("/")
+        return f"{API}/people/{self.id(owner)}/months/{month}"
+
+
+async def write_days(
+    cast: Cast, key: str, days: dict[str, tuple[list[tuple[str, int]], str]]
+) -> model.Timesheet:
+    """Store days of a CRA through the repositories, as the PUT endpoint would."""
+    owner, month = key.split("/")
+    timesheet = await repo.create_timesheet(consultant_id=cast.id(owner), month=month)
+    for day, (lines, comment) in days.items():
+        await repo.write_day(
+            timesheet_id=timesheet.id,
+            day=date.fromisoformat(day),
+            lines=lines,
+            comment=comment,
+            author_id=cast.id(owner),
+            now=cast.octave.accounts.clock(),
+        )
+    return timesheet
+
+
+@pytest.fixture
+async def cast(world: World, caplog: pytest.LogCaptureFixture) -> AsyncIterator[Cast]:
+    """The whole cast, logged in through real passkeys, with their CRAs."""
+    # Hundreds of requests per test: keep a failure's report readable.
+    caplog.set_level(logging.WARNING, logger="httpx")
+    other = World(
+        app=world.app,
+        accounts=world.accounts,
+        organisation=await make_organisation("Other SAS"),
+    )
+    try:
+        await world.person("admin", [Role.ADMIN])
+        await world.person("m1", [Role.MANAGER])
+        await world.person("c1", [Role.CONSULTANT], manager="m1")
+        await world.person("c2", [Role.CONSULTANT], manager="m1")
+        await world.person("m2", [Role.MANAGER])
+        await world.person("c3", [Role.CONSULTANT], manager="m2")
+        k1, k2 = await world.client("K1 SA"), await world.client("K2 SA")
+        await world.person("s1", [Role.CLIENT_SIGNER], client_id=k1.id)
+        await world.person("s2", [Role.CLIENT_SIGNER], client_id=k2.id)
+        await other.person("xadmin", [Role.ADMIN])
+        await other.person("x", [Role.CONSULTANT])
+        kx = await other.client("KX SA")
+        missions = {
+            "c1@k1": await world.mission(
+                "c1", k1, approvers=[("manager", "m1"), ("client_signer", "s1")]
+            ),
+            "c1@k2": await world.mission("c1", k2, approvers=[("client_signer", "s2")]),
+            "c3@k2": await world.mission("c3", k2, approvers=[("client_signer", "s2")]),
+            "x@kx": await other.mission("x", kx),
+        }
+        built = Cast(
+            octave=world,
+            other=other,
+            anonymous=world.browser(),
+            clients={"k1": k1, "k2": k2, "kx": kx},
+            missions=missions,
+        )
+        built.names = {
+            **{built.id(n): n for n in OCTAVE + OTHER},
+            **{c.id: n for n, c in built.clients.items()},
+            **{m.id: n for n, m in missions.items()},
+        }
+        k1_line, k2_line = f"mission:{missions['c1@k1'].id}", f"mission:{missions['c1@k2'].id}"
+        waiting = await write_days(
+            built,
+            "c1/2026-11",
+            {
+                "2026-11-02": ([(k1_line, 1), (k2_line, 1)], "K2 kick-off"),
+                "2026-11-03": ([("absence:maladie", 2)], "arrêt"),
+            },
+        )
+        await repo.set_timesheet_state(
+            timesheet_id=waiting.id, status="in_validation", step=1, waiting_on_id=built.id("s1")
+        )
+        await write_days(built, "c1/2026-10", {"2026-10-06": ([(k1_line, 2)], "")})
+        await write_days(built, "c2/2026-11", {"2026-11-02": ([("absence:RTT", 2)], "")})
+        c3_line, x_line = f"mission:{missions['c3@k2'].id}", f"mission:{missions['x@kx'].id}"
+        await write_days(built, "c3/2026-11", {"2026-11-02": ([(c3_line, 2)], "")})
+        await write_days(built, "x/2026-11", {"2026-11-02": ([(x_line, 2)], "")})
+        yield built
+    finally:
+        await other.close()
+
+
+# -- checking --------------------------------------------------------------------------------
+
+
+@dataclass
+class Report:
+    """Mismatches between the policy and the server, collected over a whole test."""
+
+    rows: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def status(
+        self, case: str, response: httpx.Response, expected: int, code: str | None = None
+    ) -> bool:
+        """Check the status, and that a refusal is a problem document with the right code."""
+        actual = response.status_code
+        if actual != expected:
+            self.rows.append((case, str(expected), _describe(response)))
+            return False
+        if expected < 400:
+            return True
+        media_type = response.headers.get("content-type", "")
+        if not media_type.startswith("application/problem+json"):
+            self.rows.append((case, "application/problem+json", media_type))
+            return False
+        wanted, actual_code = code or PROBLEM_CODE[expected], response.json().get("code")
+        if actual_code != wanted:
+            self.rows.append((case, f"code {wanted}", f"code {actual_code}"))
+            return False
+        return True
+
+    def same(self, case: str, expected: Any, actual: Any) -> None:
+        if expected == actual:
+            return
+        if isinstance(expected, Mapping) and isinstance(actual, Mapping):
+            changed = sorted(
+                k for k in expected.keys() | actual.keys() if expected.get(k) != actual.get(k)
+            )
+            self.rows.append((case, "unchanged", "changed: " + ", ".join(changed)))
+        else:
+            self.rows.append((case, _show(expected), _show(actual)))
+
+    def verify(self) -> None:
+        """Fail with a table of every mismatch, if there is any."""
+        if not self.rows:
+            return
+        header = ("case", "expected", "actual")
+        widths = [max(len(row[i]) for row in [header, *self.rows]) for i in range(2)]
+        lines = [f"{len(self.rows)} mismatch(es) with the authorization policy:"]
+        for row in [header, *self.rows]:
+            lines.append(f"  {row[0]:<{widths[0]}} | {row[1]:<{widths[1]}} | {row[2]}")
+        pytest.fail("\n".join(lines), pytrace=False)
+
+
+def _describe(response: httpx.Response) -> str:
+    if response.headers.get("content-type", "").startswith("application/problem+json"):
+        body = response.json()
+        return f"{response.status_code} {body.get('code')}: {body.get('detail')}"
+    return f"{response.status_code} {response.text[:80]}"
+
+
+def _show(value: Any) -> str:
+    return str(sorted(value)) if isinstance(value, set | frozenset) else str(value)
+
+
+async def db_state() -> dict[str, Any]:
+    """Every stored row a request could change; sessions by id only (reads touch them)."""
+
+    async def rows(table: type[Table]) -> list[str]:
+        return sorted(repr(sorted(row.items())) for row in await table.select())
+
+    tables = (
+        t.Organisation,
+        t.ClientCompany,
+        t.Person,
+        t.PersonRole,
+        t.Mission,
+        t.Milestone,
+        t.ApprovalStep,
+        t.Timesheet,
+        t.DayEntry,
+        t.Invitation,
+        t.Passkey,
+        t.Ceremony,
+    )
+    # One transaction, so SQLite opens one connection instead of one per query.
+    async with t.Person._meta.db.transaction():
+        state = {table._meta.tablename: await rows(table) for table in tables}
+        state["session"] = sorted(str(r["id"]) for r in await t.Session.select(t.Session.id))
+    return state
+
+
+@dataclass(frozen=True)
+class Mutation:
+    actor: str
+    label: str
+    method: str
+    path: str
+    body: Any
+    expected: int
+    fields: frozenset[str] = frozenset()
+    code: str | None = None
+
+
+async def run_mutations(
+    cast: Cast, report: Report, cases: list[Mutation]
+) -> dict[str, httpx.Response]:
+    """Send each mutation; a refusal must change nothing. Returns the accepted responses."""
+    accepted = {}
+    state = await db_state()
+    for case in sorted(cases, key=lambda c: c.expected < 400):
+        response = await cast.browser(case.actor).send(case.method, API + case.path, case.body)
+        matched = report.status(case.label, response, case.expected, case.code)
+        after = await db_state()
+        if response.status_code >= 400:
+            report.same(f"{case.label}: database", state, after)
+        elif matched:
+            accepted[case.label] = response
+        if matched and case.fields:
+            fields = {e["field"] for e in response.json()["errors"]}
+            report.same(f"{case.label}: error fields", set(case.fields), fields)
+        state = after
+    return accepted
+
+
+def invite_body(tag: str, **extra: str) -> dict[str, Any]:
+    return {
+        "email": f"new-{tag}@example.test",
+        "display_name": "New Person",
+        "roles": ["consultant"],
+        **extra,
+    }
+
+
+def client_body(tag: str) -> dict[str, Any]:
+    return {
+        "legal_name": f"Client of {tag}",
+        "siren": "123456789",
+        "vat_number": "FR00123456789",
+        "billing_address": "1 rue du Test, 75001 Paris",
+    }
+
+
+def mission_body(
+    cast: Cast, consultant: str, client: str, approver: tuple[str, str]
+) -> dict[str, Any]:
+    kind, who = approver
+    return {
+        "consultant_id": cast.id(consultant),
+        "client_id": cast.clients[client].id,
+        "title": "New mission",
+        "start_date": "2026-12-01",
+        "billing_mode": "regie",
+        "daily_rate_cents": 65_000,
+        "approval_steps": [{"kind": kind, "approver_id": cast.id(who)}],
+    }
+
+
+def day_body(actor: str) -> dict[str, Any]:
+    return {"lines": [{"line": "absence:RTT", "half_days": 2}], "comment": f"by {actor}"}
+
+
+# -- anonymous -------------------------------------------------------------------------------
+
+
+async def test_anonymous_requests_get_401_except_on_the_login_endpoints(cast: Cast) -> None:
+    """Make sure anonymous requests get 401 everywhere but session, login, logout, invitations."""
+    c1, mission = cast.id("c1"), cast.missions["c1@k1"].id
+    (passkey,) = await repo.list_passkeys(c1)
+    bogus = {"ceremony_id": str(uuid.uuid4()), "credential": {}}
+    endpoints = [
+        ("GET", "/me", None, 401),
+        ("GET", "/me/passkeys", None, 401),
+        ("POST", "/me/passkeys/options", {}, 401),
+        ("POST", "/me/passkeys", bogus, 401),
+        ("DELETE", f"/me/passkeys/{passkey.id}", None, 401),
+        ("GET", "/organisation", None, 401),
+        ("GET", "/people", None, 401),
+        ("GET", f"/people/{c1}", None, 401),
+        ("POST", "/people", invite_body("anonymous"), 401),
+        ("POST", "/people", {}, 401),  # authentication comes before validation
+        ("POST", f"/people/{c1}/invitations", None, 401),
+        ("PUT", f"/people/{c1}/roles", {"roles": ["admin"]}, 401),
+        ("GET", "/clients", None, 401),
+        ("POST", "/clients", client_body("anonymous"), 401),
+        ("GET", "/missions", None, 401),
+        ("GET", f"/missions/{mission}", None, 401),
+        ("POST", "/missions", mission_body(cast, "c2", "k1", ("client_signer", "s1")), 401),
+        ("GET", "/months", None, 401),
+        ("GET", f"/people/{c1}/months/2026-10", None, 401),
+        ("PUT", f"/people/{c1}/months/2026-10/days/2026-10-07", day_body("anonymous"), 401),
+        # Public: they answer on their own terms, never with 401.
+        ("GET", "/session", None, 200),
+        ("GET", "/invitations/not-a-token", None, 404),
+        ("POST", "/invitations/not-a-token/passkey-options", {}, 404),
+        ("POST", "/invitations/not-a-token/passkey", bogus, 404),
+        ("POST", "/auth/passkey", bogus, 422),
+        ("POST", "/auth/logout", {}, 204),
+        ("POST", "/auth/demo-login", {"email": cast.member("c1").person.email}, 404),
+    ]
+    report = Report()
+    before = await db_state()
+    for method, path, body, expected in endpoints:
+        response = await cast.anonymous.send(method, API + path, body)
+        report.status(f"anonymous {method} {path}", response, expected)
+    report.same("database after the anonymous requests", before, await db_state())
+    options = await cast.anonymous.post(f"{API}/auth/passkey-options", json={})
+    report.status("anonymous POST /auth/passkey-options", options, 200)
+    session = (await cast.anonymous.get(f"{API}/session")).json()
+    report.same(
+        "GET /session: nobody", (False, None), (session["authenticated"], session["person"])
+    )
+    report.verify()
+
+
+# -- people ----------------------------------------------------------------------------------
+
+
+async def test_me_shows_ones_own_person_organisation_and_passkeys(cast: Cast) -> None:
+    """Make sure /me, /organisation and /me/passkeys show the caller's own, nobody else's."""
+    owner_of = {p.id: name for name in LOGGED_IN for p in await repo.list_passkeys(cast.id(name))}
+    report = Report()
+    for actor in LOGGED_IN:
+        browser = cast.browser(actor)
+        me = await browser.get(f"{API}/me")
+        if report.status(f"{actor} GET /me", me, 200):
+            body = me.json()
+            report.same(f"{actor} GET /me: who", actor, cast.name(body["id"]))
+            report.same(
+                f"{actor} GET /me: organisation", ORGANISATION_OF[actor], body["organisation_name"]
+            )
+        organisation = await browser.get(f"{API}/organisation")
+        if report.status(f"{actor} GET /organisation", organisation, 200):
+            report.same(
+                f"{actor} GET /organisation",
+                ORGANISATION_OF[actor],
+                organisation.json()["legal_name"],
+            )
+        passkeys = await browser.get(f"{API}/me/passkeys")
+        if report.status(f"{actor} GET /me/passkeys", passkeys, 200):
+            owners = [owner_of.get(p["id"], p["id"]) for p in passkeys.json()]
+            report.same(f"{actor} GET /me/passkeys: whose", [actor], owners)
+    report.verify()
+
+
+async def test_people_are_seen_by_admin_manager_and_themselves(cast: Cast) -> None:
+    """Make sure each role lists and reads exactly the people the policy shows it, else 404."""
+    report = Report()
+    for actor in LOGGED_IN:
+        browser = cast.browser(actor)
+        listed = await browser.get(f"{API}/people")
+        if report.status(f"{actor} GET /people", listed, 200):
+            names = {cast.name(p["id"]) for p in listed.json()}
+            report.same(f"{actor} GET /people", PEOPLE_SEEN[actor], names)
+        for target in OCTAVE + OTHER:
+            expected = 200 if target in PEOPLE_SEEN[actor] else 404
+            response = await browser.get(f"{API}/people/{cast.id(target)}")
+            report.status(f"{actor} GET /people/<{target}>", response, expected)
+        unknown = await browser.get(f"{API}/people/{uuid.uuid4()}")
+        report.status(f"{actor} GET /people/<unknown>", unknown, 404)
+    report.verify()
+
+
+async def test_only_admins_invite_people_into_their_own_organisation(cast: Cast) -> None:
+    """Make sure only an admin creates a person, in their own organisation, with own references."""
+    cases = [
+        Mutation(
+            actor,
+            f"{actor} POST /people",
+            "POST",
+            "/people",
+            invite_body(actor),
+            CREATIONS.get(actor, 403),
+        )
+        for actor in ACTORS
+    ]
+    cases += [
+        Mutation(
+            "xadmin",
+            "xadmin POST /people managed by Octave's m1",
+            "POST",
+            "/people",
+            invite_body("xadmin-m1", manager_id=cast.id("m1")),
+            422,
+            frozenset({"manager_id"}),
+        ),
+        Mutation(
+            "admin",
+            "admin POST /people signing for Other's KX",
+            "POST",
+            "/people",
+            {**invite_body("admin-kx"), "roles": ["client_signer"]}
+            | {"client_company_id": cast.clients["kx"].id},
+            422,
+            frozenset({"client_company_id"}),
+        ),
+    ]
+    report = Report()
+    accepted = await run_mutations(cast, report, cases)
+    for actor in ("admin", "xadmin"):
+        response = accepted.get(f"{actor} POST /people")
+        if response is not None:
+            created = await repo.get_person(response.json()["person"]["id"])
+            assert created is not None
+            report.same(
+                f"{actor} POST /people: organisation",
+                cast.member(actor).person.organisation_id,
+                created.organisation_id,
+            )
+    report.verify()
+
+
+def person_cases(
+    cast: Cast, table: dict[str, dict[str, int]], *, method: str, path: str, body: Any = None
+) -> list[Mutation]:
+    """An admin-only action on a person, by every actor on the targets self, c2 and x."""
+    cases = []
+    for actor in ACTORS:
+        for target in ("self", "c2", "x"):
+            if actor == "anonymous" and target == "self":
+                continue
+            expected = table.get(actor, dict.fromkeys(("self", "c2", "x"), 403))[target]
+            who = actor if target == "self" else target
+            cases.append(
+                Mutation(
+                    actor,
+                    f"{actor} {method} /people/<{who}>{path}",
+                    method,
+                    f"/people/{cast.id(who)}{path}",
+                    body,
+                    expected,
+                )
+            )
+    return cases
+
+
+async def test_only_admins_change_roles_in_their_own_organisation(cast: Cast) -> None:
+    """Make sure nobody but an admin changes roles (no self-promotion), and only in their org."""
+    cases = person_cases(
+        cast, ROLE_CHANGES, method="PUT", path="/roles", body={"roles": ["admin"]}
+    )
+    report = Report()
+    accepted = await run_mutations(cast, report, cases)
+    for label, response in accepted.items():
+        report.same(f"{label}: roles", ["admin"], response.json()["roles"])
+    for admin, target in (("admin", "c2"), ("xadmin", "x")):
+        if f"{admin} PUT /people/<{target}>/roles" in accepted:
+            me = await cast.browser(target).get(f"{API}/me")
+            report.status(f"{target} GET /me once {admin} changed their roles", me, 401)
+    report.verify()
+
+
+async def test_only_admins_reissue_invitations_in_their_own_organisation(cast: Cast) -> None:
+    """Make sure only an admin issues a new invitation link, and only for their own people."""
+    cases = person_cases(cast, REINVITATIONS, method="POST", path="/invitations")
+    report = Report()
+    accepted = await run_mutations(cast, report, cases)
+    for label, response in accepted.items():
+        report.same(
+            f"{label}: link", True, response.json()["invitation_url"].startswith(ORIGIN + "/#")
+        )
+    report.verify()
+
+
+# -- clients and missions --------------------------------------------------------------------
+
+
+async def test_clients_are_seen_by_role(cast: Cast) -> None:
+    """Make sure admins and managers see all clients, consultants their missions', signers own."""
+    report = Report()
+    for actor in LOGGED_IN:
+        response = await cast.browser(actor).get(f"{API}/clients")
+        if report.status(f"{actor} GET /clients", response, 200):
+            names = {cast.name(c["id"]) for c in response.json()}
+            report.same(f"{actor} GET /clients", CLIENTS_SEEN[actor], names)
+    report.verify()
+
+
+async def test_only_admins_create_clients_in_their_own_organisation(cast: Cast) -> None:
+    """Make sure only an admin creates a client company, and it lands in their organisation."""
+    cases = [
+        Mutation(
+            actor,
+            f"{actor} POST /clients",
+            "POST",
+            "/clients",
+            client_body(actor),
+            CREATIONS.get(actor, 403),
+        )
+        for actor in ACTORS
+    ]
+    report = Report()
+    accepted = await run_mutations(cast, report, cases)
+    for actor in ("admin", "xadmin"):
+        if f"{actor} POST /clients" in accepted:
+            organisation_id = cast.member(actor).person.organisation_id
+            names = {c.legal_name for c in await repo.list_clients(organisation_id)}
+            report.same(
+                f"{actor} POST /clients: in own organisation", True, f"Client of {actor}" in names
+            )
+    report.verify()
+
+
+async def test_missions_are_seen_by_role(cast: Cast) -> None:
+    """Make sure each role lists and reads exactly the missions the policy shows it, else 404."""
+    report = Report()
+    for actor in LOGGED_IN:
+        browser = cast.browser(actor)
+        listed = await browser.get(f"{API}/missions")
+        if report.status(f"{actor} GET /missions", listed, 200):
+            names = {cast.name(m["id"]) for m in listed.json()}
+            report.same(f"{actor} GET /missions", MISSIONS_SEEN[actor], names)
+        for name, mission in cast.missions.items():
+            expected = 200 if name in MISSIONS_SEEN[actor] else 404
+            response = await browser.get(f"{API}/missions/{mission.id}")
+            report.status(f"{actor} GET /missions/<{name}>", response, expected)
+        unknown = await browser.get(f"{API}/missions/{uuid.uuid4()}")
+        report.status(f"{actor} GET /missions/<unknown>", unknown, 404)
+    report.verify()
+
+
+async def test_only_admins_create_missions_with_their_own_references(cast: Cast) -> None:
+    """Make sure only an admin creates a mission, and never with another organisation's objects."""
+    own = mission_body(cast, "c2", "k1", ("client_signer", "s1"))
+    cases = [
+        Mutation(actor, f"{actor} POST /missions", "POST", "/missions", own, 403)
+        for actor in ACTORS
+        if actor not in CREATIONS
+    ]
+    cases += [
+        Mutation("anonymous", "anonymous POST /missions", "POST", "/missions", own, 401),
+        Mutation("admin", "admin POST /missions", "POST", "/missions", own, 201),
+        Mutation(
+            "admin",
+            "admin POST /missions for Other's x at KX",
+            "POST",
+            "/missions",
+            mission_body(cast, "x", "kx", ("manager", "m1")),
+            422,
+            frozenset({"consultant_id", "client_id"}),
+        ),
+        Mutation(
+            "xadmin",
+            "xadmin POST /missions for Octave's c2 at K1",
+            "POST",
+            "/missions",
+            own,
+            422,
+            frozenset({"consultant_id", "client_id", "approval_steps[0].approver_id"}),
+        ),
+    ]
+    report = Report()
+    accepted = await run_mutations(cast, report, cases)
+    response = accepted.get("admin POST /missions")
+    if response is not None:
+        created = await repo.get_mission(response.json()["id"])
+        assert created is not None
+        report.same(
+            "admin POST /missions: organisation",
+            cast.octave.organisation.id,
+            created.organisation_id,
+        )
+    report.verify()
+
+
+# -- CRA months ------------------------------------------------------------------------------
+
+
+async def test_months_are_read_and_listed_by_role(cast: Cast) -> None:
+    """Make sure each role reads and lists exactly the CRAs the policy shows it, 404 otherwise."""
+    report = Report()
+    for actor in LOGGED_IN:
+        browser = cast.browser(actor)
+        for key in MONTHS:
+            expected = 200 if key in MONTHS_SEEN[actor] else 404
+            response = await browser.get(cast.month_url(key))
+            if report.status(f"{actor} GET {key}", response, expected) and expected == 200:
+                body = response.json()
+                report.same(
+                    f"{actor} GET {key}: which",
+                    key,
+                    f"{cast.name(body['consultant_id'])}/{body['month']}",
+                )
+        listed = await browser.get(f"{API}/months")
+        if report.status(f"{actor} GET /months", listed, 200):
+            keys = {f"{cast.name(m['consultant_id'])}/{m['month']}" for m in listed.json()}
+            report.same(f"{actor} GET /months", MONTHS_LISTED[actor], keys)
+    report.verify()
+
+
+async def test_client_signer_sees_only_their_lines_and_only_while_waited_on(cast: Cast) -> None:
+    """Make sure a signer sees their own client's lines, no comments, and only while it waits."""
+    k1_line = f"mission:{cast.missions['c1@k1'].id}"
+    report = Report()
+    full = (await cast.browser("c1").get(cast.month_url("c1/2026-11"))).json()
+    signer = await cast.browser("s1").get(cast.month_url("c1/2026-11"))
+    if report.status("s1 GET c1/2026-11", signer, 200):
+        body = signer.json()
+        lines = {line["line"] for day in body["days"] for line in day["lines"]}
+        report.same("s1 sees lines", {k1_line}, lines)
+        comments = {day["comment"] for day in body["days"]} - {""}
+        report.same("s1 sees comments", set(), comments)
+        report.same("s1 sees missions", {"c1@k1"}, {cast.name(m["id"]) for m in body["missions"]})
+        report.same("s1 sees totals", {k1_line: 1}, body["totals"])
+    report.same("c1 sees comments", {"K2 kick-off", "arrêt"}, {d["comment"] for d in full["days"]})
+    waiting = await repo.get_timesheet(consultant_id=cast.id("c1"), month="2026-11")
+    assert waiting is not None
+    await repo.set_timesheet_state(timesheet_id=waiting.id, status="validated", step=2)
+    after = await cast.browser("s1").get(cast.month_url("c1/2026-11"))
+    report.status("s1 GET c1/2026-11 once signed off", after, 404)
+    listed = await cast.browser("s1").get(f"{API}/months")
+    report.same("s1 GET /months once signed off", [], listed.json())
+    report.verify()
+
+
+async def test_only_the_consultant_writes_their_own_days(cast: Cast) -> None:
+    """Make sure only the consultant writes days: 403 for those who see the CRA, 404 otherwise."""
+    cases = [
+        Mutation(
+            actor,
+            f"{actor} PUT {key}/{DAY_OF[key]}",
+            "PUT",
+            f"{cast.month_url(key).removeprefix(API)}/days/{DAY_OF[key]}",
+            day_body(actor),
+            expected.get(actor, 404),
+        )
+        for key, expected in DAY_WRITES.items()
+        for actor in ACTORS
+    ]
+    october = f"{cast.month_url('c1/2026-10').removeprefix(API)}/days/2026-10-07"
+    for name in ("c3@k2", "x@kx"):
+        line = {"line": f"mission:{cast.missions[name].id}", "half_days": 2}
+        cases.append(
+            Mutation(
+                "c1",
+                f"c1 PUT c1/2026-10 on mission {name}",
+                "PUT",
+                october,
+                {"lines": [line], "comment": ""},
+                422,
+                frozenset({"lines[0].line"}),
+            )
+        )
+    report = Report()
+    accepted = await run_mutations(cast, report, cases)
+    for label, response in accepted.items():
+        actor = label.split()[0]
+        comments = {d["comment"] for d in response.json()["days"]}
+        report.same(f"{label}: written", True, f"by {actor}" in comments)
+    report.verify()
+
+
+# -- passkeys --------------------------------------------------------------------------------
+
+
+async def test_passkeys_are_revoked_only_by_their_owner(cast: Cast) -> None:
+    """Make sure only the owner revokes a passkey; another person's passkey id is 404."""
+    c1 = cast.member("c1")
+    phone = SoftAuthenticator(origin=ORIGIN)
+    options = (await c1.browser.post(f"{API}/me/passkeys/options", json={})).json()
+    added = await c1.browser.post(
+        f"{API}/me/passkeys",
+        json={
+            "ceremony_id": options["ceremony_id"],
+            "credential": phone.create(options["options"]),
+        },
+    )
+    assert added.status_code == 201, added.text
+    (x_passkey,) = await repo.list_passkeys(cast.id("x"))
+    targets = {"c1's phone": (added.json()["id"], "c1", 204), "x's only": (x_passkey.id, "x", 409)}
+    cases = [
+        Mutation(
+            actor,
+            f"{actor} DELETE /me/passkeys/<{name}>",
+            "DELETE",
+            f"/me/passkeys/{passkey_id}",
+            None,
+            401 if actor == "anonymous" else owner_status if actor == owner else 404,
+        )
+        for name, (passkey_id, owner, owner_status) in targets.items()
+        for actor in ACTORS
+    ]
+    report = Report()
+    await run_mutations(cast, report, cases)
+    revoked = await repo.get_passkey(added.json()["id"])
+    report.same(
+        "c1 revoked their phone", True, revoked is not None and revoked.revoked_at is not None
+    )
+    report.verify()
+
+
+async def test_passkey_ceremony_of_another_person_is_refused(cast: Cast) -> None:
+    """Make sure a passkey ceremony begun by one person cannot add a passkey to another."""
+    c1 = cast.member("c1")
+    options = (await c1.browser.post(f"{API}/me/passkeys/options", json={})).json()
+    cases = []
+    for actor in ("c2", "m1", "admin", "xadmin"):
+        credential = SoftAuthenticator(origin=ORIGIN).create(options["options"])
+        cases.append(
+            Mutation(
+                actor,
+                f"{actor} POST /me/passkeys with c1's ceremony",
+                "POST",
+                "/me/passkeys",
+                {"ceremony_id": options["ceremony_id"], "credential": credential},
+                401,
+                code="authentication_failed",
+            )
+        )
+    report = Report()
+    await run_mutations(cast, report, cases)
+    credential = SoftAuthenticator(origin=ORIGIN).create(options["options"])
+    own = await c1.browser.post(
+        f"{API}/me/passkeys",
+        json={"ceremony_id": options["ceremony_id"], "credential": credential},
+    )
+    report.same("c1 POST /me/passkeys with their own ceremony", 201, own.status_code)
+    report.verify()
