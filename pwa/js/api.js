@@ -189,3 +189,32 @@ export function me() {
 export function demoLogin(email) {
   return request("POST", "/auth/demo-login", { email });
 }
+
+/**
+ * Push queued mutations and pull what changed, in one round trip (sync/protocol.py). Per-
+ * mutation rejections come back inside a 200; an ApiError means the whole request failed
+ * (status 0: no network; 401: signed out; 4xx: refused as a whole; 5xx/429: retry later).
+ * @param {import("./store.js").SyncRequest} body  As built by store.nextRequest().
+ * @returns {Promise<import("./store.js").SyncResponse>}
+ */
+export function sync(body) {
+  return request("POST", "/sync", body);
+}
+
+/**
+ * Missions visible to the signed-in person (MissionOut: id, consultant_id, client_id, title,
+ * start_date, end_date, billing_mode, allowed_absences, comments_required, calendar_region, ...).
+ * @returns {Promise<object[]>}
+ */
+export function missions() {
+  return request("GET", "/missions");
+}
+
+/**
+ * The signed-in person's organisation (OrganisationOut: id, legal_name, siren, siret,
+ * vat_number, address, time_zone, calendar_region).
+ * @returns {Promise<object>}
+ */
+export function organisation() {
+  return request("GET", "/organisation");
+}
