@@ -1,13 +1,22 @@
-// Composition root: wires the API client, the WebAuthn wrapper and the views, and decides
-// which screen to show. Screens: invitation (hash "#invite=<token>"), sign-in, home.
+// Composition root: wires the API client, the WebAuthn wrapper, the offline store, the sync
+// loop and the views, and decides which screen to show. Screens: invitation (hash
+// "#invite=<token>"), sign-in, the month (consultants), home (other roles).
 // The invitation token travels in the URL fragment so it never reaches server logs or a
 // Referer header; it is removed from the address bar once the passkey exists.
+// Offline start: the service worker serves the shell, GET /session fails, and the person
+// last signed in on this device (localStorage) gets their month from IndexedDB.
 
 import * as api from "./api.js";
 import { ApiError } from "./api.js";
 import * as passkeys from "./webauthn.js";
+import { openStore } from "./store.js";
+import { startSync } from "./sync.js";
 import { t } from "./i18n.js";
 import * as views from "./views.js";
+import { absenceEdits, buildMonth, cycle, prefillEdits } from "./month.js";
+import { formatMonth, nextMonth, parseMonth, previousMonth } from "./core/months.js";
+
+const PERSON_KEY = "carnet.person";
 
 /**
  * @param {string} hash  location.hash, e.g. "#invite=abc"
@@ -89,19 +98,62 @@ function describeError(error, byStatus = {}) {
 // Bumped on every screen change so a slow response cannot replace a newer screen.
 let navigation = 0;
 let demoMode = false;
+/** Re-render the current screen (language switch). */
+let rerender = () => route();
+
+/** @param {any} person */
+function remember(person) {
+  try {
+    localStorage.setItem(PERSON_KEY, JSON.stringify(person));
+  } catch {
+    // Storage denied: the app still works online.
+  }
+}
+
+/** @returns {any} */
+function remembered() {
+  try {
+    return JSON.parse(localStorage.getItem(PERSON_KEY) ?? "null");
+  } catch {
+    return null;
+  }
+}
+
+/** @param {unknown} error  no network, or a server that cannot answer now */
+const unreachable = (error) =>
+  error instanceof ApiError && (error.status === 0 || error.status >= 500);
 
 /** Show the screen for the current URL and session. */
 async function route() {
   const current = ++navigation;
   const stale = () => current !== navigation;
   const token = inviteToken(location.hash);
+  rerender = () => route();
   views.showLoading();
   try {
     if (token) {
       await showInvitation(token, stale);
       return;
     }
-    const session = await api.getSession();
+    let session;
+    try {
+      // Known offline: no need to wait for a fetch to fail before opening the local month.
+      if (!navigator.onLine && remembered()) throw new ApiError({ status: 0, title: "offline" });
+      session = await api.getSession();
+    } catch (error) {
+      if (!unreachable(error)) throw error;
+      if (stale()) return;
+      const person = remembered();
+      if (person) showHome(person);
+      else
+        views.showMessage({
+          heading: t("sync.offline"),
+          message: t("offline.nosession"),
+          actionLabel: t("retry"),
+          onAction: () => route(),
+        });
+      return;
+    }
     if (stale()) return;
     demoMode = Boolean(session.demo_mode);
     const demo = demoEmail(location.hash);
@@ -125,7 +177,6 @@ async function route() {
     });
   }
 }
-
 /**
  * @param {string} token
  * @param {() => boolean} stale
@@ -188,6 +239,7 @@ async function showInvitation(token, stale) {
 }
 
 function showSignIn() {
+  rerender = showSignIn;
   const screen = views.showSignIn({
     demoMode,
     supported: passkeys.isSupported(),
@@ -217,31 +269,354 @@ function showSignIn() {
   });
 }
 
-/** @param {import("./api.js").Person} person */
+/**
+ * The signed-in person's first screen: their month for a consultant, else the months they see.
+ * @param {import("./api.js").Person} person
+ */
 function showHome(person) {
-  const screen = views.showHome({
+  remember(person);
+  if ((person.roles ?? []).includes("consultant")) {
+    showConsultant(person);
+    return;
+  }
+  showOthers(person);
+}
+
+/** @param {import("./api.js").Person} person */
+async function showOthers(person) {
+  const current = navigation;
+  rerender = () => showOthers(person);
+  /** @type {any[] | null | undefined} undefined: the API client has no months() yet */
+  let months;
+  if (typeof api.months === "function") {
+    try {
+      months = await api.months(); // GET /api/v1/months
+    } catch (error) {
+      if (!unreachable(error)) console.warn("months", error);
+      months = null;
+    }
+  }
+  if (current !== navigation) return;
+  const screen = views.showHome({ person, months, onLogout: () => logout(screen) });
+}
+
+/**
+ * Sign out here and on the server; the device's copy of the CRA goes with the session
+ * (security.md §8), but never while edits are still waiting to be sent.
+ * @param {{clearError: () => void, setBusy: (b: boolean) => void, showError: (m: string, d?: string[]) => void}} screen
+ */
+async function logout(screen) {
+  screen.clearError();
+  const pending = consultant ? (await consultant.store.status()).pending : 0;
+  if (pending) {
+    screen.showError(t("logout.pending", { count: pending }));
+    return;
+  }
+  screen.setBusy(true);
+  try {
+    await api.logout();
+  } catch (error) {
+    // Already signed out (session expired) is what we wanted anyway.
+    if (!(error instanceof ApiError && error.status === 401)) {
+      screen.setBusy(false);
+      const { message, details } = describeError(error);
+      screen.showError(message, details);
+      return;
+    }
+  }
+  if (consultant) {
+    const c = consultant;
+    closeConsultant();
+    await c.store.wipe().catch((error) => console.warn("wipe", error));
+  }
+  try {
+    localStorage.removeItem(PERSON_KEY);
+  } catch {
+    // nothing remembered
+  }
+  navigation += 1;
+  showSignIn();
+  views.announce(t("signin.loggedout"));
+}
+
+// ---- the consultant's month -------------------------------------------------------------
+
+/**
+ * @typedef {object} Consultant  What stays open while a consultant uses the app.
+ * @property {any} person
+ * @property {any} store
+ * @property {{syncNow: () => void, stop: () => void}} sync
+ * @property {() => void} unsubscribe
+ * @property {any} reference  {person, organisation, missions}; null until the first sync
+ * @property {string} month  "YYYY-MM" on screen
+ * @property {any} view  store.monthView(month) plus local patches
+ * @property {any} model  month.js buildMonth()
+ * @property {any} screen  views.showMonth() handle
+ * @property {any} syncState
+ * @property {number} edits  local edits started, to drop a store read that predates one
+ */
+
+/** @type {Consultant | null} */
+let consultant = null;
+
+function thisMonth() {
+  const now = new Date();
+  return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}`;
+}
+
+function closeConsultant() {
+  if (!consultant) return;
+  consultant.unsubscribe();
+  consultant.sync.stop();
+  consultant = null;
+}
+
+/** @param {any} person */
+async function showConsultant(person) {
+  const current = navigation;
+  if (consultant && consultant.person.id !== person.id) closeConsultant();
+  if (consultant) {
+    consultant.person = person;
+    if (consultant.syncState.authExpired) consultant.sync.syncNow(); // signed in again
+    renderMonth();
+    return;
+  }
+  let store;
+  try {
+    store = await openStore({ userId: person.id });
+  } catch (error) {
+    console.warn("store", error);
+    views.showMessage({
+      heading: t("title.error"),
+      message: t("storage.denied"),
+      actionLabel: t("retry"),
+      onAction: () => route(),
+    });
+    return;
+  }
+  if (current !== navigation) return;
+  /** @type {any} */
+  const c = {
     person,
-    onLogout: async () => {
-      screen.clearError();
-      screen.setBusy(true);
-      try {
-        await api.logout();
-      } catch (error) {
-        // Already signed out (session expired) is what we wanted anyway.
-        if (!(error instanceof ApiError && error.status === 401)) {
-          screen.setBusy(false);
-          const { message, details } = describeError(error);
-          screen.showError(message, details);
-          return;
-        }
-      }
-      navigation += 1;
-      showSignIn();
-      views.announce(t("signin.loggedout"));
+    store,
+    month: thisMonth(),
+    reference: null,
+    view: null,
+    model: null,
+    screen: null,
+    edits: 0,
+    syncState: { online: navigator.onLine },
+    sync: { syncNow() {}, stop() {} }, // started once the month is on screen
+  };
+  c.unsubscribe = store.subscribe((change) => {
+    if (change.kind === "closed" || change.kind === "wiped") {
+      closeConsultant();
+      route();
+    } else refresh();
+  });
+  consultant = c;
+  // The month first (from IndexedDB), then the network: the sync loop would otherwise
+  // compete with the first render for the database.
+  await renderMonth();
+  if (consultant !== c) return;
+  // The sync loop also refreshes missions and organisation (the reference kept for offline
+  // starts) and asks for persistent storage (pwa/js/sync.js, docs/pwa-data.md).
+  c.sync = startSync({
+    store,
+    api,
+    onState: (state) => {
+      c.syncState = { ...c.syncState, ...state };
+      c.screen?.setSync(state);
     },
   });
 }
 
-views.initShell();
+function renderMonth() {
+  const c = /** @type {Consultant} */ (consultant);
+  rerender = renderMonth;
+  const move = (step) => () => {
+    c.month = formatMonth(step(parseMonth(c.month)));
+    c.view = null;
+    refresh();
+  };
+  c.screen = views.showMonth({
+    onPrev: move(previousMonth),
+    onNext: move(nextMonth),
+    // Serialised: a quick double tap must cycle from the value the first tap stored.
+    onTap: (date, line) => serial(async () => saved(await edit(c, [cycle(c.model, date, line)]))),
+    onDay: (day) => serial(() => edit(c, [day])),
+    onPrefill: () =>
+      serial(async () => {
+        const edits = prefillEdits(c.model);
+        if (!edits.length) {
+          views.announce(t("prefill.none"));
+          return null;
+        }
+        const result = await edit(c, edits);
+        if (result.ok) views.announce(t("prefill.done", { count: edits.length }));
+        return saved(result);
+      }),
+    onAbsence: (range) =>
+      serial(async () => {
+        const edits = absenceEdits(c.model, range);
+        if (!edits.length) return { ok: false, none: true };
+        const result = await edit(c, edits);
+        if (result.ok) views.announce(t("absence.done", { count: edits.length }));
+        return result;
+      }),
+    onSubmit: async () => {
+      const result = await c.store.submit(c.month);
+      if (result.ok) {
+        views.announce(t("submit.queued"));
+        refresh();
+        c.sync.syncNow();
+      }
+      return result;
+    },
+    onSync: () => c.sync.syncNow(),
+    onSignIn: () => {
+      navigation += 1;
+      showSignIn();
+    },
+    onLogout: () =>
+      logout({
+        clearError: () => {},
+        setBusy: () => {},
+        showError: (message) => c.screen?.showCellError(null, [], message),
+      }),
+    onDismissRejected: (id) => c.store.dismissRejected(id),
+    onDismissChanged: (date) => c.store.dismissChanged(date),
+  });
+  c.screen.setSync(c.syncState);
+  return refresh();
+}
+
+let edits = Promise.resolve();
+
+/**
+ * Run `work` after every edit started before it.
+ * @template T
+ * @param {() => Promise<T>} work
+ * @returns {Promise<T>}
+ */
+function serial(work) {
+  const run = edits.then(work, work);
+  edits = run.catch(() => {});
+  return run;
+}
+
+/** @param {{ok: boolean, violations?: any[]}} result @returns {any[] | null} violations */
+const saved = (result) => (result.ok ? null : (result.violations ?? []));
+
+/**
+ * Queue days in the store (validated, durable) and show them at once, before the store's own
+ * view catches up through the subscription.
+ * @param {Consultant} c
+ * @param {Array<{date: string, lines: any[], comment: string}>} edits
+ */
+async function edit(c, edits) {
+  c.edits += 1;
+  const result = edits.length === 1 ? await c.store.edit(edits[0]) : await c.store.editMany(edits);
+  if (!result.ok || !c.view) return result;
+  const days = { ...c.view.days };
+  const pendingDates = new Set(c.view.pendingDates);
+  for (const e of edits) {
+    days[e.date] = { lines: e.lines, comment: e.comment };
+    pendingDates.add(e.date);
+  }
+  c.view = { ...c.view, days, pendingDates };
+  paint(c);
+  return result;
+}
+
+/** @param {Consultant} c */
+function paint(c) {
+  c.model = buildMonth({
+    month: c.month,
+    missions: c.reference?.missions ?? [],
+    organisation: c.reference?.organisation,
+    view: c.view,
+  });
+  c.model.noReference = !c.reference;
+  c.screen.update(c.model);
+}
+
+let refreshing = null;
+let again = false;
+
+/** Re-read the month from the store (coalesced: one read in flight, one queued). */
+async function refresh() {
+  if (refreshing) {
+    again = true;
+    return refreshing;
+  }
+  refreshing = (async () => {
+    do {
+      again = false;
+      const c = consultant;
+      if (!c?.screen) break;
+      const month = c.month;
+      try {
+        const seen = c.edits;
+        const [view, status, reference] = await Promise.all([
+          c.store.monthView(month),
+          c.store.status(),
+          c.store.reference(),
+        ]);
+        if (consultant !== c || c.month !== month) continue;
+        // A local edit landed while reading: this view may predate it, read again.
+        if (c.edits !== seen) {
+          again = true;
+          continue;
+        }
+        c.reference = reference ?? c.reference;
+        c.view = view;
+        paint(c);
+        c.syncState = { ...c.syncState, ...status };
+        c.screen.setSync(status);
+      } catch (error) {
+        console.warn("refresh", error);
+      }
+    } while (again);
+  })();
+  try {
+    await refreshing;
+  } finally {
+    refreshing = null;
+  }
+}
+
+// ---- service worker: offline shell, updates only when the person agrees -----------------
+
+let updateAccepted = false;
+
+function registerServiceWorker() {
+  if (!("serviceWorker" in navigator)) return;
+  navigator.serviceWorker.addEventListener("controllerchange", () => {
+    if (updateAccepted) location.reload();
+  });
+  navigator.serviceWorker
+    .register("/sw.js", { scope: "/" })
+    .then((registration) => {
+      /** @param {ServiceWorker} worker */
+      const offer = (worker) =>
+        views.showUpdateBanner(() => {
+          updateAccepted = true;
+          worker.postMessage("skipWaiting");
+        });
+      if (registration.waiting && navigator.serviceWorker.controller) offer(registration.waiting);
+      registration.addEventListener("updatefound", () => {
+        const worker = registration.installing;
+        worker?.addEventListener("statechange", () => {
+          if (worker.state === "installed" && navigator.serviceWorker.controller) offer(worker);
+        });
+      });
+    })
+    .catch((error) => console.warn("service worker", error));
+}
+
+views.initShell({ onLocale: () => rerender() });
+// After the first screen: registering checks /sw.js for an update, which can wait.
+window.addEventListener("load", registerServiceWorker, { once: true });
 window.addEventListener("hashchange", () => route());
 route();

@@ -3,7 +3,11 @@
 // the change) and returns a small handle the controller uses to report progress or errors.
 // Text goes in with textContent only: names come from other people and are never HTML.
 
-import { t, locale, formatDateTime } from "./i18n.js";
+import { t, tOr, locale, setLocale, formatDateTime, formatMonthName } from "./i18n.js";
+import { h, announce, render as renderScreen } from "./views/dom.js";
+
+export { announce };
+export { showMonth } from "./views/month.js";
 
 /**
  * @typedef {object} ScreenHandle
@@ -13,67 +17,53 @@ import { t, locale, formatDateTime } from "./i18n.js";
  */
 
 /**
- * Tiny element builder.
- * @param {string} tag
- * @param {Record<string, string | boolean | EventListener>} [attrs]
- * @param {...(Node | string | null | undefined | false)} children
- * @returns {HTMLElement}
+ * Translate the static shell (elements with data-i18n), set <html lang>, and wire the
+ * language switch: `onLocale` re-renders the current screen in the new language.
+ * @param {{onLocale: () => void}} props
  */
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (typeof value === "function") el.addEventListener(name.replace(/^on/, ""), value);
-    else if (value === true) el.setAttribute(name, "");
-    else if (value !== false && value != null) el.setAttribute(name, String(value));
-  }
-  for (const child of children) {
-    if (child === null || child === undefined || child === false) continue;
-    el.append(typeof child === "string" ? document.createTextNode(child) : child);
-  }
-  return el;
-}
-
-function mainElement() {
-  return /** @type {HTMLElement} */ (document.getElementById("main"));
-}
-
-/** Translate the static shell (elements with data-i18n) and set <html lang>. */
-export function initShell() {
+export function initShell({ onLocale }) {
   document.documentElement.lang = locale();
   for (const el of document.querySelectorAll("[data-i18n]")) {
     el.textContent = t(el.getAttribute("data-i18n") ?? "");
   }
+  const select = /** @type {HTMLSelectElement | null} */ (document.getElementById("lang"));
+  if (select && !select.dataset.bound) {
+    select.dataset.bound = "1";
+    select.addEventListener("change", () => {
+      setLocale(/** @type {any} */ (select.value));
+      initShell({ onLocale });
+      onLocale();
+    });
+  }
+  if (select) select.value = locale();
 }
 
 /**
- * Say something to assistive technology without moving focus (polite live region).
- * @param {string} message
+ * "A new version is available": the new service worker waits until the person accepts, so
+ * an update never lands in the middle of an entry.
+ * @param {() => void} onAccept
  */
-export function announce(message) {
-  const region = document.getElementById("status");
-  if (!region) return;
-  // Clearing first makes a repeated identical message announced again.
-  region.textContent = "";
-  window.setTimeout(() => {
-    region.textContent = message;
-  }, 50);
+export function showUpdateBanner(onAccept) {
+  const banner = document.getElementById("update");
+  if (!banner) return;
+  banner.replaceChildren(
+    h("p", {}, t("update.available")),
+    h(
+      "button",
+      { type: "button", class: "primary small", "data-testid": "update", onclick: onAccept },
+      t("action.update"),
+    ),
+  );
+  banner.hidden = false;
 }
 
 /**
- * Replace the screen. The heading gets tabindex=-1 and focus so keyboard and screen-reader
- * users land at the top of the new content.
  * @param {string} titleKey
  * @param {HTMLElement} heading
  * @param {...(Node | null | false)} content
  */
 function render(titleKey, heading, ...content) {
-  heading.setAttribute("tabindex", "-1");
-  heading.id = "screen-heading";
-  const section = h("section", { class: "screen", "aria-labelledby": "screen-heading" }, heading, ...content);
-  const main = mainElement();
-  main.replaceChildren(section);
-  document.title = `${t(titleKey)} · ${t("app.name")}`;
-  heading.focus();
+  renderScreen(`${t(titleKey)} · ${t("app.name")}`, heading, {}, ...content);
 }
 
 /** An error box announced assertively when filled. */
@@ -126,7 +116,11 @@ function roleLabel(role) {
 }
 
 export function showLoading() {
-  render("loading", h("h1", { class: "visually-hidden" }, t("loading")), h("p", { class: "muted" }, t("loading")));
+  render(
+    "loading",
+    h("h1", { class: "visually-hidden" }, t("loading")),
+    h("p", { class: "muted" }, t("loading")),
+  );
 }
 
 /**
@@ -149,7 +143,11 @@ export function showInvitation({ invitation, deviceName, supported, onRegister }
     })
   );
   const button = /** @type {HTMLButtonElement} */ (
-    h("button", { type: "submit", class: "primary", "data-testid": "register" }, t("invite.register"))
+    h(
+      "button",
+      { type: "submit", class: "primary", "data-testid": "register" },
+      t("invite.register"),
+    )
   );
   const form = h(
     "form",
@@ -172,10 +170,18 @@ export function showInvitation({ invitation, deviceName, supported, onRegister }
   render(
     "title.invitation",
     h("h1", {}, t("invite.heading", { name: invitation.display_name })),
-    h("p", { class: "lead" }, t("invite.organisation", { organisation: invitation.organisation_name })),
+    h(
+      "p",
+      { class: "lead" },
+      t("invite.organisation", { organisation: invitation.organisation_name }),
+    ),
     h("p", { class: "muted" }, t("invite.email", { email: invitation.email })),
     invitation.expires_at
-      ? h("p", { class: "muted" }, t("invite.expires", { date: formatDateTime(invitation.expires_at) }))
+      ? h(
+          "p",
+          { class: "muted" },
+          t("invite.expires", { date: formatDateTime(invitation.expires_at) }),
+        )
       : null,
     h("p", { class: "explain" }, t("invite.passkey")),
     form,
@@ -232,11 +238,12 @@ export function showSignIn({ demoMode, supported, onLogin }) {
 }
 
 /**
- * Home screen of a signed-in person.
- * @param {{person: import("./api.js").Person, onLogout: () => void}} props
+ * Home screen of a signed-in person who is not a consultant: roles and the months they see.
+ * @param {{person: import("./api.js").Person, months: any[] | null | undefined,
+ *   onLogout: () => void}} props  months: null while offline, undefined when not available
  * @returns {ScreenHandle}
  */
-export function showHome({ person, onLogout }) {
+export function showHome({ person, months, onLogout }) {
   const box = errorBox();
   const button = /** @type {HTMLButtonElement} */ (
     h("button", { type: "submit", class: "secondary", "data-testid": "logout" }, t("home.logout"))
@@ -248,11 +255,38 @@ export function showHome({ person, onLogout }) {
     onLogout();
   });
   const roles = person.roles ?? [];
+  const list =
+    months === undefined
+      ? null
+      : months === null
+        ? h("p", { class: "muted" }, t("home.offline"))
+        : months.length === 0
+          ? h("p", { class: "muted" }, t("home.nomonths"))
+          : h(
+              "ul",
+              { class: "months", "data-testid": "months" },
+              ...months.map((m) =>
+                h(
+                  "li",
+                  {},
+                  h("span", {}, `${m.consultant_name} · ${formatMonthName(m.month)}`),
+                  h(
+                    "span",
+                    { class: `badge status-${m.status}` },
+                    tOr(`status.${m.status}`) ?? m.status,
+                  ),
+                ),
+              ),
+            );
   render(
     "title.home",
     h("h1", { "data-testid": "greeting" }, t("home.greeting", { name: person.display_name })),
     person.organisation_name
-      ? h("p", { class: "lead" }, t("home.organisation", { organisation: person.organisation_name }))
+      ? h(
+          "p",
+          { class: "lead" },
+          t("home.organisation", { organisation: person.organisation_name }),
+        )
       : null,
     roles.length
       ? h(
@@ -262,7 +296,14 @@ export function showHome({ person, onLogout }) {
           h("ul", { class: "tags" }, ...roles.map((role) => h("li", {}, roleLabel(role)))),
         )
       : null,
-    h("p", { class: "muted" }, t("home.next")),
+    list
+      ? h(
+          "section",
+          { class: "card", "aria-labelledby": "months-heading" },
+          h("h2", { id: "months-heading" }, t("home.next")),
+          list,
+        )
+      : null,
     form,
   );
   return screen;

@@ -6,6 +6,7 @@ and a valid WebAuthn RP ID, 127.0.0.1 is not an RP ID.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -13,13 +14,23 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, CDPSession, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    CDPSession,
+    ConsoleMessage,
+    Page,
+    sync_playwright,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -31,6 +42,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 REPO = Path(__file__).resolve().parents[2]
+SCREENSHOTS = REPO / "test-results" / "screenshots"
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 STARTUP_TIMEOUT_S = 30.0
 
 ADMIN_EMAIL = "ada.admin@example.fr"
@@ -142,15 +155,10 @@ def _wait_until_up(process: subprocess.Popen[bytes], url: str, stderr_path: Path
     )
 
 
-@pytest.fixture(scope="session")
-def live_server(
-    chromium_path: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveServer]:
-    """Migrate a fresh database, create the first admin, serve, and stop at the end."""
-    workdir = tmp_path_factory.mktemp("live_server")
-    port = _free_port()
-    origin = f"http://localhost:{port}"
-    env = {
+def _server_env(workdir: Path, **extra: str) -> dict[str, str]:
+    origin = f"http://localhost:{_free_port()}"
+    (workdir / "data").mkdir()
+    return {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{workdir / 'carnet.sqlite'}",
         "CARNET_ORIGIN": origin,
@@ -160,15 +168,18 @@ def live_server(
         "CARNET_SECRET_KEY": "browser-tests-secret-key-0123456789abcdef",
         "CARNET_DATA_DIR": str(workdir / "data"),
         "PYTHONUNBUFFERED": "1",
+        **extra,
     }
-    (workdir / "data").mkdir()
-    _run_cli(env, "migrate")
-    invite_link = _create_admin(env, email=ADMIN_EMAIL, name=ADMIN_NAME, organisation=ORGANISATION)
 
+
+@contextmanager
+def _serving(env: dict[str, str], workdir: Path) -> Iterator[None]:
+    """Run `python -m server serve` on the origin's port until the block ends."""
+    port = env["CARNET_ORIGIN"].rsplit(":", 1)[1]
     stdout_path, stderr_path = workdir / "server.out", workdir / "server.err"
     with stdout_path.open("wb") as out, stderr_path.open("wb") as err:
         process = subprocess.Popen(
-            [sys.executable, "-m", "server", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [sys.executable, "-m", "server", "serve", "--host", "127.0.0.1", "--port", port],
             cwd=REPO,
             env=env,
             stdout=out,
@@ -176,7 +187,7 @@ def live_server(
         )
     try:
         _wait_until_up(process, f"http://127.0.0.1:{port}/api/v1/session", stderr_path)
-        yield LiveServer(origin=origin, invite_link=invite_link, env=env, workdir=workdir)
+        yield
     finally:
         process.terminate()
         try:
@@ -184,6 +195,89 @@ def live_server(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(
+    chromium_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """Migrate a fresh database, create the first admin, serve, and stop at the end."""
+    workdir = tmp_path_factory.mktemp("live_server")
+    env = _server_env(workdir)
+    _run_cli(env, "migrate")
+    invite_link = _create_admin(env, email=ADMIN_EMAIL, name=ADMIN_NAME, organisation=ORGANISATION)
+    with _serving(env, workdir):
+        yield LiveServer(
+            origin=env["CARNET_ORIGIN"], invite_link=invite_link, env=env, workdir=workdir
+        )
+
+
+@dataclass(frozen=True)
+class Consultant:
+    """A consultant with one open-ended mission in metropolitan France."""
+
+    email: str
+    name: str
+    person_id: str
+    mission_id: str
+    title: str
+
+    @property
+    def mission_line(self) -> str:
+        return f"mission:{self.mission_id}"
+
+
+@dataclass
+class DemoServer:
+    """A server in demo mode: `/#demo=<email>` signs anyone in from this machine."""
+
+    origin: str
+    env: dict[str, str]
+    workdir: Path
+
+    def consultant(self, name: str, *, start: date) -> Consultant:
+        """A new consultant whose mission starts on `start` (tests/browser/seed.py)."""
+        email = f"{name.lower().replace(' ', '.')}.{uuid.uuid4().hex[:6]}@example.fr"
+        title = f"Mission {name}"
+        ids = self._seed(
+            "consultant", "--email", email, "--name", name, "--title", title,
+            "--start", start.isoformat(),
+        )  # fmt: skip
+        return Consultant(email, name, ids["person_id"], ids["mission_id"], ids["title"])
+
+    def set_month_state(self, who: Consultant, month: str, status: str) -> None:
+        """Move a month on the server's authority (what a manager's signature does)."""
+        self._seed("month-state", "--email", who.email, "--month", month, "--status", status)
+
+    def login_url(self, who: Consultant) -> str:
+        return f"{self.origin}/#demo={who.email}"
+
+    def _seed(self, *args: str) -> dict[str, str]:
+        result = subprocess.run(
+            [sys.executable, "-m", "tests.browser.seed", *args],
+            cwd=REPO,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        if result.returncode != 0:
+            pytest.fail(f"seed {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+        return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+@pytest.fixture(scope="session")
+def demo_server(
+    chromium_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DemoServer]:
+    """A second server, in demo mode, for the tests that are not about signing in."""
+    workdir = tmp_path_factory.mktemp("demo_server")
+    env = _server_env(workdir, CARNET_DEMO_MODE="1")
+    _run_cli(env, "migrate")
+    _create_admin(env, email=ADMIN_EMAIL, name=ADMIN_NAME, organisation=ORGANISATION)
+    with _serving(env, workdir):
+        yield DemoServer(origin=env["CARNET_ORIGIN"], env=env, workdir=workdir)
 
 
 # Function scope on purpose: Playwright's sync API keeps an asyncio loop running while it is
@@ -275,3 +369,51 @@ def page(browser_page: BrowserPage) -> Page:
 def authenticator(browser_page: BrowserPage) -> VirtualAuthenticator:
     """The virtual authenticator attached to `page`."""
     return browser_page.authenticator
+
+
+@dataclass
+class Device:
+    """One browser context (a phone or a laptop): its own cookies, IndexedDB and service worker."""
+
+    context: BrowserContext
+    page: Page
+    errors: list[str]
+
+    def new_page(self) -> Page:
+        """Another tab of the same device, with errors collected."""
+        self.page = self.context.new_page()
+        _collect_errors(self.page, self.errors)
+        return self.page
+
+
+def _collect_errors(page: Page, errors: list[str]) -> None:
+    page.on("pageerror", lambda error: errors.append(f"pageerror: {error}"))
+
+    def on_console(message: ConsoleMessage) -> None:
+        # Failed loads (offline fetches, 4xx answers) are logged by Chromium itself.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            errors.append(f"console.error: {message.text}")
+
+    page.on("console", on_console)
+
+
+@pytest.fixture
+def devices(browser: Browser) -> Iterator[Any]:
+    """A factory of French phones (375 px); every context is closed at the end."""
+    opened: list[Device] = []
+
+    def make(width: int = 375, height: int = 800) -> Device:
+        context = browser.new_context(
+            locale="fr-FR", viewport={"width": width, "height": height}, service_workers="allow"
+        )
+        context.set_default_timeout(10_000)
+        device = Device(context=context, page=context.new_page(), errors=[])
+        _collect_errors(device.page, device.errors)
+        opened.append(device)
+        return device
+
+    try:
+        yield make
+    finally:
+        for device in opened:
+            device.context.close()

@@ -1,0 +1,109 @@
+"""Set up browser-test data in the live server's database, from a separate process.
+
+`python -m tests.browser.seed consultant --email … --name …` creates a consultant with one
+mission (prints `{"person_id", "mission_id", "title"}` as JSON); `… month-state --email …
+--month YYYY-MM --status signed` moves a month on the server's authority, as a manager's
+signature would. Both use the storage and services directly against `DATABASE_URL`, the
+file the running server uses (SQLite in WAL mode takes the second writer). A subprocess
+because Playwright's sync API keeps an event loop running in the test's thread.
+"""
+
+import argparse
+import asyncio
+import json
+import uuid
+from datetime import UTC, date, datetime
+
+from server.domain import model
+from server.domain.roles import Role
+from server.services.directory import NewPerson, create_person
+from server.services.sync_service import set_month_state
+from server.settings import Settings
+from server.storage import repositories as repo
+from server.storage.engine import bind_tables, close_engine, engine_from_url, open_engine
+from sync.months import MonthStatus
+from sync.rules import AbsenceType
+
+
+async def _consultant(args: argparse.Namespace) -> dict[str, str]:
+    people = await repo.list_all_people()
+    organisation_id = people[0].organisation_id
+    client = await repo.create_client(
+        organisation_id=organisation_id,
+        legal_name="Banque du Test SA",
+        siren="552000777",
+        vat_number="FR12552000777",
+        billing_address="3 quai Kléber, 67000 Strasbourg",
+    )
+    person = await create_person(
+        organisation_id=organisation_id,
+        new=NewPerson(
+            email=args.email, display_name=args.name, roles=frozenset({Role.CONSULTANT})
+        ),
+        check_refs=False,
+    )
+    mission = await repo.create_mission(
+        model.Mission(
+            id=str(uuid.uuid4()),
+            organisation_id=organisation_id,
+            consultant_id=person.id,
+            client_id=client.id,
+            title=args.title,
+            start_date=date.fromisoformat(args.start),
+            end_date=None,
+            billing_mode="regie",
+            daily_rate_cents=60_000,
+            day_cap_half_days=None,
+            allowed_absences=tuple(a.value for a in AbsenceType),
+            comments_required=False,
+            calendar_region=args.region,
+            steps=(),
+        )
+    )
+    return {"person_id": person.id, "mission_id": mission.id, "title": mission.title}
+
+
+async def _month_state(args: argparse.Namespace) -> dict[str, str]:
+    person = await repo.get_person_by_email(args.email)
+    assert person is not None, args.email
+    state = await set_month_state(
+        consultant_id=person.id,
+        month=args.month,
+        status=MonthStatus(args.status),
+        now=datetime.now(UTC),
+        reopen=args.reopen,
+    )
+    return {"month": state.month, "status": state.status, "epoch": str(state.epoch)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m tests.browser.seed")
+    commands = parser.add_subparsers(dest="command", required=True)
+    consultant = commands.add_parser("consultant")
+    consultant.add_argument("--email", required=True)
+    consultant.add_argument("--name", required=True)
+    consultant.add_argument("--title", default="Refonte du portail")
+    consultant.add_argument("--start", required=True, help="mission start, YYYY-MM-DD")
+    consultant.add_argument("--region", default="metropole")
+    state = commands.add_parser("month-state")
+    state.add_argument("--email", required=True)
+    state.add_argument("--month", required=True)
+    state.add_argument("--status", required=True, choices=[s.value for s in MonthStatus])
+    state.add_argument("--reopen", action="store_true")
+    args = parser.parse_args()
+    work = _consultant if args.command == "consultant" else _month_state
+
+    async def run() -> dict[str, str]:
+        engine = engine_from_url(Settings.from_env().resolved_database_url)
+        bind_tables(engine)
+        await open_engine(engine)
+        try:
+            return await work(args)
+        finally:
+            await close_engine(engine)
+
+    print(json.dumps(asyncio.run(run())))
+
+
+if __name__ == "__main__":
+    main()
