@@ -7,6 +7,7 @@ per-mutation rejection and never blocks the rest of the queue.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import (
@@ -39,8 +40,11 @@ def _whole_number(value: object) -> object:
     return value
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _printable(value: str) -> str:
-    if any((ord(c) < 32 and c not in "\t\n\r") or c == "\x7f" for c in value):
+    if _CONTROL.search(value):
         msg = "must not contain control characters"
         raise ValueError(msg)
     return value
@@ -54,8 +58,9 @@ Uuid = Annotated[
     str,
     StringConstraints(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
 ]
-IsoDate = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
-IsoMonth = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}$")]
+# ASCII digits only: \d would match any Unicode digit, which date.fromisoformat then refuses.
+IsoDate = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+IsoMonth = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}$")]
 
 
 class Cookie(Wire):

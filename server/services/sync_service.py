@@ -150,6 +150,13 @@ class SyncService:
 
     async def push(self, actor: Actor, request: SyncRequest) -> tuple[list[MutationResult], int]:
         person_id = actor.person_id
+        if not request.mutations:
+            # A pull-only request changes nothing: no write lock, so polls never queue behind
+            # pushes. Acknowledged results are pruned by the device's next push.
+            client = await store.get_client(request.client_id)
+            if client is not None and client[0] != person_id:
+                raise Forbidden("this client id belongs to another person's device")
+            return [], 0 if client is None else client[1]
         missions = mission_terms(await repo.missions_of(person_id))
         async with write_transaction():
             now = self.clock()

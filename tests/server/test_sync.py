@@ -374,9 +374,13 @@ async def test_a_client_id_cannot_be_borrowed_from_another_consultant(world: Wor
     alice = await world.person("alice", [Role.CONSULTANT])
     bob = await world.person("bob", [Role.CONSULTANT])
     phone = Device("phone")
-    await phone.sync(transport(alice))
+    phone.edit("2026-11-16", [("absence:CP", 2)], NOW_MS)
+    await phone.sync(transport(alice))  # the first push claims the device id
+    phone.edit("2026-11-17", [("absence:CP", 2)], NOW_MS)
     response = await bob.browser.post("/api/v1/sync", json=phone.request())
     assert response.status_code == 403
+    pull = await bob.browser.post("/api/v1/sync", json={**phone.request(), "mutations": []})
+    assert pull.status_code == 403
 
 
 async def test_only_consultants_sync(world: World) -> None:

@@ -1,0 +1,1 @@
+"""Benchmarks against real server processes (see bench/README.md)."""

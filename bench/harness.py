@@ -1,0 +1,447 @@
+"""Real `python -m server serve` processes for the benchmark and the process tests.
+
+Everything here talks to the server the way a deployment does: a migrated database (a SQLite
+file or a fresh PostgreSQL database), people created through the services in a separate
+process, passkeys registered over HTTP with a software authenticator, then `POST /api/v1/sync`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from tests.soft_authenticator import SoftAuthenticator  # noqa: E402
+
+PG_ADMIN_DSN = os.environ.get("CARNET_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+SECRET_KEY = "bench-and-process-tests-secret-0123456789abcdef"
+STARTUP_TIMEOUT_S = 30.0
+SESSION_COOKIE = "carnet-session"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# -- databases ---------------------------------------------------------------------------------
+
+
+def _pg_url(name: str, admin_dsn: str = PG_ADMIN_DSN) -> str:
+    return admin_dsn.rsplit("/", 1)[0] + "/" + name
+
+
+async def _pg_execute(sql: str, dsn: str = PG_ADMIN_DSN) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(dsn, timeout=5)
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+def postgres_reachable(dsn: str = PG_ADMIN_DSN) -> bool:
+    try:
+        asyncio.run(_pg_execute("SELECT 1", dsn))
+    except Exception:
+        return False
+    return True
+
+
+@dataclass
+class Database:
+    """A migrated database of its own: a SQLite file, or a PostgreSQL database to drop."""
+
+    engine: str
+    url: str
+    sqlite_path: Path | None = None
+    pg_name: str | None = None
+
+    @classmethod
+    def create(cls, engine: str, workdir: Path, *, prefix: str = "carnet_bench") -> Database:
+        if engine == "sqlite":
+            path = workdir / f"{prefix}.sqlite"
+            database = cls(engine="sqlite", url=f"sqlite:///{path}", sqlite_path=path)
+        elif engine == "postgres":
+            name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+            asyncio.run(_pg_execute(f'CREATE DATABASE "{name}"'))
+            database = cls(engine="postgres", url=_pg_url(name), pg_name=name)
+        else:
+            raise ValueError(f"engine must be sqlite or postgres, not {engine!r}")
+        database.migrate()
+        return database
+
+    def migrate(self) -> None:
+        from server.storage.migrate import run_migrations
+
+        run_migrations(self.url)
+
+    def drop(self) -> None:
+        if self.pg_name is not None:
+            asyncio.run(_pg_execute(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)'))
+            self.pg_name = None
+
+
+# -- people ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Consultant:
+    index: int
+    email: str
+    person_id: str
+    mission_id: str
+    token: str
+
+    @property
+    def line(self) -> str:
+        return f"mission:{self.mission_id}"
+
+
+async def _populate(url: str, count: int, origin: str) -> list[dict[str, Any]]:
+
+    from server.services.accounts import Accounts
+    from server.services.clock import system_clock
+    from server.settings import Settings
+    from server.storage import repositories as repo
+    from server.storage.engine import bind_tables, close_engine, engine_from_url, open_engine
+
+    settings = Settings(secret_key=SECRET_KEY, database_url=url, origin=origin, auto_migrate=False)
+    engine = engine_from_url(url)
+    bind_tables(engine)
+    await open_engine(engine)
+    try:
+        organisation = await repo.create_organisation(
+            legal_name="ESN Banc d'essai",
+            siren="812345674",
+            siret="81234567400021",
+            vat_number="FR45812345674",
+            address="1 rue du Banc, 75002 Paris",
+        )
+        client = await repo.create_client(
+            organisation_id=organisation.id,
+            legal_name="Client SA",
+            siren="123456789",
+            vat_number="FR00123456789",
+            billing_address="1 rue du Test, 75001 Paris",
+        )
+        accounts = Accounts(settings=settings, clock=system_clock)
+        people = []
+        for index in range(count):
+            people.append(await _consultant(organisation.id, client.id, index, accounts))
+        return people
+    finally:
+        await close_engine(engine)
+
+
+async def _consultant(
+    organisation_id: str, client_id: str, index: int, accounts: Any
+) -> dict[str, Any]:
+    from datetime import date
+
+    from server.domain import model
+    from server.domain.roles import Role
+    from server.services.directory import NewPerson, create_person
+    from server.storage import repositories as repo
+
+    # One transaction per person: SQLite pays one commit, not one per statement.
+    async with repo.write_transaction():
+        person = await create_person(
+            organisation_id=organisation_id,
+            new=NewPerson(
+                email=f"consultant{index:05d}@bench.test",
+                display_name=f"Consultant {index}",
+                roles=frozenset({Role.CONSULTANT}),
+            ),
+            check_refs=False,
+        )
+        mission = await repo.create_mission(
+            model.Mission(
+                id=str(uuid.uuid4()),
+                organisation_id=organisation_id,
+                consultant_id=person.id,
+                client_id=client_id,
+                title=f"Mission {index}",
+                start_date=date(2025, 1, 1),
+                end_date=None,
+                billing_mode="regie",
+                daily_rate_cents=60_000,
+                day_cap_half_days=None,
+                allowed_absences=("CP", "RTT", "maladie", "formation"),
+                comments_required=False,
+                calendar_region="metropole",
+                steps=(),
+            )
+        )
+        link = await accounts.issue_invitation(person=person, created_by=None)
+    return {
+        "index": index,
+        "email": person.email,
+        "person_id": person.id,
+        "mission_id": mission.id,
+        "token": link.split("#invite=", 1)[1],
+    }
+
+
+def populate(url: str, count: int, origin: str = "http://localhost") -> list[Consultant]:
+    """Create `count` consultants with a mission and an invitation, in a separate process
+    (Piccolo binds tables process-wide; the caller's own state stays untouched)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.harness", "populate", url, str(count), origin],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"populate failed:\n{result.stdout}\n{result.stderr}")
+    return [Consultant(**row) for row in json.loads(result.stdout)]
+
+
+# -- server processes --------------------------------------------------------------------------
+
+
+def server_env(
+    url: str, port: int, workdir: Path, extra: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    (workdir / "data").mkdir(parents=True, exist_ok=True)
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "CARNET_ORIGIN": f"http://localhost:{port}",
+        "CARNET_RP_ID": "localhost",
+        "CARNET_SECRET_KEY": SECRET_KEY,
+        "CARNET_DATA_DIR": str(workdir / "data"),
+        "CARNET_AUTH_RATE_LIMIT": "1000000",
+        "PYTHONUNBUFFERED": "1",
+        **(extra or {}),
+    }
+
+
+class ServerProcess:
+    """One `python -m server serve` (or `uvicorn --workers N` through bench.asgi)."""
+
+    def __init__(
+        self,
+        url: str,
+        workdir: Path,
+        *,
+        port: int | None = None,
+        name: str = "server",
+        workers: int = 1,
+        extra_env: Mapping[str, str] | None = None,
+        command: list[str] | None = None,
+    ) -> None:
+        self.port = port or free_port()
+        self.url = url
+        self.workdir = workdir
+        self.name = name
+        self.workers = workers
+        self.env = server_env(url, self.port, workdir, extra_env)
+        self.command = command
+        self.process: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def origin(self) -> str:
+        return self.env["CARNET_ORIGIN"]
+
+    @property
+    def log_path(self) -> Path:
+        return self.workdir / f"{self.name}.log"
+
+    def _argv(self) -> list[str]:
+        if self.command is not None:
+            return [*self.command, "--port", str(self.port)]
+        if self.workers == 1:
+            return [
+                sys.executable,
+                "-m",
+                "server",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ]
+        return [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.asgi:create",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--workers",
+            str(self.workers),
+        ]
+
+    def start(self) -> None:
+        self.starts += 1
+        with self.log_path.open("ab") as log:
+            log.write(f"\n=== start {self.starts} ===\n".encode())
+            log.flush()
+            self.process = subprocess.Popen(
+                self._argv(),
+                cwd=REPO,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: workers die with it
+            )
+        self._wait_until_up()
+
+    def _wait_until_up(self) -> None:
+        assert self.process is not None
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        url = f"{self.base_url}/api/v1/session"
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"{self.name} exited with {self.process.returncode}:\n{self.log_tail()}"
+                )
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.05)
+        self.kill()
+        raise RuntimeError(f"{self.name} did not answer {url}:\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group, at once: a crash, not a shutdown."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+        self.process = None
+
+    def stop(self) -> None:
+        """A graceful stop (SIGTERM), then SIGKILL if it lingers."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+                self.process.wait(timeout=10)
+            except ProcessLookupError:
+                pass
+            except subprocess.TimeoutExpired:
+                pass
+        self.kill()
+
+
+# -- HTTP clients ------------------------------------------------------------------------------
+
+
+def http_client(base_url: str, timeout: float = 60.0) -> httpx.AsyncClient:
+    """One device's user agent: its own cookies, one keep-alive HTTP/1.1 connection.
+
+    The connection is dropped after 4 s idle, before uvicorn's 5 s keep-alive timeout: a busy
+    server can close an idle connection just as a new request arrives on it (a ReadError).
+    """
+    return httpx.AsyncClient(
+        base_url=base_url,
+        timeout=timeout,
+        limits=httpx.Limits(max_connections=1, max_keepalive_connections=1, keepalive_expiry=4.0),
+    )
+
+
+async def csrf(client: httpx.AsyncClient) -> str:
+    token = client.cookies.get("csrftoken")
+    if token is None:
+        await client.get("/api/v1/session")
+        token = client.cookies.get("csrftoken")
+    assert token, "the server did not set a CSRF cookie"
+    return token
+
+
+async def register(client: httpx.AsyncClient, origin: str, token: str) -> SoftAuthenticator:
+    """Redeem an invitation with a software passkey: the client is then logged in."""
+    authenticator = SoftAuthenticator(origin=origin)
+    headers = {"x-csrftoken": await csrf(client)}
+    options = await client.post(
+        f"/api/v1/invitations/{token}/passkey-options", json={}, headers=headers
+    )
+    options.raise_for_status()
+    body = options.json()
+    credential = authenticator.create(body["options"])
+    response = await client.post(
+        f"/api/v1/invitations/{token}/passkey",
+        json={"ceremony_id": body["ceremony_id"], "credential": credential, "device_name": "b"},
+        headers=headers,
+    )
+    if response.status_code != 201:
+        raise RuntimeError(f"passkey registration failed: {response.status_code} {response.text}")
+    return authenticator
+
+
+def session_cookies(client: httpx.AsyncClient) -> dict[str, str]:
+    """The cookies that make another client the same logged-in person (another device)."""
+    return {
+        name: value
+        for name in (SESSION_COOKIE, "csrftoken")
+        if (value := client.cookies.get(name)) is not None
+    }
+
+
+async def post_sync(client: httpx.AsyncClient, request: dict[str, Any]) -> httpx.Response:
+    return await client.post(
+        "/api/v1/sync", json=request, headers={"x-csrftoken": await csrf(client)}
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.harness")
+    commands = parser.add_subparsers(dest="command", required=True)
+    pop = commands.add_parser("populate", help="create consultants; print them as JSON")
+    pop.add_argument("url")
+    pop.add_argument("count", type=int)
+    pop.add_argument("origin")
+    args = parser.parse_args(argv)
+    if args.command == "populate":
+        print(json.dumps(asyncio.run(_populate(args.url, args.count, args.origin))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

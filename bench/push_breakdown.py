@@ -1,0 +1,178 @@
+"""Where a month push's time goes inside the server, function by function.
+
+    .venv/bin/python bench/push_breakdown.py [--pooled] [--engine postgres] [--consultants 40]
+
+In-process (the real app through httpx's ASGI transport, no network), on a fresh migrated
+database: each consultant's device pushes November 2026 (21 new days) in turn, one request at a
+time, and the wall time spent in the session lookup, the push and pull halves of the sync
+service and each storage function is added up and divided by the number of pushes. Requests do
+not overlap, so the parts are exclusive except where indented (inside the push). `--pooled`
+applies the bench/pooled_sqlite.py experiment first. Figures: docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import datetime as dt
+import functools
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+STORE_FUNCTIONS = (
+    "lock_space",
+    "get_client",
+    "create_client",
+    "outcomes",
+    "months_of",
+    "days_of",
+    "create_month",
+    "insert_days",
+    "update_day",
+    "store_outcomes",
+    "update_client",
+    "prune_outcomes",
+    "set_space_version",
+    "server_id",
+    "space_version",
+    "changed_days",
+    "changed_months",
+    "overwrites_since",
+)
+
+
+def _timed(spent: collections.Counter[str], label: str, function: Any) -> Any:
+    @functools.wraps(function)
+    async def timed(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return await function(*args, **kwargs)
+        finally:
+            spent[label] += time.perf_counter() - started
+
+    return timed
+
+
+def instrument(spent: collections.Counter[str]) -> None:
+    import server.services.accounts as accounts
+    import server.services.sync_service as service
+    import server.storage.repositories as repo
+    import server.storage.sync_store as store
+
+    for name in STORE_FUNCTIONS:
+        setattr(store, name, _timed(spent, f"  store.{name}", getattr(store, name)))
+    repo.missions_of = _timed(spent, "  repo.missions_of", repo.missions_of)
+    accounts.Accounts.current = _timed(spent, "session lookup", accounts.Accounts.current)  # type: ignore[method-assign]
+    service.SyncService.push = _timed(spent, "SyncService.push", service.SyncService.push)  # type: ignore[method-assign]
+    service.SyncService.pull = _timed(spent, "SyncService.pull", service.SyncService.pull)  # type: ignore[method-assign]
+
+
+async def measure(url: str, consultants: int, spent: collections.Counter[str]) -> None:
+    import httpx
+
+    from bench.harness import csrf, populate, register
+    from server.app import create_app
+    from server.settings import Settings
+    from tests.device import Device
+
+    people = populate(url, consultants, "http://localhost")
+    with tempfile.TemporaryDirectory() as data:
+        settings = Settings(
+            secret_key="x" * 40,
+            database_url=url,
+            origin="http://localhost",
+            auto_migrate=False,
+            data_dir=Path(data),
+            auth_rate_limit_per_minute=100_000,
+        )
+        app = create_app(settings)
+        async with app.lifespan():
+            devices = []
+            for person in people:
+                client = httpx.AsyncClient(
+                    transport=httpx.ASGITransport(app=app), base_url="http://localhost.local"
+                )
+                await register(client, "http://localhost", person.token)
+                devices.append((person, client, await csrf(client), Device(person.email)))
+
+            async def sync(client: httpx.AsyncClient, token: str, device: Device) -> None:
+                response = await client.post(
+                    "/api/v1/sync", json=device.request(), headers={"x-csrftoken": token}
+                )
+                assert response.status_code == 200, response.text
+                device.apply(response.json())
+
+            for _, client, token, device in devices:  # first sync: client rows exist
+                await sync(client, token, device)
+            november = [dt.date(2026, 11, d) for d in range(1, 31)]
+            for person, _, _, device in devices:
+                for day in november:
+                    if day.weekday() < 5:
+                        device.edit(day.isoformat(), [(person.line, 2)], int(time.time() * 1000))
+            spent.clear()
+            started, cpu = time.perf_counter(), time.process_time()
+            for _, client, token, device in devices:
+                await sync(client, token, device)
+            total = time.perf_counter() - started
+            cpu = time.process_time() - cpu
+            for _, client, _, _ in devices:
+                await client.aclose()
+    n = len(devices)
+    print(f"{n} month pushes (21 new days each), one at a time, in-process:")
+    print(f"  {total / n * 1000:7.2f} ms  whole request (wall); {cpu / n * 1000:.2f} ms CPU")
+    order = ["session lookup", "SyncService.push", "SyncService.pull"]
+    for label in order:
+        print(f"  {spent[label] / n * 1000:7.2f} ms  {label}")
+        if label == "SyncService.push":
+            inner = [k for k in spent if k.startswith("  ")]
+            for key in sorted(inner, key=lambda k: -spent[k]):
+                if key.strip() not in {f"store.{f}" for f in PULL_STORE}:
+                    print(f"  {spent[key] / n * 1000:7.2f} ms    {key.strip()}")
+        if label == "SyncService.pull":
+            for name in PULL_STORE:
+                key = f"  store.{name}"
+                print(f"  {spent[key] / n * 1000:7.2f} ms    {key.strip()}")
+    rest = total - sum(spent[label] for label in order)
+    print(f"  {rest / n * 1000:7.2f} ms  rest: HTTP, routing, CSRF, (de)serialisation")
+
+
+PULL_STORE = ("server_id", "space_version", "changed_days", "changed_months", "overwrites_since")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--pooled", action="store_true", help="apply bench/pooled_sqlite.py")
+    parser.add_argument("--consultants", type=int, default=40)
+    args = parser.parse_args(argv)
+    if args.pooled:
+        from bench.pooled_sqlite import apply
+
+        apply()
+    from bench.harness import Database
+
+    spent: collections.Counter[str] = collections.Counter()
+    instrument(spent)
+    with tempfile.TemporaryDirectory(prefix="carnet-breakdown-") as workdir:
+        database = Database.create(args.engine, Path(workdir))
+        try:
+            run: Callable[[], Awaitable[None]] = functools.partial(
+                measure, database.url, args.consultants, spent
+            )
+            asyncio.run(run())
+        finally:
+            database.drop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
