@@ -7,6 +7,7 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 
+from server.storage.sqlite_pool import PooledSQLiteEngine
 from server.storage.tables import TABLES
 
 
@@ -14,7 +15,7 @@ class UnsupportedDatabaseUrl(ValueError):
     """DATABASE_URL names an engine Carnet does not run on."""
 
 
-def engine_from_url(url: str) -> Engine[Any]:
+def engine_from_url(url: str, *, pooled: bool = True) -> Engine[Any]:
     """Return a SQLite or PostgreSQL engine for `url`.
 
     `sqlite:///relative.sqlite`, `sqlite:////absolute/path.sqlite`, `postgres://...` or
@@ -28,6 +29,8 @@ def engine_from_url(url: str) -> Engine[Any]:
         path = Path(rest.removeprefix("/")) if not rest.startswith("//") else Path(rest[1:])
         path.parent.mkdir(parents=True, exist_ok=True)
         # timeout: a writer waits for the lock instead of failing with "database is locked".
+        if pooled:
+            return PooledSQLiteEngine(path=str(path), timeout=30)
         return SQLiteEngine(path=str(path), timeout=30)
     if scheme in {"postgres", "postgresql"}:
         return PostgresEngine(config={"dsn": url})
@@ -57,3 +60,5 @@ async def open_engine(engine: Engine[Any]) -> None:
 async def close_engine(engine: Engine[Any]) -> None:
     if isinstance(engine, PostgresEngine):
         await engine.close_connection_pool()
+    elif isinstance(engine, PooledSQLiteEngine):
+        await engine.close()

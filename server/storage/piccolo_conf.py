@@ -10,5 +10,6 @@ from piccolo.conf.apps import AppRegistry
 
 from server.storage.engine import engine_from_url
 
-DB = engine_from_url(os.environ.get("DATABASE_URL", "sqlite:///data/carnet.sqlite"))
+# The migration runner is a short-lived process: the plain engine is what it needs.
+DB = engine_from_url(os.environ.get("DATABASE_URL", "sqlite:///data/carnet.sqlite"), pooled=False)
 APP_REGISTRY = AppRegistry(apps=["server.storage.piccolo_app"])

@@ -1,0 +1,152 @@
+"""SQLite with its connections kept open.
+
+Piccolo's SQLite engine opens a new connection (a thread, a `sqlite3.connect`, a schema parse)
+for every statement run outside a transaction and for every transaction, and sends
+`PRAGMA foreign_keys = 1` before every statement inside one; a sync request paid about twelve
+connections (docs/benchmarks.md). This engine keeps one writer connection — SQLite has a single
+writer anyway, so transactions queue on an asyncio lock in arrival order instead of sleeping in
+SQLite's busy handler — and a few reader connections, which WAL lets read while the writer
+writes. Each connection is opened once, with its PRAGMAs.
+
+It overrides three of Piccolo's engine hooks (pinned `piccolo<2`); `tests/` run the whole suite
+on it.
+"""
+
+import asyncio
+from typing import Any
+
+import aiosqlite
+from piccolo.engine.sqlite import (
+    SQLiteEngine,
+    SQLiteTransaction,
+    TransactionType,
+    dict_factory,
+)
+
+READERS = 4
+
+
+class PooledSQLiteEngine(SQLiteEngine):
+    """A SQLiteEngine with one long-lived writer connection and a few readers."""
+
+    def __init__(self, path: str, *, readers: int = READERS, **kwargs: Any) -> None:
+        super().__init__(path=path, **kwargs)
+        self._reader_count = readers
+        self._writer: aiosqlite.Connection | None = None
+        self._readers: asyncio.Queue[aiosqlite.Connection] | None = None
+        self._write_lock: asyncio.Lock | None = None
+        self._opened: list[aiosqlite.Connection] = []
+
+    async def _connect(self) -> aiosqlite.Connection:
+        connection = await aiosqlite.connect(**self.connection_kwargs)
+        connection.row_factory = dict_factory  # type: ignore[assignment]
+        # synchronous stays FULL (SQLite's default): NORMAL would be faster in WAL mode but a
+        # power cut could then lose the last acknowledged commits.
+        await connection.execute("PRAGMA foreign_keys = 1")
+        self._opened.append(connection)
+        return connection
+
+    async def _start(self) -> None:
+        if self._write_lock is None:
+            self._write_lock = asyncio.Lock()
+            self._readers = asyncio.Queue()
+            self._writer = await self._connect()
+            for _ in range(self._reader_count):
+                self._readers.put_nowait(await self._connect())
+
+    async def acquire_writer(self) -> aiosqlite.Connection:
+        await self._start()
+        assert self._write_lock is not None and self._writer is not None
+        await self._write_lock.acquire()
+        return self._writer
+
+    def release_writer(self) -> None:
+        assert self._write_lock is not None
+        self._write_lock.release()
+
+    async def close(self) -> None:
+        for connection in self._opened:
+            await connection.close()
+        self._opened.clear()
+        self._writer, self._readers, self._write_lock = None, None, None
+
+    async def _run_in_new_connection(
+        self,
+        query: str,
+        args: list[Any] | None = None,
+        query_type: str = "generic",
+        table: Any = None,
+    ) -> Any:
+        await self._start()
+        if query.lstrip()[:6].upper() == "SELECT":
+            assert self._readers is not None
+            reader = await self._readers.get()
+            try:
+                async with reader.execute(query, args or []) as cursor:
+                    return await cursor.fetchall()
+            finally:
+                self._readers.put_nowait(reader)
+        writer = await self.acquire_writer()
+        try:
+            async with writer.execute(query, args or []) as cursor:
+                rows = await cursor.fetchall()
+            await writer.commit()
+            return rows
+        finally:
+            self.release_writer()
+
+    async def _run_in_existing_connection(
+        self,
+        connection: Any,
+        query: str,
+        args: list[Any] | None = None,
+        query_type: str = "generic",
+        table: Any = None,
+    ) -> Any:
+        # The connection was opened with its PRAGMAs; no need to repeat them per statement.
+        async with connection.execute(query, args or []) as cursor:
+            return await cursor.fetchall()
+
+    def transaction(
+        self,
+        transaction_type: TransactionType = TransactionType.deferred,
+        allow_nested: bool = True,
+    ) -> SQLiteTransaction:
+        return PooledTransaction(
+            engine=self, transaction_type=transaction_type, allow_nested=allow_nested
+        )
+
+
+class PooledTransaction(SQLiteTransaction):
+    """A transaction on the engine's writer connection, which it holds until it ends."""
+
+    engine: PooledSQLiteEngine
+
+    async def get_connection(self) -> aiosqlite.Connection:
+        return await self.engine.acquire_writer()
+
+    async def __aenter__(self) -> SQLiteTransaction:
+        if self._parent is not None:
+            return self._parent
+        self.connection = await self.get_connection()
+        try:
+            await self.begin()  # type: ignore[no-untyped-call]
+        except BaseException:
+            self.engine.release_writer()
+            raise
+        self.context = self.engine.current_transaction.set(self)
+        return self
+
+    async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
+        if self._parent:
+            return exception is None
+        try:
+            if exception:
+                if not self._rolled_back:
+                    await self.rollback()  # type: ignore[no-untyped-call]
+            elif not self._committed and not self._rolled_back:
+                await self.commit()  # type: ignore[no-untyped-call]
+        finally:
+            self.engine.current_transaction.reset(self.context)
+            self.engine.release_writer()
+        return exception is None
