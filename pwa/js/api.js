@@ -218,3 +218,12 @@ export function missions() {
 export function organisation() {
   return request("GET", "/organisation");
 }
+
+/**
+ * The CRAs this person may see (own, team, organisation, or waiting on them).
+ * @returns {Promise<Array<{consultant_id: string, consultant_name: string, month: string,
+ *   status: string, waiting_on_id: string | null, version: number}>>}
+ */
+export function months() {
+  return request("GET", "/months");
+}
