@@ -109,6 +109,8 @@ const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
  * @property {"set_day" | "submit_month"} name
  * @property {object} args  The wire args, exactly as they will be sent.
  * @property {number} queued_at  Device time (ms).
+ * @property {boolean} [sent]  Included in a request: the server may have processed it, so it
+ *   is never edited in place.
  *
  * @typedef {object} Reference  What the app needs offline besides the CRA itself.
  * @property {object | null} person  The signed-in person (api.me()).
@@ -778,25 +780,37 @@ export class Store {
         let nextId = meta.next_id;
         const ids = [];
         const pendingStore = tx.objectStore(PENDING);
+        // A day edited again before its queued edit was ever sent replaces that edit in place:
+        // only the day's last value matters, and an intermediate value must not hide, on the
+        // server, that another device's value was replaced (it would be compared with the
+        // intermediate one). Edits already sent, or followed by a queued submission of their
+        // month (refused above), are never touched.
+        /** @type {Map<string, PendingMutation>} */
+        const unsent = new Map();
+        for (const mutation of pending) {
+          if (mutation.name === "set_day" && mutation.sent !== true) {
+            unsent.set(mutation.args.date, mutation);
+          }
+        }
         for (const day of accepted) {
           clock = tick({ local: clock, nowMs: now, node: this.node });
-          /** @type {PendingMutation} */
-          const mutation = {
-            id: nextId,
-            name: "set_day",
-            args: {
-              date: day.date,
-              epoch: day.epoch,
-              lines: day.lines,
-              comment: day.comment,
-              hlc: encodeHlc(clock),
-              base_v: meta.cookie ? meta.cookie.v : 0,
-            },
-            queued_at: now,
+          const args = {
+            date: day.date,
+            epoch: day.epoch,
+            lines: day.lines,
+            comment: day.comment,
+            hlc: encodeHlc(clock),
+            base_v: meta.cookie ? meta.cookie.v : 0,
           };
+          const earlier = unsent.get(day.date);
+          /** @type {PendingMutation} */
+          const mutation = earlier
+            ? { ...earlier, args }
+            : { id: nextId, name: "set_day", args, queued_at: now };
           pendingStore.put(mutation);
-          ids.push(nextId);
-          nextId += 1;
+          unsent.set(day.date, mutation);
+          ids.push(mutation.id);
+          if (!earlier) nextId += 1;
         }
         tx.objectStore(META).put(
           { ...meta, next_id: nextId, hlc: clock ? encodeHlc(clock) : meta.hlc },
@@ -912,11 +926,16 @@ export class Store {
    */
   async nextRequest({ limit = 500 } = {}) {
     const page = Math.min(Math.max(1, Math.trunc(limit) || 500), MAX_PAGE);
-    return this.#tx([META, PENDING], "readonly", async (tx) => {
+    return this.#tx([META, PENDING], "readwrite", async (tx) => {
       /** @type {Meta} */
       const meta = await req(tx.objectStore(META).get(META_KEY));
       /** @type {PendingMutation[]} */
       const pending = await req(tx.objectStore(PENDING).getAll(null, MAX_MUTATIONS));
+      // From now on the server may have processed these: they are never edited in place again.
+      const pendingStore = tx.objectStore(PENDING);
+      for (const mutation of pending) {
+        if (mutation.sent !== true) pendingStore.put({ ...mutation, sent: true });
+      }
       return {
         protocol: PROTOCOL_VERSION,
         client_id: meta.client_id,

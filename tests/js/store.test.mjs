@@ -100,6 +100,7 @@ function dayState(date, lines, { version = 1, by = "server", comment = "", hlc }
 }
 
 const full = (line) => [{ line, half_days: 2 }];
+const half = (line) => [{ line, half_days: 1 }];
 
 /** Run `fn` with IDBObjectStore.prototype.put throwing `error` for the store named `name`. */
 async function withFailingPut(name, error, fn) {
@@ -201,6 +202,37 @@ test("an edit is queued durably and survives a reboot", async () => {
   const next = await rebooted.nextRequest();
   assert.equal(compare(next.mutations[1].args.hlc, hlc), 1);
   rebooted.close();
+});
+
+test("a day edited again before it was sent keeps one queued edit with its last value", async () => {
+  const store = await freshStore();
+  const first = await store.edit({ date: "2025-03-04", lines: full(M_ACME) });
+  const again = await store.edit({ date: "2025-03-04", lines: half(M_ACME) });
+  const other = await store.edit({ date: "2025-03-05", lines: full(M_ACME) });
+  assert.equal(again.id, first.id, "the unsent edit is replaced in place");
+  assert.equal(other.id, first.id + 1);
+  const body = await store.nextRequest();
+  assert.deepEqual(
+    body.mutations.map((m) => [m.id, m.args.date, m.args.lines[0].half_days]),
+    [
+      [first.id, "2025-03-04", 1],
+      [other.id, "2025-03-05", 2],
+    ],
+  );
+  assert.equal(body.mutations[0].args.hlc > body.mutations[1].args.hlc, false);
+  store.close();
+});
+
+test("an edit already sent is never changed: the next edit of its day is a new mutation", async () => {
+  const store = await freshStore();
+  const first = await store.edit({ date: "2025-03-04", lines: full(M_ACME) });
+  const sent = await store.nextRequest(); // the server may now have processed it
+  const again = await store.edit({ date: "2025-03-04", lines: half(M_ACME) });
+  assert.notEqual(again.id, first.id);
+  const body = await store.nextRequest();
+  assert.deepEqual(body.mutations[0], sent.mutations[0], "the sent mutation is resent unchanged");
+  assert.equal(body.mutations[1].args.lines[0].half_days, 1);
+  store.close();
 });
 
 test("edit resolves only once the transaction is durable: another connection sees it", async () => {
