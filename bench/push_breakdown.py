@@ -1,13 +1,13 @@
 """Where a month push's time goes inside the server, function by function.
 
-    .venv/bin/python bench/push_breakdown.py [--pooled] [--engine postgres] [--consultants 40]
+    .venv/bin/python bench/push_breakdown.py [--engine postgres] [--consultants 40]
 
 In-process (the real app through httpx's ASGI transport, no network), on a fresh migrated
 database: each consultant's device pushes November 2026 (21 new days) in turn, one request at a
 time, and the wall time spent in the session lookup, the push and pull halves of the sync
 service and each storage function is added up and divided by the number of pushes. Requests do
-not overlap, so the parts are exclusive except where indented (inside the push). `--pooled`
-applies the bench/pooled_sqlite.py experiment first. Figures: docs/benchmarks.md.
+not overlap, so the parts are exclusive except where indented (inside the push).
+Figures: docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -151,13 +151,8 @@ PULL_STORE = ("server_id", "space_version", "changed_days", "changed_months", "o
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--pooled", action="store_true", help="apply bench/pooled_sqlite.py")
     parser.add_argument("--consultants", type=int, default=40)
     args = parser.parse_args(argv)
-    if args.pooled:
-        from bench.pooled_sqlite import apply
-
-        apply()
     from bench.harness import Database
 
     spent: collections.Counter[str] = collections.Counter()

@@ -487,7 +487,6 @@ class Options:
     year_consultants: int
     repeats: int
     py_spy: Path | None
-    server_variant: str
     spread: float
     json_out: Path | None
     keep: bool
@@ -686,7 +685,6 @@ def run(options: Options) -> dict[str, Any]:
             "workers": options.workers,
             "year_consultants": options.year_consultants,
             "repeats": options.repeats,
-            "server_variant": options.server_variant,
             "spread_s": options.spread,
         },
         "machine": machine(options.engine),
@@ -699,10 +697,7 @@ def run(options: Options) -> dict[str, Any]:
         started = time.perf_counter()
         database = Database.create(options.engine, workdir)
         databases.append(database)
-        command = None
-        if options.server_variant == "pooled-sqlite":
-            command = [sys.executable, "-m", "bench.pooled_serve", "--host", "127.0.0.1"]
-        server = ServerProcess(database.url, workdir, workers=options.workers, command=command)
+        server = ServerProcess(database.url, workdir, workers=options.workers)
         consultants = populate(database.url, options.consultants, server.origin)
         # The reference gets a copy of this state: the same people, no days.
         reference = _copy_database(database, workdir)
@@ -804,19 +799,11 @@ def main(argv: list[str] | None = None) -> int:
         help="phase 1c: spread the devices' month pushes over this many seconds (0: skip)",
     )
     parser.add_argument("--py-spy", type=Path, help="record the server during phase 1 (raw)")
-    parser.add_argument(
-        "--server-variant",
-        choices=["stock", "pooled-sqlite"],
-        default="stock",
-        help="pooled-sqlite: the experiment of bench/pooled_sqlite.py (SQLite only)",
-    )
     parser.add_argument("--json", dest="json_out", type=Path, help="write the figures here")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args(argv)
     if args.workers > 1 and args.engine != "postgres":
         parser.error("--workers > 1 needs --engine postgres (SQLite has one writer)")
-    if args.server_variant != "stock" and (args.engine != "sqlite" or args.workers != 1):
-        parser.error("--server-variant pooled-sqlite needs --engine sqlite and one worker")
     if args.engine == "postgres" and not postgres_reachable():
         parser.error(f"PostgreSQL is not reachable at {PG_ADMIN_DSN} (set CARNET_TEST_PG)")
     random.seed(1)
@@ -829,7 +816,6 @@ def main(argv: list[str] | None = None) -> int:
             year_consultants=args.year_consultants,
             repeats=args.repeats,
             py_spy=args.py_spy,
-            server_variant=args.server_variant,
             spread=args.spread,
             json_out=args.json_out,
             keep=args.keep,
