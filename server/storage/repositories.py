@@ -657,10 +657,6 @@ async def delete_session(token_hash: str) -> None:
     await t.Session.delete().where(t.Session.token_hash == token_hash)
 
 
-async def delete_session_by_id(session_id: str) -> None:
-    await t.Session.delete().where(t.Session.id == session_id)
-
-
 async def delete_sessions_of(person_id: str) -> None:
     await t.Session.delete().where(t.Session.person == person_id)
 
