@@ -1,0 +1,309 @@
+"""A tamper-evident audit trail: a hash chain over canonical JSON entries (security.md §5).
+
+Each entry commits to the previous one: ``leaf = SHA-256(0x00 ‖ canonical(entry))`` with the
+RFC 6962 §2.1 leaf domain-separation byte, then ``hash = SHA-256(prev_hash ‖ leaf)``. Editing,
+removing, inserting or reordering a stored entry breaks the chain at that entry, and
+``verify_chain`` names it.
+
+A chain kept in the operator's own database only proves integrity relative to a head anchored
+elsewhere (a signed checkpoint, a receipt): whoever can rewrite every row can rebuild a valid
+chain, and dropping entries from the tail leaves a shorter valid chain.
+
+Pure: no clock, no randomness, no I/O; time comes in as a parameter.
+"""
+
+import datetime as dt
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+GENESIS_HASH = "0" * 64
+"""The ``prev_hash`` of the first entry (seq 1)."""
+
+LEAF_PREFIX = b"\x00"
+"""RFC 6962 §2.1 domain separation: leaves hash as SHA-256(0x00 ‖ data)."""
+
+MAX_SAFE_INTEGER = 2**53 - 1
+"""RFC 8785 §3.2.2.3 / I-JSON (RFC 7493 §2.2): larger integers lose precision elsewhere."""
+
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+class NotCanonicalError(ValueError):
+    """A value has no canonical JSON form (a float, a non-string key, an unknown type...)."""
+
+
+def canonical_json(value: Any) -> bytes:
+    """Serialise a JSON value to its canonical bytes.
+
+    Follows RFC 8785 (JSON Canonicalization Scheme) restricted to integers: object keys sorted
+    by UTF-16 code units (§3.2.3), no insignificant whitespace, strings escaped as ECMAScript
+    does (§3.2.2.2), UTF-8 output (§3.2.4). Floats are refused outright rather than formatted,
+    so that no amount ever goes through binary floating point; integers must stay within the
+    I-JSON safe range (RFC 7493 §2.2) so that any JCS implementation reads them back exactly.
+
+    Args:
+        value: None, bool, int, str, list or tuple, or dict with str keys, nested freely.
+
+    Returns:
+        The canonical UTF-8 bytes.
+
+    Raises:
+        NotCanonicalError: If the value holds a float, an out-of-range integer, a non-string
+            key, a lone surrogate or any other type.
+    """
+    return _serialise(value, "$").encode("utf-8")
+
+
+def _serialise(value: Any, path: str) -> str:
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, float):
+        msg = f"{path}: floats have no canonical form here, use an integer (got {value!r})"
+        raise NotCanonicalError(msg)
+    if isinstance(value, int):
+        if abs(value) > MAX_SAFE_INTEGER:
+            msg = f"{path}: integer {value} is outside ±(2**53 - 1) (RFC 7493 §2.2)"
+            raise NotCanonicalError(msg)
+        return str(int(value))
+    if isinstance(value, str):
+        return _string(value, path)
+    if isinstance(value, list | tuple):
+        items = (_serialise(item, f"{path}[{i}]") for i, item in enumerate(value))
+        return "[" + ",".join(items) + "]"
+    if isinstance(value, dict):
+        for key in value:
+            if not isinstance(key, str):
+                msg = f"{path}: object keys must be strings (got {key!r})"
+                raise NotCanonicalError(msg)
+        keys = sorted(value, key=lambda k: k.encode("utf-16-be", "surrogatepass"))
+        members = (
+            _string(k, f"{path}.{k}") + ":" + _serialise(value[k], f"{path}.{k}") for k in keys
+        )
+        return "{" + ",".join(members) + "}"
+    msg = f"{path}: {type(value).__name__} is not a JSON value"
+    raise NotCanonicalError(msg)
+
+
+def _string(text: str, path: str) -> str:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        msg = f"{path}: string holds a lone surrogate"
+        raise NotCanonicalError(msg) from exc
+    # Python escapes exactly what ECMAScript JSON.stringify escapes once ensure_ascii is off.
+    return json.dumps(text, ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One link of the chain.
+
+    Attributes:
+        seq: Position in the chain, gapless from 1.
+        at: When it happened, ISO 8601 in UTC with a ``Z`` suffix.
+        actor: Who did it (a person id, ``"system"``...).
+        event: What happened, e.g. ``"month.submitted"``.
+        subject: What it happened to, e.g. ``"timesheet:<id>"``.
+        body: Event details, a JSON object exactly as hashed (integers only).
+        prev_hash: ``hash`` of the previous entry, lowercase hex; ``GENESIS_HASH`` for seq 1.
+        hash: ``SHA-256(prev_hash ‖ leaf_hash)``, lowercase hex.
+    """
+
+    seq: int
+    at: str
+    actor: str
+    event: str
+    subject: str
+    body: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+def leaf_hash(*, seq: int, at: str, actor: str, event: str, subject: str, body: Any) -> bytes:
+    """Hash an entry's content as a Merkle leaf (RFC 6962 §2.1: SHA-256(0x00 ‖ data)).
+
+    Args:
+        seq: The entry's position.
+        at: The entry's UTC timestamp string.
+        actor: Who.
+        event: What.
+        subject: On what.
+        body: Details.
+
+    Returns:
+        The 32-byte leaf hash of the canonical JSON of those fields.
+
+    Raises:
+        NotCanonicalError: If a field has no canonical JSON form.
+    """
+    content = {
+        "seq": seq,
+        "at": at,
+        "actor": actor,
+        "event": event,
+        "subject": subject,
+        "body": body,
+    }
+    return hashlib.sha256(LEAF_PREFIX + canonical_json(content)).digest()
+
+
+def chain_hash(*, prev_hash: str, leaf: bytes) -> str:
+    """Link a leaf to the chain: ``SHA-256(bytes(prev_hash) ‖ leaf)`` (security.md §5).
+
+    Args:
+        prev_hash: The previous entry's hash, 64 lowercase hex digits.
+        leaf: This entry's ``leaf_hash``.
+
+    Returns:
+        The entry's hash, lowercase hex.
+    """
+    return hashlib.sha256(bytes.fromhex(prev_hash) + leaf).hexdigest()
+
+
+def utc_stamp(*, at: dt.datetime) -> str:
+    """Format an aware datetime as the chain stores it: ISO 8601, UTC, microseconds, ``Z``.
+
+    Args:
+        at: A timezone-aware datetime.
+
+    Returns:
+        E.g. ``"2025-03-31T17:04:05.000000Z"``.
+
+    Raises:
+        ValueError: If ``at`` is naive (its instant would be ambiguous).
+    """
+    if at.tzinfo is None or at.utcoffset() is None:
+        msg = "audit time must be timezone-aware"
+        raise ValueError(msg)
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def append(
+    *,
+    previous: AuditEntry | None,
+    at: dt.datetime,
+    actor: str,
+    event: str,
+    subject: str,
+    body: dict[str, Any],
+) -> AuditEntry:
+    """Build the entry that follows ``previous`` (or the first one when it is None).
+
+    The stored body is a fresh copy read back from its canonical bytes, so it is exactly what
+    was hashed and later changes to the caller's dict cannot reach it.
+
+    Args:
+        previous: The current head of the chain, or None for an empty chain.
+        at: When the event happened (timezone-aware; stored in UTC).
+        actor: Who did it.
+        event: What happened, e.g. ``"month.submitted"``.
+        subject: What it happened to, e.g. ``"timesheet:<id>"``.
+        body: Event details (a JSON object of integers, strings, booleans, null, lists, objects).
+
+    Returns:
+        The new head, with ``seq = previous.seq + 1`` and ``prev_hash = previous.hash``.
+
+    Raises:
+        NotCanonicalError: If the body holds a float or any value without canonical form.
+        ValueError: If ``at`` is naive.
+    """
+    if not isinstance(body, dict):
+        msg = f"audit body must be a JSON object (got {type(body).__name__})"
+        raise NotCanonicalError(msg)
+    seq = 1 if previous is None else previous.seq + 1
+    prev_hash = GENESIS_HASH if previous is None else previous.hash
+    stamp = utc_stamp(at=at)
+    stored_body: dict[str, Any] = json.loads(canonical_json(body))
+    leaf = leaf_hash(
+        seq=seq, at=stamp, actor=actor, event=event, subject=subject, body=stored_body
+    )
+    return AuditEntry(
+        seq=seq,
+        at=stamp,
+        actor=actor,
+        event=event,
+        subject=subject,
+        body=stored_body,
+        prev_hash=prev_hash,
+        hash=chain_hash(prev_hash=prev_hash, leaf=leaf),
+    )
+
+
+@dataclass(frozen=True)
+class ChainCheck:
+    """The outcome of ``verify_chain``.
+
+    Attributes:
+        ok: True when every entry links correctly.
+        checked: How many entries were found intact before the first broken one (all when ok).
+        first_broken_seq: The stored ``seq`` of the first broken entry, or None when ok.
+        reason: Why it is broken, starting with ``"seq gap"``, ``"prev_hash mismatch"`` or
+            ``"hash mismatch"``; None when ok.
+    """
+
+    ok: bool
+    checked: int
+    first_broken_seq: int | None = None
+    reason: str | None = None
+
+
+def verify_chain(entries: Iterable[AuditEntry]) -> ChainCheck:
+    """Recompute the chain in order and name the first entry that does not fit.
+
+    For each entry, in this order: its ``seq`` must be the next one (1 for the first), its
+    ``prev_hash`` must equal the previous entry's ``hash`` (``GENESIS_HASH`` for the first),
+    and its ``hash`` must equal ``SHA-256(prev_hash ‖ leaf_hash(entry))`` (RFC 6962 §2.1 leaf).
+
+    An empty chain, or a chain whose tail was cut off, verifies: compare the head with an
+    anchor kept outside the database to detect truncation.
+
+    Args:
+        entries: The stored entries, in ``seq`` order as read.
+
+    Returns:
+        The verdict, naming the first broken entry and why.
+    """
+    expected_seq = 1
+    expected_prev = GENESIS_HASH
+    checked = 0
+    for entry in entries:
+        if entry.seq != expected_seq:
+            reason = f"seq gap: expected seq {expected_seq}, found {entry.seq}"
+            return ChainCheck(ok=False, checked=checked, first_broken_seq=entry.seq, reason=reason)
+        if entry.prev_hash != expected_prev:
+            reason = (
+                f"prev_hash mismatch: entry {entry.seq} points to {entry.prev_hash!r}, "
+                f"previous hash is {expected_prev!r}"
+            )
+            return ChainCheck(ok=False, checked=checked, first_broken_seq=entry.seq, reason=reason)
+        try:
+            leaf = leaf_hash(
+                seq=entry.seq,
+                at=entry.at,
+                actor=entry.actor,
+                event=entry.event,
+                subject=entry.subject,
+                body=entry.body,
+            )
+        except NotCanonicalError as exc:
+            reason = f"hash mismatch: entry {entry.seq} cannot be canonicalised ({exc})"
+            return ChainCheck(ok=False, checked=checked, first_broken_seq=entry.seq, reason=reason)
+        recomputed = chain_hash(prev_hash=entry.prev_hash, leaf=leaf)
+        if not _HEX64.fullmatch(entry.hash) or entry.hash != recomputed:
+            reason = (
+                f"hash mismatch: entry {entry.seq} stores {entry.hash!r}, "
+                f"its content hashes to {recomputed!r}"
+            )
+            return ChainCheck(ok=False, checked=checked, first_broken_seq=entry.seq, reason=reason)
+        checked += 1
+        expected_seq += 1
+        expected_prev = entry.hash
+    return ChainCheck(ok=True, checked=checked)
