@@ -52,4 +52,4 @@ class MeController(Controller):
     async def revoke(
         self, passkey_id: FromPath[UUID], session: SessionDep, accounts: AccountsDep
     ) -> None:
-        await accounts.revoke_passkey(session.actor, str(passkey_id))
+        await accounts.revoke_passkey(session.actor, str(passkey_id), keep_token=session.token)

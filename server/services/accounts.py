@@ -255,7 +255,12 @@ class Accounts:
             await self._spend_ceremony(ceremony_id)
             return await self._store_passkey(actor.person_id, new, device_name)
 
-    async def revoke_passkey(self, actor: Actor, passkey_id: str) -> None:
+    async def revoke_passkey(self, actor: Actor, passkey_id: str, *, keep_token: str) -> None:
+        """Revoke one of the person's passkeys and end their other sessions.
+
+        A revoked device may be lost or stolen: its open sessions must not outlive its passkey
+        (ASVS 5.0 7.4.3). The session that asked for the revocation stays open.
+        """
         async with repo.write_transaction():
             passkeys = await repo.list_passkeys(actor.person_id)
             target = next((p for p in passkeys if p.id == passkey_id), None)
@@ -268,6 +273,7 @@ class Accounts:
                 msg = "this is your last passkey: add another device before revoking it"
                 raise Conflict(msg)
             await repo.revoke_passkey(passkey_id=passkey_id, now=self.clock())
+            await repo.delete_sessions_of(actor.person_id, except_hash=token_hash(keep_token))
 
     # -- sessions --------------------------------------------------------------------------
 

@@ -657,8 +657,11 @@ async def delete_session(token_hash: str) -> None:
     await t.Session.delete().where(t.Session.token_hash == token_hash)
 
 
-async def delete_sessions_of(person_id: str) -> None:
-    await t.Session.delete().where(t.Session.person == person_id)
+async def delete_sessions_of(person_id: str, *, except_hash: str | None = None) -> None:
+    condition: Any = t.Session.person == person_id
+    if except_hash is not None:
+        condition &= t.Session.token_hash != except_hash
+    await t.Session.delete().where(condition)
 
 
 async def get_ceremony(ceremony_id: str) -> model.Ceremony | None:

@@ -209,3 +209,29 @@ async def test_own_role_change_rotates_the_session_id(world: World) -> None:
     stale = world.browser()
     stale.http.cookies.set("carnet-session", old, domain="localhost.local")
     assert (await stale.get("/api/v1/me")).status_code == 401
+
+
+async def test_revoking_a_passkey_ends_the_other_sessions(world: World) -> None:
+    """Make sure a revoked device's open sessions end, and the revoking session stays open."""
+    member, token = await invited(world)
+    await register_passkey(member.browser, token, member.authenticator)
+    laptop = world.browser()
+    assert (await passkey_login(laptop, member.authenticator)).status_code == 200
+    phone = SoftAuthenticator(origin=ORIGIN)
+    options = (await member.browser.post("/api/v1/me/passkeys/options", json={})).json()
+    added = await member.browser.post(
+        "/api/v1/me/passkeys",
+        json={
+            "ceremony_id": options["ceremony_id"],
+            "credential": phone.create(options["options"]),
+        },
+    )
+    assert added.status_code == 201, added.text
+    first = next(
+        p
+        for p in (await member.browser.get("/api/v1/me/passkeys")).json()
+        if p["device_name"] == "test"
+    )
+    assert (await member.browser.delete(f"/api/v1/me/passkeys/{first['id']}")).status_code == 204
+    assert (await laptop.get("/api/v1/me")).status_code == 401
+    assert (await member.browser.get("/api/v1/me")).status_code == 200
