@@ -253,7 +253,6 @@ class ServerProcess:
         name: str = "server",
         workers: int = 1,
         extra_env: Mapping[str, str] | None = None,
-        command: list[str] | None = None,
     ) -> None:
         self.port = port or free_port()
         self.url = url
@@ -261,7 +260,6 @@ class ServerProcess:
         self.name = name
         self.workers = workers
         self.env = server_env(url, self.port, workdir, extra_env)
-        self.command = command
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
 
@@ -278,8 +276,6 @@ class ServerProcess:
         return self.workdir / f"{self.name}.log"
 
     def _argv(self) -> list[str]:
-        if self.command is not None:
-            return [*self.command, "--port", str(self.port)]
         if self.workers == 1:
             return [
                 sys.executable,
