@@ -20,7 +20,7 @@ import { daysInMonth, isEditable, parseMonth } from "./core/months.js";
 import { checkDay, validateDay } from "./core/rules.js";
 
 /** Schema version of the database; bump it and add a `case` to `upgrade` to change stores. */
-export const DB_VERSION = 1;
+export const DB_VERSION = 2;
 /** Wire protocol of POST /api/v1/sync (sync/protocol.py PROTOCOL_VERSION). */
 export const PROTOCOL_VERSION = 1;
 /** At most this many mutations per request (sync/protocol.py MAX_MUTATIONS). */
@@ -37,6 +37,8 @@ const OVERWRITES = "overwrites";
 const REFERENCE = "reference";
 const META_KEY = "state";
 const REFERENCE_KEY = "current";
+/** Index of `pending` and `rejected` on the mutation's month (schema version 2). */
+const BY_MONTH = "month";
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -107,6 +109,8 @@ const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
  * @typedef {object} PendingMutation  A record of the `pending` store.
  * @property {number} id  Local id, in queue order.
  * @property {"set_day" | "submit_month"} name
+ * @property {string} month  "YYYY-MM" of the day or of the submission: the `month` index, so
+ *   an edit or a month's screen reads its month's mutations, never the whole queue.
  * @property {object} args  The wire args, exactly as they will be sent.
  * @property {number} queued_at  Device time (ms).
  * @property {boolean} [sent]  Included in a request: the server may have processed it, so it
@@ -166,8 +170,9 @@ export class StorageUnavailable extends Error {
  * versions behind runs every step in order.
  * @param {IDBDatabase} db
  * @param {number} oldVersion
+ * @param {IDBTransaction} tx The versionchange transaction.
  */
-function upgrade(db, oldVersion) {
+function upgrade(db, oldVersion, tx) {
   switch (oldVersion) {
     case 0:
       db.createObjectStore(META); // one record, key "state" (Meta)
@@ -177,10 +182,39 @@ function upgrade(db, oldVersion) {
       db.createObjectStore(REJECTED, { keyPath: "id" }); // PendingMutation + result
       db.createObjectStore(OVERWRITES, { keyPath: "date" }); // Overwrite + dismissed
       db.createObjectStore(REFERENCE); // one record, key "current" (Reference)
-    // falls through: the next schema change goes in `case 1:` here.
+    // falls through
+    case 1:
+      // Version 2: a `month` field and index, so a tap's cost no longer grows with the queue
+      // (version 1 read every queued mutation on each edit and each render). Records a
+      // version-1 device queued get their month here, in the upgrade transaction, before any
+      // code can read the index.
+      for (const name of [PENDING, REJECTED]) {
+        const store = tx.objectStore(name);
+        store.createIndex(BY_MONTH, "month");
+        store.openCursor().onsuccess = (event) => {
+          const cursor = /** @type {IDBRequest<IDBCursorWithValue | null>} */ (event.target)
+            .result;
+          if (!cursor) return;
+          cursor.update({ ...cursor.value, month: monthOfMutation(cursor.value) });
+          cursor.continue();
+        };
+      }
+    // falls through: the next schema change goes in `case 2:` here.
     default:
       break;
   }
+}
+
+/**
+ * Queued mutations of some months, by month, each list in queue order.
+ * @param {IDBObjectStore} store `pending` or `rejected`
+ * @param {Iterable<string>} months
+ * @returns {Promise<PendingMutation[]>}
+ */
+async function ofMonths(store, months) {
+  const index = store.index(BY_MONTH);
+  const lists = await Promise.all([...months].map((month) => req(index.getAll(month))));
+  return lists.flat();
 }
 
 /** @param {string} clientId @returns {string} */
@@ -581,8 +615,8 @@ export class Store {
         monthRow: /** @type {MonthState | undefined} */ (
           await req(tx.objectStore(MONTHS).get(month))
         ),
-        pending: /** @type {PendingMutation[]} */ (await req(tx.objectStore(PENDING).getAll())),
-        rejected: await req(tx.objectStore(REJECTED).getAll()),
+        pending: await ofMonths(tx.objectStore(PENDING), [month]),
+        rejected: await ofMonths(tx.objectStore(REJECTED), [month]),
         overwrites: await req(tx.objectStore(OVERWRITES).getAll(range)),
       }),
     );
@@ -596,11 +630,10 @@ export class Store {
       confirmed[day.date] = { lines: day.lines, comment: day.comment };
       version = Math.max(version, day.version);
     }
-    const mine = data.pending.filter((mutation) => monthOfMutation(mutation) === month);
     const view = rebase({
       days: confirmed,
       months: new Map([[month, facts]]),
-      pending: forRebase(mine),
+      pending: forRebase(data.pending),
     });
     /** @type {Record<string, {lines: DayLine[], comment: string}>} */
     const days = {};
@@ -631,10 +664,7 @@ export class Store {
       pendingDates: view.pending_dates,
       submitting,
       blocked: view.blocked_ids,
-      rejected: data.rejected
-        .filter((record) => monthOfMutation(record) === month)
-        .sort((a, b) => a.id - b.id)
-        .map(rejectedEntry),
+      rejected: data.rejected.map(rejectedEntry),
       changedElsewhere,
     };
   }
@@ -721,10 +751,16 @@ export class Store {
     let result;
     try {
       result = await this.#tx([META, MONTHS, PENDING, REFERENCE], "readwrite", async (tx) => {
+        // Only the months edited are read: the cost of a tap does not depend on how much else
+        // is stored or queued.
+        const touched = new Set(entries.map((entry) => entry.date.slice(0, 7)));
+        const monthsStore = tx.objectStore(MONTHS);
         /** @type {Meta} */
         const meta = await req(tx.objectStore(META).get(META_KEY));
-        const monthRows = await req(tx.objectStore(MONTHS).getAll());
-        const pending = await req(tx.objectStore(PENDING).getAll());
+        const monthRows = (
+          await Promise.all([...touched].map((month) => req(monthsStore.get(month))))
+        ).filter(Boolean);
+        const pending = await ofMonths(tx.objectStore(PENDING), touched);
         const reference = await req(tx.objectStore(REFERENCE).get(REFERENCE_KEY));
         const facts = factsByMonth(monthRows);
         const submitting = rebase({ days: {}, months: facts, pending: forRebase(pending) })
@@ -806,7 +842,7 @@ export class Store {
           /** @type {PendingMutation} */
           const mutation = earlier
             ? { ...earlier, args }
-            : { id: nextId, name: "set_day", args, queued_at: now };
+            : { id: nextId, name: "set_day", month: day.date.slice(0, 7), args, queued_at: now };
           pendingStore.put(mutation);
           unsent.set(day.date, mutation);
           ids.push(mutation.id);
@@ -852,12 +888,12 @@ export class Store {
         const row = await req(tx.objectStore(MONTHS).get(month));
         /** @type {DayState[]} */
         const days = await req(tx.objectStore(DAYS).getAll(range));
-        const pending = await req(tx.objectStore(PENDING).getAll());
+        const pending = await ofMonths(tx.objectStore(PENDING), [month]);
         const facts = row ? { status: row.status, epoch: row.epoch } : { status: "draft", epoch: 0 };
         const submitting = rebase({
           days: {},
           months: new Map([[month, facts]]),
-          pending: forRebase(pending.filter((m) => monthOfMutation(m) === month)),
+          pending: forRebase(pending),
         }).submitting.has(month);
         if (!isEditable(/** @type {any} */ (facts.status)) || submitting) {
           return refused([
@@ -877,6 +913,7 @@ export class Store {
         const mutation = {
           id,
           name: "submit_month",
+          month,
           args: { month, epoch: facts.epoch, reviewed_version: version },
           queued_at: Date.now(),
         };
@@ -983,15 +1020,11 @@ export class Store {
         const results = new Map(response.results.map((result) => [result.id + offset, result]));
         const pendingStore = tx.objectStore(PENDING);
         const rejectedStore = tx.objectStore(REJECTED);
+        // Only the acknowledged part of the queue is read (ids are in queue order).
         /** @type {PendingMutation[]} */
-        const pending = await req(pendingStore.getAll());
-        /** @type {PendingMutation[]} */
-        const remaining = [];
+        const pending =
+          lastLocal >= 1 ? await req(pendingStore.getAll(IDBKeyRange.upperBound(lastLocal))) : [];
         for (const mutation of pending) {
-          if (mutation.id > lastLocal) {
-            remaining.push(mutation);
-            continue;
-          }
           const result = results.get(mutation.id);
           if (result && result.status === "rejected") {
             // Never dropped: kept with the typed values and the server's reason.
@@ -1069,7 +1102,10 @@ export class Store {
         let idOffset = offset;
         let ackThrough = Math.max(meta.ack_through, last);
         if (response.reset && last < meta.ack_through) {
-          const firstLocal = remaining.length > 0 ? remaining[0].id : meta.next_id;
+          const [firstRemaining] = await req(
+            pendingStore.getAllKeys(IDBKeyRange.lowerBound(lastLocal, true), 1),
+          );
+          const firstLocal = firstRemaining ?? meta.next_id;
           idOffset = firstLocal - (last + 1);
           ackThrough = last;
         }

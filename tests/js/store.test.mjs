@@ -856,6 +856,205 @@ test("wipe deletes the person's database; other tabs are closed and told", async
   otherTab.close();
 });
 
+// ---- schema upgrade and queue size ----------------------------------------------------------
+
+/** Open `name` at `version` with the raw API; `upgrade(db, tx)` runs on creation. */
+function rawOpen(name, version, upgrade = () => {}) {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.open(name, version);
+    request.onupgradeneeded = () => upgrade(request.result, request.transaction);
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+
+/** Every record of one store (raw API), in key order. */
+function rawAll(db, name, indexName) {
+  return new Promise((resolve, reject) => {
+    const store = db.transaction(name).objectStore(name);
+    const request = (indexName ? store.index(indexName) : store).getAll();
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+
+test("a version-1 database is upgraded: queued and rejected mutations get their month", async () => {
+  const userId = nextUser();
+  const clientId = "5b0e0f3c-3f1d-4c6e-9a5e-0123456789ab";
+  const setDay = (id, date, lines, extra = {}) => ({
+    id,
+    name: "set_day",
+    args: {
+      date,
+      epoch: 0,
+      lines,
+      comment: "",
+      hlc: `${SERVER_NOW}:000${id}:5b0e0f3c3f1d4c6e`,
+      base_v: 0,
+    },
+    queued_at: SERVER_NOW,
+    ...extra,
+  });
+  // The schema and records exactly as version 1 of store.js wrote them (no `month` field).
+  const v1 = await rawOpen(`carnet-${userId}`, 1, (db) => {
+    db.createObjectStore("meta");
+    db.createObjectStore("days", { keyPath: "date" });
+    db.createObjectStore("months", { keyPath: "month" });
+    db.createObjectStore("pending", { keyPath: "id" });
+    db.createObjectStore("rejected", { keyPath: "id" });
+    db.createObjectStore("overwrites", { keyPath: "date" });
+    db.createObjectStore("reference");
+  });
+  await new Promise((resolve, reject) => {
+    const tx = v1.transaction(["meta", "pending", "rejected", "reference"], "readwrite");
+    tx.objectStore("meta").put(
+      {
+        client_id: clientId,
+        next_id: 5,
+        id_offset: 0,
+        cookie: null,
+        hlc: `${SERVER_NOW}:0004:5b0e0f3c3f1d4c6e`,
+        ack_through: 0,
+        last_synced_at: null,
+        clock_skew_ms: null,
+      },
+      "state",
+    );
+    tx.objectStore("reference").put({ ...REFERENCE, saved_at: SERVER_NOW }, "current");
+    tx.objectStore("pending").put(setDay(1, "2025-03-04", full(M_ACME)));
+    tx.objectStore("pending").put(setDay(2, "2025-03-05", half(M_ACME), { sent: true }));
+    tx.objectStore("pending").put({
+      id: 3,
+      name: "submit_month",
+      args: { month: "2025-04", epoch: 0, reviewed_version: 0 },
+      queued_at: SERVER_NOW,
+    });
+    tx.objectStore("pending").put(setDay(4, "2025-05-02", full(M_ACME)));
+    tx.objectStore("rejected").put({
+      ...setDay(0, "2025-03-10", full(M_ACME)),
+      result: { id: 0, status: "rejected", reason: "month_locked", detail: "locked" },
+      rejected_at: SERVER_NOW,
+    });
+    tx.oncomplete = resolve;
+    tx.onerror = () => reject(tx.error);
+  });
+  v1.close();
+
+  const store = await openStore({ userId });
+  assert.equal(store.clientId, clientId, "the install keeps its identity");
+  const march = await store.monthView("2025-03");
+  assert.deepEqual([...march.pendingDates].sort(), ["2025-03-04", "2025-03-05"]);
+  assert.deepEqual(march.days["2025-03-05"].lines, half(M_ACME));
+  assert.deepEqual(
+    march.rejected.map((r) => [r.date, r.reason]),
+    [["2025-03-10", "month_locked"]],
+  );
+  const april = await store.monthView("2025-04");
+  assert.equal(april.submitting, true);
+  assert.equal(april.editable, false);
+  const locked = await store.edit({ date: "2025-04-01", lines: full(M_ACME) });
+  assert.equal(locked.ok, false);
+  assert.equal(locked.violations[0].code, "month_locked");
+  // The unsent edit of a migrated record is still replaced in place; the sent one is not.
+  assert.deepEqual(await store.edit({ date: "2025-03-04", lines: half(M_ACME) }), {
+    ok: true,
+    id: 1,
+    ids: [1],
+  });
+  assert.equal((await store.edit({ date: "2025-03-05", lines: full(M_ACME) })).id, 5);
+  const body = await store.nextRequest();
+  assert.deepEqual(
+    body.mutations.map((m) => [m.id, m.name]),
+    [
+      [1, "set_day"],
+      [2, "set_day"],
+      [3, "submit_month"],
+      [4, "set_day"],
+      [5, "set_day"],
+    ],
+  );
+  assert.ok(body.mutations.every((m) => !("month" in m.args) || m.name === "submit_month"));
+  store.close();
+
+  const v2 = await rawOpen(`carnet-${userId}`, 2);
+  assert.deepEqual(
+    (await rawAll(v2, "pending", "month")).map((m) => [m.month, m.id]),
+    [
+      ["2025-03", 1],
+      ["2025-03", 2],
+      ["2025-03", 5],
+      ["2025-04", 3],
+      ["2025-05", 4],
+    ],
+  );
+  assert.deepEqual(
+    (await rawAll(v2, "rejected", "month")).map((m) => m.month),
+    ["2025-03"],
+  );
+  v2.close();
+});
+
+/**
+ * Run `fn` counting the records that `getAll` hands out from the `pending` and `rejected`
+ * stores (directly or through an index), and whether a whole store was read.
+ */
+async function countingQueueReads(fn) {
+  const seen = { records: 0, wholeStore: 0 };
+  const queue = (store) => store.name === "pending" || store.name === "rejected";
+  const originals = [
+    [IDBObjectStore.prototype, "getAll", (self) => self],
+    [IDBObjectStore.prototype, "openCursor", (self) => self],
+    [IDBIndex.prototype, "getAll", (self) => self.objectStore],
+  ].map(([proto, name, storeOf]) => {
+    const original = proto[name];
+    proto[name] = function counted(...args) {
+      const request = original.apply(this, args);
+      if (queue(storeOf(this))) {
+        if (proto === IDBObjectStore.prototype && args[0] == null) seen.wholeStore += 1;
+        request.addEventListener("success", () => {
+          if (Array.isArray(request.result)) seen.records += request.result.length;
+        });
+      }
+      return request;
+    };
+    return [proto, name, original];
+  });
+  try {
+    await fn();
+  } finally {
+    for (const [proto, name, original] of originals) proto[name] = original;
+  }
+  return seen;
+}
+
+test("an edit and its month's render read that month's queue only, not a year of it", async () => {
+  const store = await freshStore();
+  // A year queued offline: every working day of 2025 on the ACME mission.
+  for (let m = 1; m <= 12; m += 1) {
+    const month = `2025-${String(m).padStart(2, "0")}`;
+    const dates = [];
+    for (let d = 1; d <= 28; d += 1) {
+      const date = `${month}-${String(d).padStart(2, "0")}`;
+      const day = new Date(`${date}T00:00:00Z`).getUTCDay();
+      if (day !== 0 && day !== 6) dates.push(date);
+    }
+    const result = await store.editMany(dates.map((date) => ({ date, lines: full(M_ACME) })));
+    assert.equal(result.ok, true, JSON.stringify(result));
+  }
+  await store.nextRequest(); // the first 100 are now "sent": the next edits of them are new
+  assert.ok((await store.status()).pending > 200);
+
+  const seen = await countingQueueReads(async () => {
+    assert.equal((await store.edit({ date: "2025-11-04", lines: half(M_ACME) })).ok, true);
+    const view = await store.monthView("2025-11");
+    assert.deepEqual(view.days["2025-11-04"].lines, half(M_ACME));
+  });
+  assert.equal(seen.wholeStore, 0, "no read of the whole queue");
+  // November's 20 queued days, read once by the edit and once by the render.
+  assert.ok(seen.records <= 2 * 20, `${seen.records} queued records read`);
+  store.close();
+});
+
 // ---- the sync loop (pwa/js/sync.js) --------------------------------------------------------
 
 /** A minimal server: applies every set_day, numbers versions, answers like the real one. */
