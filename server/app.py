@@ -26,7 +26,7 @@ from server.api.directory import (
 from server.api.me import MeController
 from server.api.media import JsonBodiesOnly
 from server.api.months import MonthController
-from server.api.shell import service_worker_handler
+from server.api.shell import shell_handlers
 from server.api.sync import SyncController
 from server.errors import EXCEPTION_HANDLERS
 from server.headers import SECURITY_HEADERS as HEADERS
@@ -89,7 +89,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
     )
     handlers: list[Any] = [api]
     if PWA_DIR.is_dir():
-        handlers.append(service_worker_handler(PWA_DIR))
+        handlers.extend(shell_handlers(PWA_DIR))
         handlers.append(
             create_static_files_router(path="/", directories=[PWA_DIR], html_mode=True)
         )

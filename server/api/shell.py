@@ -1,20 +1,33 @@
-"""The service worker, served with the app shell's content hash and file list injected.
+"""The app shell (`pwa/`) as served: JS and CSS minified once at start-up, and the service worker
+with the shell's content hash and file list injected.
+
+`pwa/` stays a folder of plain, commented source files with no build step: the server strips
+comments and whitespace from the scripts and the style sheet when the app is created
+(`rjsmin`/`rcssmin`, pure and deterministic), keeps the result in memory and serves that. The
+phone then downloads and precaches about half the bytes of the sources (docs/benchmarks.md).
 
 A browser re-installs a service worker only when the worker script's bytes change, so the
-version of the cached shell must be inside `sw.js` itself. Computing it here at start-up keeps
-`pwa/` a folder of plain static files with no build step (timetagger's `enable_service_worker`
-does the same).
+version of the cached shell must be inside `sw.js` itself; it is a hash of the bytes *served*,
+so a change of a source file or of the minifier both give a new version (timetagger's
+`enable_service_worker` computes it in the same place).
 """
 
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from litestar import Response, get
+import rcssmin
+import rjsmin
+from litestar import Request, Response, get
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 
 # Files the shell does not need offline, or that are not part of it.
 EXCLUDED = {"sw.js"}
 EXCLUDED_SUFFIXES = {".md", ".map"}
+MEDIA_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 
 
 def shell_files(pwa_dir: Path) -> list[str]:
@@ -30,32 +43,97 @@ def shell_files(pwa_dir: Path) -> list[str]:
     return sorted("/" + p.relative_to(pwa_dir).as_posix() for p in files)
 
 
-def shell_version(pwa_dir: Path, files: list[str]) -> str:
+def minify(path: str, source: bytes) -> bytes:
+    """The bytes served for one shell file: JS and CSS minified, anything else as it is."""
+    if path.endswith(".js"):
+        return str(rjsmin.jsmin(source.decode())).encode()
+    if path.endswith(".css"):
+        return str(rcssmin.cssmin(source.decode())).encode()
+    return source
+
+
+@dataclass(frozen=True)
+class Shell:
+    """The shell as the server serves it, built once by `load_shell`."""
+
+    files: list[str]
+    """URL paths the service worker precaches (besides "/"), sorted."""
+    minified: dict[str, bytes]
+    """Served bytes of every minified file (the JS and CSS), by URL path."""
+    version: str
+    """Hash of every served file: the service worker's cache name."""
+    service_worker: bytes
+    """`sw.js` as served, version and file list filled in."""
+
+    def served(self, pwa_dir: Path, path: str) -> bytes:
+        """The bytes a GET of `path` returns."""
+        if path == "/sw.js":
+            return self.service_worker
+        return self.minified.get(path) or (pwa_dir / path.lstrip("/")).read_bytes()
+
+
+def load_shell(pwa_dir: Path) -> Shell:
+    """Read, minify and hash the shell in `pwa_dir`."""
+    files = shell_files(pwa_dir)
+    minified = {
+        path: minify(path, (pwa_dir / path.lstrip("/")).read_bytes())
+        for path in files
+        if Path(path).suffix in MEDIA_TYPES
+    }
     digest = hashlib.sha256()
     for path in files:
-        digest.update(path.encode() + b"\0" + (pwa_dir / path.lstrip("/")).read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def service_worker_handler(pwa_dir: Path):  # type: ignore[no-untyped-def]
-    """A handler for GET /sw.js, built once: the shell does not change while the app runs."""
+        body = minified.get(path) or (pwa_dir / path.lstrip("/")).read_bytes()
+        digest.update(path.encode() + b"\0" + body)
+    version = digest.hexdigest()[:16]
     source = pwa_dir / "sw.js"
-    files = shell_files(pwa_dir)
-    version = shell_version(pwa_dir, files)
     script = (
-        source.read_text()
-        .replace('"__CARNET_SHELL_VERSION__"', json.dumps(version))
-        .replace('["__CARNET_SHELL_FILES__"]', json.dumps(["/", *files]))
+        minify(
+            "/sw.js",
+            source.read_text()
+            .replace('"__CARNET_SHELL_VERSION__"', json.dumps(version))
+            .replace('["__CARNET_SHELL_FILES__"]', json.dumps(["/", *files]))
+            .encode(),
+        )
         if source.exists()
-        else "/* no service worker */"
+        else b"/* no service worker */"
     )
+    return Shell(files=files, minified=minified, version=version, service_worker=script)
+
+
+def shell_handlers(pwa_dir: Path) -> list[Any]:
+    """GET /sw.js and the minified /js/… and /css/… files; built once, served from memory.
+
+    The other shell files (HTML, manifest, icons) stay with the static files router.
+    """
+    shell = load_shell(pwa_dir)
+    etags = {
+        path: '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+        for path, body in shell.minified.items()
+    }
 
     @get("/sw.js", include_in_schema=False, cache_control=None, sync_to_thread=False)
-    def service_worker() -> Response[str]:
+    def service_worker() -> Response[bytes]:
         return Response(
-            script,
-            media_type="text/javascript",
+            shell.service_worker,
+            media_type="text/javascript; charset=utf-8",
             headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/"},
         )
 
-    return service_worker
+    @get(
+        ["/js/{file_path:path}", "/css/{file_path:path}"],
+        include_in_schema=False,
+        sync_to_thread=False,
+    )
+    def minified_asset(
+        request: Request[Any, Any, Any], file_path: FromPath[Path]
+    ) -> Response[bytes]:
+        path = request.url.path
+        body = shell.minified.get(path)
+        if body is None:
+            raise NotFoundException(f"no shell file {path}")
+        headers = {"Cache-Control": "no-cache", "ETag": etags[path]}
+        if request.headers.get("if-none-match") == etags[path]:
+            return Response(b"", status_code=304, headers=headers)
+        return Response(body, media_type=MEDIA_TYPES[Path(path).suffix], headers=headers)
+
+    return [service_worker, minified_asset]

@@ -1,0 +1,101 @@
+"""The app shell as served: minified JS/CSS from memory, the service worker's content hash."""
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from litestar import Litestar
+from litestar.static_files import create_static_files_router
+from litestar.testing import AsyncTestClient
+
+from server.api.shell import load_shell, shell_handlers
+
+ROOT = Path(__file__).resolve().parents[2]
+PWA = ROOT / "pwa"
+
+
+def shell_app(pwa_dir: Path) -> Litestar:
+    return Litestar(
+        route_handlers=[
+            *shell_handlers(pwa_dir),
+            create_static_files_router(path="/", directories=[pwa_dir], html_mode=True),
+        ]
+    )
+
+
+async def test_scripts_and_styles_are_served_minified(app: Litestar) -> None:
+    """Make sure the real app serves /js and /css minified, smaller, with a working ETag."""
+    shell = load_shell(PWA)
+    async with AsyncTestClient(app) as client:
+        for path in ["/js/app.js", "/js/core/merge.js", "/css/app.css"]:
+            response = await client.get(path)
+            assert response.status_code == 200, path
+            assert response.content == shell.minified[path]
+            assert len(response.content) < (PWA / path.lstrip("/")).stat().st_size
+            assert b"/**" not in response.content, "JSDoc comments are not sent"
+            kind = "text/css" if path.endswith(".css") else "text/javascript"
+            assert response.headers["content-type"].startswith(kind)
+            again = await client.get(path, headers={"If-None-Match": response.headers["etag"]})
+            assert again.status_code == 304
+            assert again.content == b""
+        missing = await client.get("/js/nothing-here.js")
+        assert missing.status_code == 404
+        assert missing.headers["content-type"].startswith("application/problem+json")
+        page = await client.get("/")
+        assert page.status_code == 200
+        assert b'<script type="module" src="/js/app.js">' in page.content
+        manifest = await client.get("/manifest.webmanifest")
+        assert json.loads(manifest.content)["display"] == "standalone"
+
+
+async def test_service_worker_precaches_every_file_under_a_hash_of_what_is_served(
+    tmp_path: Path,
+) -> None:
+    """Make sure the cache name changes with any served byte, and lists every shell file."""
+    copy = tmp_path / "pwa"
+    shutil.copytree(PWA, copy)
+    async with AsyncTestClient(shell_app(copy)) as client:
+        worker = (await client.get("/sw.js")).text
+    found = re.search(r"FILES\s*=\s*(\[[^\]]*\])", worker)
+    assert found is not None, worker[:300]
+    files = json.loads(found.group(1))
+    assert files[0] == "/"
+    assert "/js/app.js" in files and "/css/app.css" in files and "/index.html" in files
+    assert "/sw.js" not in files
+    version = load_shell(copy).version
+    assert json.dumps(version) in worker
+
+    # A comment-only change is not served, so it keeps the version; a code change does not.
+    store = copy / "js" / "store.js"
+    store.write_text(store.read_text() + "\n// a comment the phone never downloads\n")
+    assert load_shell(copy).version == version
+    store.write_text(store.read_text() + "\nexport const ADDED = 1;\n")
+    assert load_shell(copy).version != version
+    (copy / "index.html").write_text((copy / "index.html").read_text() + "\n")
+    assert load_shell(copy).version != load_shell(PWA).version
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs node")
+def test_minified_modules_pass_the_javascript_unit_tests(tmp_path: Path) -> None:
+    """Make sure the minifier keeps the modules' behaviour: tests/js on the served bytes."""
+    if not (ROOT / "node_modules" / "fake-indexeddb").is_dir():
+        pytest.skip("npm install first (fake-indexeddb)")
+    shell = load_shell(PWA)
+    for path, body in shell.minified.items():
+        target = tmp_path / "pwa" / path.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(body)
+    shutil.copytree(ROOT / "tests" / "js", tmp_path / "tests" / "js")
+    shutil.copytree(ROOT / "tests" / "vectors", tmp_path / "tests" / "vectors")
+    (tmp_path / "node_modules").symlink_to(ROOT / "node_modules")
+    (tmp_path / "package.json").write_text('{"type": "module"}')
+    tests = sorted(str(p) for p in (tmp_path / "tests" / "js").glob("*.test.mjs"))
+    result = subprocess.run(
+        ["node", "--test", *tests], cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert re.search(r"^# pass [1-9]", result.stdout, re.MULTILINE)
+    assert re.search(r"^# fail 0", result.stdout, re.MULTILINE)
