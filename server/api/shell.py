@@ -3,7 +3,7 @@ with the shell's content hash and file list injected.
 
 `pwa/` stays a folder of plain, commented source files with no build step: the server strips
 comments and whitespace from the scripts and the style sheet when the app is created
-(`rjsmin`/`rcssmin`, pure and deterministic), keeps the result in memory and serves that. The
+(deterministic), keeps the result in memory and serves that. The
 phone then downloads and precaches about half the bytes of the sources (docs/benchmarks.md).
 
 A browser re-installs a service worker only when the worker script's bytes change, so the
@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import rcssmin
-import rjsmin
+import minify
 from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
@@ -43,13 +42,12 @@ def shell_files(pwa_dir: Path) -> list[str]:
     return sorted("/" + p.relative_to(pwa_dir).as_posix() for p in files)
 
 
-def minify(path: str, source: bytes) -> bytes:
+def minified(path: str, source: bytes) -> bytes:
     """The bytes served for one shell file: JS and CSS minified, anything else as it is."""
-    if path.endswith(".js"):
-        return str(rjsmin.jsmin(source.decode())).encode()
-    if path.endswith(".css"):
-        return str(rcssmin.cssmin(source.decode())).encode()
-    return source
+    media_type = MEDIA_TYPES.get(Path(path).suffix)
+    if media_type is None:
+        return source
+    return str(minify.string(media_type.split(";")[0], source.decode())).encode()
 
 
 @dataclass(frozen=True)
@@ -75,19 +73,19 @@ class Shell:
 def load_shell(pwa_dir: Path) -> Shell:
     """Read, minify and hash the shell in `pwa_dir`."""
     files = shell_files(pwa_dir)
-    minified = {
-        path: minify(path, (pwa_dir / path.lstrip("/")).read_bytes())
+    small = {
+        path: minified(path, (pwa_dir / path.lstrip("/")).read_bytes())
         for path in files
         if Path(path).suffix in MEDIA_TYPES
     }
     digest = hashlib.sha256()
     for path in files:
-        body = minified.get(path) or (pwa_dir / path.lstrip("/")).read_bytes()
+        body = small.get(path) or (pwa_dir / path.lstrip("/")).read_bytes()
         digest.update(path.encode() + b"\0" + body)
     version = digest.hexdigest()[:16]
     source = pwa_dir / "sw.js"
     script = (
-        minify(
+        minified(
             "/sw.js",
             source.read_text()
             .replace('"__CARNET_SHELL_VERSION__"', json.dumps(version))
@@ -97,7 +95,7 @@ def load_shell(pwa_dir: Path) -> Shell:
         if source.exists()
         else b"/* no service worker */"
     )
-    return Shell(files=files, minified=minified, version=version, service_worker=script)
+    return Shell(files=files, minified=small, version=version, service_worker=script)
 
 
 def shell_handlers(pwa_dir: Path) -> list[Any]:
