@@ -1,6 +1,6 @@
-// Composition root: wires the API client, the WebAuthn wrapper, the offline store, the sync
-// loop and the views, and decides which screen to show. Screens: invitation (hash
-// "#invite=<token>"), sign-in, the month (consultants), home (other roles).
+// Composition root: wires the API client, the offline store, the sync loop and the views, and
+// decides which screen to show. Screens: invitation (hash "#invite=<token>"), sign-in, the
+// month (consultants), home (other roles).
 // The invitation token travels in the URL fragment so it never reaches server logs or a
 // Referer header; it is removed from the address bar once the passkey exists.
 // Offline start: the service worker serves the shell, GET /session fails, and the person
@@ -8,7 +8,6 @@
 
 import * as api from "./api.js";
 import { ApiError } from "./api.js";
-import * as passkeys from "./webauthn.js";
 import { openStore } from "./store.js";
 import { startSync } from "./sync.js";
 import { t } from "./i18n.js";
@@ -41,34 +40,8 @@ function clearHash() {
 }
 
 /**
- * A readable default name for the passkey's device, e.g. "Chrome sur Android".
- * @param {string} userAgent
- * @returns {string}
- */
-function defaultDeviceName(userAgent) {
-  const os = [
-    [/iPhone/, "iPhone"],
-    [/iPad/, "iPad"],
-    [/Android/, "Android"],
-    [/CrOS/, "ChromeOS"],
-    [/Macintosh|Mac OS X/, "macOS"],
-    [/Windows/, "Windows"],
-    [/Linux/, "Linux"],
-  ].find(([re]) => re.test(userAgent))?.[1];
-  const browser = [
-    [/Edg(e|A|iOS)?\//, "Edge"],
-    [/OPR\//, "Opera"],
-    [/SamsungBrowser\//, "Samsung Internet"],
-    [/Firefox\/|FxiOS\//, "Firefox"],
-    [/Chrome\/|CriOS\//, "Chrome"],
-    [/Safari\//, "Safari"],
-  ].find(([re]) => re.test(userAgent))?.[1];
-  if (os && browser) return t("device.default", { browser, os });
-  return os ?? browser ?? t("device.unknown");
-}
-
-/**
- * Turn anything thrown by a ceremony into a message for the person.
+ * Turn anything thrown into a message for the person (online/account.js adds the passkey
+ * ceremonies' own errors).
  * @param {unknown} error
  * @param {Record<number, string>} [byStatus]  i18n keys for API statuses specific to the screen
  * @returns {{message: string, details: string[]}}
@@ -83,16 +56,8 @@ function describeError(error, byStatus = {}) {
     if (error.status >= 500) return { message: t("error.server"), details: [] };
     return { message: error.detail || error.title || t("error.generic"), details };
   }
-  const name = error instanceof DOMException || error instanceof Error ? error.name : "";
-  const key = {
-    NotAllowedError: "error.cancelled",
-    AbortError: "error.cancelled",
-    InvalidStateError: "error.exists",
-    SecurityError: "error.insecure",
-    NotSupportedError: "error.unsupported",
-  }[name];
-  if (!key) console.error(error);
-  return { message: t(key ?? "error.generic"), details: [] };
+  console.error(error);
+  return { message: t("error.generic"), details: [] };
 }
 
 // Bumped on every screen change so a slow response cannot replace a newer screen.
@@ -177,96 +142,71 @@ async function route() {
     });
   }
 }
+// ---- screens that need the network -------------------------------------------------------
+//
+// They live in pwa/js/online/ and are imported on first use. The service worker does not
+// precache that folder: these screens cannot work offline anyway, and the offline shell stays
+// small however many of them there are. This is the place for the next ones (manager
+// approval, client signature, push opt-in, invoices): a module in online/ exporting its
+// screens, called through `online(name)` with what it needs from here.
+
+let onlineFailures = 0;
+
+/**
+ * Import pwa/js/online/<name>.js; offline (or on a failed download) say so and return null.
+ * @param {string} name
+ */
+async function online(name) {
+  try {
+    // A fresh URL after a failure: a browser may remember a failed module fetch.
+    const retry = onlineFailures ? `?retry=${onlineFailures}` : "";
+    return await import(`./online/${name}.js${retry}`);
+  } catch (error) {
+    onlineFailures += 1;
+    console.warn("online screen", name, error);
+    views.showMessage({
+      heading: t("sync.offline"),
+      message: t("error.network"),
+      actionLabel: t("retry"),
+      onAction: () => route(),
+    });
+    return null;
+  }
+}
+
+/**
+ * @param {any} person
+ * @param {string} message  announced to screen readers
+ */
+function signedIn(person, message) {
+  clearHash();
+  navigation += 1;
+  showHome(person);
+  views.announce(message);
+}
+
 /**
  * @param {string} token
  * @param {() => boolean} stale
  */
 async function showInvitation(token, stale) {
-  views.announce(t("invite.loading"));
-  // A GET first so the CSRF cookie exists before the POSTs below.
+  // A GET first so the CSRF cookie exists before the POSTs of the ceremony.
   demoMode = Boolean((await api.getSession()).demo_mode);
-  let invitation;
-  try {
-    invitation = await api.getInvitation(token);
-  } catch (error) {
-    if (stale()) return;
-    if (error instanceof ApiError && (error.status === 404 || error.status === 410)) {
-      views.showMessage({
-        heading: t("invite.invalid.heading"),
-        message: t(error.status === 410 ? "invite.gone" : "invite.notfound"),
-        actionLabel: t("invite.tosignin"),
-        onAction: () => {
-          clearHash();
-          route();
-        },
-      });
-      return;
-    }
-    throw error;
-  }
-  if (stale()) return;
-  const screen = views.showInvitation({
-    invitation,
-    deviceName: defaultDeviceName(navigator.userAgent),
-    supported: passkeys.isSupported(),
-    onRegister: async (deviceName) => {
-      screen.clearError();
-      screen.setBusy(true);
-      views.announce(t("invite.registering"));
-      try {
-        const { ceremony_id, options } = await api.invitationPasskeyOptions(token);
-        const credential = await passkeys.createPasskey(options);
-        const { person } = await api.registerInvitationPasskey(token, {
-          ceremony_id,
-          credential,
-          device_name: deviceName,
-        });
-        clearHash();
-        navigation += 1;
-        showHome(person);
-        views.announce(t("invite.done"));
-      } catch (error) {
-        screen.setBusy(false);
-        const { message, details } = describeError(error, {
-          404: "invite.notfound",
-          410: "invite.gone",
-        });
-        screen.showError(message, details);
-        views.announce("");
-      }
-    },
-  });
+  const screens = await online("account");
+  if (!screens || stale()) return;
+  const back = () => {
+    clearHash();
+    route();
+  };
+  await screens.showInvitation({ token, stale, back, describeError, signedIn });
 }
 
-function showSignIn() {
+async function showSignIn() {
   rerender = showSignIn;
-  const screen = views.showSignIn({
-    demoMode,
-    supported: passkeys.isSupported(),
-    onLogin: async () => {
-      screen.clearError();
-      screen.setBusy(true);
-      views.announce(t("signin.progress"));
-      try {
-        const { ceremony_id, options } = await api.loginOptions();
-        const credential = await passkeys.getPasskey(options);
-        const { person } = await api.login({ ceremony_id, credential });
-        navigation += 1;
-        showHome(person);
-        views.announce(t("home.welcome"));
-      } catch (error) {
-        screen.setBusy(false);
-        const { message, details } = describeError(error, {
-          401: "error.unknownkey",
-          403: "error.unknownkey",
-          404: "error.unknownkey",
-          410: "error.expired",
-        });
-        screen.showError(message, details);
-        views.announce("");
-      }
-    },
-  });
+  const current = navigation;
+  const screens = await online("account");
+  if (!screens || current !== navigation) return;
+  screens.showSignIn({ demoMode, describeError, signedIn });
 }
 
 /**

@@ -1,9 +1,10 @@
-// DOM rendering only: no fetch, no WebAuthn, no routing. Each show* function replaces the
+// DOM rendering only: no fetch, no WebAuthn, no routing. Screens that need the network live in
+// online/ (sign-in and invitation: online/account-view.js). Each show* function replaces the
 // content of <main>, moves focus to the new screen's heading (so screen readers announce
 // the change) and returns a small handle the controller uses to report progress or errors.
 // Text goes in with textContent only: names come from other people and are never HTML.
 
-import { t, tOr, locale, setLocale, formatDateTime, formatMonthName } from "./i18n.js";
+import { t, tOr, locale, setLocale, formatMonthName } from "./i18n.js";
 import { h, announce, render as renderScreen } from "./views/dom.js";
 
 export { announce };
@@ -58,16 +59,17 @@ export function showUpdateBanner(onAccept) {
 }
 
 /**
+ * Replace the screen; the document title is `titleKey`'s text.
  * @param {string} titleKey
  * @param {HTMLElement} heading
  * @param {...(Node | null | false)} content
  */
-function render(titleKey, heading, ...content) {
+export function render(titleKey, heading, ...content) {
   renderScreen(`${t(titleKey)} · ${t("app.name")}`, heading, {}, ...content);
 }
 
 /** An error box announced assertively when filled. */
-function errorBox() {
+export function errorBox() {
   return h("div", { class: "error", role: "alert", "data-testid": "error", hidden: true });
 }
 
@@ -77,7 +79,7 @@ function errorBox() {
  * @param {HTMLButtonElement} button
  * @returns {ScreenHandle}
  */
-function handle(box, form, button) {
+export function handle(box, form, button) {
   let busy = false;
   form.addEventListener(
     "submit",
@@ -124,76 +126,6 @@ export function showLoading() {
 }
 
 /**
- * Invitation screen: who invited whom, what a passkey is, and the button that creates it.
- * @param {{invitation: import("./api.js").Invitation, deviceName: string,
- *          supported: boolean, onRegister: (deviceName: string) => void}} props
- * @returns {ScreenHandle}
- */
-export function showInvitation({ invitation, deviceName, supported, onRegister }) {
-  const box = errorBox();
-  const input = /** @type {HTMLInputElement} */ (
-    h("input", {
-      id: "device-name",
-      name: "device_name",
-      type: "text",
-      value: deviceName,
-      autocomplete: "off",
-      maxlength: "100",
-      "aria-describedby": "device-name-hint",
-    })
-  );
-  const button = /** @type {HTMLButtonElement} */ (
-    h(
-      "button",
-      { type: "submit", class: "primary", "data-testid": "register" },
-      t("invite.register"),
-    )
-  );
-  const form = h(
-    "form",
-    { class: "stack", novalidate: true },
-    h(
-      "div",
-      { class: "field" },
-      h("label", { for: "device-name" }, t("invite.device.label")),
-      input,
-      h("p", { id: "device-name-hint", class: "hint" }, t("invite.device.hint")),
-    ),
-    box,
-    button,
-  );
-  const screen = handle(box, form, button);
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    onRegister(input.value.trim() || deviceName);
-  });
-  render(
-    "title.invitation",
-    h("h1", {}, t("invite.heading", { name: invitation.display_name })),
-    h(
-      "p",
-      { class: "lead" },
-      t("invite.organisation", { organisation: invitation.organisation_name }),
-    ),
-    h("p", { class: "muted" }, t("invite.email", { email: invitation.email })),
-    invitation.expires_at
-      ? h(
-          "p",
-          { class: "muted" },
-          t("invite.expires", { date: formatDateTime(invitation.expires_at) }),
-        )
-      : null,
-    h("p", { class: "explain" }, t("invite.passkey")),
-    form,
-  );
-  if (!supported) {
-    screen.showError(t("error.unsupported"));
-    screen.setBusy(true);
-  }
-  return screen;
-}
-
-/**
  * A dead end with one way out (expired invitation, unknown link…).
  * @param {{heading: string, message: string, actionLabel: string, onAction: () => void}} props
  */
@@ -204,37 +136,6 @@ export function showMessage({ heading, message, actionLabel, onAction }) {
     h("p", { class: "error", role: "alert", "data-testid": "error" }, message),
     h("button", { type: "button", class: "secondary", onclick: onAction }, actionLabel),
   );
-}
-
-/**
- * Sign-in screen.
- * @param {{demoMode: boolean, supported: boolean, onLogin: () => void}} props
- * @returns {ScreenHandle}
- */
-export function showSignIn({ demoMode, supported, onLogin }) {
-  const box = errorBox();
-  const button = /** @type {HTMLButtonElement} */ (
-    h("button", { type: "submit", class: "primary", "data-testid": "login" }, t("signin.button"))
-  );
-  const form = h("form", { class: "stack" }, box, button);
-  const screen = handle(box, form, button);
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    onLogin();
-  });
-  render(
-    "title.signin",
-    h("h1", {}, t("signin.heading")),
-    demoMode ? h("p", { class: "notice" }, t("signin.demo")) : null,
-    h("p", { class: "lead" }, t("signin.intro")),
-    form,
-    h("p", { class: "muted" }, t("signin.noaccount")),
-  );
-  if (!supported) {
-    screen.showError(t("error.unsupported"));
-    screen.setBusy(true);
-  }
-  return screen;
 }
 
 /**

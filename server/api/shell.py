@@ -26,11 +26,24 @@ from litestar.params import FromPath
 # Files the shell does not need offline, or that are not part of it.
 EXCLUDED = {"sw.js"}
 EXCLUDED_SUFFIXES = {".md", ".map"}
+# Screens that need the network (sign-in, invitation…): served, imported on demand, never
+# precached — they cannot work offline, so they must not weigh on the offline shell.
+ONLINE_ONLY = "/js/online/"
 MEDIA_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 
 
 def shell_files(pwa_dir: Path) -> list[str]:
-    """URL paths of every file of the app shell, sorted."""
+    """URL paths of every file the service worker precaches (besides "/"), sorted."""
+    return [path for path in served_files(pwa_dir) if not path.startswith(ONLINE_ONLY)]
+
+
+def online_files(pwa_dir: Path) -> list[str]:
+    """URL paths of the modules loaded on demand and not precached, sorted."""
+    return [path for path in served_files(pwa_dir) if path.startswith(ONLINE_ONLY)]
+
+
+def served_files(pwa_dir: Path) -> list[str]:
+    """URL paths of every file of `pwa/` the server serves, sorted."""
     files = [
         p
         for p in pwa_dir.rglob("*")
@@ -56,6 +69,8 @@ class Shell:
 
     files: list[str]
     """URL paths the service worker precaches (besides "/"), sorted."""
+    online: list[str]
+    """URL paths of the on-demand modules that are not precached, sorted."""
     minified: dict[str, bytes]
     """Served bytes of every minified file (the JS and CSS), by URL path."""
     version: str
@@ -73,13 +88,16 @@ class Shell:
 def load_shell(pwa_dir: Path) -> Shell:
     """Read, minify and hash the shell in `pwa_dir`."""
     files = shell_files(pwa_dir)
+    online = online_files(pwa_dir)
     small = {
         path: minified(path, (pwa_dir / path.lstrip("/")).read_bytes())
-        for path in files
+        for path in files + online
         if Path(path).suffix in MEDIA_TYPES
     }
+    # The on-demand modules count in the version too: a new one comes with a new worker, so
+    # the update banner keeps the shell and them in step.
     digest = hashlib.sha256()
-    for path in files:
+    for path in files + online:
         body = small.get(path) or (pwa_dir / path.lstrip("/")).read_bytes()
         digest.update(path.encode() + b"\0" + body)
     version = digest.hexdigest()[:16]
@@ -95,7 +113,9 @@ def load_shell(pwa_dir: Path) -> Shell:
         if source.exists()
         else b"/* no service worker */"
     )
-    return Shell(files=files, minified=small, version=version, service_worker=script)
+    return Shell(
+        files=files, online=online, minified=small, version=version, service_worker=script
+    )
 
 
 def shell_handlers(pwa_dir: Path) -> list[Any]:

@@ -1,0 +1,59 @@
+// The string tables of pwa/js/i18n.js and of the on-demand screens (pwa/js/online/).
+// Run: node --test tests/js/
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { STRINGS, pickLocale, setLocale, t, tOr } from "../../pwa/js/i18n.js";
+
+const placeholders = (text) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+
+/** @param {Record<string, unknown>} table */
+function checkTable(table) {
+  const problems = [];
+  for (const [key, entry] of Object.entries(table)) {
+    if (!Array.isArray(entry) || entry.length !== 2) {
+      problems.push(`${key}: not [French, English]`);
+      continue;
+    }
+    const [fr, en] = entry;
+    if (typeof fr !== "string" || !fr.trim() || typeof en !== "string" || !en.trim()) {
+      problems.push(`${key}: empty translation`);
+    } else if (placeholders(fr).join() !== placeholders(en).join()) {
+      problems.push(`${key}: placeholders differ (${placeholders(fr)} / ${placeholders(en)})`);
+    }
+  }
+  return problems;
+}
+
+test("every string has a French and an English text with the same placeholders", async () => {
+  assert.deepEqual(checkTable(STRINGS), []);
+  const account = await import("../../pwa/js/online/account.js");
+  assert.deepEqual(checkTable(account.STRINGS), []);
+  assert.ok(Object.keys(STRINGS).length > 100);
+});
+
+test("an on-demand screen's strings join the table when it is imported", async () => {
+  const { STRINGS: own } = await import("../../pwa/js/online/account.js");
+  assert.ok(Object.keys(own).length > 10);
+  try {
+    setLocale("fr");
+    assert.equal(t("signin.button"), "Se connecter avec une clé d'accès");
+    assert.equal(t("invite.heading", { name: "Alice" }), "Bienvenue Alice");
+    setLocale("en");
+    assert.equal(t("invite.heading", { name: "Alice" }), "Welcome Alice");
+    assert.equal(t("sync.online"), "Online");
+    assert.equal(t("no.such.key"), "no.such.key", "a missing string shows its key");
+    assert.equal(tOr("no.such.key"), null);
+    assert.equal(tOr("status.signed"), "Signed");
+  } finally {
+    setLocale("fr");
+  }
+});
+
+test("the locale comes from the first supported language, French otherwise", () => {
+  assert.equal(pickLocale(["en-GB", "fr"]), "en");
+  assert.equal(pickLocale(["de-DE", "fr-CA"]), "fr");
+  assert.equal(pickLocale(["de"]), "fr");
+  assert.equal(pickLocale(undefined), "fr");
+});
