@@ -214,6 +214,35 @@ def test_sign_in_and_month_screens_have_no_serious_accessibility_violation(
     assert device.errors == []
 
 
+def test_sign_in_is_loaded_on_demand_not_precached_and_a_failed_load_can_be_retried(
+    demo_server: DemoServer, devices: Any
+) -> None:
+    """Make sure js/online/ stays out of the offline cache and its absence is said, not fatal."""
+    who = demo_server.consultant("Oscar Enligne", start=START)
+    phone = devices()
+    page = open_month(phone, demo_server, who)
+    cached = page.evaluate(
+        """async () => {
+          const names = (await caches.keys()).filter((n) => n.startsWith("carnet-shell-"));
+          const cache = await caches.open(names[0]);
+          return (await cache.keys()).map((r) => new URL(r.url).pathname);
+        }"""
+    )
+    assert "/js/app.js" in cached and "/js/store.js" in cached
+    assert [path for path in cached if path.startswith("/js/online/")] == []
+
+    # Signed out, the sign-in screen's module cannot be downloaded (offline, or a failure).
+    laptop = devices(width=1280)
+    laptop.context.route("**/js/online/account.js*", lambda route: route.abort())
+    laptop.page.goto(demo_server.origin + "/")
+    expect(laptop.page.get_by_role("heading", name="Hors ligne")).to_be_visible()
+    expect(laptop.page.get_by_test_id("error")).to_contain_text("nécessite le réseau")
+    laptop.context.unroute("**/js/online/account.js*")
+    laptop.page.get_by_role("button", name="Réessayer").click()
+    expect(laptop.page.get_by_test_id("login")).to_be_visible()
+    assert phone.errors == [] and laptop.errors == []
+
+
 def test_the_shell_preloads_every_module_and_declares_an_installable_app() -> None:
     """Make sure index.html preloads each module and the manifest has what installing needs.
 
