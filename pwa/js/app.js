@@ -226,18 +226,13 @@ function showHome(person) {
 async function showOthers(person) {
   const current = navigation;
   rerender = () => showOthers(person);
-  /** @type {any[] | null | undefined} undefined: the API client has no months() yet */
-  let months;
-  if (typeof api.months === "function") {
-    try {
-      months = await api.months(); // GET /api/v1/months
-    } catch (error) {
-      if (!unreachable(error)) console.warn("months", error);
-      months = null;
-    }
-  }
-  if (current !== navigation) return;
-  const screen = views.showHome({ person, months, onLogout: () => logout(screen) });
+  const screens = await online("home");
+  if (!screens || current !== navigation) return;
+  const screen = await screens.showHome({
+    person,
+    stale: () => current !== navigation,
+    onLogout: () => screen && logout(screen),
+  });
 }
 
 /**

@@ -17,26 +17,18 @@ export const STRINGS = {
   "app.tagline": ["Comptes rendus d'activité", "Activity reports"],
   "skip": ["Aller au contenu", "Skip to content"],
   "loading": ["Chargement…", "Loading…"],
-  "title.home": ["Accueil", "Home"],
   "title.error": ["Erreur", "Error"],
 
   "retry": ["Réessayer", "Try again"],
 
   "signin.loggedout": ["Vous êtes déconnecté·e.", "You are signed out."],
 
-  "home.greeting": ["Bonjour {name}", "Hello {name}"],
-  "home.organisation": ["Organisation : {organisation}", "Organisation: {organisation}"],
-  "home.roles": ["Vos rôles", "Your roles"],
   "home.logout": ["Se déconnecter", "Sign out"],
   "logout.pending": [
     "{count} modification(s) pas encore envoyée(s) : connectez-vous au réseau et synchronisez avant de vous déconnecter, sinon elles seraient perdues.",
     "{count} edit(s) not sent yet: get online and sync before signing out, or they would be lost.",
   ],
 
-  "role.consultant": ["Consultant·e", "Consultant"],
-  "role.manager": ["Manager", "Manager"],
-  "role.admin": ["Administrateur·rice", "Administrator"],
-  "role.client_signer": ["Signataire client", "Client signer"],
 
   "error.network": [
     "Pas de connexion au serveur. Cette opération nécessite le réseau ; réessayez quand il revient.",
@@ -50,12 +42,6 @@ export const STRINGS = {
   "error.field": ["{field} : {message}", "{field}: {message}"],
 
   "lang.label": ["Langue", "Language"],
-  "home.next": ["Mois visibles selon vos rôles :", "Months visible to your roles:"],
-  "home.nomonths": ["Aucun mois à afficher pour le moment.", "No month to show yet."],
-  "home.offline": [
-    "Hors ligne : la liste des mois s'affichera au retour du réseau.",
-    "Offline: the list of months will show when the network is back.",
-  ],
 
   "month.prev": ["Mois précédent", "Previous month"],
   "month.next": ["Mois suivant", "Next month"],

@@ -1,10 +1,10 @@
 // DOM rendering only: no fetch, no WebAuthn, no routing. Screens that need the network live in
-// online/ (sign-in and invitation: online/account-view.js). Each show* function replaces the
+// online/ (sign-in and invitation: online/account-view.js; the home of other roles). Each show* function replaces the
 // content of <main>, moves focus to the new screen's heading (so screen readers announce
 // the change) and returns a small handle the controller uses to report progress or errors.
 // Text goes in with textContent only: names come from other people and are never HTML.
 
-import { t, tOr, locale, setLocale, formatMonthName } from "./i18n.js";
+import { t, locale, setLocale } from "./i18n.js";
 import { h, announce, render as renderScreen } from "./views/dom.js";
 
 export { announce };
@@ -110,13 +110,6 @@ export function handle(box, form, button) {
   };
 }
 
-/** @param {string} role */
-function roleLabel(role) {
-  const key = `role.${role}`;
-  const label = t(key);
-  return label === key ? role : label;
-}
-
 export function showLoading() {
   render(
     "loading",
@@ -136,76 +129,4 @@ export function showMessage({ heading, message, actionLabel, onAction }) {
     h("p", { class: "error", role: "alert", "data-testid": "error" }, message),
     h("button", { type: "button", class: "secondary", onclick: onAction }, actionLabel),
   );
-}
-
-/**
- * Home screen of a signed-in person who is not a consultant: roles and the months they see.
- * @param {{person: import("./api.js").Person, months: any[] | null | undefined,
- *   onLogout: () => void}} props  months: null while offline, undefined when not available
- * @returns {ScreenHandle}
- */
-export function showHome({ person, months, onLogout }) {
-  const box = errorBox();
-  const button = /** @type {HTMLButtonElement} */ (
-    h("button", { type: "submit", class: "secondary", "data-testid": "logout" }, t("home.logout"))
-  );
-  const form = h("form", { class: "stack" }, box, button);
-  const screen = handle(box, form, button);
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    onLogout();
-  });
-  const roles = person.roles ?? [];
-  const list =
-    months === undefined
-      ? null
-      : months === null
-        ? h("p", { class: "muted" }, t("home.offline"))
-        : months.length === 0
-          ? h("p", { class: "muted" }, t("home.nomonths"))
-          : h(
-              "ul",
-              { class: "months", "data-testid": "months" },
-              ...months.map((m) =>
-                h(
-                  "li",
-                  {},
-                  h("span", {}, `${m.consultant_name} · ${formatMonthName(m.month)}`),
-                  h(
-                    "span",
-                    { class: `badge status-${m.status}` },
-                    tOr(`status.${m.status}`) ?? m.status,
-                  ),
-                ),
-              ),
-            );
-  render(
-    "title.home",
-    h("h1", { "data-testid": "greeting" }, t("home.greeting", { name: person.display_name })),
-    person.organisation_name
-      ? h(
-          "p",
-          { class: "lead" },
-          t("home.organisation", { organisation: person.organisation_name }),
-        )
-      : null,
-    roles.length
-      ? h(
-          "section",
-          { class: "card", "aria-labelledby": "roles-heading" },
-          h("h2", { id: "roles-heading" }, t("home.roles")),
-          h("ul", { class: "tags" }, ...roles.map((role) => h("li", {}, roleLabel(role)))),
-        )
-      : null,
-    list
-      ? h(
-          "section",
-          { class: "card", "aria-labelledby": "months-heading" },
-          h("h2", { id: "months-heading" }, t("home.next")),
-          list,
-        )
-      : null,
-    form,
-  );
-  return screen;
 }

@@ -1,0 +1,123 @@
+// The home of a signed-in person who is not a consultant (manager, administrator, client
+// signer): their roles and the months they see. Imported on demand by app.js (`online()`): it
+// lists months from the server, so the service worker does not precache it.
+
+import * as api from "../api.js";
+import { ApiError } from "../api.js";
+import { addStrings, formatMonthName, t, tOr } from "../i18n.js";
+import { errorBox, handle, render as renderPage } from "../views.js";
+import { h } from "../views/dom.js";
+
+/** This module's strings, key → [French, English] (i18n.js STRINGS). */
+export const STRINGS = {
+  "title.home": ["Accueil", "Home"],
+  "home.greeting": ["Bonjour {name}", "Hello {name}"],
+  "home.organisation": ["Organisation : {organisation}", "Organisation: {organisation}"],
+  "home.roles": ["Vos rôles", "Your roles"],
+  "home.next": ["Mois visibles selon vos rôles :", "Months visible to your roles:"],
+  "home.nomonths": ["Aucun mois à afficher pour le moment.", "No month to show yet."],
+  "home.offline": [
+    "Hors ligne : la liste des mois s'affichera au retour du réseau.",
+    "Offline: the list of months will show when the network is back.",
+  ],
+  "role.consultant": ["Consultant·e", "Consultant"],
+  "role.manager": ["Manager", "Manager"],
+  "role.admin": ["Administrateur·rice", "Administrator"],
+  "role.client_signer": ["Signataire client", "Client signer"],
+};
+addStrings(STRINGS);
+
+/** @param {string} role */
+function roleLabel(role) {
+  const key = `role.${role}`;
+  const label = t(key);
+  return label === key ? role : label;
+}
+
+/**
+ * Fetch the months the person sees, then show the home.
+ * @param {{person: import("../api.js").Person, stale: () => boolean, onLogout: () => void}} props
+ * @returns {Promise<import("../views.js").ScreenHandle | null>} null if a newer screen came first
+ */
+export async function showHome({ person, stale, onLogout }) {
+  /** @type {any[] | null} null: the server cannot be reached now */
+  let months;
+  try {
+    months = await api.months(); // GET /api/v1/months
+  } catch (error) {
+    if (!(error instanceof ApiError && (error.status === 0 || error.status >= 500))) {
+      console.warn("months", error);
+    }
+    months = null;
+  }
+  if (stale()) return null;
+  return render({ person, months, onLogout });
+}
+
+/**
+ * The home screen: roles and the months they see.
+ * @param {{person: import("../api.js").Person, months: any[] | null,
+ *   onLogout: () => void}} props  months: null while the server cannot be reached
+ * @returns {import("../views.js").ScreenHandle}
+ */
+function render({ person, months, onLogout }) {
+  const box = errorBox();
+  const button = /** @type {HTMLButtonElement} */ (
+    h("button", { type: "submit", class: "secondary", "data-testid": "logout" }, t("home.logout"))
+  );
+  const form = h("form", { class: "stack" }, box, button);
+  const screen = handle(box, form, button);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    onLogout();
+  });
+  const roles = person.roles ?? [];
+  const list =
+    months === null
+      ? h("p", { class: "muted" }, t("home.offline"))
+      : months.length === 0
+        ? h("p", { class: "muted" }, t("home.nomonths"))
+        : h(
+            "ul",
+            { class: "months", "data-testid": "months" },
+            ...months.map((m) =>
+              h(
+                "li",
+                {},
+                h("span", {}, `${m.consultant_name} · ${formatMonthName(m.month)}`),
+                h(
+                  "span",
+                  { class: `badge status-${m.status}` },
+                  tOr(`status.${m.status}`) ?? m.status,
+                ),
+              ),
+            ),
+          );
+  renderPage(
+    "title.home",
+    h("h1", { "data-testid": "greeting" }, t("home.greeting", { name: person.display_name })),
+    person.organisation_name
+      ? h(
+          "p",
+          { class: "lead" },
+          t("home.organisation", { organisation: person.organisation_name }),
+        )
+      : null,
+    roles.length
+      ? h(
+          "section",
+          { class: "card", "aria-labelledby": "roles-heading" },
+          h("h2", { id: "roles-heading" }, t("home.roles")),
+          h("ul", { class: "tags" }, ...roles.map((role) => h("li", {}, roleLabel(role)))),
+        )
+      : null,
+    h(
+      "section",
+      { class: "card", "aria-labelledby": "months-heading" },
+      h("h2", { id: "months-heading" }, t("home.next")),
+      list,
+    ),
+    form,
+  );
+  return screen;
+}
