@@ -91,7 +91,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
     if PWA_DIR.is_dir():
         handlers.extend(shell_handlers(PWA_DIR))
         handlers.append(
-            create_static_files_router(path="/", directories=[PWA_DIR], html_mode=True)
+            create_static_files_router(path="/", directories=[PWA_DIR], html_mode=False)
         )
     return Litestar(
         route_handlers=handlers,

@@ -1,10 +1,15 @@
-"""The app shell (`pwa/`) as served: JS and CSS minified once at start-up, and the service worker
-with the shell's content hash and file list injected.
+"""The app shell (`pwa/`) as served: HTML, JS, CSS and manifest minified once at start-up, and
+the service worker with the shell's content hash and file list injected.
 
-`pwa/` stays a folder of plain, commented source files with no build step: the server strips
-comments and whitespace from the scripts and the style sheet when the app is created
-(deterministic), keeps the result in memory and serves that. The
-phone then downloads and precaches about half the bytes of the sources (docs/benchmarks.md).
+`pwa/` stays a folder of plain, commented source files with no build step: when the app is
+created, the server minifies the page, scripts, style sheet and manifest, keeps the result in
+memory and serves that. The minifier is tdewolff/minify (the `tdewolff-minify` wheel of the Go
+library Hugo uses): it parses the modules, so it also shortens local names safely, and it is
+deterministic; tests/server/test_shell.py runs the JavaScript unit tests on its output. The
+phone downloads and precaches less than half the bytes of the sources (docs/benchmarks.md).
+
+Modules under `js/online/` (screens that need the network) are served and minified too, but
+not precached: see `ONLINE_ONLY`.
 
 A browser re-installs a service worker only when the worker script's bytes change, so the
 version of the cached shell must be inside `sw.js` itself; it is a hash of the bytes *served*,
@@ -29,7 +34,13 @@ EXCLUDED_SUFFIXES = {".md", ".map"}
 # Screens that need the network (sign-in, invitation…): served, imported on demand, never
 # precached — they cannot work offline, so they must not weigh on the offline shell.
 ONLINE_ONLY = "/js/online/"
-MEDIA_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+# Served media type and minifier (tdewolff) media type, by suffix; other files (icons) as they are.
+MEDIA_TYPES = {
+    ".js": ("text/javascript; charset=utf-8", "application/javascript"),
+    ".css": ("text/css; charset=utf-8", "text/css"),
+    ".html": ("text/html; charset=utf-8", "text/html"),
+    ".webmanifest": ("application/manifest+json", "application/json"),
+}
 
 
 def shell_files(pwa_dir: Path) -> list[str]:
@@ -56,11 +67,11 @@ def served_files(pwa_dir: Path) -> list[str]:
 
 
 def minified(path: str, source: bytes) -> bytes:
-    """The bytes served for one shell file: JS and CSS minified, anything else as it is."""
-    media_type = MEDIA_TYPES.get(Path(path).suffix)
-    if media_type is None:
+    """The bytes served for one shell file: text minified, anything else as it is."""
+    types = MEDIA_TYPES.get(Path(path).suffix)
+    if types is None:
         return source
-    return str(minify.string(media_type.split(";")[0], source.decode())).encode()
+    return str(minify.string(types[1], source.decode())).encode()
 
 
 @dataclass(frozen=True)
@@ -72,7 +83,7 @@ class Shell:
     online: list[str]
     """URL paths of the on-demand modules that are not precached, sorted."""
     minified: dict[str, bytes]
-    """Served bytes of every minified file (the JS and CSS), by URL path."""
+    """Served bytes of every minified file (HTML, JS, CSS, manifest), by URL path."""
     version: str
     """Hash of every served file: the service worker's cache name."""
     service_worker: bytes
@@ -119,9 +130,11 @@ def load_shell(pwa_dir: Path) -> Shell:
 
 
 def shell_handlers(pwa_dir: Path) -> list[Any]:
-    """GET /sw.js and the minified /js/… and /css/… files; built once, served from memory.
+    """GET /sw.js and every minified file (/, /index.html, the manifest, /js/…, /css/…), built
+    once and served from memory.
 
-    The other shell files (HTML, manifest, icons) stay with the static files router.
+    The icons stay with the static files router, which must not also answer "/" (no
+    `html_mode`): this module serves the page.
     """
     shell = load_shell(pwa_dir)
     etags = {
@@ -137,21 +150,30 @@ def shell_handlers(pwa_dir: Path) -> list[Any]:
             headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/"},
         )
 
-    @get(
-        ["/js/{file_path:path}", "/css/{file_path:path}"],
-        include_in_schema=False,
-        sync_to_thread=False,
-    )
-    def minified_asset(
-        request: Request[Any, Any, Any], file_path: FromPath[Path]
-    ) -> Response[bytes]:
-        path = request.url.path
+    def serve(request: Request[Any, Any, Any], path: str) -> Response[bytes]:
         body = shell.minified.get(path)
         if body is None:
             raise NotFoundException(f"no shell file {path}")
         headers = {"Cache-Control": "no-cache", "ETag": etags[path]}
         if request.headers.get("if-none-match") == etags[path]:
             return Response(b"", status_code=304, headers=headers)
-        return Response(body, media_type=MEDIA_TYPES[Path(path).suffix], headers=headers)
+        return Response(body, media_type=MEDIA_TYPES[Path(path).suffix][0], headers=headers)
 
-    return [service_worker, minified_asset]
+    @get(
+        ["/", "/index.html", "/manifest.webmanifest"],
+        include_in_schema=False,
+        sync_to_thread=False,
+    )
+    def page(request: Request[Any, Any, Any]) -> Response[bytes]:
+        path = request.url.path
+        return serve(request, "/index.html" if path == "/" else path)
+
+    @get(
+        ["/js/{file_path:path}", "/css/{file_path:path}"],
+        include_in_schema=False,
+        sync_to_thread=False,
+    )
+    def asset(request: Request[Any, Any, Any], file_path: FromPath[Path]) -> Response[bytes]:
+        return serve(request, request.url.path)
+
+    return [service_worker, page, asset]

@@ -21,16 +21,16 @@ def shell_app(pwa_dir: Path) -> Litestar:
     return Litestar(
         route_handlers=[
             *shell_handlers(pwa_dir),
-            create_static_files_router(path="/", directories=[pwa_dir], html_mode=True),
+            create_static_files_router(path="/", directories=[pwa_dir], html_mode=False),
         ]
     )
 
 
-async def test_scripts_and_styles_are_served_minified(app: Litestar) -> None:
-    """Make sure the real app serves /js and /css minified, smaller, with a working ETag."""
+async def test_the_shell_is_served_minified(app: Litestar) -> None:
+    """Make sure the real app serves page, scripts, styles and manifest minified, with ETags."""
     shell = load_shell(PWA)
     async with AsyncTestClient(app) as client:
-        for path in ["/js/app.js", "/js/core/merge.js", "/css/app.css"]:
+        for path in ["/js/app.js", "/js/core/merge.js", "/js/online/account.js", "/css/app.css"]:
             response = await client.get(path)
             assert response.status_code == 200, path
             assert response.content == shell.minified[path]
@@ -44,11 +44,20 @@ async def test_scripts_and_styles_are_served_minified(app: Litestar) -> None:
         missing = await client.get("/js/nothing-here.js")
         assert missing.status_code == 404
         assert missing.headers["content-type"].startswith("application/problem+json")
-        page = await client.get("/")
-        assert page.status_code == 200
-        assert b'<script type="module" src="/js/app.js">' in page.content
+        for path in ["/", "/index.html"]:
+            page = await client.get(path)
+            assert page.status_code == 200
+            assert page.headers["content-type"].startswith("text/html")
+            assert page.content == shell.minified["/index.html"]
+            assert b"<script type=module src=/js/app.js>" in page.content
+            assert b"<!--" not in page.content
         manifest = await client.get("/manifest.webmanifest")
-        assert json.loads(manifest.content)["display"] == "standalone"
+        assert manifest.headers["content-type"].startswith("application/manifest+json")
+        source = json.loads((PWA / "manifest.webmanifest").read_text())
+        assert json.loads(manifest.content) == source
+        assert len(manifest.content) < (PWA / "manifest.webmanifest").stat().st_size
+        icon = await client.get("/icons/icon-192.png")
+        assert icon.content == (PWA / "icons" / "icon-192.png").read_bytes()
 
 
 async def test_service_worker_precaches_every_file_under_a_hash_of_what_is_served(
@@ -65,6 +74,9 @@ async def test_service_worker_precaches_every_file_under_a_hash_of_what_is_serve
     assert files[0] == "/"
     assert "/js/app.js" in files and "/css/app.css" in files and "/index.html" in files
     assert "/sw.js" not in files
+    # Screens that need the network are served but never precached.
+    assert [f for f in files if f.startswith("/js/online/")] == []
+    assert "/js/online/account.js" in load_shell(copy).online
     version = load_shell(copy).version
     assert json.dumps(version) in worker
 
