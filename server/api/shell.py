@@ -36,9 +36,9 @@ EXCLUDED_SUFFIXES = {".md", ".map"}
 ONLINE_ONLY = "/js/online/"
 # Served media type and minifier (tdewolff) media type, by suffix; other files (icons) as they are.
 MEDIA_TYPES = {
-    ".js": ("text/javascript; charset=utf-8", "application/javascript"),
-    ".css": ("text/css; charset=utf-8", "text/css"),
-    ".html": ("text/html; charset=utf-8", "text/html"),
+    ".js": ("text/javascript", "application/javascript"),
+    ".css": ("text/css", "text/css"),
+    ".html": ("text/html", "text/html"),
     ".webmanifest": ("application/manifest+json", "application/json"),
 }
 
@@ -146,7 +146,7 @@ def shell_handlers(pwa_dir: Path) -> list[Any]:
     def service_worker() -> Response[bytes]:
         return Response(
             shell.service_worker,
-            media_type="text/javascript; charset=utf-8",
+            media_type="text/javascript",
             headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/"},
         )
 
