@@ -657,9 +657,16 @@ export function showMonth(props) {
       paint();
       paintSync();
       if (first) {
-        // Scroll today's column into view on a phone (the line labels stay sticky).
-        const cell = cellAt(selected.row, selected.col);
-        if (cell) wrap.scrollLeft = Math.max(0, cell.offsetLeft - wrap.clientWidth / 2);
+        // Today's column in the middle on a phone, whole columns from the edge of the sticky
+        // line labels (no half-hidden cell).
+        const td = cellAt(selected.row, selected.col)?.parentElement;
+        const row = td?.parentElement;
+        if (td && row) {
+          const labels = /** @type {HTMLElement} */ (row.firstElementChild).offsetWidth;
+          const shown = Math.max(1, Math.floor((wrap.clientWidth - labels) / td.offsetWidth));
+          const from = Math.max(0, selected.col - Math.floor((shown - 1) / 2));
+          wrap.scrollLeft = /** @type {HTMLElement} */ (row.children[from + 1]).offsetLeft - labels;
+        }
         // Budget probes (bench/pwa_budgets.py): the DOM is complete, then the frame is out.
         performance.mark("month-rendered");
         requestAnimationFrame(() => window.setTimeout(() => performance.mark("month-painted")));
