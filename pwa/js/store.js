@@ -442,7 +442,10 @@ export async function openStore({ userId }) {
   }
   let meta;
   try {
-    meta = await transact(db, [META], "readwrite", async (tx) => {
+    // Every start but the first finds the record: a read-only transaction, not a durable
+    // (flushed) read-write one on the path of the first render.
+    meta = await transact(db, [META], "readonly", (tx) => req(tx.objectStore(META).get(META_KEY)));
+    meta ??= await transact(db, [META], "readwrite", async (tx) => {
       const metaStore = tx.objectStore(META);
       /** @type {Meta | undefined} */
       const found = await req(metaStore.get(META_KEY));
