@@ -237,7 +237,10 @@ def test_sign_in_is_loaded_on_demand_not_precached_and_a_failed_load_can_be_retr
     # Signed out, the sign-in screen's module cannot be downloaded (offline, or a failure).
     laptop = devices(width=1280)
     laptop.context.route("**/js/online/account.js*", lambda route: route.abort())
-    laptop.page.goto(demo_server.origin + "/")
+    response = laptop.page.goto(demo_server.origin + "/")
+    # The page itself carries the strict CSP (the static files router used to send none).
+    assert response is not None
+    assert "script-src 'self'" in response.headers["content-security-policy"]
     expect(laptop.page.get_by_role("heading", name="Hors ligne")).to_be_visible()
     expect(laptop.page.get_by_test_id("error")).to_contain_text("nécessite le réseau")
     laptop.context.unroute("**/js/online/account.js*")

@@ -12,6 +12,8 @@ from litestar.static_files import create_static_files_router
 from litestar.testing import AsyncTestClient
 
 from server.api.shell import load_shell, shell_handlers
+from server.headers import SECURITY_HEADERS
+from tests.factories import Browser
 
 ROOT = Path(__file__).resolve().parents[2]
 PWA = ROOT / "pwa"
@@ -29,7 +31,8 @@ def shell_app(pwa_dir: Path) -> Litestar:
 async def test_the_shell_is_served_minified(app: Litestar) -> None:
     """Make sure the real app serves page, scripts, styles and manifest minified, with ETags."""
     shell = load_shell(PWA)
-    async with AsyncTestClient(app) as client:
+    client = Browser(app)  # the app's lifespan already runs (the `app` fixture)
+    try:
         for path in ["/js/app.js", "/js/core/merge.js", "/js/online/account.js", "/css/app.css"]:
             response = await client.get(path)
             assert response.status_code == 200, path
@@ -56,8 +59,14 @@ async def test_the_shell_is_served_minified(app: Litestar) -> None:
         source = json.loads((PWA / "manifest.webmanifest").read_text())
         assert json.loads(manifest.content) == source
         assert len(manifest.content) < (PWA / "manifest.webmanifest").stat().st_size
+        # The page carries the app's security headers (the strict CSP of security.md §8).
+        assert (
+            page.headers["content-security-policy"] == SECURITY_HEADERS["Content-Security-Policy"]
+        )
         icon = await client.get("/icons/icon-192.png")
         assert icon.content == (PWA / "icons" / "icon-192.png").read_bytes()
+    finally:
+        await client.close()
 
 
 async def test_service_worker_precaches_every_file_under_a_hash_of_what_is_served(
