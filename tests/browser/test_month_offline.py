@@ -8,8 +8,14 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import struct
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +23,17 @@ from playwright.sync_api import Locator, Page, expect
 
 from sync.calendar import CalendarRegion, working_days
 from sync.months import MonthKey
-from tests.browser.conftest import AXE, REPO, SCREENSHOTS, Consultant, DemoServer, Device
+from tests.browser.conftest import (
+    AXE,
+    REPO,
+    SCREENSHOTS,
+    Consultant,
+    DemoServer,
+    Device,
+    _run_cli,
+    _server_env,
+    _wait_until_up,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -247,6 +263,76 @@ def test_sign_in_is_loaded_on_demand_not_precached_and_a_failed_load_can_be_retr
     laptop.page.get_by_role("button", name="Réessayer").click()
     expect(laptop.page.get_by_test_id("login")).to_be_visible()
     assert phone.errors == [] and laptop.errors == []
+
+
+# `python -m server serve`, with the app's shell read from another folder (a "deployment").
+SERVE_PWA = """
+import sys
+from pathlib import Path
+import server.app
+server.app.PWA_DIR = Path(sys.argv[1])
+from server.cli import main
+sys.exit(main(["serve", "--host", "127.0.0.1", "--port", sys.argv[2]]))
+"""
+
+
+@contextmanager
+def serving_pwa(env: dict[str, str], workdir: Path, pwa: Path) -> Iterator[None]:
+    """The server of `env` on its origin's port, serving the shell in `pwa`."""
+    port = env["CARNET_ORIGIN"].rsplit(":", 1)[1]
+    with (workdir / "server.err").open("ab") as err:
+        process = subprocess.Popen(
+            [sys.executable, "-c", SERVE_PWA, str(pwa), port],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+    try:
+        _wait_until_up(process, f"http://127.0.0.1:{port}/api/v1/session", workdir / "server.err")
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_a_new_shell_waits_for_the_person_then_replaces_the_old_cache(
+    devices: Any, tmp_path: Path
+) -> None:
+    """Make sure an update never lands mid-edit: banner first, the new cache once accepted."""
+    pwa = tmp_path / "pwa"
+    shutil.copytree(REPO / "pwa", pwa)
+    env = _server_env(tmp_path, CARNET_DEMO_MODE="1")
+    _run_cli(env, "migrate")
+    _run_cli(env, "create-admin", "--email", "a@example.fr", "--name", "A", "--organisation", "O")
+    server = DemoServer(origin=env["CARNET_ORIGIN"], env=env, workdir=tmp_path)
+    phone = devices()
+    with serving_pwa(env, tmp_path, pwa):
+        who = server.consultant("Ulysse Update", start=START)
+        page = open_month(phone, server, who)
+        old = page.evaluate("() => caches.keys()")
+        assert len(old) == 1 and old[0].startswith("carnet-shell-"), old
+        cell(page, who, WORKING[0]).click()  # an edit on screen when the update arrives
+        expect(cell(page, who, WORKING[0])).to_have_text("1")
+
+    # A deployment changes the served shell (a comment alone would not: it is not served).
+    css = pwa / "css" / "app.css"
+    css.write_text(css.read_text() + "\n.deployed {\n  color: inherit;\n}\n")
+    with serving_pwa(env, tmp_path, pwa):
+        page.evaluate("() => navigator.serviceWorker.getRegistration().then((r) => r.update())")
+        banner = page.get_by_test_id("update-banner")
+        expect(banner).to_be_visible()
+        # Installed and waiting: the page keeps its version until the person agrees.
+        page.wait_for_function("() => caches.keys().then((k) => k.length === 2)")
+        expect(cell(page, who, WORKING[0])).to_have_text("1")
+        with page.expect_navigation():
+            banner.get_by_test_id("update").click()
+        expect(cell(page, who, WORKING[0])).to_have_text("1")
+        page.wait_for_function(
+            "(old) => caches.keys().then((k) => k.length === 1 && k[0] !== old)", arg=old[0]
+        )
+        assert page.evaluate("() => caches.keys()")[0].startswith("carnet-shell-")
+    assert phone.errors == []
 
 
 def test_the_shell_preloads_every_module_and_declares_an_installable_app() -> None:
