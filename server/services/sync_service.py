@@ -19,9 +19,13 @@ from dataclasses import dataclass, replace
 
 from pydantic import ValidationError
 
+from server.domain import model
 from server.domain.access import ensure_role
-from server.domain.errors import Conflict, FieldError, Forbidden, InvalidInput
+from server.domain.errors import Conflict, DomainError, FieldError, Forbidden, InvalidInput
+from server.domain.month_circuit import month_circuit
 from server.domain.roles import Actor, Role
+from server.domain.workflow import Action, CircuitState, transition
+from server.services import audit_log
 from server.services.clock import Clock
 from server.services.terms import mission_terms
 from server.storage import repositories as repo
@@ -87,6 +91,10 @@ class _Batch:
     months: dict[str, store.MonthRow]
     days: dict[dt.date, store.DayRow]
     changed: bool = False
+    organisation_id: str | None = None
+    mission_records: Sequence[model.Mission] = ()
+    device: str | None = None
+    edited: dict[str, dict[str, dict[str, object]]] | None = None
     new_days: dict[dt.date, store.DayRow] | None = None
     updated_days: dict[dt.date, store.DayRow] | None = None
     overwrites: list[tuple[store.DayRow, str, int]] | None = None
@@ -157,7 +165,8 @@ class SyncService:
             if client is not None and client[0] != person_id:
                 raise Forbidden("this client id belongs to another person's device")
             return [], 0 if client is None else client[1]
-        missions = mission_terms(await repo.missions_of(person_id))
+        records = await repo.missions_of(person_id)
+        missions = mission_terms(records)
         async with write_transaction():
             now = self.clock()
             base_version = await store.lock_space(person_id)
@@ -197,6 +206,10 @@ class SyncService:
                 new_days={},
                 updated_days={},
                 overwrites=[],
+                organisation_id=actor.organisation_id,
+                mission_records=records,
+                device=request.client_id,
+                edited={},
             )
             fresh_results: list[MutationResult] = []
             for mutation, args in parsed:
@@ -207,6 +220,7 @@ class SyncService:
                 else:
                     fresh_results.append(await self._submit(batch, mutation.id, args))
             await self._flush(batch)
+            await record_edits(batch, actor_id=person_id)
             if fresh:
                 last = fresh[-1].id
                 await store.store_outcomes(
@@ -286,10 +300,7 @@ class SyncService:
         assert batch.new_days is not None and batch.updated_days is not None
         month_row = batch.months.get(month)
         if month_row is None:
-            month_row = await store.create_month(
-                person_id=batch.person_id, month=month, version=batch.version
-            )
-            batch.months[month] = month_row
+            month_row = await _create_month(batch, month)
         previous = batch.days.get(date)
         row = store.DayRow(
             id=previous.id if previous else "",
@@ -302,6 +313,11 @@ class SyncService:
             by_client=by_client,
         )
         batch.days[date] = row
+        if batch.edited is not None:
+            batch.edited.setdefault(month_row.id, {})[date.isoformat()] = {
+                "lines": [[line, half] for line, half in row.lines],
+                "comment": row.comment,
+            }
         if previous is None or date in batch.new_days:
             batch.new_days[date] = row
         else:
@@ -339,17 +355,69 @@ class SyncService:
                 detail=verdict.detail,
                 month=month_state(month_row) if month_row else None,
             )
-        if month_row is None:
-            month_row = await store.create_month(
-                person_id=batch.person_id, month=str(month), version=batch.version
+        facts = batch.facts(str(month))
+        days = await store.days_of(batch.person_id, month.days())
+        consultant = await repo.get_person(batch.person_id)
+        steps = month_circuit(
+            missions=batch.mission_records,
+            month=month,
+            used_lines={line for d in days.values() for line, _ in d.lines},
+            manager_id=consultant.manager_id if consultant else None,
+        )
+        try:
+            new = transition(
+                state=CircuitState(status=facts.status, epoch=facts.epoch),
+                action=Action.SUBMIT,
+                actor_id=batch.person_id,
+                consultant_id=batch.person_id,
+                steps=steps,
             )
-        updated = replace(month_row, status=MonthStatus.SUBMITTED.value, version=batch.version)
+        except DomainError as error:
+            if month_row is not None:
+                await audit_log.record(
+                    month_id=month_row.id,
+                    kind="month.refused",
+                    actor_id=batch.person_id,
+                    device=batch.device,
+                    data={"action": "submit", "code": error.code, "reason": error.message},
+                    at=batch.now,
+                    organisation_id=batch.organisation_id,
+                )
+            return MutationResult(
+                id=mutation_id,
+                status="rejected",
+                reason="no_circuit",
+                detail=error.message,
+                month=month_state(month_row) if month_row else None,
+            )
+        if month_row is None:
+            month_row = await _create_month(batch, str(month))
+        updated = replace(month_row, status=new.status.value, version=batch.version)
         await store.update_month(
             timesheet_id=updated.id,
             status=updated.status,
             epoch=updated.epoch,
             version=updated.version,
             now=batch.now,
+            step=new.step,
+            waiting_on_id=new.waiting_on,
+        )
+        await audit_log.record(
+            month_id=updated.id,
+            kind="month.submitted",
+            actor_id=batch.person_id,
+            device=batch.device,
+            data={
+                "consultant": batch.person_id,
+                "month": str(month),
+                "reviewed_version": args.reviewed_version,
+                "version": batch.version,
+                "to": {"status": new.status.value, "step": new.step, "epoch": new.epoch},
+                "waiting_on": new.waiting_on,
+                "circuit": [{"kind": s.kind, "approver": s.approver_id} for s in steps],
+            },
+            at=batch.now,
+            organisation_id=batch.organisation_id,
         )
         batch.months[str(month)] = updated
         batch.changed = True
@@ -448,6 +516,39 @@ def _stored(row: store.DayRow | None) -> StoredDay | None:
     )
 
 
+async def _create_month(batch: _Batch, month: str) -> store.MonthRow:
+    """Create a month row, and record its creation in the same transaction."""
+    row = await store.create_month(person_id=batch.person_id, month=month, version=batch.version)
+    batch.months[month] = row
+    await audit_log.record(
+        month_id=row.id,
+        kind="month.created",
+        actor_id=batch.person_id,
+        device=batch.device,
+        data={"consultant": batch.person_id, "month": month},
+        at=batch.now,
+        organisation_id=batch.organisation_id,
+    )
+    return row
+
+
+async def record_edits(batch: _Batch, *, actor_id: str | None) -> None:
+    """Record the days this batch wrote: one event per month, naming the device."""
+    if not batch.edited:
+        return
+    for month_id, days in sorted(batch.edited.items()):
+        await audit_log.record(
+            month_id=month_id,
+            kind="month.days_edited",
+            actor_id=actor_id,
+            device=batch.device,
+            data={"days": days},
+            at=batch.now,
+            organisation_id=batch.organisation_id,
+        )
+    batch.edited = {}
+
+
 class MonthLocked(Conflict):
     """The month is submitted, in validation, validated or signed."""
 
@@ -461,6 +562,8 @@ class WebEdit:
     consultant_id: str
     date: dt.date
     day: Day
+    actor_id: str | None = None
+    organisation_id: str | None = None
 
 
 async def write_web_day(
@@ -485,6 +588,9 @@ async def write_web_day(
             new_days={},
             updated_days={},
             overwrites=[],
+            organisation_id=edit.organisation_id,
+            device=audit_log.WEB,
+            edited={},
         )
         facts = batch.facts(month)
         if not is_editable(facts.status):
@@ -496,6 +602,7 @@ async def write_web_day(
         service = SyncService(clock=lambda: now)
         await service._write_day(batch, month, edit.date, edit.day, stamp, SERVER_NODE)
         await service._flush(batch)
+        await record_edits(batch, actor_id=edit.actor_id)
         await store.set_space_version(edit.consultant_id, batch.version)
 
 
@@ -521,6 +628,18 @@ async def set_month_state(
         if row is None:
             row = await store.create_month(person_id=consultant_id, month=month, version=version)
         epoch = row.epoch + 1 if reopen else row.epoch
+        await audit_log.record(
+            month_id=row.id,
+            kind="month.state_forced",
+            actor_id=None,
+            device=None,
+            data={
+                "from": {"status": row.status, "epoch": row.epoch},
+                "to": {"status": status.value, "step": step, "epoch": epoch},
+                "waiting_on": waiting_on_id,
+            },
+            at=now,
+        )
         await store.update_month(
             timesheet_id=row.id,
             status=status.value,

@@ -25,7 +25,8 @@ def transport(member: Member):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 async def alice(world: World) -> Member:
-    member = await world.person("alice", [Role.CONSULTANT])
+    await world.person("marc", [Role.MANAGER], login=False)
+    member = await world.person("alice", [Role.CONSULTANT], manager="marc")
     client = await world.client()
     member.mission = await world.mission("alice", client)  # type: ignore[attr-defined]
     return member
@@ -142,7 +143,7 @@ async def test_submit_is_refused_when_another_device_changed_the_month_since_rev
     phone.submit("2026-11")
     body = await phone.sync(transport(alice))
     assert body["results"][0]["status"] == "applied"
-    assert phone.months["2026-11"]["status"] == "submitted"
+    assert phone.months["2026-11"]["status"] == "in_validation"
     laptop.edit("2026-11-18", work(alice), NOW_MS)
     body = await laptop.sync(transport(alice))
     assert body["results"][0]["reason"] == "month_locked"
