@@ -37,6 +37,7 @@ from sync.merge import MonthFacts, SetDay, StoredDay, decide_set_day, decide_sub
 from sync.months import MonthKey, MonthStatus, is_editable
 from sync.protocol import (
     PROTOCOL_VERSION,
+    ApproveMonthArgs,
     Cookie,
     DayState,
     LineValue,
@@ -44,6 +45,7 @@ from sync.protocol import (
     Mutation,
     MutationResult,
     Overwrite,
+    SendBackMonthArgs,
     SetDayArgs,
     SubmitMonthArgs,
     SyncRequest,
@@ -111,18 +113,28 @@ class _Batch:
         return MonthFacts(status=MonthStatus(row.status), epoch=row.epoch)
 
 
-def _parse_mutation_args(mutation: Mutation) -> SetDayArgs | SubmitMonthArgs | MutationResult:
-    kinds: dict[str, type[SetDayArgs] | type[SubmitMonthArgs]] = {
-        "set_day": SetDayArgs,
-        "submit_month": SubmitMonthArgs,
-    }
+Args = SetDayArgs | SubmitMonthArgs | ApproveMonthArgs | SendBackMonthArgs
+KINDS: dict[str, type[Args]] = {
+    "set_day": SetDayArgs,
+    "submit_month": SubmitMonthArgs,
+    "approve_month": ApproveMonthArgs,
+    "send_back_month": SendBackMonthArgs,
+}
+OWN_MONTH_KINDS = (SetDayArgs, SubmitMonthArgs)
+"""Mutations of the person's own CRA: only a consultant has one."""
+SYNC_ROLES = (Role.CONSULTANT, Role.MANAGER, Role.ADMIN)
+"""Who may sync: consultants their days, approvers their queued approvals and send-backs."""
+
+
+def _parse_mutation_args(mutation: Mutation) -> Args | MutationResult:
+    kinds = KINDS
     kind = kinds.get(mutation.name)
     if kind is None:
         return MutationResult(
             id=mutation.id,
             status="rejected",
             reason="unknown_mutation",
-            detail=f"unknown mutation {mutation.name!r}; known: set_day, submit_month",
+            detail=f"unknown mutation {mutation.name!r}; known: {', '.join(KINDS)}",
         )
     try:
         return kind.model_validate(mutation.args)
@@ -150,7 +162,7 @@ class SyncService:
                     FieldError("protocol", "protocol_not_supported", f"use {PROTOCOL_VERSION}"),
                 ),
             )
-        ensure_role(actor, Role.CONSULTANT)
+        ensure_role(actor, *SYNC_ROLES)
         results, last = await self.push(actor, request)
         return await self.pull(
             actor, request.cookie, results=results, last_mutation_id=last, limit=request.limit
@@ -215,6 +227,17 @@ class SyncService:
             for mutation, args in parsed:
                 if isinstance(args, MutationResult):
                     fresh_results.append(args)
+                elif isinstance(args, OWN_MONTH_KINDS) and not actor.has(Role.CONSULTANT):
+                    fresh_results.append(
+                        MutationResult(
+                            id=mutation.id,
+                            status="rejected",
+                            reason="forbidden",
+                            detail="only a consultant has a CRA to edit or submit",
+                        )
+                    )
+                elif isinstance(args, ApproveMonthArgs | SendBackMonthArgs):
+                    fresh_results.append(await self._circuit(batch, actor, mutation.id, args))
                 elif isinstance(args, SetDayArgs):
                     fresh_results.append(await self._set_day(batch, mutation.id, args))
                 else:
@@ -422,6 +445,40 @@ class SyncService:
         batch.months[str(month)] = updated
         batch.changed = True
         return MutationResult(id=mutation_id, status="applied", month=month_state(updated))
+
+    async def _circuit(
+        self,
+        batch: _Batch,
+        actor: Actor,
+        mutation_id: int,
+        args: ApproveMonthArgs | SendBackMonthArgs,
+    ) -> MutationResult:
+        """An approval or send-back queued offline, decided as the online one would be.
+
+        It runs inside this push's transaction, so its result is stored with its effect and a
+        retried batch replays it; the circuit takes the consultant's version lock after this
+        device's person's own, never the other way round.
+        """
+        # Imported here: the circuit service itself builds on this module's MonthLocked.
+        from server.services import circuit
+
+        send_back = isinstance(args, SendBackMonthArgs)
+        try:
+            outcome = await circuit.act(
+                actor,
+                consultant_id=args.consultant_id,
+                month_text=args.month,
+                action=Action.SEND_BACK if send_back else Action.APPROVE,
+                version=args.version,
+                comment=args.comment if isinstance(args, SendBackMonthArgs) else "",
+                clock=lambda: batch.now,
+                device=batch.client_id,
+            )
+        except DomainError as error:
+            return MutationResult(
+                id=mutation_id, status="rejected", reason=error.code, detail=error.message
+            )
+        return MutationResult(id=mutation_id, status="applied", month=outcome.month)
 
     async def _flush(self, batch: _Batch) -> None:
         """Write the days decided so far: one multi-row insert, then the updates."""

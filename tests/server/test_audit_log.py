@@ -3,6 +3,7 @@ the caller's transaction, never forked by concurrent appends, and checked by
 `carnet audit verify`, which names the first entry edited behind the application's back."""
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -148,7 +149,12 @@ async def test_verify_names_the_first_entry_edited_behind_the_apps_back(
     assert good.returncode == 0, good.stdout + good.stderr
     assert f"OK {world.organisation.id}: 4 entries" in good.stdout
 
-    tampered = '{"data":{"comment":"rien à corriger"},"device":"web","month":"%s"}' % month_id
+    tampered = json.dumps(
+        {"data": {"comment": "rien à corriger"}, "device": "web", "month": month_id},
+        separators=(",", ":"),
+        ensure_ascii=False,
+        sort_keys=True,
+    )
     if ENGINE == "postgres":
         await t.AuditEntry.raw("ALTER TABLE audit_entry DISABLE TRIGGER audit_entry_no_change")
         await t.AuditEntry.raw("UPDATE audit_entry SET body = {} WHERE seq = 3", tampered)

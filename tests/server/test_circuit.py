@@ -351,3 +351,63 @@ async def test_bad_action_bodies_are_refused_with_the_field_named(two_steps: Tea
         team.url("submit", month="2026-13"), json={"version": 0}
     )
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "month"
+
+
+async def test_a_manager_approves_offline_through_sync(two_steps: Team) -> None:
+    """Make sure an approval queued on the manager's phone applies when it syncs, a replay
+    changes nothing, and a queued decision on a month changed since is refused with a reason."""
+    team = two_steps
+    await team.fill()
+    await team.act(team.alice, "submit")
+    seen = (await team.read(team.marc))["version"]
+
+    async def send(request: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        response = await team.marc.browser.post("/api/v1/sync", json=request)
+        return response.status_code, response.json()
+
+    phone = Device("marc-phone")
+    phone.decide("approve_month", team.alice.id, MONTH, seen)
+    request = phone.request()
+    body = await phone.sync(send)
+    (result,) = body["results"]
+    assert result["status"] == "applied"
+    assert result["month"]["status"] == "in_validation"
+    replay = await team.marc.browser.post("/api/v1/sync", json=request)
+    assert replay.json()["results"] == body["results"]
+    month = await team.read()
+    assert (month["circuit"]["step"], month["circuit"]["waiting_on_id"]) == (1, team.sam.id)
+
+    phone.decide("send_back_month", team.alice.id, MONTH, seen, comment="trop tard")
+    body = await phone.sync(send)
+    (result,) = body["results"]
+    assert (result["status"], result["reason"]) == ("rejected", "forbidden")  # waits on Sam now
+    assert (await team.read())["circuit"]["step"] == 1
+
+
+async def test_a_queued_decision_on_a_changed_month_is_refused(two_steps: Team) -> None:
+    """Make sure a send-back queued offline is refused when the month changed meanwhile, and a
+    queued send-back without comment is refused and recorded."""
+    team = two_steps
+    await team.fill()
+    stale = (await team.read(team.marc))["version"]
+    await team.act(team.alice, "submit")
+    current = (await team.read(team.marc))["version"]
+
+    async def send(request: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        response = await team.marc.browser.post("/api/v1/sync", json=request)
+        return response.status_code, response.json()
+
+    phone = Device("marc-phone")
+    phone.decide("approve_month", team.alice.id, MONTH, stale)
+    phone.decide("send_back_month", team.alice.id, MONTH, current)
+    phone.decide("send_back_month", team.alice.id, MONTH, current, comment="Il manque le 17")
+    body = await phone.sync(send)
+    assert [(r["status"], r.get("reason")) for r in body["results"]] == [
+        ("rejected", "version_changed"),
+        ("rejected", "invalid_input"),
+        ("applied", None),
+    ]
+    month = await team.read()
+    assert month["status"] == "sent_back"
+    assert month["circuit"]["last_return"]["comment"] == "Il manque le 17"
+    assert (await team.events())[-3:] == ["month.refused", "month.refused", "month.sent_back"]

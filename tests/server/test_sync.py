@@ -384,10 +384,18 @@ async def test_a_client_id_cannot_be_borrowed_from_another_consultant(world: Wor
     assert pull.status_code == 403
 
 
-async def test_only_consultants_sync(world: World) -> None:
-    """Make sure a manager or admin without the consultant role gets 403 from sync."""
+async def test_only_consultants_sync_days_and_client_signers_not_at_all(world: World) -> None:
+    """Make sure a manager without the consultant role may sync (their queued approvals) but
+    has no CRA to edit, and a client signer gets 403 from sync."""
     manager = await world.person("marc", [Role.MANAGER])
-    response = await manager.browser.post("/api/v1/sync", json=Device("x").request())
+    device = Device("x")
+    device.edit("2026-11-16", [("absence:CP", 2)], NOW_MS)
+    response = await manager.browser.post("/api/v1/sync", json=device.request())
+    assert response.status_code == 200
+    assert response.json()["results"][0]["reason"] == "forbidden"
+    client = await world.client()
+    signer = await world.person("sam", [Role.CLIENT_SIGNER], client_id=client.id)
+    response = await signer.browser.post("/api/v1/sync", json=Device("y").request())
     assert response.status_code == 403
     assert response.json()["code"] == "forbidden"
 
