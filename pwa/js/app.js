@@ -17,6 +17,9 @@ import { absenceEdits, buildMonth, cycle, prefillEdits } from "./month.js";
 import { formatMonth, nextMonth, parseMonth, previousMonth } from "./core/months.js";
 
 const PERSON_KEY = "carnet.person";
+// The validation circuit's views (month panel, approvals), fetched on first use only.
+const circuitViews = () => import("./views/circuit.js");
+const approves = (person) => (person.roles ?? []).some((r) => r === "manager" || r === "admin");
 
 /**
  * @param {string} hash  location.hash, e.g. "#invite=abc"
@@ -164,7 +167,9 @@ async function route() {
       showHome(person);
       return;
     }
-    if (session.authenticated && session.person) showHome(session.person);
+    if (session.authenticated && session.person && location.hash === "#approvals") {
+      await (await circuitViews()).showApprovalsScreen({ person: session.person });
+    } else if (session.authenticated && session.person) showHome(session.person);
     else showSignIn();
   } catch (error) {
     if (stale()) return;
@@ -298,6 +303,12 @@ async function showOthers(person) {
   }
   if (current !== navigation) return;
   const screen = views.showHome({ person, months, onLogout: () => logout(screen) });
+  const home = document.querySelector("#main > section");
+  if (approves(person) && home instanceof HTMLElement) {
+    circuitViews()
+      .then((m) => m.mountApprovals({ container: home, person }))
+      .catch((error) => console.warn("approvals", error));
+  }
 }
 
 /**
@@ -539,6 +550,10 @@ function paint(c) {
   });
   c.model.noReference = !c.reference;
   c.screen.update(c.model);
+  const { person, month } = c;
+  circuitViews()
+    .then((m) => m.showCircuit({ person, month, status: c.model.status }))
+    .catch(() => {}); // offline first start: the module is not cached yet
 }
 
 let refreshing = null;
