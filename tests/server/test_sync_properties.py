@@ -39,7 +39,7 @@ from server.storage import sync_store
 from server.storage.engine import bind_tables, close_engine, engine_from_url, open_engine
 from sync.hlc import Hlc
 from sync.months import MonthStatus, is_editable
-from tests.conftest import ENGINE, TABLE_NAMES, FakeClock, _pg_exec, _pg_url
+from tests.conftest import ENGINE, FakeClock, _pg_url, empty_postgres
 from tests.device import Device
 from tests.factories import Browser, make_organisation
 
@@ -333,7 +333,7 @@ def _database_factory(template: str, tmp_path: Path):  # type: ignore[no-untyped
             url = f"sqlite:///{path}"
         else:
             url = _pg_url(template)
-            _pg_exec(f"TRUNCATE {TABLE_NAMES} CASCADE", dsn=url)
+            empty_postgres(url)
         return Settings(
             secret_key="s" * 40,
             database_url=url,
