@@ -179,9 +179,16 @@ class SyncService:
             return [], 0 if client is None else client[1]
         records = await repo.missions_of(person_id)
         missions = mission_terms(records)
+        spaces = await _spaces_to_lock(person_id, request.mutations)
         async with write_transaction():
             now = self.clock()
-            base_version = await store.lock_space(person_id)
+            # Every version lock this push may need, in id order, before anything else (the
+            # audit chain's lock included): two pushes never wait on each other in a cycle.
+            base_version = 0
+            for space in spaces:
+                version = await store.lock_space(space)
+                if space == person_id:
+                    base_version = version
             client = await store.get_client(request.client_id)
             if client is None:
                 await store.create_client(
@@ -546,6 +553,18 @@ class SyncService:
             server_hlc=Hlc(wall_ms=now_ms, counter=0, node=SERVER_NODE).encode(),
             server_time_ms=now_ms,
         )
+
+
+async def _spaces_to_lock(person_id: str, mutations: Sequence[Mutation]) -> list[str]:
+    """The pusher's own space and those of the existing people whose months it decides on."""
+    others = set()
+    for mutation in mutations:
+        if mutation.name in ("approve_month", "send_back_month"):
+            parsed = _parse_mutation_args(mutation)
+            if isinstance(parsed, ApproveMonthArgs | SendBackMonthArgs):
+                others.add(parsed.consultant_id)
+    existing = await repo.get_people(others) if others else {}
+    return sorted({person_id, *existing})
 
 
 def _valid_dates(texts: Sequence[str]) -> list[dt.date]:

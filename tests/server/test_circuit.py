@@ -2,6 +2,7 @@
 CARNET_TEST_DB=postgres): submit, approve, send back, reopen, immutability, and the audit
 event each one leaves."""
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -411,3 +412,44 @@ async def test_a_queued_decision_on_a_changed_month_is_refused(two_steps: Team) 
     assert month["status"] == "sent_back"
     assert month["circuit"]["last_return"]["comment"] == "Il manque le 17"
     assert (await team.events())[-3:] == ["month.refused", "month.refused", "month.sent_back"]
+
+
+async def test_concurrent_pushes_of_an_approver_and_their_consultant_do_not_deadlock(
+    world: World,
+) -> None:
+    """Make sure a manager who is also a consultant, pushing their own days with an approval,
+    and their consultant pushing at the same time both succeed (locks are taken in one order,
+    the audit chain's last)."""
+    client = await world.client()
+    await world.person("boss", [Role.MANAGER])
+    marc = await world.person("marc", [Role.MANAGER, Role.CONSULTANT], manager="boss")
+    alice = await world.person("alice", [Role.CONSULTANT], manager="marc")
+    marc_mission = await world.mission("marc", client)
+    alice_mission = await world.mission("alice", client, approvers=[("manager", "marc")])
+    months = [f"2026-{m:02d}" for m in range(3, 11)]
+
+    def poster(member: Member):  # type: ignore[no-untyped-def]
+        async def send(request: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+            response = await member.browser.post("/api/v1/sync", json=request)
+            return response.status_code, response.json()
+
+        return send
+
+    alice_phone, marc_phone = Device("alice"), Device("marc")
+    for month in months:
+        alice_phone.edit(f"{month}-10", [(f"mission:{alice_mission.id}", 2)], NOW_MS)
+        await alice_phone.sync(poster(alice))
+        alice_phone.submit(month)
+        assert (await alice_phone.sync(poster(alice)))["results"][0]["status"] == "applied"
+    for month in months:
+        version = alice_phone.months[month]["version"]
+        marc_phone.edit(f"{month}-12", [(f"mission:{marc_mission.id}", 2)], NOW_MS)
+        marc_phone.decide("approve_month", alice.id, month, version)
+        alice_phone.edit(f"2027-{month[5:]}-10", [(f"mission:{alice_mission.id}", 2)], NOW_MS)
+        marc_body, alice_body = await asyncio.gather(
+            marc_phone.sync(poster(marc)), alice_phone.sync(poster(alice))
+        )
+        assert [r["status"] for r in marc_body["results"]] == ["applied", "applied"], marc_body
+        assert [r["status"] for r in alice_body["results"]] == ["applied"], alice_body
+    (verdict,) = await audit_log.verify()
+    assert verdict.check.ok
