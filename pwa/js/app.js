@@ -345,6 +345,9 @@ async function logout(screen) {
   } catch {
     // nothing remembered
   }
+  circuitViews()
+    .then((m) => m.forgetDecisions())
+    .catch(() => {});
   navigation += 1;
   showSignIn();
   views.announce(t("signin.loggedout"));

@@ -87,3 +87,61 @@ def test_a_send_back_needs_a_comment_and_the_consultant_reads_it(
     expect(page.get_by_test_id("send-back-comment")).to_contain_text("Le 3 était un jour de congé")
     expect(page.get_by_test_id("send-back-comment")).to_contain_text(f"Manager {who.name}")
     assert phone.errors == [] and laptop.errors == []
+
+
+def test_a_manager_approves_offline_and_the_decision_is_sent_when_back_online(
+    demo_server: DemoServer, devices: object
+) -> None:
+    """Make sure an approval tapped with no network is kept on the device and sent as a sync
+    mutation when the network returns, which validates the month."""
+    who = demo_server.consultant("Élise Horsréseau", start=START)
+    phone = devices()  # type: ignore[operator]
+    page = submit_month(phone, demo_server, who)
+
+    laptop = devices(1280, 800)  # type: ignore[operator]
+    manager = laptop.page
+    manager.goto(f"{demo_server.origin}/#demo={who.manager_email}")
+    item = manager.get_by_test_id("approval-item")
+    expect(item).to_have_count(1)
+    laptop.context.set_offline(True)
+    item.get_by_test_id("approve").click()
+    expect(manager.get_by_test_id("queued")).to_have_text("En attente d'envoi")
+    expect(manager.get_by_test_id("approvals-status")).to_contain_text("Hors ligne")
+    laptop.context.set_offline(False)
+    expect(manager.get_by_test_id("approvals-status")).to_contain_text("Décisions envoyées")
+    expect(manager.get_by_test_id("no-approvals")).to_be_visible()
+    page.reload()
+    expect(page.get_by_test_id("month-status")).to_have_text("Statut : Validé")
+    assert phone.errors == [] and laptop.errors == []
+
+
+def test_a_decision_queued_offline_on_a_month_changed_since_is_refused_with_its_reason(
+    demo_server: DemoServer, devices: object
+) -> None:
+    """Make sure an approval queued offline, while the same manager sent the month back from
+    another device, comes back refused and says why."""
+    who = demo_server.consultant("Gaël Changé", start=START)
+    submit_month(devices(), demo_server, who)  # type: ignore[operator]
+
+    laptop = devices(1280, 800)  # type: ignore[operator]
+    manager = laptop.page
+    manager.goto(f"{demo_server.origin}/#demo={who.manager_email}")
+    expect(manager.get_by_test_id("approval-item")).to_have_count(1)
+    laptop.context.set_offline(True)
+    manager.get_by_test_id("approve").click()
+    expect(manager.get_by_test_id("queued")).to_be_visible()
+
+    tablet = devices()  # type: ignore[operator]
+    tablet.page.goto(f"{demo_server.origin}/#demo={who.manager_email}")
+    item = tablet.page.get_by_test_id("approval-item")
+    item.get_by_test_id("send-back").click()
+    item.get_by_test_id("send-back-text").fill("Il manque la dernière semaine")
+    item.get_by_test_id("send-back-confirm").click()
+    expect(tablet.page.get_by_test_id("no-approvals")).to_be_visible()
+
+    laptop.context.set_offline(False)
+    status = manager.get_by_test_id("approvals-status")
+    expect(status).to_contain_text("refusé par le serveur")
+    expect(status).to_contain_text(who.name)
+    expect(manager.get_by_test_id("no-approvals")).to_be_visible()
+    assert laptop.errors == [] and tablet.errors == []

@@ -3,7 +3,10 @@
 //   and the comment of the last send-back or reopening;
 // - the approver's list of months waiting on them, with Approve (one tap) and Send back (a
 //   comment is required, by this form and by the server).
-// Both read and act online (GET month, POST approve / send-back); offline they say so.
+// Online, decisions go straight to POST approve / send-back. Offline, they are queued on this
+// device (localStorage, per person) and sent as `approve_month` / `send_back_month` sync
+// mutations when the network is back; the server refuses one with a reason if the month
+// changed meanwhile, and the refusal is shown. The last list read is kept for offline use.
 
 import { request, ApiError } from "../api.js";
 import { locale, tOr, formatMonthName, formatDateTime } from "../i18n.js";
@@ -36,6 +39,10 @@ const STRINGS = {
     offline: "Hors ligne : la validation sera possible au retour du réseau.",
     failed: "Échec : {message}",
     back: "Retour",
+    queued: "Hors ligne : décision enregistrée, elle partira au retour du réseau.",
+    pendingItem: "En attente d'envoi",
+    refused: "{name} · {month} : refusé par le serveur ({reason}).",
+    sent: "Décisions envoyées.",
   },
   en: {
     heading: "Validation circuit",
@@ -62,6 +69,10 @@ const STRINGS = {
     offline: "Offline: validation will be possible when the network is back.",
     failed: "Failed: {message}",
     back: "Back",
+    queued: "Offline: decision saved, it will be sent when the network is back.",
+    pendingItem: "Waiting to be sent",
+    refused: "{name} · {month}: refused by the server ({reason}).",
+    sent: "Decisions sent.",
   },
 };
 
@@ -167,6 +178,82 @@ function circuitPanel(circuit, person) {
   );
 }
 
+// ---- decisions queued offline ---------------------------------------------------------------
+
+const QUEUE_PREFIX = "carnet.decisions.";
+
+/**
+ * @typedef {object} Queue
+ * @property {string} client_id  this device's sync client id for decisions
+ * @property {number} next_id  next mutation id
+ * @property {number} last  last mutation id the server processed
+ * @property {any[]} pending  queued mutations, with `label` for display
+ * @property {any[] | null} months  the last list read online
+ */
+
+/** @param {string} personId @returns {Queue} */
+function loadQueue(personId) {
+  try {
+    const stored = JSON.parse(localStorage.getItem(QUEUE_PREFIX + personId) ?? "null");
+    if (stored && typeof stored.client_id === "string") return stored;
+  } catch {
+    // unreadable: start again
+  }
+  return { client_id: crypto.randomUUID(), next_id: 1, last: 0, pending: [], months: null };
+}
+
+/** @param {string} personId @param {Queue} queue */
+function saveQueue(personId, queue) {
+  try {
+    localStorage.setItem(QUEUE_PREFIX + personId, JSON.stringify(queue));
+  } catch {
+    // storage denied: decisions then need the network
+  }
+}
+
+/** Forget what signed-out people left on this device, except decisions not yet sent. */
+export function forgetDecisions() {
+  for (const key of Object.keys(localStorage)) {
+    if (!key.startsWith(QUEUE_PREFIX)) continue;
+    const queue = loadQueue(key.slice(QUEUE_PREFIX.length));
+    if (queue.pending.length) saveQueue(key.slice(QUEUE_PREFIX.length), { ...queue, months: null });
+    else localStorage.removeItem(key);
+  }
+}
+
+/**
+ * Send the queued decisions; returns the refused ones (with their label), or null when the
+ * server could not be reached.
+ * @param {string} personId
+ * @returns {Promise<any[] | null>}
+ */
+async function flush(personId) {
+  const queue = loadQueue(personId);
+  if (!queue.pending.length) return [];
+  let body;
+  try {
+    body = await request("POST", "/sync", {
+      protocol: 1,
+      client_id: queue.client_id,
+      cookie: null,
+      ack_through: queue.last,
+      mutations: queue.pending.map(({ id, name, args }) => ({ id, name, args })),
+      limit: 1,
+    });
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 0) return null;
+    throw error;
+  }
+  const byId = new Map(body.results.map((r) => [r.id, r]));
+  const refused = queue.pending
+    .filter((m) => byId.get(m.id)?.status === "rejected")
+    .map((m) => ({ ...m, result: byId.get(m.id) }));
+  queue.last = body.last_mutation_id;
+  queue.pending = queue.pending.filter((m) => m.id > queue.last);
+  saveQueue(personId, queue);
+  return refused;
+}
+
 // ---- the approver's list -------------------------------------------------------------------
 
 /**
@@ -186,10 +273,23 @@ export async function mountApprovals({ container, person }) {
   const status = h("div", { role: "status", class: "muted", "data-testid": "approvals-status" });
 
   async function load(message = "") {
+    const notes = message ? [message] : [];
+    const hadPending = loadQueue(person.id).pending.length > 0;
+    const refused = await flush(person.id).catch(() => null);
+    if (hadPending && refused !== null) notes.push(s("sent"));
+    for (const m of refused ?? []) {
+      notes.push(s("refused", { ...m.label, reason: m.result.detail ?? m.result.reason }));
+    }
     let months;
+    const queue = loadQueue(person.id);
     try {
       months = await request("GET", "/months");
+      saveQueue(person.id, { ...loadQueue(person.id), months });
     } catch {
+      months = queue.months;
+      notes.push(s("offline"));
+    }
+    if (!months) {
       card.replaceChildren(
         h("h2", { id: "approvals-heading" }, s("approvals")),
         h("p", { class: "muted" }, s("offline")),
@@ -199,7 +299,7 @@ export async function mountApprovals({ container, person }) {
     const waiting = months.filter(
       (m) => m.waiting_on_id === person.id && m.status === "in_validation",
     );
-    status.textContent = message;
+    status.textContent = notes.join(" ");
     card.replaceChildren(
       h("h2", { id: "approvals-heading" }, s("approvals")),
       status,
@@ -221,7 +321,7 @@ export async function mountApprovals({ container, person }) {
       try {
         await request("POST", `${monthUrl(m.consultant_id, m.month)}/${action}`, body);
       } catch (e) {
-        if (e instanceof ApiError && e.status === 0) return fail(s("offline"));
+        if (e instanceof ApiError && e.status === 0) return queue(action, body);
         if (e instanceof ApiError && e.status === 409 && /signature/.test(e.errors[0]?.code ?? ""))
           return fail(s("signatureRequired"));
         if (e instanceof ApiError && e.status === 409 && e.errors[0]?.code === "version_changed")
@@ -232,6 +332,23 @@ export async function mountApprovals({ container, person }) {
       announce(s(done, label));
       return load(s(done, label));
     };
+    /** No network: keep the decision on this device, to be sent as a sync mutation. */
+    const queue = (action, body) => {
+      const q = loadQueue(person.id);
+      q.pending.push({
+        id: q.next_id,
+        name: action === "approve" ? "approve_month" : "send_back_month",
+        args: { consultant_id: m.consultant_id, month: m.month, ...body },
+        label,
+      });
+      q.next_id += 1;
+      saveQueue(person.id, q);
+      announce(s("queued"));
+      return load(s("queued"));
+    };
+    const queued = loadQueue(person.id).pending.some(
+      (d) => d.args.consultant_id === m.consultant_id && d.args.month === m.month,
+    );
     const comment = /** @type {HTMLTextAreaElement} */ (
       h("textarea", {
         id: `comment-${m.consultant_id}-${m.month}`,
@@ -280,9 +397,10 @@ export async function mountApprovals({ container, person }) {
         `${m.consultant_name} · ${formatMonthName(m.month)} · `,
         h("span", { class: `badge status-${m.status}` }, tOr(`status.${m.status}`) ?? m.status),
       ),
+      queued ? h("p", { class: "muted", "data-testid": "queued" }, s("pendingItem")) : null,
       h(
         "div",
-        { class: "actions" },
+        { class: "actions", hidden: queued },
         h(
           "button",
           {
@@ -312,6 +430,11 @@ export async function mountApprovals({ container, person }) {
     );
   }
 
+  const online = () => {
+    if (!card.isConnected) window.removeEventListener("online", online);
+    else load();
+  };
+  window.addEventListener("online", online);
   await load();
 }
 
