@@ -7,7 +7,7 @@ changed under their eyes; a refusal is a problem document and is recorded in the
 
 from uuid import UUID
 
-from litestar import Controller, post
+from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK
 
@@ -93,3 +93,24 @@ class CircuitController(Controller):
     ) -> s.MonthOut:
         """An administrator reopens a validated or signed month for correction, with a reason."""
         return await _act(session.actor, person_id, month, Action.REOPEN, data, clock)
+
+    @get(f"{MONTH_PATH}/history", operation_id="monthHistory")
+    async def history(
+        self, person_id: FromPath[UUID], month: FromPath[str], session: SessionDep
+    ) -> list[s.MonthEventOut]:
+        """The month's recorded events, oldest first (not for client signers)."""
+        events = await circuit.history(
+            session.actor, consultant_id=str(person_id), month_text=month
+        )
+        return [
+            s.MonthEventOut(
+                seq=e.seq,
+                at=e.at,
+                event=e.event,
+                actor_id=e.actor_id,
+                actor_name=e.actor_name,
+                device=e.device,
+                data=e.data,
+            )
+            for e in events
+        ]

@@ -326,6 +326,18 @@ class CircuitOut(Wire):
     last_return: MonthReturnOut | None
 
 
+class MonthEventOut(Wire):
+    """One event of the month's tamper-evident history (docs/validation-circuit.md)."""
+
+    seq: WholeNumber = Field(description="Position in the organisation's audit chain.")
+    at: str = Field(description="UTC, ISO 8601, exactly as hashed.")
+    event: str = Field(description="month.created, month.days_edited, month.submitted, ...")
+    actor_id: str = Field(description="A person id, or 'system'.")
+    actor_name: str
+    device: str | None = Field(description="Sync client id, 'web', or null.")
+    data: dict[str, Any]
+
+
 class CircuitActionIn(Wire):
     """An action on a month's circuit, taken on the version the person reviewed."""
 

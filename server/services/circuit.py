@@ -358,6 +358,52 @@ async def approve_with_signature(
 
 
 @dataclass(frozen=True)
+class EventView:
+    """One recorded event of a month's life, as its history shows it."""
+
+    seq: int
+    at: str
+    event: str
+    actor_id: str
+    actor_name: str
+    device: str | None
+    data: dict[str, Any]
+
+
+async def history(actor: Actor, *, consultant_id: str, month_text: str) -> list[EventView]:
+    """A month's audit events, oldest first, for whoever may see the month in full.
+
+    A client signer is refused (404): the history holds the ESN's internal comments.
+    """
+    month = parse_month(month_text)
+    consultant = await repo.get_person(consultant_id)
+    if consultant is None:
+        raise NotFound("no such CRA")
+    timesheet = await repo.get_timesheet(consultant_id=consultant_id, month=str(month))
+    shown = timesheet or _empty(consultant_id, month)
+    if not can_see_timesheet(actor, shown, consultant) or actor.roles == frozenset(
+        {Role.CLIENT_SIGNER}
+    ):
+        raise NotFound("no such CRA")
+    if timesheet is None:
+        return []
+    entries = await audit_log.history(timesheet.id)
+    people = await repo.get_people({e.actor for e in entries} - {audit_log.SYSTEM})
+    return [
+        EventView(
+            seq=e.seq,
+            at=e.at,
+            event=e.event,
+            actor_id=e.actor,
+            actor_name=_name(people, e.actor),
+            device=e.body.get("device"),
+            data=dict(e.body.get("data") or {}),
+        )
+        for e in entries
+    ]
+
+
+@dataclass(frozen=True)
 class StepView:
     position: int
     kind: str

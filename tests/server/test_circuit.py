@@ -453,3 +453,42 @@ async def test_concurrent_pushes_of_an_approver_and_their_consultant_do_not_dead
         assert [r["status"] for r in alice_body["results"]] == ["applied"], alice_body
     (verdict,) = await audit_log.verify()
     assert verdict.check.ok
+
+
+async def test_the_month_history_lists_every_event_for_those_who_see_the_month(
+    two_steps: Team,
+) -> None:
+    """Make sure the history shows each event with its actor, device and comment, to the
+    consultant and the manager, and is hidden from the client signer and strangers."""
+    team = two_steps
+    await team.fill()
+    await team.act(team.alice, "submit")
+    await team.act(team.marc, "send-back")  # refused: no comment
+    await team.act(team.marc, "send-back", comment="Revoir le 16")
+    response = await team.marc.browser.get(team.url("history"))
+    assert response.status_code == 200, response.text
+    events = response.json()
+    assert [e["event"] for e in events] == [
+        "month.created",
+        "month.days_edited",
+        "month.submitted",
+        "month.refused",
+        "month.sent_back",
+    ]
+    assert events[1]["device"] == "web" and events[1]["actor_name"] == "Alice"
+    assert DAY in events[1]["data"]["days"]
+    assert events[3]["data"]["code"] == "invalid_input" and events[3]["actor_name"] == "Marc"
+    assert events[4]["data"]["comment"] == "Revoir le 16"
+    assert [e["seq"] for e in events] == sorted(e["seq"] for e in events)
+    assert (await team.alice.browser.get(team.url("history"))).status_code == 200
+    assert (await team.nina.browser.get(team.url("history"))).status_code == 404
+    assert (await team.sam.browser.get(team.url("history"))).status_code == 404
+
+
+async def test_circuit_endpoints_need_a_login(two_steps: Team) -> None:
+    """Make sure every circuit endpoint answers 401 to someone not logged in."""
+    anonymous = two_steps.world.browser()
+    for action in ("submit", "approve", "send-back", "reopen"):
+        response = await anonymous.post(two_steps.url(action), json={"version": 0})
+        assert response.status_code == 401, action
+    assert (await anonymous.get(two_steps.url("history"))).status_code == 401
