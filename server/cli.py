@@ -3,6 +3,7 @@
 import argparse
 import asyncio
 import sys
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import TypeVar
@@ -206,6 +207,11 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "demo":
             _demo(settings, args.host, args.port, serve=not args.no_serve)
         elif args.command == "audit":
+            if args.organisation is not None:
+                try:
+                    args.organisation = str(uuid.UUID(args.organisation))
+                except ValueError:
+                    parser.error(f"--organisation {args.organisation!r} is not an organisation id")
             return _audit_verify(settings, args.organisation)
     except DomainError as error:
         print(f"carnet: {error.message}", file=sys.stderr)

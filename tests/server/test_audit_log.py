@@ -112,7 +112,9 @@ async def test_concurrent_appends_do_not_fork_the_chain(world: World, clock: Fak
     assert sorted(e.body["data"]["n"] for e in entries) == list(range(24))
 
 
-def verify_command(database_url: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+def verify_command(
+    database_url: str, tmp_path: Path, *extra: str
+) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -120,7 +122,7 @@ def verify_command(database_url: str, tmp_path: Path) -> subprocess.CompletedPro
         "CARNET_SECRET_KEY": "k" * 40,
     }
     return subprocess.run(
-        [sys.executable, "-m", "server.cli", "audit", "verify"],
+        [sys.executable, "-m", "server.cli", "audit", "verify", *extra],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -166,3 +168,13 @@ async def test_verify_names_the_first_entry_edited_behind_the_apps_back(
     assert bad.returncode == 1, bad.stdout + bad.stderr
     assert "BROKEN" in bad.stdout and "entry seq 3" in bad.stdout
     assert "hash mismatch" in bad.stdout and "2 entries intact" in bad.stdout
+
+
+def test_verify_on_an_empty_trail_and_a_bad_organisation_id(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Make sure an empty trail verifies, and a malformed --organisation is a usage error."""
+    empty = verify_command(database_url, tmp_path)
+    assert empty.returncode == 0 and "no audit entries yet" in empty.stdout
+    bad = verify_command(database_url, tmp_path, "--organisation", "nope")
+    assert bad.returncode == 2 and "not an organisation id" in bad.stderr
