@@ -492,3 +492,55 @@ async def test_circuit_endpoints_need_a_login(two_steps: Team) -> None:
         response = await anonymous.post(two_steps.url(action), json={"version": 0})
         assert response.status_code == 401, action
     assert (await anonymous.get(two_steps.url("history"))).status_code == 401
+
+
+async def test_a_month_on_two_clients_goes_to_the_manager_then_each_client(
+    world: World, clock: FakeClock
+) -> None:
+    """Make sure a month worked for two clients with different circuits waits on the manager,
+    then on each client's signer in turn, each seeing only their own company's lines, and is
+    signed once both have signed."""
+    team = await make_team(world, [("manager", "marc"), ("client_signer", "sam")])
+    other = await world.client("Autre Client SA")
+    zoe = await world.person("zoe", [Role.CLIENT_SIGNER], client_id=other.id)
+    second = await world.mission(
+        "alice", other, approvers=[("manager", "marc"), ("client_signer", "zoe")]
+    )
+    await team.fill("2026-11-16")
+    response = await team.alice.browser.put(
+        f"{team.url()}/days/2026-11-17",
+        json={"lines": [{"line": f"mission:{second.id}", "half_days": 2}]},
+    )
+    assert response.status_code == 200, response.text
+    month = (await team.act(team.alice, "submit")).json()
+    assert [(s["kind"], s["approver_name"]) for s in month["circuit"]["steps"]] == [
+        ("manager", "Marc"),
+        ("client_signer", "Sam"),
+        ("client_signer", "Zoe"),
+    ]
+    await team.act(team.marc, "approve")
+
+    async def sign(member: Member) -> dict[str, Any]:
+        seen = await team.read(member)
+        actor = (await team.world.accounts.current(_session_cookie(member))).actor  # type: ignore[union-attr]
+        await circuit.approve_with_signature(
+            actor,
+            consultant_id=team.alice.id,
+            month_text=MONTH,
+            version=seen["version"],
+            clock=clock,
+            signature={"signer": member.id},
+        )
+        return seen
+
+    seen_by_sam = await sign(team.sam)
+    assert {line["line"] for day in seen_by_sam["days"] for line in day["lines"]} == {
+        f"mission:{team.alice.mission.id}"  # type: ignore[attr-defined]
+    }
+    assert (await team.read())["circuit"]["waiting_on_id"] == zoe.id
+    assert (await team.sam.browser.get(team.url())).status_code == 404  # no longer waiting
+    seen_by_zoe = await sign(zoe)
+    assert {line["line"] for day in seen_by_zoe["days"] for line in day["lines"]} == {
+        f"mission:{second.id}"
+    }
+    assert (await team.read())["status"] == "signed"
