@@ -7,6 +7,11 @@
 const VERSION = "__CARNET_SHELL_VERSION__";
 const FILES = ["__CARNET_SHELL_FILES__"];
 const CACHE = `carnet-shell-${VERSION}`;
+// Modules imported on demand (js/online/: sign-in, approvals…) are not precached, so they do
+// not weigh on every phone; once fetched they are kept, per version, so a screen opened once
+// online (a manager's approvals) still opens offline.
+const ON_DEMAND = "/js/online/";
+const ON_DEMAND_CACHE = `carnet-ondemand-${VERSION}`;
 const SHELL = "/index.html";
 
 self.addEventListener("install", (event) => {
@@ -26,7 +31,7 @@ self.addEventListener("activate", (event) => {
       const names = await caches.keys();
       await Promise.all(
         names
-          .filter((n) => n.startsWith("carnet-shell-") && n !== CACHE)
+          .filter((n) => /^carnet-(shell|ondemand)-/.test(n) && n !== CACHE && n !== ON_DEMAND_CACHE)
           .map((n) => caches.delete(n)),
       );
       // First install only (no page controlled yet): take the open pages so they work offline
@@ -60,6 +65,25 @@ self.addEventListener("fetch", (event) => {
           return await fetch(request);
         } catch (error) {
           if (shell) return shell;
+          throw error;
+        }
+      })(),
+    );
+    return;
+  }
+
+  if (url.pathname.startsWith(ON_DEMAND)) {
+    // Network first (always the served version online), the copy kept from last time offline.
+    event.respondWith(
+      (async () => {
+        const cache = await caches.open(ON_DEMAND_CACHE);
+        try {
+          const response = await fetch(request);
+          if (response.ok) await cache.put(request, response.clone());
+          return response;
+        } catch (error) {
+          const kept = await cache.match(request, { ignoreSearch: true });
+          if (kept) return kept;
           throw error;
         }
       })(),

@@ -16,6 +16,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 
 from server.api.auth import AuthController, InvitationController, SessionController
+from server.api.circuit import CircuitController
 from server.api.deps import provide_optional_session, provide_session
 from server.api.directory import (
     ClientController,
@@ -81,6 +82,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
             MissionController,
             MonthController,
             SyncController,
+            CircuitController,
         ],
         # API answers are personal: never cached by the browser, a proxy or the service worker.
         cache_control=CacheControlHeader(no_store=True),

@@ -3,6 +3,7 @@
 import argparse
 import asyncio
 import sys
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import TypeVar
@@ -121,6 +122,27 @@ def _demo(settings: Settings, host: str, port: int, serve: bool) -> None:
         _serve(settings, host, port)
 
 
+def _audit_verify(settings: Settings, organisation_id: str | None) -> int:
+    """Walk every organisation's audit chain; print OK with the count, or the first break."""
+    from server.services import audit_log
+
+    verdicts = _with_storage(settings, lambda: audit_log.verify(organisation_id))
+    broken = 0
+    for verdict in verdicts:
+        check = verdict.check
+        if check.ok:
+            print(f"OK {verdict.organisation_id}: {check.checked} entries, chain intact")
+        else:
+            broken += 1
+            print(
+                f"BROKEN {verdict.organisation_id}: entry seq {check.first_broken_seq} "
+                f"({check.checked} entries intact before it): {check.reason}"
+            )
+    if not verdicts:
+        print("OK: no audit entries yet")
+    return 1 if broken else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="carnet", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -160,6 +182,13 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--port", type=int, default=8000)
     demo.add_argument("--no-serve", action="store_true", help="load and print, do not serve")
 
+    audit = commands.add_parser("audit", help="the tamper-evident audit trail")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    verify = audit_commands.add_parser(
+        "verify", help="recompute the hash chains; exit 1 and name the first broken entry"
+    )
+    verify.add_argument("--organisation", help="only this organisation's chain (its id)")
+
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     if args.command == "demo":
@@ -177,6 +206,13 @@ def main(argv: list[str] | None = None) -> int:
             print(_invite(settings, args))
         elif args.command == "demo":
             _demo(settings, args.host, args.port, serve=not args.no_serve)
+        elif args.command == "audit":
+            if args.organisation is not None:
+                try:
+                    args.organisation = str(uuid.UUID(args.organisation))
+                except ValueError:
+                    parser.error(f"--organisation {args.organisation!r} is not an organisation id")
+            return _audit_verify(settings, args.organisation)
     except DomainError as error:
         print(f"carnet: {error.message}", file=sys.stderr)
         for field_error in error.errors:

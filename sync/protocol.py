@@ -117,6 +117,25 @@ class SubmitMonthArgs(Wire):
     reviewed_version: Annotated[StrictInt, Field(ge=0)]
 
 
+class ApproveMonthArgs(Wire):
+    """``approve_month``: the current step's approver approves another person's month, as they
+    read it at ``version`` (refused with ``version_changed`` if it changed since)."""
+
+    consultant_id: Uuid
+    month: IsoMonth
+    version: Annotated[StrictInt, Field(ge=0)]
+
+
+class SendBackMonthArgs(Wire):
+    """``send_back_month``: the current step's approver returns the month with a comment (a
+    blank one is refused, and the refusal recorded, by the server)."""
+
+    consultant_id: Uuid
+    month: IsoMonth
+    version: Annotated[StrictInt, Field(ge=0)]
+    comment: Annotated[Text, StringConstraints(max_length=2000)] = ""
+
+
 class DayState(Wire):
     date: IsoDate
     lines: list[LineValue]

@@ -86,8 +86,14 @@ def database_url(migrated_database: str, tmp_path: Path) -> str:
         shutil.copy(migrated_database, target)
         return f"sqlite:///{target}"
     url = _pg_url(migrated_database)
-    _pg_exec(f"TRUNCATE {TABLE_NAMES} CASCADE", dsn=url)
+    empty_postgres(url)
     return url
+
+
+def empty_postgres(url: str) -> None:
+    """Empty every table; replica mode skips triggers, the audit table's append-only guard
+    included (a test database only)."""
+    _pg_exec(f"SET session_replication_role = replica; TRUNCATE {TABLE_NAMES} CASCADE", dsn=url)
 
 
 @pytest.fixture

@@ -83,6 +83,17 @@ class Device:
         self.next_id += 1
         return int(mutation["id"])
 
+    def decide(
+        self, name: str, consultant_id: str, month: str, version: int, comment: str = ""
+    ) -> int:
+        """Queue an approver's ``approve_month`` or ``send_back_month`` on a month they read."""
+        args: dict[str, Any] = {"consultant_id": consultant_id, "month": month, "version": version}
+        if name == "send_back_month":
+            args["comment"] = comment
+        self.pending.append({"id": self.next_id, "name": name, "args": args})
+        self.next_id += 1
+        return self.next_id - 1
+
     def request(self, limit: int = 500) -> dict[str, Any]:
         return {
             "protocol": 1,

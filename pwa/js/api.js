@@ -97,7 +97,7 @@ async function toApiError(response) {
  * @param {unknown} [body]
  * @returns {Promise<any>}  parsed JSON, or null for 204
  */
-async function request(method, path, body) {
+export async function request(method, path, body) {
   const headers = { Accept: "application/json, application/problem+json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (MUTATING.has(method)) {

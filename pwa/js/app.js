@@ -16,6 +16,9 @@ import { absenceEdits, buildMonth, cycle, prefillEdits } from "./month.js";
 import { formatMonth, nextMonth, parseMonth, previousMonth } from "./core/months.js";
 
 const PERSON_KEY = "carnet.person";
+// The validation circuit's views (month panel, approvals), fetched on first use only.
+const circuitViews = () => import("./online/circuit.js");
+const approves = (person) => (person.roles ?? []).some((r) => r === "manager" || r === "admin");
 
 /**
  * @param {string} hash  location.hash, e.g. "#invite=abc"
@@ -129,7 +132,9 @@ async function route() {
       showHome(person);
       return;
     }
-    if (session.authenticated && session.person) showHome(session.person);
+    if (session.authenticated && session.person && location.hash === "#approvals") {
+      await (await circuitViews()).showApprovalsScreen({ person: session.person });
+    } else if (session.authenticated && session.person) showHome(session.person);
     else showSignIn();
   } catch (error) {
     if (stale()) return;
@@ -233,6 +238,12 @@ async function showOthers(person) {
     stale: () => current !== navigation,
     onLogout: () => screen && logout(screen),
   });
+  const home = document.querySelector("#main > section");
+  if (screen && approves(person) && home instanceof HTMLElement) {
+    circuitViews()
+      .then((m) => m.mountApprovals({ container: home, person }))
+      .catch((error) => console.warn("approvals", error));
+  }
 }
 
 /**
@@ -269,6 +280,9 @@ async function logout(screen) {
   } catch {
     // nothing remembered
   }
+  circuitViews()
+    .then((m) => m.forgetDecisions())
+    .catch(() => {});
   navigation += 1;
   showSignIn();
   views.announce(t("signin.loggedout"));
@@ -474,6 +488,10 @@ function paint(c) {
   });
   c.model.noReference = !c.reference;
   c.screen.update(c.model);
+  const { person, month } = c;
+  circuitViews()
+    .then((m) => m.showCircuit({ person, month, status: c.model.status }))
+    .catch(() => {}); // offline first start: the module is not cached yet
 }
 
 let refreshing = null;

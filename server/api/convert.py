@@ -2,6 +2,7 @@
 
 from server.api import schemas as s
 from server.domain import model
+from server.services.circuit import CircuitView
 from server.services.timesheets import MonthView
 from sync.calendar import CalendarRegion
 from sync.rules import Day, DayLine, month_totals
@@ -147,6 +148,37 @@ def month(view: MonthView) -> s.MonthOut:
         ],
         totals=month_totals(days),
         working_days=sum(1 for c in view.calendar if c.working),
+        circuit=None if view.circuit is None else circuit(view.circuit),
+    )
+
+
+def circuit(c: CircuitView) -> s.CircuitOut:
+    r = c.last_return
+    return s.CircuitOut(
+        steps=[
+            s.CircuitStepOut(
+                position=st.position,
+                kind=st.kind,
+                approver_id=st.approver_id,  # type: ignore[arg-type]
+                approver_name=st.approver_name,
+            )
+            for st in c.steps
+        ],
+        step=c.step,
+        waiting_on_id=c.waiting_on_id,  # type: ignore[arg-type]
+        waiting_on_name=c.waiting_on_name,
+        waiting_on_kind=c.waiting_on_kind,
+        epoch=c.epoch,
+        ends_as=c.ends_as,
+        last_return=None
+        if r is None
+        else s.MonthReturnOut(
+            kind=r.kind,
+            comment=r.comment,
+            by_id=r.by_id,  # type: ignore[arg-type]
+            by_name=r.by_name,
+            at=r.at,
+        ),
     )
 
 

@@ -296,6 +296,57 @@ class MonthMission(Wire):
     comments_required: bool
 
 
+class CircuitStepOut(Wire):
+    position: WholeNumber
+    kind: str = Field(description="manager or client_signer.")
+    approver_id: UUID
+    approver_name: str
+
+
+class MonthReturnOut(Wire):
+    """The last time the month was handed back to its consultant, and why."""
+
+    kind: str = Field(description="sent_back or reopened.")
+    comment: str
+    by_id: UUID
+    by_name: str
+    at: str = Field(description="UTC, ISO 8601.")
+
+
+class CircuitOut(Wire):
+    steps: list[CircuitStepOut]
+    step: WholeNumber = Field(description="Index in steps of the step waited on.")
+    waiting_on_id: UUID | None
+    waiting_on_name: str | None
+    waiting_on_kind: str | None = Field(
+        description="client_signer: approving is a passkey signature, not a plain approval."
+    )
+    epoch: WholeNumber
+    ends_as: str | None = Field(description="validated or signed; None without a circuit.")
+    last_return: MonthReturnOut | None
+
+
+class MonthEventOut(Wire):
+    """One event of the month's tamper-evident history (docs/validation-circuit.md)."""
+
+    seq: WholeNumber = Field(description="Position in the organisation's audit chain.")
+    at: str = Field(description="UTC, ISO 8601, exactly as hashed.")
+    event: str = Field(description="month.created, month.days_edited, month.submitted, ...")
+    actor_id: str = Field(description="A person id, or 'system'.")
+    actor_name: str
+    device: str | None = Field(description="Sync client id, 'web', or null.")
+    data: dict[str, Any]
+
+
+class CircuitActionIn(Wire):
+    """An action on a month's circuit, taken on the version the person reviewed."""
+
+    version: WholeNumber = Field(description="MonthOut.version as read before acting.")
+    comment: Comment = Field(
+        default="", description="Required to send back (what to correct) and to reopen."
+    )
+
+
 class MonthOut(Wire):
     consultant_id: UUID
     consultant_name: str
@@ -309,6 +360,7 @@ class MonthOut(Wire):
     missions: list[MonthMission]
     totals: dict[str, WholeNumber] = Field(description="Half-days per line over the month.")
     working_days: WholeNumber
+    circuit: CircuitOut | None = None
 
 
 class MonthSummary(Wire):

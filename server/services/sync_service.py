@@ -19,9 +19,13 @@ from dataclasses import dataclass, replace
 
 from pydantic import ValidationError
 
+from server.domain import model
 from server.domain.access import ensure_role
-from server.domain.errors import Conflict, FieldError, Forbidden, InvalidInput
+from server.domain.errors import Conflict, DomainError, FieldError, Forbidden, InvalidInput
+from server.domain.month_circuit import month_circuit
 from server.domain.roles import Actor, Role
+from server.domain.workflow import Action, CircuitState, transition
+from server.services import audit_log
 from server.services.clock import Clock
 from server.services.terms import mission_terms
 from server.storage import repositories as repo
@@ -33,6 +37,7 @@ from sync.merge import MonthFacts, SetDay, StoredDay, decide_set_day, decide_sub
 from sync.months import MonthKey, MonthStatus, is_editable
 from sync.protocol import (
     PROTOCOL_VERSION,
+    ApproveMonthArgs,
     Cookie,
     DayState,
     LineValue,
@@ -40,6 +45,7 @@ from sync.protocol import (
     Mutation,
     MutationResult,
     Overwrite,
+    SendBackMonthArgs,
     SetDayArgs,
     SubmitMonthArgs,
     SyncRequest,
@@ -87,6 +93,10 @@ class _Batch:
     months: dict[str, store.MonthRow]
     days: dict[dt.date, store.DayRow]
     changed: bool = False
+    organisation_id: str | None = None
+    mission_records: Sequence[model.Mission] = ()
+    device: str | None = None
+    edited: dict[str, dict[str, dict[str, object]]] | None = None
     new_days: dict[dt.date, store.DayRow] | None = None
     updated_days: dict[dt.date, store.DayRow] | None = None
     overwrites: list[tuple[store.DayRow, str, int]] | None = None
@@ -103,18 +113,28 @@ class _Batch:
         return MonthFacts(status=MonthStatus(row.status), epoch=row.epoch)
 
 
-def _parse_mutation_args(mutation: Mutation) -> SetDayArgs | SubmitMonthArgs | MutationResult:
-    kinds: dict[str, type[SetDayArgs] | type[SubmitMonthArgs]] = {
-        "set_day": SetDayArgs,
-        "submit_month": SubmitMonthArgs,
-    }
+Args = SetDayArgs | SubmitMonthArgs | ApproveMonthArgs | SendBackMonthArgs
+KINDS: dict[str, type[Args]] = {
+    "set_day": SetDayArgs,
+    "submit_month": SubmitMonthArgs,
+    "approve_month": ApproveMonthArgs,
+    "send_back_month": SendBackMonthArgs,
+}
+OWN_MONTH_KINDS = (SetDayArgs, SubmitMonthArgs)
+"""Mutations of the person's own CRA: only a consultant has one."""
+SYNC_ROLES = (Role.CONSULTANT, Role.MANAGER, Role.ADMIN)
+"""Who may sync: consultants their days, approvers their queued approvals and send-backs."""
+
+
+def _parse_mutation_args(mutation: Mutation) -> Args | MutationResult:
+    kinds = KINDS
     kind = kinds.get(mutation.name)
     if kind is None:
         return MutationResult(
             id=mutation.id,
             status="rejected",
             reason="unknown_mutation",
-            detail=f"unknown mutation {mutation.name!r}; known: set_day, submit_month",
+            detail=f"unknown mutation {mutation.name!r}; known: {', '.join(KINDS)}",
         )
     try:
         return kind.model_validate(mutation.args)
@@ -142,7 +162,7 @@ class SyncService:
                     FieldError("protocol", "protocol_not_supported", f"use {PROTOCOL_VERSION}"),
                 ),
             )
-        ensure_role(actor, Role.CONSULTANT)
+        ensure_role(actor, *SYNC_ROLES)
         results, last = await self.push(actor, request)
         return await self.pull(
             actor, request.cookie, results=results, last_mutation_id=last, limit=request.limit
@@ -157,10 +177,18 @@ class SyncService:
             if client is not None and client[0] != person_id:
                 raise Forbidden("this client id belongs to another person's device")
             return [], 0 if client is None else client[1]
-        missions = mission_terms(await repo.missions_of(person_id))
+        records = await repo.missions_of(person_id)
+        missions = mission_terms(records)
+        spaces = await _spaces_to_lock(person_id, request.mutations)
         async with write_transaction():
             now = self.clock()
-            base_version = await store.lock_space(person_id)
+            # Every version lock this push may need, in id order, before anything else (the
+            # audit chain's lock included): two pushes never wait on each other in a cycle.
+            base_version = 0
+            for space in spaces:
+                version = await store.lock_space(space)
+                if space == person_id:
+                    base_version = version
             client = await store.get_client(request.client_id)
             if client is None:
                 await store.create_client(
@@ -197,16 +225,32 @@ class SyncService:
                 new_days={},
                 updated_days={},
                 overwrites=[],
+                organisation_id=actor.organisation_id,
+                mission_records=records,
+                device=request.client_id,
+                edited={},
             )
             fresh_results: list[MutationResult] = []
             for mutation, args in parsed:
                 if isinstance(args, MutationResult):
                     fresh_results.append(args)
+                elif isinstance(args, OWN_MONTH_KINDS) and not actor.has(Role.CONSULTANT):
+                    fresh_results.append(
+                        MutationResult(
+                            id=mutation.id,
+                            status="rejected",
+                            reason="forbidden",
+                            detail="only a consultant has a CRA to edit or submit",
+                        )
+                    )
+                elif isinstance(args, ApproveMonthArgs | SendBackMonthArgs):
+                    fresh_results.append(await self._circuit(batch, actor, mutation.id, args))
                 elif isinstance(args, SetDayArgs):
                     fresh_results.append(await self._set_day(batch, mutation.id, args))
                 else:
                     fresh_results.append(await self._submit(batch, mutation.id, args))
             await self._flush(batch)
+            await record_edits(batch, actor_id=person_id)
             if fresh:
                 last = fresh[-1].id
                 await store.store_outcomes(
@@ -286,10 +330,7 @@ class SyncService:
         assert batch.new_days is not None and batch.updated_days is not None
         month_row = batch.months.get(month)
         if month_row is None:
-            month_row = await store.create_month(
-                person_id=batch.person_id, month=month, version=batch.version
-            )
-            batch.months[month] = month_row
+            month_row = await _create_month(batch, month)
         previous = batch.days.get(date)
         row = store.DayRow(
             id=previous.id if previous else "",
@@ -302,6 +343,11 @@ class SyncService:
             by_client=by_client,
         )
         batch.days[date] = row
+        if batch.edited is not None:
+            batch.edited.setdefault(month_row.id, {})[date.isoformat()] = {
+                "lines": [[line, half] for line, half in row.lines],
+                "comment": row.comment,
+            }
         if previous is None or date in batch.new_days:
             batch.new_days[date] = row
         else:
@@ -339,21 +385,107 @@ class SyncService:
                 detail=verdict.detail,
                 month=month_state(month_row) if month_row else None,
             )
-        if month_row is None:
-            month_row = await store.create_month(
-                person_id=batch.person_id, month=str(month), version=batch.version
+        facts = batch.facts(str(month))
+        days = await store.days_of(batch.person_id, month.days())
+        consultant = await repo.get_person(batch.person_id)
+        steps = month_circuit(
+            missions=batch.mission_records,
+            month=month,
+            used_lines={line for d in days.values() for line, _ in d.lines},
+            manager_id=consultant.manager_id if consultant else None,
+        )
+        try:
+            new = transition(
+                state=CircuitState(status=facts.status, epoch=facts.epoch),
+                action=Action.SUBMIT,
+                actor_id=batch.person_id,
+                consultant_id=batch.person_id,
+                steps=steps,
             )
-        updated = replace(month_row, status=MonthStatus.SUBMITTED.value, version=batch.version)
+        except DomainError as error:
+            if month_row is not None:
+                await audit_log.record(
+                    month_id=month_row.id,
+                    kind="month.refused",
+                    actor_id=batch.person_id,
+                    device=batch.device,
+                    data={"action": "submit", "code": error.code, "reason": error.message},
+                    at=batch.now,
+                    organisation_id=batch.organisation_id,
+                )
+            return MutationResult(
+                id=mutation_id,
+                status="rejected",
+                reason="no_circuit",
+                detail=error.message,
+                month=month_state(month_row) if month_row else None,
+            )
+        if month_row is None:
+            month_row = await _create_month(batch, str(month))
+        updated = replace(month_row, status=new.status.value, version=batch.version)
         await store.update_month(
             timesheet_id=updated.id,
             status=updated.status,
             epoch=updated.epoch,
             version=updated.version,
             now=batch.now,
+            step=new.step,
+            waiting_on_id=new.waiting_on,
+        )
+        await audit_log.record(
+            month_id=updated.id,
+            kind="month.submitted",
+            actor_id=batch.person_id,
+            device=batch.device,
+            data={
+                "consultant": batch.person_id,
+                "month": str(month),
+                "reviewed_version": args.reviewed_version,
+                "version": batch.version,
+                "to": {"status": new.status.value, "step": new.step, "epoch": new.epoch},
+                "waiting_on": new.waiting_on,
+                "circuit": [{"kind": s.kind, "approver": s.approver_id} for s in steps],
+            },
+            at=batch.now,
+            organisation_id=batch.organisation_id,
         )
         batch.months[str(month)] = updated
         batch.changed = True
         return MutationResult(id=mutation_id, status="applied", month=month_state(updated))
+
+    async def _circuit(
+        self,
+        batch: _Batch,
+        actor: Actor,
+        mutation_id: int,
+        args: ApproveMonthArgs | SendBackMonthArgs,
+    ) -> MutationResult:
+        """An approval or send-back queued offline, decided as the online one would be.
+
+        It runs inside this push's transaction, so its result is stored with its effect and a
+        retried batch replays it; the circuit takes the consultant's version lock after this
+        device's person's own, never the other way round.
+        """
+        # Imported here: the circuit service itself builds on this module's MonthLocked.
+        from server.services import circuit
+
+        send_back = isinstance(args, SendBackMonthArgs)
+        try:
+            outcome = await circuit.act(
+                actor,
+                consultant_id=args.consultant_id,
+                month_text=args.month,
+                action=Action.SEND_BACK if send_back else Action.APPROVE,
+                version=args.version,
+                comment=args.comment if isinstance(args, SendBackMonthArgs) else "",
+                clock=lambda: batch.now,
+                device=batch.client_id,
+            )
+        except DomainError as error:
+            return MutationResult(
+                id=mutation_id, status="rejected", reason=error.code, detail=error.message
+            )
+        return MutationResult(id=mutation_id, status="applied", month=outcome.month)
 
     async def _flush(self, batch: _Batch) -> None:
         """Write the days decided so far: one multi-row insert, then the updates."""
@@ -423,6 +555,18 @@ class SyncService:
         )
 
 
+async def _spaces_to_lock(person_id: str, mutations: Sequence[Mutation]) -> list[str]:
+    """The pusher's own space and those of the existing people whose months it decides on."""
+    others = set()
+    for mutation in mutations:
+        if mutation.name in ("approve_month", "send_back_month"):
+            parsed = _parse_mutation_args(mutation)
+            if isinstance(parsed, ApproveMonthArgs | SendBackMonthArgs):
+                others.add(parsed.consultant_id)
+    existing = await repo.get_people(others) if others else {}
+    return sorted({person_id, *existing})
+
+
 def _valid_dates(texts: Sequence[str]) -> list[dt.date]:
     valid = []
     for text in texts:
@@ -448,6 +592,39 @@ def _stored(row: store.DayRow | None) -> StoredDay | None:
     )
 
 
+async def _create_month(batch: _Batch, month: str) -> store.MonthRow:
+    """Create a month row, and record its creation in the same transaction."""
+    row = await store.create_month(person_id=batch.person_id, month=month, version=batch.version)
+    batch.months[month] = row
+    await audit_log.record(
+        month_id=row.id,
+        kind="month.created",
+        actor_id=batch.person_id,
+        device=batch.device,
+        data={"consultant": batch.person_id, "month": month},
+        at=batch.now,
+        organisation_id=batch.organisation_id,
+    )
+    return row
+
+
+async def record_edits(batch: _Batch, *, actor_id: str | None) -> None:
+    """Record the days this batch wrote: one event per month, naming the device."""
+    if not batch.edited:
+        return
+    for month_id, days in sorted(batch.edited.items()):
+        await audit_log.record(
+            month_id=month_id,
+            kind="month.days_edited",
+            actor_id=actor_id,
+            device=batch.device,
+            data={"days": days},
+            at=batch.now,
+            organisation_id=batch.organisation_id,
+        )
+    batch.edited = {}
+
+
 class MonthLocked(Conflict):
     """The month is submitted, in validation, validated or signed."""
 
@@ -461,6 +638,8 @@ class WebEdit:
     consultant_id: str
     date: dt.date
     day: Day
+    actor_id: str | None = None
+    organisation_id: str | None = None
 
 
 async def write_web_day(
@@ -485,6 +664,9 @@ async def write_web_day(
             new_days={},
             updated_days={},
             overwrites=[],
+            organisation_id=edit.organisation_id,
+            device=audit_log.WEB,
+            edited={},
         )
         facts = batch.facts(month)
         if not is_editable(facts.status):
@@ -496,6 +678,7 @@ async def write_web_day(
         service = SyncService(clock=lambda: now)
         await service._write_day(batch, month, edit.date, edit.day, stamp, SERVER_NODE)
         await service._flush(batch)
+        await record_edits(batch, actor_id=edit.actor_id)
         await store.set_space_version(edit.consultant_id, batch.version)
 
 
@@ -521,6 +704,18 @@ async def set_month_state(
         if row is None:
             row = await store.create_month(person_id=consultant_id, month=month, version=version)
         epoch = row.epoch + 1 if reopen else row.epoch
+        await audit_log.record(
+            month_id=row.id,
+            kind="month.state_forced",
+            actor_id=None,
+            device=None,
+            data={
+                "from": {"status": row.status, "epoch": row.epoch},
+                "to": {"status": status.value, "step": step, "epoch": epoch},
+                "waiting_on": waiting_on_id,
+            },
+            at=now,
+        )
         await store.update_month(
             timesheet_id=row.id,
             status=status.value,

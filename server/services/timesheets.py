@@ -9,6 +9,7 @@ from server.domain.access import can_see_timesheet, ensure_can_edit_days
 from server.domain.errors import Conflict, FieldError, InvalidInput, NotFound
 from server.domain.roles import Actor, Role
 from server.services import directory
+from server.services.circuit import CircuitView, describe
 from server.services.clock import Clock
 from server.services.sync_service import MonthLocked, WebEdit, write_web_day
 from server.services.terms import mission_terms
@@ -28,6 +29,7 @@ class MonthView:
     timesheet: model.Timesheet
     calendar: list[CalendarDay]
     missions: list[model.Mission]
+    circuit: CircuitView | None = None
 
 
 def parse_month(text: str) -> MonthKey:
@@ -95,6 +97,9 @@ async def read_month(actor: Actor, *, consultant_id: str, month_text: str) -> Mo
         for m in await repo.missions_of(consultant_id)
         if m.start_date <= month.last_day and (m.end_date is None or m.end_date >= month.first_day)
     ]
+    described = await describe(
+        actor, timesheet=shown, consultant=consultant, missions=missions, month=month
+    )
     if shown.waiting_on_id == actor.person_id and actor.roles == {Role.CLIENT_SIGNER}:
         shown, missions = _for_client_signer(shown, missions, actor.client_company_id)
     organisation = await directory.organisation_of(actor)
@@ -107,6 +112,7 @@ async def read_month(actor: Actor, *, consultant_id: str, month_text: str) -> Mo
         timesheet=shown,
         calendar=month_calendar(month=month, region=region),
         missions=missions,
+        circuit=described,
     )
 
 
@@ -162,7 +168,13 @@ async def write_day(
         ) from error
     try:
         await write_web_day(
-            WebEdit(consultant_id=consultant_id, date=valid.date, day=valid),
+            WebEdit(
+                consultant_id=consultant_id,
+                date=valid.date,
+                day=valid,
+                actor_id=actor.person_id,
+                organisation_id=consultant.organisation_id,
+            ),
             missions=terms,
             now=clock(),
         )

@@ -253,6 +253,29 @@ class DayOverwrite(Table):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
+class AuditEntry(Table):
+    """One link of an organisation's tamper-evident audit chain (`server/domain/audit.py`).
+
+    Append-only: triggers refuse UPDATE, DELETE (and TRUNCATE on PostgreSQL), and the
+    repository has no function to change a row. ``at`` and ``body`` hold exactly the strings
+    that were hashed; ``month`` and ``device`` are copies of body fields kept for queries.
+    """
+
+    id = UUID(primary_key=True)
+    organisation = UUID(help_text="The chain this entry belongs to: one per organisation.")
+    seq = BigInt(help_text="Position in the organisation's chain, gapless from 1.")
+    at = Varchar(
+        length=32, help_text="UTC stamp exactly as hashed, e.g. 2026-11-16T09:00:00.000000Z."
+    )
+    actor = Varchar(length=64)
+    event = Varchar(length=60)
+    subject = Varchar(length=80)
+    month = UUID(null=True, default=None, index=True, help_text="The timesheet, if any.")
+    body = Text(help_text="Canonical JSON (RFC 8785 subset) exactly as hashed.")
+    prev_hash = Varchar(length=64)
+    hash = Varchar(length=64)
+
+
 TABLES: tuple[type[Table], ...] = (
     Organisation,
     ClientCompany,
@@ -272,4 +295,5 @@ TABLES: tuple[type[Table], ...] = (
     SyncClient,
     MutationOutcome,
     DayOverwrite,
+    AuditEntry,
 )

@@ -221,6 +221,7 @@ class Consultant:
     person_id: str
     mission_id: str
     title: str
+    manager_email: str = ""
 
     @property
     def mission_line(self) -> str:
@@ -243,7 +244,9 @@ class DemoServer:
             "consultant", "--email", email, "--name", name, "--title", title,
             "--start", start.isoformat(),
         )  # fmt: skip
-        return Consultant(email, name, ids["person_id"], ids["mission_id"], ids["title"])
+        return Consultant(
+            email, name, ids["person_id"], ids["mission_id"], ids["title"], ids["manager_email"]
+        )
 
     def set_month_state(self, who: Consultant, month: str, status: str) -> None:
         """Move a month on the server's authority (what a manager's signature does)."""

@@ -35,10 +35,23 @@ async def _consultant(args: argparse.Namespace) -> dict[str, str]:
         vat_number="FR12552000777",
         billing_address="3 quai Kléber, 67000 Strasbourg",
     )
+    # Each consultant gets their own manager: the month's circuit falls back to them.
+    manager = await create_person(
+        organisation_id=organisation_id,
+        new=NewPerson(
+            email=f"manager.{args.email}",
+            display_name=f"Manager {args.name}",
+            roles=frozenset({Role.MANAGER}),
+        ),
+        check_refs=False,
+    )
     person = await create_person(
         organisation_id=organisation_id,
         new=NewPerson(
-            email=args.email, display_name=args.name, roles=frozenset({Role.CONSULTANT})
+            email=args.email,
+            display_name=args.name,
+            roles=frozenset({Role.CONSULTANT}),
+            manager_id=manager.id,
         ),
         check_refs=False,
     )
@@ -60,7 +73,12 @@ async def _consultant(args: argparse.Namespace) -> dict[str, str]:
             steps=(),
         )
     )
-    return {"person_id": person.id, "mission_id": mission.id, "title": mission.title}
+    return {
+        "person_id": person.id,
+        "mission_id": mission.id,
+        "title": mission.title,
+        "manager_email": manager.email,
+    }
 
 
 async def _month_state(args: argparse.Namespace) -> dict[str, str]:

@@ -25,7 +25,8 @@ def transport(member: Member):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 async def alice(world: World) -> Member:
-    member = await world.person("alice", [Role.CONSULTANT])
+    await world.person("marc", [Role.MANAGER], login=False)
+    member = await world.person("alice", [Role.CONSULTANT], manager="marc")
     client = await world.client()
     member.mission = await world.mission("alice", client)  # type: ignore[attr-defined]
     return member
@@ -142,7 +143,7 @@ async def test_submit_is_refused_when_another_device_changed_the_month_since_rev
     phone.submit("2026-11")
     body = await phone.sync(transport(alice))
     assert body["results"][0]["status"] == "applied"
-    assert phone.months["2026-11"]["status"] == "submitted"
+    assert phone.months["2026-11"]["status"] == "in_validation"
     laptop.edit("2026-11-18", work(alice), NOW_MS)
     body = await laptop.sync(transport(alice))
     assert body["results"][0]["reason"] == "month_locked"
@@ -383,10 +384,18 @@ async def test_a_client_id_cannot_be_borrowed_from_another_consultant(world: Wor
     assert pull.status_code == 403
 
 
-async def test_only_consultants_sync(world: World) -> None:
-    """Make sure a manager or admin without the consultant role gets 403 from sync."""
+async def test_only_consultants_sync_days_and_client_signers_not_at_all(world: World) -> None:
+    """Make sure a manager without the consultant role may sync (their queued approvals) but
+    has no CRA to edit, and a client signer gets 403 from sync."""
     manager = await world.person("marc", [Role.MANAGER])
-    response = await manager.browser.post("/api/v1/sync", json=Device("x").request())
+    device = Device("x")
+    device.edit("2026-11-16", [("absence:CP", 2)], NOW_MS)
+    response = await manager.browser.post("/api/v1/sync", json=device.request())
+    assert response.status_code == 200
+    assert response.json()["results"][0]["reason"] == "forbidden"
+    client = await world.client()
+    signer = await world.person("sam", [Role.CLIENT_SIGNER], client_id=client.id)
+    response = await signer.browser.post("/api/v1/sync", json=Device("y").request())
     assert response.status_code == 403
     assert response.json()["code"] == "forbidden"
 

@@ -39,7 +39,7 @@ from server.storage import sync_store
 from server.storage.engine import bind_tables, close_engine, engine_from_url, open_engine
 from sync.hlc import Hlc
 from sync.months import MonthStatus, is_editable
-from tests.conftest import ENGINE, TABLE_NAMES, FakeClock, _pg_exec, _pg_url
+from tests.conftest import ENGINE, FakeClock, _pg_url, empty_postgres
 from tests.device import Device
 from tests.factories import Browser, make_organisation
 
@@ -104,12 +104,23 @@ class SyncMachine(RuleBasedStateMachine):
         await open_engine(engine)
         self.stack.push_async_callback(close_engine, engine)
         organisation = await make_organisation()
+        manager = await create_person(
+            organisation_id=organisation.id,
+            new=NewPerson(
+                email=f"m-{uuid.uuid4().hex[:8]}@example.test",
+                display_name="M",
+                roles=frozenset({Role.MANAGER}),
+            ),
+            check_refs=False,
+        )
+        # The month's circuit falls back to the manager: submissions go in validation.
         self.person = await create_person(
             organisation_id=organisation.id,
             new=NewPerson(
                 email=f"c-{uuid.uuid4().hex[:8]}@example.test",
                 display_name="C",
                 roles=frozenset({Role.CONSULTANT}),
+                manager_id=manager.id,
             ),
             check_refs=False,
         )
@@ -235,7 +246,7 @@ class SyncMachine(RuleBasedStateMachine):
     @rule(month=st.sampled_from(MONTHS), action=st.sampled_from(["sign", "send_back"]))
     def manager_acts(self, month: str, action: str) -> None:
         row = self.run(self.server_months()).get(month)
-        if action == "sign" and row is not None and row.status == "submitted":
+        if action == "sign" and row is not None and row.status == "in_validation":
             self.run(
                 set_month_state(
                     consultant_id=self.person.id,
@@ -244,7 +255,9 @@ class SyncMachine(RuleBasedStateMachine):
                     now=self.clock(),
                 )
             )
-        elif action == "send_back" and row is not None and row.status in {"submitted", "signed"}:
+        elif (
+            action == "send_back" and row is not None and row.status in {"in_validation", "signed"}
+        ):
             self.run(
                 set_month_state(
                     consultant_id=self.person.id,
@@ -320,7 +333,7 @@ def _database_factory(template: str, tmp_path: Path):  # type: ignore[no-untyped
             url = f"sqlite:///{path}"
         else:
             url = _pg_url(template)
-            _pg_exec(f"TRUNCATE {TABLE_NAMES} CASCADE", dsn=url)
+            empty_postgres(url)
         return Settings(
             secret_key="s" * 40,
             database_url=url,

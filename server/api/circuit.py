@@ -1,0 +1,116 @@
+"""The validation circuit over HTTP: submit, approve, send back, reopen a month.
+
+Each answers with the month as the actor now sees it (`MonthOut`, circuit included). Every
+action names the month version the person reviewed, so nobody approves or submits a month that
+changed under their eyes; a refusal is a problem document and is recorded in the audit trail.
+"""
+
+from uuid import UUID
+
+from litestar import Controller, get, post
+from litestar.params import FromPath, JSONBody
+from litestar.status_codes import HTTP_200_OK
+
+from server.api import convert
+from server.api import schemas as s
+from server.api.deps import ClockDep, SessionDep
+from server.domain.roles import Actor
+from server.domain.workflow import Action
+from server.services import circuit
+from server.services.clock import Clock
+from server.services.timesheets import read_month
+
+MONTH_PATH = "/people/{person_id:uuid}/months/{month:str}"
+
+
+async def _act(
+    actor: Actor,
+    person_id: UUID,
+    month: str,
+    action: Action,
+    data: s.CircuitActionIn,
+    clock: Clock,
+) -> s.MonthOut:
+    await circuit.act(
+        actor,
+        consultant_id=str(person_id),
+        month_text=month,
+        action=action,
+        version=data.version,
+        comment=data.comment,
+        clock=clock,
+    )
+    return convert.month(await read_month(actor, consultant_id=str(person_id), month_text=month))
+
+
+class CircuitController(Controller):
+    tags = ["circuit"]
+
+    @post(f"{MONTH_PATH}/submit", operation_id="submitMonth", status_code=HTTP_200_OK)
+    async def submit(
+        self,
+        person_id: FromPath[UUID],
+        month: FromPath[str],
+        data: JSONBody[s.CircuitActionIn],
+        session: SessionDep,
+        clock: ClockDep,
+    ) -> s.MonthOut:
+        """The consultant hands the month in: it goes to the first step of its circuit."""
+        return await _act(session.actor, person_id, month, Action.SUBMIT, data, clock)
+
+    @post(f"{MONTH_PATH}/approve", operation_id="approveMonth", status_code=HTTP_200_OK)
+    async def approve(
+        self,
+        person_id: FromPath[UUID],
+        month: FromPath[str],
+        data: JSONBody[s.CircuitActionIn],
+        session: SessionDep,
+        clock: ClockDep,
+    ) -> s.MonthOut:
+        """The approver of the current step approves; a client signer must sign instead (409)."""
+        return await _act(session.actor, person_id, month, Action.APPROVE, data, clock)
+
+    @post(f"{MONTH_PATH}/send-back", operation_id="sendBackMonth", status_code=HTTP_200_OK)
+    async def send_back(
+        self,
+        person_id: FromPath[UUID],
+        month: FromPath[str],
+        data: JSONBody[s.CircuitActionIn],
+        session: SessionDep,
+        clock: ClockDep,
+    ) -> s.MonthOut:
+        """The approver of the current step returns the month, saying what to correct."""
+        return await _act(session.actor, person_id, month, Action.SEND_BACK, data, clock)
+
+    @post(f"{MONTH_PATH}/reopen", operation_id="reopenMonth", status_code=HTTP_200_OK)
+    async def reopen(
+        self,
+        person_id: FromPath[UUID],
+        month: FromPath[str],
+        data: JSONBody[s.CircuitActionIn],
+        session: SessionDep,
+        clock: ClockDep,
+    ) -> s.MonthOut:
+        """An administrator reopens a validated or signed month for correction, with a reason."""
+        return await _act(session.actor, person_id, month, Action.REOPEN, data, clock)
+
+    @get(f"{MONTH_PATH}/history", operation_id="monthHistory")
+    async def history(
+        self, person_id: FromPath[UUID], month: FromPath[str], session: SessionDep
+    ) -> list[s.MonthEventOut]:
+        """The month's recorded events, oldest first (not for client signers)."""
+        events = await circuit.history(
+            session.actor, consultant_id=str(person_id), month_text=month
+        )
+        return [
+            s.MonthEventOut(
+                seq=e.seq,
+                at=e.at,
+                event=e.event,
+                actor_id=e.actor_id,
+                actor_name=e.actor_name,
+                device=e.device,
+                data=e.data,
+            )
+            for e in events
+        ]

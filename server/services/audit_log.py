@@ -1,0 +1,104 @@
+"""The audit trail of months: one tamper-evident hash chain per organisation.
+
+`record` is the one way to append. It runs inside the caller's transaction when there is one
+(`write_transaction` nests), so an event is committed exactly when the change it records is,
+and never without it. Any code recording a month's event calls it: the circuit, the sync
+push, and later the signature, invoicing and export code.
+
+**Chain scope: one chain per organisation.** Each tenant's trail can be exported, verified and
+anchored on its own without revealing another tenant's events, and appends only wait for
+appends of the same organisation (a global chain would serialise every tenant's pushes on one
+lock). Appends are serialised per organisation (`server.storage.audit_store`), so the chain never
+forks.
+
+Event names (``month.<what>``), each body holding ``month`` (the timesheet id), ``device`` (the
+sync client id, ``"web"``, or null) and ``data``:
+
+- ``month.created``, ``month.days_edited`` (dates and values written), ``month.submitted``,
+  ``month.approved``, ``month.sent_back`` (with the comment), ``month.reopened``;
+- ``month.refused`` for a refused circuit action (what was tried, by whom, why): a refusal changes
+  nothing but is kept;
+- ``month.state_forced`` for a state set on the server's authority (demo data, migrations);
+- anything other code records, e.g. ``month.signed`` or ``month.exported``.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from server.domain import audit
+from server.domain.errors import NotFound
+from server.storage import audit_store as store
+from server.storage.repositories import write_transaction
+
+WEB = "web"
+"""The ``device`` of a change made online through the web API."""
+
+SYSTEM = "system"
+"""The ``actor`` of a change made by the server itself."""
+
+
+async def record(
+    *,
+    month_id: str,
+    kind: str,
+    actor_id: str | None,
+    device: str | None,
+    data: dict[str, Any],
+    at: dt.datetime,
+    organisation_id: str | None = None,
+) -> None:
+    """Append one event of a month's life to its organisation's chain.
+
+    Args:
+        month_id: The timesheet the event is about.
+        kind: The event name, e.g. ``"month.signed"``.
+        actor_id: The person who acted; None for the server itself.
+        device: The sync client id the change came from, ``"web"``, or None.
+        data: Event details: a JSON object of strings, integers, booleans, null, lists and
+            objects (no floats: amounts are integer cents).
+        at: When it happened (timezone-aware).
+        organisation_id: The month's organisation, when the caller already knows it.
+
+    Raises:
+        NotFound: The month does not exist.
+        NotCanonicalError: ``data`` holds a value with no canonical JSON form.
+    """
+    async with write_transaction():
+        organisation = organisation_id or await store.organisation_of_month(month_id)
+        if organisation is None:
+            msg = "no such CRA"
+            raise NotFound(msg)
+        await store.lock_chain(organisation)
+        entry = audit.append(
+            previous=await store.head(organisation),
+            at=at,
+            actor=actor_id or SYSTEM,
+            event=kind,
+            subject=f"timesheet:{month_id}",
+            body={"month": month_id, "device": device, "data": data},
+        )
+        await store.insert(organisation_id=organisation, entry=entry, month_id=month_id)
+
+
+async def history(month_id: str, *events: str) -> list[audit.AuditEntry]:
+    """A month's recorded events in order, optionally only the named ones."""
+    return await store.of_month(month_id, events)
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The verdict on one organisation's chain."""
+
+    organisation_id: str
+    check: audit.ChainCheck
+
+
+async def verify(organisation_id: str | None = None) -> list[Verification]:
+    """Recompute every chain (or one organisation's) from the database.
+
+    Returns:
+        One verdict per organisation with entries, in id order.
+    """
+    wanted = [organisation_id] if organisation_id else await store.organisations()
+    return [Verification(o, audit.verify_chain(await store.chain(o))) for o in wanted]

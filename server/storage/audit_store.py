@@ -1,0 +1,122 @@
+"""Storage of the audit chain: append and read, nothing else.
+
+There is deliberately no function to update or delete an entry; the database refuses both
+anyway (triggers created by the migration ``2026-11-24T07:21:29``). Every function runs in the
+caller's transaction. Appends to one organisation's chain are serialised: on PostgreSQL by a
+transaction-scoped advisory lock keyed by the organisation, on SQLite by the single writer
+(`write_transaction` is ``BEGIN IMMEDIATE``); the unique ``(organisation, seq)`` index is the
+last guard against a fork.
+"""
+
+import json
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from piccolo.engine.postgres import PostgresEngine
+
+from server.domain import audit
+from server.storage import tables as t
+
+# First key of the two-key advisory lock: a constant naming "the audit chain" in this database.
+_LOCK_CLASS = 0x0CA2_0A0D
+
+
+def _is_postgres() -> bool:
+    return isinstance(t.AuditEntry._meta.db, PostgresEngine)
+
+
+async def lock_chain(organisation_id: str) -> None:
+    """Hold the organisation's chain until the transaction ends (PostgreSQL only)."""
+    if _is_postgres():
+        await t.AuditEntry.raw(
+            "SELECT pg_advisory_xact_lock({}, hashtext({}))", _LOCK_CLASS, organisation_id
+        )
+
+
+def _entry(row: dict[str, Any]) -> audit.AuditEntry:
+    return audit.AuditEntry(
+        seq=int(row["seq"]),
+        at=row["at"],
+        actor=row["actor"],
+        event=row["event"],
+        subject=row["subject"],
+        body=json.loads(row["body"]),
+        prev_hash=row["prev_hash"],
+        hash=row["hash"],
+    )
+
+
+_COLUMNS = (
+    t.AuditEntry.seq,
+    t.AuditEntry.at,
+    t.AuditEntry.actor,
+    t.AuditEntry.event,
+    t.AuditEntry.subject,
+    t.AuditEntry.body,
+    t.AuditEntry.prev_hash,
+    t.AuditEntry.hash,
+)
+
+
+async def head(organisation_id: str) -> audit.AuditEntry | None:
+    """The last entry of the organisation's chain, or None when it is empty."""
+    row = (
+        await t.AuditEntry.select(*_COLUMNS)
+        .where(t.AuditEntry.organisation == organisation_id)
+        .order_by(t.AuditEntry.seq, ascending=False)
+        .first()
+    )
+    return None if row is None else _entry(row)
+
+
+async def insert(*, organisation_id: str, entry: audit.AuditEntry, month_id: str | None) -> None:
+    """Append one entry built by `server.domain.audit.append` on the current head."""
+    await t.AuditEntry.insert(
+        t.AuditEntry(
+            organisation=uuid.UUID(organisation_id),
+            seq=entry.seq,
+            at=entry.at,
+            actor=entry.actor,
+            event=entry.event,
+            subject=entry.subject,
+            month=None if month_id is None else uuid.UUID(month_id),
+            body=audit.canonical_json(entry.body).decode("utf-8"),
+            prev_hash=entry.prev_hash,
+            hash=entry.hash,
+        )
+    )
+
+
+async def chain(organisation_id: str) -> list[audit.AuditEntry]:
+    """The organisation's whole chain, in ``seq`` order."""
+    rows = (
+        await t.AuditEntry.select(*_COLUMNS)
+        .where(t.AuditEntry.organisation == organisation_id)
+        .order_by(t.AuditEntry.seq)
+    )
+    return [_entry(r) for r in rows]
+
+
+async def of_month(month_id: str, events: Sequence[str] = ()) -> list[audit.AuditEntry]:
+    """A month's entries in chain order, optionally only some events."""
+    query = t.AuditEntry.select(*_COLUMNS).where(t.AuditEntry.month == month_id)
+    if events:
+        query = query.where(t.AuditEntry.event.is_in(list(events)))
+    rows = await query.order_by(t.AuditEntry.seq)
+    return [_entry(r) for r in rows]
+
+
+async def organisations() -> list[str]:
+    """Every organisation that has a chain."""
+    rows = await t.AuditEntry.select(t.AuditEntry.organisation).distinct()
+    return sorted(str(r["organisation"]) for r in rows)
+
+
+async def organisation_of_month(month_id: str) -> str | None:
+    row = (
+        await t.Timesheet.select(t.Timesheet.consultant.organisation)
+        .where(t.Timesheet.id == month_id)
+        .first()
+    )
+    return None if row is None else str(row["consultant.organisation"])

@@ -1,0 +1,147 @@
+"""The validation circuit in Chromium: a consultant submits, sees where the month waits, and
+their manager approves it in one tap, or sends it back with a required comment the consultant
+then reads on their month screen. Real server (demo mode sign-in), real PWA, real clicks."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from sync.calendar import CalendarRegion, working_days
+from sync.months import MonthKey
+from tests.browser.conftest import Consultant, DemoServer, Device
+from tests.browser.test_month_offline import TODAY
+
+pytestmark = pytest.mark.browser
+
+MONTH = MonthKey.of(TODAY)
+WORKING = [d.isoformat() for d in working_days(month=MONTH, region=CalendarRegion.METROPOLE)]
+START = (MONTH.first_day - timedelta(days=1)).replace(day=1)
+
+
+def submit_month(device: Device, server: DemoServer, who: Consultant) -> Page:
+    page = device.page
+    page.goto(server.login_url(who))
+    first = page.locator(f'button.cell[data-date="{WORKING[0]}"][data-line="{who.mission_line}"]')
+    expect(first).to_be_visible()
+    page.get_by_test_id("prefill").click()
+    expect(first).to_have_text("1")
+    page.get_by_test_id("submit").click()
+    page.get_by_test_id("submit-confirm").click()
+    expect(page.get_by_test_id("month-status")).to_have_text("Statut : En validation")
+    return page
+
+
+def test_a_consultant_submits_and_the_manager_approves_in_one_tap(
+    demo_server: DemoServer, devices: object
+) -> None:
+    """Make sure the month screen shows who the month waits on, and the manager's approval
+    from their home screen validates it."""
+    who = demo_server.consultant("Camille Circuit", start=START)
+    phone = devices()  # type: ignore[operator]
+    page = submit_month(phone, demo_server, who)
+    expect(page.get_by_test_id("waiting-on")).to_have_text(f"En attente de Manager {who.name}")
+
+    laptop = devices(1280, 800)  # type: ignore[operator]
+    manager = laptop.page
+    manager.goto(f"{demo_server.origin}/#demo={who.manager_email}")
+    item = manager.get_by_test_id("approval-item")
+    expect(item).to_have_count(1)
+    expect(item).to_contain_text(who.name)
+    item.get_by_test_id("approve").click()
+    expect(manager.get_by_test_id("approvals-status")).to_contain_text("approuvé")
+    expect(manager.get_by_test_id("no-approvals")).to_be_visible()
+
+    page.reload()
+    expect(page.get_by_test_id("month-status")).to_have_text("Statut : Validé")
+    assert phone.errors == [] and laptop.errors == []
+
+
+def test_a_send_back_needs_a_comment_and_the_consultant_reads_it(
+    demo_server: DemoServer, devices: object
+) -> None:
+    """Make sure an empty send-back is refused in the form, and the comment sent reaches the
+    consultant's month screen with the month editable again."""
+    who = demo_server.consultant("Dominique Renvoi", start=START)
+    phone = devices()  # type: ignore[operator]
+    page = submit_month(phone, demo_server, who)
+
+    laptop = devices(1280, 800)  # type: ignore[operator]
+    manager = laptop.page
+    manager.goto(f"{demo_server.origin}/#demo={who.manager_email}")
+    expect(manager.get_by_test_id("approval-item")).to_have_count(1)
+    manager.goto(f"{demo_server.origin}/#approvals")  # the full-page list
+    expect(manager.get_by_test_id("approvals-back")).to_be_visible()
+    item = manager.get_by_test_id("approval-item")
+    item.get_by_test_id("send-back").click()
+    item.get_by_test_id("send-back-confirm").click()
+    expect(item.get_by_role("alert")).to_have_text("Dites ce qu'il faut corriger.")
+    item.get_by_test_id("send-back-text").fill("Le 3 était un jour de congé")
+    item.get_by_test_id("send-back-confirm").click()
+    expect(manager.get_by_test_id("no-approvals")).to_be_visible()
+
+    page.reload()
+    expect(page.get_by_test_id("month-status")).to_have_text("Statut : Renvoyé pour correction")
+    expect(page.get_by_test_id("send-back-comment")).to_contain_text("Le 3 était un jour de congé")
+    expect(page.get_by_test_id("send-back-comment")).to_contain_text(f"Manager {who.name}")
+    assert phone.errors == [] and laptop.errors == []
+
+
+def test_a_manager_approves_offline_and_the_decision_is_sent_when_back_online(
+    demo_server: DemoServer, devices: object
+) -> None:
+    """Make sure an approval tapped with no network is kept on the device and sent as a sync
+    mutation when the network returns, which validates the month."""
+    who = demo_server.consultant("Élise Horsréseau", start=START)
+    phone = devices()  # type: ignore[operator]
+    page = submit_month(phone, demo_server, who)
+
+    laptop = devices(1280, 800)  # type: ignore[operator]
+    manager = laptop.page
+    manager.goto(f"{demo_server.origin}/#demo={who.manager_email}")
+    item = manager.get_by_test_id("approval-item")
+    expect(item).to_have_count(1)
+    laptop.context.set_offline(True)
+    item.get_by_test_id("approve").click()
+    expect(manager.get_by_test_id("queued")).to_have_text("En attente d'envoi")
+    expect(manager.get_by_test_id("approvals-status")).to_contain_text("Hors ligne")
+    laptop.context.set_offline(False)
+    expect(manager.get_by_test_id("approvals-status")).to_contain_text("Décisions envoyées")
+    expect(manager.get_by_test_id("no-approvals")).to_be_visible()
+    page.reload()
+    expect(page.get_by_test_id("month-status")).to_have_text("Statut : Validé")
+    assert phone.errors == [] and laptop.errors == []
+
+
+def test_a_decision_queued_offline_on_a_month_changed_since_is_refused_with_its_reason(
+    demo_server: DemoServer, devices: object
+) -> None:
+    """Make sure an approval queued offline, while the same manager sent the month back from
+    another device, comes back refused and says why."""
+    who = demo_server.consultant("Gaël Changé", start=START)
+    submit_month(devices(), demo_server, who)  # type: ignore[operator]
+
+    laptop = devices(1280, 800)  # type: ignore[operator]
+    manager = laptop.page
+    manager.goto(f"{demo_server.origin}/#demo={who.manager_email}")
+    expect(manager.get_by_test_id("approval-item")).to_have_count(1)
+    laptop.context.set_offline(True)
+    manager.get_by_test_id("approve").click()
+    expect(manager.get_by_test_id("queued")).to_be_visible()
+
+    tablet = devices()  # type: ignore[operator]
+    tablet.page.goto(f"{demo_server.origin}/#demo={who.manager_email}")
+    item = tablet.page.get_by_test_id("approval-item")
+    item.get_by_test_id("send-back").click()
+    item.get_by_test_id("send-back-text").fill("Il manque la dernière semaine")
+    item.get_by_test_id("send-back-confirm").click()
+    expect(tablet.page.get_by_test_id("no-approvals")).to_be_visible()
+
+    laptop.context.set_offline(False)
+    status = manager.get_by_test_id("approvals-status")
+    expect(status).to_contain_text("refusé par le serveur")
+    expect(status).to_contain_text(who.name)
+    expect(manager.get_by_test_id("no-approvals")).to_be_visible()
+    assert laptop.errors == [] and tablet.errors == []
