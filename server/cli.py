@@ -121,6 +121,22 @@ def _demo(settings: Settings, host: str, port: int, serve: bool) -> None:
         _serve(settings, host, port)
 
 
+def _signature_link(settings: Settings, args: argparse.Namespace) -> str:
+    from server.services.signatures import issue_signature_link
+    from server.storage import signatures as signature_store
+
+    async def work() -> str:
+        consultant = await repo.get_person_by_email(args.email.strip().lower())
+        if consultant is None:
+            raise DomainError(f"no person with email {args.email}")
+        month_id = (await signature_store.month_ids_of(consultant.id)).get(args.month)
+        if month_id is None:
+            raise DomainError(f"{args.email} has no CRA for {args.month}")
+        return await issue_signature_link(settings=settings, clock=system_clock, month_id=month_id)
+
+    return _with_storage(settings, work)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="carnet", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -160,7 +176,23 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--port", type=int, default=8000)
     demo.add_argument("--no-serve", action="store_true", help="load and print, do not serve")
 
+    link = commands.add_parser(
+        "signature-link", help="print a signature link for a month waiting on a client signer"
+    )
+    link.add_argument("--email", required=True, help="the consultant's email")
+    link.add_argument("--month", required=True, help="YYYY-MM")
+
+    verify = commands.add_parser(
+        "verify-signature", help="re-verify a signature offline from its evidence file"
+    )
+    verify.add_argument("evidence", help="the evidence file (JSON)")
+
     args = parser.parse_args(argv)
+    if args.command == "verify-signature":
+        # Offline on purpose: no settings, no database.
+        from server.verify_evidence import main as verify_main
+
+        return verify_main([args.evidence])
     settings = Settings.from_env()
     if args.command == "demo":
         settings = settings.model_copy(update={"demo_mode": True})
@@ -175,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
             if not args.reinvite and (not args.name or not args.role):
                 parser.error("invite needs --name and at least one --role (or --reinvite)")
             print(_invite(settings, args))
+        elif args.command == "signature-link":
+            print(_signature_link(settings, args))
         elif args.command == "demo":
             _demo(settings, args.host, args.port, serve=not args.no_serve)
     except DomainError as error:
