@@ -10,6 +10,7 @@ from server.domain import model
 from server.domain.roles import Role
 from server.services.signatures import Signatures
 from server.services.sync_service import set_month_state
+from server.storage import repositories as repo
 from server.storage import signatures as store
 from sync.months import MonthStatus
 from tests.factories import ORIGIN, Browser, Member, World
@@ -38,12 +39,15 @@ async def month_waiting_on_signer(
     month: str = MONTH,
     manager_first: bool = False,
     client: model.ClientCompany | None = None,
+    mission: model.Mission | None = None,
 ) -> Waiting:
     """A consultant with days written through the API, their month in validation on the signer.
 
     The signer is a client signer with no account and no passkey (`login=False`). With
     `manager_first`, the circuit is manager then client signer, and the month is at step 1.
     """
+    if mission is not None and client is None:
+        client = next(c for c in await _clients(world) if c.id == mission.client_id)
     client = client or await world.client("Banque Client SA")
     if consultant not in world.members:
         await world.person(consultant, {Role.CONSULTANT})
@@ -54,7 +58,7 @@ async def month_waiting_on_signer(
         if "manager" not in world.members:
             await world.person("manager", {Role.MANAGER})
         approvers.insert(0, ("manager", "manager"))
-    mission = await world.mission(consultant, client, approvers=approvers)
+    mission = mission or await world.mission(consultant, client, approvers=approvers)
     member = world[consultant]
     for day, half_days, comment in DAYS:
         day_in_month = f"{month}-{day[-2:]}"
@@ -81,6 +85,18 @@ async def month_waiting_on_signer(
         mission=mission,
         month_id=months[month],
     )
+
+
+async def _clients(world: World) -> list[model.ClientCompany]:
+    return await repo.list_clients(world.organisation.id)
+
+
+async def state_of(month_id: str) -> tuple[str, str | None, int]:
+    """(status, waiting on, number of signatures) of a month."""
+    timesheet = await store.get_timesheet_by_id(month_id)
+    assert timesheet is not None
+    evidence = await store.evidence_of_month(month_id)
+    return timesheet.status, timesheet.waiting_on_id, len(evidence)
 
 
 def signatures_of(world: World) -> Signatures:

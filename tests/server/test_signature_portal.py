@@ -2,6 +2,9 @@
 
 import json
 
+from server.domain.roles import Role
+from server.services.signatures import issue_signature_link
+from server.storage import signatures as store
 from tests.factories import ORIGIN, World
 from tests.server.signing_helpers import (
     issue_link,
@@ -9,6 +12,7 @@ from tests.server.signing_helpers import (
     open_link,
     register,
     sign,
+    signer_ready,
 )
 from tests.soft_authenticator import SoftAuthenticator
 
@@ -51,3 +55,65 @@ async def test_signer_opens_link_registers_and_signs_the_month(world: World) -> 
     body = json.loads(evidence.content)
     assert body["format"] == "carnet-signature-evidence/1"
     assert json.loads(body["document"]) == document
+
+
+async def test_admin_sets_attestation_wording_and_the_signer_sees_it(world: World) -> None:
+    """Make sure a client's wording reaches the page and the signed document."""
+    admin = await world.person("admin", {Role.ADMIN})
+    waiting = await month_waiting_on_signer(world)
+    url = f"/api/v1/clients/{waiting.client.id}/signature-wording"
+    forbidden = await waiting.consultant.browser.put(url, json={"wording": "attestation"})
+    assert forbidden.status_code == 403
+    invalid = await admin.browser.put(url, json={"wording": "tampon"})
+    assert invalid.status_code == 422
+    assert invalid.json()["errors"][0]["field"] == "wording"
+    assert (await admin.browser.put(url, json={"wording": "attestation"})).status_code == 204
+
+    browser, authenticator = await signer_ready(world, waiting)
+    portal = (await browser.get("/api/v1/sign")).json()
+    assert portal["wording"] == "attestation"
+    assert portal["document"]["mission"]["wording"] == "attestation"
+    signed = await sign(browser, authenticator)
+    assert signed.status_code == 201
+
+
+async def test_signer_sees_only_the_mission_they_sign_for(world: World) -> None:
+    """Make sure absences and other clients' missions never reach the signer's page."""
+    waiting = await month_waiting_on_signer(world)
+    other_client = await world.client("Autre Client SAS")
+    other = await world.mission("consultant", other_client)
+    consultant = waiting.consultant
+    response = await consultant.browser.put(
+        f"/api/v1/people/{consultant.id}/months/2026-11/days/2026-11-05",
+        json={"lines": [{"line": f"mission:{other.id}", "half_days": 1},
+                        {"line": "absence:maladie", "half_days": 1}], "comment": "privé"},
+    )  # fmt: skip
+    # Writing is refused once in validation: the month is locked for the consultant.
+    assert response.status_code == 409
+    browser, _ = await signer_ready(world, waiting)
+    text = (await browser.get("/api/v1/sign")).text
+    assert "Autre Client" not in text and "maladie" not in text
+
+
+async def test_evidence_is_visible_to_the_consultant_not_to_another(world: World) -> None:
+    """Make sure an evidence file is for those who may see the month."""
+    waiting = await month_waiting_on_signer(world)
+    stranger = await world.person("stranger", {Role.CONSULTANT})
+    browser, authenticator = await signer_ready(world, waiting)
+    evidence_id = (await sign(browser, authenticator)).json()["evidence_id"]
+    url = f"/api/v1/signatures/{evidence_id}/evidence"
+    assert (await waiting.consultant.browser.get(url)).status_code == 200
+    assert (await stranger.browser.get(url)).status_code == 404
+    assert (await world.browser().get(url)).status_code == 401
+    stored = await store.get_evidence(evidence_id)
+    assert stored is not None and stored.version > 0 and stored.step == 0
+
+
+async def test_issue_signature_link_returns_a_portal_url(world: World) -> None:
+    """Make sure `issue_signature_link` returns a portal URL, as the email sender will use."""
+    waiting = await month_waiting_on_signer(world)
+    link = await issue_signature_link(
+        settings=world.accounts.settings, clock=world.accounts.clock, month_id=waiting.month_id
+    )
+    assert link.startswith(f"{ORIGIN}/sign/#t=")
+    assert (await open_link(world.browser(), link)).status_code == 200
