@@ -461,10 +461,11 @@ class Signatures:
         nonce = secrets.token_bytes(32)
         digest = document_hash(shown.document)
         challenge = signing_challenge(document_hash=digest, nonce=nonce)
+        # No allow-list: the signer picks their passkey (on this device, or a phone nearby),
+        # and ownership is checked on the answer, so another person's passkey is refused by
+        # the server rather than silently unavailable in the browser.
         options = ceremonies.signing_options(
-            rp_id=self.settings.rp_id,
-            challenge=challenge,
-            allow=[p.credential_id for p in passkeys],
+            rp_id=self.settings.rp_id, challenge=challenge, allow=[]
         )
         now = self.clock()
         challenge_id = await store.create_challenge(
