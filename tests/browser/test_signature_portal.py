@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from server.verify_evidence import verify
+from tests.browser.test_month_offline import serious_violations
 from tests.browser.conftest import (
     REPO,
     BrowserPage,
@@ -70,6 +71,7 @@ def test_signer_opens_link_creates_passkey_and_signs(
     expect(page.get_by_test_id("days").locator("tbody tr")).to_have_count(3)
     expect(page.get_by_test_id("total")).to_have_text("2,5 j")
     expect(page.get_by_text("650")).to_have_count(0)
+    assert serious_violations(page) == []
 
     page.get_by_test_id("register").click()
     expect(page.get_by_test_id("statement")).to_contain_text("En signant")
@@ -77,6 +79,7 @@ def test_signer_opens_link_creates_passkey_and_signs(
     page.get_by_test_id("sign").click()
     expect(page.get_by_test_id("signed")).to_contain_text("Compte rendu signé le")
     expect(page.get_by_test_id("signed")).to_be_focused()
+    assert serious_violations(page) == []
 
     assert seed(live_server, "state", "--month-id", month["month_id"]) == {
         "status": "signed",
