@@ -17,13 +17,13 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from server.verify_evidence import verify
-from tests.browser.test_month_offline import serious_violations
 from tests.browser.conftest import (
     REPO,
     BrowserPage,
     LiveServer,
     VirtualAuthenticator,
 )
+from tests.browser.test_month_offline import serious_violations
 
 pytestmark = pytest.mark.browser
 

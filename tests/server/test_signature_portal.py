@@ -1,7 +1,12 @@
 """The client signer's portal: link → signer session → passkey → signature → evidence."""
 
+import asyncio
 import json
+from typing import Any
 
+import pytest
+
+from server.cli import main as carnet
 from server.domain.roles import Role
 from server.services.signatures import issue_signature_link
 from server.storage import signatures as store
@@ -117,3 +122,49 @@ async def test_issue_signature_link_returns_a_portal_url(world: World) -> None:
     )
     assert link.startswith(f"{ORIGIN}/sign/#t=")
     assert (await open_link(world.browser(), link)).status_code == 200
+
+
+async def test_carnet_signature_link_prints_a_link(
+    world: World,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Make sure `carnet signature-link --email --month` prints a working portal link."""
+    waiting = await month_waiting_on_signer(world)
+    for name, value in {
+        "DATABASE_URL": settings.database_url,
+        "CARNET_ORIGIN": settings.origin,
+        "CARNET_RP_ID": settings.rp_id,
+        "CARNET_SECRET_KEY": settings.secret_key,
+        "CARNET_DATA_DIR": str(settings.data_dir),
+    }.items():
+        monkeypatch.setenv(name, value)
+    email = waiting.consultant.person.email
+    assert (
+        await asyncio.to_thread(carnet, ["signature-link", "--email", email, "--month", "2026-11"])
+        == 0
+    )
+    link = capsys.readouterr().out.strip().splitlines()[-1]
+    assert (await open_link(world.browser(), link)).status_code == 200
+    assert (
+        await asyncio.to_thread(carnet, ["signature-link", "--email", email, "--month", "2026-01"])
+        == 2
+    )
+
+
+async def test_evidence_rows_cannot_be_changed_or_deleted(world: World) -> None:
+    """Make sure the database itself refuses to edit or delete stored evidence."""
+    from server.storage.tables import SignatureEvidence
+
+    waiting = await month_waiting_on_signer(world)
+    browser, authenticator = await signer_ready(world, waiting)
+    evidence_id = (await sign(browser, authenticator)).json()["evidence_id"]
+    with pytest.raises(Exception, match="append-only"):
+        await SignatureEvidence.update({SignatureEvidence.body: "{}"}).where(
+            SignatureEvidence.id == evidence_id
+        )
+    with pytest.raises(Exception, match="append-only"):
+        await SignatureEvidence.delete().where(SignatureEvidence.id == evidence_id)
+    stored = await store.get_evidence(evidence_id)
+    assert stored is not None and stored.body.startswith(b'{"assertion"')

@@ -323,3 +323,20 @@ async def test_signer_session_expires(world: World, clock: FakeClock) -> None:
     browser, _ = await signer_ready(world, waiting)
     clock.advance(hours=2, seconds=1)
     assert (await browser.get("/api/v1/sign")).status_code == 401
+
+
+async def test_malformed_assertion_is_a_422_not_a_500(world: World) -> None:
+    """Make sure garbage in the credential is refused as bad input, naming the field."""
+    waiting = await month_waiting_on_signer(world)
+    browser, _ = await signer_ready(world, waiting)
+    options = await signing_options(browser)
+    for credential in ({}, {"rawId": "!!", "response": {}}, {"rawId": "AAAA", "response": 3}):
+        response = await send_assertion(browser, options["challenge_id"], credential)
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["field"] == "credential"
+    unknown = await send_assertion(browser, "00000000-0000-4000-8000-000000000000", {})
+    rejected(unknown, "challenge_unknown")
+    not_uuid = await send_assertion(browser, "nope", {})
+    assert not_uuid.status_code == 422
+    assert not_uuid.json()["errors"][0]["field"] == "challenge_id"
+    await unchanged(waiting)
