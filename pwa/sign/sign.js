@@ -37,6 +37,7 @@ const TEXT = {
     "signed.signature": "Compte rendu signé le {date}.",
     "signed.attestation": "Service fait attesté le {date}.",
     evidence: "Télécharger la preuve de signature (JSON)",
+    pdf: "Télécharger le CRA signé (PDF, preuve jointe)",
     closed: "Ce compte rendu n'attend plus votre signature (déjà traité, renvoyé ou réattribué).",
     "error.gone": "Ce lien de signature a expiré ou a déjà été utilisé. Demandez-en un nouveau.",
     "error.notfound": "Ce lien de signature est introuvable. Vérifiez le lien reçu.",
@@ -78,6 +79,7 @@ const TEXT = {
     "signed.signature": "Report signed on {date}.",
     "signed.attestation": "Service attested on {date}.",
     evidence: "Download the signature evidence (JSON)",
+    pdf: "Download the signed report (PDF, evidence attached)",
     closed: "This report no longer waits on your signature (done, sent back or reassigned).",
     "error.gone": "This signature link has expired or was already used. Ask for a new one.",
     "error.notfound": "This signature link was not found. Check the link you received.",
@@ -268,7 +270,13 @@ function render() {
         href: `/api/v1/sign/evidence/${portal.evidence_id}`,
         download: `signature-${portal.evidence_id}.json`,
         "data-testid": "evidence",
-      }, t("evidence"))));
+      }, t("evidence"))),
+      h("p", {}, h("a", {
+        class: "button secondary",
+        href: `/api/v1/sign/evidence/${portal.evidence_id}/pdf`,
+        download: `cra-signe-${portal.evidence_id}.pdf`,
+        "data-testid": "pdf",
+      }, t("pdf"))));
   } else if (portal.status === "closed") {
     panel.append(h("p", { "data-testid": "closed" }, t("closed")));
   } else if (!portal.has_passkey) {

@@ -4,6 +4,7 @@ A signer holds no app session: opening their link sets a *signer session* cookie
 `/api/v1/sign` and to the one month of the link (`server/services/signatures.py`).
 """
 
+import asyncio
 import json
 from typing import Annotated, Any, Literal, TypeAlias
 from uuid import UUID
@@ -24,6 +25,7 @@ from server.services.signatures import (
     Signatures,
     SignerSession,
 )
+from server.services.signed_pdf import signed_month_pdf
 from server.settings import Settings
 
 SignaturesDep: TypeAlias = NamedDependency[Signatures]
@@ -99,6 +101,15 @@ def _portal(portal: Portal) -> PortalOut:
         has_passkey=portal.has_passkey,
         evidence_id=UUID(portal.evidence_id) if portal.evidence_id else None,
         signed_at=portal.signed_at.isoformat() if portal.signed_at else None,
+    )
+
+
+async def _pdf_file(body: bytes, evidence_id: str) -> Response[bytes]:
+    pdf = await asyncio.to_thread(signed_month_pdf, body)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="cra-signe-{evidence_id}.pdf"'},
     )
 
 
@@ -206,6 +217,14 @@ class SignerPortalController(Controller):
         body = await signatures.signer_evidence(signer, str(evidence_id))
         return _evidence_file(body, str(evidence_id))
 
+    @get("/evidence/{evidence_id:uuid}/pdf", operation_id="signerSignedPdf")
+    async def pdf(
+        self, evidence_id: FromPath[UUID], signer: SignerDep, signatures: SignaturesDep
+    ) -> Response[bytes]:
+        """The signed month as a PDF, with the evidence file attached."""
+        body = await signatures.signer_evidence(signer, str(evidence_id))
+        return await _pdf_file(body, str(evidence_id))
+
 
 class SignatureController(Controller):
     tags = ["signature"]
@@ -217,6 +236,14 @@ class SignatureController(Controller):
         """The evidence file of a signature, for whoever may see the signed month."""
         body = await signatures.evidence_for(session.actor, str(evidence_id))
         return _evidence_file(body, str(evidence_id))
+
+    @get("/signatures/{evidence_id:uuid}/pdf", operation_id="getSignedMonthPdf")
+    async def pdf(
+        self, evidence_id: FromPath[UUID], session: SessionDep, signatures: SignaturesDep
+    ) -> Response[bytes]:
+        """The signed month as a PDF, with the evidence file attached."""
+        body = await signatures.evidence_for(session.actor, str(evidence_id))
+        return await _pdf_file(body, str(evidence_id))
 
     @put(
         "/clients/{client_id:uuid}/signature-wording",

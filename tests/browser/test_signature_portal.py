@@ -94,6 +94,11 @@ def test_signer_opens_link_creates_passkey_and_signs(
     assert [r.name for r in results if not r.ok] == [], results
     assert evidence["origin"] == live_server.origin
     assert evidence["document_sha256"] == page.get_by_test_id("document-hash").text_content()
+    pdf = page.get_by_test_id("pdf").get_attribute("href")
+    assert pdf is not None
+    assert page.evaluate(
+        "(url) => fetch(url).then((r) => r.headers.get('content-type'))", pdf
+    ) == ("application/pdf")
     assert browser_page.errors == []
 
 
