@@ -5,7 +5,7 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from server.domain.errors import DomainError
 from server.domain.roles import Role
@@ -115,10 +115,34 @@ def _demo(settings: Settings, host: str, port: int, serve: bool) -> None:
     for person in people:
         roles = ", ".join(sorted(r.value for r in person.roles))
         print(f"    {person.display_name:<16} {roles:<14} {settings.origin}/#demo={person.email}")
+    signature_links = _with_storage(
+        settings,
+        lambda: _demo_signature_links(
+            settings, [p for p in people if p.roles == {Role.CLIENT_SIGNER}]
+        ),
+    )
+    if signature_links:
+        print("  Liens de signature (signataire client, à usage unique) :")
+        for line in signature_links:
+            print(f"    {line}")
     print("  API : " + settings.origin + "/schema   ·   Arrêt : Ctrl+C")
     print(flush=True)
     if serve:
         _serve(settings, host, port)
+
+
+async def _demo_signature_links(settings: Settings, signers: list[Any]) -> list[str]:
+    from server.services.signatures import links_for_signer
+
+    lines = []
+    for signer in signers:
+        for timesheet, link in await links_for_signer(
+            settings=settings, clock=system_clock, signer_id=signer.id
+        ):
+            consultant = await repo.get_person(timesheet.consultant_id)
+            owner = consultant.display_name if consultant else "?"
+            lines.append(f"{signer.display_name} → CRA {timesheet.month} de {owner} : {link}")
+    return lines
 
 
 def _signature_link(settings: Settings, args: argparse.Namespace) -> str:

@@ -702,6 +702,20 @@ class Signatures:
         await store.set_client_wording(client_id=client_id, wording=wording)
 
 
+async def links_for_signer(
+    *, settings: Settings, clock: Clock, signer_id: str
+) -> list[tuple[model.Timesheet, str]]:
+    """A fresh signature link for every month waiting on this person at a client signer step."""
+    signatures = Signatures(settings=settings, clock=clock)
+    links = []
+    for timesheet in await repo.list_timesheets_waiting_on(signer_id):
+        try:
+            links.append((timesheet, await signatures.issue_link(month_id=timesheet.id)))
+        except Conflict:
+            continue
+    return links
+
+
 async def issue_signature_link(
     *, settings: Settings, clock: Clock, month_id: str, created_by: str | None = None
 ) -> str:
