@@ -65,7 +65,7 @@ class PortalOut(s.Wire):
     signer_email: str
     has_passkey: bool
     evidence_id: UUID | None
-    signed_at: Any = None
+    signed_at: str | None = Field(description="When it was signed (ISO 8601), if it was.")
 
 
 class SigningOptionsOut(s.Wire):
@@ -83,7 +83,7 @@ class SignedOut(s.Wire):
     evidence_id: UUID
     document_sha256: str
     month_status: str
-    signed_at: Any
+    signed_at: str
 
 
 class WordingIn(s.Wire):

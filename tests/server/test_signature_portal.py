@@ -168,3 +168,23 @@ async def test_evidence_rows_cannot_be_changed_or_deleted(world: World) -> None:
         await SignatureEvidence.delete().where(SignatureEvidence.id == evidence_id)
     stored = await store.get_evidence(evidence_id)
     assert stored is not None and stored.body.startswith(b'{"assertion"')
+
+
+async def test_signature_routes_are_in_the_openapi_document(world: World) -> None:
+    """Make sure the portal and evidence routes are documented for API clients."""
+    response = await world.browser().get("/schema/openapi.json")
+    assert response.status_code == 200
+    operations = {
+        operation["operationId"]
+        for path in response.json()["paths"].values()
+        for operation in path.values()
+    }
+    assert {
+        "openSignatureLink",
+        "getSignerPortal",
+        "signingOptions",
+        "signMonth",
+        "getSignatureEvidence",
+        "getSignedMonthPdf",
+        "setSignatureWording",
+    } <= operations
