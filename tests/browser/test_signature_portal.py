@@ -145,3 +145,28 @@ def test_second_signer_device_cannot_sign_a_forwarded_link(
         "signatures": "0",
     }
     assert first_errors == second_errors == []
+
+
+def test_signature_without_user_verification_fails_visibly(
+    live_server: LiveServer, browser_page: BrowserPage
+) -> None:
+    """Make sure a failed fingerprint or PIN shows an error and leaves the month unsigned."""
+    page, authenticator = browser_page.page, browser_page.authenticator
+    month = waiting_month(live_server, "Chantal Verif")
+    page.goto(month["link"])
+    page.get_by_test_id("register").click()
+    expect(page.get_by_test_id("sign")).to_be_visible()
+
+    authenticator.set_user_verified(False)
+    page.get_by_test_id("sign").click()
+    expect(page.get_by_test_id("error")).to_contain_text("vérification de l'utilisateur refusée")
+    expect(page.get_by_test_id("sign")).to_have_attribute("aria-disabled", "false")
+    assert seed(live_server, "state", "--month-id", month["month_id"]) == {
+        "status": "in_validation",
+        "signatures": "0",
+    }
+
+    authenticator.set_user_verified(True)
+    page.get_by_test_id("sign").click()
+    expect(page.get_by_test_id("signed")).to_be_visible()
+    assert browser_page.errors == []
