@@ -88,7 +88,7 @@ def authentication_options(*, rp_id: str, allow: list[bytes] | None = None) -> O
 
 
 def signing_options(*, rp_id: str, challenge: bytes, allow: list[bytes]) -> Options:
-    """Options for signing a document: our derived challenge, the signer's passkeys, UV.
+    """Options for signing a document: our derived challenge, UV, an optional allow-list.
 
     The challenge is not random here: it commits to the document and a random server nonce
     (``server.domain.signing.signing_challenge``), so it stays unpredictable and single use.
