@@ -219,27 +219,36 @@ class Signatures:
                 errors=(FieldError("token", "unknown", "no such link"),),
             )
         now = self.clock()
+        used = Gone(
+            "this signature link was already used; ask for a new one",
+            errors=(FieldError("token", "used", "the link was already opened"),),
+        )
+        refusal: Gone | None = None
         if link.used_at is not None:
-            raise Gone(
-                "this signature link was already used; ask for a new one",
-                errors=(FieldError("token", "used", "the link was already opened"),),
-            )
-        if link.expires_at <= now:
-            raise Gone(
+            refusal = used
+        elif link.expires_at <= now:
+            refusal = Gone(
                 "this signature link has expired; ask for a new one",
                 errors=(FieldError("token", "expired", "the link has expired"),),
             )
         session = secrets.token_urlsafe(32)
-        if not await store.open_link(
+        if refusal is None and not await store.open_link(
             link_id=link.id,
             session_hash=_token_hash(session),
             session_expires_at=now + SIGNER_SESSION_LIFETIME,
             now=now,
         ):
-            raise Gone(
-                "this signature link was already used; ask for a new one",
-                errors=(FieldError("token", "used", "the link was already opened"),),
+            refusal = used
+        if refusal is not None:
+            await _audit(
+                month_id=link.timesheet_id,
+                kind="signature.link_refused",
+                actor_id=None,
+                device="signer-portal",
+                data={"link": link.id, "reason": refusal.errors[0].code},
+                at=now,
             )
+            raise refusal
         await _audit(
             month_id=link.timesheet_id,
             kind="signature.link_opened",

@@ -12,18 +12,20 @@ from server.domain.roles import Role
 from server.services.sync_service import set_month_state
 from sync.months import MonthStatus
 from tests.conftest import FakeClock
-from tests.factories import World, passkey_login
+from tests.factories import ORIGIN, World, passkey_login
 from tests.server.signing_helpers import (
     Waiting,
     issue_link,
     month_waiting_on_signer,
     open_link,
+    register,
     send_assertion,
     sign,
     signer_ready,
     signing_options,
     state_of,
 )
+from tests.soft_authenticator import SoftAuthenticator
 
 
 def refused(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
@@ -339,4 +341,27 @@ async def test_malformed_assertion_is_a_422_not_a_500(world: World) -> None:
     not_uuid = await send_assertion(browser, "nope", {})
     assert not_uuid.status_code == 422
     assert not_uuid.json()["errors"][0]["field"] == "challenge_id"
+    await unchanged(waiting)
+
+
+async def test_refused_link_and_assertion_are_recorded_for_the_audit_trail(
+    world: World, caplog: Any
+) -> None:
+    """Make sure a reused link and a refused assertion each produce an audit event."""
+    import logging
+
+    caplog.set_level(logging.INFO, logger="carnet.audit")
+    waiting = await month_waiting_on_signer(world)
+    link = await issue_link(world, waiting.month_id)
+    browser = world.browser()
+    assert (await open_link(browser, link)).status_code == 200
+    assert (await open_link(world.browser(), link)).status_code == 410
+    kinds = [r.getMessage().split(" ", 1)[0] for r in caplog.records if r.name == "carnet.audit"]
+    assert kinds == ["signature.link_issued", "signature.link_opened", "signature.link_refused"]
+    await register(browser, SoftAuthenticator(origin=ORIGIN, user_verified=True))
+    other = SoftAuthenticator(origin=ORIGIN)
+    options = await signing_options(browser)
+    await send_assertion(browser, options["challenge_id"], other.get(options["options"]))
+    refusal = [r.getMessage() for r in caplog.records if "signature.refused" in r.getMessage()]
+    assert len(refusal) == 1 and "credential_unknown" in refusal[0]
     await unchanged(waiting)
