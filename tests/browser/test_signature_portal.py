@@ -99,6 +99,10 @@ def test_signer_opens_link_creates_passkey_and_signs(
     assert page.evaluate(
         "(url) => fetch(url).then((r) => r.headers.get('content-type'))", pdf
     ) == ("application/pdf")
+    page.get_by_test_id("lang").click()
+    expect(page.get_by_test_id("signed")).to_contain_text("Report signed on")
+    expect(page.get_by_test_id("month-heading")).to_have_text("Activity report — November 2026")
+    assert page.evaluate("document.documentElement.lang") == "en"
     assert browser_page.errors == []
 
 
