@@ -531,6 +531,51 @@ class Signatures:
             )
             raise
 
+    async def owned_passkey(
+        self, credential: dict[str, Any], person: model.Person
+    ) -> tuple[model.Passkey, bytes | None]:
+        """The person's own, unrevoked passkey that made the assertion, and its user handle.
+
+        Raises:
+            SignatureRejected: Malformed ids, an unknown or revoked passkey, another person's
+                passkey, or a user handle that is not the person's.
+        """
+        try:
+            raw_id = ceremonies.credential_raw_id(credential)
+            handle = ceremonies.credential_user_handle(credential)
+        except Exception as error:
+            raise _rejected("malformed", str(error)) from error
+        passkey = await repo.get_passkey_by_credential_id(raw_id)
+        if passkey is None or passkey.revoked_at is not None:
+            raise _rejected("credential_unknown", "this passkey is not registered, or revoked")
+        if passkey.person_id != person.id:
+            raise _rejected("credential_owner", "this passkey belongs to another person")
+        if handle is not None and not secrets.compare_digest(handle, person.webauthn_user_handle):
+            raise _rejected("user_handle", "the passkey's user handle is not the signer's")
+        return passkey, handle
+
+    def verify_assertion(
+        self, credential: dict[str, Any], *, challenge: bytes, passkey: model.Passkey
+    ) -> int:
+        """Verify an assertion over our challenge (UV required); return the new sign count.
+
+        Raises:
+            SignatureRejected: Naming the WebAuthn check that failed.
+        """
+        try:
+            return ceremonies.verify_authentication(
+                credential=credential,
+                challenge=challenge,
+                rp_id=self.settings.rp_id,
+                origin=self.settings.origin,
+                public_key=passkey.public_key,
+                sign_count=passkey.sign_count,
+            )
+        except Exception as error:
+            message = getattr(error, "message", str(error))
+            check = next((c for key, c in _CHECKS if key in message), "assertion")
+            raise _rejected(check, message) from error
+
     async def _sign(
         self, session: SignerSession, *, challenge_id: str, credential: dict[str, Any]
     ) -> store.SignatureEvidence:
@@ -542,18 +587,7 @@ class Signatures:
             raise _rejected("replay", "this signing challenge was already used")
         if stored.expires_at <= self.clock():
             raise _rejected("challenge_expired", "this signing challenge has expired")
-        try:
-            raw_id = ceremonies.credential_raw_id(credential)
-            handle = ceremonies.credential_user_handle(credential)
-        except Exception as error:
-            raise _rejected("malformed", str(error)) from error
-        passkey = await repo.get_passkey_by_credential_id(raw_id)
-        if passkey is None or passkey.revoked_at is not None:
-            raise _rejected("credential_unknown", "this passkey is not registered, or revoked")
-        if passkey.person_id != signer.id:
-            raise _rejected("credential_owner", "this passkey belongs to another person")
-        if handle is not None and not secrets.compare_digest(handle, signer.webauthn_user_handle):
-            raise _rejected("user_handle", "the passkey's user handle is not the signer's")
+        passkey, handle = await self.owned_passkey(credential, signer)
         shown = await self._shown(link, signer)
         if shown is None:
             raise self._not_waiting()
@@ -562,19 +596,7 @@ class Signatures:
                 "the month changed since it was shown to you: read it again before signing",
                 errors=(FieldError("month", "changed", "the document is no longer the same"),),
             )
-        try:
-            new_count = ceremonies.verify_authentication(
-                credential=credential,
-                challenge=stored.challenge,
-                rp_id=self.settings.rp_id,
-                origin=self.settings.origin,
-                public_key=passkey.public_key,
-                sign_count=passkey.sign_count,
-            )
-        except Exception as error:
-            message = getattr(error, "message", str(error))
-            check = next((c for key, c in _CHECKS if key in message), "assertion")
-            raise _rejected(check, message) from error
+        new_count = self.verify_assertion(credential, challenge=stored.challenge, passkey=passkey)
         response = credential["response"]
         now = self.clock()
         timesheet = shown.timesheet
@@ -631,7 +653,12 @@ class Signatures:
                 signature=_b64url(response["signature"]),
                 user_handle=handle,
                 sign_count=new_count,
-                signer={"id": signer.id, "name": signer.display_name, "email": signer.email},
+                signer={
+                    "id": signer.id,
+                    "name": signer.display_name,
+                    "email": signer.email,
+                    "role": "client_signer",
+                },
                 signed_at=now,
             )
             evidence = await store.add_evidence(
