@@ -19,6 +19,7 @@ from pydantic import Field, StringConstraints
 
 from server.api import schemas as s
 from server.api.deps import SessionDep
+from server.services.consultant_signature import ConsultantSignatures
 from server.services.signatures import (
     SIGNER_SESSION_LIFETIME,
     Portal,
@@ -244,6 +245,57 @@ class SignatureController(Controller):
         """The signed month as a PDF, with the evidence file attached."""
         body = await signatures.evidence_for(session.actor, str(evidence_id))
         return await _pdf_file(body, str(evidence_id))
+
+    @post(
+        "/people/{person_id:uuid}/months/{month:str}/signature-options",
+        operation_id="consultantSigningOptions",
+        status_code=HTTP_200_OK,
+    )
+    async def consultant_options(
+        self,
+        person_id: FromPath[UUID],
+        month: FromPath[str],
+        session: SessionDep,
+        signatures: SignaturesDep,
+        data: JSONBody[s.Empty | None] = None,
+    ) -> SigningOptionsOut:
+        """Options for the consultant to sign their own submitted month (optional)."""
+        challenge_id, options, digest = await ConsultantSignatures(signatures).begin(
+            session.actor, consultant_id=str(person_id), month=month
+        )
+        return SigningOptionsOut(
+            challenge_id=challenge_id,  # type: ignore[arg-type]
+            options=options,
+            document_sha256=digest,
+        )
+
+    @post(
+        "/people/{person_id:uuid}/months/{month:str}/signature",
+        operation_id="consultantSignMonth",
+        status_code=HTTP_201_CREATED,
+    )
+    async def consultant_sign(
+        self,
+        person_id: FromPath[UUID],
+        month: FromPath[str],
+        data: JSONBody[SignatureIn],
+        session: SessionDep,
+        signatures: SignaturesDep,
+    ) -> SignedOut:
+        """The consultant signs their own submitted month; the circuit is unchanged."""
+        evidence = await ConsultantSignatures(signatures).finish(
+            session.actor,
+            consultant_id=str(person_id),
+            month=month,
+            challenge_id=str(data.challenge_id),
+            credential=data.credential,
+        )
+        return SignedOut(
+            evidence_id=evidence.id,  # type: ignore[arg-type]
+            document_sha256=evidence.document_hash,
+            month_status=await signatures.month_status(evidence.timesheet_id),
+            signed_at=evidence.signed_at.isoformat(),
+        )
 
     @put(
         "/clients/{client_id:uuid}/signature-wording",

@@ -9,7 +9,7 @@ each of those days, the total, who works and who signs, and the wording their co
 Pure: the records come in, the bytes go out.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from server.domain.model import ClientCompany, Mission, Person, Timesheet
 from server.domain.signing import canonical_document
@@ -92,4 +92,59 @@ def signer_document(
         step=timesheet.step,
         days=days,
         totals={"half_days": total},
+    )
+
+
+def consultant_document(
+    *,
+    timesheet: Timesheet,
+    missions: Sequence[Mission],
+    clients: Mapping[str, ClientCompany],
+    consultant: Person,
+) -> bytes:
+    """Build the canonical document a consultant signs for their own submitted month.
+
+    Unlike a client signer, the consultant signs everything they submitted: every line of
+    every day (missions and absences) with its comment, and the total per line. Still no rate.
+
+    Args:
+        timesheet: The month with its days.
+        missions: The consultant's missions during the month.
+        clients: The missions' client companies, by id.
+        consultant: Who signs (and whose month it is).
+
+    Returns:
+        The canonical document bytes (``signing.canonical_document``).
+    """
+    totals: dict[str, int] = {}
+    days = []
+    for day in timesheet.days:
+        if not day.lines:
+            continue
+        for line, half_days in day.lines:
+            totals[line] = totals.get(line, 0) + half_days
+        days.append(
+            {
+                "date": day.date.isoformat(),
+                "lines": [{"line": line, "half_days": h} for line, h in day.lines],
+                "comment": day.comment,
+            }
+        )
+    who = {"id": consultant.id, "name": consultant.display_name}
+    return canonical_document(
+        month=timesheet.month,
+        version=timesheet.version,
+        consultant=who,
+        mission={
+            "role": "consultant",
+            "missions": [
+                {"id": m.id, "title": m.title, "client": clients[m.client_id].legal_name}
+                for m in missions
+                if m.client_id in clients
+            ],
+        },
+        signer={**who, "email": consultant.email},
+        step=timesheet.step,
+        days=days,
+        totals=totals,
     )

@@ -317,3 +317,55 @@ async def evidence_of_month(timesheet_id: str) -> list[SignatureEvidence]:
         .order_by(t.SignatureEvidence.signed_at)
     )
     return [_evidence(r) for r in rows]
+
+
+# -- a consultant's signature of their own month ------------------------------------------------
+
+
+async def create_self_challenge(
+    *,
+    timesheet_id: str,
+    person_id: str,
+    document: bytes,
+    document_hash: str,
+    nonce: bytes,
+    challenge: bytes,
+    now: datetime,
+    expires_at: datetime,
+) -> str:
+    row = t.SelfSignatureChallenge(
+        timesheet=timesheet_id,
+        person=person_id,
+        document=document.decode("utf-8"),
+        document_hash=document_hash,
+        nonce=nonce,
+        challenge=challenge,
+        created_at=now,
+        expires_at=expires_at,
+    )
+    await row.save()
+    return _id(row.id)
+
+
+async def get_self_challenge(challenge_id: str) -> SignatureChallenge | None:
+    """A consultant's challenge, as a `SignatureChallenge` with no link (``link_id`` empty)."""
+    row = (
+        await t.SelfSignatureChallenge.select()
+        .where(t.SelfSignatureChallenge.id == challenge_id)
+        .first()
+    )
+    return None if row is None else _challenge({**row, "link": ""})
+
+
+async def spend_self_challenge(*, challenge_id: str, now: datetime) -> bool:
+    """Mark a consultant's challenge used unless it was, or expired; True if this call did."""
+    rows = (
+        await t.SelfSignatureChallenge.update({t.SelfSignatureChallenge.used_at: now})
+        .where(
+            (t.SelfSignatureChallenge.id == challenge_id)
+            & t.SelfSignatureChallenge.used_at.is_null()
+            & (t.SelfSignatureChallenge.expires_at > now)
+        )
+        .returning(t.SelfSignatureChallenge.id)
+    )
+    return len(rows) == 1

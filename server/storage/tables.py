@@ -312,6 +312,21 @@ class SignatureEvidence(Table):
     signed_at = Timestamptz()
 
 
+class SelfSignatureChallenge(Table):
+    """A challenge for a consultant signing their own submitted month; single use."""
+
+    id = UUID(primary_key=True)
+    timesheet = ForeignKey(references=Timesheet, null=False)
+    person = ForeignKey(references=Person, null=False, help_text="The consultant.")
+    document = Text(help_text="The canonical document (UTF-8 JSON) the consultant was shown.")
+    document_hash = Varchar(length=64, help_text="SHA-256 of the document, hex.")
+    nonce = Bytea(help_text="32 random bytes mixed into the challenge.")
+    challenge = Bytea()
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+
+
 TABLES: tuple[type[Table], ...] = (
     Organisation,
     ClientCompany,
@@ -334,4 +349,5 @@ TABLES: tuple[type[Table], ...] = (
     SignatureLink,
     SignatureChallenge,
     SignatureEvidence,
+    SelfSignatureChallenge,
 )
