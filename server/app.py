@@ -28,11 +28,13 @@ from server.api.me import MeController
 from server.api.media import JsonBodiesOnly
 from server.api.months import MonthController
 from server.api.shell import shell_handlers
+from server.api.signing import signing_router
 from server.api.sync import SyncController
 from server.errors import EXCEPTION_HANDLERS
 from server.headers import SECURITY_HEADERS as HEADERS
 from server.services.accounts import Accounts
 from server.services.clock import Clock, system_clock
+from server.services.signatures import Signatures
 from server.services.sync_service import SyncService
 from server.settings import Settings
 from server.storage.engine import bind_tables, close_engine, engine_from_url, open_engine
@@ -83,6 +85,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
             MonthController,
             SyncController,
             CircuitController,
+            signing_router(settings, Signatures(settings=settings, clock=clock)),
         ],
         # API answers are personal: never cached by the browser, a proxy or the service worker.
         cache_control=CacheControlHeader(no_store=True),

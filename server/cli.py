@@ -6,7 +6,7 @@ import sys
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from server.domain.errors import DomainError
 from server.domain.roles import Role
@@ -116,6 +116,16 @@ def _demo(settings: Settings, host: str, port: int, serve: bool) -> None:
     for person in people:
         roles = ", ".join(sorted(r.value for r in person.roles))
         print(f"    {person.display_name:<16} {roles:<14} {settings.origin}/#demo={person.email}")
+    signature_links = _with_storage(
+        settings,
+        lambda: _demo_signature_links(
+            settings, [p for p in people if p.roles == {Role.CLIENT_SIGNER}]
+        ),
+    )
+    if signature_links:
+        print("  Liens de signature (signataire client, à usage unique) :")
+        for line in signature_links:
+            print(f"    {line}")
     print("  API : " + settings.origin + "/schema   ·   Arrêt : Ctrl+C")
     print(flush=True)
     if serve:
@@ -141,6 +151,36 @@ def _audit_verify(settings: Settings, organisation_id: str | None) -> int:
     if not verdicts:
         print("OK: no audit entries yet")
     return 1 if broken else 0
+
+
+async def _demo_signature_links(settings: Settings, signers: list[Any]) -> list[str]:
+    from server.services.signatures import links_for_signer
+
+    lines = []
+    for signer in signers:
+        for timesheet, link in await links_for_signer(
+            settings=settings, clock=system_clock, signer_id=signer.id
+        ):
+            consultant = await repo.get_person(timesheet.consultant_id)
+            owner = consultant.display_name if consultant else "?"
+            lines.append(f"{signer.display_name} → CRA {timesheet.month} de {owner} : {link}")
+    return lines
+
+
+def _signature_link(settings: Settings, args: argparse.Namespace) -> str:
+    from server.services.signatures import issue_signature_link
+    from server.storage import signatures as signature_store
+
+    async def work() -> str:
+        consultant = await repo.get_person_by_email(args.email.strip().lower())
+        if consultant is None:
+            raise DomainError(f"no person with email {args.email}")
+        month_id = (await signature_store.month_ids_of(consultant.id)).get(args.month)
+        if month_id is None:
+            raise DomainError(f"{args.email} has no CRA for {args.month}")
+        return await issue_signature_link(settings=settings, clock=system_clock, month_id=month_id)
+
+    return _with_storage(settings, work)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -188,8 +228,23 @@ def main(argv: list[str] | None = None) -> int:
         "verify", help="recompute the hash chains; exit 1 and name the first broken entry"
     )
     verify.add_argument("--organisation", help="only this organisation's chain (its id)")
+    link = commands.add_parser(
+        "signature-link", help="print a signature link for a month waiting on a client signer"
+    )
+    link.add_argument("--email", required=True, help="the consultant's email")
+    link.add_argument("--month", required=True, help="YYYY-MM")
+
+    verify = commands.add_parser(
+        "verify-signature", help="re-verify a signature offline from its evidence file"
+    )
+    verify.add_argument("evidence", help="the evidence file (JSON)")
 
     args = parser.parse_args(argv)
+    if args.command == "verify-signature":
+        # Offline on purpose: no settings, no database.
+        from server.verify_evidence import main as verify_main
+
+        return verify_main([args.evidence])
     settings = Settings.from_env()
     if args.command == "demo":
         settings = settings.model_copy(update={"demo_mode": True})
@@ -204,6 +259,8 @@ def main(argv: list[str] | None = None) -> int:
             if not args.reinvite and (not args.name or not args.role):
                 parser.error("invite needs --name and at least one --role (or --reinvite)")
             print(_invite(settings, args))
+        elif args.command == "signature-link":
+            print(_signature_link(settings, args))
         elif args.command == "demo":
             _demo(settings, args.host, args.port, serve=not args.no_serve)
         elif args.command == "audit":

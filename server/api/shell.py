@@ -31,9 +31,13 @@ from litestar.params import FromPath
 # Files the shell does not need offline, or that are not part of it.
 EXCLUDED = {"sw.js"}
 EXCLUDED_SUFFIXES = {".md", ".map"}
-# Screens that need the network (sign-in, invitation…): served, imported on demand, never
-# precached — they cannot work offline, so they must not weigh on the offline shell.
-ONLINE_ONLY = "/js/online/"
+# Served, never precached, so they do not weigh on the offline shell: screens that need the
+# network (sign-in, invitation, approvals…: imported on demand, kept by the service worker once
+# fetched), and the standalone pages of people who never install the app (the client signer's
+# portal, the billing page).
+ONLINE_ONLY = ("/js/online/", "/sign/", "/admin/")
+# Standalone pages: "/sign/" serves "/sign/index.html".
+PAGES = ("/sign/", "/admin/")
 # Served media type and minifier (tdewolff) media type, by suffix; other files (icons) as they are.
 MEDIA_TYPES = {
     ".js": ("text/javascript", "application/javascript"),
@@ -160,13 +164,17 @@ def shell_handlers(pwa_dir: Path) -> list[Any]:
         return Response(body, media_type=MEDIA_TYPES[Path(path).suffix][0], headers=headers)
 
     @get(
-        ["/", "/index.html", "/manifest.webmanifest"],
+        ["/", "/index.html", "/manifest.webmanifest", *(p.rstrip("/") for p in PAGES)],
         include_in_schema=False,
         sync_to_thread=False,
     )
     def page(request: Request[Any, Any, Any]) -> Response[bytes]:
         path = request.url.path
-        return serve(request, "/index.html" if path == "/" else path)
+        if path == "/":
+            return serve(request, "/index.html")
+        if path.rstrip("/") + "/" in PAGES:
+            return serve(request, path.rstrip("/") + "/index.html")
+        return serve(request, path)
 
     @get(
         ["/js/{file_path:path}", "/css/{file_path:path}"],
@@ -176,4 +184,12 @@ def shell_handlers(pwa_dir: Path) -> list[Any]:
     def asset(request: Request[Any, Any, Any], file_path: FromPath[Path]) -> Response[bytes]:
         return serve(request, request.url.path)
 
-    return [service_worker, page, asset]
+    @get(
+        [f"{prefix}{{file_path:path}}" for prefix in PAGES],
+        include_in_schema=False,
+        sync_to_thread=False,
+    )
+    def standalone(request: Request[Any, Any, Any], file_path: FromPath[Path]) -> Response[bytes]:
+        return serve(request, request.url.path)
+
+    return [service_worker, page, asset, standalone]

@@ -87,6 +87,21 @@ def authentication_options(*, rp_id: str, allow: list[bytes] | None = None) -> O
     return Options(challenge=options.challenge, public_key=json.loads(options_to_json(options)))
 
 
+def signing_options(*, rp_id: str, challenge: bytes, allow: list[bytes]) -> Options:
+    """Options for signing a document: our derived challenge, UV, an optional allow-list.
+
+    The challenge is not random here: it commits to the document and a random server nonce
+    (``server.domain.signing.signing_challenge``), so it stays unpredictable and single use.
+    """
+    options = generate_authentication_options(
+        rp_id=rp_id,
+        challenge=challenge,
+        allow_credentials=_descriptors(allow),
+        user_verification=UserVerificationRequirement.REQUIRED,
+    )
+    return Options(challenge=options.challenge, public_key=json.loads(options_to_json(options)))
+
+
 def _refuse_cross_origin(credential: dict[str, Any]) -> None:
     # py_webauthn parses crossOrigin but never checks it; Carnet is never framed.
     try:

@@ -47,6 +47,11 @@ class ClientCompany(Table):
     vat_number = Varchar(length=20)
     billing_address = Text()
     created_at = Timestamptz(default=TimestamptzNow())
+    signature_wording = Varchar(
+        length=20,
+        default="signature",
+        help_text="What the client's signer does: signature, or attestation (de service fait).",
+    )
 
 
 class Person(Table):
@@ -276,6 +281,75 @@ class AuditEntry(Table):
     hash = Varchar(length=64)
 
 
+class SignatureLink(Table):
+    """A single-use, expiring link inviting a client signer to sign one month at one step.
+
+    Opening it spends the token and starts a signer session limited to that month: only the
+    hashes of the link token and of the session token are stored.
+    """
+
+    id = UUID(primary_key=True)
+    timesheet = ForeignKey(references=Timesheet, null=False)
+    person = ForeignKey(references=Person, null=False, help_text="The signer it was sent to.")
+    step = Integer(help_text="The circuit step the month waited on when the link was issued.")
+    epoch = Integer(help_text="The month's epoch then: a send-back ends the link.")
+    token_hash = Varchar(length=64, unique=True, help_text="SHA-256 of the link token.")
+    created_by = ForeignKey(references=Person, null=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None, help_text="When the link was opened.")
+    session_hash = Varchar(
+        length=64, null=True, default=None, unique=True, help_text="SHA-256 of the session token."
+    )
+    session_expires_at = Timestamptz(null=True, default=None)
+
+
+class SignatureChallenge(Table):
+    """A signing challenge: the document shown, its hash and the server nonce; single use."""
+
+    id = UUID(primary_key=True)
+    link = ForeignKey(references=SignatureLink, null=False)
+    timesheet = ForeignKey(references=Timesheet, null=False)
+    person = ForeignKey(references=Person, null=False)
+    document = Text(help_text="The canonical document (UTF-8 JSON) the signer was shown.")
+    document_hash = Varchar(length=64, help_text="SHA-256 of the document, hex.")
+    nonce = Bytea(help_text="32 random bytes mixed into the challenge.")
+    challenge = Bytea()
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+
+
+class SignatureEvidence(Table):
+    """Everything needed to re-verify a signature offline; written once, never changed."""
+
+    id = UUID(primary_key=True)
+    timesheet = ForeignKey(references=Timesheet, null=False)
+    person = ForeignKey(references=Person, null=False, help_text="The signer.")
+    passkey = ForeignKey(references=Passkey, null=False)
+    step = Integer()
+    version = BigInt(help_text="The month version that was signed.")
+    document_hash = Varchar(length=64, index=True)
+    body = Text(help_text="The evidence file (carnet-signature-evidence/1), exact bytes.")
+    body_hash = Varchar(length=64, help_text="SHA-256 of body, hex.")
+    signed_at = Timestamptz()
+
+
+class SelfSignatureChallenge(Table):
+    """A challenge for a consultant signing their own submitted month; single use."""
+
+    id = UUID(primary_key=True)
+    timesheet = ForeignKey(references=Timesheet, null=False)
+    person = ForeignKey(references=Person, null=False, help_text="The consultant.")
+    document = Text(help_text="The canonical document (UTF-8 JSON) the consultant was shown.")
+    document_hash = Varchar(length=64, help_text="SHA-256 of the document, hex.")
+    nonce = Bytea(help_text="32 random bytes mixed into the challenge.")
+    challenge = Bytea()
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+
+
 TABLES: tuple[type[Table], ...] = (
     Organisation,
     ClientCompany,
@@ -296,4 +370,8 @@ TABLES: tuple[type[Table], ...] = (
     MutationOutcome,
     DayOverwrite,
     AuditEntry,
+    SignatureLink,
+    SignatureChallenge,
+    SignatureEvidence,
+    SelfSignatureChallenge,
 )

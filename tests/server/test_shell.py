@@ -69,6 +69,28 @@ async def test_the_shell_is_served_minified(app: Litestar) -> None:
         await client.close()
 
 
+async def test_standalone_pages_are_served_minified_and_never_precached(app: Litestar) -> None:
+    """Make sure the signer's portal and the billing page open at their folder's URL, minified,
+    and stay out of the offline shell every phone downloads."""
+    shell = load_shell(PWA)
+    client = Browser(app)
+    try:
+        for folder in ["/sign", "/admin"]:
+            for path in [folder, folder + "/", folder + "/index.html"]:
+                page = await client.get(path)
+                assert page.status_code == 200, path
+                assert page.headers["content-type"].startswith("text/html"), path
+                assert page.content == shell.minified[folder + "/index.html"]
+            assert not [f for f in shell.files if f.startswith(folder + "/")]
+            assert folder + "/index.html" in shell.online
+        script = await client.get("/sign/sign.js")
+        assert script.status_code == 200
+        assert script.content == shell.minified["/sign/sign.js"]
+        assert (await client.get("/sign/nothing.js")).status_code == 404
+    finally:
+        await client.close()
+
+
 async def test_service_worker_precaches_every_file_under_a_hash_of_what_is_served(
     tmp_path: Path,
 ) -> None:

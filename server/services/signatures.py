@@ -1,0 +1,752 @@
+"""The client signer's portal: signature links, signer sessions, passkeys and signatures.
+
+The chain (security.md §1.4):
+
+1. ``issue_signature_link`` creates a single-use, expiring link for the person a month waits
+   on, bound to that month, its circuit step and epoch; only the token's hash is stored.
+2. Opening the link spends it and starts a *signer session* limited to that month (a cookie
+   whose hash is stored on the link). No account is needed beforehand.
+3. On first use the signer registers a passkey, user verification required; a person who
+   already has a passkey must sign with it (a forwarded link cannot add a key to them).
+4. Signing options carry ``signing_challenge(SHA-256(document), nonce)``: the nonce is random,
+   stored and single use, and the document is exactly what the signer was shown.
+5. The assertion is verified (origin, RP id, UV, sign count, signature, and here: the
+   credential is the signer's, the month unchanged and still waiting on them); then, in one
+   transaction, the challenge is spent, the sign count compare-and-set, the month goes through
+   ``workflow.transition(APPROVE)`` and the evidence row is written.
+"""
+
+import base64
+import hashlib
+import json
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from server.domain import model
+from server.domain.access import can_see_timesheet
+from server.domain.errors import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    Gone,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+)
+from server.domain.evidence import build_evidence, evidence_hash
+from server.domain.roles import Actor, Role
+from server.domain.signer_document import WORDINGS, mission_waiting_on, signer_document
+from server.domain.signing import b64url_encode, document_hash, signing_challenge
+from server.services import audit_log, circuit
+from server.services import webauthn_ceremonies as ceremonies
+from server.services.accounts import actor_of
+from server.services.clock import Clock
+from server.settings import Settings
+from server.storage import repositories as repo
+from server.storage import signatures as store
+from sync.months import MonthKey, MonthStatus
+
+LINK_LIFETIME = timedelta(days=7)
+SIGNER_SESSION_LIFETIME = timedelta(hours=2)
+CHALLENGE_LIFETIME = timedelta(minutes=5)
+REGISTER_PURPOSE = "sign_register"
+
+audit_logger = logging.getLogger("carnet.audit")
+
+
+async def _audit(
+    *,
+    month_id: str,
+    kind: str,
+    actor_id: str | None,
+    device: str,
+    data: dict[str, Any],
+    at: datetime,
+) -> None:
+    """Record a signature event in the month's hash-chained audit trail (`audit_log.record`).
+
+    Called inside the transaction of the change it records where there is one; a refusal
+    (which changes nothing) is recorded on its own.
+    """
+    audit_logger.info("%s month=%s actor=%s device=%s", kind, month_id, actor_id, device)
+    await audit_log.record(
+        month_id=month_id, kind=kind, actor_id=actor_id, device=device, data=data, at=at
+    )
+
+
+class SignatureRejected(InvalidInput):
+    """An assertion failed a check; ``errors[0].code`` names the check."""
+
+    code = "signature_rejected"
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _b64url(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+# Which WebAuthn check a py_webauthn refusal is about, from its message (first match wins).
+_CHECKS = (
+    ("client data type", "client_data_type"),
+    ("challenge", "challenge"),
+    ("cross-origin", "cross_origin"),
+    ("origin", "origin"),
+    ("RP ID", "rp_id"),
+    ("not present", "user_presence"),
+    ("User verification", "user_verification"),
+    ("sign count", "sign_count"),
+    ("signature", "signature"),
+)
+
+
+def _rejected(check: str, message: str) -> SignatureRejected:
+    return SignatureRejected(
+        f"signature refused: {message}",
+        errors=(FieldError(field="credential", code=check, message=message),),
+    )
+
+
+@dataclass(frozen=True)
+class Portal:
+    """What the signer's page shows."""
+
+    status: str
+    """``waiting`` (to sign), ``signed`` (by this link's signer) or ``closed`` (no longer)."""
+    document: bytes
+    document_hash: str
+    wording: str
+    signer: model.Person
+    has_passkey: bool
+    evidence_id: str | None
+    signed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class SignerSession:
+    link: store.SignatureLink
+    signer: model.Person
+
+
+@dataclass(frozen=True)
+class Shown:
+    """The month as the signer sees it now, with what it takes to sign it."""
+
+    timesheet: model.Timesheet
+    mission: model.Mission
+    document: bytes
+
+
+class Signatures:
+    """Signature links and the signer's portal."""
+
+    def __init__(self, *, settings: Settings, clock: Clock) -> None:
+        self.settings = settings
+        self.clock = clock
+
+    # -- links -----------------------------------------------------------------------------
+
+    async def issue_link(self, *, month_id: str, created_by: str | None = None) -> str:
+        """Create a signature link for the client signer a month waits on; return its URL.
+
+        A signer has one usable link per month: issuing another ends the unopened ones.
+
+        Raises:
+            NotFound: No such month.
+            Conflict: The month does not wait on a client signer.
+        """
+        timesheet = await store.get_timesheet_by_id(month_id)
+        if timesheet is None:
+            raise NotFound("no such CRA")
+        signer_id = timesheet.waiting_on_id
+        if timesheet.status != MonthStatus.IN_VALIDATION.value or signer_id is None:
+            raise Conflict(
+                "this month does not wait on a signature",
+                errors=(FieldError("month", "not_waiting", "the month is not in validation"),),
+            )
+        if await self._mission(timesheet, signer_id) is None:
+            raise Conflict(
+                "this month does not wait on a client signer",
+                errors=(FieldError("month", "not_client_step", "the step is not a client's"),),
+            )
+        token = secrets.token_urlsafe(32)
+        now = self.clock()
+        async with repo.write_transaction():
+            await store.expire_unused_links(timesheet_id=month_id, person_id=signer_id, now=now)
+            await store.create_link(
+                timesheet_id=month_id,
+                person_id=signer_id,
+                step=timesheet.step,
+                epoch=timesheet.epoch,
+                token_hash=_token_hash(token),
+                expires_at=now + LINK_LIFETIME,
+                created_by=created_by,
+                now=now,
+            )
+        await _audit(
+            month_id=month_id,
+            kind="signature.link_issued",
+            actor_id=created_by,
+            device="server",
+            data={"signer": signer_id, "step": timesheet.step, "version": timesheet.version},
+            at=now,
+        )
+        # A fragment never reaches server logs or Referer headers.
+        return f"{self.settings.origin}/sign/#t={token}"
+
+    async def open_link(self, token: str) -> str:
+        """Spend a link and start a signer session for its month; return the session token.
+
+        Raises:
+            NotFound: Unknown link.
+            Gone: The link was already opened, or has expired.
+        """
+        link = await store.get_link_by_token(_token_hash(token))
+        if link is None:
+            raise NotFound(
+                "this signature link is not valid",
+                errors=(FieldError("token", "unknown", "no such link"),),
+            )
+        now = self.clock()
+        used = Gone(
+            "this signature link was already used; ask for a new one",
+            errors=(FieldError("token", "used", "the link was already opened"),),
+        )
+        refusal: Gone | None = None
+        if link.used_at is not None:
+            refusal = used
+        elif link.expires_at <= now:
+            refusal = Gone(
+                "this signature link has expired; ask for a new one",
+                errors=(FieldError("token", "expired", "the link has expired"),),
+            )
+        session = secrets.token_urlsafe(32)
+        if refusal is None and not await store.open_link(
+            link_id=link.id,
+            session_hash=_token_hash(session),
+            session_expires_at=now + SIGNER_SESSION_LIFETIME,
+            now=now,
+        ):
+            refusal = used
+        if refusal is not None:
+            await _audit(
+                month_id=link.timesheet_id,
+                kind="signature.link_refused",
+                actor_id=None,
+                device="signer-portal",
+                data={"link": link.id, "reason": refusal.errors[0].code},
+                at=now,
+            )
+            raise refusal
+        await _audit(
+            month_id=link.timesheet_id,
+            kind="signature.link_opened",
+            actor_id=link.person_id,
+            device="signer-portal",
+            data={"link": link.id},
+            at=now,
+        )
+        return session
+
+    async def session(self, token: str | None) -> SignerSession:
+        """The signer session behind a cookie value.
+
+        Raises:
+            NotAuthenticated: No cookie, an unknown one, or an expired session.
+        """
+        link = await store.get_link_by_session(_token_hash(token)) if token else None
+        if (
+            link is None
+            or link.session_expires_at is None
+            or link.session_expires_at <= self.clock()
+        ):
+            raise NotAuthenticated("open your signature link again")
+        signer = await repo.get_person(link.person_id)
+        if signer is None or not signer.active:
+            raise NotAuthenticated("this signer's account is disabled")
+        return SignerSession(link=link, signer=signer)
+
+    # -- what the signer sees --------------------------------------------------------------
+
+    async def _mission(self, timesheet: model.Timesheet, signer_id: str) -> model.Mission | None:
+        month = MonthKey.parse(timesheet.month)
+        missions = [
+            m
+            for m in await repo.missions_of(timesheet.consultant_id)
+            if m.start_date <= month.last_day
+            and (m.end_date is None or m.end_date >= month.first_day)
+        ]
+        return mission_waiting_on(timesheet=timesheet, missions=missions, signer_id=signer_id)
+
+    async def _shown(self, link: store.SignatureLink, signer: model.Person) -> Shown | None:
+        """The month as shown now, or None if it no longer waits on this link's signer."""
+        timesheet = await store.get_timesheet_by_id(link.timesheet_id)
+        if (
+            timesheet is None
+            or timesheet.status != MonthStatus.IN_VALIDATION.value
+            or timesheet.waiting_on_id != link.person_id
+            or timesheet.step != link.step
+            or timesheet.epoch != link.epoch
+        ):
+            return None
+        mission = await self._mission(timesheet, signer.id)
+        consultant = await repo.get_person(timesheet.consultant_id)
+        client = await repo.get_client(mission.client_id) if mission else None
+        if mission is None or consultant is None or client is None:
+            return None
+        document = signer_document(
+            timesheet=timesheet,
+            mission=mission,
+            client=client,
+            wording=await store.get_client_wording(client.id),
+            consultant=consultant,
+            signer=signer,
+        )
+        return Shown(timesheet=timesheet, mission=mission, document=document)
+
+    async def portal(self, session: SignerSession) -> Portal:
+        """The month as the signer sees it, or as they signed it."""
+        link, signer = session.link, session.signer
+        has_passkey = any(p.revoked_at is None for p in await repo.list_passkeys(signer.id))
+        signed = [
+            e
+            for e in await store.evidence_of_month(link.timesheet_id)
+            if e.person_id == signer.id and e.step == link.step
+        ]
+        if signed:
+            evidence = json.loads(signed[-1].body)
+            document = evidence["document"].encode("utf-8")
+            return Portal(
+                status="signed",
+                document=document,
+                document_hash=signed[-1].document_hash,
+                wording=json.loads(document)["mission"]["wording"],
+                signer=signer,
+                has_passkey=has_passkey,
+                evidence_id=signed[-1].id,
+                signed_at=signed[-1].signed_at,
+            )
+        shown = await self._shown(link, signer)
+        if shown is None:
+            return Portal(
+                status="closed",
+                document=b"",
+                document_hash="",
+                wording="signature",
+                signer=signer,
+                has_passkey=has_passkey,
+                evidence_id=None,
+                signed_at=None,
+            )
+        return Portal(
+            status="waiting",
+            document=shown.document,
+            document_hash=document_hash(shown.document).hex(),
+            wording=json.loads(shown.document)["mission"]["wording"],
+            signer=signer,
+            has_passkey=has_passkey,
+            evidence_id=None,
+            signed_at=None,
+        )
+
+    # -- the signer's passkey --------------------------------------------------------------
+
+    async def _ensure_no_passkey(self, signer: model.Person) -> None:
+        if any(p.revoked_at is None for p in await repo.list_passkeys(signer.id)):
+            raise Conflict(
+                "a passkey is already registered for you: sign with it",
+                errors=(FieldError("passkey", "exists", "sign with your existing passkey"),),
+            )
+
+    async def begin_registration(self, session: SignerSession) -> tuple[str, dict[str, Any]]:
+        """Registration options for the signer's first passkey (UV required)."""
+        signer = session.signer
+        await self._ensure_no_passkey(signer)
+        options = ceremonies.registration_options(
+            rp_id=self.settings.rp_id,
+            rp_name=self.settings.rp_name,
+            user_handle=signer.webauthn_user_handle,
+            user_name=signer.email,
+            display_name=signer.display_name,
+            exclude=[],
+        )
+        ceremony_id = await repo.create_ceremony(
+            purpose=REGISTER_PURPOSE,
+            challenge=options.challenge,
+            expires_at=self.clock() + CHALLENGE_LIFETIME,
+            person_id=signer.id,
+        )
+        return ceremony_id, options.public_key
+
+    async def finish_registration(
+        self,
+        session: SignerSession,
+        *,
+        ceremony_id: str,
+        credential: dict[str, Any],
+        device_name: str,
+    ) -> model.Passkey:
+        signer = session.signer
+        ceremony = await repo.get_ceremony(ceremony_id)
+        if (
+            ceremony is None
+            or ceremony.purpose != REGISTER_PURPOSE
+            or ceremony.person_id != signer.id
+            or ceremony.used_at is not None
+            or ceremony.expires_at <= self.clock()
+        ):
+            raise InvalidInput(
+                "the passkey ceremony is unknown, used or expired; start again",
+                errors=(
+                    FieldError("ceremony_id", "ceremony_invalid", "unknown, used or expired"),
+                ),
+            )
+        new = ceremonies.verify_registration(
+            credential=credential,
+            challenge=ceremony.challenge,
+            rp_id=self.settings.rp_id,
+            origin=self.settings.origin,
+        )
+        now = self.clock()
+        async with repo.write_transaction():
+            if await repo.consume_ceremony(ceremony_id=ceremony_id, now=now) is None:
+                raise InvalidInput(
+                    "the passkey ceremony was already used; start again",
+                    errors=(FieldError("ceremony_id", "ceremony_invalid", "already used"),),
+                )
+            await self._ensure_no_passkey(signer)
+            if await repo.get_passkey_by_credential_id(new.credential_id) is not None:
+                raise Conflict("this passkey is already registered")
+            passkey = await repo.add_passkey(
+                person_id=signer.id,
+                credential_id=new.credential_id,
+                public_key=new.public_key,
+                sign_count=new.sign_count,
+                transports=new.transports,
+                aaguid=new.aaguid,
+                device_name=device_name.strip()[:120] or "Appareil du signataire",
+                backed_up=new.backed_up,
+                now=now,
+            )
+        await _audit(
+            month_id=session.link.timesheet_id,
+            kind="signature.passkey_registered",
+            actor_id=signer.id,
+            device="signer-portal",
+            data={"passkey": passkey.id, "backed_up": new.backed_up},
+            at=now,
+        )
+        return passkey
+
+    # -- signing ---------------------------------------------------------------------------
+
+    async def begin_signature(self, session: SignerSession) -> tuple[str, dict[str, Any], str]:
+        """Signing options bound to the month as shown; returns (id, options, document hash).
+
+        Raises:
+            Conflict: The month no longer waits on this signer, or they have no passkey yet.
+        """
+        link, signer = session.link, session.signer
+        shown = await self._shown(link, signer)
+        if shown is None:
+            raise self._not_waiting()
+        passkeys = [p for p in await repo.list_passkeys(signer.id) if p.revoked_at is None]
+        if not passkeys:
+            raise Conflict(
+                "register a passkey before signing",
+                errors=(FieldError("passkey", "missing", "no passkey registered yet"),),
+            )
+        nonce = secrets.token_bytes(32)
+        digest = document_hash(shown.document)
+        challenge = signing_challenge(document_hash=digest, nonce=nonce)
+        # No allow-list: the signer picks their passkey (on this device, or a phone nearby),
+        # and ownership is checked on the answer, so another person's passkey is refused by
+        # the server rather than silently unavailable in the browser.
+        options = ceremonies.signing_options(
+            rp_id=self.settings.rp_id, challenge=challenge, allow=[]
+        )
+        now = self.clock()
+        challenge_id = await store.create_challenge(
+            link_id=link.id,
+            timesheet_id=link.timesheet_id,
+            person_id=signer.id,
+            document=shown.document,
+            document_hash=digest.hex(),
+            nonce=nonce,
+            challenge=challenge,
+            now=now,
+            expires_at=now + CHALLENGE_LIFETIME,
+        )
+        await _audit(
+            month_id=link.timesheet_id,
+            kind="signature.challenge_issued",
+            actor_id=signer.id,
+            device="signer-portal",
+            data={"document_sha256": digest.hex(), "nonce": nonce.hex()},
+            at=now,
+        )
+        return challenge_id, options.public_key, digest.hex()
+
+    @staticmethod
+    def _not_waiting() -> Conflict:
+        return Conflict(
+            "this month no longer waits on your signature",
+            errors=(FieldError("month", "not_waiting", "signed, sent back or reassigned"),),
+        )
+
+    async def sign(
+        self, session: SignerSession, *, challenge_id: str, credential: dict[str, Any]
+    ) -> store.SignatureEvidence:
+        """Verify the signer's assertion and sign the month; refusals are audited.
+
+        Raises:
+            SignatureRejected: The assertion failed a check (named in the problem's errors).
+            Conflict: The month changed since it was shown, or no longer waits on the signer.
+        """
+        try:
+            return await self._sign(session, challenge_id=challenge_id, credential=credential)
+        except (SignatureRejected, Conflict, Forbidden) as error:
+            await _audit(
+                month_id=session.link.timesheet_id,
+                kind="signature.refused",
+                actor_id=session.signer.id,
+                device="signer-portal",
+                data={
+                    "reason": error.message,
+                    "checks": [e.code for e in error.errors],
+                    "challenge": challenge_id,
+                },
+                at=self.clock(),
+            )
+            raise
+
+    async def owned_passkey(
+        self, credential: dict[str, Any], person: model.Person
+    ) -> tuple[model.Passkey, bytes | None]:
+        """The person's own, unrevoked passkey that made the assertion, and its user handle.
+
+        Raises:
+            SignatureRejected: Malformed ids, an unknown or revoked passkey, another person's
+                passkey, or a user handle that is not the person's.
+        """
+        try:
+            raw_id = ceremonies.credential_raw_id(credential)
+            handle = ceremonies.credential_user_handle(credential)
+        except Exception as error:
+            raise _rejected("malformed", str(error)) from error
+        passkey = await repo.get_passkey_by_credential_id(raw_id)
+        if passkey is None or passkey.revoked_at is not None:
+            raise _rejected("credential_unknown", "this passkey is not registered, or revoked")
+        if passkey.person_id != person.id:
+            raise _rejected("credential_owner", "this passkey belongs to another person")
+        if handle is not None and not secrets.compare_digest(handle, person.webauthn_user_handle):
+            raise _rejected("user_handle", "the passkey's user handle is not the signer's")
+        return passkey, handle
+
+    def verify_assertion(
+        self, credential: dict[str, Any], *, challenge: bytes, passkey: model.Passkey
+    ) -> int:
+        """Verify an assertion over our challenge (UV required); return the new sign count.
+
+        Raises:
+            SignatureRejected: Naming the WebAuthn check that failed.
+        """
+        try:
+            return ceremonies.verify_authentication(
+                credential=credential,
+                challenge=challenge,
+                rp_id=self.settings.rp_id,
+                origin=self.settings.origin,
+                public_key=passkey.public_key,
+                sign_count=passkey.sign_count,
+            )
+        except Exception as error:
+            message = getattr(error, "message", str(error))
+            check = next((c for key, c in _CHECKS if key in message), "assertion")
+            raise _rejected(check, message) from error
+
+    async def _sign(
+        self, session: SignerSession, *, challenge_id: str, credential: dict[str, Any]
+    ) -> store.SignatureEvidence:
+        link, signer = session.link, session.signer
+        stored = await store.get_challenge(challenge_id)
+        if stored is None or stored.link_id != link.id:
+            raise _rejected("challenge_unknown", "this signing challenge is not for this link")
+        if stored.used_at is not None:
+            raise _rejected("replay", "this signing challenge was already used")
+        if stored.expires_at <= self.clock():
+            raise _rejected("challenge_expired", "this signing challenge has expired")
+        passkey, handle = await self.owned_passkey(credential, signer)
+        shown = await self._shown(link, signer)
+        if shown is None:
+            raise self._not_waiting()
+        if shown.document != stored.document:
+            raise Conflict(
+                "the month changed since it was shown to you: read it again before signing",
+                errors=(FieldError("month", "changed", "the document is no longer the same"),),
+            )
+        new_count = self.verify_assertion(credential, challenge=stored.challenge, passkey=passkey)
+        response = credential["response"]
+        now = self.clock()
+        timesheet = shown.timesheet
+        async with repo.write_transaction():
+            if not await store.spend_challenge(challenge_id=challenge_id, now=now):
+                raise _rejected("replay", "this signing challenge was already used")
+            current = await self._shown(link, signer)
+            if current is None or current.document != stored.document:
+                raise self._not_waiting()
+            if not await repo.record_passkey_use(
+                passkey_id=passkey.id,
+                old_count=passkey.sign_count,
+                new_count=new_count,
+                now=now,
+            ):
+                raise _rejected("sign_count", "this passkey was used concurrently; try again")
+            # The circuit decides (its steps, the version the signer saw) and records the
+            # approval, with what was signed, in the month's audit chain.
+            outcome = await circuit.approve_with_signature(
+                actor_of(signer),
+                consultant_id=timesheet.consultant_id,
+                month_text=timesheet.month,
+                version=timesheet.version,
+                clock=lambda: now,
+                signature={
+                    "document_sha256": stored.document_hash,
+                    "credential_id": b64url_encode(passkey.credential_id),
+                    "sign_count": new_count,
+                },
+            )
+            body = build_evidence(
+                month={
+                    "id": timesheet.id,
+                    "month": timesheet.month,
+                    "version": timesheet.version,
+                    "step": timesheet.step,
+                    "epoch": timesheet.epoch,
+                },
+                document=stored.document,
+                nonce=stored.nonce,
+                rp_id=self.settings.rp_id,
+                origin=self.settings.origin,
+                credential_id=passkey.credential_id,
+                public_key=passkey.public_key,
+                backed_up=passkey.backed_up,
+                authenticator_data=_b64url(response["authenticatorData"]),
+                client_data_json=_b64url(response["clientDataJSON"]),
+                signature=_b64url(response["signature"]),
+                user_handle=handle,
+                sign_count=new_count,
+                signer={
+                    "id": signer.id,
+                    "name": signer.display_name,
+                    "email": signer.email,
+                    "role": "client_signer",
+                },
+                signed_at=now,
+            )
+            evidence = await store.add_evidence(
+                timesheet_id=timesheet.id,
+                person_id=signer.id,
+                passkey_id=passkey.id,
+                step=timesheet.step,
+                version=timesheet.version,
+                document_hash=stored.document_hash,
+                body=body,
+                body_hash=evidence_hash(body),
+                signed_at=now,
+            )
+        await _audit(
+            month_id=timesheet.id,
+            kind="signature.signed",
+            actor_id=signer.id,
+            device="signer-portal",
+            data={
+                "evidence": evidence.id,
+                "evidence_sha256": evidence.body_hash,
+                "document_sha256": stored.document_hash,
+                "status": outcome.month.status,
+            },
+            at=now,
+        )
+        return evidence
+
+    async def month_status(self, month_id: str) -> str:
+        timesheet = await store.get_timesheet_by_id(month_id)
+        return timesheet.status if timesheet else ""
+
+    # -- evidence ----------------------------------------------------------------------------
+
+    async def signer_evidence(self, session: SignerSession, evidence_id: str) -> bytes:
+        """An evidence file of the signer's own signature on their link's month."""
+        evidence = await store.get_evidence(evidence_id)
+        if (
+            evidence is None
+            or evidence.timesheet_id != session.link.timesheet_id
+            or evidence.person_id != session.signer.id
+        ):
+            raise NotFound("no such signature")
+        return evidence.body
+
+    async def evidence_for(self, actor: Actor, evidence_id: str) -> bytes:
+        """An evidence file, for whoever may see the signed month in the app."""
+        evidence = await store.get_evidence(evidence_id)
+        timesheet = await store.get_timesheet_by_id(evidence.timesheet_id) if evidence else None
+        consultant = await repo.get_person(timesheet.consultant_id) if timesheet else None
+        if (
+            evidence is None
+            or timesheet is None
+            or consultant is None
+            or not (
+                can_see_timesheet(actor, timesheet, consultant)
+                or evidence.person_id == actor.person_id
+            )
+        ):
+            raise NotFound("no such signature")
+        return evidence.body
+
+    async def set_wording(self, actor: Actor, *, client_id: str, wording: str) -> None:
+        """Set what a client's signers do: ``signature`` or ``attestation``. Admins only."""
+        client = await repo.get_client(client_id)
+        if client is None or client.organisation_id != actor.organisation_id:
+            raise NotFound("no such client")
+        if not actor.has(Role.ADMIN):
+            raise Forbidden("only an administrator sets a client's wording")
+        if wording not in WORDINGS:
+            raise InvalidInput(
+                "unknown wording",
+                errors=(
+                    FieldError("wording", "invalid", f"one of {', '.join(sorted(WORDINGS))}"),
+                ),
+            )
+        await store.set_client_wording(client_id=client_id, wording=wording)
+
+
+async def links_for_signer(
+    *, settings: Settings, clock: Clock, signer_id: str
+) -> list[tuple[model.Timesheet, str]]:
+    """A fresh signature link for every month waiting on this person at a client signer step."""
+    signatures = Signatures(settings=settings, clock=clock)
+    links = []
+    for timesheet in await repo.list_timesheets_waiting_on(signer_id):
+        try:
+            links.append((timesheet, await signatures.issue_link(month_id=timesheet.id)))
+        except Conflict:
+            continue
+    return links
+
+
+async def issue_signature_link(
+    *, settings: Settings, clock: Clock, month_id: str, created_by: str | None = None
+) -> str:
+    """Create a signature link for the client signer a month waits on; return its URL.
+
+    For the notification sender (email) and the ``carnet signature-link`` command.
+    """
+    return await Signatures(settings=settings, clock=clock).issue_link(
+        month_id=month_id, created_by=created_by
+    )
