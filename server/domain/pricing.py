@@ -267,6 +267,8 @@ def invoice_discount_lines(
                 percent_bp=percent_bp,
             )
             for rate in rates
+            # A percentage too small to make a cent on a rate's base discounts nothing there.
+            if percent_of(bases[rate], percent_bp) > 0
         ]
     total_base = sum(bases[r] for r in rates)
     amount = int(amount_cents or 0)
