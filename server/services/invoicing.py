@@ -19,6 +19,7 @@ from server.domain.errors import Conflict, FieldError, InvalidInput, NotFound
 from server.domain.model import ClientCompany
 from server.domain.roles import Actor
 from server.services import facturx_document as fx
+from server.services.clock import Clock
 from server.storage import invoicing_store as store
 from server.storage import repositories as repo
 from server.storage.repositories import write_transaction
@@ -381,8 +382,11 @@ def _local_date(now: datetime, time_zone: str) -> date:
     return now.astimezone(ZoneInfo(time_zone)).date()
 
 
-async def issue(*, actor: Actor, invoice_id: str, now: datetime) -> inv.InvoiceRecord:
-    """Number and freeze a pre-invoice, in one transaction: a refusal consumes no number."""
+async def issue(*, actor: Actor, invoice_id: str, clock: Clock) -> inv.InvoiceRecord:
+    """Number and freeze a pre-invoice, in one transaction: a refusal consumes no number.
+
+    The time is read once the series is locked, so numbers follow issuing dates.
+    """
     async with write_transaction():
         invoice = await visible_invoice(actor, invoice_id)
         if invoice.kind is not inv.InvoiceKind.INVOICE:
@@ -395,12 +399,14 @@ async def issue(*, actor: Actor, invoice_id: str, now: datetime) -> inv.InvoiceR
         seller, buyer, regime, terms = await _identities(org.id, client)
         lines = [r.line for r in invoice.lines]
         totals = p.totals(lines=lines, regime=regime)
-        issued_on = _local_date(now, org.time_zone)
-        due_on = p.due_date(issued_on=issued_on, terms=terms)
-        series = inv.series_for(inv.InvoiceKind.INVOICE, issued_on)
+        terms.check()
+        series = inv.series_for(inv.InvoiceKind.INVOICE, _local_date(clock(), org.time_zone))
         number = inv.number_of(
             series, await store.next_number(organisation_id=org.id, series=series)
         )
+        now = clock()
+        issued_on = _local_date(now, org.time_zone)
+        due_on = p.due_date(issued_on=issued_on, terms=terms)
         frozen = dataclasses.replace(
             invoice,
             number=number,
@@ -432,7 +438,7 @@ async def credit(
     invoice_id: str,
     reason: str,
     lines: dict[str, int] | None,
-    now: datetime,
+    clock: Clock,
 ) -> inv.InvoiceRecord:
     """Issue a credit note on an issued invoice, in whole (`lines` None) or in part."""
     if len(reason.strip()) < 3:
@@ -448,16 +454,17 @@ async def credit(
         credited = await store.credited_quantities(original.id)
         new_lines = inv.credit_lines(invoice=original, already_credited=credited, requested=lines)
         note_id = await store.create_credit_note(
-            original=original, lines=new_lines, reason=reason.strip(), now=now
+            original=original, lines=new_lines, reason=reason.strip(), now=clock()
         )
         note = await store.get_invoice(note_id)
         org = await repo.get_organisation(original.organisation_id)
         assert note is not None and org is not None
-        issued_on = max(_local_date(now, org.time_zone), original.issued_on)
-        series = inv.series_for(inv.InvoiceKind.CREDIT_NOTE, issued_on)
+        series = inv.series_for(inv.InvoiceKind.CREDIT_NOTE, _local_date(clock(), org.time_zone))
         number = inv.number_of(
             series, await store.next_number(organisation_id=org.id, series=series)
         )
+        now = clock()
+        issued_on = max(_local_date(now, org.time_zone), original.issued_on)
         totals = p.totals(lines=[r.line for r in note.lines], regime=original.regime)
         frozen = dataclasses.replace(
             note,

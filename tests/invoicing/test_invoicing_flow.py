@@ -1,7 +1,7 @@
 """A demo month from validated to an issued Factur-X invoice, credit notes and refusals."""
 
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from litestar import Litestar
@@ -18,6 +18,10 @@ from tests.invoicing.facturx_checks import assert_valid_facturx
 from tests.invoicing.helpers import NOW, demo
 
 
+def CLOCK() -> datetime:  # noqa: N802
+    return NOW
+
+
 async def test_a_signed_demo_month_becomes_an_issued_facturx_invoice(app: Litestar) -> None:
     """Make sure Alice's signed September gives one pre-invoice, issued as FA-2026-00001,
     whose XML passes the XSD, EN 16931 and French rules and whose PDF embeds it."""
@@ -32,7 +36,7 @@ async def test_a_signed_demo_month_becomes_an_issued_facturx_invoice(app: Litest
     assert [(r.line.quantity, r.line.net_cents) for r in draft.lines] == [(43, 1_397_500)]
     assert (draft.net_cents, draft.vat_cents, draft.gross_cents) == (1_397_500, 279_500, 1_677_000)
 
-    issued = await billing.issue(actor=d.admin, invoice_id=draft.id, now=NOW)
+    issued = await billing.issue(actor=d.admin, invoice_id=draft.id, clock=CLOCK)
     assert issued.number == "FA-2026-00001"
     assert issued.issued_on == date(2026, 11, 16)
     assert issued.due_on == date(2026, 12, 16)
@@ -65,14 +69,14 @@ async def test_credit_notes_correct_in_part_never_beyond_the_invoice(app: Litest
     [draft_id] = await billing.on_month_validated(
         month_id=await d.timesheet_id(d.alice, "2026-09"), at=NOW
     )
-    issued = await billing.issue(actor=d.admin, invoice_id=draft_id, now=NOW)
+    issued = await billing.issue(actor=d.admin, invoice_id=draft_id, clock=CLOCK)
     line_id = issued.lines[0].id
     note = await billing.credit(
         actor=d.admin,
         invoice_id=issued.id,
         reason="Demi-journée comptée à tort",
         lines={line_id: 1},
-        now=NOW,
+        clock=CLOCK,
     )
     assert note.number == "AV-2026-00001" and note.kind is inv.InvoiceKind.CREDIT_NOTE
     assert (note.net_cents, note.vat_cents, note.gross_cents) == (32_500, 6_500, 39_000)
@@ -81,15 +85,15 @@ async def test_credit_notes_correct_in_part_never_beyond_the_invoice(app: Litest
     assert_valid_facturx(xml)
     with pytest.raises(inv.CreditTooLarge):
         await billing.credit(
-            actor=d.admin, invoice_id=issued.id, reason="Trop", lines={line_id: 43}, now=NOW
+            actor=d.admin, invoice_id=issued.id, reason="Trop", lines={line_id: 43}, clock=CLOCK
         )
     rest = await billing.credit(
-        actor=d.admin, invoice_id=issued.id, reason="Annulation", lines=None, now=NOW
+        actor=d.admin, invoice_id=issued.id, reason="Annulation", lines=None, clock=CLOCK
     )
     assert rest.number == "AV-2026-00002" and rest.lines[0].line.quantity == 42
     with pytest.raises(inv.CreditTooLarge):
         await billing.credit(
-            actor=d.admin, invoice_id=issued.id, reason="Encore", lines=None, now=NOW
+            actor=d.admin, invoice_id=issued.id, reason="Encore", lines=None, clock=CLOCK
         )
     _, pdf = await billing.pdf_of(actor=d.admin, invoice_id=note.id)
     from facturx import get_facturx_xml_from_pdf
@@ -111,7 +115,7 @@ async def test_a_month_reopened_since_is_refused_and_consumes_no_number(app: Lit
         reopen=True,
     )
     with pytest.raises(inv.NotIssuable) as refused:
-        await billing.issue(actor=d.admin, invoice_id=draft_id, now=NOW)
+        await billing.issue(actor=d.admin, invoice_id=draft_id, clock=CLOCK)
     assert refused.value.errors[0].code == "month_reopened"
     assert (await billing.visible_invoice(d.admin, draft_id)).number is None
     # Validated again: recomputed with the new epoch, and the first number is still free.
@@ -119,7 +123,7 @@ async def test_a_month_reopened_since_is_refused_and_consumes_no_number(app: Lit
         consultant_id=d.alice.id, month="2026-09", status=MonthStatus.SIGNED, now=NOW
     )
     assert await billing.on_month_validated(month_id=month_id, at=NOW) == [draft_id]
-    issued = await billing.issue(actor=d.admin, invoice_id=draft_id, now=NOW)
+    issued = await billing.issue(actor=d.admin, invoice_id=draft_id, clock=CLOCK)
     assert issued.number == "FA-2026-00001"
 
 
@@ -149,7 +153,7 @@ async def test_missing_rate_and_missing_identity_block_issuing(app: Litestar) ->
     draft = await billing.visible_invoice(d.admin, draft_id)
     assert {w["code"] for w in draft.warnings} == {"missing_rate", "missing_billing_identity"}
     with pytest.raises(inv.NotIssuable) as refused:
-        await billing.issue(actor=d.admin, invoice_id=draft_id, now=NOW)
+        await billing.issue(actor=d.admin, invoice_id=draft_id, clock=CLOCK)
     assert {e.code for e in refused.value.errors} == {"missing_rate", "missing_billing_identity"}
     assert "no daily rate" in refused.value.message
 
@@ -182,7 +186,7 @@ async def test_adjustments_need_a_reason_and_survive_recomputation(app: Litestar
         actor=d.admin, invoice_id=draft_id, percent_bp=500, amount_cents=None, now=NOW
     )
     assert discounted.net_cents == 1_365_000 - 68_250
-    issued = await billing.issue(actor=d.admin, invoice_id=draft_id, now=NOW)
+    issued = await billing.issue(actor=d.admin, invoice_id=draft_id, clock=CLOCK)
     assert_valid_facturx(await billing.xml_of(actor=d.admin, invoice_id=issued.id))
     with pytest.raises(Conflict):
         await billing.adjust_line(
@@ -228,7 +232,7 @@ async def test_expenses_milestones_and_payments(app: Litestar) -> None:
         delivered_on=date(2026, 9, 30),
         now=NOW,
     )
-    milestone = await billing.issue(actor=d.admin, invoice_id=milestone_invoice, now=NOW)
+    milestone = await billing.issue(actor=d.admin, invoice_id=milestone_invoice, clock=CLOCK)
     assert milestone.gross_cents == 1_800_000 and milestone.number == "FA-2026-00001"
     assert_valid_facturx(await billing.xml_of(actor=d.admin, invoice_id=milestone.id))
     with pytest.raises(InvalidInput):
