@@ -18,7 +18,7 @@ from tests.invoicing.facturx_checks import assert_valid_facturx
 from tests.invoicing.helpers import NOW, demo
 
 
-def CLOCK() -> datetime:  # noqa: N802
+def CLOCK() -> datetime:
     return NOW
 
 
