@@ -115,7 +115,15 @@ async def issued_between(organisation_id: str, start: date, end: date) -> list[i
         & (t.Invoice.issued_on <= end)
         & t.Invoice.number.is_not_null()
     )
-    return sorted(found, key=lambda i: (i.issued_on or date.min, i.kind, i.number or ""))
+    order = (
+        await t.Invoice.select(t.Invoice.id, t.Invoice.issued_at).where(
+            t.Invoice.id.is_in([i.id for i in found])
+        )
+        if found
+        else []
+    )
+    stamp = {_id(r["id"]): r["issued_at"] for r in order}
+    return sorted(found, key=lambda i: (stamp[i.id], i.number or ""))
 
 
 async def _replace_lines(invoice_id: str, lines: list[tuple[str | None, p.Line]]) -> None:
