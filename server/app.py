@@ -23,6 +23,12 @@ from server.api.directory import (
     OrganisationController,
     PeopleController,
 )
+from server.api.invoicing import (
+    ExpenseController,
+    ExportController,
+    InvoiceController,
+    MilestoneController,
+)
 from server.api.me import MeController
 from server.api.media import JsonBodiesOnly
 from server.api.months import MonthController
@@ -81,6 +87,10 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
             MissionController,
             MonthController,
             SyncController,
+            InvoiceController,
+            ExpenseController,
+            MilestoneController,
+            ExportController,
         ],
         # API answers are personal: never cached by the browser, a proxy or the service worker.
         cache_control=CacheControlHeader(no_store=True),

@@ -626,3 +626,11 @@ async def record_expense(*, actor: Actor, new: NewExpense, now: datetime) -> str
         client_id=mission.client_id, month=str(MonthKey.of(new.spent_on)), now=now
     )
     return expense_id
+
+
+async def client_names(actor: Actor) -> dict[str, str]:
+    return {c.id: c.legal_name for c in await repo.list_clients(actor.organisation_id)}
+
+
+async def payments(invoice_id: str) -> list[tuple[date, int]]:
+    return await store.payments_of(invoice_id)
