@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import TypeVar
 
+from server import cli_exports
 from server.domain.errors import DomainError
 from server.domain.roles import Role
 from server.services import directory
@@ -160,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--port", type=int, default=8000)
     demo.add_argument("--no-serve", action="store_true", help="load and print, do not serve")
 
+    cli_exports.add_parser(commands)
+
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     if args.command == "demo":
@@ -177,6 +180,11 @@ def main(argv: list[str] | None = None) -> int:
             print(_invite(settings, args))
         elif args.command == "demo":
             _demo(settings, args.host, args.port, serve=not args.no_serve)
+        elif args.command == "export":
+            name, body = _with_storage(settings, lambda: cli_exports.run(args))
+            where = cli_exports.write(name, body, args.output)
+            if where != "stdout":
+                print(where)
     except DomainError as error:
         print(f"carnet: {error.message}", file=sys.stderr)
         for field_error in error.errors:
