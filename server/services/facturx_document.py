@@ -31,6 +31,30 @@ def _rate(rate_bp: int) -> str:
     return f"{rate_bp // 100}.{rate_bp % 100:02d}"
 
 
+# EAS (CEF Electronic Address Scheme) codes of EU VAT numbers, for a foreign buyer's electronic
+# address (BT-49, mandatory in the French CTC rules); a French company is addressed by SIREN.
+VAT_SCHEMES = {
+    "AT": "9914",
+    "BE": "9925",
+    "DE": "9930",
+    "EE": "9931",
+    "GR": "9933",
+    "HR": "9934",
+    "IE": "9935",
+    "IT": "9906",
+    "LT": "9937",
+    "LU": "9938",
+    "LV": "9939",
+    "MT": "9943",
+    "NL": "9944",
+    "PL": "9945",
+    "PT": "9946",
+    "RO": "9947",
+    "SI": "9949",
+    "SK": "9950",
+}
+
+
 def _party(party: inv.Party, *, with_siren: bool) -> dict[str, Any]:
     data: dict[str, Any] = {
         "name": party.name,
@@ -41,12 +65,18 @@ def _party(party: inv.Party, *, with_siren: bool) -> dict[str, Any]:
     }
     if party.vat_number:
         data["vat_identifier"] = party.vat_number
+    elif party.siren:
+        # Franchise (no VAT number): EN 16931 BR-E-02 wants a tax registration id (BT-32).
+        data["tax_identifier"] = party.siren
     if with_siren and party.siren:
         data["legal_identifier"] = party.siren
         data["legal_identifier_schemeid"] = "0002"
         # The French e-invoicing directory addresses a company by its SIREN (scheme 0225).
         data["einvoicing_addr"] = party.siren
         data["einvoicing_addr_schemeid"] = "0225"
+    elif party.vat_number and party.country_code in VAT_SCHEMES:
+        data["einvoicing_addr"] = party.vat_number
+        data["einvoicing_addr_schemeid"] = VAT_SCHEMES[party.country_code]
     if party.legal_info:
         data["legal_info"] = party.legal_info
     return data

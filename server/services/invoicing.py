@@ -79,6 +79,11 @@ async def _identities(
     buyer, terms = await buyer_of(client)
     inv.check_identity(seller, role="seller", needs_vat=not franchise)
     inv.check_identity(buyer, role="buyer", needs_vat=buyer.country_code != "FR")
+    if buyer.country_code != "FR" and buyer.country_code not in fx.VAT_SCHEMES:
+        raise inv.MissingBillingIdentity(
+            f"no electronic invoicing address scheme is known for {buyer.country_code} yet",
+            errors=(FieldError("buyer.country_code", "no_address_scheme", "BT-49 required"),),
+        )
     return seller, buyer, inv.regime_for(seller_franchise=franchise, buyer=buyer), terms
 
 
