@@ -1,5 +1,6 @@
 """`carnet export fec|payroll` on a demo database, the files compared with the API's bytes."""
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -17,7 +18,8 @@ async def test_export_commands_write_the_same_bytes_as_the_service(
     d = await demo()
     _, expected = await exports.payroll_export(actor=d.admin, month="2026-09", codes="CP=CP01")
     env = {**os.environ, "DATABASE_URL": database_url, "CARNET_SECRET_KEY": "x" * 48}
-    result = subprocess.run(
+    result = await asyncio.to_thread(
+        subprocess.run,
         [
             sys.executable,
             "-m",
@@ -39,7 +41,8 @@ async def test_export_commands_write_the_same_bytes_as_the_service(
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "variables-paie-2026-09.csv").read_bytes() == expected
-    empty = subprocess.run(
+    empty = await asyncio.to_thread(
+        subprocess.run,
         [
             sys.executable,
             "-m",
