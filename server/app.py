@@ -24,6 +24,7 @@ from server.api.directory import (
     PeopleController,
 )
 from server.api.invoicing import (
+    BillingController,
     ExpenseController,
     ExportController,
     InvoiceController,
@@ -91,6 +92,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
             ExpenseController,
             MilestoneController,
             ExportController,
+            BillingController,
         ],
         # API answers are personal: never cached by the browser, a proxy or the service worker.
         cache_control=CacheControlHeader(no_store=True),

@@ -5,7 +5,7 @@ from uuid import UUID
 
 from litestar import Controller, Response, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
-from litestar.status_codes import HTTP_201_CREATED
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from server.api import invoicing_schemas as s
 from server.api.deps import ClockDep, SessionDep
@@ -271,3 +271,34 @@ class ExportController(Controller):
         """Absences of a month's validated CRAs; `codes` maps types: `CP=CP01,RTT=RT01`."""
         name, body = await exports.payroll_export(actor=_admin(session), month=month, codes=codes)
         return _download(body, name, "text/csv; charset=utf-8")
+
+
+class BillingController(Controller):
+    tags = ["invoicing"]
+
+    @put("/billing-profile", operation_id="setBillingProfile", status_code=HTTP_204_NO_CONTENT)
+    async def set_profile(self, data: JSONBody[s.BillingProfileIn], session: SessionDep) -> None:
+        """The seller's legal mentions, IBAN and VAT franchise."""
+        actor = _admin(session)
+        await billing.set_billing_profile(actor=actor, fields=data.model_dump())
+
+    @put(
+        "/clients/{client_id:uuid}/billing",
+        operation_id="setClientBilling",
+        status_code=HTTP_204_NO_CONTENT,
+    )
+    async def set_client(
+        self, client_id: FromPath[UUID], data: JSONBody[s.ClientBillingIn], session: SessionDep
+    ) -> None:
+        """A client's billing address, country and payment terms (L441-10 limits apply)."""
+        actor = _admin(session)
+        await billing.set_client_billing(
+            actor=actor, client_id=str(client_id), fields=data.model_dump()
+        )
+
+    @get("/expenses/{expense_id:uuid}/receipt", operation_id="getExpenseReceipt")
+    async def receipt(self, expense_id: FromPath[UUID], session: SessionDep) -> Response[bytes]:
+        name, media_type, body = await billing.receipt_of(
+            actor=_admin(session), expense_id=str(expense_id)
+        )
+        return _download(body, name or "justificatif", media_type or "application/octet-stream")

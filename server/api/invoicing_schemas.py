@@ -111,3 +111,32 @@ class Created(Wire):
 
 class DeliveryIn(Wire):
     delivered_on: IsoDate
+
+
+CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+Postcode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10), Printable]
+Iban = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}$")]
+
+
+class BillingProfileIn(Wire):
+    """The seller's invoicing settings (address fields default to the organisation's)."""
+
+    legal_info: ShortText = Field(default="", description="Legal form, capital, RCS.")
+    address_line: ShortText = ""
+    postcode: Postcode = ""
+    city: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), Printable] = ""
+    country_code: CountryCode = "FR"
+    iban: Iban | Literal[""] = ""
+    vat_franchise: StrictBool = False
+
+
+class ClientBillingIn(Wire):
+    """A client's billing identity: structured address, country (EU → reverse charge), terms."""
+
+    address_line: ShortText = ""
+    postcode: Postcode = ""
+    city: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), Printable] = ""
+    country_code: CountryCode = "FR"
+    payment_kind: Literal["net", "end_of_month"] = "net"
+    payment_days: Annotated[WholeNumber, Field(ge=0, le=60)] = 30
+    buyer_reference: ShortText = ""

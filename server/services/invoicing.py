@@ -126,6 +126,7 @@ async def refresh_month_invoice(*, client_id: str, month: str, now: datetime) ->
     period = MonthKey.parse(month)
     group_key = f"month:{client_id}:{month}"
     async with write_transaction():
+        await store.lock_client(client_id)
         existing = await store.get_invoice_by_group(group_key)
         if existing is not None and existing.status is not inv.InvoiceStatus.DRAFT:
             return existing.id
@@ -218,12 +219,23 @@ async def refresh_month_invoice(*, client_id: str, month: str, now: datetime) ->
         if existing is not None:
             lines = inv.apply_adjustments(lines, await store.adjustments_of(existing.id))
             if existing.discount_percent_bp or existing.discount_amount_cents:
-                lines += p.invoice_discount_lines(
-                    lines=lines,
-                    label="Remise",
-                    percent_bp=existing.discount_percent_bp,
-                    amount_cents=existing.discount_amount_cents,
-                )
+                try:
+                    lines += p.invoice_discount_lines(
+                        lines=lines,
+                        label="Remise",
+                        percent_bp=existing.discount_percent_bp,
+                        amount_cents=existing.discount_amount_cents,
+                    )
+                except InvalidInput as refused:
+                    # The hook never fails the validation that called it: the draft says why.
+                    warnings.append(
+                        {
+                            "code": "discount_too_large",
+                            "field": "discount",
+                            "blocking": True,
+                            "message": refused.message,
+                        }
+                    )
         regime = await _draft_regime(client, warnings)
         totals = p.totals(lines=lines, regime=regime)
         return await store.save_draft(
@@ -639,3 +651,29 @@ async def client_names(actor: Actor) -> dict[str, str]:
 
 async def payments(invoice_id: str) -> list[tuple[date, int]]:
     return await store.payments_of(invoice_id)
+
+
+async def set_billing_profile(*, actor: Actor, fields: dict[str, Any]) -> None:
+    async with write_transaction():
+        await store.set_billing_profile(actor.organisation_id, **fields)
+
+
+async def set_client_billing(*, actor: Actor, client_id: str, fields: dict[str, Any]) -> None:
+    client = await repo.get_client(client_id)
+    if client is None or client.organisation_id != actor.organisation_id:
+        raise NotFound("no such client")
+    p.PaymentTerms(p.TermsKind(fields["payment_kind"]), fields["payment_days"]).check()
+    if fields["country_code"] != "FR" and fields["country_code"] not in inv.EU_COUNTRIES:
+        raise InvalidInput(
+            "clients outside the EU are not supported yet",
+            errors=(FieldError("country_code", "unsupported", "an EU country code"),),
+        )
+    async with write_transaction():
+        await store.set_client_billing(client_id, **fields)
+
+
+async def receipt_of(*, actor: Actor, expense_id: str) -> tuple[str, str, bytes]:
+    found = await store.get_receipt(expense_id, organisation_id=actor.organisation_id)
+    if found is None:
+        raise NotFound("no such receipt")
+    return found

@@ -150,6 +150,15 @@ async def _replace_lines(invoice_id: str, lines: list[tuple[str | None, p.Line]]
         )
 
 
+async def lock_client(client_id: str) -> None:
+    """Serialise the pre-invoice computations of one client (two hooks at once on PostgreSQL
+    would otherwise both create the same draft; SQLite has one writer anyway)."""
+    if _is_postgres():
+        await t.ClientCompany.raw(
+            "SELECT id FROM client_company WHERE id = {} FOR UPDATE", uuid.UUID(client_id)
+        )
+
+
 async def save_draft(
     *,
     organisation_id: str,
@@ -469,10 +478,10 @@ async def expenses_for(mission_ids: list[str], start: date, end: date) -> list[d
     )
 
 
-async def get_receipt(expense_id: str) -> tuple[str, str, bytes] | None:
+async def get_receipt(expense_id: str, *, organisation_id: str) -> tuple[str, str, bytes] | None:
     row = (
         await t.Expense.select(t.Expense.receipt_name, t.Expense.receipt_type, t.Expense.receipt)
-        .where(t.Expense.id == expense_id)
+        .where((t.Expense.id == expense_id) & (t.Expense.organisation == organisation_id))
         .first()
     )
     if row is None or row["receipt"] is None:

@@ -110,6 +110,9 @@ async def test_expenses_are_checked_and_join_the_month(app: Litestar, world: Wor
     assert bad64.status_code == 422 and bad64.json()["errors"][0]["field"] == "receipt_base64"
     created = await admin.post("/api/v1/expenses", json=expense)
     assert created.status_code == 201, created.text
+    receipt = await admin.get(f"/api/v1/expenses/{created.json()['id']}/receipt")
+    assert receipt.status_code == 200 and receipt.content == b"%PDF-1.4\n"
+    assert receipt.headers["content-type"].startswith("application/pdf")
     listing = (await admin.get("/api/v1/invoices")).json()
     september = next(i for i in listing if i["period_start"] == "2026-09-01")
     assert [line["kind"] for line in september["lines"]] == ["regie", "expense"]
@@ -121,3 +124,37 @@ async def test_only_administrators_bill(app: Litestar, world: World) -> None:
     assert (await consultant.get("/api/v1/invoices")).status_code == 403
     refused = await consultant.get("/api/v1/exports/payroll", params={"month": "2026-09"})
     assert refused.status_code == 403
+
+
+async def test_an_eu_client_is_invoiced_in_reverse_charge(app: Litestar, world: World) -> None:
+    """Make sure a client set in Germany gets an "Autoliquidation" invoice with no VAT, and
+    illegal payment terms are refused naming the field."""
+    d = await demo()
+    admin = await _login(world, "claire.admin@octave.example")
+    url = f"/api/v1/clients/{d.alice_mission.client_id}/billing"
+    billing = {
+        "address_line": "Hauptstraße 1",
+        "postcode": "10115",
+        "city": "Berlin",
+        "country_code": "DE",
+        "payment_kind": "end_of_month",
+        "payment_days": 45,
+    }
+    too_long = await admin.put(url, json={**billing, "payment_kind": "net", "payment_days": 61})
+    assert too_long.status_code == 422
+    assert too_long.json()["errors"][0]["field"] == "payment_days"
+    eom_too_long = await admin.put(url, json={**billing, "payment_days": 50})
+    assert eom_too_long.status_code == 422
+    assert (await admin.put(url, json=billing)).status_code == 204
+    listing = (await admin.get("/api/v1/invoices")).json()
+    september = next(i for i in listing if i["period_start"] == "2026-09-01")
+    issued = await admin.post(f"/api/v1/invoices/{september['id']}/issue")
+    assert issued.status_code == 201, issued.text
+    body = issued.json()
+    assert body["regime"] == "reverse_charge" and body["vat_cents"] == 0
+    assert body["gross_cents"] == 1_397_500 and body["due_on"] == "2026-12-31"
+    xml = (await admin.get(f"/api/v1/invoices/{body['id']}/factur-x.xml")).content
+    assert b"Autoliquidation" in xml
+    from tests.invoicing.facturx_checks import assert_valid_facturx
+
+    assert_valid_facturx(xml)

@@ -96,3 +96,20 @@ async def _issued_at(invoice_id: str) -> object:
     row = await t.Invoice.select(t.Invoice.issued_at).where(t.Invoice.id == invoice_id).first()
     assert row is not None
     return row["issued_at"]
+
+
+async def test_concurrent_hooks_make_one_pre_invoice(app: Litestar) -> None:
+    """Make sure the validation hook called twice at once (two connections on PostgreSQL)
+    leaves one pre-invoice for the client and month."""
+    from server.services import invoicing as billing
+    from server.storage import tables as t
+
+    d = await demo()
+    await t.InvoiceLine.delete(force=True)
+    await t.Invoice.delete(force=True)
+    month_id = await d.timesheet_id(d.alice, "2026-09")
+    results = await asyncio.gather(
+        *(billing.on_month_validated(month_id=month_id, at=NOW) for _ in range(8))
+    )
+    assert len({tuple(r) for r in results}) == 1 and len(results[0]) == 1
+    assert len(await store.list_invoices(d.admin.organisation_id)) == 1
