@@ -13,6 +13,9 @@ const TEXT = {
     line: "Ligne", net: "Total HT", vat: "TVA", gross: "Total TTC", due: "Échéance",
     period: "Période", cra: "CRA", done: "Enregistré.", none: "Aucune", back: "Retour",
     preinvoice: "Pré-facture", creditnote: "Avoir", payments: "Paiements",
+    expense: "Saisir une dépense", mission: "Mission", category: "Catégorie",
+    amountHt: "Montant HT (€)", vatPaid: "TVA payée (€)", rebill: "Refacturée",
+    receipt: "Justificatif", save: "Enregistrer",
   },
   en: {
     title: "Billing", lang: "Language", draft: "To review", issued: "Issued", paid: "Paid",
@@ -23,6 +26,9 @@ const TEXT = {
     date: "Date", line: "Line", net: "Total excl. VAT", vat: "VAT", gross: "Total incl. VAT",
     due: "Due", period: "Period", cra: "Timesheet", done: "Saved.", none: "None",
     back: "Back", preinvoice: "Pre-invoice", creditnote: "Credit note", payments: "Payments",
+    expense: "Record an expense", mission: "Mission", category: "Category",
+    amountHt: "Amount excl. VAT (€)", vatPaid: "VAT paid (€)", rebill: "Re-billed",
+    receipt: "Receipt", save: "Save",
   },
 };
 let lang = localStorage.getItem("carnet.lang") === "en" ? "en" : "fr";
@@ -191,5 +197,53 @@ document.getElementById("lang").addEventListener("change", (event) => {
   translate();
   refresh();
 });
+const cents = (text) => Math.round(Number(text) * 100);
+
+function base64Of(file) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result).split(",", 2)[1] ?? "");
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(file);
+  });
+}
+
+async function setUpExpenses() {
+  const expenseForm = document.getElementById("expense");
+  const select = expenseForm.elements.namedItem("mission_id");
+  try {
+    for (const mission of await call("GET", "/missions")) {
+      select.append(el("option", { value: mission.id }, mission.title));
+    }
+  } catch {
+    return;
+  }
+  expenseForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const data = new FormData(expenseForm);
+    const file = data.get("receipt");
+    const hasFile = file instanceof File && file.size > 0;
+    try {
+      await call("POST", "/expenses", {
+        mission_id: data.get("mission_id"),
+        spent_on: data.get("spent_on"),
+        category: data.get("category"),
+        amount_cents: cents(data.get("amount")),
+        vat_cents: cents(data.get("vat") || "0"),
+        rebill: data.get("rebill") === "on",
+        receipt_name: hasFile ? file.name : "",
+        receipt_type: hasFile ? file.type : "",
+        receipt_base64: hasFile ? await base64Of(file) : "",
+      });
+      expenseForm.reset();
+      say(t("done"));
+      await refresh();
+    } catch (error) {
+      say(error.message, true);
+    }
+  });
+}
+
 translate();
 refresh();
+setUpExpenses();

@@ -1,5 +1,6 @@
 """The standalone billing page in Chromium, on `carnet demo` data: review, issue, PDF, pay."""
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,9 +38,20 @@ def test_admin_issues_a_demo_pre_invoice_and_records_its_payment(
     page.goto(f"{demo_origin}/admin/")
     drafts = page.get_by_test_id("list-draft")
     expect(drafts.get_by_role("button")).to_have_count(2)
-    drafts.get_by_role("button").last.click()
+    expense = page.get_by_test_id("expense-form")
+    expense.get_by_label("Mission").select_option(label="Refonte du portail de paiement")
+    expense.get_by_label("Date").fill("2026-09-14")
+    expense.get_by_label("Catégorie").fill("transport")
+    expense.get_by_label("Montant HT (€)").fill("100.50")
+    expense.get_by_label("Justificatif").set_input_files(
+        files=[{"name": "billet.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n"}]
+    )
+    expense.get_by_role("button", name="Enregistrer").click()
+    expect(page.locator("#message")).to_have_text("Enregistré.")
+    drafts.get_by_role("button", name=re.compile("2026-09")).click()
     detail = page.get_by_test_id("detail")
     expect(detail).to_contain_text("Banque Rhénane SA")
+    expect(detail).to_contain_text("Frais refacturés : transport")
     expect(detail).to_contain_text("CRA Alice Martin")
     detail.get_by_role("button", name="Émettre").click()
     expect(page.get_by_test_id("list-issued")).to_contain_text("FA-2026-00001")
