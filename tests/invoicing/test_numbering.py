@@ -113,3 +113,25 @@ async def test_concurrent_hooks_make_one_pre_invoice(app: Litestar) -> None:
     )
     assert len({tuple(r) for r in results}) == 1 and len(results[0]) == 1
     assert len(await store.list_invoices(d.admin.organisation_id)) == 1
+
+
+async def test_a_rolled_back_issue_gives_its_number_back(app: Litestar) -> None:
+    """Make sure a failure after the number was taken (XML, storage...) consumes nothing: the
+    counter is bumped in the issuing transaction and rolled back with it."""
+    d = await demo()
+
+    class Boom(Exception):
+        pass
+
+    try:
+        async with write_transaction():
+            taken = await store.next_number(
+                organisation_id=d.admin.organisation_id, series="FA-2026"
+            )
+            assert taken == 1
+            raise Boom
+    except Boom:
+        pass
+    async with write_transaction():
+        again = await store.next_number(organisation_id=d.admin.organisation_id, series="FA-2026")
+    assert again == 1
