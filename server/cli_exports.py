@@ -17,6 +17,9 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
     fec = kinds.add_parser("fec", help="accounting entries (FEC) of a period")
     fec.add_argument("--start", type=date.fromisoformat, required=True, help="YYYY-MM-DD")
     fec.add_argument("--end", type=date.fromisoformat, required=True, help="YYYY-MM-DD")
+    fec.add_argument("--customers-account", default="411000")
+    fec.add_argument("--sales-account", default="706000")
+    fec.add_argument("--vat-account", default="445710", help="445740 for VAT on payments")
     payroll = kinds.add_parser("payroll", help="absences of a month's validated CRAs (CSV)")
     payroll.add_argument("--month", required=True, help="YYYY-MM")
     payroll.add_argument("--codes", default="", help="code mapping, e.g. CP=CP01,RTT=RT01")
@@ -39,7 +42,12 @@ async def _actor(siren: str | None) -> Actor:
 async def run(args: argparse.Namespace) -> tuple[str, bytes]:
     actor = await _actor(args.siren)
     if args.export_kind == "fec":
-        return await exports.fec_export(actor=actor, start=args.start, end=args.end)
+        accounts = exports.accounts(
+            customers=args.customers_account, sales=args.sales_account, vat=args.vat_account
+        )
+        return await exports.fec_export(
+            actor=actor, start=args.start, end=args.end, accounts=accounts
+        )
     return await exports.payroll_export(actor=actor, month=args.month, codes=args.codes)
 
 

@@ -258,10 +258,22 @@ class ExportController(Controller):
 
     @get("/fec", operation_id="exportFec", media_type="text/plain")
     async def fec(
-        self, start: FromQuery[date], end: FromQuery[date], session: SessionDep
+        self,
+        start: FromQuery[date],
+        end: FromQuery[date],
+        session: SessionDep,
+        customers: FromQuery[str] = "411000",
+        sales: FromQuery[str] = "706000",
+        vat: FromQuery[str] = "445710",
     ) -> Response[bytes]:
-        """The FEC of the invoices and credit notes issued from `start` to `end`."""
-        name, body = await exports.fec_export(actor=_admin(session), start=start, end=end)
+        """The FEC of the invoices and credit notes issued from `start` to `end`. The accounts
+        are configurable, e.g. `vat=445740` (TVA sur encaissements)."""
+        name, body = await exports.fec_export(
+            actor=_admin(session),
+            start=start,
+            end=end,
+            accounts=exports.accounts(customers=customers, sales=sales, vat=vat),
+        )
         return _download(body, name, "text/plain; charset=utf-8")
 
     @get("/payroll", operation_id="exportPayroll", media_type="text/csv")

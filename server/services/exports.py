@@ -18,6 +18,19 @@ def _nothing(what: str, field: str) -> InvalidInput:
     )
 
 
+def accounts(*, customers: str, sales: str, vat: str) -> fec.Accounts:
+    """Chart-of-accounts numbers for the FEC; each starts with its PCG class digits."""
+    wanted = {"customers": (customers, "411"), "sales": (sales, "706"), "vat": (vat, "4457")}
+    errors = [
+        FieldError(name, "invalid_account", f"digits starting with {prefix}")
+        for name, (number, prefix) in wanted.items()
+        if not (number.isdigit() and number.startswith(prefix) and len(number) <= 12)
+    ]
+    if errors:
+        raise InvalidInput("invalid account number", errors=tuple(errors))
+    return fec.Accounts(customers=customers, sales=sales, vat=vat)
+
+
 async def fec_export(
     *, actor: Actor, start: date, end: date, accounts: fec.Accounts | None = None
 ) -> tuple[str, bytes]:

@@ -83,6 +83,17 @@ async def test_admin_reviews_issues_credits_pays_and_exports(app: Litestar, worl
     )
     assert fec.status_code == 200 and fec.content.startswith(b"JournalCode\tJournalLib")
     assert 'filename="812345674FEC20261130.txt"' in fec.headers["content-disposition"]
+    custom = await admin.get(
+        "/api/v1/exports/fec",
+        params={"start": "2026-11-01", "end": "2026-11-30", "vat": "445740"},
+    )
+    assert custom.status_code == 200 and b"\t445740\t" in custom.content
+    bad_account = await admin.get(
+        "/api/v1/exports/fec",
+        params={"start": "2026-11-01", "end": "2026-11-30", "sales": "606000"},
+    )
+    assert bad_account.status_code == 422
+    assert bad_account.json()["errors"][0]["field"] == "sales"
     empty = await admin.get(
         "/api/v1/exports/fec", params={"start": "2026-10-01", "end": "2026-10-31"}
     )
