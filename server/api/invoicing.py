@@ -106,6 +106,26 @@ class InvoiceController(Controller):
         )
         return await _out(actor, invoice)
 
+    @post("/{invoice_id:uuid}/line-discounts", operation_id="discountInvoiceLine")
+    async def discount_line(
+        self,
+        invoice_id: FromPath[UUID],
+        data: JSONBody[s.LineDiscountIn],
+        session: SessionDep,
+        clock: ClockDep,
+    ) -> s.InvoiceOut:
+        """A discount on one line (percentage or amount, reason recorded)."""
+        actor = _admin(session)
+        invoice = await billing.discount_line(
+            actor=actor,
+            invoice_id=str(invoice_id),
+            discount=inv.LineDiscount(
+                data.line_key, data.percent_bp, data.amount_cents, data.reason
+            ),
+            now=clock(),
+        )
+        return await _out(actor, invoice)
+
     @put("/{invoice_id:uuid}/discount", operation_id="setInvoiceDiscount")
     async def discount(
         self,

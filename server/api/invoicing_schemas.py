@@ -73,6 +73,13 @@ class DiscountIn(Wire):
     amount_cents: Cents | None = None
 
 
+class LineDiscountIn(Wire):
+    line_key: Annotated[str, StringConstraints(min_length=1, max_length=120)]
+    percent_bp: Annotated[WholeNumber, Field(ge=1, le=10_000)] | None = None
+    amount_cents: Cents | None = None
+    reason: Reason
+
+
 class CreditLineIn(Wire):
     line_id: UUID
     quantity: Annotated[WholeNumber, Field(ge=1, le=100_000)]

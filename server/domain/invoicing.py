@@ -202,6 +202,62 @@ def apply_adjustments(lines: list[p.Line], adjustments: list[Adjustment]) -> lis
 
 
 @dataclass(frozen=True)
+class LineDiscount:
+    """A discount on one line: a percentage (basis points) or an amount, with its reason."""
+
+    line_key: str
+    percent_bp: int | None
+    amount_cents: int | None
+    reason: str
+
+
+def check_line_discount(discount: LineDiscount) -> None:
+    errors = []
+    if len(discount.reason.strip()) < 3:
+        errors.append(FieldError("reason", "required", "say why the line is discounted"))
+    if (discount.percent_bp is None) == (discount.amount_cents is None):
+        errors.append(FieldError("percent_bp", "exclusive", "give a percentage or an amount"))
+    if errors:
+        raise InvalidInput("the discount is invalid", errors=tuple(errors))
+
+
+def apply_line_discounts(
+    lines: list[p.Line], discounts: list[LineDiscount]
+) -> tuple[list[p.Line], list[dict[str, Any]]]:
+    """Insert each line's latest discount right after it, as a negative line; a discount that
+    no longer fits its line (after an adjustment) becomes a blocking warning."""
+    latest = {d.line_key: d for d in discounts}
+    out: list[p.Line] = []
+    warnings: list[dict[str, Any]] = []
+    for line in lines:
+        out.append(line)
+        discount = latest.get(line.key)
+        if discount is None:
+            continue
+        try:
+            out.append(
+                p.discount_line(
+                    key=f"discount:{line.key}",
+                    label=f"Remise : {line.label}"[:200],
+                    base_cents=line.net_cents,
+                    vat_rate_bp=line.vat_rate_bp,
+                    percent_bp=discount.percent_bp,
+                    amount_cents=discount.amount_cents,
+                )
+            )
+        except InvalidInput as refused:
+            warnings.append(
+                {
+                    "code": "discount_too_large",
+                    "field": line.key,
+                    "blocking": True,
+                    "message": refused.message,
+                }
+            )
+    return out, warnings
+
+
+@dataclass(frozen=True)
 class LineRecord:
     id: str
     position: int

@@ -218,6 +218,10 @@ async def refresh_month_invoice(*, client_id: str, month: str, now: datetime) ->
                 )
         if existing is not None:
             lines = inv.apply_adjustments(lines, await store.adjustments_of(existing.id))
+            lines, refused = inv.apply_line_discounts(
+                lines, await store.line_discounts_of(existing.id)
+            )
+            warnings += refused
             if existing.discount_percent_bp or existing.discount_amount_cents:
                 try:
                     lines += p.invoice_discount_lines(
@@ -360,6 +364,36 @@ async def adjust_line(
     async with write_transaction():
         await store.add_adjustment(
             invoice_id=invoice.id, adjustment=adjustment, author_id=actor.person_id, now=now
+        )
+    await _refresh(invoice, now)
+    return await visible_invoice(actor, invoice_id)
+
+
+async def discount_line(
+    *, actor: Actor, invoice_id: str, discount: inv.LineDiscount, now: datetime
+) -> inv.InvoiceRecord:
+    """A discount on one line of a monthly pre-invoice (percentage or amount), with a reason."""
+    inv.check_line_discount(discount)
+    invoice = await visible_invoice(actor, invoice_id)
+    if invoice.status is not inv.InvoiceStatus.DRAFT or not invoice.group_key.startswith("month:"):
+        raise Conflict("only a monthly pre-invoice takes a discount")
+    line = next((r.line for r in invoice.lines if r.line.key == discount.line_key), None)
+    if line is None or line.kind is p.LineKind.DISCOUNT:
+        raise InvalidInput(
+            "no such line on the pre-invoice",
+            errors=(FieldError("line_key", "unknown", "not a billed line of this pre-invoice"),),
+        )
+    p.discount_line(
+        key="check",
+        label=line.label,
+        base_cents=line.net_cents,
+        vat_rate_bp=line.vat_rate_bp,
+        percent_bp=discount.percent_bp,
+        amount_cents=discount.amount_cents,
+    )
+    async with write_transaction():
+        await store.add_line_discount(
+            invoice_id=invoice.id, discount=discount, author_id=actor.person_id, now=now
         )
     await _refresh(invoice, now)
     return await visible_invoice(actor, invoice_id)

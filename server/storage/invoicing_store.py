@@ -240,6 +240,32 @@ async def add_adjustment(
     ).save()
 
 
+async def line_discounts_of(invoice_id: str) -> list[inv.LineDiscount]:
+    rows = (
+        await t.LineDiscount.select()
+        .where(t.LineDiscount.invoice == invoice_id)
+        .order_by(t.LineDiscount.created_at)
+    )
+    return [
+        inv.LineDiscount(r["line_key"], r["percent_bp"], r["amount_cents"], r["reason"])
+        for r in rows
+    ]
+
+
+async def add_line_discount(
+    *, invoice_id: str, discount: inv.LineDiscount, author_id: str | None, now: datetime
+) -> None:
+    await t.LineDiscount(
+        invoice=invoice_id,
+        line_key=discount.line_key,
+        percent_bp=discount.percent_bp,
+        amount_cents=discount.amount_cents,
+        reason=discount.reason,
+        author=author_id,
+        created_at=now,
+    ).save()
+
+
 async def billed_quantity_before(*, key: str, period_start: date, exclude: str) -> int:
     """Quantity already on other invoices' lines for `key` (a capped mission's consumption)."""
     rows = await t.InvoiceLine.select(

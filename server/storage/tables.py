@@ -410,6 +410,19 @@ class Payment(Table):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
+class LineDiscount(Table):
+    """A discount on one pre-invoice line (percentage or amount), with its mandatory reason."""
+
+    id = UUID(primary_key=True)
+    invoice = ForeignKey(references=Invoice, null=False)
+    line_key = Varchar(length=120)
+    percent_bp = Integer(null=True, default=None)
+    amount_cents = BigInt(null=True, default=None)
+    reason = Text()
+    author = ForeignKey(references=Person, null=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
 TABLES: tuple[type[Table], ...] = (
     Organisation,
     ClientCompany,
@@ -438,4 +451,5 @@ TABLES: tuple[type[Table], ...] = (
     Expense,
     MilestoneDelivery,
     Payment,
+    LineDiscount,
 )

@@ -39,6 +39,17 @@ async def test_admin_reviews_issues_credits_pays_and_exports(app: Litestar, worl
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["field"] == "reason"
 
+    both = await admin.post(
+        f"/api/v1/invoices/{september['id']}/line-discounts",
+        json={
+            "line_key": september["lines"][0]["key"],
+            "percent_bp": 100,
+            "amount_cents": 100,
+            "reason": "Geste",
+        },
+    )
+    assert both.status_code == 422 and both.json()["errors"][0]["field"] == "percent_bp"
+
     issued = await admin.post(f"/api/v1/invoices/{september['id']}/issue")
     assert issued.status_code == 201, issued.text
     body = issued.json()

@@ -182,10 +182,26 @@ async def test_adjustments_need_a_reason_and_survive_recomputation(app: Litestar
     again = await billing.visible_invoice(d.admin, draft_id)
     assert again.lines[0].line.quantity == 42 and again.net_cents == 1_365_000
     assert [a.reason for a in await store.adjustments_of(draft_id)] == ["Réunion non facturable"]
+    with pytest.raises(InvalidInput):
+        await billing.discount_line(
+            actor=d.admin,
+            invoice_id=draft_id,
+            discount=inv.LineDiscount(key, None, 1_365_001, "Geste commercial"),
+            now=NOW,
+        )
+    line_discounted = await billing.discount_line(
+        actor=d.admin,
+        invoice_id=draft_id,
+        discount=inv.LineDiscount(key, 1000, None, "Geste commercial"),
+        now=NOW,
+    )
+    assert [r.line.net_cents for r in line_discounted.lines] == [1_365_000, -136_500]
     discounted = await billing.set_discount(
         actor=d.admin, invoice_id=draft_id, percent_bp=500, amount_cents=None, now=NOW
     )
-    assert discounted.net_cents == 1_365_000 - 68_250
+    # 5 % of what the line discount left: 1 228 500 × 5 % = 61 425.
+    assert [r.line.net_cents for r in discounted.lines] == [1_365_000, -136_500, -61_425]
+    assert discounted.net_cents == 1_167_075 and discounted.vat_cents == 233_415
     issued = await billing.issue(actor=d.admin, invoice_id=draft_id, clock=CLOCK)
     assert_valid_facturx(await billing.xml_of(actor=d.admin, invoice_id=issued.id))
     with pytest.raises(Conflict):
