@@ -24,6 +24,13 @@ from server.api.directory import (
     OrganisationController,
     PeopleController,
 )
+from server.api.invoicing import (
+    BillingController,
+    ExpenseController,
+    ExportController,
+    InvoiceController,
+    MilestoneController,
+)
 from server.api.me import MeController
 from server.api.media import JsonBodiesOnly
 from server.api.months import MonthController
@@ -86,6 +93,11 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
             SyncController,
             CircuitController,
             signing_router(settings, Signatures(settings=settings, clock=clock)),
+            InvoiceController,
+            ExpenseController,
+            MilestoneController,
+            ExportController,
+            BillingController,
         ],
         # API answers are personal: never cached by the browser, a proxy or the service worker.
         cache_control=CacheControlHeader(no_store=True),

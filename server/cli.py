@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any, TypeVar
 
+from server import cli_exports
 from server.domain.errors import DomainError
 from server.domain.roles import Role
 from server.services import directory
@@ -238,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         "verify-signature", help="re-verify a signature offline from its evidence file"
     )
     verify.add_argument("evidence", help="the evidence file (JSON)")
+    cli_exports.add_parser(commands)
 
     args = parser.parse_args(argv)
     if args.command == "verify-signature":
@@ -270,6 +272,11 @@ def main(argv: list[str] | None = None) -> int:
                 except ValueError:
                     parser.error(f"--organisation {args.organisation!r} is not an organisation id")
             return _audit_verify(settings, args.organisation)
+        elif args.command == "export":
+            name, body = _with_storage(settings, lambda: cli_exports.run(args))
+            where = cli_exports.write(name, body, args.output)
+            if where != "stdout":
+                print(where)
     except DomainError as error:
         print(f"carnet: {error.message}", file=sys.stderr)
         for field_error in error.errors:

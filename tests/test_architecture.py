@@ -101,12 +101,21 @@ def test_controllers_never_touch_tables() -> None:
 
 # The offline evidence verifier runs with no database or settings, so it cannot go through the
 # services; it uses py_webauthn's low-level COSE parsing and signature helpers only.
-OFFLINE_TOOLS = {"webauthn": (ROOT / "server" / "verify_evidence.py",)}
+# WeasyPrint renders two documents of different owners: the invoice (with its Factur-X XML) and
+# the signed CRA (with its evidence attached); each adapter is the only importer for its PDF.
+OFFLINE_TOOLS = {
+    "webauthn": (ROOT / "server" / "verify_evidence.py",),
+    "weasyprint": (ROOT / "server" / "services" / "signed_pdf.py",),
+}
 
 
 @pytest.mark.parametrize(
     ("library", "home"),
-    [("webauthn", "server/services/webauthn_ceremonies.py")],
+    [
+        ("webauthn", "server/services/webauthn_ceremonies.py"),
+        ("facturx", "server/services/facturx_document.py"),
+        ("weasyprint", "server/services/facturx_document.py"),
+    ],
 )
 def test_crypto_library_has_one_home(library: str, home: str) -> None:
     """Make sure a third-party crypto library is imported by one adapter module only."""

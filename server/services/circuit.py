@@ -35,7 +35,7 @@ from server.domain.workflow import (
     final_status,
     transition,
 )
-from server.services import audit_log
+from server.services import audit_log, invoicing
 from server.services.clock import Clock
 from server.services.sync_service import MonthLocked
 from server.storage import repositories as repo
@@ -319,6 +319,10 @@ async def _apply(
         at=now,
         organisation_id=consultant.organisation_id,
     )
+    if new.status in (MonthStatus.VALIDATED, MonthStatus.SIGNED):
+        # In the same transaction: a validated month and its pre-invoice exist together
+        # (issue 7), and the hook turns a billing problem into a warning, never a refusal.
+        await invoicing.on_month_validated(month_id=month_id, at=now)
     return Outcome(
         month=MonthState(
             month=str(month), status=new.status.value, epoch=new.epoch, version=new_version

@@ -11,8 +11,10 @@ from datetime import UTC, date, datetime
 from server.domain import model
 from server.domain.roles import Role
 from server.services.directory import NewPerson, create_person
+from server.services.invoicing import on_month_validated
 from server.services.sync_service import WebEdit, set_month_state, write_web_day
 from server.services.terms import mission_terms
+from server.storage import invoicing_store
 from server.storage import repositories as repo
 from sync.calendar import CalendarRegion, working_days
 from sync.months import MonthKey, MonthStatus
@@ -36,6 +38,11 @@ async def load_demo(*, today: date) -> list[DemoPerson]:
         siret="81234567400021",
         vat_number="FR45812345674",
         address="12 rue de la Paix, 75002 Paris",
+    )
+    await invoicing_store.set_billing_profile(
+        org.id,
+        legal_info="SAS au capital de 50 000 EUR - RCS Paris 812 345 674",
+        iban="FR7630006000011234567890189",
     )
     bank = await repo.create_client(
         organisation_id=org.id,
@@ -195,6 +202,10 @@ async def load_demo(*, today: date) -> list[DemoPerson]:
                     step=step,
                     waiting_on_id=waiting_on,
                 )
+            if status in {MonthStatus.VALIDATED, MonthStatus.SIGNED}:
+                timesheet = await repo.get_timesheet(consultant_id=consultant_id, month=str(month))
+                assert timesheet is not None
+                await on_month_validated(month_id=timesheet.id, at=_noon(month.last_day))
     people = [admin, manager, alice, bruno, chloe, signer]
     return [DemoPerson(p.email, p.display_name, tuple(sorted(p.roles))) for p in people]
 

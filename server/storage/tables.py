@@ -350,6 +350,176 @@ class SelfSignatureChallenge(Table):
     used_at = Timestamptz(null=True, default=None)
 
 
+# -- invoicing (issue 7) -----------------------------------------------------------------------
+
+
+class BillingProfile(Table):
+    """The seller's invoicing settings; without one, defaults are derived from the organisation."""
+
+    id = UUID(primary_key=True)
+    organisation = ForeignKey(references=Organisation, null=False, unique=True)
+    legal_info = Varchar(length=200, default="", help_text="Legal form, capital, RCS (BT-33).")
+    address_line = Varchar(length=200, default="")
+    postcode = Varchar(length=10, default="")
+    city = Varchar(length=100, default="")
+    country_code = Varchar(length=2, default="FR")
+    iban = Varchar(length=34, default="")
+    vat_franchise = Boolean(default=False, help_text="Franchise en base (CGI 293 B).")
+    payment_kind = Varchar(length=20, default="net", help_text="net or end_of_month.")
+    payment_days = Integer(default=30)
+
+
+class ClientBilling(Table):
+    """A client's billing identity beyond ClientCompany: structured address, country, terms."""
+
+    id = UUID(primary_key=True)
+    client = ForeignKey(references=ClientCompany, null=False, unique=True)
+    address_line = Varchar(length=200, default="")
+    postcode = Varchar(length=10, default="")
+    city = Varchar(length=100, default="")
+    country_code = Varchar(length=2, default="FR")
+    payment_kind = Varchar(length=20, default="net")
+    payment_days = Integer(default=30)
+    buyer_reference = Varchar(length=100, default="", help_text="PO or buyer reference.")
+
+
+class Invoice(Table):
+    """A pre-invoice (status draft), an issued invoice, or a credit note (kind credit_note).
+
+    Once issued, a row is never edited except its payment fields: corrections are credit notes.
+    """
+
+    id = UUID(primary_key=True)
+    organisation = ForeignKey(references=Organisation, null=False)
+    client = ForeignKey(references=ClientCompany, null=False)
+    kind = Varchar(length=20, default="invoice", help_text="invoice or credit_note.")
+    status = Varchar(length=20, default="draft", help_text="draft, issued or paid.")
+    group_key = Varchar(
+        length=120, unique=True, help_text="What the pre-invoice is for: client+month, milestone."
+    )
+    period_start = Date()
+    period_end = Date()
+    sources = JSON(default=[], help_text="The CRAs billed, with the epoch they were billed at.")
+    warnings = JSON(default=[], help_text="Cap overruns and other points to review.")
+    regime = Varchar(length=20, default="standard")
+    discount_percent_bp = Integer(null=True, default=None)
+    discount_amount_cents = BigInt(null=True, default=None)
+    number = Varchar(length=35, null=True, default=None, unique=True)
+    issued_on = Date(null=True, default=None)
+    issued_at = Timestamptz(null=True, default=None)
+    due_on = Date(null=True, default=None)
+    seller = JSON(default={}, help_text="Seller identity snapshot taken at issue.")
+    buyer = JSON(default={}, help_text="Buyer identity snapshot taken at issue.")
+    net_cents = BigInt(default=0)
+    vat_cents = BigInt(default=0)
+    gross_cents = BigInt(default=0)
+    credits: ForeignKey["Invoice"] = ForeignKey(
+        references="self", null=True, help_text="For a credit note: the invoice it corrects."
+    )
+    reason = Text(default="")
+    facturx_xml = Bytea(null=True, default=None)
+    pdf = Bytea(null=True, default=None)
+    paid_cents = BigInt(default=0)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class InvoiceLine(Table):
+    """One line of an invoice or credit note (amounts by server/domain/pricing.py)."""
+
+    id = UUID(primary_key=True)
+    invoice = ForeignKey(references=Invoice, null=False)
+    position = Integer()
+    key = Varchar(length=120, help_text="What the line bills: mission:<id>, expense:<id>...")
+    kind = Varchar(length=20)
+    label = Varchar(length=200)
+    description = Text(default="")
+    quantity = Integer()
+    unit = Varchar(length=20)
+    unit_price_cents = BigInt()
+    vat_rate_bp = Integer()
+    net_cents = BigInt()
+    credits_line: ForeignKey["InvoiceLine"] = ForeignKey(
+        references="self", null=True, help_text="For a credit note line: the line it credits."
+    )
+
+
+class InvoiceAdjustment(Table):
+    """An administrator's change to a pre-invoice line, with its mandatory reason."""
+
+    id = UUID(primary_key=True)
+    invoice = ForeignKey(references=Invoice, null=False)
+    line_key = Varchar(length=120)
+    quantity = Integer(null=True, default=None)
+    unit_price_cents = BigInt(null=True, default=None)
+    reason = Text()
+    author = ForeignKey(references=Person, null=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class InvoiceSequence(Table):
+    """A numbering series' counter, read and bumped under a lock in the issuing transaction."""
+
+    id = UUID(primary_key=True)
+    key = Varchar(length=120, unique=True, help_text="<organisation id>:<series>, e.g. FA-2026.")
+    last_value = BigInt(default=0)
+
+
+class Expense(Table):
+    """An expense recorded by an administrator for a mission, re-billed or not."""
+
+    id = UUID(primary_key=True)
+    organisation = ForeignKey(references=Organisation, null=False)
+    mission = ForeignKey(references=Mission, null=False)
+    spent_on = Date()
+    category = Varchar(length=40)
+    label = Varchar(length=200, default="")
+    amount_cents = BigInt(help_text="Net of VAT.")
+    vat_cents = BigInt(default=0, help_text="VAT paid on the receipt.")
+    rebill = Boolean(default=True)
+    margin_bp = Integer(default=0)
+    vat_rate_bp = Integer(default=2000, help_text="Rate of the re-billed line.")
+    receipt_name = Varchar(length=200, default="")
+    receipt_type = Varchar(length=100, default="")
+    receipt = Bytea(null=True, default=None)
+    recorded_by = ForeignKey(references=Person, null=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class MilestoneDelivery(Table):
+    """A forfait milestone marked delivered: from then on it is billable."""
+
+    id = UUID(primary_key=True)
+    milestone = ForeignKey(references=Milestone, null=False, unique=True)
+    delivered_on = Date()
+    recorded_by = ForeignKey(references=Person, null=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Payment(Table):
+    """A payment received for an invoice (kept for the reform's e-reporting of payment data)."""
+
+    id = UUID(primary_key=True)
+    invoice = ForeignKey(references=Invoice, null=False)
+    paid_on = Date()
+    amount_cents = BigInt()
+    recorded_by = ForeignKey(references=Person, null=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class LineDiscount(Table):
+    """A discount on one pre-invoice line (percentage or amount), with its mandatory reason."""
+
+    id = UUID(primary_key=True)
+    invoice = ForeignKey(references=Invoice, null=False)
+    line_key = Varchar(length=120)
+    percent_bp = Integer(null=True, default=None)
+    amount_cents = BigInt(null=True, default=None)
+    reason = Text()
+    author = ForeignKey(references=Person, null=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
 TABLES: tuple[type[Table], ...] = (
     Organisation,
     ClientCompany,
@@ -374,4 +544,14 @@ TABLES: tuple[type[Table], ...] = (
     SignatureChallenge,
     SignatureEvidence,
     SelfSignatureChallenge,
+    BillingProfile,
+    ClientBilling,
+    Invoice,
+    InvoiceLine,
+    InvoiceAdjustment,
+    InvoiceSequence,
+    Expense,
+    MilestoneDelivery,
+    Payment,
+    LineDiscount,
 )

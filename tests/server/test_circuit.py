@@ -174,6 +174,21 @@ async def test_a_manager_only_circuit_ends_validated(world: World) -> None:
     assert response.json()["status"] == "validated"
 
 
+async def test_the_last_approval_creates_the_pre_invoice_in_the_same_step(world: World) -> None:
+    """Make sure validating a month hands it to billing (issue 7): its pre-invoice exists as
+    soon as the month is validated, and not before."""
+    team = await make_team(world, [("manager", "marc")])
+    await team.fill(half_days=2)
+    await team.fill(day="2026-11-17", half_days=1)
+    await team.act(team.alice, "submit")
+    assert (await team.ada.browser.get("/api/v1/invoices")).json() == []
+    assert (await team.act(team.marc, "approve")).json()["status"] == "validated"
+    drafts = (await team.ada.browser.get("/api/v1/invoices")).json()
+    assert [(d["status"], d["period_start"], d["net_cents"]) for d in drafts] == [
+        ("draft", "2026-11-01", 3 * 60_000 // 2)
+    ]
+
+
 async def test_a_mission_without_circuit_falls_back_to_the_manager(world: World) -> None:
     """Make sure a month whose missions have no circuit goes to the consultant's manager."""
     team = await make_team(world, [])

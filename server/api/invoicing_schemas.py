@@ -1,0 +1,149 @@
+"""Wire schemas of the invoicing endpoints (amounts in cents, rates in basis points)."""
+
+from datetime import date
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from pydantic import Field, StringConstraints
+
+from server.api.schemas import IsoDate, Printable, StrictBool, WholeNumber, Wire
+
+Reason = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500), Printable
+]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), Printable]
+Category = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), Printable
+]
+Cents = Annotated[WholeNumber, Field(ge=1, le=10**12)]
+
+
+class LineOut(Wire):
+    id: UUID
+    position: int
+    key: str
+    kind: str
+    label: str
+    description: str
+    quantity: int
+    unit: Literal["half_day", "unit"]
+    unit_price_cents: int
+    vat_rate_bp: int
+    net_cents: int
+
+
+class PaymentOut(Wire):
+    paid_on: date
+    amount_cents: int
+
+
+class InvoiceOut(Wire):
+    id: UUID
+    kind: Literal["invoice", "credit_note"]
+    status: Literal["draft", "issued", "paid"]
+    number: str | None
+    client_id: UUID
+    client_name: str
+    period_start: date
+    period_end: date
+    issued_on: date | None
+    due_on: date | None
+    regime: str
+    net_cents: int
+    vat_cents: int
+    gross_cents: int
+    paid_cents: int
+    credits_id: UUID | None
+    reason: str
+    warnings: list[dict[str, Any]]
+    sources: list[dict[str, Any]]
+    lines: list[LineOut]
+    payments: list[PaymentOut] = []
+
+
+class AdjustmentIn(Wire):
+    line_key: Annotated[str, StringConstraints(min_length=1, max_length=120)]
+    quantity: Annotated[WholeNumber, Field(ge=0, le=100_000)] | None = None
+    unit_price_cents: Cents | None = None
+    reason: Reason
+
+
+class DiscountIn(Wire):
+    percent_bp: Annotated[WholeNumber, Field(ge=1, le=10_000)] | None = None
+    amount_cents: Cents | None = None
+
+
+class LineDiscountIn(Wire):
+    line_key: Annotated[str, StringConstraints(min_length=1, max_length=120)]
+    percent_bp: Annotated[WholeNumber, Field(ge=1, le=10_000)] | None = None
+    amount_cents: Cents | None = None
+    reason: Reason
+
+
+class CreditLineIn(Wire):
+    line_id: UUID
+    quantity: Annotated[WholeNumber, Field(ge=1, le=100_000)]
+
+
+class CreditNoteIn(Wire):
+    reason: Reason
+    lines: list[CreditLineIn] | None = Field(
+        default=None, description="Omit to credit everything that remains."
+    )
+
+
+class PaymentIn(Wire):
+    paid_on: IsoDate
+    amount_cents: Cents
+
+
+class ExpenseIn(Wire):
+    mission_id: UUID
+    spent_on: IsoDate
+    category: Category
+    label: ShortText = ""
+    amount_cents: Cents = Field(description="Net of VAT.")
+    vat_cents: Annotated[WholeNumber, Field(ge=0, le=10**12)] = 0
+    rebill: StrictBool = True
+    margin_bp: Annotated[WholeNumber, Field(ge=0, le=10_000)] = 0
+    vat_rate_bp: WholeNumber = 2000
+    receipt_name: ShortText = ""
+    receipt_type: Annotated[str, StringConstraints(max_length=100), Printable] = ""
+    receipt_base64: Annotated[str, StringConstraints(max_length=990_000)] = ""  # body ≤ 1 MB
+
+
+class Created(Wire):
+    id: UUID
+
+
+class DeliveryIn(Wire):
+    delivered_on: IsoDate
+
+
+CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+Postcode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10), Printable]
+Iban = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}$")]
+
+
+class BillingProfileIn(Wire):
+    """The seller's invoicing settings (address fields default to the organisation's)."""
+
+    legal_info: ShortText = Field(default="", description="Legal form, capital, RCS.")
+    address_line: ShortText = ""
+    postcode: Postcode = ""
+    city: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), Printable] = ""
+    country_code: CountryCode = "FR"
+    iban: Iban | Literal[""] = ""
+    vat_franchise: StrictBool = False
+
+
+class ClientBillingIn(Wire):
+    """A client's billing identity: structured address, country (EU → reverse charge), terms."""
+
+    address_line: ShortText = ""
+    postcode: Postcode = ""
+    city: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), Printable] = ""
+    country_code: CountryCode = "FR"
+    payment_kind: Literal["net", "end_of_month"] = "net"
+    payment_days: Annotated[WholeNumber, Field(ge=0, le=60)] = 30
+    buyer_reference: ShortText = ""

@@ -1,0 +1,713 @@
+"""From the validated CRA to the invoice: pre-invoices, issuing, credit notes, payments.
+
+Hooks for the validation circuit: `on_month_validated` (a CRA became validated or signed) and
+`on_milestone_delivered`. Both are idempotent: they (re)compute the pre-invoice of a client and
+billing period, never touch an issued invoice, and never bill a CRA that is not validated.
+"""
+
+import asyncio
+import base64
+import binascii
+import dataclasses
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from server.domain import invoicing as inv
+from server.domain import pricing as p
+from server.domain.errors import Conflict, FieldError, InvalidInput, NotFound
+from server.domain.model import ClientCompany
+from server.domain.roles import Actor
+from server.services import facturx_document as fx
+from server.services.clock import Clock
+from server.storage import invoicing_store as store
+from server.storage import repositories as repo
+from server.storage.repositories import write_transaction
+from sync.months import MonthKey
+
+BILLED_MODES = frozenset({"regie", "regie_capped"})
+MAX_RECEIPT_BYTES = 5_000_000
+
+
+# -- identities -----------------------------------------------------------------------------
+
+
+async def seller_of(organisation_id: str) -> tuple[inv.Party, bool]:
+    """The seller identity, and whether it is under the VAT franchise."""
+    org = await repo.get_organisation(organisation_id)
+    if org is None:
+        raise NotFound("no such organisation")
+    profile = await store.billing_profile(organisation_id) or {}
+    line, postcode, city = inv.split_address(org.address)
+    party = inv.Party(
+        name=org.legal_name,
+        siren=org.siren,
+        siret=org.siret,
+        vat_number=org.vat_number,
+        address_line=profile.get("address_line") or line,
+        postcode=profile.get("postcode") or postcode,
+        city=profile.get("city") or city,
+        country_code=profile.get("country_code") or "FR",
+        legal_info=profile.get("legal_info", ""),
+        iban=profile.get("iban", ""),
+    )
+    return party, bool(profile.get("vat_franchise", False))
+
+
+async def buyer_of(client: ClientCompany) -> tuple[inv.Party, p.PaymentTerms]:
+    extra = await store.client_billing(client.id) or {}
+    line, postcode, city = inv.split_address(client.billing_address)
+    party = inv.Party(
+        name=client.legal_name,
+        siren=client.siren,
+        vat_number=client.vat_number,
+        address_line=extra.get("address_line") or line,
+        postcode=extra.get("postcode") or postcode,
+        city=extra.get("city") or city,
+        country_code=extra.get("country_code") or "FR",
+    )
+    terms = p.PaymentTerms(
+        p.TermsKind(extra.get("payment_kind") or "net"), int(extra.get("payment_days") or 30)
+    )
+    return party, terms
+
+
+async def _identities(
+    organisation_id: str, client: ClientCompany
+) -> tuple[inv.Party, inv.Party, p.VatRegime, p.PaymentTerms]:
+    seller, franchise = await seller_of(organisation_id)
+    buyer, terms = await buyer_of(client)
+    inv.check_identity(seller, role="seller", needs_vat=not franchise)
+    inv.check_identity(buyer, role="buyer", needs_vat=buyer.country_code != "FR")
+    if buyer.country_code != "FR" and buyer.country_code not in fx.VAT_SCHEMES:
+        raise inv.MissingBillingIdentity(
+            f"no electronic invoicing address scheme is known for {buyer.country_code} yet",
+            errors=(FieldError("buyer.country_code", "no_address_scheme", "BT-49 required"),),
+        )
+    return seller, buyer, inv.regime_for(seller_franchise=franchise, buyer=buyer), terms
+
+
+def _fr(half_days: int) -> str:
+    return str(half_days / 2).replace(".", ",").removesuffix(",0")
+
+
+# -- pre-invoices ---------------------------------------------------------------------------
+
+
+async def on_month_validated(*, month_id: str, at: datetime) -> list[str]:
+    """Hook: the CRA `month_id` is now validated or signed. Returns the pre-invoices touched."""
+    key = await store.timesheet_key(month_id)
+    if key is None:
+        return []
+    consultant_id, month = key
+    timesheet = await repo.get_timesheet(consultant_id=consultant_id, month=month)
+    if timesheet is None or timesheet.status not in inv.BILLABLE_MONTH_STATUSES:
+        return []
+    clients = sorted(
+        {
+            m.client_id
+            for m in await repo.missions_of(consultant_id)
+            if m.billing_mode in BILLED_MODES and inv.mission_half_days(timesheet.days, m.id)
+        }
+    )
+    touched = []
+    for client_id in clients:
+        invoice_id = await refresh_month_invoice(client_id=client_id, month=month, now=at)
+        if invoice_id is not None:
+            touched.append(invoice_id)
+    return touched
+
+
+async def refresh_month_invoice(*, client_id: str, month: str, now: datetime) -> str | None:
+    """(Re)compute the pre-invoice of one client and month from its validated CRAs."""
+    client = await repo.get_client(client_id)
+    if client is None:
+        raise NotFound("no such client")
+    period = MonthKey.parse(month)
+    group_key = f"month:{client_id}:{month}"
+    async with write_transaction():
+        await store.lock_client(client_id)
+        existing = await store.get_invoice_by_group(group_key)
+        if existing is not None and existing.status is not inv.InvoiceStatus.DRAFT:
+            return existing.id
+        missions = [
+            m for m in await repo.list_missions(client.organisation_id) if m.client_id == client_id
+        ]
+        lines: list[p.Line] = []
+        sources: list[dict[str, Any]] = []
+        warnings: list[dict[str, Any]] = []
+        for mission in missions:
+            if mission.billing_mode not in BILLED_MODES:
+                continue
+            timesheet = await repo.get_timesheet(consultant_id=mission.consultant_id, month=month)
+            if timesheet is None or timesheet.status not in inv.BILLABLE_MONTH_STATUSES:
+                continue
+            worked = inv.mission_half_days(timesheet.days, mission.id)
+            if worked == 0:
+                continue
+            consultant = await repo.get_person(mission.consultant_id)
+            name = consultant.display_name if consultant else "?"
+            line_key = f"mission:{mission.id}"
+            already = await store.billed_quantity_before(
+                key=line_key, period_start=period.first_day, exclude=group_key
+            )
+            cap = mission.day_cap_half_days if mission.billing_mode == "regie_capped" else None
+            outcome = p.apply_cap(
+                worked_half_days=worked, cap_half_days=cap, already_half_days=already
+            )
+            sources.append(
+                {
+                    "timesheet_id": timesheet.id,
+                    "epoch": timesheet.epoch,
+                    "version": timesheet.version,
+                    "status": timesheet.status,
+                    "consultant": name,
+                    "mission": mission.title,
+                    "mission_id": mission.id,
+                    "month": month,
+                    "half_days": worked,
+                    "absence_half_days": sum(inv.absence_half_days(timesheet.days).values()),
+                }
+            )
+            if outcome.overrun_half_days:
+                warnings.append(
+                    {
+                        "code": "cap_overrun",
+                        "field": line_key,
+                        "blocking": False,
+                        "message": f"{mission.title} : {_fr(outcome.overrun_half_days)} j au-delà"
+                        f" du plafond de {_fr(cap or 0)} j, non facturés",
+                    }
+                )
+            try:
+                lines.append(
+                    p.regie_line(
+                        key=line_key,
+                        label=f"{mission.title} — {name}",
+                        half_days=outcome.billable_half_days,
+                        daily_rate_cents=mission.daily_rate_cents,
+                        description=f"Régie {month} : {_fr(outcome.billable_half_days)} j × TJM "
+                        f"{p.format_cents_fr(mission.daily_rate_cents or 0)} € HT",
+                    )
+                )
+            except p.MissingRate as missing:
+                warnings.append(
+                    {
+                        "code": "missing_rate",
+                        "field": line_key,
+                        "blocking": True,
+                        "message": missing.message,
+                    }
+                )
+        if not sources:
+            # Never a pre-invoice for a month that is not validated. A draft whose CRAs were
+            # reopened since stays as it is: issuing it is refused until they are validated again.
+            return None if existing is None else existing.id
+        for expense in await store.expenses_for(
+            [m.id for m in missions], period.first_day, period.last_day
+        ):
+            if expense["rebill"]:
+                lines.append(
+                    p.expense_line(
+                        key=f"expense:{expense['id']}",
+                        label=f"Frais refacturés : {expense['category']} {expense['label']}",
+                        amount_cents=expense["amount_cents"],
+                        margin_bp=expense["margin_bp"],
+                        vat_rate_bp=expense["vat_rate_bp"],
+                    )
+                )
+        if existing is not None:
+            lines = inv.apply_adjustments(lines, await store.adjustments_of(existing.id))
+            lines, refused = inv.apply_line_discounts(
+                lines, await store.line_discounts_of(existing.id)
+            )
+            warnings += refused
+            if existing.discount_percent_bp or existing.discount_amount_cents:
+                try:
+                    lines += p.invoice_discount_lines(
+                        lines=lines,
+                        label="Remise",
+                        percent_bp=existing.discount_percent_bp,
+                        amount_cents=existing.discount_amount_cents,
+                    )
+                except InvalidInput as refused:
+                    # The hook never fails the validation that called it: the draft says why.
+                    warnings.append(
+                        {
+                            "code": "discount_too_large",
+                            "field": "discount",
+                            "blocking": True,
+                            "message": refused.message,
+                        }
+                    )
+        regime = await _draft_regime(client, warnings)
+        totals = p.totals(lines=lines, regime=regime)
+        return await store.save_draft(
+            organisation_id=client.organisation_id,
+            client_id=client_id,
+            group_key=group_key,
+            period_start=period.first_day,
+            period_end=period.last_day,
+            sources=sources,
+            warnings=warnings,
+            regime=regime,
+            lines=lines,
+            totals=totals,
+            now=now,
+        )
+
+
+async def _draft_regime(client: ClientCompany, warnings: list[dict[str, Any]]) -> p.VatRegime:
+    """The regime a draft is shown with; an incomplete identity becomes a blocking warning."""
+    try:
+        return (await _identities(client.organisation_id, client))[2]
+    except InvalidInput as refused:
+        warnings.append(
+            {
+                "code": refused.code,
+                "field": refused.errors[0].field if refused.errors else "buyer",
+                "blocking": True,
+                "message": refused.message,
+            }
+        )
+        return p.VatRegime.STANDARD
+
+
+async def on_milestone_delivered(
+    *, actor: Actor, mission_id: str, position: int, delivered_on: date, now: datetime
+) -> str:
+    """Mark a forfait milestone delivered and create its pre-invoice (idempotent)."""
+    mission = await repo.get_mission(mission_id)
+    if mission is None or mission.organisation_id != actor.organisation_id:
+        raise NotFound("no such mission")
+    milestone = next((m for m in mission.milestones if m.position == position), None)
+    milestone_id = await store.milestone_id(mission_id, position)
+    if mission.billing_mode != "forfait" or milestone is None or milestone_id is None:
+        raise InvalidInput(
+            "only a forfait mission's milestones can be delivered",
+            errors=(FieldError("position", "unknown", "no such milestone"),),
+        )
+    client = await repo.get_client(mission.client_id)
+    assert client is not None
+    period = MonthKey.of(delivered_on)
+    group_key = f"milestone:{milestone_id}"
+    async with write_transaction():
+        await store.deliver_milestone(
+            milestone_id=milestone_id,
+            delivered_on=delivered_on,
+            author_id=actor.person_id,
+            now=now,
+        )
+        existing = await store.get_invoice_by_group(group_key)
+        if existing is not None:
+            return existing.id
+        lines = [
+            p.milestone_line(
+                key=group_key,
+                label=f"{mission.title} — jalon {milestone.label}",
+                amount_cents=milestone.amount_cents,
+            )
+        ]
+        warnings: list[dict[str, Any]] = []
+        regime = await _draft_regime(client, warnings)
+        return await store.save_draft(
+            organisation_id=mission.organisation_id,
+            client_id=client.id,
+            group_key=group_key,
+            period_start=period.first_day,
+            period_end=delivered_on,
+            sources=[],
+            warnings=warnings,
+            regime=regime,
+            lines=lines,
+            totals=p.totals(lines=lines, regime=regime),
+            now=now,
+        )
+
+
+# -- reading ------------------------------------------------------------------------------
+
+
+async def visible_invoice(actor: Actor, invoice_id: str) -> inv.InvoiceRecord:
+    invoice = await store.get_invoice(invoice_id)
+    if invoice is None or invoice.organisation_id != actor.organisation_id:
+        raise NotFound("no such invoice")
+    return invoice
+
+
+async def list_invoices(actor: Actor) -> list[inv.InvoiceRecord]:
+    return await store.list_invoices(actor.organisation_id)
+
+
+# -- administrator's review -----------------------------------------------------------------
+
+
+async def _refresh(invoice: inv.InvoiceRecord, now: datetime) -> None:
+    if invoice.group_key.startswith("month:"):
+        _, client_id, month = invoice.group_key.split(":")
+        await refresh_month_invoice(client_id=client_id, month=month, now=now)
+
+
+async def adjust_line(
+    *, actor: Actor, invoice_id: str, adjustment: inv.Adjustment, now: datetime
+) -> inv.InvoiceRecord:
+    """Change a pre-invoice line's quantity or price, recording who, when and why."""
+    inv.check_adjustment(adjustment)
+    invoice = await visible_invoice(actor, invoice_id)
+    if invoice.status is not inv.InvoiceStatus.DRAFT:
+        raise Conflict("an issued invoice is never edited; issue a credit note")
+    if not any(r.line.key == adjustment.line_key for r in invoice.lines):
+        raise InvalidInput(
+            "no such line on the pre-invoice",
+            errors=(FieldError("line_key", "unknown", "not a line of this pre-invoice"),),
+        )
+    async with write_transaction():
+        await store.add_adjustment(
+            invoice_id=invoice.id, adjustment=adjustment, author_id=actor.person_id, now=now
+        )
+    await _refresh(invoice, now)
+    return await visible_invoice(actor, invoice_id)
+
+
+async def discount_line(
+    *, actor: Actor, invoice_id: str, discount: inv.LineDiscount, now: datetime
+) -> inv.InvoiceRecord:
+    """A discount on one line of a monthly pre-invoice (percentage or amount), with a reason."""
+    inv.check_line_discount(discount)
+    invoice = await visible_invoice(actor, invoice_id)
+    if invoice.status is not inv.InvoiceStatus.DRAFT or not invoice.group_key.startswith("month:"):
+        raise Conflict("only a monthly pre-invoice takes a discount")
+    line = next((r.line for r in invoice.lines if r.line.key == discount.line_key), None)
+    if line is None or line.kind is p.LineKind.DISCOUNT:
+        raise InvalidInput(
+            "no such line on the pre-invoice",
+            errors=(FieldError("line_key", "unknown", "not a billed line of this pre-invoice"),),
+        )
+    p.discount_line(
+        key="check",
+        label=line.label,
+        base_cents=line.net_cents,
+        vat_rate_bp=line.vat_rate_bp,
+        percent_bp=discount.percent_bp,
+        amount_cents=discount.amount_cents,
+    )
+    async with write_transaction():
+        await store.add_line_discount(
+            invoice_id=invoice.id, discount=discount, author_id=actor.person_id, now=now
+        )
+    await _refresh(invoice, now)
+    return await visible_invoice(actor, invoice_id)
+
+
+async def set_discount(
+    *,
+    actor: Actor,
+    invoice_id: str,
+    percent_bp: int | None,
+    amount_cents: int | None,
+    now: datetime,
+) -> inv.InvoiceRecord:
+    """A discount on the whole pre-invoice (percent or amount), split per VAT rate."""
+    invoice = await visible_invoice(actor, invoice_id)
+    if invoice.status is not inv.InvoiceStatus.DRAFT or not invoice.group_key.startswith("month:"):
+        raise Conflict("only a monthly pre-invoice takes a discount")
+    if percent_bp is not None and amount_cents is not None:
+        raise InvalidInput(
+            "give a percentage or an amount, not both",
+            errors=(FieldError("amount_cents", "exclusive", "percent_bp is already given"),),
+        )
+    base = [r.line for r in invoice.lines if r.line.kind is not p.LineKind.DISCOUNT]
+    if percent_bp is not None or amount_cents is not None:
+        p.invoice_discount_lines(
+            lines=base, label="Remise", percent_bp=percent_bp, amount_cents=amount_cents
+        )
+    async with write_transaction():
+        await store.set_discount(
+            invoice_id=invoice.id, percent_bp=percent_bp, amount_cents=amount_cents
+        )
+    await _refresh(invoice, now)
+    return await visible_invoice(actor, invoice_id)
+
+
+def _local_date(now: datetime, time_zone: str) -> date:
+    return now.astimezone(ZoneInfo(time_zone)).date()
+
+
+async def issue(*, actor: Actor, invoice_id: str, clock: Clock) -> inv.InvoiceRecord:
+    """Number and freeze a pre-invoice, in one transaction: a refusal consumes no number.
+
+    The time is read once the series is locked, so numbers follow issuing dates.
+    """
+    async with write_transaction():
+        invoice = await visible_invoice(actor, invoice_id)
+        if invoice.kind is not inv.InvoiceKind.INVOICE:
+            raise Conflict("credit notes are issued when created")
+        states = await store.timesheet_states([s["timesheet_id"] for s in invoice.sources])
+        inv.check_issuable(invoice, current=states)
+        client = await repo.get_client(invoice.client_id)
+        org = await repo.get_organisation(invoice.organisation_id)
+        assert client is not None and org is not None
+        seller, buyer, regime, terms = await _identities(org.id, client)
+        lines = [r.line for r in invoice.lines]
+        totals = p.totals(lines=lines, regime=regime)
+        terms.check()
+        series = inv.series_for(inv.InvoiceKind.INVOICE, _local_date(clock(), org.time_zone))
+        number = inv.number_of(
+            series, await store.next_number(organisation_id=org.id, series=series)
+        )
+        now = clock()
+        issued_on = _local_date(now, org.time_zone)
+        due_on = p.due_date(issued_on=issued_on, terms=terms)
+        frozen = dataclasses.replace(
+            invoice,
+            number=number,
+            issued_on=issued_on,
+            due_on=due_on,
+            seller=seller.as_dict(),
+            buyer=buyer.as_dict(),
+            regime=regime,
+        )
+        xml = fx.build_xml(frozen, terms_text=terms.text())
+        await store.mark_issued(
+            invoice_id=invoice.id,
+            number=number,
+            issued_on=issued_on,
+            due_on=due_on,
+            now=now,
+            seller=seller.as_dict(),
+            buyer=buyer.as_dict(),
+            regime=regime,
+            totals=totals,
+            xml=xml,
+        )
+    return await visible_invoice(actor, invoice_id)
+
+
+async def credit(
+    *,
+    actor: Actor,
+    invoice_id: str,
+    reason: str,
+    lines: dict[str, int] | None,
+    clock: Clock,
+) -> inv.InvoiceRecord:
+    """Issue a credit note on an issued invoice, in whole (`lines` None) or in part."""
+    if len(reason.strip()) < 3:
+        raise InvalidInput(
+            "a credit note needs a reason",
+            errors=(FieldError("reason", "required", "say why the invoice is corrected"),),
+        )
+    async with write_transaction():
+        original = await visible_invoice(actor, invoice_id)
+        if original.kind is not inv.InvoiceKind.INVOICE or original.number is None:
+            raise Conflict("only an issued invoice can be credited")
+        assert original.issued_on is not None
+        credited = await store.credited_quantities(original.id)
+        new_lines = inv.credit_lines(invoice=original, already_credited=credited, requested=lines)
+        note_id = await store.create_credit_note(
+            original=original, lines=new_lines, reason=reason.strip(), now=clock()
+        )
+        note = await store.get_invoice(note_id)
+        org = await repo.get_organisation(original.organisation_id)
+        assert note is not None and org is not None
+        series = inv.series_for(inv.InvoiceKind.CREDIT_NOTE, _local_date(clock(), org.time_zone))
+        number = inv.number_of(
+            series, await store.next_number(organisation_id=org.id, series=series)
+        )
+        now = clock()
+        issued_on = max(_local_date(now, org.time_zone), original.issued_on)
+        totals = p.totals(lines=[r.line for r in note.lines], regime=original.regime)
+        frozen = dataclasses.replace(
+            note,
+            number=number,
+            issued_on=issued_on,
+            due_on=issued_on,
+            seller=original.seller,
+            buyer=original.buyer,
+        )
+        terms_text = "Avoir à déduire du prochain règlement."
+        xml = fx.build_xml(
+            frozen, terms_text=terms_text, original=(original.number, original.issued_on)
+        )
+        await store.mark_issued(
+            invoice_id=note_id,
+            number=number,
+            issued_on=issued_on,
+            due_on=issued_on,
+            now=now,
+            seller=original.seller,
+            buyer=original.buyer,
+            regime=original.regime,
+            totals=totals,
+            xml=xml,
+        )
+    return await visible_invoice(actor, note_id)
+
+
+async def pdf_of(*, actor: Actor, invoice_id: str) -> tuple[str, bytes]:
+    """The Factur-X PDF of an issued invoice or credit note, rendered once then kept."""
+    invoice = await visible_invoice(actor, invoice_id)
+    xml, pdf = await store.get_documents(invoice.id)
+    if invoice.number is None or xml is None:
+        raise Conflict("a pre-invoice has no PDF until it is issued")
+    if pdf is None:
+        original = None
+        if invoice.credits_id:
+            first = await store.get_invoice(invoice.credits_id)
+            assert first is not None and first.number and first.issued_on
+            original = (first.number, first.issued_on)
+        terms_text = _terms_text(invoice)
+        pdf = await asyncio.to_thread(
+            fx.render_pdf, invoice, xml=bytes(xml), terms_text=terms_text, original=original
+        )
+        await store.set_pdf(invoice.id, pdf)
+        _, pdf = await store.get_documents(invoice.id)
+        assert pdf is not None
+    return f"{invoice.number}.pdf", bytes(pdf)
+
+
+def _terms_text(invoice: inv.InvoiceRecord) -> str:
+    if invoice.kind is inv.InvoiceKind.CREDIT_NOTE:
+        return "Avoir à déduire du prochain règlement."
+    assert invoice.issued_on and invoice.due_on
+    days = (invoice.due_on - invoice.issued_on).days
+    return f"Paiement à {days} jours, au plus tard le {invoice.due_on:%d/%m/%Y}."
+
+
+async def xml_of(*, actor: Actor, invoice_id: str) -> bytes:
+    invoice = await visible_invoice(actor, invoice_id)
+    xml, _ = await store.get_documents(invoice.id)
+    if xml is None:
+        raise Conflict("a pre-invoice has no XML until it is issued")
+    return bytes(xml)
+
+
+async def record_payment(
+    *, actor: Actor, invoice_id: str, paid_on: date, amount_cents: int, now: datetime
+) -> inv.InvoiceRecord:
+    """Keep a payment (date and amount: the reform's e-reporting needs them)."""
+    async with write_transaction():
+        invoice = await visible_invoice(actor, invoice_id)
+        if invoice.kind is not inv.InvoiceKind.INVOICE or invoice.number is None:
+            raise Conflict("only an issued invoice is paid")
+        due = invoice.gross_cents - invoice.paid_cents
+        if not 0 < amount_cents <= due:
+            raise InvalidInput(
+                f"the payment must be between 0,01 € and the {p.format_cents_fr(due)} € still due",
+                errors=(FieldError("amount_cents", "out_of_range", f"between 1 and {due}"),),
+            )
+        if invoice.issued_on and paid_on < invoice.issued_on:
+            raise InvalidInput(
+                "a payment cannot predate the invoice",
+                errors=(FieldError("paid_on", "too_early", f"on or after {invoice.issued_on}"),),
+            )
+        paid = await store.add_payment(
+            invoice_id=invoice.id,
+            paid_on=paid_on,
+            amount_cents=amount_cents,
+            author_id=actor.person_id,
+            now=now,
+        )
+        if paid >= invoice.gross_cents:
+            await store.set_status(invoice.id, inv.InvoiceStatus.PAID)
+    return await visible_invoice(actor, invoice_id)
+
+
+@dataclasses.dataclass(frozen=True)
+class NewExpense:
+    mission_id: str
+    spent_on: date
+    category: str
+    amount_cents: int
+    vat_cents: int = 0
+    label: str = ""
+    rebill: bool = True
+    margin_bp: int = 0
+    vat_rate_bp: int = p.STANDARD_VAT_BP
+    receipt_name: str = ""
+    receipt_type: str = ""
+    receipt_base64: str = ""
+
+
+async def record_expense(*, actor: Actor, new: NewExpense, now: datetime) -> str:
+    """Record a mission's expense (admin); a monthly pre-invoice in draft picks it up."""
+    mission = await repo.get_mission(new.mission_id)
+    if mission is None or mission.organisation_id != actor.organisation_id:
+        raise NotFound("no such mission")
+    errors = []
+    if new.amount_cents <= 0:
+        errors.append(FieldError("amount_cents", "not_positive", "must be positive"))
+    if new.vat_cents < 0:
+        errors.append(FieldError("vat_cents", "negative", "must not be negative"))
+    if not new.category.strip():
+        errors.append(FieldError("category", "required", "e.g. transport, repas, hôtel"))
+    if new.vat_rate_bp not in p.ALLOWED_VAT_BP or new.vat_rate_bp == 0:
+        errors.append(FieldError("vat_rate_bp", "unknown_rate", "2000, 1000, 550 or 210"))
+    if not 0 <= new.margin_bp <= 10_000:
+        errors.append(FieldError("margin_bp", "out_of_range", "between 0 and 10000"))
+    receipt: bytes | None = None
+    if new.receipt_base64:
+        try:
+            receipt = base64.b64decode(new.receipt_base64, validate=True)
+        except (binascii.Error, ValueError):
+            errors.append(FieldError("receipt_base64", "invalid", "not base64"))
+        if receipt is not None and len(receipt) > MAX_RECEIPT_BYTES:
+            errors.append(FieldError("receipt_base64", "too_large", "at most 5 MB"))
+    if errors:
+        raise InvalidInput("the expense is invalid", errors=tuple(errors))
+    async with write_transaction():
+        expense_id = await store.create_expense(
+            organisation=mission.organisation_id,
+            mission=mission.id,
+            spent_on=new.spent_on,
+            category=new.category.strip()[:40],
+            label=new.label[:200],
+            amount_cents=new.amount_cents,
+            vat_cents=new.vat_cents,
+            rebill=new.rebill,
+            margin_bp=new.margin_bp,
+            vat_rate_bp=new.vat_rate_bp,
+            receipt_name=new.receipt_name[:200],
+            receipt_type=new.receipt_type[:100],
+            receipt=receipt,
+            recorded_by=actor.person_id,
+            created_at=now,
+        )
+    await refresh_month_invoice(
+        client_id=mission.client_id, month=str(MonthKey.of(new.spent_on)), now=now
+    )
+    return expense_id
+
+
+async def client_names(actor: Actor) -> dict[str, str]:
+    return {c.id: c.legal_name for c in await repo.list_clients(actor.organisation_id)}
+
+
+async def payments(invoice_id: str) -> list[tuple[date, int]]:
+    return await store.payments_of(invoice_id)
+
+
+async def set_billing_profile(*, actor: Actor, fields: dict[str, Any]) -> None:
+    async with write_transaction():
+        await store.set_billing_profile(actor.organisation_id, **fields)
+
+
+async def set_client_billing(*, actor: Actor, client_id: str, fields: dict[str, Any]) -> None:
+    client = await repo.get_client(client_id)
+    if client is None or client.organisation_id != actor.organisation_id:
+        raise NotFound("no such client")
+    p.PaymentTerms(p.TermsKind(fields["payment_kind"]), fields["payment_days"]).check()
+    if fields["country_code"] != "FR" and fields["country_code"] not in inv.EU_COUNTRIES:
+        raise InvalidInput(
+            "clients outside the EU are not supported yet",
+            errors=(FieldError("country_code", "unsupported", "an EU country code"),),
+        )
+    async with write_transaction():
+        await store.set_client_billing(client_id, **fields)
+
+
+async def receipt_of(*, actor: Actor, expense_id: str) -> tuple[str, str, bytes]:
+    found = await store.get_receipt(expense_id, organisation_id=actor.organisation_id)
+    if found is None:
+        raise NotFound("no such receipt")
+    return found
