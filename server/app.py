@@ -26,12 +26,15 @@ from server.api.directory import (
 from server.api.me import MeController
 from server.api.media import JsonBodiesOnly
 from server.api.months import MonthController
+from server.api.notifications import NotificationSettingsController, push_controller
 from server.api.shell import service_worker_handler
 from server.api.sync import SyncController
 from server.errors import EXCEPTION_HANDLERS
 from server.headers import SECURITY_HEADERS as HEADERS
 from server.services.accounts import Accounts
 from server.services.clock import Clock, system_clock
+from server.services.notifications import NotificationRuntime
+from server.services.push_delivery import application_server_key, load_vapid
 from server.services.sync_service import SyncService
 from server.settings import Settings
 from server.storage.engine import bind_tables, close_engine, engine_from_url, open_engine
@@ -47,6 +50,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
     engine = engine_from_url(settings.resolved_database_url)
     accounts = Accounts(settings=settings, clock=clock)
     sync_service = SyncService(clock=clock)
+    vapid_public_key = application_server_key(load_vapid(settings))
 
     @asynccontextmanager
     async def database(_: Litestar) -> AsyncIterator[None]:
@@ -54,9 +58,15 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
             await asyncio.to_thread(run_migrations, settings.resolved_database_url)
         bind_tables(engine)
         await open_engine(engine)
+        runtime = None
+        if settings.notifications_in_process:
+            runtime = NotificationRuntime(settings=settings, clock=clock)
+            runtime.start()
         try:
             yield
         finally:
+            if runtime is not None:
+                await runtime.stop()
             await close_engine(engine)
 
     auth_router = Router(
@@ -81,6 +91,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
             MissionController,
             MonthController,
             SyncController,
+            push_controller(vapid_public_key),
+            NotificationSettingsController,
         ],
         # API answers are personal: never cached by the browser, a proxy or the service worker.
         cache_control=CacheControlHeader(no_store=True),

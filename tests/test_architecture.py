@@ -101,7 +101,12 @@ def test_controllers_never_touch_tables() -> None:
 
 @pytest.mark.parametrize(
     ("library", "home"),
-    [("webauthn", "server/services/webauthn_ceremonies.py")],
+    [
+        ("webauthn", "server/services/webauthn_ceremonies.py"),
+        ("pywebpush", "server/services/push_delivery.py"),
+        ("py_vapid", "server/services/push_delivery.py"),
+        ("aiohttp", "server/services/push_delivery.py"),
+    ],
 )
 def test_crypto_library_has_one_home(library: str, home: str) -> None:
     """Make sure a third-party crypto library is imported by one adapter module only."""
