@@ -121,6 +121,41 @@ def _demo(settings: Settings, host: str, port: int, serve: bool) -> None:
         _serve(settings, host, port)
 
 
+def _worker(settings: Settings, args: argparse.Namespace) -> None:
+    """Run the reminder scheduler and the outbox worker until SIGTERM or SIGINT."""
+    import logging
+    import signal
+
+    from server.services.notifications import NotificationRuntime, OutboxWorker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+
+    async def work() -> None:
+        worker = OutboxWorker(
+            settings=settings, lease_ms=int(args.lease_seconds * 1000), batch=args.batch
+        )
+        runtime = NotificationRuntime(settings=settings, worker=worker)
+        if args.once:
+            await runtime.tick()
+            await worker.close()
+            return
+        loop = asyncio.get_running_loop()
+        stopping = asyncio.Event()
+        for number in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(number, stopping.set)
+        runtime.start()
+        await stopping.wait()
+        await runtime.stop()
+        figures = worker.figures
+        print(
+            f"worker {worker.worker_id}: sent {figures.sent}, retried {figures.retried}, "
+            f"dropped {figures.dropped}",
+            flush=True,
+        )
+
+    _with_storage(settings, work)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="carnet", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -160,6 +195,15 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--port", type=int, default=8000)
     demo.add_argument("--no-serve", action="store_true", help="load and print, do not serve")
 
+    worker = commands.add_parser(
+        "worker", help="send reminders and notifications (extra processes, on PostgreSQL)"
+    )
+    worker.add_argument("--once", action="store_true", help="one pass, then exit")
+    worker.add_argument("--batch", type=int, default=50, help="rows claimed at a time")
+    worker.add_argument(
+        "--lease-seconds", type=float, default=60.0, help="how long a claim holds its rows"
+    )
+
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     if args.command == "demo":
@@ -175,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
             if not args.reinvite and (not args.name or not args.role):
                 parser.error("invite needs --name and at least one --role (or --reinvite)")
             print(_invite(settings, args))
+        elif args.command == "worker":
+            _worker(settings, args)
         elif args.command == "demo":
             _demo(settings, args.host, args.port, serve=not args.no_serve)
     except DomainError as error:
