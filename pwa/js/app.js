@@ -313,6 +313,7 @@ async function logout(screen) {
     return;
   }
   screen.setBusy(true);
+  await import("./push.js").then((push) => push.forgetDevice()).catch(() => {});
   try {
     await api.logout();
   } catch (error) {
@@ -470,6 +471,8 @@ function renderMonth() {
         views.announce(t("submit.queued"));
         refresh();
         c.sync.syncNow();
+        // Still inside the click's user activation: the one moment to offer reminders.
+        import("./push.js").then((push) => push.afterSubmit()).catch(() => {});
       }
       return result;
     },

@@ -67,6 +67,11 @@ def month_name(month: MonthKey, language: str) -> str:
     return f"{MONTHS[language][month.month - 1]} {month.year}"
 
 
+def french_of(words: str) -> str:
+    """French "de" before ``words``, elided before a vowel: "d'octobre 2026", "de novembre"."""
+    return f"d'{words}" if words[:1].lower() in "aeiouyhéèêâîôû" and words else f"de {words}"
+
+
 def render(*, kind: Kind, language: str, month: MonthKey, data: dict[str, Any]) -> Message:
     """Write the notification of ``kind`` about ``month`` in ``language``.
 
@@ -82,26 +87,28 @@ def render(*, kind: Kind, language: str, month: MonthKey, data: dict[str, Any]) 
     """
     lang = language if language in LANGUAGES else "fr"
     name = month_name(month, lang)
+    of_month = french_of(name)
     own = f"/#month={month}"
     review = f"/#review={data.get('consultant_id', '')}/{month}"
     who = str(data.get("consultant_name") or "")
     by = str(data.get("by_name") or "")
     fr = lang == "fr"
+    of_who = french_of(who)
     if kind is Kind.MONTH_NOT_SUBMITTED:
         if data.get("occurrence") == BEFORE_CLOSE:
             left = int(data.get("days_left", 2))
-            title = f"CRA de {name} à envoyer" if fr else f"{name} report to submit"
+            title = f"CRA {of_month} à envoyer" if fr else f"{name} report to submit"
             body = (
-                f"Votre CRA de {name} n'est pas envoyé : il reste {left} jours ouvrés avant la "
+                f"Votre CRA {of_month} n'est pas envoyé : il reste {left} jours ouvrés avant la "
                 "fin du mois."
                 if fr
                 else f"Your {name} activity report is not submitted: {left} working days left "
                 "before month close."
             )
         else:
-            title = f"Dernier jour pour le CRA de {name}" if fr else f"Last day for {name}"
+            title = f"Dernier jour pour le CRA {of_month}" if fr else f"Last day for {name}"
             body = (
-                f"C'est le dernier jour ouvré du mois : pensez à envoyer votre CRA de {name}."
+                f"C'est le dernier jour ouvré du mois : pensez à envoyer votre CRA {of_month}."
                 if fr
                 else f"Today is the last working day of the month: please submit your {name} "
                 "activity report."
@@ -111,31 +118,31 @@ def render(*, kind: Kind, language: str, month: MonthKey, data: dict[str, Any]) 
         relance = int(data.get("relance", 0))
         if fr:
             title = "Relance : un CRA vous attend" if relance else "Un CRA attend votre validation"
-            body = f"Le CRA de {name} de {who} attend votre validation ou votre signature."
+            body = f"Le CRA {of_month} {of_who} attend votre validation ou votre signature."
         else:
             title = "Reminder: a report waits for you" if relance else "A report waits for you"
             body = f"{who}'s {name} activity report waits for your approval or signature."
         return Message(lang, title, body, review)
     if kind is Kind.APPROVED:
-        title = f"CRA de {name} validé" if fr else f"{name} report approved"
+        title = f"CRA {of_month} validé" if fr else f"{name} report approved"
         body = (
-            f"Votre CRA de {name} a été validé par {by}."
+            f"Votre CRA {of_month} a été validé par {by}."
             if fr
             else f"Your {name} activity report was approved by {by}."
         )
         return Message(lang, title, body, own)
     if kind is Kind.SENT_BACK:
         comment = str(data.get("comment") or "")
-        title = f"CRA de {name} renvoyé" if fr else f"{name} report sent back"
+        title = f"CRA {of_month} renvoyé" if fr else f"{name} report sent back"
         body = (
-            f"{by} vous a renvoyé votre CRA de {name} : « {comment} »"
+            f"{by} vous a renvoyé votre CRA {of_month} : « {comment} »"
             if fr
             else f'{by} sent your {name} activity report back: "{comment}"'
         )
         return Message(lang, title, body, own)
-    title = f"CRA de {name} signé" if fr else f"{name} report signed"
+    title = f"CRA {of_month} signé" if fr else f"{name} report signed"
     body = (
-        f"Votre CRA de {name} a été signé par {by}."
+        f"Votre CRA {of_month} a été signé par {by}."
         if fr
         else f"Your {name} activity report was signed by {by}."
     )
@@ -148,11 +155,12 @@ def signer_link_email(
     """The email inviting a client signer to sign a month (the signature-link code sends it)."""
     lang = language if language in LANGUAGES else "fr"
     name = month_name(month, lang)
+    of_month, of_consultant = french_of(name), french_of(consultant_name)
     if lang == "fr":
         return Message(
             lang,
-            f"CRA de {name} de {consultant_name} à signer",
-            f"Le CRA de {name} de {consultant_name} est prêt. Ouvrez ce lien pour le lire et le "
+            f"CRA {of_month} {of_consultant} à signer",
+            f"Le CRA {of_month} {of_consultant} est prêt. Ouvrez ce lien pour le lire et le "
             f"signer avec votre clé d'accès : {link}",
             link,
         )

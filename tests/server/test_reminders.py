@@ -225,6 +225,10 @@ def test_texts_in_french_and_english() -> None:
     )
     assert waiting.language == "fr" and waiting.url == "/#review=c1/2026-11"
     assert waiting.title.startswith("Relance")
+    elided = render(
+        kind=Kind.SIGNED, language="fr", month=MonthKey(2026, 4), data={"by_name": "Éva"}
+    )
+    assert elided.title == "CRA d'avril 2026 signé"
     link = signer_link_email(
         language="en", month=month, consultant_name="Paul", link="https://x/#sign=t"
     )
