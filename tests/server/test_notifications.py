@@ -1,10 +1,12 @@
 """Notifications end to end against real peers: the local push service decrypts what a phone
 would show, aiosmtpd receives the fallback mail; the outbox records every outcome."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import anyio
 import pytest
 
 from server.domain.roles import Role
@@ -423,3 +425,67 @@ async def test_a_month_day_by_day_sends_exactly_the_expected_reminders(
         "2029-03:waiting_on_you:0.0.2",
         "2029-03:waiting_on_you:0.0.arrival",
     ]
+
+
+async def test_the_server_runs_the_scheduler_and_worker_and_stops_them_cleanly(
+    settings: Settings, clock: FakeClock, push_service: PushService
+) -> None:
+    """The embedded default: the app's lifespan starts the runtime and stops it on shutdown."""
+    from server.app import create_app
+    from server.services.directory import NewPerson, create_person
+    from tests.factories import make_organisation
+
+    live = settings.model_copy(
+        update={"notifications_in_process": True, "notification_poll_seconds": 0.05}
+    )
+    app = create_app(live, clock=clock)
+    async with app.lifespan():
+        organisation = await make_organisation()
+        person = await create_person(
+            organisation_id=organisation.id,
+            new=NewPerson(
+                email="ines@example.test",
+                display_name="Inès",
+                roles=frozenset({Role.CONSULTANT}),
+            ),
+        )
+        device = push_service.device("phone")
+        await store.save_subscription(
+            person_id=person.id, endpoint=device.endpoint, p256dh=device.p256dh, auth=device.auth
+        )
+        sheet = await repo.create_timesheet(consultant_id=person.id, month="2026-11")
+        await repo.set_timesheet_state(timesheet_id=sheet.id, status="signed")
+        async with repo.write_transaction():  # as the signature code will: one transaction
+            await notify_month_event(
+                kind="signed", month_id=sheet.id, recipient_id=person.id, data={}, at=clock()
+            )
+        for _ in range(100):
+            if device.received:
+                break
+            await anyio.sleep(0.05)
+        assert device.titles == ["CRA de novembre 2026 signé"]
+    # After shutdown nothing runs: a new row stays pending (the engine is closed, too).
+    tasks = [t for t in asyncio.all_tasks() if "NotificationRuntime.run" in repr(t.get_coro())]
+    assert tasks == []
+
+
+async def test_an_event_rolled_back_with_its_transaction_sends_nothing(
+    world: World, settings: Settings, clock: FakeClock
+) -> None:
+    alice = await world.person("alice", [Role.CONSULTANT])
+    month_id = await month_in(world, "alice", "2026-11", "signed")
+    with pytest.raises(RuntimeError):
+        async with repo.write_transaction():
+            await notify_month_event(
+                kind="signed", month_id=month_id, recipient_id=alice.id, data={}, at=clock()
+            )
+            raise RuntimeError("the signature failed after the notification was written")
+    assert await store.outbox_rows() == []
+    with pytest.raises(notifications.InvalidInput):
+        await notify_month_event(
+            kind="exploded", month_id=month_id, recipient_id=alice.id, data={}, at=clock()
+        )
+    with pytest.raises(notifications.NotFound):
+        await notify_month_event(
+            kind="signed", month_id=alice.id, recipient_id=alice.id, data={}, at=clock()
+        )
