@@ -36,7 +36,6 @@ def build_email(*, settings: Settings, to: str, message: Message, origin: str) -
     mail["From"] = settings.mail_from
     mail["To"] = to
     mail["Message-ID"] = make_msgid(domain="carnet")
-    mail["Content-Language"] = message.language
     mail.set_content(
         f"{message.body}\n\n{opening} : {link}\n"
         if message.language == "fr"
@@ -48,6 +47,8 @@ def build_email(*, settings: Settings, to: str, message: Message, origin: str) -
         f'<p><a href="{html.escape(link, quote=True)}">{opening}</a></p></body></html>',
         subtype="html",
     )
+    # After the parts: setting the content drops every Content-* header set before.
+    mail["Content-Language"] = message.language
     return mail
 
 

@@ -23,7 +23,6 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -308,9 +307,9 @@ async def _waiting_since(row: dict[str, Any], *, now: datetime) -> datetime:
         kind=Kind.WAITING_ON_YOU,
         occurrence=f"{row['epoch']}.{row['step']}.{ARRIVAL}",
     )
-    found = await store.outbox_keys_with_prefix(key)
-    if key in found:
-        return datetime.fromtimestamp(found[key] / 1000, tz=UTC)
+    created_ms = await store.outbox_created_ms(key)
+    if created_ms is not None:
+        return datetime.fromtimestamp(created_ms / 1000, tz=UTC)
     return now
 
 
@@ -543,7 +542,6 @@ class NotificationRuntime:
         clock: Clock = system_clock,
         worker: OutboxWorker | None = None,
         schedule_every_s: float = 60.0,
-        sleep: Callable[[float], Any] | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
@@ -596,15 +594,6 @@ class NotificationRuntime:
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._task
         await self.worker.close()
-
-
-def check_language(language: str) -> str:
-    if language not in LANGUAGES:
-        raise InvalidInput(
-            "unknown language",
-            errors=(FieldError("language", "invalid", "must be fr or en"),),
-        )
-    return language
 
 
 # -- subscriptions, preferences and settings, for the API -----------------------------------

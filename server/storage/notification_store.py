@@ -94,16 +94,23 @@ async def enqueue(
     return bool(rows)
 
 
-async def outbox_keys_with_prefix(prefix: str) -> dict[str, int]:
-    """Keys starting with ``prefix`` and their creation instants (ms)."""
-    rows = await t.OutboxItem.select(t.OutboxItem.key, t.OutboxItem.created_ms).where(
-        t.OutboxItem.key.like(prefix.replace("%", "") + "%")
-    )
-    return {r["key"]: int(r["created_ms"]) for r in rows}
+async def outbox_created_ms(key: str) -> int | None:
+    """When the row of ``key`` was written (ms), or None when there is none."""
+    row = await t.OutboxItem.select(t.OutboxItem.created_ms).where(t.OutboxItem.key == key).first()
+    return None if row is None else int(row["created_ms"])
 
 
 async def claim(*, worker: str, now_ms: int, lease_ms: int, limit: int) -> list[OutboxEntry]:
     """Claim up to ``limit`` due items for ``worker`` until ``now_ms + lease_ms``."""
+    # A read first: an idle worker polling every few seconds must not take SQLite's write lock.
+    due = await t.OutboxItem.raw(
+        "SELECT id FROM outbox_item WHERE state = 'pending' AND due_ms <= {} "
+        "AND (lease_until_ms IS NULL OR lease_until_ms < {}) LIMIT 1",
+        now_ms,
+        now_ms,
+    )
+    if not due:
+        return []
     lock = " FOR UPDATE SKIP LOCKED" if _is_postgres() else ""
     rows = await t.OutboxItem.raw(
         "UPDATE outbox_item SET claimed_by = {}, lease_until_ms = {}, attempts = attempts + 1 "

@@ -489,3 +489,26 @@ async def test_an_event_rolled_back_with_its_transaction_sends_nothing(
         await notify_month_event(
             kind="signed", month_id=alice.id, recipient_id=alice.id, data={}, at=clock()
         )
+
+
+async def test_a_signer_link_is_emailed_once_in_the_signers_language(
+    world: World, settings: Settings, clock: FakeClock, smtp_server: SmtpServer
+) -> None:
+    link = "http://localhost/#sign=abc123"
+    for _ in range(2):  # the signature-link transaction retried: one mail
+        await notifications.send_signer_link(
+            email="claire@client.example",
+            language="en",
+            month="2026-11",
+            consultant_name="Alice Martin",
+            link=link,
+            key="signer_link:link-1",
+            at=clock(),
+        )
+    await worker(settings, clock).drain()
+    [mail] = smtp_server.mailbox.messages
+    assert mail["To"] == "claire@client.example"
+    assert mail["Subject"] == "Alice Martin's November 2026 report to sign"
+    plain, rich = smtp_server.mailbox.texts(mail)
+    assert link in plain and f'href="{link}"' in rich
+    assert mail["Content-Language"] == "en"
