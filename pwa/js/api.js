@@ -250,3 +250,16 @@ export function savePushSubscription(subscription) {
 export function deletePushSubscription(endpoint) {
   return request("DELETE", `/push/subscriptions?endpoint=${encodeURIComponent(endpoint)}`);
 }
+
+/** @returns {Promise<{language: string, muted: string[]}>} */
+export function notificationPreferences() {
+  return request("GET", "/me/notification-preferences");
+}
+
+/**
+ * @param {{language: string, muted: string[]}} preferences
+ * @returns {Promise<{language: string, muted: string[]}>}
+ */
+export function setNotificationPreferences(preferences) {
+  return request("PUT", "/me/notification-preferences", preferences);
+}

@@ -298,6 +298,11 @@ async function showOthers(person) {
   }
   if (current !== navigation) return;
   const screen = views.showHome({ person, months, onLogout: () => logout(screen) });
+  // The reminders toggle loads on demand, and only if this screen is still the one shown.
+  const shown = navigation;
+  import("./push.js")
+    .then((push) => shown === navigation && push.mountToggle(document.getElementById("main")))
+    .catch(() => {});
 }
 
 /**

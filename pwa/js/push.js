@@ -9,6 +9,7 @@
 // The service worker renews a subscription the browser rotates (sw-push.js).
 
 import * as api from "./api.js";
+import { locale } from "./i18n.js";
 
 const ASKED_KEY = "carnet.push.asked";
 
@@ -81,11 +82,21 @@ export async function enable() {
       applicationServerKey: keyBytes(key),
     });
     await send(subscription.toJSON());
+    await speakMyLanguage();
     return "subscribed";
   } catch (error) {
     // No push service reachable (some browsers, offline): the server falls back to email.
     console.warn("push subscription", error);
     return "failed";
+  }
+}
+
+/** Notifications are written on the server: tell it the language this app is shown in. */
+async function speakMyLanguage() {
+  const language = locale() === "en" ? "en" : "fr";
+  const preferences = await api.notificationPreferences();
+  if (preferences.language !== language) {
+    await api.setNotificationPreferences({ language, muted: preferences.muted });
   }
 }
 
@@ -122,4 +133,80 @@ export async function forgetDevice() {
   if (!subscription) return;
   await api.deletePushSubscription(subscription.endpoint).catch(() => {});
   await subscription.unsubscribe().catch(() => {});
+}
+
+const TEXTS = {
+  fr: {
+    heading: "Rappels",
+    on: "Recevoir les rappels sur cet appareil",
+    off: "Ne plus recevoir de rappels sur cet appareil",
+    subscribed: "Rappels activés sur cet appareil.",
+    denied: "Les notifications sont bloquées pour ce site dans le navigateur.",
+    unsupported: "Ce navigateur ne reçoit pas de notifications : les rappels arrivent par courriel.",
+    failed: "Impossible de s'abonner ici : les rappels arriveront par courriel.",
+    disabled: "Rappels désactivés sur cet appareil.",
+  },
+  en: {
+    heading: "Reminders",
+    on: "Get reminders on this device",
+    off: "Stop reminders on this device",
+    subscribed: "Reminders are on for this device.",
+    denied: "Notifications are blocked for this site in the browser.",
+    unsupported: "This browser cannot show notifications: reminders come by email.",
+    failed: "Could not subscribe here: reminders will come by email.",
+    disabled: "Reminders are off for this device.",
+  },
+};
+
+/**
+ * A settings card with one toggle button, appended to `container` (the home screen).
+ * @param {HTMLElement | null} container
+ */
+export async function mountToggle(container) {
+  if (!container) return;
+  const words = TEXTS[locale() === "en" ? "en" : "fr"];
+  const section = document.createElement("section");
+  section.className = "card";
+  section.setAttribute("aria-labelledby", "push-heading");
+  const heading = document.createElement("h2");
+  heading.id = "push-heading";
+  heading.textContent = words.heading;
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "secondary";
+  button.dataset.testid = "push-toggle";
+  const status = document.createElement("p");
+  status.className = "muted";
+  status.dataset.testid = "push-status";
+  status.setAttribute("role", "status");
+  section.append(heading, button, status);
+
+  let on = supported() && Notification.permission === "granted" && Boolean(await current());
+  const show = () => {
+    button.textContent = on ? words.off : words.on;
+    button.setAttribute("aria-pressed", String(on));
+  };
+  show();
+  if (!supported()) {
+    button.disabled = true;
+    status.textContent = words.unsupported;
+  }
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      if (on) {
+        await disable();
+        on = false;
+        status.textContent = words.disabled;
+      } else {
+        const outcome = await enable();
+        on = outcome === "subscribed";
+        status.textContent = words[outcome];
+      }
+    } finally {
+      button.disabled = false;
+      show();
+    }
+  });
+  container.append(section);
 }

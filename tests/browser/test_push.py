@@ -31,7 +31,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, expect
 
 from tests.browser.conftest import (
     ADMIN_EMAIL,
@@ -179,6 +179,34 @@ def test_a_notification_goes_from_the_outbox_to_the_service_worker(
         remaining = push_seed(push_server, "devices", "--email", alice.email)["devices"]
         assert device.endpoint not in remaining  # type: ignore[operator]
         print(f"\nChromium's own pushManager.subscribe(): {outcome}")
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_a_manager_turns_reminders_on_from_the_home_screen(
+    browser: Browser, push_server: DemoServer
+) -> None:
+    """Managers never submit a month: the home screen's toggle is where they ask for pushes.
+    Headless Chromium has no push service, so the toggle reports email as the fallback."""
+    context = browser.new_context(locale="fr-FR", service_workers="allow")
+    context.grant_permissions(["notifications"], origin=push_server.origin)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto(f"{push_server.origin}/#demo={ADMIN_EMAIL}")
+        page.get_by_test_id("greeting").wait_for()
+        toggle = page.get_by_test_id("push-toggle")
+        expect(toggle).to_have_text("Recevoir les rappels sur cet appareil")
+        expect(toggle).to_have_attribute("aria-pressed", "false")
+        page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+        toggle.click()
+        expect(page.get_by_test_id("push-status")).to_have_text(
+            "Impossible de s'abonner ici : les rappels arriveront par courriel."
+        )
+        expect(toggle).to_have_attribute("aria-pressed", "false")
         assert errors == []
     finally:
         context.close()
