@@ -512,3 +512,60 @@ async def test_a_signer_link_is_emailed_once_in_the_signers_language(
     plain, rich = smtp_server.mailbox.texts(mail)
     assert link in plain and f'href="{link}"' in rich
     assert mail["Content-Language"] == "en"
+
+
+async def test_the_scheduler_is_idempotent_even_when_two_run_at_once(
+    world: World, clock: FakeClock
+) -> None:
+    for name in ("alice", "bob", "carol"):
+        await world.person(name, [Role.CONSULTANT], login=False)
+    clock.now = datetime(2026, 11, 26, 8, 30, tzinfo=UTC)  # before-close day, after 09:00 Paris
+    first = await asyncio.gather(schedule_reminders(now=clock()), schedule_reminders(now=clock()))
+    assert sorted(first) == [0, 3]
+    assert await schedule_reminders(now=clock()) == 0
+    rows = await store.outbox_rows()
+    assert len(rows) == 3 and {r["key"].rsplit(":", 1)[1] for r in rows} == {"before_close"}
+
+
+async def test_the_vapid_key_is_generated_once_and_kept(settings: Settings, tmp_path: Any) -> None:
+    from server.services.push_delivery import application_server_key, load_vapid
+
+    first = application_server_key(load_vapid(settings))
+    assert application_server_key(load_vapid(settings)) == first
+    key_file = settings.data_dir / "vapid_private_key.pem"
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+    other = settings.model_copy(update={"data_dir": tmp_path / "elsewhere"})
+    assert application_server_key(load_vapid(other)) != first
+    given = other.model_copy(update={"vapid_private_key_file": str(key_file)})
+    assert application_server_key(load_vapid(given)) == first
+
+
+async def test_an_smtp_server_dropping_the_connection_is_retried(
+    world: World, settings: Settings, clock: FakeClock, smtp_server: SmtpServer
+) -> None:
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def hang_up() -> None:
+        for _ in range(2):
+            connection, _ = listener.accept()
+            connection.close()  # no greeting: the connection drops
+
+    thread = threading.Thread(target=hang_up, daemon=True)
+    thread.start()
+    alice = await world.person("alice", [Role.CONSULTANT])
+    month_id = await month_in(world, "alice", "2026-11", "signed")
+    await notify_month_event(
+        kind="signed", month_id=month_id, recipient_id=alice.id, data={}, at=clock()
+    )
+    rude = settings.model_copy(update={"smtp_port": port})
+    await worker(rude, clock, "rude").drain()
+    [row] = await store.outbox_rows()
+    assert row["state"] == "pending" and row["outcome"] == "smtp: SMTPServerDisconnected"
+    listener.close()
+    clock.advance(seconds=31)
+    await worker(settings, clock).drain()
+    assert [m["Subject"] for m in smtp_server.mailbox.messages] == ["CRA de novembre 2026 signé"]
