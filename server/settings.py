@@ -78,6 +78,13 @@ class Settings(BaseModel):
         description="CARNET_PUSH_ALLOW_HTTP_LOCALHOST: accept http://localhost and 127.0.0.1 push "
         "endpoints (tests only; real push services are https).",
     )
+    push_service_hosts: str = Field(
+        default="fcm.googleapis.com,push.services.mozilla.com,web.push.apple.com,"
+        "notify.windows.com",
+        description="CARNET_PUSH_SERVICE_HOSTS: comma-separated hosts (or parent domains) a push "
+        "subscription may point to, so the server never posts to an address a user chose "
+        "(SSRF). Empty accepts any https host.",
+    )
     smtp_host: str = Field(default="", description="CARNET_SMTP_HOST: empty disables email.")
     smtp_port: int = Field(default=587, ge=1, le=65535, description="CARNET_SMTP_PORT.")
     smtp_tls: str = Field(
@@ -165,6 +172,7 @@ class Settings(BaseModel):
             "vapid_private_key_file": "CARNET_VAPID_PRIVATE_KEY_FILE",
             "vapid_subject": "CARNET_VAPID_SUBJECT",
             "push_allow_http_localhost": "CARNET_PUSH_ALLOW_HTTP_LOCALHOST",
+            "push_service_hosts": "CARNET_PUSH_SERVICE_HOSTS",
             "smtp_host": "CARNET_SMTP_HOST",
             "smtp_port": "CARNET_SMTP_PORT",
             "smtp_tls": "CARNET_SMTP_TLS",

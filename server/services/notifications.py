@@ -608,6 +608,9 @@ async def subscribe(
         p256dh=p256dh,
         auth=auth,
         allow_http_localhost=settings.push_allow_http_localhost,
+        service_hosts=[
+            h.strip().lower() for h in settings.push_service_hosts.split(",") if h.strip()
+        ],
     )
     await store.save_subscription(
         person_id=actor.person_id, endpoint=endpoint, p256dh=p256dh, auth=auth

@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,26 +73,35 @@ def application_server_key(vapid: Vapid) -> str:
     return b64url(point)
 
 
+def _known_host(host: str, allowed: Sequence[str]) -> bool:
+    return not allowed or any(host == a or host.endswith("." + a) for a in allowed)
+
+
 def check_subscription(
-    *, endpoint: str, p256dh: str, auth: str, allow_http_localhost: bool
+    *,
+    endpoint: str,
+    p256dh: str,
+    auth: str,
+    allow_http_localhost: bool,
+    service_hosts: Sequence[str] = (),
 ) -> tuple[str, str, str]:
     """Validate a subscription from a browser, or raise InvalidInput naming each bad field.
 
-    The endpoint must be an https URL (http://localhost or 127.0.0.1 only when allowed, for
-    tests) of at most 1024 characters; ``p256dh`` a base64url uncompressed P-256 point on the
-    curve (65 bytes); ``auth`` a base64url 16-byte secret.
+    The endpoint must be an https URL of at most 1024 characters on one of ``service_hosts``
+    (or a subdomain of one; any host when empty), so the server only ever posts to push
+    services, never to an address of the user's choosing (SSRF); http://localhost or
+    127.0.0.1 only when allowed, for tests. ``p256dh`` must be a base64url uncompressed P-256
+    point on the curve (65 bytes), ``auth`` a base64url 16-byte secret.
     """
     problems = []
     parts = urlsplit(endpoint) if len(endpoint) <= 1024 else None
-    local = parts is not None and parts.hostname in {"localhost", "127.0.0.1"}
-    if (
-        parts is None
-        or not parts.hostname
-        or parts.username is not None
-        or not (
-            parts.scheme == "https" or (parts.scheme == "http" and local and allow_http_localhost)
-        )
-    ):
+    host = (parts.hostname or "") if parts is not None else ""
+    local = allow_http_localhost and host in {"localhost", "127.0.0.1"}
+    scheme = parts.scheme if parts is not None else ""
+    acceptable = (scheme == "https" and _known_host(host, service_hosts)) or (
+        local and scheme in {"http", "https"}
+    )
+    if parts is None or not host or parts.username is not None or not acceptable:
         problems.append(
             FieldError("endpoint", "invalid", "must be an https URL of a push service")
         )

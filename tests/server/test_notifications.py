@@ -569,3 +569,44 @@ async def test_an_smtp_server_dropping_the_connection_is_retried(
     clock.advance(seconds=31)
     await worker(settings, clock).drain()
     assert [m["Subject"] for m in smtp_server.mailbox.messages] == ["CRA de novembre 2026 signé"]
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "accepted"),
+    [
+        ("https://fcm.googleapis.com/fcm/send/abc", True),
+        ("https://updates.push.services.mozilla.com/wpush/v2/abc", True),
+        ("https://web.push.apple.com/QGx", True),
+        ("https://wns2-par02p.notify.windows.com/w/?token=x", True),
+        ("https://intranet.example/admin/reset", False),  # SSRF: not a push service
+        ("https://fcm.googleapis.com.attacker.example/x", False),
+        ("https://user@fcm.googleapis.com/x", False),
+        ("http://fcm.googleapis.com/fcm/send/abc", False),
+        ("http://localhost:8080/push/x", False),  # only when tests allow it
+        ("https://" + "a" * 1020 + ".fcm.googleapis.com/x", False),
+    ],
+)
+async def test_only_known_push_services_may_be_subscribed(
+    settings: Settings, endpoint: str, accepted: bool
+) -> None:
+    from server.services.push_delivery import check_subscription
+    from tests.push_service import Device
+
+    device = Device(name="x", endpoint=endpoint)
+    hosts = [h for h in Settings.model_fields["push_service_hosts"].default.split(",")]
+
+    def check() -> object:
+        return check_subscription(
+            endpoint=endpoint,
+            p256dh=device.p256dh,
+            auth=device.auth,
+            allow_http_localhost=False,
+            service_hosts=hosts,
+        )
+
+    if accepted:
+        assert check()
+    else:
+        with pytest.raises(notifications.InvalidInput) as raised:
+            check()
+        assert [e.field for e in raised.value.errors] == ["endpoint"]
