@@ -144,6 +144,7 @@ def _worker(settings: Settings, args: argparse.Namespace) -> None:
         for number in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(number, stopping.set)
         runtime.start()
+        print(f"worker {worker.worker_id}: ready", flush=True)
         await stopping.wait()
         await runtime.stop()
         figures = worker.figures

@@ -26,6 +26,7 @@ from server.services.directory import NewPerson, create_person
 from server.services.push_delivery import topic_of
 from server.storage import notification_store as store
 from server.storage import repositories as repo
+from server.storage import tables as t
 from server.storage.engine import bind_tables, close_engine, engine_from_url, open_engine
 from tests.push_service import PushService
 
@@ -57,8 +58,17 @@ def with_db(url: str, work: Callable[[], Awaitable[T]]) -> T:
     return asyncio.run(run())
 
 
+HELD_MS = 10 * 365 * 24 * 3600_000
+
+
 def fill_outbox(
-    url: str, push: PushService, *, people: int, per_person: int, expired: int = 0
+    url: str,
+    push: PushService,
+    *,
+    people: int,
+    per_person: int,
+    expired: int = 0,
+    held: bool = False,
 ) -> list[str]:
     """People with one device each, and ``per_person`` notifications due now for each; the
     last ``expired`` people's notifications have already expired. Returns the keys."""
@@ -98,7 +108,7 @@ def fill_outbox(
                     kind="signed",
                     month=f"2026-{number % 12 + 1:02d}",
                     data={"by_name": "Client"},
-                    due_ms=now_ms - 1000,
+                    due_ms=now_ms - 1000 + (HELD_MS if held else 0),
                     expires_ms=now_ms - 1 if late else now_ms + 3600_000,
                     now_ms=now_ms,
                 )
@@ -106,6 +116,19 @@ def fill_outbox(
         return keys
 
     return with_db(url, work)
+
+
+def release(url: str) -> None:
+    """Make every held notification due now, at once."""
+
+    async def work() -> None:
+        await t.OutboxItem.raw(
+            "UPDATE outbox_item SET due_ms = due_ms - {} WHERE due_ms > {}",
+            HELD_MS,
+            HELD_MS,
+        )
+
+    with_db(url, work)
 
 
 def rows(url: str) -> list[dict[str, Any]]:
@@ -139,6 +162,13 @@ class Worker:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+
+    def wait_ready(self, timeout_s: float = 30) -> None:
+        wait_until(
+            lambda: "ready" in self.log.read_text(errors="replace"),
+            timeout_s=timeout_s,
+            what=f"{self.log.name} to start",
+        )
 
     def kill(self) -> None:
         if self.process.poll() is None:
@@ -197,7 +227,7 @@ def test_two_workers_on_postgresql_send_each_notification_once(
     _require_postgres()
     database = Database.create("postgres", tmp_path, prefix="carnet_outbox")
     try:
-        keys = fill_outbox(database.url, push, people=30, per_person=10, expired=2)
+        keys = fill_outbox(database.url, push, people=30, per_person=10, expired=2, held=True)
         # Some devices are busy once (429, retry after 1 s), two are gone (410), one refuses the
         # payload (413): the others are not held up.
         for index in range(5):
@@ -207,6 +237,9 @@ def test_two_workers_on_postgresql_send_each_notification_once(
         first = Worker(database.url, tmp_path, "worker-1")
         second = Worker(database.url, tmp_path, "worker-2")
         with workers(first, second):
+            first.wait_ready()
+            second.wait_ready()
+            release(database.url)  # both are polling: the outbox fills for both at once
             wait_until(
                 lambda: all(r["state"] != "pending" for r in rows(database.url)),
                 timeout_s=90,
