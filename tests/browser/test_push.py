@@ -1,9 +1,13 @@
 """Web Push in a real Chromium: the page's push.js, the real service worker, the local push
 service (tests/push_service.py) and the server's in-process outbox worker.
 
-Headless Chromium cannot create a push subscription here: `pushManager.subscribe()` needs
-Google's push service (FCM), unreachable in tests, and fails with an AbortError. So the test
-takes the path with the browser's own objects up to that network boundary, from both sides:
+Chromium cannot create a push subscription here. In Playwright's contexts (off-the-record
+profiles) `pushManager.subscribe()` fails at once with "AbortError: Registration failed -
+permission denied", notification permission granted or not; in a persistent profile the
+permission state is "granted" and `subscribe()` stays pending (still after 15 s): it waits for
+Google's push service (FCM/GCM registration), unreachable in tests, and Chromium has no switch
+to point it at another push service. So the test takes the path with the browser's own objects
+up to that network boundary, from both sides:
 
 1. the page asks for permission, fetches the VAPID key and calls `pushManager.subscribe()` with
    it (push.js `enable()`); we record that it fails at the push service and is reported as
@@ -115,6 +119,19 @@ def test_a_notification_goes_from_the_outbox_to_the_service_worker(
         outcome = page.evaluate("async () => (await import('/js/push.js')).enable()")
         assert outcome in {"failed", "subscribed"}
         chromium_subscribed = outcome == "subscribed"
+        reason = page.evaluate(
+            """async () => {
+                const { public_key } = await (await fetch('/api/v1/push/vapid-public-key')).json();
+                const registration = await navigator.serviceWorker.ready;
+                try {
+                    await registration.pushManager.subscribe(
+                        { userVisibleOnly: true, applicationServerKey: public_key });
+                    return 'subscribed';
+                } catch (error) {
+                    return `${error.name}: ${error.message}`;
+                }
+            }"""
+        )
 
         # 2. A local push service subscription, sent by the page's own module.
         device = push_service.device("phone")
@@ -178,7 +195,7 @@ def test_a_notification_goes_from_the_outbox_to_the_service_worker(
         )
         remaining = push_seed(push_server, "devices", "--email", alice.email)["devices"]
         assert device.endpoint not in remaining  # type: ignore[operator]
-        print(f"\nChromium's own pushManager.subscribe(): {outcome}")
+        print(f"\nChromium's own pushManager.subscribe(): {outcome} ({reason})")
         assert errors == []
     finally:
         context.close()
