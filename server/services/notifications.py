@@ -24,7 +24,7 @@ import os
 import socket
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from server.domain.errors import FieldError, Forbidden, InvalidInput, NotFound
@@ -87,6 +87,18 @@ def _region(value: str | None) -> CalendarRegion:
         return CalendarRegion.METROPOLE
 
 
+def _month_region(
+    missions: list[tuple[date, date | None, str]], month: MonthKey
+) -> CalendarRegion | None:
+    """The region of the latest mission overlapping ``month``, or None when none does (nothing
+    to fill that month: no month-not-submitted reminder)."""
+    found = None
+    for start, end, region in missions:
+        if start <= month.last_day and (end is None or end >= month.first_day):
+            found = _region(region)
+    return found
+
+
 async def _policy_of(organisation_id: str) -> ReminderPolicy:
     zone, _ = await store.organisation_zone_and_region(organisation_id)
     return await store.get_policy(organisation_id, default_zone=zone)
@@ -141,16 +153,17 @@ async def notify_month_event(
         raise NotFound(msg)
     consultant = await store.person_contact(month_row["consultant"])
     policy = await _policy_of(recipient["organisation"])
-    regions = await store.regions_of([month_row["consultant"]])
+    missions = await store.missions_of([month_row["consultant"]])
     _, org_region = await store.organisation_zone_and_region(recipient["organisation"])
-    region = _region(regions.get(month_row["consultant"], org_region))
+    month = MonthKey.parse(month_row["month"])
+    region = _month_region(missions[month_row["consultant"]], month) or _region(org_region)
     _, muted = await store.get_preference(recipient_id)
     epoch, step = int(month_row["epoch"]), int(month_row["step"])
     occurrence = f"{epoch}.{step}.{ARRIVAL}" if kind is Kind.WAITING_ON_YOU else f"{epoch}"
     due = event_notification(
         kind=kind,
         person_id=recipient_id,
-        month=MonthKey.parse(month_row["month"]),
+        month=month,
         occurrence=str(data.get("occurrence", occurrence)),
         at=at,
         policy=policy,
@@ -218,7 +231,7 @@ async def schedule_reminders(*, now: datetime) -> int:
         consultants = await store.active_consultants(organisation_id)
         names = {c["id"]: c["name"] for c in consultants}
         ids = list(names)
-        regions = await store.regions_of(ids)
+        missions = await store.missions_of(ids)
         months = [str(m) for m in months_to_check(now=now, policy=policy)]
         rows = await store.timesheets_in(consultant_ids=ids, months=months)
         by_key = {(r["consultant"], r["month"]): r for r in rows}
@@ -227,13 +240,14 @@ async def schedule_reminders(*, now: datetime) -> int:
             for month in months:
                 row = by_key.get((consultant_id, month))
                 status = MonthStatus(row["status"]) if row else MonthStatus.DRAFT
-                if status in (MonthStatus.DRAFT, MonthStatus.SENT_BACK):
+                region = _month_region(missions[consultant_id], MonthKey.parse(month))
+                if region is not None and status in (MonthStatus.DRAFT, MonthStatus.SENT_BACK):
                     situations.append(
                         (
                             MonthSituation(
                                 consultant_id=consultant_id,
                                 month=MonthKey.parse(month),
-                                region=_region(regions.get(consultant_id, org_region)),
+                                region=region,
                                 status=status,
                             ),
                             {},
@@ -247,7 +261,10 @@ async def schedule_reminders(*, now: datetime) -> int:
                         MonthSituation(
                             consultant_id=row["consultant"],
                             month=MonthKey.parse(row["month"]),
-                            region=_region(regions.get(row["consultant"], org_region)),
+                            region=_month_region(
+                                missions[row["consultant"]], MonthKey.parse(row["month"])
+                            )
+                            or _region(org_region),
                             status=MonthStatus.IN_VALIDATION,
                             epoch=int(row["epoch"]),
                             step=int(row["step"]),

@@ -15,6 +15,7 @@ and the lease fence), so a worker that outlived its lease cannot overwrite its s
 
 import json
 import uuid
+from datetime import date
 from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine
@@ -369,16 +370,34 @@ async def person_contact(person_id: str) -> dict[str, Any] | None:
     return {**row, "organisation": str(row["organisation"])}
 
 
-async def regions_of(consultant_ids: list[str]) -> dict[str, str]:
-    """Calendar region of each consultant's place of work: their latest mission's, else none."""
+async def missions_of(consultant_ids: list[str]) -> dict[str, list[tuple[date, date | None, str]]]:
+    """Each consultant's missions as (start, end or None, calendar region), by start date."""
+    found: dict[str, list[tuple[date, date | None, str]]] = {c: [] for c in consultant_ids}
     if not consultant_ids:
-        return {}
+        return found
     rows = await (
-        t.Mission.select(t.Mission.consultant, t.Mission.calendar_region)
+        t.Mission.select(
+            t.Mission.consultant,
+            t.Mission.start_date,
+            t.Mission.end_date,
+            t.Mission.calendar_region,
+        )
         .where(t.Mission.consultant.is_in(consultant_ids))
         .order_by(t.Mission.start_date)
     )
-    return {str(r["consultant"]): r["calendar_region"] for r in rows}
+    for r in rows:
+        found[str(r["consultant"])].append(
+            (
+                _day(r["start_date"]),
+                None if r["end_date"] is None else _day(r["end_date"]),
+                r["calendar_region"],
+            )
+        )
+    return found
+
+
+def _day(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 async def organisation_zone_and_region(organisation_id: str) -> tuple[str, str]:

@@ -3,7 +3,7 @@ would show, aiosmtpd receives the fallback mail; the outbox records every outcom
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import anyio
@@ -517,8 +517,13 @@ async def test_a_signer_link_is_emailed_once_in_the_signers_language(
 async def test_the_scheduler_is_idempotent_even_when_two_run_at_once(
     world: World, clock: FakeClock
 ) -> None:
-    for name in ("alice", "bob", "carol"):
+    client = await world.client()
+    for name in ("alice", "bob", "carol", "dan"):
         await world.person(name, [Role.CONSULTANT], login=False)
+    for name in ("alice", "bob", "carol"):
+        await world.mission(name, client)
+    # Dan's mission ended in September: nothing to fill in November, no reminder.
+    await world.mission("dan", client, start=date(2026, 1, 1), end=date(2026, 9, 30))
     clock.now = datetime(2026, 11, 26, 8, 30, tzinfo=UTC)  # before-close day, after 09:00 Paris
     first = await asyncio.gather(schedule_reminders(now=clock()), schedule_reminders(now=clock()))
     assert sorted(first) == [0, 3]
