@@ -21,7 +21,8 @@ up to that network boundary, from both sides:
    `registration.getNotifications()`: title, body, language and the screen to open;
 5. `deletePushSubscription` from the page removes the device on the server.
 
-`notificationclick` cannot be dispatched through CDP and is not covered here.
+`notificationclick` and `pushsubscriptionchange` cannot be dispatched through CDP: the service
+worker's handlers for them run in tests/js/sw-push.test.mjs (node:vm).
 """
 
 from __future__ import annotations
