@@ -157,6 +157,14 @@ def _worker(settings: Settings, args: argparse.Namespace) -> None:
     _with_storage(settings, work)
 
 
+def _outbox(settings: Settings) -> None:
+    """Print the outbox figures: rows per state and outcome."""
+    from server.storage import notification_store
+
+    for state, outcome, count in _with_storage(settings, notification_store.outbox_figures):
+        print(f"{count:>8}  {state:<8} {outcome}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="carnet", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -205,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
         "--lease-seconds", type=float, default=60.0, help="how long a claim holds its rows"
     )
 
+    commands.add_parser("outbox", help="print the notification outbox figures")
+
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     if args.command == "demo":
@@ -220,6 +230,8 @@ def main(argv: list[str] | None = None) -> int:
             if not args.reinvite and (not args.name or not args.role):
                 parser.error("invite needs --name and at least one --role (or --reinvite)")
             print(_invite(settings, args))
+        elif args.command == "outbox":
+            _outbox(settings)
         elif args.command == "worker":
             _worker(settings, args)
         elif args.command == "demo":

@@ -64,6 +64,9 @@ logger = logging.getLogger("carnet.notifications")
 
 SIGNER_LINK = "signer_link"
 LEASE_MS = 60_000
+RETENTION = timedelta(days=90)
+"""Finished rows are kept this long, well past any reminder's expiry, so a key is never purged
+while its reminder could still be scheduled again."""
 BATCH = 50
 CONCURRENCY = 8
 
@@ -571,6 +574,7 @@ class NotificationRuntime:
         """Schedule due reminders, then deliver everything due."""
         try:
             await schedule_reminders(now=self.clock())
+            await store.purge_outbox(done_before_ms=_ms(self.clock() - RETENTION))
         except Exception:
             logger.exception("reminder scheduler failed; the next tick tries again")
         try:
@@ -586,6 +590,7 @@ class NotificationRuntime:
                 last_schedule = loop.time()
                 try:
                     await schedule_reminders(now=self.clock())
+                    await store.purge_outbox(done_before_ms=_ms(self.clock() - RETENTION))
                 except Exception:
                     logger.exception("reminder scheduler failed; the next tick tries again")
             try:

@@ -157,6 +157,24 @@ async def record(
     return bool(rows)
 
 
+async def purge_outbox(*, done_before_ms: int) -> int:
+    """Delete sent and dropped rows finished before ``done_before_ms``; pending rows stay."""
+    rows = await t.OutboxItem.raw(
+        "DELETE FROM outbox_item WHERE state <> 'pending' AND done_ms < {} RETURNING id",
+        done_before_ms,
+    )
+    return len(rows)
+
+
+async def outbox_figures() -> list[tuple[str, str, int]]:
+    """How many rows per state and outcome, e.g. ("dropped", "expired", 20)."""
+    rows = await t.OutboxItem.raw(
+        "SELECT state, outcome, COUNT(*) AS n FROM outbox_item GROUP BY state, outcome "
+        "ORDER BY state, outcome"
+    )
+    return [(r["state"], r["outcome"], int(r["n"])) for r in rows]
+
+
 async def outbox_counts() -> dict[str, int]:
     """How many items are pending, sent and dropped."""
     rows = await t.OutboxItem.raw("SELECT state, COUNT(*) AS n FROM outbox_item GROUP BY state")

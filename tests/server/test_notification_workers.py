@@ -265,6 +265,17 @@ def test_two_workers_on_postgresql_send_each_notification_once(
             "retried": 5,
         }
         assert len(keys) == 300
+        figures_text = subprocess.run(
+            [sys.executable, "-m", "server", "outbox"],
+            cwd=REPO,
+            env={**os.environ, "DATABASE_URL": database.url, "CARNET_SECRET_KEY": SECRET},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout
+        assert "     260  sent     push:1" in figures_text.splitlines()
+        print("\n`carnet outbox`:\n" + figures_text)
         print("\ntwo-process outbox figures:", result, "refusals:", dict(push.refused))
         for log in logs:
             print(log.strip().splitlines()[-1])

@@ -615,3 +615,33 @@ async def test_only_known_push_services_may_be_subscribed(
         with pytest.raises(notifications.InvalidInput) as raised:
             check()
         assert [e.field for e in raised.value.errors] == ["endpoint"]
+
+
+async def test_finished_rows_are_purged_after_the_retention_pending_ones_never(
+    world: World, settings: Settings, clock: FakeClock, push_service: PushService
+) -> None:
+    from server.services.notifications import RETENTION, NotificationRuntime
+
+    alice = await world.person("alice", [Role.CONSULTANT])
+    device = push_service.device("phone")
+    await subscribe(world, "alice", device.subscription())
+    for month, status in (("2026-09", "signed"), ("2026-10", "signed")):
+        month_id = await month_in(world, "alice", month, status)
+        await notify_month_event(
+            kind="signed", month_id=month_id, recipient_id=alice.id, data={}, at=clock()
+        )
+    await worker(settings, clock).drain()
+    device.answer(500, times=100)
+    month_id = await month_in(world, "alice", "2026-11", "signed")
+    await notify_month_event(
+        kind="signed", month_id=month_id, recipient_id=alice.id, data={}, at=clock()
+    )
+    runtime = NotificationRuntime(settings=settings, clock=clock, worker=worker(settings, clock))
+    await runtime.tick()
+    assert sorted(r["state"] for r in await store.outbox_rows()) == ["pending", "sent", "sent"]
+    clock.advance(seconds=RETENTION.total_seconds() + 60)
+    await runtime.tick()  # the pending row expires and is dropped now: kept for 90 days
+    assert [(r["month"], r["state"], r["outcome"]) for r in await store.outbox_rows()] == [
+        ("2026-11", "dropped", "expired")
+    ]
+    assert await store.outbox_figures() == [("dropped", "expired", 1)]
