@@ -291,7 +291,7 @@ def test_a_worker_killed_mid_batch_loses_nothing(
         _require_postgres()
     database = Database.create(engine, tmp_path, prefix="carnet_kill")
     try:
-        push.delay_s = 0.03  # a slow push service: the kill lands inside a batch
+        push.delay_s = 0.05  # a slow push service: the kill lands inside a batch
         fill_outbox(database.url, push, people=20, per_person=10)
         victim = Worker(database.url, tmp_path, "victim", lease_s=3, batch=40)
         with workers(victim):
