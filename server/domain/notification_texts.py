@@ -13,6 +13,11 @@ from sync.months import MonthKey
 
 LANGUAGES = ("fr", "en")
 
+MAX_COMMENT = 300
+"""Characters of a send-back comment quoted in a notification: a push message carries at most
+3993 bytes (RFC 8291, one 4096-byte record), and the app shows the whole comment anyway."""
+MAX_NAME = 80
+
 MONTHS = {
     "fr": (
         "janvier",
@@ -62,6 +67,12 @@ class Message:
     url: str
 
 
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, an ellipsis marking the cut."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def month_name(month: MonthKey, language: str) -> str:
     """``novembre 2026`` / ``November 2026``."""
     return f"{MONTHS[language][month.month - 1]} {month.year}"
@@ -90,8 +101,8 @@ def render(*, kind: Kind, language: str, month: MonthKey, data: dict[str, Any]) 
     of_month = french_of(name)
     own = f"/#month={month}"
     review = f"/#review={data.get('consultant_id', '')}/{month}"
-    who = str(data.get("consultant_name") or "")
-    by = str(data.get("by_name") or "")
+    who = shorten(str(data.get("consultant_name") or ""), MAX_NAME)
+    by = shorten(str(data.get("by_name") or ""), MAX_NAME)
     fr = lang == "fr"
     of_who = french_of(who)
     if kind is Kind.MONTH_NOT_SUBMITTED:
@@ -132,7 +143,7 @@ def render(*, kind: Kind, language: str, month: MonthKey, data: dict[str, Any]) 
         )
         return Message(lang, title, body, own)
     if kind is Kind.SENT_BACK:
-        comment = str(data.get("comment") or "")
+        comment = shorten(str(data.get("comment") or ""), MAX_COMMENT)
         title = f"CRA {of_month} renvoyé" if fr else f"{name} report sent back"
         body = (
             f"{by} vous a renvoyé votre CRA {of_month} : « {comment} »"

@@ -24,6 +24,8 @@ from server.domain.outbox import DROPPED, PENDING, SENT, OutboxEntry, Subscripti
 from server.domain.reminders import ReminderPolicy
 from server.storage import tables as t
 
+MAX_DEVICES = 10
+
 
 def _is_postgres() -> bool:
     return isinstance(t.OutboxItem._meta.db, PostgresEngine)
@@ -218,6 +220,17 @@ async def save_subscription(*, person_id: str, endpoint: str, p256dh: str, auth:
     await t.PushSubscription.insert(
         t.PushSubscription(person=person_id, endpoint=endpoint, p256dh=p256dh, auth=auth)
     ).on_conflict(target=t.PushSubscription.endpoint, action="DO NOTHING")
+    # A person has a few devices; past MAX_DEVICES the oldest subscriptions go, so nobody can
+    # make the server post to an unbounded list of endpoints.
+    rows = await (
+        t.PushSubscription.select(t.PushSubscription.id)
+        .where(t.PushSubscription.person == person_id)
+        .order_by(t.PushSubscription.created_at, ascending=False)
+        .order_by(t.PushSubscription.id)
+    )
+    stale = [r["id"] for r in rows[MAX_DEVICES:]]
+    if stale:
+        await t.PushSubscription.delete().where(t.PushSubscription.id.is_in(stale))
 
 
 async def delete_subscription(*, endpoint: str, person_id: str | None = None) -> int:

@@ -645,3 +645,38 @@ async def test_finished_rows_are_purged_after_the_retention_pending_ones_never(
         ("2026-11", "dropped", "expired")
     ]
     assert await store.outbox_figures() == [("dropped", "expired", 1)]
+
+
+async def test_a_person_keeps_ten_devices_at_most_the_newest(
+    world: World, push_service: PushService
+) -> None:
+    alice = await world.person("alice", [Role.CONSULTANT])
+    devices = [push_service.device(f"d{i}") for i in range(12)]
+    for device in devices:
+        await subscribe(world, "alice", device.subscription())
+        await anyio.sleep(0.002)  # distinct creation instants
+    kept = {s.endpoint for s in await store.subscriptions_of(alice.id)}
+    assert kept == {d.endpoint for d in devices[2:]}
+
+
+async def test_a_long_comment_is_shortened_to_fit_a_push_message(
+    world: World, settings: Settings, clock: FakeClock, push_service: PushService
+) -> None:
+    alice = await world.person("alice", [Role.CONSULTANT])
+    device = push_service.device("phone")
+    await subscribe(world, "alice", device.subscription())
+    month_id = await month_in(world, "alice", "2026-11", "sent_back")
+    comment = "Le 12 manque. " + "é" * 5000
+    await notify_month_event(
+        kind="sent_back",
+        month_id=month_id,
+        recipient_id=alice.id,
+        data={"by_name": "Marie", "comment": comment},
+        at=clock(),
+    )
+    await worker(settings, clock).drain()
+    [got] = device.received
+    assert got.payload["body"].startswith(
+        "Marie vous a renvoyé votre CRA de novembre 2026 : « Le 12"
+    )
+    assert got.payload["body"].endswith("… »") and len(got.payload["body"]) < 400
