@@ -233,3 +233,14 @@ def test_texts_in_french_and_english() -> None:
         language="en", month=month, consultant_name="Paul", link="https://x/#sign=t"
     )
     assert "https://x/#sign=t" in link.body
+
+
+def test_a_send_hour_missing_on_the_dst_day_moves_forward_and_a_doubled_one_takes_the_first() -> (
+    None
+):
+    """Sunday 28 March 2027 has no 02:00 in Paris; Sunday 31 October 2027 has two."""
+    night = ReminderPolicy(send_hour=2, send_on_non_working_days=True)
+    spring = local_send_time(day=date(2027, 3, 28), policy=night)
+    assert spring == utc(2027, 3, 28, 1)  # 03:00 summer time, an hour "late" as clocks jump
+    autumn = local_send_time(day=date(2027, 10, 31), policy=night)
+    assert autumn == utc(2027, 10, 31, 0)  # the first 02:00 (summer time)
