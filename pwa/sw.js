@@ -4,6 +4,8 @@
 // A new version installs in the background and waits: the page asks it to take over
 // ("skipWaiting") only after the person accepts the update banner, never mid-edit.
 
+importScripts("/sw-push.js"); // push, notificationclick, pushsubscriptionchange
+
 const VERSION = "__CARNET_SHELL_VERSION__";
 const FILES = ["__CARNET_SHELL_FILES__"];
 const CACHE = `carnet-shell-${VERSION}`;

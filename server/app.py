@@ -34,6 +34,7 @@ from server.api.invoicing import (
 from server.api.me import MeController
 from server.api.media import JsonBodiesOnly
 from server.api.months import MonthController
+from server.api.notifications import NotificationSettingsController, push_controller
 from server.api.shell import shell_handlers
 from server.api.signing import signing_router
 from server.api.sync import SyncController
@@ -41,6 +42,8 @@ from server.errors import EXCEPTION_HANDLERS
 from server.headers import SECURITY_HEADERS as HEADERS
 from server.services.accounts import Accounts
 from server.services.clock import Clock, system_clock
+from server.services.notifications import NotificationRuntime
+from server.services.push_delivery import application_server_key, load_vapid
 from server.services.signatures import Signatures
 from server.services.sync_service import SyncService
 from server.settings import Settings
@@ -57,6 +60,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
     engine = engine_from_url(settings.resolved_database_url)
     accounts = Accounts(settings=settings, clock=clock)
     sync_service = SyncService(clock=clock)
+    vapid_public_key = application_server_key(load_vapid(settings))
 
     @asynccontextmanager
     async def database(_: Litestar) -> AsyncIterator[None]:
@@ -64,9 +68,15 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
             await asyncio.to_thread(run_migrations, settings.resolved_database_url)
         bind_tables(engine)
         await open_engine(engine)
+        runtime = None
+        if settings.notifications_in_process:
+            runtime = NotificationRuntime(settings=settings, clock=clock)
+            runtime.start()
         try:
             yield
         finally:
+            if runtime is not None:
+                await runtime.stop()
             await close_engine(engine)
 
     auth_router = Router(
@@ -98,6 +108,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
             MilestoneController,
             ExportController,
             BillingController,
+            push_controller(vapid_public_key),
+            NotificationSettingsController,
         ],
         # API answers are personal: never cached by the browser, a proxy or the service worker.
         cache_control=CacheControlHeader(no_store=True),

@@ -184,6 +184,50 @@ def _signature_link(settings: Settings, args: argparse.Namespace) -> str:
     return _with_storage(settings, work)
 
 
+def _worker(settings: Settings, args: argparse.Namespace) -> None:
+    """Run the reminder scheduler and the outbox worker until SIGTERM or SIGINT."""
+    import logging
+    import signal
+
+    from server.services.notifications import NotificationRuntime, OutboxWorker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+
+    async def work() -> None:
+        worker = OutboxWorker(
+            settings=settings, lease_ms=int(args.lease_seconds * 1000), batch=args.batch
+        )
+        runtime = NotificationRuntime(settings=settings, worker=worker)
+        if args.once:
+            await runtime.tick()
+            await worker.close()
+            return
+        loop = asyncio.get_running_loop()
+        stopping = asyncio.Event()
+        for number in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(number, stopping.set)
+        runtime.start()
+        print(f"worker {worker.worker_id}: ready", flush=True)
+        await stopping.wait()
+        await runtime.stop()
+        figures = worker.figures
+        print(
+            f"worker {worker.worker_id}: sent {figures.sent}, retried {figures.retried}, "
+            f"dropped {figures.dropped}",
+            flush=True,
+        )
+
+    _with_storage(settings, work)
+
+
+def _outbox(settings: Settings) -> None:
+    """Print the outbox figures: rows per state and outcome."""
+    from server.storage import notification_store
+
+    for state, outcome, count in _with_storage(settings, notification_store.outbox_figures):
+        print(f"{count:>8}  {state:<8} {outcome}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="carnet", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -240,6 +284,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     verify.add_argument("evidence", help="the evidence file (JSON)")
     cli_exports.add_parser(commands)
+    worker = commands.add_parser(
+        "worker", help="send reminders and notifications (extra processes, on PostgreSQL)"
+    )
+    worker.add_argument("--once", action="store_true", help="one pass, then exit")
+    worker.add_argument("--batch", type=int, default=50, help="rows claimed at a time")
+    worker.add_argument(
+        "--lease-seconds", type=float, default=60.0, help="how long a claim holds its rows"
+    )
+
+    commands.add_parser("outbox", help="print the notification outbox figures")
 
     args = parser.parse_args(argv)
     if args.command == "verify-signature":
@@ -263,6 +317,10 @@ def main(argv: list[str] | None = None) -> int:
             print(_invite(settings, args))
         elif args.command == "signature-link":
             print(_signature_link(settings, args))
+        elif args.command == "outbox":
+            _outbox(settings)
+        elif args.command == "worker":
+            _worker(settings, args)
         elif args.command == "demo":
             _demo(settings, args.host, args.port, serve=not args.no_serve)
         elif args.command == "audit":

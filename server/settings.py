@@ -64,6 +64,51 @@ class Settings(BaseModel):
         "login and invitation endpoints.",
     )
 
+    vapid_private_key_file: str = Field(
+        default="",
+        description="CARNET_VAPID_PRIVATE_KEY_FILE: PEM file of the Web Push (VAPID) key. Empty "
+        "means data_dir/vapid_private_key.pem, generated on first start.",
+    )
+    vapid_subject: str = Field(
+        default="mailto:admin@localhost",
+        description="CARNET_VAPID_SUBJECT: contact the push services may use (mailto: or https:).",
+    )
+    push_allow_http_localhost: bool = Field(
+        default=False,
+        description="CARNET_PUSH_ALLOW_HTTP_LOCALHOST: accept http://localhost and 127.0.0.1 push "
+        "endpoints (tests only; real push services are https).",
+    )
+    push_service_hosts: str = Field(
+        default="fcm.googleapis.com,push.services.mozilla.com,web.push.apple.com,"
+        "notify.windows.com",
+        description="CARNET_PUSH_SERVICE_HOSTS: comma-separated hosts (or parent domains) a push "
+        "subscription may point to, so the server never posts to an address a user chose "
+        "(SSRF). Empty accepts any https host.",
+    )
+    smtp_host: str = Field(default="", description="CARNET_SMTP_HOST: empty disables email.")
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="CARNET_SMTP_PORT.")
+    smtp_tls: str = Field(
+        default="starttls",
+        pattern="^(none|starttls|tls)$",
+        description="CARNET_SMTP_TLS: none, starttls or tls (implicit TLS, port 465).",
+    )
+    smtp_username: str = Field(default="", description="CARNET_SMTP_USERNAME.")
+    smtp_password: str = Field(default="", description="CARNET_SMTP_PASSWORD.")
+    mail_from: str = Field(
+        default="Carnet <carnet@localhost>", description="CARNET_MAIL_FROM: the sender."
+    )
+    notifications_in_process: bool = Field(
+        default=True,
+        description="CARNET_NOTIFICATIONS_IN_PROCESS: run the reminder scheduler and the outbox "
+        "worker inside the server (`carnet worker` runs them in their own process).",
+    )
+    notification_poll_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=3600,
+        description="CARNET_NOTIFICATION_POLL_SECONDS: how often the worker looks for due items.",
+    )
+
     @field_validator("origin")
     @classmethod
     def _origin_is_bare(cls, value: str) -> str:
@@ -124,6 +169,18 @@ class Settings(BaseModel):
             "session_max_hours": "CARNET_SESSION_MAX_HOURS",
             "invitation_days": "CARNET_INVITATION_DAYS",
             "auth_rate_limit_per_minute": "CARNET_AUTH_RATE_LIMIT",
+            "vapid_private_key_file": "CARNET_VAPID_PRIVATE_KEY_FILE",
+            "vapid_subject": "CARNET_VAPID_SUBJECT",
+            "push_allow_http_localhost": "CARNET_PUSH_ALLOW_HTTP_LOCALHOST",
+            "push_service_hosts": "CARNET_PUSH_SERVICE_HOSTS",
+            "smtp_host": "CARNET_SMTP_HOST",
+            "smtp_port": "CARNET_SMTP_PORT",
+            "smtp_tls": "CARNET_SMTP_TLS",
+            "smtp_username": "CARNET_SMTP_USERNAME",
+            "smtp_password": "CARNET_SMTP_PASSWORD",
+            "mail_from": "CARNET_MAIL_FROM",
+            "notifications_in_process": "CARNET_NOTIFICATIONS_IN_PROCESS",
+            "notification_poll_seconds": "CARNET_NOTIFICATION_POLL_SECONDS",
         }
         values: dict[str, str] = {field: env[name] for field, name in names.items() if name in env}
         if "secret_key" not in values:

@@ -111,6 +111,8 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         rp_id="localhost",
         auto_migrate=False,
         auth_rate_limit_per_minute=1000,
+        # Tests that want the reminder scheduler and outbox worker start them themselves.
+        notifications_in_process=False,
     )
 
 

@@ -115,6 +115,9 @@ OFFLINE_TOOLS = {
         ("webauthn", "server/services/webauthn_ceremonies.py"),
         ("facturx", "server/services/facturx_document.py"),
         ("weasyprint", "server/services/facturx_document.py"),
+        ("pywebpush", "server/services/push_delivery.py"),
+        ("py_vapid", "server/services/push_delivery.py"),
+        ("aiohttp", "server/services/push_delivery.py"),
     ],
 )
 def test_crypto_library_has_one_home(library: str, home: str) -> None:

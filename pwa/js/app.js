@@ -244,6 +244,11 @@ async function showOthers(person) {
       .then((m) => m.mountApprovals({ container: home, person }))
       .catch((error) => console.warn("approvals", error));
   }
+  // The reminders toggle loads on demand, and only if this screen is still the one shown.
+  const shown = navigation;
+  import("./online/push.js")
+    .then((push) => shown === navigation && push.mountToggle(document.getElementById("main")))
+    .catch(() => {});
 }
 
 /**
@@ -259,6 +264,7 @@ async function logout(screen) {
     return;
   }
   screen.setBusy(true);
+  await import("./online/push.js").then((push) => push.forgetDevice()).catch(() => {});
   try {
     await api.logout();
   } catch (error) {
@@ -419,6 +425,8 @@ function renderMonth() {
         views.announce(t("submit.queued"));
         refresh();
         c.sync.syncNow();
+        // Still inside the click's user activation: the one moment to offer reminders.
+        import("./online/push.js").then((push) => push.afterSubmit()).catch(() => {});
       }
       return result;
     },

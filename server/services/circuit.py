@@ -35,7 +35,7 @@ from server.domain.workflow import (
     final_status,
     transition,
 )
-from server.services import audit_log, invoicing
+from server.services import audit_log, invoicing, month_events
 from server.services.clock import Clock
 from server.services.sync_service import MonthLocked
 from server.storage import repositories as repo
@@ -323,6 +323,17 @@ async def _apply(
         # In the same transaction: a validated month and its pre-invoice exist together
         # (issue 7), and the hook turns a billing problem into a warning, never a refusal.
         await invoicing.on_month_validated(month_id=month_id, at=now)
+    await month_events.after_transition(
+        action=action,
+        new=new,
+        steps=steps,
+        consultant=consultant,
+        month_id=month_id,
+        month=str(month),
+        actor_id=actor.person_id,
+        comment=comment,
+        now=now,
+    )
     return Outcome(
         month=MonthState(
             month=str(month), status=new.status.value, epoch=new.epoch, version=new_version

@@ -174,30 +174,10 @@ class Signatures:
                 "this month does not wait on a client signer",
                 errors=(FieldError("month", "not_client_step", "the step is not a client's"),),
             )
-        token = secrets.token_urlsafe(32)
-        now = self.clock()
-        async with repo.write_transaction():
-            await store.expire_unused_links(timesheet_id=month_id, person_id=signer_id, now=now)
-            await store.create_link(
-                timesheet_id=month_id,
-                person_id=signer_id,
-                step=timesheet.step,
-                epoch=timesheet.epoch,
-                token_hash=_token_hash(token),
-                expires_at=now + LINK_LIFETIME,
-                created_by=created_by,
-                now=now,
-            )
-        await _audit(
-            month_id=month_id,
-            kind="signature.link_issued",
-            actor_id=created_by,
-            device="server",
-            data={"signer": signer_id, "step": timesheet.step, "version": timesheet.version},
-            at=now,
+        token = await create_link(
+            timesheet=timesheet, signer_id=signer_id, created_by=created_by, now=self.clock()
         )
-        # A fragment never reaches server logs or Referer headers.
-        return f"{self.settings.origin}/sign/#t={token}"
+        return f"{self.settings.origin}{SIGN_PATH}{token}"
 
     async def open_link(self, token: str) -> str:
         """Spend a link and start a signer session for its month; return the session token.
@@ -738,6 +718,45 @@ async def links_for_signer(
         except Conflict:
             continue
     return links
+
+
+SIGN_PATH = "/sign/#t="
+"""Where a link's token goes, after the origin: a fragment never reaches server logs or a
+Referer header."""
+
+
+async def create_link(
+    *, timesheet: model.Timesheet, signer_id: str, created_by: str | None, now: datetime
+) -> str:
+    """Create the signer's link to the month at its current step and epoch; return its token.
+
+    Runs in the caller's transaction when there is one (the circuit's, as the month reaches
+    a client's step), so the link exists exactly when the month waits on that signer. A signer
+    has one usable link per month: this ends their unopened ones. Only the token's hash is
+    stored.
+    """
+    token = secrets.token_urlsafe(32)
+    async with repo.write_transaction():
+        await store.expire_unused_links(timesheet_id=timesheet.id, person_id=signer_id, now=now)
+        await store.create_link(
+            timesheet_id=timesheet.id,
+            person_id=signer_id,
+            step=timesheet.step,
+            epoch=timesheet.epoch,
+            token_hash=_token_hash(token),
+            expires_at=now + LINK_LIFETIME,
+            created_by=created_by,
+            now=now,
+        )
+        await _audit(
+            month_id=timesheet.id,
+            kind="signature.link_issued",
+            actor_id=created_by,
+            device="server",
+            data={"signer": signer_id, "step": timesheet.step, "version": timesheet.version},
+            at=now,
+        )
+    return token
 
 
 async def issue_signature_link(

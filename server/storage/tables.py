@@ -520,6 +520,64 @@ class LineDiscount(Table):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
+class ReminderSettings(Table):
+    """An organisation's reminder settings (`server.domain.reminders.ReminderPolicy`)."""
+
+    id = UUID(primary_key=True)
+    organisation = ForeignKey(references=Organisation, null=False, unique=True)
+    days_before_close = Integer(default=2)
+    relance_every = Integer(default=2)
+    send_hour = Integer(default=9)
+    time_zone = Varchar(length=64, default="Europe/Paris")
+    send_on_non_working_days = Boolean(default=False)
+
+
+class NotificationPreference(Table):
+    """A person's language for notifications and the kinds they muted."""
+
+    id = UUID(primary_key=True)
+    person = ForeignKey(references=Person, null=False, unique=True)
+    language = Varchar(length=2, default="fr")
+    muted = JSON(default=[], help_text="Muted notification kinds.")
+
+
+class PushSubscription(Table):
+    """One device's Web Push subscription (RFC 8030); a person may have several."""
+
+    id = UUID(primary_key=True)
+    person = ForeignKey(references=Person, null=False)
+    endpoint = Varchar(length=1024, unique=True)
+    p256dh = Varchar(length=100, help_text="Base64url uncompressed P-256 point of the device.")
+    auth = Varchar(length=30, help_text="Base64url 16-byte authentication secret.")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class OutboxItem(Table):
+    """A notification to send, written in the transaction of the event that causes it.
+
+    Instants are integer milliseconds since the epoch so the claim queries compare numbers
+    alike on both engines.
+    """
+
+    id = UUID(primary_key=True)
+    key = Varchar(length=200, unique=True, help_text="Idempotency key: person:month:kind:occ.")
+    person = ForeignKey(references=Person, null=True)
+    address = Varchar(length=254, default="", help_text="Email for people without an account.")
+    channel = Varchar(length=10, default="auto", help_text="auto (push, else email) or email.")
+    kind = Varchar(length=30)
+    month = Varchar(length=7)
+    data = JSON(default={})
+    state = Varchar(length=10, default="pending", help_text="pending, sent or dropped.")
+    due_ms = BigInt(index=True)
+    expires_ms = BigInt()
+    attempts = Integer(default=0)
+    lease_until_ms = BigInt(null=True, default=None)
+    claimed_by = Varchar(length=80, default="")
+    outcome = Varchar(length=300, default="")
+    created_ms = BigInt(default=0)
+    done_ms = BigInt(null=True, default=None)
+
+
 TABLES: tuple[type[Table], ...] = (
     Organisation,
     ClientCompany,
@@ -554,4 +612,8 @@ TABLES: tuple[type[Table], ...] = (
     MilestoneDelivery,
     Payment,
     LineDiscount,
+    ReminderSettings,
+    NotificationPreference,
+    PushSubscription,
+    OutboxItem,
 )

@@ -4,6 +4,7 @@ event each one leaves."""
 
 import asyncio
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import httpx
@@ -142,6 +143,7 @@ async def test_manager_step_then_client_step(two_steps: Team, clock: FakeClock) 
         "month.days_edited",
         "month.submitted",
         "month.approved",
+        "signature.link_issued",  # the month reached Sam's step: his link was sent
         "month.refused",
         "month.approved",
     ]
@@ -187,6 +189,47 @@ async def test_the_last_approval_creates_the_pre_invoice_in_the_same_step(world:
     assert [(d["status"], d["period_start"], d["net_cents"]) for d in drafts] == [
         ("draft", "2026-11-01", 3 * 60_000 // 2)
     ]
+
+
+async def test_each_step_tells_whom_it_concerns_in_the_transaction_that_moves_the_month(
+    two_steps: Team,
+) -> None:
+    """Make sure the circuit queues its notifications (issue 6) and the client signer's
+    single-use link (issue 5) as the month moves: the manager on arrival, the signer by a link
+    that opens, the consultant when sent back with the comment."""
+    from server.storage import notification_store
+
+    team = two_steps
+    await team.fill()
+    await team.act(team.alice, "submit")
+
+    async def queued() -> list[tuple[str, str, str]]:
+        rows = await notification_store.outbox_rows()
+        return [(r["kind"], str(r["person"] or r["address"]), r["channel"]) for r in rows]
+
+    assert await queued() == [("waiting_on_you", team.marc.id, "auto")]
+    await team.act(team.marc, "approve")
+    rows = await notification_store.outbox_rows()
+    link = rows[-1]["data"]["link"]
+    assert (rows[-1]["kind"], rows[-1]["address"], rows[-1]["channel"]) == (
+        "signer_link",
+        (await repo.get_person(team.sam.id)).email,  # type: ignore[union-attr]
+        "email",
+    )
+    assert link.startswith("/sign/#t=")  # the worker adds the origin
+    opened = await team.world.browser().post(
+        "/api/v1/signature-links/open", json={"token": link.removeprefix("/sign/#t=")}
+    )
+    assert opened.status_code == 200, opened.text
+
+    await team.act(team.sam, "send-back", comment="Le 16 était à distance")
+    assert await queued() == [
+        ("waiting_on_you", team.marc.id, "auto"),
+        ("signer_link", rows[-1]["address"], "email"),
+        ("sent_back", team.alice.id, "auto"),
+    ]
+    sent_back = (await notification_store.outbox_rows())[-1]
+    assert sent_back["data"]["comment"] == "Le 16 était à distance"
 
 
 async def test_a_mission_without_circuit_falls_back_to_the_manager(world: World) -> None:
@@ -518,8 +561,12 @@ async def test_a_month_on_two_clients_goes_to_the_manager_then_each_client(
     team = await make_team(world, [("manager", "marc"), ("client_signer", "sam")])
     other = await world.client("Autre Client SA")
     zoe = await world.person("zoe", [Role.CLIENT_SIGNER], client_id=other.id)
+    # Started after Sam's mission: client signers follow their missions' start dates.
     second = await world.mission(
-        "alice", other, approvers=[("manager", "marc"), ("client_signer", "zoe")]
+        "alice",
+        other,
+        start=date(2026, 2, 1),
+        approvers=[("manager", "marc"), ("client_signer", "zoe")],
     )
     await team.fill("2026-11-16")
     response = await team.alice.browser.put(

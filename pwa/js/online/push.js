@@ -1,0 +1,212 @@
+// Web Push for this device, loaded on demand (dynamic import) so the app shell stays small.
+//
+// Permission is asked at a moment the person understands: after they submit their first
+// month ("be reminded next month?"), or when they turn notifications on themselves — never on
+// first load (browsers quieten or block sites that ask too early). The subscription is sent to
+// the server, which may then push to it; several devices per person are fine. On logout the
+// device's subscription is deleted on the server (while the session still allows it) and
+// unsubscribed locally, so the next person on a shared device gets nothing of the previous one.
+// The service worker renews a subscription the browser rotates (sw-push.js).
+
+import * as api from "../api.js";
+import { locale } from "../i18n.js";
+
+const ASKED_KEY = "carnet.push.asked";
+
+/** @returns {boolean} */
+export function supported() {
+  return "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
+}
+
+/**
+ * The base64url VAPID key as the bytes `applicationServerKey` expects.
+ * @param {string} text
+ * @returns {Uint8Array}
+ */
+export function keyBytes(text) {
+  const base64 = text.replace(/-/g, "+").replace(/_/g, "/");
+  const binary = atob(base64 + "=".repeat((4 - (base64.length % 4)) % 4));
+  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+}
+
+/** @returns {Promise<PushSubscription | null>} */
+async function current() {
+  // getRegistration, not `ready`: `ready` never settles on a page without a service worker.
+  const registration = await navigator.serviceWorker.getRegistration();
+  return registration ? registration.pushManager.getSubscription() : null;
+}
+
+/**
+ * Send a subscription to the server (also used by tests with a subscription of their own).
+ * @param {PushSubscriptionJSON | {endpoint: string, keys: {p256dh: string, auth: string}}} json
+ */
+export async function send(json) {
+  return api.savePushSubscription({
+    endpoint: String(json.endpoint),
+    keys: { p256dh: String(json.keys?.p256dh ?? ""), auth: String(json.keys?.auth ?? "") },
+  });
+}
+
+/**
+ * Ask for permission (if needed), subscribe with the server's key and register the device.
+ * Call it from a click: browsers only show the permission prompt after a user gesture.
+ * @returns {Promise<"subscribed" | "denied" | "unsupported" | "failed">}
+ */
+export async function enable() {
+  if (!supported()) return "unsupported";
+  try {
+    localStorage.setItem(ASKED_KEY, "1");
+  } catch {
+    // private mode: we may ask again next time, that is all
+  }
+  const permission =
+    Notification.permission === "default"
+      ? await Notification.requestPermission()
+      : Notification.permission;
+  if (permission !== "granted") return "denied";
+  try {
+    const { public_key: key } = await api.vapidPublicKey();
+    const registration = await navigator.serviceWorker.ready;
+    let subscription = await registration.pushManager.getSubscription();
+    if (subscription) {
+      // A subscription made with another server key cannot be reused: start again.
+      const old = subscription.options.applicationServerKey;
+      const same = old && new Uint8Array(old).join() === keyBytes(key).join();
+      if (!same) {
+        await subscription.unsubscribe();
+        subscription = null;
+      }
+    }
+    subscription ??= await registration.pushManager.subscribe({
+      userVisibleOnly: true,
+      applicationServerKey: keyBytes(key),
+    });
+    await send(subscription.toJSON());
+    await speakMyLanguage();
+    return "subscribed";
+  } catch (error) {
+    // No push service reachable (some browsers, offline): the server falls back to email.
+    console.warn("push subscription", error);
+    return "failed";
+  }
+}
+
+/** Notifications are written on the server: tell it the language this app is shown in. */
+async function speakMyLanguage() {
+  const language = locale() === "en" ? "en" : "fr";
+  const preferences = await api.notificationPreferences();
+  if (preferences.language !== language) {
+    await api.setNotificationPreferences({ language, muted: preferences.muted });
+  }
+}
+
+/** Turn notifications off on this device. */
+export async function disable() {
+  if (!supported()) return;
+  const subscription = await current();
+  if (!subscription) return;
+  await api.deletePushSubscription(subscription.endpoint).catch(() => {});
+  await subscription.unsubscribe();
+}
+
+/**
+ * After a successful submit: offer reminders once, if the person was never asked.
+ * @returns {Promise<string>}  what happened, for logs and tests
+ */
+export async function afterSubmit() {
+  if (!supported() || Notification.permission === "denied") return "skipped";
+  let asked = false;
+  try {
+    asked = localStorage.getItem(ASKED_KEY) === "1";
+  } catch {
+    asked = false;
+  }
+  if (Notification.permission === "granted") return enable();
+  if (asked) return "skipped";
+  return enable();
+}
+
+/** Before logout: forget this device on the server and in the browser. */
+export async function forgetDevice() {
+  if (!supported()) return;
+  const subscription = await current().catch(() => null);
+  if (!subscription) return;
+  await api.deletePushSubscription(subscription.endpoint).catch(() => {});
+  await subscription.unsubscribe().catch(() => {});
+}
+
+const TEXTS = {
+  fr: {
+    heading: "Rappels",
+    on: "Recevoir les rappels sur cet appareil",
+    off: "Ne plus recevoir de rappels sur cet appareil",
+    subscribed: "Rappels activés sur cet appareil.",
+    denied: "Les notifications sont bloquées pour ce site dans le navigateur.",
+    unsupported: "Ce navigateur ne reçoit pas de notifications : les rappels arrivent par courriel.",
+    failed: "Impossible de s'abonner ici : les rappels arriveront par courriel.",
+    disabled: "Rappels désactivés sur cet appareil.",
+  },
+  en: {
+    heading: "Reminders",
+    on: "Get reminders on this device",
+    off: "Stop reminders on this device",
+    subscribed: "Reminders are on for this device.",
+    denied: "Notifications are blocked for this site in the browser.",
+    unsupported: "This browser cannot show notifications: reminders come by email.",
+    failed: "Could not subscribe here: reminders will come by email.",
+    disabled: "Reminders are off for this device.",
+  },
+};
+
+/**
+ * A settings card with one toggle button, appended to `container` (the home screen).
+ * @param {HTMLElement | null} container
+ */
+export async function mountToggle(container) {
+  if (!container) return;
+  const words = TEXTS[locale() === "en" ? "en" : "fr"];
+  const section = document.createElement("section");
+  section.className = "card";
+  section.setAttribute("aria-labelledby", "push-heading");
+  const heading = document.createElement("h2");
+  heading.id = "push-heading";
+  heading.textContent = words.heading;
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "secondary";
+  button.dataset.testid = "push-toggle";
+  const status = document.createElement("p");
+  status.className = "muted";
+  status.dataset.testid = "push-status";
+  status.setAttribute("role", "status");
+  section.append(heading, button, status);
+
+  let on = supported() && Notification.permission === "granted" && Boolean(await current());
+  const show = () => {
+    button.textContent = on ? words.off : words.on;
+    button.setAttribute("aria-pressed", String(on));
+  };
+  show();
+  if (!supported()) {
+    button.disabled = true;
+    status.textContent = words.unsupported;
+  }
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      if (on) {
+        await disable();
+        on = false;
+        status.textContent = words.disabled;
+      } else {
+        const outcome = await enable();
+        on = outcome === "subscribed";
+        status.textContent = words[outcome];
+      }
+    } finally {
+      button.disabled = false;
+      show();
+    }
+  });
+  container.append(section);
+}

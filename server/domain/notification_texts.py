@@ -1,0 +1,184 @@
+"""The words of every notification, in French and English: pure, no delivery library.
+
+A notification renders to a `Message`: a title and a body for the phone's notification or the
+email's subject and first paragraph, and the screen of the app to open (``/#month=2026-11`` for
+the consultant's month, ``/#review=<consultant id>/2026-11`` for a month to approve or sign).
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from server.domain.reminders import BEFORE_CLOSE, Kind
+from sync.months import MonthKey
+
+LANGUAGES = ("fr", "en")
+
+MAX_COMMENT = 300
+"""Characters of a send-back comment quoted in a notification: a push message carries at most
+3993 bytes (RFC 8291, one 4096-byte record), and the app shows the whole comment anyway."""
+MAX_NAME = 80
+
+MONTHS = {
+    "fr": (
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Message:
+    """What a person reads.
+
+    Attributes:
+        language: ``fr`` or ``en``.
+        title: One line.
+        body: One or two sentences (the sender's comment included when sent back).
+        url: The app screen to open, a path with a fragment.
+    """
+
+    language: str
+    title: str
+    body: str
+    url: str
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, an ellipsis marking the cut."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def month_name(month: MonthKey, language: str) -> str:
+    """``novembre 2026`` / ``November 2026``."""
+    return f"{MONTHS[language][month.month - 1]} {month.year}"
+
+
+def french_of(words: str) -> str:
+    """French "de" before ``words``, elided before a vowel: "d'octobre 2026", "de novembre"."""
+    return f"d'{words}" if words[:1].lower() in "aeiouyhéèêâîôû" and words else f"de {words}"
+
+
+def render(*, kind: Kind, language: str, month: MonthKey, data: dict[str, Any]) -> Message:
+    """Write the notification of ``kind`` about ``month`` in ``language``.
+
+    Args:
+        kind: What the notification is about.
+        language: ``fr`` or ``en`` (anything else falls back to French).
+        month: The month.
+        data: Details: ``occurrence`` (``before_close``/``last_day``), ``days_left`` (int),
+            ``consultant_name``, ``consultant_id``, ``by_name``, ``comment``, ``relance`` (int).
+
+    Returns:
+        The message.
+    """
+    lang = language if language in LANGUAGES else "fr"
+    name = month_name(month, lang)
+    of_month = french_of(name)
+    own = f"/#month={month}"
+    review = f"/#review={data.get('consultant_id', '')}/{month}"
+    who = shorten(str(data.get("consultant_name") or ""), MAX_NAME)
+    by = shorten(str(data.get("by_name") or ""), MAX_NAME)
+    fr = lang == "fr"
+    of_who = french_of(who)
+    if kind is Kind.MONTH_NOT_SUBMITTED:
+        if data.get("occurrence") == BEFORE_CLOSE:
+            left = int(data.get("days_left", 2))
+            title = f"CRA {of_month} à envoyer" if fr else f"{name} report to submit"
+            body = (
+                f"Votre CRA {of_month} n'est pas envoyé : il reste {left} jours ouvrés avant la "
+                "fin du mois."
+                if fr
+                else f"Your {name} activity report is not submitted: {left} working days left "
+                "before month close."
+            )
+        else:
+            title = f"Dernier jour pour le CRA {of_month}" if fr else f"Last day for {name}"
+            body = (
+                f"C'est le dernier jour ouvré du mois : pensez à envoyer votre CRA {of_month}."
+                if fr
+                else f"Today is the last working day of the month: please submit your {name} "
+                "activity report."
+            )
+        return Message(lang, title, body, own)
+    if kind is Kind.WAITING_ON_YOU:
+        relance = int(data.get("relance", 0))
+        if fr:
+            title = "Relance : un CRA vous attend" if relance else "Un CRA attend votre validation"
+            body = f"Le CRA {of_month} {of_who} attend votre validation ou votre signature."
+        else:
+            title = "Reminder: a report waits for you" if relance else "A report waits for you"
+            body = f"{who}'s {name} activity report waits for your approval or signature."
+        return Message(lang, title, body, review)
+    if kind is Kind.APPROVED:
+        title = f"CRA {of_month} validé" if fr else f"{name} report approved"
+        body = (
+            f"Votre CRA {of_month} a été validé par {by}."
+            if fr
+            else f"Your {name} activity report was approved by {by}."
+        )
+        return Message(lang, title, body, own)
+    if kind is Kind.SENT_BACK:
+        comment = shorten(str(data.get("comment") or ""), MAX_COMMENT)
+        title = f"CRA {of_month} renvoyé" if fr else f"{name} report sent back"
+        body = (
+            f"{by} vous a renvoyé votre CRA {of_month} : « {comment} »"
+            if fr
+            else f'{by} sent your {name} activity report back: "{comment}"'
+        )
+        return Message(lang, title, body, own)
+    title = f"CRA {of_month} signé" if fr else f"{name} report signed"
+    body = (
+        f"Votre CRA {of_month} a été signé par {by}."
+        if fr
+        else f"Your {name} activity report was signed by {by}."
+    )
+    return Message(lang, title, body, own)
+
+
+def signer_link_email(
+    *, language: str, month: MonthKey, consultant_name: str, link: str
+) -> Message:
+    """The email inviting a client signer to sign a month (the signature-link code sends it)."""
+    lang = language if language in LANGUAGES else "fr"
+    name = month_name(month, lang)
+    of_month, of_consultant = french_of(name), french_of(consultant_name)
+    if lang == "fr":
+        return Message(
+            lang,
+            f"CRA {of_month} {of_consultant} à signer",
+            f"Le CRA {of_month} {of_consultant} est prêt. Ouvrez ce lien pour le lire et le "
+            f"signer avec votre clé d'accès : {link}",
+            link,
+        )
+    return Message(
+        lang,
+        f"{consultant_name}'s {name} report to sign",
+        f"{consultant_name}'s {name} activity report is ready. Open this link to read it and "
+        f"sign it with your passkey: {link}",
+        link,
+    )

@@ -1,0 +1,690 @@
+"""Reminders and notifications: the event entry points, the scheduler and the outbox worker.
+
+Durable and exactly-once in effect:
+
+- Every notification is first a row of the outbox, keyed by its idempotency key
+  (`server.domain.reminders.Due.key`). Events write it in the transaction of the event
+  (`notify_month_event`, called by the circuit code after it wrote the month's new state);
+  the scheduler writes due reminders with ``INSERT ... ON CONFLICT DO NOTHING``, so any number
+  of schedulers, run any number of times, insert each reminder once.
+- The worker claims due rows with a lease (`notification_store.claim`), sends, and records the
+  outcome: sent, retry later with backoff (or the push service's Retry-After), or dropped
+  (expired, subscription gone, payload refused, no channel), each with its reason in the log and
+  the row. A worker killed mid-batch loses nothing: its leases expire and another worker takes
+  the rows over. What can happen then is a second copy of a message the dead worker had sent but
+  not yet recorded; the push ``Topic`` header lets the push service replace an undelivered copy.
+- In the embedded default both run inside the server (`NotificationRuntime`, a lifespan task);
+  ``carnet worker`` runs them in their own process, as many as wanted on PostgreSQL.
+"""
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from server.domain.errors import FieldError, Forbidden, InvalidInput, NotFound
+from server.domain.notification_texts import LANGUAGES, Message, render, signer_link_email
+from server.domain.outbox import (
+    DROPPED,
+    PENDING,
+    SENT,
+    OutboxEntry,
+    Outcome,
+    Verdict,
+    push_verdict,
+    retry_after_ms,
+    retry_or_drop,
+)
+from server.domain.reminders import (
+    ARRIVAL,
+    BEFORE_CLOSE,
+    Kind,
+    MonthSituation,
+    ReminderPolicy,
+    event_notification,
+    idempotency_key,
+    month_reminders,
+    months_to_check,
+)
+from server.domain.roles import Actor, Role
+from server.services.clock import Clock, system_clock
+from server.services.email_delivery import EmailSender
+from server.services.push_delivery import PushSender, check_subscription, load_vapid, topic_of
+from server.settings import Settings
+from server.storage import notification_store as store
+from sync.calendar import CalendarRegion, working_days
+from sync.months import MonthKey, MonthStatus
+
+logger = logging.getLogger("carnet.notifications")
+
+SIGNER_LINK = "signer_link"
+LEASE_MS = 60_000
+RETENTION = timedelta(days=90)
+"""Finished rows are kept this long, well past any reminder's expiry, so a key is never purged
+while its reminder could still be scheduled again."""
+BATCH = 50
+CONCURRENCY = 8
+
+URGENCY = {
+    Kind.MONTH_NOT_SUBMITTED: "normal",
+    Kind.WAITING_ON_YOU: "normal",
+    Kind.APPROVED: "low",
+    Kind.SENT_BACK: "high",
+    Kind.SIGNED: "low",
+}
+
+
+def _ms(at: datetime) -> int:
+    return int(at.timestamp() * 1000)
+
+
+def _region(value: str | None) -> CalendarRegion:
+    try:
+        return CalendarRegion(value or "metropole")
+    except ValueError:
+        return CalendarRegion.METROPOLE
+
+
+def _month_region(
+    missions: list[tuple[date, date | None, str]], month: MonthKey
+) -> CalendarRegion | None:
+    """The region of the latest mission overlapping ``month``, or None when none does (nothing
+    to fill that month: no month-not-submitted reminder)."""
+    found = None
+    for start, end, region in missions:
+        if start <= month.last_day and (end is None or end >= month.first_day):
+            found = _region(region)
+    return found
+
+
+async def _policy_of(organisation_id: str) -> ReminderPolicy:
+    zone, _ = await store.organisation_zone_and_region(organisation_id)
+    return await store.get_policy(organisation_id, default_zone=zone)
+
+
+# -- event entry points ----------------------------------------------------------------------
+
+
+async def notify_month_event(
+    *, kind: Kind | str, month_id: str, recipient_id: str, data: dict[str, Any], at: datetime
+) -> bool:
+    """Put the notification of a circuit event in the outbox; call it inside the event's
+    transaction, after writing the month's new state.
+
+    Kinds and when to call:
+
+    - ``waiting_on_you``: the month reached a step; ``recipient_id`` is the approver it now
+      waits on. Its relances follow from the scheduler until the month moves.
+    - ``approved``: the last manager step approved (month ``validated``); recipient: consultant.
+    - ``sent_back``: an approver sent it back; ``data["comment"]`` is shown; recipient:
+      consultant.
+    - ``signed``: the client signer signed; recipient: consultant.
+
+    ``data`` may carry ``by_name`` (who acted) and ``comment``; the consultant's name and id are
+    added here. The idempotency key is built from the month's epoch and step as stored, so
+    calling twice for one event inserts one row.
+
+    Args:
+        kind: A `Kind` value.
+        month_id: The Timesheet id.
+        recipient_id: The Person told.
+        data: Details for the text.
+        at: When the event happened (aware).
+
+    Returns:
+        True when a row was inserted (False: muted, or already there).
+
+    Raises:
+        InvalidInput: Unknown kind. NotFound: no such month or recipient.
+    """
+    try:
+        kind = Kind(kind)
+    except ValueError:
+        raise InvalidInput(
+            "unknown notification kind",
+            errors=(FieldError("kind", "invalid", f"one of {[k.value for k in Kind]}"),),
+        ) from None
+    month_row = await store.timesheet_by_id(month_id)
+    recipient = await store.person_contact(recipient_id)
+    if month_row is None or recipient is None:
+        msg = "no such month or recipient"
+        raise NotFound(msg)
+    consultant = await store.person_contact(month_row["consultant"])
+    policy = await _policy_of(recipient["organisation"])
+    missions = await store.missions_of([month_row["consultant"]])
+    _, org_region = await store.organisation_zone_and_region(recipient["organisation"])
+    month = MonthKey.parse(month_row["month"])
+    region = _month_region(missions[month_row["consultant"]], month) or _region(org_region)
+    _, muted = await store.get_preference(recipient_id)
+    epoch, step = int(month_row["epoch"]), int(month_row["step"])
+    occurrence = f"{epoch}.{step}.{ARRIVAL}" if kind is Kind.WAITING_ON_YOU else f"{epoch}"
+    due = event_notification(
+        kind=kind,
+        person_id=recipient_id,
+        month=month,
+        occurrence=str(data.get("occurrence", occurrence)),
+        at=at,
+        policy=policy,
+        region=region,
+        muted=[Kind(m) for m in muted if m in Kind._value2member_map_],
+    )
+    if due is None:
+        return False
+    details = {
+        **data,
+        "consultant_id": month_row["consultant"],
+        "consultant_name": consultant["display_name"] if consultant else "",
+    }
+    return await store.enqueue(
+        key=due.key,
+        person_id=recipient_id,
+        kind=kind.value,
+        month=month_row["month"],
+        data=details,
+        due_ms=_ms(due.due_at),
+        expires_ms=_ms(due.expires_at),
+        now_ms=_ms(at),
+    )
+
+
+async def send_signer_link(
+    *,
+    email: str,
+    language: str,
+    month: str,
+    consultant_name: str,
+    link: str,
+    key: str,
+    at: datetime,
+) -> bool:
+    """Email a client signer their signature link, through the outbox (same guarantees).
+
+    Call it inside the transaction that creates the link; ``key`` identifies the link (e.g.
+    ``"signer_link:<link id>"``) so a retry of that transaction sends one mail.
+    """
+    MonthKey.parse(month)
+    return await store.enqueue(
+        key=key,
+        person_id=None,
+        address=email,
+        channel="email",
+        kind=SIGNER_LINK,
+        month=month,
+        data={"language": language, "consultant_name": consultant_name, "link": link},
+        due_ms=_ms(at),
+        expires_ms=_ms(at + timedelta(days=7)),
+        now_ms=_ms(at),
+    )
+
+
+# -- scheduler -------------------------------------------------------------------------------
+
+
+async def schedule_reminders(*, now: datetime) -> int:
+    """Insert every reminder due at ``now``; idempotent. Returns how many rows were new."""
+    inserted = 0
+    for organisation_id in await store.organisation_ids():
+        policy = await _policy_of(organisation_id)
+        _, org_region = await store.organisation_zone_and_region(organisation_id)
+        consultants = await store.active_consultants(organisation_id)
+        names = {c["id"]: c["name"] for c in consultants}
+        ids = list(names)
+        missions = await store.missions_of(ids)
+        months = [str(m) for m in months_to_check(now=now, policy=policy)]
+        rows = await store.timesheets_in(consultant_ids=ids, months=months)
+        by_key = {(r["consultant"], r["month"]): r for r in rows}
+        situations: list[tuple[MonthSituation, dict[str, Any]]] = []
+        for consultant_id in ids:
+            for month in months:
+                row = by_key.get((consultant_id, month))
+                status = MonthStatus(row["status"]) if row else MonthStatus.DRAFT
+                region = _month_region(missions[consultant_id], MonthKey.parse(month))
+                if region is not None and status in (MonthStatus.DRAFT, MonthStatus.SENT_BACK):
+                    situations.append(
+                        (
+                            MonthSituation(
+                                consultant_id=consultant_id,
+                                month=MonthKey.parse(month),
+                                region=region,
+                                status=status,
+                            ),
+                            {},
+                        )
+                    )
+        for row in rows:
+            if row["status"] == MonthStatus.IN_VALIDATION.value and row["waiting_on"]:
+                since = await _waiting_since(row, now=now)
+                situations.append(
+                    (
+                        MonthSituation(
+                            consultant_id=row["consultant"],
+                            month=MonthKey.parse(row["month"]),
+                            region=_month_region(
+                                missions[row["consultant"]], MonthKey.parse(row["month"])
+                            )
+                            or _region(org_region),
+                            status=MonthStatus.IN_VALIDATION,
+                            epoch=int(row["epoch"]),
+                            step=int(row["step"]),
+                            waiting_on_id=row["waiting_on"],
+                            waiting_since=since,
+                        ),
+                        row,
+                    )
+                )
+        recipients = sorted(
+            {s.consultant_id for s, _ in situations}
+            | {s.waiting_on_id for s, _ in situations if s.waiting_on_id}
+        )
+        preferences = await store.get_preferences(recipients)
+        mutes = {
+            person: frozenset(Kind(m) for m in muted if m in Kind._value2member_map_)
+            for person, (_, muted) in preferences.items()
+        }
+        for situation, _ in situations:
+            for due in month_reminders(situation=situation, policy=policy, now=now, mutes=mutes):
+                data: dict[str, Any] = {
+                    "consultant_id": situation.consultant_id,
+                    "consultant_name": names.get(situation.consultant_id, ""),
+                    "occurrence": due.occurrence,
+                }
+                if due.kind is Kind.MONTH_NOT_SUBMITTED and due.occurrence == BEFORE_CLOSE:
+                    data["days_left"] = policy.days_before_close
+                    data["working_days"] = len(
+                        working_days(month=situation.month, region=situation.region)
+                    )
+                if due.kind is Kind.WAITING_ON_YOU:
+                    last = due.occurrence.rsplit(".", 1)[-1]
+                    data["relance"] = 0 if last == ARRIVAL else int(last)
+                if await store.enqueue(
+                    key=due.key,
+                    person_id=due.person_id,
+                    kind=due.kind.value,
+                    month=str(due.month),
+                    data=data,
+                    due_ms=_ms(due.due_at),
+                    expires_ms=_ms(due.expires_at),
+                    now_ms=_ms(now),
+                ):
+                    inserted += 1
+    return inserted
+
+
+async def _waiting_since(row: dict[str, Any], *, now: datetime) -> datetime:
+    """When the month started waiting on its approver: the arrival's outbox row, else now.
+
+    The arrival row is written by `notify_month_event` with the event; a month the scheduler
+    finds waiting without one (an event not wired, or muted) starts its series now.
+    """
+    key = idempotency_key(
+        person_id=row["waiting_on"],
+        month=MonthKey.parse(row["month"]),
+        kind=Kind.WAITING_ON_YOU,
+        occurrence=f"{row['epoch']}.{row['step']}.{ARRIVAL}",
+    )
+    created_ms = await store.outbox_created_ms(key)
+    if created_ms is not None:
+        return datetime.fromtimestamp(created_ms / 1000, tz=UTC)
+    return now
+
+
+# -- worker ----------------------------------------------------------------------------------
+
+
+def _worker_id() -> str:
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@dataclass
+class Figures:
+    """What a worker did, for logs and tests."""
+
+    sent: int = 0
+    retried: int = 0
+    dropped: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+    def count(self, outcome: Outcome) -> None:
+        if outcome.state == SENT:
+            self.sent += 1
+        elif outcome.state == PENDING:
+            self.retried += 1
+        else:
+            self.dropped += 1
+        reason = outcome.reason.split(":", 1)[0]
+        self.reasons[reason] = self.reasons.get(reason, 0) + 1
+
+
+class OutboxWorker:
+    """Claims due outbox rows, delivers them (push, else email) and records the outcome."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        clock: Clock = system_clock,
+        push: PushSender | None = None,
+        email: EmailSender | None = None,
+        worker_id: str | None = None,
+        lease_ms: int = LEASE_MS,
+        batch: int = BATCH,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.push = push or PushSender(vapid=load_vapid(settings), subject=settings.vapid_subject)
+        self.email = email or EmailSender(settings)
+        self.worker_id = worker_id or _worker_id()
+        self.lease_ms = lease_ms
+        self.batch = batch
+        self.figures = Figures()
+
+    async def close(self) -> None:
+        await self.push.close()
+
+    async def run_once(self) -> int:
+        """Claim and deliver one batch; returns how many rows it claimed."""
+        now_ms = _ms(self.clock())
+        entries = await store.claim(
+            worker=self.worker_id, now_ms=now_ms, lease_ms=self.lease_ms, limit=self.batch
+        )
+        limit = asyncio.Semaphore(CONCURRENCY)
+
+        async def one(entry: OutboxEntry) -> None:
+            async with limit:
+                await self._handle(entry)
+
+        await asyncio.gather(*(one(e) for e in entries))
+        return len(entries)
+
+    async def drain(self) -> int:
+        """Deliver batches until nothing is due; returns how many rows were claimed."""
+        total = 0
+        while claimed := await self.run_once():
+            total += claimed
+        return total
+
+    async def _handle(self, entry: OutboxEntry) -> None:
+        now_ms = _ms(self.clock())
+        try:
+            outcome = await self._deliver(entry, now_ms=now_ms)
+        except Exception as error:  # one bad row must not stop the others
+            logger.exception("outbox %s: delivery failed", entry.key)
+            outcome = retry_or_drop(
+                entry=entry, reason=f"error: {type(error).__name__}", now_ms=now_ms
+            )
+        for endpoint in outcome.gone_endpoints:
+            await store.delete_subscription(endpoint=endpoint)
+        recorded = await store.record(
+            entry=entry,
+            worker=self.worker_id,
+            state=outcome.state,
+            outcome=outcome.reason,
+            now_ms=_ms(self.clock()),
+            retry_at_ms=outcome.retry_at_ms,
+        )
+        if not recorded:
+            logger.warning("outbox %s: lease lost before recording %s", entry.key, outcome.reason)
+            return
+        self.figures.count(outcome)
+        log = logger.info if outcome.state == SENT else logger.warning
+        log(
+            "outbox %s: %s (%s, attempt %d)",
+            entry.key,
+            outcome.state,
+            outcome.reason,
+            entry.attempts,
+        )
+
+    def _absolute(self, link: str) -> str:
+        """A link queued as a path (the circuit has no settings) gets this server's origin."""
+        return self.settings.origin + link if link.startswith("/") else link
+
+    async def _message_for(self, entry: OutboxEntry) -> tuple[Message, str] | None:
+        if entry.kind == SIGNER_LINK:
+            message = signer_link_email(
+                language=str(entry.data.get("language", "fr")),
+                month=MonthKey.parse(entry.month),
+                consultant_name=str(entry.data.get("consultant_name", "")),
+                link=self._absolute(str(entry.data.get("link", ""))),
+            )
+            return message, entry.address
+        assert entry.person_id is not None
+        contact = await store.person_contact(entry.person_id)
+        if contact is None or not contact["active"]:
+            return None
+        language, _ = await store.get_preference(entry.person_id)
+        message = render(
+            kind=Kind(entry.kind),
+            language=language,
+            month=MonthKey.parse(entry.month),
+            data=entry.data,
+        )
+        return message, contact["email"]
+
+    async def _deliver(self, entry: OutboxEntry, *, now_ms: int) -> Outcome:
+        if now_ms >= entry.expires_ms:
+            return Outcome(state=DROPPED, reason="expired")
+        found = await self._message_for(entry)
+        if found is None:
+            return Outcome(state=DROPPED, reason="no recipient: person inactive or removed")
+        message, address = found
+        gone: tuple[str, ...] = ()
+        if entry.channel == "auto" and entry.person_id is not None:
+            subscriptions = await store.subscriptions_of(entry.person_id)
+            if subscriptions:
+                outcome = await self._push(entry, message, subscriptions, now_ms=now_ms)
+                if outcome is not None:
+                    return outcome
+                gone = tuple(s.endpoint for s in subscriptions)  # every device gone: email
+        if not self.email.enabled:
+            return Outcome(
+                state=DROPPED,
+                reason="no channel: no push subscription, no SMTP",
+                gone_endpoints=gone,
+            )
+        result = await self.email.send(to=address, message=message, origin=self.settings.origin)
+        if result.sent:
+            return Outcome(state=SENT, reason="email", gone_endpoints=gone)
+        if result.transient:
+            retry = retry_or_drop(entry=entry, reason=result.error, now_ms=now_ms)
+            return Outcome(retry.state, retry.reason, retry.retry_at_ms, gone)
+        return Outcome(state=DROPPED, reason=result.error, gone_endpoints=gone)
+
+    async def _push(
+        self, entry: OutboxEntry, message: Message, subscriptions: list[Any], *, now_ms: int
+    ) -> Outcome | None:
+        """Push to every device; None when every subscription turned out to be gone."""
+        payload = {
+            "title": message.title,
+            "body": message.body,
+            "url": message.url,
+            "lang": message.language,
+            "kind": entry.kind,
+            "month": entry.month,
+            "tag": f"{entry.kind}:{entry.month}",
+        }
+        ttl_s = max(60, (entry.expires_ms - now_ms) // 1000)
+        urgency = URGENCY.get(Kind(entry.kind), "normal")
+        if entry.kind == Kind.MONTH_NOT_SUBMITTED and entry.data.get("occurrence") != BEFORE_CLOSE:
+            urgency = "high"
+        results = await asyncio.gather(
+            *(
+                self.push.send(
+                    subscription=s,
+                    payload=payload,
+                    ttl_s=ttl_s,
+                    urgency=urgency,
+                    topic=topic_of(entry.key),
+                )
+                for s in subscriptions
+            )
+        )
+        gone = tuple(
+            r.endpoint for r in results if push_verdict(r.status) is Verdict.GONE and not r.ok
+        )
+        delivered = [r for r in results if r.ok]
+        if delivered:
+            for r in results:
+                if not r.ok:
+                    logger.warning(
+                        "outbox %s: device %s refused: %s", entry.key, r.status, r.error
+                    )
+            return Outcome(state=SENT, reason=f"push:{len(delivered)}", gone_endpoints=gone)
+        if len(gone) == len(results):
+            return None
+        retryable = [r for r in results if push_verdict(r.status) is Verdict.RETRY]
+        if retryable:
+            delays = [retry_after_ms(r.retry_after, now_ms=now_ms) for r in retryable]
+            waits = [d for d in delays if d is not None]
+            reason = "push " + ",".join(str(r.status or "network") for r in retryable)
+            retry = retry_or_drop(
+                entry=entry,
+                reason=reason,
+                now_ms=now_ms,
+                retry_after=max(waits) if waits else None,
+            )
+            return Outcome(retry.state, retry.reason, retry.retry_at_ms, gone)
+        statuses = ",".join(str(r.status) for r in results if not r.ok)
+        return Outcome(state=DROPPED, reason=f"push refused {statuses}", gone_endpoints=gone)
+
+
+# -- runtime ---------------------------------------------------------------------------------
+
+
+class NotificationRuntime:
+    """The scheduler and the worker, looping until stopped (a lifespan task or `carnet worker`)."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        clock: Clock = system_clock,
+        worker: OutboxWorker | None = None,
+        schedule_every_s: float = 60.0,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.worker = worker or OutboxWorker(settings=settings, clock=clock)
+        self.schedule_every_s = schedule_every_s
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def tick(self) -> None:
+        """Schedule due reminders, then deliver everything due."""
+        try:
+            await schedule_reminders(now=self.clock())
+            await store.purge_outbox(done_before_ms=_ms(self.clock() - RETENTION))
+        except Exception:
+            logger.exception("reminder scheduler failed; the next tick tries again")
+        try:
+            await self.worker.drain()
+        except Exception:
+            logger.exception("outbox worker failed; the next tick tries again")
+
+    async def run(self) -> None:
+        last_schedule = float("-inf")
+        loop = asyncio.get_running_loop()
+        while not self._stop.is_set():
+            if loop.time() - last_schedule >= self.schedule_every_s:
+                last_schedule = loop.time()
+                try:
+                    await schedule_reminders(now=self.clock())
+                    await store.purge_outbox(done_before_ms=_ms(self.clock() - RETENTION))
+                except Exception:
+                    logger.exception("reminder scheduler failed; the next tick tries again")
+            try:
+                await self.worker.drain()
+            except Exception:
+                logger.exception("outbox worker failed; the next tick tries again")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self._stop.wait(), timeout=self.settings.notification_poll_seconds
+                )
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self.run())
+
+    async def stop(self, *, grace_s: float = 10.0) -> None:
+        """Let the current batch finish (its leases would expire anyway), then close."""
+        self._stop.set()
+        if self._task is not None:
+            try:
+                await asyncio.wait_for(self._task, timeout=grace_s)
+            except TimeoutError:
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
+        await self.worker.close()
+
+
+# -- subscriptions, preferences and settings, for the API -----------------------------------
+
+
+async def subscribe(
+    actor: Actor, *, endpoint: str, p256dh: str, auth: str, settings: Settings
+) -> None:
+    """Store a device's push subscription for the logged-in person (validated first)."""
+    endpoint, p256dh, auth = check_subscription(
+        endpoint=endpoint,
+        p256dh=p256dh,
+        auth=auth,
+        allow_http_localhost=settings.push_allow_http_localhost,
+        service_hosts=[
+            h.strip().lower() for h in settings.push_service_hosts.split(",") if h.strip()
+        ],
+    )
+    await store.save_subscription(
+        person_id=actor.person_id, endpoint=endpoint, p256dh=p256dh, auth=auth
+    )
+
+
+async def unsubscribe(actor: Actor, *, endpoint: str) -> int:
+    """Forget one of the person's devices (logout, or the user turned notifications off)."""
+    return await store.delete_subscription(endpoint=endpoint, person_id=actor.person_id)
+
+
+async def device_count(actor: Actor) -> int:
+    return len(await store.subscriptions_of(actor.person_id))
+
+
+async def preferences(actor: Actor) -> tuple[str, list[str]]:
+    language, muted = await store.get_preference(actor.person_id)
+    return language, sorted(muted)
+
+
+async def set_preferences(
+    actor: Actor, *, language: str, muted: list[str]
+) -> tuple[str, list[str]]:
+    """Set the person's notification language and muted kinds."""
+    problems = []
+    if language not in LANGUAGES:
+        problems.append(FieldError("language", "invalid", "must be fr or en"))
+    for index, kind in enumerate(muted):
+        if kind not in Kind._value2member_map_:
+            problems.append(
+                FieldError(f"muted[{index}]", "invalid", f"one of {[k.value for k in Kind]}")
+            )
+    if problems:
+        raise InvalidInput("invalid notification preferences", errors=tuple(problems))
+    await store.save_preference(
+        person_id=actor.person_id, language=language, muted=sorted(set(muted))
+    )
+    return await preferences(actor)
+
+
+async def reminder_policy(actor: Actor) -> ReminderPolicy:
+    return await _policy_of(actor.organisation_id)
+
+
+async def set_reminder_policy(actor: Actor, *, policy: ReminderPolicy) -> ReminderPolicy:
+    """Change the organisation's reminder settings: administrators only."""
+    if not actor.has(Role.ADMIN):
+        msg = "only an administrator may change the reminder settings"
+        raise Forbidden(msg)
+    await store.save_policy(organisation_id=actor.organisation_id, policy=policy)
+    return await _policy_of(actor.organisation_id)
