@@ -227,39 +227,3 @@ export function organisation() {
 export function months() {
   return request("GET", "/months");
 }
-
-/** @returns {Promise<{public_key: string}>}  The server's VAPID key (applicationServerKey). */
-export function vapidPublicKey() {
-  return request("GET", "/push/vapid-public-key");
-}
-
-/**
- * Register this device's push subscription for the signed-in person.
- * @param {{endpoint: string, keys: {p256dh: string, auth: string}}} subscription  PushSubscription.toJSON()
- * @returns {Promise<{endpoint: string, devices: number}>}
- */
-export function savePushSubscription(subscription) {
-  return request("POST", "/push/subscriptions", subscription);
-}
-
-/**
- * Forget one of the person's push subscriptions (logout, or notifications turned off).
- * @param {string} endpoint
- * @returns {Promise<{endpoint: string, devices: number}>}
- */
-export function deletePushSubscription(endpoint) {
-  return request("DELETE", `/push/subscriptions?endpoint=${encodeURIComponent(endpoint)}`);
-}
-
-/** @returns {Promise<{language: string, muted: string[]}>} */
-export function notificationPreferences() {
-  return request("GET", "/me/notification-preferences");
-}
-
-/**
- * @param {{language: string, muted: string[]}} preferences
- * @returns {Promise<{language: string, muted: string[]}>}
- */
-export function setNotificationPreferences(preferences) {
-  return request("PUT", "/me/notification-preferences", preferences);
-}

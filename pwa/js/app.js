@@ -10,7 +10,7 @@ import * as api from "./api.js";
 import { ApiError } from "./api.js";
 import { openStore } from "./store.js";
 import { startSync } from "./sync.js";
-import { t } from "./i18n.js";
+import { loadLocale, t } from "./i18n.js";
 import * as views from "./views.js";
 import { absenceEdits, buildMonth, cycle, prefillEdits } from "./month.js";
 import { formatMonth, nextMonth, parseMonth, previousMonth } from "./core/months.js";
@@ -576,8 +576,11 @@ function registerServiceWorker() {
     .catch((error) => console.warn("service worker", error));
 }
 
-views.initShell({ onLocale: () => rerender() });
 // After the first screen: registering checks /sw.js for an update, which can wait.
 window.addEventListener("load", registerServiceWorker, { once: true });
 window.addEventListener("hashchange", () => route());
-route();
+// English is on demand: the first screen waits for it (never fails: French otherwise).
+loadLocale().then(() => {
+  views.initShell({ onLocale: () => rerender() });
+  route();
+});

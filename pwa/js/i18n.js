@@ -4,270 +4,145 @@
 
 /** @typedef {"fr" | "en"} Locale */
 
-/** Supported locales, in the order of each entry's translations. */
+/** Supported locales, French first. */
 const LOCALES = ["fr", "en"];
 
 /**
- * key → [French, English]. One entry per key, so a translation cannot go missing in one
- * language only. Screens loaded on demand bring their own strings (`addStrings`).
- * @type {Record<string, string[]>}
+ * key → French text: the shell's own language. English, the second language, is on demand
+ * (online/en.js, kept by the service worker once fetched) so the offline shell every phone
+ * downloads carries one dictionary; tests/js/i18n.test.mjs checks both have the same keys and
+ * placeholders. Screens loaded on demand bring their own strings in both (`addStrings`).
+ * @type {Record<string, string>}
  */
-export const STRINGS = {
-  "app.name": ["Carnet", "Carnet"],
-  "app.tagline": ["Comptes rendus d'activité", "Activity reports"],
-  "skip": ["Aller au contenu", "Skip to content"],
-  "loading": ["Chargement…", "Loading…"],
-  "title.error": ["Erreur", "Error"],
-
-  "retry": ["Réessayer", "Try again"],
-
-  "signin.loggedout": ["Vous êtes déconnecté·e.", "You are signed out."],
-
-  "home.logout": ["Se déconnecter", "Sign out"],
-  "logout.pending": [
-    "{count} modification(s) pas encore envoyée(s) : connectez-vous au réseau et synchronisez avant de vous déconnecter, sinon elles seraient perdues.",
-    "{count} edit(s) not sent yet: get online and sync before signing out, or they would be lost.",
-  ],
-
-
-  "error.network": [
-    "Pas de connexion au serveur. Cette opération nécessite le réseau ; réessayez quand il revient.",
-    "Cannot reach the server. This needs the network; try again when it is back.",
-  ],
-  "error.server": [
-    "Le serveur a rencontré une erreur. Réessayez dans un instant.",
-    "The server ran into an error. Try again in a moment.",
-  ],
-  "error.generic": ["Une erreur est survenue. Réessayez.", "Something went wrong. Try again."],
-  "error.field": ["{field} : {message}", "{field}: {message}"],
-
-  "lang.label": ["Langue", "Language"],
-
-  "month.prev": ["Mois précédent", "Previous month"],
-  "month.next": ["Mois suivant", "Next month"],
-  "month.grid": ["Saisie de {month}", "Entry for {month}"],
-  "month.line": ["Ligne", "Line"],
-  "month.total": ["Total : {days}", "Total: {days}"],
-  "month.empty": ["{count} jour(s) ouvré(s) sans saisie", "{count} working day(s) left empty"],
-  "month.full": ["Tous les jours ouvrés sont saisis", "Every working day is filled"],
-  "month.days": ["{n} j", "{n} d"],
-  "month.daysLong": ["{n} jour(s)", "{n} day(s)"],
-  "month.noMission": [
-    "Aucune mission en cours ce mois-ci : seules les absences sont proposées.",
-    "No mission this month: only absences are offered.",
-  ],
-  "month.noReference": [
-    "Connectez-vous une fois en ligne pour charger vos missions.",
-    "Sign in once with the network to load your missions.",
-  ],
-  "month.locked": [
-    "Ce mois n'est plus modifiable ({status}).",
-    "This month can no longer be changed ({status}).",
-  ],
-  "month.offday": [
-    "Jour non ouvré : utilisez le menu ⋯ pour y saisir du temps.",
-    "Non-working day: use the ⋯ menu to enter time on it.",
-  ],
-  "month.help": [
-    "Touchez une case pour passer de 1 à ½ à 0. Appui long ou ⋯ : détail du jour.",
-    "Tap a cell to go from 1 to ½ to 0. Long press or ⋯: day details.",
-  ],
-  "cell.label": ["{cell} : {value}", "{cell}: {value}"],
-  "cell.pending": ["en attente d'envoi", "waiting to be sent"],
-  "cell.changed": ["modifié sur un autre appareil", "changed on another device"],
-  "month.blocked": [
-    "{count} modification(s) en attente ne pourront pas s'appliquer : le mois a été verrouillé entre-temps. Elles seront listées après la synchronisation.",
-    "{count} queued edit(s) cannot apply: the month was locked meanwhile. They will be listed after the sync.",
-  ],
-  "cell.weekend": ["week-end", "weekend"],
-  "cell.comment": ["commentaire", "comment"],
-  "value.0": ["vide", "empty"],
-  "value.1": ["½ journée", "half day"],
-  "value.2": ["1 jour", "1 day"],
-
-  "action.prefill": ["Pré-remplir", "Prefill"],
-  "action.absence": ["Absence…", "Absence…"],
-  "action.day": ["⋯ Jour", "⋯ Day"],
-  "action.dayLabel": ["Détail du jour sélectionné", "Details of the selected day"],
-  "action.submit": ["Soumettre", "Submit"],
-  "action.sync": ["Synchroniser", "Sync now"],
-  "action.save": ["Enregistrer", "Save"],
-  "action.cancel": ["Annuler", "Cancel"],
-  "action.dismiss": ["Masquer", "Dismiss"],
-  "action.update": ["Mettre à jour", "Update"],
-  "action.signin": ["Se reconnecter", "Sign in again"],
-  "prefill.done": ["{count} jour(s) pré-rempli(s).", "{count} day(s) prefilled."],
-  "prefill.none": [
-    "Rien à pré-remplir : tous les jours ouvrés sont saisis.",
-    "Nothing to prefill: every working day is filled.",
-  ],
-
-  "absence.heading": ["Absence sur plusieurs jours", "Absence over several days"],
-  "absence.type": ["Type d'absence", "Type of absence"],
-  "absence.from": ["Du", "From"],
-  "absence.to": ["Au", "To"],
-  "absence.half": ["Demi-journées (½ par jour)", "Half days (½ a day)"],
-  "absence.order": [
-    "La date de fin doit suivre la date de début.",
-    "The end date must follow the start date.",
-  ],
-  "absence.none": ["Aucun jour ouvré dans cette période.", "No working day in this period."],
-  "absence.done": ["Absence saisie sur {count} jour(s).", "Absence entered on {count} day(s)."],
-  "absence.CP": ["Congés payés", "Paid leave"],
-  "absence.RTT": ["RTT", "RTT"],
-  "absence.maladie": ["Maladie", "Sick leave"],
-  "absence.sans_solde": ["Sans solde", "Unpaid leave"],
-  "absence.formation": ["Formation", "Training"],
-  "absence.intercontrat": ["Intercontrat", "Between missions"],
-
-  "day.comment": ["Commentaire du jour", "Comment for the day"],
-
-  "submit.heading": ["Soumettre {month} ?", "Submit {month}?"],
-  "submit.summary": [
-    "{days} saisi(s). Après soumission, le mois n'est plus modifiable.",
-    "{days} entered. Once submitted, the month can no longer be changed.",
-  ],
-  "submit.empty": [
-    "Attention : {count} jour(s) ouvré(s) sans saisie.",
-    "Note: {count} working day(s) left empty.",
-  ],
-  "submit.offline": [
-    "Hors ligne : la soumission partira au retour du réseau.",
-    "Offline: the submission will be sent when the network is back.",
-  ],
-  "submit.queued": ["Soumission enregistrée.", "Submission saved."],
-
-  "status.draft": ["Brouillon", "Draft"],
-  "status.submitted": ["Soumis", "Submitted"],
-  "status.in_validation": ["En validation", "In validation"],
-  "status.validated": ["Validé", "Validated"],
-  "status.signed": ["Signé", "Signed"],
-  "status.sent_back": ["Renvoyé pour correction", "Sent back"],
-  "status.pending": ["Soumission en attente", "Submission pending"],
-  "status.label": ["Statut : {status}", "Status: {status}"],
-  "status.circuit": ["Circuit de validation", "Validation circuit"],
-
-  "sync.online": ["En ligne", "Online"],
-  "sync.offline": ["Hors ligne", "Offline"],
-  "sync.syncing": ["Synchronisation…", "Syncing…"],
-  "sync.pending": [
-    "{count} modification(s) en attente d'envoi",
-    "{count} edit(s) waiting to be sent",
-  ],
-  "sync.uptodate": ["Tout est envoyé", "Everything is sent"],
-  "sync.last": ["Dernière synchro : {time}", "Last sync: {time}"],
-  "sync.never": ["Jamais synchronisé", "Never synced"],
-  "sync.error": [
-    "Synchronisation impossible pour l'instant ; nouvel essai automatique.",
-    "Cannot sync right now; retrying automatically.",
-  ],
-  "sync.auth": [
-    "Session expirée : reconnectez-vous pour envoyer vos modifications (elles sont gardées sur cet appareil).",
-    "Session expired: sign in again to send your edits (they are kept on this device).",
-  ],
-  "sync.skew": [
-    "L'horloge de cet appareil a {minutes} min d'écart avec le serveur : corrigez l'heure de l'appareil.",
-    "This device's clock is {minutes} min off the server's: fix the device's time.",
-  ],
-  "sync.wentOffline": [
-    "Hors ligne. Vos saisies sont gardées sur cet appareil.",
-    "Offline. Your entries are kept on this device.",
-  ],
-  "sync.wentOnline": ["De retour en ligne.", "Back online."],
-  "sync.done": ["Toutes les modifications sont envoyées.", "Every edit is sent."],
-
-  "changed.heading": ["Modifié sur un autre appareil", "Changed on another device"],
-  "changed.item": [
-    "{date} : votre saisie ({lost}) a été remplacée par celle d'un autre appareil.",
-    "{date}: your entry ({lost}) was replaced by another device's.",
-  ],
-  "rejected.heading": ["Modifications refusées", "Edits refused"],
-  "rejected.intro": [
-    "Ces saisies n'ont pas pu être appliquées ; elles sont conservées ici avec leurs valeurs.",
-    "These entries could not be applied; they are kept here with their values.",
-  ],
-  "rejected.day": ["{date} : {value}", "{date}: {value}"],
-  "rejected.submit": ["Soumission de {month}", "Submission of {month}"],
-  "rejected.elsewhere": [
-    "{count} modification(s) refusée(s) dans d'autres mois : ouvrez ces mois pour les voir.",
-    "{count} refused edit(s) in other months: open those months to see them.",
-  ],
-  "reason.month_locked": ["le mois était déjà {status}", "the month was already {status}"],
-  "reason.epoch_changed": ["le mois a été rouvert entre-temps", "the month was reopened meanwhile"],
-  "reason.changed_since_review": [
-    "le mois a changé sur un autre appareil depuis votre relecture",
-    "the month changed on another device since you reviewed it",
-  ],
-  "reason.not_draft": ["le mois n'était plus en brouillon", "the month was no longer a draft"],
-  "reason.forbidden": ["action non autorisée", "not allowed"],
-  "reason.invalid": ["saisie invalide", "invalid entry"],
-  "reason.other": ["refusée par le serveur", "refused by the server"],
-
-  "update.available": [
-    "Une nouvelle version de Carnet est disponible.",
-    "A new version of Carnet is available.",
-  ],
-  "storage.denied": [
-    "Le stockage de cet appareil est indisponible : vos saisies ne peuvent pas être enregistrées hors ligne.",
-    "This device's storage is unavailable: your entries cannot be saved offline.",
-  ],
-  "offline.nosession": [
-    "Hors ligne et aucun compte n'a encore été ouvert sur cet appareil. Connectez-vous une fois avec le réseau.",
-    "Offline, and no account was opened on this device yet. Sign in once with the network.",
-  ],
-
-  "violation.date_outside_month": [
-    "Cette date n'appartient pas au mois.",
-    "This date is not in the month.",
-  ],
-  "violation.invalid_half_days": [
-    "Une valeur doit être ½ ou 1 jour.",
-    "A value must be ½ or 1 day.",
-  ],
-  "violation.duplicate_line": [
-    "Cette ligne figure deux fois dans la journée.",
-    "This line appears twice on the day.",
-  ],
-  "violation.invalid_line": ["Ligne inconnue.", "Unknown line."],
-  "violation.unknown_mission": ["Mission inconnue.", "Unknown mission."],
-  "violation.mission_outside_dates": [
-    "La mission n'est pas active ce jour-là.",
-    "The mission is not active on that day.",
-  ],
-  "violation.absence_not_allowed": [
-    "Ce type d'absence n'est pas autorisé ce jour-là.",
-    "This type of absence is not allowed on that day.",
-  ],
-  "violation.day_over_one": [
-    "Une journée ne peut pas dépasser 1 jour : réduisez d'abord l'autre ligne.",
-    "A day cannot exceed 1 day: lower the other line first.",
-  ],
-  "violation.comment_required": [
-    "Cette mission demande un commentaire pour le jour.",
-    "This mission needs a comment for the day.",
-  ],
-  "violation.comment_control_char": [
-    "Le commentaire contient un caractère interdit.",
-    "The comment contains a forbidden character.",
-  ],
-  "violation.comment_too_long": [
-    "Le commentaire est trop long (500 caractères au plus).",
-    "The comment is too long (500 characters at most).",
-  ],
-  "violation.storage_full": [
-    "Le stockage de l'appareil est plein : la saisie n'a pas été enregistrée. Libérez de l'espace puis réessayez.",
-    "The device's storage is full: the entry was not saved. Free some space and try again.",
-  ],
-  "violation.month_locked": [
-    "Ce mois n'est plus modifiable.",
-    "This month can no longer be changed.",
-  ],
-  "violation.storage_denied": [
-    "Le navigateur a refusé d'enregistrer cette saisie sur l'appareil : elle n'a pas été enregistrée.",
-    "The browser refused to store this entry on the device: it was not saved.",
-  ],
-  "violation.generic": ["Saisie refusée : {message}", "Entry refused: {message}"],
+export const FR = {
+  "app.name": "Carnet",
+  "app.tagline": "Comptes rendus d'activité",
+  "skip": "Aller au contenu",
+  "loading": "Chargement…",
+  "title.error": "Erreur",
+  "retry": "Réessayer",
+  "signin.loggedout": "Vous êtes déconnecté·e.",
+  "home.logout": "Se déconnecter",
+  "logout.pending": "{count} modification(s) pas encore envoyée(s) : connectez-vous au réseau et synchronisez avant de vous déconnecter, sinon elles seraient perdues.",
+  "error.network": "Pas de connexion au serveur. Cette opération nécessite le réseau ; réessayez quand il revient.",
+  "error.server": "Le serveur a rencontré une erreur. Réessayez dans un instant.",
+  "error.generic": "Une erreur est survenue. Réessayez.",
+  "error.field": "{field} : {message}",
+  "lang.label": "Langue",
+  "month.prev": "Mois précédent",
+  "month.next": "Mois suivant",
+  "month.grid": "Saisie de {month}",
+  "month.line": "Ligne",
+  "month.total": "Total : {days}",
+  "month.empty": "{count} jour(s) ouvré(s) sans saisie",
+  "month.full": "Tous les jours ouvrés sont saisis",
+  "month.days": "{n} j",
+  "month.daysLong": "{n} jour(s)",
+  "month.noMission": "Aucune mission en cours ce mois-ci : seules les absences sont proposées.",
+  "month.noReference": "Connectez-vous une fois en ligne pour charger vos missions.",
+  "month.locked": "Ce mois n'est plus modifiable ({status}).",
+  "month.offday": "Jour non ouvré : utilisez le menu ⋯ pour y saisir du temps.",
+  "month.help": "Touchez une case pour passer de 1 à ½ à 0. Appui long ou ⋯ : détail du jour.",
+  "cell.label": "{cell} : {value}",
+  "cell.pending": "en attente d'envoi",
+  "cell.changed": "modifié sur un autre appareil",
+  "month.blocked": "{count} modification(s) en attente ne pourront pas s'appliquer : le mois a été verrouillé entre-temps. Elles seront listées après la synchronisation.",
+  "cell.weekend": "week-end",
+  "cell.comment": "commentaire",
+  "value.0": "vide",
+  "value.1": "½ journée",
+  "value.2": "1 jour",
+  "action.prefill": "Pré-remplir",
+  "action.absence": "Absence…",
+  "action.day": "⋯ Jour",
+  "action.dayLabel": "Détail du jour sélectionné",
+  "action.submit": "Soumettre",
+  "action.sync": "Synchroniser",
+  "action.save": "Enregistrer",
+  "action.cancel": "Annuler",
+  "action.dismiss": "Masquer",
+  "action.update": "Mettre à jour",
+  "action.signin": "Se reconnecter",
+  "prefill.done": "{count} jour(s) pré-rempli(s).",
+  "prefill.none": "Rien à pré-remplir : tous les jours ouvrés sont saisis.",
+  "absence.heading": "Absence sur plusieurs jours",
+  "absence.type": "Type d'absence",
+  "absence.from": "Du",
+  "absence.to": "Au",
+  "absence.half": "Demi-journées (½ par jour)",
+  "absence.order": "La date de fin doit suivre la date de début.",
+  "absence.none": "Aucun jour ouvré dans cette période.",
+  "absence.done": "Absence saisie sur {count} jour(s).",
+  "absence.CP": "Congés payés",
+  "absence.RTT": "RTT",
+  "absence.maladie": "Maladie",
+  "absence.sans_solde": "Sans solde",
+  "absence.formation": "Formation",
+  "absence.intercontrat": "Intercontrat",
+  "day.comment": "Commentaire du jour",
+  "submit.heading": "Soumettre {month} ?",
+  "submit.summary": "{days} saisi(s). Après soumission, le mois n'est plus modifiable.",
+  "submit.empty": "Attention : {count} jour(s) ouvré(s) sans saisie.",
+  "submit.offline": "Hors ligne : la soumission partira au retour du réseau.",
+  "submit.queued": "Soumission enregistrée.",
+  "status.draft": "Brouillon",
+  "status.submitted": "Soumis",
+  "status.in_validation": "En validation",
+  "status.validated": "Validé",
+  "status.signed": "Signé",
+  "status.sent_back": "Renvoyé pour correction",
+  "status.pending": "Soumission en attente",
+  "status.label": "Statut : {status}",
+  "status.circuit": "Circuit de validation",
+  "sync.online": "En ligne",
+  "sync.offline": "Hors ligne",
+  "sync.syncing": "Synchronisation…",
+  "sync.pending": "{count} modification(s) en attente d'envoi",
+  "sync.uptodate": "Tout est envoyé",
+  "sync.last": "Dernière synchro : {time}",
+  "sync.never": "Jamais synchronisé",
+  "sync.error": "Synchronisation impossible pour l'instant ; nouvel essai automatique.",
+  "sync.auth": "Session expirée : reconnectez-vous pour envoyer vos modifications (elles sont gardées sur cet appareil).",
+  "sync.skew": "L'horloge de cet appareil a {minutes} min d'écart avec le serveur : corrigez l'heure de l'appareil.",
+  "sync.wentOffline": "Hors ligne. Vos saisies sont gardées sur cet appareil.",
+  "sync.wentOnline": "De retour en ligne.",
+  "sync.done": "Toutes les modifications sont envoyées.",
+  "changed.heading": "Modifié sur un autre appareil",
+  "changed.item": "{date} : votre saisie ({lost}) a été remplacée par celle d'un autre appareil.",
+  "rejected.heading": "Modifications refusées",
+  "rejected.intro": "Ces saisies n'ont pas pu être appliquées ; elles sont conservées ici avec leurs valeurs.",
+  "rejected.day": "{date} : {value}",
+  "rejected.submit": "Soumission de {month}",
+  "rejected.elsewhere": "{count} modification(s) refusée(s) dans d'autres mois : ouvrez ces mois pour les voir.",
+  "reason.month_locked": "le mois était déjà {status}",
+  "reason.epoch_changed": "le mois a été rouvert entre-temps",
+  "reason.changed_since_review": "le mois a changé sur un autre appareil depuis votre relecture",
+  "reason.not_draft": "le mois n'était plus en brouillon",
+  "reason.forbidden": "action non autorisée",
+  "reason.invalid": "saisie invalide",
+  "reason.other": "refusée par le serveur",
+  "update.available": "Une nouvelle version de Carnet est disponible.",
+  "storage.denied": "Le stockage de cet appareil est indisponible : vos saisies ne peuvent pas être enregistrées hors ligne.",
+  "offline.nosession": "Hors ligne et aucun compte n'a encore été ouvert sur cet appareil. Connectez-vous une fois avec le réseau.",
+  "violation.date_outside_month": "Cette date n'appartient pas au mois.",
+  "violation.invalid_half_days": "Une valeur doit être ½ ou 1 jour.",
+  "violation.duplicate_line": "Cette ligne figure deux fois dans la journée.",
+  "violation.invalid_line": "Ligne inconnue.",
+  "violation.unknown_mission": "Mission inconnue.",
+  "violation.mission_outside_dates": "La mission n'est pas active ce jour-là.",
+  "violation.absence_not_allowed": "Ce type d'absence n'est pas autorisé ce jour-là.",
+  "violation.day_over_one": "Une journée ne peut pas dépasser 1 jour : réduisez d'abord l'autre ligne.",
+  "violation.comment_required": "Cette mission demande un commentaire pour le jour.",
+  "violation.comment_control_char": "Le commentaire contient un caractère interdit.",
+  "violation.comment_too_long": "Le commentaire est trop long (500 caractères au plus).",
+  "violation.storage_full": "Le stockage de l'appareil est plein : la saisie n'a pas été enregistrée. Libérez de l'espace puis réessayez.",
+  "violation.month_locked": "Ce mois n'est plus modifiable.",
+  "violation.storage_denied": "Le navigateur a refusé d'enregistrer cette saisie sur l'appareil : elle n'a pas été enregistrée.",
+  "violation.generic": "Saisie refusée : {message}",
 };
+
+/** key → English text, filled by `loadLocale` and `addStrings`. @type {Record<string, string>} */
+const EN = {};
 
 /** @type {Locale} */
 const FALLBACK = "fr";
@@ -305,6 +180,11 @@ let current = pickLocale([
 /** @returns {Locale} */
 export function locale() {
   return current;
+}
+
+/** The language the texts are actually shown in (French until English has arrived). */
+export function textLocale() {
+  return current === "en" && englishReady ? "en" : "fr";
 }
 
 /**
@@ -347,15 +227,43 @@ function formatter(kind, options) {
  * @param {Record<string, string | number>} [params]
  */
 export function tOr(key, params) {
-  return Object.hasOwn(STRINGS, key) ? t(key, params) : null;
+  return Object.hasOwn(FR, key) ? t(key, params) : null;
 }
 
 /**
- * Strings of a screen loaded on demand (pwa/js/online/), same shape as STRINGS.
+ * Strings of a screen loaded on demand (pwa/js/online/): key → [French, English].
  * @param {Record<string, string[]>} table
  */
 export function addStrings(table) {
-  Object.assign(STRINGS, table);
+  for (const [key, [fr, en]] of Object.entries(table)) {
+    FR[key] = fr;
+    EN[key] = en;
+  }
+}
+
+/** @type {Promise<void> | null} */
+let english = null;
+let englishReady = false;
+
+/**
+ * Make the current language's dictionary available: English is fetched on first use (and
+ * kept by the service worker for offline use); if it cannot be had, texts stay in French.
+ * Call before rendering, and after `setLocale`.
+ * @returns {Promise<void>}
+ */
+export function loadLocale() {
+  if (current !== "en") return Promise.resolve();
+  english ??= import("./online/en.js")
+    .then((module) => {
+      // Screens' own English strings (addStrings) win over nothing, never the other way.
+      for (const [key, text] of Object.entries(module.EN)) EN[key] ??= text;
+      englishReady = true;
+    })
+    .catch((error) => {
+      english = null; // try again next time
+      console.warn("English texts unavailable, French shown", error);
+    });
+  return english;
 }
 
 /**
@@ -400,8 +308,8 @@ export function formatTime(ms) {
  * @returns {string}
  */
 export function t(key, params = {}) {
-  const entry = Object.hasOwn(STRINGS, key) ? STRINGS[key] : null;
-  const template = entry ? (entry[LOCALES.indexOf(current)] ?? entry[0]) : key;
+  const french = Object.hasOwn(FR, key) ? FR[key] : key;
+  const template = current === "en" && Object.hasOwn(EN, key) ? EN[key] : french;
   return template.replace(/\{(\w+)\}/g, (whole, name) =>
     Object.hasOwn(params, name) ? String(params[name]) : whole,
   );

@@ -4,7 +4,7 @@
 // the change) and returns a small handle the controller uses to report progress or errors.
 // Text goes in with textContent only: names come from other people and are never HTML.
 
-import { t, locale, setLocale } from "./i18n.js";
+import { t, loadLocale, locale, setLocale, textLocale } from "./i18n.js";
 import { h, announce, render as renderScreen } from "./views/dom.js";
 
 export { announce };
@@ -23,7 +23,7 @@ export { showMonth } from "./views/month.js";
  * @param {{onLocale: () => void}} props
  */
 export function initShell({ onLocale }) {
-  document.documentElement.lang = locale();
+  document.documentElement.lang = textLocale();
   for (const el of document.querySelectorAll("[data-i18n]")) {
     el.textContent = t(el.getAttribute("data-i18n") ?? "");
   }
@@ -32,8 +32,10 @@ export function initShell({ onLocale }) {
     select.dataset.bound = "1";
     select.addEventListener("change", () => {
       setLocale(/** @type {any} */ (select.value));
-      initShell({ onLocale });
-      onLocale();
+      loadLocale().then(() => {
+        initShell({ onLocale });
+        onLocale();
+      });
     });
   }
   if (select) select.value = locale();

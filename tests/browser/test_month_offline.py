@@ -185,6 +185,25 @@ def test_edits_queued_while_the_month_was_signed_come_back_refused_with_their_va
     assert phone.errors == []
 
 
+def test_english_chosen_once_online_is_kept_offline_and_after_a_reload(
+    demo_server: DemoServer, devices: Any
+) -> None:
+    """Make sure English, a dictionary fetched on demand, still shows offline after a reload."""
+    who = demo_server.consultant("Emma English", start=START)
+    phone = devices()
+    page = open_month(phone, demo_server, who)
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    page.locator("#lang").select_option("en")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_test_id("connection")).to_have_text("Online")
+    phone.context.set_offline(True)
+    page.reload()
+    expect(cell(page, who, WORKING[0])).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_test_id("connection")).to_have_text("Offline")
+    assert phone.errors == []
+
+
 def serious_violations(page: Page) -> list[str]:
     """axe-core's serious and critical findings on the page as it is now."""
     if not AXE.exists():

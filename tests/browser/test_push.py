@@ -191,7 +191,7 @@ def test_a_notification_goes_from_the_outbox_to_the_service_worker(
 
         # 5. Turning the device off removes it on the server.
         page.evaluate(
-            "async (e) => (await import('/js/api.js')).deletePushSubscription(e)",
+            "async (e) => (await import('/js/online/push.js')).deletePushSubscription(e)",
             device.endpoint,
         )
         remaining = push_seed(push_server, "devices", "--email", alice.email)["devices"]

@@ -11,9 +11,6 @@ import { addDays, isoDate, monthDays, weekday } from "./months.js";
  * @typedef {"metropole" | "alsace_moselle"} CalendarRegion
  */
 
-/** Every region, in the order of the Python enum. @type {readonly CalendarRegion[]} */
-export const CALENDAR_REGIONS = Object.freeze(["metropole", "alsace_moselle"]);
-
 const SATURDAY = 5; // weekday(): Monday = 0 ... Sunday = 6
 
 /**

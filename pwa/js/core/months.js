@@ -38,16 +38,6 @@ const DIGITS = "0123456789";
  *   MonthStatus
  */
 
-/** Every status, in the order of the Python enum. @type {readonly MonthStatus[]} */
-export const MONTH_STATUSES = Object.freeze([
-  "draft",
-  "submitted",
-  "in_validation",
-  "validated",
-  "signed",
-  "sent_back",
-]);
-
 /** Statuses in which the consultant may edit days; every other one locks them. */
 export const EDITABLE_STATUSES = /** @type {readonly MonthStatus[]} */ (
   Object.freeze(["draft", "sent_back"])
@@ -149,16 +139,6 @@ export function parseMonth(text) {
  */
 export function formatMonth(key) {
   return `${String(key.year).padStart(4, "0")}-${String(key.month).padStart(2, "0")}`;
-}
-
-/**
- * Order two months by time: negative, 0 or positive.
- * @param {MonthKey} a
- * @param {MonthKey} b
- * @returns {number}
- */
-export function compareMonths(a, b) {
-  return a.year !== b.year ? a.year - b.year : a.month - b.month;
 }
 
 /**
@@ -271,15 +251,6 @@ export function monthOf(day) {
 export function monthContains(key, day) {
   const parts = dateParts(day);
   return parts.year === key.year && parts.month === key.month;
-}
-
-/**
- * The 1st of the month.
- * @param {MonthKey} key
- * @returns {string}
- */
-export function firstDay(key) {
-  return isoDate(key.year, key.month, 1);
 }
 
 /**

@@ -391,32 +391,3 @@ export function validateDay({ month, date, lines, comment, missions }) {
     .sort((a, b) => (a.line < b.line ? -1 : a.line > b.line ? 1 : 0));
   return { date, lines: ordered, comment: stripBlanks(comment) };
 }
-
-/**
- * Half-days booked on a day, all lines together.
- * @param {Day} day
- * @returns {number}
- */
-export function totalHalfDays(day) {
-  return day.lines.reduce((sum, dayLine) => sum + dayLine.half_days, 0);
-}
-
-/**
- * Add up half-days per line key over days, e.g. for the month summary or an invoice.
- * @param {Iterable<Day>} days Validated days.
- * @returns {Record<string, number>} Half-days per line key, keys in sorted order.
- */
-export function monthTotals(days) {
-  /** @type {Map<string, number>} */
-  const totals = new Map();
-  for (const day of days) {
-    for (const dayLine of day.lines) {
-      totals.set(dayLine.line, (totals.get(dayLine.line) ?? 0) + dayLine.half_days);
-    }
-  }
-  /** @type {Record<string, number>} */
-  const result = {};
-  for (const key of [...totals.keys()].sort())
-    result[key] = /** @type {number} */ (totals.get(key));
-  return result;
-}

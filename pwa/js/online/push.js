@@ -8,8 +8,45 @@
 // unsubscribed locally, so the next person on a shared device gets nothing of the previous one.
 // The service worker renews a subscription the browser rotates (sw-push.js).
 
-import * as api from "../api.js";
+import { request } from "../api.js";
 import { locale } from "../i18n.js";
+
+// The push API (/api/v1/push, /me/notification-preferences), used by this module only.
+/** @returns {Promise<{public_key: string}>}  The server's VAPID key (applicationServerKey). */
+function vapidPublicKey() {
+  return request("GET", "/push/vapid-public-key");
+}
+
+/**
+ * Register this device's push subscription for the signed-in person.
+ * @param {{endpoint: string, keys: {p256dh: string, auth: string}}} subscription  PushSubscription.toJSON()
+ * @returns {Promise<{endpoint: string, devices: number}>}
+ */
+function savePushSubscription(subscription) {
+  return request("POST", "/push/subscriptions", subscription);
+}
+
+/**
+ * Forget one of the person's push subscriptions (logout, or notifications turned off).
+ * @param {string} endpoint
+ * @returns {Promise<{endpoint: string, devices: number}>}
+ */
+export function deletePushSubscription(endpoint) {
+  return request("DELETE", `/push/subscriptions?endpoint=${encodeURIComponent(endpoint)}`);
+}
+
+/** @returns {Promise<{language: string, muted: string[]}>} */
+function notificationPreferences() {
+  return request("GET", "/me/notification-preferences");
+}
+
+/**
+ * @param {{language: string, muted: string[]}} preferences
+ * @returns {Promise<{language: string, muted: string[]}>}
+ */
+function setNotificationPreferences(preferences) {
+  return request("PUT", "/me/notification-preferences", preferences);
+}
 
 const ASKED_KEY = "carnet.push.asked";
 
@@ -41,7 +78,7 @@ async function current() {
  * @param {PushSubscriptionJSON | {endpoint: string, keys: {p256dh: string, auth: string}}} json
  */
 export async function send(json) {
-  return api.savePushSubscription({
+  return savePushSubscription({
     endpoint: String(json.endpoint),
     keys: { p256dh: String(json.keys?.p256dh ?? ""), auth: String(json.keys?.auth ?? "") },
   });
@@ -65,7 +102,7 @@ export async function enable() {
       : Notification.permission;
   if (permission !== "granted") return "denied";
   try {
-    const { public_key: key } = await api.vapidPublicKey();
+    const { public_key: key } = await vapidPublicKey();
     const registration = await navigator.serviceWorker.ready;
     let subscription = await registration.pushManager.getSubscription();
     if (subscription) {
@@ -94,9 +131,9 @@ export async function enable() {
 /** Notifications are written on the server: tell it the language this app is shown in. */
 async function speakMyLanguage() {
   const language = locale() === "en" ? "en" : "fr";
-  const preferences = await api.notificationPreferences();
+  const preferences = await notificationPreferences();
   if (preferences.language !== language) {
-    await api.setNotificationPreferences({ language, muted: preferences.muted });
+    await setNotificationPreferences({ language, muted: preferences.muted });
   }
 }
 
@@ -105,7 +142,7 @@ export async function disable() {
   if (!supported()) return;
   const subscription = await current();
   if (!subscription) return;
-  await api.deletePushSubscription(subscription.endpoint).catch(() => {});
+  await deletePushSubscription(subscription.endpoint).catch(() => {});
   await subscription.unsubscribe();
 }
 
@@ -131,7 +168,7 @@ export async function forgetDevice() {
   if (!supported()) return;
   const subscription = await current().catch(() => null);
   if (!subscription) return;
-  await api.deletePushSubscription(subscription.endpoint).catch(() => {});
+  await deletePushSubscription(subscription.endpoint).catch(() => {});
   await subscription.unsubscribe().catch(() => {});
 }
 
