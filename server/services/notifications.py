@@ -57,6 +57,7 @@ from server.services.email_delivery import EmailSender
 from server.services.push_delivery import PushSender, check_subscription, load_vapid, topic_of
 from server.settings import Settings
 from server.storage import notification_store as store
+from server.storage import repositories as repo
 from sync.calendar import CalendarRegion, working_days
 from sync.months import MonthKey, MonthStatus
 
@@ -315,6 +316,11 @@ async def schedule_reminders(*, now: datetime) -> int:
     return inserted
 
 
+async def _is_client_signer(person_id: str) -> bool:
+    person = await repo.get_person(person_id)
+    return person is not None and Role.CLIENT_SIGNER in person.roles
+
+
 async def _waiting_since(row: dict[str, Any], *, now: datetime) -> datetime:
     """When the month started waiting on its approver: the arrival's outbox row, else now.
 
@@ -458,6 +464,18 @@ class OutboxWorker:
         if contact is None or not contact["active"]:
             return None
         language, _ = await store.get_preference(entry.person_id)
+        if entry.kind == Kind.WAITING_ON_YOU.value and await _is_client_signer(entry.person_id):
+            # A client signer has no app to open: a relance is a fresh signature link.
+            link = await self._fresh_signer_link(entry)
+            if link is None:
+                return None
+            message = signer_link_email(
+                language=language,
+                month=MonthKey.parse(entry.month),
+                consultant_name=str(entry.data.get("consultant_name", "")),
+                link=link,
+            )
+            return message, contact["email"]
         message = render(
             kind=Kind(entry.kind),
             language=language,
@@ -466,9 +484,39 @@ class OutboxWorker:
         )
         return message, contact["email"]
 
+    async def _fresh_signer_link(self, entry: OutboxEntry) -> str | None:
+        """A new single-use link to the month the signer is reminded of, or None if it no
+        longer waits on them. Issuing it ends their unopened links: the newest mail works."""
+        # Imported here: signatures → circuit → month_events → this module.
+        from server.services import signatures
+
+        consultant_id = str(entry.data.get("consultant_id", ""))
+        timesheet = await repo.get_timesheet(consultant_id=consultant_id, month=entry.month)
+        if (
+            timesheet is None
+            or timesheet.status != MonthStatus.IN_VALIDATION.value
+            or timesheet.waiting_on_id != entry.person_id
+        ):
+            return None
+        token = await signatures.create_link(
+            timesheet=timesheet,
+            signer_id=entry.person_id or "",
+            created_by=None,
+            now=self.clock(),
+        )
+        return self._absolute(signatures.SIGN_PATH + token)
+
     async def _deliver(self, entry: OutboxEntry, *, now_ms: int) -> Outcome:
         if now_ms >= entry.expires_ms:
             return Outcome(state=DROPPED, reason="expired")
+        if (
+            entry.kind == Kind.WAITING_ON_YOU.value
+            and entry.data.get("relance") == 0
+            and entry.person_id is not None
+            and await _is_client_signer(entry.person_id)
+        ):
+            # The month's arrival at a client's step already sent them their signature link.
+            return Outcome(state=DROPPED, reason="arrival: the signature link was emailed")
         found = await self._message_for(entry)
         if found is None:
             return Outcome(state=DROPPED, reason="no recipient: person inactive or removed")

@@ -680,3 +680,64 @@ async def test_a_long_comment_is_shortened_to_fit_a_push_message(
         "Marie vous a renvoyé votre CRA de novembre 2026 : « Le 12"
     )
     assert got.payload["body"].endswith("… »") and len(got.payload["body"]) < 400
+
+
+async def test_a_client_signer_is_reminded_by_a_fresh_signature_link_not_an_app_screen(
+    world: World, settings: Settings, clock: FakeClock, smtp_server: SmtpServer
+) -> None:
+    """Make sure a month waiting on a client's signer reaches them as signature links only:
+    the link at arrival, then each relance a new link that ends the previous unopened one."""
+    import re
+
+    client = await world.client()
+    await world.person("sam", [Role.CLIENT_SIGNER], client_id=client.id, login=False)
+    alice = await world.person("alice", [Role.CONSULTANT])
+    mission = await world.mission("alice", client, approvers=[("client_signer", "sam")])
+    base = f"/api/v1/people/{alice.id}/months/2026-11"
+    day = await alice.browser.put(
+        f"{base}/days/2026-11-16",
+        json={"lines": [{"line": f"mission:{mission.id}", "half_days": 2}]},
+    )
+    assert day.status_code == 200, day.text
+    submitted = await alice.browser.post(f"{base}/submit", json={"version": day.json()["version"]})
+    assert submitted.status_code == 200, submitted.text
+
+    def links() -> list[str]:
+        found = []
+        for mail in smtp_server.mailbox.messages:
+            plain, _ = smtp_server.mailbox.texts(mail)
+            # One link per mail (the text may show it twice: in a sentence and on its own).
+            found += sorted(set(re.findall(r"http://\S+/sign/#t=[\w-]+", plain)))
+        return found
+
+    sender = worker(settings, clock)
+    await sender.drain()
+    [first] = links()
+    # A week of scheduler passes at 10:30 Paris: relances, each a new link; no app notice.
+    for _ in range(7):
+        await schedule_reminders(now=clock())
+        await sender.drain()
+        clock.advance(days=1)
+    assert len(links()) >= 2, links()
+    newest = links()[-1]
+    assert len(set(links())) == len(links()), "every mail carries its own link"
+    sam = await repo.get_person(world["sam"].id)
+    assert sam is not None
+    assert {m["To"] for m in smtp_server.mailbox.messages} == {sam.email}
+    arrivals = [
+        r
+        for r in await store.outbox_rows()
+        if r["kind"] == "waiting_on_you" and r["data"].get("relance") == 0
+    ]
+    assert [(r["state"], r["outcome"]) for r in arrivals] == [
+        ("dropped", "arrival: the signature link was emailed")
+    ]
+    signer = world.browser()
+    token = newest.split("#t=", 1)[1]
+    assert (
+        await signer.post("/api/v1/signature-links/open", json={"token": token})
+    ).status_code == 200
+    stale = first.split("#t=", 1)[1]
+    assert (
+        await world.browser().post("/api/v1/signature-links/open", json={"token": stale})
+    ).status_code == 410
