@@ -132,7 +132,9 @@ async function route() {
       showHome(person);
       return;
     }
-    if (session.authenticated && session.person && location.hash === "#approvals") {
+    // "#review=<consultant>/<month>": a notification of a month waiting on this approver.
+    const approvals = location.hash === "#approvals" || location.hash.startsWith("#review=");
+    if (session.authenticated && session.person && approvals) {
       await (await circuitViews()).showApprovalsScreen({ person: session.person });
     } else if (session.authenticated && session.person) showHome(session.person);
     else showSignIn();
@@ -314,6 +316,14 @@ async function logout(screen) {
 /** @type {Consultant | null} */
 let consultant = null;
 
+/** The month a notification opened ("#month=2026-11"), taken once: the hash is cleared. */
+function linkedMonth() {
+  const found = /^#month=(\d{4}-(0[1-9]|1[0-2]))$/.exec(location.hash);
+  if (!found) return null;
+  clearHash();
+  return found[1];
+}
+
 function thisMonth() {
   const now = new Date();
   return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}`;
@@ -329,9 +339,11 @@ function closeConsultant() {
 /** @param {any} person */
 async function showConsultant(person) {
   const current = navigation;
+  const linked = linkedMonth();
   if (consultant && consultant.person.id !== person.id) closeConsultant();
   if (consultant) {
     consultant.person = person;
+    if (linked) consultant.month = linked;
     if (consultant.syncState.authExpired) consultant.sync.syncNow(); // signed in again
     renderMonth();
     return;
@@ -354,7 +366,7 @@ async function showConsultant(person) {
   const c = {
     person,
     store,
-    month: thisMonth(),
+    month: linked ?? thisMonth(),
     reference: null,
     view: null,
     model: null,

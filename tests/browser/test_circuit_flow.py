@@ -145,3 +145,27 @@ def test_a_decision_queued_offline_on_a_month_changed_since_is_refused_with_its_
     expect(status).to_contain_text(who.name)
     expect(manager.get_by_test_id("no-approvals")).to_be_visible()
     assert laptop.errors == [] and tablet.errors == []
+
+
+def test_a_notifications_screen_opens_from_its_link(
+    demo_server: DemoServer, devices: object
+) -> None:
+    """Make sure the screens notifications point to open: "#month=" the consultant's month,
+    "#review=" the approver's list of months waiting on them."""
+    who = demo_server.consultant("Noé Notif", start=START)
+    phone = devices()  # type: ignore[operator]
+    page = submit_month(phone, demo_server, who)
+    shown = page.get_by_test_id("month-title").inner_text()
+    previous = (MONTH.first_day - timedelta(days=1)).strftime("%Y-%m")
+    page.goto(f"{demo_server.origin}/#month={previous}")
+    expect(page.get_by_test_id("month-title")).not_to_have_text(shown)
+    expect(page.get_by_test_id("month-status")).not_to_have_text("Statut : En validation")
+    assert "#month=" not in page.url, "the link is taken once"
+
+    laptop = devices(1280, 800)  # type: ignore[operator]
+    manager = laptop.page
+    manager.goto(f"{demo_server.origin}/#demo={who.manager_email}")
+    expect(manager.get_by_test_id("approval-item")).to_have_count(1)
+    manager.goto(f"{demo_server.origin}/#review={who.person_id}/{MONTH}")
+    expect(manager.get_by_test_id("approval-item")).to_contain_text(who.name)
+    assert phone.errors == [] and laptop.errors == []
