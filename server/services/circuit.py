@@ -39,6 +39,7 @@ from server.services import audit_log, invoicing, month_events
 from server.services.clock import Clock
 from server.services.sync_service import MonthLocked
 from server.storage import repositories as repo
+from server.storage import signatures as signature_store
 from server.storage import sync_store as store
 from server.storage.repositories import write_transaction
 from sync.errors import InvalidMonth
@@ -310,6 +311,13 @@ async def _apply(
         data["comment"] = comment
     if signature is not None:
         data["signature"] = signature
+    if action is Action.REOPEN:
+        # The signatures stay as the history of what was signed; none covers the month any more
+        # (each commits to a version, and the reopened month has a new one).
+        data["signatures_invalidated"] = [
+            {"evidence": e.id, "version": e.version, "document_sha256": e.document_hash}
+            for e in await signature_store.evidence_of_month(month_id)
+        ]
     await audit_log.record(
         month_id=month_id,
         kind=EVENTS[action],

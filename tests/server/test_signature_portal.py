@@ -188,3 +188,34 @@ async def test_signature_routes_are_in_the_openapi_document(world: World) -> Non
         "getSignedMonthPdf",
         "setSignatureWording",
     } <= operations
+
+
+async def test_an_admin_reopening_a_signed_month_invalidates_its_signature_and_keeps_it(
+    world: World,
+) -> None:
+    """Make sure a reopened signed month is no longer signed, its reopening names the signature
+    it invalidates, and the signed version stays downloadable as history."""
+    from server.services import audit_log
+
+    waiting = await month_waiting_on_signer(world)
+    browser, authenticator = await signer_ready(world, waiting)
+    signed = await sign(browser, authenticator)
+    assert signed.status_code == 201, signed.text
+    evidence_id = signed.json()["evidence_id"]
+    admin = await world.person("admin", {Role.ADMIN})
+    url = f"/api/v1/people/{waiting.consultant.id}/months/2026-11"
+    month = (await admin.browser.get(url)).json()
+    assert month["status"] == "signed"
+
+    missing = await admin.browser.post(f"{url}/reopen", json={"version": month["version"]})
+    assert missing.status_code == 422, "a reopening needs a reason"
+    reopened = await admin.browser.post(
+        f"{url}/reopen", json={"version": month["version"], "comment": "Le 3 était férié"}
+    )
+    assert reopened.status_code == 200, reopened.text
+    assert reopened.json()["status"] != "signed"
+    [event] = await audit_log.history(waiting.month_id, "month.reopened")
+    assert [s["evidence"] for s in event.body["data"]["signatures_invalidated"]] == [evidence_id]
+    kept = await waiting.consultant.browser.get(f"/api/v1/signatures/{evidence_id}/evidence")
+    assert kept.status_code == 200
+    assert json.loads(kept.content)["document_sha256"] == signed.json()["document_sha256"]
