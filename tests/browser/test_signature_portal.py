@@ -1,8 +1,8 @@
 """The client signer's portal end to end: link → month → passkey → signature → evidence.
 
 Real server, real Chromium, a CDP virtual authenticator per device. The month waiting on the
-signer is seeded through the services (tests/browser/seed_signing.py); the approve endpoint of
-the circuit is wired at merge.
+signer is seeded through the services (tests/browser/seed_signing.py); the whole circuit, from
+the consultant's submission, is tests/browser/test_circuit_end_to_end.py.
 """
 
 from __future__ import annotations
