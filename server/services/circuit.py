@@ -156,8 +156,8 @@ async def act(
         clock: The time source.
         comment: The send-back comment, or the reopening reason.
         device: Where the action came from, for the audit trail.
-        signature: For a client signer's step only: what the signer portal verified (evidence summary);
-            it is what allows approving that step, and it is recorded with the approval.
+        signature: For a client signer's step only: what the signer portal verified (an
+            evidence summary); it allows approving that step and is recorded with the approval.
 
     Returns:
         The month's new state.
@@ -361,10 +361,10 @@ async def approve_with_signature(
 ) -> Outcome:
     """Approve a client signer's step once their passkey signature has been verified.
 
-    The hook for the signing portal (`server.services.signatures`): call it after verifying the assertion,
-    with a JSON summary of the evidence (document hash, credential id...); it is recorded in the
-    approval's audit event. The same order of checks applies: the signer must be the one the
-    month waits on, and ``version`` the one they signed.
+    The hook for the signing portal (`server.services.signatures`): call it after verifying the
+    assertion, with a JSON summary of the evidence (document hash, credential id...); it is
+    recorded in the approval's audit event. The same order of checks applies: the signer must be
+    the one the month waits on, and ``version`` the one they signed.
     """
     return await act(
         actor,
