@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from litestar import Litestar
 
 from server.app import create_app
@@ -18,6 +19,11 @@ from server.settings import Settings
 from server.storage.migrate import run_migrations
 from server.storage.tables import TABLES
 from tests.factories import World
+
+# No wall-clock deadline on generated examples: speed is measured by bench/, and on a shared
+# 2-core machine a deadline only makes property tests flaky.
+hypothesis_settings.register_profile("carnet", deadline=None)
+hypothesis_settings.load_profile("carnet")
 
 ENGINE = os.environ.get("CARNET_TEST_DB", "sqlite")
 PG_ADMIN_DSN = os.environ.get("CARNET_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
