@@ -1,6 +1,7 @@
 """The whole validation circuit in Chromium, against a real server and a real SMTP peer.
 
-A consultant prefills and submits the month in the PWA; their manager approves it in one tap;
+A consultant prefills and submits the month in the PWA; their manager, told by email, approves
+it in one tap;
 the server's in-process outbox worker emails the client signer their link over SMTP (aiosmtpd,
 started here); the signer opens the link read from the mail on their own device, creates a
 passkey and signs; the consultant's month screen shows "Signé"; the evidence file downloaded
@@ -141,6 +142,9 @@ def test_a_month_goes_from_the_consultant_through_the_manager_to_the_client_sign
     expect(month_screen.get_by_test_id("waiting-on")).to_have_text(
         f"En attente de Manager {who.name}"
     )
+
+    # The manager is told by email (no push subscription on their devices).
+    assert who.name in str(inbox.texts(inbox.wait_for(who.manager_email))[0])
 
     # The manager approves in one tap: the month moves on to the client signer.
     laptop = devices(1280, 800)
