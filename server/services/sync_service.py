@@ -25,7 +25,7 @@ from server.domain.errors import Conflict, DomainError, FieldError, Forbidden, I
 from server.domain.month_circuit import month_circuit
 from server.domain.roles import Actor, Role
 from server.domain.workflow import Action, CircuitState, transition
-from server.services import audit_log
+from server.services import audit_log, month_events
 from server.services.clock import Clock
 from server.services.terms import mission_terms
 from server.storage import repositories as repo
@@ -449,6 +449,20 @@ class SyncService:
             at=batch.now,
             organisation_id=batch.organisation_id,
         )
+        if consultant is not None:
+            # As the HTTP submit does (server.services.circuit): in this same transaction, the
+            # first step's manager is told, or its client signer gets their link by email.
+            await month_events.after_transition(
+                action=Action.SUBMIT,
+                new=new,
+                steps=steps,
+                consultant=consultant,
+                month_id=updated.id,
+                month=str(month),
+                actor_id=batch.person_id,
+                comment="",
+                now=batch.now,
+            )
         batch.months[str(month)] = updated
         batch.changed = True
         return MutationResult(id=mutation_id, status="applied", month=month_state(updated))

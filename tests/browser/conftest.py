@@ -1,11 +1,13 @@
-"""Browser fixtures: a real `python -m server` on a fresh SQLite file, and Chromium driven by
-Playwright with a CDP virtual authenticator standing in for the platform passkey
+"""Browser fixtures: a real `python -m server` on a fresh database (a SQLite file, or with
+CARNET_TEST_DB=postgres a PostgreSQL database created for it and dropped after), and Chromium
+driven by Playwright with a CDP virtual authenticator standing in for the platform passkey
 (security.md §2). Pages are browsed at http://localhost:PORT: localhost is a secure context
 and a valid WebAuthn RP ID, 127.0.0.1 is not an RP ID.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import socket
@@ -16,6 +18,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -45,6 +48,9 @@ REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "test-results" / "screenshots"
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 STARTUP_TIMEOUT_S = 30.0
+
+ENGINE = os.environ.get("CARNET_TEST_DB", "sqlite")
+PG_ADMIN_DSN = os.environ.get("CARNET_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 ADMIN_EMAIL = "ada.admin@example.fr"
 ADMIN_NAME = "Ada Lovelace"
@@ -155,12 +161,60 @@ def _wait_until_up(process: subprocess.Popen[bytes], url: str, stderr_path: Path
     )
 
 
+_PG_DATABASES: list[str] = []
+"""PostgreSQL databases made for servers of this session and not dropped yet."""
+
+
+def _pg_admin(sql: str) -> None:
+    """One statement on the admin DSN, in a thread of its own: Playwright's sync API keeps an
+    event loop in the test's thread, where `asyncio.run` cannot start another."""
+    import asyncpg
+
+    async def run() -> None:
+        connection = await asyncpg.connect(PG_ADMIN_DSN, timeout=10)
+        try:
+            await connection.execute(sql)
+        finally:
+            await connection.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, run()).result(timeout=60)
+
+
+def _database_url(workdir: Path) -> str:
+    """A SQLite file in `workdir`, or a new empty PostgreSQL database (CARNET_TEST_DB)."""
+    if ENGINE == "sqlite":
+        return f"sqlite:///{workdir / 'carnet.sqlite'}"
+    if ENGINE != "postgres":
+        raise pytest.UsageError(f"CARNET_TEST_DB must be sqlite or postgres, not {ENGINE!r}")
+    name = f"carnet_browser_{uuid.uuid4().hex[:12]}"
+    _pg_admin(f'CREATE DATABASE "{name}"')
+    _PG_DATABASES.append(name)
+    return PG_ADMIN_DSN.rsplit("/", 1)[0] + "/" + name
+
+
+def _drop_database(url: str) -> None:
+    """Drop a PostgreSQL database made by `_database_url` (nothing for SQLite)."""
+    name = url.rsplit("/", 1)[1]
+    if name in _PG_DATABASES:
+        _PG_DATABASES.remove(name)
+        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_leftover_databases() -> Iterator[None]:
+    """Servers started outside `_serving` leave their database: drop it at the end."""
+    yield
+    for name in list(_PG_DATABASES):
+        _drop_database(f"/{name}")
+
+
 def _server_env(workdir: Path, **extra: str) -> dict[str, str]:
     origin = f"http://localhost:{_free_port()}"
     (workdir / "data").mkdir()
     return {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{workdir / 'carnet.sqlite'}",
+        "DATABASE_URL": _database_url(workdir),
         "CARNET_ORIGIN": origin,
         "CARNET_RP_ID": "localhost",
         # Every browser test comes from 127.0.0.1: keep the auth rate limit out of their way.
@@ -195,6 +249,7 @@ def _serving(env: dict[str, str], workdir: Path) -> Iterator[None]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+        _drop_database(env["DATABASE_URL"])
 
 
 @pytest.fixture(scope="session")
@@ -236,13 +291,17 @@ class DemoServer:
     env: dict[str, str]
     workdir: Path
 
-    def consultant(self, name: str, *, start: date) -> Consultant:
-        """A new consultant whose mission starts on `start` (tests/browser/seed.py)."""
+    def consultant(
+        self, name: str, *, start: date, signer_email: str = "", signer_name: str = ""
+    ) -> Consultant:
+        """A new consultant whose mission starts on `start` (tests/browser/seed.py); with a
+        signer, the mission's circuit is their manager then that client signer."""
         email = f"{name.lower().replace(' ', '.')}.{uuid.uuid4().hex[:6]}@example.fr"
         title = f"Mission {name}"
         ids = self._seed(
             "consultant", "--email", email, "--name", name, "--title", title,
             "--start", start.isoformat(),
+            "--signer-email", signer_email, "--signer-name", signer_name,
         )  # fmt: skip
         return Consultant(
             email, name, ids["person_id"], ids["mission_id"], ids["title"], ids["manager_email"]

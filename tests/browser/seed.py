@@ -1,7 +1,9 @@
 """Set up browser-test data in the live server's database, from a separate process.
 
 `python -m tests.browser.seed consultant --email … --name …` creates a consultant with one
-mission (prints `{"person_id", "mission_id", "title"}` as JSON); `… month-state --email …
+mission (prints `{"person_id", "mission_id", "title", "manager_email"}` as JSON; with
+`--signer-email … --signer-name …` the client gets that signer and the mission's circuit is
+[manager, client signer]); `… month-state --email …
 --month YYYY-MM --status signed` moves a month on the server's authority, as a manager's
 signature would. Both use the storage and services directly against `DATABASE_URL`, the
 file the running server uses (SQLite in WAL mode takes the second writer). A subprocess
@@ -55,6 +57,22 @@ async def _consultant(args: argparse.Namespace) -> dict[str, str]:
         ),
         check_refs=False,
     )
+    steps: tuple[model.ApprovalStep, ...] = ()
+    if args.signer_email:
+        signer = await create_person(
+            organisation_id=organisation_id,
+            new=NewPerson(
+                email=args.signer_email,
+                display_name=args.signer_name or args.signer_email,
+                roles=frozenset({Role.CLIENT_SIGNER}),
+                client_company_id=client.id,
+            ),
+            check_refs=False,
+        )
+        steps = (
+            model.ApprovalStep(position=0, kind="manager", approver_id=manager.id),
+            model.ApprovalStep(position=1, kind="client_signer", approver_id=signer.id),
+        )
     mission = await repo.create_mission(
         model.Mission(
             id=str(uuid.uuid4()),
@@ -70,7 +88,7 @@ async def _consultant(args: argparse.Namespace) -> dict[str, str]:
             allowed_absences=tuple(a.value for a in AbsenceType),
             comments_required=False,
             calendar_region=args.region,
-            steps=(),
+            steps=steps,
         )
     )
     return {
@@ -103,6 +121,8 @@ def main() -> None:
     consultant.add_argument("--title", default="Refonte du portail")
     consultant.add_argument("--start", required=True, help="mission start, YYYY-MM-DD")
     consultant.add_argument("--region", default="metropole")
+    consultant.add_argument("--signer-email", default="", help="a client signer after the manager")
+    consultant.add_argument("--signer-name", default="")
     state = commands.add_parser("month-state")
     state.add_argument("--email", required=True)
     state.add_argument("--month", required=True)

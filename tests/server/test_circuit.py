@@ -606,3 +606,32 @@ async def test_a_month_on_two_clients_goes_to_the_manager_then_each_client(
         f"mission:{second.id}"
     }
     assert (await team.read())["status"] == "signed"
+
+
+@pytest.mark.parametrize(
+    ("approvers", "first"),
+    [([("manager", "marc")], "waiting_on_you"), ([("client_signer", "sam")], "signer_link")],
+)
+async def test_a_month_submitted_through_sync_tells_its_first_step(
+    world: World, approvers: list[tuple[str, str]], first: str
+) -> None:
+    """Make sure a month submitted from the phone (the PWA's `submit_month` sync mutation)
+    queues what the HTTP submit queues: the manager told, or the client signer's link mailed."""
+    from server.storage import notification_store
+
+    team = await make_team(world, approvers)
+    mission = team.alice.mission  # type: ignore[attr-defined]
+    phone = Device("alice-phone")
+    phone.edit(DAY, [(f"mission:{mission.id}", 2)], NOW_MS)
+    phone.submit(MONTH)
+
+    async def send(request: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        response = await team.alice.browser.post("/api/v1/sync", json=request)
+        return response.status_code, response.json()
+
+    body = await phone.sync(send)
+    assert [r["status"] for r in body["results"]] == ["applied", "applied"], body
+    rows = await notification_store.outbox_rows()
+    assert [r["kind"] for r in rows] == [first]
+    if first == "signer_link":
+        assert rows[0]["data"]["link"].startswith("/sign/#t=")
