@@ -15,7 +15,7 @@ import cbor2
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from server.cli import main as carnet
+from server.command import main as carnet
 from server.verify_evidence import main as verify_main
 from server.verify_evidence import verify
 from tests.factories import World
@@ -86,6 +86,23 @@ async def test_carnet_verify_signature_command(
     path.write_text(json.dumps(await exported_evidence(world)))
     assert carnet(["verify-signature", str(path)]) == 0
     assert "signature verified" in capsys.readouterr().out
+    # As an auditor runs it, in a fresh process: the server, its storage and web framework
+    # are never loaded, and the command's answer is the verdict.
+    probe = (
+        "import sys; from server.command import main; code = main(sys.argv[1:]); "
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'litestar', 'piccolo', 'asyncpg', 'aiosqlite', 'weasyprint', 'pywebpush'}); "
+        "print('loaded', heavy); sys.exit(code)"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", probe, "verify-signature", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "loaded []" in run.stdout and "signature verified" in run.stdout
 
 
 def flip_a_day(evidence: dict[str, Any]) -> None:
