@@ -94,7 +94,8 @@ async def test_carnet_verify_signature_command(
         "{'litestar', 'piccolo', 'asyncpg', 'aiosqlite', 'weasyprint', 'pywebpush'}); "
         "print('loaded', heavy); sys.exit(code)"
     )
-    run = subprocess.run(
+    run = await asyncio.to_thread(
+        subprocess.run,
         [sys.executable, "-c", probe, "verify-signature", str(path)],
         capture_output=True,
         text=True,
