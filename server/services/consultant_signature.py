@@ -12,12 +12,17 @@ from typing import Any
 from server.domain import model
 from server.domain.access import can_see_person
 from server.domain.errors import Conflict, FieldError, Forbidden, NotFound
-from server.domain.evidence import build_evidence, evidence_hash
 from server.domain.roles import Actor, Role
 from server.domain.signer_document import consultant_document
 from server.domain.signing import document_hash, signing_challenge
 from server.services import webauthn_ceremonies as ceremonies
-from server.services.signatures import CHALLENGE_LIFETIME, Signatures, _audit, _b64url, _rejected
+from server.services.signatures import (
+    CHALLENGE_LIFETIME,
+    Signatures,
+    _audit,
+    _rejected,
+    store_evidence,
+)
 from server.services.timesheets import parse_month
 from server.storage import repositories as repo
 from server.storage import signatures as store
@@ -141,44 +146,17 @@ class ConsultantSignatures:
                 passkey_id=passkey.id, old_count=passkey.sign_count, new_count=new_count, now=now
             ):
                 raise _rejected("sign_count", "this passkey was used concurrently; try again")
-            body = build_evidence(
-                month={
-                    "id": timesheet.id,
-                    "month": timesheet.month,
-                    "version": timesheet.version,
-                    "step": timesheet.step,
-                    "epoch": timesheet.epoch,
-                },
-                document=stored.document,
-                nonce=stored.nonce,
-                rp_id=self.settings.rp_id,
-                origin=self.settings.origin,
-                credential_id=passkey.credential_id,
-                public_key=passkey.public_key,
-                backed_up=passkey.backed_up,
-                authenticator_data=_b64url(response["authenticatorData"]),
-                client_data_json=_b64url(response["clientDataJSON"]),
-                signature=_b64url(response["signature"]),
+            evidence = await store_evidence(
+                settings=self.settings,
+                timesheet=timesheet,
+                challenge=stored,
+                passkey=passkey,
+                response=response,
                 user_handle=handle,
                 sign_count=new_count,
-                signer={
-                    "id": consultant.id,
-                    "name": consultant.display_name,
-                    "email": consultant.email,
-                    "role": "consultant",
-                },
-                signed_at=now,
-            )
-            evidence = await store.add_evidence(
-                timesheet_id=timesheet.id,
-                person_id=consultant.id,
-                passkey_id=passkey.id,
-                step=timesheet.step,
-                version=timesheet.version,
-                document_hash=stored.document_hash,
-                body=body,
-                body_hash=evidence_hash(body),
-                signed_at=now,
+                signer=consultant,
+                role="consultant",
+                now=now,
             )
         await _audit(
             month_id=timesheet.id,

@@ -601,44 +601,17 @@ class Signatures:
                     "sign_count": new_count,
                 },
             )
-            body = build_evidence(
-                month={
-                    "id": timesheet.id,
-                    "month": timesheet.month,
-                    "version": timesheet.version,
-                    "step": timesheet.step,
-                    "epoch": timesheet.epoch,
-                },
-                document=stored.document,
-                nonce=stored.nonce,
-                rp_id=self.settings.rp_id,
-                origin=self.settings.origin,
-                credential_id=passkey.credential_id,
-                public_key=passkey.public_key,
-                backed_up=passkey.backed_up,
-                authenticator_data=_b64url(response["authenticatorData"]),
-                client_data_json=_b64url(response["clientDataJSON"]),
-                signature=_b64url(response["signature"]),
+            evidence = await store_evidence(
+                settings=self.settings,
+                timesheet=timesheet,
+                challenge=stored,
+                passkey=passkey,
+                response=response,
                 user_handle=handle,
                 sign_count=new_count,
-                signer={
-                    "id": signer.id,
-                    "name": signer.display_name,
-                    "email": signer.email,
-                    "role": "client_signer",
-                },
-                signed_at=now,
-            )
-            evidence = await store.add_evidence(
-                timesheet_id=timesheet.id,
-                person_id=signer.id,
-                passkey_id=passkey.id,
-                step=timesheet.step,
-                version=timesheet.version,
-                document_hash=stored.document_hash,
-                body=body,
-                body_hash=evidence_hash(body),
-                signed_at=now,
+                signer=signer,
+                role="client_signer",
+                now=now,
             )
         await _audit(
             month_id=timesheet.id,
@@ -718,6 +691,57 @@ async def links_for_signer(
         except Conflict:
             continue
     return links
+
+
+async def store_evidence(
+    *,
+    settings: Settings,
+    timesheet: model.Timesheet,
+    challenge: store.SignatureChallenge,
+    passkey: model.Passkey,
+    response: dict[str, Any],
+    user_handle: bytes | None,
+    sign_count: int,
+    signer: model.Person,
+    role: str,
+    now: datetime,
+) -> store.SignatureEvidence:
+    """Write the evidence of one verified signature, in the caller's transaction: everything
+    `carnet verify-signature` needs, with no database (docs/signature.md, the evidence file)."""
+    body = build_evidence(
+        month={
+            "id": timesheet.id,
+            "month": timesheet.month,
+            "version": timesheet.version,
+            "step": timesheet.step,
+            "epoch": timesheet.epoch,
+        },
+        document=challenge.document,
+        nonce=challenge.nonce,
+        rp_id=settings.rp_id,
+        origin=settings.origin,
+        credential_id=passkey.credential_id,
+        public_key=passkey.public_key,
+        backed_up=passkey.backed_up,
+        authenticator_data=_b64url(response["authenticatorData"]),
+        client_data_json=_b64url(response["clientDataJSON"]),
+        signature=_b64url(response["signature"]),
+        user_handle=user_handle,
+        sign_count=sign_count,
+        signer={"id": signer.id, "name": signer.display_name, "email": signer.email, "role": role},
+        signed_at=now,
+    )
+    return await store.add_evidence(
+        timesheet_id=timesheet.id,
+        person_id=signer.id,
+        passkey_id=passkey.id,
+        step=timesheet.step,
+        version=timesheet.version,
+        document_hash=challenge.document_hash,
+        body=body,
+        body_hash=evidence_hash(body),
+        signed_at=now,
+    )
 
 
 SIGN_PATH = "/sign/#t="
