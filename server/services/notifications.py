@@ -436,6 +436,12 @@ class OutboxWorker:
         if not recorded:
             logger.warning("outbox %s: lease lost before recording %s", entry.key, outcome.reason)
             return
+        if outcome.state != PENDING and entry.kind == SIGNER_LINK:
+            # The token is a bearer credential until opened: once mailed (or given up), the
+            # outbox keeps where it went, not the link (docs/notifications.md).
+            await store.forget_data(
+                item_id=entry.id, data={**entry.data, "link": "(envoyé / sent)"}
+            )
         self.figures.count(outcome)
         log = logger.info if outcome.state == SENT else logger.warning
         log(

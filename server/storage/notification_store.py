@@ -159,6 +159,15 @@ async def record(
     return bool(rows)
 
 
+async def forget_data(*, item_id: str, data: dict[str, Any]) -> None:
+    """Replace a finished item's data (a sent signer link keeps no usable token)."""
+    await t.OutboxItem.raw(
+        "UPDATE outbox_item SET data = {} WHERE id = {} AND state <> 'pending'",
+        json.dumps(data, sort_keys=True),
+        _uuid(item_id),
+    )
+
+
 async def purge_outbox(*, done_before_ms: int) -> int:
     """Delete sent and dropped rows finished before ``done_before_ms``; pending rows stay."""
     rows = await t.OutboxItem.raw(

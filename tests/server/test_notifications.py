@@ -512,6 +512,10 @@ async def test_a_signer_link_is_emailed_once_in_the_signers_language(
     plain, rich = smtp_server.mailbox.texts(mail)
     assert link in plain and f'href="{link}"' in rich
     assert mail["Content-Language"] == "en"
+    # Mailed: the outbox keeps where it went, not the single-use link itself.
+    [row] = await store.outbox_rows()
+    assert row["state"] == "sent" and link not in str(row["data"])
+    assert row["data"]["consultant_name"] == "Alice Martin"
 
 
 async def test_the_scheduler_is_idempotent_even_when_two_run_at_once(
