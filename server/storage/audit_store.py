@@ -1,8 +1,8 @@
 """Storage of the audit chain: append and read, nothing else.
 
 There is deliberately no function to update or delete an entry; the database refuses both
-anyway (triggers created by the migration ``2026-11-24T07:21:29``). Every function runs in the
-caller's transaction. Appends to one organisation's chain are serialised: on PostgreSQL by a
+anyway (triggers created by the initial migration). Every function runs in the caller's
+transaction. Appends to one organisation's chain are serialised: on PostgreSQL by a
 transaction-scoped advisory lock keyed by the organisation, on SQLite by the single writer
 (`write_transaction` is ``BEGIN IMMEDIATE``); the unique ``(organisation, seq)`` index is the
 last guard against a fork.
