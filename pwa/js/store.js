@@ -12,6 +12,9 @@
 // * The screen shows rebase(confirmed, pending) (core/merge.js): queued edits over the last
 //   confirmed state, minus those the server will refuse (locked month, reopened since).
 // * Transaction bodies await only IndexedDB requests of their own transaction (db.js).
+// * One queue for everything this device sends: the consultant's days and submissions, and an
+//   approver's decisions on other people's months (`decide`), all numbered in one sequence and
+//   sent by the one sync loop (sync.js).
 
 import { deleteDatabase, factory, openDatabase, requestToPromise as req, transact } from "./db.js";
 import { encodeHlc, parseHlc, recv, tick } from "./core/hlc.js";
@@ -20,7 +23,7 @@ import { daysInMonth, isEditable, parseMonth } from "./core/months.js";
 import { checkDay, validateDay } from "./core/rules.js";
 
 /** Schema version of the database; bump it and add a `case` to `upgrade` to change stores. */
-export const DB_VERSION = 2;
+export const DB_VERSION = 3;
 /** Wire protocol of POST /api/v1/sync (sync/protocol.py PROTOCOL_VERSION). */
 export const PROTOCOL_VERSION = 1;
 /** At most this many mutations per request (sync/protocol.py MAX_MUTATIONS). */
@@ -39,6 +42,14 @@ const META_KEY = "state";
 const REFERENCE_KEY = "current";
 /** Index of `pending` and `rejected` on the mutation's month (schema version 2). */
 const BY_MONTH = "month";
+/** Index of `pending` and `rejected` on a decision's "<consultant id>/<month>" (version 3). */
+const BY_SUBJECT = "subject";
+/** An approver's decisions on another person's month: no `month` field, so never part of the
+ * consultant's own months (the BY_MONTH index), but a `subject`. */
+const DECISIONS = ["approve_month", "send_back_month"];
+/** Where the approvals screen kept an approver's queue before it joined this one (localStorage,
+ * one key per person); read and emptied by `openStore`. */
+const LEGACY_DECISIONS = "carnet.decisions.";
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -105,12 +116,17 @@ const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
  * @property {number} ack_through  Wire id of the last mutation the server reported processed.
  * @property {number | null} last_synced_at  Device time (ms) of the last applied response.
  * @property {number | null} clock_skew_ms  Device clock - server clock at the last sync.
+ * @property {{client_id: string, through: number}} [legacy]  The old approvals queue imported
+ *   so far (its client id and highest id), so an import cut short never imports twice.
  *
  * @typedef {object} PendingMutation  A record of the `pending` store.
  * @property {number} id  Local id, in queue order.
- * @property {"set_day" | "submit_month"} name
- * @property {string} month  "YYYY-MM" of the day or of the submission: the `month` index, so
- *   an edit or a month's screen reads its month's mutations, never the whole queue.
+ * @property {"set_day" | "submit_month" | "approve_month" | "send_back_month"} name
+ * @property {string} [month]  "YYYY-MM" of the day or of the submission: the `month` index, so
+ *   an edit or a month's screen reads its month's mutations, never the whole queue. Absent
+ *   from decisions, which concern another person's month.
+ * @property {string} [subject]  Decisions only: "<consultant id>/<month>", the `subject` index.
+ * @property {{name: string}} [label]  Decisions only: whose month it is, for the screen.
  * @property {object} args  The wire args, exactly as they will be sent.
  * @property {number} queued_at  Device time (ms).
  * @property {boolean} [sent]  Included in a request: the server may have processed it, so it
@@ -150,8 +166,18 @@ const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
  * @typedef {{ok: true, id: number | null, ids: number[]} | {ok: false, violations: Violation[]}}
  *   EditResult
  *
+ * @typedef {object} Decision  An approver's decision, queued or refused (`decisions()`).
+ * @property {number} id
+ * @property {"approve_month" | "send_back_month"} name
+ * @property {string} consultantId
+ * @property {string} month
+ * @property {{name: string}} label
+ * @property {string | null} reason  Refused only: the server's reason code.
+ * @property {string | null} detail  Refused only: the server's sentence.
+ *
  * @typedef {object} Change  Passed to subscribers.
- * @property {"edit" | "submit" | "sync" | "dismiss" | "reference" | "wiped" | "closed"} kind
+ * @property {"edit" | "submit" | "decision" | "sync" | "dismiss" | "reference" | "wiped" |
+ *   "closed"} kind
  * @property {"local" | "remote"} source  "remote" = another tab of this browser.
  */
 
@@ -199,7 +225,11 @@ function upgrade(db, oldVersion, tx) {
           cursor.continue();
         };
       }
-    // falls through: the next schema change goes in `case 2:` here.
+    // falls through
+    case 2:
+      // Version 3: an approver's decisions join the queue; no version-2 record is one.
+      for (const name of [PENDING, REJECTED]) tx.objectStore(name).createIndex(BY_SUBJECT, "subject");
+    // falls through: the next schema change goes in `case 3:` here.
     default:
       break;
   }
@@ -226,6 +256,32 @@ function nodeOf(clientId) {
 /** @param {PendingMutation} mutation @returns {string} "YYYY-MM" */
 function monthOfMutation(mutation) {
   return mutation.name === "submit_month" ? mutation.args.month : mutation.args.date.slice(0, 7);
+}
+
+/**
+ * A decision as the `pending` store keeps it: out of the months' index, in the subjects'.
+ * @param {number} id
+ * @param {string} name
+ * @param {any} args  The wire args ({consultant_id, month, version[, comment]}).
+ * @param {any} label
+ * @returns {PendingMutation}
+ */
+function decisionRecord(id, name, args, label) {
+  const subject = `${args?.consultant_id}/${args?.month}`;
+  return { id, name: /** @type {any} */ (name), subject, label, args, queued_at: Date.now() };
+}
+
+/** @param {any} record @returns {Decision} */
+function decisionOf(record) {
+  return {
+    id: record.id,
+    name: record.name,
+    consultantId: record.args?.consultant_id,
+    month: record.args?.month,
+    label: record.label ?? { name: "" },
+    reason: record.result?.reason ?? null,
+    detail: record.result?.detail ?? null,
+  };
 }
 
 /**
@@ -468,8 +524,43 @@ export async function openStore({ userId }) {
     db.close();
     throw new StorageUnavailable("Carnet's offline storage could not be initialised", error);
   }
+  await adoptLegacyDecisions(db, userId).catch((error) => console.warn("old approvals", error));
   store = new Store({ db, name, userId, clientId: meta.client_id });
   return store;
+}
+
+/**
+ * Move the decisions an approver queued with an older version of the app (localStorage, its
+ * own client id and numbering) into this queue, renumbered, in one transaction; then forget
+ * the old copy. `meta.legacy` records what was taken, so if the page dies between the commit
+ * and the removal the next start takes nothing twice; if the transaction fails, the old copy
+ * stays for the next start. Nothing is lost either way.
+ * @param {IDBDatabase} db
+ * @param {string} userId
+ */
+async function adoptLegacyDecisions(db, userId) {
+  const key = LEGACY_DECISIONS + userId;
+  const old = JSON.parse(globalThis.localStorage?.getItem(key) ?? "null");
+  if (!old) return;
+  const queued = Array.isArray(old.pending) ? old.pending : [];
+  if (queued.length) {
+    await transact(db, [META, PENDING], "readwrite", async (tx) => {
+      /** @type {Meta} */
+      const meta = await req(tx.objectStore(META).get(META_KEY));
+      const seen = meta.legacy?.client_id === old.client_id ? meta.legacy.through : 0;
+      let id = meta.next_id;
+      for (const m of queued) {
+        if (!(m.id > seen)) continue;
+        tx.objectStore(PENDING).put(decisionRecord(id++, m.name, m.args, m.label));
+      }
+      const through = Math.max(seen, ...queued.map((m) => m.id));
+      tx.objectStore(META).put(
+        { ...meta, next_id: id, legacy: { client_id: old.client_id, through } },
+        META_KEY,
+      );
+    });
+  }
+  globalThis.localStorage.removeItem(key);
 }
 
 /** One person's offline CRA data. Build it with `openStore`. */
@@ -693,7 +784,8 @@ export class Store {
       /** @type {Meta} */
       const meta = await req(tx.objectStore(META).get(META_KEY));
       const pending = await req(tx.objectStore(PENDING).count());
-      const rejected = await req(tx.objectStore(REJECTED).count());
+      // The consultant's own refusals; refused decisions are listed by `decisions()`.
+      const rejected = await req(tx.objectStore(REJECTED).index(BY_MONTH).count());
       return {
         pending,
         rejected,
@@ -932,6 +1024,66 @@ export class Store {
   }
 
   /**
+   * Queue an approver's decision on another person's month, sent by the sync loop like every
+   * other change. One decision per month waits at a time.
+   * @param {{name: "approve_month" | "send_back_month", consultantId: string, month: string,
+   *   version: number, comment?: string, label: {name: string}}} decision
+   * @returns {Promise<EditResult>}
+   */
+  async decide({ name, consultantId, month, version, comment = "", label }) {
+    /** @type {Violation[]} */
+    const violations = [];
+    const bad = (field, code, message) => violations.push({ field, code, message });
+    if (!DECISIONS.includes(name)) bad("name", "invalid_decision", `no decision named ${name}`);
+    if (!/^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/.test(String(consultantId))) {
+      bad("consultant_id", "invalid_id", "consultant_id must be a person's id");
+    }
+    if (dateViolation(`${month}-01`)) bad("month", "invalid_month", "month must be YYYY-MM");
+    if (!isInt(version) || version < 0) bad("version", "invalid_version", "version ≥ 0");
+    const sendBack = name === "send_back_month";
+    if (sendBack && (typeof comment !== "string" || !comment.trim() || comment.length > 2000)) {
+      bad("comment", "comment_required", "a send-back needs a comment of 1 to 2000 characters");
+    }
+    if (violations.length) return refused(violations);
+    const args = { consultant_id: consultantId, month, version, ...(sendBack ? { comment } : {}) };
+    let result;
+    try {
+      result = await this.#tx([META, PENDING], "readwrite", async (tx) => {
+        const pending = tx.objectStore(PENDING);
+        if (await req(pending.index(BY_SUBJECT).count(`${consultantId}/${month}`))) {
+          return refused([
+            { field: "month", code: "already_queued", message: "a decision is already queued" },
+          ]);
+        }
+        /** @type {Meta} */
+        const meta = await req(tx.objectStore(META).get(META_KEY));
+        pending.put(decisionRecord(meta.next_id, name, args, label));
+        tx.objectStore(META).put({ ...meta, next_id: meta.next_id + 1 }, META_KEY);
+        return { ok: true, id: meta.next_id, ids: [meta.next_id] };
+      });
+    } catch (error) {
+      return storageFailure(error);
+    }
+    if (result.ok) this.#changed("decision");
+    return result;
+  }
+
+  /**
+   * The approver's decisions still queued, and those the server refused (until dismissed with
+   * `dismissRejected`), each list in queue order.
+   * @returns {Promise<{pending: Decision[], rejected: Decision[]}>}
+   */
+  async decisions() {
+    return this.#tx([PENDING, REJECTED], "readonly", async (tx) => {
+      const read = async (name) =>
+        (await req(tx.objectStore(name).index(BY_SUBJECT).getAll()))
+          .sort((a, b) => a.id - b.id)
+          .map(decisionOf);
+      return { pending: await read(PENDING), rejected: await read(REJECTED) };
+    });
+  }
+
+  /**
    * The person has read a rejection (and copied what they needed): forget it.
    * @param {number} id
    */
@@ -1027,6 +1179,8 @@ export class Store {
         /** @type {PendingMutation[]} */
         const pending =
           lastLocal >= 1 ? await req(pendingStore.getAll(IDBKeyRange.upperBound(lastLocal))) : [];
+        // A decision's result carries the month of the person decided on: not ours to store.
+        const ownMonth = new Set(pending.filter((m) => m.month).map((m) => m.id - offset));
         for (const mutation of pending) {
           const result = results.get(mutation.id);
           if (result && result.status === "rejected") {
@@ -1077,7 +1231,7 @@ export class Store {
           if (result.current && !pulledDays.has(result.current.date)) {
             await mergeDay(result.current);
           }
-          if (result.month && !pulledMonths.has(result.month.month)) {
+          if (result.month && !pulledMonths.has(result.month.month) && ownMonth.has(result.id)) {
             await mergeMonth(result.month);
           }
         }
@@ -1174,7 +1328,7 @@ function rejectedEntry(record) {
     monthState: record.result?.month ?? null,
     rejectedAt: record.rejected_at,
   };
-  if (record.name === "submit_month") return { ...base, month: record.args.month };
+  if (record.name !== "set_day") return { ...base, month: record.args.month };
   return {
     ...base,
     date: record.args.date,
