@@ -63,7 +63,7 @@ def test_admin_issues_a_demo_pre_invoice_and_records_its_payment(
     expect(page.get_by_test_id("list-paid")).to_contain_text("FA-2026-00001")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "billing-fr-375.png", full_page=True)
-    assert page.evaluate("document.scrollingElement.scrollWidth <= innerWidth"), "no sideways scroll"
+    assert page.evaluate("document.scrollingElement.scrollWidth <= innerWidth"), "sideways"
     # The page speaks English with the app's texts and number formats.
     page.locator("#lang").select_option("en")
     expect(page.get_by_role("heading", level=1)).to_have_text("Billing")
