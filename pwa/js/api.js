@@ -139,44 +139,6 @@ export function getSession() {
   return request("GET", "/session");
 }
 
-/**
- * @param {string} token
- * @returns {Promise<Invitation>}
- */
-export function getInvitation(token) {
-  return request("GET", `/invitations/${encodeURIComponent(token)}`);
-}
-
-/**
- * @param {string} token
- * @returns {Promise<Ceremony>}
- */
-export function invitationPasskeyOptions(token) {
-  return request("POST", `/invitations/${encodeURIComponent(token)}/passkey-options`, {});
-}
-
-/**
- * @param {string} token
- * @param {{ceremony_id: string, credential: object, device_name: string}} payload
- * @returns {Promise<{person: Person}>}
- */
-export function registerInvitationPasskey(token, payload) {
-  return request("POST", `/invitations/${encodeURIComponent(token)}/passkey`, payload);
-}
-
-/** @returns {Promise<Ceremony>} */
-export function loginOptions() {
-  return request("POST", "/auth/passkey-options", {});
-}
-
-/**
- * @param {{ceremony_id: string, credential: object}} payload
- * @returns {Promise<{person: Person}>}
- */
-export function login(payload) {
-  return request("POST", "/auth/passkey", payload);
-}
-
 /** @returns {Promise<null>} */
 export function logout() {
   return request("POST", "/auth/logout", {});
@@ -224,13 +186,4 @@ export function missions() {
  */
 export function organisation() {
   return request("GET", "/organisation");
-}
-
-/**
- * The CRAs this person may see (own, team, organisation, or waiting on them).
- * @returns {Promise<Array<{consultant_id: string, consultant_name: string, month: string,
- *   status: string, waiting_on_id: string | null, version: number}>>}
- */
-export function months() {
-  return request("GET", "/months");
 }

@@ -21,21 +21,14 @@ const circuitViews = () => import("./online/circuit.js");
 const approves = (person) => (person.roles ?? []).some((r) => r === "manager" || r === "admin");
 
 /**
- * @param {string} hash  location.hash, e.g. "#invite=abc"
+ * A parameter of the URL fragment: "#invite=<token>" (an invitation), "#demo=<email>" (links
+ * printed by `carnet demo`).
+ * @param {string} name
  * @returns {string | null}
  */
-function inviteToken(hash) {
-  const token = new URLSearchParams(hash.replace(/^#/, "")).get("invite");
-  return token && token.trim() ? token.trim() : null;
-}
-
-/**
- * @param {string} hash  e.g. "#demo=alice.martin@octave.example" (links printed by `carnet demo`)
- * @returns {string | null}
- */
-function demoEmail(hash) {
-  const email = new URLSearchParams(hash.replace(/^#/, "")).get("demo");
-  return email && email.trim() ? email.trim() : null;
+function fromHash(name) {
+  const value = new URLSearchParams(location.hash.slice(1)).get(name)?.trim();
+  return value || null;
 }
 
 function clearHash() {
@@ -95,7 +88,7 @@ const unreachable = (error) =>
 async function route() {
   const current = ++navigation;
   const stale = () => current !== navigation;
-  const token = inviteToken(location.hash);
+  const token = fromHash("invite");
   rerender = () => route();
   views.showLoading();
   try {
@@ -124,7 +117,7 @@ async function route() {
     }
     if (stale()) return;
     demoMode = Boolean(session.demo_mode);
-    const demo = demoEmail(location.hash);
+    const demo = fromHash("demo");
     if (demo && demoMode) {
       clearHash();
       const { person } = await api.demoLogin(demo);
@@ -567,8 +560,10 @@ async function refresh() {
       const c = device;
       if (!c?.screen) break;
       const month = c.month;
+      // Read before the store is: the minifier (tdewolff 2.24) moves a `const` declared just
+      // before an `await` declaration after it, which would make this check always pass.
+      const seen = c.edits;
       try {
-        const seen = c.edits;
         const [view, status, reference] = await Promise.all([
           c.store.monthView(month),
           c.store.status(),

@@ -116,8 +116,6 @@ const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
  * @property {number} ack_through  Wire id of the last mutation the server reported processed.
  * @property {number | null} last_synced_at  Device time (ms) of the last applied response.
  * @property {number | null} clock_skew_ms  Device clock - server clock at the last sync.
- * @property {{client_id: string, through: number}} [legacy]  The old approvals queue imported
- *   so far (its client id and highest id), so an import cut short never imports twice.
  *
  * @typedef {object} PendingMutation  A record of the `pending` store.
  * @property {number} id  Local id, in queue order.
@@ -165,15 +163,6 @@ const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
  *
  * @typedef {{ok: true, id: number | null, ids: number[]} | {ok: false, violations: Violation[]}}
  *   EditResult
- *
- * @typedef {object} Decision  An approver's decision, queued or refused (`decisions()`).
- * @property {number} id
- * @property {"approve_month" | "send_back_month"} name
- * @property {string} consultantId
- * @property {string} month
- * @property {{name: string}} label
- * @property {string | null} reason  Refused only: the server's reason code.
- * @property {string | null} detail  Refused only: the server's sentence.
  *
  * @typedef {object} Change  Passed to subscribers.
  * @property {"edit" | "submit" | "decision" | "sync" | "dismiss" | "reference" | "wiped" |
@@ -269,19 +258,6 @@ function monthOfMutation(mutation) {
 function decisionRecord(id, name, args, label) {
   const subject = `${args?.consultant_id}/${args?.month}`;
   return { id, name: /** @type {any} */ (name), subject, label, args, queued_at: Date.now() };
-}
-
-/** @param {any} record @returns {Decision} */
-function decisionOf(record) {
-  return {
-    id: record.id,
-    name: record.name,
-    consultantId: record.args?.consultant_id,
-    month: record.args?.month,
-    label: record.label ?? { name: "" },
-    reason: record.result?.reason ?? null,
-    detail: record.result?.detail ?? null,
-  };
 }
 
 /**
@@ -524,43 +500,25 @@ export async function openStore({ userId }) {
     db.close();
     throw new StorageUnavailable("Carnet's offline storage could not be initialised", error);
   }
-  await adoptLegacyDecisions(db, userId).catch((error) => console.warn("old approvals", error));
   store = new Store({ db, name, userId, clientId: meta.client_id });
-  return store;
-}
-
-/**
- * Move the decisions an approver queued with an older version of the app (localStorage, its
- * own client id and numbering) into this queue, renumbered, in one transaction; then forget
- * the old copy. `meta.legacy` records what was taken, so if the page dies between the commit
- * and the removal the next start takes nothing twice; if the transaction fails, the old copy
- * stays for the next start. Nothing is lost either way.
- * @param {IDBDatabase} db
- * @param {string} userId
- */
-async function adoptLegacyDecisions(db, userId) {
-  const key = LEGACY_DECISIONS + userId;
-  const old = JSON.parse(globalThis.localStorage?.getItem(key) ?? "null");
-  if (!old) return;
-  const queued = Array.isArray(old.pending) ? old.pending : [];
-  if (queued.length) {
-    await transact(db, [META, PENDING], "readwrite", async (tx) => {
-      /** @type {Meta} */
-      const meta = await req(tx.objectStore(META).get(META_KEY));
-      const seen = meta.legacy?.client_id === old.client_id ? meta.legacy.through : 0;
-      let id = meta.next_id;
-      for (const m of queued) {
-        if (!(m.id > seen)) continue;
-        tx.objectStore(PENDING).put(decisionRecord(id++, m.name, m.args, m.label));
-      }
-      const through = Math.max(seen, ...queued.map((m) => m.id));
-      tx.objectStore(META).put(
-        { ...meta, next_id: id, legacy: { client_id: old.client_id, through } },
-        META_KEY,
-      );
-    });
+  // The decisions an approver queued with an older version of the app (localStorage, its own
+  // client id and numbering) join this queue, renumbered; then the old copy goes. Taken again
+  // after a crash before the removal, each finds its month already queued (`decide` keeps one
+  // per month); if the move fails, the old copy stays for the next start. Nothing is lost.
+  const legacy = LEGACY_DECISIONS + userId;
+  try {
+    const old = JSON.parse(globalThis.localStorage?.getItem(legacy) ?? "null");
+    let kept = true;
+    for (const m of old?.pending ?? []) {
+      if (!DECISIONS.includes(m.name)) continue; // never sendable: nothing to keep
+      const result = await store.decide(m.name, m.args, m.label);
+      kept &&= result.ok || result.violations[0].code === "already_queued";
+    }
+    if (old && kept) localStorage.removeItem(legacy);
+  } catch (error) {
+    console.warn("old approvals", error);
   }
-  globalThis.localStorage.removeItem(key);
+  return store;
 }
 
 /** One person's offline CRA data. Build it with `openStore`. */
@@ -1025,41 +983,29 @@ export class Store {
 
   /**
    * Queue an approver's decision on another person's month, sent by the sync loop like every
-   * other change. One decision per month waits at a time.
-   * @param {{name: "approve_month" | "send_back_month", consultantId: string, month: string,
-   *   version: number, comment?: string, label: {name: string}}} decision
+   * other change; one per month waits at a time. `args` are the wire args, which the server
+   * checks (a refusal comes back with its reason, listed by `decisions()`); the comment of a
+   * send-back is asked for by the form.
+   * @param {"approve_month" | "send_back_month"} name
+   * @param {{consultant_id: string, month: string, version: number, comment?: string}} args
+   * @param {{name: string}} label  Whose month it is, for the screen.
    * @returns {Promise<EditResult>}
    */
-  async decide({ name, consultantId, month, version, comment = "", label }) {
-    /** @type {Violation[]} */
-    const violations = [];
-    const bad = (field, code, message) => violations.push({ field, code, message });
-    if (!DECISIONS.includes(name)) bad("name", "invalid_decision", `no decision named ${name}`);
-    if (!/^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/.test(String(consultantId))) {
-      bad("consultant_id", "invalid_id", "consultant_id must be a person's id");
-    }
-    if (dateViolation(`${month}-01`)) bad("month", "invalid_month", "month must be YYYY-MM");
-    if (!isInt(version) || version < 0) bad("version", "invalid_version", "version ≥ 0");
-    const sendBack = name === "send_back_month";
-    if (sendBack && (typeof comment !== "string" || !comment.trim() || comment.length > 2000)) {
-      bad("comment", "comment_required", "a send-back needs a comment of 1 to 2000 characters");
-    }
-    if (violations.length) return refused(violations);
-    const args = { consultant_id: consultantId, month, version, ...(sendBack ? { comment } : {}) };
+  async decide(name, args, label) {
+    if (!DECISIONS.includes(name)) throw new TypeError(`no decision named ${name}`);
     let result;
     try {
       result = await this.#tx([META, PENDING], "readwrite", async (tx) => {
         const pending = tx.objectStore(PENDING);
-        if (await req(pending.index(BY_SUBJECT).count(`${consultantId}/${month}`))) {
-          return refused([
-            { field: "month", code: "already_queued", message: "a decision is already queued" },
-          ]);
-        }
         /** @type {Meta} */
         const meta = await req(tx.objectStore(META).get(META_KEY));
-        pending.put(decisionRecord(meta.next_id, name, args, label));
-        tx.objectStore(META).put({ ...meta, next_id: meta.next_id + 1 }, META_KEY);
-        return { ok: true, id: meta.next_id, ids: [meta.next_id] };
+        const record = decisionRecord(meta.next_id, name, args, label);
+        if (await req(pending.index(BY_SUBJECT).count(record.subject))) {
+          return refused([{ field: "month", code: "already_queued", message: record.subject }]);
+        }
+        pending.put(record);
+        tx.objectStore(META).put({ ...meta, next_id: record.id + 1 }, META_KEY);
+        return { ok: true, id: record.id, ids: [record.id] };
       });
     } catch (error) {
       return storageFailure(error);
@@ -1069,17 +1015,17 @@ export class Store {
   }
 
   /**
-   * The approver's decisions still queued, and those the server refused (until dismissed with
-   * `dismissRejected`), each list in queue order.
-   * @returns {Promise<{pending: Decision[], rejected: Decision[]}>}
+   * The approver's decisions still queued, and those the server refused (with its `result`,
+   * until dismissed with `dismissRejected`), as stored, in queue order.
+   * @returns {Promise<{pending: PendingMutation[], rejected: Array<PendingMutation &
+   *   {result: MutationResult}>}>}
    */
   async decisions() {
     return this.#tx([PENDING, REJECTED], "readonly", async (tx) => {
-      const read = async (name) =>
-        (await req(tx.objectStore(name).index(BY_SUBJECT).getAll()))
-          .sort((a, b) => a.id - b.id)
-          .map(decisionOf);
-      return { pending: await read(PENDING), rejected: await read(REJECTED) };
+      const read = (name) => req(tx.objectStore(name).index(BY_SUBJECT).getAll());
+      const [pending, rejected] = await Promise.all([read(PENDING), read(REJECTED)]);
+      const byId = (a, b) => a.id - b.id;
+      return { pending: pending.sort(byId), rejected: rejected.sort(byId) };
     });
   }
 

@@ -11,7 +11,7 @@
 import { request } from "../api.js";
 import { addStrings, formatDateTime, formatMonthName, t, tOr } from "../i18n.js";
 import { h, announce, render } from "../views/dom.js";
-import { violationText } from "../views/month.js";
+import { violationText } from "../views/month-text.js";
 
 /** This module's strings, key → [French, English] (i18n.js addStrings). */
 export const STRINGS = {
@@ -216,11 +216,14 @@ const refusedNote = (count) => t(count > 1 ? "approvals.refusedMany" : "approval
 
 /**
  * Why the server refused a decision, in words.
- * @param {{reason: string | null, detail: string | null}} decision
+ * @param {any} decision  a refused decision of store.decisions()
  */
-function reasonText({ reason, detail }) {
-  return tOr(`reason.${reason}`) ?? detail ?? reason ?? "";
+function reasonText({ result }) {
+  return tOr(`reason.${result?.reason}`) ?? result?.detail ?? result?.reason ?? "";
 }
+
+/** @param {any} d  a decision of store.decisions() @param {any} m  a MonthSummary */
+const concerns = (d, m) => d.args.consultant_id === m.consultant_id && d.args.month === m.month;
 
 /**
  * @typedef {object} Device  What app.js keeps open for the signed-in person.
@@ -270,8 +273,7 @@ export async function mountApprovals({ container, person, device }) {
     const waiting = (months ?? []).filter(
       (m) => m.waiting_on_id === person.id && m.status === "in_validation",
     );
-    const queued = (m) =>
-      decisions.pending.some((d) => d.consultantId === m.consultant_id && d.month === m.month);
+    const queued = (m) => decisions.pending.some((d) => concerns(d, m));
     const list = waiting.length
       ? h("ul", { class: "months approvals" }, ...waiting.map((m) => item(m, queued(m))))
       : h("p", { class: "muted", "data-testid": "no-approvals" }, t("approvals.none"));
@@ -301,7 +303,7 @@ export async function mountApprovals({ container, person, device }) {
     return drawing;
   }
 
-  /** @param {import("../store.js").Decision[]} refused */
+  /** @param {any[]} refused  refused decisions of store.decisions() */
   function refusals(refused) {
     return h(
       "section",
@@ -315,8 +317,8 @@ export async function mountApprovals({ container, person, device }) {
             "li",
             { "data-testid": "refused-decision" },
             t("approvals.refused", {
-              name: d.label.name,
-              month: formatMonthName(d.month),
+              name: d.label?.name ?? "",
+              month: formatMonthName(d.args.month),
               reason: reasonText(d),
             }),
             " ",
@@ -354,14 +356,12 @@ export async function mountApprovals({ container, person, device }) {
      */
     const decide = async (name, comment, done) => {
       if (!store || !device) return fail(t("approvals.noStorage"));
-      const result = await store.decide({
+      const args = { consultant_id: m.consultant_id, month: m.month, version: m.version };
+      const result = await store.decide(
         name,
-        consultantId: m.consultant_id,
-        month: m.month,
-        version: m.version,
-        comment,
-        label: { name: m.consultant_name },
-      });
+        name === "send_back_month" ? { ...args, comment } : args,
+        { name: m.consultant_name },
+      );
       if (!result.ok) return fail(result.violations.map(violationText).join(" "));
       queuedIds.add(/** @type {number} */ (result.id));
       await device.sync.syncNow();
