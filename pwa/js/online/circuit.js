@@ -250,26 +250,34 @@ export async function mountApprovals({ container, person, device }) {
   /** Ids of the decisions queued at the last look: those gone since were sent. */
   let queuedIds = new Set();
   let rejectedIds = new Set();
+  let looked = false;
+
+  /** What happened last (a decision sent, refused, queued): said until something else is. */
+  let said = "";
 
   async function draw(notes = []) {
     const decisions = store ? await store.decisions() : { pending: [], rejected: [] };
     let months;
+    let offline = "";
     try {
       months = await request("GET", "/months");
       keepList(person.id, months);
     } catch {
       months = keptList(person.id);
-      notes.push(t(months ? "approvals.offline" : "approvals.offlineEmpty"));
+      offline = t(months ? "approvals.offline" : "approvals.offlineEmpty");
     }
     const newlyRefused = decisions.rejected.filter((d) => !rejectedIds.has(d.id));
     const sent = [...queuedIds].filter(
       (id) => !decisions.pending.some((d) => d.id === id) && !newlyRefused.some((d) => d.id === id),
     );
-    if (sent.length) notes.push(t("approvals.sent"));
-    if (newlyRefused.length) notes.push(refusedNote(newlyRefused.length));
+    // What changed since the last look (the first look only lists what is there).
+    if (looked && sent.length) notes.push(t("approvals.sent"));
+    if (looked && newlyRefused.length) notes.push(refusedNote(newlyRefused.length));
+    looked = true;
     queuedIds = new Set(decisions.pending.map((d) => d.id));
     rejectedIds = new Set(decisions.rejected.map((d) => d.id));
-    status.textContent = notes.join(" ");
+    if (notes.length) said = notes.join(" ");
+    status.textContent = [said, offline].filter(Boolean).join(" ");
     const waiting = (months ?? []).filter(
       (m) => m.waiting_on_id === person.id && m.status === "in_validation",
     );
