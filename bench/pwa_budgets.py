@@ -48,6 +48,7 @@ from playwright.sync_api import BrowserContext, Page, sync_playwright  # noqa: E
 
 from bench.harness import free_port  # noqa: E402
 from server.api.shell import load_shell  # noqa: E402
+from sync.calendar import CalendarRegion, working_days  # noqa: E402
 from sync.months import MonthKey  # noqa: E402
 
 PWA = REPO / "pwa"
@@ -170,16 +171,32 @@ async ({userId, line, months}) => {
 """
 
 
-def taps(page: Page, line: str, count: int) -> list[float]:
-    """Click `count` working-day cells of the mission row; the tap-response durations (ms)."""
+# Scroll the grid so the cell is the first column right of the sticky line labels. The month
+# opens centred on today, so on some days the first working days sit under those labels, where
+# a click would land on a label (and no tap would ever be measured).
+REVEAL = """(cell) => {
+  const wrap = cell.closest(".grid-wrap");
+  const labels = wrap.querySelector("th.line").offsetWidth;
+  wrap.scrollLeft = Math.max(0, cell.parentElement.offsetLeft - labels);
+}"""
+HIT = "([x, y]) => document.elementFromPoint(x, y)?.closest('button.cell')?.dataset.date ?? null"
+
+
+def taps(page: Page, line: str, dates: list[str], count: int) -> list[float]:
+    """Click `count` cells of the mission row, on `dates` in turn, whatever the day the month
+    opened on; the tap-response durations (ms)."""
     page.evaluate("() => performance.clearMeasures('tap-response')")
-    cells = page.locator(f'button.cell[data-line="{line}"]:not(.off)')
     for i in range(count):
-        target = cells.nth(i % cells.count())
+        date = dates[i % len(dates)]
+        target = page.locator(f'button.cell[data-line="{line}"][data-date="{date}"]')
         target.scroll_into_view_if_needed()
+        target.evaluate(REVEAL)
         box = target.bounding_box()
         assert box is not None
-        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        under = page.evaluate(HIT, [x, y])
+        assert under == date, f"a click at the cell of {date} would land on {under or 'a label'}"
+        page.mouse.click(x, y)
         page.wait_for_function(
             "(n) => performance.getEntriesByName('tap-response').length >= n", arg=i + 1
         )
@@ -255,12 +272,20 @@ def main() -> int:
             )  # fmt: skip
             page.reload()
             page.locator(f'button.cell[data-line="{line}"].v2').first.wait_for()
-            queued = taps(page, line, args.taps)
+            dates = [
+                d.isoformat()
+                for d in working_days(month=this_month, region=CalendarRegion.METROPOLE)
+            ]
+            # As if the month had opened at its end (the 31st): its first days are the far
+            # side of the sticky labels. The taps must find them whatever the date.
+            page.evaluate("() => { const w = document.querySelector('.grid-wrap');"
+                          " w.scrollLeft = w.scrollWidth; }")  # fmt: skip
+            queued = taps(page, line, dates, args.taps)
             context.set_offline(False)
             page.get_by_test_id("pending").filter(has_text="Tout est envoyé").wait_for(
                 timeout=60_000
             )
-            synced = taps(page, line, args.taps)
+            synced = taps(page, line, dates, args.taps)
             context.close()
 
             renders, painted = [], []

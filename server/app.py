@@ -15,6 +15,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 
+from server.api.api_docs import SwaggerPage
 from server.api.auth import AuthController, InvitationController, SessionController
 from server.api.circuit import CircuitController
 from server.api.deps import provide_optional_session, provide_session
@@ -147,6 +148,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
             "documents. Mutating requests need the `x-csrftoken` header (double-submit of the "
             "`csrftoken` cookie set on any GET).",
             path="/schema",
+            render_plugins=[SwaggerPage(title="Carnet API")],
             components=Components(
                 security_schemes={
                     "sessionCookie": SecurityScheme(

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any, TypeVar
 
 from server import cli_exports
+from server.command import version
 from server.domain.errors import DomainError
 from server.domain.roles import Role
 from server.services import directory
@@ -221,31 +222,58 @@ def _worker(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def _outbox(settings: Settings) -> None:
-    """Print the outbox figures: rows per state and outcome."""
+    """Print the outbox figures: rows per state and outcome, or say it is empty."""
     from server.storage import notification_store
 
-    for state, outcome, count in _with_storage(settings, notification_store.outbox_figures):
+    figures = _with_storage(settings, notification_store.outbox_figures)
+    if not figures:
+        print("The outbox is empty: no reminder or notification has been queued yet.")
+        return
+    print(f"{'rows':>8}  {'state':<8} outcome")
+    for state, outcome, count in figures:
         print(f"{count:>8}  {state:<8} {outcome}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="carnet", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+class _Help(argparse.HelpFormatter):
+    """Adds "(default: …)" to an option's help when it has a default worth saying."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        quiet = action.default in (None, False, "", [], argparse.SUPPRESS)
+        if quiet or not action.option_strings or "%(default)" in text:
+            return text
+        return f"{text} (default: %(default)s)"
+
+
+class _Parser(argparse.ArgumentParser):
+    """Every `carnet` parser shows each option's default in its help (`carnet serve -h`)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Help)
+        super().__init__(**kwargs)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The `carnet` command line: every subcommand and option, with its help and default."""
+    parser = _Parser(prog="carnet", description=__doc__)
+    parser.add_argument("--version", "-V", action="version", version=f"carnet {version()}")
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_Parser
+    )
 
     serve = commands.add_parser("serve", help="run the HTTP server")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    _listen(serve)
 
     commands.add_parser("migrate", help="apply database migrations")
 
     admin = commands.add_parser("create-admin", help="create the organisation and its admin")
-    admin.add_argument("--email", required=True)
-    admin.add_argument("--name", required=True)
-    admin.add_argument("--organisation", required=True)
-    admin.add_argument("--siren", default="000000000")
-    admin.add_argument("--siret", default="00000000000000")
-    admin.add_argument("--vat", default="")
-    admin.add_argument("--address", default="")
+    admin.add_argument("--email", required=True, help="the administrator's email")
+    admin.add_argument("--name", required=True, help="the administrator's display name")
+    admin.add_argument("--organisation", required=True, help="the organisation's legal name")
+    admin.add_argument("--siren", default="000000000", help="the organisation's SIREN")
+    admin.add_argument("--siret", default="00000000000000", help="its head office's SIRET")
+    admin.add_argument("--vat", default="", help="intra-EU VAT number, if any")
+    admin.add_argument("--address", default="", help="postal address, for invoices")
     admin.add_argument(
         "--freelance",
         dest="roles",
@@ -256,28 +284,39 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     invite = commands.add_parser("invite", help="invite a person; prints the link")
-    invite.add_argument("--email", required=True)
-    invite.add_argument("--name", default="")
-    invite.add_argument("--role", action="append", default=[], choices=[r.value for r in Role])
-    invite.add_argument("--by", help="email of the inviting administrator")
+    invite.add_argument("--email", required=True, help="the invitee's email")
+    invite.add_argument("--name", default="", help="the invitee's display name")
+    invite.add_argument(
+        "--role",
+        action="append",
+        default=[],
+        choices=[r.value for r in Role],
+        help="a role of the invitee; repeat for several",
+    )
+    invite.add_argument(
+        "--by", help="email of the inviting administrator (needed with several organisations)"
+    )
     invite.add_argument("--reinvite", action="store_true", help="new link for an existing person")
 
     demo = commands.add_parser("demo", help="migrate, load demo data if empty, serve")
-    demo.add_argument("--host", default="127.0.0.1")
-    demo.add_argument("--port", type=int, default=8000)
+    _listen(demo)
     demo.add_argument("--no-serve", action="store_true", help="load and print, do not serve")
 
     audit = commands.add_parser("audit", help="the tamper-evident audit trail")
-    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    audit_commands = audit.add_subparsers(
+        dest="audit_command", required=True, metavar="COMMAND", parser_class=_Parser
+    )
     verify = audit_commands.add_parser(
         "verify", help="recompute the hash chains; exit 1 and name the first broken entry"
     )
-    verify.add_argument("--organisation", help="only this organisation's chain (its id)")
+    verify.add_argument(
+        "--organisation", help="only this organisation's chain (its id); all when omitted"
+    )
     link = commands.add_parser(
         "signature-link", help="print a signature link for a month waiting on a client signer"
     )
     link.add_argument("--email", required=True, help="the consultant's email")
-    link.add_argument("--month", required=True, help="YYYY-MM")
+    link.add_argument("--month", required=True, help="the CRA's month, YYYY-MM")
 
     verify = commands.add_parser(
         "verify-signature", help="re-verify a signature offline from its evidence file"
@@ -294,7 +333,16 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     commands.add_parser("outbox", help="print the notification outbox figures")
+    return parser
 
+
+def _listen(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    command.add_argument("--port", type=int, default=8000, help="TCP port to listen on")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "verify-signature":
         # Offline on purpose: no settings, no database.

@@ -4,6 +4,7 @@ import argparse
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from server.domain.errors import DomainError
 from server.domain.roles import Actor, Role
@@ -11,21 +12,31 @@ from server.services import exports
 from server.storage import repositories as repo
 
 
-def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+def add_parser(commands: "argparse._SubParsersAction[Any]") -> None:
     export = commands.add_parser("export", help="write the FEC or the payroll variables")
-    kinds = export.add_subparsers(dest="export_kind", required=True)
+    kinds = export.add_subparsers(
+        dest="export_kind", required=True, metavar="KIND", parser_class=type(export)
+    )
     fec = kinds.add_parser("fec", help="accounting entries (FEC) of a period")
-    fec.add_argument("--start", type=date.fromisoformat, required=True, help="YYYY-MM-DD")
-    fec.add_argument("--end", type=date.fromisoformat, required=True, help="YYYY-MM-DD")
-    fec.add_argument("--customers-account", default="411000")
-    fec.add_argument("--sales-account", default="706000")
-    fec.add_argument("--vat-account", default="445710", help="445740 for VAT on payments")
+    fec.add_argument(
+        "--start", type=date.fromisoformat, required=True, help="first day, YYYY-MM-DD"
+    )
+    fec.add_argument("--end", type=date.fromisoformat, required=True, help="last day, YYYY-MM-DD")
+    fec.add_argument("--customers-account", default="411000", help="customers' account")
+    fec.add_argument("--sales-account", default="706000", help="sales account")
+    fec.add_argument(
+        "--vat-account", default="445710", help="VAT account (445740 for VAT on payments)"
+    )
     payroll = kinds.add_parser("payroll", help="absences of a month's validated CRAs (CSV)")
     payroll.add_argument("--month", required=True, help="YYYY-MM")
     payroll.add_argument("--codes", default="", help="code mapping, e.g. CP=CP01,RTT=RT01")
     for sub in (fec, payroll):
         sub.add_argument("--siren", help="organisation SIREN (when there are several)")
-        sub.add_argument("--output", "-o", help="file or directory; '-' for stdout")
+        sub.add_argument(
+            "--output",
+            "-o",
+            help="file or directory, '-' for stdout (default: the current directory)",
+        )
 
 
 async def _actor(siren: str | None) -> Actor:

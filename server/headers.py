@@ -1,6 +1,6 @@
 """Security headers sent on every response, problem documents included (ASVS 5.0 §3.4)."""
 
-# A strict CSP: no inline script or style anywhere in the PWA (shared/notes/security.md §8).
+# A strict CSP: no inline script or style anywhere in the PWA (docs/security.md §8).
 SECURITY_HEADERS: dict[str, str] = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
     "img-src 'self' data:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; "

@@ -1,7 +1,7 @@
 """One typed settings object, read from the environment in one place.
 
 `create_app(settings)` takes it explicitly, so tests build their own and nothing reads the
-environment at import time (the pitfall noted in shared/notes/style.md §1).
+environment at import time, which would force tests to set the environment before any import.
 """
 
 import os

@@ -1,4 +1,4 @@
-"""The dependency rules of DEVELOPERS.md, checked by reading every module's imports.
+"""The dependency rules of the README's "Architecture", checked by reading every module's imports.
 
 - `sync/` is pure: standard library and pydantic only; no clock, randomness or environment.
 - `server/domain/` is pure business rules: no web, storage, crypto or delivery library.

@@ -1,6 +1,9 @@
-// The only module that calls fetch(). Every call goes to /api/v1 on the same origin, with
-// the session cookie; errors come back as RFC 9457 problem documents and are thrown as
-// ApiError so callers branch on `status` and `errors`, never on response text.
+// The one HTTP client of the app, the signer's portal (pwa/sign/) and the billing page
+// (pwa/admin/): the only module of theirs that calls fetch(). Every call goes to /api/v1 on the
+// same origin, with the session cookie and, on a change, the CSRF header; errors come back as
+// RFC 9457 problem documents and are thrown as ApiError so callers branch on `status`, `code`
+// and `errors`, never on response text. (The service worker's two calls, sw-push.js, cannot
+// import a module: it keeps its own few lines.)
 
 const BASE = "/api/v1";
 const CSRF_COOKIE = "csrftoken";
@@ -39,14 +42,17 @@ const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 /** A failed API call. `status` is 0 when the server could not be reached. */
 export class ApiError extends Error {
   /**
-   * @param {{status: number, title: string, detail?: string, errors?: FieldError[]}} problem
+   * @param {{status: number, title: string, detail?: string, code?: string,
+   *   errors?: FieldError[]}} problem
    */
-  constructor({ status, title, detail = "", errors = [] }) {
+  constructor({ status, title, detail = "", code = "", errors = [] }) {
     super(detail ? `${title}: ${detail}` : title);
     this.name = "ApiError";
     this.status = status;
     this.title = title;
     this.detail = detail;
+    /** The problem document's stable `code` (e.g. "signature_rejected"), "" if none. */
+    this.code = code;
     /** @type {FieldError[]} */
     this.errors = errors;
   }
@@ -87,6 +93,7 @@ async function toApiError(response) {
     status: response.status,
     title: String(body?.title ?? response.statusText ?? "Error"),
     detail: typeof body?.detail === "string" ? body.detail : "",
+    code: typeof body?.code === "string" ? body.code : "",
     errors,
   });
 }
@@ -130,44 +137,6 @@ export async function request(method, path, body) {
 /** @returns {Promise<Session>} */
 export function getSession() {
   return request("GET", "/session");
-}
-
-/**
- * @param {string} token
- * @returns {Promise<Invitation>}
- */
-export function getInvitation(token) {
-  return request("GET", `/invitations/${encodeURIComponent(token)}`);
-}
-
-/**
- * @param {string} token
- * @returns {Promise<Ceremony>}
- */
-export function invitationPasskeyOptions(token) {
-  return request("POST", `/invitations/${encodeURIComponent(token)}/passkey-options`, {});
-}
-
-/**
- * @param {string} token
- * @param {{ceremony_id: string, credential: object, device_name: string}} payload
- * @returns {Promise<{person: Person}>}
- */
-export function registerInvitationPasskey(token, payload) {
-  return request("POST", `/invitations/${encodeURIComponent(token)}/passkey`, payload);
-}
-
-/** @returns {Promise<Ceremony>} */
-export function loginOptions() {
-  return request("POST", "/auth/passkey-options", {});
-}
-
-/**
- * @param {{ceremony_id: string, credential: object}} payload
- * @returns {Promise<{person: Person}>}
- */
-export function login(payload) {
-  return request("POST", "/auth/passkey", payload);
 }
 
 /** @returns {Promise<null>} */
@@ -217,13 +186,4 @@ export function missions() {
  */
 export function organisation() {
   return request("GET", "/organisation");
-}
-
-/**
- * The CRAs this person may see (own, team, organisation, or waiting on them).
- * @returns {Promise<Array<{consultant_id: string, consultant_name: string, month: string,
- *   status: string, waiting_on_id: string | null, version: number}>>}
- */
-export function months() {
-  return request("GET", "/months");
 }

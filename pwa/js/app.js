@@ -21,21 +21,14 @@ const circuitViews = () => import("./online/circuit.js");
 const approves = (person) => (person.roles ?? []).some((r) => r === "manager" || r === "admin");
 
 /**
- * @param {string} hash  location.hash, e.g. "#invite=abc"
+ * A parameter of the URL fragment: "#invite=<token>" (an invitation), "#demo=<email>" (links
+ * printed by `carnet demo`).
+ * @param {string} name
  * @returns {string | null}
  */
-function inviteToken(hash) {
-  const token = new URLSearchParams(hash.replace(/^#/, "")).get("invite");
-  return token && token.trim() ? token.trim() : null;
-}
-
-/**
- * @param {string} hash  e.g. "#demo=alice.martin@octave.example" (links printed by `carnet demo`)
- * @returns {string | null}
- */
-function demoEmail(hash) {
-  const email = new URLSearchParams(hash.replace(/^#/, "")).get("demo");
-  return email && email.trim() ? email.trim() : null;
+function fromHash(name) {
+  const value = new URLSearchParams(location.hash.slice(1)).get(name)?.trim();
+  return value || null;
 }
 
 function clearHash() {
@@ -95,7 +88,7 @@ const unreachable = (error) =>
 async function route() {
   const current = ++navigation;
   const stale = () => current !== navigation;
-  const token = inviteToken(location.hash);
+  const token = fromHash("invite");
   rerender = () => route();
   views.showLoading();
   try {
@@ -124,7 +117,7 @@ async function route() {
     }
     if (stale()) return;
     demoMode = Boolean(session.demo_mode);
-    const demo = demoEmail(location.hash);
+    const demo = fromHash("demo");
     if (demo && demoMode) {
       clearHash();
       const { person } = await api.demoLogin(demo);
@@ -135,7 +128,9 @@ async function route() {
     // "#review=<consultant>/<month>": a notification of a month waiting on this approver.
     const approvals = location.hash === "#approvals" || location.hash.startsWith("#review=");
     if (session.authenticated && session.person && approvals) {
-      await (await circuitViews()).showApprovalsScreen({ person: session.person });
+      const d = await approverDevice(session.person);
+      await (await circuitViews()).showApprovalsScreen({ person: session.person, device: d });
+      if (d) startDeviceSync(d);
     } else if (session.authenticated && session.person) showHome(session.person);
     else showSignIn();
   } catch (error) {
@@ -233,6 +228,9 @@ function showHome(person) {
 async function showOthers(person) {
   const current = navigation;
   rerender = () => showOthers(person);
+  // An approver's queued decisions leave with the sync loop even if no screen can load.
+  const d = approves(person) ? await approverDevice(person) : null;
+  if (d) startDeviceSync(d);
   const screens = await online("home");
   if (!screens || current !== navigation) return;
   const screen = await screens.showHome({
@@ -243,15 +241,22 @@ async function showOthers(person) {
   const home = document.querySelector("#main > section");
   if (screen && approves(person) && home instanceof HTMLElement) {
     circuitViews()
-      .then((m) => m.mountApprovals({ container: home, person }))
+      .then((m) => m.mountApprovals({ container: home, person, device: d }))
       .catch((error) => console.warn("approvals", error));
   }
   // The reminders toggle loads on demand, and only if this screen is still the one shown.
   const shown = navigation;
   import("./online/push.js")
-    .then((push) => shown === navigation && push.mountToggle(document.getElementById("main")))
+    .then((push) => shown === navigation && push.mountToggle(document.querySelector("main section")))
     .catch(() => {});
 }
+
+/**
+ * An approver's device, for their decisions (null: storage refused, decisions impossible here).
+ * @param {any} person
+ */
+const approverDevice = (person) =>
+  openDevice(person).catch((error) => (console.warn("store", error), null));
 
 /**
  * Sign out here and on the server; the device's copy of the CRA goes with the session
@@ -260,7 +265,7 @@ async function showOthers(person) {
  */
 async function logout(screen) {
   screen.clearError();
-  const pending = consultant ? (await consultant.store.status()).pending : 0;
+  const pending = device ? (await device.store.status()).pending : 0;
   if (pending) {
     screen.showError(t("logout.pending", { count: pending }));
     return;
@@ -278,10 +283,10 @@ async function logout(screen) {
       return;
     }
   }
-  if (consultant) {
-    const c = consultant;
-    closeConsultant();
-    await c.store.wipe().catch((error) => console.warn("wipe", error));
+  if (device) {
+    const d = device;
+    closeDevice();
+    await d.store.wipe().catch((error) => console.warn("wipe", error));
   }
   try {
     localStorage.removeItem(PERSON_KEY);
@@ -289,32 +294,104 @@ async function logout(screen) {
     // nothing remembered
   }
   circuitViews()
-    .then((m) => m.forgetDecisions())
+    .then((m) => m.forgetApprovals())
     .catch(() => {});
   navigation += 1;
   showSignIn();
   views.announce(t("signin.loggedout"));
 }
 
-// ---- the consultant's month -------------------------------------------------------------
+// ---- the device: this person's store and the one sync loop ------------------------------
 
 /**
- * @typedef {object} Consultant  What stays open while a consultant uses the app.
+ * @typedef {object} Device  What stays open while a person is signed in here: their store (the
+ *   one queue of everything this device sends) and the one sync loop; for a consultant, also
+ *   the month on screen.
  * @property {any} person
  * @property {any} store
- * @property {{syncNow: () => void, stop: () => void}} sync
+ * @property {{syncNow: () => Promise<void>, stop: () => void}} sync
  * @property {() => void} unsubscribe
+ * @property {any} syncState
  * @property {any} reference  {person, organisation, missions}; null until the first sync
  * @property {string} month  "YYYY-MM" on screen
  * @property {any} view  store.monthView(month) plus local patches
  * @property {any} model  month.js buildMonth()
- * @property {any} screen  views.showMonth() handle
- * @property {any} syncState
+ * @property {any} screen  views.showMonth() handle, once the month is shown
  * @property {number} edits  local edits started, to drop a store read that predates one
  */
 
-/** @type {Consultant | null} */
-let consultant = null;
+/** @type {Device | null} */
+let device = null;
+/** @type {Promise<unknown> | null} an opening in progress: one at a time */
+let opening = null;
+
+/**
+ * This person's device, opened once (the store is per person). Throws when the browser
+ * refuses storage.
+ * @param {any} person
+ * @returns {Promise<Device>}
+ */
+async function openDevice(person) {
+  while (opening) await opening.catch(() => {});
+  if (device && device.person.id !== person.id) closeDevice();
+  if (device) {
+    device.person = person;
+    if (device.syncState.authExpired) device.sync.syncNow(); // signed in again
+    return device;
+  }
+  opening = openStore({ userId: person.id });
+  let store;
+  try {
+    store = await opening;
+  } finally {
+    opening = null;
+  }
+  /** @type {any} */
+  const d = {
+    person,
+    store,
+    month: thisMonth(),
+    edits: 0,
+    syncState: { online: navigator.onLine },
+    sync: { syncNow: async () => {}, stop() {} }, // started once the first screen is drawn
+  };
+  d.unsubscribe = store.subscribe((change) => {
+    if (change.kind === "closed" || change.kind === "wiped") {
+      closeDevice();
+      route();
+    } else if (d.screen) refresh();
+  });
+  device = d;
+  return d;
+}
+
+/**
+ * Start the sync loop once the first screen is drawn (it would otherwise compete with the first
+ * render for the database). It also refreshes missions and organisation (the reference kept for
+ * offline starts) and asks for persistent storage (pwa/js/sync.js, docs/pwa-data.md).
+ * @param {Device} d
+ */
+function startDeviceSync(d) {
+  if (d !== device || d.started) return;
+  d.started = true;
+  d.sync = startSync({
+    store: d.store,
+    api,
+    onState: (state) => {
+      d.syncState = { ...d.syncState, ...state };
+      d.screen?.setSync(state);
+    },
+  });
+}
+
+function closeDevice() {
+  if (!device) return;
+  device.unsubscribe();
+  device.sync.stop();
+  device = null;
+}
+
+// ---- the consultant's month -------------------------------------------------------------
 
 /** The month a notification opened ("#month=2026-11"), taken once: the hash is cleared. */
 function linkedMonth() {
@@ -329,28 +406,13 @@ function thisMonth() {
   return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}`;
 }
 
-function closeConsultant() {
-  if (!consultant) return;
-  consultant.unsubscribe();
-  consultant.sync.stop();
-  consultant = null;
-}
-
 /** @param {any} person */
 async function showConsultant(person) {
   const current = navigation;
   const linked = linkedMonth();
-  if (consultant && consultant.person.id !== person.id) closeConsultant();
-  if (consultant) {
-    consultant.person = person;
-    if (linked) consultant.month = linked;
-    if (consultant.syncState.authExpired) consultant.sync.syncNow(); // signed in again
-    renderMonth();
-    return;
-  }
-  let store;
+  let d;
   try {
-    store = await openStore({ userId: person.id });
+    d = await openDevice(person);
   } catch (error) {
     console.warn("store", error);
     views.showMessage({
@@ -362,44 +424,13 @@ async function showConsultant(person) {
     return;
   }
   if (current !== navigation) return;
-  /** @type {any} */
-  const c = {
-    person,
-    store,
-    month: linked ?? thisMonth(),
-    reference: null,
-    view: null,
-    model: null,
-    screen: null,
-    edits: 0,
-    syncState: { online: navigator.onLine },
-    sync: { syncNow() {}, stop() {} }, // started once the month is on screen
-  };
-  c.unsubscribe = store.subscribe((change) => {
-    if (change.kind === "closed" || change.kind === "wiped") {
-      closeConsultant();
-      route();
-    } else refresh();
-  });
-  consultant = c;
-  // The month first (from IndexedDB), then the network: the sync loop would otherwise
-  // compete with the first render for the database.
+  if (linked) d.month = linked;
   await renderMonth();
-  if (consultant !== c) return;
-  // The sync loop also refreshes missions and organisation (the reference kept for offline
-  // starts) and asks for persistent storage (pwa/js/sync.js, docs/pwa-data.md).
-  c.sync = startSync({
-    store,
-    api,
-    onState: (state) => {
-      c.syncState = { ...c.syncState, ...state };
-      c.screen?.setSync(state);
-    },
-  });
+  startDeviceSync(d);
 }
 
 function renderMonth() {
-  const c = /** @type {Consultant} */ (consultant);
+  const c = /** @type {Device} */ (device);
   rerender = renderMonth;
   const move = (step) => () => {
     c.month = formatMonth(step(parseMonth(c.month)));
@@ -480,7 +511,7 @@ const saved = (result) => (result.ok ? null : (result.violations ?? []));
 /**
  * Queue days in the store (validated, durable) and show them at once, before the store's own
  * view catches up through the subscription.
- * @param {Consultant} c
+ * @param {Device} c
  * @param {Array<{date: string, lines: any[], comment: string}>} edits
  */
 async function edit(c, edits) {
@@ -498,7 +529,7 @@ async function edit(c, edits) {
   return result;
 }
 
-/** @param {Consultant} c */
+/** @param {Device} c */
 function paint(c) {
   c.model = buildMonth({
     month: c.month,
@@ -526,17 +557,19 @@ async function refresh() {
   refreshing = (async () => {
     do {
       again = false;
-      const c = consultant;
+      const c = device;
       if (!c?.screen) break;
       const month = c.month;
+      // Read before the store is: the minifier (tdewolff 2.24) moves a `const` declared just
+      // before an `await` declaration after it, which would make this check always pass.
+      const seen = c.edits;
       try {
-        const seen = c.edits;
         const [view, status, reference] = await Promise.all([
           c.store.monthView(month),
           c.store.status(),
           c.store.reference(),
         ]);
-        if (consultant !== c || c.month !== month) continue;
+        if (device !== c || c.month !== month) continue;
         // A local edit landed while reading: this view may predate it, read again.
         if (c.edits !== seen) {
           again = true;

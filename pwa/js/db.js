@@ -2,7 +2,7 @@
 // versions of open / delete / request, and `transact`, which runs a body inside ONE transaction
 // and resolves only when that transaction has completed (is durable), never earlier.
 //
-// The transaction-lifetime rule (style.md, idb README): a transaction commits as soon as no
+// The transaction-lifetime rule (jakearchibald/idb's README): a transaction commits as soon as no
 // request is pending at the end of a task, so a `transact` body may await ONLY the requests it
 // makes on `tx` (wrapped with `requestToPromise`). Awaiting anything else — fetch, a timer,
 // another transaction — lets the transaction auto-commit half-way and the next request throws

@@ -12,6 +12,9 @@
 // * The screen shows rebase(confirmed, pending) (core/merge.js): queued edits over the last
 //   confirmed state, minus those the server will refuse (locked month, reopened since).
 // * Transaction bodies await only IndexedDB requests of their own transaction (db.js).
+// * One queue for everything this device sends: the consultant's days and submissions, and an
+//   approver's decisions on other people's months (`decide`), all numbered in one sequence and
+//   sent by the one sync loop (sync.js).
 
 import { deleteDatabase, factory, openDatabase, requestToPromise as req, transact } from "./db.js";
 import { encodeHlc, parseHlc, recv, tick } from "./core/hlc.js";
@@ -20,7 +23,7 @@ import { daysInMonth, isEditable, parseMonth } from "./core/months.js";
 import { checkDay, validateDay } from "./core/rules.js";
 
 /** Schema version of the database; bump it and add a `case` to `upgrade` to change stores. */
-export const DB_VERSION = 2;
+export const DB_VERSION = 3;
 /** Wire protocol of POST /api/v1/sync (sync/protocol.py PROTOCOL_VERSION). */
 export const PROTOCOL_VERSION = 1;
 /** At most this many mutations per request (sync/protocol.py MAX_MUTATIONS). */
@@ -39,6 +42,14 @@ const META_KEY = "state";
 const REFERENCE_KEY = "current";
 /** Index of `pending` and `rejected` on the mutation's month (schema version 2). */
 const BY_MONTH = "month";
+/** Index of `pending` and `rejected` on a decision's "<consultant id>/<month>" (version 3). */
+const BY_SUBJECT = "subject";
+/** An approver's decisions on another person's month: no `month` field, so never part of the
+ * consultant's own months (the BY_MONTH index), but a `subject`. */
+const DECISIONS = ["approve_month", "send_back_month"];
+/** Where the approvals screen kept an approver's queue before it joined this one (localStorage,
+ * one key per person); read and emptied by `openStore`. */
+const LEGACY_DECISIONS = "carnet.decisions.";
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -108,9 +119,12 @@ const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
  *
  * @typedef {object} PendingMutation  A record of the `pending` store.
  * @property {number} id  Local id, in queue order.
- * @property {"set_day" | "submit_month"} name
- * @property {string} month  "YYYY-MM" of the day or of the submission: the `month` index, so
- *   an edit or a month's screen reads its month's mutations, never the whole queue.
+ * @property {"set_day" | "submit_month" | "approve_month" | "send_back_month"} name
+ * @property {string} [month]  "YYYY-MM" of the day or of the submission: the `month` index, so
+ *   an edit or a month's screen reads its month's mutations, never the whole queue. Absent
+ *   from decisions, which concern another person's month.
+ * @property {string} [subject]  Decisions only: "<consultant id>/<month>", the `subject` index.
+ * @property {{name: string}} [label]  Decisions only: whose month it is, for the screen.
  * @property {object} args  The wire args, exactly as they will be sent.
  * @property {number} queued_at  Device time (ms).
  * @property {boolean} [sent]  Included in a request: the server may have processed it, so it
@@ -151,7 +165,8 @@ const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
  *   EditResult
  *
  * @typedef {object} Change  Passed to subscribers.
- * @property {"edit" | "submit" | "sync" | "dismiss" | "reference" | "wiped" | "closed"} kind
+ * @property {"edit" | "submit" | "decision" | "sync" | "dismiss" | "reference" | "wiped" |
+ *   "closed"} kind
  * @property {"local" | "remote"} source  "remote" = another tab of this browser.
  */
 
@@ -199,7 +214,11 @@ function upgrade(db, oldVersion, tx) {
           cursor.continue();
         };
       }
-    // falls through: the next schema change goes in `case 2:` here.
+    // falls through
+    case 2:
+      // Version 3: an approver's decisions join the queue; no version-2 record is one.
+      for (const name of [PENDING, REJECTED]) tx.objectStore(name).createIndex(BY_SUBJECT, "subject");
+    // falls through: the next schema change goes in `case 3:` here.
     default:
       break;
   }
@@ -226,6 +245,19 @@ function nodeOf(clientId) {
 /** @param {PendingMutation} mutation @returns {string} "YYYY-MM" */
 function monthOfMutation(mutation) {
   return mutation.name === "submit_month" ? mutation.args.month : mutation.args.date.slice(0, 7);
+}
+
+/**
+ * A decision as the `pending` store keeps it: out of the months' index, in the subjects'.
+ * @param {number} id
+ * @param {string} name
+ * @param {any} args  The wire args ({consultant_id, month, version[, comment]}).
+ * @param {any} label
+ * @returns {PendingMutation}
+ */
+function decisionRecord(id, name, args, label) {
+  const subject = `${args?.consultant_id}/${args?.month}`;
+  return { id, name: /** @type {any} */ (name), subject, label, args, queued_at: Date.now() };
 }
 
 /**
@@ -469,6 +501,23 @@ export async function openStore({ userId }) {
     throw new StorageUnavailable("Carnet's offline storage could not be initialised", error);
   }
   store = new Store({ db, name, userId, clientId: meta.client_id });
+  // The decisions an approver queued with an older version of the app (localStorage, its own
+  // client id and numbering) join this queue, renumbered; then the old copy goes. Taken again
+  // after a crash before the removal, each finds its month already queued (`decide` keeps one
+  // per month); if the move fails, the old copy stays for the next start. Nothing is lost.
+  const legacy = LEGACY_DECISIONS + userId;
+  try {
+    const old = JSON.parse(globalThis.localStorage?.getItem(legacy) ?? "null");
+    let kept = true;
+    for (const m of old?.pending ?? []) {
+      if (!DECISIONS.includes(m.name)) continue; // never sendable: nothing to keep
+      const result = await store.decide(m.name, m.args, m.label);
+      kept &&= result.ok || result.violations[0].code === "already_queued";
+    }
+    if (old && kept) localStorage.removeItem(legacy);
+  } catch (error) {
+    console.warn("old approvals", error);
+  }
   return store;
 }
 
@@ -693,7 +742,8 @@ export class Store {
       /** @type {Meta} */
       const meta = await req(tx.objectStore(META).get(META_KEY));
       const pending = await req(tx.objectStore(PENDING).count());
-      const rejected = await req(tx.objectStore(REJECTED).count());
+      // The consultant's own refusals; refused decisions are listed by `decisions()`.
+      const rejected = await req(tx.objectStore(REJECTED).index(BY_MONTH).count());
       return {
         pending,
         rejected,
@@ -932,6 +982,54 @@ export class Store {
   }
 
   /**
+   * Queue an approver's decision on another person's month, sent by the sync loop like every
+   * other change; one per month waits at a time. `args` are the wire args, which the server
+   * checks (a refusal comes back with its reason, listed by `decisions()`); the comment of a
+   * send-back is asked for by the form.
+   * @param {"approve_month" | "send_back_month"} name
+   * @param {{consultant_id: string, month: string, version: number, comment?: string}} args
+   * @param {{name: string}} label  Whose month it is, for the screen.
+   * @returns {Promise<EditResult>}
+   */
+  async decide(name, args, label) {
+    if (!DECISIONS.includes(name)) throw new TypeError(`no decision named ${name}`);
+    let result;
+    try {
+      result = await this.#tx([META, PENDING], "readwrite", async (tx) => {
+        const pending = tx.objectStore(PENDING);
+        /** @type {Meta} */
+        const meta = await req(tx.objectStore(META).get(META_KEY));
+        const record = decisionRecord(meta.next_id, name, args, label);
+        if (await req(pending.index(BY_SUBJECT).count(record.subject))) {
+          return refused([{ field: "month", code: "already_queued", message: record.subject }]);
+        }
+        pending.put(record);
+        tx.objectStore(META).put({ ...meta, next_id: record.id + 1 }, META_KEY);
+        return { ok: true, id: record.id, ids: [record.id] };
+      });
+    } catch (error) {
+      return storageFailure(error);
+    }
+    if (result.ok) this.#changed("decision");
+    return result;
+  }
+
+  /**
+   * The approver's decisions still queued, and those the server refused (with its `result`,
+   * until dismissed with `dismissRejected`), as stored, in queue order.
+   * @returns {Promise<{pending: PendingMutation[], rejected: Array<PendingMutation &
+   *   {result: MutationResult}>}>}
+   */
+  async decisions() {
+    return this.#tx([PENDING, REJECTED], "readonly", async (tx) => {
+      const read = (name) => req(tx.objectStore(name).index(BY_SUBJECT).getAll());
+      const [pending, rejected] = await Promise.all([read(PENDING), read(REJECTED)]);
+      const byId = (a, b) => a.id - b.id;
+      return { pending: pending.sort(byId), rejected: rejected.sort(byId) };
+    });
+  }
+
+  /**
    * The person has read a rejection (and copied what they needed): forget it.
    * @param {number} id
    */
@@ -1027,6 +1125,8 @@ export class Store {
         /** @type {PendingMutation[]} */
         const pending =
           lastLocal >= 1 ? await req(pendingStore.getAll(IDBKeyRange.upperBound(lastLocal))) : [];
+        // A decision's result carries the month of the person decided on: not ours to store.
+        const ownMonth = new Set(pending.filter((m) => m.month).map((m) => m.id - offset));
         for (const mutation of pending) {
           const result = results.get(mutation.id);
           if (result && result.status === "rejected") {
@@ -1077,7 +1177,7 @@ export class Store {
           if (result.current && !pulledDays.has(result.current.date)) {
             await mergeDay(result.current);
           }
-          if (result.month && !pulledMonths.has(result.month.month)) {
+          if (result.month && !pulledMonths.has(result.month.month) && ownMonth.has(result.id)) {
             await mergeMonth(result.month);
           }
         }
@@ -1174,7 +1274,7 @@ function rejectedEntry(record) {
     monthState: record.result?.month ?? null,
     rejectedAt: record.rejected_at,
   };
-  if (record.name === "submit_month") return { ...base, month: record.args.month };
+  if (record.name !== "set_day") return { ...base, month: record.args.month };
   return {
     ...base,
     date: record.args.date,

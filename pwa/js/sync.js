@@ -292,7 +292,7 @@ export function startSync({ store, api, onState = () => {}, tuning = {} }) {
       stop();
       return;
     }
-    if (change?.source === "local" && (change.kind === "edit" || change.kind === "submit")) {
+    if (change?.source === "local" && /^(edit|submit|decision)$/.test(change.kind)) {
       if (debounceTimer !== null) clearTimeout(debounceTimer);
       debounceTimer = setTimeout(() => {
         debounceTimer = null;

@@ -11,11 +11,6 @@ export { announce };
 export { showMonth } from "./views/month.js";
 
 /**
- * @typedef {object} ScreenHandle
- * @property {(busy: boolean) => void} setBusy  marks the action in progress (aria-busy, no double submit)
- * @property {(message: string, details?: string[]) => void} showError
- * @property {() => void} clearError
- */
 
 /**
  * Translate the static shell (elements with data-i18n), set <html lang>, and wire the
@@ -68,48 +63,6 @@ export function showUpdateBanner(onAccept) {
  */
 export function render(titleKey, heading, ...content) {
   renderScreen(`${t(titleKey)} · ${t("app.name")}`, heading, {}, ...content);
-}
-
-/** An error box announced assertively when filled. */
-export function errorBox() {
-  return h("div", { class: "error", role: "alert", "data-testid": "error", hidden: true });
-}
-
-/**
- * @param {HTMLElement} box
- * @param {HTMLElement} form
- * @param {HTMLButtonElement} button
- * @returns {ScreenHandle}
- */
-export function handle(box, form, button) {
-  let busy = false;
-  form.addEventListener(
-    "submit",
-    (event) => {
-      // Keep focus on the button while busy (aria-disabled, not disabled) but ignore repeats.
-      if (busy) {
-        event.preventDefault();
-        event.stopImmediatePropagation();
-      }
-    },
-    { capture: true },
-  );
-  return {
-    setBusy(value) {
-      busy = value;
-      form.setAttribute("aria-busy", String(value));
-      button.setAttribute("aria-disabled", String(value));
-    },
-    showError(message, details = []) {
-      box.replaceChildren(h("p", {}, message));
-      if (details.length) box.append(h("ul", {}, ...details.map((d) => h("li", {}, d))));
-      box.hidden = false;
-    },
-    clearError() {
-      box.replaceChildren();
-      box.hidden = true;
-    },
-  };
 }
 
 export function showLoading() {

@@ -3,196 +3,47 @@
 // /api/v1/sign. The link token arrives in the URL fragment (never sent to a server log) and
 // leaves the address bar as soon as it is spent.
 
+import { ApiError, request as call } from "../js/api.js";
+import {
+  addStrings,
+  formatDate,
+  formatDateTime,
+  formatDays as days,
+  formatMonthName,
+  locale,
+  setLocale,
+  t as tr,
+} from "../js/i18n.js";
 import { createPasskey, getPasskey, isSupported } from "../js/online/webauthn.js";
+import { h } from "../js/views/dom.js";
+import { STRINGS } from "./strings.js";
 
-const CSRF_COOKIE = "csrftoken";
+addStrings(STRINGS);
 
-const TEXT = {
-  fr: {
-    loading: "Chargement…",
-    "title.signature": "Signature du compte rendu d'activité",
-    "title.attestation": "Attestation de service fait",
-    heading: "Compte rendu d'activité — {month}",
-    consultant: "Consultant·e",
-    mission: "Mission",
-    client: "Client",
-    signer: "Signataire",
-    date: "Date",
-    days: "Jours",
-    comment: "Commentaire",
-    total: "Total",
-    version: "Version",
-    hash: "Empreinte SHA-256 du document",
-    "statement.signature":
-      "En signant, je confirme que ce compte rendu d'activité est exact. Ma signature porte sur le contenu exact affiché ci-dessus.",
-    "statement.attestation":
-      "En attestant, je confirme que le service décrit ci-dessus a été fait. Mon attestation porte sur le contenu exact affiché ci-dessus.",
-    "passkey.intro":
-      "Pour signer, créez d'abord une clé d'accès sur cet appareil : elle utilise l'empreinte, le visage ou le code de verrouillage de l'appareil, et aucun secret ne le quitte.",
-    "passkey.create": "Créer ma clé d'accès",
-    "passkey.creating": "Création de la clé d'accès… Suivez les instructions de votre appareil.",
-    "sign.signature": "Signer avec ma clé d'accès",
-    "sign.attestation": "Attester avec ma clé d'accès",
-    "sign.progress": "Signature… Suivez les instructions de votre appareil.",
-    "signed.signature": "Compte rendu signé le {date}.",
-    "signed.attestation": "Service fait attesté le {date}.",
-    evidence: "Télécharger la preuve de signature (JSON)",
-    pdf: "Télécharger le CRA signé (PDF, preuve jointe)",
-    closed: "Ce compte rendu n'attend plus votre signature (déjà traité, renvoyé ou réattribué).",
-    "error.gone": "Ce lien de signature a expiré ou a déjà été utilisé. Demandez-en un nouveau.",
-    "error.notfound": "Ce lien de signature est introuvable. Vérifiez le lien reçu.",
-    "error.session": "Ouvrez à nouveau le lien de signature reçu par e-mail.",
-    "error.unsupported": "Ce navigateur ne gère pas les clés d'accès. Utilisez un navigateur récent.",
-    "error.cancelled": "Opération annulée ou vérification de l'utilisateur refusée. Réessayez.",
-    "error.changed": "Le compte rendu a changé depuis son affichage : relisez-le avant de signer.",
-    "error.refused": "Signature refusée : {detail}",
-    "error.network": "Le serveur est injoignable. Vérifiez la connexion et réessayez.",
-    "error.other": "Erreur : {detail}",
-    halfDay: "{n} j",
-  },
-  en: {
-    loading: "Loading…",
-    "title.signature": "Activity report signature",
-    "title.attestation": "Certificate of service performed",
-    heading: "Activity report — {month}",
-    consultant: "Consultant",
-    mission: "Assignment",
-    client: "Client",
-    signer: "Signer",
-    date: "Date",
-    days: "Days",
-    comment: "Comment",
-    total: "Total",
-    version: "Version",
-    hash: "SHA-256 fingerprint of the document",
-    "statement.signature":
-      "By signing, I confirm this activity report is accurate. My signature covers the exact content shown above.",
-    "statement.attestation":
-      "By attesting, I confirm the service described above was performed. My attestation covers the exact content shown above.",
-    "passkey.intro":
-      "To sign, first create a passkey on this device: it uses the device's fingerprint, face or screen lock, and no secret ever leaves it.",
-    "passkey.create": "Create my passkey",
-    "passkey.creating": "Creating the passkey… Follow your device's instructions.",
-    "sign.signature": "Sign with my passkey",
-    "sign.attestation": "Attest with my passkey",
-    "sign.progress": "Signing… Follow your device's instructions.",
-    "signed.signature": "Report signed on {date}.",
-    "signed.attestation": "Service attested on {date}.",
-    evidence: "Download the signature evidence (JSON)",
-    pdf: "Download the signed report (PDF, evidence attached)",
-    closed: "This report no longer waits on your signature (done, sent back or reassigned).",
-    "error.gone": "This signature link has expired or was already used. Ask for a new one.",
-    "error.notfound": "This signature link was not found. Check the link you received.",
-    "error.session": "Open the signature link you received by email again.",
-    "error.unsupported": "This browser does not support passkeys. Use a recent browser.",
-    "error.cancelled": "Cancelled, or user verification refused. Try again.",
-    "error.changed": "The report changed since it was shown: read it again before signing.",
-    "error.refused": "Signature refused: {detail}",
-    "error.network": "The server cannot be reached. Check the connection and try again.",
-    "error.other": "Error: {detail}",
-    halfDay: "{n} d",
-  },
-};
-
-let locale = (navigator.languages ?? [navigator.language])
-  .map((tag) => String(tag).slice(0, 2).toLowerCase())
-  .find((tag) => tag in TEXT) ?? "fr";
-if (localStorage.getItem("carnet.sign.locale") in TEXT) {
-  locale = localStorage.getItem("carnet.sign.locale");
-}
-
-/** @param {string} key @param {Record<string, string | number>} [values] */
-function t(key, values = {}) {
-  const text = TEXT[locale][key] ?? TEXT.fr[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
-}
-
-/** Build an element; children are nodes or text (never parsed as HTML). */
-function h(tag, attributes = {}, ...children) {
-  const element = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value !== undefined && value !== null) element.setAttribute(name, String(value));
-  }
-  for (const child of children.flat()) {
-    if (child !== null && child !== undefined) {
-      element.append(child instanceof Node ? child : String(child));
-    }
-  }
-  return element;
-}
-
-class ApiError extends Error {
-  constructor(status, problem) {
-    super(problem?.detail ?? `HTTP ${status}`);
-    this.status = status;
-    this.problem = problem ?? {};
-  }
-}
-
-function csrfToken() {
-  for (const part of document.cookie.split(";")) {
-    const [name, ...rest] = part.trim().split("=");
-    if (name === CSRF_COOKIE) return decodeURIComponent(rest.join("="));
-  }
-  return "";
-}
-
-async function call(method, path, body) {
-  const headers = { Accept: "application/json" };
-  if (method !== "GET") {
-    headers["Content-Type"] = "application/json";
-    headers["x-csrftoken"] = csrfToken();
-  }
-  let response;
-  try {
-    response = await fetch(`/api/v1${path}`, {
-      method,
-      headers,
-      credentials: "same-origin",
-      body: method === "GET" ? undefined : JSON.stringify(body ?? {}),
-    });
-  } catch {
-    throw new ApiError(0, null);
-  }
-  const data = await response.json().catch(() => null);
-  if (!response.ok) throw new ApiError(response.status, data);
-  return data;
-}
+/** The portal's own texts: keys of ./strings.js, without their "sign." prefix. */
+const t = (/** @type {string} */ key, values = {}) => tr(`sign.${key}`, values);
 
 const main = /** @type {HTMLElement} */ (document.getElementById("main"));
 /** @type {any} */
 let portal = null;
 let busy = false;
 
-function formatMonth(month) {
-  const [year, number] = month.split("-").map(Number);
-  return new Intl.DateTimeFormat(locale, { month: "long", year: "numeric" }).format(
-    new Date(Date.UTC(year, number - 1, 1)),
-  );
-}
-
-function formatDate(iso) {
-  return new Intl.DateTimeFormat(locale, { weekday: "short", day: "numeric", month: "short", timeZone: "UTC" })
-    .format(new Date(`${iso}T00:00:00Z`));
-}
-
-function formatDays(halfDays) {
-  return t("halfDay", { n: new Intl.NumberFormat(locale).format(halfDays / 2) });
-}
+const formatDay = (iso) => formatDate(iso, { weekday: "short", day: "numeric", month: "short" });
+const formatDays = (halfDays) => t("halfDay", { n: days(halfDays) });
 
 function errorText(error) {
   if (error instanceof DOMException) return t("error.cancelled");
   if (!(error instanceof ApiError)) return t("error.other", { detail: String(error?.message ?? error) });
-  const code = error.problem?.errors?.[0]?.code;
+  const code = error.errors[0]?.code;
   if (error.status === 0) return t("error.network");
   if (error.status === 410) return t("error.gone");
   if (error.status === 404) return t("error.notfound");
   if (error.status === 401) return t("error.session");
   if (code === "changed") return t("error.changed");
-  if (error.problem?.code === "signature_rejected") {
-    return t("error.refused", { detail: error.problem.errors?.[0]?.message ?? "" });
+  if (error.code === "signature_rejected") {
+    return t("error.refused", { detail: error.errors[0]?.message ?? "" });
   }
-  return t("error.other", { detail: error.problem?.detail ?? error.message });
+  return t("error.other", { detail: error.detail || error.message });
 }
 
 function showError(error) {
@@ -230,11 +81,11 @@ function documentSection(doc) {
   const total = doc.totals.half_days;
   const rows = doc.days.map((day) =>
     h("tr", {},
-      h("td", {}, h("time", { datetime: day.date }, formatDate(day.date))),
+      h("td", {}, h("time", { datetime: day.date }, formatDay(day.date))),
       h("td", { class: "num" }, formatDays(day.half_days)),
       h("td", {}, day.comment)));
   return h("section", { "aria-labelledby": "month-heading" },
-    h("h1", { id: "month-heading", "data-testid": "month-heading" }, t("heading", { month: formatMonth(doc.month) })),
+    h("h1", { id: "month-heading", "data-testid": "month-heading" }, t("heading", { month: formatMonthName(doc.month) })),
     h("dl", {},
       h("dt", {}, t("consultant")), h("dd", { "data-testid": "consultant" }, doc.consultant.name),
       h("dt", {}, t("mission")), h("dd", {}, doc.mission.title),
@@ -254,15 +105,14 @@ function documentSection(doc) {
 }
 
 function render() {
-  document.documentElement.lang = locale;
+  document.documentElement.lang = locale();
   const wording = portal.wording === "attestation" ? "attestation" : "signature";
   document.title = `Carnet — ${t(`title.${wording}`)}`;
   const children = [];
   if (portal.document) children.push(documentSection(portal.document));
   const panel = h("section", { "aria-live": "polite" });
   if (portal.status === "signed") {
-    const when = new Intl.DateTimeFormat(locale, { dateStyle: "long", timeStyle: "short" })
-      .format(new Date(portal.signed_at));
+    const when = formatDateTime(portal.signed_at);
     panel.append(
       h("p", { class: "done", role: "status", tabindex: "-1", "data-testid": "signed" }, t(`signed.${wording}`, { date: when })),
       h("p", {}, h("a", {
@@ -293,7 +143,7 @@ function render() {
     h("p", { class: "error", role: "alert", "data-testid": "error" }));
   children.push(panel);
   if (portal.document_sha256) {
-    children.push(h("p", { class: "muted" }, `${t("hash")} : `,
+    children.push(h("p", { class: "muted" }, `${t("hash")} `,
       h("span", { class: "hash", "data-testid": "document-hash" }, portal.document_sha256)));
   }
   main.replaceChildren(...children);
@@ -319,7 +169,8 @@ async function sign() {
     // What would be signed is not what is on screen: show the new content first.
     portal = await call("GET", "/sign");
     render();
-    throw new ApiError(409, { errors: [{ code: "changed" }] });
+    const changed = { field: "", code: "changed", message: "" };
+    throw new ApiError({ status: 409, title: "changed", errors: [changed] });
   }
   const credential = await getPasskey(options.options);
   await call("POST", "/sign/assertion", { challenge_id: options.challenge_id, credential });
@@ -329,8 +180,6 @@ async function sign() {
 }
 
 async function start() {
-  // Any GET sets the CSRF cookie the POSTs need.
-  await fetch("/api/v1/session", { credentials: "same-origin" }).catch(() => null);
   const token = new URLSearchParams(location.hash.slice(1)).get("t");
   try {
     if (token) {
@@ -355,13 +204,12 @@ async function start() {
 
 const languageButton = /** @type {HTMLButtonElement} */ (document.querySelector('[data-testid="lang"]'));
 function labelLanguageButton() {
-  const other = locale === "fr" ? "en" : "fr";
+  const other = locale() === "fr" ? "en" : "fr";
   languageButton.textContent = other === "en" ? "English" : "Français";
   languageButton.lang = other;
 }
 languageButton.addEventListener("click", () => {
-  locale = locale === "fr" ? "en" : "fr";
-  localStorage.setItem("carnet.sign.locale", locale);
+  setLocale(locale() === "fr" ? "en" : "fr");
   labelLanguageButton();
   if (portal) render();
 });

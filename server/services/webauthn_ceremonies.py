@@ -3,7 +3,7 @@
 The library checks challenge, origin, RP id hash, flags, algorithm and signature
 (WebAuthn Level 3 §7.1 and §7.2). What it leaves to the relying party is done here or in
 `accounts.py`: the single-use stored challenge, `crossOrigin` refusal, user-handle ownership
-and the compare-and-set of the sign count (shared/notes/security.md §1.3).
+and the compare-and-set of the sign count (docs/security.md §1.3).
 """
 
 import json

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import BrowserPage, _run_cli, _server_env, _serving
+from tests.browser.conftest import SCREENSHOTS, BrowserPage, _run_cli, _server_env, _serving
 
 pytestmark = pytest.mark.browser
 
@@ -61,4 +61,13 @@ def test_admin_issues_a_demo_pre_invoice_and_records_its_payment(
     assert pdf.body().startswith(b"%PDF-")
     detail.get_by_role("button", name="Enregistrer un paiement").click()
     expect(page.get_by_test_id("list-paid")).to_contain_text("FA-2026-00001")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "billing-fr-375.png", full_page=True)
+    assert page.evaluate("document.scrollingElement.scrollWidth <= innerWidth"), "sideways"
+    # The page speaks English with the app's texts and number formats.
+    page.locator("#lang").select_option("en")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Billing")
+    expect(detail).to_contain_text("Total excl. VAT")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.screenshot(path=SCREENSHOTS / "billing-en-1280.png", full_page=True)
     assert browser_page.errors == []

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from sync.calendar import CalendarRegion, working_days
 from sync.months import MonthKey
-from tests.browser.conftest import Consultant, DemoServer, Device
+from tests.browser.conftest import SCREENSHOTS, Consultant, DemoServer, Device
 from tests.browser.test_month_offline import TODAY
 
 pytestmark = pytest.mark.browser
@@ -141,9 +141,19 @@ def test_a_decision_queued_offline_on_a_month_changed_since_is_refused_with_its_
 
     laptop.context.set_offline(False)
     status = manager.get_by_test_id("approvals-status")
-    expect(status).to_contain_text("refusé par le serveur")
-    expect(status).to_contain_text(who.name)
+    expect(status).to_contain_text("Une décision a été refusée par le serveur")
     expect(manager.get_by_test_id("no-approvals")).to_be_visible()
+    # The refusal stays listed, with whose month and why, until the manager dismisses it.
+    refused = manager.get_by_test_id("refused-decision")
+    expect(refused).to_contain_text(f"{who.name} · ")
+    expect(refused).to_contain_text("refusé par le serveur (le mois ")
+    manager.set_viewport_size({"width": 390, "height": 844})
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    manager.screenshot(path=SCREENSHOTS / "approvals-refused-390.png", full_page=True)
+    manager.reload()
+    expect(refused).to_have_count(1)
+    refused.get_by_role("button", name="Masquer").click()
+    expect(refused).to_have_count(0)
     assert laptop.errors == [] and tablet.errors == []
 
 

@@ -19,6 +19,7 @@ from playwright.sync_api import Browser, Page, expect
 from server.verify_evidence import verify
 from tests.browser.conftest import (
     REPO,
+    SCREENSHOTS,
     BrowserPage,
     LiveServer,
     VirtualAuthenticator,
@@ -104,6 +105,11 @@ def test_signer_opens_link_creates_passkey_and_signs(
     expect(page.get_by_test_id("signed")).to_contain_text("Report signed on")
     expect(page.get_by_test_id("month-heading")).to_have_text("Activity report — November 2026")
     assert page.evaluate("document.documentElement.lang") == "en"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "sign-en-375.png", full_page=True)
+    page.get_by_test_id("lang").click()
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.screenshot(path=SCREENSHOTS / "sign-fr-1280.png", full_page=True)
     assert browser_page.errors == []
 
 

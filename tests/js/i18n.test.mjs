@@ -27,7 +27,7 @@ function checkTable(table) {
   return problems;
 }
 
-const ONLINE = ["account", "home"];
+const ONLINE = ["account", "home", "circuit", "push"];
 
 test("every string has a French and an English text with the same placeholders", async () => {
   // The shell's French and the on-demand English: the same keys, the same placeholders.
@@ -40,6 +40,42 @@ test("every string has a French and an English text with the same placeholders",
     assert.deepEqual(checkTable(module.STRINGS), [], name);
     assert.ok(Object.keys(module.STRINGS).length > 5, name);
   }
+});
+
+test("the signer's portal and the billing page hold their texts the app's way", async () => {
+  // One way to hold texts: [French, English] tables joined to i18n.js, keys under their own
+  // prefix so they never replace one of the app's.
+  const pages = { sign: "../../pwa/sign/strings.js", billing: "../../pwa/admin/strings.js" };
+  for (const [prefix, path] of Object.entries(pages)) {
+    const { STRINGS } = await import(path);
+    assert.deepEqual(checkTable(STRINGS), [], prefix);
+    assert.ok(Object.keys(STRINGS).length > 20, prefix);
+    assert.deepEqual(
+      Object.keys(STRINGS).filter((key) => !key.startsWith(`${prefix}.`)),
+      [],
+      prefix,
+    );
+  }
+});
+
+test("no screen keeps a dictionary or an HTTP client of its own", async () => {
+  const { readFile, readdir } = await import("node:fs/promises");
+  const root = new URL("../../pwa/", import.meta.url);
+  const files = [];
+  for (const dir of ["js", "js/online", "js/views", "js/core", "sign", "admin"]) {
+    for (const name of await readdir(new URL(dir, root))) {
+      if (name.endsWith(".js")) files.push(`${dir}/${name}`);
+    }
+  }
+  const problems = [];
+  for (const file of files) {
+    const text = await readFile(new URL(file, root), "utf8");
+    if (file !== "js/api.js" && /\bfetch\(/.test(text)) problems.push(`${file} calls fetch()`);
+    if (/\ben:\s*\{/.test(text) && /\bfr:\s*\{/.test(text)) {
+      problems.push(`${file} keeps {fr: {...}, en: {...}} texts`);
+    }
+  }
+  assert.deepEqual(problems, []);
 });
 
 test("an on-demand screen's strings join the table when it is imported", async () => {

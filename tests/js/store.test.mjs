@@ -11,7 +11,7 @@ import { test } from "node:test";
 import { compare, parseHlc } from "../../pwa/js/core/hlc.js";
 import { parseMonth } from "../../pwa/js/core/months.js";
 import { checkDay } from "../../pwa/js/core/rules.js";
-import { StorageUnavailable, missionTermsOf, openStore } from "../../pwa/js/store.js";
+import { DB_VERSION, StorageUnavailable, missionTermsOf, openStore } from "../../pwa/js/store.js";
 import { startSync } from "../../pwa/js/sync.js";
 
 const PERSON = { id: "0b9c3c52-6f55-4d1e-9a57-000000000001", display_name: "Alice Martin" };
@@ -976,7 +976,7 @@ test("a version-1 database is upgraded: queued and rejected mutations get their 
   assert.ok(body.mutations.every((m) => !("month" in m.args) || m.name === "submit_month"));
   store.close();
 
-  const v2 = await rawOpen(`carnet-${userId}`, 2);
+  const v2 = await rawOpen(`carnet-${userId}`, DB_VERSION);
   assert.deepEqual(
     (await rawAll(v2, "pending", "month")).map((m) => [m.month, m.id]),
     [

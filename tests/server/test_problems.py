@@ -2,6 +2,7 @@
 document describes /api/v1; the login endpoints are rate limited per address."""
 
 import json
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -167,6 +168,22 @@ async def test_openapi_document_lists_the_api(browser: Browser) -> None:
     assert operations["setRoles"] == ("/api/v1/people/{person_id}/roles", "put")
     assert operations["loginOptions"] == ("/api/v1/auth/passkey-options", "post")
     assert operations["getSession"] == ("/api/v1/session", "get")
+
+
+async def test_api_documentation_page_loads_only_this_servers_files(browser: Browser) -> None:
+    """Make sure /schema names only same-origin scripts and styles, with no inline script,
+    and serves them (the CSP refuses anything else; browser test: test_api_docs.py)."""
+    page = await browser.get("/schema")
+    assert page.status_code == 200
+    html = page.text
+    sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert sources and all(source.startswith("/") for source in sources), sources
+    assert "<script>" not in html and "<style" not in html
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css", "api-docs.js"):
+        response = await browser.get(f"/schema/assets/{asset}")
+        assert response.status_code == 200, asset
+        assert len(response.content) > 100, asset
+    assert (await browser.get("/schema/assets/swagger-editor.js")).status_code == 404
 
 
 async def test_server_error_never_leaks_a_traceback(world: World, settings: Settings) -> None:

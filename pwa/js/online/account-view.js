@@ -2,14 +2,15 @@
 // demand with it: both need the network, so the service worker does not precache them.
 
 import { formatDateTime, t } from "../i18n.js";
-import { errorBox, handle, render } from "../views.js";
+import { render } from "../views.js";
+import { errorBox, handle } from "./form.js";
 import { h } from "../views/dom.js";
 
 /**
  * Invitation screen: who invited whom, what a passkey is, and the button that creates it.
  * @param {{invitation: import("../api.js").Invitation, deviceName: string,
  *          supported: boolean, onRegister: (deviceName: string) => void}} props
- * @returns {import("../views.js").ScreenHandle}
+ * @returns {import("./form.js").ScreenHandle}
  */
 export function showInvitation({ invitation, deviceName, supported, onRegister }) {
   const box = errorBox();
@@ -78,7 +79,7 @@ export function showInvitation({ invitation, deviceName, supported, onRegister }
 /**
  * Sign-in screen.
  * @param {{demoMode: boolean, supported: boolean, onLogin: () => void}} props
- * @returns {import("../views.js").ScreenHandle}
+ * @returns {import("./form.js").ScreenHandle}
  */
 export function showSignIn({ demoMode, supported, onLogin }) {
   const box = errorBox();

@@ -2,8 +2,7 @@
 // they need the server, so the service worker does not precache pwa/js/online/ and the
 // offline shell does not carry them. What app.js passes in is all they use of it.
 
-import * as api from "../api.js";
-import { ApiError } from "../api.js";
+import { ApiError, request } from "../api.js";
 import { addStrings, t } from "../i18n.js";
 import { announce, showMessage } from "../views.js";
 import * as view from "./account-view.js";
@@ -106,6 +105,47 @@ export const STRINGS = {
 };
 addStrings(STRINGS);
 
+// The passkey endpoints of sign-in and invitations, used by this module only.
+
+/**
+ * @param {string} token
+ * @returns {Promise<import("../api.js").Invitation>}
+ */
+function getInvitation(token) {
+  return request("GET", `/invitations/${encodeURIComponent(token)}`);
+}
+
+/**
+ * @param {string} token
+ * @returns {Promise<import("../api.js").Ceremony>}
+ */
+function invitationPasskeyOptions(token) {
+  return request("POST", `/invitations/${encodeURIComponent(token)}/passkey-options`, {});
+}
+
+/**
+ * @param {string} token
+ * @param {{ceremony_id: string, credential: object, device_name: string}} payload
+ * @returns {Promise<{person: import("../api.js").Person}>}
+ */
+function registerInvitationPasskey(token, payload) {
+  return request("POST", `/invitations/${encodeURIComponent(token)}/passkey`, payload);
+}
+
+/** @returns {Promise<import("../api.js").Ceremony>} */
+function loginOptions() {
+  return request("POST", "/auth/passkey-options", {});
+}
+
+/**
+ * @param {{ceremony_id: string, credential: object}} payload
+ * @returns {Promise<{person: import("../api.js").Person}>}
+ */
+function login(payload) {
+  return request("POST", "/auth/passkey", payload);
+}
+
+
 /**
  * A readable default name for the passkey's device, e.g. "Chrome sur Android".
  * @param {string} userAgent
@@ -164,7 +204,7 @@ export async function showInvitation(shell) {
   announce(t("invite.loading"));
   let invitation;
   try {
-    invitation = await api.getInvitation(token);
+    invitation = await getInvitation(token);
   } catch (error) {
     if (stale()) return;
     if (error instanceof ApiError && (error.status === 404 || error.status === 410)) {
@@ -188,9 +228,9 @@ export async function showInvitation(shell) {
       screen.setBusy(true);
       announce(t("invite.registering"));
       try {
-        const { ceremony_id, options } = await api.invitationPasskeyOptions(token);
+        const { ceremony_id, options } = await invitationPasskeyOptions(token);
         const credential = await passkeys.createPasskey(options);
-        const { person } = await api.registerInvitationPasskey(token, {
+        const { person } = await registerInvitationPasskey(token, {
           ceremony_id,
           credential,
           device_name: deviceName,
@@ -222,9 +262,9 @@ export function showSignIn(shell) {
       screen.setBusy(true);
       announce(t("signin.progress"));
       try {
-        const { ceremony_id, options } = await api.loginOptions();
+        const { ceremony_id, options } = await loginOptions();
         const credential = await passkeys.getPasskey(options);
-        const { person } = await api.login({ ceremony_id, credential });
+        const { person } = await login({ ceremony_id, credential });
         shell.signedIn(person, t("home.welcome"));
       } catch (error) {
         screen.setBusy(false);

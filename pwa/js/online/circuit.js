@@ -3,88 +3,94 @@
 //   and the comment of the last send-back or reopening;
 // - the approver's list of months waiting on them, with Approve (one tap) and Send back (a
 //   comment is required, by this form and by the server).
-// Online, decisions go straight to POST approve / send-back. Offline, they are queued on this
-// device (localStorage, per person) and sent as `approve_month` / `send_back_month` sync
-// mutations when the network is back; the server refuses one with a reason if the month
-// changed meanwhile, and the refusal is shown. The last list read is kept for offline use.
+// A decision is a change like any other: it goes into the device's one queue (store.decide)
+// and the one sync loop sends it, at once when the network allows, later otherwise; the
+// server refuses it with a reason if the month changed meanwhile, and the refusal stays listed
+// here until dismissed. The last list read is kept on the device for offline use.
 
-import { request, ApiError } from "../api.js";
-import { locale, tOr, formatMonthName, formatDateTime } from "../i18n.js";
+import { request } from "../api.js";
+import { addStrings, formatDateTime, formatMonthName, t, tOr } from "../i18n.js";
 import { h, announce, render } from "../views/dom.js";
+import { violationText } from "../views/month-text.js";
 
-const STRINGS = {
-  fr: {
-    heading: "Circuit de validation",
-    waiting: "En attente de {name}",
-    waitingSignature: "En attente de la signature de {name}",
-    kind_manager: "Validation (manager)",
-    kind_client_signer: "Signature du client",
-    none: "Aucun circuit : personne ne peut valider ce mois. Contactez votre administrateur.",
-    sent_back: "Renvoyé par {name} le {at} :",
-    reopened: "Rouvert par {name} le {at} :",
-    approvals: "Mois à valider",
-    approvalsLink: "Mois à valider",
-    noApprovals: "Aucun mois n'attend votre validation.",
-    approve: "Approuver",
-    sendBack: "Renvoyer",
-    comment: "Ce qu'il faut corriger (obligatoire)",
-    confirmSendBack: "Renvoyer au consultant",
-    cancel: "Annuler",
-    commentRequired: "Dites ce qu'il faut corriger.",
-    approved: "{name} · {month} : approuvé.",
-    sentBack: "{name} · {month} : renvoyé pour correction.",
-    signatureRequired:
-      "Cette étape est une signature du client : elle se fait avec sa clé d'accès.",
-    changed: "Ce mois a changé depuis que vous l'avez ouvert : la liste est rechargée.",
-    offline: "Hors ligne : la validation sera possible au retour du réseau.",
-    failed: "Échec : {message}",
-    back: "Retour",
-    queued: "Hors ligne : décision enregistrée, elle partira au retour du réseau.",
-    pendingItem: "En attente d'envoi",
-    refused: "{name} · {month} : refusé par le serveur ({reason}).",
-    sent: "Décisions envoyées.",
-  },
-  en: {
-    heading: "Validation circuit",
-    waiting: "Waiting on {name}",
-    waitingSignature: "Waiting for {name}'s signature",
-    kind_manager: "Approval (manager)",
-    kind_client_signer: "Client signature",
-    none: "No circuit: nobody can validate this month. Contact your administrator.",
-    sent_back: "Sent back by {name} on {at}:",
-    reopened: "Reopened by {name} on {at}:",
-    approvals: "Months to validate",
-    approvalsLink: "Months to validate",
-    noApprovals: "No month is waiting on you.",
-    approve: "Approve",
-    sendBack: "Send back",
-    comment: "What must be corrected (required)",
-    confirmSendBack: "Send back to the consultant",
-    cancel: "Cancel",
-    commentRequired: "Say what must be corrected.",
-    approved: "{name} · {month}: approved.",
-    sentBack: "{name} · {month}: sent back for correction.",
-    signatureRequired: "This step is the client's signature: it is done with their passkey.",
-    changed: "This month changed since you opened it: the list is reloaded.",
-    offline: "Offline: validation will be possible when the network is back.",
-    failed: "Failed: {message}",
-    back: "Back",
-    queued: "Offline: decision saved, it will be sent when the network is back.",
-    pendingItem: "Waiting to be sent",
-    refused: "{name} · {month}: refused by the server ({reason}).",
-    sent: "Decisions sent.",
-  },
+/** This module's strings, key → [French, English] (i18n.js addStrings). */
+export const STRINGS = {
+  "circuit.heading": ["Circuit de validation", "Validation circuit"],
+  "circuit.waiting": ["En attente de {name}", "Waiting on {name}"],
+  "circuit.waitingSignature": [
+    "En attente de la signature de {name}",
+    "Waiting for {name}'s signature",
+  ],
+  "circuit.kind_manager": ["Validation (manager)", "Approval (manager)"],
+  "circuit.kind_client_signer": ["Signature du client", "Client signature"],
+  "circuit.none": [
+    "Aucun circuit : personne ne peut valider ce mois. Contactez votre administrateur.",
+    "No circuit: nobody can validate this month. Contact your administrator.",
+  ],
+  "circuit.sent_back": ["Renvoyé par {name} le {at} :", "Sent back by {name} on {at}:"],
+  "circuit.reopened": ["Rouvert par {name} le {at} :", "Reopened by {name} on {at}:"],
+  "approvals.heading": ["Mois à valider", "Months to validate"],
+  "approvals.none": ["Aucun mois n'attend votre validation.", "No month is waiting on you."],
+  "approvals.approve": ["Approuver", "Approve"],
+  "approvals.sendBack": ["Renvoyer", "Send back"],
+  "approvals.comment": [
+    "Ce qu'il faut corriger (obligatoire)",
+    "What must be corrected (required)",
+  ],
+  "approvals.confirmSendBack": ["Renvoyer au consultant", "Send back to the consultant"],
+  "approvals.commentRequired": ["Dites ce qu'il faut corriger.", "Say what must be corrected."],
+  "approvals.approved": ["{name} · {month} : approuvé.", "{name} · {month}: approved."],
+  "approvals.sentBack": [
+    "{name} · {month} : renvoyé pour correction.",
+    "{name} · {month}: sent back for correction.",
+  ],
+  "approvals.offline": [
+    "Hors ligne : la liste affichée est la dernière reçue.",
+    "Offline: this is the last list received.",
+  ],
+  "approvals.offlineEmpty": [
+    "Hors ligne : la liste des mois à valider s'affichera au retour du réseau.",
+    "Offline: the months to validate will show when the network is back.",
+  ],
+  "approvals.queued": [
+    "Décision enregistrée sur cet appareil : elle partira au retour du réseau.",
+    "Decision saved on this device: it will be sent when the network is back.",
+  ],
+  "approvals.pendingItem": ["En attente d'envoi", "Waiting to be sent"],
+  "approvals.sent": ["Décisions envoyées.", "Decisions sent."],
+  "approvals.refusedHeading": ["Décisions refusées", "Refused decisions"],
+  "approvals.refusedOne": [
+    "Une décision a été refusée par le serveur : le détail suit.",
+    "A decision was refused by the server: details below.",
+  ],
+  "approvals.refusedMany": [
+    "Des décisions ont été refusées par le serveur : le détail suit.",
+    "Some decisions were refused by the server: details below.",
+  ],
+  "approvals.refused": [
+    "{name} · {month} : refusé par le serveur ({reason}).",
+    "{name} · {month}: refused by the server ({reason}).",
+  ],
+  "approvals.noStorage": [
+    "Le stockage de cet appareil est indisponible : impossible d'enregistrer la décision.",
+    "This device's storage is unavailable: the decision cannot be saved.",
+  ],
+  "approvals.back": ["Retour", "Back"],
+  "reason.version_changed": [
+    "le mois a changé depuis que vous l'avez ouvert",
+    "the month changed since you opened it",
+  ],
+  "reason.signature_required": [
+    "cette étape est la signature du client, faite avec sa clé d'accès",
+    "this step is the client's signature, made with their passkey",
+  ],
+  "reason.illegal_transition": [
+    "le mois n'attendait plus cette décision",
+    "the month no longer waited on this decision",
+  ],
+  "reason.not_found": ["ce mois n'existe plus", "this month no longer exists"],
 };
-
-/**
- * @param {string} key
- * @param {Record<string, string>} [params]
- */
-function s(key, params = {}) {
-  const table = STRINGS[/** @type {"fr" | "en"} */ (locale())] ?? STRINGS.fr;
-  const template = table[key] ?? STRINGS.fr[key] ?? key;
-  return template.replace(/\{(\w+)\}/g, (whole, name) => params[name] ?? whole);
-}
+addStrings(STRINGS);
 
 const monthUrl = (personId, month) =>
   `/people/${encodeURIComponent(personId)}/months/${encodeURIComponent(month)}`;
@@ -95,14 +101,14 @@ let shownKey = "";
 
 /**
  * Show (or refresh) the circuit panel under the month's status; cheap to call on every paint:
- * it fetches again only when the month, its status or the screen changed.
+ * it fetches again only when the month, its status, the language or the screen changed.
  * @param {{person: {id: string, roles?: string[]}, month: string, status: string}} props
  */
 export async function showCircuit({ person, month, status }) {
   const anchor = document.querySelector("section.month .state");
   if (!anchor) return;
   let panel = /** @type {HTMLElement | null} */ (document.querySelector("[data-testid=circuit]"));
-  const key = `${person.id}|${month}|${status}|${locale()}`;
+  const key = `${person.id}|${month}|${status}|${document.documentElement.lang}`;
   if (panel && key === shownKey) return;
   shownKey = key;
   let data;
@@ -125,20 +131,21 @@ export async function showCircuit({ person, month, status }) {
 function circuitPanel(circuit, person) {
   const approver = (person.roles ?? []).some((r) => r === "manager" || r === "admin");
   const link = approver
-    ? h("a", { href: "#approvals", "data-testid": "approvals-link" }, s("approvalsLink"))
+    ? h("a", { href: "#approvals", "data-testid": "approvals-link" }, t("approvals.heading"))
     : null;
-  if (!circuit || !circuit.steps.length) {
-    return h(
+  const card = (...children) =>
+    h(
       "section",
-      { class: "card circuit-card", "data-testid": "circuit" },
-      h("p", { class: "notice warn" }, s("none")),
-      link,
+      { class: "card circuit-card", "data-testid": "circuit", "aria-label": t("circuit.heading") },
+      ...children,
     );
+  if (!circuit || !circuit.steps.length) {
+    return card(h("p", { class: "notice warn" }, t("circuit.none")), link);
   }
   const waiting = circuit.waiting_on_id !== null;
   const steps = h(
     "ol",
-    { class: "circuit", "aria-label": s("heading"), "data-testid": "circuit-steps" },
+    { class: "circuit", "aria-label": t("circuit.heading"), "data-testid": "circuit-steps" },
     ...circuit.steps.map((step, i) =>
       h(
         "li",
@@ -146,7 +153,7 @@ function circuitPanel(circuit, person) {
           class: waiting ? (i < circuit.step ? "done" : i === circuit.step ? "current" : "") : "",
           "aria-current": waiting && i === circuit.step ? "step" : false,
         },
-        `${s(`kind_${step.kind}`)} · ${step.approver_name}`,
+        `${t(`circuit.kind_${step.kind}`)} · ${step.approver_name}`,
       ),
     ),
   );
@@ -154,9 +161,12 @@ function circuitPanel(circuit, person) {
     ? h(
         "p",
         { "data-testid": "waiting-on" },
-        s(circuit.waiting_on_kind === "client_signer" ? "waitingSignature" : "waiting", {
-          name: circuit.waiting_on_name ?? "",
-        }),
+        t(
+          circuit.waiting_on_kind === "client_signer"
+            ? "circuit.waitingSignature"
+            : "circuit.waiting",
+          { name: circuit.waiting_on_name ?? "" },
+        ),
       )
     : null;
   const last = circuit.last_return;
@@ -164,104 +174,70 @@ function circuitPanel(circuit, person) {
     ? h(
         "div",
         { class: "notice changed", "data-testid": "send-back-comment" },
-        h("p", {}, s(last.kind, { name: last.by_name, at: formatDateTime(last.at) })),
+        h("p", {}, t(`circuit.${last.kind}`, { name: last.by_name, at: formatDateTime(last.at) })),
         h("blockquote", {}, last.comment),
       )
     : null;
-  return h(
-    "section",
-    { class: "card circuit-card", "data-testid": "circuit", "aria-label": s("heading") },
-    steps,
-    waitingText,
-    returned,
-    link,
-  );
-}
-
-// ---- decisions queued offline ---------------------------------------------------------------
-
-const QUEUE_PREFIX = "carnet.decisions.";
-
-/**
- * @typedef {object} Queue
- * @property {string} client_id  this device's sync client id for decisions
- * @property {number} next_id  next mutation id
- * @property {number} last  last mutation id the server processed
- * @property {any[]} pending  queued mutations, with `label` for display
- * @property {any[] | null} months  the last list read online
- */
-
-/** @param {string} personId @returns {Queue} */
-function loadQueue(personId) {
-  try {
-    const stored = JSON.parse(localStorage.getItem(QUEUE_PREFIX + personId) ?? "null");
-    if (stored && typeof stored.client_id === "string") return stored;
-  } catch {
-    // unreadable: start again
-  }
-  return { client_id: crypto.randomUUID(), next_id: 1, last: 0, pending: [], months: null };
-}
-
-/** @param {string} personId @param {Queue} queue */
-function saveQueue(personId, queue) {
-  try {
-    localStorage.setItem(QUEUE_PREFIX + personId, JSON.stringify(queue));
-  } catch {
-    // storage denied: decisions then need the network
-  }
-}
-
-/** Forget what signed-out people left on this device, except decisions not yet sent. */
-export function forgetDecisions() {
-  for (const key of Object.keys(localStorage)) {
-    if (!key.startsWith(QUEUE_PREFIX)) continue;
-    const queue = loadQueue(key.slice(QUEUE_PREFIX.length));
-    if (queue.pending.length) saveQueue(key.slice(QUEUE_PREFIX.length), { ...queue, months: null });
-    else localStorage.removeItem(key);
-  }
-}
-
-/**
- * Send the queued decisions; returns the refused ones (with their label), or null when the
- * server could not be reached.
- * @param {string} personId
- * @returns {Promise<any[] | null>}
- */
-async function flush(personId) {
-  const queue = loadQueue(personId);
-  if (!queue.pending.length) return [];
-  let body;
-  try {
-    body = await request("POST", "/sync", {
-      protocol: 1,
-      client_id: queue.client_id,
-      cookie: null,
-      ack_through: queue.last,
-      mutations: queue.pending.map(({ id, name, args }) => ({ id, name, args })),
-      limit: 1,
-    });
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 0) return null;
-    throw error;
-  }
-  const byId = new Map(body.results.map((r) => [r.id, r]));
-  const refused = queue.pending
-    .filter((m) => byId.get(m.id)?.status === "rejected")
-    .map((m) => ({ ...m, result: byId.get(m.id) }));
-  queue.last = body.last_mutation_id;
-  queue.pending = queue.pending.filter((m) => m.id > queue.last);
-  saveQueue(personId, queue);
-  return refused;
+  return card(steps, waitingText, returned, link);
 }
 
 // ---- the approver's list -------------------------------------------------------------------
 
+/** The last list of months read online, per person, for offline use (cleared at sign-out). */
+const LIST_PREFIX = "carnet.approvals.";
+
+/** @param {string} personId @returns {any[] | null} */
+function keptList(personId) {
+  try {
+    return JSON.parse(localStorage.getItem(LIST_PREFIX + personId) ?? "null");
+  } catch {
+    return null;
+  }
+}
+
+/** @param {string} personId @param {any[]} months */
+function keepList(personId, months) {
+  try {
+    localStorage.setItem(LIST_PREFIX + personId, JSON.stringify(months));
+  } catch {
+    // storage denied: the list then needs the network
+  }
+}
+
+/** Sign-out: forget the lists of months kept on this device. */
+export function forgetApprovals() {
+  for (const key of Object.keys(localStorage)) {
+    if (key.startsWith(LIST_PREFIX)) localStorage.removeItem(key);
+  }
+}
+
+/** @param {number} count */
+const refusedNote = (count) => t(count > 1 ? "approvals.refusedMany" : "approvals.refusedOne");
+
+/**
+ * Why the server refused a decision, in words.
+ * @param {any} decision  a refused decision of store.decisions()
+ */
+function reasonText({ result }) {
+  return tOr(`reason.${result?.reason}`) ?? result?.detail ?? result?.reason ?? "";
+}
+
+/** @param {any} d  a decision of store.decisions() @param {any} m  a MonthSummary */
+const concerns = (d, m) => d.args.consultant_id === m.consultant_id && d.args.month === m.month;
+
+/**
+ * @typedef {object} Device  What app.js keeps open for the signed-in person.
+ * @property {import("../store.js").Store} store  The one queue.
+ * @property {{syncNow: () => Promise<void>}} sync  The one sync loop.
+ */
+
 /**
  * Mount the list of months waiting on `person` into `container` (the home screen's card, or
  * the #approvals screen).
- * @param {{container: HTMLElement, person: {id: string}}} props
+ * @param {{container: HTMLElement, person: {id: string}, device: Device | null}} props
  */
-export async function mountApprovals({ container, person }) {
+export async function mountApprovals({ container, person, device }) {
+  const store = device?.store ?? null;
   const card = h("section", {
     class: "card",
     "aria-labelledby": "approvals-heading",
@@ -271,84 +247,144 @@ export async function mountApprovals({ container, person }) {
   if (heading) heading.after(card);
   else container.append(card);
   const status = h("div", { role: "status", class: "muted", "data-testid": "approvals-status" });
+  /** Ids of the decisions queued at the last look: those gone since were sent. */
+  let queuedIds = new Set();
+  let rejectedIds = new Set();
+  let looked = false;
 
-  async function load(message = "") {
-    const notes = message ? [message] : [];
-    const hadPending = loadQueue(person.id).pending.length > 0;
-    const refused = await flush(person.id).catch(() => null);
-    if (hadPending && refused !== null) notes.push(s("sent"));
-    for (const m of refused ?? []) {
-      notes.push(s("refused", { ...m.label, reason: m.result.detail ?? m.result.reason }));
-    }
+  /** What happened last (a decision sent, refused, queued): said until something else is. */
+  let said = "";
+
+  async function draw(notes = []) {
+    const decisions = store ? await store.decisions() : { pending: [], rejected: [] };
     let months;
-    const queue = loadQueue(person.id);
+    let offline = "";
     try {
       months = await request("GET", "/months");
-      saveQueue(person.id, { ...loadQueue(person.id), months });
+      keepList(person.id, months);
     } catch {
-      months = queue.months;
-      notes.push(s("offline"));
+      months = keptList(person.id);
+      offline = t(months ? "approvals.offline" : "approvals.offlineEmpty");
     }
-    if (!months) {
-      card.replaceChildren(
-        h("h2", { id: "approvals-heading" }, s("approvals")),
-        h("p", { class: "muted" }, s("offline")),
-      );
-      return;
-    }
-    const waiting = months.filter(
+    const newlyRefused = decisions.rejected.filter((d) => !rejectedIds.has(d.id));
+    const sent = [...queuedIds].filter(
+      (id) => !decisions.pending.some((d) => d.id === id) && !newlyRefused.some((d) => d.id === id),
+    );
+    // What changed since the last look (the first look only lists what is there).
+    if (looked && sent.length) notes.push(t("approvals.sent"));
+    if (looked && newlyRefused.length) notes.push(refusedNote(newlyRefused.length));
+    looked = true;
+    queuedIds = new Set(decisions.pending.map((d) => d.id));
+    rejectedIds = new Set(decisions.rejected.map((d) => d.id));
+    if (notes.length) said = notes.join(" ");
+    status.textContent = [said, offline].filter(Boolean).join(" ");
+    const waiting = (months ?? []).filter(
       (m) => m.waiting_on_id === person.id && m.status === "in_validation",
     );
-    status.textContent = notes.join(" ");
+    const queued = (m) => decisions.pending.some((d) => concerns(d, m));
+    const list = waiting.length
+      ? h("ul", { class: "months approvals" }, ...waiting.map((m) => item(m, queued(m))))
+      : h("p", { class: "muted", "data-testid": "no-approvals" }, t("approvals.none"));
     card.replaceChildren(
-      h("h2", { id: "approvals-heading" }, s("approvals")),
+      h("h2", { id: "approvals-heading" }, t("approvals.heading")),
       status,
-      waiting.length
-        ? h("ul", { class: "months approvals" }, ...waiting.map((m) => item(m)))
-        : h("p", { class: "muted", "data-testid": "no-approvals" }, s("noApprovals")),
+      ...(decisions.rejected.length ? [refusals(decisions.rejected)] : []),
+      ...(months ? [list] : []),
     );
   }
 
-  /** @param {any} m  MonthSummary */
-  function item(m) {
+  // One drawing at a time; a request for another during one draws once more after it.
+  /** @type {Promise<void> | null} */
+  let drawing = null;
+  let pendingNotes = /** @type {string[] | null} */ (null);
+  function load(message = "") {
+    pendingNotes = [...(pendingNotes ?? []), ...(message ? [message] : [])];
+    if (drawing) return drawing;
+    drawing = (async () => {
+      while (pendingNotes) {
+        const notes = pendingNotes;
+        pendingNotes = null;
+        await draw(notes).catch((error) => console.warn("approvals", error));
+      }
+      drawing = null;
+    })();
+    return drawing;
+  }
+
+  /** @param {any[]} refused  refused decisions of store.decisions() */
+  function refusals(refused) {
+    return h(
+      "section",
+      { class: "error rejected", "data-testid": "refused-decisions", "aria-labelledby": "refused-h" },
+      h("h3", { id: "refused-h" }, t("approvals.refusedHeading")),
+      h(
+        "ul",
+        {},
+        ...refused.map((d) =>
+          h(
+            "li",
+            { "data-testid": "refused-decision" },
+            t("approvals.refused", {
+              name: d.label?.name ?? "",
+              month: formatMonthName(d.args.month),
+              reason: reasonText(d),
+            }),
+            " ",
+            h(
+              "button",
+              {
+                type: "button",
+                class: "link",
+                onclick: () => store?.dismissRejected(d.id).then(() => load()),
+              },
+              t("action.dismiss"),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+
+  /**
+   * @param {any} m  MonthSummary
+   * @param {boolean} queued  a decision on it waits to be sent
+   */
+  function item(m, queued) {
     const label = { name: m.consultant_name, month: formatMonthName(m.month) };
     const error = h("p", { class: "error", role: "alert", hidden: true });
-    const fail = (problem) => {
+    const fail = (text) => {
       error.hidden = false;
-      error.textContent = problem;
+      error.textContent = text;
     };
-    const act = async (action, body, done) => {
-      try {
-        await request("POST", `${monthUrl(m.consultant_id, m.month)}/${action}`, body);
-      } catch (e) {
-        if (e instanceof ApiError && e.status === 0) return queue(action, body);
-        if (e instanceof ApiError && e.status === 409 && /signature/.test(e.errors[0]?.code ?? ""))
-          return fail(s("signatureRequired"));
-        if (e instanceof ApiError && e.status === 409 && e.errors[0]?.code === "version_changed")
-          return load(s("changed"));
-        const details = e instanceof ApiError ? e.detail || e.title : String(e);
-        return fail(s("failed", { message: details }));
+    /**
+     * Queue the decision, let the sync loop send it, and say what became of it.
+     * @param {"approve_month" | "send_back_month"} name
+     * @param {string} comment
+     * @param {string} done  the message once applied
+     */
+    const decide = async (name, comment, done) => {
+      if (!store || !device) return fail(t("approvals.noStorage"));
+      const args = { consultant_id: m.consultant_id, month: m.month, version: m.version };
+      const result = await store.decide(
+        name,
+        name === "send_back_month" ? { ...args, comment } : args,
+        { name: m.consultant_name },
+      );
+      if (!result.ok) return fail(result.violations.map(violationText).join(" "));
+      queuedIds.add(/** @type {number} */ (result.id));
+      await device.sync.syncNow();
+      const after = await store.decisions();
+      const refused = after.rejected.find((d) => d.id === result.id);
+      const waits = after.pending.some((d) => d.id === result.id);
+      let message = t(waits ? "approvals.queued" : done, label);
+      if (!waits) queuedIds.delete(/** @type {number} */ (result.id));
+      if (refused) {
+        rejectedIds.add(refused.id);
+        message = refusedNote(1);
       }
-      announce(s(done, label));
-      return load(s(done, label));
+      announce(message);
+      return load(message);
     };
-    /** No network: keep the decision on this device, to be sent as a sync mutation. */
-    const queue = (action, body) => {
-      const q = loadQueue(person.id);
-      q.pending.push({
-        id: q.next_id,
-        name: action === "approve" ? "approve_month" : "send_back_month",
-        args: { consultant_id: m.consultant_id, month: m.month, ...body },
-        label,
-      });
-      q.next_id += 1;
-      saveQueue(person.id, q);
-      announce(s("queued"));
-      return load(s("queued"));
-    };
-    const queued = loadQueue(person.id).pending.some(
-      (d) => d.args.consultant_id === m.consultant_id && d.args.month === m.month,
-    );
     const comment = /** @type {HTMLTextAreaElement} */ (
       h("textarea", {
         id: `comment-${m.consultant_id}-${m.month}`,
@@ -361,7 +397,7 @@ export async function mountApprovals({ container, person }) {
     const form = h(
       "form",
       { class: "stack", hidden: true, novalidate: true },
-      h("label", { for: comment.id }, s("comment")),
+      h("label", { for: comment.id }, t("approvals.comment")),
       comment,
       h(
         "div",
@@ -369,12 +405,12 @@ export async function mountApprovals({ container, person }) {
         h(
           "button",
           { type: "button", class: "secondary", onclick: () => (form.hidden = true) },
-          s("cancel"),
+          t("action.cancel"),
         ),
         h(
           "button",
           { type: "submit", class: "primary", "data-testid": "send-back-confirm" },
-          s("confirmSendBack"),
+          t("approvals.confirmSendBack"),
         ),
       ),
     );
@@ -382,11 +418,11 @@ export async function mountApprovals({ container, person }) {
       event.preventDefault();
       if (!comment.value.trim()) {
         comment.setAttribute("aria-invalid", "true");
-        fail(s("commentRequired"));
+        fail(t("approvals.commentRequired"));
         comment.focus();
         return;
       }
-      act("send-back", { version: m.version, comment: comment.value }, "sentBack");
+      decide("send_back_month", comment.value, "approvals.sentBack");
     });
     return h(
       "li",
@@ -397,7 +433,7 @@ export async function mountApprovals({ container, person }) {
         `${m.consultant_name} · ${formatMonthName(m.month)} · `,
         h("span", { class: `badge status-${m.status}` }, tOr(`status.${m.status}`) ?? m.status),
       ),
-      queued ? h("p", { class: "muted", "data-testid": "queued" }, s("pendingItem")) : null,
+      queued ? h("p", { class: "muted", "data-testid": "queued" }, t("approvals.pendingItem")) : null,
       h(
         "div",
         { class: "actions", hidden: queued },
@@ -407,9 +443,9 @@ export async function mountApprovals({ container, person }) {
             type: "button",
             class: "primary",
             "data-testid": "approve",
-            onclick: () => act("approve", { version: m.version }, "approved"),
+            onclick: () => decide("approve_month", "", "approvals.approved"),
           },
-          s("approve"),
+          t("approvals.approve"),
         ),
         h(
           "button",
@@ -422,7 +458,7 @@ export async function mountApprovals({ container, person }) {
               comment.focus();
             },
           },
-          s("sendBack"),
+          t("approvals.sendBack"),
         ),
       ),
       form,
@@ -430,24 +466,26 @@ export async function mountApprovals({ container, person }) {
     );
   }
 
-  const online = () => {
-    if (!card.isConnected) window.removeEventListener("online", online);
-    else load();
-  };
-  window.addEventListener("online", online);
+  // The sync loop (here or in another tab) sent or refused something: show it.
+  const unsubscribe =
+    store?.subscribe((change) => {
+      if (!card.isConnected) unsubscribe?.();
+      else if (change.kind === "sync" || change.kind === "dismiss" || change.source === "remote")
+        load();
+    }) ?? null;
   await load();
 }
 
 /**
  * The #approvals screen: the months waiting on the signed-in person, full page.
- * @param {{person: {id: string}}} props
+ * @param {{person: {id: string}, device: Device | null}} props
  */
-export async function showApprovalsScreen({ person }) {
+export async function showApprovalsScreen({ person, device }) {
   const section = render(
-    s("approvals"),
-    h("h1", {}, s("approvals")),
+    `${t("approvals.heading")} · ${t("app.name")}`,
+    h("h1", {}, t("approvals.heading")),
     {},
-    h("p", {}, h("a", { href: "#", "data-testid": "approvals-back" }, s("back"))),
+    h("p", {}, h("a", { href: "#", "data-testid": "approvals-back" }, t("approvals.back"))),
   );
-  await mountApprovals({ container: section, person });
+  await mountApprovals({ container: section, person, device });
 }

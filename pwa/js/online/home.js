@@ -2,10 +2,10 @@
 // signer): their roles and the months they see. Imported on demand by app.js (`online()`): it
 // lists months from the server, so the service worker does not precache it.
 
-import * as api from "../api.js";
-import { ApiError } from "../api.js";
+import { ApiError, request } from "../api.js";
 import { addStrings, formatMonthName, t, tOr } from "../i18n.js";
-import { errorBox, handle, render as renderPage } from "../views.js";
+import { render as renderPage } from "../views.js";
+import { errorBox, handle } from "./form.js";
 import { h } from "../views/dom.js";
 
 /** This module's strings, key → [French, English] (i18n.js STRINGS). */
@@ -37,13 +37,13 @@ function roleLabel(role) {
 /**
  * Fetch the months the person sees, then show the home.
  * @param {{person: import("../api.js").Person, stale: () => boolean, onLogout: () => void}} props
- * @returns {Promise<import("../views.js").ScreenHandle | null>} null if a newer screen came first
+ * @returns {Promise<import("./form.js").ScreenHandle | null>} null if a newer screen came first
  */
 export async function showHome({ person, stale, onLogout }) {
   /** @type {any[] | null} null: the server cannot be reached now */
   let months;
   try {
-    months = await api.months(); // GET /api/v1/months
+    months = await request("GET", "/months");
   } catch (error) {
     if (!(error instanceof ApiError && (error.status === 0 || error.status >= 500))) {
       console.warn("months", error);
@@ -58,7 +58,7 @@ export async function showHome({ person, stale, onLogout }) {
  * The home screen: roles and the months they see.
  * @param {{person: import("../api.js").Person, months: any[] | null,
  *   onLogout: () => void}} props  months: null while the server cannot be reached
- * @returns {import("../views.js").ScreenHandle}
+ * @returns {import("./form.js").ScreenHandle}
  */
 function render({ person, months, onLogout }) {
   const box = errorBox();

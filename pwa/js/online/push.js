@@ -9,7 +9,7 @@
 // The service worker renews a subscription the browser rotates (sw-push.js).
 
 import { request } from "../api.js";
-import { locale } from "../i18n.js";
+import { addStrings, locale, t } from "../i18n.js";
 
 // The push API (/api/v1/push, /me/notification-preferences), used by this module only.
 /** @returns {Promise<{public_key: string}>}  The server's VAPID key (applicationServerKey). */
@@ -172,28 +172,27 @@ export async function forgetDevice() {
   await subscription.unsubscribe().catch(() => {});
 }
 
-const TEXTS = {
-  fr: {
-    heading: "Rappels",
-    on: "Recevoir les rappels sur cet appareil",
-    off: "Ne plus recevoir de rappels sur cet appareil",
-    subscribed: "Rappels activés sur cet appareil.",
-    denied: "Les notifications sont bloquées pour ce site dans le navigateur.",
-    unsupported: "Ce navigateur ne reçoit pas de notifications : les rappels arrivent par courriel.",
-    failed: "Impossible de s'abonner ici : les rappels arriveront par courriel.",
-    disabled: "Rappels désactivés sur cet appareil.",
-  },
-  en: {
-    heading: "Reminders",
-    on: "Get reminders on this device",
-    off: "Stop reminders on this device",
-    subscribed: "Reminders are on for this device.",
-    denied: "Notifications are blocked for this site in the browser.",
-    unsupported: "This browser cannot show notifications: reminders come by email.",
-    failed: "Could not subscribe here: reminders will come by email.",
-    disabled: "Reminders are off for this device.",
-  },
+/** This module's strings, key → [French, English] (i18n.js addStrings). */
+export const STRINGS = {
+  "push.heading": ["Rappels", "Reminders"],
+  "push.on": ["Recevoir les rappels sur cet appareil", "Get reminders on this device"],
+  "push.off": ["Ne plus recevoir de rappels sur cet appareil", "Stop reminders on this device"],
+  "push.subscribed": ["Rappels activés sur cet appareil.", "Reminders are on for this device."],
+  "push.denied": [
+    "Les notifications sont bloquées pour ce site dans le navigateur.",
+    "Notifications are blocked for this site in the browser.",
+  ],
+  "push.unsupported": [
+    "Ce navigateur ne reçoit pas de notifications : les rappels arrivent par courriel.",
+    "This browser cannot show notifications: reminders come by email.",
+  ],
+  "push.failed": [
+    "Impossible de s'abonner ici : les rappels arriveront par courriel.",
+    "Could not subscribe here: reminders will come by email.",
+  ],
+  "push.disabled": ["Rappels désactivés sur cet appareil.", "Reminders are off for this device."],
 };
+addStrings(STRINGS);
 
 /**
  * A settings card with one toggle button, appended to `container` (the home screen).
@@ -201,13 +200,13 @@ const TEXTS = {
  */
 export async function mountToggle(container) {
   if (!container) return;
-  const words = TEXTS[locale() === "en" ? "en" : "fr"];
+  const words = (/** @type {string} */ key) => t(`push.${key}`);
   const section = document.createElement("section");
   section.className = "card";
   section.setAttribute("aria-labelledby", "push-heading");
   const heading = document.createElement("h2");
   heading.id = "push-heading";
-  heading.textContent = words.heading;
+  heading.textContent = words("heading");
   const button = document.createElement("button");
   button.type = "button";
   button.className = "secondary";
@@ -220,13 +219,13 @@ export async function mountToggle(container) {
 
   let on = supported() && Notification.permission === "granted" && Boolean(await current());
   const show = () => {
-    button.textContent = on ? words.off : words.on;
+    button.textContent = on ? words("off") : words("on");
     button.setAttribute("aria-pressed", String(on));
   };
   show();
   if (!supported()) {
     button.disabled = true;
-    status.textContent = words.unsupported;
+    status.textContent = words("unsupported");
   }
   button.addEventListener("click", async () => {
     button.disabled = true;
@@ -234,11 +233,11 @@ export async function mountToggle(container) {
       if (on) {
         await disable();
         on = false;
-        status.textContent = words.disabled;
+        status.textContent = words("disabled");
       } else {
         const outcome = await enable();
         on = outcome === "subscribed";
-        status.textContent = words[outcome];
+        status.textContent = words(outcome);
       }
     } finally {
       button.disabled = false;

@@ -4,6 +4,7 @@
 
 import { t, formatDate, formatDays, formatMonthName } from "../i18n.js";
 import { h } from "./dom.js";
+import { rowLabel, violationText } from "./month-text.js";
 
 /**
  * Open a dialog built from `content`; it removes itself when closed.
@@ -83,7 +84,6 @@ function setError(el, text) {
 /**
  * The day: every line as 0 / ½ / 1 and the comment.
  * @param {{model: any, date: string, focusLine: string, holiday: string | null,
- *   labelOf: (row: any) => string, violationText: (v: any) => string,
  *   onSave: (edit: any) => Promise<any>, returnFocus: () => void}} props
  */
 export function dayDialog({
@@ -91,8 +91,6 @@ export function dayDialog({
   date,
   focusLine,
   holiday,
-  labelOf,
-  violationText,
   onSave,
   returnFocus,
 }) {
@@ -104,7 +102,7 @@ export function dayDialog({
     return h(
       "fieldset",
       { class: "choice", "aria-describedby": `day-err-${i}` },
-      h("legend", {}, labelOf(row)),
+      h("legend", {}, rowLabel(row)),
       ...[0, 1, 2].map((v) =>
         h(
           "label",
@@ -182,10 +180,10 @@ export function dayDialog({
 
 /**
  * An absence over a range: type, from, to, half days.
- * @param {{model: any, date: string, violationText: (v: any) => string,
+ * @param {{model: any, date: string,
  *   onSave: (range: any) => Promise<any>, returnFocus: () => void}} props
  */
-export function absenceDialog({ model, date, violationText, onSave, returnFocus }) {
+export function absenceDialog({ model, date, onSave, returnFocus }) {
   const first = `${model.month}-01`;
   const last = model.calendar[model.calendar.length - 1].date;
   const absences = model.rows.filter((r) => r.kind === "absence");
@@ -247,10 +245,10 @@ export function absenceDialog({ model, date, violationText, onSave, returnFocus 
 
 /**
  * "Submit November?": what is entered, what is empty, and that offline it waits.
- * @param {{model: any, online: boolean, violationText: (v: any) => string,
+ * @param {{model: any, online: boolean,
  *   onConfirm: () => Promise<any>, returnFocus: () => void}} props
  */
-export function submitDialog({ model, online, violationText, onConfirm, returnFocus }) {
+export function submitDialog({ model, online, onConfirm, returnFocus }) {
   const { dialog } = modal(
     "submit-dialog",
     t("submit.heading", { month: formatMonthName(model.month) }),

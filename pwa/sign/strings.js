@@ -1,0 +1,89 @@
+// The signer's portal texts (pwa/sign/sign.js), key → [French, English], joined to the one
+// table of pwa/js/i18n.js with `addStrings`. A module of their own so the Node tests can read
+// them (tests/js/i18n.test.mjs): same keys, same placeholders in both languages.
+
+/** @type {Record<string, [string, string]>} */
+export const STRINGS = {
+  "sign.loading": ["Chargement…", "Loading…"],
+  "sign.title.signature": ["Signature du compte rendu d'activité", "Activity report signature"],
+  "sign.title.attestation": ["Attestation de service fait", "Certificate of service performed"],
+  "sign.heading": ["Compte rendu d'activité — {month}", "Activity report — {month}"],
+  "sign.consultant": ["Consultant·e", "Consultant"],
+  "sign.mission": ["Mission", "Assignment"],
+  "sign.client": ["Client", "Client"],
+  "sign.signer": ["Signataire", "Signer"],
+  "sign.date": ["Date", "Date"],
+  "sign.days": ["Jours", "Days"],
+  "sign.comment": ["Commentaire", "Comment"],
+  "sign.total": ["Total", "Total"],
+  "sign.version": ["Version", "Version"],
+  "sign.hash": ["Empreinte SHA-256 du document :", "SHA-256 fingerprint of the document:"],
+  "sign.statement.signature": [
+    "En signant, je confirme que ce compte rendu d'activité est exact. Ma signature porte sur le contenu exact affiché ci-dessus.",
+    "By signing, I confirm this activity report is accurate. My signature covers the exact content shown above.",
+  ],
+  "sign.statement.attestation": [
+    "En attestant, je confirme que le service décrit ci-dessus a été fait. Mon attestation porte sur le contenu exact affiché ci-dessus.",
+    "By attesting, I confirm the service described above was performed. My attestation covers the exact content shown above.",
+  ],
+  "sign.passkey.intro": [
+    "Pour signer, créez d'abord une clé d'accès sur cet appareil : elle utilise l'empreinte, le visage ou le code de verrouillage de l'appareil, et aucun secret ne le quitte.",
+    "To sign, first create a passkey on this device: it uses the device's fingerprint, face or screen lock, and no secret ever leaves it.",
+  ],
+  "sign.passkey.create": ["Créer ma clé d'accès", "Create my passkey"],
+  "sign.passkey.creating": [
+    "Création de la clé d'accès… Suivez les instructions de votre appareil.",
+    "Creating the passkey… Follow your device's instructions.",
+  ],
+  "sign.sign.signature": ["Signer avec ma clé d'accès", "Sign with my passkey"],
+  "sign.sign.attestation": ["Attester avec ma clé d'accès", "Attest with my passkey"],
+  "sign.sign.progress": [
+    "Signature… Suivez les instructions de votre appareil.",
+    "Signing… Follow your device's instructions.",
+  ],
+  "sign.signed.signature": ["Compte rendu signé le {date}.", "Report signed on {date}."],
+  "sign.signed.attestation": ["Service fait attesté le {date}.", "Service attested on {date}."],
+  "sign.evidence": [
+    "Télécharger la preuve de signature (JSON)",
+    "Download the signature evidence (JSON)",
+  ],
+  "sign.pdf": [
+    "Télécharger le CRA signé (PDF, preuve jointe)",
+    "Download the signed report (PDF, evidence attached)",
+  ],
+  "sign.closed": [
+    "Ce compte rendu n'attend plus votre signature (déjà traité, renvoyé ou réattribué).",
+    "This report no longer waits on your signature (done, sent back or reassigned).",
+  ],
+  "sign.error.gone": [
+    "Ce lien de signature a expiré ou a déjà été utilisé. Demandez-en un nouveau.",
+    "This signature link has expired or was already used. Ask for a new one.",
+  ],
+  "sign.error.notfound": [
+    "Ce lien de signature est introuvable. Vérifiez le lien reçu.",
+    "This signature link was not found. Check the link you received.",
+  ],
+  "sign.error.session": [
+    "Ouvrez à nouveau le lien de signature reçu par e-mail.",
+    "Open the signature link you received by email again.",
+  ],
+  "sign.error.unsupported": [
+    "Ce navigateur ne gère pas les clés d'accès. Utilisez un navigateur récent.",
+    "This browser does not support passkeys. Use a recent browser.",
+  ],
+  "sign.error.cancelled": [
+    "Opération annulée ou vérification de l'utilisateur refusée. Réessayez.",
+    "Cancelled, or user verification refused. Try again.",
+  ],
+  "sign.error.changed": [
+    "Le compte rendu a changé depuis son affichage : relisez-le avant de signer.",
+    "The report changed since it was shown: read it again before signing.",
+  ],
+  "sign.error.refused": ["Signature refusée : {detail}", "Signature refused: {detail}"],
+  "sign.error.network": [
+    "Le serveur est injoignable. Vérifiez la connexion et réessayez.",
+    "The server cannot be reached. Check the connection and try again.",
+  ],
+  "sign.error.other": ["Erreur : {detail}", "Error: {detail}"],
+  "sign.halfDay": ["{n} j", "{n} d"],
+};
