@@ -141,8 +141,18 @@ def _audit_verify(settings: Settings, organisation_id: str | None) -> int:
     broken = 0
     for verdict in verdicts:
         check = verdict.check
-        if check.ok:
-            print(f"OK {verdict.organisation_id}: {check.checked} entries, chain intact")
+        anchors = verdict.anchors
+        if check.ok and anchors is not None and anchors.problem is not None:
+            broken += 1
+            print(f"BROKEN {verdict.organisation_id}: {anchors.problem}")
+        elif check.ok:
+            anchored = (
+                f", reaches its {anchors.anchors} anchor(s), the latest at seq "
+                f"{anchors.latest.seq} ({anchors.latest.gen_time.isoformat()})"
+                if anchors is not None and anchors.latest is not None
+                else ", no anchor yet (a cut tail would not be seen)"
+            )
+            print(f"OK {verdict.organisation_id}: {check.checked} entries, chain intact{anchored}")
         else:
             broken += 1
             print(

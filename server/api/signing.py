@@ -67,6 +67,28 @@ class PortalOut(s.Wire):
     has_passkey: bool
     evidence_id: UUID | None
     signed_at: str | None = Field(description="When it was signed (ISO 8601), if it was.")
+    code_sent_at: str | None = Field(
+        default=None, description="When the last e-mail code was sent in this session."
+    )
+    email_verified: bool = Field(
+        default=False, description="The signer entered the e-mailed code: they may register."
+    )
+
+
+class CodeRequest(s.Wire):
+    language: Literal["fr", "en"] = "fr"
+
+
+class CodeIn(s.Wire):
+    code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{6}$")] = Field(
+        description="The 6-digit code e-mailed to the signer."
+    )
+
+
+class SignaturePolicy(s.Wire):
+    refuse_synced_passkeys: bool = Field(
+        description="Refuse synced passkeys (BS flag) for signing: device-bound ones only."
+    )
 
 
 class SigningOptionsOut(s.Wire):
@@ -102,6 +124,8 @@ def _portal(portal: Portal) -> PortalOut:
         has_passkey=portal.has_passkey,
         evidence_id=UUID(portal.evidence_id) if portal.evidence_id else None,
         signed_at=portal.signed_at.isoformat() if portal.signed_at else None,
+        code_sent_at=portal.code_sent_at.isoformat() if portal.code_sent_at else None,
+        email_verified=portal.email_verified,
     )
 
 
@@ -159,6 +183,22 @@ class SignerPortalController(Controller):
     @get(operation_id="getSignerPortal")
     async def read(self, signer: SignerDep, signatures: SignaturesDep) -> PortalOut:
         """The month as the signer sees it (or as they signed it)."""
+        return _portal(await signatures.portal(signer))
+
+    @post("/email-code", operation_id="sendSignerCode", status_code=HTTP_200_OK)
+    async def send_code(
+        self, signer: SignerDep, signatures: SignaturesDep, data: JSONBody[CodeRequest]
+    ) -> PortalOut:
+        """E-mail a one-time code to the signer's declared address (before a first passkey)."""
+        await signatures.send_code(signer, language=data.language)
+        return _portal(await signatures.portal(signer))
+
+    @post("/email-code/verify", operation_id="verifySignerCode", status_code=HTTP_200_OK)
+    async def verify_code(
+        self, signer: SignerDep, signatures: SignaturesDep, data: JSONBody[CodeIn]
+    ) -> PortalOut:
+        """Check the e-mailed code; once right, the signer may register their passkey."""
+        await signatures.verify_code(signer, code=data.code)
         return _portal(await signatures.portal(signer))
 
     @post("/passkey-options", operation_id="signerPasskeyOptions", status_code=HTTP_200_OK)
@@ -296,6 +336,24 @@ class SignatureController(Controller):
             month_status=await signatures.month_status(evidence.timesheet_id),
             signed_at=evidence.signed_at.isoformat(),
         )
+
+    @get("/organisation/signature-policy", operation_id="getSignaturePolicy")
+    async def policy(self, session: SessionDep, signatures: SignaturesDep) -> SignaturePolicy:
+        """The firm's signature policy (members)."""
+        refuse = await signatures.refuses_synced(session.actor)
+        return SignaturePolicy(refuse_synced_passkeys=refuse)
+
+    @put(
+        "/organisation/signature-policy",
+        operation_id="setSignaturePolicy",
+        status_code=HTTP_200_OK,
+    )
+    async def set_policy(
+        self, data: JSONBody[SignaturePolicy], session: SessionDep, signatures: SignaturesDep
+    ) -> SignaturePolicy:
+        """Refuse (or accept) synced passkeys for signing; administrators only."""
+        await signatures.set_refuse_synced(session.actor, refuse=data.refuse_synced_passkeys)
+        return data
 
     @put(
         "/clients/{client_id:uuid}/signature-wording",
