@@ -4,7 +4,6 @@ A signer holds no app session: opening their link sets a *signer session* cookie
 `/api/v1/sign` and to the one month of the link (`server/services/signatures.py`).
 """
 
-import asyncio
 import json
 from typing import Annotated, Any, Literal, TypeAlias
 from uuid import UUID
@@ -26,7 +25,6 @@ from server.services.signatures import (
     Signatures,
     SignerSession,
 )
-from server.services.signed_pdf import signed_month_pdf
 from server.settings import Settings
 
 SignaturesDep: TypeAlias = NamedDependency[Signatures]
@@ -129,8 +127,8 @@ def _portal(portal: Portal) -> PortalOut:
     )
 
 
-async def _pdf_file(body: bytes, evidence_id: str) -> Response[bytes]:
-    pdf = await asyncio.to_thread(signed_month_pdf, body)
+async def _pdf_file(signatures: Signatures, body: bytes, evidence_id: str) -> Response[bytes]:
+    pdf = await signatures.sealed_pdf(evidence_id, body)
     return Response(
         pdf,
         media_type="application/pdf",
@@ -262,9 +260,9 @@ class SignerPortalController(Controller):
     async def pdf(
         self, evidence_id: FromPath[UUID], signer: SignerDep, signatures: SignaturesDep
     ) -> Response[bytes]:
-        """The signed month as a PDF, with the evidence file attached."""
+        """The signed month as a PDF, evidence attached, sealed by the firm (PAdES)."""
         body = await signatures.signer_evidence(signer, str(evidence_id))
-        return await _pdf_file(body, str(evidence_id))
+        return await _pdf_file(signatures, body, str(evidence_id))
 
 
 class SignatureController(Controller):
@@ -282,9 +280,9 @@ class SignatureController(Controller):
     async def pdf(
         self, evidence_id: FromPath[UUID], session: SessionDep, signatures: SignaturesDep
     ) -> Response[bytes]:
-        """The signed month as a PDF, with the evidence file attached."""
+        """The signed month as a PDF, evidence attached, sealed by the firm (PAdES)."""
         body = await signatures.evidence_for(session.actor, str(evidence_id))
-        return await _pdf_file(body, str(evidence_id))
+        return await _pdf_file(signatures, body, str(evidence_id))
 
     @post(
         "/people/{person_id:uuid}/months/{month:str}/signature-options",

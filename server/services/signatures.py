@@ -16,6 +16,7 @@ The chain (security.md §1.4):
    ``workflow.transition(APPROVE)`` and the evidence row is written.
 """
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -54,7 +55,14 @@ from server.domain.signing import (
     enrolment_challenge,
     signing_challenge,
 )
-from server.services import anchors, audit_log, circuit, notifications, timestamping
+from server.services import (
+    anchors,
+    audit_log,
+    circuit,
+    notifications,
+    signed_pdf,
+    timestamping,
+)
 from server.services import webauthn_ceremonies as ceremonies
 from server.services.accounts import actor_of
 from server.services.clock import Clock
@@ -75,6 +83,7 @@ VERIFIED_LIFETIME = timedelta(minutes=30)
 """A verified code allows registering a passkey for this long."""
 
 audit_logger = logging.getLogger("carnet.audit")
+logger = logging.getLogger("carnet.signatures")
 
 
 async def _audit(
@@ -916,6 +925,32 @@ class Signatures:
             actor.organisation_id,
             actor.person_id,
             refuse,
+        )
+
+    async def sealed_pdf(self, evidence_id: str, file: bytes) -> bytes:
+        """The signed month's PDF with ``file`` attached, sealed by the firm: made on the first
+        download and kept, so every later download is the same bytes.
+
+        Raises:
+            TimestampUnavailable: The seal's timestamp could not be had; nothing was kept.
+        """
+        stored = await store.get_signed_pdf(evidence_id)
+        if stored is not None:
+            return stored
+        seal = signed_pdf.load_seal(self.settings)
+        pdf = await asyncio.to_thread(signed_pdf.signed_month_pdf, file, seal.note)
+        try:
+            sealed = await signed_pdf.seal(pdf, settings=self.settings, seal=seal)
+        except Exception as error:
+            logger.warning("sealing the PDF of %s failed: %s", evidence_id, error)
+            raise timestamping.TimestampUnavailable(
+                "the PDF could not be sealed and timestamped; try again"
+            ) from error
+        return await store.add_signed_pdf(
+            evidence_id=evidence_id,
+            pdf=sealed,
+            sha256=hashlib.sha256(sealed).hexdigest(),
+            now=self.clock(),
         )
 
     async def set_wording(self, actor: Actor, *, client_id: str, wording: str) -> None:
