@@ -27,6 +27,23 @@ const TEXT = {
       "En signant, je confirme que ce compte rendu d'activité est exact. Ma signature porte sur le contenu exact affiché ci-dessus.",
     "statement.attestation":
       "En attestant, je confirme que le service décrit ci-dessus a été fait. Mon attestation porte sur le contenu exact affiché ci-dessus.",
+    "code.intro":
+      "Avant de créer votre clé de signature, confirmez que vous lisez bien l'adresse {email} : nous y envoyons un code à 6 chiffres.",
+    "code.send": "Recevoir le code par e-mail",
+    "code.sending": "Envoi du code…",
+    "code.sent": "Code envoyé à {email}. Il est valable 15 minutes.",
+    "code.label": "Code reçu par e-mail",
+    "code.verify": "Valider le code",
+    "code.verifying": "Vérification du code…",
+    "code.resend": "Renvoyer un code",
+    "code.verified": "Adresse confirmée.",
+    "error.wrong_code": "Ce n'est pas le code envoyé. Vérifiez le dernier e-mail reçu.",
+    "error.expired": "Ce code a expiré : demandez-en un nouveau.",
+    "error.too_many_attempts": "Trop d'essais : demandez un nouveau code.",
+    "error.too_many_codes": "Trop de codes envoyés dans l'heure : réessayez plus tard.",
+    "error.not_verified": "Confirmez d'abord votre adresse avec le code reçu par e-mail.",
+    "error.synced_passkey":
+      "Votre entreprise exige une clé d'accès liée à un seul appareil (clé de sécurité, ou appareil qui ne synchronise pas ses clés) : celle-ci est synchronisée.",
     "passkey.intro":
       "Pour signer, créez d'abord une clé d'accès sur cet appareil : elle utilise l'empreinte, le visage ou le code de verrouillage de l'appareil, et aucun secret ne le quitte.",
     "passkey.create": "Créer ma clé d'accès",
@@ -69,6 +86,23 @@ const TEXT = {
       "By signing, I confirm this activity report is accurate. My signature covers the exact content shown above.",
     "statement.attestation":
       "By attesting, I confirm the service described above was performed. My attestation covers the exact content shown above.",
+    "code.intro":
+      "Before creating your signing passkey, confirm you read the address {email}: we send a 6-digit code there.",
+    "code.send": "Email me the code",
+    "code.sending": "Sending the code…",
+    "code.sent": "Code sent to {email}. It is valid for 15 minutes.",
+    "code.label": "Code received by email",
+    "code.verify": "Check the code",
+    "code.verifying": "Checking the code…",
+    "code.resend": "Send another code",
+    "code.verified": "Address confirmed.",
+    "error.wrong_code": "This is not the code we sent. Check the latest email.",
+    "error.expired": "This code has expired: ask for a new one.",
+    "error.too_many_attempts": "Too many tries: ask for a new code.",
+    "error.too_many_codes": "Too many codes sent this hour: try again later.",
+    "error.not_verified": "First confirm your address with the emailed code.",
+    "error.synced_passkey":
+      "Your company requires a passkey kept on one device (a security key, or a device that does not sync its passkeys): this one is synced.",
     "passkey.intro":
       "To sign, first create a passkey on this device: it uses the device's fingerprint, face or screen lock, and no secret ever leaves it.",
     "passkey.create": "Create my passkey",
@@ -189,6 +223,7 @@ function errorText(error) {
   if (error.status === 404) return t("error.notfound");
   if (error.status === 401) return t("error.session");
   if (code === "changed") return t("error.changed");
+  if (code && `error.${code}` in TEXT[locale]) return t(`error.${code}`);
   if (error.problem?.code === "signature_rejected") {
     return t("error.refused", { detail: error.problem.errors?.[0]?.message ?? "" });
   }
@@ -279,10 +314,12 @@ function render() {
       }, t("pdf"))));
   } else if (portal.status === "closed") {
     panel.append(h("p", { "data-testid": "closed" }, t("closed")));
+  } else if (!portal.has_passkey && !portal.email_verified) {
+    panel.append(...codeStep());
   } else if (!portal.has_passkey) {
     const button = h("button", { type: "button", class: "primary", "data-testid": "register", "aria-disabled": "false" }, t("passkey.create"));
     button.addEventListener("click", () => act(button, t("passkey.creating"), register));
-    panel.append(h("p", {}, t("passkey.intro")), button);
+    panel.append(h("p", { class: "done", "data-testid": "email-verified" }, t("code.verified")), h("p", {}, t("passkey.intro")), button);
   } else {
     const button = h("button", { type: "button", class: "primary", "data-testid": "sign", "aria-disabled": "false" }, t(`sign.${wording}`));
     button.addEventListener("click", () => act(button, t("sign.progress"), sign));
@@ -297,6 +334,46 @@ function render() {
       h("span", { class: "hash", "data-testid": "document-hash" }, portal.document_sha256)));
   }
   main.replaceChildren(...children);
+}
+
+/** The e-mailed code that proves the signer reads the address their firm declared. */
+function codeStep() {
+  const email = portal.signer_email;
+  const send = h("button", {
+    type: "button",
+    class: portal.code_sent_at ? "secondary" : "primary",
+    "data-testid": "send-code",
+    "aria-disabled": "false",
+  }, t(portal.code_sent_at ? "code.resend" : "code.send"));
+  send.addEventListener("click", () => act(send, t("code.sending"), async () => {
+    portal = await call("POST", "/sign/email-code", { language: locale });
+    render();
+    main.querySelector('[data-testid="code"]')?.focus();
+  }));
+  if (!portal.code_sent_at) return [h("p", {}, t("code.intro", { email })), send];
+  const input = h("input", {
+    id: "code",
+    name: "code",
+    inputmode: "numeric",
+    autocomplete: "one-time-code",
+    pattern: "[0-9]{6}",
+    maxlength: "6",
+    required: "",
+    "data-testid": "code",
+    "aria-describedby": "code-help",
+  });
+  const verify = h("button", { type: "submit", class: "primary", "data-testid": "verify-code", "aria-disabled": "false" }, t("code.verify"));
+  const form = h("form", { class: "code", novalidate: "" },
+    h("label", { for: "code" }, t("code.label")), input, verify);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    act(verify, t("code.verifying"), async () => {
+      portal = await call("POST", "/sign/email-code/verify", { code: input.value.replace(/\s/g, "") });
+      render();
+      main.querySelector('[data-testid="register"]')?.focus();
+    });
+  });
+  return [h("p", { id: "code-help", "data-testid": "code-sent" }, t("code.sent", { email })), form, h("p", {}, send)];
 }
 
 async function register() {
