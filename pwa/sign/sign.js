@@ -37,6 +37,7 @@ const TEXT = {
     "code.verifying": "Vérification du code…",
     "code.resend": "Renvoyer un code",
     "code.verified": "Adresse confirmée.",
+    "code.demo": "Démonstration sans serveur de messagerie : le code envoyé est {code}.",
     "error.wrong_code": "Ce n'est pas le code envoyé. Vérifiez le dernier e-mail reçu.",
     "error.expired": "Ce code a expiré : demandez-en un nouveau.",
     "error.too_many_attempts": "Trop d'essais : demandez un nouveau code.",
@@ -96,6 +97,7 @@ const TEXT = {
     "code.verifying": "Checking the code…",
     "code.resend": "Send another code",
     "code.verified": "Address confirmed.",
+    "code.demo": "Demo without a mail server: the code sent is {code}.",
     "error.wrong_code": "This is not the code we sent. Check the latest email.",
     "error.expired": "This code has expired: ask for a new one.",
     "error.too_many_attempts": "Too many tries: ask for a new code.",
@@ -373,7 +375,10 @@ function codeStep() {
       main.querySelector('[data-testid="register"]')?.focus();
     });
   });
-  return [h("p", { id: "code-help", "data-testid": "code-sent" }, t("code.sent", { email })), form, h("p", {}, send)];
+  const demo = portal.demo_code
+    ? h("p", { class: "done", "data-testid": "demo-code" }, t("code.demo", { code: portal.demo_code }))
+    : null;
+  return [h("p", { id: "code-help", "data-testid": "code-sent" }, t("code.sent", { email })), demo, form, h("p", {}, send)];
 }
 
 async function register() {

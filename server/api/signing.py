@@ -71,6 +71,10 @@ class PortalOut(s.Wire):
     email_verified: bool = Field(
         default=False, description="The signer entered the e-mailed code: they may register."
     )
+    demo_code: str | None = Field(
+        default=None,
+        description="Demo mode without SMTP only: the code that could not be mailed.",
+    )
 
 
 class CodeRequest(s.Wire):
@@ -188,8 +192,8 @@ class SignerPortalController(Controller):
         self, signer: SignerDep, signatures: SignaturesDep, data: JSONBody[CodeRequest]
     ) -> PortalOut:
         """E-mail a one-time code to the signer's declared address (before a first passkey)."""
-        await signatures.send_code(signer, language=data.language)
-        return _portal(await signatures.portal(signer))
+        demo_code = await signatures.send_code(signer, language=data.language)
+        return _portal(await signatures.portal(signer)).model_copy(update={"demo_code": demo_code})
 
     @post("/email-code/verify", operation_id="verifySignerCode", status_code=HTTP_200_OK)
     async def verify_code(

@@ -417,8 +417,12 @@ class Signatures:
             return None
         return enrolment
 
-    async def send_code(self, session: SignerSession, *, language: str) -> datetime:
-        """E-mail a one-time code to the signer's declared address; return when it was sent.
+    async def send_code(self, session: SignerSession, *, language: str) -> str | None:
+        """E-mail a one-time code to the signer's declared address.
+
+        Returns:
+            The code itself only in demo mode without SMTP (the demo has no mailbox: the page
+            shows it, and says why); None otherwise.
 
         Raises:
             Conflict: The signer already has a passkey.
@@ -456,7 +460,7 @@ class Signatures:
                 data={"enrolment": enrolment.id, "sent_to": signer.email},
                 at=now,
             )
-        return now
+        return code if self.settings.demo_mode and not self.settings.smtp_host else None
 
     async def verify_code(self, session: SignerSession, *, code: str) -> None:
         """Check the code the signer typed; once right, they may register a passkey.
