@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pytest
 from asn1crypto import keys as asn1_keys
 from asn1crypto import tsp
 from asn1crypto import x509 as asn1_x509
@@ -21,6 +22,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+
+from server.settings import Settings
 
 
 def _name(common_name: str) -> x509.Name:
@@ -125,3 +128,16 @@ def serve_tsa(
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(name="tsa")
+def tsa_fixture(clock: Callable[[], datetime]) -> Iterator[tuple[str, LocalAuthority]]:
+    """A local RFC 3161 authority whose genTime is the test's clock."""
+    with serve_tsa(clock=clock) as served:
+        yield served
+
+
+@pytest.fixture(name="settings")
+def timestamped_settings(settings: Settings, tsa: tuple[str, LocalAuthority]) -> Settings:
+    """The test's settings with the local TSA configured (import both fixtures to use it)."""
+    return settings.model_copy(update={"tsa_url": tsa[0]})

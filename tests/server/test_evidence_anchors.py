@@ -2,7 +2,6 @@
 database itself."""
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,18 +14,7 @@ from tests.conftest import ENGINE, FakeClock
 from tests.factories import World
 from tests.server.signing_helpers import month_waiting_on_signer, sign, signer_ready
 from tests.server.test_audit_log import verify_command
-from tests.tsa import LocalAuthority, serve_tsa
-
-
-@pytest.fixture
-def tsa(clock: FakeClock) -> Iterator[tuple[str, LocalAuthority]]:
-    with serve_tsa(clock=clock) as served:
-        yield served
-
-
-@pytest.fixture
-def settings(settings: Settings, tsa: tuple[str, LocalAuthority]) -> Settings:
-    return settings.model_copy(update={"tsa_url": tsa[0]})
+from tests.tsa import LocalAuthority, serve_tsa, timestamped_settings, tsa_fixture  # noqa: F401 (fixtures)
 
 
 async def test_an_entry_cut_from_the_end_after_an_anchor_is_detected(

@@ -2,7 +2,6 @@
 
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,22 +14,10 @@ from server.services.signed_pdf import load_seal
 from server.settings import Settings
 from server.verify_evidence import main as verify_main
 from server.verify_pdf import attached_file
-from tests.conftest import FakeClock
 from tests.factories import World
 from tests.independent_verifier import verify as independent_verify
 from tests.server.signing_helpers import month_waiting_on_signer, sign, signer_ready
-from tests.tsa import LocalAuthority, serve_tsa
-
-
-@pytest.fixture
-def tsa(clock: FakeClock) -> Iterator[tuple[str, LocalAuthority]]:
-    with serve_tsa(clock=clock) as served:
-        yield served
-
-
-@pytest.fixture
-def settings(settings: Settings, tsa: tuple[str, LocalAuthority]) -> Settings:
-    return settings.model_copy(update={"tsa_url": tsa[0]})
+from tests.tsa import LocalAuthority, serve_tsa, timestamped_settings, tsa_fixture  # noqa: F401 (fixtures)
 
 
 async def validate_seal(pdf: bytes, settings: Settings) -> tuple[bool, bool, object, object]:

@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,28 +16,14 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from server.command import main as carnet
-from server.settings import Settings
 from server.verify_evidence import main as verify_main
 from server.verify_evidence import verify
 from tests import independent_verifier
-from tests.conftest import FakeClock
 from tests.factories import World
 from tests.server.signing_helpers import month_waiting_on_signer, sign, signer_ready
-from tests.tsa import LocalAuthority, serve_tsa
+from tests.tsa import LocalAuthority, serve_tsa, timestamped_settings, tsa_fixture  # noqa: F401 (fixtures)
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def tsa(clock: FakeClock) -> Iterator[tuple[str, LocalAuthority]]:
-    """A local RFC 3161 authority whose genTime is the test's clock."""
-    with serve_tsa(clock=clock) as served:
-        yield served
-
-
-@pytest.fixture
-def settings(settings: Settings, tsa: tuple[str, LocalAuthority]) -> Settings:
-    return settings.model_copy(update={"tsa_url": tsa[0]})
 
 
 async def exported_evidence(world: World, **waiting_on: Any) -> dict[str, Any]:
