@@ -292,7 +292,9 @@ def main(argv: list[str] | None = None) -> int:
     verify = commands.add_parser(
         "verify-signature", help="re-verify a signature offline from its evidence file"
     )
-    verify.add_argument("evidence", help="the evidence file (JSON)")
+    verify.add_argument("evidence", help="the evidence file (JSON) or the sealed PDF")
+    verify.add_argument("--require-timestamp", action="store_true")
+    verify.add_argument("--tsa-root", action="append", default=[])
     cli_exports.add_parser(commands)
     worker = commands.add_parser(
         "worker", help="send reminders and notifications (extra processes, on PostgreSQL)"
@@ -310,7 +312,10 @@ def main(argv: list[str] | None = None) -> int:
         # Offline on purpose: no settings, no database.
         from server.verify_evidence import main as verify_main
 
-        return verify_main([args.evidence])
+        extra = ["--require-timestamp"] if args.require_timestamp else []
+        for root in args.tsa_root:
+            extra += ["--tsa-root", root]
+        return verify_main([args.evidence, *extra])
     settings = Settings.from_env()
     if args.command == "demo":
         settings = settings.model_copy(update={"demo_mode": True})

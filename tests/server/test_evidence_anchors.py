@@ -14,7 +14,7 @@ from tests.conftest import ENGINE, FakeClock
 from tests.factories import World
 from tests.server.signing_helpers import month_waiting_on_signer, sign, signer_ready
 from tests.server.test_audit_log import verify_command
-from tests.tsa import LocalAuthority, serve_tsa, timestamped_settings, tsa_fixture  # noqa: F401 (fixtures)
+from tests.tsa import timestamped_settings, tsa_fixture  # noqa: F401 (fixtures)
 
 
 async def test_an_entry_cut_from_the_end_after_an_anchor_is_detected(

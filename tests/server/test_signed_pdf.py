@@ -17,7 +17,7 @@ from server.verify_pdf import attached_file
 from tests.factories import World
 from tests.independent_verifier import verify as independent_verify
 from tests.server.signing_helpers import month_waiting_on_signer, sign, signer_ready
-from tests.tsa import LocalAuthority, serve_tsa, timestamped_settings, tsa_fixture  # noqa: F401 (fixtures)
+from tests.tsa import timestamped_settings, tsa_fixture  # noqa: F401 (fixtures)
 
 
 async def validate_seal(pdf: bytes, settings: Settings) -> tuple[bool, bool, object, object]:

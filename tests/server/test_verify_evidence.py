@@ -21,7 +21,7 @@ from server.verify_evidence import verify
 from tests import independent_verifier
 from tests.factories import World
 from tests.server.signing_helpers import month_waiting_on_signer, sign, signer_ready
-from tests.tsa import LocalAuthority, serve_tsa, timestamped_settings, tsa_fixture  # noqa: F401 (fixtures)
+from tests.tsa import LocalAuthority, timestamped_settings, tsa_fixture  # noqa: F401 (fixtures)
 
 ROOT = Path(__file__).resolve().parents[2]
 
