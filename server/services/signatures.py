@@ -350,9 +350,9 @@ class Signatures:
         """The month as the signer sees it, or as they signed it."""
         link, signer = session.link, session.signer
         has_passkey = bool(await self._registered(signer))
-        enrolment = await store.latest_enrolment(link.id)
-        code_sent_at = enrolment.sent_at if enrolment else None
-        email_verified = self._verified(enrolment) is not None
+        enrolments = await store.enrolments_of(link.id)
+        code_sent_at = max((e.sent_at for e in enrolments), default=None)
+        email_verified = any(self._verified(e) for e in enrolments)
         signed = [
             e
             for e in await store.evidence_of_month(link.timesheet_id)
@@ -469,21 +469,26 @@ class Signatures:
             InvalidInput: No code sent, expired, too many attempts, or a wrong code (``code``).
         """
         link, signer = session.link, session.signer
-        enrolment = await store.latest_enrolment(link.id)
+        enrolments = await store.enrolments_of(link.id)
         now = self.clock()
 
         def refused(reason: str, message: str) -> InvalidInput:
             return InvalidInput(message, errors=(FieldError("code", reason, message),))
 
-        if enrolment is None:
+        if not enrolments:
             raise refused("no_code", "ask for a code first")
-        if enrolment.verified_at is not None:
+        if any(self._verified(e) for e in enrolments):
             return
+        expected = self._code_hash(link_id=link.id, code=code.strip())
+        usable = [e for e in enrolments if e.expires_at > now and e.attempts < CODE_ATTEMPTS]
+        enrolment = next(
+            (e for e in usable if hmac.compare_digest(expected, e.code_hash)),
+            usable[0] if usable else enrolments[0],
+        )
         if enrolment.expires_at <= now:
             raise refused("expired", "this code has expired: ask for a new one")
         if enrolment.attempts >= CODE_ATTEMPTS:
             raise refused("too_many_attempts", "too many wrong codes: ask for a new one")
-        expected = self._code_hash(link_id=link.id, code=code.strip())
         if not hmac.compare_digest(expected, enrolment.code_hash):
             await store.count_attempt(enrolment.id)
             await _audit(
@@ -525,7 +530,9 @@ class Signatures:
         """
         link, signer = session.link, session.signer
         await self._ensure_no_passkey(signer)
-        enrolment = self._verified(await store.latest_enrolment(link.id))
+        enrolment = next(
+            (e for e in await store.enrolments_of(link.id) if self._verified(e)), None
+        )
         if enrolment is None or enrolment.verified_at is None:
             raise Forbidden(
                 "confirm your e-mail address with the code we send you first",
@@ -583,7 +590,18 @@ class Signatures:
         """
         link, signer = session.link, session.signer
         ceremony = await repo.get_ceremony(ceremony_id)
-        enrolment = self._verified(await store.latest_enrolment(link.id))
+        # The enrolment whose statement this ceremony's challenge commits to.
+        enrolment = next(
+            (
+                e
+                for e in await store.enrolments_of(link.id)
+                if self._verified(e)
+                and e.nonce is not None
+                and ceremony is not None
+                and enrolment_challenge(statement=e.statement, nonce=e.nonce) == ceremony.challenge
+            ),
+            None,
+        )
         if (
             ceremony is None
             or ceremony.purpose != REGISTER_PURPOSE

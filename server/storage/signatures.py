@@ -427,20 +427,19 @@ async def create_enrolment(
         expires_at=expires_at,
     )
     await row.save()
-    found = await latest_enrolment(link_id)
-    assert found is not None
-    return found
+    return _enrolment(
+        await t.SignerEnrolment.select().where(t.SignerEnrolment.id == row.id).first()  # type: ignore[arg-type]
+    )
 
 
-async def latest_enrolment(link_id: str) -> Enrolment | None:
-    """The newest code sent for a signer session's link."""
-    row = (
+async def enrolments_of(link_id: str) -> list[Enrolment]:
+    """Every code sent for a signer session's link, newest first."""
+    rows = (
         await t.SignerEnrolment.select()
         .where(t.SignerEnrolment.link == link_id)
         .order_by(t.SignerEnrolment.sent_at, ascending=False)
-        .first()
     )
-    return None if row is None else _enrolment(row)
+    return [_enrolment(r) for r in rows]
 
 
 async def codes_sent_since(person_id: str, since: datetime) -> int:
