@@ -42,6 +42,7 @@ from server.api.sync import SyncController
 from server.errors import EXCEPTION_HANDLERS
 from server.headers import SECURITY_HEADERS as HEADERS
 from server.services.accounts import Accounts
+from server.services.anchors import AnchorRuntime
 from server.services.clock import Clock, system_clock
 from server.services.notifications import NotificationRuntime
 from server.services.push_delivery import application_server_key, load_vapid
@@ -73,9 +74,12 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
         if settings.notifications_in_process:
             runtime = NotificationRuntime(settings=settings, clock=clock)
             runtime.start()
+        anchoring = AnchorRuntime(settings=settings, clock=clock)
+        anchoring.start()
         try:
             yield
         finally:
+            await anchoring.stop()
             if runtime is not None:
                 await runtime.stop()
             await close_engine(engine)

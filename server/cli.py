@@ -142,8 +142,18 @@ def _audit_verify(settings: Settings, organisation_id: str | None) -> int:
     broken = 0
     for verdict in verdicts:
         check = verdict.check
-        if check.ok:
-            print(f"OK {verdict.organisation_id}: {check.checked} entries, chain intact")
+        anchors = verdict.anchors
+        if check.ok and anchors is not None and anchors.problem is not None:
+            broken += 1
+            print(f"BROKEN {verdict.organisation_id}: {anchors.problem}")
+        elif check.ok:
+            anchored = (
+                f", reaches its {anchors.anchors} anchor(s), the latest at seq "
+                f"{anchors.latest.seq} ({anchors.latest.gen_time.isoformat()})"
+                if anchors is not None and anchors.latest is not None
+                else ", no anchor yet (a cut tail would not be seen)"
+            )
+            print(f"OK {verdict.organisation_id}: {check.checked} entries, chain intact{anchored}")
         else:
             broken += 1
             print(
@@ -321,7 +331,9 @@ def build_parser() -> argparse.ArgumentParser:
     verify = commands.add_parser(
         "verify-signature", help="re-verify a signature offline from its evidence file"
     )
-    verify.add_argument("evidence", help="the evidence file (JSON)")
+    verify.add_argument("evidence", help="the evidence file (JSON) or the sealed PDF")
+    verify.add_argument("--require-timestamp", action="store_true")
+    verify.add_argument("--tsa-root", action="append", default=[])
     cli_exports.add_parser(commands)
     worker = commands.add_parser(
         "worker", help="send reminders and notifications (extra processes, on PostgreSQL)"
@@ -348,7 +360,10 @@ def main(argv: list[str] | None = None) -> int:
         # Offline on purpose: no settings, no database.
         from server.verify_evidence import main as verify_main
 
-        return verify_main([args.evidence])
+        extra = ["--require-timestamp"] if args.require_timestamp else []
+        for root in args.tsa_root:
+            extra += ["--tsa-root", root]
+        return verify_main([args.evidence, *extra])
     settings = Settings.from_env()
     if args.command == "demo":
         settings = settings.model_copy(update={"demo_mode": True})

@@ -27,6 +27,7 @@ STATUS_OF: dict[type[domain.DomainError], int] = {
     domain.Conflict: 409,
     domain.Gone: 410,
     domain.InvalidInput: 422,
+    domain.Unavailable: 503,
 }
 
 TITLES = {
@@ -42,6 +43,7 @@ TITLES = {
     422: "Invalid input",
     429: "Too many requests",
     500: "Server error",
+    503: "Service unavailable",
 }
 
 

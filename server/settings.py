@@ -109,6 +109,39 @@ class Settings(BaseModel):
         description="CARNET_NOTIFICATION_POLL_SECONDS: how often the worker looks for due items.",
     )
 
+    tsa_url: str = Field(
+        default="",
+        description="CARNET_TSA_URL: the RFC 3161 timestamping authority (http or https URL) that "
+        "timestamps every signature's evidence, passkey registration, sealed PDF and audit "
+        "anchor. Empty: no trusted timestamp (the time is only the server's word).",
+    )
+    tsa_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=120, description="CARNET_TSA_TIMEOUT_SECONDS."
+    )
+    seal_certificate_file: str = Field(
+        default="",
+        description="CARNET_SEAL_CERTIFICATE_FILE: PEM certificate (chain after it) of the firm's "
+        "electronic seal, which seals signed CRA PDFs (PAdES). Empty: a self-signed demo seal "
+        "is generated in data_dir on first use, and the PDF says it is one.",
+    )
+    seal_key_file: str = Field(
+        default="", description="CARNET_SEAL_KEY_FILE: PEM private key of the seal (unencrypted)."
+    )
+    audit_anchor_minutes: float = Field(
+        default=60.0,
+        gt=0,
+        description="CARNET_AUDIT_ANCHOR_MINUTES: how often each firm's audit chain head is "
+        "timestamped when it moved (also after every signature).",
+    )
+
+    @field_validator("tsa_url")
+    @classmethod
+    def _tsa_is_http(cls, value: str) -> str:
+        if value and urlsplit(value).scheme not in {"http", "https"}:
+            msg = f"tsa_url {value!r} must be an http or https URL"
+            raise ValueError(msg)
+        return value
+
     @field_validator("origin")
     @classmethod
     def _origin_is_bare(cls, value: str) -> str:
@@ -181,6 +214,11 @@ class Settings(BaseModel):
             "mail_from": "CARNET_MAIL_FROM",
             "notifications_in_process": "CARNET_NOTIFICATIONS_IN_PROCESS",
             "notification_poll_seconds": "CARNET_NOTIFICATION_POLL_SECONDS",
+            "tsa_url": "CARNET_TSA_URL",
+            "tsa_timeout_seconds": "CARNET_TSA_TIMEOUT_SECONDS",
+            "seal_certificate_file": "CARNET_SEAL_CERTIFICATE_FILE",
+            "seal_key_file": "CARNET_SEAL_KEY_FILE",
+            "audit_anchor_minutes": "CARNET_AUDIT_ANCHOR_MINUTES",
         }
         values: dict[str, str] = {field: env[name] for field, name in names.items() if name in env}
         if "secret_key" not in values:

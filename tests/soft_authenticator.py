@@ -25,7 +25,7 @@ def unb64url(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-UP, UV, AT = 0x01, 0x04, 0x40
+UP, UV, BE, BS, AT = 0x01, 0x04, 0x08, 0x10, 0x40
 
 
 @dataclass
@@ -39,6 +39,8 @@ class SoftAuthenticator:
     )
     sign_count: int = 0
     user_handle: bytes = b""
+    backed_up: bool = False
+    """A synced passkey: BE and BS flags set (WebAuthn Level 3 §6.1)."""
 
     def _client_data(self, kind: str, challenge: str, origin: str | None) -> bytes:
         return json.dumps(
@@ -52,7 +54,8 @@ class SoftAuthenticator:
         ).encode()
 
     def _flags(self) -> int:
-        return UP | (UV if self.user_verified else 0)
+        synced = BE | BS if self.backed_up else 0
+        return UP | (UV if self.user_verified else 0) | synced
 
     def create(
         self, options: dict[str, Any], *, origin: str | None = None, rp_id: str | None = None

@@ -105,6 +105,16 @@ def test_controllers_never_touch_tables() -> None:
 # the signed CRA (with its evidence attached); each adapter is the only importer for its PDF.
 OFFLINE_TOOLS = {
     "webauthn": (ROOT / "server" / "verify_evidence.py",),
+    # pyHanko: the seal is made by signed_pdf.py and checked offline by verify_pdf.py; its HTTP
+    # timestamp client serves every RFC 3161 request (timestamping.py).
+    "pyhanko": (
+        ROOT / "server" / "verify_pdf.py",
+        ROOT / "server" / "services" / "timestamping.py",
+    ),
+    "asn1crypto": (
+        ROOT / "server" / "services" / "signed_pdf.py",
+        ROOT / "server" / "verify_pdf.py",
+    ),
     "weasyprint": (ROOT / "server" / "services" / "signed_pdf.py",),
 }
 
@@ -118,6 +128,8 @@ OFFLINE_TOOLS = {
         ("pywebpush", "server/services/push_delivery.py"),
         ("py_vapid", "server/services/push_delivery.py"),
         ("aiohttp", "server/services/push_delivery.py"),
+        ("pyhanko", "server/services/signed_pdf.py"),
+        ("asn1crypto", "server/timestamp_token.py"),
     ],
 )
 def test_crypto_library_has_one_home(library: str, home: str) -> None:

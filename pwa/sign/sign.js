@@ -13,6 +13,7 @@ import {
   locale,
   setLocale,
   t as tr,
+  tOr,
 } from "../js/i18n.js";
 import { createPasskey, getPasskey, isSupported } from "../js/online/webauthn.js";
 import { h } from "../js/views/dom.js";
@@ -40,6 +41,7 @@ function errorText(error) {
   if (error.status === 404) return t("error.notfound");
   if (error.status === 401) return t("error.session");
   if (code === "changed") return t("error.changed");
+  if (code && tOr(`sign.error.${code}`)) return t(`error.${code}`);
   if (error.code === "signature_rejected") {
     return t("error.refused", { detail: error.errors[0]?.message ?? "" });
   }
@@ -129,10 +131,12 @@ function render() {
       }, t("pdf"))));
   } else if (portal.status === "closed") {
     panel.append(h("p", { "data-testid": "closed" }, t("closed")));
+  } else if (!portal.has_passkey && !portal.email_verified) {
+    panel.append(...codeStep());
   } else if (!portal.has_passkey) {
     const button = h("button", { type: "button", class: "primary", "data-testid": "register", "aria-disabled": "false" }, t("passkey.create"));
     button.addEventListener("click", () => act(button, t("passkey.creating"), register));
-    panel.append(h("p", {}, t("passkey.intro")), button);
+    panel.append(h("p", { class: "done", "data-testid": "email-verified" }, t("code.verified")), h("p", {}, t("passkey.intro")), button);
   } else {
     const button = h("button", { type: "button", class: "primary", "data-testid": "sign", "aria-disabled": "false" }, t(`sign.${wording}`));
     button.addEventListener("click", () => act(button, t("sign.progress"), sign));
@@ -147,6 +151,49 @@ function render() {
       h("span", { class: "hash", "data-testid": "document-hash" }, portal.document_sha256)));
   }
   main.replaceChildren(...children);
+}
+
+/** The e-mailed code that proves the signer reads the address their firm declared. */
+function codeStep() {
+  const email = portal.signer_email;
+  const send = h("button", {
+    type: "button",
+    class: portal.code_sent_at ? "secondary" : "primary",
+    "data-testid": "send-code",
+    "aria-disabled": "false",
+  }, t(portal.code_sent_at ? "code.resend" : "code.send"));
+  send.addEventListener("click", () => act(send, t("code.sending"), async () => {
+    portal = await call("POST", "/sign/email-code", { language: locale() });
+    render();
+    main.querySelector('[data-testid="code"]')?.focus();
+  }));
+  if (!portal.code_sent_at) return [h("p", {}, t("code.intro", { email })), send];
+  const input = h("input", {
+    id: "code",
+    name: "code",
+    inputmode: "numeric",
+    autocomplete: "one-time-code",
+    pattern: "[0-9]{6}",
+    maxlength: "6",
+    required: "",
+    "data-testid": "code",
+    "aria-describedby": "code-help",
+  });
+  const verify = h("button", { type: "submit", class: "primary", "data-testid": "verify-code", "aria-disabled": "false" }, t("code.verify"));
+  const form = h("form", { class: "code", novalidate: "" },
+    h("label", { for: "code" }, t("code.label")), input, verify);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    act(verify, t("code.verifying"), async () => {
+      portal = await call("POST", "/sign/email-code/verify", { code: input.value.replace(/\s/g, "") });
+      render();
+      main.querySelector('[data-testid="register"]')?.focus();
+    });
+  });
+  const demo = portal.demo_code
+    ? h("p", { class: "done", "data-testid": "demo-code" }, t("code.demo", { code: portal.demo_code }))
+    : null;
+  return [h("p", { id: "code-help", "data-testid": "code-sent" }, t("code.sent", { email })), demo, form, h("p", {}, send)];
 }
 
 async function register() {

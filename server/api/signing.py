@@ -4,7 +4,6 @@ A signer holds no app session: opening their link sets a *signer session* cookie
 `/api/v1/sign` and to the one month of the link (`server/services/signatures.py`).
 """
 
-import asyncio
 import json
 from typing import Annotated, Any, Literal, TypeAlias
 from uuid import UUID
@@ -26,7 +25,6 @@ from server.services.signatures import (
     Signatures,
     SignerSession,
 )
-from server.services.signed_pdf import signed_month_pdf
 from server.settings import Settings
 
 SignaturesDep: TypeAlias = NamedDependency[Signatures]
@@ -67,6 +65,32 @@ class PortalOut(s.Wire):
     has_passkey: bool
     evidence_id: UUID | None
     signed_at: str | None = Field(description="When it was signed (ISO 8601), if it was.")
+    code_sent_at: str | None = Field(
+        default=None, description="When the last e-mail code was sent in this session."
+    )
+    email_verified: bool = Field(
+        default=False, description="The signer entered the e-mailed code: they may register."
+    )
+    demo_code: str | None = Field(
+        default=None,
+        description="Demo mode without SMTP only: the code that could not be mailed.",
+    )
+
+
+class CodeRequest(s.Wire):
+    language: Literal["fr", "en"] = "fr"
+
+
+class CodeIn(s.Wire):
+    code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{6}$")] = Field(
+        description="The 6-digit code e-mailed to the signer."
+    )
+
+
+class SignaturePolicy(s.Wire):
+    refuse_synced_passkeys: bool = Field(
+        description="Refuse synced passkeys (BS flag) for signing: device-bound ones only."
+    )
 
 
 class SigningOptionsOut(s.Wire):
@@ -102,11 +126,13 @@ def _portal(portal: Portal) -> PortalOut:
         has_passkey=portal.has_passkey,
         evidence_id=UUID(portal.evidence_id) if portal.evidence_id else None,
         signed_at=portal.signed_at.isoformat() if portal.signed_at else None,
+        code_sent_at=portal.code_sent_at.isoformat() if portal.code_sent_at else None,
+        email_verified=portal.email_verified,
     )
 
 
-async def _pdf_file(body: bytes, evidence_id: str) -> Response[bytes]:
-    pdf = await asyncio.to_thread(signed_month_pdf, body)
+async def _pdf_file(signatures: Signatures, body: bytes, evidence_id: str) -> Response[bytes]:
+    pdf = await signatures.sealed_pdf(evidence_id, body)
     return Response(
         pdf,
         media_type="application/pdf",
@@ -159,6 +185,22 @@ class SignerPortalController(Controller):
     @get(operation_id="getSignerPortal")
     async def read(self, signer: SignerDep, signatures: SignaturesDep) -> PortalOut:
         """The month as the signer sees it (or as they signed it)."""
+        return _portal(await signatures.portal(signer))
+
+    @post("/email-code", operation_id="sendSignerCode", status_code=HTTP_200_OK)
+    async def send_code(
+        self, signer: SignerDep, signatures: SignaturesDep, data: JSONBody[CodeRequest]
+    ) -> PortalOut:
+        """E-mail a one-time code to the signer's declared address (before a first passkey)."""
+        demo_code = await signatures.send_code(signer, language=data.language)
+        return _portal(await signatures.portal(signer)).model_copy(update={"demo_code": demo_code})
+
+    @post("/email-code/verify", operation_id="verifySignerCode", status_code=HTTP_200_OK)
+    async def verify_code(
+        self, signer: SignerDep, signatures: SignaturesDep, data: JSONBody[CodeIn]
+    ) -> PortalOut:
+        """Check the e-mailed code; once right, the signer may register their passkey."""
+        await signatures.verify_code(signer, code=data.code)
         return _portal(await signatures.portal(signer))
 
     @post("/passkey-options", operation_id="signerPasskeyOptions", status_code=HTTP_200_OK)
@@ -222,9 +264,9 @@ class SignerPortalController(Controller):
     async def pdf(
         self, evidence_id: FromPath[UUID], signer: SignerDep, signatures: SignaturesDep
     ) -> Response[bytes]:
-        """The signed month as a PDF, with the evidence file attached."""
+        """The signed month as a PDF, evidence attached, sealed by the firm (PAdES)."""
         body = await signatures.signer_evidence(signer, str(evidence_id))
-        return await _pdf_file(body, str(evidence_id))
+        return await _pdf_file(signatures, body, str(evidence_id))
 
 
 class SignatureController(Controller):
@@ -242,9 +284,9 @@ class SignatureController(Controller):
     async def pdf(
         self, evidence_id: FromPath[UUID], session: SessionDep, signatures: SignaturesDep
     ) -> Response[bytes]:
-        """The signed month as a PDF, with the evidence file attached."""
+        """The signed month as a PDF, evidence attached, sealed by the firm (PAdES)."""
         body = await signatures.evidence_for(session.actor, str(evidence_id))
-        return await _pdf_file(body, str(evidence_id))
+        return await _pdf_file(signatures, body, str(evidence_id))
 
     @post(
         "/people/{person_id:uuid}/months/{month:str}/signature-options",
@@ -296,6 +338,24 @@ class SignatureController(Controller):
             month_status=await signatures.month_status(evidence.timesheet_id),
             signed_at=evidence.signed_at.isoformat(),
         )
+
+    @get("/organisation/signature-policy", operation_id="getSignaturePolicy")
+    async def policy(self, session: SessionDep, signatures: SignaturesDep) -> SignaturePolicy:
+        """The firm's signature policy (members)."""
+        refuse = await signatures.refuses_synced(session.actor)
+        return SignaturePolicy(refuse_synced_passkeys=refuse)
+
+    @put(
+        "/organisation/signature-policy",
+        operation_id="setSignaturePolicy",
+        status_code=HTTP_200_OK,
+    )
+    async def set_policy(
+        self, data: JSONBody[SignaturePolicy], session: SessionDep, signatures: SignaturesDep
+    ) -> SignaturePolicy:
+        """Refuse (or accept) synced passkeys for signing; administrators only."""
+        await signatures.set_refuse_synced(session.actor, refuse=data.refuse_synced_passkeys)
+        return data
 
     @put(
         "/clients/{client_id:uuid}/signature-wording",

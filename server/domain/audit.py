@@ -307,3 +307,36 @@ def verify_chain(entries: Iterable[AuditEntry]) -> ChainCheck:
         expected_seq += 1
         expected_prev = entry.hash
     return ChainCheck(ok=True, checked=checked)
+
+
+ANCHOR_SCHEME = "carnet-audit-anchor/1"
+
+
+def anchor_statement(*, organisation_id: str, seq: int, head_hash: str) -> bytes:
+    """The bytes an RFC 3161 token over a chain head covers (canonical JSON).
+
+    ``{"scheme": "carnet-audit-anchor/1", "organisation": id, "seq": n, "hash": hex}``: a
+    timestamping authority saw this head at its ``genTime``. A chain that no longer holds an
+    entry ``seq`` with that ``hash`` was cut or rewritten after the anchor.
+    """
+    return canonical_json(
+        {"scheme": ANCHOR_SCHEME, "organisation": organisation_id, "seq": seq, "hash": head_hash}
+    )
+
+
+def check_anchor(entries: list[AuditEntry], *, seq: int, head_hash: str) -> str | None:
+    """Why the chain does not reach an anchored head, or None when it does.
+
+    Args:
+        entries: The chain as stored, in seq order (already checked by ``verify_chain``).
+        seq: The anchored head's position.
+        head_hash: Its hash.
+    """
+    if len(entries) < seq:
+        return (
+            f"truncated: the chain ends at seq {len(entries)} but seq {seq} was anchored "
+            f"(entries cut from the end)"
+        )
+    if entries[seq - 1].hash != head_hash:
+        return f"rewritten: entry seq {seq} is not the anchored one"
+    return None

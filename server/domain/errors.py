@@ -60,6 +60,12 @@ class InvalidInput(DomainError):
     code = "invalid_input"
 
 
+class Unavailable(DomainError):
+    """A service the change depends on is down; nothing was changed, try again later."""
+
+    code = "unavailable"
+
+
 class AuthenticationFailed(DomainError):
     """A passkey ceremony did not verify."""
 

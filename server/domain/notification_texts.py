@@ -182,3 +182,26 @@ def signer_link_email(
         f"sign it with your passkey: {link}",
         link,
     )
+
+
+def signer_code_email(*, language: str, code: str, link: str) -> Message:
+    """The one-time code a client signer enters before creating their passkey.
+
+    It proves they read the address the firm declared for them (docs/signature.md, enrolment).
+    """
+    if language != "en":
+        return Message(
+            "fr",
+            f"Votre code de vérification Carnet : {code}",
+            f"Pour créer votre clé d'accès de signature, saisissez ce code sur la page de "
+            f"signature : {code}. Il est valable 15 minutes. Si vous n'avez rien demandé, "
+            f"ignorez ce message.",
+            link,
+        )
+    return Message(
+        "en",
+        f"Your Carnet verification code: {code}",
+        f"To create your signing passkey, enter this code on the signature page: {code}. It is "
+        f"valid for 15 minutes. If you did not ask for it, ignore this message.",
+        link,
+    )

@@ -48,6 +48,7 @@ def signer_document(
     wording: str,
     consultant: Person,
     signer: Person,
+    registration: str | None = None,
 ) -> bytes:
     """Build the canonical document a signer is shown and signs.
 
@@ -58,6 +59,9 @@ def signer_document(
         wording: ``signature`` or ``attestation``.
         consultant: Whose month it is.
         signer: Who signs.
+        registration: SHA-256 (hex) of the registration record of the signer's passkey, once
+            they have one: signing the document endorses how that key was enrolled
+            (``evidence.registration_hash``), so the record cannot be swapped afterwards.
 
     Returns:
         The canonical document bytes (``signing.canonical_document``).
@@ -88,7 +92,12 @@ def signer_document(
             "client": client.legal_name,
             "wording": wording,
         },
-        signer={"id": signer.id, "name": signer.display_name, "email": signer.email},
+        signer={
+            "id": signer.id,
+            "name": signer.display_name,
+            "email": signer.email,
+            **({"registration": registration} if registration else {}),
+        },
         step=timesheet.step,
         days=days,
         totals={"half_days": total},

@@ -27,8 +27,28 @@ from server.domain.audit import canonical_json
 SCHEME = "CRA-SIGN-v1"
 """Version tag of this signing scheme, hashed into every challenge and stored with the evidence."""
 
+ENROL_SCHEME = "CRA-ENROL-v1"
+"""Version tag of the passkey enrolment scheme: a registration challenge commits to the identity
+statement (who, which e-mail address, the one-time code's proof) the new key is created for."""
+
 MIN_NONCE_BYTES = 16
 """At least 128 bits of server randomness per challenge (WebAuthn §13.4.3 asks for ≥ 16 bytes)."""
+
+ECDSA_ORDERS = {
+    "secp256r1": 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551,
+    "secp384r1": int(
+        "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFC7634D81F4372DDF581A0DB248B0A77AECEC196ACCC52973",
+        16,
+    ),
+    "secp521r1": int(
+        "01FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"
+        "FA51868783BF2F966B7FCC0148F709A5D03BB5C9B8899C47AEBB6FB71E91386409",
+        16,
+    ),
+}
+"""The group order n of the NIST curves WebAuthn uses (SEC 2 §2.4.2, §2.5.1, §2.6.1), by the
+curve's name: a low-S ECDSA signature has s <= n / 2 (its twin (r, n - s) verifies too, so only
+the low-S form is stored and accepted)."""
 
 FORBIDDEN_KEY_WORDS = frozenset({"rate", "rates", "tjm", "price", "prices", "amount", "cents"})
 """Key words that mark money: a signer sees days, never the consultant's rates."""
@@ -144,13 +164,37 @@ def signing_challenge(*, document_hash: bytes, nonce: bytes) -> bytes:
     Raises:
         ValueError: If the hash is not 32 bytes or the nonce is shorter than 16 bytes.
     """
-    if len(document_hash) != hashlib.sha256().digest_size:
-        msg = f"document_hash must be 32 bytes (got {len(document_hash)})"
+    return _derive(SCHEME, document_hash, nonce)
+
+
+def enrolment_challenge(*, statement: bytes, nonce: bytes) -> bytes:
+    """Derive the WebAuthn registration challenge of a signer's passkey enrolment.
+
+    ``SHA-256(b"CRA-ENROL-v1\\x00" ‖ SHA-256(statement) ‖ nonce)``: the same construction as
+    ``signing_challenge`` under another tag, so the client data of the registration commits to
+    the identity statement (canonical JSON) the key was created for.
+
+    Args:
+        statement: The canonical statement bytes (``evidence.enrolment_statement``).
+        nonce: The server's single-use random nonce, at least ``MIN_NONCE_BYTES`` long.
+
+    Returns:
+        The 32-byte challenge.
+
+    Raises:
+        ValueError: If the nonce is shorter than 16 bytes.
+    """
+    return _derive(ENROL_SCHEME, hashlib.sha256(statement).digest(), nonce)
+
+
+def _derive(scheme: str, digest: bytes, nonce: bytes) -> bytes:
+    if len(digest) != hashlib.sha256().digest_size:
+        msg = f"document_hash must be 32 bytes (got {len(digest)})"
         raise ValueError(msg)
     if len(nonce) < MIN_NONCE_BYTES:
         msg = f"nonce must be at least {MIN_NONCE_BYTES} bytes (got {len(nonce)})"
         raise ValueError(msg)
-    return hashlib.sha256(SCHEME.encode("ascii") + b"\x00" + document_hash + nonce).digest()
+    return hashlib.sha256(scheme.encode("ascii") + b"\x00" + digest + nonce).digest()
 
 
 def challenge_matches(*, client_data_json: bytes, document: bytes, nonce: bytes) -> bool:

@@ -28,6 +28,8 @@ from typing import Any
 
 from server.domain import audit
 from server.domain.errors import NotFound
+from server.services.anchors import AnchorCheck
+from server.services.anchors import check as check_anchors
 from server.storage import audit_store as store
 from server.storage.repositories import write_transaction
 
@@ -92,13 +94,28 @@ class Verification:
 
     organisation_id: str
     check: audit.ChainCheck
+    anchors: AnchorCheck | None = None
 
 
 async def verify(organisation_id: str | None = None) -> list[Verification]:
-    """Recompute every chain (or one organisation's) from the database.
+    """Recompute every chain (or one organisation's) from the database, and check that each
+    still reaches every timestamped head (``anchors.check``): a cut tail is detected.
 
     Returns:
-        One verdict per organisation with entries, in id order.
+        One verdict per organisation with entries or anchors, in id order.
     """
     wanted = [organisation_id] if organisation_id else await store.organisations()
-    return [Verification(o, audit.verify_chain(await store.chain(o))) for o in wanted]
+    for anchored in await store.all_organisations():
+        if anchored not in wanted and not organisation_id and await store.anchors_of(anchored):
+            wanted.append(anchored)
+    verdicts = []
+    for org in sorted(wanted):
+        entries = await store.chain(org)
+        verdicts.append(
+            Verification(
+                org,
+                audit.verify_chain(entries),
+                check_anchors(entries, await store.anchors_of(org)),
+            )
+        )
+    return verdicts

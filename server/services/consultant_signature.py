@@ -16,12 +16,14 @@ from server.domain.roles import Actor, Role
 from server.domain.signer_document import consultant_document
 from server.domain.signing import document_hash, signing_challenge
 from server.services import webauthn_ceremonies as ceremonies
+from server.services.anchors import anchor_after_signature
 from server.services.signatures import (
     CHALLENGE_LIFETIME,
     Signatures,
     _audit,
     _rejected,
-    store_evidence,
+    keep_evidence,
+    prepare_evidence,
 )
 from server.services.timesheets import parse_month
 from server.storage import repositories as repo
@@ -137,7 +139,18 @@ class ConsultantSignatures:
         new_count = self.signatures.verify_assertion(
             credential, challenge=stored.challenge, passkey=passkey
         )
-        response = credential["response"]
+        prepared = await prepare_evidence(
+            settings=self.settings,
+            timesheet=timesheet,
+            challenge=stored,
+            passkey=passkey,
+            credential=credential,
+            user_handle=handle,
+            sign_count=new_count,
+            signer=consultant,
+            role="consultant",
+            now=now,
+        )
         async with repo.write_transaction():
             if not await store.spend_self_challenge(challenge_id=challenge_id, now=now):
                 raise _rejected("replay", "this signing challenge was already used")
@@ -146,17 +159,8 @@ class ConsultantSignatures:
                 passkey_id=passkey.id, old_count=passkey.sign_count, new_count=new_count, now=now
             ):
                 raise _rejected("sign_count", "this passkey was used concurrently; try again")
-            evidence = await store_evidence(
-                settings=self.settings,
-                timesheet=timesheet,
-                challenge=stored,
-                passkey=passkey,
-                response=response,
-                user_handle=handle,
-                sign_count=new_count,
-                signer=consultant,
-                role="consultant",
-                now=now,
+            evidence = await keep_evidence(
+                prepared, timesheet=timesheet, challenge=stored, passkey=passkey, signer=consultant
             )
         await _audit(
             month_id=timesheet.id,
@@ -166,4 +170,5 @@ class ConsultantSignatures:
             data={"evidence": evidence.id, "evidence_sha256": evidence.body_hash},
             at=now,
         )
+        await anchor_after_signature(self.settings, consultant.organisation_id)
         return evidence

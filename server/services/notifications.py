@@ -28,7 +28,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from server.domain.errors import FieldError, Forbidden, InvalidInput, NotFound
-from server.domain.notification_texts import LANGUAGES, Message, render, signer_link_email
+from server.domain.notification_texts import (
+    LANGUAGES,
+    Message,
+    render,
+    signer_code_email,
+    signer_link_email,
+)
 from server.domain.outbox import (
     DROPPED,
     PENDING,
@@ -64,6 +70,7 @@ from sync.months import MonthKey, MonthStatus
 logger = logging.getLogger("carnet.notifications")
 
 SIGNER_LINK = "signer_link"
+SIGNER_CODE = "signer_code"
 LEASE_MS = 60_000
 RETENTION = timedelta(days=90)
 """Finished rows are kept this long, well past any reminder's expiry, so a key is never purged
@@ -219,6 +226,28 @@ async def send_signer_link(
         data={"language": language, "consultant_name": consultant_name, "link": link},
         due_ms=_ms(at),
         expires_ms=_ms(at + timedelta(days=7)),
+        now_ms=_ms(at),
+    )
+
+
+async def send_signer_code(
+    *, email: str, language: str, code: str, key: str, at: datetime
+) -> bool:
+    """Email a signer the one-time code that proves they read this address (docs/signature.md).
+
+    Through the outbox like every mail; the code is forgotten once sent (only its hash stays,
+    with the enrolment). Valid 15 minutes, so the mail is dropped after that.
+    """
+    return await store.enqueue(
+        key=key,
+        person_id=None,
+        address=email,
+        channel="email",
+        kind=SIGNER_CODE,
+        month="",
+        data={"language": language, "code": code},
+        due_ms=_ms(at),
+        expires_ms=_ms(at + timedelta(minutes=15)),
         now_ms=_ms(at),
     )
 
@@ -436,6 +465,8 @@ class OutboxWorker:
         if not recorded:
             logger.warning("outbox %s: lease lost before recording %s", entry.key, outcome.reason)
             return
+        if outcome.state != PENDING and entry.kind == SIGNER_CODE:
+            await store.forget_data(item_id=entry.id, data={**entry.data, "code": "(envoyé)"})
         if outcome.state != PENDING and entry.kind == SIGNER_LINK:
             # The token is a bearer credential until opened: once mailed (or given up), the
             # outbox keeps where it went, not the link (docs/notifications.md).
@@ -457,6 +488,13 @@ class OutboxWorker:
         return self.settings.origin + link if link.startswith("/") else link
 
     async def _message_for(self, entry: OutboxEntry) -> tuple[Message, str] | None:
+        if entry.kind == SIGNER_CODE:
+            message = signer_code_email(
+                language=str(entry.data.get("language", "fr")),
+                code=str(entry.data.get("code", "")),
+                link=self.settings.origin + "/sign/",
+            )
+            return message, entry.address
         if entry.kind == SIGNER_LINK:
             message = signer_link_email(
                 language=str(entry.data.get("language", "fr")),

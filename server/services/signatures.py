@@ -16,8 +16,10 @@ The chain (security.md §1.4):
    ``workflow.transition(APPROVE)`` and the evidence row is written.
 """
 
+import asyncio
 import base64
 import hashlib
+import hmac
 import json
 import logging
 import secrets
@@ -27,6 +29,7 @@ from typing import Any
 
 from server.domain import model
 from server.domain.access import can_see_timesheet
+from server.domain.audit import canonical_json
 from server.domain.errors import (
     Conflict,
     FieldError,
@@ -36,11 +39,30 @@ from server.domain.errors import (
     NotAuthenticated,
     NotFound,
 )
-from server.domain.evidence import build_evidence, evidence_hash
+from server.domain.evidence import (
+    build_evidence,
+    enrolment_statement,
+    evidence_hash,
+    registration_hash,
+    registration_record,
+    with_timestamp,
+)
 from server.domain.roles import Actor, Role
 from server.domain.signer_document import WORDINGS, mission_waiting_on, signer_document
-from server.domain.signing import b64url_encode, document_hash, signing_challenge
-from server.services import audit_log, circuit
+from server.domain.signing import (
+    b64url_encode,
+    document_hash,
+    enrolment_challenge,
+    signing_challenge,
+)
+from server.services import (
+    anchors,
+    audit_log,
+    circuit,
+    notifications,
+    signed_pdf,
+    timestamping,
+)
 from server.services import webauthn_ceremonies as ceremonies
 from server.services.accounts import actor_of
 from server.services.clock import Clock
@@ -53,8 +75,15 @@ LINK_LIFETIME = timedelta(days=7)
 SIGNER_SESSION_LIFETIME = timedelta(hours=2)
 CHALLENGE_LIFETIME = timedelta(minutes=5)
 REGISTER_PURPOSE = "sign_register"
+CODE_LIFETIME = timedelta(minutes=15)
+CODE_ATTEMPTS = 5
+"""Wrong entries allowed per code: with 6 digits, 5 tries give 1 chance in 200,000."""
+CODES_PER_HOUR = 5
+VERIFIED_LIFETIME = timedelta(minutes=30)
+"""A verified code allows registering a passkey for this long."""
 
 audit_logger = logging.getLogger("carnet.audit")
+logger = logging.getLogger("carnet.signatures")
 
 
 async def _audit(
@@ -105,6 +134,14 @@ _CHECKS = (
 )
 
 
+def _synced_refused() -> SignatureRejected:
+    return _rejected(
+        "synced_passkey",
+        "your firm requires a passkey kept on one device (a security key, or a device whose "
+        "passkeys are not synced): this one is synced",
+    )
+
+
 def _rejected(check: str, message: str) -> SignatureRejected:
     return SignatureRejected(
         f"signature refused: {message}",
@@ -125,6 +162,8 @@ class Portal:
     has_passkey: bool
     evidence_id: str | None
     signed_at: datetime | None
+    code_sent_at: datetime | None = None
+    email_verified: bool = False
 
 
 @dataclass(frozen=True)
@@ -279,6 +318,7 @@ class Signatures:
         client = await repo.get_client(mission.client_id) if mission else None
         if mission is None or consultant is None or client is None:
             return None
+        registered = await self._registered(signer)
         document = signer_document(
             timesheet=timesheet,
             mission=mission,
@@ -286,13 +326,33 @@ class Signatures:
             wording=await store.get_client_wording(client.id),
             consultant=consultant,
             signer=signer,
+            registration=registered[0][1].record_hash if registered else None,
         )
         return Shown(timesheet=timesheet, mission=mission, document=document)
+
+    @staticmethod
+    async def _registered(
+        signer: model.Person,
+    ) -> list[tuple[model.Passkey, store.Registration]]:
+        """The signer's active passkeys enrolled with a verified e-mail code, newest first.
+
+        A passkey without a registration record (made before enrolment existed) cannot sign:
+        nothing would tie it to the person.
+        """
+        found = []
+        for passkey in await repo.list_passkeys(signer.id):
+            registration = await store.registration_of(passkey.id)
+            if passkey.revoked_at is None and registration is not None:
+                found.append((passkey, registration))
+        return sorted(found, key=lambda pair: pair[0].created_at, reverse=True)
 
     async def portal(self, session: SignerSession) -> Portal:
         """The month as the signer sees it, or as they signed it."""
         link, signer = session.link, session.signer
-        has_passkey = any(p.revoked_at is None for p in await repo.list_passkeys(signer.id))
+        has_passkey = bool(await self._registered(signer))
+        enrolments = await store.enrolments_of(link.id)
+        code_sent_at = max((e.sent_at for e in enrolments), default=None)
+        email_verified = any(self._verified(e) for e in enrolments)
         signed = [
             e
             for e in await store.evidence_of_month(link.timesheet_id)
@@ -310,6 +370,8 @@ class Signatures:
                 has_passkey=has_passkey,
                 evidence_id=signed[-1].id,
                 signed_at=signed[-1].signed_at,
+                code_sent_at=code_sent_at,
+                email_verified=email_verified,
             )
         shown = await self._shown(link, signer)
         if shown is None:
@@ -322,6 +384,8 @@ class Signatures:
                 has_passkey=has_passkey,
                 evidence_id=None,
                 signed_at=None,
+                code_sent_at=code_sent_at,
+                email_verified=email_verified,
             )
         return Portal(
             status="waiting",
@@ -332,21 +396,163 @@ class Signatures:
             has_passkey=has_passkey,
             evidence_id=None,
             signed_at=None,
+            code_sent_at=code_sent_at,
+            email_verified=email_verified,
         )
+
+    # -- the signer's e-mail code ----------------------------------------------------------
+
+    def _code_hash(self, *, link_id: str, code: str) -> str:
+        # Keyed by the server secret and bound to the link: the stored hash of a 6-digit
+        # code cannot be reversed by trying the million codes without the key.
+        message = f"carnet-signer-code:{link_id}:{code}".encode()
+        return hmac.new(self.settings.secret_key.encode(), message, hashlib.sha256).hexdigest()
+
+    def _verified(self, enrolment: store.Enrolment | None) -> store.Enrolment | None:
+        if (
+            enrolment is None
+            or enrolment.verified_at is None
+            or enrolment.verified_at + VERIFIED_LIFETIME <= self.clock()
+        ):
+            return None
+        return enrolment
+
+    async def send_code(self, session: SignerSession, *, language: str) -> str | None:
+        """E-mail a one-time code to the signer's declared address.
+
+        Returns:
+            The code itself only in demo mode without SMTP (the demo has no mailbox: the page
+            shows it, and says why); None otherwise.
+
+        Raises:
+            Conflict: The signer already has a passkey.
+            InvalidInput: Too many codes in the last hour.
+        """
+        link, signer = session.link, session.signer
+        await self._ensure_no_passkey(signer)
+        now = self.clock()
+        if await store.codes_sent_since(signer.id, now - timedelta(hours=1)) >= CODES_PER_HOUR:
+            raise InvalidInput(
+                "too many codes were sent in the last hour; try again later",
+                errors=(FieldError("code", "too_many_codes", "wait before asking again"),),
+            )
+        code = f"{secrets.randbelow(10**6):06d}"
+        async with repo.write_transaction():
+            enrolment = await store.create_enrolment(
+                link_id=link.id,
+                person_id=signer.id,
+                code_hash=self._code_hash(link_id=link.id, code=code),
+                sent_at=now,
+                expires_at=now + CODE_LIFETIME,
+            )
+            await notifications.send_signer_code(
+                email=signer.email,
+                language="en" if language == "en" else "fr",
+                code=code,
+                key=f"signer_code:{enrolment.id}",
+                at=now,
+            )
+            await _audit(
+                month_id=link.timesheet_id,
+                kind="signature.code_sent",
+                actor_id=signer.id,
+                device="signer-portal",
+                data={"enrolment": enrolment.id, "sent_to": signer.email},
+                at=now,
+            )
+        return code if self.settings.demo_mode and not self.settings.smtp_host else None
+
+    async def verify_code(self, session: SignerSession, *, code: str) -> None:
+        """Check the code the signer typed; once right, they may register a passkey.
+
+        Raises:
+            InvalidInput: No code sent, expired, too many attempts, or a wrong code (``code``).
+        """
+        link, signer = session.link, session.signer
+        enrolments = await store.enrolments_of(link.id)
+        now = self.clock()
+
+        def refused(reason: str, message: str) -> InvalidInput:
+            return InvalidInput(message, errors=(FieldError("code", reason, message),))
+
+        if not enrolments:
+            raise refused("no_code", "ask for a code first")
+        if any(self._verified(e) for e in enrolments):
+            return
+        expected = self._code_hash(link_id=link.id, code=code.strip())
+        usable = [e for e in enrolments if e.expires_at > now and e.attempts < CODE_ATTEMPTS]
+        enrolment = next(
+            (e for e in usable if hmac.compare_digest(expected, e.code_hash)),
+            usable[0] if usable else enrolments[0],
+        )
+        if enrolment.expires_at <= now:
+            raise refused("expired", "this code has expired: ask for a new one")
+        if enrolment.attempts >= CODE_ATTEMPTS:
+            raise refused("too_many_attempts", "too many wrong codes: ask for a new one")
+        if not hmac.compare_digest(expected, enrolment.code_hash):
+            await store.count_attempt(enrolment.id)
+            await _audit(
+                month_id=link.timesheet_id,
+                kind="signature.code_refused",
+                actor_id=signer.id,
+                device="signer-portal",
+                data={"enrolment": enrolment.id, "attempt": enrolment.attempts + 1},
+                at=now,
+            )
+            raise refused("wrong_code", "this is not the code we sent")
+        async with repo.write_transaction():
+            if await store.mark_verified(enrolment_id=enrolment.id, now=now):
+                await _audit(
+                    month_id=link.timesheet_id,
+                    kind="signature.email_verified",
+                    actor_id=signer.id,
+                    device="signer-portal",
+                    data={"enrolment": enrolment.id, "address": signer.email},
+                    at=now,
+                )
 
     # -- the signer's passkey --------------------------------------------------------------
 
     async def _ensure_no_passkey(self, signer: model.Person) -> None:
-        if any(p.revoked_at is None for p in await repo.list_passkeys(signer.id)):
+        if await self._registered(signer):
             raise Conflict(
                 "a passkey is already registered for you: sign with it",
                 errors=(FieldError("passkey", "exists", "sign with your existing passkey"),),
             )
 
     async def begin_registration(self, session: SignerSession) -> tuple[str, dict[str, Any]]:
-        """Registration options for the signer's first passkey (UV required)."""
-        signer = session.signer
+        """Registration options for the signer's first passkey (UV required), once their
+        e-mail code is verified; the challenge commits to the identity statement.
+
+        Raises:
+            Conflict: The signer already has a passkey.
+            Forbidden: No verified e-mail code in this session (``code`` / ``not_verified``).
+        """
+        link, signer = session.link, session.signer
         await self._ensure_no_passkey(signer)
+        enrolment = next(
+            (e for e in await store.enrolments_of(link.id) if self._verified(e)), None
+        )
+        if enrolment is None or enrolment.verified_at is None:
+            raise Forbidden(
+                "confirm your e-mail address with the code we send you first",
+                errors=(FieldError("code", "not_verified", "enter the e-mailed code first"),),
+            )
+        now = self.clock()
+        statement = enrolment_statement(
+            signer={"id": signer.id, "name": signer.display_name, "email": signer.email},
+            user_handle=signer.webauthn_user_handle,
+            organisation={
+                "id": signer.organisation_id,
+                "name": await store.organisation_name(signer.organisation_id),
+            },
+            code_sent_at=enrolment.sent_at,
+            code_verified_at=enrolment.verified_at,
+            rp_id=self.settings.rp_id,
+            origin=self.settings.origin,
+            issued_at=now,
+        )
+        nonce = secrets.token_bytes(32)
         options = ceremonies.registration_options(
             rp_id=self.settings.rp_id,
             rp_name=self.settings.rp_name,
@@ -354,13 +560,16 @@ class Signatures:
             user_name=signer.email,
             display_name=signer.display_name,
             exclude=[],
+            challenge=enrolment_challenge(statement=statement, nonce=nonce),
         )
-        ceremony_id = await repo.create_ceremony(
-            purpose=REGISTER_PURPOSE,
-            challenge=options.challenge,
-            expires_at=self.clock() + CHALLENGE_LIFETIME,
-            person_id=signer.id,
-        )
+        async with repo.write_transaction():
+            await store.set_statement(enrolment_id=enrolment.id, statement=statement, nonce=nonce)
+            ceremony_id = await repo.create_ceremony(
+                purpose=REGISTER_PURPOSE,
+                challenge=options.challenge,
+                expires_at=now + CHALLENGE_LIFETIME,
+                person_id=signer.id,
+            )
         return ceremony_id, options.public_key
 
     async def finish_registration(
@@ -371,14 +580,36 @@ class Signatures:
         credential: dict[str, Any],
         device_name: str,
     ) -> model.Passkey:
-        signer = session.signer
+        """Verify the registration, keep its record (timestamped) with the new passkey.
+
+        Raises:
+            InvalidInput: Unknown, used or expired ceremony, or a synced passkey where the
+                firm refuses them (``credential`` / ``synced_passkey``).
+            Conflict: The signer already has a passkey.
+            TimestampUnavailable: The TSA is configured but failed; nothing was kept.
+        """
+        link, signer = session.link, session.signer
         ceremony = await repo.get_ceremony(ceremony_id)
+        # The enrolment whose statement this ceremony's challenge commits to.
+        enrolment = next(
+            (
+                e
+                for e in await store.enrolments_of(link.id)
+                if self._verified(e)
+                and e.nonce is not None
+                and ceremony is not None
+                and enrolment_challenge(statement=e.statement, nonce=e.nonce) == ceremony.challenge
+            ),
+            None,
+        )
         if (
             ceremony is None
             or ceremony.purpose != REGISTER_PURPOSE
             or ceremony.person_id != signer.id
             or ceremony.used_at is not None
             or ceremony.expires_at <= self.clock()
+            or enrolment is None
+            or enrolment.nonce is None
         ):
             raise InvalidInput(
                 "the passkey ceremony is unknown, used or expired; start again",
@@ -392,7 +623,19 @@ class Signatures:
             rp_id=self.settings.rp_id,
             origin=self.settings.origin,
         )
+        if new.backed_up and await store.refuses_synced_passkeys(signer.organisation_id):
+            raise _synced_refused()
         now = self.clock()
+        record = registration_record(
+            statement=enrolment.statement,
+            nonce=enrolment.nonce,
+            client_data_json=new.client_data_json,
+            attestation_object=new.attestation_object,
+            backed_up=new.backed_up,
+            registered_at=now,
+        )
+        body = canonical_json(record)
+        stamped = await timestamping.timestamp(self.settings, body)
         async with repo.write_transaction():
             if await repo.consume_ceremony(ceremony_id=ceremony_id, now=now) is None:
                 raise InvalidInput(
@@ -413,14 +656,26 @@ class Signatures:
                 backed_up=new.backed_up,
                 now=now,
             )
-        await _audit(
-            month_id=session.link.timesheet_id,
-            kind="signature.passkey_registered",
-            actor_id=signer.id,
-            device="signer-portal",
-            data={"passkey": passkey.id, "backed_up": new.backed_up},
-            at=now,
-        )
+            await store.add_registration(
+                passkey_id=passkey.id,
+                person_id=signer.id,
+                record=body,
+                record_hash=registration_hash(record),
+                timestamp_token=stamped[0] if stamped else None,
+                now=now,
+            )
+            await _audit(
+                month_id=link.timesheet_id,
+                kind="signature.passkey_registered",
+                actor_id=signer.id,
+                device="signer-portal",
+                data={
+                    "passkey": passkey.id,
+                    "backed_up": new.backed_up,
+                    "registration_sha256": registration_hash(record),
+                },
+                at=now,
+            )
         return passkey
 
     # -- signing ---------------------------------------------------------------------------
@@ -435,8 +690,7 @@ class Signatures:
         shown = await self._shown(link, signer)
         if shown is None:
             raise self._not_waiting()
-        passkeys = [p for p in await repo.list_passkeys(signer.id) if p.revoked_at is None]
-        if not passkeys:
+        if not await self._registered(signer):
             raise Conflict(
                 "register a passkey before signing",
                 errors=(FieldError("passkey", "missing", "no passkey registered yet"),),
@@ -570,10 +824,33 @@ class Signatures:
                 "the month changed since it was shown to you: read it again before signing",
                 errors=(FieldError("month", "changed", "the document is no longer the same"),),
             )
+        committed = json.loads(stored.document)["signer"].get("registration")
+        registration = await store.registration_of(passkey.id)
+        if registration is None or registration.record_hash != committed:
+            raise _rejected(
+                "credential_unregistered",
+                "this passkey was not enrolled with your e-mail code: sign with the one you "
+                "registered on this portal",
+            )
         new_count = self.verify_assertion(credential, challenge=stored.challenge, passkey=passkey)
-        response = credential["response"]
+        if ceremonies.assertion_backed_up(credential) and await store.refuses_synced_passkeys(
+            signer.organisation_id
+        ):
+            raise _synced_refused()
         now = self.clock()
         timesheet = shown.timesheet
+        prepared = await prepare_evidence(
+            settings=self.settings,
+            timesheet=timesheet,
+            challenge=stored,
+            passkey=passkey,
+            credential=credential,
+            user_handle=handle,
+            sign_count=new_count,
+            signer=signer,
+            role="client_signer",
+            now=now,
+        )
         async with repo.write_transaction():
             if not await store.spend_challenge(challenge_id=challenge_id, now=now):
                 raise _rejected("replay", "this signing challenge was already used")
@@ -601,17 +878,8 @@ class Signatures:
                     "sign_count": new_count,
                 },
             )
-            evidence = await store_evidence(
-                settings=self.settings,
-                timesheet=timesheet,
-                challenge=stored,
-                passkey=passkey,
-                response=response,
-                user_handle=handle,
-                sign_count=new_count,
-                signer=signer,
-                role="client_signer",
-                now=now,
+            evidence = await keep_evidence(
+                prepared, timesheet=timesheet, challenge=stored, passkey=passkey, signer=signer
             )
         await _audit(
             month_id=timesheet.id,
@@ -626,6 +894,7 @@ class Signatures:
             },
             at=now,
         )
+        await anchors.anchor_after_signature(self.settings, signer.organisation_id)
         return evidence
 
     async def month_status(self, month_id: str) -> str:
@@ -643,7 +912,7 @@ class Signatures:
             or evidence.person_id != session.signer.id
         ):
             raise NotFound("no such signature")
-        return evidence.body
+        return evidence_file(evidence)
 
     async def evidence_for(self, actor: Actor, evidence_id: str) -> bytes:
         """An evidence file, for whoever may see the signed month in the app."""
@@ -660,7 +929,51 @@ class Signatures:
             )
         ):
             raise NotFound("no such signature")
-        return evidence.body
+        return evidence_file(evidence)
+
+    async def refuses_synced(self, actor: Actor) -> bool:
+        """Whether the actor's firm refuses synced passkeys for signing."""
+        return await store.refuses_synced_passkeys(actor.organisation_id)
+
+    async def set_refuse_synced(self, actor: Actor, *, refuse: bool) -> None:
+        """Set the firm's synced-passkey policy. Admins only; recorded in the server log."""
+        if not actor.has(Role.ADMIN):
+            raise Forbidden("only an administrator sets the signature policy")
+        await store.set_refuse_synced_passkeys(
+            organisation_id=actor.organisation_id, refuse=refuse
+        )
+        audit_logger.info(
+            "signature.policy organisation=%s actor=%s refuse_synced_passkeys=%s",
+            actor.organisation_id,
+            actor.person_id,
+            refuse,
+        )
+
+    async def sealed_pdf(self, evidence_id: str, file: bytes) -> bytes:
+        """The signed month's PDF with ``file`` attached, sealed by the firm: made on the first
+        download and kept, so every later download is the same bytes.
+
+        Raises:
+            TimestampUnavailable: The seal's timestamp could not be had; nothing was kept.
+        """
+        stored = await store.get_signed_pdf(evidence_id)
+        if stored is not None:
+            return stored
+        seal = signed_pdf.load_seal(self.settings)
+        pdf = await asyncio.to_thread(signed_pdf.signed_month_pdf, file, seal.note)
+        try:
+            sealed = await signed_pdf.seal(pdf, settings=self.settings, seal=seal)
+        except Exception as error:
+            logger.warning("sealing the PDF of %s failed: %s", evidence_id, error)
+            raise timestamping.TimestampUnavailable(
+                "the PDF could not be sealed and timestamped; try again"
+            ) from error
+        return await store.add_signed_pdf(
+            evidence_id=evidence_id,
+            pdf=sealed,
+            sha256=hashlib.sha256(sealed).hexdigest(),
+            now=self.clock(),
+        )
 
     async def set_wording(self, actor: Actor, *, client_id: str, wording: str) -> None:
         """Set what a client's signers do: ``signature`` or ``attestation``. Admins only."""
@@ -693,21 +1006,45 @@ async def links_for_signer(
     return links
 
 
-async def store_evidence(
+@dataclass(frozen=True)
+class PreparedEvidence:
+    """An evidence body and its timestamp, made before the signing transaction (the TSA is a
+    network call: no database lock is held while it answers)."""
+
+    body: bytes
+    token: bytes | None
+    signed_at: datetime
+
+
+async def prepare_evidence(
     *,
     settings: Settings,
     timesheet: model.Timesheet,
     challenge: store.SignatureChallenge,
     passkey: model.Passkey,
-    response: dict[str, Any],
+    credential: dict[str, Any],
     user_handle: bytes | None,
     sign_count: int,
     signer: model.Person,
     role: str,
     now: datetime,
-) -> store.SignatureEvidence:
-    """Write the evidence of one verified signature, in the caller's transaction: everything
-    `carnet verify-signature` needs, with no database (docs/signature.md, the evidence file)."""
+) -> PreparedEvidence:
+    """Build the evidence of one verified signature and timestamp it: everything
+    `carnet verify-signature` needs, with no database (docs/signature.md, the evidence file).
+
+    The ECDSA signature is stored in its low-S form (``webauthn_ceremonies.low_s``).
+
+    Raises:
+        TimestampUnavailable: A TSA is configured and failed: the signature is not taken.
+    """
+    response = credential["response"]
+    registration: dict[str, Any] | None = None
+    if json.loads(challenge.document)["signer"].get("registration"):
+        stored = await store.registration_of(passkey.id)
+        assert stored is not None  # checked by the caller against the document
+        registration = json.loads(stored.record)
+        token = stored.timestamp_token
+        registration["timestamp"] = None if token is None else b64url_encode(token)
     body = build_evidence(
         month={
             "id": timesheet.id,
@@ -722,15 +1059,29 @@ async def store_evidence(
         origin=settings.origin,
         credential_id=passkey.credential_id,
         public_key=passkey.public_key,
-        backed_up=passkey.backed_up,
+        backed_up=ceremonies.assertion_backed_up(credential),
         authenticator_data=_b64url(response["authenticatorData"]),
         client_data_json=_b64url(response["clientDataJSON"]),
-        signature=_b64url(response["signature"]),
+        signature=ceremonies.low_s(_b64url(response["signature"]), passkey.public_key),
         user_handle=user_handle,
         sign_count=sign_count,
         signer={"id": signer.id, "name": signer.display_name, "email": signer.email, "role": role},
         signed_at=now,
+        registration=registration,
     )
+    stamped = await timestamping.timestamp(settings, body)
+    return PreparedEvidence(body=body, token=stamped[0] if stamped else None, signed_at=now)
+
+
+async def keep_evidence(
+    prepared: PreparedEvidence,
+    *,
+    timesheet: model.Timesheet,
+    challenge: store.SignatureChallenge,
+    passkey: model.Passkey,
+    signer: model.Person,
+) -> store.SignatureEvidence:
+    """Write prepared evidence, in the caller's transaction."""
     return await store.add_evidence(
         timesheet_id=timesheet.id,
         person_id=signer.id,
@@ -738,10 +1089,16 @@ async def store_evidence(
         step=timesheet.step,
         version=timesheet.version,
         document_hash=challenge.document_hash,
-        body=body,
-        body_hash=evidence_hash(body),
-        signed_at=now,
+        body=prepared.body,
+        body_hash=evidence_hash(prepared.body),
+        signed_at=prepared.signed_at,
+        timestamp_token=prepared.token,
     )
+
+
+def evidence_file(evidence: store.SignatureEvidence) -> bytes:
+    """The file a reader downloads: the stored body with its ``timestamp`` member."""
+    return with_timestamp(evidence.body, evidence.timestamp_token)
 
 
 SIGN_PATH = "/sign/#t="

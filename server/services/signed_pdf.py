@@ -1,14 +1,39 @@
-"""The signed month as a PDF, with its evidence file attached (the only WeasyPrint user here).
+"""The signed month as a PDF, with its evidence file attached, sealed by the firm.
 
 The PDF is drawn from the evidence file alone: the month as the signer saw it (the canonical
 document), the signature block (signer, time, document hash, credential id) and the file
 itself attached as ``signature-evidence.json`` (PDF 1.7 §7.11.4 embedded file), so that the
 PDF carries everything needed to re-verify the signature with ``carnet verify-signature``.
+
+Then the firm seals it: a PAdES signature (ETSI EN 319 142-1, ``ETSI.CAdES.detached``) made
+with pyHanko over the whole file, with an RFC 3161 signature timestamp when a TSA is configured
+(PAdES-B-T; B-B without). Any byte changed afterwards breaks the seal. The seal certificate and
+key come from ``CARNET_SEAL_CERTIFICATE_FILE`` / ``CARNET_SEAL_KEY_FILE``; without them a
+self-signed seal is generated once in the data directory, and the PDF says it is a demo seal
+(it proves integrity, not the firm's identity).
 """
 
 import html
+import io
 import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
+
+from asn1crypto import keys as asn1_keys
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign import fields, signers
+from pyhanko.sign.signers.pdf_cms import SimpleSigner
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from server.services import timestamping
+from server.settings import Settings
 
 EVIDENCE_NAME = "signature-evidence.json"
 
@@ -36,7 +61,7 @@ def _days(half_days: int) -> str:
     return f"{whole},5 j" if half else f"{whole} j"
 
 
-def _html(evidence: dict[str, Any]) -> str:
+def _html(evidence: dict[str, Any], seal_note: str = "") -> str:
     e = html.escape
     document = json.loads(evidence["document"])
     title, signed_by = _WORDING.get(document["mission"].get("wording", ""), _WORDING["signature"])
@@ -72,15 +97,17 @@ l'utilisateur exigée) pour {e(evidence["origin"])}.</p>
 <p class="muted">La preuve complète est jointe à ce PDF ({EVIDENCE_NAME}, format
 {e(evidence["format"])}). Vérification hors ligne :
 <code>carnet verify-signature {EVIDENCE_NAME}</code>.</p>
+<p class="muted">{e(seal_note)}</p>
 </div>
 </body></html>"""
 
 
-def signed_month_pdf(evidence_body: bytes) -> bytes:
-    """Render the signed month with its evidence attached.
+def signed_month_pdf(evidence_body: bytes, seal_note: str = "") -> bytes:
+    """Render the signed month with its evidence attached (not sealed yet: see ``seal``).
 
     Args:
-        evidence_body: The evidence file (carnet-signature-evidence/1), exact bytes.
+        evidence_body: The evidence file (carnet-signature-evidence/2), exact bytes.
+        seal_note: A sentence about the seal to print under the signature block.
 
     Returns:
         The PDF bytes.
@@ -95,6 +122,125 @@ def signed_month_pdf(evidence_body: bytes) -> bytes:
         description="Preuve de signature (carnet-signature-evidence/1)",
         relationship="Source",
     )
-    pdf = HTML(string=_html(evidence)).write_pdf(attachments=[attachment])
+    pdf = HTML(string=_html(evidence, seal_note)).write_pdf(attachments=[attachment])
     assert pdf is not None
     return bytes(pdf)
+
+
+SEAL_FIELD = "CachetESN"
+DEMO_SEAL_NAME = "Carnet - cachet de démonstration (auto-signé)"
+
+
+@dataclass(frozen=True)
+class Seal:
+    """The firm's seal: a pyHanko signer, and what the PDF says about it."""
+
+    signer: SimpleSigner
+    subject: str
+    self_signed: bool
+
+    @property
+    def note(self) -> str:
+        if self.self_signed:
+            return (
+                f"PDF scellé avec un certificat auto-signé de démonstration ({self.subject}) : "
+                "il protège l'intégrité du fichier, il ne prouve pas l'identité de l'ESN."
+            )
+        return f"PDF scellé par {self.subject} (cachet électronique, PAdES)."
+
+
+def _demo_seal_files(data_dir: Path) -> tuple[Path, Path]:
+    """A self-signed seal in the data directory, made once (demo and first runs only)."""
+    cert_path, key_path = data_dir / "seal-demo.pem", data_dir / "seal-demo-key.pem"
+    if cert_path.exists() and key_path.exists():
+        return cert_path, key_path
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, DEMO_SEAL_NAME),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Carnet (démonstration)"),
+        ]
+    )
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=3650))
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    key_path.chmod(0o600)
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    return cert_path, key_path
+
+
+def load_seal(settings: Settings) -> Seal:
+    """The configured seal, or the generated demo seal when none is configured."""
+    if settings.seal_certificate_file and settings.seal_key_file:
+        cert_path, key_path = Path(settings.seal_certificate_file), Path(settings.seal_key_file)
+    else:
+        cert_path, key_path = _demo_seal_files(settings.data_dir)
+    chain = x509.load_pem_x509_certificates(cert_path.read_bytes())
+    key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+    der = serialization.Encoding.DER
+    leaf = asn1_x509.Certificate.load(chain[0].public_bytes(der))
+    signer = SimpleSigner(
+        signing_cert=leaf,
+        signing_key=asn1_keys.PrivateKeyInfo.load(
+            key.private_bytes(der, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        ),
+        cert_registry=SimpleCertificateStore.from_certs(  # type: ignore[no-untyped-call]
+            [asn1_x509.Certificate.load(c.public_bytes(der)) for c in chain]
+        ),
+    )
+    return Seal(
+        signer=signer,
+        subject=chain[0].subject.rfc4514_string(),
+        self_signed=chain[0].issuer == chain[0].subject,
+    )
+
+
+async def seal(pdf: bytes, *, settings: Settings, seal: Seal) -> bytes:
+    """Seal a PDF for the firm (PAdES), timestamped when a TSA is configured.
+
+    Raises:
+        TimestampUnavailable: never: a failing TSA raises pyHanko's error, mapped by the
+            caller; the seal itself needs no network.
+    """
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    metadata = signers.PdfSignatureMetadata(
+        field_name=SEAL_FIELD,
+        subfilter=fields.SigSeedSubFilter.PADES,
+        reason="Cachet de l'ESN sur le CRA signé et sa preuve",
+        name=seal.subject,
+    )
+    signer = signers.PdfSigner(
+        metadata, signer=seal.signer, timestamper=timestamping.stamper(settings)
+    )
+    out = await signer.async_sign_pdf(writer, output=io.BytesIO())
+    return bytes(out.getvalue())

@@ -10,6 +10,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    decode_dss_signature,
+    encode_dss_signature,
+)
 from webauthn import (
     generate_authentication_options,
     generate_registration_options,
@@ -17,7 +22,13 @@ from webauthn import (
     verify_authentication_response,
     verify_registration_response,
 )
-from webauthn.helpers import base64url_to_bytes, parse_client_data_json
+from webauthn.helpers import (
+    base64url_to_bytes,
+    decode_credential_public_key,
+    decoded_public_key_to_cryptography,
+    parse_authenticator_data,
+    parse_client_data_json,
+)
 from webauthn.helpers.exceptions import WebAuthnException
 from webauthn.helpers.structs import (
     AuthenticatorSelectionCriteria,
@@ -28,6 +39,7 @@ from webauthn.helpers.structs import (
 )
 
 from server.domain.errors import AuthenticationFailed
+from server.domain.signing import ECDSA_ORDERS
 
 
 @dataclass(frozen=True)
@@ -46,6 +58,8 @@ class NewPasskey:
     aaguid: str
     backed_up: bool
     transports: tuple[str, ...]
+    client_data_json: bytes = b""
+    attestation_object: bytes = b""
 
 
 def _descriptors(ids: list[bytes]) -> list[PublicKeyCredentialDescriptor]:
@@ -60,9 +74,15 @@ def registration_options(
     user_name: str,
     display_name: str,
     exclude: list[bytes],
+    challenge: bytes | None = None,
 ) -> Options:
-    """Options for `navigator.credentials.create()`: a discoverable passkey with UV."""
+    """Options for `navigator.credentials.create()`: a discoverable passkey with UV.
+
+    ``challenge`` is random unless given: a signer's enrolment derives it from the identity
+    statement (``signing.enrolment_challenge``), so the registration commits to it.
+    """
     options = generate_registration_options(
+        challenge=challenge,
         rp_id=rp_id,
         rp_name=rp_name,
         user_id=user_handle,
@@ -159,6 +179,8 @@ def verify_registration(
         aaguid=str(verified.aaguid),
         backed_up=bool(verified.credential_backed_up),
         transports=tuple(str(t) for t in transports if t in known),
+        client_data_json=base64url_to_bytes(credential["response"]["clientDataJSON"]),
+        attestation_object=base64url_to_bytes(credential["response"]["attestationObject"]),
     )
 
 
@@ -187,3 +209,25 @@ def verify_authentication(
         msg = f"passkey assertion refused: {error}"
         raise AuthenticationFailed(msg) from error
     return int(verified.new_sign_count)
+
+
+def assertion_backed_up(credential: dict[str, Any]) -> bool:
+    """The BS flag of a verified assertion: is the passkey synced to other devices now?"""
+    raw = base64url_to_bytes(credential["response"]["authenticatorData"])
+    return bool(parse_authenticator_data(raw).flags.bs)
+
+
+def low_s(signature: bytes, public_key: bytes) -> bytes:
+    """Normalise an ECDSA signature to low-S (s <= n/2); other algorithms pass unchanged.
+
+    ECDSA signatures are malleable: if (r, s) verifies, so does (r, n - s), so anyone can
+    derive other valid bytes from a stored signature. Carnet stores the low-S form only and
+    its verifier refuses high-S, so an evidence file has exactly one valid signature value.
+    WebAuthn authenticators may produce either form (Level 3 does not require low-S).
+    """
+    key = decoded_public_key_to_cryptography(decode_credential_public_key(public_key))
+    if not isinstance(key, ec.EllipticCurvePublicKey):
+        return signature
+    r, s = decode_dss_signature(signature)
+    order = ECDSA_ORDERS[key.curve.name]
+    return signature if s <= order // 2 else encode_dss_signature(r, order - s)

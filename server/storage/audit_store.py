@@ -11,6 +11,8 @@ last guard against a fork.
 import json
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine
@@ -120,3 +122,53 @@ async def organisation_of_month(month_id: str) -> str | None:
         .first()
     )
     return None if row is None else str(row["consultant.organisation"])
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A timestamped head of an organisation's chain."""
+
+    organisation_id: str
+    seq: int
+    hash: str
+    token: bytes
+    gen_time: datetime
+
+
+async def add_anchor(
+    *, organisation_id: str, seq: int, head_hash: str, token: bytes, gen_time: datetime
+) -> None:
+    await t.AuditAnchor.insert(
+        t.AuditAnchor(
+            organisation=uuid.UUID(organisation_id),
+            seq=seq,
+            hash=head_hash,
+            token=token,
+            gen_time=gen_time,
+        )
+    )
+
+
+async def anchors_of(organisation_id: str) -> list[Anchor]:
+    """Every anchor of the organisation's chain, oldest first."""
+    rows = (
+        await t.AuditAnchor.select()
+        .where(t.AuditAnchor.organisation == organisation_id)
+        .order_by(t.AuditAnchor.seq)
+    )
+    return [
+        Anchor(
+            organisation_id=str(r["organisation"]),
+            seq=int(r["seq"]),
+            hash=r["hash"],
+            token=bytes(r["token"]),
+            gen_time=r["gen_time"],
+        )
+        for r in rows
+    ]
+
+
+async def all_organisations() -> list[str]:
+    """Every organisation, with a chain or not."""
+    rows = await t.Organisation.select(t.Organisation.id)
+    return sorted(str(r["id"]) for r in rows)

@@ -59,6 +59,30 @@ class SignatureEvidence:
     body: bytes
     body_hash: str
     signed_at: datetime
+    timestamp_token: bytes | None = None
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    id: str
+    link_id: str
+    person_id: str
+    code_hash: str
+    sent_at: datetime
+    expires_at: datetime
+    attempts: int
+    verified_at: datetime | None
+    statement: bytes
+    nonce: bytes | None
+
+
+@dataclass(frozen=True)
+class Registration:
+    passkey_id: str
+    person_id: str
+    record: bytes
+    record_hash: str
+    timestamp_token: bytes | None
 
 
 def _link(row: dict[str, Any]) -> SignatureLink:
@@ -101,6 +125,7 @@ def _evidence(row: dict[str, Any]) -> SignatureEvidence:
         body=row["body"].encode("utf-8"),
         body_hash=row["body_hash"],
         signed_at=row["signed_at"],
+        timestamp_token=None if row["timestamp_token"] is None else bytes(row["timestamp_token"]),
     )
 
 
@@ -286,8 +311,10 @@ async def add_evidence(
     body: bytes,
     body_hash: str,
     signed_at: datetime,
+    timestamp_token: bytes | None,
 ) -> SignatureEvidence:
     row = t.SignatureEvidence(
+        timestamp_token=timestamp_token,
         timesheet=timesheet_id,
         person=person_id,
         passkey=passkey_id,
@@ -369,3 +396,167 @@ async def spend_self_challenge(*, challenge_id: str, now: datetime) -> bool:
         .returning(t.SelfSignatureChallenge.id)
     )
     return len(rows) == 1
+
+
+# -- the signer's enrolment: e-mailed code, then registration -----------------------------------
+
+
+def _enrolment(row: dict[str, Any]) -> Enrolment:
+    return Enrolment(
+        id=_id(row["id"]),
+        link_id=_id(row["link"]),
+        person_id=_id(row["person"]),
+        code_hash=row["code_hash"],
+        sent_at=row["sent_at"],
+        expires_at=row["expires_at"],
+        attempts=int(row["attempts"]),
+        verified_at=row["verified_at"],
+        statement=str(row["statement"] or "").encode("utf-8"),
+        nonce=None if row["nonce"] is None else bytes(row["nonce"]),
+    )
+
+
+async def create_enrolment(
+    *, link_id: str, person_id: str, code_hash: str, sent_at: datetime, expires_at: datetime
+) -> Enrolment:
+    row = t.SignerEnrolment(
+        link=link_id,
+        person=person_id,
+        code_hash=code_hash,
+        sent_at=sent_at,
+        expires_at=expires_at,
+    )
+    await row.save()
+    return _enrolment(
+        await t.SignerEnrolment.select().where(t.SignerEnrolment.id == row.id).first()  # type: ignore[arg-type]
+    )
+
+
+async def enrolments_of(link_id: str) -> list[Enrolment]:
+    """Every code sent for a signer session's link, newest first."""
+    rows = (
+        await t.SignerEnrolment.select()
+        .where(t.SignerEnrolment.link == link_id)
+        .order_by(t.SignerEnrolment.sent_at, ascending=False)
+    )
+    return [_enrolment(r) for r in rows]
+
+
+async def codes_sent_since(person_id: str, since: datetime) -> int:
+    return int(
+        await t.SignerEnrolment.count().where(
+            (t.SignerEnrolment.person == person_id) & (t.SignerEnrolment.sent_at > since)
+        )
+    )
+
+
+async def count_attempt(enrolment_id: str) -> None:
+    await t.SignerEnrolment.update(
+        {t.SignerEnrolment.attempts: t.SignerEnrolment.attempts + 1}
+    ).where(t.SignerEnrolment.id == enrolment_id)
+
+
+async def mark_verified(*, enrolment_id: str, now: datetime) -> bool:
+    """Set the code verified, once; False if it already was."""
+    rows = (
+        await t.SignerEnrolment.update({t.SignerEnrolment.verified_at: now})
+        .where((t.SignerEnrolment.id == enrolment_id) & t.SignerEnrolment.verified_at.is_null())
+        .returning(t.SignerEnrolment.id)
+    )
+    return len(rows) == 1
+
+
+async def set_statement(*, enrolment_id: str, statement: bytes, nonce: bytes) -> None:
+    """Keep the statement the registration options committed to (the newest options win)."""
+    await t.SignerEnrolment.update(
+        {t.SignerEnrolment.statement: statement.decode("utf-8"), t.SignerEnrolment.nonce: nonce}
+    ).where(t.SignerEnrolment.id == enrolment_id)
+
+
+async def add_registration(
+    *,
+    passkey_id: str,
+    person_id: str,
+    record: bytes,
+    record_hash: str,
+    timestamp_token: bytes | None,
+    now: datetime,
+) -> None:
+    await t.PasskeyRegistration(
+        passkey=passkey_id,
+        person=person_id,
+        record=record.decode("utf-8"),
+        record_hash=record_hash,
+        timestamp_token=timestamp_token,
+        created_at=now,
+    ).save()
+
+
+async def registration_of(passkey_id: str) -> Registration | None:
+    row = (
+        await t.PasskeyRegistration.select()
+        .where(t.PasskeyRegistration.passkey == passkey_id)
+        .first()
+    )
+    if row is None:
+        return None
+    return Registration(
+        passkey_id=_id(row["passkey"]),
+        person_id=_id(row["person"]),
+        record=row["record"].encode("utf-8"),
+        record_hash=row["record_hash"],
+        timestamp_token=None if row["timestamp_token"] is None else bytes(row["timestamp_token"]),
+    )
+
+
+async def refuses_synced_passkeys(organisation_id: str) -> bool:
+    row = (
+        await t.Organisation.select(t.Organisation.refuse_synced_passkeys)
+        .where(t.Organisation.id == organisation_id)
+        .first()
+    )
+    return bool(row and row["refuse_synced_passkeys"])
+
+
+async def set_refuse_synced_passkeys(*, organisation_id: str, refuse: bool) -> None:
+    await t.Organisation.update({t.Organisation.refuse_synced_passkeys: refuse}).where(
+        t.Organisation.id == organisation_id
+    )
+
+
+async def organisation_name(organisation_id: str) -> str:
+    row = (
+        await t.Organisation.select(t.Organisation.legal_name)
+        .where(t.Organisation.id == organisation_id)
+        .first()
+    )
+    return "" if row is None else str(row["legal_name"])
+
+
+# -- sealed PDFs -------------------------------------------------------------------------------
+
+
+async def get_signed_pdf(evidence_id: str) -> bytes | None:
+    row = (
+        await t.SignedPdf.select(t.SignedPdf.pdf)
+        .where(t.SignedPdf.evidence == evidence_id)
+        .first()
+    )
+    return None if row is None else bytes(row["pdf"])
+
+
+async def add_signed_pdf(*, evidence_id: str, pdf: bytes, sha256: str, now: datetime) -> bytes:
+    """Keep the sealed PDF; if another request sealed it first, theirs is kept and returned."""
+    try:
+        async with repo.write_transaction():
+            existing = await get_signed_pdf(evidence_id)
+            if existing is not None:
+                return existing
+            await t.SignedPdf(evidence=evidence_id, pdf=pdf, sha256=sha256, created_at=now).save()
+    except Exception:
+        # Two first downloads at once on PostgreSQL: the unique index let one in.
+        existing = await get_signed_pdf(evidence_id)
+        if existing is None:
+            raise
+        return existing
+    return pdf

@@ -35,6 +35,11 @@ class Organisation(Table):
     time_zone = Varchar(length=64, default="Europe/Paris")
     calendar_region = Varchar(length=20, default="metropole")
     created_at = Timestamptz(default=TimestamptzNow())
+    refuse_synced_passkeys = Boolean(
+        default=False,
+        help_text="Signatures need a device-bound passkey (BS flag clear): a synced one is "
+        "refused at registration and at signing.",
+    )
 
 
 class ClientCompany(Table):
@@ -330,9 +335,65 @@ class SignatureEvidence(Table):
     step = Integer()
     version = BigInt(help_text="The month version that was signed.")
     document_hash = Varchar(length=64, index=True)
-    body = Text(help_text="The evidence file (carnet-signature-evidence/1), exact bytes.")
+    body = Text(help_text="The evidence file without its timestamp (format /2), exact bytes.")
     body_hash = Varchar(length=64, help_text="SHA-256 of body, hex.")
     signed_at = Timestamptz()
+    timestamp_token = Bytea(
+        null=True, default=None, help_text="RFC 3161 token over body_hash; null without a TSA."
+    )
+
+
+class SignerEnrolment(Table):
+    """A signer proving control of their e-mail address before registering a passkey.
+
+    A one-time code is mailed to the address the firm declared; only its salted hash is kept.
+    Once verified, the registration options commit to the identity statement built from it.
+    """
+
+    id = UUID(primary_key=True)
+    link = ForeignKey(references=SignatureLink, null=False)
+    person = ForeignKey(references=Person, null=False)
+    code_hash = Varchar(length=64, help_text="HMAC-SHA-256 of the code under the secret key.")
+    sent_at = Timestamptz()
+    expires_at = Timestamptz()
+    attempts = Integer(default=0)
+    verified_at = Timestamptz(null=True, default=None)
+    statement = Text(default="", help_text="The CRA-ENROL-v1 statement of the options issued.")
+    nonce = Bytea(null=True, default=None)
+
+
+class PasskeyRegistration(Table):
+    """How a passkey was enrolled: the record every evidence made with the key carries."""
+
+    id = UUID(primary_key=True)
+    passkey = ForeignKey(references=Passkey, null=False, unique=True)
+    person = ForeignKey(references=Person, null=False)
+    record = Text(help_text="The registration record without its timestamp, canonical JSON.")
+    record_hash = Varchar(length=64, help_text="SHA-256 of record, hex.")
+    timestamp_token = Bytea(null=True, default=None, help_text="RFC 3161 token over record.")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class SignedPdf(Table):
+    """A signed CRA's PDF, sealed by the firm once and served as stored ever after."""
+
+    id = UUID(primary_key=True)
+    evidence = ForeignKey(references=SignatureEvidence, null=False, unique=True)
+    pdf = Bytea()
+    sha256 = Varchar(length=64)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class AuditAnchor(Table):
+    """A timestamp of an organisation's audit chain head: entries cut after it are detected."""
+
+    id = UUID(primary_key=True)
+    organisation = UUID(index=True)
+    seq = BigInt(help_text="The head's seq when anchored.")
+    hash = Varchar(length=64, help_text="The head's hash.")
+    token = Bytea(help_text="RFC 3161 token over the anchor statement.")
+    gen_time = Timestamptz()
+    created_at = Timestamptz(default=TimestamptzNow())
 
 
 class SelfSignatureChallenge(Table):
@@ -602,6 +663,10 @@ TABLES: tuple[type[Table], ...] = (
     SignatureChallenge,
     SignatureEvidence,
     SelfSignatureChallenge,
+    SignerEnrolment,
+    PasskeyRegistration,
+    SignedPdf,
+    AuditAnchor,
     BillingProfile,
     ClientBilling,
     Invoice,

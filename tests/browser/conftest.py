@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -20,12 +22,14 @@ import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -34,6 +38,9 @@ from playwright.sync_api import (
     Page,
     sync_playwright,
 )
+
+from tests.server.notification_peers import Mailbox
+from tests.tsa import LocalAuthority, serve_tsa
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -252,13 +259,110 @@ def _serving(env: dict[str, str], workdir: Path) -> Iterator[None]:
         _drop_database(env["DATABASE_URL"])
 
 
+MAIL_TIMEOUT_S = 15.0
+CODE = re.compile(r"\b(\d{6})\b")
+
+
+@dataclass
+class Inbox(Mailbox):
+    """A mailbox that says when a message arrives (aiosmtpd runs in its own thread)."""
+
+    arrived: threading.Event = field(default_factory=threading.Event)
+    port: int = 0
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        answer = await super().handle_DATA(server, session, envelope)
+        self.arrived.set()
+        return answer
+
+    def wait_for(
+        self, to: str, timeout: float = MAIL_TIMEOUT_S, *, subject: str = ""
+    ) -> EmailMessage:
+        """The first message addressed to `to` (whose subject holds `subject`), waiting."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.arrived.clear()
+            for message in list(self.messages):
+                if to in str(message["To"]) and subject in str(message["Subject"]):
+                    return message
+            left = deadline - time.monotonic()
+            if left <= 0 or not self.arrived.wait(left):
+                got = [(str(m["To"]), str(m["Subject"])) for m in self.messages]
+                pytest.fail(f"no mail to {to} within {timeout:.0f} s; got {got}")
+
+    def code_for(self, to: str) -> str:
+        """The one-time code of the newest verification mail to `to` (from its text part)."""
+        mail = self.wait_for(to, subject="code")
+        plain, _ = self.texts(mail)
+        found = CODE.search(str(plain))
+        assert found, plain
+        self.messages.remove(mail)
+        return found.group(1)
+
+
+@contextmanager
+def _smtp() -> Iterator[Inbox]:
+    mailbox = Inbox(port=_free_port())
+    controller = Controller(mailbox, hostname="127.0.0.1", port=mailbox.port)
+    controller.start()
+    try:
+        yield mailbox
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def inbox() -> Iterator[Inbox]:
+    with _smtp() as mailbox:
+        yield mailbox
+
+
+@pytest.fixture(scope="session")
+def session_inbox() -> Iterator[Inbox]:
+    """The mailbox of the shared live server."""
+    with _smtp() as mailbox:
+        yield mailbox
+
+
+@pytest.fixture(scope="session")
+def session_tsa() -> Iterator[tuple[str, LocalAuthority]]:
+    """A local RFC 3161 authority for the shared live server (real time)."""
+    with serve_tsa() as served:
+        yield served
+
+
+def mail_env(inbox: Inbox) -> dict[str, str]:
+    """A server that mails through `inbox` from its in-process outbox worker, polling often."""
+    return {
+        "CARNET_SMTP_HOST": "127.0.0.1",
+        "CARNET_SMTP_PORT": str(inbox.port),
+        "CARNET_SMTP_TLS": "none",
+        "CARNET_MAIL_FROM": "Carnet <carnet@example.test>",
+        "CARNET_NOTIFICATIONS_IN_PROCESS": "1",
+        "CARNET_NOTIFICATION_POLL_SECONDS": "0.2",
+    }
+
+
+def confirm_email(page: Page, inbox: Inbox, email: str) -> None:
+    """On the signer portal: ask for the code, read it from the mail, enter it."""
+    page.get_by_test_id("send-code").click()
+    code = inbox.code_for(email)
+    page.get_by_test_id("code").fill(code)
+    page.get_by_test_id("verify-code").click()
+    page.get_by_test_id("email-verified").wait_for()
+
+
 @pytest.fixture(scope="session")
 def live_server(
-    chromium_path: Path, tmp_path_factory: pytest.TempPathFactory
+    chromium_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    session_inbox: Inbox,
+    session_tsa: tuple[str, LocalAuthority],
 ) -> Iterator[LiveServer]:
-    """Migrate a fresh database, create the first admin, serve, and stop at the end."""
+    """Migrate a fresh database, create the first admin, serve (mailing through
+    `session_inbox`, timestamping with `session_tsa`), and stop at the end."""
     workdir = tmp_path_factory.mktemp("live_server")
-    env = _server_env(workdir)
+    env = _server_env(workdir, **mail_env(session_inbox), CARNET_TSA_URL=session_tsa[0])
     _run_cli(env, "migrate")
     invite_link = _create_admin(env, email=ADMIN_EMAIL, name=ADMIN_NAME, organisation=ORGANISATION)
     with _serving(env, workdir):

@@ -16,17 +16,12 @@ import json
 import re
 import subprocess
 import sys
-import threading
-import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from email.message import Message
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
 
 from tests.browser.conftest import (
@@ -36,72 +31,37 @@ from tests.browser.conftest import (
     REPO,
     DemoServer,
     Device,
+    Inbox,
     VirtualAuthenticator,
     _create_admin,
-    _free_port,
     _run_cli,
     _server_env,
     _serving,
+    confirm_email,
+    mail_env,
 )
 from tests.browser.test_circuit_flow import START, submit_month
-from tests.server.notification_peers import Mailbox
+from tests.independent_verifier import verify as independent_verify
+from tests.tsa import LocalAuthority, serve_tsa
 
 pytestmark = [pytest.mark.browser, pytest.mark.storage]
 
-MAIL_TIMEOUT_S = 15.0
 CARNET = Path(sys.executable).parent / "carnet"
 
 
-@dataclass
-class Inbox(Mailbox):
-    """A mailbox that says when a message arrives (aiosmtpd runs in its own thread)."""
-
-    arrived: threading.Event = field(default_factory=threading.Event)
-    port: int = 0
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        answer = await super().handle_DATA(server, session, envelope)
-        self.arrived.set()
-        return answer
-
-    def wait_for(self, to: str, timeout: float = MAIL_TIMEOUT_S) -> Message:
-        """The first message addressed to `to`, waiting for it if needed."""
-        deadline = time.monotonic() + timeout
-        while True:
-            self.arrived.clear()
-            for message in list(self.messages):
-                if to in str(message["To"]):
-                    return message
-            left = deadline - time.monotonic()
-            if left <= 0 or not self.arrived.wait(left):
-                got = [str(m["To"]) for m in self.messages]
-                pytest.fail(f"no mail to {to} within {timeout:.0f} s; got mail to {got}")
+@pytest.fixture
+def tsa() -> Iterator[tuple[str, LocalAuthority]]:
+    with serve_tsa() as served:
+        yield served
 
 
 @pytest.fixture
-def inbox() -> Iterator[Inbox]:
-    mailbox = Inbox(port=_free_port())
-    controller = Controller(mailbox, hostname="127.0.0.1", port=mailbox.port)
-    controller.start()
-    try:
-        yield mailbox
-    finally:
-        controller.stop()
-
-
-@pytest.fixture
-def mailing_server(chromium_path: Path, tmp_path: Path, inbox: Inbox) -> Iterator[DemoServer]:
-    """A demo-mode server whose in-process worker polls the outbox often and mails to `inbox`."""
-    env = _server_env(
-        tmp_path,
-        CARNET_DEMO_MODE="1",
-        CARNET_SMTP_HOST="127.0.0.1",
-        CARNET_SMTP_PORT=str(inbox.port),
-        CARNET_SMTP_TLS="none",
-        CARNET_MAIL_FROM="Carnet <carnet@example.test>",
-        CARNET_NOTIFICATIONS_IN_PROCESS="1",
-        CARNET_NOTIFICATION_POLL_SECONDS="0.2",
-    )
+def mailing_server(
+    chromium_path: Path, tmp_path: Path, inbox: Inbox, tsa: tuple[str, LocalAuthority]
+) -> Iterator[DemoServer]:
+    """A demo-mode server whose in-process worker polls the outbox often and mails to `inbox`,
+    timestamping with a local RFC 3161 authority."""
+    env = _server_env(tmp_path, CARNET_DEMO_MODE="1", CARNET_TSA_URL=tsa[0], **mail_env(inbox))
     _run_cli(env, "migrate")
     _create_admin(env, email=ADMIN_EMAIL, name=ADMIN_NAME, organisation=ORGANISATION)
     with _serving(env, tmp_path):
@@ -174,6 +134,9 @@ def test_a_month_goes_from_the_consultant_through_the_manager_to_the_client_sign
     portal = signer.page
     portal.goto(link)
     expect(portal.get_by_test_id("consultant")).to_have_text(who.name)
+    # First use: the signer proves they read the address the firm declared (a code by mail).
+    expect(portal.get_by_test_id("register")).to_have_count(0)
+    confirm_email(portal, inbox, signer_email)
     portal.get_by_test_id("register").click()
     expect(portal.get_by_test_id("statement")).to_contain_text("En signant")
     assert len(signer_key.credentials()) == 1
@@ -197,7 +160,36 @@ def test_a_month_goes_from_the_consultant_through_the_manager_to_the_client_sign
     signed.write_text(body, encoding="utf-8")
     verified = verify_signature(signed)
     assert verified.returncode == 0, verified.stdout + verified.stderr
-    assert "signature verified: Jeanne Client" in verified.stdout
+    assert f"signer named in it: Jeanne Client <{signer_email}>" in verified.stdout
+    # The evidence carries the key's registration (with the mailed code's proof) and an
+    # RFC 3161 timestamp; the independent verifier agrees.
+    statement = json.loads(evidence["registration"]["statement"])
+    assert statement["email_code"]["sent_to"] == signer_email
+    assert evidence["registration"]["timestamp"] and evidence["timestamp"]
+    assert "ok   registration_timestamp:" in verified.stdout
+    assert "Trusted time: RFC 3161 timestamp by O=Carnet tests,CN=Carnet test TSA" in (
+        verified.stdout
+    )
+    assert independent_verify(evidence) is None
+
+    # The sealed PDF: its seal and its attached evidence verify; one byte changed does not.
+    pdf_href = portal.get_by_test_id("pdf").get_attribute("href")
+    assert pdf_href is not None
+    pdf = bytes(
+        portal.evaluate(
+            "async (url) => Array.from(new Uint8Array(await (await fetch(url)).arrayBuffer()))",
+            pdf_href,
+        )
+    )
+    sealed = tmp_path / "cra.pdf"
+    sealed.write_bytes(pdf)
+    checked = verify_signature(sealed)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "ok   pdf_seal: sealed by" in checked.stdout and "timestamped" in checked.stdout
+    broken = bytearray(pdf)
+    broken[pdf.index(b"/MediaBox") + 1] = ord("X")
+    sealed.write_bytes(bytes(broken))
+    assert "FAIL pdf_seal:" in verify_signature(sealed).stdout
 
     document = json.loads(evidence["document"])
     document["days"][0]["half_days"] = 3 - document["days"][0]["half_days"]
@@ -207,6 +199,7 @@ def test_a_month_goes_from_the_consultant_through_the_manager_to_the_client_sign
     refused = verify_signature(tampered)
     assert refused.returncode == 1, refused.stdout + refused.stderr
     assert "check document_hash failed" in refused.stdout, refused.stdout
+    assert independent_verify(evidence) == "document_hash"
 
     # A second signer's device given the same link: it was spent when the signer opened it.
     other, other_key = signer_device(devices)

@@ -21,8 +21,10 @@ from tests.browser.conftest import (
     REPO,
     SCREENSHOTS,
     BrowserPage,
+    Inbox,
     LiveServer,
     VirtualAuthenticator,
+    confirm_email,
 )
 from tests.browser.test_month_offline import serious_violations
 
@@ -46,7 +48,10 @@ def seed(server: LiveServer, *args: str) -> dict[str, str]:
 
 def waiting_month(server: LiveServer, name: str) -> dict[str, str]:
     email = f"{name.lower().replace(' ', '.')}.{uuid.uuid4().hex[:6]}@client.example"
-    return seed(server, "month", "--signer-email", email, "--signer-name", name)
+    return {
+        **seed(server, "month", "--signer-email", email, "--signer-name", name),
+        "email": email,
+    }
 
 
 def fetch_json(page: Page, path: str) -> Any:
@@ -57,7 +62,7 @@ def fetch_json(page: Page, path: str) -> Any:
 
 
 def test_signer_opens_link_creates_passkey_and_signs(
-    live_server: LiveServer, browser_page: BrowserPage
+    live_server: LiveServer, browser_page: BrowserPage, session_inbox: Inbox
 ) -> None:
     """Make sure a signer with no account signs their month, and the evidence verifies."""
     page, authenticator = browser_page.page, browser_page.authenticator
@@ -75,6 +80,9 @@ def test_signer_opens_link_creates_passkey_and_signs(
     assert "65000" not in shown and "650,00" not in shown and "€" not in shown, "never a rate"
     assert serious_violations(page) == []
 
+    expect(page.get_by_test_id("register")).to_have_count(0)
+    confirm_email(page, session_inbox, month["email"])
+    assert serious_violations(page) == []
     page.get_by_test_id("register").click()
     expect(page.get_by_test_id("statement")).to_contain_text("En signant")
     assert len(authenticator.credentials()) == 1
@@ -114,7 +122,7 @@ def test_signer_opens_link_creates_passkey_and_signs(
 
 
 def test_second_signer_device_cannot_sign_a_forwarded_link(
-    live_server: LiveServer, browser: Browser
+    live_server: LiveServer, browser: Browser, session_inbox: Inbox
 ) -> None:
     """Make sure a second signer's passkey, on their own device, cannot sign another's month."""
     first_month = waiting_month(live_server, "Anne Premier")
@@ -130,12 +138,14 @@ def test_second_signer_device_cannot_sign_a_forwarded_link(
 
     first, _, first_errors = device()
     first.goto(first_month["link"])
+    confirm_email(first, session_inbox, first_month["email"])
     first.get_by_test_id("register").click()
     expect(first.get_by_test_id("sign")).to_be_visible()
 
     # The second signer has a passkey of their own, for their own month.
     second, second_authenticator, second_errors = device()
     second.goto(other_month["link"])
+    confirm_email(second, session_inbox, other_month["email"])
     second.get_by_test_id("register").click()
     expect(second.get_by_test_id("sign")).to_be_visible()
     assert len(second_authenticator.credentials()) == 1
@@ -159,12 +169,13 @@ def test_second_signer_device_cannot_sign_a_forwarded_link(
 
 
 def test_signature_without_user_verification_fails_visibly(
-    live_server: LiveServer, browser_page: BrowserPage
+    live_server: LiveServer, browser_page: BrowserPage, session_inbox: Inbox
 ) -> None:
     """Make sure a failed fingerprint or PIN shows an error and leaves the month unsigned."""
     page, authenticator = browser_page.page, browser_page.authenticator
     month = waiting_month(live_server, "Chantal Verif")
     page.goto(month["link"])
+    confirm_email(page, session_inbox, month["email"])
     page.get_by_test_id("register").click()
     expect(page.get_by_test_id("sign")).to_be_visible()
 

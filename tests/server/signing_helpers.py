@@ -10,6 +10,7 @@ from server.domain import model
 from server.domain.roles import Role
 from server.services.signatures import Signatures
 from server.services.sync_service import set_month_state
+from server.storage import notification_store
 from server.storage import repositories as repo
 from server.storage import signatures as store
 from sync.months import MonthStatus
@@ -116,7 +117,35 @@ async def open_link(browser: Browser, link: str) -> httpx.Response:
     return await browser.post("/api/v1/signature-links/open", json={"token": token_of(link)})
 
 
-async def register(browser: Browser, authenticator: SoftAuthenticator) -> httpx.Response:
+async def queued_code(address: str) -> str:
+    """The newest one-time code queued for an address (the outbox row, before it is mailed)."""
+    rows = [
+        r
+        for r in await notification_store.outbox_rows()
+        if r["kind"] == "signer_code" and r["address"] == address
+    ]
+    assert rows, f"no code queued for {address}"
+    return str(rows[-1]["data"]["code"])
+
+
+async def verify_email(browser: Browser) -> None:
+    """The signer asks for the e-mailed code and enters it."""
+    sent = await browser.post("/api/v1/sign/email-code", json={"language": "fr"})
+    assert sent.status_code == 200, sent.text
+    portal = sent.json()
+    verified = await browser.post(
+        "/api/v1/sign/email-code/verify",
+        json={"code": await queued_code(portal["signer_email"])},
+    )
+    assert verified.status_code == 200, verified.text
+    assert verified.json()["email_verified"] is True
+
+
+async def register(
+    browser: Browser, authenticator: SoftAuthenticator, *, verify: bool = True
+) -> httpx.Response:
+    if verify:
+        await verify_email(browser)
     options = await browser.post("/api/v1/sign/passkey-options", json={})
     assert options.status_code == 200, options.text
     body = options.json()

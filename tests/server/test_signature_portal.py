@@ -47,19 +47,24 @@ async def test_signer_opens_link_registers_and_signs_the_month(world: World) -> 
     registered = await register(browser, authenticator)
     assert registered.status_code == 201, registered.text
     assert registered.json()["has_passkey"] is True
+    # Once the key exists, the document names its registration record (the signer endorses
+    # how their key was enrolled when they sign).
+    document = registered.json()["document"]
+    assert len(document["signer"].pop("registration")) == 64
+    assert document == portal["document"]
 
     signed = await sign(browser, authenticator)
     assert signed.status_code == 201, signed.text
     assert signed.json()["month_status"] == "signed"
-    assert signed.json()["document_sha256"] == portal["document_sha256"]
+    assert signed.json()["document_sha256"] == registered.json()["document_sha256"]
 
     after = await browser.get("/api/v1/sign")
     assert after.json()["status"] == "signed"
     evidence = await browser.get(f"/api/v1/sign/evidence/{signed.json()['evidence_id']}")
     assert evidence.status_code == 200
     body = json.loads(evidence.content)
-    assert body["format"] == "carnet-signature-evidence/1"
-    assert json.loads(body["document"]) == document
+    assert body["format"] == "carnet-signature-evidence/2"
+    assert json.loads(body["document"]) == registered.json()["document"]
 
 
 async def test_admin_sets_attestation_wording_and_the_signer_sees_it(world: World) -> None:
