@@ -332,8 +332,19 @@ def build_parser() -> argparse.ArgumentParser:
         "verify-signature", help="re-verify a signature offline from its evidence file"
     )
     verify.add_argument("evidence", help="the evidence file (JSON) or the sealed PDF")
-    verify.add_argument("--require-timestamp", action="store_true")
-    verify.add_argument("--tsa-root", action="append", default=[])
+    verify.add_argument(
+        "--require-timestamp",
+        action="store_true",
+        help="fail when the evidence carries no RFC 3161 timestamp (default: accept without)",
+    )
+    verify.add_argument(
+        "--tsa-root",
+        action="append",
+        default=[],
+        metavar="CERT",
+        help="a timestamping authority root certificate (PEM) to trust; repeat for several "
+        "(default: none, the authority's fingerprint is printed)",
+    )
     cli_exports.add_parser(commands)
     worker = commands.add_parser(
         "worker", help="send reminders and notifications (extra processes, on PostgreSQL)"

@@ -26,6 +26,70 @@ export const STRINGS = {
     "En attestant, je confirme que le service décrit ci-dessus a été fait. Mon attestation porte sur le contenu exact affiché ci-dessus.",
     "By attesting, I confirm the service described above was performed. My attestation covers the exact content shown above.",
   ],
+  "sign.code.intro": [
+    "Avant de créer votre clé de signature, confirmez que vous lisez bien l'adresse {email} : nous y envoyons un code à 6 chiffres.",
+    "Before creating your signing passkey, confirm you read the address {email}: we send a 6-digit code there.",
+  ],
+  "sign.code.send": [
+    "Recevoir le code par e-mail",
+    "Email me the code",
+  ],
+  "sign.code.sending": [
+    "Envoi du code…",
+    "Sending the code…",
+  ],
+  "sign.code.sent": [
+    "Code envoyé à {email}. Il est valable 15 minutes.",
+    "Code sent to {email}. It is valid for 15 minutes.",
+  ],
+  "sign.code.label": [
+    "Code reçu par e-mail",
+    "Code received by email",
+  ],
+  "sign.code.verify": [
+    "Valider le code",
+    "Check the code",
+  ],
+  "sign.code.verifying": [
+    "Vérification du code…",
+    "Checking the code…",
+  ],
+  "sign.code.resend": [
+    "Renvoyer un code",
+    "Send another code",
+  ],
+  "sign.code.verified": [
+    "Adresse confirmée.",
+    "Address confirmed.",
+  ],
+  "sign.code.demo": [
+    "Démonstration sans serveur de messagerie : le code envoyé est {code}.",
+    "Demo without a mail server: the code sent is {code}.",
+  ],
+  "sign.error.wrong_code": [
+    "Ce n'est pas le code envoyé. Vérifiez le dernier e-mail reçu.",
+    "This is not the code we sent. Check the latest email.",
+  ],
+  "sign.error.expired": [
+    "Ce code a expiré : demandez-en un nouveau.",
+    "This code has expired: ask for a new one.",
+  ],
+  "sign.error.too_many_attempts": [
+    "Trop d'essais : demandez un nouveau code.",
+    "Too many tries: ask for a new code.",
+  ],
+  "sign.error.too_many_codes": [
+    "Trop de codes envoyés dans l'heure : réessayez plus tard.",
+    "Too many codes sent this hour: try again later.",
+  ],
+  "sign.error.not_verified": [
+    "Confirmez d'abord votre adresse avec le code reçu par e-mail.",
+    "First confirm your address with the emailed code.",
+  ],
+  "sign.error.synced_passkey": [
+    "Votre entreprise exige une clé d'accès liée à un seul appareil (clé de sécurité, ou appareil qui ne synchronise pas ses clés) : celle-ci est synchronisée.",
+    "Your company requires a passkey kept on one device (a security key, or a device that does not sync its passkeys): this one is synced.",
+  ],
   "sign.passkey.intro": [
     "Pour signer, créez d'abord une clé d'accès sur cet appareil : elle utilise l'empreinte, le visage ou le code de verrouillage de l'appareil, et aucun secret ne le quitte.",
     "To sign, first create a passkey on this device: it uses the device's fingerprint, face or screen lock, and no secret ever leaves it.",

@@ -34,7 +34,9 @@ from tests.conftest import ENGINE, PG_ADMIN_DSN, _pg_url
 ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS = ROOT / "server" / "storage" / "piccolo_migrations"
 
-# What the initial migration adds in raw SQL to the tables' definition.
+# What the migrations add in raw SQL to the tables' definition: the initial one's indexes and
+# append-only guards, then (2026-12-04T20:45) locked months and the evidence records' guards.
+APPEND_ONLY_2026_12 = ("passkey_registration", "signed_pdf", "audit_anchor")
 RAW_INDEXES = {
     "day_entry_consultant_day": ("day_entry", ("consultant", "day"), True, None),
     "day_entry_consultant_version": ("day_entry", ("consultant", "version"), False, None),
@@ -47,16 +49,32 @@ RAW_TRIGGERS = {
         "audit_entry_no_delete": ("audit_entry", "BEFORE DELETE"),
         "signature_evidence_no_update": ("signature_evidence", "BEFORE UPDATE"),
         "signature_evidence_no_delete": ("signature_evidence", "BEFORE DELETE"),
-    },
+        "day_entry_locked_insert": ("day_entry", "BEFORE INSERT"),
+        "day_entry_locked_update": (
+            "day_entry",
+            "BEFORE UPDATE OF LINES, COMMENT, DAY, TIMESHEET",
+        ),
+        "day_entry_locked_delete": ("day_entry", "BEFORE DELETE"),
+    }
+    | {f"{table}_no_update": (table, "BEFORE UPDATE") for table in APPEND_ONLY_2026_12}
+    | {f"{table}_no_delete": (table, "BEFORE DELETE") for table in APPEND_ONLY_2026_12},
     "postgres": {
         "audit_entry_no_change": ("audit_entry", "BEFORE DELETE OR UPDATE"),
         "audit_entry_no_truncate": ("audit_entry", "BEFORE TRUNCATE"),
         "signature_evidence_append_only": ("signature_evidence", "BEFORE DELETE OR UPDATE"),
-    },
+        "day_entry_locked": ("day_entry", "BEFORE INSERT OR DELETE OR UPDATE"),
+    }
+    | {f"{table}_no_change": (table, "BEFORE DELETE OR UPDATE") for table in APPEND_ONLY_2026_12}
+    | {f"{table}_no_truncate": (table, "BEFORE TRUNCATE") for table in APPEND_ONLY_2026_12},
 }
 RAW_FUNCTIONS = {
     "sqlite": set(),
-    "postgres": {"audit_entry_refuse", "signature_evidence_append_only"},
+    "postgres": {
+        "audit_entry_refuse",
+        "signature_evidence_append_only",
+        "day_entry_refuse_locked",
+        "carnet_append_only",
+    },
 }
 
 Execute = Callable[[str], Awaitable[list[tuple[Any, ...]]]]
