@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from litestar import Controller, Response, get, put
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.params import FromPath, JSONBody, Parameter, QueryParameter
 from pydantic import BaseModel, Field
 
 from server.api.deps import ClockDep, SessionDep
@@ -20,7 +20,9 @@ from server.services import figures as service
 
 From = Annotated[
     str | None,
-    Parameter(query="from", description="First month, YYYY-MM (default: 11 months before `to`)"),
+    QueryParameter(
+        name="from", description="First month, YYYY-MM (default: 11 months before `to`)"
+    ),
 ]
 To = Annotated[str | None, Parameter(description="Last month, YYYY-MM (default: this month)")]
 Team = Annotated[str | None, Parameter(description="A manager's id: their direct reports")]

@@ -176,7 +176,7 @@ class RevenueLine:
     """Revenue, cost and margin of one group (a month, a client, a mission, a consultant).
 
     ``margin_cents`` and ``margin_rate`` cover the consultant-months with a known cost only;
-    ``costed_share`` says how much of the produced days that is (None: no produced day).
+    ``costed_share`` says how much of the days on missions that is (None: no such day).
     """
 
     id: str
@@ -185,7 +185,7 @@ class RevenueLine:
     cost_cents: int
     margin_cents: int | None
     margin_rate: float | None
-    produced_half_days: int
+    billable_half_days: int
     costed_share: float | None
 
 
@@ -203,7 +203,7 @@ def revenue_line(*, id: str, name: str, sums: RevenueSums) -> RevenueLine:
         cost_cents=cost,
         margin_cents=margin,
         margin_rate=None if margin is None else ratio(margin, costed),
-        produced_half_days=sums.half_days,
+        billable_half_days=sums.half_days,
         costed_share=ratio(sums.costed_half_days, sums.half_days),
     )
 

@@ -158,7 +158,7 @@ def _revenue(name: str, first: str, kind: str, rows: Sequence[Any]) -> Table:
             _c("cost", EUROS, lambda r: r.cost_cents),
             _c("margin", EUROS, lambda r: r.margin_cents),
             _c("margin_rate", RATE, lambda r: r.margin_rate),
-            _c("produced", DAYS, lambda r: r.produced_half_days),
+            _c("billable", DAYS, lambda r: r.billable_half_days),
             _c("costed_share", RATE, lambda r: r.costed_share),
         ),
         rows,

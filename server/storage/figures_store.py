@@ -160,11 +160,11 @@ async def save_settings(organisation_id: str, settings: StoredSettings) -> None:
         org = q.p(_uuid(organisation_id))
         await t.FigureMonth.raw(f"DELETE FROM figure_settings WHERE organisation = {org}", *q.args)
         q = _Query()
-        columns = ", ".join(values)
+        keys = f"{q.p(_uuid(str(uuid.uuid4())))}, {q.p(_uuid(organisation_id))}"
         cells = ", ".join(q.p(v) for v in values.values())
         await t.FigureMonth.raw(
-            f"INSERT INTO figure_settings (id, organisation, {columns}) VALUES "
-            f"({q.p(_uuid(str(uuid.uuid4())))}, {q.p(_uuid(organisation_id))}, {cells})",
+            f"INSERT INTO figure_settings (id, organisation, {', '.join(values)}) "
+            f"VALUES ({keys}, {cells})",
             *q.args,
         )
         q = _Query()
@@ -896,12 +896,12 @@ async def consultant_months(scope: Scope, months: Months, *, limit: int) -> list
 async def names(organisation_id: str) -> dict[str, str]:
     """Display names of the organisation's people, clients and missions, by id."""
     q = _Query()
-    org = q.p(_uuid(organisation_id))
+    org = _uuid(organisation_id)
     rows = await _rows(
         q,
-        f"SELECT id, display_name AS name FROM person WHERE organisation = {org} "
-        f"UNION ALL SELECT id, legal_name FROM client_company WHERE organisation = {org} "
-        f"UNION ALL SELECT id, title FROM mission WHERE organisation = {org}",
+        f"SELECT id, display_name AS name FROM person WHERE organisation = {q.p(org)} "
+        f"UNION ALL SELECT id, legal_name FROM client_company WHERE organisation = {q.p(org)} "
+        f"UNION ALL SELECT id, title FROM mission WHERE organisation = {q.p(org)}",
     )
     return {str(r["id"]): r["name"] for r in rows}
 
