@@ -432,7 +432,7 @@ def _months(q: _Query, months: Months, *, alias: str = "f") -> str:
 
 def _projected(q: _Query, scope: Scope, months: Months, *, cost: bool) -> str:
     """A derived table of consultant-months in scope, with their team, client and cost."""
-    cost_sql = _cost("f.consultant", "f.month") if cost else "NULL"
+    cost_sql = _cost("f.consultant", "f.month") if cost else "CAST(NULL AS BIGINT)"
     return (
         "(SELECT f.*, p.manager AS team, m.client AS client, "
         f"{cost_sql} AS cost FROM figure_month f "

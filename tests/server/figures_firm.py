@@ -37,6 +37,7 @@ from datetime import UTC, date, datetime
 
 from server.domain import model
 from server.domain.roles import Actor, Role
+from server.domain.workflow import Action
 from server.services import circuit
 from server.services import invoicing as billing
 from server.services.accounts import actor_of
@@ -44,7 +45,6 @@ from server.services.sync_service import WebEdit, write_web_day
 from server.services.terms import mission_terms
 from server.storage import figures_store
 from server.storage import repositories as repo
-from server.domain.workflow import Action
 from sync.calendar import CalendarRegion, working_days
 from sync.months import MonthKey
 from sync.rules import DayLine, validate_day
