@@ -227,3 +227,27 @@ class CloseSums:
     submitted_days: tuple[tuple[int, int], ...] = ()
     approved_days: tuple[tuple[int, int], ...] = ()
     signed_days: tuple[tuple[int, int], ...] = ()
+
+
+def add_close(items: Sequence[CloseSums]) -> CloseSums:
+    """The counts of several groups together, their histograms merged."""
+
+    def merged(histograms: Sequence[tuple[tuple[int, int], ...]]) -> tuple[tuple[int, int], ...]:
+        total: dict[int, int] = {}
+        for histogram in histograms:
+            for value, count in histogram:
+                total[value] = total.get(value, 0) + count
+        return tuple(sorted(total.items()))
+
+    return CloseSums(
+        months=sum(s.months for s in items),
+        submitted=sum(s.submitted for s in items),
+        on_time=sum(s.on_time for s in items),
+        late_open=sum(s.late_open for s in items),
+        validated=sum(s.validated for s in items),
+        first_time_right=sum(s.first_time_right for s in items),
+        send_backs=sum(s.send_backs for s in items),
+        submitted_days=merged([s.submitted_days for s in items]),
+        approved_days=merged([s.approved_days for s in items]),
+        signed_days=merged([s.signed_days for s in items]),
+    )

@@ -95,7 +95,7 @@ def _event(entry: store.EventInput, zone: ZoneInfo) -> CircuitEvent:
 async def _rebuild(
     versions: dict[str, int], *, zone: ZoneInfo, region: CalendarRegion, settings: fig.Settings
 ) -> int:
-    months, events, regions = await store.projection_inputs(sorted(versions))
+    months, events, regions, costs = await store.projection_inputs(sorted(versions))
     by_month: dict[str, list[CircuitEvent]] = {}
     for entry in events:
         by_month.setdefault(entry.timesheet_id, []).append(_event(entry, zone))
@@ -113,6 +113,7 @@ async def _rebuild(
             settings=settings,
         )
         closed = month_close(month=key, events=by_month.get(m.timesheet_id, ()), settings=settings)
+        cost = _cost_of(costs.get(m.consultant_id, ()), m.month)
         base = {"timesheet": m.timesheet_id, "consultant": m.consultant_id, "month": m.month}
         month_rows.append(
             {
@@ -135,9 +136,10 @@ async def _rebuild(
                 "send_backs": closed.send_backs,
                 "reopens": closed.reopens,
                 "first_time_right": _flag(closed.first_time_right),
+                "daily_cost": cost,
             }
         )
-        mission_rows.extend(_missions(base, m.lines))
+        mission_rows.extend(_missions({**base, "daily_cost": cost}, m.lines))
         decision_rows.extend(
             {
                 **base,
@@ -155,6 +157,15 @@ async def _rebuild(
         versions=versions, months=month_rows, missions=mission_rows, decisions=decision_rows
     )
     return len(month_rows)
+
+
+def _cost_of(costs: Sequence[store.DailyCost], month: str) -> int | None:
+    """The daily cost in force in ``month``: the latest one starting at or before it."""
+    found = None
+    for cost in costs:  # oldest first
+        if cost.from_month <= month:
+            found = cost.daily_cost_cents
+    return found
 
 
 def _flag(value: bool | None) -> int | None:

@@ -15,10 +15,11 @@ whole organisation (or one client) to administrators only; other scopes get them
 """
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from server.domain import figures as fig
@@ -34,6 +35,8 @@ from server.storage import repositories as repo
 from sync.errors import InvalidMonth
 from sync.months import MonthKey, MonthStatus
 from sync.rules import AbsenceType
+
+T = TypeVar("T")
 
 MAX_ROWS = 5_000
 """Most consultant-months one drill-down answer lists."""
@@ -166,6 +169,16 @@ def _last_due(context: Context) -> MonthKey:
     return month
 
 
+def group(
+    rows: list[tuple[Any, T]], key: Callable[[Any], str], add: Callable[[list[T]], T]
+) -> dict[str, T]:
+    """Add up the sums of the rows sharing a key (members into consultants, teams, clients)."""
+    found: dict[str, list[T]] = {}
+    for k, sums in rows:
+        found.setdefault(key(k), []).append(sums)
+    return {k: add(v) for k, v in found.items()}
+
+
 # -- TACE ------------------------------------------------------------------------------------
 
 
@@ -226,9 +239,9 @@ class TaceDoc:
 
 async def tace(context: Context) -> TaceDoc:
     scope = context.scope
-    per_month = await store.activity(scope, _months(context, history=11), by="month")
-    months = _months(context)
-    total = (await store.activity(scope, months, by="firm")).get("", act.ActivitySums())
+    per_month = dict(await store.activity(scope, _months(context, history=11), by="month"))
+    members = await store.activity(scope, _months(context), by="member")
+    total = act.add_sums([s for _, s in members])
     return TaceDoc(
         figure="tace",
         period=_period(context),
@@ -236,11 +249,11 @@ async def tace(context: Context) -> TaceDoc:
         settings=settings_out(context.settings),
         total=act.tace_line(id="", name="", sums=total),
         months=act.tace_by_month(period=context.period, sums=per_month),
-        by_team=_lines(context, await store.activity(scope, months, by="team"))
+        by_team=_lines(context, group(members, lambda m: m.team, act.add_sums))
         if context.actor.has(Role.ADMIN) and not scope.team_id
         else [],
-        by_client=_lines(context, await store.activity(scope, months, by="client")),
-        by_consultant=_lines(context, await store.activity(scope, months, by="consultant")),
+        by_client=_lines(context, group(members, lambda m: m.client, act.add_sums)),
+        by_consultant=_lines(context, group(members, lambda m: m.consultant, act.add_sums)),
     )
 
 
@@ -305,9 +318,10 @@ def _intercontrat_line(k: str, name: str, s: act.ActivitySums) -> IntercontratLi
 async def intercontrat(context: Context) -> IntercontratDoc:
     scope = context.scope
     months = _months(context)
-    per_month = await store.activity(scope, months, by="month", cost=True)
-    total = (await store.activity(scope, months, by="firm", cost=True)).get("", act.ActivitySums())
-    per_consultant = await store.activity(scope, months, by="consultant", cost=True)
+    per_month = dict(await store.activity(scope, months, by="month"))
+    members = await store.activity(scope, months, by="member")
+    total = act.add_sums([s for _, s in members])
+    per_consultant = group(members, lambda m: m.consultant, act.add_sums)
     idle = act.between_missions(
         spans=await store.idle_consultants(scope, today=context.today), today=context.today
     )
@@ -506,16 +520,55 @@ async def late_now(context: Context) -> list[LateOut]:
     return sorted(found, key=lambda late: (-late.days, late.month, late.name))
 
 
+def _merge(items: list[store.DecisionCounts]) -> tuple[int, int, dict[int, int], dict[int, int]]:
+    return (
+        sum(d.approved for d in items),
+        sum(d.sent_back for d in items),
+        fig.merge_histograms(d.wait for d in items),
+        fig.merge_histograms(d.delay for d in items),
+    )
+
+
+def _steps(decided: list[store.DecisionCounts]) -> list[StepLine]:
+    by_step: dict[tuple[int, str], list[store.DecisionCounts]] = {}
+    for d in decided:
+        by_step.setdefault((d.step, d.step_kind), []).append(d)
+    lines = []
+    for (step, kind), items in sorted(by_step.items()):
+        approved, sent_back, wait, delay = _merge(items)
+        lines.append(
+            StepLine(step, kind, approved, sent_back, fig.spread(wait), fig.spread(delay))
+        )
+    return lines
+
+
+def _approvers(context: Context, decided: list[store.DecisionCounts]) -> list[ApproverLine]:
+    by_approver: dict[str, list[store.DecisionCounts]] = {}
+    for d in decided:
+        by_approver.setdefault(d.approver, []).append(d)
+    lines = []
+    for approver, items in by_approver.items():
+        approved, sent_back, wait, delay = _merge(items)
+        lines.append(
+            ApproverLine(
+                approver,
+                context.name(approver),
+                approved,
+                sent_back,
+                fig.spread(wait),
+                fig.spread(delay),
+            )
+        )
+    return sorted(lines, key=lambda a: (a.name.lower(), a.id))
+
+
 async def month_close(context: Context) -> CloseDoc:
     scope = context.scope
     months = _months(context, counted=False)
     last_due = str(_last_due(context))
-    per_month = await store.close(scope, months, by="month", last_due=last_due)
-    total = (await store.close(scope, months, by="firm", last_due=last_due)).get(
-        "", cls.CloseSums()
-    )
-    steps = await store.decisions(scope, months, by="step")
-    approvers = await store.decisions(scope, months, by="approver")
+    per_month = dict(await store.close(scope, months, by="month", last_due=last_due))
+    total = cls.add_close(list(per_month.values()))
+    decided = await store.decisions(scope, months)
     return CloseDoc(
         figure="month-close",
         period=_period(context),
@@ -523,34 +576,8 @@ async def month_close(context: Context) -> CloseDoc:
         settings=settings_out(context.settings),
         total=_close_month("", total),
         months=[_close_month(m, per_month.get(m, cls.CloseSums())) for m in context.period.keys],
-        steps=sorted(
-            (
-                StepLine(
-                    step=int(k.split(":")[0]),
-                    kind=k.split(":", 1)[1],
-                    approved=d.approved,
-                    sent_back=d.sent_back,
-                    wait=fig.spread(d.wait),
-                    delay=fig.spread(d.delay),
-                )
-                for k, d in steps.items()
-            ),
-            key=lambda s: (s.step, s.kind),
-        ),
-        approvers=sorted(
-            (
-                ApproverLine(
-                    id=k,
-                    name=context.name(k),
-                    approved=d.approved,
-                    sent_back=d.sent_back,
-                    wait=fig.spread(d.wait),
-                    delay=fig.spread(d.delay),
-                )
-                for k, d in approvers.items()
-            ),
-            key=lambda a: (a.name.lower(), a.id),
-        ),
+        steps=_steps(decided),
+        approvers=_approvers(context, decided),
         late_now=await late_now(context),
     )
 
@@ -598,11 +625,8 @@ async def first_time_right(context: Context) -> FtrDoc:
     months = _months(context, counted=False)
     last_due = str(_last_due(context))
 
-    async def by(group: str) -> dict[str, cls.CloseSums]:
-        return await store.close(scope, months, by=group, last_due=last_due)
-
-    per_month = await by("month")
-    close_doc_approvers = await store.decisions(scope, months, by="approver")
+    per_month = dict(await store.close(scope, months, by="month", last_due=last_due))
+    members = await store.close(scope, months, by="member", last_due=last_due)
 
     def lines(sums: dict[str, cls.CloseSums]) -> list[FtrLine]:
         found = [_ftr(k, context.name(k), s) for k, s in sums.items() if k]
@@ -612,26 +636,13 @@ async def first_time_right(context: Context) -> FtrDoc:
         figure="first-time-right",
         period=_period(context),
         scope=_scope_out(context),
-        total=_ftr("", "", (await by("firm")).get("", cls.CloseSums())),
+        total=_ftr("", "", cls.add_close(list(per_month.values()))),
         months=[_ftr(m, m, per_month.get(m, cls.CloseSums())) for m in context.period.keys],
-        by_team=lines(await by("team"))
+        by_team=lines(group(members, lambda m: m.team, cls.add_close))
         if context.actor.has(Role.ADMIN) and not scope.team_id
         else [],
-        by_consultant=lines(await by("consultant")),
-        approvers=sorted(
-            (
-                ApproverLine(
-                    id=k,
-                    name=context.name(k),
-                    approved=d.approved,
-                    sent_back=d.sent_back,
-                    wait=fig.spread(d.wait),
-                    delay=fig.spread(d.delay),
-                )
-                for k, d in close_doc_approvers.items()
-            ),
-            key=lambda a: (a.name.lower(), a.id),
-        ),
+        by_consultant=lines(group(members, lambda m: m.consultant, cls.add_close)),
+        approvers=_approvers(context, await store.decisions(scope, months)),
     )
 
 
@@ -710,24 +721,24 @@ class RevenueDoc:
 async def revenue(context: Context) -> RevenueDoc:
     scope = context.scope
     months = _months(context)
+    members = await store.revenue(scope, months, by="member")
 
-    async def lines(by: str) -> list[money.RevenueLine]:
-        sums = await store.revenue(scope, months, by=by)
+    def lines(key: Callable[[store.Member], str]) -> list[money.RevenueLine]:
+        sums = group(members, key, money.add_revenue)
         found = [money.revenue_line(id=k, name=context.name(k), sums=s) for k, s in sums.items()]
         return sorted(found, key=lambda line: (-line.revenue_cents, line.name))
 
-    total = (await store.revenue(scope, months, by="firm")).get("", money.RevenueSums())
     return RevenueDoc(
         figure="revenue",
         period=_period(context),
         scope=_scope_out(context),
-        total=money.revenue_line(id="", name="", sums=total),
+        total=money.revenue_line(id="", name="", sums=money.add_revenue([s for _, s in members])),
         months=money.revenue_by_month(
-            period=context.period, sums=await store.revenue(scope, months, by="month")
+            period=context.period, sums=dict(await store.revenue(scope, months, by="month"))
         ),
-        by_client=await lines("client"),
-        by_mission=await lines("mission"),
-        by_consultant=await lines("consultant"),
+        by_client=lines(lambda m: m.client),
+        by_mission=lines(lambda m: m.mission),
+        by_consultant=lines(lambda m: m.consultant),
     )
 
 

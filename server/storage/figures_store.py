@@ -207,6 +207,8 @@ async def set_daily_cost(
             recorded_by=author_id,
             created_at=now,
         ).save()
+        # The projection carries each month's cost: rebuild this consultant's on next read.
+        await t.FigureRefresh.delete().where(t.FigureRefresh.consultant == person_id)
 
 
 # -- the projection: what is stale, what it is computed from, and writing it -----------------
@@ -250,8 +252,9 @@ class EventInput:
 
 async def projection_inputs(
     consultant_ids: Sequence[str],
-) -> tuple[list[MonthInput], list[EventInput], dict[str, str]]:
-    """The CRAs, day-line totals, transitions and missions' regions of some consultants."""
+) -> tuple[list[MonthInput], list[EventInput], dict[str, str], dict[str, list[DailyCost]]]:
+    """The CRAs, day-line totals, transitions, missions' regions and daily costs of some
+    consultants."""
     q = _Query()
     months = await _rows(
         q,
@@ -289,6 +292,16 @@ async def projection_inputs(
         q,
         f"SELECT id, calendar_region FROM mission WHERE consultant IN ({q.ids(consultant_ids)})",
     )
+    q = _Query()
+    costs: dict[str, list[DailyCost]] = {}
+    for r in await _rows(
+        q,
+        "SELECT person, from_month, daily_cost_cents FROM consultant_cost "
+        f"WHERE person IN ({q.ids(consultant_ids)}) ORDER BY from_month",
+    ):
+        costs.setdefault(str(r["person"]), []).append(
+            DailyCost(r["from_month"], int(r["daily_cost_cents"]))
+        )
     return (
         [
             MonthInput(
@@ -305,6 +318,7 @@ async def projection_inputs(
             for r in events
         ],
         {str(r["id"]): r["calendar_region"] for r in regions},
+        costs,
     )
 
 
@@ -331,8 +345,9 @@ MONTH_COLUMNS = (
     "send_backs",
     "reopens",
     "first_time_right",
+    "daily_cost",
 )
-MISSION_COLUMNS = ("id", "timesheet", "consultant", "month", "mission", "half_days")
+MISSION_COLUMNS = ("id", "timesheet", "consultant", "month", "mission", "half_days", "daily_cost")
 DECISION_COLUMNS = (
     "id",
     "timesheet",
@@ -402,16 +417,12 @@ async def replace_projection(
         )
 
 
-# -- activity (TACE, intercontrat) -------------------------------------------------------------
-
-GROUPS = {
-    "month": "x.month",
-    "team": "x.team",
-    "client": "x.client",
-    "consultant": "x.consultant",
-    "mission": "x.mission",
-    "firm": "''",
-}
+# -- activity (TACE, intercontrat), close, first-time-right -----------------------------------
+#
+# Each figure reads the projection twice: grouped by month, and grouped by "member" (consultant,
+# their team, the month's client) over the period. The service adds members up into the lines
+# per consultant, team and client (at most a few thousand sums, never consultant-months). A
+# full scan of the projection is what SQLite does fastest here: it has no index on the month.
 
 
 @dataclass(frozen=True)
@@ -423,6 +434,16 @@ class Months:
     statuses: tuple[str, ...] | None = None
 
 
+@dataclass(frozen=True)
+class Member:
+    """One consultant's part of a group: their team and (per row) a client or mission."""
+
+    consultant: str
+    team: str
+    client: str
+    mission: str = ""
+
+
 def _months(q: _Query, months: Months, *, alias: str = "f") -> str:
     sql = f"{alias}.month BETWEEN {q.p(months.first)} AND {q.p(months.last)}"
     if months.statuses is not None:
@@ -430,141 +451,158 @@ def _months(q: _Query, months: Months, *, alias: str = "f") -> str:
     return sql
 
 
-def _projected(q: _Query, scope: Scope, months: Months, *, cost: bool) -> str:
-    """A derived table of consultant-months in scope, with their team, client and cost."""
-    cost_sql = _cost("f.consultant", "f.month") if cost else "CAST(NULL AS BIGINT)"
+_KEYS = {
+    "month": ("f.month", "f.month"),
+    "member": (
+        "f.consultant AS consultant, p.manager AS team, m.client AS client",
+        "f.consultant, p.manager, m.client",
+    ),
+}
+
+
+def _from_projection(q: _Query, scope: Scope, months: Months) -> str:
     return (
-        "(SELECT f.*, p.manager AS team, m.client AS client, "
-        f"{cost_sql} AS cost FROM figure_month f "
-        "JOIN person p ON p.id = f.consultant LEFT JOIN mission m ON m.id = f.main_mission "
-        f"WHERE {_scope(q, scope)} AND {_months(q, months)}) x"
+        "FROM figure_month f JOIN person p ON p.id = f.consultant "
+        "LEFT JOIN mission m ON m.id = f.main_mission "
+        f"WHERE {_scope(q, scope)} AND {_months(q, months)}"
     )
 
 
-async def activity(
-    scope: Scope, months: Months, *, by: str, cost: bool = False
-) -> dict[str, ActivitySums]:
-    """Activity sums of the consultant-months in scope, per ``by`` (a key of `GROUPS`)."""
+def _member(r: dict[str, Any]) -> Member:
+    return Member(_str(r["consultant"]), _str(r["team"]), _str(r["client"]))
+
+
+async def activity(scope: Scope, months: Months, *, by: str) -> list[tuple[Any, ActivitySums]]:
+    """Activity sums of the consultant-months in scope, per month (key: the month) or per
+    member (key: a `Member`)."""
     q = _Query()
-    key = GROUPS[by]
+    select, group = _KEYS[by]
     rows = await _rows(
         q,
-        f"SELECT {key} AS k, SUM(x.produced) AS produced, SUM(x.available) AS available, "
-        "SUM(x.billable) AS billable, SUM(x.intercontrat) AS intercontrat, "
-        "SUM(CASE WHEN x.cost IS NULL THEN 0 ELSE x.intercontrat * x.cost END) AS cost2, "
-        "SUM(CASE WHEN x.cost IS NULL THEN x.intercontrat ELSE 0 END) AS uncosted, "
-        f"COUNT(*) AS n FROM {_projected(q, scope, months, cost=cost)}"
-        + ("" if by == "firm" else f" GROUP BY {key}"),
+        f"SELECT {select}, SUM(f.produced) AS produced, SUM(f.available) AS available, "
+        "SUM(f.billable) AS billable, SUM(f.intercontrat) AS intercontrat, "
+        "SUM(CASE WHEN f.daily_cost IS NULL THEN 0 ELSE f.intercontrat * f.daily_cost END) "
+        "AS cost2, SUM(CASE WHEN f.daily_cost IS NULL THEN f.intercontrat ELSE 0 END) "
+        f"AS uncosted, COUNT(*) AS n {_from_projection(q, scope, months)} GROUP BY {group}",
     )
-    return {
-        _str(r["k"]): ActivitySums(
-            produced=int(r["produced"] or 0),
-            available=int(r["available"] or 0),
-            billable=int(r["billable"] or 0),
-            intercontrat=int(r["intercontrat"] or 0),
-            intercontrat_cost2=int(r["cost2"] or 0),
-            intercontrat_uncosted=int(r["uncosted"] or 0),
-            months=int(r["n"] or 0),
+    return [
+        (
+            r["month"] if by == "month" else _member(r),
+            ActivitySums(
+                produced=int(r["produced"] or 0),
+                available=int(r["available"] or 0),
+                billable=int(r["billable"] or 0),
+                intercontrat=int(r["intercontrat"] or 0),
+                intercontrat_cost2=int(r["cost2"] or 0),
+                intercontrat_uncosted=int(r["uncosted"] or 0),
+                months=int(r["n"] or 0),
+            ),
         )
         for r in rows
-        if int(r["n"] or 0)
-    }
+    ]
 
 
-# -- month close and first-time-right ----------------------------------------------------------
-
-
-async def close(scope: Scope, months: Months, *, by: str, last_due: str) -> dict[str, CloseSums]:
-    """Close counts and delay histograms of the consultant-months in scope, per ``by``.
-
-    ``last_due``: the last month whose deadline has passed today (drafts up to it are late).
-    """
+async def close(
+    scope: Scope, months: Months, *, by: str, last_due: str
+) -> list[tuple[Any, CloseSums]]:
+    """Close counts of the consultant-months in scope, per month (with the histograms of the
+    delays) or per member. ``last_due``: the last month whose deadline has passed today."""
     q = _Query()
-    key = GROUPS[by]
-    group = "" if by == "firm" else f" GROUP BY {key}"
+    select, group = _KEYS[by]
     counts = await _rows(
         q,
-        f"SELECT {key} AS k, COUNT(*) AS n, "
-        "SUM(CASE WHEN x.submitted IS NULL THEN 0 ELSE 1 END) AS submitted, "
-        "SUM(CASE WHEN x.on_time = 1 THEN 1 ELSE 0 END) AS on_time, "
-        f"SUM(CASE WHEN x.status = 'draft' AND x.month <= {q.p(last_due)} THEN 1 ELSE 0 END) "
-        "AS late_open, "
-        "SUM(CASE WHEN x.validated IS NULL THEN 0 ELSE 1 END) AS validated, "
-        "SUM(CASE WHEN x.first_time_right = 1 THEN 1 ELSE 0 END) AS ftr, "
-        f"SUM(x.send_backs) AS send_backs FROM {_projected(q, scope, months, cost=False)}" + group,
+        f"SELECT {select}, COUNT(*) AS n, "
+        "SUM(CASE WHEN f.submitted IS NULL THEN 0 ELSE 1 END) AS submitted, "
+        "SUM(CASE WHEN f.on_time = 1 THEN 1 ELSE 0 END) AS on_time, "
+        f"SUM(CASE WHEN f.status = 'draft' AND f.month <= {q.p(last_due)} THEN 1 ELSE 0 END) "
+        "AS late_open, SUM(CASE WHEN f.validated IS NULL THEN 0 ELSE 1 END) AS validated, "
+        "SUM(CASE WHEN f.first_time_right = 1 THEN 1 ELSE 0 END) AS ftr, "
+        f"SUM(f.send_backs) AS send_backs {_from_projection(q, scope, months)} GROUP BY {group}",
     )
     histograms: dict[tuple[str, str], list[tuple[int, int]]] = {}
-    if by in ("firm", "month"):
+    if by == "month":
         q = _Query()
-        parts = []
-        for what in ("submitted", "approved", "signed"):
-            parts.append(
-                f"SELECT {key} AS k, '{what}' AS what, x.{what} AS v, COUNT(*) AS n "
-                f"FROM {_projected(q, scope, months, cost=False)} "
-                f"WHERE x.{what} IS NOT NULL GROUP BY {'' if by == 'firm' else key + ', '}x.{what}"
-            )
+        parts = [
+            f"SELECT f.month AS month, '{what}' AS what, f.{what} AS v, COUNT(*) AS n "
+            f"{_from_projection(q, scope, months)} AND f.{what} IS NOT NULL "
+            f"GROUP BY f.month, f.{what}"
+            for what in ("submitted", "approved", "signed")
+        ]
         for r in await _rows(q, " UNION ALL ".join(parts)):
-            histograms.setdefault((_str(r["k"]), r["what"]), []).append((int(r["v"]), int(r["n"])))
-    return {
-        _str(r["k"]): CloseSums(
-            months=int(r["n"] or 0),
-            submitted=int(r["submitted"] or 0),
-            on_time=int(r["on_time"] or 0),
-            late_open=int(r["late_open"] or 0),
-            validated=int(r["validated"] or 0),
-            first_time_right=int(r["ftr"] or 0),
-            send_backs=int(r["send_backs"] or 0),
-            submitted_days=tuple(sorted(histograms.get((_str(r["k"]), "submitted"), []))),
-            approved_days=tuple(sorted(histograms.get((_str(r["k"]), "approved"), []))),
-            signed_days=tuple(sorted(histograms.get((_str(r["k"]), "signed"), []))),
+            histograms.setdefault((r["month"], r["what"]), []).append((int(r["v"]), int(r["n"])))
+
+    def days(r: dict[str, Any], what: str) -> tuple[tuple[int, int], ...]:
+        return tuple(sorted(histograms.get((r["month"], what), []))) if by == "month" else ()
+
+    return [
+        (
+            r["month"] if by == "month" else _member(r),
+            CloseSums(
+                months=int(r["n"] or 0),
+                submitted=int(r["submitted"] or 0),
+                on_time=int(r["on_time"] or 0),
+                late_open=int(r["late_open"] or 0),
+                validated=int(r["validated"] or 0),
+                first_time_right=int(r["ftr"] or 0),
+                send_backs=int(r["send_backs"] or 0),
+                submitted_days=days(r, "submitted"),
+                approved_days=days(r, "approved"),
+                signed_days=days(r, "signed"),
+            ),
         )
         for r in counts
-        if int(r["n"] or 0)
-    }
+    ]
 
 
 @dataclass(frozen=True)
 class DecisionCounts:
-    """Decisions of one step or one approver: outcomes, and histograms of wait and delay."""
+    """One approver's decisions at one step: outcomes, and histograms of wait and delay."""
 
+    approver: str
+    step: int
+    step_kind: str
     approved: int
     sent_back: int
     wait: dict[int, int]
     delay: dict[int, int]
 
 
-async def decisions(scope: Scope, months: Months, *, by: str) -> dict[str, DecisionCounts]:
-    """Approvers' decisions on the months in scope, per step (``"0:manager"``) or approver."""
-    key = "d.step || ':' || d.step_kind" if by == "step" else "d.approver"
-    if by == "step" and _pg():
-        key = "d.step::text || ':' || d.step_kind"
-    found: dict[str, DecisionCounts] = {}
+async def decisions(scope: Scope, months: Months) -> list[DecisionCounts]:
+    """Approvers' decisions on the months in scope, per approver and step."""
+    client_join = ""
+    if scope.client_id:
+        client_join = (
+            "LEFT JOIN figure_month f ON f.timesheet = d.timesheet "
+            "LEFT JOIN mission m ON m.id = f.main_mission "
+        )
+    found: dict[tuple[str, int, str], DecisionCounts] = {}
     period = Months(months.first, months.last)
     for measure in ("wait", "delay"):
         q = _Query()
         rows = await _rows(
             q,
-            f"SELECT {key} AS k, d.outcome AS outcome, d.{measure} AS v, COUNT(*) AS n "
-            "FROM figure_decision d JOIN person p ON p.id = d.consultant "
-            "LEFT JOIN figure_month f ON f.timesheet = d.timesheet "
-            "LEFT JOIN mission m ON m.id = f.main_mission "
-            f"WHERE {_scope(q, scope)} AND {_months(q, period, alias='d')} "
-            f"GROUP BY {key}, d.outcome, d.{measure}",
+            f"SELECT d.approver AS approver, d.step AS step, d.step_kind AS kind, "
+            f"d.outcome AS outcome, d.{measure} AS v, COUNT(*) AS n "
+            f"FROM figure_decision d JOIN person p ON p.id = d.consultant {client_join}"
+            f"WHERE {_scope(q, scope, client='m.client' if client_join else None)} "
+            f"AND {_months(q, period, alias='d')} "
+            f"GROUP BY d.approver, d.step, d.step_kind, d.outcome, d.{measure}",
         )
         for r in rows:
-            k = _str(r["k"])
-            entry = found.setdefault(k, DecisionCounts(0, 0, {}, {}))
-            n = int(r["n"])
+            key = (_str(r["approver"]), int(r["step"]), r["kind"])
+            entry = found.setdefault(key, DecisionCounts(*key, 0, 0, {}, {}))
+            n, value = int(r["n"]), int(r["v"])
             histogram = entry.wait if measure == "wait" else entry.delay
-            histogram[int(r["v"])] = histogram.get(int(r["v"]), 0) + n
+            histogram[value] = histogram.get(value, 0) + n
             if measure == "wait":
-                found[k] = DecisionCounts(
+                found[key] = DecisionCounts(
+                    *key,
                     approved=entry.approved + (n if r["outcome"] == "approved" else 0),
                     sent_back=entry.sent_back + (n if r["outcome"] == "sent_back" else 0),
                     wait=entry.wait,
                     delay=entry.delay,
                 )
-    return found
+    return list(found.values())
 
 
 @dataclass(frozen=True)
@@ -671,43 +709,60 @@ async def missions_ending(
 # -- revenue and margin ----------------------------------------------------------------------
 
 
-async def revenue(scope: Scope, months: Months, *, by: str) -> dict[str, RevenueSums]:
-    """Revenue and cost sums of the consultant-months in scope, per ``by``."""
+async def revenue(scope: Scope, months: Months, *, by: str) -> list[tuple[Any, RevenueSums]]:
+    """Revenue and cost sums of the consultant-months in scope, per month (key: the month) or
+    per member (key: a `Member` with its mission and the mission's client)."""
     q = _Query()
-    key = GROUPS[by]
-    group = "" if by == "firm" else f" GROUP BY {key}"
+    if by == "month":
+        select, group = "mm.month AS month", "mm.month"
+    else:
+        select = (
+            "mm.consultant AS consultant, p.manager AS team, m.client AS client, "
+            "mm.mission AS mission"
+        )
+        group = "mm.consultant, p.manager, m.client, mm.mission"
+    regie = "CASE WHEN m.billing_mode IN ('regie', 'regie_capped') THEN 1 ELSE 0 END"
+    value = f"{regie} * mm.half_days * COALESCE(m.daily_rate_cents, 0)"
     days = await _rows(
         q,
-        f"SELECT {key} AS k, SUM(x.regie * x.half_days * x.rate) AS revenue2, "
-        "SUM(CASE WHEN x.cost IS NULL THEN 0 ELSE x.regie * x.half_days * x.rate END) AS cr2, "
-        "SUM(CASE WHEN x.cost IS NULL THEN 0 ELSE x.half_days * x.cost END) AS cost2, "
-        "SUM(x.half_days) AS hd, "
-        "SUM(CASE WHEN x.cost IS NULL THEN 0 ELSE x.half_days END) AS chd FROM "
-        "(SELECT mm.month AS month, mm.consultant AS consultant, mm.mission AS mission, "
-        "mm.half_days AS half_days, p.manager AS team, m.client AS client, "
-        "CASE WHEN m.billing_mode IN ('regie', 'regie_capped') THEN 1 ELSE 0 END AS regie, "
-        "COALESCE(m.daily_rate_cents, 0) AS rate, "
-        f"{_cost('mm.consultant', 'mm.month')} AS cost "
+        f"SELECT {select}, SUM({value}) AS revenue2, "
+        f"SUM(CASE WHEN mm.daily_cost IS NULL THEN 0 ELSE {value} END) AS cr2, "
+        "SUM(CASE WHEN mm.daily_cost IS NULL THEN 0 ELSE mm.half_days * mm.daily_cost END) "
+        "AS cost2, SUM(mm.half_days) AS hd, "
+        "SUM(CASE WHEN mm.daily_cost IS NULL THEN 0 ELSE mm.half_days END) AS chd "
         "FROM figure_mission_month mm JOIN figure_month f ON f.timesheet = mm.timesheet "
         "JOIN person p ON p.id = mm.consultant JOIN mission m ON m.id = mm.mission "
-        f"WHERE {_scope(q, scope)} AND {_months(q, months)}) x" + group,
+        f"WHERE {_scope(q, scope)} AND {_months(q, months)} GROUP BY {group}",
     )
     q = _Query()
     delivered = _month_of("md.delivered_on")
+    if by == "month":
+        select, group = f"{delivered} AS month", delivered
+    else:
+        select = (
+            "m.consultant AS consultant, p.manager AS team, m.client AS client, m.id AS mission"
+        )
+        group = "m.consultant, p.manager, m.client, m.id"
     milestones = await _rows(
         q,
-        f"SELECT {key} AS k, SUM(x.amount) AS amount, "
-        "SUM(CASE WHEN x.cost IS NULL THEN 0 ELSE x.amount END) AS costed FROM "
-        f"(SELECT {delivered} AS month, m.consultant AS consultant, m.id AS mission, "
-        "m.client AS client, p.manager AS team, ms.amount_cents AS amount, "
-        f"{_cost('m.consultant', delivered)} AS cost FROM milestone_delivery md "
+        f"SELECT {select}, SUM(ms.amount_cents) AS amount, "
+        f"SUM(CASE WHEN {_cost('m.consultant', delivered)} IS NULL THEN 0 "
+        "ELSE ms.amount_cents END) AS costed FROM milestone_delivery md "
         "JOIN milestone ms ON ms.id = md.milestone JOIN mission m ON m.id = ms.mission "
         f"JOIN person p ON p.id = m.consultant WHERE {_scope(q, scope)} "
-        f"AND {delivered} BETWEEN {q.p(months.first)} AND {q.p(months.last)}) x" + group,
+        f"AND {delivered} BETWEEN {q.p(months.first)} AND {q.p(months.last)} GROUP BY {group}",
     )
-    found: dict[str, dict[str, int]] = {}
+
+    def key(r: dict[str, Any]) -> Any:
+        if by == "month":
+            return r["month"]
+        return Member(
+            _str(r["consultant"]), _str(r["team"]), _str(r["client"]), _str(r["mission"])
+        )
+
+    found: dict[Any, dict[str, int]] = {}
     for r in days:
-        found[_str(r["k"])] = {
+        found[key(r)] = {
             "revenue2": int(r["revenue2"] or 0),
             "costed_revenue2": int(r["cr2"] or 0),
             "cost2": int(r["cost2"] or 0),
@@ -715,10 +770,10 @@ async def revenue(scope: Scope, months: Months, *, by: str) -> dict[str, Revenue
             "costed_half_days": int(r["chd"] or 0),
         }
     for r in milestones:
-        entry = found.setdefault(_str(r["k"]), {})
+        entry = found.setdefault(key(r), {})
         entry["milestones_cents"] = int(r["amount"] or 0)
         entry["costed_milestones_cents"] = int(r["costed"] or 0)
-    return {k: RevenueSums(**v) for k, v in found.items()}
+    return [(k, RevenueSums(**v)) for k, v in found.items()]
 
 
 # -- billing, cash and DSO -------------------------------------------------------------------
@@ -849,7 +904,7 @@ async def consultant_months(scope: Scope, months: Months, *, limit: int) -> list
     rows = await _rows(
         q,
         "SELECT f.*, p.manager AS team, m.client AS client, "
-        f"{_cost('f.consultant', 'f.month')} AS cost, COALESCE((SELECT SUM(mm.half_days * "
+        "f.daily_cost AS cost, COALESCE((SELECT SUM(mm.half_days * "
         "mi.daily_rate_cents) FROM figure_mission_month mm JOIN mission mi ON mi.id = mm.mission "
         "WHERE mm.timesheet = f.timesheet AND mi.billing_mode IN ('regie', 'regie_capped')), 0) "
         "AS revenue2 FROM figure_month f JOIN person p ON p.id = f.consultant "

@@ -644,6 +644,7 @@ class FigureMonth(Table):
     send_backs = Integer(default=0)
     reopens = Integer(default=0)
     first_time_right = Integer(null=True, default=None)
+    daily_cost = BigInt(null=True, default=None, help_text="The consultant's cost that month.")
 
 
 class FigureMissionMonth(Table):
@@ -655,6 +656,7 @@ class FigureMissionMonth(Table):
     month = Varchar(length=7)
     mission = UUID()
     half_days = Integer()
+    daily_cost = BigInt(null=True, default=None, help_text="The consultant's cost that month.")
 
 
 class FigureDecision(Table):

@@ -56,7 +56,7 @@ class Timesheet(Table, tablename="timesheet", schema=None):
     )
 
 
-ID = "2026-12-04T20:42:44:234367"
+ID = "2026-12-04T21:02:22:273918"
 VERSION = "1.38.0"
 DESCRIPTION = "figures: settings, daily costs and the per consultant-month projection"
 
@@ -67,8 +67,8 @@ async def forwards():
     )
 
     manager.add_table(
-        class_name="FigureRefresh",
-        tablename="figure_refresh",
+        class_name="FigureMissionMonth",
+        tablename="figure_mission_month",
         schema=None,
         columns=None,
     )
@@ -76,6 +76,13 @@ async def forwards():
     manager.add_table(
         class_name="FigureSettings",
         tablename="figure_settings",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="FigureRefresh",
+        tablename="figure_refresh",
         schema=None,
         columns=None,
     )
@@ -95,13 +102,6 @@ async def forwards():
     )
 
     manager.add_table(
-        class_name="FigureMissionMonth",
-        tablename="figure_mission_month",
-        schema=None,
-        columns=None,
-    )
-
-    manager.add_table(
         class_name="FigureDecision",
         tablename="figure_decision",
         schema=None,
@@ -109,8 +109,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="FigureRefresh",
-        tablename="figure_refresh",
+        table_class_name="FigureMissionMonth",
+        tablename="figure_mission_month",
         column_name="id",
         db_column_name="id",
         column_class_name="UUID",
@@ -130,8 +130,32 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="FigureRefresh",
-        tablename="figure_refresh",
+        table_class_name="FigureMissionMonth",
+        tablename="figure_mission_month",
+        column_name="timesheet",
+        db_column_name="timesheet",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Timesheet,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="FigureMissionMonth",
+        tablename="figure_mission_month",
         column_name="consultant",
         db_column_name="consultant",
         column_class_name="ForeignKey",
@@ -143,7 +167,7 @@ async def forwards():
             "target_column": None,
             "null": False,
             "primary_key": False,
-            "unique": True,
+            "unique": False,
             "index": False,
             "index_method": IndexMethod.btree,
             "choices": None,
@@ -154,15 +178,79 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="FigureRefresh",
-        tablename="figure_refresh",
-        column_name="version",
-        db_column_name="version",
+        table_class_name="FigureMissionMonth",
+        tablename="figure_mission_month",
+        column_name="month",
+        db_column_name="month",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 7,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="FigureMissionMonth",
+        tablename="figure_mission_month",
+        column_name="mission",
+        db_column_name="mission",
+        column_class_name="UUID",
+        column_class=UUID,
+        params={
+            "default": UUID4(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="FigureMissionMonth",
+        tablename="figure_mission_month",
+        column_name="half_days",
+        db_column_name="half_days",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="FigureMissionMonth",
+        tablename="figure_mission_month",
+        column_name="daily_cost",
+        db_column_name="daily_cost",
         column_class_name="BigInt",
         column_class=BigInt,
         params={
-            "default": -1,
-            "null": False,
+            "default": None,
+            "null": True,
             "primary_key": False,
             "unique": False,
             "index": False,
@@ -312,6 +400,72 @@ async def forwards():
         column_class=Integer,
         params={
             "default": 90,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="FigureRefresh",
+        tablename="figure_refresh",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="UUID",
+        column_class=UUID,
+        params={
+            "default": UUID4(),
+            "null": False,
+            "primary_key": True,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="FigureRefresh",
+        tablename="figure_refresh",
+        column_name="consultant",
+        db_column_name="consultant",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Person,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": True,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="FigureRefresh",
+        tablename="figure_refresh",
+        column_name="version",
+        db_column_name="version",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": -1,
             "null": False,
             "primary_key": False,
             "unique": False,
@@ -929,127 +1083,15 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="FigureMissionMonth",
-        tablename="figure_mission_month",
-        column_name="id",
-        db_column_name="id",
-        column_class_name="UUID",
-        column_class=UUID,
+        table_class_name="FigureMonth",
+        tablename="figure_month",
+        column_name="daily_cost",
+        db_column_name="daily_cost",
+        column_class_name="BigInt",
+        column_class=BigInt,
         params={
-            "default": UUID4(),
-            "null": False,
-            "primary_key": True,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="FigureMissionMonth",
-        tablename="figure_mission_month",
-        column_name="timesheet",
-        db_column_name="timesheet",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": Timesheet,
-            "on_delete": OnDelete.cascade,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="FigureMissionMonth",
-        tablename="figure_mission_month",
-        column_name="consultant",
-        db_column_name="consultant",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": Person,
-            "on_delete": OnDelete.cascade,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="FigureMissionMonth",
-        tablename="figure_mission_month",
-        column_name="month",
-        db_column_name="month",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 7,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="FigureMissionMonth",
-        tablename="figure_mission_month",
-        column_name="mission",
-        db_column_name="mission",
-        column_class_name="UUID",
-        column_class=UUID,
-        params={
-            "default": UUID4(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="FigureMissionMonth",
-        tablename="figure_mission_month",
-        column_name="half_days",
-        db_column_name="half_days",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
+            "default": None,
+            "null": True,
             "primary_key": False,
             "unique": False,
             "index": False,
