@@ -63,6 +63,7 @@ async def refresh(
         batch = ids[start : start + BATCH]
         months += await _rebuild(
             {c: stale[c] for c in batch},
+            organisation_id=organisation_id,
             zone=ZoneInfo(time_zone),
             region=CalendarRegion(region),
             settings=settings,
@@ -93,13 +94,19 @@ def _event(entry: store.EventInput, zone: ZoneInfo) -> CircuitEvent:
 
 
 async def _rebuild(
-    versions: dict[str, int], *, zone: ZoneInfo, region: CalendarRegion, settings: fig.Settings
+    versions: dict[str, store.Stale],
+    *,
+    organisation_id: str,
+    zone: ZoneInfo,
+    region: CalendarRegion,
+    settings: fig.Settings,
 ) -> int:
     months, events, regions, costs = await store.projection_inputs(sorted(versions))
     by_month: dict[str, list[CircuitEvent]] = {}
     for entry in events:
         by_month.setdefault(entry.timesheet_id, []).append(_event(entry, zone))
-    mission_regions = {m: CalendarRegion(r) for m, r in regions.items()}
+    mission_regions = {m: CalendarRegion(r) for m, (r, _) in regions.items()}
+    clients = {m: c for m, (_, c) in regions.items()}
     month_rows: list[dict[str, Any]] = []
     mission_rows: list[dict[str, Any]] = []
     decision_rows: list[dict[str, Any]] = []
@@ -114,13 +121,20 @@ async def _rebuild(
         )
         closed = month_close(month=key, events=by_month.get(m.timesheet_id, ()), settings=settings)
         cost = _cost_of(costs.get(m.consultant_id, ()), m.month)
-        base = {"timesheet": m.timesheet_id, "consultant": m.consultant_id, "month": m.month}
+        base = {
+            "timesheet": m.timesheet_id,
+            "consultant": m.consultant_id,
+            "organisation": organisation_id,
+            "team": versions[m.consultant_id].team,
+            "month": m.month,
+        }
         month_rows.append(
             {
                 **base,
                 "status": m.status,
                 "region": activity.region.value,
                 "main_mission": activity.main_mission,
+                "client": clients.get(activity.main_mission or ""),
                 "working": activity.working,
                 "billable": activity.billable,
                 "produced": activity.produced,
@@ -139,10 +153,13 @@ async def _rebuild(
                 "daily_cost": cost,
             }
         )
-        mission_rows.extend(_missions({**base, "daily_cost": cost}, m.lines))
+        mission_rows.extend(
+            _missions({**base, "daily_cost": cost, "status": m.status}, m.lines, clients)
+        )
         decision_rows.extend(
             {
                 **base,
+                "client": clients.get(activity.main_mission or ""),
                 "approver": d.approver_id,
                 "step": d.step,
                 "step_kind": d.step_kind,
@@ -176,9 +193,19 @@ def _is_uuid(value: str) -> bool:
     return len(value) == 36 and value.count("-") == 4
 
 
-def _missions(base: dict[str, Any], lines: dict[str, int]) -> Sequence[dict[str, Any]]:
+def _missions(
+    base: dict[str, Any], lines: dict[str, int], clients: dict[str, str]
+) -> Sequence[dict[str, Any]]:
     out = []
     for key, half_days in sorted(lines.items()):
-        if key.startswith("mission:") and half_days > 0 and _is_uuid(key[8:]):
-            out.append({**base, "mission": key[8:], "half_days": half_days})
+        mission = key[8:]
+        if key.startswith("mission:") and half_days > 0 and _is_uuid(mission):
+            out.append(
+                {
+                    **base,
+                    "mission": mission,
+                    "client": clients.get(mission),
+                    "half_days": half_days,
+                }
+            )
     return out

@@ -214,18 +214,31 @@ async def set_daily_cost(
 # -- the projection: what is stale, what it is computed from, and writing it -----------------
 
 
-async def stale_consultants(organisation_id: str) -> dict[str, int]:
-    """People of the organisation whose projection is older than their sync version."""
+@dataclass(frozen=True)
+class Stale:
+    """A consultant to rebuild: their sync version and their team now."""
+
+    version: int
+    team: str | None
+
+
+async def stale_consultants(organisation_id: str) -> dict[str, Stale]:
+    """People of the organisation whose projection is older than their sync version, or who
+    changed team since (the projection keeps the team, so that scans need no join)."""
     q = _Query()
     rows = await _rows(
         q,
-        "SELECT p.id AS id, COALESCE(s.version, 0) AS version FROM person p "
+        "SELECT p.id AS id, COALESCE(s.version, 0) AS version, p.manager AS team FROM person p "
         "LEFT JOIN sync_space s ON s.person = p.id "
         "LEFT JOIN figure_refresh r ON r.consultant = p.id "
         f"WHERE p.organisation = {q.p(_uuid(organisation_id))} "
-        "AND (r.version IS NULL OR r.version <> COALESCE(s.version, 0))",
+        "AND (r.version IS NULL OR r.version <> COALESCE(s.version, 0) "
+        "OR r.team IS DISTINCT FROM p.manager)",
     )
-    return {str(r["id"]): int(r["version"]) for r in rows}
+    return {
+        str(r["id"]): Stale(int(r["version"]), None if r["team"] is None else str(r["team"]))
+        for r in rows
+    }
 
 
 @dataclass(frozen=True)
@@ -252,7 +265,9 @@ class EventInput:
 
 async def projection_inputs(
     consultant_ids: Sequence[str],
-) -> tuple[list[MonthInput], list[EventInput], dict[str, str], dict[str, list[DailyCost]]]:
+) -> tuple[
+    list[MonthInput], list[EventInput], dict[str, tuple[str, str]], dict[str, list[DailyCost]]
+]:
     """The CRAs, day-line totals, transitions, missions' regions and daily costs of some
     consultants."""
     q = _Query()
@@ -290,7 +305,8 @@ async def projection_inputs(
     q = _Query()
     regions = await _rows(
         q,
-        f"SELECT id, calendar_region FROM mission WHERE consultant IN ({q.ids(consultant_ids)})",
+        "SELECT id, calendar_region, client FROM mission "
+        f"WHERE consultant IN ({q.ids(consultant_ids)})",
     )
     q = _Query()
     costs: dict[str, list[DailyCost]] = {}
@@ -317,7 +333,7 @@ async def projection_inputs(
             EventInput(str(r["ts"]), r["at"], r["actor"], r["event"], json.loads(r["body"]))
             for r in events
         ],
-        {str(r["id"]): r["calendar_region"] for r in regions},
+        {str(r["id"]): (r["calendar_region"], str(r["client"])) for r in regions},
         costs,
     )
 
@@ -326,6 +342,9 @@ MONTH_COLUMNS = (
     "id",
     "timesheet",
     "consultant",
+    "organisation",
+    "team",
+    "client",
     "month",
     "status",
     "region",
@@ -347,11 +366,26 @@ MONTH_COLUMNS = (
     "first_time_right",
     "daily_cost",
 )
-MISSION_COLUMNS = ("id", "timesheet", "consultant", "month", "mission", "half_days", "daily_cost")
+MISSION_COLUMNS = (
+    "id",
+    "timesheet",
+    "consultant",
+    "organisation",
+    "team",
+    "month",
+    "status",
+    "mission",
+    "client",
+    "half_days",
+    "daily_cost",
+)
 DECISION_COLUMNS = (
     "id",
     "timesheet",
     "consultant",
+    "organisation",
+    "team",
+    "client",
     "month",
     "approver",
     "step",
@@ -360,7 +394,17 @@ DECISION_COLUMNS = (
     "delay",
     "wait",
 )
-_UUID_COLUMNS = {"id", "timesheet", "consultant", "main_mission", "mission", "approver"}
+_UUID_COLUMNS = {
+    "id",
+    "timesheet",
+    "consultant",
+    "organisation",
+    "team",
+    "client",
+    "main_mission",
+    "mission",
+    "approver",
+}
 # Rows per INSERT: well under SQLite's and asyncpg's 32,767 parameters per statement.
 _BATCH_PARAMETERS = 20_000
 
@@ -385,7 +429,7 @@ async def _insert(table: str, columns: Sequence[str], rows: Sequence[dict[str, A
 
 async def replace_projection(
     *,
-    versions: dict[str, int],
+    versions: dict[str, Stale],
     months: Sequence[dict[str, Any]],
     missions: Sequence[dict[str, Any]],
     decisions: Sequence[dict[str, Any]],
@@ -412,8 +456,11 @@ async def replace_projection(
         )
         await _insert(
             "figure_refresh",
-            ("id", "consultant", "version"),
-            [{"consultant": c, "version": versions[c]} for c in ids],
+            ("id", "consultant", "version", "team"),
+            [
+                {"consultant": c, "version": versions[c].version, "team": versions[c].team}
+                for c in ids
+            ],
         )
 
 
@@ -454,18 +501,27 @@ def _months(q: _Query, months: Months, *, alias: str = "f") -> str:
 _KEYS = {
     "month": ("f.month", "f.month"),
     "member": (
-        "f.consultant AS consultant, p.manager AS team, m.client AS client",
-        "f.consultant, p.manager, m.client",
+        "f.consultant AS consultant, f.team AS team, f.client AS client",
+        "f.consultant, f.team, f.client",
     ),
 }
 
 
+def _in_scope(q: _Query, scope: Scope, alias: str) -> str:
+    """SQL conditions on a projection table, which carries organisation, team and client."""
+    parts = [f"{alias}.organisation = {q.p(_uuid(scope.organisation_id))}"]
+    for column, value in (
+        ("team", scope.team_id),
+        ("consultant", scope.consultant_id),
+        ("client", scope.client_id),
+    ):
+        if value:
+            parts.append(f"{alias}.{column} = {q.p(_uuid(value))}")
+    return " AND ".join(parts)
+
+
 def _from_projection(q: _Query, scope: Scope, months: Months) -> str:
-    return (
-        "FROM figure_month f JOIN person p ON p.id = f.consultant "
-        "LEFT JOIN mission m ON m.id = f.main_mission "
-        f"WHERE {_scope(q, scope)} AND {_months(q, months)}"
-    )
+    return f"FROM figure_month f WHERE {_in_scope(q, scope, 'f')} AND {_months(q, months)}"
 
 
 def _member(r: dict[str, Any]) -> Member:
@@ -569,12 +625,6 @@ class DecisionCounts:
 
 async def decisions(scope: Scope, months: Months) -> list[DecisionCounts]:
     """Approvers' decisions on the months in scope, per approver and step."""
-    client_join = ""
-    if scope.client_id:
-        client_join = (
-            "LEFT JOIN figure_month f ON f.timesheet = d.timesheet "
-            "LEFT JOIN mission m ON m.id = f.main_mission "
-        )
     found: dict[tuple[str, int, str], DecisionCounts] = {}
     period = Months(months.first, months.last)
     for measure in ("wait", "delay"):
@@ -583,8 +633,7 @@ async def decisions(scope: Scope, months: Months) -> list[DecisionCounts]:
             q,
             f"SELECT d.approver AS approver, d.step AS step, d.step_kind AS kind, "
             f"d.outcome AS outcome, d.{measure} AS v, COUNT(*) AS n "
-            f"FROM figure_decision d JOIN person p ON p.id = d.consultant {client_join}"
-            f"WHERE {_scope(q, scope, client='m.client' if client_join else None)} "
+            f"FROM figure_decision d WHERE {_in_scope(q, scope, 'd')} "
             f"AND {_months(q, period, alias='d')} "
             f"GROUP BY d.approver, d.step, d.step_kind, d.outcome, d.{measure}",
         )
@@ -717,10 +766,10 @@ async def revenue(scope: Scope, months: Months, *, by: str) -> list[tuple[Any, R
         select, group = "mm.month AS month", "mm.month"
     else:
         select = (
-            "mm.consultant AS consultant, p.manager AS team, m.client AS client, "
+            "mm.consultant AS consultant, mm.team AS team, mm.client AS client, "
             "mm.mission AS mission"
         )
-        group = "mm.consultant, p.manager, m.client, mm.mission"
+        group = "mm.consultant, mm.team, mm.client, mm.mission"
     regie = "CASE WHEN m.billing_mode IN ('regie', 'regie_capped') THEN 1 ELSE 0 END"
     value = f"{regie} * mm.half_days * COALESCE(m.daily_rate_cents, 0)"
     days = await _rows(
@@ -730,9 +779,9 @@ async def revenue(scope: Scope, months: Months, *, by: str) -> list[tuple[Any, R
         "SUM(CASE WHEN mm.daily_cost IS NULL THEN 0 ELSE mm.half_days * mm.daily_cost END) "
         "AS cost2, SUM(mm.half_days) AS hd, "
         "SUM(CASE WHEN mm.daily_cost IS NULL THEN 0 ELSE mm.half_days END) AS chd "
-        "FROM figure_mission_month mm JOIN figure_month f ON f.timesheet = mm.timesheet "
-        "JOIN person p ON p.id = mm.consultant JOIN mission m ON m.id = mm.mission "
-        f"WHERE {_scope(q, scope)} AND {_months(q, months)} GROUP BY {group}",
+        "FROM figure_mission_month mm JOIN mission m ON m.id = mm.mission "
+        f"WHERE {_in_scope(q, scope, 'mm')} AND {_months(q, months, alias='mm')} "
+        f"GROUP BY {group}",
     )
     q = _Query()
     delivered = _month_of("md.delivered_on")
@@ -861,8 +910,7 @@ async def waiting_cash(
         "JOIN mission mi ON mi.id = mm.mission WHERE mm.timesheet = f.timesheet "
         "AND mi.billing_mode IN ('regie', 'regie_capped')), 0) AS value2 "
         "FROM figure_month f JOIN timesheet t ON t.id = f.timesheet "
-        "JOIN person p ON p.id = f.consultant LEFT JOIN mission m ON m.id = f.main_mission "
-        f"WHERE {_scope(q, scope)} AND f.month BETWEEN {q.p(first)} AND {q.p(last_closed)} "
+        f"WHERE {_in_scope(q, scope, 'f')} AND f.month BETWEEN {q.p(first)} AND {q.p(last_closed)} "
         "AND f.status IN ('draft', 'sent_back', 'submitted', 'in_validation')) x "
         "GROUP BY x.stage",
     )
@@ -903,13 +951,12 @@ async def consultant_months(scope: Scope, months: Months, *, limit: int) -> list
     q = _Query()
     rows = await _rows(
         q,
-        "SELECT f.*, p.manager AS team, m.client AS client, "
+        "SELECT f.*, "
         "f.daily_cost AS cost, COALESCE((SELECT SUM(mm.half_days * "
         "mi.daily_rate_cents) FROM figure_mission_month mm JOIN mission mi ON mi.id = mm.mission "
         "WHERE mm.timesheet = f.timesheet AND mi.billing_mode IN ('regie', 'regie_capped')), 0) "
         "AS revenue2 FROM figure_month f JOIN person p ON p.id = f.consultant "
-        "LEFT JOIN mission m ON m.id = f.main_mission "
-        f"WHERE {_scope(q, scope)} AND {_months(q, months)} "
+        f"WHERE {_in_scope(q, scope, 'f')} AND {_months(q, months)} "
         f"ORDER BY f.month, p.display_name, f.consultant LIMIT {q.p(limit)}",
     )
     keep = (

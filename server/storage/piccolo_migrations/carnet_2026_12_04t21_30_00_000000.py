@@ -1,7 +1,7 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
 
-ID = "2026-12-04T21:03:00:000000"
+ID = "2026-12-04T21:30:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "figures: composite indexes"
 
@@ -14,6 +14,7 @@ STATEMENTS = (
     "CREATE INDEX figure_month_consultant ON figure_month (consultant, month)",
     "CREATE INDEX figure_mission_month_consultant ON figure_mission_month (consultant, month)",
     "CREATE INDEX mission_consultant ON mission (consultant)",
+    "CREATE INDEX payment_invoice ON payment (invoice)",
     "CREATE INDEX figure_mission_month_timesheet ON figure_mission_month (timesheet)",
     "CREATE INDEX figure_decision_consultant ON figure_decision (consultant, month)",
     "CREATE INDEX figure_decision_timesheet ON figure_decision (timesheet)",
