@@ -134,7 +134,10 @@ async function route() {
     }
     // "#review=<consultant>/<month>": a notification of a month waiting on this approver.
     const approvals = location.hash === "#approvals" || location.hash.startsWith("#review=");
-    if (session.authenticated && session.person && approvals) {
+    if (session.authenticated && session.person && location.hash === "#figures") {
+      const screens = await online("dashboard");
+      if (screens && !stale()) await screens.showDashboard({ person: session.person });
+    } else if (session.authenticated && session.person && approvals) {
       await (await circuitViews()).showApprovalsScreen({ person: session.person });
     } else if (session.authenticated && session.person) showHome(session.person);
     else showSignIn();

@@ -24,6 +24,7 @@ const STRINGS = {
     reopened: "Rouvert par {name} le {at} :",
     approvals: "Mois à valider",
     approvalsLink: "Mois à valider",
+    figuresLink: "Tableau de bord",
     noApprovals: "Aucun mois n'attend votre validation.",
     approve: "Approuver",
     sendBack: "Renvoyer",
@@ -55,6 +56,7 @@ const STRINGS = {
     reopened: "Reopened by {name} on {at}:",
     approvals: "Months to validate",
     approvalsLink: "Months to validate",
+    figuresLink: "Dashboard",
     noApprovals: "No month is waiting on you.",
     approve: "Approve",
     sendBack: "Send back",
@@ -125,7 +127,13 @@ export async function showCircuit({ person, month, status }) {
 function circuitPanel(circuit, person) {
   const approver = (person.roles ?? []).some((r) => r === "manager" || r === "admin");
   const link = approver
-    ? h("a", { href: "#approvals", "data-testid": "approvals-link" }, s("approvalsLink"))
+    ? h(
+        "p",
+        { class: "links" },
+        h("a", { href: "#approvals", "data-testid": "approvals-link" }, s("approvalsLink")),
+        " · ",
+        h("a", { href: "#figures", "data-testid": "figures-link" }, s("figuresLink")),
+      )
     : null;
   if (!circuit || !circuit.steps.length) {
     return h(
