@@ -910,7 +910,8 @@ async def waiting_cash(
         "JOIN mission mi ON mi.id = mm.mission WHERE mm.timesheet = f.timesheet "
         "AND mi.billing_mode IN ('regie', 'regie_capped')), 0) AS value2 "
         "FROM figure_month f JOIN timesheet t ON t.id = f.timesheet "
-        f"WHERE {_in_scope(q, scope, 'f')} AND f.month BETWEEN {q.p(first)} AND {q.p(last_closed)} "
+        f"WHERE {_in_scope(q, scope, 'f')} "
+        f"AND f.month BETWEEN {q.p(first)} AND {q.p(last_closed)} "
         "AND f.status IN ('draft', 'sent_back', 'submitted', 'in_validation')) x "
         "GROUP BY x.stage",
     )
