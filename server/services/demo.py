@@ -93,10 +93,11 @@ async def load_demo(*, today: date, history: bool = False) -> list[DemoPerson]:
 
     this_month = MonthKey.of(today)
     earlier = demo_history.history_months(this_month) if history else []
-    david = None
+    david = nadia = None
     if history:
+        nadia = await person("nadia.roux@octave.example", "Nadia Roux", {Role.MANAGER})
         david = await person(
-            "david.petit@octave.example", "David Petit", {Role.CONSULTANT}, manager_id=manager.id
+            "david.petit@octave.example", "David Petit", {Role.CONSULTANT}, manager_id=nadia.id
         )
     recent = [this_month.previous().previous().previous(), this_month.previous().previous()]
     recent += [this_month.previous(), this_month]
@@ -186,7 +187,7 @@ async def load_demo(*, today: date, history: bool = False) -> list[DemoPerson]:
     }
     missions = {alice.id: alice_mission, bruno.id: bruno_mission, chloe.id: chloe_mission}
     plans = []
-    if history and david is not None:
+    if history and david is not None and nadia is not None:
         old = await repo.create_mission(
             mission(
                 consultant_id=chloe.id,
@@ -208,14 +209,14 @@ async def load_demo(*, today: date, history: bool = False) -> list[DemoPerson]:
                 end_date=earlier[6].last_day,
                 billing_mode="regie",
                 daily_rate_cents=55_000,
-                steps=(model.ApprovalStep(position=0, kind="manager", approver_id=manager.id),),
+                steps=(model.ApprovalStep(position=0, kind="manager", approver_id=nadia.id),),
             )
         )
         missions[david.id] = david_mission
         states[david.id] = [
             (MonthStatus.VALIDATED, 0, None),
             (MonthStatus.VALIDATED, 0, None),
-            (MonthStatus.IN_VALIDATION, 0, manager.id),
+            (MonthStatus.IN_VALIDATION, 0, nadia.id),
             (MonthStatus.DRAFT, 0, None),
         ]
 
@@ -229,7 +230,7 @@ async def load_demo(*, today: date, history: bool = False) -> list[DemoPerson]:
             demo_history.Plan(chloe, {str(k): running(old, k) for k in earlier}),
             demo_history.Plan(david, {str(k): running(david_mission, k) for k in earlier}),
         ]
-        await demo_history.load_history(today=today, admin=admin, manager=manager, plans=plans)
+        await demo_history.load_history(today=today, admin=admin, plans=plans)
     for consultant_id, per_month in states.items():
         m = missions[consultant_id]
         for month, (status, step, waiting_on) in zip(recent, per_month, strict=True):
@@ -265,7 +266,8 @@ async def load_demo(*, today: date, history: bool = False) -> list[DemoPerson]:
                 timesheet = await repo.get_timesheet(consultant_id=consultant_id, month=str(month))
                 assert timesheet is not None
                 await on_month_validated(month_id=timesheet.id, at=_noon(month.last_day))
-    people = [admin, manager, alice, bruno, chloe, *([david] if david else []), signer]
+    extra = [p for p in (nadia, david) if p is not None]
+    people = [admin, manager, alice, bruno, chloe, *extra, signer]
     return [DemoPerson(p.email, p.display_name, tuple(sorted(p.roles))) for p in people]
 
 

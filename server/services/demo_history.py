@@ -10,7 +10,7 @@ is the same, relative to its ``today``.
 """
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -98,9 +98,7 @@ async def write_month(
         )
 
 
-async def close_month(
-    consultant: model.Person, month: MonthKey, people: dict[str, model.Person], rng: random.Random
-) -> None:
+async def close_month(consultant: model.Person, month: MonthKey, rng: random.Random) -> None:
     """Submit, approve and sign a month through the real circuit, at plausible instants."""
     moment = month.last_day + timedelta(days=rng.choice((-1, 0, 0, 1, 2, 3, 5)))
 
@@ -125,7 +123,10 @@ async def close_month(
     await act(consultant, Action.SUBMIT)
     if rng.random() < 0.2:
         moment += timedelta(days=rng.randrange(1, 3))
-        await act(people["manager"], Action.SEND_BACK, "Merci de préciser les jours de formation")
+        first = await repo.get_timesheet(consultant_id=consultant.id, month=str(month))
+        assert first is not None and first.waiting_on_id is not None
+        comment = "Merci de préciser les jours de formation"
+        await act(await _person(first.waiting_on_id), Action.SEND_BACK, comment)
         moment += timedelta(days=1)
         await act(consultant, Action.SUBMIT)
     while True:
@@ -140,6 +141,10 @@ async def _person(person_id: str) -> model.Person:
     person = await repo.get_person(person_id)
     assert person is not None
     return person
+
+
+def _fixed(instant: datetime) -> Callable[[], datetime]:
+    return lambda: instant
 
 
 async def bill(admin: Actor, months: Sequence[MonthKey], today: date, rng: random.Random) -> None:
@@ -157,8 +162,9 @@ async def bill(admin: Actor, months: Sequence[MonthKey], today: date, rng: rando
         invoice = invoices[key]
         month = MonthKey.parse(key[0])
         issued_on = month.last_day + timedelta(days=rng.randrange(4, 16))
-        instant = at(issued_on)
-        issued = await billing.issue(actor=admin, invoice_id=invoice.id, clock=lambda: instant)
+        issued = await billing.issue(
+            actor=admin, invoice_id=invoice.id, clock=_fixed(at(issued_on))
+        )
         paid_on = month.last_day + timedelta(days=rng.randrange(35, 70))
         if paid_on >= today:
             continue
@@ -178,18 +184,16 @@ async def load_history(
     *,
     today: date,
     admin: model.Person,
-    manager: model.Person,
     plans: Sequence[Plan],
 ) -> None:
     """Write the history of every plan, close its months, bill them, and set daily costs."""
     rng = random.Random(15)
     months = history_months(MonthKey.of(today))
-    people = {"manager": manager}
     for plan in plans:
         for month in months:
             mission = plan.mission_of.get(str(month))
             await write_month(plan.consultant, month, mission, rng)
-            await close_month(plan.consultant, month, people, rng)
+            await close_month(plan.consultant, month, rng)
     await bill(actor_of(admin), months, today, rng)
     for plan in plans:
         key = plan.consultant.email.split("@")[0]
