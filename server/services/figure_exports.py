@@ -81,6 +81,7 @@ HEADERS: dict[str, tuple[str, str]] = {
     "ftr": ("Bons du premier coup", "First time right"),
     "ftr_share": ("Part bons du premier coup", "Share first time right"),
     "send_backs": ("Renvois", "Send-backs"),
+    "sent_back_share": ("Part renvoyée", "Share sent back"),
     "invoices": ("Factures", "Invoices"),
     "inv_med": ("Facturation : médiane (j)", "To invoice: median (d)"),
     "inv_p90": ("Facturation : p90 (j)", "To invoice: p90 (d)"),
@@ -307,7 +308,16 @@ def tables(doc: Any) -> list[Table]:
             ftr("months", "month", MONTH, doc.months),
             ftr("by_team", "team", TEXT, doc.by_team),
             ftr("by_consultant", "consultant", TEXT, doc.by_consultant),
-            _approvers(doc.approvers),
+            Table(
+                "approvers",
+                (
+                    _c("approver", TEXT, lambda r: r.name),
+                    _c("approved", COUNT, lambda r: r.approved),
+                    _c("sent_back", COUNT, lambda r: r.sent_back),
+                    _c("sent_back_share", RATE, lambda r: r.share),
+                ),
+                doc.approvers,
+            ),
         ]
     if isinstance(doc, f.BillingDoc):
         found = []

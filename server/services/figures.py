@@ -598,6 +598,17 @@ class FtrLine:
 
 
 @dataclass(frozen=True)
+class SendBackLine:
+    """An approver's decisions: how many approvals and send-backs, and the send-back share."""
+
+    id: str
+    name: str
+    approved: int
+    sent_back: int
+    share: float | None
+
+
+@dataclass(frozen=True)
 class FtrDoc:
     figure: str
     period: PeriodOut
@@ -606,7 +617,7 @@ class FtrDoc:
     months: list[FtrLine]
     by_team: list[FtrLine]
     by_consultant: list[FtrLine]
-    approvers: list[ApproverLine]
+    approvers: list[SendBackLine]
 
 
 def _ftr(k: str, name: str, s: cls.CloseSums) -> FtrLine:
@@ -642,7 +653,13 @@ async def first_time_right(context: Context) -> FtrDoc:
         if context.actor.has(Role.ADMIN) and not scope.team_id
         else [],
         by_consultant=lines(group(members, lambda m: m.consultant, cls.add_close)),
-        approvers=_approvers(context, await store.decisions(scope, months)),
+        approvers=sorted(
+            (
+                SendBackLine(k, context.name(k), a, b, fig.ratio(b, a + b))
+                for k, (a, b) in (await store.send_backs(scope, months)).items()
+            ),
+            key=lambda line: (line.name.lower(), line.id),
+        ),
     )
 
 

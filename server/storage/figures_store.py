@@ -654,6 +654,20 @@ async def decisions(scope: Scope, months: Months) -> list[DecisionCounts]:
     return list(found.values())
 
 
+async def send_backs(scope: Scope, months: Months) -> dict[str, tuple[int, int]]:
+    """Per approver: (approvals, send-backs) on the months in scope."""
+    q = _Query()
+    rows = await _rows(
+        q,
+        "SELECT d.approver AS approver, "
+        "SUM(CASE WHEN d.outcome = 'approved' THEN 1 ELSE 0 END) AS approved, "
+        "SUM(CASE WHEN d.outcome = 'sent_back' THEN 1 ELSE 0 END) AS sent_back "
+        f"FROM figure_decision d WHERE {_in_scope(q, scope, 'd')} "
+        f"AND {_months(q, Months(months.first, months.last), alias='d')} GROUP BY d.approver",
+    )
+    return {_str(r["approver"]): (int(r["approved"]), int(r["sent_back"])) for r in rows}
+
+
 @dataclass(frozen=True)
 class OpenMonth:
     """A CRA still moving in its circuit or not handed in: whose move it is, since when."""
