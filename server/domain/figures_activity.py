@@ -214,15 +214,16 @@ def tace_line(*, id: str, name: str, sums: ActivitySums) -> TaceLine:
 
 def add_sums(items: Sequence[ActivitySums]) -> ActivitySums:
     """The sums of several groups together (a team from its members, the firm from teams)."""
-    return ActivitySums(
-        produced=sum(s.produced for s in items),
-        available=sum(s.available for s in items),
-        billable=sum(s.billable for s in items),
-        intercontrat=sum(s.intercontrat for s in items),
-        intercontrat_cost2=sum(s.intercontrat_cost2 for s in items),
-        intercontrat_uncosted=sum(s.intercontrat_uncosted for s in items),
-        months=sum(s.months for s in items),
-    )
+    totals = [0] * 7
+    for s in items:  # one pass: this runs for every team, client and consultant line
+        totals[0] += s.produced
+        totals[1] += s.available
+        totals[2] += s.billable
+        totals[3] += s.intercontrat
+        totals[4] += s.intercontrat_cost2
+        totals[5] += s.intercontrat_uncosted
+        totals[6] += s.months
+    return ActivitySums(*totals)
 
 
 def cents_of_cost2(cost2: int) -> int:

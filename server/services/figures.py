@@ -172,11 +172,14 @@ def _last_due(context: Context) -> MonthKey:
 def group(
     rows: list[tuple[Any, T]], key: Callable[[Any], str], add: Callable[[list[T]], T]
 ) -> dict[str, T]:
-    """Add up the sums of the rows sharing a key (members into consultants, teams, clients)."""
+    """Add up the sums of the rows sharing a key (members into consultants, teams, clients).
+
+    At most a few thousand rows, each already a SQL sum; most keys (consultants) have one.
+    """
     found: dict[str, list[T]] = {}
     for k, sums in rows:
         found.setdefault(key(k), []).append(sums)
-    return {k: add(v) for k, v in found.items()}
+    return {k: v[0] if len(v) == 1 else add(v) for k, v in found.items()}
 
 
 # -- TACE ------------------------------------------------------------------------------------

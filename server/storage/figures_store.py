@@ -51,7 +51,7 @@ def _day(value: date) -> Any:
 
 
 def _str(value: Any) -> str:
-    return "" if value is None else str(value)
+    return "" if value is None else value if isinstance(value, str) else str(value)
 
 
 def _as_date(value: Any) -> date:
@@ -500,8 +500,10 @@ def _months(q: _Query, months: Months, *, alias: str = "f") -> str:
 
 _KEYS = {
     "month": ("f.month", "f.month"),
+    # Ids read as text: no UUID object built per row and turned back into a string.
     "member": (
-        "f.consultant AS consultant, f.team AS team, f.client AS client",
+        "CAST(f.consultant AS TEXT) AS consultant, CAST(f.team AS TEXT) AS team, "
+        "CAST(f.client AS TEXT) AS client",
         "f.consultant, f.team, f.client",
     ),
 }
@@ -631,7 +633,7 @@ async def decisions(scope: Scope, months: Months) -> list[DecisionCounts]:
         q = _Query()
         rows = await _rows(
             q,
-            f"SELECT d.approver AS approver, d.step AS step, d.step_kind AS kind, "
+            f"SELECT CAST(d.approver AS TEXT) AS approver, d.step AS step, d.step_kind AS kind, "
             f"d.outcome AS outcome, d.{measure} AS v, COUNT(*) AS n "
             f"FROM figure_decision d WHERE {_in_scope(q, scope, 'd')} "
             f"AND {_months(q, period, alias='d')} "
@@ -659,7 +661,7 @@ async def send_backs(scope: Scope, months: Months) -> dict[str, tuple[int, int]]
     q = _Query()
     rows = await _rows(
         q,
-        "SELECT d.approver AS approver, "
+        "SELECT CAST(d.approver AS TEXT) AS approver, "
         "SUM(CASE WHEN d.outcome = 'approved' THEN 1 ELSE 0 END) AS approved, "
         "SUM(CASE WHEN d.outcome = 'sent_back' THEN 1 ELSE 0 END) AS sent_back "
         f"FROM figure_decision d WHERE {_in_scope(q, scope, 'd')} "
@@ -780,8 +782,8 @@ async def revenue(scope: Scope, months: Months, *, by: str) -> list[tuple[Any, R
         select, group = "mm.month AS month", "mm.month"
     else:
         select = (
-            "mm.consultant AS consultant, mm.team AS team, mm.client AS client, "
-            "mm.mission AS mission"
+            "CAST(mm.consultant AS TEXT) AS consultant, CAST(mm.team AS TEXT) AS team, "
+            "CAST(mm.client AS TEXT) AS client, CAST(mm.mission AS TEXT) AS mission"
         )
         group = "mm.consultant, mm.team, mm.client, mm.mission"
     regie = "CASE WHEN m.billing_mode IN ('regie', 'regie_capped') THEN 1 ELSE 0 END"
@@ -1016,9 +1018,10 @@ async def names(organisation_id: str) -> dict[str, str]:
     org = _uuid(organisation_id)
     rows = await _rows(
         q,
-        f"SELECT id, display_name AS name FROM person WHERE organisation = {q.p(org)} "
-        f"UNION ALL SELECT id, legal_name FROM client_company WHERE organisation = {q.p(org)} "
-        f"UNION ALL SELECT id, title FROM mission WHERE organisation = {q.p(org)}",
+        "SELECT CAST(id AS TEXT) AS id, display_name AS name FROM person "
+        f"WHERE organisation = {q.p(org)} UNION ALL SELECT CAST(id AS TEXT), legal_name "
+        f"FROM client_company WHERE organisation = {q.p(org)} "
+        f"UNION ALL SELECT CAST(id AS TEXT), title FROM mission WHERE organisation = {q.p(org)}",
     )
     return {str(r["id"]): r["name"] for r in rows}
 
