@@ -56,6 +56,7 @@ def no_sideways_scroll(page: Page) -> None:
 def shoot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}-top.png"))
 
 
 def test_admin_dashboard_shows_the_apis_numbers_and_drills_down_to_a_month(
@@ -128,6 +129,8 @@ def test_a_manager_sees_only_their_team_and_the_dashboard_fits_a_phone(
     shoot(page, "dashboard-manager-390")
     page.get_by_test_id("tace-chart").locator("g[role=button]").last.click()
     expect(page.get_by_test_id("drill-table")).to_be_visible()
+    page.get_by_test_id("drill-table").locator("tbody tr").first.get_by_role("button").click()
+    expect(page.get_by_test_id("drill-days")).to_be_visible()
     no_sideways_scroll(page)
     shoot(page, "dashboard-manager-drill-390")
     assert page.errors == []  # type: ignore[attr-defined]

@@ -37,12 +37,13 @@ function svg(tag, attrs = {}, ...children) {
 /**
  * A bar chart over months, with an optional line, in a <figure> whose caption is the question
  * the chart answers.
- * @param {{title: string, bars: Bar[], max?: number, unit?: string, lineLabel?: string,
- *   testid?: string}} props
+ * @param {{title: string, bars: Bar[], max?: number, unit?: string, barLabel?: string,
+ *   lineLabel?: string, testid?: string}} props
  * @returns {HTMLElement}
  */
-export function barChart({ title, bars, max, unit = "", lineLabel, testid }) {
-  const width = 640;
+export function barChart({ title, bars, max, unit = "", barLabel, lineLabel, testid }) {
+  // Drawn at about the size shown, so that its text stays readable on a phone.
+  const width = Math.round(Math.max(320, Math.min(640, window.innerWidth - 64)));
   const height = 240;
   const left = 44;
   const bottom = 30;
@@ -65,7 +66,7 @@ export function barChart({ title, bars, max, unit = "", lineLabel, testid }) {
       svg("text", { x: left - 6, y: y(v) + 4, class: "axis", "text-anchor": "end" }, fmtTick(v, unit)),
     );
   }
-  const every = Math.ceil(bars.length / 12);
+  const every = Math.ceil(bars.length / (width < 480 ? 6 : 12));
   bars.forEach((bar, i) => {
     const x = left + i * slot + slot * 0.15;
     const w = slot * 0.7;
@@ -110,7 +111,7 @@ export function barChart({ title, bars, max, unit = "", lineLabel, testid }) {
         "p",
         { class: "legend" },
         h("span", { class: "key bar-key", "aria-hidden": "true" }),
-        ` ${title} `,
+        ` ${barLabel ?? title} `,
         h("span", { class: "key line-key", "aria-hidden": "true" }),
         ` ${lineLabel}`,
       )

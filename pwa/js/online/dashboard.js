@@ -36,6 +36,7 @@ export const STRINGS = {
   "fig.tace": ["TACE", "TACE"],
   "fig.taceQ": ["TACE par mois (barres) et sur 12 mois glissants (ligne)", "TACE per month (bars) and over 12 rolling months (line)"],
   "fig.rolling": ["TACE 12 mois glissants", "TACE, 12 rolling months"],
+  "fig.taceMonth": ["TACE du mois", "TACE of the month"],
   "fig.produced": ["Jours produits", "Produced days"],
   "fig.available": ["Jours disponibles", "Available days"],
   "fig.total": ["Sur la période : {value}", "Over the period: {value}"],
@@ -56,6 +57,7 @@ export const STRINGS = {
   "fig.closeQ": ["Part des CRA soumis à l'heure, par mois", "Share of CRAs submitted on time, per month"],
   "fig.onTime": ["À l'heure", "On time"],
   "fig.subMed": ["Soumis (médiane / p90, j après la fin du mois)", "Submitted (median / p90, days after month end)"],
+  "fig.subDays": ["Soumis (j)", "Submitted (d)"],
   "fig.appMed": ["Validé (médiane / p90)", "Approved (median / p90)"],
   "fig.sigMed": ["Signé (médiane / p90)", "Signed (median / p90)"],
   "fig.steps": ["Par étape : attente avant décision", "Per step: wait before the decision"],
@@ -335,8 +337,9 @@ export async function showDashboard({ person }) {
     const doc = await get("months", wanted);
     const monthBox = h("div", { "data-testid": "drill-month" });
     drill.replaceChildren(
-      title,
-      closeButton,
+      ...[
+        title,
+        closeButton,
       dataTable({
         caption: s("fig.drill", { what }),
         testid: "drill-table",
@@ -351,7 +354,7 @@ export async function showDashboard({ person }) {
           { label: s("fig.available"), text: (r) => days(r.available_half_days), value: (r) => r.available_half_days },
           { label: s("fig.tace"), text: (r) => pct(r.tace), value: (r) => r.tace },
           { label: s("fig.ic"), text: (r) => days(r.intercontrat_half_days), value: (r) => r.intercontrat_half_days },
-          { label: s("fig.subMed"), text: (r) => (r.submitted_days ?? "—").toString(), value: (r) => r.submitted_days },
+          { label: s("fig.subDays"), text: (r) => (r.submitted_days ?? "—").toString(), value: (r) => r.submitted_days },
           { label: s("fig.sendBacks"), text: (r) => String(r.send_backs), value: (r) => r.send_backs },
           { label: s("fig.rev"), text: (r) => euros(r.revenue_cents), value: (r) => r.revenue_cents },
           {
@@ -361,8 +364,9 @@ export async function showDashboard({ person }) {
           },
         ],
       }),
-      doc.truncated ? h("p", { class: "notice warn" }, s("fig.truncated")) : null,
-      monthBox,
+        doc.truncated ? h("p", { class: "notice warn" }, s("fig.truncated")) : null,
+        monthBox,
+      ].filter((node) => node !== null),
     );
     title.focus();
   }
@@ -421,6 +425,7 @@ function taceSection(doc, ctx) {
     testid: "tace-chart",
     unit: "%",
     max: 1,
+    barLabel: s("fig.taceMonth"),
     lineLabel: s("fig.rolling"),
     bars: doc.months.map((m) => ({
       label: shortMonth(m.month),
@@ -732,6 +737,7 @@ function revenueSection(doc, ctx) {
       barChart({
         title: s("fig.revenueQ"),
         unit: "€",
+        barLabel: s("fig.rev"),
         lineLabel: s("fig.margin"),
         bars: doc.months.map((m) => ({
           label: shortMonth(m.id),
