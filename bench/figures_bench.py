@@ -392,7 +392,7 @@ async def populate(today: date, seed: int) -> dict[str, Any]:
     # Invoices: one per client and month, issued 3–20 days after, paid 30–70 days after (most).
     number = 0
     for mi, month in enumerate(months[:-1]):
-        for ci, client in enumerate(clients):
+        for client in clients:
             number += 1
             invoice = str(uuid.uuid4())
             net = rng.randrange(1_000_000, 20_000_000)
@@ -425,14 +425,29 @@ async def populate(today: date, seed: int) -> dict[str, Any]:
     columns = {
         "person": "id, organisation, email, display_name, manager, active, created_at",
         "person_role": "id, person, role",
-        "client_company": "id, organisation, legal_name, siren, vat_number, billing_address, created_at",
-        "mission": "id, organisation, consultant, client, title, start_date, end_date, billing_mode, daily_rate_cents, day_cap_half_days, allowed_absences, comments_required, calendar_region, created_at",
+        "client_company": (
+            "id, organisation, legal_name, siren, vat_number, billing_address, created_at"
+        ),
+        "mission": (
+            "id, organisation, consultant, client, title, start_date, end_date, "
+            "billing_mode, daily_rate_cents, day_cap_half_days, allowed_absences, "
+            "comments_required, calendar_region, created_at"
+        ),
         "approval_step": "id, mission, position, kind, approver",
         "timesheet": "id, consultant, month, status, step, waiting_on, epoch, version, updated_at",
-        "day_entry": "id, timesheet, consultant, day, hlc, version, by_client, lines, comment, updated_at, updated_by",
+        "day_entry": (
+            "id, timesheet, consultant, day, hlc, version, by_client, lines, "
+            "comment, updated_at, updated_by"
+        ),
         "sync_space": "id, person, version",
-        "audit_entry": "id, organisation, seq, at, actor, event, subject, month, body, prev_hash, hash",
-        "invoice": "id, organisation, client, kind, status, group_key, period_start, period_end, number, issued_on, net_cents, vat_cents, gross_cents, paid_cents, created_at",
+        "audit_entry": (
+            "id, organisation, seq, at, actor, event, subject, month, body, prev_hash, hash"
+        ),
+        "invoice": (
+            "id, organisation, client, kind, status, group_key, period_start, "
+            "period_end, number, issued_on, net_cents, vat_cents, gross_cents, "
+            "paid_cents, created_at"
+        ),
         "payment": "id, invoice, paid_on, amount_cents, created_at",
         "consultant_cost": "id, person, from_month, daily_cost_cents, created_at",
     }
@@ -595,7 +610,8 @@ def main(argv: list[str] | None = None) -> int:
         f"(written in {report['populate_s']:.1f} s)"
     )
     print(
-        f"cold: first read builds {report['projection_rows']:,} consultant-months in {report['cold_ms']:.0f} ms"
+        f"cold: first read builds {report['projection_rows']:,} consultant-months "
+        f"in {report['cold_ms']:.0f} ms"
     )
     print(f"one consultant changed: next read {report['one_change_ms']:.0f} ms")
     for who, timings in report["warm_ms"].items():
