@@ -6,10 +6,11 @@ the 12 months ending with the current one), and optionally ``team`` (a manager's
 `server.services.figures` (the authorization matrix tests it).
 """
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal, TypeAlias
 from uuid import UUID
 
 from litestar import Controller, Response, get, put
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody, Parameter, QueryParameter
 from pydantic import BaseModel, Field
 
@@ -43,147 +44,74 @@ FigureName = Literal[
 ]
 
 
-async def _context(
-    session: Any,
-    clock: Any,
-    start: str | None,
-    to: str | None,
-    team: str | None,
-    consultant: str | None,
-    client: str | None,
+async def provide_context(
+    session: SessionDep,
+    clock: ClockDep,
+    start: From = None,
+    to: To = None,
+    team: Team = None,
+    consultant: Consultant = None,
+    client: Client = None,
 ) -> service.Context:
+    """The checked scope and period of a figure request (the query string every figure takes)."""
     query = service.Query(start=start, end=to, team=team, consultant=consultant, client=client)
     return await service.context(session.actor, query, clock)
+
+
+ContextDep: TypeAlias = NamedDependency[service.Context]
 
 
 class FigureController(Controller):
     path = "/figures"
     tags = ["figures"]
+    dependencies = {"context": Provide(provide_context)}
 
     @get("/tace", operation_id="getTace")
-    async def tace(
-        self,
-        session: SessionDep,
-        clock: ClockDep,
-        start: From = None,
-        to: To = None,
-        team: Team = None,
-        consultant: Consultant = None,
-        client: Client = None,
-    ) -> service.TaceDoc:
+    async def tace(self, context: ContextDep) -> service.TaceDoc:
         """TACE: produced ÷ available days (foreseeable absences excluded), per month with its
         rolling 12 months, and over the period per team, client and consultant."""
-        return await service.tace(
-            await _context(session, clock, start, to, team, consultant, client)
-        )
+        return await service.tace(context)
 
     @get("/intercontrat", operation_id="getIntercontrat")
-    async def intercontrat(
-        self,
-        session: SessionDep,
-        clock: ClockDep,
-        start: From = None,
-        to: To = None,
-        team: Team = None,
-        consultant: Consultant = None,
-        client: Client = None,
-    ) -> service.IntercontratDoc:
+    async def intercontrat(self, context: ContextDep) -> service.IntercontratDoc:
         """Intercontrat days and their cost; people between missions today and since when;
         missions ending within 30 and 60 days."""
-        return await service.intercontrat(
-            await _context(session, clock, start, to, team, consultant, client)
-        )
+        return await service.intercontrat(context)
 
     @get("/month-close", operation_id="getMonthClose")
-    async def month_close(
-        self,
-        session: SessionDep,
-        clock: ClockDep,
-        start: From = None,
-        to: To = None,
-        team: Team = None,
-        consultant: Consultant = None,
-        client: Client = None,
-    ) -> service.CloseDoc:
+    async def month_close(self, context: ContextDep) -> service.CloseDoc:
         """Share of months submitted on time; median and p90 days from month end to
         submitted, approved and signed; per step and approver; who is late now."""
-        return await service.month_close(
-            await _context(session, clock, start, to, team, consultant, client)
-        )
+        return await service.month_close(context)
 
     @get("/first-time-right", operation_id="getFirstTimeRight")
-    async def first_time_right(
-        self,
-        session: SessionDep,
-        clock: ClockDep,
-        start: From = None,
-        to: To = None,
-        team: Team = None,
-        consultant: Consultant = None,
-        client: Client = None,
-    ) -> service.FtrDoc:
+    async def first_time_right(self, context: ContextDep) -> service.FtrDoc:
         """Share of validated months that were never sent back nor reopened."""
-        return await service.first_time_right(
-            await _context(session, clock, start, to, team, consultant, client)
-        )
+        return await service.first_time_right(context)
 
     @get("/billing", operation_id="getBilling")
-    async def billing(
-        self,
-        session: SessionDep,
-        clock: ClockDep,
-        start: From = None,
-        to: To = None,
-        team: Team = None,
-        consultant: Consultant = None,
-        client: Client = None,
-    ) -> service.BillingDoc:
+    async def billing(self, context: ContextDep) -> service.BillingDoc:
         """Days from month end to invoice and to payment, DSO (administrators, whole firm or a
         client), and the cash waiting on CRAs per stage."""
-        return await service.billing(
-            await _context(session, clock, start, to, team, consultant, client)
-        )
+        return await service.billing(context)
 
     @get("/revenue", operation_id="getRevenue")
-    async def revenue(
-        self,
-        session: SessionDep,
-        clock: ClockDep,
-        start: From = None,
-        to: To = None,
-        team: Team = None,
-        consultant: Consultant = None,
-        client: Client = None,
-    ) -> service.RevenueDoc:
+    async def revenue(self, context: ContextDep) -> service.RevenueDoc:
         """Revenue (days × TJM, delivered milestones), cost (days × daily cost) and margin,
         per month, client, mission and consultant."""
-        return await service.revenue(
-            await _context(session, clock, start, to, team, consultant, client)
-        )
+        return await service.revenue(context)
 
     @get("/months", operation_id="getFigureMonths")
-    async def months(
-        self,
-        session: SessionDep,
-        clock: ClockDep,
-        start: From = None,
-        to: To = None,
-        team: Team = None,
-        consultant: Consultant = None,
-        client: Client = None,
-    ) -> service.MonthsDoc:
+    async def months(self, context: ContextDep) -> service.MonthsDoc:
         """The consultant-months a figure is made of, with every number each contributes:
         the drill-down from any figure (its days: `GET /people/{id}/months/{month}`)."""
-        return await service.consultant_months(
-            await _context(session, clock, start, to, team, consultant, client)
-        )
+        return await service.consultant_months(context)
 
     @get("/{figure:str}/export", operation_id="exportFigure")
     async def export(
         self,
         figure: FromPath[str],
-        session: SessionDep,
-        clock: ClockDep,
+        context: ContextDep,
         format: Annotated[
             Literal["csv", "xlsx"], Parameter(description="csv (one table) or xlsx (all)")
         ] = "xlsx",
@@ -191,11 +119,6 @@ class FigureController(Controller):
             str | None, Parameter(description="For CSV: which table (default: the first)")
         ] = None,
         lang: Annotated[Literal["fr", "en"], Parameter(description="Headers' language")] = "fr",
-        start: From = None,
-        to: To = None,
-        team: Team = None,
-        consultant: Consultant = None,
-        client: Client = None,
     ) -> Response[bytes]:
         """A figure's tables as CSV (French convention with ``lang=fr``) or XLSX."""
         compute = FIGURES.get(figure)
@@ -204,7 +127,6 @@ class FigureController(Controller):
                 "no such figure",
                 errors=(FieldError("figure", "unknown", "one of " + ", ".join(FIGURES)),),
             )
-        context = await _context(session, clock, start, to, team, consultant, client)
         tables = exports.tables(await compute(context))
         period = f"{context.period.first}_{context.period.last}"
         if format == "xlsx":

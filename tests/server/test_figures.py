@@ -388,3 +388,14 @@ async def test_settings_change_the_figures_and_daily_costs_are_admin_only(firm: 
         url, json={"from_month": "2026-02", "daily_cost_cents": 0}
     )
     assert response.json()["errors"][0]["field"] == "daily_cost_cents"
+
+
+async def test_the_figures_are_documented_in_openapi(world: World) -> None:
+    """Make sure every figure endpoint, with its period and scope parameters, is in OpenAPI."""
+    schema = (await world.browser().get("/schema/openapi.json")).json()
+    for figure in ("tace", "intercontrat", "month-close", "first-time-right", "billing"):
+        operation = schema["paths"][f"/api/v1/figures/{figure}"]["get"]
+        names = {p["name"] for p in operation["parameters"]}
+        assert {"from", "to", "team", "consultant", "client"} <= names, figure
+    assert "/api/v1/figures/{figure}/export" in schema["paths"]
+    assert "put" in schema["paths"]["/api/v1/people/{person_id}/daily-costs"]
