@@ -108,6 +108,28 @@ def test_admin_dashboard_shows_the_apis_numbers_and_drills_down_to_a_month(
     recorded = [d for d in stored["days"] if d["lines"] or d["comment"]]
     expect(days.locator("li")).to_have_count(len(recorded))
     shoot(page, "dashboard-drill-1280")
+
+    # The administrator sets a daily cost and the settings in the app, not through the API.
+    costs = page.get_by_test_id("daily-costs")
+    costs.get_by_label("Consultant·e").select_option(label="David Petit")
+    costs.get_by_label("Coût journalier (€)").fill("abc")
+    costs.get_by_role("button", name="Enregistrer").click()
+    expect(costs.get_by_test_id("cost-message")).to_contain_text("montant positif")
+    costs.get_by_label("Coût journalier (€)").fill("412,50")
+    costs.get_by_role("button", name="Enregistrer").click()
+    expect(costs.get_by_test_id("cost-message")).to_contain_text(
+        "Coût enregistré pour David Petit"
+    )
+    david = next(
+        p for p in api(page, demo_origin, "/people") if p["display_name"] == "David Petit"
+    )
+    recorded = api(page, demo_origin, f"/people/{david['id']}/daily-costs")
+    assert recorded[-1]["daily_cost_cents"] == 41_250
+    settings = page.get_by_test_id("figure-settings")
+    settings.get_by_label("Sans solde").uncheck()
+    settings.get_by_role("button", name="Enregistrer").click()
+    expect(settings).to_contain_text("Réglages enregistrés")
+    assert api(page, demo_origin, "/figures/settings")["foreseeable"] == ["CP", "RTT"]
     assert page.errors == []  # type: ignore[attr-defined]
 
 

@@ -101,6 +101,26 @@ export const STRINGS = {
   "fig.noDays": ["Aucun jour saisi.", "No day recorded."],
   "fig.other": ["Autres absences", "Other absences"],
   "fig.foreseeable": ["Absences prévisibles", "Foreseeable absences"],
+  "fig.settings": ["Réglages des indicateurs", "Figure settings"],
+  "fig.foreseeableHelp": [
+    "Absences prévisibles, retirées des jours disponibles du TACE :",
+    "Foreseeable absences, taken out of the TACE's available days:",
+  ],
+  "fig.countedHelp": ["CRA comptés dans l'activité (TACE, CA) :", "CRAs counted in activity (TACE, revenue):"],
+  "fig.grace": ["Jours de tolérance après la fin du mois", "Grace days after month end"],
+  "fig.alert": ["Attente maximale chez une même personne (jours)", "Longest wait on one person (days)"],
+  "fig.dsoDays": ["Fenêtre du DSO (jours)", "DSO window (days)"],
+  "fig.save": ["Enregistrer", "Save"],
+  "fig.saved": ["Réglages enregistrés : les indicateurs sont recalculés.", "Settings saved: the figures are recomputed."],
+  "fig.costs": ["Coût journalier des consultant·es", "Consultants' daily cost"],
+  "fig.costHelp": [
+    "Coût chargé d'un jour travaillé (CJM), à partir d'un mois ; il sert à la marge et au coût de l'intercontrat.",
+    "Loaded cost of a worked day, from a month on; used for the margin and the cost of days between missions.",
+  ],
+  "fig.costFrom": ["À partir de", "From"],
+  "fig.costAmount": ["Coût journalier (€)", "Daily cost (€)"],
+  "fig.costSaved": ["Coût enregistré pour {name} à partir de {month}.", "Cost recorded for {name} from {month}."],
+  "fig.costBad": ["Saisissez un montant positif en euros, par exemple 450 ou 450,50.", "Type a positive amount in euros, e.g. 450 or 450.50."],
   "fig.truncated": ["Liste tronquée : affinez la période ou le périmètre.", "List cut short: narrow the period or the scope."],
 };
 addStrings(STRINGS);
@@ -311,6 +331,7 @@ export async function showDashboard({ person }) {
         ftrSection(ftr, ctx),
         cashSection(cash, ctx),
         revenueSection(revenue, ctx),
+        ...(admin ? [settingsSection(tace.settings, load), await costsSection()] : []),
       );
       status.textContent = "";
     } catch (error) {
@@ -765,6 +786,97 @@ function revenueSection(doc, ctx) {
     group(`${s("fig.rev")} · ${s("fig.client")}`, doc.by_client, "client", "by_client"),
     group(`${s("fig.rev")} · ${s("fig.consultant")}`, doc.by_consultant, "consultant", "by_consultant"),
   );
+}
+
+const ABSENCES = ["CP", "RTT", "sans_solde", "maladie", "formation"];
+const STATUSES = ["draft", "sent_back", "submitted", "in_validation", "validated", "signed"];
+
+/**
+ * The administrator's settings: which absences are foreseeable, which CRAs count, delays.
+ * @param {any} settings  SettingsOut
+ * @param {() => void} reload
+ */
+function settingsSection(settings, reload) {
+  const message = h("p", { role: "status", class: "muted" });
+  const box = (name, value, checked, label) =>
+    h("label", { class: "check" }, h("input", { type: "checkbox", name, value, ...(checked ? { checked: true } : {}) }), ` ${label}`);
+  const number = (name, value, label) =>
+    h("label", {}, label, h("input", { type: "number", name, value: String(value), min: "0", max: "366", required: true }));
+  const form = h(
+    "form",
+    { class: "stack", "data-testid": "figure-settings" },
+    h("fieldset", {}, h("legend", {}, s("fig.foreseeableHelp")), ...ABSENCES.map((a) => box("foreseeable", a, settings.foreseeable.includes(a), t(`absence.${a}`)))),
+    h("fieldset", {}, h("legend", {}, s("fig.countedHelp")), ...STATUSES.map((st) => box("counted", st, settings.counted.includes(st), t(`status.${st}`)))),
+    number("grace_days", settings.grace_days, s("fig.grace")),
+    number("wait_alert_days", settings.wait_alert_days, s("fig.alert")),
+    number("dso_days", settings.dso_days, s("fig.dsoDays")),
+    h("button", { type: "submit", class: "primary small" }, s("fig.save")),
+    message,
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const data = new FormData(/** @type {HTMLFormElement} */ (form));
+    try {
+      await request("PUT", "/figures/settings", {
+        foreseeable: data.getAll("foreseeable"),
+        counted: data.getAll("counted"),
+        grace_days: Number(data.get("grace_days")),
+        wait_alert_days: Number(data.get("wait_alert_days")),
+        dso_days: Number(data.get("dso_days")),
+      });
+      message.className = "muted";
+      message.textContent = s("fig.saved");
+      reload();
+    } catch (error) {
+      message.className = "error";
+      message.textContent = error instanceof ApiError ? error.errors.map((e) => `${e.field} : ${e.message}`).join(" ; ") || error.detail : String(error);
+    }
+  });
+  return section(s("fig.settings"), "settings", form);
+}
+
+/** Daily costs (CJM), set by an administrator for a consultant from a month on. */
+async function costsSection() {
+  const people = (await request("GET", "/people")).filter((p) => (p.roles ?? []).includes("consultant"));
+  const message = h("p", { role: "status", class: "muted", "data-testid": "cost-message" });
+  const who = h("select", { name: "person", id: "cost-person", required: true }, ...people.map((p) => h("option", { value: p.id }, p.display_name)));
+  const from = h("input", { type: "month", name: "from", id: "cost-from", value: thisMonth(), required: true });
+  const amount = h("input", { type: "text", inputmode: "decimal", name: "amount", id: "cost-amount", required: true, autocomplete: "off" });
+  const form = h(
+    "form",
+    { class: "stack", "data-testid": "daily-costs" },
+    h("p", { class: "muted" }, s("fig.costHelp")),
+    h("label", { for: "cost-person" }, s("fig.consultant")),
+    who,
+    h("label", { for: "cost-from" }, s("fig.costFrom")),
+    from,
+    h("label", { for: "cost-amount" }, s("fig.costAmount")),
+    amount,
+    h("button", { type: "submit", class: "primary small" }, s("fig.save")),
+    message,
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = /** @type {HTMLInputElement} */ (amount).value.replace(/[\s\u00a0\u202f€]/g, "").replace(",", ".");
+    const euros_ = Number(text);
+    if (!text || !Number.isFinite(euros_) || euros_ <= 0) {
+      message.className = "error";
+      message.textContent = s("fig.costBad");
+      amount.focus();
+      return;
+    }
+    const person = /** @type {HTMLSelectElement} */ (who);
+    const month = /** @type {HTMLInputElement} */ (from).value;
+    try {
+      await request("PUT", `/people/${person.value}/daily-costs`, { from_month: month, daily_cost_cents: Math.round(euros_ * 100) });
+      message.className = "muted";
+      message.textContent = s("fig.costSaved", { name: person.selectedOptions[0]?.textContent ?? "", month: formatMonthName(month) });
+    } catch (error) {
+      message.className = "error";
+      message.textContent = error instanceof ApiError ? error.errors.map((e) => `${e.field} : ${e.message}`).join(" ; ") || error.detail : String(error);
+    }
+  });
+  return section(s("fig.costs"), "costs", form);
 }
 
 let styled = false;
