@@ -25,6 +25,11 @@ from server.api.directory import (
     OrganisationController,
     PeopleController,
 )
+from server.api.figures import (
+    DailyCostController,
+    FigureController,
+    FigureSettingsController,
+)
 from server.api.invoicing import (
     BillingController,
     ExpenseController,
@@ -115,6 +120,9 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
             BillingController,
             push_controller(vapid_public_key),
             NotificationSettingsController,
+            FigureSettingsController,
+            FigureController,
+            DailyCostController,
         ],
         # API answers are personal: never cached by the browser, a proxy or the service worker.
         cache_control=CacheControlHeader(no_store=True),

@@ -106,7 +106,7 @@ def _demo(settings: Settings, host: str, port: int, serve: bool) -> None:
     async def work() -> bool:
         if await repo.count_organisations() > 0:
             return False
-        await load_demo(today=date.today())
+        await load_demo(today=date.today(), history=True)
         return True
 
     loaded = _with_storage(settings, work)

@@ -127,7 +127,10 @@ async function route() {
     }
     // "#review=<consultant>/<month>": a notification of a month waiting on this approver.
     const approvals = location.hash === "#approvals" || location.hash.startsWith("#review=");
-    if (session.authenticated && session.person && approvals) {
+    if (session.authenticated && session.person && location.hash === "#figures") {
+      const screens = await online("dashboard");
+      if (screens && !stale()) await screens.showDashboard({ person: session.person });
+    } else if (session.authenticated && session.person && approvals) {
       const d = await approverDevice(session.person);
       await (await circuitViews()).showApprovalsScreen({ person: session.person, device: d });
       if (d) startDeviceSync(d);

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 
 from server.domain import model
 from server.domain.roles import Role
+from server.services import demo_history
 from server.services.directory import NewPerson, create_person
 from server.services.invoicing import on_month_validated
 from server.services.sync_service import WebEdit, set_month_state, write_web_day
@@ -30,8 +31,14 @@ class DemoPerson:
     roles: tuple[str, ...]
 
 
-async def load_demo(*, today: date) -> list[DemoPerson]:
-    """Create the demo organisation; refuse to run twice (the emails are unique)."""
+async def load_demo(*, today: date, history: bool = False) -> list[DemoPerson]:
+    """Create the demo organisation; refuse to run twice (the emails are unique).
+
+    With ``history`` (what ``carnet demo`` loads), a year in all: eight more months before the
+    four recent ones, a fourth consultant between missions, invoices issued and paid, daily
+    costs (`server.services.demo_history`), so that every figure of the dashboard shows
+    something. Without it, the four months alone, as the invoicing tests expect them.
+    """
     org = await repo.create_organisation(
         legal_name="Octave Conseil SAS",
         siren="812345674",
@@ -85,9 +92,16 @@ async def load_demo(*, today: date) -> list[DemoPerson]:
     )
 
     this_month = MonthKey.of(today)
-    history = [this_month.previous().previous().previous(), this_month.previous().previous()]
-    history += [this_month.previous(), this_month]
-    start = history[0].first_day
+    earlier = demo_history.history_months(this_month) if history else []
+    david = nadia = None
+    if history:
+        nadia = await person("nadia.roux@octave.example", "Nadia Roux", {Role.MANAGER})
+        david = await person(
+            "david.petit@octave.example", "David Petit", {Role.CONSULTANT}, manager_id=nadia.id
+        )
+    recent = [this_month.previous().previous().previous(), this_month.previous().previous()]
+    recent += [this_month.previous(), this_month]
+    start = (earlier or recent)[0].first_day
 
     def mission(**fields: object) -> model.Mission:
         base: dict[str, object] = {
@@ -127,13 +141,13 @@ async def load_demo(*, today: date) -> list[DemoPerson]:
             billing_mode="forfait",
             steps=(model.ApprovalStep(position=0, kind="manager", approver_id=manager.id),),
             milestones=(
-                model.Milestone(0, "Cadrage", history[1].last_day, 1_500_000),
+                model.Milestone(0, "Cadrage", recent[1].last_day, 1_500_000),
                 model.Milestone(1, "Recette", this_month.last_day, 3_000_000),
                 model.Milestone(2, "Mise en production", this_month.next().last_day, 2_500_000),
             ),
         )
     )
-    chloe_start = history[2].first_day
+    chloe_start = recent[2].first_day
     chloe_mission = await repo.create_mission(
         mission(
             consultant_id=chloe.id,
@@ -172,10 +186,56 @@ async def load_demo(*, today: date) -> list[DemoPerson]:
         ],
     }
     missions = {alice.id: alice_mission, bruno.id: bruno_mission, chloe.id: chloe_mission}
+    plans = []
+    if history and david is not None and nadia is not None:
+        old = await repo.create_mission(
+            mission(
+                consultant_id=chloe.id,
+                client_id=insurer.id,
+                title="Recette de la souscription",
+                start_date=earlier[0].first_day,
+                end_date=earlier[4].last_day,
+                billing_mode="regie",
+                daily_rate_cents=70_000,
+                steps=(model.ApprovalStep(position=0, kind="manager", approver_id=manager.id),),
+            )
+        )
+        david_mission = await repo.create_mission(
+            mission(
+                consultant_id=david.id,
+                client_id=insurer.id,
+                title="Support applicatif",
+                start_date=earlier[0].first_day,
+                end_date=earlier[6].last_day,
+                billing_mode="regie",
+                daily_rate_cents=55_000,
+                steps=(model.ApprovalStep(position=0, kind="manager", approver_id=nadia.id),),
+            )
+        )
+        missions[david.id] = david_mission
+        states[david.id] = [
+            (MonthStatus.VALIDATED, 0, None),
+            (MonthStatus.VALIDATED, 0, None),
+            (MonthStatus.IN_VALIDATION, 0, nadia.id),
+            (MonthStatus.DRAFT, 0, None),
+        ]
+
+        def running(m: model.Mission, month: MonthKey) -> model.Mission | None:
+            ended = m.end_date is not None and m.end_date < month.first_day
+            return None if ended or m.start_date > month.last_day else m
+
+        plans = [
+            demo_history.Plan(alice, {str(k): alice_mission for k in earlier}),
+            demo_history.Plan(bruno, {str(k): bruno_mission for k in earlier}),
+            demo_history.Plan(chloe, {str(k): running(old, k) for k in earlier}),
+            demo_history.Plan(david, {str(k): running(david_mission, k) for k in earlier}),
+        ]
+        await demo_history.load_history(today=today, admin=admin, plans=plans)
     for consultant_id, per_month in states.items():
         m = missions[consultant_id]
-        for month, (status, step, waiting_on) in zip(history, per_month, strict=True):
-            before_mission = month.last_day < m.start_date
+        for month, (status, step, waiting_on) in zip(recent, per_month, strict=True):
+            ended = m.end_date is not None and month.first_day > m.end_date
+            before_mission = month.last_day < m.start_date or ended
             lines_for = _intercontrat if before_mission else _on_mission
             region = CalendarRegion(m.calendar_region)
             terms = mission_terms(await repo.missions_of(consultant_id))
@@ -206,7 +266,8 @@ async def load_demo(*, today: date) -> list[DemoPerson]:
                 timesheet = await repo.get_timesheet(consultant_id=consultant_id, month=str(month))
                 assert timesheet is not None
                 await on_month_validated(month_id=timesheet.id, at=_noon(month.last_day))
-    people = [admin, manager, alice, bruno, chloe, signer]
+    extra = [p for p in (nadia, david) if p is not None]
+    people = [admin, manager, alice, bruno, chloe, *extra, signer]
     return [DemoPerson(p.email, p.display_name, tuple(sorted(p.roles))) for p in people]
 
 

@@ -639,6 +639,113 @@ class OutboxItem(Table):
     done_ms = BigInt(null=True, default=None)
 
 
+# -- figures (issue 15) ------------------------------------------------------------------------
+
+
+class FigureSettings(Table):
+    """An organisation's choices for its figures (`server.domain.figures.Settings`)."""
+
+    id = UUID(primary_key=True)
+    organisation = ForeignKey(references=Organisation, null=False, unique=True)
+    foreseeable = JSON(default=[], help_text="Absence types taken out of the TACE's denominator.")
+    counted = JSON(default=[], help_text="CRA statuses the activity figures count.")
+    grace_days = Integer(default=0)
+    wait_alert_days = Integer(default=5)
+    dso_days = Integer(default=90)
+
+
+class ConsultantCost(Table):
+    """A consultant's daily cost (CJM) from a month on; a month takes the latest one before it."""
+
+    id = UUID(primary_key=True)
+    person = ForeignKey(references=Person, null=False)
+    from_month = Varchar(length=7, help_text="YYYY-MM: the first month this cost applies to.")
+    daily_cost_cents = BigInt()
+    recorded_by = ForeignKey(references=Person, null=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class FigureRefresh(Table):
+    """Which sync version of a consultant the figure projection was computed from.
+
+    The projection below is derived data: rebuilt for a consultant whenever their sync version
+    (bumped by every change of their days or months) differs from the one recorded here.
+    """
+
+    id = UUID(primary_key=True)
+    consultant = ForeignKey(references=Person, null=False, unique=True)
+    version = BigInt(default=-1)
+    team = UUID(null=True, default=None, help_text="The consultant's manager then.")
+
+
+class FigureMonth(Table):
+    """One consultant-month as the figures see it (`figures_activity`, `figures_close`).
+
+    Quantities in half-days; delays in days from the month's end; flags 0/1 or null.
+    """
+
+    id = UUID(primary_key=True)
+    timesheet = ForeignKey(references=Timesheet, null=False, unique=True)
+    consultant = ForeignKey(references=Person, null=False)
+    organisation = UUID(help_text="Copied from the consultant, like team: scans need no join.")
+    team = UUID(null=True, default=None)
+    month = Varchar(length=7)
+    status = Varchar(length=20)
+    region = Varchar(length=20)
+    main_mission = UUID(null=True, default=None)
+    client = UUID(null=True, default=None, help_text="The main mission's client.")
+    working = Integer(default=0)
+    billable = Integer(default=0)
+    produced = Integer(default=0)
+    available = Integer(default=0)
+    foreseeable = Integer(default=0)
+    intercontrat = Integer(default=0)
+    other_absences = Integer(default=0)
+    submitted = Integer(null=True, default=None)
+    approved = Integer(null=True, default=None)
+    signed = Integer(null=True, default=None)
+    validated = Integer(null=True, default=None)
+    on_time = Integer(null=True, default=None)
+    send_backs = Integer(default=0)
+    reopens = Integer(default=0)
+    first_time_right = Integer(null=True, default=None)
+    daily_cost = BigInt(null=True, default=None, help_text="The consultant's cost that month.")
+
+
+class FigureMissionMonth(Table):
+    """Half-days of one consultant-month on one mission (revenue, clients)."""
+
+    id = UUID(primary_key=True)
+    timesheet = ForeignKey(references=Timesheet, null=False)
+    consultant = ForeignKey(references=Person, null=False)
+    organisation = UUID()
+    team = UUID(null=True, default=None)
+    month = Varchar(length=7)
+    status = Varchar(length=20, default="")
+    mission = UUID()
+    client = UUID(null=True, default=None)
+    half_days = Integer()
+    daily_cost = BigInt(null=True, default=None, help_text="The consultant's cost that month.")
+
+
+class FigureDecision(Table):
+    """One approver's decision on a month, with how long it waited (`figures_close.Decision`)."""
+
+    id = UUID(primary_key=True)
+    timesheet = ForeignKey(references=Timesheet, null=False)
+    consultant = ForeignKey(references=Person, null=False)
+    organisation = UUID()
+    team = UUID(null=True, default=None)
+    client = UUID(null=True, default=None)
+    month = Varchar(length=7)
+    approver = UUID()
+    step = Integer()
+    step_kind = Varchar(length=20)
+    outcome = Varchar(length=20)
+    delay = Integer()
+    wait = Integer()
+
+
 TABLES: tuple[type[Table], ...] = (
     Organisation,
     ClientCompany,
@@ -681,4 +788,10 @@ TABLES: tuple[type[Table], ...] = (
     NotificationPreference,
     PushSubscription,
     OutboxItem,
+    FigureSettings,
+    ConsultantCost,
+    FigureRefresh,
+    FigureMonth,
+    FigureMissionMonth,
+    FigureDecision,
 )

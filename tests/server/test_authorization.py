@@ -143,6 +143,32 @@ REINVITATIONS = {
 CREATIONS = {"anonymous": 401, "admin": 201, "xadmin": 201}
 
 
+# Figures (GET /figures/months, by default the caller's own scope): the consultant-months each
+# actor sees. Client signers see no figure at all (403); c1/2026-09 was never written.
+FIGURES = (
+    "tace",
+    "intercontrat",
+    "month-close",
+    "first-time-right",
+    "billing",
+    "revenue",
+    "months",
+)
+FIGURE_MONTHS_SEEN = {
+    "admin": {"c1/2026-11", "c1/2026-10", "c2/2026-11", "c3/2026-11"},
+    "m1": {"c1/2026-11", "c1/2026-10", "c2/2026-11"},
+    "m2": {"c3/2026-11"},
+    "c1": {"c1/2026-11", "c1/2026-10"},
+    "c2": {"c2/2026-11"},
+    "c3": {"c3/2026-11"},
+    "xadmin": {"x/2026-11"},
+    "x": {"x/2026-11"},
+}
+SIGNERS = ("s1", "s2")
+# ?team=<manager>: an admin of the organisation, or the manager themselves; others 404.
+TEAMS_SEEN = {"admin": {"m1", "m2"}, "m1": {"m1"}, "m2": {"m2"}}
+
+
 # -- the cast --------------------------------------------------------------------------------
 
 
@@ -337,6 +363,8 @@ async def db_state() -> dict[str, Any]:
         t.Invitation,
         t.Passkey,
         t.Ceremony,
+        t.FigureSettings,
+        t.ConsultantCost,
     )
     # One transaction, so SQLite opens one connection instead of one per query.
     async with t.Person._meta.db.transaction():
@@ -444,6 +472,12 @@ async def test_anonymous_requests_get_401_except_on_the_login_endpoints(cast: Ca
         ("GET", "/months", None, 401),
         ("GET", f"/people/{c1}/months/2026-10", None, 401),
         ("PUT", f"/people/{c1}/months/2026-10/days/2026-10-07", day_body("anonymous"), 401),
+        *(("GET", f"/figures/{figure}", None, 401) for figure in FIGURES),
+        ("GET", "/figures/tace/export?format=csv", None, 401),
+        ("GET", "/figures/settings", None, 401),
+        ("PUT", "/figures/settings", {}, 401),
+        ("GET", f"/people/{c1}/daily-costs", None, 401),
+        ("PUT", f"/people/{c1}/daily-costs", {}, 401),
         # Public: they answer on their own terms, never with 401.
         ("GET", "/session", None, 200),
         ("GET", "/invitations/not-a-token", None, 404),
@@ -870,4 +904,68 @@ async def test_passkey_ceremony_of_another_person_is_refused(cast: Cast) -> None
         json={"ceremony_id": options["ceremony_id"], "credential": credential},
     )
     report.same("c1 POST /me/passkeys with their own ceremony", 201, own.status_code)
+    report.verify()
+
+
+# -- figures ---------------------------------------------------------------------------------
+
+
+async def test_figures_are_scoped_by_role(cast: Cast) -> None:
+    """Make sure a manager never sees another team's figures, a consultant only their own and
+    a client signer none, on every figure endpoint and for every narrowing."""
+    report = Report()
+    period = "from=2026-09&to=2026-11"
+    for actor in LOGGED_IN:
+        browser = cast.browser(actor)
+        signer = actor in SIGNERS
+        for figure in FIGURES:
+            response = await browser.get(f"{API}/figures/{figure}?{period}")
+            report.status(f"{actor} GET /figures/{figure}", response, 403 if signer else 200)
+        response = await browser.get(f"{API}/figures/tace/export?format=xlsx&{period}")
+        report.status(f"{actor} GET /figures/tace/export", response, 403 if signer else 200)
+        if not signer:
+            months = (await browser.get(f"{API}/figures/months?{period}")).json()
+            seen = {f"{cast.name(r['consultant_id'])}/{r['month']}" for r in months["rows"]}
+            report.same(f"{actor} GET /figures/months", FIGURE_MONTHS_SEEN[actor], seen)
+        for target in ("c1", "c2", "c3", "x"):
+            expected = 403 if signer else 200 if target in PEOPLE_SEEN[actor] else 404
+            response = await browser.get(
+                f"{API}/figures/tace?{period}&consultant={cast.id(target)}"
+            )
+            report.status(f"{actor} GET /figures/tace?consultant=<{target}>", response, expected)
+        for team in ("m1", "m2"):
+            expected = 403 if signer else 200 if team in TEAMS_SEEN.get(actor, set()) else 404
+            response = await browser.get(
+                f"{API}/figures/intercontrat?{period}&team={cast.id(team)}"
+            )
+            report.status(f"{actor} GET /figures/intercontrat?team=<{team}>", response, expected)
+    report.verify()
+
+
+async def test_only_admins_set_figure_settings_and_daily_costs(cast: Cast) -> None:
+    """Make sure the figure settings and the consultants' daily costs are the admin's alone."""
+    report = Report()
+    settings = (await cast.browser("admin").get(f"{API}/figures/settings")).json()
+    before = await db_state()
+    for actor in LOGGED_IN:
+        browser = cast.browser(actor)
+        if actor not in ("admin", "xadmin"):
+            response = await browser.put(f"{API}/figures/settings", json=settings)
+            report.status(f"{actor} PUT /figures/settings", response, 403)
+        for target in ("c1", "x"):
+            own = ORGANISATION_OF[actor] == ORGANISATION_OF[target]
+            admin = actor in ("admin", "xadmin")
+            expected = (200 if own else 404) if admin else 403
+            url = f"{API}/people/{cast.id(target)}/daily-costs"
+            report.status(f"{actor} GET daily-costs <{target}>", await browser.get(url), expected)
+            if not (admin and own):
+                body = {"from_month": "2026-01", "daily_cost_cents": 40_000}
+                response = await browser.put(url, json=body)
+                report.status(f"{actor} PUT daily-costs <{target}>", response, expected)
+    report.same("database after the refused writes", before, await db_state())
+    response = await cast.browser("admin").put(
+        f"{API}/people/{cast.id('c1')}/daily-costs",
+        json={"from_month": "2026-01", "daily_cost_cents": 40_000},
+    )
+    report.status("admin PUT daily-costs <c1>", response, 200)
     report.verify()

@@ -29,6 +29,38 @@ async def test_demo_loads_an_esn_with_months_in_various_states(app: Litestar) ->
     assert {"regie", "forfait"} <= modes
 
 
+async def test_the_demo_history_gives_every_figure_something_to_show(app: Litestar) -> None:
+    """Make sure `carnet demo`'s year of history feeds every chart of the dashboard."""
+    from server.domain.roles import Actor, Role
+    from server.services import figures
+
+    await load_demo(today=TODAY, history=True)
+    people = {p.email.split("@")[0]: p for p in await repo.list_all_people()}
+    consultants = [p for p in people.values() if "consultant" in p.roles]
+    months = {t.month for t in await repo.list_timesheets(p.id for p in consultants)}
+    assert len(months) == 12 and min(months) == "2025-12"
+    admin = people["claire.admin"]
+    actor = Actor(admin.id, admin.organisation_id, frozenset({Role.ADMIN}))
+    clock = FakeClock()
+    context = await figures.context(actor, figures.Query(), clock)
+    tace = await figures.tace(context)
+    assert sum(m.tace is not None for m in tace.months) >= 11
+    intercontrat = await figures.intercontrat(context)
+    assert intercontrat.total.half_days > 0 and intercontrat.total.cost_cents > 0
+    assert [i.name for i in intercontrat.between_missions] == ["David Petit"]
+    assert intercontrat.ending_soon
+    close = await figures.month_close(context)
+    assert close.total.submitted.count >= 30 and close.approvers and close.late_now
+    ftr = await figures.first_time_right(context)
+    assert ftr.total.first_time_right < ftr.total.validated  # some send-backs
+    billing = await figures.billing(context)
+    assert billing.months and any(m.to_payment.count for m in billing.months)
+    assert billing.dso and any(d.dso_days for d in billing.dso)
+    assert any(w.value_cents for w in billing.waiting)
+    revenue = await figures.revenue(context)
+    assert revenue.total.margin_cents and revenue.total.margin_cents > 0
+
+
 async def test_demo_days_obey_the_day_rules(app: Litestar) -> None:
     """Make sure every demo day totals at most one day and the current month stops before today."""
     await load_demo(today=TODAY)

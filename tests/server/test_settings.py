@@ -83,7 +83,7 @@ def test_cli_demo_loads_once_and_prints_a_login_per_person(tmp_path: Path) -> No
     first = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, check=True)
     assert "données créées" in first.stdout
     links = [line for line in first.stdout.splitlines() if "/#demo=" in line]
-    assert len(links) == 6
+    assert len(links) == 8  # admin, two managers, four consultants, one client signer
     assert all("http://localhost:8123/#demo=" in line for line in links)
     second = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, check=True)
     assert "données existantes" in second.stdout

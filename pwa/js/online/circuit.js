@@ -30,6 +30,7 @@ export const STRINGS = {
   "circuit.sent_back": ["Renvoyé par {name} le {at} :", "Sent back by {name} on {at}:"],
   "circuit.reopened": ["Rouvert par {name} le {at} :", "Reopened by {name} on {at}:"],
   "approvals.heading": ["Mois à valider", "Months to validate"],
+  "circuit.figuresLink": ["Tableau de bord", "Dashboard"],
   "approvals.none": ["Aucun mois n'attend votre validation.", "No month is waiting on you."],
   "approvals.approve": ["Approuver", "Approve"],
   "approvals.sendBack": ["Renvoyer", "Send back"],
@@ -131,7 +132,13 @@ export async function showCircuit({ person, month, status }) {
 function circuitPanel(circuit, person) {
   const approver = (person.roles ?? []).some((r) => r === "manager" || r === "admin");
   const link = approver
-    ? h("a", { href: "#approvals", "data-testid": "approvals-link" }, t("approvals.heading"))
+    ? h(
+        "p",
+        { class: "links" },
+        h("a", { href: "#approvals", "data-testid": "approvals-link" }, t("approvals.heading")),
+        " · ",
+        h("a", { href: "#figures", "data-testid": "figures-link" }, t("circuit.figuresLink")),
+      )
     : null;
   const card = (...children) =>
     h(

@@ -20,6 +20,10 @@ export const STRINGS = {
     "Hors ligne : la liste des mois s'affichera au retour du réseau.",
     "Offline: the list of months will show when the network is back.",
   ],
+  "home.figures": [
+    "Tableau de bord : TACE, intercontrat, clôture, facturation",
+    "Dashboard: TACE, bench, month close, billing",
+  ],
   "role.consultant": ["Consultant·e", "Consultant"],
   "role.manager": ["Manager", "Manager"],
   "role.admin": ["Administrateur·rice", "Administrator"],
@@ -101,6 +105,13 @@ function render({ person, months, onLogout }) {
           "p",
           { class: "lead" },
           t("home.organisation", { organisation: person.organisation_name }),
+        )
+      : null,
+    roles.some((role) => role === "admin" || role === "manager")
+      ? h(
+          "p",
+          { class: "card" },
+          h("a", { href: "#figures", "data-testid": "figures-link" }, t("home.figures")),
         )
       : null,
     roles.length
