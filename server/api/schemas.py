@@ -1,13 +1,12 @@
 """Wire schemas of /api/v1: pydantic models, unknown fields refused everywhere.
 
-Litestar validates bodies with `model_validate(value, strict=False)`, which overrides the
-per-field strictness of pydantic's `StrictInt`: integers are therefore checked by `WholeNumber`,
-a validator that lax mode cannot switch off. Every free-text field refuses C0 control
-characters (PostgreSQL cannot store NUL), and every length limit fits the column it is stored in
+Whole numbers and text are built from the atoms of `sync/wire.py`, shared with the sync
+protocol: every integer is a JSON integer within bounds the columns and the phone hold (Litestar
+validates with `strict=False`, which `Whole` is immune to), every free-text field refuses
+control characters, and every length limit fits the column it is stored in
 (`server/storage/tables.py`).
 """
 
-import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -25,20 +24,11 @@ from pydantic_core import PydanticCustomError
 from server.domain.roles import Role
 from sync.calendar import CalendarRegion
 from sync.rules import AbsenceType
+from sync.wire import Count, Printable, SafeInt, SmallCount, SmallInt, Whole
 
 
 class Wire(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _whole_number(value: object) -> object:
-    """Accept a JSON integer only: not "2", 2.0 or true, whatever the validation mode."""
-    if type(value) is not int:
-        raise PydanticCustomError("int_type", "must be a whole number")
-    return value
-
-
-WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
 
 
 def _true_or_false(value: object) -> object:
@@ -60,21 +50,6 @@ def _iso_date(value: object) -> object:
 
 StrictBool = Annotated[bool, BeforeValidator(_true_or_false)]
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
-
-# C0 controls but tab, line feed and carriage return: never typed, and NUL cannot be stored.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def _printable(value: str) -> str:
-    if _CONTROL.search(value):
-        raise PydanticCustomError(
-            "control_character",
-            "must not contain control characters (U+0000 to U+001F except tab and line breaks)",
-        )
-    return value
-
-
-Printable = AfterValidator(_printable)
 
 EMAIL_MAX = 254  # Person.email
 
@@ -228,7 +203,7 @@ class ApprovalStepIn(Wire):
 class MilestoneIn(Wire):
     label: Name
     due_date: IsoDate
-    amount_cents: Annotated[WholeNumber, Field(ge=1, le=10**12)]
+    amount_cents: Annotated[int, Whole(ge=1, le=10**12)]
 
 
 class MissionCreate(Wire):
@@ -238,8 +213,8 @@ class MissionCreate(Wire):
     start_date: IsoDate
     end_date: IsoDate | None = None
     billing_mode: Literal["regie", "regie_capped", "forfait"]
-    daily_rate_cents: Annotated[WholeNumber, Field(ge=1, le=10**9)] | None = None
-    day_cap_half_days: Annotated[WholeNumber, Field(ge=1, le=10**6)] | None = None
+    daily_rate_cents: Annotated[int, Whole(ge=1, le=10**9)] | None = None
+    day_cap_half_days: Annotated[int, Whole(ge=1, le=10**6)] | None = None
     allowed_absences: list[AbsenceType] = Field(default_factory=lambda: list(AbsenceType))
     comments_required: StrictBool = False
     calendar_region: CalendarRegion = CalendarRegion.METROPOLE
@@ -255,8 +230,8 @@ class MissionOut(Wire):
     start_date: date
     end_date: date | None
     billing_mode: str
-    daily_rate_cents: WholeNumber | None
-    day_cap_half_days: WholeNumber | None
+    daily_rate_cents: SafeInt | None
+    day_cap_half_days: SafeInt | None
     allowed_absences: list[str]
     comments_required: bool
     calendar_region: CalendarRegion
@@ -268,7 +243,7 @@ class LineIn(Wire):
     line: LineKey = Field(
         description='"mission:<id>" or "absence:<type>" (CP, RTT, maladie, ...).'
     )
-    half_days: WholeNumber = Field(description="1 = half a day, 2 = a full day.")
+    half_days: SmallInt = Field(description="1 = half a day, 2 = a full day.")
 
 
 class DayIn(Wire):
@@ -297,7 +272,7 @@ class MonthMission(Wire):
 
 
 class CircuitStepOut(Wire):
-    position: WholeNumber
+    position: SmallCount
     kind: str = Field(description="manager or client_signer.")
     approver_id: UUID
     approver_name: str
@@ -315,13 +290,13 @@ class MonthReturnOut(Wire):
 
 class CircuitOut(Wire):
     steps: list[CircuitStepOut]
-    step: WholeNumber = Field(description="Index in steps of the step waited on.")
+    step: SmallCount = Field(description="Index in steps of the step waited on.")
     waiting_on_id: UUID | None
     waiting_on_name: str | None
     waiting_on_kind: str | None = Field(
         description="client_signer: approving is a passkey signature, not a plain approval."
     )
-    epoch: WholeNumber
+    epoch: SmallCount
     ends_as: str | None = Field(description="validated or signed; None without a circuit.")
     last_return: MonthReturnOut | None
 
@@ -329,7 +304,7 @@ class CircuitOut(Wire):
 class MonthEventOut(Wire):
     """One event of the month's tamper-evident history (docs/validation-circuit.md)."""
 
-    seq: WholeNumber = Field(description="Position in the organisation's audit chain.")
+    seq: Count = Field(description="Position in the organisation's audit chain.")
     at: str = Field(description="UTC, ISO 8601, exactly as hashed.")
     event: str = Field(description="month.created, month.days_edited, month.submitted, ...")
     actor_id: str = Field(description="A person id, or 'system'.")
@@ -341,7 +316,7 @@ class MonthEventOut(Wire):
 class CircuitActionIn(Wire):
     """An action on a month's circuit, taken on the version the person reviewed."""
 
-    version: WholeNumber = Field(description="MonthOut.version as read before acting.")
+    version: Count = Field(description="MonthOut.version as read before acting.")
     comment: Comment = Field(
         default="", description="Required to send back (what to correct) and to reopen."
     )
@@ -352,14 +327,14 @@ class MonthOut(Wire):
     consultant_name: str
     month: str
     status: str
-    step: WholeNumber
+    step: SmallCount
     waiting_on_id: UUID | None
-    version: WholeNumber
+    version: Count
     days: list[DayOut]
     calendar: list[CalendarDayOut]
     missions: list[MonthMission]
-    totals: dict[str, WholeNumber] = Field(description="Half-days per line over the month.")
-    working_days: WholeNumber
+    totals: dict[str, SafeInt] = Field(description="Half-days per line over the month.")
+    working_days: SmallCount
     circuit: CircuitOut | None = None
 
 
@@ -369,4 +344,4 @@ class MonthSummary(Wire):
     month: str
     status: str
     waiting_on_id: UUID | None
-    version: WholeNumber
+    version: Count
