@@ -32,7 +32,7 @@ from server.api.invoicing import (
     MilestoneController,
 )
 from server.api.me import MeController
-from server.api.media import JsonBodiesOnly
+from server.api.media import JsonBodiesOnly, JsonRequest
 from server.api.months import MonthController
 from server.api.notifications import NotificationSettingsController, push_controller
 from server.api.shell import shell_handlers
@@ -139,6 +139,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
             cookie_samesite="strict",
         ),
         response_headers=SECURITY_HEADERS,
+        request_class=JsonRequest,
         request_max_body_size=1_000_000,
         openapi_config=OpenAPIConfig(
             title="Carnet API",

@@ -1,7 +1,9 @@
 """The one place that turns errors into RFC 9457 problem documents.
 
-Every refusal names the field and the reason; a server failure says nothing about its cause
-to the client and is logged instead.
+Every refusal names the field and the reason, and is logged as one line (INFO, or WARNING for
+refusals that may be an attack: CSRF, rate limit) with its status and problem code, never a
+traceback. A server failure says nothing about its cause to the client; it is logged with its
+traceback, the only case that is.
 """
 
 import logging
@@ -66,15 +68,27 @@ def problem(
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=all_headers)
 
 
-def domain_error_handler(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+def refused(request: Request[Any, Any, Any], response: Response[dict[str, Any]]) -> None:
+    """Log a refusal as one line: method, path, status and problem code."""
+    body = response.content
+    status, code = body["status"], body["code"]
+    level = logging.WARNING if status == 429 or code == "csrf_failed" else logging.INFO
+    logger.log(level, "refused %s %s: %s %s", request.method, request.url.path, status, code)
+
+
+def domain_error_handler(
+    request: Request[Any, Any, Any], exc: Exception
+) -> Response[dict[str, Any]]:
     assert isinstance(exc, domain.DomainError)
     status = next(s for cls, s in STATUS_OF.items() if isinstance(exc, cls))
-    return problem(
+    response = problem(
         status=status,
         code=exc.code,
         detail=exc.message,
         errors=[{"field": e.field, "code": e.code, "message": e.message} for e in exc.errors],
     )
+    refused(request, response)
+    return response
 
 
 # Path segments that are list indexes: `lines.0.half_days` is named `lines[0].half_days`, as the
@@ -109,7 +123,15 @@ def malformed(detail: str) -> Response[dict[str, Any]]:
     )
 
 
-def validation_handler(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+def validation_handler(
+    request: Request[Any, Any, Any], exc: Exception
+) -> Response[dict[str, Any]]:
+    response = _validation_problem(exc)
+    refused(request, response)
+    return response
+
+
+def _validation_problem(exc: Exception) -> Response[dict[str, Any]]:
     assert isinstance(exc, ValidationException)
     extra = exc.extra if isinstance(exc.extra, list) else []
     items = [item for item in extra if isinstance(item, dict)]
@@ -130,7 +152,15 @@ def validation_handler(_: Request[Any, Any, Any], exc: Exception) -> Response[di
     )
 
 
-def http_error_handler(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+def http_error_handler(
+    request: Request[Any, Any, Any], exc: Exception
+) -> Response[dict[str, Any]]:
+    response = _http_problem(exc)
+    refused(request, response)
+    return response
+
+
+def _http_problem(exc: Exception) -> Response[dict[str, Any]]:
     assert isinstance(exc, HTTPException)
     status = exc.status_code
     headers = dict(exc.headers or {})
@@ -148,6 +178,8 @@ def http_error_handler(_: Request[Any, Any, Any], exc: Exception) -> Response[di
     if isinstance(exc.__cause__, SerializationException):
         # Litestar turns an undecodable body into a 400 carrying the decoder's message.
         return malformed(NOT_JSON)
+    if status == 400:
+        return malformed(detail)
     if status == 403 and "CSRF" in detail:
         code = "csrf_failed"
     if status == 413:
@@ -161,10 +193,12 @@ def server_error_handler(
     request: Request[Any, Any, Any], exc: Exception
 ) -> Response[dict[str, Any]]:
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    # Not "nothing was changed": the failure may come after a commit (a month submitted, then
+    # read back), and a 500 must never deny a change that was made.
     return problem(
         status=HTTP_500_INTERNAL_SERVER_ERROR,
         code="server_error",
-        detail="the server failed; nothing was changed by this request",
+        detail="the server failed to answer; reload to see where things stand, then retry",
     )
 
 
