@@ -10,7 +10,7 @@ from server.api import convert
 from server.api import schemas as s
 from server.api.cookies import with_session
 from server.api.deps import AccountsDep, SessionDep
-from server.domain.access import ensure_role
+from server.domain.access import can_see_prices, ensure_role
 from server.domain.roles import Role
 from server.services import directory
 
@@ -107,12 +107,18 @@ class MissionController(Controller):
     tags = ["directory"]
 
     @get(operation_id="listMissions")
-    async def list(self, session: SessionDep) -> list[s.MissionOut]:
-        return [convert.mission(m) for m in await directory.list_missions(session.actor)]
+    async def list(self, session: SessionDep) -> list[s.MissionOut | s.SignerMissionOut]:
+        """The missions the person may see; a client signer gets them without prices."""
+        view = convert.mission if can_see_prices(session.actor) else convert.signer_mission
+        return [view(m) for m in await directory.list_missions(session.actor)]
 
     @get("/{mission_id:uuid}", operation_id="getMission")
-    async def read(self, mission_id: FromPath[UUID], session: SessionDep) -> s.MissionOut:
-        return convert.mission(await directory.visible_mission(session.actor, str(mission_id)))
+    async def read(
+        self, mission_id: FromPath[UUID], session: SessionDep
+    ) -> s.MissionOut | s.SignerMissionOut:
+        """One mission; a client signer gets it without prices."""
+        view = convert.mission if can_see_prices(session.actor) else convert.signer_mission
+        return view(await directory.visible_mission(session.actor, str(mission_id)))
 
     @post(operation_id="createMission", status_code=HTTP_201_CREATED)
     async def create(self, data: JSONBody[s.MissionCreate], session: SessionDep) -> s.MissionOut:

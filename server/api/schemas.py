@@ -222,20 +222,28 @@ class MissionCreate(Wire):
     milestones: Annotated[list[MilestoneIn], Field(max_length=50)] = Field(default_factory=list)
 
 
-class MissionOut(Wire):
+class SignerMissionOut(Wire):
+    """A mission as a client signer reads it: who, where, when and how days are approved;
+    never a price (no rate, cap, billing mode or milestone amounts)."""
+
     id: UUID
     consultant_id: UUID
     client_id: UUID
     title: str
     start_date: date
     end_date: date | None
-    billing_mode: str
-    daily_rate_cents: SafeInt | None
-    day_cap_half_days: SafeInt | None
     allowed_absences: list[str]
     comments_required: bool
     calendar_region: CalendarRegion
     approval_steps: list[ApprovalStepIn]
+
+
+class MissionOut(SignerMissionOut):
+    """A mission with its commercial terms, for the organisation's own people."""
+
+    billing_mode: str
+    daily_rate_cents: SafeInt | None
+    day_cap_half_days: SafeInt | None
     milestones: list[MilestoneIn]
 
 
