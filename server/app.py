@@ -10,10 +10,13 @@ from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader, ResponseHeader
 from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
+from litestar.types import Message, Scope
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from server.api.auth import AuthController, InvitationController, SessionController
 from server.api.circuit import CircuitController
@@ -39,6 +42,7 @@ from server.api.shell import shell_handlers
 from server.api.signing import signing_router
 from server.api.sync import SyncController
 from server.errors import EXCEPTION_HANDLERS
+from server.headers import HSTS
 from server.headers import SECURITY_HEADERS as HEADERS
 from server.services.accounts import Accounts
 from server.services.clock import Clock, system_clock
@@ -53,6 +57,23 @@ from server.storage.migrate import run_migrations
 PWA_DIR = Path(__file__).resolve().parent.parent / "pwa"
 
 SECURITY_HEADERS = [ResponseHeader(name=k, value=v) for k, v in HEADERS.items()]
+
+
+async def add_hsts(message: Message, _: Scope) -> None:
+    """Every response, problem documents and static files included, carries HSTS."""
+    if message["type"] == "http.response.start":
+        name, value = HSTS
+        message["headers"] = [*message.get("headers", []), (name.lower().encode(), value.encode())]
+
+
+def forwarded_headers(settings: Settings) -> list[DefineMiddleware]:
+    """Believe X-Forwarded-For/-Proto only from the proxies the operator named (none by
+    default): from anyone else they are the client's own words, and a caller could pick any
+    address to slip past the login rate limit."""
+    if not settings.proxies:
+        return []
+    # uvicorn types ASGI with its own aliases; the protocol is the same.
+    return [DefineMiddleware(ProxyHeadersMiddleware, trusted_hosts=settings.proxies)]  # type: ignore[arg-type]
 
 
 def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
@@ -132,6 +153,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
             "optional_session": Provide(provide_optional_session),
         },
         lifespan=[database],
+        middleware=forwarded_headers(settings),
+        before_send=[add_hsts] if settings.hsts else [],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         csrf_config=CSRFConfig(
             secret=settings.secret_key,

@@ -87,12 +87,17 @@ class AuthController(Controller):
     async def demo_login(
         self, request: Request[Any, Any, Any], data: JSONBody[s.DemoLogin], accounts: AccountsDep
     ) -> Response[s.LoginOut]:
-        """Password-less login as a demo person: only in demo mode, only from this machine."""
+        """Password-less login as a demo person: only in demo mode, only from this machine,
+        and only from a page of the configured origin (Host and Origin both match it, so a
+        DNS-rebinding page that reaches the demo on 127.0.0.1 under its own name is refused)."""
+        settings = accounts.settings
         client = request.client.host if request.client else ""
         if not (
-            accounts.settings.demo_mode
+            settings.demo_mode
             and _is_loopback(client)
-            and urlsplit(accounts.settings.origin).hostname in {"localhost", "127.0.0.1"}
+            and urlsplit(settings.origin).hostname in {"localhost", "127.0.0.1"}
+            and request.headers.get("host", "").lower() == urlsplit(settings.origin).netloc.lower()
+            and request.headers.get("origin", "").lower() == settings.origin.lower()
         ):
             msg = "demo login is not available on this server"
             raise NotFound(msg)
