@@ -14,6 +14,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from server.api.params import PATH_PARAMETER_CODES
 from server.domain import errors as domain
 from server.headers import SECURITY_HEADERS
 
@@ -108,6 +109,14 @@ def _field_of(item: dict[str, Any]) -> str:
     return _INDEX.sub(r"[\1]", key.removeprefix("data."))
 
 
+def _code_of(item: dict[str, Any]) -> str:
+    """A path parameter keeps the code its rule gives it (a month that is not YYYY-MM is an
+    `invalid_month` whether the pattern or the calendar refused it); anything else `invalid`."""
+    if item.get("source") == "path":
+        return PATH_PARAMETER_CODES.get(str(item.get("key")), "invalid")
+    return "invalid"
+
+
 def _message_of(item: dict[str, Any]) -> str:
     message = str(item.get("message", ""))
     # The body itself is not an object: pydantic names the internal model class.
@@ -146,7 +155,7 @@ def _validation_problem(exc: Exception) -> Response[dict[str, Any]]:
         code="invalid_input",
         detail="some fields are invalid",
         errors=[
-            {"field": _field_of(item), "code": "invalid", "message": _message_of(item)}
+            {"field": _field_of(item), "code": _code_of(item), "message": _message_of(item)}
             for item in items
         ],
     )

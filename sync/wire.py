@@ -24,7 +24,8 @@ import re
 from dataclasses import dataclass
 from typing import Annotated, Any, Final
 
-from pydantic import AfterValidator, GetCoreSchemaHandler
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
 MAX_SAFE_INTEGER: Final = 2**53 - 1
@@ -76,6 +77,8 @@ SmallInt = Annotated[int, Whole(ge=-INT32_MAX - 1, le=INT32_MAX)]
 
 # C0 controls but tab, line feed and carriage return; DEL; the C1 controls.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+NO_CONTROL = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
+"""The same set as a JSON-schema pattern (ECMA-262 and Python regex syntax alike)."""
 
 
 def printable(value: str) -> str:
@@ -89,5 +92,23 @@ def printable(value: str) -> str:
     return value
 
 
-Printable = AfterValidator(printable)
+@dataclass(frozen=True)
+class _Printable:
+    """Annotate a ``str`` with `Printable`; its JSON schema says so with `NO_CONTROL` (a field
+    with a pattern of its own must exclude the controls itself)."""
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(printable, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        json_schema.setdefault("pattern", NO_CONTROL)
+        return json_schema
+
+
+Printable = _Printable()
 """Annotate a ``str`` with it: ``Annotated[str, StringConstraints(...), Printable]``."""

@@ -38,9 +38,15 @@ class Identity:
     cookies: dict[str, str]
     csrf_token: str
 
-    def headers(self) -> list[str]:
-        cookie = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        return [f"Cookie: {cookie}", f"x-csrftoken: {self.csrf_token}"]
+    def auth_config(self, session_cookie: str) -> str:
+        """The schemathesis configuration of these credentials, one per security scheme of
+        the OpenAPI document, so the fuzzer knows what to leave out to test a refusal."""
+        schemes = {"csrfCookie": self.csrf_token, "csrfHeader": self.csrf_token}
+        if session_cookie in self.cookies:
+            schemes["sessionCookie"] = self.cookies[session_cookie]
+        return "".join(
+            f'[auth.openapi.{name}]\napi_key = "{value}"\n\n' for name, value in schemes.items()
+        )
 
 
 @dataclass(frozen=True)
@@ -179,3 +185,25 @@ def logged_in(target: Target, email: str, name: str) -> Identity:
         person_id = registered.json()["person"]["id"]
         cookies = {cookie.name: cookie.value for cookie in http.cookies.jar}
         return Identity(name, person_id, cookies, cookies["csrftoken"])
+
+
+def known_ids(target: Target, identity: Identity) -> dict[str, list[str]]:
+    """Ids this identity can name, read from the API as it: path parameters drawn from them
+    reach the handlers' logic instead of stopping at "not found"."""
+    if identity.person_id is None:
+        return {}
+    with httpx.Client(base_url=target.origin, cookies=identity.cookies) as http:
+
+        def read(path: str) -> list[dict[str, object]]:
+            response = http.get(f"/api/v1/{path}")
+            response.raise_for_status()
+            body = response.json()
+            return body if isinstance(body, list) else [body]
+
+        months = read("months")
+        return {
+            "person_id": sorted({str(p["id"]) for p in read("people")} | {identity.person_id}),
+            "month": sorted({str(m["month"]) for m in months}),
+            "mission_id": sorted(str(m["id"]) for m in read("missions")),
+            "client_id": sorted(str(c["id"]) for c in read("clients")),
+        }

@@ -10,6 +10,7 @@ from server.api import convert
 from server.api import schemas as s
 from server.api.cookies import with_session
 from server.api.deps import AccountsDep, SessionDep
+from server.api.openapi import problems
 from server.domain.access import can_see_prices, ensure_role
 from server.domain.roles import Role
 from server.services import directory
@@ -36,7 +37,7 @@ class PeopleController(Controller):
     async def read(self, person_id: FromPath[UUID], session: SessionDep) -> s.PersonOut:
         return convert.person(await directory.visible_person(session.actor, str(person_id)))
 
-    @post(operation_id="invitePerson", status_code=HTTP_201_CREATED)
+    @post(operation_id="invitePerson", opt=problems(409), status_code=HTTP_201_CREATED)
     async def invite(
         self, data: JSONBody[s.PersonCreate], session: SessionDep, accounts: AccountsDep
     ) -> s.InvitedPerson:

@@ -6,16 +6,12 @@ from uuid import UUID
 
 from pydantic import Field, StringConstraints
 
-from server.api.schemas import IsoDate, StrictBool, Wire
+from server.api.schemas import IsoDate, StrictBool, Stripped, Wire, stripped
 from sync.wire import Printable, SafeInt, SmallCount, Whole
 
-Reason = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500), Printable
-]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), Printable]
-Category = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), Printable
-]
+Reason = Annotated[str, StringConstraints(min_length=3, max_length=500), Printable, stripped(3)]
+ShortText = Annotated[str, StringConstraints(max_length=200), Printable, Stripped]
+Category = Annotated[str, StringConstraints(min_length=1, max_length=40), Printable, stripped(1)]
 Cents = Annotated[int, Whole(ge=1, le=10**12)]
 
 
@@ -122,7 +118,8 @@ class DeliveryIn(Wire):
 
 
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
-Postcode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10), Printable]
+Postcode = Annotated[str, StringConstraints(max_length=10), Printable, Stripped]
+City = Annotated[str, StringConstraints(max_length=100), Printable, Stripped]
 Iban = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}$")]
 
 
@@ -132,7 +129,7 @@ class BillingProfileIn(Wire):
     legal_info: ShortText = Field(default="", description="Legal form, capital, RCS.")
     address_line: ShortText = ""
     postcode: Postcode = ""
-    city: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), Printable] = ""
+    city: City = ""
     country_code: CountryCode = "FR"
     iban: Iban | Literal[""] = ""
     vat_franchise: StrictBool = False
@@ -143,7 +140,7 @@ class ClientBillingIn(Wire):
 
     address_line: ShortText = ""
     postcode: Postcode = ""
-    city: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), Printable] = ""
+    city: City = ""
     country_code: CountryCode = "FR"
     payment_kind: Literal["net", "end_of_month"] = "net"
     payment_days: Annotated[int, Whole(ge=0, le=60)] = 30

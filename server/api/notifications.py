@@ -32,11 +32,15 @@ class SubscriptionIn(BaseModel):
 
 
 class SubscriptionOut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     endpoint: str
     devices: Count
 
 
 class VapidKeyOut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     public_key: str = Field(description="applicationServerKey: base64url uncompressed P-256.")
 
 
@@ -82,7 +86,7 @@ def push_controller(public_key: str) -> type[Controller]:
         path = "/push"
         tags = ["notifications"]
 
-        @get("/vapid-public-key", operation_id="vapidPublicKey", security=[])
+        @get("/vapid-public-key", operation_id="vapidPublicKey")
         async def vapid_public_key(self) -> VapidKeyOut:
             return VapidKeyOut(public_key=public_key)
 

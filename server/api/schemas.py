@@ -51,6 +51,30 @@ def _iso_date(value: object) -> object:
 StrictBool = Annotated[bool, BeforeValidator(_true_or_false)]
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 
+
+def stripped(min_length: int = 0) -> AfterValidator:
+    """Strip surrounding blanks after the raw value passed its constraints, then ask for
+    `min_length` characters besides them (a name of spaces is no name).
+
+    Stripping comes after, not before (`strip_whitespace`), so the length limits the OpenAPI
+    document shows apply to what is sent, as the server checks them.
+    """
+
+    def strip(value: str) -> str:
+        value = value.strip()
+        if len(value) < min_length:
+            raise PydanticCustomError(
+                "string_too_short",
+                "must have at least {min} characters besides spaces",
+                {"min": min_length},
+            )
+        return value
+
+    return AfterValidator(strip)
+
+
+Stripped = stripped()
+
 EMAIL_MAX = 254  # Person.email
 
 
@@ -63,31 +87,51 @@ def _fits_lower_case(value: str) -> str:
     return value
 
 
+# No blank and no control character in any part (the pattern must say it: see sync/wire.py);
+# blanks around the address are allowed, and stripped.
+_EMAIL_PART = r"[^@\s\u0000-\u001f\u007f-\u009f]+"
 Email = Annotated[
     str,
     StringConstraints(
-        strip_whitespace=True, max_length=EMAIL_MAX, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+        max_length=EMAIL_MAX,
+        pattern=rf"^\s*{_EMAIL_PART}@{_EMAIL_PART}\.{_EMAIL_PART}\s*$",
     ),
     Printable,
+    Stripped,
     AfterValidator(_fits_lower_case),
 ]
 # Names and titles: ClientCompany.legal_name, Mission.title, Milestone.label are Varchar(200).
-Name = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), Printable
-]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200), Printable, stripped(1)]
 # Person.display_name is Varchar(120).
 PersonName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), Printable
+    str, StringConstraints(min_length=1, max_length=120), Printable, stripped(1)
 ]
 # Passkey.device_name is Varchar(120).
-DeviceName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120), Printable]
-Address = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), Printable]
+DeviceName = Annotated[str, StringConstraints(max_length=120), Printable, Stripped]
+Address = Annotated[str, StringConstraints(max_length=500), Printable, Stripped]
 Comment = Annotated[str, StringConstraints(max_length=2000), Printable]
 LineKey = Annotated[str, StringConstraints(min_length=1, max_length=80), Printable]
 # [0-9], not \d: pydantic's regex engine matches any Unicode digit with \d.
 Siren = Annotated[str, StringConstraints(pattern=r"^[0-9]{9}$")]
 Siret = Annotated[str, StringConstraints(pattern=r"^[0-9]{14}$")]
 VatNumber = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}[0-9A-Z]{2,13}$")]
+
+
+class FieldProblem(Wire):
+    field: str = Field(description="The field, e.g. `lines[0].half_days`, or `body`.")
+    code: str
+    message: str
+
+
+class Problem(Wire):
+    """An RFC 9457 problem document: every refusal and failure of the API."""
+
+    type: str = Field(description="`urn:carnet:problem:<code>`.")
+    title: str
+    status: Annotated[int, Whole(ge=400, le=599)]
+    detail: str
+    code: str = Field(description="What went wrong, for programs (e.g. `version_changed`).")
+    errors: list[FieldProblem]
 
 
 class Empty(Wire):
