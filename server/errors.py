@@ -8,6 +8,7 @@ traceback, the only case that is.
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Request, Response
@@ -77,19 +78,29 @@ def refused(request: Request[Any, Any, Any], response: Response[dict[str, Any]])
     logger.log(level, "refused %s %s: %s %s", request.method, request.url.path, status, code)
 
 
-def domain_error_handler(
-    request: Request[Any, Any, Any], exc: Exception
-) -> Response[dict[str, Any]]:
+Handler = Callable[[Request[Any, Any, Any], Exception], Response[dict[str, Any]]]
+
+
+def _logged(build: Callable[[Exception], Response[dict[str, Any]]]) -> Handler:
+    """An exception handler answering `build(exc)`, with its one log line."""
+
+    def handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+        response = build(exc)
+        refused(request, response)
+        return response
+
+    return handler
+
+
+def _domain_problem(exc: Exception) -> Response[dict[str, Any]]:
     assert isinstance(exc, domain.DomainError)
     status = next(s for cls, s in STATUS_OF.items() if isinstance(exc, cls))
-    response = problem(
+    return problem(
         status=status,
         code=exc.code,
         detail=exc.message,
         errors=[{"field": e.field, "code": e.code, "message": e.message} for e in exc.errors],
     )
-    refused(request, response)
-    return response
 
 
 # Path segments that are list indexes: `lines.0.half_days` is named `lines[0].half_days`, as the
@@ -132,14 +143,6 @@ def malformed(detail: str) -> Response[dict[str, Any]]:
     )
 
 
-def validation_handler(
-    request: Request[Any, Any, Any], exc: Exception
-) -> Response[dict[str, Any]]:
-    response = _validation_problem(exc)
-    refused(request, response)
-    return response
-
-
 def _validation_problem(exc: Exception) -> Response[dict[str, Any]]:
     assert isinstance(exc, ValidationException)
     extra = exc.extra if isinstance(exc.extra, list) else []
@@ -159,14 +162,6 @@ def _validation_problem(exc: Exception) -> Response[dict[str, Any]]:
             for item in items
         ],
     )
-
-
-def http_error_handler(
-    request: Request[Any, Any, Any], exc: Exception
-) -> Response[dict[str, Any]]:
-    response = _http_problem(exc)
-    refused(request, response)
-    return response
 
 
 def _http_problem(exc: Exception) -> Response[dict[str, Any]]:
@@ -212,8 +207,8 @@ def server_error_handler(
 
 
 EXCEPTION_HANDLERS = {
-    domain.DomainError: domain_error_handler,
-    ValidationException: validation_handler,
-    HTTPException: http_error_handler,
+    domain.DomainError: _logged(_domain_problem),
+    ValidationException: _logged(_validation_problem),
+    HTTPException: _logged(_http_problem),
     Exception: server_error_handler,
 }

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fuzz_target import (
+from tests.live_server import (
     CONSULTANT,
     MANAGER,
     REPO,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fuzz_target import cli, server_env, serving
+from tests.live_server import cli, server_env, serving
 
 pytestmark = pytest.mark.slow
 

@@ -1,9 +1,10 @@
-"""A running Carnet for the fuzzing gate: `python -m server serve` on a fresh SQLite file with
-the demo organisation, and sessions opened by real passkey ceremonies over HTTP.
+"""A real `carnet serve` (uvicorn, as in production) on a fresh SQLite file, for the tests
+that need the process itself: what it announces, whom it believes, and the fuzzing gate.
 
-The demo data gives the fuzzer a consultant with months in every state, her manager, missions,
-pre-invoices and signature links. Demo mode itself stays off: the people log in by redeeming
-an invitation (`carnet invite --reinvite`) with a software authenticator, as the PWA does.
+`running_target` loads the demo organisation first: a consultant with months in every state,
+her manager, missions, pre-invoices and signature links. Demo mode itself stays off: people
+log in by redeeming an invitation (`carnet invite --reinvite`) with a software authenticator,
+as the PWA does.
 """
 
 from __future__ import annotations
@@ -108,7 +109,7 @@ def server_env(workdir: Path, **extra: str) -> dict[str, str]:
         "CARNET_DATA_DIR": str(workdir / "data"),
         "CARNET_ORIGIN": f"http://localhost:{_free_port()}",
         "CARNET_RP_ID": "localhost",
-        "CARNET_SECRET_KEY": "fuzzing-gate-secret-key-0123456789abcdef",
+        "CARNET_SECRET_KEY": "live-server-secret-key-0123456789abcdef",
         "CARNET_DEMO_MODE": "0",
         "PYTHONUNBUFFERED": "1",
         **extra,
