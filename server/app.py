@@ -10,10 +10,14 @@ from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader, ResponseHeader
 from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.routes import HTTPRoute
 from litestar.static_files import create_static_files_router
+from litestar.types import Message, Scope
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from server.api.api_docs import SwaggerPage
 from server.api.auth import AuthController, InvitationController, SessionController
@@ -38,13 +42,15 @@ from server.api.invoicing import (
     MilestoneController,
 )
 from server.api.me import MeController
-from server.api.media import JsonBodiesOnly
+from server.api.media import JsonBodiesOnly, JsonRequest
 from server.api.months import MonthController
 from server.api.notifications import NotificationSettingsController, push_controller
+from server.api.openapi import CSRF_COOKIE, CSRF_HEADER, SESSION, SIGNER, OpenAPIDocument
 from server.api.shell import shell_handlers
-from server.api.signing import signing_router
+from server.api.signing import signer_cookie_name, signing_router
 from server.api.sync import SyncController
 from server.errors import EXCEPTION_HANDLERS
+from server.headers import HSTS
 from server.headers import SECURITY_HEADERS as HEADERS
 from server.services.accounts import Accounts
 from server.services.anchors import AnchorRuntime
@@ -60,6 +66,48 @@ from server.storage.migrate import run_migrations
 PWA_DIR = Path(__file__).resolve().parent.parent / "pwa"
 
 SECURITY_HEADERS = [ResponseHeader(name=k, value=v) for k, v in HEADERS.items()]
+CSRF_COOKIE_NAME, CSRF_HEADER_NAME = "csrftoken", "x-csrftoken"
+
+
+async def add_hsts(message: Message, _: Scope) -> None:
+    """Every response, problem documents and static files included, carries HSTS."""
+    if message["type"] == "http.response.start":
+        name, value = HSTS
+        message["headers"] = [*message.get("headers", []), (name.lower().encode(), value.encode())]
+
+
+async def fix_allow(message: Message, scope: Scope) -> None:
+    """An OPTIONS answer lists every method of its path.
+
+    Litestar builds a path's OPTIONS handler with its first handlers and keeps it when more
+    handlers of that path are registered, so `Allow` missed methods (GET /missions, say)."""
+    if message["type"] != "http.response.start" or scope.get("method") != "OPTIONS":
+        return
+    handler = scope.get("route_handler")
+    app = scope.get("app")
+    if handler is None or app is None:
+        return
+    methods = next(
+        (
+            r.methods
+            for r in app.routes
+            if isinstance(r, HTTPRoute) and handler in r.route_handlers
+        ),
+        None,
+    )
+    if methods:
+        headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"allow"]
+        message["headers"] = [*headers, (b"allow", ", ".join(sorted(methods)).encode())]
+
+
+def forwarded_headers(settings: Settings) -> list[DefineMiddleware]:
+    """Believe X-Forwarded-For/-Proto only from the proxies the operator named (none by
+    default): from anyone else they are the client's own words, and a caller could pick any
+    address to slip past the login rate limit."""
+    if not settings.proxies:
+        return []
+    # uvicorn types ASGI with its own aliases; the protocol is the same.
+    return [DefineMiddleware(ProxyHeadersMiddleware, trusted_hosts=settings.proxies)]  # type: ignore[arg-type]
 
 
 def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
@@ -127,7 +175,6 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
         # API answers are personal: never cached by the browser, a proxy or the service worker.
         cache_control=CacheControlHeader(no_store=True),
         middleware=[JsonBodiesOnly()],
-        security=[{"sessionCookie": []}],
     )
     handlers: list[Any] = [api]
     if PWA_DIR.is_dir():
@@ -145,13 +192,18 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
             "optional_session": Provide(provide_optional_session),
         },
         lifespan=[database],
+        middleware=forwarded_headers(settings),
+        before_send=[fix_allow, add_hsts] if settings.hsts else [fix_allow],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
+            cookie_name=CSRF_COOKIE_NAME,
+            header_name=CSRF_HEADER_NAME,
             cookie_secure=settings.secure_cookies,
             cookie_samesite="strict",
         ),
         response_headers=SECURITY_HEADERS,
+        request_class=JsonRequest,
         request_max_body_size=1_000_000,
         openapi_config=OpenAPIConfig(
             title="Carnet API",
@@ -160,14 +212,34 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
             "documents. Mutating requests need the `x-csrftoken` header (double-submit of the "
             "`csrftoken` cookie set on any GET).",
             path="/schema",
-            render_plugins=[SwaggerPage(title="Carnet API")],
+            render_plugins=[OpenAPIDocument(), SwaggerPage(title="Carnet API")],
             components=Components(
                 security_schemes={
-                    "sessionCookie": SecurityScheme(
+                    SESSION: SecurityScheme(
                         type="apiKey",
                         name=settings.session_cookie_name,
                         security_scheme_in="cookie",
-                    )
+                        description="The session a passkey login opens.",
+                    ),
+                    SIGNER: SecurityScheme(
+                        type="apiKey",
+                        name=signer_cookie_name(settings),
+                        security_scheme_in="cookie",
+                        description="The signer session a signature link opens "
+                        "(`/api/v1/sign` only).",
+                    ),
+                    CSRF_COOKIE: SecurityScheme(
+                        type="apiKey",
+                        name=CSRF_COOKIE_NAME,
+                        security_scheme_in="cookie",
+                        description="Set by any GET; mutating requests send it back...",
+                    ),
+                    CSRF_HEADER: SecurityScheme(
+                        type="apiKey",
+                        name=CSRF_HEADER_NAME,
+                        security_scheme_in="header",
+                        description="...with the same value in this header (double submit).",
+                    ),
                 }
             ),
         ),

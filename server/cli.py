@@ -42,7 +42,16 @@ def _serve(settings: Settings, host: str, port: int) -> None:
 
     from server.app import create_app
 
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    # Forwarded headers are read by the app itself, from the proxies the settings name only
+    # (uvicorn would trust any loopback caller); no `server` header announces what we run.
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=False,
+        server_header=False,
+    )
 
 
 def _create_admin(settings: Settings, args: argparse.Namespace) -> str:

@@ -1,17 +1,21 @@
 """The one place that turns errors into RFC 9457 problem documents.
 
-Every refusal names the field and the reason; a server failure says nothing about its cause
-to the client and is logged instead.
+Every refusal names the field and the reason, and is logged as one line (INFO, or WARNING for
+refusals that may be an attack: CSRF, rate limit) with its status and problem code, never a
+traceback. A server failure says nothing about its cause to the client; it is logged with its
+traceback, the only case that is.
 """
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from server.api.params import PATH_PARAMETER_CODES
 from server.domain import errors as domain
 from server.headers import SECURITY_HEADERS
 
@@ -68,7 +72,29 @@ def problem(
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=all_headers)
 
 
-def domain_error_handler(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+def refused(request: Request[Any, Any, Any], response: Response[dict[str, Any]]) -> None:
+    """Log a refusal as one line: method, path, status and problem code."""
+    body = response.content
+    status, code = body["status"], body["code"]
+    level = logging.WARNING if status == 429 or code == "csrf_failed" else logging.INFO
+    logger.log(level, "refused %s %s: %s %s", request.method, request.url.path, status, code)
+
+
+Handler = Callable[[Request[Any, Any, Any], Exception], Response[dict[str, Any]]]
+
+
+def _logged(build: Callable[[Exception], Response[dict[str, Any]]]) -> Handler:
+    """An exception handler answering `build(exc)`, with its one log line."""
+
+    def handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+        response = build(exc)
+        refused(request, response)
+        return response
+
+    return handler
+
+
+def _domain_problem(exc: Exception) -> Response[dict[str, Any]]:
     assert isinstance(exc, domain.DomainError)
     status = next(s for cls, s in STATUS_OF.items() if isinstance(exc, cls))
     return problem(
@@ -96,6 +122,14 @@ def _field_of(item: dict[str, Any]) -> str:
     return _INDEX.sub(r"[\1]", key.removeprefix("data."))
 
 
+def _code_of(item: dict[str, Any]) -> str:
+    """A path parameter keeps the code its rule gives it (a month that is not YYYY-MM is an
+    `invalid_month` whether the pattern or the calendar refused it); anything else `invalid`."""
+    if item.get("source") == "path":
+        return PATH_PARAMETER_CODES.get(str(item.get("key")), "invalid")
+    return "invalid"
+
+
 def _message_of(item: dict[str, Any]) -> str:
     message = str(item.get("message", ""))
     # The body itself is not an object: pydantic names the internal model class.
@@ -111,7 +145,7 @@ def malformed(detail: str) -> Response[dict[str, Any]]:
     )
 
 
-def validation_handler(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+def _validation_problem(exc: Exception) -> Response[dict[str, Any]]:
     assert isinstance(exc, ValidationException)
     extra = exc.extra if isinstance(exc.extra, list) else []
     items = [item for item in extra if isinstance(item, dict)]
@@ -126,13 +160,13 @@ def validation_handler(_: Request[Any, Any, Any], exc: Exception) -> Response[di
         code="invalid_input",
         detail="some fields are invalid",
         errors=[
-            {"field": _field_of(item), "code": "invalid", "message": _message_of(item)}
+            {"field": _field_of(item), "code": _code_of(item), "message": _message_of(item)}
             for item in items
         ],
     )
 
 
-def http_error_handler(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+def _http_problem(exc: Exception) -> Response[dict[str, Any]]:
     assert isinstance(exc, HTTPException)
     status = exc.status_code
     headers = dict(exc.headers or {})
@@ -150,6 +184,8 @@ def http_error_handler(_: Request[Any, Any, Any], exc: Exception) -> Response[di
     if isinstance(exc.__cause__, SerializationException):
         # Litestar turns an undecodable body into a 400 carrying the decoder's message.
         return malformed(NOT_JSON)
+    if status == 400:
+        return malformed(detail)
     if status == 403 and "CSRF" in detail:
         code = "csrf_failed"
     if status == 413:
@@ -163,16 +199,18 @@ def server_error_handler(
     request: Request[Any, Any, Any], exc: Exception
 ) -> Response[dict[str, Any]]:
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    # Not "nothing was changed": the failure may come after a commit (a month submitted, then
+    # read back), and a 500 must never deny a change that was made.
     return problem(
         status=HTTP_500_INTERNAL_SERVER_ERROR,
         code="server_error",
-        detail="the server failed; nothing was changed by this request",
+        detail="the server failed to answer; reload to see where things stand, then retry",
     )
 
 
 EXCEPTION_HANDLERS = {
-    domain.DomainError: domain_error_handler,
-    ValidationException: validation_handler,
-    HTTPException: http_error_handler,
+    domain.DomainError: _logged(_domain_problem),
+    ValidationException: _logged(_validation_problem),
+    HTTPException: _logged(_http_problem),
     Exception: server_error_handler,
 }

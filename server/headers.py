@@ -10,3 +10,7 @@ SECURITY_HEADERS: dict[str, str] = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
+
+# Sent only when the public origin is HTTPS (ASVS 5.0 3.4.1: at least a year); over plain HTTP
+# browsers ignore it, and a localhost demo must stay reachable over HTTP.
+HSTS = ("Strict-Transport-Security", "max-age=63072000; includeSubDomains")

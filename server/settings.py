@@ -4,6 +4,7 @@
 environment at import time, which would force tests to set the environment before any import.
 """
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -56,6 +57,12 @@ class Settings(BaseModel):
     )
     invitation_days: int = Field(
         default=7, ge=1, le=60, description="CARNET_INVITATION_DAYS: invitation link lifetime."
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="CARNET_TRUSTED_PROXIES: comma-separated addresses or networks (CIDR) of "
+        "the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed. Empty "
+        "(the default) believes no one: the client address is the connection's.",
     )
     auth_rate_limit_per_minute: int = Field(
         default=30,
@@ -155,6 +162,27 @@ class Settings(BaseModel):
             raise ValueError(msg)
         return value.rstrip("/")
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        for item in _items(value):
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                msg = f"trusted proxy {item!r} is not an IP address or network (CIDR)"
+                raise ValueError(msg) from None
+        return value
+
+    @property
+    def proxies(self) -> list[str]:
+        """The trusted proxies, one address or network each."""
+        return _items(self.trusted_proxies)
+
+    @property
+    def hsts(self) -> bool:
+        """Browsers are told to come back over HTTPS only when the origin is HTTPS."""
+        return self.secure_cookies
+
     @property
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to a SQLite file inside `data_dir`."""
@@ -202,6 +230,7 @@ class Settings(BaseModel):
             "session_max_hours": "CARNET_SESSION_MAX_HOURS",
             "invitation_days": "CARNET_INVITATION_DAYS",
             "auth_rate_limit_per_minute": "CARNET_AUTH_RATE_LIMIT",
+            "trusted_proxies": "CARNET_TRUSTED_PROXIES",
             "vapid_private_key_file": "CARNET_VAPID_PRIVATE_KEY_FILE",
             "vapid_subject": "CARNET_VAPID_SUBJECT",
             "push_allow_http_localhost": "CARNET_PUSH_ALLOW_HTTP_LOCALHOST",
@@ -224,6 +253,10 @@ class Settings(BaseModel):
         if "secret_key" not in values:
             values["secret_key"] = _stored_secret(Path(values.get("data_dir", "data")))
         return cls.model_validate(values)
+
+
+def _items(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 def _stored_secret(data_dir: Path) -> str:

@@ -7,17 +7,15 @@ per-mutation rejection and never blocks the rest of the queue.
 
 from __future__ import annotations
 
-import re
+import datetime as dt
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    StringConstraints,
-)
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic_core import PydanticCustomError
+
+from sync.errors import InvalidMonth
+from sync.months import MonthKey
+from sync.wire import Count, Printable, SafeInt, SmallCount, SmallInt, Whole
 
 PROTOCOL_VERSION: Final = 1
 MAX_MUTATIONS: Final = 100
@@ -31,28 +29,7 @@ class Wire(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _whole_number(value: object) -> object:
-    # Checked before pydantic's own coercion: the web framework validates with strict=False,
-    # which would otherwise accept "2", 2.0 and true as integers.
-    if type(value) is not int:
-        msg = "must be a whole number"
-        raise ValueError(msg)
-    return value
-
-
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def _printable(value: str) -> str:
-    if _CONTROL.search(value):
-        msg = "must not contain control characters"
-        raise ValueError(msg)
-    return value
-
-
-StrictInt = Annotated[int, BeforeValidator(_whole_number)]
-Text = Annotated[str, AfterValidator(_printable)]
-
+Text = Annotated[str, Printable]
 
 Uuid = Annotated[
     str,
@@ -61,6 +38,20 @@ Uuid = Annotated[
 # ASCII digits only: \d would match any Unicode digit, which date.fromisoformat then refuses.
 IsoDate = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
 IsoMonth = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}$")]
+
+
+def _day_of_a_month(value: str) -> str:
+    """A date a CRA can hold: a real calendar day of a year `MonthKey` accepts."""
+    try:
+        MonthKey.of(dt.date.fromisoformat(value))
+    except (ValueError, InvalidMonth):
+        raise PydanticCustomError(
+            "date", "must be a calendar date (YYYY-MM-DD) of a year 1900-2999"
+        ) from None
+    return value
+
+
+CursorDate = Annotated[IsoDate, AfterValidator(_day_of_a_month)]
 
 
 class Cookie(Wire):
@@ -72,49 +63,49 @@ class Cookie(Wire):
     """
 
     sid: Annotated[Text, StringConstraints(min_length=1, max_length=64)]
-    v: Annotated[StrictInt, Field(ge=0)]
-    after: tuple[StrictInt, IsoDate] | None = None
+    v: Count
+    after: tuple[Count, CursorDate] | None = None
 
 
 class Mutation(Wire):
-    id: Annotated[StrictInt, Field(ge=1, le=2**53)]
+    id: Annotated[int, Whole(ge=1)]
     name: Annotated[Text, StringConstraints(min_length=1, max_length=40)]
     args: dict[str, Any]
 
 
 class SyncRequest(Wire):
-    protocol: StrictInt = Field(description=f"Must be {PROTOCOL_VERSION}.")
+    protocol: SafeInt = Field(description=f"Must be {PROTOCOL_VERSION}.")
     client_id: Uuid = Field(description="One per app install (IndexedDB), lower-case UUID.")
     cookie: Cookie | None = None
-    ack_through: Annotated[StrictInt, Field(ge=0)] = 0
+    ack_through: Count = 0
     mutations: Annotated[list[Mutation], Field(max_length=MAX_MUTATIONS)] = Field(
         default_factory=list
     )
-    limit: Annotated[StrictInt, Field(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE
+    limit: Annotated[int, Whole(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE
 
 
 class LineValue(Wire):
     line: Annotated[Text, StringConstraints(min_length=1, max_length=80)]
-    half_days: StrictInt
+    half_days: SmallInt = Field(description="1 = half a day, 2 = a full day (sync/rules.py).")
 
 
 class SetDayArgs(Wire):
     """``set_day``: replace one whole day; ``base_v`` is the version the device last saw."""
 
     date: IsoDate
-    epoch: Annotated[StrictInt, Field(ge=0)]
+    epoch: SmallCount
     lines: Annotated[list[LineValue], Field(max_length=8)]
     comment: Annotated[Text, StringConstraints(max_length=2000)] = ""
     hlc: Annotated[Text, StringConstraints(max_length=80)]
-    base_v: Annotated[StrictInt, Field(ge=0)] = 0
+    base_v: Count = 0
 
 
 class SubmitMonthArgs(Wire):
     """``submit_month``: submit the month as reviewed at ``reviewed_version``."""
 
     month: IsoMonth
-    epoch: Annotated[StrictInt, Field(ge=0)]
-    reviewed_version: Annotated[StrictInt, Field(ge=0)]
+    epoch: SmallCount
+    reviewed_version: Count
 
 
 class ApproveMonthArgs(Wire):
@@ -123,7 +114,7 @@ class ApproveMonthArgs(Wire):
 
     consultant_id: Uuid
     month: IsoMonth
-    version: Annotated[StrictInt, Field(ge=0)]
+    version: Count
 
 
 class SendBackMonthArgs(Wire):
@@ -132,7 +123,7 @@ class SendBackMonthArgs(Wire):
 
     consultant_id: Uuid
     month: IsoMonth
-    version: Annotated[StrictInt, Field(ge=0)]
+    version: Count
     comment: Annotated[Text, StringConstraints(max_length=2000)] = ""
 
 
@@ -141,15 +132,15 @@ class DayState(Wire):
     lines: list[LineValue]
     comment: str
     hlc: str
-    version: int
+    version: Count
     by_client: str = Field(description="Client id of the last writer, or 'server'.")
 
 
 class MonthState(Wire):
     month: IsoMonth
     status: str
-    epoch: int
-    version: int
+    epoch: SmallCount
+    version: Count
 
 
 class Overwrite(Wire):
@@ -158,11 +149,11 @@ class Overwrite(Wire):
     date: IsoDate
     lost: DayState
     by_client: str
-    version: int
+    version: Count
 
 
 class MutationResult(Wire):
-    id: int
+    id: Count
     status: MutationStatus
     reason: str | None = None
     detail: str | None = None
@@ -172,8 +163,8 @@ class MutationResult(Wire):
 
 
 class SyncResponse(Wire):
-    protocol: int = PROTOCOL_VERSION
-    last_mutation_id: int
+    protocol: SafeInt = PROTOCOL_VERSION
+    last_mutation_id: Count
     results: list[MutationResult]
     reset: bool
     cookie: Cookie
@@ -182,4 +173,4 @@ class SyncResponse(Wire):
     months: list[MonthState]
     overwrites: list[Overwrite]
     server_hlc: str
-    server_time_ms: int
+    server_time_ms: Count

@@ -38,9 +38,12 @@ _BLANK_CHARS: Final = (
     " \t\n\r\f\v\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
     "\u2009\u200a\u200b\u2028\u2029\u202f\u205f\u3000\ufeff"
 )
-# C0 controls other than tab, line feed and carriage return have no place in a comment, and
-# PostgreSQL refuses NUL outright: refuse them everywhere, offline too.
-_CONTROL_CHARS: Final = frozenset(chr(c) for c in range(32) if chr(c) not in "\t\n\r") | {"\x7f"}
+# C0 controls other than tab, line feed and carriage return, DEL and the C1 controls
+# (U+0080-U+009F) have no place in a comment, and PostgreSQL refuses NUL outright: refuse them
+# everywhere, offline too (the same set as sync/wire.py).
+_CONTROL_CHARS: Final = frozenset(
+    chr(c) for c in [*range(32), *range(0x7F, 0xA0)] if chr(c) not in "\t\n\r"
+)
 
 
 class AbsenceType(StrEnum):

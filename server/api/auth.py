@@ -5,13 +5,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import Body, FromPath, JSONBody
+from litestar.params import Body, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from server.api import convert
 from server.api import schemas as s
 from server.api.cookies import with_session, without_session
 from server.api.deps import AccountsDep, OptionalSessionDep
+from server.api.openapi import problems
+from server.api.params import InvitationToken
 from server.domain.errors import NotFound
 from server.services import directory
 from server.services.accounts import Login
@@ -62,7 +64,7 @@ class AuthController(Controller):
         ceremony_id, options = await accounts.begin_login()
         return s.CeremonyOut(ceremony_id=ceremony_id, options=options)  # type: ignore[arg-type]
 
-    @post("/passkey", operation_id="login", status_code=HTTP_200_OK)
+    @post("/passkey", operation_id="login", opt=problems(401), status_code=HTTP_200_OK)
     async def login(
         self, data: JSONBody[s.PasskeyAssertion], accounts: AccountsDep
     ) -> Response[s.LoginOut]:
@@ -83,16 +85,21 @@ class AuthController(Controller):
             Response(None, status_code=HTTP_204_NO_CONTENT), settings=accounts.settings
         )
 
-    @post("/demo-login", operation_id="demoLogin", status_code=HTTP_200_OK)
+    @post("/demo-login", operation_id="demoLogin", opt=problems(404), status_code=HTTP_200_OK)
     async def demo_login(
         self, request: Request[Any, Any, Any], data: JSONBody[s.DemoLogin], accounts: AccountsDep
     ) -> Response[s.LoginOut]:
-        """Password-less login as a demo person: only in demo mode, only from this machine."""
+        """Password-less login as a demo person: only in demo mode, only from this machine,
+        and only from a page of the configured origin (Host and Origin both match it, so a
+        DNS-rebinding page that reaches the demo on 127.0.0.1 under its own name is refused)."""
+        settings = accounts.settings
         client = request.client.host if request.client else ""
         if not (
-            accounts.settings.demo_mode
+            settings.demo_mode
             and _is_loopback(client)
-            and urlsplit(accounts.settings.origin).hostname in {"localhost", "127.0.0.1"}
+            and urlsplit(settings.origin).hostname in {"localhost", "127.0.0.1"}
+            and request.headers.get("host", "").lower() == urlsplit(settings.origin).netloc.lower()
+            and request.headers.get("origin", "").lower() == settings.origin.lower()
         ):
             msg = "demo login is not available on this server"
             raise NotFound(msg)
@@ -111,8 +118,8 @@ class InvitationController(Controller):
     path = "/invitations/{token:str}"
     tags = ["auth"]
 
-    @get(operation_id="getInvitation")
-    async def read(self, token: FromPath[str], accounts: AccountsDep) -> s.InvitationOut:
+    @get(operation_id="getInvitation", opt=problems(410))
+    async def read(self, token: InvitationToken, accounts: AccountsDep) -> s.InvitationOut:
         view = await accounts.read_invitation(token)
         return s.InvitationOut(
             email=view.person.email,
@@ -121,16 +128,26 @@ class InvitationController(Controller):
             expires_at=view.expires_at,
         )
 
-    @post("/passkey-options", operation_id="invitationPasskeyOptions", status_code=HTTP_200_OK)
+    @post(
+        "/passkey-options",
+        operation_id="invitationPasskeyOptions",
+        opt=problems(410),
+        status_code=HTTP_200_OK,
+    )
     async def options(
-        self, token: FromPath[str], accounts: AccountsDep, data: JSONBody[s.Empty | None] = None
+        self, token: InvitationToken, accounts: AccountsDep, data: JSONBody[s.Empty | None] = None
     ) -> s.CeremonyOut:
         ceremony_id, options = await accounts.begin_registration(token)
         return s.CeremonyOut(ceremony_id=ceremony_id, options=options)  # type: ignore[arg-type]
 
-    @post("/passkey", operation_id="registerInvitationPasskey", status_code=HTTP_201_CREATED)
+    @post(
+        "/passkey",
+        operation_id="registerInvitationPasskey",
+        opt=problems(401, 409, 410),
+        status_code=HTTP_201_CREATED,
+    )
     async def register(
-        self, token: FromPath[str], data: JSONBody[s.PasskeyRegistration], accounts: AccountsDep
+        self, token: InvitationToken, data: JSONBody[s.PasskeyRegistration], accounts: AccountsDep
     ) -> Response[s.LoginOut]:
         login = await accounts.finish_registration(
             token=token,

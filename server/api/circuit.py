@@ -14,6 +14,8 @@ from litestar.status_codes import HTTP_200_OK
 from server.api import convert
 from server.api import schemas as s
 from server.api.deps import ClockDep, SessionDep
+from server.api.openapi import problems
+from server.api.params import MonthPath
 from server.domain.roles import Actor
 from server.domain.workflow import Action
 from server.services import circuit
@@ -46,11 +48,16 @@ async def _act(
 class CircuitController(Controller):
     tags = ["circuit"]
 
-    @post(f"{MONTH_PATH}/submit", operation_id="submitMonth", status_code=HTTP_200_OK)
+    @post(
+        f"{MONTH_PATH}/submit",
+        operation_id="submitMonth",
+        opt=problems(409),
+        status_code=HTTP_200_OK,
+    )
     async def submit(
         self,
         person_id: FromPath[UUID],
-        month: FromPath[str],
+        month: MonthPath,
         data: JSONBody[s.CircuitActionIn],
         session: SessionDep,
         clock: ClockDep,
@@ -58,11 +65,16 @@ class CircuitController(Controller):
         """The consultant hands the month in: it goes to the first step of its circuit."""
         return await _act(session.actor, person_id, month, Action.SUBMIT, data, clock)
 
-    @post(f"{MONTH_PATH}/approve", operation_id="approveMonth", status_code=HTTP_200_OK)
+    @post(
+        f"{MONTH_PATH}/approve",
+        operation_id="approveMonth",
+        opt=problems(409),
+        status_code=HTTP_200_OK,
+    )
     async def approve(
         self,
         person_id: FromPath[UUID],
-        month: FromPath[str],
+        month: MonthPath,
         data: JSONBody[s.CircuitActionIn],
         session: SessionDep,
         clock: ClockDep,
@@ -70,11 +82,16 @@ class CircuitController(Controller):
         """The approver of the current step approves; a client signer must sign instead (409)."""
         return await _act(session.actor, person_id, month, Action.APPROVE, data, clock)
 
-    @post(f"{MONTH_PATH}/send-back", operation_id="sendBackMonth", status_code=HTTP_200_OK)
+    @post(
+        f"{MONTH_PATH}/send-back",
+        operation_id="sendBackMonth",
+        opt=problems(409),
+        status_code=HTTP_200_OK,
+    )
     async def send_back(
         self,
         person_id: FromPath[UUID],
-        month: FromPath[str],
+        month: MonthPath,
         data: JSONBody[s.CircuitActionIn],
         session: SessionDep,
         clock: ClockDep,
@@ -82,11 +99,16 @@ class CircuitController(Controller):
         """The approver of the current step returns the month, saying what to correct."""
         return await _act(session.actor, person_id, month, Action.SEND_BACK, data, clock)
 
-    @post(f"{MONTH_PATH}/reopen", operation_id="reopenMonth", status_code=HTTP_200_OK)
+    @post(
+        f"{MONTH_PATH}/reopen",
+        operation_id="reopenMonth",
+        opt=problems(409),
+        status_code=HTTP_200_OK,
+    )
     async def reopen(
         self,
         person_id: FromPath[UUID],
-        month: FromPath[str],
+        month: MonthPath,
         data: JSONBody[s.CircuitActionIn],
         session: SessionDep,
         clock: ClockDep,
@@ -94,9 +116,9 @@ class CircuitController(Controller):
         """An administrator reopens a validated or signed month for correction, with a reason."""
         return await _act(session.actor, person_id, month, Action.REOPEN, data, clock)
 
-    @get(f"{MONTH_PATH}/history", operation_id="monthHistory")
+    @get(f"{MONTH_PATH}/history", operation_id="monthHistory", opt=problems(422))
     async def history(
-        self, person_id: FromPath[UUID], month: FromPath[str], session: SessionDep
+        self, person_id: FromPath[UUID], month: MonthPath, session: SessionDep
     ) -> list[s.MonthEventOut]:
         """The month's recorded events, oldest first (not for client signers)."""
         events = await circuit.history(

@@ -54,17 +54,15 @@ def client(c: model.ClientCompany) -> s.ClientOut:
     )
 
 
-def mission(m: model.Mission) -> s.MissionOut:
-    return s.MissionOut(
+def signer_mission(m: model.Mission) -> s.SignerMissionOut:
+    """The mission without its prices, as a client signer reads it."""
+    return s.SignerMissionOut(
         id=m.id,  # type: ignore[arg-type]
         consultant_id=m.consultant_id,  # type: ignore[arg-type]
         client_id=m.client_id,  # type: ignore[arg-type]
         title=m.title,
         start_date=m.start_date,
         end_date=m.end_date,
-        billing_mode=m.billing_mode,
-        daily_rate_cents=m.daily_rate_cents,
-        day_cap_half_days=m.day_cap_half_days,
         allowed_absences=list(m.allowed_absences),
         comments_required=m.comments_required,
         calendar_region=CalendarRegion(m.calendar_region),
@@ -72,6 +70,15 @@ def mission(m: model.Mission) -> s.MissionOut:
             s.ApprovalStepIn(kind=st.kind, approver_id=st.approver_id)  # type: ignore[arg-type]
             for st in m.steps
         ],
+    )
+
+
+def mission(m: model.Mission) -> s.MissionOut:
+    return s.MissionOut(
+        **dict(signer_mission(m)),
+        billing_mode=m.billing_mode,
+        daily_rate_cents=m.daily_rate_cents,
+        day_cap_half_days=m.day_cap_half_days,
         milestones=[
             s.MilestoneIn(label=ms.label, due_date=ms.due_date, amount_cents=ms.amount_cents)
             for ms in m.milestones

@@ -10,7 +10,8 @@ from server.api import convert
 from server.api import schemas as s
 from server.api.cookies import with_session
 from server.api.deps import AccountsDep, SessionDep
-from server.domain.access import ensure_role
+from server.api.openapi import problems
+from server.domain.access import can_see_prices, ensure_role
 from server.domain.roles import Role
 from server.services import directory
 
@@ -36,7 +37,7 @@ class PeopleController(Controller):
     async def read(self, person_id: FromPath[UUID], session: SessionDep) -> s.PersonOut:
         return convert.person(await directory.visible_person(session.actor, str(person_id)))
 
-    @post(operation_id="invitePerson", status_code=HTTP_201_CREATED)
+    @post(operation_id="invitePerson", opt=problems(409), status_code=HTTP_201_CREATED)
     async def invite(
         self, data: JSONBody[s.PersonCreate], session: SessionDep, accounts: AccountsDep
     ) -> s.InvitedPerson:
@@ -107,12 +108,18 @@ class MissionController(Controller):
     tags = ["directory"]
 
     @get(operation_id="listMissions")
-    async def list(self, session: SessionDep) -> list[s.MissionOut]:
-        return [convert.mission(m) for m in await directory.list_missions(session.actor)]
+    async def list(self, session: SessionDep) -> list[s.MissionOut | s.SignerMissionOut]:
+        """The missions the person may see; a client signer gets them without prices."""
+        view = convert.mission if can_see_prices(session.actor) else convert.signer_mission
+        return [view(m) for m in await directory.list_missions(session.actor)]
 
     @get("/{mission_id:uuid}", operation_id="getMission")
-    async def read(self, mission_id: FromPath[UUID], session: SessionDep) -> s.MissionOut:
-        return convert.mission(await directory.visible_mission(session.actor, str(mission_id)))
+    async def read(
+        self, mission_id: FromPath[UUID], session: SessionDep
+    ) -> s.MissionOut | s.SignerMissionOut:
+        """One mission; a client signer gets it without prices."""
+        view = convert.mission if can_see_prices(session.actor) else convert.signer_mission
+        return view(await directory.visible_mission(session.actor, str(mission_id)))
 
     @post(operation_id="createMission", status_code=HTTP_201_CREATED)
     async def create(self, data: JSONBody[s.MissionCreate], session: SessionDep) -> s.MissionOut:

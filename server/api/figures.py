@@ -12,12 +12,15 @@ from uuid import UUID
 from litestar import Controller, Response, get, put
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody, Parameter, QueryParameter
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from server.api.deps import ClockDep, SessionDep
+from server.api.openapi import problems, produces
+from server.api.schemas import Wire
 from server.domain.errors import FieldError, InvalidInput
 from server.services import figure_exports as exports
 from server.services import figures as service
+from sync.wire import Count, SmallCount
 
 From = Annotated[
     str | None,
@@ -30,6 +33,8 @@ Team = Annotated[str | None, Parameter(description="A manager's id: their direct
 Consultant = Annotated[str | None, Parameter(description="One consultant's id")]
 Client = Annotated[str | None, Parameter(description="A client's id")]
 
+CSV = "text/csv; charset=utf-8"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FIGURES = {
     "tace": service.tace,
     "intercontrat": service.intercontrat,
@@ -66,48 +71,52 @@ class FigureController(Controller):
     tags = ["figures"]
     dependencies = {"context": Provide(provide_context)}
 
-    @get("/tace", operation_id="getTace")
+    @get("/tace", operation_id="getTace", opt=problems(403))
     async def tace(self, context: ContextDep) -> service.TaceDoc:
         """TACE: produced ÷ available days (foreseeable absences excluded), per month with its
         rolling 12 months, and over the period per team, client and consultant."""
         return await service.tace(context)
 
-    @get("/intercontrat", operation_id="getIntercontrat")
+    @get("/intercontrat", operation_id="getIntercontrat", opt=problems(403))
     async def intercontrat(self, context: ContextDep) -> service.IntercontratDoc:
         """Intercontrat days and their cost; people between missions today and since when;
         missions ending within 30 and 60 days."""
         return await service.intercontrat(context)
 
-    @get("/month-close", operation_id="getMonthClose")
+    @get("/month-close", operation_id="getMonthClose", opt=problems(403))
     async def month_close(self, context: ContextDep) -> service.CloseDoc:
         """Share of months submitted on time; median and p90 days from month end to
         submitted, approved and signed; per step and approver; who is late now."""
         return await service.month_close(context)
 
-    @get("/first-time-right", operation_id="getFirstTimeRight")
+    @get("/first-time-right", operation_id="getFirstTimeRight", opt=problems(403))
     async def first_time_right(self, context: ContextDep) -> service.FtrDoc:
         """Share of validated months that were never sent back nor reopened."""
         return await service.first_time_right(context)
 
-    @get("/billing", operation_id="getBilling")
+    @get("/billing", operation_id="getBilling", opt=problems(403))
     async def billing(self, context: ContextDep) -> service.BillingDoc:
         """Days from month end to invoice and to payment, DSO (administrators, whole firm or a
         client), and the cash waiting on CRAs per stage."""
         return await service.billing(context)
 
-    @get("/revenue", operation_id="getRevenue")
+    @get("/revenue", operation_id="getRevenue", opt=problems(403))
     async def revenue(self, context: ContextDep) -> service.RevenueDoc:
         """Revenue (days × TJM, delivered milestones), cost (days × daily cost) and margin,
         per month, client, mission and consultant."""
         return await service.revenue(context)
 
-    @get("/months", operation_id="getFigureMonths")
+    @get("/months", operation_id="getFigureMonths", opt=problems(403))
     async def months(self, context: ContextDep) -> service.MonthsDoc:
         """The consultant-months a figure is made of, with every number each contributes:
         the drill-down from any figure (its days: `GET /people/{id}/months/{month}`)."""
         return await service.consultant_months(context)
 
-    @get("/{figure:str}/export", operation_id="exportFigure")
+    @get(
+        "/{figure:str}/export",
+        operation_id="exportFigure",
+        opt=problems(403) | produces(CSV, XLSX),
+    )
     async def export(
         self,
         figure: FromPath[str],
@@ -133,7 +142,7 @@ class FigureController(Controller):
             return _download(
                 exports.xlsx_bytes(tables, lang=lang),
                 f"carnet-{figure}-{period}.xlsx",
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                XLSX,
             )
         names = [t.name for t in tables]
         chosen = next((t for t in tables if t.name == (table or names[0])), None)
@@ -145,7 +154,7 @@ class FigureController(Controller):
         return _download(
             exports.csv_bytes(chosen, lang=lang),
             f"carnet-{figure}-{chosen.name}-{period}.csv",
-            "text/csv; charset=utf-8",
+            CSV,
         )
 
 
@@ -157,26 +166,26 @@ def _download(body: bytes, name: str, media_type: str) -> Response[bytes]:
     )
 
 
-class SettingsIn(BaseModel):
+class SettingsIn(Wire):
     """The figure settings (see `server.domain.figures.Settings`)."""
 
     foreseeable: list[str] = Field(description="Absence types out of the TACE's denominator")
     counted: list[str] = Field(description="CRA statuses the activity figures count")
-    grace_days: int = Field(description="Days after month end a submission is on time")
-    wait_alert_days: int = Field(description="Days on one approver before a month is late")
-    dso_days: int = Field(description="Window of the DSO, in days")
+    grace_days: SmallCount = Field(description="Days after month end a submission is on time")
+    wait_alert_days: SmallCount = Field(description="Days on one approver before a month is late")
+    dso_days: SmallCount = Field(description="Window of the DSO, in days")
 
 
 class FigureSettingsController(Controller):
     path = "/figures/settings"
     tags = ["figures"]
 
-    @get(operation_id="getFigureSettings")
+    @get(operation_id="getFigureSettings", opt=problems(403))
     async def read(self, session: SessionDep) -> service.SettingsOut:
         """The organisation's figure settings."""
         return await service.read_settings(session.actor)
 
-    @put(operation_id="setFigureSettings")
+    @put(operation_id="setFigureSettings", opt=problems(403))
     async def write(self, data: JSONBody[SettingsIn], session: SessionDep) -> service.SettingsOut:
         """Change the figure settings (administrators); the figures are recomputed."""
         return await service.write_settings(
@@ -184,23 +193,23 @@ class FigureSettingsController(Controller):
         )
 
 
-class DailyCostIn(BaseModel):
+class DailyCostIn(Wire):
     from_month: str = Field(description="YYYY-MM: the first month this cost applies to")
-    daily_cost_cents: int = Field(description="Loaded cost of a worked day, in cents")
+    daily_cost_cents: Count = Field(description="Loaded cost of a worked day, in cents")
 
 
 class DailyCostController(Controller):
     path = "/people/{person_id:uuid}/daily-costs"
     tags = ["figures"]
 
-    @get(operation_id="listDailyCosts")
+    @get(operation_id="listDailyCosts", opt=problems(403))
     async def read(
         self, person_id: FromPath[UUID], session: SessionDep
     ) -> list[service.DailyCostOut]:
         """A consultant's daily costs, oldest first (administrators)."""
         return await service.daily_costs(session.actor, str(person_id))
 
-    @put(operation_id="setDailyCost")
+    @put(operation_id="setDailyCost", opt=problems(403))
     async def write(
         self,
         person_id: FromPath[UUID],

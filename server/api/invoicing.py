@@ -9,6 +9,8 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from server.api import invoicing_schemas as s
 from server.api.deps import ClockDep, SessionDep
+from server.api.openapi import problems
+from server.api.params import MilestonePosition
 from server.domain import invoicing as inv
 from server.domain.access import ensure_role
 from server.domain.roles import Actor, Role
@@ -77,18 +79,18 @@ class InvoiceController(Controller):
     path = "/invoices"
     tags = ["invoicing"]
 
-    @get(operation_id="listInvoices")
+    @get(operation_id="listInvoices", opt=problems(403))
     async def list(self, session: SessionDep) -> list[s.InvoiceOut]:
         """Pre-invoices to review, issued and paid invoices, credit notes."""
         actor = _admin(session)
         return [await _out(actor, i) for i in await billing.list_invoices(actor)]
 
-    @get("/{invoice_id:uuid}", operation_id="getInvoice")
+    @get("/{invoice_id:uuid}", operation_id="getInvoice", opt=problems(403))
     async def read(self, invoice_id: FromPath[UUID], session: SessionDep) -> s.InvoiceOut:
         actor = _admin(session)
         return await _out(actor, await billing.visible_invoice(actor, str(invoice_id)))
 
-    @post("/{invoice_id:uuid}/adjustments", operation_id="adjustInvoiceLine")
+    @post("/{invoice_id:uuid}/adjustments", operation_id="adjustInvoiceLine", opt=problems(409))
     async def adjust(
         self,
         invoice_id: FromPath[UUID],
@@ -106,7 +108,9 @@ class InvoiceController(Controller):
         )
         return await _out(actor, invoice)
 
-    @post("/{invoice_id:uuid}/line-discounts", operation_id="discountInvoiceLine")
+    @post(
+        "/{invoice_id:uuid}/line-discounts", operation_id="discountInvoiceLine", opt=problems(409)
+    )
     async def discount_line(
         self,
         invoice_id: FromPath[UUID],
@@ -126,7 +130,7 @@ class InvoiceController(Controller):
         )
         return await _out(actor, invoice)
 
-    @put("/{invoice_id:uuid}/discount", operation_id="setInvoiceDiscount")
+    @put("/{invoice_id:uuid}/discount", operation_id="setInvoiceDiscount", opt=problems(409))
     async def discount(
         self,
         invoice_id: FromPath[UUID],
@@ -144,7 +148,7 @@ class InvoiceController(Controller):
         )
         return await _out(actor, invoice)
 
-    @post("/{invoice_id:uuid}/issue", operation_id="issueInvoice")
+    @post("/{invoice_id:uuid}/issue", operation_id="issueInvoice", opt=problems(409))
     async def issue(
         self, invoice_id: FromPath[UUID], session: SessionDep, clock: ClockDep
     ) -> s.InvoiceOut:
@@ -157,6 +161,7 @@ class InvoiceController(Controller):
     @post(
         "/{invoice_id:uuid}/credit-notes",
         operation_id="creditInvoice",
+        opt=problems(409),
         status_code=HTTP_201_CREATED,
     )
     async def credit(
@@ -174,7 +179,7 @@ class InvoiceController(Controller):
         )
         return await _out(actor, note)
 
-    @post("/{invoice_id:uuid}/payments", operation_id="recordPayment")
+    @post("/{invoice_id:uuid}/payments", operation_id="recordPayment", opt=problems(409))
     async def pay(
         self,
         invoice_id: FromPath[UUID],
@@ -192,7 +197,12 @@ class InvoiceController(Controller):
         )
         return await _out(actor, invoice)
 
-    @get("/{invoice_id:uuid}/pdf", operation_id="getInvoicePdf", media_type="application/pdf")
+    @get(
+        "/{invoice_id:uuid}/pdf",
+        operation_id="getInvoicePdf",
+        opt=problems(403, 409),
+        media_type="application/pdf",
+    )
     async def pdf(self, invoice_id: FromPath[UUID], session: SessionDep) -> Response[bytes]:
         """The Factur-X PDF/A-3 with its CII XML embedded."""
         name, body = await billing.pdf_of(actor=_admin(session), invoice_id=str(invoice_id))
@@ -205,6 +215,7 @@ class InvoiceController(Controller):
     @get(
         "/{invoice_id:uuid}/factur-x.xml",
         operation_id="getInvoiceXml",
+        opt=problems(403, 409),
         media_type="application/xml",
     )
     async def xml(self, invoice_id: FromPath[UUID], session: SessionDep) -> Response[bytes]:
@@ -216,7 +227,7 @@ class ExpenseController(Controller):
     path = "/expenses"
     tags = ["invoicing"]
 
-    @post(operation_id="recordExpense", status_code=HTTP_201_CREATED)
+    @post(operation_id="recordExpense", opt=problems(404), status_code=HTTP_201_CREATED)
     async def create(
         self, data: JSONBody[s.ExpenseIn], session: SessionDep, clock: ClockDep
     ) -> s.Created:
@@ -250,12 +261,13 @@ class MilestoneController(Controller):
     @post(
         "/missions/{mission_id:uuid}/milestones/{position:int}/delivery",
         operation_id="deliverMilestone",
+        opt=problems(409),
         status_code=HTTP_201_CREATED,
     )
     async def deliver(
         self,
         mission_id: FromPath[UUID],
-        position: FromPath[int],
+        position: MilestonePosition,
         data: JSONBody[s.DeliveryIn],
         session: SessionDep,
         clock: ClockDep,
@@ -276,7 +288,7 @@ class ExportController(Controller):
     path = "/exports"
     tags = ["exports"]
 
-    @get("/fec", operation_id="exportFec", media_type="text/plain")
+    @get("/fec", operation_id="exportFec", opt=problems(403, 422), media_type="text/plain")
     async def fec(
         self,
         start: FromQuery[date],
@@ -296,7 +308,7 @@ class ExportController(Controller):
         )
         return _download(body, name, "text/plain; charset=utf-8")
 
-    @get("/payroll", operation_id="exportPayroll", media_type="text/csv")
+    @get("/payroll", operation_id="exportPayroll", opt=problems(403, 422), media_type="text/csv")
     async def payroll(
         self, month: FromQuery[str], session: SessionDep, codes: FromQuery[str] = ""
     ) -> Response[bytes]:
@@ -328,7 +340,9 @@ class BillingController(Controller):
             actor=actor, client_id=str(client_id), fields=data.model_dump()
         )
 
-    @get("/expenses/{expense_id:uuid}/receipt", operation_id="getExpenseReceipt")
+    @get(
+        "/expenses/{expense_id:uuid}/receipt", operation_id="getExpenseReceipt", opt=problems(403)
+    )
     async def receipt(self, expense_id: FromPath[UUID], session: SessionDep) -> Response[bytes]:
         name, media_type, body = await billing.receipt_of(
             actor=_admin(session), expense_id=str(expense_id)

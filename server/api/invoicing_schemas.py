@@ -6,35 +6,32 @@ from uuid import UUID
 
 from pydantic import Field, StringConstraints
 
-from server.api.schemas import IsoDate, Printable, StrictBool, WholeNumber, Wire
+from server.api.schemas import IsoDate, StrictBool, Stripped, Wire, stripped
+from sync.wire import Printable, SafeInt, SmallCount, Whole
 
-Reason = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500), Printable
-]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), Printable]
-Category = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), Printable
-]
-Cents = Annotated[WholeNumber, Field(ge=1, le=10**12)]
+Reason = Annotated[str, StringConstraints(min_length=3, max_length=500), Printable, stripped(3)]
+ShortText = Annotated[str, StringConstraints(max_length=200), Printable, Stripped]
+Category = Annotated[str, StringConstraints(min_length=1, max_length=40), Printable, stripped(1)]
+Cents = Annotated[int, Whole(ge=1, le=10**12)]
 
 
 class LineOut(Wire):
     id: UUID
-    position: int
+    position: SmallCount
     key: str
     kind: str
     label: str
     description: str
-    quantity: int
+    quantity: SafeInt
     unit: Literal["half_day", "unit"]
-    unit_price_cents: int
-    vat_rate_bp: int
-    net_cents: int
+    unit_price_cents: SafeInt
+    vat_rate_bp: SafeInt
+    net_cents: SafeInt
 
 
 class PaymentOut(Wire):
     paid_on: date
-    amount_cents: int
+    amount_cents: SafeInt
 
 
 class InvoiceOut(Wire):
@@ -49,10 +46,10 @@ class InvoiceOut(Wire):
     issued_on: date | None
     due_on: date | None
     regime: str
-    net_cents: int
-    vat_cents: int
-    gross_cents: int
-    paid_cents: int
+    net_cents: SafeInt
+    vat_cents: SafeInt
+    gross_cents: SafeInt
+    paid_cents: SafeInt
     credits_id: UUID | None
     reason: str
     warnings: list[dict[str, Any]]
@@ -63,26 +60,26 @@ class InvoiceOut(Wire):
 
 class AdjustmentIn(Wire):
     line_key: Annotated[str, StringConstraints(min_length=1, max_length=120)]
-    quantity: Annotated[WholeNumber, Field(ge=0, le=100_000)] | None = None
+    quantity: Annotated[int, Whole(ge=0, le=100_000)] | None = None
     unit_price_cents: Cents | None = None
     reason: Reason
 
 
 class DiscountIn(Wire):
-    percent_bp: Annotated[WholeNumber, Field(ge=1, le=10_000)] | None = None
+    percent_bp: Annotated[int, Whole(ge=1, le=10_000)] | None = None
     amount_cents: Cents | None = None
 
 
 class LineDiscountIn(Wire):
     line_key: Annotated[str, StringConstraints(min_length=1, max_length=120)]
-    percent_bp: Annotated[WholeNumber, Field(ge=1, le=10_000)] | None = None
+    percent_bp: Annotated[int, Whole(ge=1, le=10_000)] | None = None
     amount_cents: Cents | None = None
     reason: Reason
 
 
 class CreditLineIn(Wire):
     line_id: UUID
-    quantity: Annotated[WholeNumber, Field(ge=1, le=100_000)]
+    quantity: Annotated[int, Whole(ge=1, le=100_000)]
 
 
 class CreditNoteIn(Wire):
@@ -103,10 +100,10 @@ class ExpenseIn(Wire):
     category: Category
     label: ShortText = ""
     amount_cents: Cents = Field(description="Net of VAT.")
-    vat_cents: Annotated[WholeNumber, Field(ge=0, le=10**12)] = 0
+    vat_cents: Annotated[int, Whole(ge=0, le=10**12)] = 0
     rebill: StrictBool = True
-    margin_bp: Annotated[WholeNumber, Field(ge=0, le=10_000)] = 0
-    vat_rate_bp: WholeNumber = 2000
+    margin_bp: Annotated[int, Whole(ge=0, le=10_000)] = 0
+    vat_rate_bp: Annotated[int, Whole(ge=0, le=10_000)] = 2000
     receipt_name: ShortText = ""
     receipt_type: Annotated[str, StringConstraints(max_length=100), Printable] = ""
     receipt_base64: Annotated[str, StringConstraints(max_length=990_000)] = ""  # body ≤ 1 MB
@@ -121,7 +118,8 @@ class DeliveryIn(Wire):
 
 
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
-Postcode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10), Printable]
+Postcode = Annotated[str, StringConstraints(max_length=10), Printable, Stripped]
+City = Annotated[str, StringConstraints(max_length=100), Printable, Stripped]
 Iban = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}$")]
 
 
@@ -131,7 +129,7 @@ class BillingProfileIn(Wire):
     legal_info: ShortText = Field(default="", description="Legal form, capital, RCS.")
     address_line: ShortText = ""
     postcode: Postcode = ""
-    city: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), Printable] = ""
+    city: City = ""
     country_code: CountryCode = "FR"
     iban: Iban | Literal[""] = ""
     vat_franchise: StrictBool = False
@@ -142,8 +140,8 @@ class ClientBillingIn(Wire):
 
     address_line: ShortText = ""
     postcode: Postcode = ""
-    city: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), Printable] = ""
+    city: City = ""
     country_code: CountryCode = "FR"
     payment_kind: Literal["net", "end_of_month"] = "net"
-    payment_days: Annotated[WholeNumber, Field(ge=0, le=60)] = 30
+    payment_days: Annotated[int, Whole(ge=0, le=60)] = 30
     buyer_reference: ShortText = ""

@@ -9,6 +9,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CON
 from server.api import convert
 from server.api import schemas as s
 from server.api.deps import AccountsDep, SessionDep
+from server.api.openapi import problems
 from server.services import directory
 
 
@@ -32,7 +33,7 @@ class MeController(Controller):
         ceremony_id, options = await accounts.begin_add_passkey(session.actor)
         return s.CeremonyOut(ceremony_id=ceremony_id, options=options)  # type: ignore[arg-type]
 
-    @post("/passkeys", operation_id="addPasskey", status_code=HTTP_201_CREATED)
+    @post("/passkeys", operation_id="addPasskey", opt=problems(409), status_code=HTTP_201_CREATED)
     async def add(
         self, data: JSONBody[s.PasskeyRegistration], session: SessionDep, accounts: AccountsDep
     ) -> s.PasskeyOut:
@@ -47,6 +48,7 @@ class MeController(Controller):
     @delete(
         "/passkeys/{passkey_id:uuid}",
         operation_id="revokePasskey",
+        opt=problems(409),
         status_code=HTTP_204_NO_CONTENT,
     )
     async def revoke(

@@ -1,13 +1,66 @@
-"""The API reads JSON bodies only: any other declared media type is refused with 415."""
+"""The API reads JSON bodies only, and only JSON it can read safely.
 
+Any other declared media type is refused with 415; a body over the size limit with 413 (the
+app's `request_max_body_size`); a body nested deeper than `MAX_DEPTH` or holding a number longer
+than `MAX_NUMBER_LENGTH` characters with 400, before the decoder sees it. The decoder recurses
+once per level of nesting against the interpreter's stack limit (about a thousand frames, part
+of them already used by the server), so a 2 KB body of brackets would otherwise be a 500.
+"""
+
+import re
+from typing import Any
+
+from litestar import Request
 from litestar.datastructures import Headers
 from litestar.enums import ScopeType
-from litestar.exceptions import HTTPException
+from litestar.exceptions import ClientException, HTTPException
 from litestar.middleware import ASGIMiddleware
 from litestar.status_codes import HTTP_415_UNSUPPORTED_MEDIA_TYPE
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+MAX_DEPTH = 32
+"""Levels of arrays and objects in a body: our deepest schema (a WebAuthn credential in a
+request) uses five."""
+MAX_NUMBER_LENGTH = 64
+"""Characters of one JSON number: no field holds more than 16 digits."""
+
+# A JSON string, escapes included (the unrolled form: no backtracking on long strings).
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_EMPTY_PAIR = re.compile(rb"\[\]|\{\}")
+_LONG_NUMBER = re.compile(rb"[-+0-9.eE]{%d,}" % (MAX_NUMBER_LENGTH + 1))
+
+
+def check_json_shape(body: bytes) -> None:
+    """Refuse, with a 400, a body nested deeper than `MAX_DEPTH` or with an endless number.
+
+    Runs at C speed on the largest body allowed: strings are cut out, then the innermost
+    empty pairs are removed level by level, `MAX_DEPTH` times at most.
+    """
+    if body.count(b"[") + body.count(b"{") <= MAX_DEPTH and len(body) <= MAX_NUMBER_LENGTH:
+        return
+    skeleton = _STRING.sub(b'""', body)
+    if _LONG_NUMBER.search(skeleton):
+        msg = f"the request body holds a number longer than {MAX_NUMBER_LENGTH} characters"
+        raise ClientException(detail=msg)
+    brackets = skeleton.translate(None, _NOT_BRACKETS)
+    for _ in range(MAX_DEPTH):
+        if not brackets:
+            return
+        brackets = _EMPTY_PAIR.sub(b"", brackets)
+    if brackets:
+        msg = f"the request body is not JSON nested at most {MAX_DEPTH} levels deep"
+        raise ClientException(detail=msg)
+
+
+class JsonRequest(Request[Any, Any, Any]):
+    """A request whose JSON body is checked for its shape before it is decoded."""
+
+    async def json(self) -> Any:
+        check_json_shape(await self.body())
+        return await super().json()
 
 
 def has_body(headers: Headers) -> bool:

@@ -8,6 +8,8 @@ from litestar.params import FromPath, JSONBody
 from server.api import convert
 from server.api import schemas as s
 from server.api.deps import ClockDep, SessionDep
+from server.api.openapi import problems
+from server.api.params import DayPath, MonthPath
 from server.services import timesheets
 from server.services.timesheets import read_month
 
@@ -21,19 +23,23 @@ class MonthController(Controller):
             convert.month_summary(t, p) for t, p in await timesheets.list_months(session.actor)
         ]
 
-    @get("/people/{person_id:uuid}/months/{month:str}", operation_id="getMonth")
+    @get("/people/{person_id:uuid}/months/{month:str}", operation_id="getMonth", opt=problems(422))
     async def read(
-        self, person_id: FromPath[UUID], month: FromPath[str], session: SessionDep
+        self, person_id: FromPath[UUID], month: MonthPath, session: SessionDep
     ) -> s.MonthOut:
         view = await read_month(session.actor, consultant_id=str(person_id), month_text=month)
         return convert.month(view)
 
-    @put("/people/{person_id:uuid}/months/{month:str}/days/{day:str}", operation_id="putDay")
+    @put(
+        "/people/{person_id:uuid}/months/{month:str}/days/{day:str}",
+        operation_id="putDay",
+        opt=problems(409, 422),
+    )
     async def put_day(
         self,
         person_id: FromPath[UUID],
-        month: FromPath[str],
-        day: FromPath[str],
+        month: MonthPath,
+        day: DayPath,
         data: JSONBody[s.DayIn],
         session: SessionDep,
         clock: ClockDep,

@@ -1,22 +1,24 @@
 """Web Push subscriptions, notification preferences and the organisation's reminder settings."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from litestar import Controller, delete, get, post, put
 from litestar.params import JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from server.api.deps import AccountsDep, SessionDep
-from server.domain.reminders import ReminderPolicy
+from server.api.schemas import StrictBool
+from server.domain.reminders import MAX_DAYS_BEFORE_CLOSE, MAX_RELANCE_EVERY, Kind, ReminderPolicy
 from server.services import notifications
+from sync.wire import Count, Printable, Whole
 
 
 class PushKeys(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    p256dh: str = Field(max_length=200)
-    auth: str = Field(max_length=100)
+    p256dh: Annotated[str, StringConstraints(max_length=200), Printable]
+    auth: Annotated[str, StringConstraints(max_length=100), Printable]
 
 
 class SubscriptionIn(BaseModel):
@@ -24,35 +26,47 @@ class SubscriptionIn(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    endpoint: str = Field(max_length=1024)
+    endpoint: Annotated[str, StringConstraints(max_length=1024), Printable]
     keys: PushKeys
-    expirationTime: int | None = None
+    expirationTime: Count | None = None
 
 
 class SubscriptionOut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     endpoint: str
-    devices: int
+    devices: Count
 
 
 class VapidKeyOut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     public_key: str = Field(description="applicationServerKey: base64url uncompressed P-256.")
 
 
 class PreferencesIO(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    language: str = Field(description="fr or en.")
-    muted: list[str] = Field(default_factory=list, max_length=10)
+    language: Literal["fr", "en"]
+    muted: list[Kind] = Field(default_factory=list, max_length=10)
 
 
 class ReminderSettingsIO(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    days_before_close: int = Field(description="N working days before month close.")
-    relance_every: int = Field(description="M working days between relances.")
-    send_hour: int = Field(description="Local hour reminders go out at.")
-    time_zone: str = Field(max_length=64, description="IANA time zone.")
-    send_on_non_working_days: bool = False
+    days_before_close: Annotated[int, Whole(ge=0, le=MAX_DAYS_BEFORE_CLOSE)] = Field(
+        description="N working days before month close."
+    )
+    relance_every: Annotated[int, Whole(ge=1, le=MAX_RELANCE_EVERY)] = Field(
+        description="M working days between relances."
+    )
+    send_hour: Annotated[int, Whole(ge=0, le=23)] = Field(
+        description="Local hour reminders go out at."
+    )
+    time_zone: Annotated[str, StringConstraints(max_length=64), Printable] = Field(
+        description="IANA time zone."
+    )
+    send_on_non_working_days: StrictBool = False
 
 
 def _settings_out(policy: ReminderPolicy) -> ReminderSettingsIO:
@@ -72,7 +86,7 @@ def push_controller(public_key: str) -> type[Controller]:
         path = "/push"
         tags = ["notifications"]
 
-        @get("/vapid-public-key", operation_id="vapidPublicKey", security=[])
+        @get("/vapid-public-key", operation_id="vapidPublicKey")
         async def vapid_public_key(self) -> VapidKeyOut:
             return VapidKeyOut(public_key=public_key)
 
@@ -110,16 +124,16 @@ class NotificationSettingsController(Controller):
     @get("/me/notification-preferences", operation_id="notificationPreferences")
     async def preferences(self, session: SessionDep) -> PreferencesIO:
         language, muted = await notifications.preferences(session.actor)
-        return PreferencesIO(language=language, muted=muted)
+        return PreferencesIO.model_validate({"language": language, "muted": muted})
 
     @put("/me/notification-preferences", operation_id="setNotificationPreferences")
     async def set_preferences(
         self, data: JSONBody[PreferencesIO], session: SessionDep
     ) -> PreferencesIO:
         language, muted = await notifications.set_preferences(
-            session.actor, language=data.language, muted=data.muted
+            session.actor, language=data.language, muted=[kind.value for kind in data.muted]
         )
-        return PreferencesIO(language=language, muted=muted)
+        return PreferencesIO.model_validate({"language": language, "muted": muted})
 
     @get("/organisation/reminder-settings", operation_id="reminderSettings")
     async def reminder_settings(self, session: SessionDep) -> ReminderSettingsIO:

@@ -1,13 +1,12 @@
 """Wire schemas of /api/v1: pydantic models, unknown fields refused everywhere.
 
-Litestar validates bodies with `model_validate(value, strict=False)`, which overrides the
-per-field strictness of pydantic's `StrictInt`: integers are therefore checked by `WholeNumber`,
-a validator that lax mode cannot switch off. Every free-text field refuses C0 control
-characters (PostgreSQL cannot store NUL), and every length limit fits the column it is stored in
+Whole numbers and text are built from the atoms of `sync/wire.py`, shared with the sync
+protocol: every integer is a JSON integer within bounds the columns and the phone hold (Litestar
+validates with `strict=False`, which `Whole` is immune to), every free-text field refuses
+control characters, and every length limit fits the column it is stored in
 (`server/storage/tables.py`).
 """
 
-import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -25,20 +24,11 @@ from pydantic_core import PydanticCustomError
 from server.domain.roles import Role
 from sync.calendar import CalendarRegion
 from sync.rules import AbsenceType
+from sync.wire import Count, Printable, SafeInt, SmallCount, SmallInt, Whole
 
 
 class Wire(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _whole_number(value: object) -> object:
-    """Accept a JSON integer only: not "2", 2.0 or true, whatever the validation mode."""
-    if type(value) is not int:
-        raise PydanticCustomError("int_type", "must be a whole number")
-    return value
-
-
-WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
 
 
 def _true_or_false(value: object) -> object:
@@ -61,20 +51,29 @@ def _iso_date(value: object) -> object:
 StrictBool = Annotated[bool, BeforeValidator(_true_or_false)]
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 
-# C0 controls but tab, line feed and carriage return: never typed, and NUL cannot be stored.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+def stripped(min_length: int = 0) -> AfterValidator:
+    """Strip surrounding blanks after the raw value passed its constraints, then ask for
+    `min_length` characters besides them (a name of spaces is no name).
+
+    Stripping comes after, not before (`strip_whitespace`), so the length limits the OpenAPI
+    document shows apply to what is sent, as the server checks them.
+    """
+
+    def strip(value: str) -> str:
+        value = value.strip()
+        if len(value) < min_length:
+            raise PydanticCustomError(
+                "string_too_short",
+                "must have at least {min} characters besides spaces",
+                {"min": min_length},
+            )
+        return value
+
+    return AfterValidator(strip)
 
 
-def _printable(value: str) -> str:
-    if _CONTROL.search(value):
-        raise PydanticCustomError(
-            "control_character",
-            "must not contain control characters (U+0000 to U+001F except tab and line breaks)",
-        )
-    return value
-
-
-Printable = AfterValidator(_printable)
+Stripped = stripped()
 
 EMAIL_MAX = 254  # Person.email
 
@@ -88,31 +87,51 @@ def _fits_lower_case(value: str) -> str:
     return value
 
 
+# No blank and no control character in any part (the pattern must say it: see sync/wire.py);
+# blanks around the address are allowed, and stripped.
+_EMAIL_PART = r"[^@\s\u0000-\u001f\u007f-\u009f]+"
 Email = Annotated[
     str,
     StringConstraints(
-        strip_whitespace=True, max_length=EMAIL_MAX, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+        max_length=EMAIL_MAX,
+        pattern=rf"^\s*{_EMAIL_PART}@{_EMAIL_PART}\.{_EMAIL_PART}\s*$",
     ),
     Printable,
+    Stripped,
     AfterValidator(_fits_lower_case),
 ]
 # Names and titles: ClientCompany.legal_name, Mission.title, Milestone.label are Varchar(200).
-Name = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), Printable
-]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200), Printable, stripped(1)]
 # Person.display_name is Varchar(120).
 PersonName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), Printable
+    str, StringConstraints(min_length=1, max_length=120), Printable, stripped(1)
 ]
 # Passkey.device_name is Varchar(120).
-DeviceName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120), Printable]
-Address = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), Printable]
+DeviceName = Annotated[str, StringConstraints(max_length=120), Printable, Stripped]
+Address = Annotated[str, StringConstraints(max_length=500), Printable, Stripped]
 Comment = Annotated[str, StringConstraints(max_length=2000), Printable]
 LineKey = Annotated[str, StringConstraints(min_length=1, max_length=80), Printable]
 # [0-9], not \d: pydantic's regex engine matches any Unicode digit with \d.
 Siren = Annotated[str, StringConstraints(pattern=r"^[0-9]{9}$")]
 Siret = Annotated[str, StringConstraints(pattern=r"^[0-9]{14}$")]
 VatNumber = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}[0-9A-Z]{2,13}$")]
+
+
+class FieldProblem(Wire):
+    field: str = Field(description="The field, e.g. `lines[0].half_days`, or `body`.")
+    code: str
+    message: str
+
+
+class Problem(Wire):
+    """An RFC 9457 problem document: every refusal and failure of the API."""
+
+    type: str = Field(description="`urn:carnet:problem:<code>`.")
+    title: str
+    status: Annotated[int, Whole(ge=400, le=599)]
+    detail: str
+    code: str = Field(description="What went wrong, for programs (e.g. `version_changed`).")
+    errors: list[FieldProblem]
 
 
 class Empty(Wire):
@@ -228,7 +247,7 @@ class ApprovalStepIn(Wire):
 class MilestoneIn(Wire):
     label: Name
     due_date: IsoDate
-    amount_cents: Annotated[WholeNumber, Field(ge=1, le=10**12)]
+    amount_cents: Annotated[int, Whole(ge=1, le=10**12)]
 
 
 class MissionCreate(Wire):
@@ -238,8 +257,8 @@ class MissionCreate(Wire):
     start_date: IsoDate
     end_date: IsoDate | None = None
     billing_mode: Literal["regie", "regie_capped", "forfait"]
-    daily_rate_cents: Annotated[WholeNumber, Field(ge=1, le=10**9)] | None = None
-    day_cap_half_days: Annotated[WholeNumber, Field(ge=1, le=10**6)] | None = None
+    daily_rate_cents: Annotated[int, Whole(ge=1, le=10**9)] | None = None
+    day_cap_half_days: Annotated[int, Whole(ge=1, le=10**6)] | None = None
     allowed_absences: list[AbsenceType] = Field(default_factory=lambda: list(AbsenceType))
     comments_required: StrictBool = False
     calendar_region: CalendarRegion = CalendarRegion.METROPOLE
@@ -247,20 +266,28 @@ class MissionCreate(Wire):
     milestones: Annotated[list[MilestoneIn], Field(max_length=50)] = Field(default_factory=list)
 
 
-class MissionOut(Wire):
+class SignerMissionOut(Wire):
+    """A mission as a client signer reads it: who, where, when and how days are approved;
+    never a price (no rate, cap, billing mode or milestone amounts)."""
+
     id: UUID
     consultant_id: UUID
     client_id: UUID
     title: str
     start_date: date
     end_date: date | None
-    billing_mode: str
-    daily_rate_cents: WholeNumber | None
-    day_cap_half_days: WholeNumber | None
     allowed_absences: list[str]
     comments_required: bool
     calendar_region: CalendarRegion
     approval_steps: list[ApprovalStepIn]
+
+
+class MissionOut(SignerMissionOut):
+    """A mission with its commercial terms, for the organisation's own people."""
+
+    billing_mode: str
+    daily_rate_cents: SafeInt | None
+    day_cap_half_days: SafeInt | None
     milestones: list[MilestoneIn]
 
 
@@ -268,7 +295,7 @@ class LineIn(Wire):
     line: LineKey = Field(
         description='"mission:<id>" or "absence:<type>" (CP, RTT, maladie, ...).'
     )
-    half_days: WholeNumber = Field(description="1 = half a day, 2 = a full day.")
+    half_days: SmallInt = Field(description="1 = half a day, 2 = a full day.")
 
 
 class DayIn(Wire):
@@ -297,7 +324,7 @@ class MonthMission(Wire):
 
 
 class CircuitStepOut(Wire):
-    position: WholeNumber
+    position: SmallCount
     kind: str = Field(description="manager or client_signer.")
     approver_id: UUID
     approver_name: str
@@ -315,13 +342,13 @@ class MonthReturnOut(Wire):
 
 class CircuitOut(Wire):
     steps: list[CircuitStepOut]
-    step: WholeNumber = Field(description="Index in steps of the step waited on.")
+    step: SmallCount = Field(description="Index in steps of the step waited on.")
     waiting_on_id: UUID | None
     waiting_on_name: str | None
     waiting_on_kind: str | None = Field(
         description="client_signer: approving is a passkey signature, not a plain approval."
     )
-    epoch: WholeNumber
+    epoch: SmallCount
     ends_as: str | None = Field(description="validated or signed; None without a circuit.")
     last_return: MonthReturnOut | None
 
@@ -329,7 +356,7 @@ class CircuitOut(Wire):
 class MonthEventOut(Wire):
     """One event of the month's tamper-evident history (docs/validation-circuit.md)."""
 
-    seq: WholeNumber = Field(description="Position in the organisation's audit chain.")
+    seq: Count = Field(description="Position in the organisation's audit chain.")
     at: str = Field(description="UTC, ISO 8601, exactly as hashed.")
     event: str = Field(description="month.created, month.days_edited, month.submitted, ...")
     actor_id: str = Field(description="A person id, or 'system'.")
@@ -341,7 +368,7 @@ class MonthEventOut(Wire):
 class CircuitActionIn(Wire):
     """An action on a month's circuit, taken on the version the person reviewed."""
 
-    version: WholeNumber = Field(description="MonthOut.version as read before acting.")
+    version: Count = Field(description="MonthOut.version as read before acting.")
     comment: Comment = Field(
         default="", description="Required to send back (what to correct) and to reopen."
     )
@@ -352,14 +379,14 @@ class MonthOut(Wire):
     consultant_name: str
     month: str
     status: str
-    step: WholeNumber
+    step: SmallCount
     waiting_on_id: UUID | None
-    version: WholeNumber
+    version: Count
     days: list[DayOut]
     calendar: list[CalendarDayOut]
     missions: list[MonthMission]
-    totals: dict[str, WholeNumber] = Field(description="Half-days per line over the month.")
-    working_days: WholeNumber
+    totals: dict[str, SafeInt] = Field(description="Half-days per line over the month.")
+    working_days: SmallCount
     circuit: CircuitOut | None = None
 
 
@@ -369,4 +396,4 @@ class MonthSummary(Wire):
     month: str
     status: str
     waiting_on_id: UUID | None
-    version: WholeNumber
+    version: Count

@@ -18,6 +18,8 @@ from pydantic import Field, StringConstraints
 
 from server.api import schemas as s
 from server.api.deps import SessionDep
+from server.api.openapi import problems
+from server.api.params import MonthPath
 from server.services.consultant_signature import ConsultantSignatures
 from server.services.signatures import (
     SIGNER_SESSION_LIFETIME,
@@ -154,7 +156,9 @@ class SignatureLinkController(Controller):
     path = "/signature-links"
     tags = ["signature"]
 
-    @post("/open", operation_id="openSignatureLink", status_code=HTTP_200_OK)
+    @post(
+        "/open", operation_id="openSignatureLink", opt=problems(404, 410), status_code=HTTP_200_OK
+    )
     async def open(
         self, data: JSONBody[OpenLink], signatures: SignaturesDep
     ) -> Response[PortalOut]:
@@ -203,7 +207,12 @@ class SignerPortalController(Controller):
         await signatures.verify_code(signer, code=data.code)
         return _portal(await signatures.portal(signer))
 
-    @post("/passkey-options", operation_id="signerPasskeyOptions", status_code=HTTP_200_OK)
+    @post(
+        "/passkey-options",
+        operation_id="signerPasskeyOptions",
+        opt=problems(409),
+        status_code=HTTP_200_OK,
+    )
     async def passkey_options(
         self, signer: SignerDep, signatures: SignaturesDep, data: JSONBody[s.Empty | None] = None
     ) -> s.CeremonyOut:
@@ -211,7 +220,12 @@ class SignerPortalController(Controller):
         ceremony_id, options = await signatures.begin_registration(signer)
         return s.CeremonyOut(ceremony_id=ceremony_id, options=options)  # type: ignore[arg-type]
 
-    @post("/passkey", operation_id="registerSignerPasskey", status_code=HTTP_201_CREATED)
+    @post(
+        "/passkey",
+        operation_id="registerSignerPasskey",
+        opt=problems(409),
+        status_code=HTTP_201_CREATED,
+    )
     async def register(
         self, data: JSONBody[s.PasskeyRegistration], signer: SignerDep, signatures: SignaturesDep
     ) -> PortalOut:
@@ -223,7 +237,7 @@ class SignerPortalController(Controller):
         )
         return _portal(await signatures.portal(signer))
 
-    @post("/options", operation_id="signingOptions", status_code=HTTP_200_OK)
+    @post("/options", operation_id="signingOptions", opt=problems(409), status_code=HTTP_200_OK)
     async def options(
         self, signer: SignerDep, signatures: SignaturesDep, data: JSONBody[s.Empty | None] = None
     ) -> SigningOptionsOut:
@@ -235,7 +249,7 @@ class SignerPortalController(Controller):
             document_sha256=digest,
         )
 
-    @post("/assertion", operation_id="signMonth", status_code=HTTP_201_CREATED)
+    @post("/assertion", operation_id="signMonth", opt=problems(409), status_code=HTTP_201_CREATED)
     async def sign(
         self, data: JSONBody[SignatureIn], signer: SignerDep, signatures: SignaturesDep
     ) -> SignedOut:
@@ -291,12 +305,13 @@ class SignatureController(Controller):
     @post(
         "/people/{person_id:uuid}/months/{month:str}/signature-options",
         operation_id="consultantSigningOptions",
+        opt=problems(409, 422),
         status_code=HTTP_200_OK,
     )
     async def consultant_options(
         self,
         person_id: FromPath[UUID],
-        month: FromPath[str],
+        month: MonthPath,
         session: SessionDep,
         signatures: SignaturesDep,
         data: JSONBody[s.Empty | None] = None,
@@ -314,12 +329,13 @@ class SignatureController(Controller):
     @post(
         "/people/{person_id:uuid}/months/{month:str}/signature",
         operation_id="consultantSignMonth",
+        opt=problems(401, 409),
         status_code=HTTP_201_CREATED,
     )
     async def consultant_sign(
         self,
         person_id: FromPath[UUID],
-        month: FromPath[str],
+        month: MonthPath,
         data: JSONBody[SignatureIn],
         session: SessionDep,
         signatures: SignaturesDep,
@@ -360,6 +376,7 @@ class SignatureController(Controller):
     @put(
         "/clients/{client_id:uuid}/signature-wording",
         operation_id="setSignatureWording",
+        opt=problems(422),
         status_code=HTTP_204_NO_CONTENT,
     )
     async def set_wording(

@@ -32,6 +32,12 @@ def can_see_mission(actor: Actor, mission: Mission, consultant: Person) -> bool:
     return can_see_person(actor, consultant)
 
 
+def can_see_prices(actor: Actor) -> bool:
+    """Rates, caps, billing modes and amounts are between the firm and the client's purchasing:
+    the organisation's own people see them, a client signer never (they attest days)."""
+    return bool(actor.roles & {Role.ADMIN, Role.MANAGER, Role.CONSULTANT})
+
+
 def can_see_timesheet(actor: Actor, timesheet: Timesheet, consultant: Person) -> bool:
     """A client signer sees a CRA only while it waits on them; others follow the person rule."""
     if consultant.organisation_id != actor.organisation_id:

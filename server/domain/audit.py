@@ -20,14 +20,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from sync.wire import MAX_SAFE_INTEGER
+
 GENESIS_HASH = "0" * 64
 """The ``prev_hash`` of the first entry (seq 1)."""
 
 LEAF_PREFIX = b"\x00"
 """RFC 6962 §2.1 domain separation: leaves hash as SHA-256(0x00 ‖ data)."""
 
-MAX_SAFE_INTEGER = 2**53 - 1
-"""RFC 8785 §3.2.2.3 / I-JSON (RFC 7493 §2.2): larger integers lose precision elsewhere."""
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 

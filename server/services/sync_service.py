@@ -14,6 +14,7 @@ a device polling during another device's large push can never skip it.
 """
 
 import datetime as dt
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -54,6 +55,10 @@ from sync.protocol import (
 from sync.rules import Day, DayLine, MissionTerms
 
 SERVER_NODE = "server"
+NO_SERVER = "-"
+"""A cookie ``sid`` no database has (theirs are hex): the next pull starts from scratch."""
+
+logger = logging.getLogger("carnet")
 
 
 class ProtocolNotSupported(InvalidInput):
@@ -164,8 +169,35 @@ class SyncService:
             )
         ensure_role(actor, *SYNC_ROLES)
         results, last = await self.push(actor, request)
-        return await self.pull(
-            actor, request.cookie, results=results, last_mutation_id=last, limit=request.limit
+        try:
+            return await self.pull(
+                actor, request.cookie, results=results, last_mutation_id=last, limit=request.limit
+            )
+        except Exception:
+            if not request.mutations:
+                raise  # nothing was written: the 5xx that follows tells the truth
+            # The push is committed: answering 5xx would deny it. Its results go back now and
+            # the device pulls again from where it was (has_more), or from scratch.
+            logger.exception("sync: the pull failed after a committed push; results sent alone")
+            return self.results_alone(request, results=results, last_mutation_id=last)
+
+    def results_alone(
+        self, request: SyncRequest, *, results: Sequence[MutationResult], last_mutation_id: int
+    ) -> SyncResponse:
+        """A response carrying a committed push's results and no pull: the device's cookie is
+        echoed (or, without one, a cookie no database has, so the next pull is a full one)."""
+        now_ms = _ms(self.clock())
+        return SyncResponse(
+            last_mutation_id=last_mutation_id,
+            results=list(results),
+            reset=False,
+            cookie=request.cookie or Cookie(sid=NO_SERVER, v=0),
+            has_more=True,
+            days=[],
+            months=[],
+            overwrites=[],
+            server_hlc=Hlc(wall_ms=now_ms, counter=0, node=SERVER_NODE).encode(),
+            server_time_ms=now_ms,
         )
 
     async def push(self, actor: Actor, request: SyncRequest) -> tuple[list[MutationResult], int]:

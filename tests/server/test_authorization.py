@@ -14,6 +14,7 @@ draft, c1 2026-09 never written, c2 2026-11, c3 2026-11 and x 2026-11 drafts.
 """
 
 import logging
+import re
 import uuid
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
@@ -968,4 +969,73 @@ async def test_only_admins_set_figure_settings_and_daily_costs(cast: Cast) -> No
         json={"from_month": "2026-01", "daily_cost_cents": 40_000},
     )
     report.status("admin PUT daily-costs <c1>", response, 200)
+
+
+# -- prices ----------------------------------------------------------------------------------
+
+# Fields that carry a price or a commercial term: rates, caps, billing modes, amounts.
+PRICE_FIELD = re.compile(r"(_cents|_bp)$|^(billing_mode|day_cap_half_days|milestones|rate|price)$")
+PATH_PARAMETER = re.compile(r"\{(\w+)\}")
+
+
+def price_fields(value: Any, path: str = "") -> set[str]:
+    """Every key, anywhere in a JSON value, that names a price field."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if PRICE_FIELD.search(key):
+                found.add(f"{path}.{key}")
+            found |= price_fields(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for item in value:
+            found |= price_fields(item, f"{path}[]")
+    return found
+
+
+def readable_urls(cast: Cast, document: dict[str, Any]) -> list[str]:
+    """Every GET of the OpenAPI document, on every object of the cast it can name."""
+    values = {
+        "person_id": [cast.id(name) for name in OCTAVE + OTHER],
+        "mission_id": [m.id for m in cast.missions.values()],
+        "client_id": [c.id for c in cast.clients.values()],
+        "month": ["2026-11", "2026-10"],
+    }
+    queries = {"start": "2026-01-01", "end": "2026-12-31", "month": "2026-11"}
+    urls = []
+    for path, item in document["paths"].items():
+        if "get" not in item:
+            continue
+        required = [
+            p["name"]
+            for p in item["get"].get("parameters", [])
+            if p["in"] == "query" and p.get("required")
+        ]
+        query = "&".join(f"{name}={queries[name]}" for name in required)
+        expanded = [path]
+        for name in PATH_PARAMETER.findall(path):
+            options = values.get(name, [str(uuid.uuid4())])
+            expanded = [u.replace("{" + name + "}", v, 1) for u in expanded for v in options]
+        urls += [f"{u}?{query}" if query else u for u in expanded]
+    return urls
+
+
+async def test_a_client_signer_never_reads_a_price(cast: Cast) -> None:
+    """Make sure no GET of the API shows a client signer a rate, cap, billing mode or amount
+    (GET /missions showed them the daily rate), while the organisation's people see them."""
+    document = (await cast.anonymous.get("/schema/openapi.json")).json()
+    urls = readable_urls(cast, document)
+    report = Report()
+    for actor in ("s1", "s2", "admin", "c1"):
+        seen: dict[str, set[str]] = {}
+        for url in urls:
+            response = await cast.browser(actor).get(url)
+            if response.status_code == 200 and "json" in response.headers["content-type"]:
+                seen[url.split("?")[0]] = price_fields(response.json())
+        shown = {url: fields for url, fields in seen.items() if fields}
+        if actor.startswith("s"):
+            report.same(f"{actor}: price fields read", {}, shown)
+            mission = f"{API}/missions/{cast.missions['c1@k1' if actor == 's1' else 'c1@k2'].id}"
+            report.same(f"{actor} reads their mission", True, mission in seen)
+        else:
+            report.same(f"{actor} reads prices on /missions", True, f"{API}/missions" in shown)
     report.verify()

@@ -2,6 +2,7 @@
 
 from datetime import date
 
+import pytest
 from litestar import Litestar
 
 from server.app import create_app
@@ -74,13 +75,29 @@ async def test_demo_days_obey_the_day_rules(app: Litestar) -> None:
                 assert max(day.date for day in timesheet.days) < TODAY
 
 
-async def _demo_login(settings: Settings, clock: FakeClock, *, host: str) -> int:
+async def _demo_login(
+    settings: Settings,
+    clock: FakeClock,
+    *,
+    client: str,
+    host: str = "localhost",
+    origin: str | None = "http://localhost",
+    forwarded_for: str | None = None,
+) -> int:
+    """Try the demo login as a page would: from address `client`, with these headers."""
     app = create_app(settings, clock=clock)
     async with app.lifespan():
         await load_demo(today=TODAY)
-        browser = Browser(app, client_host=host)
+        browser = Browser(app, client_host=client)
+        headers = {"host": host}
+        if origin is not None:
+            headers["origin"] = origin
+        if forwarded_for is not None:
+            headers["x-forwarded-for"] = forwarded_for
         response = await browser.post(
-            "/api/v1/auth/demo-login", json={"email": "alice.martin@octave.example"}
+            "/api/v1/auth/demo-login",
+            json={"email": "alice.martin@octave.example"},
+            headers=headers,
         )
         if response.status_code == 200:
             me = await browser.get("/api/v1/me")
@@ -92,16 +109,17 @@ async def _demo_login(settings: Settings, clock: FakeClock, *, host: str) -> int
 async def test_demo_login_works_in_demo_mode_from_localhost(
     settings: Settings, clock: FakeClock
 ) -> None:
-    """Make sure the demo login opens a session in demo mode for a loopback client."""
+    """Make sure the demo login opens a session in demo mode for a loopback client on a page
+    of the configured origin."""
     demo = settings.model_copy(update={"demo_mode": True})
-    assert await _demo_login(demo, clock, host="127.0.0.1") == 200
+    assert await _demo_login(demo, clock, client="127.0.0.1") == 200
 
 
 async def test_demo_login_is_refused_outside_demo_mode(
     settings: Settings, clock: FakeClock
 ) -> None:
     """Make sure a normal server does not offer the password-less demo login."""
-    assert await _demo_login(settings, clock, host="127.0.0.1") == 404
+    assert await _demo_login(settings, clock, client="127.0.0.1") == 404
 
 
 async def test_demo_login_is_refused_from_another_machine(
@@ -109,4 +127,36 @@ async def test_demo_login_is_refused_from_another_machine(
 ) -> None:
     """Make sure demo mode still refuses the demo login to a non-loopback client."""
     demo = settings.model_copy(update={"demo_mode": True})
-    assert await _demo_login(demo, clock, host="192.0.2.10") == 404
+    assert await _demo_login(demo, clock, client="192.0.2.10") == 404
+
+
+@pytest.mark.parametrize(
+    ("host", "origin"),
+    [
+        ("evil.example", "http://evil.example"),  # a DNS-rebinding page, as a browser sends it
+        ("evil.example", "http://localhost"),
+        ("localhost", "http://evil.example"),
+        ("localhost:8000", "http://localhost:8000"),  # another port than the configured one
+        ("localhost", None),
+    ],
+)
+async def test_demo_login_is_refused_unless_host_and_origin_are_the_configured_origin(
+    settings: Settings, clock: FakeClock, host: str, origin: str | None
+) -> None:
+    """Make sure a loopback request whose Host or Origin is not the configured origin (a page
+    of another site that resolved its name to 127.0.0.1) cannot log in to a running demo."""
+    demo = settings.model_copy(update={"demo_mode": True})
+    assert await _demo_login(demo, clock, client="127.0.0.1", host=host, origin=origin) == 404
+
+
+@pytest.mark.parametrize(
+    ("proxies", "client", "forwarded_for"),
+    [("", "192.0.2.10", "127.0.0.1"), ("127.0.0.1", "127.0.0.1", "192.0.2.10")],
+)
+async def test_demo_login_ignores_a_forwarded_address(
+    settings: Settings, clock: FakeClock, proxies: str, client: str, forwarded_for: str
+) -> None:
+    """Make sure a remote client cannot pass for loopback with X-Forwarded-For, and that a
+    remote client forwarded by a trusted proxy is not loopback either."""
+    demo = settings.model_copy(update={"demo_mode": True, "trusted_proxies": proxies})
+    assert await _demo_login(demo, clock, client=client, forwarded_for=forwarded_for) == 404

@@ -236,3 +236,78 @@ async def test_login_options_are_rate_limited_per_address(
         finally:
             await attacker.close()
             await neighbour.close()
+
+
+@pytest.mark.parametrize(
+    ("proxies", "client", "rotated"),
+    [
+        ("", "127.0.0.1", True),  # loopback is no proxy unless named
+        ("10.0.0.0/8", "192.0.2.7", True),  # a caller that is not the named proxy
+        ("10.0.0.0/8", "10.1.2.3", False),  # the named proxy: the forwarded address counts
+    ],
+)
+async def test_forwarded_headers_are_believed_only_from_the_named_proxies(
+    settings: Settings, clock: FakeClock, proxies: str, client: str, rotated: bool
+) -> None:
+    """Make sure X-Forwarded-For changes the rate-limited address only when it comes from a
+    proxy named in CARNET_TRUSTED_PROXIES (any loopback caller could rotate it before)."""
+    limited = create_app(
+        settings.model_copy(update={"auth_rate_limit_per_minute": 2, "trusted_proxies": proxies}),
+        clock=clock,
+    )
+    async with limited.lifespan():
+        caller = Browser(limited, client_host=client)
+        try:
+            statuses = [
+                (
+                    await caller.post(
+                        "/api/v1/auth/passkey-options",
+                        json={},
+                        headers={"x-forwarded-for": f"198.51.100.{n}"},
+                    )
+                ).status_code
+                for n in range(4)
+            ]
+            same = [
+                (
+                    await caller.post(
+                        "/api/v1/auth/passkey-options",
+                        json={},
+                        headers={"x-forwarded-for": "203.0.113.9"},
+                    )
+                ).status_code
+                for _ in range(3)
+            ]
+        finally:
+            await caller.close()
+    if rotated:
+        assert statuses == [200, 200, 429, 429] and same == [429] * 3
+    else:
+        assert statuses == [200] * 4, "each forwarded client has its own limit"
+        assert same == [200, 200, 429], "one forwarded client is limited"
+
+
+@pytest.mark.parametrize("origin", ["https://carnet.example.fr", "http://localhost"])
+async def test_hsts_is_sent_on_every_response_when_the_origin_is_https(
+    settings: Settings, clock: FakeClock, origin: str
+) -> None:
+    """Make sure an HTTPS deployment sends Strict-Transport-Security on API answers, problem
+    documents and the app shell alike, and a plain-HTTP localhost never does."""
+    app = create_app(settings.model_copy(update={"origin": origin}), clock=clock)
+    async with app.lifespan():
+        browser = Browser(app)
+        try:
+            responses = [
+                await browser.get("/api/v1/session"),
+                await browser.get("/api/v1/nope"),
+                await browser.get("/api/v1/me"),
+                await browser.get("/"),
+            ]
+        finally:
+            await browser.close()
+    assert [r.status_code for r in responses] == [200, 404, 401, 200]
+    values = {r.headers.get("strict-transport-security") for r in responses}
+    if origin.startswith("https"):
+        assert values == {"max-age=63072000; includeSubDomains"}
+    else:
+        assert values == {None}

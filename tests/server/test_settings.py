@@ -24,9 +24,12 @@ def test_settings_are_read_from_the_given_environment(tmp_path: Path) -> None:
             "CARNET_RP_ID": "carnet.example.fr",
             "CARNET_DEMO_MODE": "false",
             "CARNET_INVITATION_DAYS": "3",
+            "CARNET_TRUSTED_PROXIES": "10.0.0.5, 172.16.0.0/12,::1",
             "DATABASE_URL": "postgresql://carnet@db/carnet",
         }
     )
+    assert settings.proxies == ["10.0.0.5", "172.16.0.0/12", "::1"]
+    assert settings.hsts is True
     assert settings.origin == "https://carnet.example.fr"
     assert settings.invitation_days == 3
     assert settings.secure_cookies is True
@@ -42,6 +45,7 @@ def test_missing_secret_is_generated_once_and_kept(tmp_path: Path) -> None:
     assert first.secret_key == second.secret_key
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
     assert first.resolved_database_url == f"sqlite:///{(tmp_path / 'carnet.sqlite').resolve()}"
+    assert first.proxies == [] and first.hsts is False
 
 
 @pytest.mark.parametrize(
@@ -52,6 +56,8 @@ def test_missing_secret_is_generated_once_and_kept(tmp_path: Path) -> None:
         ("CARNET_INVITATION_DAYS", "0"),
         ("CARNET_INVITATION_DAYS", "soon"),
         ("CARNET_SECRET_KEY", "short"),
+        ("CARNET_TRUSTED_PROXIES", "*"),
+        ("CARNET_TRUSTED_PROXIES", "proxy.internal"),
     ],
 )
 def test_bad_setting_is_refused_naming_it(tmp_path: Path, variable: str, value: str) -> None:
@@ -59,7 +65,12 @@ def test_bad_setting_is_refused_naming_it(tmp_path: Path, variable: str, value: 
     env = {"CARNET_DATA_DIR": str(tmp_path), "CARNET_SECRET_KEY": "k" * 40, variable: value}
     with pytest.raises(ValidationError) as error:
         Settings.from_env(env)
-    assert error.value.errors()[0]["loc"][0] in {"origin", "invitation_days", "secret_key"}
+    assert error.value.errors()[0]["loc"][0] in {
+        "origin",
+        "invitation_days",
+        "secret_key",
+        "trusted_proxies",
+    }
 
 
 @pytest.mark.parametrize(

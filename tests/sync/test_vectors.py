@@ -87,6 +87,7 @@ def test_vectors_cover_the_outcomes_that_matter() -> None:
         "day_over_one",
         "comment_required",
         "comment_too_long",
+        "comment_control_char",
     }
     equal_stamp = [
         case

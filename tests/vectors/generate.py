@@ -698,6 +698,12 @@ def hand_check_day() -> list[Case]:
             [line(acme, 2)],
             comment="\u00a0 Mise en prod\u202f ; «\u2009ok\u2009» \t\n",
         ),
+        day_case("a C0 control in a comment", [line(acme, 2)], comment="Recette\u0007"),
+        day_case("DEL in a comment", [line(acme, 2)], comment="Recette\u007f"),
+        day_case("a C1 control (NEL) in a comment", [line(acme, 2)], comment="Re\u0085cette"),
+        day_case("the last C1 control in a comment", [line(acme, 2)], comment="\u009fRecette"),
+        day_case("tabs and line breaks are text", [line(acme, 2)], comment="a\tb\r\nc"),
+        day_case("U+00A0, just after the C1 block, is text", [line(acme, 2)], comment="a\u00a0b"),
         day_case("500 characters", [line(acme, 2)], comment="é" * 500),
         day_case("501 characters", [line(acme, 2)], comment="é" * 501),
         day_case(

@@ -26,9 +26,10 @@ const ABSENCE_PREFIX = "absence:";
 const BLANK_CHARS =
   " \t\n\r\f\v\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008" +
   "\u2009\u200a\u200b\u2028\u2029\u202f\u205f\u3000\ufeff";
-// C0 controls other than tab, line feed and carriage return, and DEL: refused in comments
-// (PostgreSQL refuses NUL outright), offline as on the server.
-const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/u;
+// C0 controls other than tab, line feed and carriage return, DEL and the C1 controls
+// (U+0080-U+009F): refused in comments (PostgreSQL refuses NUL outright), offline as on the
+// server.
+const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/u;
 
 /**
  * Kinds of absence a consultant records on a CRA (sync/rules.py AbsenceType).
