@@ -22,6 +22,19 @@ const days = (halfDays) => t("days", { n: formatDays(halfDays) });
 const quantity = (line) => (line.unit === "half_day" ? days(line.quantity) : String(line.quantity));
 
 /**
+ * The payment date to offer: today on this device's calendar, but never before the invoice's
+ * issue date, which the server reads on the firm's calendar (Europe/Paris) — just after midnight
+ * in Paris a device on UTC is still on the day before, and that date would be refused.
+ * @param {string | null} issuedOn
+ */
+function paymentDay(issuedOn) {
+  const now = new Date();
+  const pad = (/** @type {number} */ n) => String(n).padStart(2, "0");
+  const today = `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+  return issuedOn && issuedOn > today ? issuedOn : today;
+}
+
+/**
  * A refusal in words: the fields the server named, else its sentence.
  * @param {unknown} error
  */
@@ -204,7 +217,7 @@ async function show(id) {
           form(
             t("pay"),
             [
-              ["paid_on", "date", t("date"), new Date().toISOString().slice(0, 10)],
+              ["paid_on", "date", t("date"), paymentDay(invoice.issued_on)],
               ["amount_cents", "number", t("amount"), due],
             ],
             (data) =>

@@ -137,6 +137,22 @@ def _create_admin(env: dict[str, str], *, email: str, name: str, organisation: s
     return _invite_link(env, stdout)
 
 
+def _send_any_day(env: dict[str, str], *, email: str) -> None:
+    """Let the organisation of `email` send events on any day: a test that waits for a mail must
+    not wait for Monday because CI ran on a Saturday (see tests/browser/push_seed.py)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.browser.push_seed", "send-any-day", "--email", email],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if result.returncode != 0:
+        pytest.fail(f"push_seed send-any-day failed:\n{result.stdout}\n{result.stderr}")
+
+
 def _invite_link(env: dict[str, str], stdout: str) -> str:
     """The invitation URL printed as the last line of a CLI command."""
     lines = [line.strip() for line in stdout.splitlines() if line.strip()]
@@ -365,6 +381,7 @@ def live_server(
     env = _server_env(workdir, **mail_env(session_inbox), CARNET_TSA_URL=session_tsa[0])
     _run_cli(env, "migrate")
     invite_link = _create_admin(env, email=ADMIN_EMAIL, name=ADMIN_NAME, organisation=ORGANISATION)
+    _send_any_day(env, email=ADMIN_EMAIL)
     with _serving(env, workdir):
         yield LiveServer(
             origin=env["CARNET_ORIGIN"], invite_link=invite_link, env=env, workdir=workdir

@@ -1,6 +1,10 @@
 """`python -m tests.browser.push_seed signed --email … --month YYYY-MM`: put a "signed"
 notification for that person's month in the live server's outbox, as the signature code will
 (`server.services.notifications.notify_month_event`). A subprocess, like tests/browser/seed.py.
+
+`python -m tests.browser.push_seed send-any-day --email …`: let that person's organisation send
+events on weekends and public holidays, so a test does not depend on the day it runs (an event
+on a Saturday would otherwise wait for Monday's send hour, as `server.domain.reminders` says).
 """
 
 import argparse
@@ -23,11 +27,7 @@ async def _signed(args: argparse.Namespace) -> dict[str, object]:
     if sheet is None:
         sheet = await repo.create_timesheet(consultant_id=person.id, month=args.month)
     await repo.set_timesheet_state(timesheet_id=sheet.id, status="signed")
-    # Events on a weekend would wait for Monday: the test must not depend on the day it runs.
-    await store.save_policy(
-        organisation_id=person.organisation_id,
-        policy=ReminderPolicy(send_on_non_working_days=True),
-    )
+    await _send_any_day(args)
     inserted = await notify_month_event(
         kind="signed",
         month_id=sheet.id,
@@ -37,6 +37,16 @@ async def _signed(args: argparse.Namespace) -> dict[str, object]:
     )
     devices = len(await store.subscriptions_of(person.id))
     return {"inserted": inserted, "devices": devices}
+
+
+async def _send_any_day(args: argparse.Namespace) -> dict[str, object]:
+    person = await repo.get_person_by_email(args.email)
+    assert person is not None, args.email
+    await store.save_policy(
+        organisation_id=person.organisation_id,
+        policy=ReminderPolicy(send_on_non_working_days=True),
+    )
+    return {"organisation_id": person.organisation_id}
 
 
 async def _devices(args: argparse.Namespace) -> dict[str, object]:
@@ -54,6 +64,8 @@ def main() -> None:
     signed.add_argument("--by", default="Claire Client")
     devices = commands.add_parser("devices")
     devices.add_argument("--email", required=True)
+    any_day = commands.add_parser("send-any-day")
+    any_day.add_argument("--email", required=True)
     args = parser.parse_args()
     settings = Settings.from_env()
 
@@ -62,7 +74,8 @@ def main() -> None:
         bind_tables(engine)
         await open_engine(engine)
         try:
-            return await (_signed(args) if args.command == "signed" else _devices(args))
+            command = {"signed": _signed, "devices": _devices, "send-any-day": _send_any_day}
+            return await command[args.command](args)
         finally:
             await close_engine(engine)
 

@@ -35,6 +35,7 @@ from tests.browser.conftest import (
     VirtualAuthenticator,
     _create_admin,
     _run_cli,
+    _send_any_day,
     _server_env,
     _serving,
     confirm_email,
@@ -64,6 +65,7 @@ def mailing_server(
     env = _server_env(tmp_path, CARNET_DEMO_MODE="1", CARNET_TSA_URL=tsa[0], **mail_env(inbox))
     _run_cli(env, "migrate")
     _create_admin(env, email=ADMIN_EMAIL, name=ADMIN_NAME, organisation=ORGANISATION)
+    _send_any_day(env, email=ADMIN_EMAIL)
     with _serving(env, tmp_path):
         yield DemoServer(origin=env["CARNET_ORIGIN"], env=env, workdir=tmp_path)
 
