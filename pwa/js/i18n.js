@@ -23,7 +23,7 @@ export const FR = {
   "retry": "Réessayer",
   "signin.loggedout": "Vous êtes déconnecté·e.",
   "home.logout": "Se déconnecter",
-  "logout.pending": "{count} modification(s) pas encore envoyée(s) : connectez-vous au réseau et synchronisez avant de vous déconnecter, sinon elles seraient perdues.",
+  "logout.pending": "{count} {count|modification pas encore envoyée|modifications pas encore envoyées} : connectez-vous au réseau et synchronisez avant de vous déconnecter, sinon elles seraient perdues.",
   "error.network": "Pas de connexion au serveur. Cette opération nécessite le réseau ; réessayez quand il revient.",
   "error.server": "Le serveur a rencontré une erreur. Réessayez dans un instant.",
   "error.generic": "Une erreur est survenue. Réessayez.",
@@ -33,11 +33,12 @@ export const FR = {
   "month.next": "Mois suivant",
   "month.grid": "Saisie de {month}",
   "month.line": "Ligne",
-  "month.total": "Total : {days}",
-  "month.empty": "{count} jour(s) ouvré(s) sans saisie",
+  "month.total": "Travaillé : {days}",
+  "month.absent": "Absences : {days}",
+  "month.empty": "{count} {count|jour ouvré|jours ouvrés} sans saisie",
   "month.full": "Tous les jours ouvrés sont saisis",
   "month.days": "{n} j",
-  "month.daysLong": "{n} jour(s)",
+  "month.daysLong": "{n} {count|jour|jours}",
   "month.noMission": "Aucune mission en cours ce mois-ci : seules les absences sont proposées.",
   "month.noReference": "Connectez-vous une fois en ligne pour charger vos missions.",
   "month.locked": "Ce mois n'est plus modifiable ({status}).",
@@ -46,7 +47,7 @@ export const FR = {
   "cell.label": "{cell} : {value}",
   "cell.pending": "en attente d'envoi",
   "cell.changed": "modifié sur un autre appareil",
-  "month.blocked": "{count} modification(s) en attente ne pourront pas s'appliquer : le mois a été verrouillé entre-temps. Elles seront listées après la synchronisation.",
+  "month.blocked": "{count} {count|modification en attente ne pourra|modifications en attente ne pourront} pas s'appliquer : le mois a été verrouillé entre-temps. {count|Elle sera listée|Elles seront listées} après la synchronisation.",
   "cell.weekend": "week-end",
   "cell.comment": "commentaire",
   "value.0": "vide",
@@ -63,7 +64,7 @@ export const FR = {
   "action.dismiss": "Masquer",
   "action.update": "Mettre à jour",
   "action.signin": "Se reconnecter",
-  "prefill.done": "{count} jour(s) pré-rempli(s).",
+  "prefill.done": "{count} {count|jour pré-rempli|jours pré-remplis}.",
   "prefill.none": "Rien à pré-remplir : tous les jours ouvrés sont saisis.",
   "absence.heading": "Absence sur plusieurs jours",
   "absence.type": "Type d'absence",
@@ -72,7 +73,7 @@ export const FR = {
   "absence.half": "Demi-journées (½ par jour)",
   "absence.order": "La date de fin doit suivre la date de début.",
   "absence.none": "Aucun jour ouvré dans cette période.",
-  "absence.done": "Absence saisie sur {count} jour(s).",
+  "absence.done": "Absence saisie sur {count} {count|jour|jours}.",
   "absence.CP": "Congés payés",
   "absence.RTT": "RTT",
   "absence.maladie": "Maladie",
@@ -81,8 +82,8 @@ export const FR = {
   "absence.intercontrat": "Intercontrat",
   "day.comment": "Commentaire du jour",
   "submit.heading": "Soumettre {month} ?",
-  "submit.summary": "{days} saisi(s). Après soumission, le mois n'est plus modifiable.",
-  "submit.empty": "Attention : {count} jour(s) ouvré(s) sans saisie.",
+  "submit.summary": "Saisi : {days}. Après soumission, le mois n'est plus modifiable.",
+  "submit.empty": "Attention : {count} {count|jour ouvré|jours ouvrés} sans saisie.",
   "submit.offline": "Hors ligne : la soumission partira au retour du réseau.",
   "submit.queued": "Soumission enregistrée.",
   "status.draft": "Brouillon",
@@ -97,7 +98,7 @@ export const FR = {
   "sync.online": "En ligne",
   "sync.offline": "Hors ligne",
   "sync.syncing": "Synchronisation…",
-  "sync.pending": "{count} modification(s) en attente d'envoi",
+  "sync.pending": "{count} {count|modification|modifications} en attente d'envoi",
   "sync.uptodate": "Tout est envoyé",
   "sync.last": "Dernière synchro : {time}",
   "sync.never": "Jamais synchronisé",
@@ -113,7 +114,7 @@ export const FR = {
   "rejected.intro": "Ces saisies n'ont pas pu être appliquées ; elles sont conservées ici avec leurs valeurs.",
   "rejected.day": "{date} : {value}",
   "rejected.submit": "Soumission de {month}",
-  "rejected.elsewhere": "{count} modification(s) refusée(s) dans d'autres mois : ouvrez ces mois pour les voir.",
+  "rejected.elsewhere": "{count} {count|modification refusée|modifications refusées} dans d'autres mois : ouvrez ces mois pour les voir.",
   "reason.month_locked": "le mois était déjà {status}",
   "reason.epoch_changed": "le mois a été rouvert entre-temps",
   "reason.changed_since_review": "le mois a changé sur un autre appareil depuis votre relecture",
@@ -275,6 +276,14 @@ export function formatDays(halfDays) {
 }
 
 /**
+ * A quantity of half-days in words, e.g. 3 → "1,5 jour", 44 → "22 jours".
+ * @param {number} halfDays
+ */
+export function daysInWords(halfDays) {
+  return t("month.daysLong", { n: formatDays(halfDays), count: halfDays / 2 });
+}
+
+/**
  * A calendar date "YYYY-MM-DD" (no time zone shift), e.g. "lundi 3 novembre 2026".
  * @param {string} iso
  * @param {Intl.DateTimeFormatOptions} [options]
@@ -301,7 +310,8 @@ export function formatTime(ms) {
 }
 
 /**
- * Translate a key, replacing `{param}` placeholders. Unknown keys fall back to French,
+ * Translate a key, replacing `{param}` placeholders and choosing `{param|one|other}` plurals.
+ * Unknown keys fall back to French,
  * then to the key itself so a missing string is visible rather than blank.
  * @param {string} key
  * @param {Record<string, string | number>} [params]
@@ -310,9 +320,12 @@ export function formatTime(ms) {
 export function t(key, params = {}) {
   const french = Object.hasOwn(FR, key) ? FR[key] : key;
   const template = current === "en" && Object.hasOwn(EN, key) ? EN[key] : french;
-  return template.replace(/\{(\w+)\}/g, (whole, name) =>
-    Object.hasOwn(params, name) ? String(params[name]) : whole,
-  );
+  // `{count|one|other}` picks by the language's plural rules (French: 0, 1 and 1,5 are "one").
+  return template.replace(/\{(\w+)(?:\|([^|}]*)\|([^}]*))?\}/g, (whole, name, one, other) => {
+    if (!Object.hasOwn(params, name)) return whole;
+    if (one === undefined) return String(params[name]);
+    return formatter("PluralRules", {}).select(Number(params[name])) === "one" ? one : other;
+  });
 }
 
 /**

@@ -104,7 +104,7 @@ def test_a_month_filled_and_submitted_offline_reaches_the_server(
         "Statut : Soumission en attente"
     )
     expect(page.get_by_test_id("pending")).to_have_text(
-        f"{len(WORKING) + 1} modification(s) en attente d'envoi"
+        f"{len(WORKING) + 1} modifications en attente d'envoi"
     )
     expect(page.locator("button.cell.v2")).to_have_count(len(WORKING))
 
@@ -166,7 +166,7 @@ def test_edits_queued_while_the_month_was_signed_come_back_refused_with_their_va
 
     phone.context.set_offline(True)
     cell(page, who, day).click()
-    expect(page.get_by_test_id("pending")).to_have_text("1 modification(s) en attente d'envoi")
+    expect(page.get_by_test_id("pending")).to_have_text("1 modification en attente d'envoi")
     demo_server.set_month_state(who, str(MONTH), "signed")
 
     go_online(phone)

@@ -4,10 +4,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { FR, loadLocale, pickLocale, setLocale, t, textLocale, tOr } from "../../pwa/js/i18n.js";
+import { daysInWords, FR, loadLocale, pickLocale, setLocale, t, textLocale, tOr } from "../../pwa/js/i18n.js";
 import { EN } from "../../pwa/js/online/en.js";
 
-const placeholders = (text) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+// `{count}` and `{count|one|other}` both name the parameter `count`.
+const placeholders = (text) =>
+  [...new Set([...text.matchAll(/\{(\w+)(?:\|[^}]*)?\}/g)].map((m) => m[1]))].sort();
 
 /** @param {Record<string, unknown>} table */
 function checkTable(table) {
@@ -103,4 +105,26 @@ test("the locale comes from the first supported language, French otherwise", () 
   assert.equal(pickLocale(["de-DE", "fr-CA"]), "fr");
   assert.equal(pickLocale(["de"]), "fr");
   assert.equal(pickLocale(undefined), "fr");
+});
+
+test("counts agree with their noun in both languages, halves included", async () => {
+  try {
+    setLocale("fr");
+    assert.equal(t("sync.pending", { count: 1 }), "1 modification en attente d'envoi");
+    assert.equal(t("sync.pending", { count: 3 }), "3 modifications en attente d'envoi");
+    // French counts 0 and 1,5 in the singular.
+    assert.equal(t("month.empty", { count: 0 }), "0 jour ouvré sans saisie");
+    assert.equal(daysInWords(3), "1,5 jour");
+    assert.equal(daysInWords(44), "22 jours");
+    setLocale("en");
+    await loadLocale();
+    assert.equal(t("sync.pending", { count: 1 }), "1 edit waiting to be sent");
+    assert.equal(t("month.empty", { count: 0 }), "0 working days left empty");
+    assert.equal(daysInWords(3), "1.5 days");
+    assert.equal(daysInWords(2), "1 day");
+  } finally {
+    setLocale("fr");
+  }
+  const hedged = Object.entries({ ...FR, ...EN }).filter(([, text]) => /\w\(s\)/.test(text));
+  assert.deepEqual(hedged, [], "a plural written as (s)");
 });

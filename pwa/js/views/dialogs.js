@@ -2,7 +2,7 @@
 // Each one collects input, hands it to a callback and shows the refusal it gets back next
 // to the field concerned; nothing is closed until the store has accepted the edit.
 
-import { t, formatDate, formatDays, formatMonthName } from "../i18n.js";
+import { t, daysInWords, formatDate, formatDays, formatMonthName } from "../i18n.js";
 import { h } from "./dom.js";
 import { rowLabel, violationText } from "./month-text.js";
 
@@ -259,7 +259,7 @@ export function submitDialog({ model, online, onConfirm, returnFocus }) {
         h(
           "p",
           {},
-          t("submit.summary", { days: t("month.daysLong", { n: formatDays(model.total) }) }),
+          t("submit.summary", { days: daysInWords(model.total) }),
         ),
         model.empty
           ? h("p", { class: "notice warn" }, t("submit.empty", { count: model.empty }))

@@ -3,7 +3,7 @@
 // (month-grid.js), and the dialogs they open (dialogs.js). Rendering only: every decision
 // comes from the props (app.js) and the model (month.js); the words are month-text.js's.
 
-import { t, formatDays, formatMonthName } from "../i18n.js";
+import { t, daysInWords, formatMonthName } from "../i18n.js";
 import { h, announce, render } from "./dom.js";
 import { dayDialog, absenceDialog, submitDialog } from "./dialogs.js";
 import { editCells, monthGrid } from "./month-grid.js";
@@ -76,9 +76,14 @@ export function showMonth(props) {
     next.setAttribute("aria-label", t("month.next"));
     grid.table.setAttribute("aria-label", t("month.grid", { month }));
     status.paintStatus(m);
+    // Worked days and absences apart: "22 jours" of which 2 are leave read as 22 worked.
+    const absent = Object.entries(m.totals)
+      .filter(([key]) => key.startsWith("absence:"))
+      .reduce((sum, [, halfDays]) => sum + halfDays, 0);
     summary.replaceChildren(
-      h("strong", {}, t("month.total", { days: t("month.daysLong", { n: formatDays(m.total) }) })),
+      h("strong", {}, t("month.total", { days: daysInWords(m.total - absent) })),
       " · ",
+      ...(absent ? [t("month.absent", { days: daysInWords(absent) }), " · "] : []),
       h(
         "span",
         { class: m.empty ? "warn" : "" },
