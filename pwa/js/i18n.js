@@ -62,6 +62,7 @@ export const FR = {
   "action.save": "Enregistrer",
   "action.cancel": "Annuler",
   "action.dismiss": "Masquer",
+  "action.dismissAll": "Tout masquer",
   "action.update": "Mettre à jour",
   "action.signin": "Se reconnecter",
   "prefill.done": "{count} {count|jour pré-rempli|jours pré-remplis}.",

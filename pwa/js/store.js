@@ -1030,12 +1030,12 @@ export class Store {
   }
 
   /**
-   * The person has read a rejection (and copied what they needed): forget it.
-   * @param {number} id
+   * The person has read a rejection (and copied what they needed): forget it, or several at once.
+   * @param {number | number[]} id
    */
   async dismissRejected(id) {
     await this.#tx([REJECTED], "readwrite", async (tx) => {
-      tx.objectStore(REJECTED).delete(id);
+      for (const one of Array.isArray(id) ? id : [id]) tx.objectStore(REJECTED).delete(one);
     });
     this.#changed("dismiss");
   }

@@ -167,20 +167,26 @@ def test_edits_queued_while_the_month_was_signed_come_back_refused_with_their_va
     phone.context.set_offline(True)
     cell(page, who, day).click()
     expect(page.get_by_test_id("pending")).to_have_text("1 modification en attente d'envoi")
+    cell(page, who, WORKING[3]).click()
+    expect(page.get_by_test_id("pending")).to_have_text("2 modifications en attente d'envoi")
     demo_server.set_month_state(who, str(MONTH), "signed")
 
     go_online(phone)
     rejected = page.get_by_test_id("rejected")
     expect(rejected).to_contain_text("Modifications refusées")
-    expect(rejected.get_by_test_id("rejected-item")).to_contain_text(f"1 j {who.title}")
+    expect(rejected.get_by_test_id("rejected-item")).to_have_count(2)
+    expect(rejected.get_by_test_id("rejected-item").first).to_contain_text(f"1 j {who.title}")
     expect(rejected).to_contain_text("le mois était déjà signé")
     expect(page.get_by_test_id("month-status")).to_have_text("Statut : Signé")
     expect(cell(page, who, day)).to_have_text("")
     expect(page.get_by_test_id("pending")).to_have_text("Tout est envoyé")
 
     page.reload()  # kept, not dropped: only the person dismisses it
-    expect(rejected.get_by_test_id("rejected-item")).to_have_count(1)
-    rejected.get_by_role("button", name="Masquer").click()
+    expect(rejected.get_by_test_id("rejected-item")).to_have_count(2)
+    rejected.get_by_role("button", name="Tout masquer").click()
+    expect(rejected).to_have_count(0)
+    page.reload()  # dismissed for good
+    expect(page.get_by_test_id("month-status")).to_have_text("Statut : Signé")
     expect(rejected).to_have_count(0)
     assert phone.errors == []
 

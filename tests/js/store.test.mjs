@@ -507,6 +507,9 @@ test("applyResponse: applied, superseded and rejected results; rejected kept wit
     [4],
   );
   assert.equal((await rebooted.status()).rejected, 1);
+  // "Dismiss all": several in one call, and an id already gone is no error.
+  await rebooted.dismissRejected([3, 4]);
+  assert.equal((await rebooted.status()).rejected, 0);
   rebooted.close();
 });
 

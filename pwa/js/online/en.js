@@ -50,6 +50,7 @@ export const EN = {
   "action.save": "Save",
   "action.cancel": "Cancel",
   "action.dismiss": "Dismiss",
+  "action.dismissAll": "Dismiss all",
   "action.update": "Update",
   "action.signin": "Sign in again",
   "prefill.done": "{count} {count|day|days} prefilled.",

@@ -126,6 +126,18 @@ export function noticesOf(m, sync, { onSignIn, onDismissRejected, onDismissChang
         { class: "error rejected", "data-testid": "rejected", "aria-labelledby": "rejected-h" },
         h("h2", { id: "rejected-h" }, t("rejected.heading")),
         h("p", {}, t("rejected.intro")),
+        m.rejected.length > 1
+          ? h(
+              "button",
+              {
+                type: "button",
+                class: "secondary small",
+                "data-testid": "dismiss-all",
+                onclick: () => onDismissRejected(m.rejected.map((r) => r.id)),
+              },
+              t("action.dismissAll"),
+            )
+          : null,
         h(
           "ul",
           {},
