@@ -37,6 +37,7 @@ export const FR = {
   "month.absent": "Absences : {days}",
   "month.empty": "{count} {count|jour ouvré|jours ouvrés} sans saisie",
   "month.full": "Tous les jours ouvrés sont saisis",
+  "month.holidays": "Jours fériés : {list}",
   "month.days": "{n} j",
   "month.daysLong": "{n} {count|jour|jours}",
   "month.noMission": "Aucune mission en cours ce mois-ci : seules les absences sont proposées.",

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from sync.calendar import CalendarRegion, working_days
+from sync.calendar import CalendarRegion, public_holidays, working_days
 from sync.months import MonthKey
 from tests.browser.conftest import (
     AXE,
@@ -87,6 +87,22 @@ def test_a_month_filled_and_submitted_offline_reaches_the_server(
     for day in WORKING:
         expect(cell(page, who, day)).to_have_text("1")
     expect(page.get_by_test_id("summary")).to_contain_text("Tous les jours ouvrés sont saisis")
+    expect(page.get_by_test_id("summary")).to_contain_text(
+        f"Travaillé : {len(WORKING)} jours", ignore_case=False
+    )
+    # The month's public holidays are named on the page, not only in a tooltip.
+    holidays = [
+        name
+        for day, name in public_holidays(year=MONTH.year, region=CalendarRegion.METROPOLE).items()
+        if MonthKey.of(day) == MONTH
+    ]
+    for name in holidays:
+        expect(page.get_by_test_id("holidays")).to_contain_text(name)
+    if not holidays:
+        expect(page.get_by_test_id("holidays")).to_be_hidden()
+    # Every cell is a 44 px touch target.
+    box = cell(page, who, WORKING[0]).bounding_box()
+    assert box is not None and box["width"] >= 44 and box["height"] >= 44, box
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "month-375.png", full_page=True)
     page.set_viewport_size({"width": 1280, "height": 800})

@@ -25,6 +25,7 @@ export const EN = {
   "month.absent": "Absences: {days}",
   "month.empty": "{count} working {count|day|days} left empty",
   "month.full": "Every working day is filled",
+  "month.holidays": "Public holidays: {list}",
   "month.days": "{n} d",
   "month.daysLong": "{n} {count|day|days}",
   "month.noMission": "No mission this month: only absences are offered.",

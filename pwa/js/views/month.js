@@ -3,7 +3,7 @@
 // (month-grid.js), and the dialogs they open (dialogs.js). Rendering only: every decision
 // comes from the props (app.js) and the model (month.js); the words are month-text.js's.
 
-import { t, daysInWords, formatMonthName } from "../i18n.js";
+import { t, daysInWords, formatDate, formatMonthName } from "../i18n.js";
 import { h, announce, render } from "./dom.js";
 import { dayDialog, absenceDialog, submitDialog } from "./dialogs.js";
 import { editCells, monthGrid } from "./month-grid.js";
@@ -41,6 +41,7 @@ export function showMonth(props) {
   const grid = monthGrid();
   editCells(grid, { onTap: props.onTap, onDay: (cell) => openDay(cell) });
   const help = h("p", { class: "hint" });
+  const holidays = h("p", { class: "hint", "data-testid": "holidays" });
   const logout = action("logout", "secondary", () => props.onLogout());
 
   const section = render(
@@ -55,6 +56,7 @@ export function showMonth(props) {
     summary,
     grid.wrap,
     grid.error,
+    holidays,
     help,
     h("div", { class: "stack" }, logout),
   );
@@ -100,6 +102,16 @@ export function showMonth(props) {
       ? t("month.help")
       : t("month.locked", { status: statusLabel(m.status) });
     logout.textContent = t("home.logout");
+    // Named where anyone sees them, not only in a tooltip a phone never shows.
+    const named = m.calendar.filter((d) => d.holiday);
+    holidays.hidden = !named.length;
+    holidays.textContent = named.length
+      ? t("month.holidays", {
+          list: named
+            .map((d) => `${d.holiday} (${formatDate(d.date, { day: "numeric", month: "long" })})`)
+            .join(" · "),
+        })
+      : "";
   }
 
   const paintNotices = () => notices.replaceChildren(...noticesOf(model, sync, props));
