@@ -37,6 +37,7 @@ export const FR = {
   "month.absent": "Absences : {days}",
   "month.empty": "{count} {count|jour ouvré|jours ouvrés} sans saisie",
   "month.full": "Tous les jours ouvrés sont saisis",
+  "month.half": "{count} {count|jour|jours} à ½ : {list}",
   "month.holidays": "Jours fériés : {list}",
   "month.days": "{n} j",
   "month.daysLong": "{n} {count|jour|jours}",
@@ -283,6 +284,15 @@ export function formatDays(halfDays) {
  */
 export function daysInWords(halfDays) {
   return t("month.daysLong", { n: formatDays(halfDays), count: halfDays / 2 });
+}
+
+/**
+ * The working days filled at ½ and nothing else, e.g. "2 jours à ½ : 7 déc., 9 déc.".
+ * @param {string[]} dates
+ */
+export function halfText(dates) {
+  const list = dates.map((d) => formatDate(d, { day: "numeric", month: "short" })).join(", ");
+  return t("month.half", { count: dates.length, list });
 }
 
 /**

@@ -84,6 +84,10 @@ export function buildMonth({ month, missions, organisation, view }) {
     total += sum(day.lines);
   }
   const empty = calendar.filter((d) => d.working && !days[d.date]?.lines.length).length;
+  // A working day at ½ with nothing else is worth a second look before submitting.
+  const half = calendar
+    .filter((d) => d.working && days[d.date] && sum(days[d.date].lines) === 1)
+    .map((d) => d.date);
   const status = view?.status ?? "draft";
   return {
     month,
@@ -95,6 +99,7 @@ export function buildMonth({ month, missions, organisation, view }) {
     totals,
     total,
     empty,
+    half,
     status,
     editable: isEditable(status) && !view?.submitting,
     submitting: Boolean(view?.submitting),

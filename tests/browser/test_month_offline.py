@@ -407,3 +407,23 @@ def test_the_shell_preloads_every_module_and_declares_an_installable_app() -> No
         assert f"{width}x{height}" == icon["sizes"], icon
     worker = (pwa / "sw.js").read_text()
     assert '"__CARNET_SHELL_VERSION__"' in worker and '["__CARNET_SHELL_FILES__"]' in worker
+
+
+def test_a_working_day_at_half_is_listed_before_the_month_is_submitted(
+    demo_server: DemoServer, devices: Any
+) -> None:
+    """Make sure a day filled at ½ and nothing else is named in the submit dialog, and that
+    submitting stays the person's choice."""
+    who = demo_server.consultant("Hugo Demijour", start=START)
+    page = open_month(devices(), demo_server, who)
+    day = WORKING[1]
+    cell(page, who, day).click()
+    cell(page, who, day).click()  # 1 → ½
+    expect(cell(page, who, day)).to_have_text("½")
+    page.get_by_test_id("submit").click()
+    half = page.get_by_test_id("submit-half")
+    expect(half).to_contain_text("1 jour à ½")
+    expect(half).to_contain_text(str(int(day[8:])))
+    page.get_by_role("button", name="Annuler").click()
+    expect(half).to_have_count(0)
+    expect(page.get_by_test_id("month-status")).to_have_text("Statut : Brouillon")

@@ -25,6 +25,7 @@ export const EN = {
   "month.absent": "Absences: {days}",
   "month.empty": "{count} working {count|day|days} left empty",
   "month.full": "Every working day is filled",
+  "month.half": "{count} {count|day|days} at ½: {list}",
   "month.holidays": "Public holidays: {list}",
   "month.days": "{n} d",
   "month.daysLong": "{n} {count|day|days}",

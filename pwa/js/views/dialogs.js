@@ -2,7 +2,7 @@
 // Each one collects input, hands it to a callback and shows the refusal it gets back next
 // to the field concerned; nothing is closed until the store has accepted the edit.
 
-import { t, daysInWords, formatDate, formatDays, formatMonthName } from "../i18n.js";
+import { t, daysInWords, formatDate, formatDays, formatMonthName, halfText } from "../i18n.js";
 import { h } from "./dom.js";
 import { rowLabel, violationText } from "./month-text.js";
 
@@ -263,6 +263,13 @@ export function submitDialog({ model, online, onConfirm, returnFocus }) {
         ),
         model.empty
           ? h("p", { class: "notice warn" }, t("submit.empty", { count: model.empty }))
+          : null,
+        model.half.length
+          ? h(
+              "p",
+              { class: "notice warn", "data-testid": "submit-half" },
+              halfText(model.half),
+            )
           : null,
         online ? null : h("p", { class: "notice" }, t("submit.offline")),
       ].filter(Boolean),

@@ -91,6 +91,7 @@ export function showMonth(props) {
         { class: m.empty ? "warn" : "" },
         m.empty ? t("month.empty", { count: m.empty }) : t("month.full"),
       ),
+
     );
     prefill.textContent = t("action.prefill");
     absence.textContent = t("action.absence");
