@@ -86,6 +86,16 @@ def test_a_send_back_needs_a_comment_and_the_consultant_reads_it(
     expect(page.get_by_test_id("month-status")).to_have_text("Statut : Renvoyé pour correction")
     expect(page.get_by_test_id("send-back-comment")).to_contain_text("Le 3 était un jour de congé")
     expect(page.get_by_test_id("send-back-comment")).to_contain_text(f"Manager {who.name}")
+
+    # Submitted again, the comment is history: folded away, no longer a task.
+    page.get_by_test_id("submit").click()
+    page.get_by_test_id("submit-confirm").click()
+    expect(page.get_by_test_id("month-status")).to_have_text("Statut : En validation")
+    expect(page.get_by_test_id("send-back-comment")).to_have_count(0)
+    history = page.get_by_test_id("send-back-history")
+    expect(history).to_contain_text("Renvoi précédent (corrigé depuis)")
+    history.locator("summary").click()
+    expect(history).to_contain_text("Le 3 était un jour de congé")
     assert phone.errors == [] and laptop.errors == []
 
 

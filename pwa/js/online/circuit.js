@@ -29,6 +29,7 @@ export const STRINGS = {
   ],
   "circuit.sent_back": ["Renvoyé par {name} le {at} :", "Sent back by {name} on {at}:"],
   "circuit.reopened": ["Rouvert par {name} le {at} :", "Reopened by {name} on {at}:"],
+  "circuit.history": ["Renvoi précédent (corrigé depuis)", "Earlier send-back (since corrected)"],
   "approvals.heading": ["Mois à valider", "Months to validate"],
   "circuit.figuresLink": ["Tableau de bord", "Dashboard"],
   "approvals.none": ["Aucun mois n'attend votre validation.", "No month is waiting on you."],
@@ -119,7 +120,7 @@ export async function showCircuit({ person, month, status }) {
     return; // offline or refused: the status badge above still says where the month is
   }
   if (key !== shownKey) return;
-  const fresh = circuitPanel(data.circuit, person);
+  const fresh = circuitPanel(data.circuit, person, status);
   panel = /** @type {HTMLElement | null} */ (document.querySelector("[data-testid=circuit]"));
   if (panel) panel.replaceWith(fresh);
   else anchor.after(fresh);
@@ -128,8 +129,9 @@ export async function showCircuit({ person, month, status }) {
 /**
  * @param {any} circuit  CircuitOut
  * @param {{roles?: string[]}} person
+ * @param {string} status  the month's status
  */
-function circuitPanel(circuit, person) {
+function circuitPanel(circuit, person, status) {
   const approver = (person.roles ?? []).some((r) => r === "manager" || r === "admin");
   const link = approver
     ? h(
@@ -177,14 +179,24 @@ function circuitPanel(circuit, person) {
       )
     : null;
   const last = circuit.last_return;
-  const returned = last
-    ? h(
-        "div",
-        { class: "notice changed", "data-testid": "send-back-comment" },
+  // Once the month is submitted again, the comment was answered: history, not a task.
+  const current = status === "draft" || status === "sent_back";
+  const said = last
+    ? [
         h("p", {}, t(`circuit.${last.kind}`, { name: last.by_name, at: formatDateTime(last.at) })),
         h("blockquote", {}, last.comment),
-      )
-    : null;
+      ]
+    : [];
+  const returned = !last
+    ? null
+    : current
+      ? h("div", { class: "notice changed", "data-testid": "send-back-comment" }, ...said)
+      : h(
+          "details",
+          { class: "notice", "data-testid": "send-back-history" },
+          h("summary", {}, t("circuit.history")),
+          ...said,
+        );
   return card(steps, waitingText, returned, link);
 }
 
