@@ -108,6 +108,15 @@ class SubmitMonthArgs(Wire):
     reviewed_version: Count
 
 
+class WithdrawMonthArgs(Wire):
+    """``withdraw_month``: the consultant takes their submitted month back to draft, as they read
+    it at ``version``, while nobody has acted on it (refused with ``already_reviewed`` after the
+    first approval, ``version_changed`` if it moved since)."""
+
+    month: IsoMonth
+    version: Count
+
+
 class ApproveMonthArgs(Wire):
     """``approve_month``: the current step's approver approves another person's month, as they
     read it at ``version`` (refused with ``version_changed`` if it changed since)."""

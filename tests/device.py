@@ -83,6 +83,18 @@ class Device:
         self.next_id += 1
         return int(mutation["id"])
 
+    def withdraw(self, month: str, version: int) -> int:
+        """Queue the consultant's ``withdraw_month`` of a month they read at ``version``."""
+        self.pending.append(
+            {
+                "id": self.next_id,
+                "name": "withdraw_month",
+                "args": {"month": month, "version": version},
+            }
+        )
+        self.next_id += 1
+        return self.next_id - 1
+
     def decide(
         self, name: str, consultant_id: str, month: str, version: int, comment: str = ""
     ) -> int:

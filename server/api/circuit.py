@@ -1,4 +1,4 @@
-"""The validation circuit over HTTP: submit, approve, send back, reopen a month.
+"""The validation circuit over HTTP: submit, withdraw, approve, send back, reopen a month.
 
 Each answers with the month as the actor now sees it (`MonthOut`, circuit included). Every
 action names the month version the person reviewed, so nobody approves or submits a month that
@@ -64,6 +64,24 @@ class CircuitController(Controller):
     ) -> s.MonthOut:
         """The consultant hands the month in: it goes to the first step of its circuit."""
         return await _act(session.actor, person_id, month, Action.SUBMIT, data, clock)
+
+    @post(
+        f"{MONTH_PATH}/withdraw",
+        operation_id="withdrawMonth",
+        opt=problems(409),
+        status_code=HTTP_200_OK,
+    )
+    async def withdraw(
+        self,
+        person_id: FromPath[UUID],
+        month: MonthPath,
+        data: JSONBody[s.CircuitActionIn],
+        session: SessionDep,
+        clock: ClockDep,
+    ) -> s.MonthOut:
+        """The consultant takes the month back to draft while nobody has acted on it (409
+        `already_reviewed` once the first step approved)."""
+        return await _act(session.actor, person_id, month, Action.WITHDRAW, data, clock)
 
     @post(
         f"{MONTH_PATH}/approve",

@@ -21,6 +21,10 @@ Design choices:
   non-blank comment; the month returns to the consultant as ``sent_back``, the epoch is bumped so
   offline edits made against the previous epoch are refused, and the next submit starts again at
   step 0.
+- **Withdraw is the consultant's, and only before anyone acted.** While the month waits on its
+  first step, the consultant may take it back to ``draft`` (a wrong day noticed just after
+  submitting); the epoch is bumped, as for a send-back, so a signature link sent to a first-step
+  client signer dies with it. Once the first approver has approved, only a send-back returns it.
 - **Reopen is an administrator's act.** Only an administrator may reopen a validated or signed
   month; it becomes ``sent_back`` with the epoch bumped (the caller invalidates the signature and
   keeps the signed version in the history).
@@ -59,12 +63,14 @@ class Action(StrEnum):
             this is the signature.
         SEND_BACK: The current step's approver returns the month with a mandatory comment.
         REOPEN: An administrator reopens a validated or signed month for correction.
+        WITHDRAW: The consultant takes a submitted month back while nobody has acted on it.
     """
 
     SUBMIT = "submit"
     APPROVE = "approve"
     SEND_BACK = "send_back"
     REOPEN = "reopen"
+    WITHDRAW = "withdraw"
 
 
 class IllegalTransition(Conflict):
@@ -182,7 +188,14 @@ _LEGAL: dict[Action, frozenset[MonthStatus]] = {
     Action.APPROVE: frozenset({MonthStatus.IN_VALIDATION}),
     Action.SEND_BACK: frozenset({MonthStatus.IN_VALIDATION}),
     Action.REOPEN: frozenset({MonthStatus.VALIDATED, MonthStatus.SIGNED}),
+    Action.WITHDRAW: frozenset({MonthStatus.IN_VALIDATION}),
 }
+
+
+class AlreadyReviewed(Conflict):
+    """A withdrawal after an approver has acted: the month is theirs to send back now."""
+
+    code = "already_reviewed"
 
 
 def transition(
@@ -216,11 +229,21 @@ def transition(
         Forbidden: The actor is not the one who may take this action.
         InvalidInput: A send-back without a comment (field ``comment``), or a submit through an
             unusable circuit (field ``steps``).
+        AlreadyReviewed: A withdrawal once the first step was approved.
     """
     if state.status not in _LEGAL[action]:
         raise IllegalTransition(status=state.status, action=action)
     if action is Action.SUBMIT:
         return _submit(state=state, actor_id=actor_id, consultant_id=consultant_id, steps=steps)
+    if action is Action.WITHDRAW:
+        if actor_id != consultant_id:
+            raise Forbidden("only the consultant may withdraw their submission")
+        if state.step != 0:
+            message = "an approver has already approved this month: ask them to send it back"
+            raise AlreadyReviewed(
+                message, errors=(FieldError("step", "already_reviewed", message),)
+            )
+        return CircuitState(status=MonthStatus.DRAFT, epoch=state.epoch + 1)
     if action is Action.REOPEN:
         if not is_admin:
             raise Forbidden("only an administrator may reopen a validated or signed month")

@@ -51,6 +51,7 @@ EVENTS = {
     Action.APPROVE: "month.approved",
     Action.SEND_BACK: "month.sent_back",
     Action.REOPEN: "month.reopened",
+    Action.WITHDRAW: "month.withdrawn",
 }
 RETURNS = ("month.sent_back", "month.reopened")
 """The events that hand a month back to its consultant with a comment."""

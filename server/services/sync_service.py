@@ -51,6 +51,7 @@ from sync.protocol import (
     SubmitMonthArgs,
     SyncRequest,
     SyncResponse,
+    WithdrawMonthArgs,
 )
 from sync.rules import Day, DayLine, MissionTerms
 
@@ -118,14 +119,15 @@ class _Batch:
         return MonthFacts(status=MonthStatus(row.status), epoch=row.epoch)
 
 
-Args = SetDayArgs | SubmitMonthArgs | ApproveMonthArgs | SendBackMonthArgs
+Args = SetDayArgs | SubmitMonthArgs | WithdrawMonthArgs | ApproveMonthArgs | SendBackMonthArgs
 KINDS: dict[str, type[Args]] = {
     "set_day": SetDayArgs,
     "submit_month": SubmitMonthArgs,
+    "withdraw_month": WithdrawMonthArgs,
     "approve_month": ApproveMonthArgs,
     "send_back_month": SendBackMonthArgs,
 }
-OWN_MONTH_KINDS = (SetDayArgs, SubmitMonthArgs)
+OWN_MONTH_KINDS = (SetDayArgs, SubmitMonthArgs, WithdrawMonthArgs)
 """Mutations of the person's own CRA: only a consultant has one."""
 SYNC_ROLES = (Role.CONSULTANT, Role.MANAGER, Role.ADMIN)
 """Who may sync: consultants their days, approvers their queued approvals and send-backs."""
@@ -275,7 +277,7 @@ class SyncService:
                             detail="only a consultant has a CRA to edit or submit",
                         )
                     )
-                elif isinstance(args, ApproveMonthArgs | SendBackMonthArgs):
+                elif isinstance(args, ApproveMonthArgs | SendBackMonthArgs | WithdrawMonthArgs):
                     fresh_results.append(await self._circuit(batch, actor, mutation.id, args))
                 elif isinstance(args, SetDayArgs):
                     fresh_results.append(await self._set_day(batch, mutation.id, args))
@@ -504,9 +506,10 @@ class SyncService:
         batch: _Batch,
         actor: Actor,
         mutation_id: int,
-        args: ApproveMonthArgs | SendBackMonthArgs,
+        args: ApproveMonthArgs | SendBackMonthArgs | WithdrawMonthArgs,
     ) -> MutationResult:
-        """An approval or send-back queued offline, decided as the online one would be.
+        """An approval, send-back or withdrawal queued offline, decided as the online one would
+        be.
 
         It runs inside this push's transaction, so its result is stored with its effect and a
         retried batch replays it; the circuit takes the consultant's version lock after this
@@ -515,15 +518,23 @@ class SyncService:
         # Imported here: the circuit service itself builds on this module's MonthLocked.
         from server.services import circuit
 
-        send_back = isinstance(args, SendBackMonthArgs)
+        if isinstance(args, WithdrawMonthArgs):
+            # The person's own month: the days this batch decided so far are written first, and
+            # the month's new state is what the rest of the batch sees.
+            await self._flush(batch)
+            consultant_id, action, comment = batch.person_id, Action.WITHDRAW, ""
+        elif isinstance(args, SendBackMonthArgs):
+            consultant_id, action, comment = args.consultant_id, Action.SEND_BACK, args.comment
+        else:
+            consultant_id, action, comment = args.consultant_id, Action.APPROVE, ""
         try:
             outcome = await circuit.act(
                 actor,
-                consultant_id=args.consultant_id,
+                consultant_id=consultant_id,
                 month_text=args.month,
-                action=Action.SEND_BACK if send_back else Action.APPROVE,
+                action=action,
                 version=args.version,
-                comment=args.comment if isinstance(args, SendBackMonthArgs) else "",
+                comment=comment,
                 clock=lambda: batch.now,
                 device=batch.client_id,
             )
@@ -531,6 +542,9 @@ class SyncService:
             return MutationResult(
                 id=mutation_id, status="rejected", reason=error.code, detail=error.message
             )
+        if isinstance(args, WithdrawMonthArgs):
+            batch.months.update(await store.months_of(batch.person_id, [args.month]))
+            batch.changed = True
         return MutationResult(id=mutation_id, status="applied", month=outcome.month)
 
     async def _flush(self, batch: _Batch) -> None:

@@ -635,3 +635,79 @@ async def test_a_month_submitted_through_sync_tells_its_first_step(
     assert [r["kind"] for r in rows] == [first]
     if first == "signer_link":
         assert rows[0]["data"]["link"].startswith("/sign/#t=")
+
+
+async def test_the_consultant_withdraws_a_submission_nobody_has_acted_on(two_steps: Team) -> None:
+    """Make sure a submitted month comes back to draft for its consultant (editable, epoch moved
+    on, audited as withdrawn), and can be submitted again to the first step."""
+    team = two_steps
+    await team.fill()
+    submitted = (await team.act(team.alice, "submit")).json()
+    # Nobody else may take it back: not the manager, not another team's.
+    problem(await team.act(team.marc, "withdraw"), 403, "forbidden")
+    problem(await team.act(team.nina, "withdraw"), 404, "not_found")
+
+    response = await team.act(team.alice, "withdraw")
+    assert response.status_code == 200, response.text
+    month = response.json()
+    assert month["status"] == "draft"
+    assert month["circuit"]["epoch"] == submitted["circuit"]["epoch"] + 1
+    assert month["circuit"]["waiting_on_id"] is None
+    await team.fill("2026-11-17")  # editable again: the PUT answers 200
+    events = await team.events()
+    assert events[-2:] == ["month.withdrawn", "month.days_edited"]
+    assert events.count("month.refused") == 1  # the manager's try; another team's sees nothing
+
+    again = (await team.act(team.alice, "submit")).json()
+    assert (again["status"], again["circuit"]["waiting_on_id"]) == ("in_validation", team.marc.id)
+
+
+async def test_a_withdrawal_after_an_approval_or_on_a_changed_month_is_refused(
+    two_steps: Team,
+) -> None:
+    """Make sure the consultant cannot take back a month an approver already approved (409
+    already_reviewed), nor one that moved since they read it (409 version_changed), and that
+    a refusal changes nothing."""
+    team = two_steps
+    await team.fill()
+    read = (await team.act(team.alice, "submit")).json()["version"]
+    await team.act(team.marc, "approve")
+    before = await team.read()
+    problem(await team.act(team.alice, "withdraw", version=read), 409, "already_reviewed")
+    problem(await team.act(team.alice, "withdraw"), 409, "already_reviewed")
+    assert await team.read() == before
+    assert (await team.events())[-1] == "month.refused"
+
+
+async def test_a_withdrawal_queued_offline_applies_and_the_days_behind_it_follow(
+    two_steps: Team,
+) -> None:
+    """Make sure the phone's queued withdraw_month reopens the month within the same push, so
+    a day edited after it in the queue is applied, not refused as locked."""
+    team = two_steps
+    await team.fill()
+    version = (await team.act(team.alice, "submit")).json()["version"]
+
+    async def send(request: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        response = await team.alice.browser.post("/api/v1/sync", json=request)
+        return response.status_code, response.json()
+
+    phone = Device("alice-phone")
+    await phone.sync(send)  # the phone learns the month's epoch after the submission
+    phone.withdraw(MONTH, version)
+    mission = team.alice.mission  # type: ignore[attr-defined]
+    body = await phone.sync(send)
+    (withdrawn,) = body["results"]
+    assert (withdrawn["status"], withdrawn["month"]["status"]) == ("applied", "draft")
+    phone.edit("2026-11-18", [(f"mission:{mission.id}", 1)], NOW_MS)
+    body = await phone.sync(send)
+    assert [r["status"] for r in body["results"]] == ["applied"]
+    month = await team.read()
+    assert month["status"] == "draft"
+    assert {d["date"] for d in month["days"]} == {DAY, "2026-11-18"}
+
+    # The same mutation replayed (a lost answer) changes nothing more.
+    phone.withdraw(MONTH, version)
+    body = await phone.sync(send)
+    assert body["results"][0]["status"] == "rejected"
+    assert body["results"][0]["reason"] == "illegal_transition"

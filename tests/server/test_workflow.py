@@ -15,6 +15,7 @@ from server.domain.errors import Conflict, DomainError, Forbidden, InvalidInput
 from server.domain.model import ApprovalStep
 from server.domain.workflow import (
     Action,
+    AlreadyReviewed,
     CircuitChanged,
     CircuitState,
     IllegalTransition,
@@ -85,6 +86,7 @@ ACTORS = {
 }
 IN_STEP_1 = CircuitState(status=MonthStatus.IN_VALIDATION, step=1, waiting_on="s1", epoch=EPOCH)
 BACK = CircuitState(status=MonthStatus.SENT_BACK, epoch=EPOCH + 1)
+WITHDRAWN = CircuitState(status=MonthStatus.DRAFT, epoch=EPOCH + 1)
 STARTED = CircuitState(status=MonthStatus.IN_VALIDATION, step=0, waiting_on="m1", epoch=EPOCH)
 
 # (status, action) -> (the one actor kind who succeeds, the resulting state). For these pairs,
@@ -96,6 +98,7 @@ LEGAL: dict[tuple[MonthStatus, Action], tuple[str, CircuitState]] = {
     (MonthStatus.IN_VALIDATION, Action.SEND_BACK): ("current approver", BACK),
     (MonthStatus.VALIDATED, Action.REOPEN): ("admin", BACK),
     (MonthStatus.SIGNED, Action.REOPEN): ("admin", BACK),
+    (MonthStatus.IN_VALIDATION, Action.WITHDRAW): ("consultant", WITHDRAWN),
 }
 
 CASES = list(itertools.product(MonthStatus, Action, ACTORS))
@@ -110,8 +113,8 @@ def expected(status: MonthStatus, action: Action, actor: str) -> CircuitState | 
 
 
 def test_the_table_covers_every_status_action_and_actor() -> None:
-    """Make sure the table is exhaustive: 6 statuses × 4 actions × 5 actors."""
-    assert len(CASES) == 6 * 4 * 5 == 120
+    """Make sure the table is exhaustive: 6 statuses × 5 actions × 5 actors."""
+    assert len(CASES) == 6 * 5 * 5 == 150
     assert set(START) == set(MonthStatus)
 
 
@@ -327,7 +330,7 @@ circuits = st.lists(
 
 def rightful(state: CircuitState, action: Action) -> str:
     """The person who may take the action in the state (if the action is legal at all)."""
-    if action is Action.SUBMIT:
+    if action in (Action.SUBMIT, Action.WITHDRAW):
         return CONSULTANT
     if action is Action.REOPEN:
         return "admin"
@@ -351,8 +354,10 @@ def test_any_sequence_of_actions_keeps_the_invariants(
         comment = data.draw(st.sampled_from(["", "  ", "please fix"]), label="comment")
         try:
             after = act(state, action, actor, steps, comment)
-        except (IllegalTransition, Forbidden, InvalidInput):
+        except (IllegalTransition, Forbidden, InvalidInput, AlreadyReviewed):
             continue
+        if action is Action.WITHDRAW:
+            assert approved == [], "withdrawn after an approval"
         if action is Action.SUBMIT:
             approved = []
         if action is Action.APPROVE:
@@ -364,7 +369,7 @@ def test_any_sequence_of_actions_keeps_the_invariants(
             assert approved == list(range(after.step))
         else:
             assert (after.waiting_on, after.step) == (None, 0)
-        bumped = action in {Action.SEND_BACK, Action.REOPEN}
+        bumped = action in {Action.SEND_BACK, Action.REOPEN, Action.WITHDRAW}
         assert after.epoch == state.epoch + (1 if bumped else 0)
         if after.status in {MonthStatus.VALIDATED, MonthStatus.SIGNED}:
             assert approved == list(range(len(steps)))
@@ -384,3 +389,22 @@ def test_rightful_approvals_always_reach_the_end_in_exactly_len_steps(
         assert state.status is MonthStatus.IN_VALIDATION
         state = act(state, Action.APPROVE, step.approver_id, steps)
     assert state.status is final_status(steps=steps)
+
+
+def test_a_withdrawal_after_the_first_approval_is_refused_naming_the_step() -> None:
+    """Make sure the consultant takes a month back only while nobody has acted: at step 1 the
+    refusal says an approver already approved, and nothing else than the consultant may try."""
+    with pytest.raises(AlreadyReviewed) as refused:
+        act(IN_STEP_1, Action.WITHDRAW, CONSULTANT)
+    assert refused.value.code == "already_reviewed"
+    assert [e.field for e in refused.value.errors] == ["step"]
+    with pytest.raises(Forbidden):
+        act(IN_STEP_1, Action.WITHDRAW, "s1")
+
+
+def test_a_withdrawn_month_is_submitted_again_from_the_first_step() -> None:
+    """Make sure withdraw then submit restarts the circuit, with the epoch moved on once."""
+    again = act(act(STARTED, Action.WITHDRAW, CONSULTANT), Action.SUBMIT, CONSULTANT)
+    assert again == CircuitState(
+        status=MonthStatus.IN_VALIDATION, step=0, waiting_on="m1", epoch=EPOCH + 1
+    )
