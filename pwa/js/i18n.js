@@ -315,13 +315,25 @@ export function t(key, params = {}) {
   );
 }
 
+/** Times on screen are French legal time, whatever the device's zone: the firm works in France. */
+const ZONE = "Europe/Paris";
+
 /**
- * Format an ISO date-time for the current locale; returns the input if it does not parse.
+ * Format an ISO date-time for the current locale, in Paris time ("16 novembre 2026 à 10 h 00",
+ * the French way of writing hours); returns the input if it does not parse.
  * @param {string} iso
+ * @param {Intl.DateTimeFormatOptions} [options]
  * @returns {string}
  */
-export function formatDateTime(iso) {
+export function formatDateTime(iso, options = { dateStyle: "long", timeStyle: "short" }) {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return formatter("DateTimeFormat", { dateStyle: "long", timeStyle: "short" }).format(date);
+  const parts = formatter("DateTimeFormat", { ...options, timeZone: ZONE }).formatToParts(date);
+  return parts
+    .map((part, i) =>
+      current === "fr" && part.type === "literal" && parts[i - 1]?.type === "hour" && parts[i + 1]?.type === "minute"
+        ? " h "
+        : part.value,
+    )
+    .join("");
 }
