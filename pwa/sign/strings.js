@@ -109,8 +109,8 @@ export const STRINGS = {
     "Your passkey was not used",
   ],
   "sign.notHere.intro": [
-    "Rien n'a été signé. L'opération a été annulée, ou votre clé d'accès n'est pas sur cet appareil : vous l'avez peut-être créée sur votre téléphone ou sur un autre ordinateur.",
-    "Nothing was signed. The operation was cancelled, or your passkey is not on this device: you may have created it on your phone or on another computer.",
+    "Rien n'a été signé. L'opération a été annulée, la vérification (empreinte, visage ou code de l'appareil) n'a pas abouti, ou votre clé d'accès n'est pas sur cet appareil : vous l'avez peut-être créée sur votre téléphone ou sur un autre ordinateur.",
+    "Nothing was signed. The operation was cancelled, the check (the device's fingerprint, face or code) did not succeed, or your passkey is not on this device: you may have created it on your phone or on another computer.",
   ],
   "sign.notHere.retryHelp": [
     "Si votre clé est sur votre téléphone : réessayez, choisissez « Utiliser un téléphone ou une tablette » (ou « Un autre appareil ») dans la fenêtre qui s'ouvre, puis scannez le QR code avec ce téléphone.",
