@@ -319,7 +319,7 @@ export function t(key, params = {}) {
 const ZONE = "Europe/Paris";
 
 /**
- * Format an ISO date-time for the current locale, in Paris time ("16 novembre 2026 à 10 h 00",
+ * Format an ISO date-time for the current locale, in Paris time ("16 novembre 2026 à 9 h 05",
  * the French way of writing hours); returns the input if it does not parse.
  * @param {string} iso
  * @param {Intl.DateTimeFormatOptions} [options]
@@ -329,11 +329,13 @@ export function formatDateTime(iso, options = { dateStyle: "long", timeStyle: "s
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
   const parts = formatter("DateTimeFormat", { ...options, timeZone: ZONE }).formatToParts(date);
+  if (current !== "fr") return parts.map((part) => part.value).join("");
+  // "1 h 05", not "01:05" (French typographic use for hours).
   return parts
-    .map((part, i) =>
-      current === "fr" && part.type === "literal" && parts[i - 1]?.type === "hour" && parts[i + 1]?.type === "minute"
-        ? " h "
-        : part.value,
-    )
+    .map((part, i) => {
+      if (part.type === "hour") return String(Number(part.value));
+      const between = parts[i - 1]?.type === "hour" && parts[i + 1]?.type === "minute";
+      return part.type === "literal" && between ? " h " : part.value;
+    })
     .join("");
 }
