@@ -6,7 +6,7 @@
 // one; a passkey that is not on this device offers to try again (a phone nearby) or to
 // enrol this device.
 
-import { ApiError, request as call } from "../js/api.js";
+import { ApiError, request } from "../js/api.js";
 import {
   addStrings,
   formatDate,
@@ -38,6 +38,23 @@ let view = "";
 
 const formatDay = (iso) => formatDate(iso, { weekday: "short", day: "numeric", month: "short" });
 const formatDays = (halfDays) => t("halfDay", { n: days(halfDays) });
+
+/**
+ * A call to the portal's API through the app's one HTTP client. The link spends nothing when
+ * opened: if this tab's session ran out, or an opening elsewhere replaced it, open the link
+ * again once and retry, rather than sending the signer back to their mail.
+ */
+async function call(method, path, body) {
+  try {
+    return await request(method, path, body);
+  } catch (error) {
+    const portalPath = path === "/sign" || path.startsWith("/sign/");
+    const lost = error instanceof ApiError && error.status === 401 && portalPath;
+    if (!lost || !linkToken) throw error;
+    await request("POST", "/signature-links/open", { token: linkToken });
+    return request(method, path, body);
+  }
+}
 
 /** WebAuthn's answer when no passkey was used: none on this device, or the signer cancelled. */
 const noPasskeyHere = (error) => error instanceof DOMException && error.name === "NotAllowedError";

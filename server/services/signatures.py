@@ -70,7 +70,7 @@ from server.services import webauthn_ceremonies as ceremonies
 from server.services.accounts import actor_of
 from server.services.clock import Clock
 from server.settings import Settings
-from server.storage import notification_store
+from server.storage import audit_store, notification_store
 from server.storage import repositories as repo
 from server.storage import signatures as store
 from sync.months import MonthKey, MonthStatus
@@ -323,16 +323,6 @@ class Signatures:
             logger.info("link request for an unknown token ignored")
             return
         now = self.clock()
-        earlier = [
-            entry
-            for entry in await audit_log.history(link.timesheet_id, LINK_REQUESTED)
-            if entry.body["data"].get("signer") == link.person_id
-            and datetime.fromisoformat(entry.at) > now - LINK_REQUEST_INTERVAL
-        ]
-        if earlier:
-            logger.info("link request for month %s ignored: one was made at %s",
-                        link.timesheet_id, earlier[-1].at)  # fmt: skip
-            return
         timesheet = await store.get_timesheet_by_id(link.timesheet_id)
         signer = await repo.get_person(link.person_id)
         if timesheet is None or signer is None:
@@ -352,6 +342,23 @@ class Signatures:
         )
         stamp = now.strftime("%Y%m%dT%H%M%S%f")
         async with repo.write_transaction():
+            # The chain's lock first (PostgreSQL; SQLite serialises writers already): two
+            # requests at once cannot both find no earlier one and both send.
+            organisation = await audit_store.organisation_of_month(link.timesheet_id)
+            await audit_store.lock_chain(organisation or signer.organisation_id)
+            earlier = [
+                entry
+                for entry in await audit_log.history(link.timesheet_id, LINK_REQUESTED)
+                if entry.body["data"].get("signer") == link.person_id
+                and datetime.fromisoformat(entry.at) > now - LINK_REQUEST_INTERVAL
+            ]
+            if earlier:
+                logger.info(
+                    "link request for month %s ignored: one was made at %s",
+                    link.timesheet_id,
+                    earlier[-1].at,
+                )
+                return
             if waiting:
                 token = await create_link(
                     timesheet=timesheet, signer_id=signer.id, created_by=None, now=now
