@@ -564,7 +564,7 @@ class OutboxWorker:
         return message, contact["email"]
 
     async def _fresh_signer_link(self, entry: OutboxEntry) -> str | None:
-        """A new single-use link to the month the signer is reminded of, or None if it no
+        """A new signature link to the month the signer is reminded of, or None if it no
         longer waits on them. Issuing it ends their earlier links: the newest mail works."""
         # Imported here: signatures → circuit → month_events → this module.
         from server.services import signatures
