@@ -35,6 +35,9 @@ let busy = false;
 let linkToken = "";
 /** @type {"" | "not-here" | "enrol"} A step the signer chose on top of the portal's state. */
 let view = "";
+/** @type {ApiError | null} Why the link did not open (the screen is redrawn on a language switch). */
+let refused = null;
+let requested = false;
 
 const formatDay = (iso) => formatDate(iso, { weekday: "short", day: "numeric", month: "short" });
 const formatDays = (halfDays) => t("halfDay", { n: days(halfDays) });
@@ -210,6 +213,8 @@ function notHereStep() {
 
 /** The link does not open: say why in plain words and, where it helps, offer a new one. */
 function linkRefused(error) {
+  refused = error;
+  document.documentElement.lang = locale();
   const code = error.errors[0]?.code ?? "";
   const reason = ["expired", "signed", "closed"].includes(code) ? code : "expired";
   const children = [
@@ -217,17 +222,21 @@ function linkRefused(error) {
     h("p", { class: "error", role: "alert", "data-testid": "link-refused" }, t(`link.${reason}`)),
   ];
   if (reason !== "signed" && linkToken) {
-    const ask = h("button", { type: "button", class: "primary", "data-testid": "request-link", "aria-disabled": "false" }, t("link.request"));
-    ask.addEventListener("click", () => act(ask, t("link.requesting"), async () => {
-      await call("POST", "/signature-links/request", { token: linkToken, language: locale() });
-      ask.remove();
-      main.querySelector('[data-testid="link-requested"]').textContent = t("link.requested");
-      main.querySelector('[data-testid="link-requested"]').focus();
-    }));
-    children.push(
-      h("p", {}, t("link.requestHelp")),
-      ask,
-      h("p", { class: "done", role: "status", tabindex: "-1", "data-testid": "link-requested" }));
+    const done = h("p", { class: "done", role: "status", tabindex: "-1", "data-testid": "link-requested" },
+      requested ? t("link.requested") : "");
+    children.push(h("p", {}, t("link.requestHelp")));
+    if (!requested) {
+      const ask = h("button", { type: "button", class: "primary", "data-testid": "request-link", "aria-disabled": "false" }, t("link.request"));
+      ask.addEventListener("click", () => act(ask, t("link.requesting"), async () => {
+        await call("POST", "/signature-links/request", { token: linkToken, language: locale() });
+        requested = true;
+        ask.remove();
+        done.textContent = t("link.requested");
+        done.focus();
+      }));
+      children.push(ask);
+    }
+    children.push(done);
   }
   children.push(
     h("p", { class: "muted", role: "status", "data-testid": "progress" }),
@@ -323,6 +332,8 @@ async function sign() {
 async function start() {
   const token = new URLSearchParams(location.hash.slice(1)).get("t");
   view = "";
+  refused = null;
+  requested = false;
   try {
     if (token) {
       linkToken = token;
@@ -357,6 +368,7 @@ languageButton.addEventListener("click", () => {
   setLocale(locale() === "fr" ? "en" : "fr");
   labelLanguageButton();
   if (portal) render();
+  else if (refused) linkRefused(refused);
 });
 labelLanguageButton();
 // A link pasted into an open portal tab changes only the fragment: no page load happens.
