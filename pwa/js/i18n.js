@@ -211,7 +211,7 @@ const tag = () => (current === "fr" ? "fr-FR" : "en-GB");
 const formatters = new Map();
 
 /**
- * @param {"NumberFormat" | "DateTimeFormat"} kind
+ * @param {"NumberFormat" | "DateTimeFormat" | "PluralRules"} kind
  * @param {object} options
  * @returns {any}
  */
@@ -338,15 +338,4 @@ export function t(key, params = {}) {
     if (one === undefined) return String(params[name]);
     return formatter("PluralRules", {}).select(Number(params[name])) === "one" ? one : other;
   });
-}
-
-/**
- * Format an ISO date-time for the current locale; returns the input if it does not parse.
- * @param {string} iso
- * @returns {string}
- */
-export function formatDateTime(iso) {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso;
-  return formatter("DateTimeFormat", { dateStyle: "long", timeStyle: "short" }).format(date);
 }

@@ -1,13 +1,15 @@
 // The client signer's page: open the link, read the month, create a passkey on first use,
 // sign. Standalone (not part of the app shell); talks only to /api/v1/signature-links and
 // /api/v1/sign. The link token arrives in the URL fragment (never sent to a server log) and
-// leaves the address bar as soon as it is spent.
+// leaves the address bar once the link is open; opening spends nothing, so the mail's link
+// opens again until the month is signed. A link that no longer opens offers to ask for a new
+// one; a passkey that is not on this device offers to try again (a phone nearby) or to
+// enrol this device.
 
-import { ApiError, request as call } from "../js/api.js";
+import { ApiError, request } from "../js/api.js";
 import {
   addStrings,
   formatDate,
-  formatDateTime,
   formatDays as days,
   formatMonthName,
   locale,
@@ -15,6 +17,7 @@ import {
   t as tr,
   tOr,
 } from "../js/i18n.js";
+import { formatDateTime } from "../js/online/datetime.js";
 import { createPasskey, getPasskey, isSupported } from "../js/online/webauthn.js";
 import { h } from "../js/views/dom.js";
 import { STRINGS } from "./strings.js";
@@ -28,9 +31,36 @@ const main = /** @type {HTMLElement} */ (document.getElementById("main"));
 /** @type {any} */
 let portal = null;
 let busy = false;
+/** The link's token, kept in memory only: to ask for a new link if this one no longer opens. */
+let linkToken = "";
+/** @type {"" | "not-here" | "enrol"} A step the signer chose on top of the portal's state. */
+let view = "";
+/** @type {ApiError | null} Why the link did not open (the screen is redrawn on a language switch). */
+let refused = null;
+let requested = false;
 
 const formatDay = (iso) => formatDate(iso, { weekday: "short", day: "numeric", month: "short" });
 const formatDays = (halfDays) => t("halfDay", { n: days(halfDays) });
+
+/**
+ * A call to the portal's API through the app's one HTTP client. The link spends nothing when
+ * opened: if this tab's session ran out, or an opening elsewhere replaced it, open the link
+ * again once and retry, rather than sending the signer back to their mail.
+ */
+async function call(method, path, body) {
+  try {
+    return await request(method, path, body);
+  } catch (error) {
+    const portalPath = path === "/sign" || path.startsWith("/sign/");
+    const lost = error instanceof ApiError && error.status === 401 && portalPath;
+    if (!lost || !linkToken) throw error;
+    await request("POST", "/signature-links/open", { token: linkToken });
+    return request(method, path, body);
+  }
+}
+
+/** WebAuthn's answer when no passkey was used: none on this device, or the signer cancelled. */
+const noPasskeyHere = (error) => error instanceof DOMException && error.name === "NotAllowedError";
 
 function errorText(error) {
   if (error instanceof DOMException) return t("error.cancelled");
@@ -92,8 +122,7 @@ function documentSection(doc) {
       h("dt", {}, t("consultant")), h("dd", { "data-testid": "consultant" }, doc.consultant.name),
       h("dt", {}, t("mission")), h("dd", {}, doc.mission.title),
       h("dt", {}, t("client")), h("dd", {}, doc.mission.client),
-      h("dt", {}, t("signer")), h("dd", {}, `${doc.signer.name} <${doc.signer.email}>`),
-      h("dt", {}, t("version")), h("dd", {}, String(doc.version))),
+      h("dt", {}, t("signer")), h("dd", {}, `${doc.signer.name} <${doc.signer.email}>`)),
     h("table", { "data-testid": "days" },
       h("thead", {}, h("tr", {},
         h("th", { scope: "col" }, t("date")),
@@ -114,29 +143,32 @@ function render() {
   if (portal.document) children.push(documentSection(portal.document));
   const panel = h("section", { "aria-live": "polite" });
   if (portal.status === "signed") {
-    const when = formatDateTime(portal.signed_at);
+    const when = formatDateTime(portal.signed_at, { dateStyle: "full", timeStyle: "short" });
     panel.append(
       h("p", { class: "done", role: "status", tabindex: "-1", "data-testid": "signed" }, t(`signed.${wording}`, { date: when })),
-      h("p", {}, h("a", {
-        class: "button secondary",
-        href: `/api/v1/sign/evidence/${portal.evidence_id}`,
-        download: `signature-${portal.evidence_id}.json`,
-        "data-testid": "evidence",
-      }, t("evidence"))),
       h("p", {}, h("a", {
         class: "button secondary",
         href: `/api/v1/sign/evidence/${portal.evidence_id}/pdf`,
         download: `cra-signe-${portal.evidence_id}.pdf`,
         "data-testid": "pdf",
-      }, t("pdf"))));
+      }, t("pdf"))),
+      h("p", {}, h("a", {
+        class: "button secondary",
+        href: `/api/v1/sign/evidence/${portal.evidence_id}`,
+        download: `signature-${portal.evidence_id}.json`,
+        "data-testid": "evidence",
+      }, t("evidence"))));
   } else if (portal.status === "closed") {
     panel.append(h("p", { "data-testid": "closed" }, t("closed")));
-  } else if (!portal.has_passkey && !portal.email_verified) {
+  } else if (view === "not-here" && portal.has_passkey) {
+    panel.append(...notHereStep());
+  } else if ((!portal.has_passkey || view === "enrol") && !portal.email_verified) {
     panel.append(...codeStep());
-  } else if (!portal.has_passkey) {
+  } else if (!portal.has_passkey || view === "enrol") {
     const button = h("button", { type: "button", class: "primary", "data-testid": "register", "aria-disabled": "false" }, t("passkey.create"));
     button.addEventListener("click", () => act(button, t("passkey.creating"), register));
-    panel.append(h("p", { class: "done", "data-testid": "email-verified" }, t("code.verified")), h("p", {}, t("passkey.intro")), button);
+    const intro = portal.has_passkey ? t("passkey.replace") : t("passkey.intro");
+    panel.append(h("p", { class: "done", "data-testid": "email-verified" }, t("code.verified")), h("p", {}, intro), button);
   } else {
     const button = h("button", { type: "button", class: "primary", "data-testid": "sign", "aria-disabled": "false" }, t(`sign.${wording}`));
     button.addEventListener("click", () => act(button, t("sign.progress"), sign));
@@ -146,11 +178,71 @@ function render() {
     h("p", { class: "muted", role: "status", "data-testid": "progress" }),
     h("p", { class: "error", role: "alert", "data-testid": "error" }));
   children.push(panel);
-  if (portal.document_sha256) {
-    children.push(h("p", { class: "muted" }, `${t("hash")} `,
-      h("span", { class: "hash", "data-testid": "document-hash" }, portal.document_sha256)));
-  }
+  if (portal.document) children.push(detailsSection(portal.document));
   main.replaceChildren(...children);
+}
+
+/** What a specialist may want to check, folded away: the version and the document's hash. */
+function detailsSection(doc) {
+  return h("details", { class: "details", "data-testid": "details" },
+    h("summary", {}, t("details")),
+    h("dl", {},
+      h("dt", {}, t("version")), h("dd", { "data-testid": "version" }, String(doc.version)),
+      h("dt", {}, t("hash")), h("dd", { class: "hash", "data-testid": "document-hash" }, portal.document_sha256)),
+    h("p", { class: "muted" }, t("hash.why")));
+}
+
+/** The passkey was not used: most often it lives on another device (a phone). */
+function notHereStep() {
+  const retry = h("button", { type: "button", class: "primary", "data-testid": "retry", "aria-disabled": "false" }, t("notHere.retry"));
+  retry.addEventListener("click", () => act(retry, t("sign.progress"), sign));
+  const enrol = h("button", { type: "button", class: "secondary", "data-testid": "enrol-here", "aria-disabled": "false" }, t("notHere.enrol"));
+  enrol.addEventListener("click", () => {
+    view = "enrol";
+    render();
+    main.querySelector('[data-testid="send-code"]')?.focus();
+  });
+  return [
+    h("h2", { tabindex: "-1", "data-testid": "not-here" }, t("notHere.title")),
+    h("p", {}, t("notHere.intro")),
+    h("ol", { class: "choices" },
+      h("li", {}, h("p", {}, t("notHere.retryHelp")), retry),
+      h("li", {}, h("p", {}, t("notHere.enrolHelp", { email: portal.signer_email })), enrol)),
+  ];
+}
+
+/** The link does not open: say why in plain words and, where it helps, offer a new one. */
+function linkRefused(error) {
+  refused = error;
+  document.documentElement.lang = locale();
+  const code = error.errors[0]?.code ?? "";
+  const reason = ["expired", "signed", "closed"].includes(code) ? code : "expired";
+  const children = [
+    h("h1", {}, t("link.title")),
+    h("p", { class: "error", role: "alert", "data-testid": "link-refused" }, t(`link.${reason}`)),
+  ];
+  if (reason !== "signed" && linkToken) {
+    const done = h("p", { class: "done", role: "status", tabindex: "-1", "data-testid": "link-requested" },
+      requested ? t("link.requested") : "");
+    children.push(h("p", {}, t("link.requestHelp")));
+    if (!requested) {
+      const ask = h("button", { type: "button", class: "primary", "data-testid": "request-link", "aria-disabled": "false" }, t("link.request"));
+      ask.addEventListener("click", () => act(ask, t("link.requesting"), async () => {
+        await call("POST", "/signature-links/request", { token: linkToken, language: locale() });
+        requested = true;
+        ask.remove();
+        done.textContent = t("link.requested");
+        done.focus();
+      }));
+      children.push(ask);
+    }
+    children.push(done);
+  }
+  children.push(
+    h("p", { class: "muted", role: "status", "data-testid": "progress" }),
+    h("p", { class: "error", role: "alert", "data-testid": "error" }));
+  main.replaceChildren(h("section", {}, ...children));
+  main.focus();
 }
 
 /** The e-mailed code that proves the signer reads the address their firm declared. */
@@ -205,6 +297,7 @@ async function register() {
     credential,
     device_name: navigator.platform || "",
   });
+  view = "";
   render();
   main.querySelector('[data-testid="sign"]')?.focus();
 }
@@ -219,8 +312,18 @@ async function sign() {
     const changed = { field: "", code: "changed", message: "" };
     throw new ApiError({ status: 409, title: "changed", errors: [changed] });
   }
-  const credential = await getPasskey(options.options);
+  let credential;
+  try {
+    credential = await getPasskey(options.options);
+  } catch (error) {
+    if (!noPasskeyHere(error)) throw error;
+    view = "not-here";
+    render();
+    main.querySelector('[data-testid="not-here"]')?.focus();
+    return;
+  }
   await call("POST", "/sign/assertion", { challenge_id: options.challenge_id, credential });
+  view = "";
   portal = await call("GET", "/sign");
   render();
   main.querySelector('[data-testid="signed"]')?.focus();
@@ -228,17 +331,23 @@ async function sign() {
 
 async function start() {
   const token = new URLSearchParams(location.hash.slice(1)).get("t");
+  view = "";
+  refused = null;
+  requested = false;
   try {
     if (token) {
+      linkToken = token;
       history.replaceState(null, "", location.pathname);
       try {
         portal = await call("POST", "/signature-links/open", { token });
       } catch (error) {
-        // A link opened before in this browser: its session may still be running.
         if (!(error instanceof ApiError && error.status === 410)) throw error;
-        portal = await call("GET", "/sign").catch(() => {
-          throw error;
-        });
+        // A session opened before in this browser may still be running: show its month.
+        portal = await call("GET", "/sign").catch(() => null);
+        if (!portal) {
+          linkRefused(error);
+          return;
+        }
       }
     } else {
       portal = await call("GET", "/sign");
@@ -259,6 +368,7 @@ languageButton.addEventListener("click", () => {
   setLocale(locale() === "fr" ? "en" : "fr");
   labelLanguageButton();
   if (portal) render();
+  else if (refused) linkRefused(refused);
 });
 labelLanguageButton();
 // A link pasted into an open portal tab changes only the fragment: no page load happens.

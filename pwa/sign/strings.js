@@ -16,8 +16,13 @@ export const STRINGS = {
   "sign.days": ["Jours", "Days"],
   "sign.comment": ["Commentaire", "Comment"],
   "sign.total": ["Total", "Total"],
-  "sign.version": ["Version", "Version"],
-  "sign.hash": ["Empreinte SHA-256 du document :", "SHA-256 fingerprint of the document:"],
+  "sign.version": ["Version du compte rendu", "Report version"],
+  "sign.details": ["Détails", "Details"],
+  "sign.hash": ["Empreinte du document (SHA-256)", "Document fingerprint (SHA-256)"],
+  "sign.hash.why": [
+    "Cette empreinte identifie le contenu exact que vous signez : toute modification ultérieure serait détectée.",
+    "This fingerprint identifies the exact content you sign: any later change would be detected.",
+  ],
   "sign.statement.signature": [
     "En signant, je confirme que ce compte rendu d'activité est exact. Ma signature porte sur le contenu exact affiché ci-dessus.",
     "By signing, I confirm this activity report is accurate. My signature covers the exact content shown above.",
@@ -94,7 +99,52 @@ export const STRINGS = {
     "Pour signer, créez d'abord une clé d'accès sur cet appareil : elle utilise l'empreinte, le visage ou le code de verrouillage de l'appareil, et aucun secret ne le quitte.",
     "To sign, first create a passkey on this device: it uses the device's fingerprint, face or screen lock, and no secret ever leaves it.",
   ],
+  "sign.passkey.replace": [
+    "Créez une clé d'accès sur cet appareil. Elle remplacera celle de votre autre appareil, qui ne servira plus à signer.",
+    "Create a passkey on this device. It will replace the one on your other device, which will no longer sign.",
+  ],
   "sign.passkey.create": ["Créer ma clé d'accès", "Create my passkey"],
+  "sign.notHere.title": [
+    "Votre clé d'accès n'a pas été utilisée",
+    "Your passkey was not used",
+  ],
+  "sign.notHere.intro": [
+    "Rien n'a été signé. L'opération a été annulée, la vérification (empreinte, visage ou code de l'appareil) n'a pas abouti, ou votre clé d'accès n'est pas sur cet appareil : vous l'avez peut-être créée sur votre téléphone ou sur un autre ordinateur.",
+    "Nothing was signed. The operation was cancelled, the check (the device's fingerprint, face or code) did not succeed, or your passkey is not on this device: you may have created it on your phone or on another computer.",
+  ],
+  "sign.notHere.retryHelp": [
+    "Si votre clé est sur votre téléphone : réessayez, choisissez « Utiliser un téléphone ou une tablette » (ou « Un autre appareil ») dans la fenêtre qui s'ouvre, puis scannez le QR code avec ce téléphone.",
+    "If your passkey is on your phone: try again, choose “Use a phone or tablet” (or “Another device”) in the window that opens, then scan the QR code with that phone.",
+  ],
+  "sign.notHere.retry": ["Réessayer", "Try again"],
+  "sign.notHere.enrolHelp": [
+    "Ou utilisez cet appareil : nous envoyons un code à {email}, puis vous créez ici une nouvelle clé d'accès, qui remplacera l'ancienne.",
+    "Or use this device: we send a code to {email}, then you create a new passkey here, which replaces the old one.",
+  ],
+  "sign.notHere.enrol": ["Utiliser cet appareil", "Use this device"],
+  "sign.link.title": ["Ce lien ne s'ouvre plus", "This link no longer opens"],
+  "sign.link.expired": [
+    "Ce lien de signature a expiré, ou un lien plus récent l'a remplacé.",
+    "This signature link has expired, or a newer link replaced it.",
+  ],
+  "sign.link.closed": [
+    "Ce compte rendu n'attend plus votre signature par ce lien : il a été renvoyé au consultant ou il a changé d'étape.",
+    "This report no longer waits on your signature through this link: it was sent back to the consultant or moved to another step.",
+  ],
+  "sign.link.signed": [
+    "Ce compte rendu a déjà été signé avec ce lien. Il n'y a plus rien à faire.",
+    "This report was already signed with this link. There is nothing left to do.",
+  ],
+  "sign.link.requestHelp": [
+    "Demandez un nouveau lien : votre interlocuteur à l'ESN est prévenu et, si le compte rendu attend toujours votre signature, un nouveau lien part à votre adresse e-mail habituelle.",
+    "Ask for a new link: your contact at the consulting firm is told and, if the report still waits on your signature, a new link goes to your usual e-mail address.",
+  ],
+  "sign.link.request": ["Demander un nouveau lien", "Ask for a new link"],
+  "sign.link.requesting": ["Envoi de la demande…", "Sending the request…"],
+  "sign.link.requested": [
+    "Demande envoyée. Si ce compte rendu attend toujours votre signature, le nouveau lien arrive dans quelques minutes dans votre messagerie habituelle. Vous pouvez fermer cette page.",
+    "Request sent. If the report still waits on your signature, the new link reaches your usual mailbox within minutes. You may close this page.",
+  ],
   "sign.passkey.creating": [
     "Création de la clé d'accès… Suivez les instructions de votre appareil.",
     "Creating the passkey… Follow your device's instructions.",
@@ -120,8 +170,8 @@ export const STRINGS = {
     "This report no longer waits on your signature (done, sent back or reassigned).",
   ],
   "sign.error.gone": [
-    "Ce lien de signature a expiré ou a déjà été utilisé. Demandez-en un nouveau.",
-    "This signature link has expired or was already used. Ask for a new one.",
+    "Ce lien de signature ne s'ouvre plus. Demandez-en un nouveau.",
+    "This signature link no longer opens. Ask for a new one.",
   ],
   "sign.error.notfound": [
     "Ce lien de signature est introuvable. Vérifiez le lien reçu.",
@@ -136,8 +186,8 @@ export const STRINGS = {
     "This browser does not support passkeys. Use a recent browser.",
   ],
   "sign.error.cancelled": [
-    "Opération annulée ou vérification de l'utilisateur refusée. Réessayez.",
-    "Cancelled, or user verification refused. Try again.",
+    "L'opération a été annulée, ou la vérification (empreinte, visage ou code de l'appareil) n'a pas abouti. Réessayez.",
+    "The operation was cancelled, or the check (the device's fingerprint, face or code) did not succeed. Try again.",
   ],
   "sign.error.changed": [
     "Le compte rendu a changé depuis son affichage : relisez-le avant de signer.",

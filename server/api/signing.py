@@ -13,7 +13,12 @@ from litestar.datastructures import Cookie
 from litestar.di import NamedDependency, Provide
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import FromPath, JSONBody
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from litestar.status_codes import (
+    HTTP_200_OK,
+    HTTP_201_CREATED,
+    HTTP_202_ACCEPTED,
+    HTTP_204_NO_CONTENT,
+)
 from pydantic import Field, StringConstraints
 
 from server.api import schemas as s
@@ -52,6 +57,17 @@ async def provide_signer(
 
 class OpenLink(s.Wire):
     token: LinkToken = Field(description="The token of the link (after `#t=`).")
+
+
+class LinkRequest(s.Wire):
+    token: LinkToken = Field(description="The token of the link that no longer opens.")
+    language: Literal["fr", "en"] = "fr"
+
+
+class LinkRequestOut(s.Wire):
+    status: Literal["requested"] = Field(
+        description="Always `requested`, whatever the token: the answer reveals nothing."
+    )
 
 
 class PortalOut(s.Wire):
@@ -162,7 +178,11 @@ class SignatureLinkController(Controller):
     async def open(
         self, data: JSONBody[OpenLink], signatures: SignaturesDep
     ) -> Response[PortalOut]:
-        """Spend a signature link and start the signer session limited to its month."""
+        """Open a signature link: start the signer session limited to its month.
+
+        Opening spends nothing; the link opens again until the month is signed, sent back or
+        moved on, or the link expires (410, naming which).
+        """
         token = await signatures.open_link(data.token)
         session = await signatures.session(token)
         response = Response(_portal(await signatures.portal(session)), status_code=HTTP_200_OK)
@@ -179,6 +199,22 @@ class SignatureLinkController(Controller):
             )
         )
         return response
+
+    @post(
+        "/request",
+        operation_id="requestSignatureLink",
+        status_code=HTTP_202_ACCEPTED,
+    )
+    async def request_link(
+        self, data: JSONBody[LinkRequest], signatures: SignaturesDep
+    ) -> LinkRequestOut:
+        """Ask for a new link when this one no longer opens.
+
+        The ESN is told; if the month still waits on the link's signer, a fresh link goes to
+        their address on file. Rate limited; the answer is the same for every token.
+        """
+        await signatures.request_new_link(data.token, language=data.language)
+        return LinkRequestOut(status="requested")
 
 
 class SignerPortalController(Controller):

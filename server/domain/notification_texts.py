@@ -184,6 +184,49 @@ def signer_link_email(
     )
 
 
+def signer_link_requested_email(
+    *,
+    language: str,
+    month: MonthKey,
+    consultant_name: str,
+    signer_name: str,
+    resent: bool,
+    url: str,
+) -> Message:
+    """The email telling the ESN a client signer asked for a new signature link (their link
+    had expired or no longer opened); ``resent`` says whether a fresh link went to them."""
+    lang = language if language in LANGUAGES else "fr"
+    name = month_name(month, lang)
+    consultant = shorten(consultant_name, MAX_NAME)
+    signer = shorten(signer_name, MAX_NAME)
+    if lang == "fr":
+        of_month, of_consultant = french_of(name), french_of(consultant)
+        outcome = (
+            "Un nouveau lien lui a été envoyé à son adresse enregistrée."
+            if resent
+            else "Le CRA n'attend plus sa signature : aucun lien ne lui a été envoyé."
+        )
+        return Message(
+            lang,
+            f"Nouveau lien de signature demandé : CRA {of_month} {of_consultant}",
+            f"{signer} a demandé un nouveau lien pour signer le CRA {of_month} {of_consultant} "
+            f"(son lien avait expiré ou n'était plus valable). {outcome} {url}",
+            url,
+        )
+    outcome = (
+        "A fresh link was sent to their address on file."
+        if resent
+        else "The report no longer waits on their signature: no link was sent."
+    )
+    return Message(
+        lang,
+        f"New signature link requested: {consultant}'s {name} report",
+        f"{signer} asked for a new link to sign {consultant}'s {name} activity report (their "
+        f"link had expired or no longer worked). {outcome} {url}",
+        url,
+    )
+
+
 def signer_code_email(*, language: str, code: str, link: str) -> Message:
     """The one-time code a client signer enters before creating their passkey.
 

@@ -2,7 +2,7 @@
 
 The circuit (`server.services.circuit`) calls `after_transition` once the month's new state is
 written: every notification goes to the outbox in that same transaction (issue 6: none lost,
-none twice), and a client signer's single-use link exists exactly when the month waits on them
+none twice), and a client signer's signature link exists exactly when the month waits on them
 (issue 5: "the waiting step sends them a link").
 
 - the month now waits on a manager: ``waiting_on_you`` to them (push, email as fallback; the

@@ -34,6 +34,7 @@ from server.domain.notification_texts import (
     render,
     signer_code_email,
     signer_link_email,
+    signer_link_requested_email,
 )
 from server.domain.outbox import (
     DROPPED,
@@ -71,6 +72,7 @@ logger = logging.getLogger("carnet.notifications")
 
 SIGNER_LINK = "signer_link"
 SIGNER_CODE = "signer_code"
+LINK_REQUESTED = "signer_link_requested"
 LEASE_MS = 60_000
 RETENTION = timedelta(days=90)
 """Finished rows are kept this long, well past any reminder's expiry, so a key is never purged
@@ -248,6 +250,27 @@ async def send_signer_code(
         data={"language": language, "code": code},
         due_ms=_ms(at),
         expires_ms=_ms(at + timedelta(minutes=15)),
+        now_ms=_ms(at),
+    )
+
+
+async def send_link_requested(
+    *, email: str, language: str, month: str, data: dict[str, Any], key: str, at: datetime
+) -> bool:
+    """Email the ESN (the consultant's manager) that a client signer asked for a new signature
+    link, through the outbox; ``data`` names the consultant, the signer and whether a fresh
+    link went to the signer (`server.services.signatures.Signatures.request_new_link`)."""
+    MonthKey.parse(month)
+    return await store.enqueue(
+        key=key,
+        person_id=None,
+        address=email,
+        channel="email",
+        kind=LINK_REQUESTED,
+        month=month,
+        data={"language": language, **data},
+        due_ms=_ms(at),
+        expires_ms=_ms(at + timedelta(days=7)),
         now_ms=_ms(at),
     )
 
@@ -495,6 +518,18 @@ class OutboxWorker:
                 link=self.settings.origin + "/sign/",
             )
             return message, entry.address
+        if entry.kind == LINK_REQUESTED:
+            message = signer_link_requested_email(
+                language=str(entry.data.get("language", "fr")),
+                month=MonthKey.parse(entry.month),
+                consultant_name=str(entry.data.get("consultant_name", "")),
+                signer_name=str(entry.data.get("signer_name", "")),
+                resent=bool(entry.data.get("resent")),
+                url=self._absolute(
+                    f"/#review={entry.data.get('consultant_id', '')}/{entry.month}"
+                ),
+            )
+            return message, entry.address
         if entry.kind == SIGNER_LINK:
             message = signer_link_email(
                 language=str(entry.data.get("language", "fr")),
@@ -529,8 +564,8 @@ class OutboxWorker:
         return message, contact["email"]
 
     async def _fresh_signer_link(self, entry: OutboxEntry) -> str | None:
-        """A new single-use link to the month the signer is reminded of, or None if it no
-        longer waits on them. Issuing it ends their unopened links: the newest mail works."""
+        """A new signature link to the month the signer is reminded of, or None if it no
+        longer waits on them. Issuing it ends their earlier links: the newest mail works."""
         # Imported here: signatures → circuit → month_events → this module.
         from server.services import signatures
 

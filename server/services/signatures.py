@@ -2,12 +2,15 @@
 
 The chain (security.md §1.4):
 
-1. ``issue_signature_link`` creates a single-use, expiring link for the person a month waits
-   on, bound to that month, its circuit step and epoch; only the token's hash is stored.
-2. Opening the link spends it and starts a *signer session* limited to that month (a cookie
-   whose hash is stored on the link). No account is needed beforehand.
-3. On first use the signer registers a passkey, user verification required; a person who
-   already has a passkey must sign with it (a forwarded link cannot add a key to them).
+1. ``issue_signature_link`` creates an expiring link for the person a month waits on, bound to
+   that month, its circuit step and epoch; only the token's hash is stored.
+2. Opening the link starts a *signer session* limited to that month (a cookie whose hash is
+   stored on the link) and spends nothing: the link opens again until the month is signed,
+   sent back or moved on, or the link expires. No account is needed beforehand. A signer
+   whose link no longer opens asks for a new one (``request_new_link``).
+3. On first use the signer proves they read their declared mailbox (an e-mailed code) and
+   registers a passkey, user verification required. On a new device they do the same: the
+   new key replaces the earlier ones (a forwarded link cannot add a key without the code).
 4. Signing options carry ``signing_challenge(SHA-256(document), nonce)``: the nonce is random,
    stored and single use, and the document is exactly what the signer was shown.
 5. The assertion is verified (origin, RP id, UV, sign count, signature, and here: the
@@ -67,6 +70,7 @@ from server.services import webauthn_ceremonies as ceremonies
 from server.services.accounts import actor_of
 from server.services.clock import Clock
 from server.settings import Settings
+from server.storage import audit_store, notification_store
 from server.storage import repositories as repo
 from server.storage import signatures as store
 from sync.months import MonthKey, MonthStatus
@@ -79,6 +83,9 @@ CODE_LIFETIME = timedelta(minutes=15)
 CODE_ATTEMPTS = 5
 """Wrong entries allowed per code: with 6 digits, 5 tries give 1 chance in 200,000."""
 CODES_PER_HOUR = 5
+LINK_REQUESTED = "signature.link_requested"
+LINK_REQUEST_INTERVAL = timedelta(hours=1)
+"""A signer asks for a new link at most this often per month: the mails cannot be spammed."""
 VERIFIED_LIFETIME = timedelta(minutes=30)
 """A verified code allows registering a passkey for this long."""
 
@@ -142,6 +149,18 @@ def _synced_refused() -> SignatureRejected:
     )
 
 
+_LINK_GONE = {
+    "expired": "this signature link has expired; ask for a new one",
+    "signed": "this month was already signed with this link",
+    "closed": "this month no longer waits on your signature (sent back or moved on); "
+    "ask for a new link if it comes back to you",
+}
+
+
+def _link_gone(reason: str) -> Gone:
+    return Gone(_LINK_GONE[reason], errors=(FieldError("token", reason, _LINK_GONE[reason]),))
+
+
 def _rejected(check: str, message: str) -> SignatureRejected:
     return SignatureRejected(
         f"signature refused: {message}",
@@ -193,7 +212,7 @@ class Signatures:
     async def issue_link(self, *, month_id: str, created_by: str | None = None) -> str:
         """Create a signature link for the client signer a month waits on; return its URL.
 
-        A signer has one usable link per month: issuing another ends the unopened ones.
+        A signer has one usable link per month: issuing another ends the earlier ones.
 
         Raises:
             NotFound: No such month.
@@ -219,11 +238,16 @@ class Signatures:
         return f"{self.settings.origin}{SIGN_PATH}{token}"
 
     async def open_link(self, token: str) -> str:
-        """Spend a link and start a signer session for its month; return the session token.
+        """Start a signer session for a link's month; return the session token.
+
+        Opening spends nothing: the link stays usable until the month is signed, sent back or
+        moved on, or the link expires (or a newer one replaces it). Each opening is audited
+        and starts a new session, which ends the link's previous one.
 
         Raises:
             NotFound: Unknown link.
-            Gone: The link was already opened, or has expired.
+            Gone: The link expired (``expired``), the month was signed by this signer
+                (``signed``), or it no longer waits on them at this step (``closed``).
         """
         link = await store.get_link_by_token(_token_hash(token))
         if link is None:
@@ -232,26 +256,16 @@ class Signatures:
                 errors=(FieldError("token", "unknown", "no such link"),),
             )
         now = self.clock()
-        used = Gone(
-            "this signature link was already used; ask for a new one",
-            errors=(FieldError("token", "used", "the link was already opened"),),
-        )
-        refusal: Gone | None = None
-        if link.used_at is not None:
-            refusal = used
-        elif link.expires_at <= now:
-            refusal = Gone(
-                "this signature link has expired; ask for a new one",
-                errors=(FieldError("token", "expired", "the link has expired"),),
-            )
+        refusal = await self._link_refusal(link, now=now)
         session = secrets.token_urlsafe(32)
         if refusal is None and not await store.open_link(
             link_id=link.id,
             session_hash=_token_hash(session),
             session_expires_at=now + SIGNER_SESSION_LIFETIME,
+            first_opened_at=link.used_at or now,
             now=now,
         ):
-            refusal = used
+            refusal = _link_gone("expired")
         if refusal is not None:
             await _audit(
                 month_id=link.timesheet_id,
@@ -267,10 +281,125 @@ class Signatures:
             kind="signature.link_opened",
             actor_id=link.person_id,
             device="signer-portal",
-            data={"link": link.id},
+            data={"link": link.id, "first": link.used_at is None},
             at=now,
         )
         return session
+
+    async def _link_refusal(self, link: store.SignatureLink, *, now: datetime) -> Gone | None:
+        """Why a link can no longer be opened, or None while it can."""
+        if any(
+            e.person_id == link.person_id and e.step == link.step
+            for e in await store.evidence_of_month(link.timesheet_id)
+        ):
+            timesheet = await store.get_timesheet_by_id(link.timesheet_id)
+            if timesheet is not None and timesheet.epoch == link.epoch:
+                return _link_gone("signed")
+        if link.expires_at <= now:
+            return _link_gone("expired")
+        timesheet = await store.get_timesheet_by_id(link.timesheet_id)
+        if (
+            timesheet is None
+            or timesheet.status != MonthStatus.IN_VALIDATION.value
+            or timesheet.waiting_on_id != link.person_id
+            or timesheet.step != link.step
+            or timesheet.epoch != link.epoch
+        ):
+            return _link_gone("closed")
+        return None
+
+    async def request_new_link(self, token: str, *, language: str) -> None:
+        """A signer whose link no longer opens asks for another (docs/signature.md).
+
+        For a real link: the consultant's manager is told by e-mail (the consultant, for a
+        freelance with no manager), and if the month still waits on the link's signer a fresh
+        link goes to the signer's address on file, never to one the requester gives. At most
+        one request per signer and month every ``LINK_REQUEST_INTERVAL``; each one is audited.
+        An unknown token, or a request inside the interval, changes nothing, and the caller
+        answers the same in every case: the answer reveals nothing beyond what the link proves.
+        """
+        link = await store.get_link_by_token(_token_hash(token))
+        if link is None:
+            logger.info("link request for an unknown token ignored")
+            return
+        now = self.clock()
+        timesheet = await store.get_timesheet_by_id(link.timesheet_id)
+        signer = await repo.get_person(link.person_id)
+        if timesheet is None or signer is None:
+            return
+        consultant = await repo.get_person(timesheet.consultant_id)
+        manager = (
+            await repo.get_person(consultant.manager_id)
+            if consultant and consultant.manager_id
+            else None
+        )
+        told = manager or consultant
+        waiting = (
+            signer.active
+            and timesheet.status == MonthStatus.IN_VALIDATION.value
+            and timesheet.waiting_on_id == signer.id
+            and await self._mission(timesheet, signer.id) is not None
+        )
+        stamp = now.strftime("%Y%m%dT%H%M%S%f")
+        async with repo.write_transaction():
+            # The chain's lock first (PostgreSQL; SQLite serialises writers already): two
+            # requests at once cannot both find no earlier one and both send.
+            organisation = await audit_store.organisation_of_month(link.timesheet_id)
+            await audit_store.lock_chain(organisation or signer.organisation_id)
+            earlier = [
+                entry
+                for entry in await audit_log.history(link.timesheet_id, LINK_REQUESTED)
+                if entry.body["data"].get("signer") == link.person_id
+                and datetime.fromisoformat(entry.at) > now - LINK_REQUEST_INTERVAL
+            ]
+            if earlier:
+                logger.info(
+                    "link request for month %s ignored: one was made at %s",
+                    link.timesheet_id,
+                    earlier[-1].at,
+                )
+                return
+            if waiting:
+                token = await create_link(
+                    timesheet=timesheet, signer_id=signer.id, created_by=None, now=now
+                )
+                await notifications.send_signer_link(
+                    email=signer.email,
+                    language="en" if language == "en" else "fr",
+                    month=timesheet.month,
+                    consultant_name=consultant.display_name if consultant else "",
+                    link=SIGN_PATH + token,
+                    key=f"signer_link_renewed:{link.timesheet_id}:{signer.id}:{stamp}",
+                    at=now,
+                )
+            if told is not None:
+                told_language, _ = await notification_store.get_preference(told.id)
+                await notifications.send_link_requested(
+                    email=told.email,
+                    language=told_language,
+                    month=timesheet.month,
+                    data={
+                        "consultant_id": timesheet.consultant_id,
+                        "consultant_name": consultant.display_name if consultant else "",
+                        "signer_name": signer.display_name,
+                        "resent": waiting,
+                    },
+                    key=f"signer_link_requested:{link.timesheet_id}:{signer.id}:{stamp}",
+                    at=now,
+                )
+            await _audit(
+                month_id=link.timesheet_id,
+                kind=LINK_REQUESTED,
+                actor_id=None,
+                device="signer-portal",
+                data={
+                    "link": link.id,
+                    "signer": signer.id,
+                    "new_link_sent": waiting,
+                    "told": told.id if told else None,
+                },
+                at=now,
+            )
 
     async def session(self, token: str | None) -> SignerSession:
         """The signer session behind a cookie value.
@@ -424,12 +553,13 @@ class Signatures:
             The code itself only in demo mode without SMTP (the demo has no mailbox: the page
             shows it, and says why); None otherwise.
 
+        A signer who has a passkey on another device asks for one too, to register this
+        device: the code proves they read the mailbox, as at their first enrolment.
+
         Raises:
-            Conflict: The signer already has a passkey.
             InvalidInput: Too many codes in the last hour.
         """
         link, signer = session.link, session.signer
-        await self._ensure_no_passkey(signer)
         now = self.clock()
         if await store.codes_sent_since(signer.id, now - timedelta(hours=1)) >= CODES_PER_HOUR:
             raise InvalidInput(
@@ -513,23 +643,16 @@ class Signatures:
 
     # -- the signer's passkey --------------------------------------------------------------
 
-    async def _ensure_no_passkey(self, signer: model.Person) -> None:
-        if await self._registered(signer):
-            raise Conflict(
-                "a passkey is already registered for you: sign with it",
-                errors=(FieldError("passkey", "exists", "sign with your existing passkey"),),
-            )
-
     async def begin_registration(self, session: SignerSession) -> tuple[str, dict[str, Any]]:
-        """Registration options for the signer's first passkey (UV required), once their
-        e-mail code is verified; the challenge commits to the identity statement.
+        """Registration options for the signer's passkey on this device (UV required), once
+        their e-mail code is verified in this session; the challenge commits to the identity
+        statement. A forwarded link alone cannot add a key: the code goes to the signer's
+        mailbox.
 
         Raises:
-            Conflict: The signer already has a passkey.
             Forbidden: No verified e-mail code in this session (``code`` / ``not_verified``).
         """
         link, signer = session.link, session.signer
-        await self._ensure_no_passkey(signer)
         enrolment = next(
             (e for e in await store.enrolments_of(link.id) if self._verified(e)), None
         )
@@ -585,7 +708,6 @@ class Signatures:
         Raises:
             InvalidInput: Unknown, used or expired ceremony, or a synced passkey where the
                 firm refuses them (``credential`` / ``synced_passkey``).
-            Conflict: The signer already has a passkey.
             TimestampUnavailable: The TSA is configured but failed; nothing was kept.
         """
         link, signer = session.link, session.signer
@@ -642,7 +764,11 @@ class Signatures:
                     "the passkey ceremony was already used; start again",
                     errors=(FieldError("ceremony_id", "ceremony_invalid", "already used"),),
                 )
-            await self._ensure_no_passkey(signer)
+            # The signer signs with one enrolled key: the document names its registration.
+            # A key enrolled on a new device replaces the earlier ones (lost or left behind).
+            replaced = [p.id for p, _ in await self._registered(signer)]
+            for passkey_id in replaced:
+                await repo.revoke_passkey(passkey_id=passkey_id, now=now)
             if await repo.get_passkey_by_credential_id(new.credential_id) is not None:
                 raise Conflict("this passkey is already registered")
             passkey = await repo.add_passkey(
@@ -673,6 +799,7 @@ class Signatures:
                     "passkey": passkey.id,
                     "backed_up": new.backed_up,
                     "registration_sha256": registration_hash(record),
+                    "replaces": replaced,
                 },
                 at=now,
             )
@@ -1113,12 +1240,12 @@ async def create_link(
 
     Runs in the caller's transaction when there is one (the circuit's, as the month reaches
     a client's step), so the link exists exactly when the month waits on that signer. A signer
-    has one usable link per month: this ends their unopened ones. Only the token's hash is
+    has one usable link per month: this ends their earlier ones. Only the token's hash is
     stored.
     """
     token = secrets.token_urlsafe(32)
     async with repo.write_transaction():
-        await store.expire_unused_links(timesheet_id=timesheet.id, person_id=signer_id, now=now)
+        await store.expire_links(timesheet_id=timesheet.id, person_id=signer_id, now=now)
         await store.create_link(
             timesheet_id=timesheet.id,
             person_id=signer_id,

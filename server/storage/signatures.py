@@ -197,14 +197,14 @@ async def create_link(
     return _link(found)
 
 
-async def expire_unused_links(*, timesheet_id: str, person_id: str, now: datetime) -> int:
-    """End the unopened, unexpired links of a signer for a month; returns how many."""
+async def expire_links(*, timesheet_id: str, person_id: str, now: datetime) -> int:
+    """End the unexpired links of a signer for a month (a newer one replaces them); returns
+    how many. Sessions already opened run to their own end."""
     rows = (
         await t.SignatureLink.update({t.SignatureLink.expires_at: now})
         .where(
             (t.SignatureLink.timesheet == timesheet_id)
             & (t.SignatureLink.person == person_id)
-            & t.SignatureLink.used_at.is_null()
             & (t.SignatureLink.expires_at > now)
         )
         .returning(t.SignatureLink.id)
@@ -225,22 +225,27 @@ async def get_link_by_session(session_hash: str) -> SignatureLink | None:
 
 
 async def open_link(
-    *, link_id: str, session_hash: str, session_expires_at: datetime, now: datetime
+    *,
+    link_id: str,
+    session_hash: str,
+    session_expires_at: datetime,
+    first_opened_at: datetime,
+    now: datetime,
 ) -> bool:
-    """Spend the link and attach a signer session to it; False if it was used or expired."""
+    """Attach a new signer session to an unexpired link (opening spends nothing: the link
+    stays usable); False if it has expired meanwhile.
+
+    The link holds one session: the latest opening's. ``used_at`` keeps the first opening.
+    """
     rows = (
         await t.SignatureLink.update(
             {
-                t.SignatureLink.used_at: now,
+                t.SignatureLink.used_at: first_opened_at,
                 t.SignatureLink.session_hash: session_hash,
                 t.SignatureLink.session_expires_at: session_expires_at,
             }
         )
-        .where(
-            (t.SignatureLink.id == link_id)
-            & t.SignatureLink.used_at.is_null()
-            & (t.SignatureLink.expires_at > now)
-        )
+        .where((t.SignatureLink.id == link_id) & (t.SignatureLink.expires_at > now))
         .returning(t.SignatureLink.id)
     )
     return len(rows) == 1

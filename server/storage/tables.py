@@ -287,10 +287,12 @@ class AuditEntry(Table):
 
 
 class SignatureLink(Table):
-    """A single-use, expiring link inviting a client signer to sign one month at one step.
+    """An expiring link inviting a client signer to sign one month at one step.
 
-    Opening it spends the token and starts a signer session limited to that month: only the
-    hashes of the link token and of the session token are stored.
+    Opening it starts a signer session limited to that month and spends nothing: it opens
+    again until the month is signed, sent back or moved on, or it expires. The link holds the
+    latest opening's session; ``used_at`` is its first opening. Only the hashes of the link
+    token and of the session token are stored.
     """
 
     id = UUID(primary_key=True)

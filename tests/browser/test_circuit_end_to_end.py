@@ -6,8 +6,9 @@ the server's in-process outbox worker emails the client signer their link over S
 started here); the signer opens the link read from the mail on their own device, creates a
 passkey and signs; the consultant's month screen shows "Signé"; the evidence file downloaded
 from the portal passes `carnet verify-signature`, a copy with one day changed does not; a
-second device given the spent link is refused. Marked `storage` too: the PostgreSQL pass of
-scripts/test runs it against a PostgreSQL server (CARNET_TEST_DB=postgres).
+second device given the link of the signed month is told it is signed. Marked `storage` too:
+the PostgreSQL pass of scripts/test runs it against a PostgreSQL server
+(CARNET_TEST_DB=postgres).
 """
 
 from __future__ import annotations
@@ -203,11 +204,11 @@ def test_a_month_goes_from_the_consultant_through_the_manager_to_the_client_sign
     assert "check document_hash failed" in refused.stdout, refused.stdout
     assert independent_verify(evidence) == "document_hash"
 
-    # A second signer's device given the same link: it was spent when the signer opened it.
+    # A second device given the same link: the month it was for is signed, the link is done.
     other, other_key = signer_device(devices)
     other.page.goto(link)
-    expect(other.page.get_by_test_id("error")).to_have_text(
-        "Ce lien de signature a expiré ou a déjà été utilisé. Demandez-en un nouveau."
+    expect(other.page.get_by_test_id("link-refused")).to_have_text(
+        "Ce compte rendu a déjà été signé avec ce lien. Il n'y a plus rien à faire."
     )
     expect(other.page.get_by_test_id("register")).to_have_count(0)
     expect(other.page.get_by_test_id("sign")).to_have_count(0)

@@ -181,14 +181,15 @@ def test_signature_without_user_verification_fails_visibly(
 
     authenticator.set_user_verified(False)
     page.get_by_test_id("sign").click()
-    expect(page.get_by_test_id("error")).to_contain_text("vérification de l'utilisateur refusée")
-    expect(page.get_by_test_id("sign")).to_have_attribute("aria-disabled", "false")
+    expect(page.get_by_test_id("not-here")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("la vérification (empreinte, visage ou code")
+    expect(page.get_by_test_id("retry")).to_have_attribute("aria-disabled", "false")
     assert seed(live_server, "state", "--month-id", month["month_id"]) == {
         "status": "in_validation",
         "signatures": "0",
     }
 
     authenticator.set_user_verified(True)
-    page.get_by_test_id("sign").click()
+    page.get_by_test_id("retry").click()
     expect(page.get_by_test_id("signed")).to_be_visible()
     assert browser_page.errors == []

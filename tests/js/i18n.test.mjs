@@ -128,3 +128,17 @@ test("counts agree with their noun in both languages, halves included", async ()
   const hedged = Object.entries({ ...FR, ...EN }).filter(([, text]) => /\w\(s\)/.test(text));
   assert.deepEqual(hedged, [], "a plural written as (s)");
 });
+
+test("a date-time shows in Paris time, hours written the French way", async () => {
+  const { formatDateTime } = await import("../../pwa/js/online/datetime.js");
+  setLocale("fr");
+  const full = { dateStyle: "full", timeStyle: "short" };
+  // 09:05 UTC is 10:05 in Paris in November (CET), 11:05 in June (CEST).
+  assert.equal(formatDateTime("2026-11-16T09:05:00+00:00", full), "lundi 16 novembre 2026 à 10 h 05");
+  assert.equal(formatDateTime("2026-06-15T09:05:00Z"), "15 juin 2026 à 11 h 05");
+  assert.equal(formatDateTime("2026-12-05T00:05:00Z"), "5 décembre 2026 à 1 h 05");
+  setLocale("en");
+  assert.equal(formatDateTime("2026-11-16T09:05:00+00:00"), "16 November 2026 at 10:05");
+  assert.equal(formatDateTime("not a date"), "not a date");
+  setLocale("fr");
+});

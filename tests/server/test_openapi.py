@@ -26,6 +26,7 @@ PUBLIC_ACTIONS = {
     "invitationPasskeyOptions",
     "registerInvitationPasskey",
     "openSignatureLink",
+    "requestSignatureLink",
 }
 SIGNER_PORTAL = {
     "getSignerPortal",

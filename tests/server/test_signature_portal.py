@@ -186,6 +186,7 @@ async def test_signature_routes_are_in_the_openapi_document(world: World) -> Non
     }
     assert {
         "openSignatureLink",
+        "requestSignatureLink",
         "getSignerPortal",
         "signingOptions",
         "signMonth",

@@ -1,7 +1,8 @@
 // The sign-in and invitation screens (DOM only; online/account.js drives them). Loaded on
 // demand with it: both need the network, so the service worker does not precache them.
 
-import { formatDateTime, t } from "../i18n.js";
+import { t } from "../i18n.js";
+import { formatDateTime } from "./datetime.js";
 import { render } from "../views.js";
 import { errorBox, handle } from "./form.js";
 import { h } from "../views/dom.js";

@@ -9,7 +9,8 @@
 // here until dismissed. The last list read is kept on the device for offline use.
 
 import { request } from "../api.js";
-import { addStrings, formatDateTime, formatMonthName, t, tOr } from "../i18n.js";
+import { addStrings, formatMonthName, t, tOr } from "../i18n.js";
+import { formatDateTime } from "./datetime.js";
 import { h, announce, render } from "../views/dom.js";
 import { violationText } from "../views/month-text.js";
 
