@@ -711,3 +711,31 @@ async def test_a_withdrawal_queued_offline_applies_and_the_days_behind_it_follow
     body = await phone.sync(send)
     assert body["results"][0]["status"] == "rejected"
     assert body["results"][0]["reason"] == "illegal_transition"
+
+
+async def test_a_withdrawn_month_closes_the_link_its_client_signer_was_sent(world: World) -> None:
+    """Make sure that when the consultant withdraws a month waiting on a client signer, the
+    signer's link no longer opens (410 closed), and a new submission sends a link that does."""
+    from server.storage import notification_store
+
+    team = await make_team(world, [("client_signer", "sam")])
+    await team.fill()
+    await team.act(team.alice, "submit")
+
+    async def last_link() -> str:
+        rows = [r for r in await notification_store.outbox_rows() if r["kind"] == "signer_link"]
+        return str(rows[-1]["data"]["link"]).removeprefix("/sign/#t=")
+
+    first = await last_link()
+    signer = world.browser()
+    assert (await signer.post("/api/v1/signature-links/open", json={"token": first})).is_success
+    assert (await team.act(team.alice, "withdraw")).status_code == 200
+    closed = await signer.post("/api/v1/signature-links/open", json={"token": first})
+    assert closed.status_code == 410, closed.text
+    assert [(e["field"], e["code"]) for e in closed.json()["errors"]] == [("token", "closed")]
+
+    await team.act(team.alice, "submit")
+    second = await last_link()
+    assert second != first
+    opened = await world.browser().post("/api/v1/signature-links/open", json={"token": second})
+    assert opened.status_code == 200, opened.text
