@@ -118,8 +118,11 @@ async def populate(today: date, seed: int) -> dict[str, Any]:
             "client_company",
             "mission",
             "approval_step",
-            "timesheet",
+            # Days before their CRAs: the database refuses a day written into a submitted or
+            # signed month (a trigger, which SQLite cannot switch off for a bulk load), and
+            # these are the days written before each month was handed in.
             "day_entry",
+            "timesheet",
             "sync_space",
             "audit_entry",
             "invoice",

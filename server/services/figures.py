@@ -15,8 +15,8 @@ whole organisation (or one client) to administrators only; other scopes get them
 """
 
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -182,6 +182,81 @@ def group(
     return {k: v[0] if len(v) == 1 else add(v) for k, v in found.items()}
 
 
+class Reads:
+    """What the figures of one request read from storage, each read at most once.
+
+    A figure asked alone reads what it needs; the dashboard's summary hands the same `Reads`
+    to its six figures, so that they share their scans of the projection (the activity and
+    close sums of the months and members, the approvers' decisions) instead of repeating them.
+    """
+
+    def __init__(self, context: "Context") -> None:
+        self.context = context
+        self._done: dict[str, Any] = {}
+
+    async def _once(self, key: str, read: Callable[[], Awaitable[T]]) -> T:
+        if key not in self._done:
+            self._done[key] = await read()
+        result: T = self._done[key]
+        return result
+
+    def _sums(self, months: store.Months, by: str) -> Awaitable[list[tuple[Any, store.Sums]]]:
+        context = self.context
+        return store.sums(
+            context.scope,
+            months,
+            by=by,
+            counted=sorted(s.value for s in context.settings.counted),
+            last_due=str(_last_due(context)),
+        )
+
+    async def month_sums(self) -> dict[str, store.Sums]:
+        """Per month of the period and of the 11 months before (for the rolling TACE)."""
+        months = _months(self.context, history=11, counted=False)
+        return await self._once("months", lambda: self._by_month(months))
+
+    async def _by_month(self, months: store.Months) -> dict[str, store.Sums]:
+        return dict(await self._sums(months, "month"))
+
+    async def activity_by_month(self) -> dict[str, act.ActivitySums]:
+        return {m: s.activity for m, s in (await self.month_sums()).items() if s.activity}
+
+    async def close_by_month(self) -> dict[str, cls.CloseSums]:
+        """Per month of the period only (histograms apart: `close_delays`)."""
+        first = str(self.context.period.first)
+        return {m: s.close for m, s in (await self.month_sums()).items() if m >= first}
+
+    async def member_sums(self) -> list[tuple[store.Member, store.Sums]]:
+        """Per member (consultant, team, client) over the period."""
+        months = _months(self.context, counted=False)
+        return await self._once("members", lambda: self._sums(months, "member"))
+
+    async def activity_by_member(self) -> list[tuple[store.Member, act.ActivitySums]]:
+        return [(m, s.activity) for m, s in await self.member_sums() if s.activity]
+
+    async def close_by_member(self) -> list[tuple[store.Member, cls.CloseSums]]:
+        return [(m, s.close) for m, s in await self.member_sums()]
+
+    async def close_delays(self) -> dict[str, dict[str, store.Histogram]]:
+        months = _months(self.context, counted=False)
+        return await self._once("delays", lambda: store.close_delays(self.context.scope, months))
+
+    async def decisions(self) -> list[store.DecisionCounts]:
+        months = _months(self.context, counted=False)
+        return await self._once("decisions", lambda: store.decisions(self.context.scope, months))
+
+    async def send_backs(self) -> dict[str, tuple[int, int]]:
+        """Per approver: (approvals, send-backs); added up from `decisions` once they are read."""
+        if "decisions" not in self._done:
+            months = _months(self.context, counted=False)
+            return await store.send_backs(self.context.scope, months)
+        found: dict[str, tuple[int, int]] = {}
+        for d in await self.decisions():
+            approved, sent_back = found.get(d.approver, (0, 0))
+            found[d.approver] = (approved + d.approved, sent_back + d.sent_back)
+        return found
+
+
 # -- TACE ------------------------------------------------------------------------------------
 
 
@@ -240,10 +315,11 @@ class TaceDoc:
     by_consultant: list[act.TaceLine]
 
 
-async def tace(context: Context) -> TaceDoc:
+async def tace(context: Context, reads: Reads | None = None) -> TaceDoc:
+    reads = reads or Reads(context)
     scope = context.scope
-    per_month = dict(await store.activity(scope, _months(context, history=11), by="month"))
-    members = await store.activity(scope, _months(context), by="member")
+    per_month = await reads.activity_by_month()
+    members = await reads.activity_by_member()
     total = act.add_sums([s for _, s in members])
     return TaceDoc(
         figure="tace",
@@ -318,11 +394,11 @@ def _intercontrat_line(k: str, name: str, s: act.ActivitySums) -> IntercontratLi
     )
 
 
-async def intercontrat(context: Context) -> IntercontratDoc:
+async def intercontrat(context: Context, reads: Reads | None = None) -> IntercontratDoc:
+    reads = reads or Reads(context)
     scope = context.scope
-    months = _months(context)
-    per_month = dict(await store.activity(scope, months, by="month"))
-    members = await store.activity(scope, months, by="member")
+    per_month = await reads.activity_by_month()
+    members = await reads.activity_by_member()
     total = act.add_sums([s for _, s in members])
     per_consultant = group(members, lambda m: m.consultant, act.add_sums)
     idle = act.between_missions(
@@ -565,13 +641,20 @@ def _approvers(context: Context, decided: list[store.DecisionCounts]) -> list[Ap
     return sorted(lines, key=lambda a: (a.name.lower(), a.id))
 
 
-async def month_close(context: Context) -> CloseDoc:
-    scope = context.scope
-    months = _months(context, counted=False)
-    last_due = str(_last_due(context))
-    per_month = dict(await store.close(scope, months, by="month", last_due=last_due))
+async def month_close(context: Context, reads: Reads | None = None) -> CloseDoc:
+    reads = reads or Reads(context)
+    delays = await reads.close_delays()
+    per_month = {
+        m: replace(
+            s,
+            submitted_days=delays.get(m, {}).get("submitted", ()),
+            approved_days=delays.get(m, {}).get("approved", ()),
+            signed_days=delays.get(m, {}).get("signed", ()),
+        )
+        for m, s in (await reads.close_by_month()).items()
+    }
     total = cls.add_close(list(per_month.values()))
-    decided = await store.decisions(scope, months)
+    decided = await reads.decisions()
     return CloseDoc(
         figure="month-close",
         period=_period(context),
@@ -634,13 +717,11 @@ def _ftr(k: str, name: str, s: cls.CloseSums) -> FtrLine:
     )
 
 
-async def first_time_right(context: Context) -> FtrDoc:
+async def first_time_right(context: Context, reads: Reads | None = None) -> FtrDoc:
+    reads = reads or Reads(context)
     scope = context.scope
-    months = _months(context, counted=False)
-    last_due = str(_last_due(context))
-
-    per_month = dict(await store.close(scope, months, by="month", last_due=last_due))
-    members = await store.close(scope, months, by="member", last_due=last_due)
+    per_month = await reads.close_by_month()
+    members = await reads.close_by_member()
 
     def lines(sums: dict[str, cls.CloseSums]) -> list[FtrLine]:
         found = [_ftr(k, context.name(k), s) for k, s in sums.items() if k]
@@ -659,7 +740,7 @@ async def first_time_right(context: Context) -> FtrDoc:
         approvers=sorted(
             (
                 SendBackLine(k, context.name(k), a, b, fig.ratio(b, a + b))
-                for k, (a, b) in (await store.send_backs(scope, months)).items()
+                for k, (a, b) in (await reads.send_backs()).items()
             ),
             key=lambda line: (line.name.lower(), line.id),
         ),
@@ -683,7 +764,7 @@ class BillingDoc:
     waiting: list[money.Waiting]
 
 
-async def billing(context: Context) -> BillingDoc:
+async def billing(context: Context, reads: Reads | None = None) -> BillingDoc:
     scope = context.scope
     org = scope.organisation_id
     firm_level = context.actor.has(Role.ADMIN) and not (scope.team_id or scope.consultant_id)
@@ -738,7 +819,7 @@ class RevenueDoc:
     by_consultant: list[money.RevenueLine]
 
 
-async def revenue(context: Context) -> RevenueDoc:
+async def revenue(context: Context, reads: Reads | None = None) -> RevenueDoc:
     scope = context.scope
     months = _months(context)
     members = await store.revenue(scope, months, by="member")
@@ -759,6 +840,42 @@ async def revenue(context: Context) -> RevenueDoc:
         by_client=lines(lambda m: m.client),
         by_mission=lines(lambda m: m.mission),
         by_consultant=lines(lambda m: m.consultant),
+    )
+
+
+# -- the whole dashboard in one answer ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SummaryDoc:
+    """Every figure of the dashboard for one scope and period: the same documents as the six
+    figure endpoints, computed from reads of the projection they share."""
+
+    figure: str
+    period: PeriodOut
+    scope: ScopeOut
+    tace: TaceDoc
+    intercontrat: IntercontratDoc
+    month_close: CloseDoc
+    first_time_right: FtrDoc
+    billing: BillingDoc
+    revenue: RevenueDoc
+
+
+async def summary(context: Context) -> SummaryDoc:
+    reads = Reads(context)
+    # Month close before first-time-right: its decisions give the send-backs per approver.
+    month_close_doc = await month_close(context, reads)
+    return SummaryDoc(
+        figure="summary",
+        period=_period(context),
+        scope=_scope_out(context),
+        tace=await tace(context, reads),
+        intercontrat=await intercontrat(context, reads),
+        month_close=month_close_doc,
+        first_time_right=await first_time_right(context, reads),
+        billing=await billing(context, reads),
+        revenue=await revenue(context, reads),
     )
 
 

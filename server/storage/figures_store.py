@@ -466,10 +466,13 @@ async def replace_projection(
 
 # -- activity (TACE, intercontrat), close, first-time-right -----------------------------------
 #
-# Each figure reads the projection twice: grouped by month, and grouped by "member" (consultant,
-# their team, the month's client) over the period. The service adds members up into the lines
-# per consultant, team and client (at most a few thousand sums, never consultant-months). A
-# full scan of the projection is what SQLite does fastest here: it has no index on the month.
+# The projection is read grouped by month (over the period and the 11 months before it, for
+# the rolling TACE), and grouped by "member" (consultant, their team, the month's client) over
+# the period. One scan gives both the activity sums (of the counted consultant-months only)
+# and the close counts (of all of them), so the dashboard's four figures that read
+# `figure_month` share two scans. The service adds members up into the lines per consultant,
+# team and client (at most a few thousand sums, never consultant-months). A full scan of the
+# projection is what SQLite does fastest here: it has no index on the month.
 
 
 @dataclass(frozen=True)
@@ -499,7 +502,7 @@ def _months(q: _Query, months: Months, *, alias: str = "f") -> str:
 
 
 _KEYS = {
-    "month": ("f.month", "f.month"),
+    "month": ("f.month AS month", "f.month"),
     # Ids read as text: no UUID object built per row and turned back into a string.
     "member": (
         "CAST(f.consultant AS TEXT) AS consultant, CAST(f.team AS TEXT) AS team, "
@@ -530,86 +533,92 @@ def _member(r: dict[str, Any]) -> Member:
     return Member(_str(r["consultant"]), _str(r["team"]), _str(r["client"]))
 
 
-async def activity(scope: Scope, months: Months, *, by: str) -> list[tuple[Any, ActivitySums]]:
-    """Activity sums of the consultant-months in scope, per month (key: the month) or per
-    member (key: a `Member`)."""
+@dataclass(frozen=True)
+class Sums:
+    """A group's consultant-months summed: the activity of those with a counted status (None
+    when there is none), and the close counts of all of them (histograms apart)."""
+
+    activity: ActivitySums | None
+    close: CloseSums
+
+
+async def sums(
+    scope: Scope, months: Months, *, by: str, counted: Sequence[str], last_due: str
+) -> list[tuple[Any, Sums]]:
+    """Activity and close sums of the consultant-months in scope, per month (key: the month)
+    or per member (key: a `Member`), in one scan. ``counted``: the statuses the activity
+    counts; ``last_due``: the last month whose deadline has passed today."""
     q = _Query()
     select, group = _KEYS[by]
+    # The subquery gives each row c = 1 if its status is counted, and late = 1 for a draft
+    # past its deadline (each condition and its parameters written once).
     rows = await _rows(
         q,
-        f"SELECT {select}, SUM(f.produced) AS produced, SUM(f.available) AS available, "
-        "SUM(f.billable) AS billable, SUM(f.intercontrat) AS intercontrat, "
-        "SUM(CASE WHEN f.daily_cost IS NULL THEN 0 ELSE f.intercontrat * f.daily_cost END) "
-        "AS cost2, SUM(CASE WHEN f.daily_cost IS NULL THEN f.intercontrat ELSE 0 END) "
-        f"AS uncosted, COUNT(*) AS n {_from_projection(q, scope, months)} GROUP BY {group}",
+        f"SELECT {select}, SUM(f.c) AS a_n, SUM(f.c * f.produced) AS produced, "
+        "SUM(f.c * f.available) AS available, SUM(f.c * f.billable) AS billable, "
+        "SUM(f.c * f.intercontrat) AS intercontrat, SUM(CASE WHEN f.daily_cost IS NULL "
+        "THEN 0 ELSE f.c * f.intercontrat * f.daily_cost END) AS cost2, "
+        "SUM(CASE WHEN f.daily_cost IS NULL THEN f.c * f.intercontrat ELSE 0 END) AS uncosted, "
+        "COUNT(*) AS n, SUM(CASE WHEN f.submitted IS NULL THEN 0 ELSE 1 END) AS submitted, "
+        "SUM(CASE WHEN f.on_time = 1 THEN 1 ELSE 0 END) AS on_time, SUM(f.late) AS late_open, "
+        "SUM(CASE WHEN f.validated IS NULL THEN 0 ELSE 1 END) AS validated, "
+        "SUM(CASE WHEN f.first_time_right = 1 THEN 1 ELSE 0 END) AS ftr, "
+        "SUM(f.send_backs) AS send_backs FROM (SELECT f.month, f.consultant, f.team, "
+        "f.client, f.produced, f.available, f.billable, f.intercontrat, f.daily_cost, "
+        "f.submitted, f.on_time, f.validated, f.first_time_right, f.send_backs, "
+        f"CASE WHEN f.status IN ({q.texts(counted)}) THEN 1 ELSE 0 END AS c, "
+        f"CASE WHEN f.status = 'draft' AND f.month <= {q.p(last_due)} THEN 1 ELSE 0 END "
+        f"AS late {_from_projection(q, scope, months)}) f GROUP BY {group}",
     )
     return [
         (
             r["month"] if by == "month" else _member(r),
-            ActivitySums(
-                produced=int(r["produced"] or 0),
-                available=int(r["available"] or 0),
-                billable=int(r["billable"] or 0),
-                intercontrat=int(r["intercontrat"] or 0),
-                intercontrat_cost2=int(r["cost2"] or 0),
-                intercontrat_uncosted=int(r["uncosted"] or 0),
-                months=int(r["n"] or 0),
+            Sums(
+                activity=ActivitySums(
+                    produced=int(r["produced"] or 0),
+                    available=int(r["available"] or 0),
+                    billable=int(r["billable"] or 0),
+                    intercontrat=int(r["intercontrat"] or 0),
+                    intercontrat_cost2=int(r["cost2"] or 0),
+                    intercontrat_uncosted=int(r["uncosted"] or 0),
+                    months=int(r["a_n"]),
+                )
+                if r["a_n"]
+                else None,
+                close=CloseSums(
+                    months=int(r["n"] or 0),
+                    submitted=int(r["submitted"] or 0),
+                    on_time=int(r["on_time"] or 0),
+                    late_open=int(r["late_open"] or 0),
+                    validated=int(r["validated"] or 0),
+                    first_time_right=int(r["ftr"] or 0),
+                    send_backs=int(r["send_backs"] or 0),
+                ),
             ),
         )
         for r in rows
     ]
 
 
-async def close(
-    scope: Scope, months: Months, *, by: str, last_due: str
-) -> list[tuple[Any, CloseSums]]:
-    """Close counts of the consultant-months in scope, per month (with the histograms of the
-    delays) or per member. ``last_due``: the last month whose deadline has passed today."""
+Histogram = tuple[tuple[int, int], ...]
+
+
+async def close_delays(scope: Scope, months: Months) -> dict[str, dict[str, Histogram]]:
+    """Per month, the histograms (days → consultant-months) of the days from month end to
+    first submission, to approval and to signature: ``{month: {"submitted": ..., ...}}``."""
     q = _Query()
-    select, group = _KEYS[by]
-    counts = await _rows(
-        q,
-        f"SELECT {select}, COUNT(*) AS n, "
-        "SUM(CASE WHEN f.submitted IS NULL THEN 0 ELSE 1 END) AS submitted, "
-        "SUM(CASE WHEN f.on_time = 1 THEN 1 ELSE 0 END) AS on_time, "
-        f"SUM(CASE WHEN f.status = 'draft' AND f.month <= {q.p(last_due)} THEN 1 ELSE 0 END) "
-        "AS late_open, SUM(CASE WHEN f.validated IS NULL THEN 0 ELSE 1 END) AS validated, "
-        "SUM(CASE WHEN f.first_time_right = 1 THEN 1 ELSE 0 END) AS ftr, "
-        f"SUM(f.send_backs) AS send_backs {_from_projection(q, scope, months)} GROUP BY {group}",
-    )
-    histograms: dict[tuple[str, str], list[tuple[int, int]]] = {}
-    if by == "month":
-        q = _Query()
-        parts = [
-            f"SELECT f.month AS month, '{what}' AS what, f.{what} AS v, COUNT(*) AS n "
-            f"{_from_projection(q, scope, months)} AND f.{what} IS NOT NULL "
-            f"GROUP BY f.month, f.{what}"
-            for what in ("submitted", "approved", "signed")
-        ]
-        for r in await _rows(q, " UNION ALL ".join(parts)):
-            histograms.setdefault((r["month"], r["what"]), []).append((int(r["v"]), int(r["n"])))
-
-    def days(r: dict[str, Any], what: str) -> tuple[tuple[int, int], ...]:
-        return tuple(sorted(histograms.get((r["month"], what), []))) if by == "month" else ()
-
-    return [
-        (
-            r["month"] if by == "month" else _member(r),
-            CloseSums(
-                months=int(r["n"] or 0),
-                submitted=int(r["submitted"] or 0),
-                on_time=int(r["on_time"] or 0),
-                late_open=int(r["late_open"] or 0),
-                validated=int(r["validated"] or 0),
-                first_time_right=int(r["ftr"] or 0),
-                send_backs=int(r["send_backs"] or 0),
-                submitted_days=days(r, "submitted"),
-                approved_days=days(r, "approved"),
-                signed_days=days(r, "signed"),
-            ),
-        )
-        for r in counts
+    parts = [
+        f"SELECT f.month AS month, '{what}' AS what, f.{what} AS v, COUNT(*) AS n "
+        f"{_from_projection(q, scope, months)} AND f.{what} IS NOT NULL "
+        f"GROUP BY f.month, f.{what}"
+        for what in ("submitted", "approved", "signed")
     ]
+    found: dict[str, dict[str, list[tuple[int, int]]]] = {}
+    for r in await _rows(q, " UNION ALL ".join(parts)):
+        found.setdefault(r["month"], {}).setdefault(r["what"], []).append(
+            (int(r["v"]), int(r["n"]))
+        )
+    return {m: {w: tuple(sorted(h)) for w, h in by.items()} for m, by in found.items()}
 
 
 @dataclass(frozen=True)
@@ -626,34 +635,34 @@ class DecisionCounts:
 
 
 async def decisions(scope: Scope, months: Months) -> list[DecisionCounts]:
-    """Approvers' decisions on the months in scope, per approver and step."""
-    found: dict[tuple[str, int, str], DecisionCounts] = {}
+    """Approvers' decisions on the months in scope, per approver and step (one statement: a
+    grouping by the wait, and one by the delay)."""
+    q = _Query()
     period = Months(months.first, months.last)
-    for measure in ("wait", "delay"):
-        q = _Query()
-        rows = await _rows(
-            q,
-            f"SELECT CAST(d.approver AS TEXT) AS approver, d.step AS step, d.step_kind AS kind, "
-            f"d.outcome AS outcome, d.{measure} AS v, COUNT(*) AS n "
-            f"FROM figure_decision d WHERE {_in_scope(q, scope, 'd')} "
-            f"AND {_months(q, period, alias='d')} "
-            f"GROUP BY d.approver, d.step, d.step_kind, d.outcome, d.{measure}",
-        )
-        for r in rows:
-            key = (_str(r["approver"]), int(r["step"]), r["kind"])
-            entry = found.setdefault(key, DecisionCounts(*key, 0, 0, {}, {}))
-            n, value = int(r["n"]), int(r["v"])
-            histogram = entry.wait if measure == "wait" else entry.delay
-            histogram[value] = histogram.get(value, 0) + n
-            if measure == "wait":
-                found[key] = DecisionCounts(
-                    *key,
-                    approved=entry.approved + (n if r["outcome"] == "approved" else 0),
-                    sent_back=entry.sent_back + (n if r["outcome"] == "sent_back" else 0),
-                    wait=entry.wait,
-                    delay=entry.delay,
-                )
-    return list(found.values())
+    parts = [
+        f"SELECT '{measure}' AS what, CAST(d.approver AS TEXT) AS approver, d.step AS step, "
+        f"d.step_kind AS kind, d.outcome AS outcome, d.{measure} AS v, COUNT(*) AS n "
+        f"FROM figure_decision d WHERE {_in_scope(q, scope, 'd')} "
+        f"AND {_months(q, period, alias='d')} "
+        f"GROUP BY d.approver, d.step, d.step_kind, d.outcome, d.{measure}"
+        for measure in ("wait", "delay")
+    ]
+    found: dict[tuple[str, int, str], list[Any]] = {}
+    for r in await _rows(q, " UNION ALL ".join(parts)):
+        key = (_str(r["approver"]), int(r["step"]), r["kind"])
+        entry = found.get(key)
+        if entry is None:
+            entry = found[key] = [0, 0, {}, {}]
+        n, value = int(r["n"]), int(r["v"])
+        if r["what"] == "wait":
+            entry[2][value] = entry[2].get(value, 0) + n
+            if r["outcome"] == "approved":
+                entry[0] += n
+            elif r["outcome"] == "sent_back":
+                entry[1] += n
+        else:
+            entry[3][value] = entry[3].get(value, 0) + n
+    return [DecisionCounts(*key, *entry) for key, entry in found.items()]
 
 
 async def send_backs(scope: Scope, months: Months) -> dict[str, tuple[int, int]]:
