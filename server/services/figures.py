@@ -210,21 +210,27 @@ class Reads:
             last_due=str(_last_due(context)),
         )
 
-    async def month_sums(self) -> dict[str, store.Sums]:
-        """Per month of the period and of the 11 months before (for the rolling TACE)."""
-        months = _months(self.context, history=11, counted=False)
-        return await self._once("months", lambda: self._by_month(months))
+    async def month_sums(self, *, history: bool) -> dict[str, store.Sums]:
+        """Per month of the period, and with ``history`` of the 11 months before it too (for
+        the rolling TACE). Once the months with their history are read, they serve both."""
+        for key in ("history",) if history else ("history", "months"):
+            if key in self._done:
+                found: dict[str, store.Sums] = self._done[key]
+                return found
+        months = _months(self.context, history=11 if history else 0, counted=False)
+        found = dict(await self._sums(months, "month"))
+        self._done["history" if history else "months"] = found
+        return found
 
-    async def _by_month(self, months: store.Months) -> dict[str, store.Sums]:
-        return dict(await self._sums(months, "month"))
-
-    async def activity_by_month(self) -> dict[str, act.ActivitySums]:
-        return {m: s.activity for m, s in (await self.month_sums()).items() if s.activity}
+    async def activity_by_month(self, *, history: bool) -> dict[str, act.ActivitySums]:
+        sums = await self.month_sums(history=history)
+        return {m: s.activity for m, s in sums.items() if s.activity}
 
     async def close_by_month(self) -> dict[str, cls.CloseSums]:
         """Per month of the period only (histograms apart: `close_delays`)."""
         first = str(self.context.period.first)
-        return {m: s.close for m, s in (await self.month_sums()).items() if m >= first}
+        sums = await self.month_sums(history=False)
+        return {m: s.close for m, s in sums.items() if m >= first}
 
     async def member_sums(self) -> list[tuple[store.Member, store.Sums]]:
         """Per member (consultant, team, client) over the period."""
@@ -318,7 +324,7 @@ class TaceDoc:
 async def tace(context: Context, reads: Reads | None = None) -> TaceDoc:
     reads = reads or Reads(context)
     scope = context.scope
-    per_month = await reads.activity_by_month()
+    per_month = await reads.activity_by_month(history=True)
     members = await reads.activity_by_member()
     total = act.add_sums([s for _, s in members])
     return TaceDoc(
@@ -397,7 +403,7 @@ def _intercontrat_line(k: str, name: str, s: act.ActivitySums) -> IntercontratLi
 async def intercontrat(context: Context, reads: Reads | None = None) -> IntercontratDoc:
     reads = reads or Reads(context)
     scope = context.scope
-    per_month = await reads.activity_by_month()
+    per_month = await reads.activity_by_month(history=False)
     members = await reads.activity_by_member()
     total = act.add_sums([s for _, s in members])
     per_consultant = group(members, lambda m: m.consultant, act.add_sums)
@@ -863,16 +869,16 @@ class SummaryDoc:
 
 
 async def summary(context: Context) -> SummaryDoc:
+    # In this order, each read happens once: the TACE reads the months with their history,
+    # which the others reuse; month close reads the decisions first-time-right adds up.
     reads = Reads(context)
-    # Month close before first-time-right: its decisions give the send-backs per approver.
-    month_close_doc = await month_close(context, reads)
     return SummaryDoc(
         figure="summary",
         period=_period(context),
         scope=_scope_out(context),
         tace=await tace(context, reads),
         intercontrat=await intercontrat(context, reads),
-        month_close=month_close_doc,
+        month_close=await month_close(context, reads),
         first_time_right=await first_time_right(context, reads),
         billing=await billing(context, reads),
         revenue=await revenue(context, reads),

@@ -20,7 +20,7 @@ the few differences (JSON functions, date arithmetic, UUID parameters) are in sm
 
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -603,21 +603,51 @@ async def sums(
 Histogram = tuple[tuple[int, int], ...]
 
 
+def _value_counts(
+    q: _Query, *, select: str, group: str, measures: Sequence[str], source: Callable[[], str]
+) -> str:
+    """SQL: rows (``select``…, what, v, n): how many rows of ``source`` (its FROM and WHERE)
+    have each value ``v`` of each measure (``what``: the column's name), per ``group``.
+
+    PostgreSQL counts every measure in one scan (GROUPING SETS; the rows where the measure is
+    NULL come too, with v NULL: skip them); SQLite has no grouping sets: one scan per measure.
+    """
+
+    def name(column: str) -> str:
+        return column.rsplit(".", 1)[-1]
+
+    if _pg():
+        what = " ".join(f"WHEN GROUPING({m}) = 0 THEN '{name(m)}'" for m in measures)
+        value = " ".join(f"WHEN GROUPING({m}) = 0 THEN {m}" for m in measures)
+        sets = ", ".join(f"({group}, {m})" for m in measures)
+        return (
+            f"SELECT {select}, CASE {what} END AS what, CASE {value} END AS v, COUNT(*) AS n "
+            f"{source()} GROUP BY GROUPING SETS ({sets})"
+        )
+    return " UNION ALL ".join(
+        f"SELECT {select}, '{name(m)}' AS what, {m} AS v, COUNT(*) AS n {source()} "
+        f"AND {m} IS NOT NULL GROUP BY {group}, {m}"
+        for m in measures
+    )
+
+
 async def close_delays(scope: Scope, months: Months) -> dict[str, dict[str, Histogram]]:
     """Per month, the histograms (days → consultant-months) of the days from month end to
     first submission, to approval and to signature: ``{month: {"submitted": ..., ...}}``."""
     q = _Query()
-    parts = [
-        f"SELECT f.month AS month, '{what}' AS what, f.{what} AS v, COUNT(*) AS n "
-        f"{_from_projection(q, scope, months)} AND f.{what} IS NOT NULL "
-        f"GROUP BY f.month, f.{what}"
-        for what in ("submitted", "approved", "signed")
-    ]
+    sql = _value_counts(
+        q,
+        select="f.month AS month",
+        group="f.month",
+        measures=("f.submitted", "f.approved", "f.signed"),
+        source=lambda: _from_projection(q, scope, months),
+    )
     found: dict[str, dict[str, list[tuple[int, int]]]] = {}
-    for r in await _rows(q, " UNION ALL ".join(parts)):
-        found.setdefault(r["month"], {}).setdefault(r["what"], []).append(
-            (int(r["v"]), int(r["n"]))
-        )
+    for r in await _rows(q, sql):
+        if r["v"] is not None:
+            found.setdefault(r["month"], {}).setdefault(r["what"], []).append(
+                (int(r["v"]), int(r["n"]))
+            )
     return {m: {w: tuple(sorted(h)) for w, h in by.items()} for m, by in found.items()}
 
 
@@ -639,16 +669,21 @@ async def decisions(scope: Scope, months: Months) -> list[DecisionCounts]:
     grouping by the wait, and one by the delay)."""
     q = _Query()
     period = Months(months.first, months.last)
-    parts = [
-        f"SELECT '{measure}' AS what, CAST(d.approver AS TEXT) AS approver, d.step AS step, "
-        f"d.step_kind AS kind, d.outcome AS outcome, d.{measure} AS v, COUNT(*) AS n "
-        f"FROM figure_decision d WHERE {_in_scope(q, scope, 'd')} "
-        f"AND {_months(q, period, alias='d')} "
-        f"GROUP BY d.approver, d.step, d.step_kind, d.outcome, d.{measure}"
-        for measure in ("wait", "delay")
-    ]
+    sql = _value_counts(
+        q,
+        select="CAST(d.approver AS TEXT) AS approver, d.step AS step, d.step_kind AS kind, "
+        "d.outcome AS outcome",
+        group="d.approver, d.step, d.step_kind, d.outcome",
+        measures=("d.wait", "d.delay"),
+        source=lambda: (
+            f"FROM figure_decision d WHERE {_in_scope(q, scope, 'd')} "
+            f"AND {_months(q, period, alias='d')}"
+        ),
+    )
     found: dict[tuple[str, int, str], list[Any]] = {}
-    for r in await _rows(q, " UNION ALL ".join(parts)):
+    for r in await _rows(q, sql):
+        if r["v"] is None:
+            continue
         key = (_str(r["approver"]), int(r["step"]), r["kind"])
         entry = found.get(key)
         if entry is None:
