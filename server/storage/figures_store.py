@@ -471,8 +471,10 @@ async def replace_projection(
 # the period. One scan gives both the activity sums (of the counted consultant-months only)
 # and the close counts (of all of them), so the dashboard's four figures that read
 # `figure_month` share two scans. The service adds members up into the lines per consultant,
-# team and client (at most a few thousand sums, never consultant-months). A full scan of the
-# projection is what SQLite does fastest here: it has no index on the month.
+# team and client (at most a few thousand sums, never consultant-months). On SQLite these
+# reads walk a covering index by organisation and month (`figure_month_sums`): a full scan of
+# the rows is faster than an index on the month alone, but slower than an index holding every
+# column summed (migration 2026-12-05T00:30, docs/benchmarks.md).
 
 
 @dataclass(frozen=True)
