@@ -824,27 +824,37 @@ async def revenue(scope: Scope, months: Months, *, by: str) -> list[tuple[Any, R
     """Revenue and cost sums of the consultant-months in scope, per month (key: the month) or
     per member (key: a `Member` with its mission and the mission's client)."""
     q = _Query()
-    if by == "month":
-        select, group = "mm.month AS month", "mm.month"
-    else:
-        select = (
-            "CAST(mm.consultant AS TEXT) AS consultant, CAST(mm.team AS TEXT) AS team, "
-            "CAST(mm.client AS TEXT) AS client, CAST(mm.mission AS TEXT) AS mission"
-        )
-        group = "mm.consultant, mm.team, mm.client, mm.mission"
     regie = "CASE WHEN m.billing_mode IN ('regie', 'regie_capped') THEN 1 ELSE 0 END"
-    value = f"{regie} * mm.half_days * COALESCE(m.daily_rate_cents, 0)"
-    days = await _rows(
-        q,
-        f"SELECT {select}, SUM({value}) AS revenue2, "
-        f"SUM(CASE WHEN mm.daily_cost IS NULL THEN 0 ELSE {value} END) AS cr2, "
-        "SUM(CASE WHEN mm.daily_cost IS NULL THEN 0 ELSE mm.half_days * mm.daily_cost END) "
-        "AS cost2, SUM(mm.half_days) AS hd, "
-        "SUM(CASE WHEN mm.daily_cost IS NULL THEN 0 ELSE mm.half_days END) AS chd "
-        "FROM figure_mission_month mm JOIN mission m ON m.id = mm.mission "
-        f"WHERE {_in_scope(q, scope, 'mm')} AND {_months(q, months, alias='mm')} "
-        f"GROUP BY {group}",
-    )
+    costed = "CASE WHEN mm.daily_cost IS NULL THEN 0 ELSE mm.half_days END"
+    if by == "month":
+        value = f"{regie} * mm.half_days * COALESCE(m.daily_rate_cents, 0)"
+        days = await _rows(
+            q,
+            f"SELECT mm.month AS month, SUM({value}) AS revenue2, "
+            f"SUM(CASE WHEN mm.daily_cost IS NULL THEN 0 ELSE {value} END) AS cr2, "
+            "SUM(CASE WHEN mm.daily_cost IS NULL THEN 0 ELSE mm.half_days * mm.daily_cost END) "
+            f"AS cost2, SUM(mm.half_days) AS hd, SUM({costed}) AS chd "
+            "FROM figure_mission_month mm JOIN mission m ON m.id = mm.mission "
+            f"WHERE {_in_scope(q, scope, 'mm')} AND {_months(q, months, alias='mm')} "
+            "GROUP BY mm.month",
+        )
+    else:
+        # A member is one mission: its rate multiplies the member's summed half-days, so the
+        # projection is summed first and the missions joined to those sums, not to each row.
+        rate = f"{regie} * COALESCE(m.daily_rate_cents, 0)"
+        days = await _rows(
+            q,
+            "SELECT CAST(x.consultant AS TEXT) AS consultant, CAST(x.team AS TEXT) AS team, "
+            "CAST(x.client AS TEXT) AS client, CAST(x.mission AS TEXT) AS mission, "
+            f"{rate} * x.hd AS revenue2, {rate} * x.chd AS cr2, x.cost2 AS cost2, x.hd AS hd, "
+            "x.chd AS chd FROM (SELECT mm.consultant AS consultant, mm.team AS team, "
+            "mm.client AS client, mm.mission AS mission, SUM(mm.half_days) AS hd, "
+            f"SUM({costed}) AS chd, SUM(CASE WHEN mm.daily_cost IS NULL THEN 0 "
+            "ELSE mm.half_days * mm.daily_cost END) AS cost2 FROM figure_mission_month mm "
+            f"WHERE {_in_scope(q, scope, 'mm')} AND {_months(q, months, alias='mm')} "
+            "GROUP BY mm.consultant, mm.team, mm.client, mm.mission) x "
+            "JOIN mission m ON m.id = x.mission",
+        )
     q = _Query()
     delivered = _month_of("md.delivered_on")
     if by == "month":
