@@ -943,23 +943,27 @@ async def receivables_flows(
     organisation_id: str, *, until: date, client_id: str | None
 ) -> tuple[dict[date, int], dict[date, int]]:
     """Gross cents issued per day (credit notes negative) and cents received per day."""
+    # Parameters in the order their marks appear: the client's condition comes last.
     q = _Query()
-    client = f" AND i.client = {q.p(_uuid(client_id))}" if client_id else ""
+    where = (
+        f"i.organisation = {q.p(_uuid(organisation_id))} AND i.issued_on IS NOT NULL "
+        f"AND i.issued_on <= {q.p(_day(until))}"
+    )
+    if client_id:
+        where += f" AND i.client = {q.p(_uuid(client_id))}"
     issued = await _rows(
         q,
         "SELECT i.issued_on AS d, SUM(CASE WHEN i.kind = 'credit_note' THEN -i.gross_cents "
-        "ELSE i.gross_cents END) AS v FROM invoice i WHERE "
-        f"i.organisation = {q.p(_uuid(organisation_id))} AND i.issued_on IS NOT NULL "
-        f"AND i.issued_on <= {q.p(_day(until))}{client} GROUP BY i.issued_on",
+        f"ELSE i.gross_cents END) AS v FROM invoice i WHERE {where} GROUP BY i.issued_on",
     )
     q = _Query()
-    client = f" AND i.client = {q.p(_uuid(client_id))}" if client_id else ""
+    where = f"i.organisation = {q.p(_uuid(organisation_id))} AND pay.paid_on <= {q.p(_day(until))}"
+    if client_id:
+        where += f" AND i.client = {q.p(_uuid(client_id))}"
     paid = await _rows(
         q,
         "SELECT pay.paid_on AS d, SUM(pay.amount_cents) AS v FROM payment pay "
-        "JOIN invoice i ON i.id = pay.invoice WHERE "
-        f"i.organisation = {q.p(_uuid(organisation_id))} AND pay.paid_on <= "
-        f"{q.p(_day(until))}{client} GROUP BY pay.paid_on",
+        f"JOIN invoice i ON i.id = pay.invoice WHERE {where} GROUP BY pay.paid_on",
     )
     return (
         {_as_date(r["d"]): int(r["v"] or 0) for r in issued},
@@ -993,12 +997,13 @@ async def waiting_cash(
 async def pre_invoices(organisation_id: str, *, client_id: str | None) -> tuple[int, int]:
     """Pre-invoices drafted and not issued: how many, and their net cents."""
     q = _Query()
-    client = f" AND client = {q.p(_uuid(client_id))}" if client_id else ""
+    where = f"organisation = {q.p(_uuid(organisation_id))} AND status = 'draft'"
+    if client_id:
+        where += f" AND client = {q.p(_uuid(client_id))}"
     rows = await _rows(
         q,
-        "SELECT COUNT(*) AS n, SUM(net_cents) AS v FROM invoice WHERE "
-        f"organisation = {q.p(_uuid(organisation_id))} AND status = 'draft' "
-        f"AND kind = 'invoice'{client}",
+        f"SELECT COUNT(*) AS n, SUM(net_cents) AS v FROM invoice WHERE {where} "
+        "AND kind = 'invoice'",
     )
     return int(rows[0]["n"] or 0), int(rows[0]["v"] or 0)
 

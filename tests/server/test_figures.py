@@ -204,6 +204,14 @@ async def test_billing_delays_dso_and_cash_waiting_on_crAs(firm: Firm) -> None:
     assert waiting["client"]["value_cents"] == 1_200_000
     assert (waiting["manager"]["months"], waiting["manager"]["value_cents"]) == (1, 0)
     assert waiting["to_issue"] == {"stage": "to_issue", "months": 1, "value_cents": 2_880_000}
+    # One client: the bank's January invoice (29 280 €, 10 000 € received by 31 March) and its
+    # February pre-invoice; the insurer has no pre-invoice.
+    bank = await get(firm.ada, "billing", f"{PERIOD}&client={firm.bank.id}")
+    assert {d["month"]: d for d in bank["dso"]}["2026-03"]["receivables_cents"] == 1_928_000
+    waiting = {w["stage"]: w for w in bank["waiting"]}
+    assert waiting["to_issue"] == {"stage": "to_issue", "months": 1, "value_cents": 2_880_000}
+    insurer = await get(firm.ada, "billing", f"{PERIOD}&client={firm.insurer.id}")
+    assert {w["stage"]: w["months"] for w in insurer["waiting"]}["to_issue"] == 0
 
 
 async def test_revenue_cost_and_margin_where_costs_are_known(firm: Firm) -> None:
