@@ -185,13 +185,17 @@ def group(
 class Reads:
     """What the figures of one request read from storage, each read at most once.
 
-    A figure asked alone reads what it needs; the dashboard's summary hands the same `Reads`
-    to its six figures, so that they share their scans of the projection (the activity and
-    close sums of the months and members, the approvers' decisions) instead of repeating them.
+    A figure asked alone reads what it needs (``activity``: the sums the TACE and intercontrat
+    need; ``close``: the counts month close and first-time-right need); the dashboard's summary
+    hands the same `Reads`, with both, to its six figures, so that they share their scans of the
+    projection (the sums of the months and members, the approvers' decisions) instead of
+    repeating them.
     """
 
-    def __init__(self, context: "Context") -> None:
+    def __init__(self, context: "Context", *, activity: bool = True, close: bool = True) -> None:
         self.context = context
+        self.activity = activity
+        self.close = close
         self._done: dict[str, Any] = {}
 
     async def _once(self, key: str, read: Callable[[], Awaitable[T]]) -> T:
@@ -206,8 +210,8 @@ class Reads:
             context.scope,
             months,
             by=by,
-            counted=sorted(s.value for s in context.settings.counted),
-            last_due=str(_last_due(context)),
+            counted=sorted(s.value for s in context.settings.counted) if self.activity else None,
+            last_due=str(_last_due(context)) if self.close else None,
         )
 
     async def month_sums(self, *, history: bool) -> dict[str, store.Sums]:
@@ -223,14 +227,16 @@ class Reads:
         return found
 
     async def activity_by_month(self, *, history: bool) -> dict[str, act.ActivitySums]:
+        assert self.activity, "activity sums not read"
         sums = await self.month_sums(history=history)
         return {m: s.activity for m, s in sums.items() if s.activity}
 
     async def close_by_month(self) -> dict[str, cls.CloseSums]:
         """Per month of the period only (histograms apart: `close_delays`)."""
+        assert self.close, "close counts not read"
         first = str(self.context.period.first)
         sums = await self.month_sums(history=False)
-        return {m: s.close for m, s in sums.items() if m >= first}
+        return {m: s.close for m, s in sums.items() if s.close and m >= first}
 
     async def member_sums(self) -> list[tuple[store.Member, store.Sums]]:
         """Per member (consultant, team, client) over the period."""
@@ -238,10 +244,12 @@ class Reads:
         return await self._once("members", lambda: self._sums(months, "member"))
 
     async def activity_by_member(self) -> list[tuple[store.Member, act.ActivitySums]]:
+        assert self.activity, "activity sums not read"
         return [(m, s.activity) for m, s in await self.member_sums() if s.activity]
 
     async def close_by_member(self) -> list[tuple[store.Member, cls.CloseSums]]:
-        return [(m, s.close) for m, s in await self.member_sums()]
+        assert self.close, "close counts not read"
+        return [(m, s.close) for m, s in await self.member_sums() if s.close]
 
     async def close_delays(self) -> dict[str, dict[str, store.Histogram]]:
         months = _months(self.context, counted=False)
@@ -322,7 +330,7 @@ class TaceDoc:
 
 
 async def tace(context: Context, reads: Reads | None = None) -> TaceDoc:
-    reads = reads or Reads(context)
+    reads = reads or Reads(context, close=False)
     scope = context.scope
     per_month = await reads.activity_by_month(history=True)
     members = await reads.activity_by_member()
@@ -401,7 +409,7 @@ def _intercontrat_line(k: str, name: str, s: act.ActivitySums) -> IntercontratLi
 
 
 async def intercontrat(context: Context, reads: Reads | None = None) -> IntercontratDoc:
-    reads = reads or Reads(context)
+    reads = reads or Reads(context, close=False)
     scope = context.scope
     per_month = await reads.activity_by_month(history=False)
     members = await reads.activity_by_member()
@@ -648,7 +656,7 @@ def _approvers(context: Context, decided: list[store.DecisionCounts]) -> list[Ap
 
 
 async def month_close(context: Context, reads: Reads | None = None) -> CloseDoc:
-    reads = reads or Reads(context)
+    reads = reads or Reads(context, activity=False)
     delays = await reads.close_delays()
     per_month = {
         m: replace(
@@ -724,7 +732,7 @@ def _ftr(k: str, name: str, s: cls.CloseSums) -> FtrLine:
 
 
 async def first_time_right(context: Context, reads: Reads | None = None) -> FtrDoc:
-    reads = reads or Reads(context)
+    reads = reads or Reads(context, activity=False)
     scope = context.scope
     per_month = await reads.close_by_month()
     members = await reads.close_by_member()

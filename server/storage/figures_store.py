@@ -21,7 +21,7 @@ the few differences (JSON functions, date arithmetic, UUID parameters) are in sm
 import json
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -538,39 +538,69 @@ def _member(r: dict[str, Any]) -> Member:
 @dataclass(frozen=True)
 class Sums:
     """A group's consultant-months summed: the activity of those with a counted status (None
-    when there is none), and the close counts of all of them (histograms apart)."""
+    when there is none, or when not read), and the close counts of all of them (histograms
+    apart; None when not read)."""
 
     activity: ActivitySums | None
-    close: CloseSums
+    close: CloseSums | None
+
+
+_ACTIVITY = (
+    "SUM(f.c) AS a_n, SUM(f.c * f.produced) AS produced, SUM(f.c * f.available) AS available, "
+    "SUM(f.c * f.billable) AS billable, SUM(f.c * f.intercontrat) AS intercontrat, "
+    "SUM(CASE WHEN f.daily_cost IS NULL THEN 0 ELSE f.c * f.intercontrat * f.daily_cost END) "
+    "AS cost2, SUM(CASE WHEN f.daily_cost IS NULL THEN f.c * f.intercontrat ELSE 0 END) "
+    "AS uncosted"
+)
+_CLOSE = (
+    "COUNT(*) AS n, SUM(CASE WHEN f.submitted IS NULL THEN 0 ELSE 1 END) AS submitted, "
+    "SUM(CASE WHEN f.on_time = 1 THEN 1 ELSE 0 END) AS on_time, SUM(f.late) AS late_open, "
+    "SUM(CASE WHEN f.validated IS NULL THEN 0 ELSE 1 END) AS validated, "
+    "SUM(CASE WHEN f.first_time_right = 1 THEN 1 ELSE 0 END) AS ftr, "
+    "SUM(f.send_backs) AS send_backs"
+)
 
 
 async def sums(
-    scope: Scope, months: Months, *, by: str, counted: Sequence[str], last_due: str
+    scope: Scope,
+    months: Months,
+    *,
+    by: str,
+    counted: Sequence[str] | None,
+    last_due: str | None,
 ) -> list[tuple[Any, Sums]]:
     """Activity and close sums of the consultant-months in scope, per month (key: the month)
-    or per member (key: a `Member`), in one scan. ``counted``: the statuses the activity
-    counts; ``last_due``: the last month whose deadline has passed today."""
+    or per member (key: a `Member`), in one scan.
+
+    ``counted``: the statuses the activity counts (None: no activity sums); ``last_due``: the
+    last month whose deadline has passed today (None: no close counts). A figure read alone
+    asks for its part; the dashboard's summary for both, which its figures share.
+    """
     q = _Query()
     select, group = _KEYS[by]
     # The subquery gives each row c = 1 if its status is counted, and late = 1 for a draft
     # past its deadline (each condition and its parameters written once).
+    inner = [
+        "f.month, f.consultant, f.team, f.client, f.produced, f.available, f.billable, "
+        "f.intercontrat, f.daily_cost, f.submitted, f.on_time, f.validated, "
+        "f.first_time_right, f.send_backs"
+    ]
+    outer = [select]
+    if counted is not None:
+        inner.append(f"CASE WHEN f.status IN ({q.texts(counted)}) THEN 1 ELSE 0 END AS c")
+        outer.append(_ACTIVITY)
+    if last_due is not None:
+        inner.append(
+            f"CASE WHEN f.status = 'draft' AND f.month <= {q.p(last_due)} THEN 1 ELSE 0 END "
+            "AS late"
+        )
+        outer.append(_CLOSE)
+    elif counted is not None:  # the activity alone reads the counted months only
+        months = replace(months, statuses=tuple(counted))
     rows = await _rows(
         q,
-        f"SELECT {select}, SUM(f.c) AS a_n, SUM(f.c * f.produced) AS produced, "
-        "SUM(f.c * f.available) AS available, SUM(f.c * f.billable) AS billable, "
-        "SUM(f.c * f.intercontrat) AS intercontrat, SUM(CASE WHEN f.daily_cost IS NULL "
-        "THEN 0 ELSE f.c * f.intercontrat * f.daily_cost END) AS cost2, "
-        "SUM(CASE WHEN f.daily_cost IS NULL THEN f.c * f.intercontrat ELSE 0 END) AS uncosted, "
-        "COUNT(*) AS n, SUM(CASE WHEN f.submitted IS NULL THEN 0 ELSE 1 END) AS submitted, "
-        "SUM(CASE WHEN f.on_time = 1 THEN 1 ELSE 0 END) AS on_time, SUM(f.late) AS late_open, "
-        "SUM(CASE WHEN f.validated IS NULL THEN 0 ELSE 1 END) AS validated, "
-        "SUM(CASE WHEN f.first_time_right = 1 THEN 1 ELSE 0 END) AS ftr, "
-        "SUM(f.send_backs) AS send_backs FROM (SELECT f.month, f.consultant, f.team, "
-        "f.client, f.produced, f.available, f.billable, f.intercontrat, f.daily_cost, "
-        "f.submitted, f.on_time, f.validated, f.first_time_right, f.send_backs, "
-        f"CASE WHEN f.status IN ({q.texts(counted)}) THEN 1 ELSE 0 END AS c, "
-        f"CASE WHEN f.status = 'draft' AND f.month <= {q.p(last_due)} THEN 1 ELSE 0 END "
-        f"AS late {_from_projection(q, scope, months)}) f GROUP BY {group}",
+        f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} "
+        f"{_from_projection(q, scope, months)}) f GROUP BY {group}",
     )
     return [
         (
@@ -585,7 +615,7 @@ async def sums(
                     intercontrat_uncosted=int(r["uncosted"] or 0),
                     months=int(r["a_n"]),
                 )
-                if r["a_n"]
+                if counted is not None and r["a_n"]
                 else None,
                 close=CloseSums(
                     months=int(r["n"] or 0),
@@ -595,7 +625,9 @@ async def sums(
                     validated=int(r["validated"] or 0),
                     first_time_right=int(r["ftr"] or 0),
                     send_backs=int(r["send_backs"] or 0),
-                ),
+                )
+                if last_due is not None
+                else None,
             ),
         )
         for r in rows
