@@ -586,17 +586,21 @@ async def sums(
         "f.first_time_right, f.send_backs"
     ]
     outer = [select]
-    if counted is not None:
+    if counted is not None and last_due is not None:
         inner.append(f"CASE WHEN f.status IN ({q.texts(counted)}) THEN 1 ELSE 0 END AS c")
         outer.append(_ACTIVITY)
+    elif counted is not None:
+        # The activity alone reads the counted months only: every row counts. (The engines
+        # evaluate c in each sum that uses it: a constant costs nothing.)
+        inner.append("1 AS c")
+        outer.append(_ACTIVITY)
+        months = replace(months, statuses=tuple(counted))
     if last_due is not None:
         inner.append(
             f"CASE WHEN f.status = 'draft' AND f.month <= {q.p(last_due)} THEN 1 ELSE 0 END "
             "AS late"
         )
         outer.append(_CLOSE)
-    elif counted is not None:  # the activity alone reads the counted months only
-        months = replace(months, statuses=tuple(counted))
     rows = await _rows(
         q,
         f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} "
