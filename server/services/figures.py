@@ -778,7 +778,7 @@ class BillingDoc:
     waiting: list[money.Waiting]
 
 
-async def billing(context: Context, reads: Reads | None = None) -> BillingDoc:
+async def billing(context: Context) -> BillingDoc:
     scope = context.scope
     org = scope.organisation_id
     firm_level = context.actor.has(Role.ADMIN) and not (scope.team_id or scope.consultant_id)
@@ -833,7 +833,7 @@ class RevenueDoc:
     by_consultant: list[money.RevenueLine]
 
 
-async def revenue(context: Context, reads: Reads | None = None) -> RevenueDoc:
+async def revenue(context: Context) -> RevenueDoc:
     scope = context.scope
     months = _months(context)
     members = await store.revenue(scope, months, by="member")
@@ -888,8 +888,8 @@ async def summary(context: Context) -> SummaryDoc:
         intercontrat=await intercontrat(context, reads),
         month_close=await month_close(context, reads),
         first_time_right=await first_time_right(context, reads),
-        billing=await billing(context, reads),
-        revenue=await revenue(context, reads),
+        billing=await billing(context),
+        revenue=await revenue(context),
     )
 
 
