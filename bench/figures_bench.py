@@ -14,9 +14,13 @@ costs for most consultants), then, in this process and through the services the 
 - **warm**: each figure for the whole firm (TACE, intercontrat, month close, first-time-right,
   billing, revenue, and the drill-down of one month), as an administrator, including the JSON
   encoding of the answer; ``--repeats`` times, the median kept; then the same for a manager;
+- **summary**: the dashboard's one request (``GET /figures/summary``: the six figures from
+  shared reads), wall and CPU time of this process, and on PostgreSQL the CPU its backends
+  used (from /proc: the database runs on this machine);
 - **one change**: a consultant's sync version moves, and the next read rebuilds them alone.
 
-The target (issue 15) is every figure for the firm in under 300 ms of server time, warm.
+The target (issue 15) is every figure for the firm in under 300 ms of server time, warm: graded
+on the summary's wall time and on its server CPU (this process + the PostgreSQL backends).
 """
 
 from __future__ import annotations
@@ -118,8 +122,11 @@ async def populate(today: date, seed: int) -> dict[str, Any]:
             "client_company",
             "mission",
             "approval_step",
-            "timesheet",
+            # Days before their CRAs: the database refuses a day written into a submitted or
+            # signed month (a trigger, which SQLite cannot switch off for a bulk load), and
+            # these are the days written before each month was handed in.
             "day_entry",
+            "timesheet",
             "sync_space",
             "audit_entry",
             "invoice",
@@ -485,16 +492,35 @@ async def _bulk_insert(
     try:
         connection.execute("PRAGMA journal_mode=WAL")
         for table, values in rows.items():
-            names = columns[table]
-            marks = ", ".join("?" for _ in names.split(","))
+            listed = columns[table]
+            marks = ", ".join("?" for _ in listed.split(","))
             converted = [
                 tuple(v.isoformat() if isinstance(v, date | datetime) else v for v in row)
                 for row in values
             ]
-            connection.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", converted)
+            connection.executemany(f"INSERT INTO {table} ({listed}) VALUES ({marks})", converted)
         connection.commit()
     finally:
         connection.close()
+
+
+async def _backend_cpu(table: Any) -> float | None:
+    """CPU seconds (user + system) used so far by this database's PostgreSQL backends: the
+    pool's connections, read from /proc (the server runs on this machine in the bench)."""
+    rows = await table.raw("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+    return _proc_cpu([int(row["pid"]) for row in rows])
+
+
+def _proc_cpu(pids: list[int]) -> float | None:
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
 
 
 async def measure(url: str, *, repeats: int, today: date, seed: int) -> dict[str, Any]:
@@ -535,12 +561,18 @@ async def measure(url: str, *, repeats: int, today: date, seed: int) -> dict[str
             "billing": service.billing,
             "revenue": service.revenue,
         }
-        results: dict[str, dict[str, float]] = {}
+        pg = "postgres" in url
+
+        async def backend_seconds() -> float | None:
+            return await _backend_cpu(t.FigureMonth) if pg else None
+
+        results: dict[str, dict[str, float | None]] = {}
         for who, actor in (("admin (firm)", admin), ("manager (team)", manager)):
             cpu: list[float] = []
             timings: dict[str, list[float]] = {
-                name: [] for name in [*figures, "months (one month)", "all figures"]
+                name: [] for name in [*figures, "all figures", "months (one month)"]
             }
+            backend_before = await backend_seconds()
             for _ in range(repeats):
                 total = 0.0
                 cpu_started = time.process_time()
@@ -553,6 +585,7 @@ async def measure(url: str, *, repeats: int, today: date, seed: int) -> dict[str
                     total += spent
                 timings["all figures"].append(total)
                 cpu.append(time.process_time() - cpu_started)
+                backend_pause = await backend_seconds()
                 started = time.perf_counter()
                 last = str(today)[:7]
                 doc = await service.consultant_months(
@@ -560,8 +593,41 @@ async def measure(url: str, *, repeats: int, today: date, seed: int) -> dict[str
                 )
                 encode_json(doc)
                 timings["months (one month)"].append(time.perf_counter() - started)
-            results[who] = {k: statistics.median(v) * 1000 for k, v in timings.items()}
-            results[who]["all figures, CPU of this process"] = statistics.median(cpu) * 1000
+                # The drill-down's backend time is not the figures': leave it out.
+                if backend_pause is not None and backend_before is not None:
+                    backend_before += (await backend_seconds() or 0) - backend_pause
+            backend_after = await backend_seconds()
+            separate_backend = (
+                (backend_after - backend_before) / repeats * 1000
+                if backend_after is not None and backend_before is not None
+                else None
+            )
+            # The dashboard's one request: every figure from shared reads of the projection.
+            encode_json(await service.summary(await service.context(actor, query, clock)))
+            summary_wall: list[float] = []
+            summary_cpu: list[float] = []
+            backend_before = await backend_seconds()
+            for _ in range(repeats):
+                cpu_started = time.process_time()
+                started = time.perf_counter()
+                encode_json(await service.summary(await service.context(actor, query, clock)))
+                summary_wall.append(time.perf_counter() - started)
+                summary_cpu.append(time.process_time() - cpu_started)
+            backend_after = await backend_seconds()
+            found: dict[str, float | None] = {
+                k: statistics.median(v) * 1000 for k, v in timings.items()
+            }
+            found["all figures, CPU of this process"] = statistics.median(cpu) * 1000
+            found["all figures, CPU of PostgreSQL"] = separate_backend
+            found["summary"] = statistics.median(summary_wall) * 1000
+            found["summary, CPU of this process"] = statistics.median(summary_cpu) * 1000
+            found["summary, CPU of PostgreSQL"] = (
+                (backend_after - backend_before) / repeats * 1000
+                if backend_after is not None and backend_before is not None
+                else None
+            )
+            results[who] = found
+        load_warm = os.getloadavg()[0]
         await t.FigureMonth.raw(
             "UPDATE sync_space SET version = version + 1 WHERE person = {}",
             uuid.UUID(ids["consultant"]) if "postgres" in url else ids["consultant"],
@@ -577,6 +643,7 @@ async def measure(url: str, *, repeats: int, today: date, seed: int) -> dict[str
             "cold_ms": cold_s * 1000,
             "one_change_ms": one_change_s * 1000,
             "warm_ms": results,
+            "load_warm": load_warm,
         }
     finally:
         await close_engine(engine)
@@ -617,10 +684,18 @@ def main(argv: list[str] | None = None) -> int:
     for who, timings in report["warm_ms"].items():
         print(f"warm, {who}, median of {options.repeats}:")
         for name, ms in timings.items():
-            print(f"  {name:<22} {ms:8.1f} ms")
-    total = report["warm_ms"]["admin (firm)"]["all figures"]
-    verdict = "met" if total < TARGET_MS else "NOT met"
-    print(f"target: every figure for the firm < {TARGET_MS:.0f} ms: {total:.0f} ms — {verdict}")
+            shown = "(not measured)" if ms is None else f"{ms:8.1f} ms"
+            print(f"  {name:<36} {shown}")
+    firm = report["warm_ms"]["admin (firm)"]
+    server = firm["summary, CPU of this process"] + (firm["summary, CPU of PostgreSQL"] or 0)
+    print(f"load average (1 min) after the warm reads: {report['load_warm']:.1f}")
+    for label, ms in (
+        ("wall time of GET /figures/summary", firm["summary"]),
+        ("server CPU of GET /figures/summary (process + PostgreSQL)", server),
+    ):
+        verdict = "met" if ms < TARGET_MS else "NOT met"
+        print(f"target: every figure for the firm < {TARGET_MS:.0f} ms, {label}: {ms:.0f} ms")
+        print(f"  — {verdict}")
     if options.json:
         options.json.write_text(json.dumps(report, indent=2, default=str))
     return 0

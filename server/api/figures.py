@@ -6,6 +6,7 @@ the 12 months ending with the current one), and optionally ``team`` (a manager's
 `server.services.figures` (the authorization matrix tests it).
 """
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Literal, TypeAlias
 from uuid import UUID
 
@@ -35,7 +36,7 @@ Client = Annotated[str | None, Parameter(description="A client's id")]
 
 CSV = "text/csv; charset=utf-8"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FIGURES = {
+FIGURES: dict[str, Callable[[service.Context], Awaitable[object]]] = {
     "tace": service.tace,
     "intercontrat": service.intercontrat,
     "month-close": service.month_close,
@@ -105,6 +106,13 @@ class FigureController(Controller):
         """Revenue (days × TJM, delivered milestones), cost (days × daily cost) and margin,
         per month, client, mission and consultant."""
         return await service.revenue(context)
+
+    @get("/summary", operation_id="getFigureSummary", opt=problems(403))
+    async def summary(self, context: ContextDep) -> service.SummaryDoc:
+        """Every figure of the dashboard in one answer: TACE, intercontrat, month close,
+        first-time-right, billing and revenue, each the document of its own endpoint (same
+        scope, period and rights), computed from one read of the projection."""
+        return await service.summary(context)
 
     @get("/months", operation_id="getFigureMonths", opt=problems(403))
     async def months(self, context: ContextDep) -> service.MonthsDoc:

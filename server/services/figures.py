@@ -15,8 +15,8 @@ whole organisation (or one client) to administrators only; other scopes get them
 """
 
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -182,6 +182,95 @@ def group(
     return {k: v[0] if len(v) == 1 else add(v) for k, v in found.items()}
 
 
+class Reads:
+    """What the figures of one request read from storage, each read at most once.
+
+    A figure asked alone reads what it needs (``activity``: the sums the TACE and intercontrat
+    need; ``close``: the counts month close and first-time-right need); the dashboard's summary
+    hands the same `Reads`, with both, to its six figures, so that they share their scans of the
+    projection (the sums of the months and members, the approvers' decisions) instead of
+    repeating them.
+    """
+
+    def __init__(self, context: "Context", *, activity: bool = True, close: bool = True) -> None:
+        self.context = context
+        self.activity = activity
+        self.close = close
+        self._done: dict[str, Any] = {}
+
+    async def _once(self, key: str, read: Callable[[], Awaitable[T]]) -> T:
+        if key not in self._done:
+            self._done[key] = await read()
+        result: T = self._done[key]
+        return result
+
+    def _sums(self, months: store.Months, by: str) -> Awaitable[list[tuple[Any, store.Sums]]]:
+        context = self.context
+        return store.sums(
+            context.scope,
+            months,
+            by=by,
+            counted=sorted(s.value for s in context.settings.counted) if self.activity else None,
+            last_due=str(_last_due(context)) if self.close else None,
+        )
+
+    async def month_sums(self, *, history: bool) -> dict[str, store.Sums]:
+        """Per month of the period, and with ``history`` of the 11 months before it too (for
+        the rolling TACE). Once the months with their history are read, they serve both."""
+        for key in ("history",) if history else ("history", "months"):
+            if key in self._done:
+                found: dict[str, store.Sums] = self._done[key]
+                return found
+        months = _months(self.context, history=11 if history else 0, counted=False)
+        found = dict(await self._sums(months, "month"))
+        self._done["history" if history else "months"] = found
+        return found
+
+    async def activity_by_month(self, *, history: bool) -> dict[str, act.ActivitySums]:
+        assert self.activity, "activity sums not read"
+        sums = await self.month_sums(history=history)
+        return {m: s.activity for m, s in sums.items() if s.activity}
+
+    async def close_by_month(self) -> dict[str, cls.CloseSums]:
+        """Per month of the period only (histograms apart: `close_delays`)."""
+        assert self.close, "close counts not read"
+        first = str(self.context.period.first)
+        sums = await self.month_sums(history=False)
+        return {m: s.close for m, s in sums.items() if s.close and m >= first}
+
+    async def member_sums(self) -> list[tuple[store.Member, store.Sums]]:
+        """Per member (consultant, team, client) over the period."""
+        months = _months(self.context, counted=False)
+        return await self._once("members", lambda: self._sums(months, "member"))
+
+    async def activity_by_member(self) -> list[tuple[store.Member, act.ActivitySums]]:
+        assert self.activity, "activity sums not read"
+        return [(m, s.activity) for m, s in await self.member_sums() if s.activity]
+
+    async def close_by_member(self) -> list[tuple[store.Member, cls.CloseSums]]:
+        assert self.close, "close counts not read"
+        return [(m, s.close) for m, s in await self.member_sums() if s.close]
+
+    async def close_delays(self) -> dict[str, dict[str, store.Histogram]]:
+        months = _months(self.context, counted=False)
+        return await self._once("delays", lambda: store.close_delays(self.context.scope, months))
+
+    async def decisions(self) -> list[store.DecisionCounts]:
+        months = _months(self.context, counted=False)
+        return await self._once("decisions", lambda: store.decisions(self.context.scope, months))
+
+    async def send_backs(self) -> dict[str, tuple[int, int]]:
+        """Per approver: (approvals, send-backs); added up from `decisions` once they are read."""
+        if "decisions" not in self._done:
+            months = _months(self.context, counted=False)
+            return await store.send_backs(self.context.scope, months)
+        found: dict[str, tuple[int, int]] = {}
+        for d in await self.decisions():
+            approved, sent_back = found.get(d.approver, (0, 0))
+            found[d.approver] = (approved + d.approved, sent_back + d.sent_back)
+        return found
+
+
 # -- TACE ------------------------------------------------------------------------------------
 
 
@@ -240,10 +329,11 @@ class TaceDoc:
     by_consultant: list[act.TaceLine]
 
 
-async def tace(context: Context) -> TaceDoc:
+async def tace(context: Context, reads: Reads | None = None) -> TaceDoc:
+    reads = reads or Reads(context, close=False)
     scope = context.scope
-    per_month = dict(await store.activity(scope, _months(context, history=11), by="month"))
-    members = await store.activity(scope, _months(context), by="member")
+    per_month = await reads.activity_by_month(history=True)
+    members = await reads.activity_by_member()
     total = act.add_sums([s for _, s in members])
     return TaceDoc(
         figure="tace",
@@ -318,11 +408,11 @@ def _intercontrat_line(k: str, name: str, s: act.ActivitySums) -> IntercontratLi
     )
 
 
-async def intercontrat(context: Context) -> IntercontratDoc:
+async def intercontrat(context: Context, reads: Reads | None = None) -> IntercontratDoc:
+    reads = reads or Reads(context, close=False)
     scope = context.scope
-    months = _months(context)
-    per_month = dict(await store.activity(scope, months, by="month"))
-    members = await store.activity(scope, months, by="member")
+    per_month = await reads.activity_by_month(history=False)
+    members = await reads.activity_by_member()
     total = act.add_sums([s for _, s in members])
     per_consultant = group(members, lambda m: m.consultant, act.add_sums)
     idle = act.between_missions(
@@ -565,13 +655,20 @@ def _approvers(context: Context, decided: list[store.DecisionCounts]) -> list[Ap
     return sorted(lines, key=lambda a: (a.name.lower(), a.id))
 
 
-async def month_close(context: Context) -> CloseDoc:
-    scope = context.scope
-    months = _months(context, counted=False)
-    last_due = str(_last_due(context))
-    per_month = dict(await store.close(scope, months, by="month", last_due=last_due))
+async def month_close(context: Context, reads: Reads | None = None) -> CloseDoc:
+    reads = reads or Reads(context, activity=False)
+    delays = await reads.close_delays()
+    per_month = {
+        m: replace(
+            s,
+            submitted_days=delays.get(m, {}).get("submitted", ()),
+            approved_days=delays.get(m, {}).get("approved", ()),
+            signed_days=delays.get(m, {}).get("signed", ()),
+        )
+        for m, s in (await reads.close_by_month()).items()
+    }
     total = cls.add_close(list(per_month.values()))
-    decided = await store.decisions(scope, months)
+    decided = await reads.decisions()
     return CloseDoc(
         figure="month-close",
         period=_period(context),
@@ -634,13 +731,11 @@ def _ftr(k: str, name: str, s: cls.CloseSums) -> FtrLine:
     )
 
 
-async def first_time_right(context: Context) -> FtrDoc:
+async def first_time_right(context: Context, reads: Reads | None = None) -> FtrDoc:
+    reads = reads or Reads(context, activity=False)
     scope = context.scope
-    months = _months(context, counted=False)
-    last_due = str(_last_due(context))
-
-    per_month = dict(await store.close(scope, months, by="month", last_due=last_due))
-    members = await store.close(scope, months, by="member", last_due=last_due)
+    per_month = await reads.close_by_month()
+    members = await reads.close_by_member()
 
     def lines(sums: dict[str, cls.CloseSums]) -> list[FtrLine]:
         found = [_ftr(k, context.name(k), s) for k, s in sums.items() if k]
@@ -659,7 +754,7 @@ async def first_time_right(context: Context) -> FtrDoc:
         approvers=sorted(
             (
                 SendBackLine(k, context.name(k), a, b, fig.ratio(b, a + b))
-                for k, (a, b) in (await store.send_backs(scope, months)).items()
+                for k, (a, b) in (await reads.send_backs()).items()
             ),
             key=lambda line: (line.name.lower(), line.id),
         ),
@@ -759,6 +854,42 @@ async def revenue(context: Context) -> RevenueDoc:
         by_client=lines(lambda m: m.client),
         by_mission=lines(lambda m: m.mission),
         by_consultant=lines(lambda m: m.consultant),
+    )
+
+
+# -- the whole dashboard in one answer ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SummaryDoc:
+    """Every figure of the dashboard for one scope and period: the same documents as the six
+    figure endpoints, computed from reads of the projection they share."""
+
+    figure: str
+    period: PeriodOut
+    scope: ScopeOut
+    tace: TaceDoc
+    intercontrat: IntercontratDoc
+    month_close: CloseDoc
+    first_time_right: FtrDoc
+    billing: BillingDoc
+    revenue: RevenueDoc
+
+
+async def summary(context: Context) -> SummaryDoc:
+    # In this order, each read happens once: the TACE reads the months with their history,
+    # which the others reuse; month close reads the decisions first-time-right adds up.
+    reads = Reads(context)
+    return SummaryDoc(
+        figure="summary",
+        period=_period(context),
+        scope=_scope_out(context),
+        tace=await tace(context, reads),
+        intercontrat=await intercontrat(context, reads),
+        month_close=await month_close(context, reads),
+        first_time_right=await first_time_right(context, reads),
+        billing=await billing(context),
+        revenue=await revenue(context),
     )
 
 

@@ -20,8 +20,8 @@ the few differences (JSON functions, date arithmetic, UUID parameters) are in sm
 
 import json
 import uuid
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -466,10 +466,15 @@ async def replace_projection(
 
 # -- activity (TACE, intercontrat), close, first-time-right -----------------------------------
 #
-# Each figure reads the projection twice: grouped by month, and grouped by "member" (consultant,
-# their team, the month's client) over the period. The service adds members up into the lines
-# per consultant, team and client (at most a few thousand sums, never consultant-months). A
-# full scan of the projection is what SQLite does fastest here: it has no index on the month.
+# The projection is read grouped by month (over the period and the 11 months before it, for
+# the rolling TACE), and grouped by "member" (consultant, their team, the month's client) over
+# the period. One scan gives both the activity sums (of the counted consultant-months only)
+# and the close counts (of all of them), so the dashboard's four figures that read
+# `figure_month` share two scans. The service adds members up into the lines per consultant,
+# team and client (at most a few thousand sums, never consultant-months). On SQLite these
+# reads walk a covering index by organisation and month (`figure_month_sums`): a full scan of
+# the rows is faster than an index on the month alone, but slower than an index holding every
+# column summed (migration 2026-12-05T00:30, docs/benchmarks.md).
 
 
 @dataclass(frozen=True)
@@ -499,7 +504,7 @@ def _months(q: _Query, months: Months, *, alias: str = "f") -> str:
 
 
 _KEYS = {
-    "month": ("f.month", "f.month"),
+    "month": ("f.month AS month", "f.month"),
     # Ids read as text: no UUID object built per row and turned back into a string.
     "member": (
         "CAST(f.consultant AS TEXT) AS consultant, CAST(f.team AS TEXT) AS team, "
@@ -530,86 +535,158 @@ def _member(r: dict[str, Any]) -> Member:
     return Member(_str(r["consultant"]), _str(r["team"]), _str(r["client"]))
 
 
-async def activity(scope: Scope, months: Months, *, by: str) -> list[tuple[Any, ActivitySums]]:
-    """Activity sums of the consultant-months in scope, per month (key: the month) or per
-    member (key: a `Member`)."""
+@dataclass(frozen=True)
+class Sums:
+    """A group's consultant-months summed: the activity of those with a counted status (None
+    when there is none, or when not read), and the close counts of all of them (histograms
+    apart; None when not read)."""
+
+    activity: ActivitySums | None
+    close: CloseSums | None
+
+
+_ACTIVITY = (
+    "SUM(f.c) AS a_n, SUM(f.c * f.produced) AS produced, SUM(f.c * f.available) AS available, "
+    "SUM(f.c * f.billable) AS billable, SUM(f.c * f.intercontrat) AS intercontrat, "
+    "SUM(CASE WHEN f.daily_cost IS NULL THEN 0 ELSE f.c * f.intercontrat * f.daily_cost END) "
+    "AS cost2, SUM(CASE WHEN f.daily_cost IS NULL THEN f.c * f.intercontrat ELSE 0 END) "
+    "AS uncosted"
+)
+_CLOSE = (
+    "COUNT(*) AS n, SUM(CASE WHEN f.submitted IS NULL THEN 0 ELSE 1 END) AS submitted, "
+    "SUM(CASE WHEN f.on_time = 1 THEN 1 ELSE 0 END) AS on_time, SUM(f.late) AS late_open, "
+    "SUM(CASE WHEN f.validated IS NULL THEN 0 ELSE 1 END) AS validated, "
+    "SUM(CASE WHEN f.first_time_right = 1 THEN 1 ELSE 0 END) AS ftr, "
+    "SUM(f.send_backs) AS send_backs"
+)
+
+
+async def sums(
+    scope: Scope,
+    months: Months,
+    *,
+    by: str,
+    counted: Sequence[str] | None,
+    last_due: str | None,
+) -> list[tuple[Any, Sums]]:
+    """Activity and close sums of the consultant-months in scope, per month (key: the month)
+    or per member (key: a `Member`), in one scan.
+
+    ``counted``: the statuses the activity counts (None: no activity sums); ``last_due``: the
+    last month whose deadline has passed today (None: no close counts). A figure read alone
+    asks for its part; the dashboard's summary for both, which its figures share.
+    """
     q = _Query()
     select, group = _KEYS[by]
+    # The subquery gives each row c = 1 if its status is counted, and late = 1 for a draft
+    # past its deadline (each condition and its parameters written once).
+    inner = [
+        "f.month, f.consultant, f.team, f.client, f.produced, f.available, f.billable, "
+        "f.intercontrat, f.daily_cost, f.submitted, f.on_time, f.validated, "
+        "f.first_time_right, f.send_backs"
+    ]
+    outer = [select]
+    if counted is not None and last_due is not None:
+        inner.append(f"CASE WHEN f.status IN ({q.texts(counted)}) THEN 1 ELSE 0 END AS c")
+        outer.append(_ACTIVITY)
+    elif counted is not None:
+        # The activity alone reads the counted months only: every row counts. (The engines
+        # evaluate c in each sum that uses it: a constant costs nothing.)
+        inner.append("1 AS c")
+        outer.append(_ACTIVITY)
+        months = replace(months, statuses=tuple(counted))
+    if last_due is not None:
+        inner.append(
+            f"CASE WHEN f.status = 'draft' AND f.month <= {q.p(last_due)} THEN 1 ELSE 0 END "
+            "AS late"
+        )
+        outer.append(_CLOSE)
     rows = await _rows(
         q,
-        f"SELECT {select}, SUM(f.produced) AS produced, SUM(f.available) AS available, "
-        "SUM(f.billable) AS billable, SUM(f.intercontrat) AS intercontrat, "
-        "SUM(CASE WHEN f.daily_cost IS NULL THEN 0 ELSE f.intercontrat * f.daily_cost END) "
-        "AS cost2, SUM(CASE WHEN f.daily_cost IS NULL THEN f.intercontrat ELSE 0 END) "
-        f"AS uncosted, COUNT(*) AS n {_from_projection(q, scope, months)} GROUP BY {group}",
+        f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} "
+        f"{_from_projection(q, scope, months)}) f GROUP BY {group}",
     )
     return [
         (
             r["month"] if by == "month" else _member(r),
-            ActivitySums(
-                produced=int(r["produced"] or 0),
-                available=int(r["available"] or 0),
-                billable=int(r["billable"] or 0),
-                intercontrat=int(r["intercontrat"] or 0),
-                intercontrat_cost2=int(r["cost2"] or 0),
-                intercontrat_uncosted=int(r["uncosted"] or 0),
-                months=int(r["n"] or 0),
+            Sums(
+                activity=ActivitySums(
+                    produced=int(r["produced"] or 0),
+                    available=int(r["available"] or 0),
+                    billable=int(r["billable"] or 0),
+                    intercontrat=int(r["intercontrat"] or 0),
+                    intercontrat_cost2=int(r["cost2"] or 0),
+                    intercontrat_uncosted=int(r["uncosted"] or 0),
+                    months=int(r["a_n"]),
+                )
+                if counted is not None and r["a_n"]
+                else None,
+                close=CloseSums(
+                    months=int(r["n"] or 0),
+                    submitted=int(r["submitted"] or 0),
+                    on_time=int(r["on_time"] or 0),
+                    late_open=int(r["late_open"] or 0),
+                    validated=int(r["validated"] or 0),
+                    first_time_right=int(r["ftr"] or 0),
+                    send_backs=int(r["send_backs"] or 0),
+                )
+                if last_due is not None
+                else None,
             ),
         )
         for r in rows
     ]
 
 
-async def close(
-    scope: Scope, months: Months, *, by: str, last_due: str
-) -> list[tuple[Any, CloseSums]]:
-    """Close counts of the consultant-months in scope, per month (with the histograms of the
-    delays) or per member. ``last_due``: the last month whose deadline has passed today."""
-    q = _Query()
-    select, group = _KEYS[by]
-    counts = await _rows(
-        q,
-        f"SELECT {select}, COUNT(*) AS n, "
-        "SUM(CASE WHEN f.submitted IS NULL THEN 0 ELSE 1 END) AS submitted, "
-        "SUM(CASE WHEN f.on_time = 1 THEN 1 ELSE 0 END) AS on_time, "
-        f"SUM(CASE WHEN f.status = 'draft' AND f.month <= {q.p(last_due)} THEN 1 ELSE 0 END) "
-        "AS late_open, SUM(CASE WHEN f.validated IS NULL THEN 0 ELSE 1 END) AS validated, "
-        "SUM(CASE WHEN f.first_time_right = 1 THEN 1 ELSE 0 END) AS ftr, "
-        f"SUM(f.send_backs) AS send_backs {_from_projection(q, scope, months)} GROUP BY {group}",
-    )
-    histograms: dict[tuple[str, str], list[tuple[int, int]]] = {}
-    if by == "month":
-        q = _Query()
-        parts = [
-            f"SELECT f.month AS month, '{what}' AS what, f.{what} AS v, COUNT(*) AS n "
-            f"{_from_projection(q, scope, months)} AND f.{what} IS NOT NULL "
-            f"GROUP BY f.month, f.{what}"
-            for what in ("submitted", "approved", "signed")
-        ]
-        for r in await _rows(q, " UNION ALL ".join(parts)):
-            histograms.setdefault((r["month"], r["what"]), []).append((int(r["v"]), int(r["n"])))
+Histogram = tuple[tuple[int, int], ...]
 
-    def days(r: dict[str, Any], what: str) -> tuple[tuple[int, int], ...]:
-        return tuple(sorted(histograms.get((r["month"], what), []))) if by == "month" else ()
 
-    return [
-        (
-            r["month"] if by == "month" else _member(r),
-            CloseSums(
-                months=int(r["n"] or 0),
-                submitted=int(r["submitted"] or 0),
-                on_time=int(r["on_time"] or 0),
-                late_open=int(r["late_open"] or 0),
-                validated=int(r["validated"] or 0),
-                first_time_right=int(r["ftr"] or 0),
-                send_backs=int(r["send_backs"] or 0),
-                submitted_days=days(r, "submitted"),
-                approved_days=days(r, "approved"),
-                signed_days=days(r, "signed"),
-            ),
+def _value_counts(
+    q: _Query, *, select: str, group: str, measures: Sequence[str], source: Callable[[], str]
+) -> str:
+    """SQL: rows (``select``…, what, v, n): how many rows of ``source`` (its FROM and WHERE)
+    have each value ``v`` of each measure (``what``: the column's name), per ``group``.
+
+    PostgreSQL counts every measure in one scan (GROUPING SETS; the rows where the measure is
+    NULL come too, with v NULL: skip them); SQLite has no grouping sets: one scan per measure.
+    """
+
+    def name(column: str) -> str:
+        return column.rsplit(".", 1)[-1]
+
+    if _pg():
+        what = " ".join(f"WHEN GROUPING({m}) = 0 THEN '{name(m)}'" for m in measures)
+        value = " ".join(f"WHEN GROUPING({m}) = 0 THEN {m}" for m in measures)
+        sets = ", ".join(f"({group}, {m})" for m in measures)
+        return (
+            f"SELECT {select}, CASE {what} END AS what, CASE {value} END AS v, COUNT(*) AS n "
+            f"{source()} GROUP BY GROUPING SETS ({sets})"
         )
-        for r in counts
-    ]
+    return " UNION ALL ".join(
+        f"SELECT {select}, '{name(m)}' AS what, {m} AS v, COUNT(*) AS n {source()} "
+        f"AND {m} IS NOT NULL GROUP BY {group}, {m}"
+        for m in measures
+    )
+
+
+async def close_delays(scope: Scope, months: Months) -> dict[str, dict[str, Histogram]]:
+    """Per month, the histograms (days → consultant-months) of the days from month end to
+    first submission, to approval and to signature: ``{month: {"submitted": ..., ...}}``."""
+    q = _Query()
+    sql = _value_counts(
+        q,
+        select="f.month AS month",
+        group="f.month",
+        measures=("f.submitted", "f.approved", "f.signed"),
+        source=lambda: _from_projection(q, scope, months),
+    )
+    found: dict[str, dict[str, list[tuple[int, int]]]] = {}
+    for r in await _rows(q, sql):
+        if r["v"] is not None:
+            found.setdefault(r["month"], {}).setdefault(r["what"], []).append(
+                (int(r["v"]), int(r["n"]))
+            )
+    return {m: {w: tuple(sorted(h)) for w, h in by.items()} for m, by in found.items()}
 
 
 @dataclass(frozen=True)
@@ -626,34 +703,39 @@ class DecisionCounts:
 
 
 async def decisions(scope: Scope, months: Months) -> list[DecisionCounts]:
-    """Approvers' decisions on the months in scope, per approver and step."""
-    found: dict[tuple[str, int, str], DecisionCounts] = {}
+    """Approvers' decisions on the months in scope, per approver and step (one statement: a
+    grouping by the wait, and one by the delay)."""
+    q = _Query()
     period = Months(months.first, months.last)
-    for measure in ("wait", "delay"):
-        q = _Query()
-        rows = await _rows(
-            q,
-            f"SELECT CAST(d.approver AS TEXT) AS approver, d.step AS step, d.step_kind AS kind, "
-            f"d.outcome AS outcome, d.{measure} AS v, COUNT(*) AS n "
+    sql = _value_counts(
+        q,
+        select="CAST(d.approver AS TEXT) AS approver, d.step AS step, d.step_kind AS kind, "
+        "d.outcome AS outcome",
+        group="d.approver, d.step, d.step_kind, d.outcome",
+        measures=("d.wait", "d.delay"),
+        source=lambda: (
             f"FROM figure_decision d WHERE {_in_scope(q, scope, 'd')} "
-            f"AND {_months(q, period, alias='d')} "
-            f"GROUP BY d.approver, d.step, d.step_kind, d.outcome, d.{measure}",
-        )
-        for r in rows:
-            key = (_str(r["approver"]), int(r["step"]), r["kind"])
-            entry = found.setdefault(key, DecisionCounts(*key, 0, 0, {}, {}))
-            n, value = int(r["n"]), int(r["v"])
-            histogram = entry.wait if measure == "wait" else entry.delay
-            histogram[value] = histogram.get(value, 0) + n
-            if measure == "wait":
-                found[key] = DecisionCounts(
-                    *key,
-                    approved=entry.approved + (n if r["outcome"] == "approved" else 0),
-                    sent_back=entry.sent_back + (n if r["outcome"] == "sent_back" else 0),
-                    wait=entry.wait,
-                    delay=entry.delay,
-                )
-    return list(found.values())
+            f"AND {_months(q, period, alias='d')}"
+        ),
+    )
+    found: dict[tuple[str, int, str], list[Any]] = {}
+    for r in await _rows(q, sql):
+        if r["v"] is None:
+            continue
+        key = (_str(r["approver"]), int(r["step"]), r["kind"])
+        entry = found.get(key)
+        if entry is None:
+            entry = found[key] = [0, 0, {}, {}]
+        n, value = int(r["n"]), int(r["v"])
+        if r["what"] == "wait":
+            entry[2][value] = entry[2].get(value, 0) + n
+            if r["outcome"] == "approved":
+                entry[0] += n
+            elif r["outcome"] == "sent_back":
+                entry[1] += n
+        else:
+            entry[3][value] = entry[3].get(value, 0) + n
+    return [DecisionCounts(*key, *entry) for key, entry in found.items()]
 
 
 async def send_backs(scope: Scope, months: Months) -> dict[str, tuple[int, int]]:
@@ -778,27 +860,37 @@ async def revenue(scope: Scope, months: Months, *, by: str) -> list[tuple[Any, R
     """Revenue and cost sums of the consultant-months in scope, per month (key: the month) or
     per member (key: a `Member` with its mission and the mission's client)."""
     q = _Query()
-    if by == "month":
-        select, group = "mm.month AS month", "mm.month"
-    else:
-        select = (
-            "CAST(mm.consultant AS TEXT) AS consultant, CAST(mm.team AS TEXT) AS team, "
-            "CAST(mm.client AS TEXT) AS client, CAST(mm.mission AS TEXT) AS mission"
-        )
-        group = "mm.consultant, mm.team, mm.client, mm.mission"
     regie = "CASE WHEN m.billing_mode IN ('regie', 'regie_capped') THEN 1 ELSE 0 END"
-    value = f"{regie} * mm.half_days * COALESCE(m.daily_rate_cents, 0)"
-    days = await _rows(
-        q,
-        f"SELECT {select}, SUM({value}) AS revenue2, "
-        f"SUM(CASE WHEN mm.daily_cost IS NULL THEN 0 ELSE {value} END) AS cr2, "
-        "SUM(CASE WHEN mm.daily_cost IS NULL THEN 0 ELSE mm.half_days * mm.daily_cost END) "
-        "AS cost2, SUM(mm.half_days) AS hd, "
-        "SUM(CASE WHEN mm.daily_cost IS NULL THEN 0 ELSE mm.half_days END) AS chd "
-        "FROM figure_mission_month mm JOIN mission m ON m.id = mm.mission "
-        f"WHERE {_in_scope(q, scope, 'mm')} AND {_months(q, months, alias='mm')} "
-        f"GROUP BY {group}",
-    )
+    costed = "CASE WHEN mm.daily_cost IS NULL THEN 0 ELSE mm.half_days END"
+    if by == "month":
+        value = f"{regie} * mm.half_days * COALESCE(m.daily_rate_cents, 0)"
+        days = await _rows(
+            q,
+            f"SELECT mm.month AS month, SUM({value}) AS revenue2, "
+            f"SUM(CASE WHEN mm.daily_cost IS NULL THEN 0 ELSE {value} END) AS cr2, "
+            "SUM(CASE WHEN mm.daily_cost IS NULL THEN 0 ELSE mm.half_days * mm.daily_cost END) "
+            f"AS cost2, SUM(mm.half_days) AS hd, SUM({costed}) AS chd "
+            "FROM figure_mission_month mm JOIN mission m ON m.id = mm.mission "
+            f"WHERE {_in_scope(q, scope, 'mm')} AND {_months(q, months, alias='mm')} "
+            "GROUP BY mm.month",
+        )
+    else:
+        # A member is one mission: its rate multiplies the member's summed half-days, so the
+        # projection is summed first and the missions joined to those sums, not to each row.
+        rate = f"{regie} * COALESCE(m.daily_rate_cents, 0)"
+        days = await _rows(
+            q,
+            "SELECT CAST(x.consultant AS TEXT) AS consultant, CAST(x.team AS TEXT) AS team, "
+            "CAST(x.client AS TEXT) AS client, CAST(x.mission AS TEXT) AS mission, "
+            f"{rate} * x.hd AS revenue2, {rate} * x.chd AS cr2, x.cost2 AS cost2, x.hd AS hd, "
+            "x.chd AS chd FROM (SELECT mm.consultant AS consultant, mm.team AS team, "
+            "mm.client AS client, mm.mission AS mission, SUM(mm.half_days) AS hd, "
+            f"SUM({costed}) AS chd, SUM(CASE WHEN mm.daily_cost IS NULL THEN 0 "
+            "ELSE mm.half_days * mm.daily_cost END) AS cost2 FROM figure_mission_month mm "
+            f"WHERE {_in_scope(q, scope, 'mm')} AND {_months(q, months, alias='mm')} "
+            "GROUP BY mm.consultant, mm.team, mm.client, mm.mission) x "
+            "JOIN mission m ON m.id = x.mission",
+        )
     q = _Query()
     delivered = _month_of("md.delivered_on")
     if by == "month":
@@ -887,23 +979,27 @@ async def receivables_flows(
     organisation_id: str, *, until: date, client_id: str | None
 ) -> tuple[dict[date, int], dict[date, int]]:
     """Gross cents issued per day (credit notes negative) and cents received per day."""
+    # Parameters in the order their marks appear: the client's condition comes last.
     q = _Query()
-    client = f" AND i.client = {q.p(_uuid(client_id))}" if client_id else ""
+    where = (
+        f"i.organisation = {q.p(_uuid(organisation_id))} AND i.issued_on IS NOT NULL "
+        f"AND i.issued_on <= {q.p(_day(until))}"
+    )
+    if client_id:
+        where += f" AND i.client = {q.p(_uuid(client_id))}"
     issued = await _rows(
         q,
         "SELECT i.issued_on AS d, SUM(CASE WHEN i.kind = 'credit_note' THEN -i.gross_cents "
-        "ELSE i.gross_cents END) AS v FROM invoice i WHERE "
-        f"i.organisation = {q.p(_uuid(organisation_id))} AND i.issued_on IS NOT NULL "
-        f"AND i.issued_on <= {q.p(_day(until))}{client} GROUP BY i.issued_on",
+        f"ELSE i.gross_cents END) AS v FROM invoice i WHERE {where} GROUP BY i.issued_on",
     )
     q = _Query()
-    client = f" AND i.client = {q.p(_uuid(client_id))}" if client_id else ""
+    where = f"i.organisation = {q.p(_uuid(organisation_id))} AND pay.paid_on <= {q.p(_day(until))}"
+    if client_id:
+        where += f" AND i.client = {q.p(_uuid(client_id))}"
     paid = await _rows(
         q,
         "SELECT pay.paid_on AS d, SUM(pay.amount_cents) AS v FROM payment pay "
-        "JOIN invoice i ON i.id = pay.invoice WHERE "
-        f"i.organisation = {q.p(_uuid(organisation_id))} AND pay.paid_on <= "
-        f"{q.p(_day(until))}{client} GROUP BY pay.paid_on",
+        f"JOIN invoice i ON i.id = pay.invoice WHERE {where} GROUP BY pay.paid_on",
     )
     return (
         {_as_date(r["d"]): int(r["v"] or 0) for r in issued},
@@ -937,12 +1033,13 @@ async def waiting_cash(
 async def pre_invoices(organisation_id: str, *, client_id: str | None) -> tuple[int, int]:
     """Pre-invoices drafted and not issued: how many, and their net cents."""
     q = _Query()
-    client = f" AND client = {q.p(_uuid(client_id))}" if client_id else ""
+    where = f"organisation = {q.p(_uuid(organisation_id))} AND status = 'draft'"
+    if client_id:
+        where += f" AND client = {q.p(_uuid(client_id))}"
     rows = await _rows(
         q,
-        "SELECT COUNT(*) AS n, SUM(net_cents) AS v FROM invoice WHERE "
-        f"organisation = {q.p(_uuid(organisation_id))} AND status = 'draft' "
-        f"AND kind = 'invoice'{client}",
+        f"SELECT COUNT(*) AS n, SUM(net_cents) AS v FROM invoice WHERE {where} "
+        "AND kind = 'invoice'",
     )
     return int(rows[0]["n"] or 0), int(rows[0]["v"] or 0)
 

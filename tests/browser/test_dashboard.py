@@ -36,6 +36,16 @@ def open_as(browser: Browser, origin: str, email: str, width: int, height: int) 
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.errors = errors  # type: ignore[attr-defined]
+    figures: list[str] = []  # the figure requests the page makes (paths after /api/v1)
+    page.on(
+        "request",
+        lambda request: (
+            figures.append(request.url.split("/api/v1", 1)[1].split("?")[0])
+            if "/api/v1/figures/" in request.url
+            else None
+        ),
+    )
+    page.figure_requests = figures  # type: ignore[attr-defined]
     page.goto(f"{origin}/#demo={email}")
     page.get_by_test_id("figures-link").click()
     expect(page.get_by_test_id("tace-chart")).to_be_visible()
@@ -63,6 +73,8 @@ def test_admin_dashboard_shows_the_apis_numbers_and_drills_down_to_a_month(
     browser: Browser, demo_origin: str
 ) -> None:
     page = open_as(browser, demo_origin, ADMIN, 1280, 800)
+    # The six figures come in one request, the server reading its projection once for all.
+    assert page.figure_requests == ["/figures/summary"]  # type: ignore[attr-defined]
     period = page.get_by_test_id("period")
     start, end = period.locator("#fig-from").input_value(), period.locator("#fig-to").input_value()
     tace = api(page, demo_origin, f"/figures/tace?from={start}&to={end}")
@@ -137,6 +149,7 @@ def test_a_manager_sees_only_their_team_and_the_dashboard_fits_a_phone(
     browser: Browser, demo_origin: str
 ) -> None:
     page = open_as(browser, demo_origin, MANAGER, 390, 844)
+    assert page.figure_requests == ["/figures/summary"]  # type: ignore[attr-defined]
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("équipe"))
     people = {
         row.locator("th").inner_text()

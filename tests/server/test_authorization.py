@@ -154,6 +154,7 @@ FIGURES = (
     "billing",
     "revenue",
     "months",
+    "summary",
 )
 FIGURE_MONTHS_SEEN = {
     "admin": {"c1/2026-11", "c1/2026-10", "c2/2026-11", "c3/2026-11"},
@@ -928,18 +929,33 @@ async def test_figures_are_scoped_by_role(cast: Cast) -> None:
             months = (await browser.get(f"{API}/figures/months?{period}")).json()
             seen = {f"{cast.name(r['consultant_id'])}/{r['month']}" for r in months["rows"]}
             report.same(f"{actor} GET /figures/months", FIGURE_MONTHS_SEEN[actor], seen)
+            # The dashboard's one request covers the same people (first-time-right lists
+            # every consultant with a month in the period).
+            summary = (await browser.get(f"{API}/figures/summary?{period}")).json()
+            people = {
+                cast.name(line["id"]) for line in summary["first_time_right"]["by_consultant"]
+            }
+            report.same(
+                f"{actor} GET /figures/summary",
+                {m.split("/")[0] for m in FIGURE_MONTHS_SEEN[actor]},
+                people,
+            )
         for target in ("c1", "c2", "c3", "x"):
             expected = 403 if signer else 200 if target in PEOPLE_SEEN[actor] else 404
-            response = await browser.get(
-                f"{API}/figures/tace?{period}&consultant={cast.id(target)}"
-            )
-            report.status(f"{actor} GET /figures/tace?consultant=<{target}>", response, expected)
+            for figure in ("tace", "summary"):
+                response = await browser.get(
+                    f"{API}/figures/{figure}?{period}&consultant={cast.id(target)}"
+                )
+                report.status(
+                    f"{actor} GET /figures/{figure}?consultant=<{target}>", response, expected
+                )
         for team in ("m1", "m2"):
             expected = 403 if signer else 200 if team in TEAMS_SEEN.get(actor, set()) else 404
-            response = await browser.get(
-                f"{API}/figures/intercontrat?{period}&team={cast.id(team)}"
-            )
-            report.status(f"{actor} GET /figures/intercontrat?team=<{team}>", response, expected)
+            for figure in ("intercontrat", "summary"):
+                response = await browser.get(
+                    f"{API}/figures/{figure}?{period}&team={cast.id(team)}"
+                )
+                report.status(f"{actor} GET /figures/{figure}?team=<{team}>", response, expected)
     report.verify()
 
 

@@ -204,6 +204,14 @@ async def test_billing_delays_dso_and_cash_waiting_on_crAs(firm: Firm) -> None:
     assert waiting["client"]["value_cents"] == 1_200_000
     assert (waiting["manager"]["months"], waiting["manager"]["value_cents"]) == (1, 0)
     assert waiting["to_issue"] == {"stage": "to_issue", "months": 1, "value_cents": 2_880_000}
+    # One client: the bank's January invoice (29 280 €, 10 000 € received by 31 March) and its
+    # February pre-invoice; the insurer has no pre-invoice.
+    bank = await get(firm.ada, "billing", f"{PERIOD}&client={firm.bank.id}")
+    assert {d["month"]: d for d in bank["dso"]}["2026-03"]["receivables_cents"] == 1_928_000
+    waiting = {w["stage"]: w for w in bank["waiting"]}
+    assert waiting["to_issue"] == {"stage": "to_issue", "months": 1, "value_cents": 2_880_000}
+    insurer = await get(firm.ada, "billing", f"{PERIOD}&client={firm.insurer.id}")
+    assert {w["stage"]: w["months"] for w in insurer["waiting"]}["to_issue"] == 0
 
 
 async def test_revenue_cost_and_margin_where_costs_are_known(firm: Firm) -> None:
@@ -272,6 +280,50 @@ async def test_a_consultant_sees_only_their_own_and_a_signer_none(firm: Firm) ->
     response = await firm.sam.browser.get(f"{API}/tace")
     assert response.status_code == 403
     assert response.json()["code"] == "forbidden"
+
+
+SUMMARY_PARTS = {
+    "tace": "tace",
+    "intercontrat": "intercontrat",
+    "month_close": "month-close",
+    "first_time_right": "first-time-right",
+    "billing": "billing",
+    "revenue": "revenue",
+}
+
+
+async def test_the_summary_holds_each_figure_as_its_own_endpoint_gives_it(firm: Firm) -> None:
+    """Make sure GET /figures/summary (the dashboard's one request, from shared reads of the
+    projection) answers exactly the six figure endpoints' documents, for every role, scope
+    and period, and refuses what they refuse."""
+    asked = [
+        (firm.ada, PERIOD),
+        (firm.ada, ""),  # the default period: 12 months, with 11 more for the rolling TACE
+        (firm.ada, f"{PERIOD}&team={firm.nina.id}"),
+        (firm.ada, f"{PERIOD}&client={firm.bank.id}"),
+        (firm.ada, f"from=2026-02&to=2026-03&consultant={firm.bruno.id}"),
+        (firm.marc, PERIOD),
+        (firm.alice, PERIOD),
+    ]
+    for member, query in asked:
+        summary = await get(member, "summary", query)
+        assert summary["figure"] == "summary"
+        for part, path in SUMMARY_PARTS.items():
+            alone = await get(member, path, query)
+            assert summary[part] == alone, (member.person.display_name, query, part)
+            assert summary["period"] == alone["period"] and summary["scope"] == alone["scope"]
+    # The figures are not empty: the comparison above compared numbers.
+    summary = await get(firm.ada, "summary")
+    assert summary["tace"]["total"]["produced_half_days"] > 0
+    assert summary["month_close"]["steps"] and summary["first_time_right"]["approvers"]
+    assert summary["revenue"]["total"]["revenue_cents"] > 0
+    response = await firm.marc.browser.get(f"{API}/summary?{PERIOD}&team={firm.nina.id}")
+    assert response.status_code == 404
+    response = await firm.sam.browser.get(f"{API}/summary")
+    assert response.status_code == 403
+    response = await firm.ada.browser.get(f"{API}/summary?from=2026-13")
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["from"]
 
 
 @pytest.mark.parametrize(
@@ -393,7 +445,15 @@ async def test_settings_change_the_figures_and_daily_costs_are_admin_only(firm: 
 async def test_the_figures_are_documented_in_openapi(world: World) -> None:
     """Make sure every figure endpoint, with its period and scope parameters, is in OpenAPI."""
     schema = (await world.browser().get("/schema/openapi.json")).json()
-    for figure in ("tace", "intercontrat", "month-close", "first-time-right", "billing"):
+    for figure in (
+        "tace",
+        "intercontrat",
+        "month-close",
+        "first-time-right",
+        "billing",
+        "revenue",
+        "summary",
+    ):
         operation = schema["paths"][f"/api/v1/figures/{figure}"]["get"]
         names = {p["name"] for p in operation["parameters"]}
         assert {"from", "to", "team", "consultant", "client"} <= names, figure

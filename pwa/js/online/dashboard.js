@@ -2,7 +2,8 @@
 // manager, each as a chart with its table (accessible, copyable, exportable) and a drill-down
 // from any number to the consultant-months that make it, then to a consultant's month, day by
 // day. Loaded on demand (pwa/js/online/, never precached): figures need the network.
-// Definitions: docs/figures.md. Scope and rights are the server's (GET /api/v1/figures/...).
+// Definitions: docs/figures.md. Scope and rights are the server's (GET /api/v1/figures/summary:
+// the six figures in one answer; GET /api/v1/figures/months: the drill-down).
 
 import { request, ApiError } from "../api.js";
 import { addStrings, formatDate, formatDays, formatMonthName, locale, t } from "../i18n.js";
@@ -320,9 +321,8 @@ export async function showDashboard({ person }) {
     status.textContent = s("fig.loading");
     content.setAttribute("aria-busy", "true");
     try {
-      const [tace, ic, close, ftr, cash, revenue] = await Promise.all(
-        ["tace", "intercontrat", "month-close", "first-time-right", "billing", "revenue"].map((f) => get(f, scope)),
-      );
+      // One request for the six figures: the server reads its projection once for all.
+      const { tace, intercontrat: ic, month_close: close, first_time_right: ftr, billing: cash, revenue } = await get("summary", scope);
       const ctx = { scope, admin, openDrill };
       content.replaceChildren(
         taceSection(tace, ctx),
