@@ -150,6 +150,9 @@ def month(view: MonthView) -> s.MonthOut:
                 title=m.title,
                 client_id=m.client_id,  # type: ignore[arg-type]
                 comments_required=m.comments_required,
+                start_date=m.start_date,
+                end_date=m.end_date,
+                calendar_region=CalendarRegion(m.calendar_region),
             )
             for m in view.missions
         ],

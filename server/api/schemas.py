@@ -321,6 +321,9 @@ class MonthMission(Wire):
     title: str
     client_id: UUID
     comments_required: bool
+    start_date: date = Field(description="The month's grid offers the mission from this day.")
+    end_date: date | None
+    calendar_region: CalendarRegion = Field(description="Whose public holidays apply.")
 
 
 class CircuitStepOut(Wire):
