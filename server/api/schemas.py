@@ -431,3 +431,16 @@ class TeamMonthOut(Wire):
     members: list[TeamMemberOut]
     counts: dict[TeamStatus, SmallCount] = Field(description="Consultants per status.")
     blocking: SmallCount = Field(description="Consultants whose month blocks the close.")
+
+
+class ReminderIn(Wire):
+    consultant_id: UUID = Field(description="A consultant of the board whose move it is.")
+
+
+class ReminderOut(Wire):
+    """A reminder put in the notifications outbox (sent by push, else by email)."""
+
+    consultant_id: UUID
+    month: str
+    status: TeamStatus = Field(description="The month's status when reminded.")
+    at: datetime

@@ -12,7 +12,9 @@ Pure: the service hands in the stored facts, these rules name the state.
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
+from server.domain.reminders import REMINDER
 from sync.months import MonthStatus
 
 NOT_STARTED = "not_started"
@@ -37,6 +39,17 @@ def waits_on(status: str) -> str | None:
 def blocks_close(status: str) -> bool:
     """True while the month is not validated nor signed."""
     return status not in CLOSED
+
+
+def can_remind(status: str) -> bool:
+    """A reminder is for a consultant whose move it is: not started, draft or sent back."""
+    return waits_on(status) == "consultant"
+
+
+def reminder_occurrence(local_day: date) -> str:
+    """The outbox occurrence of a manager's reminder: one per consultant, month and local day,
+    so a second tap the same day finds the first one's key and is refused (rate limit)."""
+    return f"{REMINDER}.{local_day.isoformat()}"
 
 
 @dataclass(frozen=True)

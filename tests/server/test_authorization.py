@@ -482,6 +482,7 @@ async def test_anonymous_requests_get_401_except_on_the_login_endpoints(cast: Ca
         ("POST", "/missions", mission_body(cast, "c2", "k1", ("client_signer", "s1")), 401),
         ("GET", "/months", None, 401),
         ("GET", "/team/months/2026-11", None, 401),
+        ("POST", "/team/months/2026-11/reminders", {"consultant_id": c1}, 401),
         ("GET", f"/people/{c1}/months/2026-10", None, 401),
         ("PUT", f"/people/{c1}/months/2026-10/days/2026-10-07", day_body("anonymous"), 401),
         *(("GET", f"/figures/{figure}", None, 401) for figure in FIGURES),
@@ -803,6 +804,53 @@ async def test_the_team_board_shows_a_manager_their_team_and_refuses_others(cast
                 members = response.json()["members"]
                 seen = {cast.name(m["consultant_id"]) for m in members}
                 report.same(f"{actor} GET /team/months/{month}", TEAM_BOARD_SEEN[actor], seen)
+    report.verify()
+
+
+async def test_only_a_consultants_manager_or_an_admin_reminds_them(cast: Cast) -> None:
+    """Make sure a reminder from the team board is accepted from the consultant's manager or an
+    admin of their organisation only (404 to other managers and admins, 403 to other roles),
+    and refused once the month is in validation; a refusal changes nothing."""
+    months = {"c2": "2026-11", "c3": "2026-11", "c1": "2026-10", "x": "2026-11"}
+    # One accepted reminder per target (a second one the same day would be refused).
+    accepted = {("m1", "c2"), ("m2", "c3"), ("admin", "c1"), ("xadmin", "x")}
+    cases = []
+    for actor in ACTORS:
+        for target, month in months.items():
+            if actor == "anonymous":
+                expected = 401
+            elif actor not in TEAM_BOARD_SEEN:
+                expected = 403
+            elif (actor, target) in accepted:
+                expected = 201
+            elif target in TEAM_BOARD_SEEN[actor]:
+                continue  # in scope: accepted too, but the target's one reminder is taken
+            else:
+                expected = 404
+            cases.append(
+                Mutation(
+                    actor,
+                    f"{actor} POST /team/months/{month}/reminders <{target}>",
+                    "POST",
+                    f"/team/months/{month}/reminders",
+                    {"consultant_id": cast.id(target)},
+                    expected,
+                )
+            )
+    cases.append(
+        Mutation(
+            "m1",
+            "m1 POST /team/months/2026-11/reminders <c1> (in validation)",
+            "POST",
+            "/team/months/2026-11/reminders",
+            {"consultant_id": cast.id("c1")},
+            409,
+            code="not_waiting_on_consultant",
+        )
+    )
+    report = Report()
+    done = await run_mutations(cast, report, cases)
+    report.same("reminders accepted", len(accepted), len(done))
     report.verify()
 
 

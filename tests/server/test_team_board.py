@@ -2,15 +2,20 @@
 PostgreSQL with CARNET_TEST_DB=postgres): every consultant of the manager's team, also those
 who never opened the month, with filled and half-filled working days counted in SQL."""
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
 
+from server.domain.notification_texts import render
+from server.domain.reminders import Kind
 from server.domain.roles import Role
+from server.storage import tables as t
 from sync.calendar import CalendarRegion, working_days
 from sync.months import MonthKey
+from tests.conftest import FakeClock
 from tests.factories import Member, World
 
 pytestmark = pytest.mark.anyio
@@ -172,3 +177,72 @@ async def test_working_days_follow_each_consultants_calendar_region(world: World
         m["consultant_name"]: m["working_days"] for m in (await board(marc, "2026-04"))["members"]
     }
     assert expected == {"Paris": 21, "Metz": 20}
+
+
+async def outbox_rows() -> list[dict[str, Any]]:
+    rows = await t.OutboxItem.select().where(t.OutboxItem.kind == "month_not_submitted")
+
+    def data(value: Any) -> Any:
+        return json.loads(value) if isinstance(value, str) else value
+
+    return [{**r, "data": data(r["data"])} for r in rows]
+
+
+async def remind(who: Member, consultant: Member) -> httpx.Response:
+    return await who.browser.post(
+        f"/api/v1/team/months/{MONTH}/reminders", json={"consultant_id": consultant.id}
+    )
+
+
+async def test_a_manager_reminds_a_consultant_once_a_day_through_the_outbox(
+    teams: Teams, clock: FakeClock
+) -> None:
+    """Make sure a reminder of a month not handed in is queued in the notifications outbox,
+    records who asked, is refused a second time the same day, and allowed the next (local) day."""
+    response = await remind(teams.marc, teams.alice)
+    assert response.status_code == 201, response.text
+    assert response.json()["status"] == "not_started"
+    (row,) = await outbox_rows()
+    assert str(row["person"]) == teams.alice.id
+    assert row["month"] == MONTH
+    assert row["state"] == "pending"
+    assert row["data"]["occurrence"] == "reminder"
+    assert (row["data"]["by_id"], row["data"]["by_name"]) == (teams.marc.id, "Marc")
+    problem(await remind(teams.marc, teams.alice), 409, "already_reminded")
+    problem(await remind(teams.ada, teams.alice), 409, "already_reminded")
+    assert len(await outbox_rows()) == 1
+    # 23:30 UTC is already the next day in Paris, the organisation's time zone: allowed again
+    # (the session is used half-way, so it does not idle out).
+    clock.advance(hours=7)
+    await board(teams.marc)
+    clock.advance(hours=7, minutes=30)
+    assert clock().day == 16
+    response = await remind(teams.marc, teams.alice)
+    assert response.status_code == 201, response.text
+    assert len(await outbox_rows()) == 2
+
+
+async def test_reminders_are_refused_outside_the_board_or_once_handed_in(teams: Teams) -> None:
+    """Make sure only a month waiting on its consultant is reminded, only by their manager or
+    an admin, each refusal a problem document that queues nothing."""
+    problem(await remind(teams.marc, teams.chloe), 409, "not_waiting_on_consultant")
+    problem(await remind(teams.marc, teams.dan), 404, "not_found")
+    problem(await remind(teams.marc, teams.nina), 404, "not_found")
+    problem(await remind(teams.alice, teams.bruno), 403, "forbidden")
+    problem(await remind(teams.sam, teams.bruno), 403, "forbidden")
+    assert await outbox_rows() == []
+    response = await remind(teams.ada, teams.dan)
+    assert response.status_code == 201, response.text
+    assert response.json()["status"] == "draft"
+
+
+def test_a_reminder_reads_as_the_managers_in_both_languages() -> None:
+    """Make sure the reminder's text names who asked and opens the consultant's month."""
+    month = MonthKey.parse(MONTH)
+    data = {"occurrence": "reminder", "by_name": "Marc"}
+    fr = render(kind=Kind.MONTH_NOT_SUBMITTED, language="fr", month=month, data=data)
+    en = render(kind=Kind.MONTH_NOT_SUBMITTED, language="en", month=month, data=data)
+    assert fr.title == "Relance : CRA de novembre 2026"
+    assert fr.body.startswith("Marc vous rappelle de compléter et d'envoyer votre CRA")
+    assert en.body.startswith("Marc reminds you to complete and submit your November 2026")
+    assert fr.url == en.url == f"/#month={MONTH}"
