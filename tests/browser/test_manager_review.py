@@ -53,7 +53,7 @@ def test_a_manager_reviews_sends_back_approves_and_reads_the_team_board(
 ) -> None:
     """Make sure the manager decides on what they see: the review flags the ½ day, a send-back
     needs its comment, an approval its confirmation, and the team board counts every
-    consultant of the team, on a phone and a laptop."""
+    consultant of the team and reminds one (once a day), on a phone and a laptop."""
     half = demo_server.consultant("Bastien Moitié", start=START)
     team = half.manager_email
     full = demo_server.consultant("Céline Complète", start=START, manager_email=team)
@@ -68,6 +68,7 @@ def test_a_manager_reviews_sends_back_approves_and_reads_the_team_board(
     items = manager.get_by_test_id("approval-item")
     expect(items).to_have_count(2)
     no_sideways_scroll(manager, "home")
+    shoot(manager, "manager-home-390.png")
 
     # 1. The half-filled month, opened read-only: the ½ day is flagged, then sent back.
     items.filter(has_text=half.name).get_by_test_id("review-link").click()
@@ -122,6 +123,17 @@ def test_a_manager_reviews_sends_back_approves_and_reads_the_team_board(
     no_sideways_scroll(manager, "team board")
     shoot(manager, "manager-team-390.png")
     assert serious_violations(manager) == []
+    # A reminder to the one who never opened the month: sent once, refused twice a day.
+    idle_row = manager.get_by_test_id("team-member").filter(has_text=idle.name)
+    idle_row.get_by_role("button", name=f"Relancer {idle.name}").click()
+    expect(idle_row.get_by_test_id("team-reminded")).to_have_text(
+        f"Relance envoyée à {idle.name}."
+    )
+    expect(
+        manager.get_by_test_id("team-member")
+        .filter(has_text=full.name)
+        .get_by_test_id("team-remind")
+    ).to_have_count(0)
     manager.get_by_role("button", name="Pas commencé (1)").click()
     expect(manager.get_by_test_id("team-member")).to_have_count(1)
     expect(manager.get_by_test_id("team-member")).to_contain_text(idle.name)
@@ -134,6 +146,11 @@ def test_a_manager_reviews_sends_back_approves_and_reads_the_team_board(
     expect(desk.get_by_test_id("team-member")).to_have_count(3)
     check_board(desk, half=half, full=full, idle=idle)
     no_sideways_scroll(desk, "team board, laptop")
+    idle_row = desk.get_by_test_id("team-member").filter(has_text=idle.name)
+    idle_row.get_by_test_id("team-remind").click()
+    expect(idle_row.get_by_test_id("team-reminded")).to_have_text(
+        f"{idle.name} a déjà été relancé aujourd'hui."
+    )
     shoot(desk, "manager-team-1280.png")
     desk.get_by_role("link", name=f"Voir le mois de {half.name}").click()
     expect(desk.get_by_test_id("review-half")).to_contain_text("1 jour à ½")

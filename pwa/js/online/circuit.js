@@ -315,7 +315,14 @@ export async function mountApprovals({ container, person, device, titled = true 
       status,
       ...(decisions.rejected.length ? [refusals(decisions.rejected)] : []),
       ...(months ? [list] : []),
-      h("p", { class: "links" }, h("a", { href: "#team", "data-testid": "team-link" }, t("approvals.team"))),
+      // The home has its own link to the board; the #approvals screen needs one.
+      titled
+        ? ""
+        : h(
+            "p",
+            { class: "links" },
+            h("a", { href: "#team", "data-testid": "team-link" }, t("approvals.team")),
+          ),
     );
   }
 

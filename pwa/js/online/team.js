@@ -5,7 +5,7 @@
 // to its read-only review (online/review.js). Served by GET /team/months/{month}; the last
 // board read is kept on the device for offline reading (cleared at sign-out).
 
-import { request } from "../api.js";
+import { ApiError, request } from "../api.js";
 import { formatMonth, nextMonth, parseMonth, previousMonth } from "../core/months.js";
 import { addStrings, formatDateTime, formatMonthName, t } from "../i18n.js";
 import { h, render } from "../views/dom.js";
@@ -53,6 +53,21 @@ export const STRINGS = {
     "Offline: the team board will show when the network is back.",
   ],
   "team.approvals": ["Mois à valider", "Months to validate"],
+  "team.remind": ["Relancer", "Remind"],
+  "team.remindLabel": ["Relancer {name}", "Remind {name}"],
+  "team.reminded": [
+    "Relance envoyée à {name}.",
+    "Reminder sent to {name}.",
+  ],
+  "team.alreadyReminded": [
+    "{name} a déjà été relancé aujourd'hui.",
+    "{name} was already reminded today.",
+  ],
+  "team.remindOffline": [
+    "Hors ligne : la relance partira quand vous la referez en ligne.",
+    "Offline: try the reminder again once online.",
+  ],
+  "team.remindRefused": ["Relance refusée : {reason}", "Reminder refused: {reason}"],
 };
 addStrings(STRINGS);
 
@@ -217,7 +232,50 @@ function drawBoard(body, board, month, note) {
       waits
         ? h("p", { class: "muted", "data-testid": "team-waits" }, waits)
         : h("p", { class: "none" }),
+      m.waits_on === "consultant" ? remind(m) : h("p", { class: "none" }),
     );
+  }
+
+  /**
+   * Remind a consultant whose move it is (POST …/reminders, one a day); the outcome is said
+   * next to the button.
+   * @param {any} m  TeamMemberOut
+   */
+  function remind(m) {
+    const said = h("span", { role: "status", "data-testid": "team-reminded" });
+    const name = { name: m.consultant_name };
+    const button = /** @type {HTMLButtonElement} */ (
+      h(
+        "button",
+        {
+          type: "button",
+          class: "secondary small",
+          "aria-label": t("team.remindLabel", name),
+          "data-testid": "team-remind",
+        },
+        t("team.remind"),
+      )
+    );
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      try {
+        await request("POST", `/team/months/${month}/reminders`, {
+          consultant_id: m.consultant_id,
+        });
+        said.textContent = t("team.reminded", name);
+        button.hidden = true;
+      } catch (error) {
+        const e = /** @type {any} */ (error);
+        button.disabled = false;
+        if (e instanceof ApiError && e.code === "already_reminded") {
+          said.textContent = t("team.alreadyReminded", name);
+          button.hidden = true;
+        } else if (!(e instanceof ApiError) || e.status === 0) {
+          said.textContent = t("team.remindOffline");
+        } else said.textContent = t("team.remindRefused", { reason: e.detail || e.title });
+      }
+    });
+    return h("p", { class: "remind" }, button, " ", said);
   }
 
   body.replaceChildren(
