@@ -14,7 +14,7 @@ from server.services import team
 class TeamController(Controller):
     tags = ["team"]
 
-    @get("/team/months/{month:str}", operation_id="teamMonth", opt=problems(422))
+    @get("/team/months/{month:str}", operation_id="teamMonth", opt=problems(403, 422))
     async def month(self, month: MonthPath, session: SessionDep) -> s.TeamMonthOut:
         """Every consultant a manager manages (an administrator: the organisation's), with
         their month's status, working days filled of those expected, half-filled days and

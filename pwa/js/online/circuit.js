@@ -241,7 +241,7 @@ const refusedNote = (count) => t(count > 1 ? "approvals.refusedMany" : "approval
  * Why the server refused a decision, in words.
  * @param {any} decision  a refused decision of store.decisions()
  */
-function reasonText({ result }) {
+export function reasonText({ result }) {
   return tOr(`reason.${result?.reason}`) ?? result?.detail ?? result?.reason ?? "";
 }
 

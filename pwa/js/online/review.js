@@ -21,6 +21,7 @@ import { buildMonth } from "../month.js";
 import { h, announce, render } from "../views/dom.js";
 import { monthGrid } from "../views/month-grid.js";
 import { rowLabel, statusLabel, violationText } from "../views/month-text.js";
+import { reasonText } from "./circuit.js";
 
 /** This module's strings, key → [French, English] (i18n.js addStrings). */
 export const STRINGS = {
@@ -109,6 +110,14 @@ export function reviewModel(out) {
  * @typedef {import("./circuit.js").Device} Device
  */
 
+/** @param {any} out  MonthOut @param {any} decision  a refused decision of store.decisions() */
+const refusedText = (out, decision) =>
+  t("approvals.refused", {
+    name: out.consultant_name,
+    month: formatMonthName(out.month),
+    reason: reasonText(decision),
+  });
+
 /**
  * The review screen of `consultantId`'s `month`.
  * @param {{person: {id: string}, device: Device | null, consultantId: string, month: string}} props
@@ -161,9 +170,10 @@ export async function showReview({ person, device, consultantId, month }) {
     const decisions = store ? await store.decisions() : { pending: [], rejected: [] };
     const mine = (d) => d.args.consultant_id === out.consultant_id && d.args.month === out.month;
     const queued = decisions.pending.some(mine);
+    const refused = decisions.rejected.filter(mine).at(-1);
     // A decision queued here (or in another tab) has left since: say what became of it.
     if (wasQueued && !queued) {
-      said = t(decisions.rejected.some(mine) ? "approvals.refusedOne" : "approvals.sent");
+      said = refused ? refusedText(out, refused) : t("approvals.sent");
       announce(said);
     }
     wasQueued = queued;
@@ -325,9 +335,7 @@ export async function showReview({ person, device, consultantId, month }) {
       const after = await store.decisions();
       const refused = after.rejected.find((d) => d.id === result.id);
       const waits = after.pending.some((d) => d.id === result.id);
-      said = refused
-        ? t("approvals.refusedOne")
-        : t(waits ? "approvals.queued" : done, label);
+      said = refused ? refusedText(out, refused) : t(waits ? "approvals.queued" : done, label);
       announce(said);
       return load();
     };
