@@ -14,7 +14,9 @@ costs for most consultants), then, in this process and through the services the 
 - **warm**: each figure for the whole firm (TACE, intercontrat, month close, first-time-right,
   billing, revenue, and the drill-down of one month), as an administrator, including the JSON
   encoding of the answer; ``--repeats`` times, the median kept; then the same for a manager;
-- **one change**: a consultant's sync version moves, and the next read rebuilds them alone.
+- **one change**: a consultant's sync version moves, and the next read rebuilds them alone;
+- **team board** (issue 13): ``GET /team/months/{month}``'s service and encoding, this month and
+  the last one, for the administrator (the firm) and a manager (their team).
 
 The target (issue 15) is every figure for the firm in under 300 ms of server time, warm.
 """
@@ -500,8 +502,10 @@ async def _bulk_insert(
 async def measure(url: str, *, repeats: int, today: date, seed: int) -> dict[str, Any]:
     from litestar.serialization import encode_json
 
+    from server.api import convert
     from server.domain.roles import Actor, Role
     from server.services import figures as service
+    from server.services import team
     from server.storage import tables as t
     from server.storage.engine import bind_tables, close_engine, engine_from_url, open_engine
 
@@ -538,8 +542,9 @@ async def measure(url: str, *, repeats: int, today: date, seed: int) -> dict[str
         results: dict[str, dict[str, float]] = {}
         for who, actor in (("admin (firm)", admin), ("manager (team)", manager)):
             cpu: list[float] = []
+            board = ["team board (this month)", "team board (last month)"]
             timings: dict[str, list[float]] = {
-                name: [] for name in [*figures, "months (one month)", "all figures"]
+                name: [] for name in [*figures, "months (one month)", "all figures", *board]
             }
             for _ in range(repeats):
                 total = 0.0
@@ -560,6 +565,12 @@ async def measure(url: str, *, repeats: int, today: date, seed: int) -> dict[str
                 )
                 encode_json(doc)
                 timings["months (one month)"].append(time.perf_counter() - started)
+                # The team board (issue 13): every consultant of the scope, days counted in SQL.
+                previous = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+                for name, month in zip(board, (last, previous), strict=True):
+                    started = time.perf_counter()
+                    encode_json(convert.team_month(await team.team_month(actor, month_text=month)))
+                    timings[name].append(time.perf_counter() - started)
             results[who] = {k: statistics.median(v) * 1000 for k, v in timings.items()}
             results[who]["all figures, CPU of this process"] = statistics.median(cpu) * 1000
         await t.FigureMonth.raw(
