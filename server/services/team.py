@@ -108,7 +108,7 @@ async def team_month(actor: Actor, *, month_text: str) -> team_board.Board:
     for region, ids in by_region.items():
         days = working_days(month=month, region=CalendarRegion(region))
         expected[region] = len(days)
-        filled |= await team_store.filled_days(consultant_ids=ids, month=str(month), working=days)
+        filled |= await team_store.filled_days(consultant_ids=ids, working=days)
     return team_board.board(
         month=str(month),
         members=(

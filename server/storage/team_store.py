@@ -68,10 +68,15 @@ async def consultants_month(
 
 
 async def filled_days(
-    *, consultant_ids: Sequence[str], month: str, working: Iterable[date]
+    *, consultant_ids: Sequence[str], working: Iterable[date]
 ) -> dict[str, tuple[int, int]]:
     """Per consultant: (working days holding anything, working days holding only ½), over the
-    `working` dates of `month`. Consultants with nothing filled are absent."""
+    `working` dates (of one month). Consultants with nothing filled are absent.
+
+    Days are found by (consultant, day), the unit of merge every write path stores and the
+    unique index of `day_entry`: a lookup per consultant and date, not a scan of every day
+    (1.7 s for a manager's 20 consultants in the 485,000-day bench firm when it joined on the
+    timesheet, which has no index on `day_entry`)."""
     dates = list(working)
     if not consultant_ids or not dates:
         return {}
@@ -84,9 +89,8 @@ async def filled_days(
         q,
         "SELECT x.consultant AS consultant, COUNT(*) AS filled, "
         "SUM(CASE WHEN x.total = 1 THEN 1 ELSE 0 END) AS half FROM ("
-        f"SELECT t.consultant AS consultant, {total} AS total FROM day_entry d "
-        "JOIN timesheet t ON t.id = d.timesheet "
-        f"WHERE t.month = {q.p(month)} AND t.consultant IN ({q.ids(consultant_ids)}) "
+        f"SELECT d.consultant AS consultant, {total} AS total FROM day_entry d "
+        f"WHERE d.consultant IN ({q.ids(consultant_ids)}) "
         f"AND d.day IN ({', '.join(q.p(_day(d)) for d in dates)})"
         ") x WHERE x.total > 0 GROUP BY x.consultant",
     )
