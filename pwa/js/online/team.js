@@ -53,6 +53,10 @@ export const STRINGS = {
     "Offline: the team board will show when the network is back.",
   ],
   "team.approvals": ["Mois à valider", "Months to validate"],
+  "team.forbidden": [
+    "Le tableau de l'équipe est réservé aux managers et aux administrateurs.",
+    "The team board is for managers and administrators.",
+  ],
   "team.remind": ["Relancer", "Remind"],
   "team.remindLabel": ["Relancer {name}", "Remind {name}"],
   "team.reminded": [
@@ -124,7 +128,11 @@ export async function showTeam({ person, month: asked }) {
     } catch {
       // storage denied: the board then needs the network
     }
-  } catch {
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 403) {
+      body.replaceChildren(h("p", { class: "error" }, t("team.forbidden")));
+      return;
+    }
     let copy = null;
     try {
       copy = JSON.parse(localStorage.getItem(store) ?? "null");
