@@ -17,6 +17,8 @@ costs for most consultants), then, in this process and through the services the 
 - **summary**: the dashboard's one request (``GET /figures/summary``: the six figures from
   shared reads), wall and CPU time of this process, and on PostgreSQL the CPU its backends
   used (from /proc: the database runs on this machine);
+- **team board** (issue 13): ``GET /team/months/{month}``'s service and encoding, this month and
+  the last one, for the administrator (the firm) and a manager (their team);
 - **one change**: a consultant's sync version moves, and the next read rebuilds them alone.
 
 The target (issue 15) is every figure for the firm in under 300 ms of server time, warm: graded
@@ -526,8 +528,10 @@ def _proc_cpu(pids: list[int]) -> float | None:
 async def measure(url: str, *, repeats: int, today: date, seed: int) -> dict[str, Any]:
     from litestar.serialization import encode_json
 
+    from server.api import convert
     from server.domain.roles import Actor, Role
     from server.services import figures as service
+    from server.services import team
     from server.storage import tables as t
     from server.storage.engine import bind_tables, close_engine, engine_from_url, open_engine
 
@@ -626,6 +630,20 @@ async def measure(url: str, *, repeats: int, today: date, seed: int) -> dict[str
                 if backend_after is not None and backend_before is not None
                 else None
             )
+            # The team board (issue 13): every consultant of the scope, days counted in SQL.
+            this_month = str(today)[:7]
+            previous = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+            for name, month in (
+                ("team board (this month)", this_month),
+                ("team board (last month)", previous),
+            ):
+                board: list[float] = []
+                for _ in range(repeats):
+                    started = time.perf_counter()
+                    out = convert.team_month(await team.team_month(actor, month_text=month))
+                    out.model_dump_json()
+                    board.append(time.perf_counter() - started)
+                found[name] = statistics.median(board) * 1000
             results[who] = found
         load_warm = os.getloadavg()[0]
         await t.FigureMonth.raw(

@@ -50,6 +50,7 @@ from server.api.openapi import CSRF_COOKIE, CSRF_HEADER, SESSION, SIGNER, OpenAP
 from server.api.shell import shell_handlers
 from server.api.signing import signer_cookie_name, signing_router
 from server.api.sync import SyncController
+from server.api.team import TeamController
 from server.errors import EXCEPTION_HANDLERS
 from server.headers import HSTS
 from server.headers import SECURITY_HEADERS as HEADERS
@@ -164,6 +165,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
             MonthController,
             SyncController,
             CircuitController,
+            TeamController,
             signing_router(settings, Signatures(settings=settings, clock=clock)),
             InvoiceController,
             ExpenseController,

@@ -105,7 +105,9 @@ async function route() {
       if (!unreachable(error)) throw error;
       if (stale()) return;
       const person = remembered();
-      if (person) showHome(person);
+      // An approver's review or board opened once online reads from this device's copy.
+      if (person && approverScreen() && approves(person)) showApproverScreen(person);
+      else if (person) showHome(person);
       else
         views.showMessage({
           heading: t("sync.offline"),
@@ -125,15 +127,11 @@ async function route() {
       showHome(person);
       return;
     }
-    // "#review=<consultant>/<month>": a notification of a month waiting on this approver.
-    const approvals = location.hash === "#approvals" || location.hash.startsWith("#review=");
     if (session.authenticated && session.person && location.hash === "#figures") {
       const screens = await online("dashboard");
       if (screens && !stale()) await screens.showDashboard({ person: session.person });
-    } else if (session.authenticated && session.person && approvals) {
-      const d = await approverDevice(session.person);
-      await (await circuitViews()).showApprovalsScreen({ person: session.person, device: d });
-      if (d) startDeviceSync(d);
+    } else if (session.authenticated && session.person && approverScreen()) {
+      await showApproverScreen(session.person);
     } else if (session.authenticated && session.person) showHome(session.person);
     else showSignIn();
   } catch (error) {
@@ -252,6 +250,16 @@ async function showOthers(person) {
   import("./online/push.js")
     .then((push) => shown === navigation && push.mountToggle(document.querySelector("main section")))
     .catch(() => {});
+}
+
+/** "#approvals", "#review=<consultant>/<month>" (a notification's link), "#team[=<month>]". */
+const approverScreen = () => /^#(approvals$|review=|team(=|$))/.test(location.hash);
+
+/** @param {any} person */
+async function showApproverScreen(person) {
+  const d = await approverDevice(person);
+  await (await circuitViews()).showApprovalsScreen({ person, device: d });
+  if (d) startDeviceSync(d);
 }
 
 /**

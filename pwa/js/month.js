@@ -83,7 +83,10 @@ export function buildMonth({ month, missions, organisation, view }) {
     for (const l of day.lines) totals[l.line] = (totals[l.line] ?? 0) + l.half_days;
     total += sum(day.lines);
   }
-  const empty = calendar.filter((d) => d.working && !days[d.date]?.lines.length).length;
+  const emptyDates = calendar
+    .filter((d) => d.working && !days[d.date]?.lines.length)
+    .map((d) => d.date);
+  const empty = emptyDates.length;
   // A working day at ½ with nothing else is worth a second look before submitting.
   const half = calendar
     .filter((d) => d.working && days[d.date] && sum(days[d.date].lines) === 1)
@@ -99,6 +102,7 @@ export function buildMonth({ month, missions, organisation, view }) {
     totals,
     total,
     empty,
+    emptyDates,
     half,
     status,
     editable: isEditable(status) && !view?.submitting,

@@ -1,7 +1,7 @@
 """Domain records to wire schemas."""
 
 from server.api import schemas as s
-from server.domain import model
+from server.domain import model, team_board
 from server.services.circuit import CircuitView
 from server.services.timesheets import MonthView
 from sync.calendar import CalendarRegion
@@ -150,6 +150,9 @@ def month(view: MonthView) -> s.MonthOut:
                 title=m.title,
                 client_id=m.client_id,  # type: ignore[arg-type]
                 comments_required=m.comments_required,
+                start_date=m.start_date,
+                end_date=m.end_date,
+                calendar_region=CalendarRegion(m.calendar_region),
             )
             for m in view.missions
         ],
@@ -197,4 +200,27 @@ def month_summary(t: model.Timesheet, owner: model.Person) -> s.MonthSummary:
         status=t.status,
         waiting_on_id=t.waiting_on_id,  # type: ignore[arg-type]
         version=t.version,
+    )
+
+
+def team_month(board: team_board.Board) -> s.TeamMonthOut:
+    return s.TeamMonthOut(
+        month=board.month,
+        members=[
+            s.TeamMemberOut(
+                consultant_id=m.consultant_id,  # type: ignore[arg-type]
+                consultant_name=m.name,
+                status=m.status,  # type: ignore[arg-type]
+                working_days=m.working_days,
+                days_filled=m.days_filled,
+                half_days=m.half_days,
+                waits_on=m.waits_on,  # type: ignore[arg-type]
+                waiting_on_id=m.waiting_on_id,  # type: ignore[arg-type]
+                waiting_on_name=m.waiting_on_name,
+                version=m.version,
+            )
+            for m in board.members
+        ],
+        counts=board.counts,  # type: ignore[arg-type]
+        blocking=board.blocking,
     )

@@ -321,6 +321,9 @@ class MonthMission(Wire):
     title: str
     client_id: UUID
     comments_required: bool
+    start_date: date = Field(description="The month's grid offers the mission from this day.")
+    end_date: date | None
+    calendar_region: CalendarRegion = Field(description="Whose public holidays apply.")
 
 
 class CircuitStepOut(Wire):
@@ -397,3 +400,47 @@ class MonthSummary(Wire):
     status: str
     waiting_on_id: UUID | None
     version: Count
+
+
+TeamStatus = Literal[
+    "not_started", "draft", "submitted", "in_validation", "sent_back", "validated", "signed"
+]
+
+
+class TeamMemberOut(Wire):
+    """One consultant's month on the team board."""
+
+    consultant_id: UUID
+    consultant_name: str
+    status: TeamStatus = Field(description="not_started: the consultant has no CRA this month.")
+    working_days: SmallCount = Field(description="Working days in the consultant's calendar.")
+    days_filled: SmallCount = Field(description="Working days holding anything, ½ or whole.")
+    half_days: SmallCount = Field(description="Working days holding only half a day.")
+    waits_on: Literal["consultant", "approver"] | None = Field(
+        description="Whose move it is; null once validated or signed."
+    )
+    waiting_on_id: UUID | None
+    waiting_on_name: str | None
+    version: Count
+
+
+class TeamMonthOut(Wire):
+    """The team board of a month: every consultant in scope, started or not."""
+
+    month: str
+    members: list[TeamMemberOut]
+    counts: dict[TeamStatus, SmallCount] = Field(description="Consultants per status.")
+    blocking: SmallCount = Field(description="Consultants whose month blocks the close.")
+
+
+class ReminderIn(Wire):
+    consultant_id: UUID = Field(description="A consultant of the board whose move it is.")
+
+
+class ReminderOut(Wire):
+    """A reminder put in the notifications outbox (sent by push, else by email)."""
+
+    consultant_id: UUID
+    month: str
+    status: TeamStatus = Field(description="The month's status when reminded.")
+    at: datetime

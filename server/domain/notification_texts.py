@@ -8,7 +8,7 @@ the consultant's month, ``/#review=<consultant id>/2026-11`` for a month to appr
 from dataclasses import dataclass
 from typing import Any
 
-from server.domain.reminders import BEFORE_CLOSE, Kind
+from server.domain.reminders import BEFORE_CLOSE, REMINDER, Kind
 from sync.months import MonthKey
 
 LANGUAGES = ("fr", "en")
@@ -106,7 +106,16 @@ def render(*, kind: Kind, language: str, month: MonthKey, data: dict[str, Any]) 
     fr = lang == "fr"
     of_who = french_of(who)
     if kind is Kind.MONTH_NOT_SUBMITTED:
-        if data.get("occurrence") == BEFORE_CLOSE:
+        if data.get("occurrence") == REMINDER:
+            title = f"Relance : CRA {of_month}" if fr else f"Reminder: {name} report"
+            body = (
+                f"{by or 'Votre manager'} vous rappelle de compléter et d'envoyer votre CRA "
+                f"{of_month}."
+                if fr
+                else f"{by or 'Your manager'} reminds you to complete and submit your {name} "
+                "activity report."
+            )
+        elif data.get("occurrence") == BEFORE_CLOSE:
             left = int(data.get("days_left", 2))
             title = f"CRA {of_month} à envoyer" if fr else f"{name} report to submit"
             body = (

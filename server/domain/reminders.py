@@ -74,6 +74,8 @@ EVENT_KINDS: frozenset[Kind] = frozenset(
 """Kinds the circuit code raises as events (waiting-on-you also has scheduled relances)."""
 
 BEFORE_CLOSE = "before_close"
+REMINDER = "reminder"
+"""A manager's reminder from the team board (``reminder.<local date>``: one a day)."""
 LAST_DAY = "last_day"
 ARRIVAL = "arrival"
 

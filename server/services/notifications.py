@@ -50,6 +50,7 @@ from server.domain.outbox import (
 from server.domain.reminders import (
     ARRIVAL,
     BEFORE_CLOSE,
+    REMINDER,
     Kind,
     MonthSituation,
     ReminderPolicy,
@@ -59,6 +60,7 @@ from server.domain.reminders import (
     months_to_check,
 )
 from server.domain.roles import Actor, Role
+from server.domain.team_board import reminder_occurrence
 from server.services.clock import Clock, system_clock
 from server.services.email_delivery import EmailSender
 from server.services.push_delivery import PushSender, check_subscription, load_vapid, topic_of
@@ -198,6 +200,48 @@ async def notify_month_event(
         data=details,
         due_ms=_ms(due.due_at),
         expires_ms=_ms(due.expires_at),
+        now_ms=_ms(at),
+    )
+
+
+REMINDER_LIFETIME = timedelta(days=2)
+"""A manager's reminder not delivered within two days is dropped: it would come too late."""
+
+
+async def notify_reminder(
+    *,
+    consultant_id: str,
+    organisation_id: str,
+    month: MonthKey,
+    by_id: str,
+    by_name: str,
+    status: str,
+    at: datetime,
+) -> bool:
+    """Put a manager's reminder (team board) to the consultant in the outbox, due at once.
+
+    One per consultant, month and day in the organisation's time zone: the key is built from
+    that day, so a second reminder the same day inserts nothing and the caller refuses it.
+    The outbox row records who asked (``by_id``, ``by_name``), when, and the month's status.
+
+    Returns:
+        True when a row was inserted; False when that day's reminder is already there.
+    """
+    policy = await _policy_of(organisation_id)
+    key = idempotency_key(
+        person_id=consultant_id,
+        month=month,
+        kind=Kind.MONTH_NOT_SUBMITTED,
+        occurrence=reminder_occurrence(at.astimezone(policy.zone).date()),
+    )
+    return await store.enqueue(
+        key=key,
+        person_id=consultant_id,
+        kind=Kind.MONTH_NOT_SUBMITTED.value,
+        month=str(month),
+        data={"occurrence": REMINDER, "by_id": by_id, "by_name": by_name, "status": status},
+        due_ms=_ms(at),
+        expires_ms=_ms(at + REMINDER_LIFETIME),
         now_ms=_ms(at),
     )
 

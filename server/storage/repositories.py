@@ -420,8 +420,15 @@ async def write_day(
         .first()
     )
     if existing is None:
+        owner = (
+            await t.Timesheet.select(t.Timesheet.consultant)
+            .where(t.Timesheet.id == timesheet_id)
+            .first()
+        )
         await t.DayEntry(
             timesheet=timesheet_id,
+            # The consultant with the day: the unit of merge and the index days are found by.
+            consultant=None if owner is None else owner["consultant"],
             day=day,
             lines=payload,
             comment=comment,

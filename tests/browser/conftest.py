@@ -413,16 +413,24 @@ class DemoServer:
     workdir: Path
 
     def consultant(
-        self, name: str, *, start: date, signer_email: str = "", signer_name: str = ""
+        self,
+        name: str,
+        *,
+        start: date,
+        signer_email: str = "",
+        signer_name: str = "",
+        manager_email: str = "",
     ) -> Consultant:
         """A new consultant whose mission starts on `start` (tests/browser/seed.py); with a
-        signer, the mission's circuit is their manager then that client signer."""
+        signer, the mission's circuit is their manager then that client signer; with
+        `manager_email`, in that (already seeded) manager's team, else in a new one's."""
         email = f"{name.lower().replace(' ', '.')}.{uuid.uuid4().hex[:6]}@example.fr"
         title = f"Mission {name}"
         ids = self._seed(
             "consultant", "--email", email, "--name", name, "--title", title,
             "--start", start.isoformat(),
             "--signer-email", signer_email, "--signer-name", signer_name,
+            "--manager-email", manager_email,
         )  # fmt: skip
         return Consultant(
             email, name, ids["person_id"], ids["mission_id"], ids["title"], ids["manager_email"]

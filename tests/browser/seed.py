@@ -2,6 +2,7 @@
 
 `python -m tests.browser.seed consultant --email … --name …` creates a consultant with one
 mission (prints `{"person_id", "mission_id", "title", "manager_email"}` as JSON; with
+`--manager-email …` in an already seeded manager's team; with
 `--signer-email … --signer-name …` the client gets that signer and the mission's circuit is
 [manager, client signer]); `… month-state --email …
 --month YYYY-MM --status signed` moves a month on the server's authority, as a manager's
@@ -37,8 +38,10 @@ async def _consultant(args: argparse.Namespace) -> dict[str, str]:
         vat_number="FR12552000777",
         billing_address="3 quai Kléber, 67000 Strasbourg",
     )
-    # Each consultant gets their own manager: the month's circuit falls back to them.
-    manager = await create_person(
+    # Each consultant gets their own manager (the month's circuit falls back to them), unless
+    # --manager-email names one already seeded: a team of several consultants.
+    existing = await repo.get_person_by_email(args.manager_email) if args.manager_email else None
+    manager = existing or await create_person(
         organisation_id=organisation_id,
         new=NewPerson(
             email=f"manager.{args.email}",
@@ -123,6 +126,7 @@ def main() -> None:
     consultant.add_argument("--region", default="metropole")
     consultant.add_argument("--signer-email", default="", help="a client signer after the manager")
     consultant.add_argument("--signer-name", default="")
+    consultant.add_argument("--manager-email", default="", help="an existing manager's email")
     state = commands.add_parser("month-state")
     state.add_argument("--email", required=True)
     state.add_argument("--month", required=True)

@@ -42,7 +42,7 @@ from tests.browser.conftest import (
     confirm_email,
     mail_env,
 )
-from tests.browser.test_circuit_flow import START, submit_month
+from tests.browser.test_circuit_flow import START, approve, open_review, submit_month
 from tests.independent_verifier import verify as independent_verify
 from tests.tsa import LocalAuthority, serve_tsa
 
@@ -109,14 +109,14 @@ def test_a_month_goes_from_the_consultant_through_the_manager_to_the_client_sign
     # The manager is told by email (no push subscription on their devices).
     assert who.name in str(inbox.texts(inbox.wait_for(who.manager_email))[0])
 
-    # The manager approves in one tap: the month moves on to the client signer.
+    # The manager opens the month and approves it: it moves on to the client signer.
     laptop = devices(1280, 800)
     manager = laptop.page
     manager.goto(f"{server.origin}/#demo={who.manager_email}")
-    item = manager.get_by_test_id("approval-item")
-    expect(item).to_have_count(1)
-    item.get_by_test_id("approve").click()
-    expect(manager.get_by_test_id("approvals-status")).to_contain_text("approuvé")
+    expect(manager.get_by_test_id("approval-item")).to_have_count(1)
+    open_review(manager, who)
+    approve(manager)
+    expect(manager.get_by_test_id("review-decision-status")).to_contain_text("approuvé")
     month_screen.reload()
     expect(month_screen.get_by_test_id("month-status")).to_have_text("Statut : En validation")
     expect(month_screen.get_by_test_id("waiting-on")).to_have_text(

@@ -1,6 +1,7 @@
 """The validation circuit in Chromium: a consultant submits, sees where the month waits, and
-their manager approves it in one tap, or sends it back with a required comment the consultant
-then reads on their month screen. Real server (demo mode sign-in), real PWA, real clicks."""
+their manager opens the month and approves it (after confirming), or sends it back with a
+required comment the consultant then reads on their month screen. Real server (demo mode
+sign-in), real PWA, real clicks."""
 
 from __future__ import annotations
 
@@ -34,7 +35,27 @@ def submit_month(device: Device, server: DemoServer, who: Consultant) -> Page:
     return page
 
 
-def test_a_consultant_submits_and_the_manager_approves_in_one_tap(
+def open_review(page: Page, who: Consultant) -> None:
+    """From the list of months to validate, open `who`'s month for review."""
+    item = page.get_by_test_id("approval-item").filter(has_text=who.name)
+    item.get_by_test_id("review-link").click()
+    expect(page.get_by_test_id("review-title")).to_contain_text(who.name)
+
+
+def approve(page: Page) -> None:
+    """On a review: Approve, then confirm."""
+    page.get_by_test_id("approve").click()
+    page.get_by_test_id("approve-confirm").click()
+
+
+def send_back(page: Page, comment: str) -> None:
+    """On a review: Send back with `comment`."""
+    page.get_by_test_id("send-back").click()
+    page.get_by_test_id("send-back-text").fill(comment)
+    page.get_by_test_id("send-back-confirm").click()
+
+
+def test_a_consultant_submits_and_the_manager_approves_after_confirming(
     demo_server: DemoServer, devices: object
 ) -> None:
     """Make sure the month screen shows who the month waits on, and the manager's approval
@@ -50,8 +71,10 @@ def test_a_consultant_submits_and_the_manager_approves_in_one_tap(
     item = manager.get_by_test_id("approval-item")
     expect(item).to_have_count(1)
     expect(item).to_contain_text(who.name)
-    item.get_by_test_id("approve").click()
-    expect(manager.get_by_test_id("approvals-status")).to_contain_text("approuvé")
+    open_review(manager, who)
+    approve(manager)
+    expect(manager.get_by_test_id("review-decision-status")).to_contain_text("approuvé")
+    manager.get_by_test_id("review-back").click()
     expect(manager.get_by_test_id("no-approvals")).to_be_visible()
 
     page.reload()
@@ -74,12 +97,15 @@ def test_a_send_back_needs_a_comment_and_the_consultant_reads_it(
     expect(manager.get_by_test_id("approval-item")).to_have_count(1)
     manager.goto(f"{demo_server.origin}/#approvals")  # the full-page list
     expect(manager.get_by_test_id("approvals-back")).to_be_visible()
-    item = manager.get_by_test_id("approval-item")
-    item.get_by_test_id("send-back").click()
-    item.get_by_test_id("send-back-confirm").click()
-    expect(item.get_by_role("alert")).to_have_text("Dites ce qu'il faut corriger.")
-    item.get_by_test_id("send-back-text").fill("Le 3 était un jour de congé")
-    item.get_by_test_id("send-back-confirm").click()
+    open_review(manager, who)
+    manager.get_by_test_id("send-back").click()
+    manager.get_by_test_id("send-back-confirm").click()
+    form = manager.get_by_test_id("send-back-form")
+    expect(form.get_by_role("alert")).to_have_text("Dites ce qu'il faut corriger.")
+    manager.get_by_test_id("send-back-text").fill("Le 3 était un jour de congé")
+    manager.get_by_test_id("send-back-confirm").click()
+    expect(manager.get_by_test_id("review-decision-status")).to_contain_text("renvoyé")
+    manager.get_by_test_id("review-back").click()
     expect(manager.get_by_test_id("no-approvals")).to_be_visible()
 
     page.reload()
@@ -113,12 +139,16 @@ def test_a_manager_approves_offline_and_the_decision_is_sent_when_back_online(
     manager.goto(f"{demo_server.origin}/#demo={who.manager_email}")
     item = manager.get_by_test_id("approval-item")
     expect(item).to_have_count(1)
+    open_review(manager, who)  # opened online: kept on the device
     laptop.context.set_offline(True)
-    item.get_by_test_id("approve").click()
+    approve(manager)
     expect(manager.get_by_test_id("queued")).to_have_text("En attente d'envoi")
-    expect(manager.get_by_test_id("approvals-status")).to_contain_text("Hors ligne")
+    status = manager.get_by_test_id("review-decision-status")
+    expect(status).to_contain_text("elle partira au retour du réseau")
     laptop.context.set_offline(False)
-    expect(manager.get_by_test_id("approvals-status")).to_contain_text("Décisions envoyées")
+    expect(status).to_contain_text("Décisions envoyées")
+    expect(manager.get_by_test_id("review-status")).to_have_text("Validé")
+    manager.get_by_test_id("review-back").click()
     expect(manager.get_by_test_id("no-approvals")).to_be_visible()
     page.reload()
     expect(page.get_by_test_id("month-status")).to_have_text("Statut : Validé")
@@ -137,17 +167,18 @@ def test_a_decision_queued_offline_on_a_month_changed_since_is_refused_with_its_
     manager = laptop.page
     manager.goto(f"{demo_server.origin}/#demo={who.manager_email}")
     expect(manager.get_by_test_id("approval-item")).to_have_count(1)
+    open_review(manager, who)
     laptop.context.set_offline(True)
-    manager.get_by_test_id("approve").click()
+    approve(manager)
+    expect(manager.get_by_test_id("queued")).to_be_visible()
+    manager.get_by_test_id("review-back").click()
     expect(manager.get_by_test_id("queued")).to_be_visible()
 
     tablet = devices()  # type: ignore[operator]
     tablet.page.goto(f"{demo_server.origin}/#demo={who.manager_email}")
-    item = tablet.page.get_by_test_id("approval-item")
-    item.get_by_test_id("send-back").click()
-    item.get_by_test_id("send-back-text").fill("Il manque la dernière semaine")
-    item.get_by_test_id("send-back-confirm").click()
-    expect(tablet.page.get_by_test_id("no-approvals")).to_be_visible()
+    open_review(tablet.page, who)
+    send_back(tablet.page, "Il manque la dernière semaine")
+    expect(tablet.page.get_by_test_id("review-decision-status")).to_contain_text("renvoyé")
 
     laptop.context.set_offline(False)
     status = manager.get_by_test_id("approvals-status")
@@ -171,7 +202,7 @@ def test_a_notifications_screen_opens_from_its_link(
     demo_server: DemoServer, devices: object
 ) -> None:
     """Make sure the screens notifications point to open: "#month=" the consultant's month,
-    "#review=" the approver's list of months waiting on them."""
+    "#review=" the month waiting on the approver, open for review."""
     who = demo_server.consultant("Noé Notif", start=START)
     phone = devices()  # type: ignore[operator]
     page = submit_month(phone, demo_server, who)
@@ -187,5 +218,6 @@ def test_a_notifications_screen_opens_from_its_link(
     manager.goto(f"{demo_server.origin}/#demo={who.manager_email}")
     expect(manager.get_by_test_id("approval-item")).to_have_count(1)
     manager.goto(f"{demo_server.origin}/#review={who.person_id}/{MONTH}")
-    expect(manager.get_by_test_id("approval-item")).to_contain_text(who.name)
+    expect(manager.get_by_test_id("review-title")).to_contain_text(who.name)
+    expect(manager.get_by_test_id("approve")).to_be_visible()
     assert phone.errors == [] and laptop.errors == []

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Request, expect
 
 from tests.browser.conftest import SCREENSHOTS, DemoServer, Device
-from tests.browser.test_circuit_flow import START, submit_month
+from tests.browser.test_circuit_flow import START, approve, open_review, submit_month
 
 pytestmark = pytest.mark.browser
 
@@ -53,14 +53,18 @@ def test_an_approval_queued_offline_survives_a_reload_and_a_closed_tab(
     manager.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
     manager.reload()
     expect(manager.get_by_test_id("approval-item")).to_have_count(1)
+    open_review(manager, who)  # opened online: the month is kept on the device
 
     laptop.context.set_offline(True)
-    manager.get_by_test_id("approve").click()
+    approve(manager)
     expect(manager.get_by_test_id("queued")).to_have_text("En attente d'envoi")
-    expect(manager.get_by_test_id("approvals-status")).to_contain_text(
+    expect(manager.get_by_test_id("review-decision-status")).to_contain_text(
         "elle partira au retour du réseau"
     )
-    manager.reload()
+    manager.reload()  # offline: the review opens from the device's copy
+    expect(manager.get_by_test_id("review-offline")).to_contain_text("Hors ligne")
+    expect(manager.get_by_test_id("queued")).to_have_text("En attente d'envoi")
+    manager.get_by_test_id("review-back").click()
     expect(manager.get_by_test_id("queued")).to_have_text("En attente d'envoi")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     manager.screenshot(path=SCREENSHOTS / "approvals-queued-1280.png", full_page=True)

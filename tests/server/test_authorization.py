@@ -171,6 +171,16 @@ SIGNERS = ("s1", "s2")
 TEAMS_SEEN = {"admin": {"m1", "m2"}, "m1": {"m1"}, "m2": {"m2"}}
 
 
+# The team board (GET /team/months/{month}): the consultants each actor sees, every one of
+# them whether or not they opened the month; consultants and client signers get 403.
+TEAM_BOARD_SEEN = {
+    "admin": {"c1", "c2", "c3"},
+    "m1": {"c1", "c2"},
+    "m2": {"c3"},
+    "xadmin": {"x"},
+}
+
+
 # -- the cast --------------------------------------------------------------------------------
 
 
@@ -472,6 +482,8 @@ async def test_anonymous_requests_get_401_except_on_the_login_endpoints(cast: Ca
         ("GET", f"/missions/{mission}", None, 401),
         ("POST", "/missions", mission_body(cast, "c2", "k1", ("client_signer", "s1")), 401),
         ("GET", "/months", None, 401),
+        ("GET", "/team/months/2026-11", None, 401),
+        ("POST", "/team/months/2026-11/reminders", {"consultant_id": c1}, 401),
         ("GET", f"/people/{c1}/months/2026-10", None, 401),
         ("PUT", f"/people/{c1}/months/2026-10/days/2026-10-07", day_body("anonymous"), 401),
         *(("GET", f"/figures/{figure}", None, 401) for figure in FIGURES),
@@ -776,6 +788,70 @@ async def test_months_are_read_and_listed_by_role(cast: Cast) -> None:
         if report.status(f"{actor} GET /months", listed, 200):
             keys = {f"{cast.name(m['consultant_id'])}/{m['month']}" for m in listed.json()}
             report.same(f"{actor} GET /months", MONTHS_LISTED[actor], keys)
+    report.verify()
+
+
+async def test_the_team_board_shows_a_manager_their_team_and_refuses_others(cast: Cast) -> None:
+    """Make sure a manager's board lists their own consultants only (also for a month none of
+    them opened), an admin's the organisation's, and everyone else is refused with 403."""
+    report = Report()
+    for actor in LOGGED_IN:
+        for month in ("2026-11", "2026-09"):
+            response = await cast.browser(actor).get(f"{API}/team/months/{month}")
+            expected = 200 if actor in TEAM_BOARD_SEEN else 403
+            if not report.status(f"{actor} GET /team/months/{month}", response, expected):
+                continue
+            if expected == 200:
+                members = response.json()["members"]
+                seen = {cast.name(m["consultant_id"]) for m in members}
+                report.same(f"{actor} GET /team/months/{month}", TEAM_BOARD_SEEN[actor], seen)
+    report.verify()
+
+
+async def test_only_a_consultants_manager_or_an_admin_reminds_them(cast: Cast) -> None:
+    """Make sure a reminder from the team board is accepted from the consultant's manager or an
+    admin of their organisation only (404 to other managers and admins, 403 to other roles),
+    and refused once the month is in validation; a refusal changes nothing."""
+    months = {"c2": "2026-11", "c3": "2026-11", "c1": "2026-10", "x": "2026-11"}
+    # One accepted reminder per target (a second one the same day would be refused).
+    accepted = {("m1", "c2"), ("m2", "c3"), ("admin", "c1"), ("xadmin", "x")}
+    cases = []
+    for actor in ACTORS:
+        for target, month in months.items():
+            if actor == "anonymous":
+                expected = 401
+            elif actor not in TEAM_BOARD_SEEN:
+                expected = 403
+            elif (actor, target) in accepted:
+                expected = 201
+            elif target in TEAM_BOARD_SEEN[actor]:
+                continue  # in scope: accepted too, but the target's one reminder is taken
+            else:
+                expected = 404
+            cases.append(
+                Mutation(
+                    actor,
+                    f"{actor} POST /team/months/{month}/reminders <{target}>",
+                    "POST",
+                    f"/team/months/{month}/reminders",
+                    {"consultant_id": cast.id(target)},
+                    expected,
+                )
+            )
+    cases.append(
+        Mutation(
+            "m1",
+            "m1 POST /team/months/2026-11/reminders <c1> (in validation)",
+            "POST",
+            "/team/months/2026-11/reminders",
+            {"consultant_id": cast.id("c1")},
+            409,
+            code="not_waiting_on_consultant",
+        )
+    )
+    report = Report()
+    done = await run_mutations(cast, report, cases)
+    report.same("reminders accepted", len(accepted), len(done))
     report.verify()
 
 

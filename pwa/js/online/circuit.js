@@ -1,8 +1,9 @@
 // The validation circuit, loaded on demand (import() from app.js) so the app shell stays small:
 // - the circuit panel of the month screen: the steps, which one the month waits on and on whom,
 //   and the comment of the last send-back or reopening;
-// - the approver's list of months waiting on them, with Approve (one tap) and Send back (a
-//   comment is required, by this form and by the server).
+// - the approver's list of months waiting on them: each opens its review (online/review.js),
+//   the consultant's month read-only, where Approve asks for a confirmation and Send back for
+//   a comment; the team board (online/team.js) is one link away.
 // A decision is a change like any other: it goes into the device's one queue (store.decide)
 // and the one sync loop sends it, at once when the network allows, later otherwise; the
 // server refuses it with a reason if the month changed meanwhile, and the refusal stays listed
@@ -11,8 +12,7 @@
 import { request } from "../api.js";
 import { addStrings, formatMonthName, t, tOr } from "../i18n.js";
 import { formatDateTime } from "./datetime.js";
-import { h, announce, render } from "../views/dom.js";
-import { violationText } from "../views/month-text.js";
+import { h, render } from "../views/dom.js";
 
 /** This module's strings, key → [French, English] (i18n.js addStrings). */
 export const STRINGS = {
@@ -34,8 +34,12 @@ export const STRINGS = {
   "approvals.heading": ["Mois à valider", "Months to validate"],
   "circuit.figuresLink": ["Tableau de bord", "Dashboard"],
   "approvals.none": ["Aucun mois n'attend votre validation.", "No month is waiting on you."],
-  "approvals.approve": ["Approuver", "Approve"],
-  "approvals.sendBack": ["Renvoyer", "Send back"],
+  "approvals.review": ["Examiner", "Review"],
+  "approvals.reviewLabel": [
+    "Examiner le mois de {name} ({month})",
+    "Review {name}'s month ({month})",
+  ],
+  "approvals.team": ["Suivi de l'équipe : où en est chaque mois", "Team board: where each month stands"],
   "approvals.comment": [
     "Ce qu'il faut corriger (obligatoire)",
     "What must be corrected (required)",
@@ -238,7 +242,7 @@ const refusedNote = (count) => t(count > 1 ? "approvals.refusedMany" : "approval
  * Why the server refused a decision, in words.
  * @param {any} decision  a refused decision of store.decisions()
  */
-function reasonText({ result }) {
+export function reasonText({ result }) {
   return tOr(`reason.${result?.reason}`) ?? result?.detail ?? result?.reason ?? "";
 }
 
@@ -254,13 +258,15 @@ const concerns = (d, m) => d.args.consultant_id === m.consultant_id && d.args.mo
 /**
  * Mount the list of months waiting on `person` into `container` (the home screen's card, or
  * the #approvals screen).
- * @param {{container: HTMLElement, person: {id: string}, device: Device | null}} props
+ * @param {{container: HTMLElement, person: {id: string}, device: Device | null,
+ *   titled?: boolean}} props  titled: false on the #approvals screen, whose h1 says it already
  */
-export async function mountApprovals({ container, person, device }) {
+export async function mountApprovals({ container, person, device, titled = true }) {
+  ensureStyles();
   const store = device?.store ?? null;
   const card = h("section", {
     class: "card",
-    "aria-labelledby": "approvals-heading",
+    "aria-labelledby": titled ? "approvals-heading" : "screen-heading",
     "data-testid": "approvals",
   });
   const heading = container.querySelector("h1");
@@ -306,10 +312,18 @@ export async function mountApprovals({ container, person, device }) {
       ? h("ul", { class: "months approvals" }, ...waiting.map((m) => item(m, queued(m))))
       : h("p", { class: "muted", "data-testid": "no-approvals" }, t("approvals.none"));
     card.replaceChildren(
-      h("h2", { id: "approvals-heading" }, t("approvals.heading")),
+      titled ? h("h2", { id: "approvals-heading" }, t("approvals.heading")) : "",
       status,
       ...(decisions.rejected.length ? [refusals(decisions.rejected)] : []),
       ...(months ? [list] : []),
+      // The home has its own link to the board; the #approvals screen needs one.
+      titled
+        ? ""
+        : h(
+            "p",
+            { class: "links" },
+            h("a", { href: "#team", "data-testid": "team-link" }, t("approvals.team")),
+          ),
     );
   }
 
@@ -366,123 +380,27 @@ export async function mountApprovals({ container, person, device }) {
   }
 
   /**
+   * One month waiting: a link to its review, where the decision is taken.
    * @param {any} m  MonthSummary
    * @param {boolean} queued  a decision on it waits to be sent
    */
   function item(m, queued) {
     const label = { name: m.consultant_name, month: formatMonthName(m.month) };
-    const error = h("p", { class: "error", role: "alert", hidden: true });
-    const fail = (text) => {
-      error.hidden = false;
-      error.textContent = text;
-    };
-    /**
-     * Queue the decision, let the sync loop send it, and say what became of it.
-     * @param {"approve_month" | "send_back_month"} name
-     * @param {string} comment
-     * @param {string} done  the message once applied
-     */
-    const decide = async (name, comment, done) => {
-      if (!store || !device) return fail(t("approvals.noStorage"));
-      const args = { consultant_id: m.consultant_id, month: m.month, version: m.version };
-      const result = await store.decide(
-        name,
-        name === "send_back_month" ? { ...args, comment } : args,
-        { name: m.consultant_name },
-      );
-      if (!result.ok) return fail(result.violations.map(violationText).join(" "));
-      queuedIds.add(/** @type {number} */ (result.id));
-      await device.sync.syncNow();
-      const after = await store.decisions();
-      const refused = after.rejected.find((d) => d.id === result.id);
-      const waits = after.pending.some((d) => d.id === result.id);
-      let message = t(waits ? "approvals.queued" : done, label);
-      if (!waits) queuedIds.delete(/** @type {number} */ (result.id));
-      if (refused) {
-        rejectedIds.add(refused.id);
-        message = refusedNote(1);
-      }
-      announce(message);
-      return load(message);
-    };
-    const comment = /** @type {HTMLTextAreaElement} */ (
-      h("textarea", {
-        id: `comment-${m.consultant_id}-${m.month}`,
-        rows: 3,
-        maxlength: 2000,
-        required: true,
-        "data-testid": "send-back-text",
-      })
-    );
-    const form = h(
-      "form",
-      { class: "stack", hidden: true, novalidate: true },
-      h("label", { for: comment.id }, t("approvals.comment")),
-      comment,
-      h(
-        "div",
-        { class: "actions" },
-        h(
-          "button",
-          { type: "button", class: "secondary", onclick: () => (form.hidden = true) },
-          t("action.cancel"),
-        ),
-        h(
-          "button",
-          { type: "submit", class: "primary", "data-testid": "send-back-confirm" },
-          t("approvals.confirmSendBack"),
-        ),
-      ),
-    );
-    form.addEventListener("submit", (event) => {
-      event.preventDefault();
-      if (!comment.value.trim()) {
-        comment.setAttribute("aria-invalid", "true");
-        fail(t("approvals.commentRequired"));
-        comment.focus();
-        return;
-      }
-      decide("send_back_month", comment.value, "approvals.sentBack");
-    });
     return h(
       "li",
       { "data-testid": "approval-item" },
       h(
-        "span",
-        {},
-        `${m.consultant_name} · ${formatMonthName(m.month)} · `,
-        h("span", { class: `badge status-${m.status}` }, tOr(`status.${m.status}`) ?? m.status),
+        "a",
+        {
+          class: "approval-link",
+          href: `#review=${encodeURIComponent(m.consultant_id)}/${m.month}`,
+          "aria-label": t("approvals.reviewLabel", label),
+          "data-testid": "review-link",
+        },
+        h("span", { class: "who" }, `${label.name} · ${label.month}`),
+        h("span", { class: "go", "aria-hidden": "true" }, `${t("approvals.review")} ›`),
       ),
       queued ? h("p", { class: "muted", "data-testid": "queued" }, t("approvals.pendingItem")) : null,
-      h(
-        "div",
-        { class: "actions", hidden: queued },
-        h(
-          "button",
-          {
-            type: "button",
-            class: "primary",
-            "data-testid": "approve",
-            onclick: () => decide("approve_month", "", "approvals.approved"),
-          },
-          t("approvals.approve"),
-        ),
-        h(
-          "button",
-          {
-            type: "button",
-            class: "secondary",
-            "data-testid": "send-back",
-            onclick: () => {
-              form.hidden = false;
-              comment.focus();
-            },
-          },
-          t("approvals.sendBack"),
-        ),
-      ),
-      form,
-      error,
     );
   }
 
@@ -496,16 +414,34 @@ export async function mountApprovals({ container, person, device }) {
   await load();
 }
 
+/** The manager screens' styles (online/manager.css), added once. */
+let styled = false;
+export function ensureStyles() {
+  if (styled) return;
+  styled = true;
+  document.head.append(h("link", { rel: "stylesheet", href: "/js/online/manager.css" }));
+}
+
 /**
- * The #approvals screen: the months waiting on the signed-in person, full page.
+ * The approver's screens, by the address: "#review=<consultant>/<month>" a month's review,
+ * "#team" or "#team=<month>" the team board, "#approvals" the months waiting on them.
  * @param {{person: {id: string}, device: Device | null}} props
  */
 export async function showApprovalsScreen({ person, device }) {
+  ensureStyles();
+  const review = /^#review=([^/]+)\/(\d{4}-\d{2})$/.exec(location.hash);
+  if (review) {
+    const { showReview } = await import("./review.js");
+    const consultantId = decodeURIComponent(review[1]);
+    return showReview({ person, device, consultantId, month: review[2] });
+  }
+  const team = /^#team(?:=(.*))?$/.exec(location.hash);
+  if (team) return (await import("./team.js")).showTeam({ person, month: team[1] });
   const section = render(
     `${t("approvals.heading")} · ${t("app.name")}`,
     h("h1", {}, t("approvals.heading")),
     {},
     h("p", {}, h("a", { href: "#", "data-testid": "approvals-back" }, t("approvals.back"))),
   );
-  await mountApprovals({ container: section, person, device });
+  await mountApprovals({ container: section, person, device, titled: false });
 }

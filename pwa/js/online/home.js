@@ -20,6 +20,10 @@ export const STRINGS = {
     "Hors ligne : la liste des mois s'affichera au retour du réseau.",
     "Offline: the list of months will show when the network is back.",
   ],
+  "home.team": [
+    "Suivi de l'équipe : où en est le mois de chacun",
+    "Team board: where each person's month stands",
+  ],
   "home.figures": [
     "Tableau de bord : TACE, intercontrat, clôture, facturation",
     "Dashboard: TACE, bench, month close, billing",
@@ -45,9 +49,10 @@ function roleLabel(role) {
  */
 export async function showHome({ person, stale, onLogout }) {
   /** @type {any[] | null} null: the server cannot be reached now */
-  let months;
+  let months = [];
+  const approver = (person.roles ?? []).some((r) => r === "admin" || r === "manager");
   try {
-    months = await request("GET", "/months");
+    if (!approver) months = await request("GET", "/months");
   } catch (error) {
     if (!(error instanceof ApiError && (error.status === 0 || error.status >= 500))) {
       console.warn("months", error);
@@ -76,6 +81,7 @@ function render({ person, months, onLogout }) {
     onLogout();
   });
   const roles = person.roles ?? [];
+  const approver = roles.some((role) => role === "admin" || role === "manager");
   const list =
     months === null
       ? h("p", { class: "muted" }, t("home.offline"))
@@ -107,10 +113,12 @@ function render({ person, months, onLogout }) {
           t("home.organisation", { organisation: person.organisation_name }),
         )
       : null,
-    roles.some((role) => role === "admin" || role === "manager")
+    approver
       ? h(
           "p",
-          { class: "card" },
+          { class: "card links" },
+          h("a", { href: "#team", "data-testid": "home-team-link" }, t("home.team")),
+          h("br", {}),
           h("a", { href: "#figures", "data-testid": "figures-link" }, t("home.figures")),
         )
       : null,
@@ -122,12 +130,15 @@ function render({ person, months, onLogout }) {
           h("ul", { class: "tags" }, ...roles.map((role) => h("li", {}, roleLabel(role)))),
         )
       : null,
-    h(
-      "section",
-      { class: "card", "aria-labelledby": "months-heading" },
-      h("h2", { id: "months-heading" }, t("home.next")),
-      list,
-    ),
+    // A manager's or an administrator's months are on the team board, every consultant there.
+    approver
+      ? null
+      : h(
+          "section",
+          { class: "card", "aria-labelledby": "months-heading" },
+          h("h2", { id: "months-heading" }, t("home.next")),
+          list,
+        ),
     form,
   );
   return screen;
