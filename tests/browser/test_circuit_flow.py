@@ -221,3 +221,40 @@ def test_a_notifications_screen_opens_from_its_link(
     expect(manager.get_by_test_id("review-title")).to_contain_text(who.name)
     expect(manager.get_by_test_id("approve")).to_be_visible()
     assert phone.errors == [] and laptop.errors == []
+
+
+def test_a_consultant_withdraws_a_submission_until_the_manager_approves(
+    demo_server: DemoServer, devices: object
+) -> None:
+    """Make sure the consultant takes back a month nobody has acted on (editable again, then
+    submitted anew), and that once the manager approved, the same button says why it cannot."""
+    who = demo_server.consultant("Wassim Retrait", start=START)
+    phone = devices()  # type: ignore[operator]
+    page = submit_month(phone, demo_server, who)
+    page.get_by_test_id("withdraw").click()
+    expect(page.get_by_test_id("month-status")).to_have_text("Statut : Brouillon")
+    first = page.locator(f'button.cell[data-date="{WORKING[0]}"][data-line="{who.mission_line}"]')
+    first.click()  # editable again: 1 → ½
+    expect(first).to_have_text("½")
+    page.get_by_test_id("submit").click()
+    page.get_by_test_id("submit-confirm").click()
+    expect(page.get_by_test_id("month-status")).to_have_text("Statut : En validation")
+    withdraw = page.get_by_test_id("withdraw")
+    expect(withdraw).to_be_visible()
+
+    laptop = devices(1280, 800)  # type: ignore[operator]
+    manager = laptop.page
+    manager.goto(f"{demo_server.origin}/#demo={who.manager_email}")
+    expect(manager.get_by_test_id("approval-item")).to_have_count(1)
+    open_review(manager, who)
+    approve(manager)
+    expect(manager.get_by_test_id("review-decision-status")).to_contain_text("approuvé")
+
+    withdraw.click()  # the phone still shows the panel it read before the approval
+    expect(page.get_by_test_id("circuit").get_by_role("alert")).to_have_text(
+        "ce mois a déjà été approuvé : il ne peut plus être retiré"
+    )
+    page.reload()
+    expect(page.get_by_test_id("month-status")).to_have_text("Statut : Validé")
+    expect(page.get_by_test_id("withdraw")).to_have_count(0)
+    assert phone.errors == [] and laptop.errors == []

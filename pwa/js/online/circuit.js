@@ -9,10 +9,10 @@
 // server refuses it with a reason if the month changed meanwhile, and the refusal stays listed
 // here until dismissed. The last list read is kept on the device for offline use.
 
-import { request } from "../api.js";
+import { ApiError, request } from "../api.js";
 import { addStrings, formatMonthName, t, tOr } from "../i18n.js";
 import { formatDateTime } from "./datetime.js";
-import { h, render } from "../views/dom.js";
+import { h, announce, render } from "../views/dom.js";
 
 /** This module's strings, key → [French, English] (i18n.js addStrings). */
 export const STRINGS = {
@@ -30,6 +30,15 @@ export const STRINGS = {
   ],
   "circuit.sent_back": ["Renvoyé par {name} le {at} :", "Sent back by {name} on {at}:"],
   "circuit.reopened": ["Rouvert par {name} le {at} :", "Reopened by {name} on {at}:"],
+  "circuit.withdraw": ["Retirer ma soumission", "Withdraw my submission"],
+  "circuit.withdrawHelp": [
+    "Personne n'a encore validé : le mois redevient modifiable.",
+    "Nobody has approved yet: the month becomes editable again.",
+  ],
+  "circuit.withdrawn": [
+    "Soumission retirée : le mois est de nouveau modifiable.",
+    "Submission withdrawn: the month can be edited again.",
+  ],
   "circuit.history": ["Renvoi précédent (corrigé depuis)", "Earlier send-back (since corrected)"],
   "approvals.heading": ["Mois à valider", "Months to validate"],
   "circuit.figuresLink": ["Tableau de bord", "Dashboard"],
@@ -96,6 +105,10 @@ export const STRINGS = {
     "the month no longer waited on this decision",
   ],
   "reason.not_found": ["ce mois n'existe plus", "this month no longer exists"],
+  "reason.already_reviewed": [
+    "ce mois a déjà été approuvé : il ne peut plus être retiré",
+    "this month has already been approved: it can no longer be withdrawn",
+  ],
 };
 addStrings(STRINGS);
 
@@ -125,7 +138,7 @@ export async function showCircuit({ person, month, status }) {
     return; // offline or refused: the status badge above still says where the month is
   }
   if (key !== shownKey) return;
-  const fresh = circuitPanel(data.circuit, person, status);
+  const fresh = circuitPanel(data.circuit, person, status, () => withdraw(person.id, month, data));
   panel = /** @type {HTMLElement | null} */ (document.querySelector("[data-testid=circuit]"));
   if (panel) panel.replaceWith(fresh);
   else anchor.after(fresh);
@@ -135,8 +148,9 @@ export async function showCircuit({ person, month, status }) {
  * @param {any} circuit  CircuitOut
  * @param {{roles?: string[]}} person
  * @param {string} status  the month's status
+ * @param {() => Promise<string | null>} onWithdraw  null when done, else the refusal to show
  */
-function circuitPanel(circuit, person, status) {
+function circuitPanel(circuit, person, status, onWithdraw) {
   const approver = (person.roles ?? []).some((r) => r === "manager" || r === "admin");
   const link = approver
     ? h(
@@ -202,7 +216,59 @@ function circuitPanel(circuit, person, status) {
           h("summary", {}, t("circuit.history")),
           ...said,
         );
-  return card(steps, waitingText, returned, link);
+  // Nobody has acted yet: the consultant may take the month back (a wrong day seen too late).
+  const withdrawable = waiting && circuit.step === 0 && status === "in_validation";
+  const refusal = h("p", { class: "error", role: "alert", hidden: true });
+  const takeBack = withdrawable
+    ? h(
+        "p",
+        {},
+        h(
+          "button",
+          {
+            type: "button",
+            class: "secondary small",
+            "data-testid": "withdraw",
+            onclick: async (/** @type {Event} */ event) => {
+              const button = /** @type {HTMLButtonElement} */ (event.currentTarget);
+              button.disabled = true;
+              const refused = await onWithdraw();
+              button.disabled = false;
+              refusal.hidden = refused === null;
+              refusal.textContent = refused ?? "";
+            },
+          },
+          t("circuit.withdraw"),
+        ),
+        " ",
+        h("span", { class: "muted" }, t("circuit.withdrawHelp")),
+        refusal,
+      )
+    : null;
+  return card(steps, waitingText, takeBack, returned, link);
+}
+
+/**
+ * Take a submitted month back to draft (POST …/withdraw), then let the sync loop fetch the
+ * month's new state, as it does when the network comes back.
+ * @param {string} personId
+ * @param {string} month
+ * @param {any} read  the month as read, for the version the person saw
+ * @returns {Promise<string | null>}
+ */
+async function withdraw(personId, month, read) {
+  try {
+    await request("POST", `${monthUrl(personId, month)}/withdraw`, { version: read.version });
+  } catch (error) {
+    let code = error instanceof ApiError ? error.code : "";
+    // A month approved since (or validated by its only approver) is past taking back.
+    if (code === "illegal_transition") code = "already_reviewed";
+    return tOr(`reason.${code}`) ?? (error instanceof Error ? error.message : String(error));
+  }
+  shownKey = "";
+  window.dispatchEvent(new Event("online"));
+  announce(t("circuit.withdrawn"));
+  return null;
 }
 
 // ---- the approver's list -------------------------------------------------------------------
