@@ -127,9 +127,11 @@ async function route() {
       showHome(person);
       return;
     }
-    if (session.authenticated && session.person && location.hash === "#figures") {
-      const screens = await online("dashboard");
-      if (screens && !stale()) await screens.showDashboard({ person: session.person });
+    // Pages of their own, on demand: the module's `show` draws it.
+    const page = { "#figures": "dashboard", "#settings": "settings" }[location.hash];
+    if (session.authenticated && session.person && page) {
+      const screens = await online(page);
+      if (screens && !stale()) await screens.show({ person: session.person });
     } else if (session.authenticated && session.person && approverScreen()) {
       await showApproverScreen(session.person);
     } else if (session.authenticated && session.person) showHome(session.person);

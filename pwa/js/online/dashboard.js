@@ -271,7 +271,7 @@ function chartAndTable(chart, table) {
  * Show the dashboard for the signed-in person.
  * @param {{person: {id: string, roles?: string[], display_name: string}}} props
  */
-export async function showDashboard({ person }) {
+export async function show({ person }) {
   const admin = (person.roles ?? []).includes("admin");
   const to = thisMonth();
   /** @type {Scope} */

@@ -24,6 +24,10 @@ export const STRINGS = {
     "Suivi de l'équipe : où en est le mois de chacun",
     "Team board: where each person's month stands",
   ],
+  "home.settings": [
+    "Réglages de l'entreprise : rappels, signature du client",
+    "Firm settings: reminders, client signature",
+  ],
   "home.figures": [
     "Tableau de bord : TACE, intercontrat, clôture, facturation",
     "Dashboard: TACE, bench, month close, billing",
@@ -120,6 +124,12 @@ function render({ person, months, onLogout }) {
           h("a", { href: "#team", "data-testid": "home-team-link" }, t("home.team")),
           h("br", {}),
           h("a", { href: "#figures", "data-testid": "figures-link" }, t("home.figures")),
+          ...(roles.includes("admin")
+            ? [
+                h("br", {}),
+                h("a", { href: "#settings", "data-testid": "settings-link" }, t("home.settings")),
+              ]
+            : []),
         )
       : null,
     roles.length
