@@ -12,12 +12,23 @@ import { openStore } from "./store.js";
 import { startSync } from "./sync.js";
 import { loadLocale, t } from "./i18n.js";
 import * as views from "./views.js";
+import { h } from "./views/dom.js";
 import { absenceEdits, buildMonth, cycle, prefillEdits } from "./month.js";
 import { formatMonth, nextMonth, parseMonth, previousMonth } from "./core/months.js";
 
 const PERSON_KEY = "carnet.person";
 // The validation circuit's views (month panel, approvals), fetched on first use only.
-const circuitViews = () => import("./online/circuit.js");
+/**
+ * Import an on-demand module (pwa/js/online/), linking the on-demand screens' styles first.
+ * @param {string} path
+ */
+const onDemand = (path) => {
+  if (!document.querySelector("link[href$='screens.css']")) {
+    document.head.append(h("link", { rel: "stylesheet", href: "/js/online/screens.css" }));
+  }
+  return import(path);
+};
+const circuitViews = () => onDemand("./online/circuit.js");
 const approves = (person) => (person.roles ?? []).some((r) => r === "manager" || r === "admin");
 
 /**
@@ -165,7 +176,7 @@ async function online(name) {
   try {
     // A fresh URL after a failure: a browser may remember a failed module fetch.
     const retry = onlineFailures ? `?retry=${onlineFailures}` : "";
-    return await import(`./online/${name}.js${retry}`);
+    return await onDemand(`./online/${name}.js${retry}`);
   } catch (error) {
     onlineFailures += 1;
     console.warn("online screen", name, error);
@@ -456,9 +467,9 @@ function renderMonth() {
     // Serialised: a quick double tap must cycle from the value the first tap stored.
     onTap: (date, line) => serial(async () => saved(await edit(c, [cycle(c.model, date, line)]))),
     onDay: (day) => serial(() => edit(c, [day])),
-    onPrefill: () =>
+    onPrefill: (comment) =>
       serial(async () => {
-        const edits = prefillEdits(c.model);
+        const edits = prefillEdits(c.model, comment);
         if (!edits.length) {
           views.announce(t("prefill.none"));
           return null;

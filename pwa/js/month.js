@@ -144,10 +144,12 @@ export function cycle(model, date, line) {
 }
 
 /**
- * Prefill: every empty working day gets a full day of the mission active on it.
+ * Prefill: every empty working day gets a full day of the mission active on it, with
+ * `comment` where the day has none (a mission that requires one gets it once for all).
  * @param {any} model
+ * @param {string} [comment]
  */
-export function prefillEdits(model) {
+export function prefillEdits(model, comment = "") {
   const edits = [];
   for (const row of model.rows) {
     if (row.kind !== "mission" || !row.mission) continue;
@@ -155,8 +157,8 @@ export function prefillEdits(model) {
       const taken = edits.some((e) => e.date === d.date);
       if (!d.working || taken || model.days[d.date]?.lines.length) continue;
       if (!missionActiveOn(row.mission, d.date)) continue;
-      const comment = model.days[d.date]?.comment ?? "";
-      edits.push({ date: d.date, lines: [{ line: row.key, half_days: FULL }], comment });
+      const own = model.days[d.date]?.comment || comment;
+      edits.push({ date: d.date, lines: [{ line: row.key, half_days: FULL }], comment: own });
     }
   }
   return edits.sort((a, b) => (a.date < b.date ? -1 : 1));

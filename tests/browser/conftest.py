@@ -420,6 +420,7 @@ class DemoServer:
         signer_email: str = "",
         signer_name: str = "",
         manager_email: str = "",
+        comments_required: bool = False,
     ) -> Consultant:
         """A new consultant whose mission starts on `start` (tests/browser/seed.py); with a
         signer, the mission's circuit is their manager then that client signer; with
@@ -431,6 +432,7 @@ class DemoServer:
             "--start", start.isoformat(),
             "--signer-email", signer_email, "--signer-name", signer_name,
             "--manager-email", manager_email,
+            *(["--comments-required"] if comments_required else []),
         )  # fmt: skip
         return Consultant(
             email, name, ids["person_id"], ids["mission_id"], ids["title"], ids["manager_email"]

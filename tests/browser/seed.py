@@ -89,7 +89,7 @@ async def _consultant(args: argparse.Namespace) -> dict[str, str]:
             daily_rate_cents=60_000,
             day_cap_half_days=None,
             allowed_absences=tuple(a.value for a in AbsenceType),
-            comments_required=False,
+            comments_required=args.comments_required,
             calendar_region=args.region,
             steps=steps,
         )
@@ -127,6 +127,9 @@ def main() -> None:
     consultant.add_argument("--signer-email", default="", help="a client signer after the manager")
     consultant.add_argument("--signer-name", default="")
     consultant.add_argument("--manager-email", default="", help="an existing manager's email")
+    consultant.add_argument(
+        "--comments-required", action="store_true", help="every day needs a comment"
+    )
     state = commands.add_parser("month-state")
     state.add_argument("--email", required=True)
     state.add_argument("--month", required=True)

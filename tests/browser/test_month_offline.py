@@ -12,6 +12,7 @@ import shutil
 import struct
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -299,7 +300,7 @@ def test_sign_in_is_loaded_on_demand_not_precached_and_a_failed_load_can_be_retr
     assert response is not None
     assert "script-src 'self'" in response.headers["content-security-policy"]
     expect(laptop.page.get_by_role("heading", name="Hors ligne")).to_be_visible()
-    expect(laptop.page.get_by_test_id("error")).to_contain_text("nécessite le réseau")
+    expect(laptop.page.get_by_test_id("error")).to_contain_text("Pas de connexion au serveur")
     laptop.context.unroute("**/js/online/account.js*")
     laptop.page.get_by_role("button", name="Réessayer").click()
     expect(laptop.page.get_by_test_id("login")).to_be_visible()
@@ -427,3 +428,30 @@ def test_a_working_day_at_half_is_listed_before_the_month_is_submitted(
     page.get_by_role("button", name="Annuler").click()
     expect(half).to_have_count(0)
     expect(page.get_by_test_id("month-status")).to_have_text("Statut : Brouillon")
+
+
+def test_prefill_on_a_mission_that_requires_a_comment_asks_for_it_once(
+    demo_server: DemoServer, devices: Any
+) -> None:
+    """Make sure prefill on a comment-required mission asks for one comment in a dialog (a
+    blank one refused there, next to the field), then fills every working day with it."""
+    who = demo_server.consultant("Clara Commentée", start=START, comments_required=True)
+    phone = devices()
+    page = open_month(phone, demo_server, who)
+    page.get_by_test_id("prefill").click()
+    dialog = page.locator("#prefill-dialog")
+    expect(dialog).to_be_visible()
+    dialog.get_by_test_id("prefill-confirm").click()  # blank: refused, the dialog stays
+    expect(dialog.get_by_role("alert")).to_contain_text("commentaire")
+    dialog.get_by_label("Cette mission demande un commentaire").fill("Astreinte chez le client")
+    dialog.get_by_test_id("prefill-confirm").click()
+    expect(dialog).to_have_count(0)
+    for day in WORKING:
+        expect(cell(page, who, day)).to_have_text("1")
+    deadline = time.monotonic() + 15
+    while not (month := server_month(page, who))["days"] and time.monotonic() < deadline:
+        page.wait_for_timeout(200)  # the sync loop sends the queue shortly
+    assert {d["date"]: d["comment"] for d in month["days"]} == {
+        day: "Astreinte chez le client" for day in WORKING
+    }
+    assert phone.errors == []

@@ -285,3 +285,25 @@ export function submitDialog({ model, online, onConfirm, returnFocus }) {
     dialog.querySelector('[data-testid="submit-confirm"]')
   )?.focus();
 }
+
+/**
+ * Prefill on a mission that requires a comment: the comment, once, for every day filled.
+ * @param {{onSave: (comment: string) => Promise<any[] | null>, returnFocus: () => void}} props
+ */
+export function prefillDialog({ onSave, returnFocus }) {
+  const text = /** @type {HTMLTextAreaElement} */ (
+    h("textarea", { id: "prefill-comment", rows: "2", maxlength: "500" })
+  );
+  modal(
+    "prefill-dialog",
+    t("prefill.heading"),
+    () => ({
+      testid: "prefill-confirm",
+      submitLabel: t("action.prefill"),
+      body: [h("label", { for: "prefill-comment" }, t("prefill.comment")), text],
+      onSubmit: async () => (await onSave(text.value))?.map(violationText) ?? null,
+    }),
+    returnFocus,
+  );
+  text.focus();
+}

@@ -5,7 +5,7 @@
 
 import { t, daysInWords, formatDate, formatMonthName } from "../i18n.js";
 import { h, announce, render } from "./dom.js";
-import { dayDialog, absenceDialog, submitDialog } from "./dialogs.js";
+import { dayDialog, absenceDialog, prefillDialog, submitDialog } from "./dialogs.js";
 import { editCells, monthGrid } from "./month-grid.js";
 import { noticesOf, statusBar } from "./month-status.js";
 import { statusLabel } from "./month-text.js";
@@ -14,7 +14,7 @@ import { statusLabel } from "./month-text.js";
  * @param {{
  *   onPrev: () => void, onNext: () => void,
  *   onTap: (date: string, line: string) => Promise<any[] | null>,
- *   onDay: (edit: any) => Promise<any>, onPrefill: () => Promise<any>,
+ *   onDay: (edit: any) => Promise<any>, onPrefill: (comment: string) => Promise<any>,
  *   onAbsence: (range: any) => Promise<any>, onSubmit: () => Promise<any>,
  *   onSync: () => void, onSignIn: () => void, onLogout: () => void,
  *   onDismissRejected: (id: any) => void, onDismissChanged: (date: string) => void,
@@ -33,7 +33,15 @@ export function showMonth(props) {
   const notices = h("div", { class: "notices" });
   const action = (testid, kind, onclick) =>
     h("button", { type: "button", class: kind, "data-testid": testid, onclick });
-  const prefill = action("prefill", "primary", () => run(props.onPrefill));
+  // A mission that requires a comment: asked once, then repeated on every prefilled day.
+  const prefill = action("prefill", "primary", () =>
+    run(async () => {
+      const refused = await props.onPrefill("");
+      if (!refused?.some((v) => v.code === "comment_required")) return refused;
+      prefillDialog({ onSave: props.onPrefill, returnFocus: () => prefill.focus() });
+      return null;
+    }),
+  );
   const absence = action("absence", "secondary", () => openAbsence());
   const dayButton = action("day-menu", "secondary", () => openDay());
   const submit = action("submit", "primary", () => openSubmit());
