@@ -27,7 +27,11 @@ async def _login_response(
 ) -> Response[s.LoginOut]:
     organisation = await repo.get_organisation(login.person.organisation_id)
     body = s.LoginOut(
-        person=convert.person(login.person, organisation.legal_name if organisation else None)
+        person=convert.person(
+            login.person,
+            organisation.legal_name if organisation else None,
+            await directory.client_company_name(login.person),
+        )
     )
     return with_session(
         Response(body, status_code=status), settings=accounts.settings, token=login.token
@@ -45,7 +49,11 @@ class SessionController(Controller):
         person = None
         if optional_session is not None:
             organisation = await directory.organisation_of(optional_session.actor)
-            person = convert.person(optional_session.person, organisation.legal_name)
+            person = convert.person(
+                optional_session.person,
+                organisation.legal_name,
+                await directory.client_company_name(optional_session.person),
+            )
         return s.SessionOut(
             authenticated=person is not None,
             person=person,

@@ -8,7 +8,9 @@ from sync.calendar import CalendarRegion
 from sync.rules import Day, DayLine, month_totals
 
 
-def person(p: model.Person, organisation_name: str | None = None) -> s.PersonOut:
+def person(
+    p: model.Person, organisation_name: str | None = None, client_company_name: str | None = None
+) -> s.PersonOut:
     return s.PersonOut(
         id=p.id,  # type: ignore[arg-type]
         email=p.email,
@@ -17,6 +19,7 @@ def person(p: model.Person, organisation_name: str | None = None) -> s.PersonOut
         organisation_name=organisation_name,
         manager_id=p.manager_id,  # type: ignore[arg-type]
         client_company_id=p.client_company_id,  # type: ignore[arg-type]
+        client_company_name=client_company_name,
     )
 
 

@@ -20,7 +20,11 @@ class MeController(Controller):
     @get(operation_id="me")
     async def me(self, session: SessionDep) -> s.PersonOut:
         organisation = await directory.organisation_of(session.actor)
-        return convert.person(session.person, organisation.legal_name)
+        return convert.person(
+            session.person,
+            organisation.legal_name,
+            await directory.client_company_name(session.person),
+        )
 
     @get("/passkeys", operation_id="listPasskeys")
     async def passkeys(self, session: SessionDep, accounts: AccountsDep) -> list[s.PasskeyOut]:

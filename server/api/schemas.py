@@ -146,6 +146,9 @@ class PersonOut(Wire):
     organisation_name: str | None = None
     manager_id: UUID | None = None
     client_company_id: UUID | None = None
+    client_company_name: str | None = Field(
+        default=None, description="A client signer's own company (in the session and /me)."
+    )
 
 
 class SessionOut(Wire):

@@ -37,6 +37,15 @@ async def organisation_of(actor: Actor) -> model.Organisation:
     return organisation
 
 
+async def client_company_name(person: model.Person) -> str | None:
+    """The client company a client signer works for (None for the firm's own people): what a
+    signer sees as their company, never the consulting firm's name."""
+    if person.client_company_id is None:
+        return None
+    client = await repo.get_client(person.client_company_id)
+    return client.legal_name if client else None
+
+
 async def visible_person(actor: Actor, person_id: str) -> model.Person:
     person = await repo.get_person(person_id)
     if person is None or not can_see_person(actor, person):

@@ -5,6 +5,7 @@ sign-in), real PWA, real clicks."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -258,3 +259,30 @@ def test_a_consultant_withdraws_a_submission_until_the_manager_approves(
     expect(page.get_by_test_id("month-status")).to_have_text("Statut : Validé")
     expect(page.get_by_test_id("withdraw")).to_have_count(0)
     assert phone.errors == [] and laptop.errors == []
+
+
+def test_a_client_signer_in_the_app_sees_their_company_and_how_to_sign(
+    demo_server: DemoServer, devices: object
+) -> None:
+    """Make sure a client signer signed into the app is greeted as the client's, is told how a
+    signature happens, and sees their consultant's month, at 390 px without sideways scroll."""
+    signer_email = f"lea.client.{uuid.uuid4().hex[:6]}@client.example"
+    who = demo_server.consultant(
+        "Yanis Client", start=START, signer_email=signer_email, signer_name="Léa Client"
+    )
+    submit_month(devices(), demo_server, who)  # type: ignore[operator]
+    manager = devices(1280, 800).page  # type: ignore[operator]
+    manager.goto(f"{demo_server.origin}/#demo={who.manager_email}")
+    expect(manager.get_by_test_id("approval-item")).to_have_count(1)
+    open_review(manager, who)
+    approve(manager)  # the month now waits on the signer
+    expect(manager.get_by_test_id("review-decision-status")).to_contain_text("approuvé")
+    signer = devices()  # type: ignore[operator]
+    page = signer.page
+    page.goto(f"{demo_server.origin}/#demo={signer_email}")
+    home = page.get_by_test_id("signer-home")
+    expect(home).to_contain_text("vous attestez les jours des consultants de")
+    expect(home).to_contain_text("ouvrez le lien reçu par e-mail")
+    expect(page.get_by_test_id("months")).to_contain_text(who.name)
+    assert page.evaluate("document.scrollingElement.scrollWidth <= innerWidth"), "sideways"
+    assert signer.errors == []

@@ -599,3 +599,18 @@ async def test_nul_characters_are_refused(org: Org, subtests: pytest.Subtests) -
             response = await org.post(url, body)
             assert (field, "invalid") in reasons(problem(response, 422))
             assert await org.listing(what) == before, "nothing half-created"
+
+
+async def test_a_client_signer_sees_their_own_company_not_only_the_firm(world: World) -> None:
+    """Make sure the session and /me name a client signer's company (the firm's people have
+    none), so the app greets the signer as the client's, not as one of the firm's staff."""
+    client = await world.client("Banque Rhénane SA")
+    signer = await world.person("sam", [Role.CLIENT_SIGNER], client_id=client.id)
+    consultant = await world.person("alice", [Role.CONSULTANT])
+    for url in ("/api/v1/me", "/api/v1/session"):
+        mine = (await signer.browser.get(url)).json()
+        theirs = (await consultant.browser.get(url)).json()
+        mine, theirs = mine.get("person", mine), theirs.get("person", theirs)
+        assert mine["client_company_name"] == "Banque Rhénane SA", url
+        assert mine["organisation_name"] == world.organisation.legal_name
+        assert theirs["client_company_name"] is None, url

@@ -13,6 +13,14 @@ export const STRINGS = {
   "title.home": ["Accueil", "Home"],
   "home.greeting": ["Bonjour {name}", "Hello {name}"],
   "home.organisation": ["Organisation : {organisation}", "Organisation: {organisation}"],
+  "home.client": [
+    "{client} · vous attestez les jours des consultants de {firm}",
+    "{client} · you attest the days of {firm}'s consultants",
+  ],
+  "home.signHow": [
+    "Pour signer un mois, ouvrez le lien reçu par e-mail. S'il n'ouvre plus, la page vous propose d'en demander un nouveau. Les mois qui vous concernent sont listés ci-dessous.",
+    "To sign a month, open the link you received by e-mail. If it no longer opens, the page offers to ask for a new one. The months that concern you are listed below.",
+  ],
   "home.roles": ["Vos rôles", "Your roles"],
   "home.next": ["Mois visibles selon vos rôles :", "Months visible to your roles:"],
   "home.nomonths": ["Aucun mois à afficher pour le moment.", "No month to show yet."],
@@ -110,13 +118,29 @@ function render({ person, months, onLogout }) {
   renderPage(
     "title.home",
     h("h1", { "data-testid": "greeting" }, t("home.greeting", { name: person.display_name })),
-    person.organisation_name
+    // A client signer works for the client, not for the consulting firm: their company, and
+    // how a signature happens (the e-mailed link, which can ask for a new one).
+    person.client_company_name
       ? h(
-          "p",
-          { class: "lead" },
-          t("home.organisation", { organisation: person.organisation_name }),
+          "div",
+          { class: "card", "data-testid": "signer-home" },
+          h(
+            "p",
+            { class: "lead" },
+            t("home.client", {
+              client: person.client_company_name,
+              firm: person.organisation_name ?? "",
+            }),
+          ),
+          h("p", {}, t("home.signHow")),
         )
-      : null,
+      : person.organisation_name
+        ? h(
+            "p",
+            { class: "lead" },
+            t("home.organisation", { organisation: person.organisation_name }),
+          )
+        : null,
     approver
       ? h(
           "p",
