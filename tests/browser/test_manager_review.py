@@ -181,3 +181,49 @@ def check_board(page: Page, *, half: Consultant, full: Consultant, idle: Consult
             expect(row.get_by_test_id("team-waits")).to_have_count(0)
     expect(rows.filter(has_text=half.name).get_by_test_id("team-half")).to_have_text("1 jour à ½")
     expect(rows.filter(has_text=full.name).get_by_test_id("team-half")).to_have_count(0)
+
+
+def test_a_sent_back_month_fixed_offline_shows_the_manager_what_changed(
+    demo_server: DemoServer, devices: Any
+) -> None:
+    """Make sure the round trip the issue describes holds: sent back for its ½ day, fixed and
+    resubmitted by the consultant offline, the month comes back to the manager with the day
+    that changed named since their last read, and is approved after confirming."""
+    who = demo_server.consultant("Hélène Retour", start=START)
+    consultant = devices()
+    submit_with_a_half_day(consultant, demo_server, who)
+    laptop = devices(1280, 800)
+    manager = laptop.page
+    manager.goto(f"{demo_server.origin}/#demo={who.manager_email}")
+    manager.get_by_test_id("approval-item").get_by_test_id("review-link").click()
+    expect(manager.get_by_test_id("review-half")).to_contain_text("1 jour à ½")
+    expect(manager.get_by_test_id("review-changed")).to_have_count(0)  # first read
+    manager.get_by_test_id("send-back").click()
+    manager.get_by_test_id("send-back-text").fill("Le premier jour est à moitié vide")
+    manager.get_by_test_id("send-back-confirm").click()
+    expect(manager.get_by_test_id("review-status")).to_have_text("Renvoyé pour correction")
+
+    page = consultant.page
+    page.reload()
+    expect(page.get_by_test_id("month-status")).to_have_text("Statut : Renvoyé pour correction")
+    consultant.context.set_offline(True)
+    first = page.locator(f'button.cell[data-date="{WORKING[0]}"][data-line="{who.mission_line}"]')
+    first.click()  # ½ → 0
+    first.click()  # 0 → 1
+    expect(first).to_have_text("1")
+    page.get_by_test_id("submit").click()
+    page.get_by_test_id("submit-confirm").click()
+    expect(page.get_by_test_id("month-status")).to_have_text("Statut : Soumission en attente")
+    consultant.context.set_offline(False)
+    expect(page.get_by_test_id("month-status")).to_have_text("Statut : En validation")
+
+    manager.goto(f"{demo_server.origin}/#approvals")
+    manager.get_by_test_id("approval-item").get_by_test_id("review-link").click()
+    changed = manager.get_by_test_id("review-changed")
+    expect(changed).to_contain_text("1 jour modifié")
+    expect(changed).to_contain_text(str(int(WORKING[0][8:])))
+    expect(manager.get_by_test_id("review-half")).to_have_count(0)
+    manager.get_by_test_id("approve").click()
+    manager.get_by_test_id("approve-confirm").click()
+    expect(manager.get_by_test_id("review-status")).to_have_text("Validé")
+    assert consultant.errors == [] and laptop.errors == []

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { reviewModel } from "../../pwa/js/online/review.js";
+import { changedDays, reviewModel } from "../../pwa/js/online/review.js";
 
 const LINE = "mission:m1";
 
@@ -63,4 +63,27 @@ test("the review flags the empty and ½ working days and totals each line, read-
 test("a sent-back month, editable by its consultant, is still read-only in the review", () => {
   assert.equal(reviewModel(monthOut("sent_back", [])).editable, false);
   assert.equal(reviewModel(monthOut("sent_back", [])).empty, 20);
+});
+
+test("what changed since the approver's last read: lines or comment, days added or cleared", () => {
+  const day = (date, halfDays, comment = "") => ({
+    date,
+    lines: halfDays ? [{ line: LINE, half_days: halfDays }] : [],
+    comment,
+  });
+  const before = monthOut("sent_back", [day("2026-11-02", 2), day("2026-11-03", 1), day("2026-11-04", 2)]);
+  const after = monthOut("in_validation", [
+    day("2026-11-02", 2),
+    day("2026-11-03", 2),
+    day("2026-11-04", 2, "client sur site"),
+    day("2026-11-05", 2),
+  ]);
+  assert.deepEqual(changedDays(before, after), ["2026-11-03", "2026-11-04", "2026-11-05"]);
+  assert.deepEqual(changedDays(after, after), []);
+  // Line order within a day is not a change.
+  const twoLines = (lines) => monthOut("draft", [{ date: "2026-11-02", lines, comment: "" }]);
+  const a = { line: LINE, half_days: 1 };
+  const b = { line: "absence:RTT", half_days: 1 };
+  assert.deepEqual(changedDays(twoLines([a, b]), twoLines([b, a])), []);
+  assert.deepEqual(changedDays(before, monthOut("draft", [])), ["2026-11-02", "2026-11-03", "2026-11-04"]);
 });

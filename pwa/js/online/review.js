@@ -34,6 +34,10 @@ export const STRINGS = {
     "{count} {count|jour ouvré vide|jours ouvrés vides} : {list}",
     "{count} working {count|day|days} left empty: {list}",
   ],
+  "review.changed": [
+    "Depuis votre lecture du {at} : {count} {count|jour modifié|jours modifiés} ({list}).",
+    "Since you read it on {at}: {count} {count|day changed|days changed} ({list}).",
+  ],
   "review.comments": ["Commentaires du consultant", "The consultant's comments"],
   "review.comment": ["{day} : {comment}", "{day}: {comment}"],
   "review.readOnly": [
@@ -107,6 +111,31 @@ export function reviewModel(out) {
 }
 
 /**
+ * The days that differ between two reads of a month (lines or comment), in date order: what
+ * changed since the approver last looked.
+ * @param {any} before  MonthOut as read then
+ * @param {any} after  MonthOut as read now
+ * @returns {string[]}
+ */
+export function changedDays(before, after) {
+  /** @param {any} out */
+  const byDate = (out) =>
+    new Map(
+      out.days.map((d) => [
+        d.date,
+        JSON.stringify([
+          [...d.lines].sort((a, b) => (a.line < b.line ? -1 : 1)).map((l) => [l.line, l.half_days]),
+          d.comment ?? "",
+        ]),
+      ]),
+    );
+  const then = byDate(before);
+  const now = byDate(after);
+  const dates = new Set([...then.keys(), ...now.keys()]);
+  return [...dates].filter((d) => then.get(d) !== now.get(d)).sort();
+}
+
+/**
  * @typedef {import("./circuit.js").Device} Device
  */
 
@@ -125,6 +154,8 @@ const refusedText = (out, decision) =>
 export async function showReview({ person, device, consultantId, month }) {
   const store = device?.store ?? null;
   const key = keptKey(person.id, consultantId, month);
+  // The month as this approver saw it last time (before this screen reads it again).
+  const seen = kept(key);
   const url = `/people/${encodeURIComponent(consultantId)}/months/${encodeURIComponent(month)}`;
   const heading = h("h1", { "data-testid": "review-title" });
   const back = h(
@@ -276,9 +307,23 @@ export async function showReview({ person, device, consultantId, month }) {
       out.circuit?.waiting_on_id === person.id &&
       out.circuit?.waiting_on_kind !== "client_signer";
     const waits = waitsOnMe || queued || said;
+    const changed =
+      seen?.month && seen.month.version !== out.version ? changedDays(seen.month, out) : [];
+    const since = changed.length
+      ? h(
+          "p",
+          { class: "notice changed", "data-testid": "review-changed" },
+          t("review.changed", {
+            count: changed.length,
+            at: formatDateTime(seen.at),
+            list: changed.map((d) => formatDate(d, { day: "numeric", month: "short" })).join(", "),
+          }),
+        )
+      : null;
     body.replaceChildren(
       ...[
         offlineNote ? h("p", { class: "notice", "data-testid": "review-offline" }, offlineNote) : null,
+        since,
         summary,
         returned,
         comments,
