@@ -221,6 +221,7 @@ def team_month(board: team_board.Board) -> s.TeamMonthOut:
                 waiting_on_id=m.waiting_on_id,  # type: ignore[arg-type]
                 waiting_on_name=m.waiting_on_name,
                 version=m.version,
+                clients=list(m.clients),
             )
             for m in board.members
         ],

@@ -425,6 +425,7 @@ class TeamMemberOut(Wire):
     waiting_on_id: UUID | None
     waiting_on_name: str | None
     version: Count
+    clients: list[str] = Field(description="Clients of the missions running that month.")
 
 
 class TeamMonthOut(Wire):

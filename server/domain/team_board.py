@@ -63,6 +63,8 @@ class Member:
         half_days: Working days holding only half a day.
         waiting_on_id: The approver the CRA waits on, while in validation.
         version: The CRA's version (0 when not started).
+        clients: Names of the clients of the missions running that month (the board filters
+            by client).
     """
 
     consultant_id: str
@@ -74,6 +76,7 @@ class Member:
     waiting_on_id: str | None
     waiting_on_name: str | None
     version: int
+    clients: tuple[str, ...] = ()
 
     @property
     def waits_on(self) -> str | None:

@@ -109,6 +109,11 @@ async def team_month(actor: Actor, *, month_text: str) -> team_board.Board:
         days = working_days(month=month, region=CalendarRegion(region))
         expected[region] = len(days)
         filled |= await team_store.filled_days(consultant_ids=ids, working=days)
+    clients = await team_store.clients_of(
+        consultant_ids=[row.consultant_id for row in rows],
+        first=month.first_day,
+        last=month.last_day,
+    )
     return team_board.board(
         month=str(month),
         members=(
@@ -122,6 +127,7 @@ async def team_month(actor: Actor, *, month_text: str) -> team_board.Board:
                 waiting_on_id=row.waiting_on_id,
                 waiting_on_name=row.waiting_on_name,
                 version=row.version,
+                clients=tuple(clients.get(row.consultant_id, ())),
             )
             for row in rows
         ),

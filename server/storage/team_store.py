@@ -95,3 +95,25 @@ async def filled_days(
         ") x WHERE x.total > 0 GROUP BY x.consultant",
     )
     return {str(r["consultant"]): (int(r["filled"]), int(r["half"] or 0)) for r in rows}
+
+
+async def clients_of(
+    *, consultant_ids: Sequence[str], first: date, last: date
+) -> dict[str, list[str]]:
+    """Per consultant: the names of the clients of their missions running in [first, last],
+    sorted (the board's client filter). Consultants between missions are absent."""
+    if not consultant_ids:
+        return {}
+    q = _Query()
+    rows = await _rows(
+        q,
+        "SELECT DISTINCT m.consultant AS consultant, c.legal_name AS client "
+        "FROM mission m JOIN client_company c ON c.id = m.client "
+        f"WHERE m.consultant IN ({q.ids(consultant_ids)}) "
+        f"AND m.start_date <= {q.p(_day(last))} "
+        f"AND (m.end_date IS NULL OR m.end_date >= {q.p(_day(first))})",
+    )
+    found: dict[str, list[str]] = {}
+    for r in rows:
+        found.setdefault(str(r["consultant"]), []).append(str(r["client"]))
+    return {k: sorted(v) for k, v in found.items()}

@@ -4,6 +4,7 @@ who never opened the month, with filled and half-filled working days counted in 
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import httpx
@@ -246,3 +247,20 @@ def test_a_reminder_reads_as_the_managers_in_both_languages() -> None:
     assert fr.body.startswith("Marc vous rappelle de compléter et d'envoyer votre CRA")
     assert en.body.startswith("Marc reminds you to complete and submit your November 2026")
     assert fr.url == en.url == f"/#month={MONTH}"
+
+
+async def test_each_consultant_carries_the_clients_of_the_month_for_the_filter(
+    world: World,
+) -> None:
+    """Make sure the board names the clients of the missions running in the month (two for a
+    consultant split between clients, none for one whose mission ended before it)."""
+    banque, assur = await world.client("Banque Rhénane SA"), await world.client("Assurances SA")
+    await world.person("marc", [Role.MANAGER])
+    await world.person("léa", [Role.CONSULTANT], manager="marc")
+    await world.person("yves", [Role.CONSULTANT], manager="marc")
+    await world.mission("léa", banque)
+    await world.mission("léa", assur, start=date(2026, 11, 16))
+    await world.mission("yves", banque, end=date(2026, 10, 31))
+    data = await board(world["marc"])
+    clients = {m["consultant_name"]: m["clients"] for m in data["members"]}
+    assert clients == {"Léa": ["Assurances SA", "Banque Rhénane SA"], "Yves": []}

@@ -1,8 +1,8 @@
 // The team board of a month ("#team" or "#team=YYYY-MM"), loaded on demand: every consultant
 // of the manager's team (an administrator's organisation), also those who never opened the
 // month, with where their month stands, working days filled of those expected, days at ½,
-// and whose move it is; how many block the close; a filter by status. Each opened month links
-// to its read-only review (online/review.js). Served by GET /team/months/{month}; the last
+// and whose move it is; how many block the close; a filter by status and one by client. Each
+// opened month links to its read-only review (online/review.js). Served by GET /team/months/{month}; the last
 // board read is kept on the device for offline reading (cleared at sign-out).
 
 import { ApiError, request } from "../api.js";
@@ -30,6 +30,8 @@ export const STRINGS = {
     "No consultant in your scope.",
   ],
   "team.filter": ["Filtrer par statut", "Filter by status"],
+  "team.client": ["Client :", "Client:"],
+  "team.allClients": ["Tous les clients", "All clients"],
   "team.all": ["Tous ({count})", "All ({count})"],
   "team.status": ["{status} ({count})", "{status} ({count})"],
   "team.not_started": ["Pas commencé", "Not started"],
@@ -180,6 +182,29 @@ function drawBoard(body, board, month, note) {
       text,
     );
 
+  // The clients of the month's missions: a second filter, when there is a choice.
+  const clients = [...new Set(board.members.flatMap((m) => m.clients ?? []))].sort();
+  let client = "";
+  const clientSelect = /** @type {HTMLSelectElement} */ (
+    h(
+      "select",
+      {
+        id: "team-client",
+        "data-testid": "team-client",
+        onchange: (/** @type {Event} */ event) => {
+          client = /** @type {HTMLSelectElement} */ (event.target).value;
+          paint();
+        },
+      },
+      h("option", { value: "" }, t("team.allClients")),
+      ...clients.map((name) => h("option", { value: name }, name)),
+    )
+  );
+  const clientFilter =
+    clients.length > 1
+      ? h("p", { class: "filters" }, h("label", { for: "team-client" }, t("team.client")), " ", clientSelect)
+      : null;
+
   function paint() {
     filters.replaceChildren(
       filter("all", t("team.all", { count: total })),
@@ -190,7 +215,10 @@ function drawBoard(body, board, month, note) {
         ),
     );
     list.replaceChildren(
-      ...board.members.filter((m) => shown === "all" || m.status === shown).map((m) => row(m)),
+      ...board.members
+        .filter((m) => shown === "all" || m.status === shown)
+        .filter((m) => !client || (m.clients ?? []).includes(client))
+        .map((m) => row(m)),
     );
   }
 
@@ -299,6 +327,7 @@ function drawBoard(body, board, month, note) {
               : t("team.closed"),
           ),
           filters,
+          ...(clientFilter ? [clientFilter] : []),
           list,
         ]
       : [h("p", { class: "muted" }, t("team.none"))]),
