@@ -139,7 +139,9 @@ async function route() {
       return;
     }
     // Pages of their own, on demand: the module's `show` draws it.
-    const page = { "#figures": "dashboard", "#settings": "settings" }[location.hash];
+    const page = { "#figures": "dashboard", "#settings": "settings", "#admin": "backoffice" }[
+      location.hash
+    ];
     if (session.authenticated && session.person && page) {
       const screens = await online(page);
       if (screens && !stale()) await screens.show({ person: session.person });

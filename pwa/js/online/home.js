@@ -32,6 +32,10 @@ export const STRINGS = {
     "Suivi de l'équipe : où en est le mois de chacun",
     "Team board: where each person's month stands",
   ],
+  "home.admin": [
+    "Administration : personnes, clients, missions, mois",
+    "Administration: people, clients, missions, months",
+  ],
   "home.settings": [
     "Réglages de l'entreprise : rappels, signature du client",
     "Firm settings: reminders, client signature",
@@ -150,6 +154,8 @@ function render({ person, months, onLogout }) {
           h("a", { href: "#figures", "data-testid": "figures-link" }, t("home.figures")),
           ...(roles.includes("admin")
             ? [
+                h("br", {}),
+                h("a", { href: "#admin", "data-testid": "admin-link" }, t("home.admin")),
                 h("br", {}),
                 h("a", { href: "#settings", "data-testid": "settings-link" }, t("home.settings")),
               ]

@@ -1,0 +1,93 @@
+// The administrator's back office (#admin), loaded on demand: one page with a tab per task
+// (people, clients, missions, months), each tab a module of its own under online/backoffice/,
+// imported when first opened. Reached from the home screen; needs the network (it says so).
+
+import { addStrings, t } from "../i18n.js";
+import { h, render } from "../views/dom.js";
+
+/** This module's strings, key → [French, English] (i18n.js addStrings). */
+export const STRINGS = {
+  "admin.title": ["Administration", "Administration"],
+  "admin.back": ["← Accueil", "← Home"],
+  "admin.only": [
+    "Cette page est réservée aux administrateurs.",
+    "This page is for administrators only.",
+  ],
+  "admin.tabs": ["Rubriques", "Sections"],
+  "admin.tab.people": ["Personnes", "People"],
+  "admin.tab.clients": ["Clients", "Clients"],
+  "admin.tab.missions": ["Missions", "Missions"],
+  "admin.tab.months": ["Mois", "Months"],
+  "admin.loading": ["Chargement…", "Loading…"],
+  "admin.offline": [
+    "Pas de connexion au serveur : l'administration a besoin du réseau. Réessayez quand il revient.",
+    "No connection to the server: administration needs the network. Try again when it is back.",
+  ],
+};
+addStrings(STRINGS);
+
+/**
+ * The tabs, in order: key and module (under ./backoffice/), each exporting
+ * `mount(container, {person})`, which draws the tab into `container`.
+ */
+const TABS = [
+  ["people", "./backoffice/people.js"],
+  ["clients", "./backoffice/clients.js"],
+  ["missions", "./backoffice/missions.js"],
+  ["months", "./backoffice/months.js"],
+];
+
+/**
+ * The page; administrators only (others are told, nothing is read).
+ * @param {{person: {roles?: string[]}}} props
+ */
+export async function show({ person }) {
+  const heading = h("h1", {}, t("admin.title"));
+  const back = h("p", {}, h("a", { href: "#", "data-testid": "admin-back" }, t("admin.back")));
+  if (!(person.roles ?? []).includes("admin")) {
+    render(t("admin.title"), heading, {}, back, h("p", { class: "notice warn" }, t("admin.only")));
+    return;
+  }
+  const panel = h("div", { id: "admin-panel", role: "tabpanel", "data-testid": "admin-panel" });
+  const tabs = TABS.map(([key]) =>
+    h(
+      "button",
+      {
+        type: "button",
+        role: "tab",
+        id: `admin-tab-${key}`,
+        class: "secondary small",
+        "aria-controls": "admin-panel",
+        "data-testid": `admin-tab-${key}`,
+        onclick: () => open(key),
+      },
+      t(`admin.tab.${key}`),
+    ),
+  );
+  const list = h(
+    "div",
+    { role: "tablist", class: "toolbar", "aria-label": t("admin.tabs") },
+    ...tabs,
+  );
+  render(t("admin.title"), heading, { wide: true }, back, list, panel);
+
+  /** @param {string} key */
+  async function open(key) {
+    for (const tab of tabs) {
+      const selected = tab.id === `admin-tab-${key}`;
+      tab.setAttribute("aria-selected", String(selected));
+      tab.className = selected ? "primary small" : "secondary small";
+    }
+    panel.setAttribute("aria-labelledby", `admin-tab-${key}`);
+    panel.replaceChildren(h("p", { class: "muted" }, t("admin.loading")));
+    const path = TABS.find(([k]) => k === key)?.[1] ?? TABS[0][1];
+    try {
+      const module = await import(path);
+      await module.mount(panel, { person });
+    } catch (error) {
+      console.warn("admin", key, error);
+      panel.replaceChildren(h("p", { class: "error", role: "alert" }, t("admin.offline")));
+    }
+  }
+  await open("people");
+}
