@@ -21,9 +21,7 @@ PEOPLE_JS = "() => fetch('/api/v1/people').then((r) => r.json())"
 
 
 def no_sideways_scroll(page: Page) -> bool:
-    return bool(
-        page.evaluate("() => document.scrollingElement.scrollWidth <= window.innerWidth")
-    )
+    return bool(page.evaluate("() => document.scrollingElement.scrollWidth <= window.innerWidth"))
 
 
 def invite(page: Page, *, name: str, email: str, roles: set[str], manager: str = "") -> None:
@@ -65,7 +63,11 @@ def test_an_admin_invites_people_and_changes_their_roles_in_the_back_office(
     invite(page, name=manager_name, email=manager_email, roles={"manager"})
     expect(page.get_by_test_id("invited")).to_contain_text(f"{manager_name} est invité·e")
     invite(
-        page, name=name, email=email, roles={"consultant"}, manager=f"{manager_name} · {manager_email}"
+        page,
+        name=name,
+        email=email,
+        roles={"consultant"},
+        manager=f"{manager_name} · {manager_email}",
     )
     invited = page.get_by_test_id("invited")
     expect(invited).to_contain_text(f"{name} est invité·e")
@@ -101,6 +103,27 @@ def test_an_admin_invites_people_and_changes_their_roles_in_the_back_office(
     renewed = row.get_by_test_id("reinvited").get_by_test_id("invite-url").input_value()
     assert renewed.startswith(f"{demo_server.origin}/#invite=") and renewed != link
 
+    # Bad fields are refused each next to its own field; a signer needs a client company.
+    invite(page, name=" ", email="pas-une-adresse", roles={"consultant"})
+    expect(page.locator("#invite-name-error")).to_have_text(
+        "Indiquez un nom (120 caractères au plus)."
+    )
+    expect(page.locator("#invite-email-error")).to_have_text(
+        "Adresse e-mail invalide (exemple : prenom.nom@entreprise.fr)."
+    )
+    form = page.get_by_test_id("invite-form")
+    form.get_by_label("Nom affiché").fill(f"Sam Signataire {suffix}")
+    form.get_by_label("Adresse e-mail").fill(f"sam.{suffix}@client.example")
+    form.get_by_label("Consultant·e").uncheck()
+    form.get_by_label("Signataire client").check()
+    expect(form.get_by_label("Manager (facultatif)")).to_be_hidden()
+    page.get_by_test_id("invite-submit").click()
+    expect(page.locator("#invite-client-error")).to_have_text(
+        "Choisissez l'entreprise cliente du ou de la signataire."
+    )
+    expect(page.locator("#invite-email-error")).to_be_hidden()
+    form.get_by_label("Signataire client").uncheck()
+
     # The same e-mail again (other case): refused next to the e-mail field.
     invite(page, name=f"Autre {suffix}", email=email.upper(), roles={"consultant"})
     expect(page.locator("#invite-email-error")).to_have_text(
@@ -116,4 +139,5 @@ def test_an_admin_invites_people_and_changes_their_roles_in_the_back_office(
     assert people[email]["manager_id"] == people[manager_email]["id"]
     assert people[manager_email]["roles"] == ["manager"]
     assert not any(p["display_name"] == f"Autre {suffix}" for p in people.values())
+    assert f"sam.{suffix}@client.example" not in people
     assert device.errors == []

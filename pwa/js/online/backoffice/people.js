@@ -182,7 +182,9 @@ function showRefusal(error, slots, general) {
     if (slot) setError(slot, [slot.textContent, refusalText(e)].filter(Boolean).join(" "));
     else loose.push(refusalText(e));
   }
-  if (!error.errors.length) loose.push(t("bo.people.err.other", { reason: error.detail || error.title }));
+  if (!error.errors.length) {
+    loose.push(t("bo.people.err.other", { reason: error.detail || error.title }));
+  }
   if (loose.length) setError(general, loose.join(" "));
   // The first field refused gets the focus, so a keyboard user lands on what to fix.
   const first = Object.values(slots).find((slot) => !slot.hidden);
@@ -443,7 +445,8 @@ export async function mount(container, { person: me }) {
           t("bo.people.rolesSaved", { name: updated.display_name }),
         );
         fresh.querySelector(".bo-person-more")?.replaceChildren(said);
-        /** @type {HTMLElement | null} */ (fresh.querySelector("[data-testid=edit-roles]"))?.focus();
+        const again = fresh.querySelector("[data-testid=edit-roles]");
+        if (again instanceof HTMLElement) again.focus();
       } catch (refusal) {
         showRefusal(refusal, { roles: error }, general);
       } finally {
@@ -464,7 +467,12 @@ export async function mount(container, { person: me }) {
     manager_id: fieldError("invite-manager-error"),
     client_company_id: fieldError("invite-client-error"),
   };
-  const general = h("p", { class: "error", role: "alert", hidden: true, "data-testid": "invite-error" });
+  const general = h("p", {
+    class: "error",
+    role: "alert",
+    hidden: true,
+    "data-testid": "invite-error",
+  });
   const name = /** @type {HTMLInputElement} */ (
     h("input", {
       type: "text",
