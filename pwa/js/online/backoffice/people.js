@@ -1,0 +1,639 @@
+// The back office's People tab (#admin, online/backoffice.js): the organisation's people with
+// their roles and manager, the invitation of a new person (the answer holds a single-use link,
+// which the administrator passes on: the server does not e-mail it), a person's roles, and a
+// fresh link for someone who lost theirs (the new link ends the ones sent before).
+// Every refusal is shown next to the field it names, in French; nothing is half-applied.
+
+import { ApiError, request } from "../../api.js";
+import { addStrings, t } from "../../i18n.js";
+import { announce, h } from "../../views/dom.js";
+
+/** This module's strings, key → [French, English] (i18n.js addStrings). */
+export const STRINGS = {
+  "bo.people.heading": ["Personnes de l'organisation", "The organisation's people"],
+  "bo.people.count": [
+    "{count} {count|personne|personnes}",
+    "{count} {count|person|people}",
+  ],
+  "bo.people.none": ["Personne pour le moment.", "Nobody yet."],
+  "bo.people.email": ["E-mail", "E-mail"],
+  "bo.people.roles": ["Rôles", "Roles"],
+  "bo.people.manager": ["Manager", "Manager"],
+  "bo.people.noManager": ["Aucun", "None"],
+  "bo.people.you": ["(vous)", "(you)"],
+  "bo.people.role.consultant": ["Consultant·e", "Consultant"],
+  "bo.people.role.manager": ["Manager", "Manager"],
+  "bo.people.role.admin": ["Administrateur·rice", "Administrator"],
+  "bo.people.role.client_signer": ["Signataire client", "Client signer"],
+  "bo.people.client": ["Entreprise cliente", "Client company"],
+  "bo.people.invite.heading": ["Inviter une personne", "Invite a person"],
+  "bo.people.invite.name": ["Nom affiché", "Display name"],
+  "bo.people.invite.email": ["Adresse e-mail", "E-mail address"],
+  "bo.people.invite.manager": ["Manager (facultatif)", "Manager (optional)"],
+  "bo.people.invite.client": [
+    "Entreprise cliente du ou de la signataire",
+    "The signer's client company",
+  ],
+  "bo.people.invite.chooseClient": ["Choisir…", "Choose…"],
+  "bo.people.invite.noClient": [
+    "Aucune entreprise cliente : créez-la d'abord dans l'onglet Clients.",
+    "No client company: create it first in the Clients tab.",
+  ],
+  "bo.people.invite.signerHelp": [
+    "Un·e signataire client n'a que ce rôle et appartient à une entreprise cliente.",
+    "A client signer holds only that role and belongs to a client company.",
+  ],
+  "bo.people.invite.submit": ["Inviter", "Invite"],
+  "bo.people.invite.done": [
+    "{name} est invité·e. Voici son lien d'invitation, à usage unique :",
+    "{name} is invited. Here is their single-use invitation link:",
+  ],
+  "bo.people.link": ["Lien d'invitation", "Invitation link"],
+  "bo.people.link.notMailed": [
+    "Carnet n'envoie pas ce lien par e-mail : transmettez-le vous-même à la personne. Il ne sert qu'une fois et expire s'il n'est pas utilisé.",
+    "Carnet does not e-mail this link: pass it on to the person yourself. It works once and expires if unused.",
+  ],
+  "bo.people.copy": ["Copier le lien", "Copy the link"],
+  "bo.people.copied": ["Lien copié.", "Link copied."],
+  "bo.people.copyFailed": [
+    "Copie impossible : sélectionnez le lien et copiez-le.",
+    "Could not copy: select the link and copy it.",
+  ],
+  "bo.people.editRoles": ["Modifier les rôles", "Change roles"],
+  "bo.people.editRolesOf": ["Modifier les rôles de {name}", "Change {name}'s roles"],
+  "bo.people.rolesOf": ["Rôles de {name}", "Roles of {name}"],
+  "bo.people.saveRoles": ["Enregistrer les rôles", "Save roles"],
+  "bo.people.cancel": ["Annuler", "Cancel"],
+  "bo.people.rolesSaved": ["Rôles de {name} enregistrés.", "{name}'s roles saved."],
+  "bo.people.rolesNote": [
+    "La personne devra se reconnecter pour que ses nouveaux droits s'appliquent.",
+    "The person must sign in again for the new rights to apply.",
+  ],
+  "bo.people.reinvite": ["Nouveau lien d'invitation", "New invitation link"],
+  "bo.people.reinviteOf": [
+    "Nouveau lien d'invitation pour {name}",
+    "New invitation link for {name}",
+  ],
+  "bo.people.reinvited": [
+    "Nouveau lien pour {name} ; les liens envoyés avant ne fonctionnent plus :",
+    "New link for {name}; the links sent before no longer work:",
+  ],
+  "bo.people.err.email_taken": [
+    "Cette adresse e-mail est déjà enregistrée dans Carnet.",
+    "This e-mail address is already registered in Carnet.",
+  ],
+  "bo.people.err.email": [
+    "Adresse e-mail invalide (exemple : prenom.nom@entreprise.fr).",
+    "Invalid e-mail address (e.g. first.last@company.com).",
+  ],
+  "bo.people.err.display_name": [
+    "Indiquez un nom (120 caractères au plus).",
+    "Enter a name (120 characters at most).",
+  ],
+  "bo.people.err.roles": ["Choisissez au moins un rôle.", "Choose at least one role."],
+  "bo.people.err.signer_exclusive": [
+    "Un·e signataire client ne peut pas avoir d'autre rôle.",
+    "A client signer cannot hold another role.",
+  ],
+  "bo.people.err.last_admin_self": [
+    "Vous ne pouvez pas retirer votre propre rôle d'administrateur·rice.",
+    "You cannot remove your own administrator role.",
+  ],
+  "bo.people.err.not_a_manager": [
+    "Cette personne n'a pas le rôle de manager.",
+    "This person does not hold the manager role.",
+  ],
+  "bo.people.err.unknown_person": [
+    "Personne inconnue dans l'organisation.",
+    "Unknown person in the organisation.",
+  ],
+  "bo.people.err.client_required": [
+    "Choisissez l'entreprise cliente du ou de la signataire.",
+    "Choose the signer's client company.",
+  ],
+  "bo.people.err.unknown_client": ["Entreprise cliente inconnue.", "Unknown client company."],
+  "bo.people.err.other": ["Refusé par le serveur : {reason}", "Refused by the server: {reason}"],
+  "bo.people.err.offline": [
+    "Pas de connexion au serveur : rien n'a été enregistré. Réessayez quand le réseau revient.",
+    "No connection to the server: nothing was saved. Try again when the network is back.",
+  ],
+  "bo.people.err.forbidden": [
+    "Votre session ne permet plus cette action : reconnectez-vous.",
+    "Your session no longer allows this: sign in again.",
+  ],
+};
+addStrings(STRINGS);
+
+const ROLES = ["consultant", "manager", "admin", "client_signer"];
+
+/** The tab's styles (backoffice/people.css), added once. */
+let styled = false;
+function ensureStyles() {
+  if (styled) return;
+  styled = true;
+  document.head.append(h("link", { rel: "stylesheet", href: "/js/online/backoffice/people.css" }));
+}
+
+/** @param {string} role */
+const roleLabel = (role) => (ROLES.includes(role) ? t(`bo.people.role.${role}`) : role);
+
+/** A field's own error paragraph, named by the field's aria-describedby. */
+const fieldError = (/** @type {string} */ id) =>
+  h("p", { class: "field-error", id, hidden: true, "data-testid": id });
+
+/** @param {HTMLElement} el @param {string} text */
+function setError(el, text) {
+  el.textContent = text;
+  el.hidden = !text;
+}
+
+/**
+ * A refusal's French text: by its code, then by the field it names, then the server's reason.
+ * @param {{field: string, code: string, message: string}} e
+ */
+function refusalText(e) {
+  const byCode = `bo.people.err.${e.code}`;
+  if (e.code !== "invalid" && t(byCode) !== byCode) return t(byCode);
+  const field = fieldOf(e.field);
+  const byField = `bo.people.err.${field}`;
+  if (t(byField) !== byField) return t(byField);
+  return t("bo.people.err.other", { reason: e.message || e.code });
+}
+
+/** `roles[0]` and `roles` are both the roles' fieldset. @param {string} field */
+const fieldOf = (field) => field.replace(/\[\d+\]$/, "").replace(/^body\./, "");
+
+/**
+ * Show an API refusal next to the fields it names; the rest (or a refusal naming no field)
+ * goes to `general`.
+ * @param {unknown} error
+ * @param {Record<string, HTMLElement>} slots  field → its error paragraph
+ * @param {HTMLElement} general
+ */
+function showRefusal(error, slots, general) {
+  if (!(error instanceof ApiError)) throw error;
+  if (error.status === 0) return setError(general, t("bo.people.err.offline"));
+  if (error.status === 401 || error.status === 403) {
+    return setError(general, t("bo.people.err.forbidden"));
+  }
+  const loose = [];
+  for (const e of error.errors) {
+    const slot = slots[fieldOf(e.field)];
+    if (slot) setError(slot, [slot.textContent, refusalText(e)].filter(Boolean).join(" "));
+    else loose.push(refusalText(e));
+  }
+  if (!error.errors.length) {
+    loose.push(t("bo.people.err.other", { reason: error.detail || error.title }));
+  }
+  if (loose.length) setError(general, loose.join(" "));
+  // The first field refused gets the focus, so a keyboard user lands on what to fix.
+  const first = Object.values(slots).find((slot) => !slot.hidden);
+  const target = first?.closest(".field, fieldset")?.querySelector("input, select");
+  if (target instanceof HTMLElement) target.focus();
+}
+
+/**
+ * A link to hand over, with its copy button.
+ * @param {string} url @param {string} id
+ */
+function linkBox(url, id) {
+  const input = /** @type {HTMLInputElement} */ (
+    h("input", { type: "text", id, readonly: true, value: url, "data-testid": "invite-url" })
+  );
+  const said = h("p", { class: "hint", role: "status", "data-testid": "copy-status" });
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(url);
+      said.textContent = t("bo.people.copied");
+    } catch {
+      input.select();
+      said.textContent = t("bo.people.copyFailed");
+    }
+  };
+  return h(
+    "div",
+    { class: "bo-link" },
+    h("label", { for: id }, t("bo.people.link")),
+    h(
+      "div",
+      { class: "bo-link-row" },
+      input,
+      h(
+        "button",
+        { type: "button", class: "secondary small", onclick: copy, "data-testid": "copy-link" },
+        t("bo.people.copy"),
+      ),
+    ),
+    said,
+    h("p", { class: "hint" }, t("bo.people.link.notMailed")),
+  );
+}
+
+/**
+ * The tab: the invitation form, then the list of people.
+ * @param {HTMLElement} container
+ * @param {{person: {id: string}}} props
+ */
+export async function mount(container, { person: me }) {
+  ensureStyles();
+  /** @type {any[]} */
+  let people = [];
+  /** @type {any[]} */
+  let clients = [];
+  const list = h("ul", { class: "bo-people", "data-testid": "people-list" });
+  const count = h("p", { class: "muted" });
+  const managerSelect = /** @type {HTMLSelectElement} */ (
+    h("select", { id: "invite-manager", "aria-describedby": "invite-manager-error" })
+  );
+  const clientSelect = /** @type {HTMLSelectElement} */ (
+    h("select", { id: "invite-client", "aria-describedby": "invite-client-error" })
+  );
+
+  async function load() {
+    [people, clients] = await Promise.all([
+      request("GET", "/people"),
+      request("GET", "/clients"),
+    ]);
+    people.sort((a, b) => a.display_name.localeCompare(b.display_name, "fr"));
+    drawList();
+    drawChoices();
+  }
+
+  function drawChoices() {
+    const chosenManager = managerSelect.value;
+    managerSelect.replaceChildren(
+      h("option", { value: "" }, t("bo.people.noManager")),
+      ...people
+        .filter((p) => p.roles.includes("manager"))
+        .map((p) => h("option", { value: p.id }, `${p.display_name} · ${p.email}`)),
+    );
+    managerSelect.value = chosenManager;
+    if (managerSelect.selectedIndex < 0) managerSelect.value = "";
+    const chosenClient = clientSelect.value;
+    clientSelect.replaceChildren(
+      h("option", { value: "" }, t("bo.people.invite.chooseClient")),
+      ...clients.map((c) => h("option", { value: c.id }, c.legal_name)),
+    );
+    clientSelect.value = chosenClient;
+    if (clientSelect.selectedIndex < 0) clientSelect.value = "";
+    noClient.hidden = clients.length > 0;
+  }
+
+  function drawList() {
+    count.textContent = t("bo.people.count", { count: people.length });
+    const names = new Map(people.map((p) => [p.id, p.display_name]));
+    list.replaceChildren(
+      ...(people.length
+        ? people.map((p) => row(p, names))
+        : [h("li", { class: "muted" }, t("bo.people.none"))]),
+    );
+  }
+
+  /**
+   * One person: name, e-mail, roles, manager; their roles editor and a new link on demand.
+   * @param {any} p @param {Map<string, string>} names
+   */
+  function row(p, names) {
+    const key = p.id;
+    const slot = h("div", { class: "bo-person-more" });
+    const client = clients.find((c) => c.id === p.client_company_id);
+    const item = h(
+      "li",
+      { class: "bo-person", "data-testid": "person", "data-email": p.email },
+      h(
+        "div",
+        { class: "bo-who" },
+        h("strong", {}, p.display_name, p.id === me.id ? ` ${t("bo.people.you")}` : ""),
+        h("span", { class: "bo-email" }, p.email),
+      ),
+      h(
+        "div",
+        { class: "bo-roles" },
+        h("span", { class: "visually-hidden" }, `${t("bo.people.roles")} : `),
+        ...p.roles.map((r) => h("span", { class: "badge", "data-testid": "role" }, roleLabel(r))),
+      ),
+      h(
+        "div",
+        { class: "bo-manager", "data-testid": "manager" },
+        client
+          ? `${t("bo.people.client")} : ${client.legal_name}`
+          : p.manager_id
+            ? `${t("bo.people.manager")} : ${names.get(p.manager_id) ?? "?"}`
+            : "",
+      ),
+      h(
+        "div",
+        { class: "bo-actions" },
+        h(
+          "button",
+          {
+            type: "button",
+            class: "secondary small",
+            "aria-label": t("bo.people.editRolesOf", { name: p.display_name }),
+            "data-testid": "edit-roles",
+            onclick: () => slot.replaceChildren(rolesEditor(p, item, slot)),
+          },
+          t("bo.people.editRoles"),
+        ),
+        h(
+          "button",
+          {
+            type: "button",
+            class: "secondary small",
+            "aria-label": t("bo.people.reinviteOf", { name: p.display_name }),
+            "data-testid": "reinvite",
+            onclick: () => reinvite(p, slot, key),
+          },
+          t("bo.people.reinvite"),
+        ),
+      ),
+      slot,
+    );
+    return item;
+  }
+
+  /** @param {any} p @param {HTMLElement} slot @param {string} key */
+  async function reinvite(p, slot, key) {
+    const general = h("p", { class: "error", role: "alert", hidden: true });
+    slot.replaceChildren(general);
+    try {
+      const answer = await request("POST", `/people/${p.id}/invitations`);
+      slot.replaceChildren(
+        h(
+          "div",
+          { class: "notice", "data-testid": "reinvited" },
+          h("p", {}, t("bo.people.reinvited", { name: p.display_name })),
+          linkBox(answer.invitation_url, `relink-${key}`),
+        ),
+      );
+      announce(t("bo.people.reinvited", { name: p.display_name }));
+    } catch (error) {
+      showRefusal(error, {}, general);
+    }
+  }
+
+  /**
+   * The roles of `p` as checkboxes; saved as one change, refused next to them.
+   * @param {any} p @param {HTMLElement} item @param {HTMLElement} slot
+   */
+  function rolesEditor(p, item, slot) {
+    const errorId = `roles-error-${p.id}`;
+    const error = fieldError(errorId);
+    error.setAttribute("data-testid", "roles-error");
+    const general = h("p", { class: "error", role: "alert", hidden: true });
+    const boxes = ROLES.map((role) =>
+      h("input", {
+        type: "checkbox",
+        id: `role-${p.id}-${role}`,
+        value: role,
+        checked: p.roles.includes(role),
+        "data-testid": `edit-role-${role}`,
+      }),
+    );
+    const save = h(
+      "button",
+      { type: "submit", class: "primary small", "data-testid": "save-roles" },
+      t("bo.people.saveRoles"),
+    );
+    const form = h(
+      "form",
+      { class: "bo-roles-form", novalidate: true },
+      h(
+        "fieldset",
+        { class: "bo-checks", "aria-describedby": errorId },
+        h("legend", {}, t("bo.people.rolesOf", { name: p.display_name })),
+        ...ROLES.map((role, i) =>
+          h("div", { class: "check" }, boxes[i], h("label", { for: boxes[i].id }, roleLabel(role))),
+        ),
+        error,
+      ),
+      general,
+      h("p", { class: "hint" }, t("bo.people.rolesNote")),
+      h(
+        "div",
+        { class: "actions" },
+        h(
+          "button",
+          { type: "button", class: "secondary small", onclick: () => slot.replaceChildren() },
+          t("bo.people.cancel"),
+        ),
+        save,
+      ),
+    );
+    let busy = false;
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      if (busy) return;
+      setError(error, "");
+      setError(general, "");
+      const roles = boxes
+        .filter((b) => /** @type {HTMLInputElement} */ (b).checked)
+        .map((b) => /** @type {HTMLInputElement} */ (b).value);
+      busy = true;
+      save.setAttribute("aria-disabled", "true");
+      try {
+        const updated = await request("PUT", `/people/${p.id}/roles`, { roles });
+        const index = people.findIndex((x) => x.id === p.id);
+        people[index] = updated;
+        const names = new Map(people.map((x) => [x.id, x.display_name]));
+        const fresh = row(updated, names);
+        item.replaceWith(fresh);
+        drawChoices();
+        const said = h(
+          "p",
+          { class: "notice", role: "status", "data-testid": "roles-saved" },
+          t("bo.people.rolesSaved", { name: updated.display_name }),
+        );
+        fresh.querySelector(".bo-person-more")?.replaceChildren(said);
+        const again = fresh.querySelector("[data-testid=edit-roles]");
+        if (again instanceof HTMLElement) again.focus();
+      } catch (refusal) {
+        showRefusal(refusal, { roles: error }, general);
+      } finally {
+        busy = false;
+        save.setAttribute("aria-disabled", "false");
+      }
+    });
+    queueMicrotask(() => /** @type {HTMLElement} */ (boxes[0]).focus());
+    return form;
+  }
+
+  // -- the invitation form -------------------------------------------------------------------
+
+  const errors = {
+    display_name: fieldError("invite-name-error"),
+    email: fieldError("invite-email-error"),
+    roles: fieldError("invite-roles-error"),
+    manager_id: fieldError("invite-manager-error"),
+    client_company_id: fieldError("invite-client-error"),
+  };
+  const general = h("p", {
+    class: "error",
+    role: "alert",
+    hidden: true,
+    "data-testid": "invite-error",
+  });
+  const name = /** @type {HTMLInputElement} */ (
+    h("input", {
+      type: "text",
+      id: "invite-name",
+      autocomplete: "off",
+      maxlength: "120",
+      "aria-required": "true",
+      "aria-describedby": "invite-name-error",
+    })
+  );
+  const email = /** @type {HTMLInputElement} */ (
+    h("input", {
+      type: "email",
+      id: "invite-email",
+      autocomplete: "off",
+      spellcheck: "false",
+      "aria-required": "true",
+      "aria-describedby": "invite-email-error",
+    })
+  );
+  const roleBoxes = ROLES.map(
+    (role) =>
+      /** @type {HTMLInputElement} */ (
+        h("input", {
+          type: "checkbox",
+          id: `invite-role-${role}`,
+          value: role,
+          checked: role === "consultant",
+          onchange: () => syncSigner(),
+        })
+      ),
+  );
+  const noClient = h("p", { class: "hint", hidden: true }, t("bo.people.invite.noClient"));
+  const clientField = h(
+    "div",
+    { class: "field", hidden: true },
+    h("label", { for: "invite-client" }, t("bo.people.invite.client")),
+    clientSelect,
+    noClient,
+    errors.client_company_id,
+  );
+  const managerField = h(
+    "div",
+    { class: "field" },
+    h("label", { for: "invite-manager" }, t("bo.people.invite.manager")),
+    managerSelect,
+    errors.manager_id,
+  );
+  /** A client signer belongs to a client company and has no manager in the firm. */
+  function syncSigner() {
+    const signer = roleBoxes[ROLES.indexOf("client_signer")].checked;
+    clientField.hidden = !signer;
+    managerField.hidden = signer;
+  }
+  const submit = h(
+    "button",
+    { type: "submit", class: "primary", "data-testid": "invite-submit" },
+    t("bo.people.invite.submit"),
+  );
+  const result = h("div", { "data-testid": "invite-result" });
+  const form = h(
+    "form",
+    { class: "stack", novalidate: true, "data-testid": "invite-form" },
+    h(
+      "div",
+      { class: "field" },
+      h("label", { for: "invite-name" }, t("bo.people.invite.name")),
+      name,
+      errors.display_name,
+    ),
+    h(
+      "div",
+      { class: "field" },
+      h("label", { for: "invite-email" }, t("bo.people.invite.email")),
+      email,
+      errors.email,
+    ),
+    h(
+      "fieldset",
+      { class: "bo-checks", "aria-describedby": "invite-roles-error invite-roles-help" },
+      h("legend", {}, t("bo.people.roles")),
+      ...ROLES.map((role, i) =>
+        h(
+          "div",
+          { class: "check" },
+          roleBoxes[i],
+          h("label", { for: roleBoxes[i].id }, roleLabel(role)),
+        ),
+      ),
+      h("p", { class: "hint", id: "invite-roles-help" }, t("bo.people.invite.signerHelp")),
+      errors.roles,
+    ),
+    managerField,
+    clientField,
+    general,
+    submit,
+  );
+  let busy = false;
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (busy) return;
+    for (const slot of Object.values(errors)) setError(slot, "");
+    setError(general, "");
+    result.replaceChildren();
+    const roles = roleBoxes.filter((b) => b.checked).map((b) => b.value);
+    const signer = roles.includes("client_signer");
+    const body = {
+      display_name: name.value,
+      email: email.value,
+      roles,
+      manager_id: !signer && managerSelect.value ? managerSelect.value : null,
+      client_company_id: signer && clientSelect.value ? clientSelect.value : null,
+    };
+    busy = true;
+    submit.setAttribute("aria-disabled", "true");
+    form.setAttribute("aria-busy", "true");
+    try {
+      const answer = await request("POST", "/people", body);
+      const invited = answer.person;
+      form.reset();
+      syncSigner();
+      result.replaceChildren(
+        h(
+          "div",
+          { class: "notice", role: "status", "data-testid": "invited" },
+          h("p", {}, t("bo.people.invite.done", { name: invited.display_name })),
+          linkBox(answer.invitation_url, "invite-url"),
+        ),
+      );
+      announce(t("bo.people.invite.done", { name: invited.display_name }));
+      try {
+        await load();
+      } catch {
+        // The person exists; the list catches up on the next visit.
+        people.push(invited);
+        drawList();
+      }
+    } catch (error) {
+      showRefusal(error, errors, general);
+    } finally {
+      busy = false;
+      submit.setAttribute("aria-disabled", "false");
+      form.setAttribute("aria-busy", "false");
+    }
+  });
+
+  await load();
+  container.replaceChildren(
+    h(
+      "section",
+      { class: "card bo-invite", "aria-labelledby": "invite-heading" },
+      h("h2", { id: "invite-heading" }, t("bo.people.invite.heading")),
+      form,
+      result,
+    ),
+    h(
+      "section",
+      { "aria-labelledby": "people-heading" },
+      h("h2", { id: "people-heading" }, t("bo.people.heading")),
+      count,
+      list,
+    ),
+  );
+}
