@@ -11,10 +11,7 @@ import { clearErrors, ensureStyles, field, showRefusal } from "./directory-form.
 export const STRINGS = {
   "bo.clients.heading": ["Clients", "Clients"],
   "bo.clients.empty": ["Aucun client pour l'instant.", "No clients yet."],
-  "bo.clients.count": [
-    "{count} {count|client|clients}",
-    "{count} {count|client|clients}",
-  ],
+  "bo.clients.count": ["{count} {count|client|clients}", "{count} {count|client|clients}"],
   "bo.clients.siren": ["SIREN", "SIREN"],
   "bo.clients.vat": ["TVA", "VAT"],
   "bo.clients.new": ["Nouveau client", "New client"],
@@ -55,9 +52,19 @@ export async function mount(container, _props) {
   const status = h("p", { class: "notice", role: "status", hidden: true });
 
   const inputs = {
-    legal_name: h("input", { type: "text", required: true, maxlength: 200, autocomplete: "organization" }),
+    legal_name: h("input", {
+      type: "text",
+      required: true,
+      maxlength: 200,
+      autocomplete: "organization",
+    }),
     siren: h("input", { type: "text", inputmode: "numeric", required: true, autocomplete: "off" }),
-    vat_number: h("input", { type: "text", required: true, autocapitalize: "characters", autocomplete: "off" }),
+    vat_number: h("input", {
+      type: "text",
+      required: true,
+      autocapitalize: "characters",
+      autocomplete: "off",
+    }),
     billing_address: h("textarea", { rows: 3, maxlength: 500 }),
   };
   const box = h("div", { class: "error", role: "alert", tabindex: "-1", hidden: true });
@@ -65,12 +72,19 @@ export async function mount(container, _props) {
   const form = /** @type {HTMLFormElement} */ (
     h(
       "form",
-      { class: "card stack bo-form", novalidate: true, "data-testid": "client-form", "aria-labelledby": "client-form-heading" },
+      {
+        class: "card stack bo-form",
+        novalidate: true,
+        "data-testid": "client-form",
+        "aria-labelledby": "client-form-heading",
+      },
       h("h3", { id: "client-form-heading" }, t("bo.clients.new")),
       box,
       field("client-legal-name", t("bo.clients.legal_name"), inputs.legal_name),
       field("client-siren", t("bo.clients.siren_label"), inputs.siren),
-      field("client-vat", t("bo.clients.vat_label"), inputs.vat_number, { hint: t("bo.clients.vat_hint") }),
+      field("client-vat", t("bo.clients.vat_label"), inputs.vat_number, {
+        hint: t("bo.clients.vat_hint"),
+      }),
       field("client-address", t("bo.clients.address"), inputs.billing_address, { optional: true }),
       submit,
     )
@@ -111,10 +125,15 @@ export async function mount(container, _props) {
   });
 
   async function load() {
-    /** @type {{id: string, legal_name: string, siren: string, vat_number: string, billing_address: string}[]} */
+    /** @type {{id: string, legal_name: string, siren: string, vat_number: string,
+     *   billing_address: string}[]} */
     const clients = await request("GET", "/clients");
     list.replaceChildren(
-      h("p", { class: "muted" }, clients.length ? t("bo.clients.count", { count: clients.length }) : t("bo.clients.empty")),
+      h(
+        "p",
+        { class: "muted" },
+        clients.length ? t("bo.clients.count", { count: clients.length }) : t("bo.clients.empty"),
+      ),
       h(
         "ul",
         { class: "bo-list" },
@@ -137,10 +156,5 @@ export async function mount(container, _props) {
   }
 
   await load();
-  container.replaceChildren(
-    h("h2", {}, t("bo.clients.heading")),
-    status,
-    form,
-    list,
-  );
+  container.replaceChildren(h("h2", {}, t("bo.clients.heading")), status, form, list);
 }

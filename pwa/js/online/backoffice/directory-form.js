@@ -13,10 +13,7 @@ export const STRINGS = {
     "Le formulaire a des erreurs : voyez les champs signalés.",
     "The form has errors: see the marked fields.",
   ],
-  "bo.dir.failed": [
-    "Le serveur a refusé : {reason}",
-    "The server refused: {reason}",
-  ],
+  "bo.dir.failed": ["Le serveur a refusé : {reason}", "The server refused: {reason}"],
   "bo.dir.offline": [
     "Pas de connexion au serveur : rien n'a été enregistré. Réessayez quand le réseau revient.",
     "No connection to the server: nothing was saved. Try again when the network is back.",
@@ -112,7 +109,8 @@ export function setFieldError(input, message) {
 /** @param {HTMLFormElement} form */
 export function clearErrors(form, box) {
   for (const input of form.querySelectorAll("[id]")) {
-    if (document.getElementById(`${input.id}-error`)) setFieldError(/** @type {HTMLElement} */ (input), "");
+    if (document.getElementById(`${input.id}-error`))
+      setFieldError(/** @type {HTMLElement} */ (input), "");
   }
   box.replaceChildren();
   box.hidden = true;
@@ -127,11 +125,7 @@ export function clearErrors(form, box) {
  * @param {string} code
  */
 export function messageFor(prefix, name, code) {
-  return (
-    tOr(`${prefix}.err.${name}.${code}`) ??
-    tOr(`bo.dir.err.${code}`) ??
-    t("bo.dir.err.other")
-  );
+  return tOr(`${prefix}.err.${name}.${code}`) ?? tOr(`bo.dir.err.${code}`) ?? t("bo.dir.err.other");
 }
 
 /**
@@ -150,7 +144,11 @@ export function showRefusal(error, { form, box, prefix, inputFor }) {
   else if (error instanceof ApiError && error.errors.length) {
     for (const { field: name, code } of error.errors) {
       const input = inputFor(name);
-      const bare = name.replace(/\[\d+\]/g, "").split(".").pop() ?? name;
+      const bare =
+        name
+          .replace(/\[\d+\]/g, "")
+          .split(".")
+          .pop() ?? name;
       const message = messageFor(prefix, bare, code);
       if (input && document.getElementById(`${input.id}-error`)) {
         // Two refusals on one field (e.g. two unknown absences) read as one.

@@ -60,10 +60,7 @@ export const STRINGS = {
   ],
   "bo.missions.manager": ["1. Manager", "1. Manager"],
   "bo.missions.signer": ["2. Signataire du client", "2. Client signer"],
-  "bo.missions.signerHint": [
-    "Les signataires du client choisi.",
-    "The chosen client's signers.",
-  ],
+  "bo.missions.signerHint": ["Les signataires du client choisi.", "The chosen client's signers."],
   "bo.missions.create": ["Créer la mission", "Create the mission"],
   "bo.missions.created": ["Mission « {title} » créée.", "Mission “{title}” created."],
   "bo.missions.badRate": [
@@ -129,7 +126,8 @@ const day = (iso) => formatDate(iso, { dateStyle: "medium" });
  */
 export async function mount(container, _props) {
   ensureStyles();
-  /** @type {{id: string, display_name: string, email: string, roles: string[], client_company_id: string | null}[]} */
+  /** @type {{id: string, display_name: string, email: string, roles: string[],
+   *   client_company_id: string | null}[]} */
   const people = await request("GET", "/people");
   /** @type {{id: string, legal_name: string}[]} */
   const clients = await request("GET", "/clients");
@@ -155,11 +153,19 @@ export async function mount(container, _props) {
 
   const inputs = {
     consultant_id: select(withRole("consultant").map(personOption), t("bo.dir.choose")),
-    client_id: select(clients.map((c) => ({ value: c.id, label: c.legal_name })), t("bo.dir.choose")),
+    client_id: select(
+      clients.map((c) => ({ value: c.id, label: c.legal_name })),
+      t("bo.dir.choose"),
+    ),
     title: h("input", { type: "text", maxlength: 200, required: true }),
     start_date: h("input", { type: "date", required: true }),
     end_date: h("input", { type: "date" }),
-    daily_rate_cents: h("input", { type: "text", inputmode: "decimal", required: true, autocomplete: "off" }),
+    daily_rate_cents: h("input", {
+      type: "text",
+      inputmode: "decimal",
+      required: true,
+      autocomplete: "off",
+    }),
     comments_required: h("input", { type: "checkbox" }),
     calendar_region: select(
       REGIONS.map((r) => ({ value: r, label: t(`bo.missions.region.${r}`) })),
@@ -182,7 +188,12 @@ export async function mount(container, _props) {
       "div",
       { class: "bo-checks" },
       ...absenceBoxes.map((box) =>
-        h("div", { class: "check" }, box, h("label", { for: box.id }, t(`bo.missions.absence.${box.value}`))),
+        h(
+          "div",
+          { class: "check" },
+          box,
+          h("label", { for: box.id }, t(`bo.missions.absence.${box.value}`)),
+        ),
       ),
     ),
     h("p", { class: "field-error", id: "mission-absences-error", hidden: true }),
@@ -191,7 +202,9 @@ export async function mount(container, _props) {
   /** The client's signers in the signer step's list (they must sign for that client). */
   function fillSigners() {
     const client = /** @type {HTMLSelectElement} */ (inputs.client_id).value;
-    const signers = withRole("client_signer").filter((p) => client && p.client_company_id === client);
+    const signers = withRole("client_signer").filter(
+      (p) => client && p.client_company_id === client,
+    );
     inputs.signer.replaceChildren(
       h("option", { value: "" }, t("bo.dir.none")),
       ...signers.map((p) => h("option", { value: p.id }, personOption(p).label)),
@@ -204,7 +217,12 @@ export async function mount(container, _props) {
   const form = /** @type {HTMLFormElement} */ (
     h(
       "form",
-      { class: "card stack bo-form", novalidate: true, "data-testid": "mission-form", "aria-labelledby": "mission-form-heading" },
+      {
+        class: "card stack bo-form",
+        novalidate: true,
+        "data-testid": "mission-form",
+        "aria-labelledby": "mission-form-heading",
+      },
       h("h3", { id: "mission-form-heading" }, t("bo.missions.new")),
       clients.length ? null : h("p", { class: "notice warn" }, t("bo.missions.needClient")),
       box,
@@ -310,10 +328,17 @@ export async function mount(container, _props) {
   });
 
   async function load() {
-    /** @type {{id: string, consultant_id: string, client_id: string, title: string, start_date: string, end_date: string | null, daily_rate_cents: number | null}[]} */
+    /** @type {{id: string, consultant_id: string, client_id: string, title: string,
+     *   start_date: string, end_date: string | null, daily_rate_cents: number | null}[]} */
     const missions = await request("GET", "/missions");
     list.replaceChildren(
-      h("p", { class: "muted" }, missions.length ? t("bo.missions.count", { count: missions.length }) : t("bo.missions.empty")),
+      h(
+        "p",
+        { class: "muted" },
+        missions.length
+          ? t("bo.missions.count", { count: missions.length })
+          : t("bo.missions.empty"),
+      ),
       h(
         "ul",
         { class: "bo-list" },
@@ -325,8 +350,18 @@ export async function mount(container, _props) {
             h(
               "dl",
               { class: "bo-facts" },
-              h("div", {}, h("dt", {}, t("bo.missions.consultant")), h("dd", {}, nameOf.get(m.consultant_id) ?? "—")),
-              h("div", {}, h("dt", {}, t("bo.missions.client")), h("dd", {}, clientOf.get(m.client_id) ?? "—")),
+              h(
+                "div",
+                {},
+                h("dt", {}, t("bo.missions.consultant")),
+                h("dd", {}, nameOf.get(m.consultant_id) ?? "—"),
+              ),
+              h(
+                "div",
+                {},
+                h("dt", {}, t("bo.missions.client")),
+                h("dd", {}, clientOf.get(m.client_id) ?? "—"),
+              ),
             ),
             h(
               "p",
@@ -338,7 +373,9 @@ export async function mount(container, _props) {
             h(
               "p",
               { class: "bo-address", "data-testid": "mission-rate" },
-              m.daily_rate_cents ? t("bo.missions.rate", { amount: euros(m.daily_rate_cents) }) : t("bo.missions.noRate"),
+              m.daily_rate_cents
+                ? t("bo.missions.rate", { amount: euros(m.daily_rate_cents) })
+                : t("bo.missions.noRate"),
             ),
           ),
         ),
