@@ -125,3 +125,61 @@ def manager_label(page: Page, email: str) -> str:
     """The manager's option as the form lists it ("Name (email)")."""
     option = page.locator("#mission-manager option").filter(has_text=f"({email})")
     return option.inner_text()
+
+
+def test_a_mission_circuit_can_end_with_a_signer_of_its_own_client(
+    browser_page: BrowserPage, demo_server: DemoServer
+) -> None:
+    """The signer step lists only the chosen client's signers; the mission is stored with
+    the manager then that signer."""
+    page = browser_page.page
+    page.set_viewport_size({"width": 390, "height": 844})
+    suffix = uuid.uuid4().hex[:8]
+    signer_email = f"signe.{suffix}@client.example"
+    signed = demo_server.consultant(
+        f"Bo Signed {suffix[:4]}",
+        start=date(2026, 1, 5),
+        signer_email=signer_email,
+        signer_name=f"Sylvie Signe {suffix[:4]}",
+    )
+    other = demo_server.consultant(f"Bo Other {suffix[:4]}", start=date(2026, 1, 5))
+    # Which client the seeded signer signs for (a read, to pick it in the form).
+    page.goto(f"{demo_server.origin}/#demo={ADMIN_EMAIL}")
+    expect(page.get_by_test_id("admin-link")).to_be_visible()
+    people = page.request.get(f"{demo_server.origin}/api/v1/people").json()
+    signer = next(p for p in people if p["email"] == signer_email)
+    manager = next(p for p in people if p["email"] == signed.manager_email)
+    client_id = signer["client_company_id"]
+    signer_option = f"Sylvie Signe {suffix[:4]} ({signer_email})"
+
+    page.get_by_test_id("admin-link").click()
+    page.get_by_test_id("admin-tab-missions").click()
+    form = page.get_by_test_id("mission-form")
+    signer_select = form.get_by_label("2. Signataire du client")
+    expect(signer_select.locator("option")).to_have_count(1)  # no client chosen: none
+    form.get_by_label("Consultant").select_option(label=f"{other.name} ({other.email})")
+    form.get_by_label("Client", exact=True).select_option(value=client_id)
+    expect(signer_select.locator("option").filter(has_text=signer_email)).to_have_count(1)
+    title = f"Audit {suffix}"
+    form.get_by_label("Intitulé").fill(title)
+    form.get_by_label("Début").fill("2026-03-02")
+    form.get_by_label("Taux journalier HT (€)").fill("abc")
+    form.get_by_label("1. Manager").select_option(label=manager_label(page, signed.manager_email))
+    signer_select.select_option(label=signer_option)
+    form.get_by_role("button", name="Créer la mission").click()
+    # Not an amount: refused in the page, next to the rate, before anything is sent.
+    expect(page.locator("#mission-rate-error")).to_contain_text("600,50")
+    form.get_by_label("Taux journalier HT (€)").fill("700")
+    form.get_by_role("button", name="Créer la mission").click()
+    item = page.get_by_test_id("mission-item").filter(has_text=title)
+    expect(item.get_by_test_id("mission-rate")).to_have_text("700,00\u00a0€ HT / jour")
+    no_sideways_scroll(page, "missions with a signer")
+    mission_id = item.get_attribute("data-mission-id")
+    mission = page.request.get(f"{demo_server.origin}/api/v1/missions/{mission_id}").json()
+    assert mission["daily_rate_cents"] == 70000
+    assert mission["end_date"] is None
+    assert [(s["kind"], s["approver_id"]) for s in mission["approval_steps"]] == [
+        ("manager", manager["id"]),
+        ("client_signer", signer["id"]),
+    ]
+    assert browser_page.errors == []
