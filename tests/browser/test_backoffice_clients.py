@@ -54,6 +54,8 @@ def test_admin_creates_a_client_then_a_mission_there_from_the_back_office(
     expect(form.get_by_label("SIREN (9 chiffres)")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#client-vat-error")).to_be_hidden()
     assert name not in page.get_by_test_id("clients-list").inner_text()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"backoffice-clients-refused-{width}.png", full_page=True)
     if width == 390:
         no_sideways_scroll(page, "clients, refused")
         assert serious_violations(page) == []
@@ -90,6 +92,7 @@ def test_admin_creates_a_client_then_a_mission_there_from_the_back_office(
     form.get_by_role("button", name="Créer la mission").click()
     expect(page.locator("#mission-end-error")).to_have_text("La fin tombe avant le début.")
     expect(page.locator("#mission-manager-error")).to_be_hidden()
+    page.screenshot(path=SCREENSHOTS / f"backoffice-missions-refused-{width}.png", full_page=True)
     if width == 390:
         no_sideways_scroll(page, "missions, refused")
         assert serious_violations(page) == []

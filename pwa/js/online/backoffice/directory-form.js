@@ -106,7 +106,11 @@ export function setFieldError(input, message) {
   }
 }
 
-/** @param {HTMLFormElement} form */
+/**
+ * Clear every field's error line and the form's top box.
+ * @param {HTMLFormElement} form
+ * @param {HTMLElement} box
+ */
 export function clearErrors(form, box) {
   for (const input of form.querySelectorAll("[id]")) {
     if (document.getElementById(`${input.id}-error`))
