@@ -149,6 +149,11 @@ class PersonOut(Wire):
     client_company_name: str | None = Field(
         default=None, description="A client signer's own company (in the session and /me)."
     )
+    active: bool = Field(
+        default=True,
+        description="False once an administrator deactivated the person: they cannot sign in, "
+        "and their history stays.",
+    )
 
 
 class SessionOut(Wire):
