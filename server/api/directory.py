@@ -41,7 +41,8 @@ class PeopleController(Controller):
     async def invite(
         self, data: JSONBody[s.PersonCreate], session: SessionDep, accounts: AccountsDep
     ) -> s.InvitedPerson:
-        """Create a person and their single-use invitation link (administrators only)."""
+        """Create a person and their single-use invitation link (administrators only); the
+        link is also e-mailed to them when the server can mail (`emailed`)."""
         ensure_role(session.actor, Role.ADMIN)
         person = await directory.create_person(
             organisation_id=session.actor.organisation_id,
@@ -56,7 +57,11 @@ class PeopleController(Controller):
         link = await accounts.issue_invitation(
             person=person, created_by=session.actor.person_id, send_email=True
         )
-        return s.InvitedPerson(person=convert.person(person), invitation_url=link)
+        return s.InvitedPerson(
+            person=convert.person(person),
+            invitation_url=link,
+            emailed=accounts.mails_invitations,
+        )
 
     @post(
         "/{person_id:uuid}/invitations",
@@ -73,7 +78,7 @@ class PeopleController(Controller):
         link = await accounts.issue_invitation(
             person=person, created_by=session.actor.person_id, send_email=True
         )
-        return s.InvitationLink(invitation_url=link)
+        return s.InvitationLink(invitation_url=link, emailed=accounts.mails_invitations)
 
     @put("/{person_id:uuid}/roles", operation_id="setRoles")
     async def set_roles(

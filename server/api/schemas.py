@@ -230,10 +230,20 @@ class RolesUpdate(Wire):
 class InvitedPerson(Wire):
     person: PersonOut
     invitation_url: str
+    emailed: bool = Field(
+        default=False,
+        description="True when the link was also queued to be e-mailed to the person (the "
+        "server has an SMTP server); otherwise the administrator passes it on.",
+    )
 
 
 class InvitationLink(Wire):
     invitation_url: str
+    emailed: bool = Field(
+        default=False,
+        description="True when the link was also queued to be e-mailed to the person (the "
+        "server has an SMTP server); otherwise the administrator passes it on.",
+    )
 
 
 class ClientCreate(Wire):

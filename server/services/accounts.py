@@ -85,9 +85,9 @@ class Accounts:
 
         A person has one usable link at a time: issuing a new one ends the links sent before,
         so a link that went astray stops working when the administrator sends another.
-        With ``send_email`` the link is also mailed to the person, through the outbox in the
-        same transaction (in their notification language, French by default); the outbox
-        forgets the link once the mail is sent.
+        With ``send_email`` the link is also mailed to the person when the server can mail
+        (`mails_invitations`), through the outbox in the same transaction (in their
+        notification language, French by default); the outbox forgets the link once sent.
         """
         token = secrets.token_urlsafe(32)
         now = self.clock()
@@ -101,7 +101,7 @@ class Accounts:
                 expires_at=now + timedelta(days=self.settings.invitation_days),
                 created_by=created_by,
             )
-            if send_email:
+            if send_email and self.mails_invitations:
                 organisation = await repo.get_organisation(person.organisation_id)
                 language, _ = await notification_store.get_preference(person.id)
                 await notifications.send_invitation(
@@ -115,6 +115,11 @@ class Accounts:
                     at=now,
                 )
         return link
+
+    @property
+    def mails_invitations(self) -> bool:
+        """Whether invitations go out by e-mail: an SMTP server is configured."""
+        return bool(self.settings.smtp_host)
 
     async def _usable_invitation(self, token: str) -> model.Invitation:
         invitation = await repo.get_invitation_by_hash(token_hash(token))

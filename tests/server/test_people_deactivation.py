@@ -110,6 +110,7 @@ async def test_invitation_and_new_invitation_are_emailed_with_their_link(
         },
     )
     assert created.status_code == 201, created.text
+    assert created.json()["emailed"] is True
     first = created.json()["invitation_url"]
     bruno_id = created.json()["person"]["id"]
     await mailer.drain()
@@ -123,6 +124,7 @@ async def test_invitation_and_new_invitation_are_emailed_with_their_link(
     await notification_store.save_preference(person_id=bruno_id, language="en", muted=[])
     again = await admin.browser.post(f"{API}/people/{bruno_id}/invitations", json={})
     assert again.status_code == 201, again.text
+    assert again.json()["emailed"] is True
     second = again.json()["invitation_url"]
     assert second != first and second.startswith(ORIGIN + "/#invite=")
     await mailer.drain()
@@ -134,6 +136,7 @@ async def test_invitation_and_new_invitation_are_emailed_with_their_link(
 
     browser = world.browser()
     assert (await browser.get(f"{API}/invitations/{token_of(first)}")).status_code == 410
+    assert all("#invite=" not in str(r["data"]) for r in await notification_store.outbox_rows())
     registered = await register_passkey(
         browser, token_of(second), SoftAuthenticator(origin=ORIGIN)
     )
