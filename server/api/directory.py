@@ -66,6 +66,7 @@ class PeopleController(Controller):
     @post(
         "/{person_id:uuid}/invitations",
         operation_id="reinvitePerson",
+        opt=problems(409),
         status_code=HTTP_201_CREATED,
     )
     async def reinvite(
@@ -73,8 +74,7 @@ class PeopleController(Controller):
     ) -> s.InvitationLink:
         """A new invitation link, e.g. for a person who lost their only device; it is also
         e-mailed to them, and the links sent before stop working."""
-        ensure_role(session.actor, Role.ADMIN)
-        person = await directory.visible_person(session.actor, str(person_id))
+        person = await directory.invitable_person(session.actor, str(person_id))
         link = await accounts.issue_invitation(
             person=person, created_by=session.actor.person_id, send_email=True
         )

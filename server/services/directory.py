@@ -55,6 +55,20 @@ async def visible_person(actor: Actor, person_id: str) -> model.Person:
     return person
 
 
+async def invitable_person(actor: Actor, person_id: str) -> model.Person:
+    """A person the administrator may send a new invitation link: a deactivated person's link
+    would not open, so they are reactivated first."""
+    ensure_role(actor, Role.ADMIN)
+    person = await visible_person(actor, person_id)
+    if not person.active:
+        message = "this person is deactivated: reactivate them before sending a new link"
+        raise Conflict(
+            message,
+            errors=(FieldError(field="person_id", code="person_inactive", message=message),),
+        )
+    return person
+
+
 async def list_people(actor: Actor) -> list[model.Person]:
     return [p for p in await repo.list_people(actor.organisation_id) if can_see_person(actor, p)]
 

@@ -1,7 +1,8 @@
 """The back office's People tab in Chromium, on a phone and on a desktop: the administrator
 invites a consultant (Carnet e-mails the link, and says so), deactivates them after a
 confirmation in the page that says what it does, sees the "Désactivé·e" badge while the
-person's open session has ended, then reactivates them and they sign in again.
+person's open session has ended (and a new link for them is refused in the row), then
+reactivates them and they sign in again.
 
 The server here is a demo server (``/#demo=<email>`` signs anyone in) that also mails through a
 local SMTP server, so the invitation e-mail is proved end to end; the shared ``demo_server``
@@ -76,6 +77,10 @@ def test_an_admin_deactivates_then_reactivates_a_person_in_the_back_office(
     page.goto(f"{server.origin}/#demo={ADMIN_EMAIL}")
     page.get_by_test_id("admin-link").click()
     page.get_by_test_id("admin-tab-people").click()
+    # The hub opens the People tab by itself too: let both mounts finish before typing, or
+    # the later one redraws the form under the test's hands.
+    expect(page.get_by_test_id("people-list")).to_contain_text(ADMIN_NAME)
+    page.wait_for_load_state("networkidle")
     form = page.get_by_test_id("invite-form")
     form.get_by_label("Nom affiché").fill(name)
     form.get_by_label("Adresse e-mail").fill(email)
@@ -121,6 +126,11 @@ def test_an_admin_deactivates_then_reactivates_a_person_in_the_back_office(
     assert person.page.evaluate(ME_STATUS_JS) == 401
     listed = {p["email"]: p for p in page.evaluate(PEOPLE_JS)}
     assert listed[email]["active"] is False
+    # A new link for a deactivated person is refused in the row, with what to do.
+    row.get_by_test_id("reinvite").click()
+    expect(row.locator(".bo-person-more .error")).to_have_text(
+        "Cette personne est désactivée : réactivez-la avant de lui envoyer un nouveau lien."
+    )
 
     # Reactivate: the badge goes and the person signs in again.
     row.get_by_test_id("reactivate").click()

@@ -63,6 +63,12 @@ async def test_deactivated_person_cannot_sign_in_until_reactivated(world: World)
     listed = {p["id"]: p["active"] for p in (await admin.browser.get(f"{API}/people")).json()}
     assert listed[alice.id] is False and listed[admin.id] is True
 
+    relink = await admin.browser.post(f"{API}/people/{alice.id}/invitations", json={})
+    assert relink.status_code == 409, relink.text
+    assert [(e["field"], e["code"]) for e in relink.json()["errors"]] == [
+        ("person_id", "person_inactive")
+    ]
+
     refused = await passkey_login(world.browser(), alice.authenticator)
     assert refused.status_code == 401, refused.text
     problem = refused.json()

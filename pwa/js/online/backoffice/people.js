@@ -110,6 +110,10 @@ export const STRINGS = {
     "Vous ne pouvez pas désactiver votre propre compte.",
     "You cannot deactivate your own account.",
   ],
+  "bo.people.err.person_inactive": [
+    "Cette personne est désactivée : réactivez-la avant de lui envoyer un nouveau lien.",
+    "This person is deactivated: reactivate them before sending a new link.",
+  ],
   "bo.people.err.email_taken": [
     "Cette adresse e-mail est déjà enregistrée dans Carnet.",
     "This e-mail address is already registered in Carnet.",
