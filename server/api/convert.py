@@ -20,6 +20,7 @@ def person(
         manager_id=p.manager_id,  # type: ignore[arg-type]
         client_company_id=p.client_company_id,  # type: ignore[arg-type]
         client_company_name=client_company_name,
+        active=p.active,
     )
 
 

@@ -4,7 +4,7 @@ from uuid import UUID
 
 from litestar import Controller, Response, get, post, put
 from litestar.params import FromPath, JSONBody
-from litestar.status_codes import HTTP_201_CREATED
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from server.api import convert
 from server.api import schemas as s
@@ -41,7 +41,8 @@ class PeopleController(Controller):
     async def invite(
         self, data: JSONBody[s.PersonCreate], session: SessionDep, accounts: AccountsDep
     ) -> s.InvitedPerson:
-        """Create a person and their single-use invitation link (administrators only)."""
+        """Create a person and their single-use invitation link (administrators only); the
+        link is also e-mailed to them when the server can mail (`emailed`)."""
         ensure_role(session.actor, Role.ADMIN)
         person = await directory.create_person(
             organisation_id=session.actor.organisation_id,
@@ -53,22 +54,31 @@ class PeopleController(Controller):
                 client_company_id=str(data.client_company_id) if data.client_company_id else None,
             ),
         )
-        link = await accounts.issue_invitation(person=person, created_by=session.actor.person_id)
-        return s.InvitedPerson(person=convert.person(person), invitation_url=link)
+        link = await accounts.issue_invitation(
+            person=person, created_by=session.actor.person_id, send_email=True
+        )
+        return s.InvitedPerson(
+            person=convert.person(person),
+            invitation_url=link,
+            emailed=accounts.mails_invitations,
+        )
 
     @post(
         "/{person_id:uuid}/invitations",
         operation_id="reinvitePerson",
+        opt=problems(409),
         status_code=HTTP_201_CREATED,
     )
     async def reinvite(
         self, person_id: FromPath[UUID], session: SessionDep, accounts: AccountsDep
     ) -> s.InvitationLink:
-        """A new invitation link, e.g. for a person who lost their only device."""
-        ensure_role(session.actor, Role.ADMIN)
-        person = await directory.visible_person(session.actor, str(person_id))
-        link = await accounts.issue_invitation(person=person, created_by=session.actor.person_id)
-        return s.InvitationLink(invitation_url=link)
+        """A new invitation link, e.g. for a person who lost their only device; it is also
+        e-mailed to them, and the links sent before stop working."""
+        person = await directory.invitable_person(session.actor, str(person_id))
+        link = await accounts.issue_invitation(
+            person=person, created_by=session.actor.person_id, send_email=True
+        )
+        return s.InvitationLink(invitation_url=link, emailed=accounts.mails_invitations)
 
     @put("/{person_id:uuid}/roles", operation_id="setRoles")
     async def set_roles(
@@ -87,6 +97,25 @@ class PeopleController(Controller):
             return with_session(response, settings=accounts.settings, token=login.token)
         await accounts.end_sessions_of(person.id)
         return response
+
+    @post(
+        "/{person_id:uuid}/deactivate",
+        operation_id="deactivatePerson",
+        opt=problems(409),
+        status_code=HTTP_200_OK,
+    )
+    async def deactivate(self, person_id: FromPath[UUID], session: SessionDep) -> s.PersonOut:
+        """Deactivate a person (administrators only, never themselves): they can no longer
+        sign in, their sessions end at once and their devices stop receiving notifications.
+        Their history stays whole: months, signatures and invoices are kept."""
+        person = await directory.set_active(session.actor, str(person_id), active=False)
+        return convert.person(person)
+
+    @post("/{person_id:uuid}/reactivate", operation_id="reactivatePerson", status_code=HTTP_200_OK)
+    async def reactivate(self, person_id: FromPath[UUID], session: SessionDep) -> s.PersonOut:
+        """Reactivate a person: they sign in again with their passkeys (administrators only)."""
+        person = await directory.set_active(session.actor, str(person_id), active=True)
+        return convert.person(person)
 
 
 class ClientController(Controller):

@@ -149,6 +149,11 @@ class PersonOut(Wire):
     client_company_name: str | None = Field(
         default=None, description="A client signer's own company (in the session and /me)."
     )
+    active: bool = Field(
+        default=True,
+        description="False once an administrator deactivated the person: they cannot sign in, "
+        "and their history stays.",
+    )
 
 
 class SessionOut(Wire):
@@ -225,10 +230,20 @@ class RolesUpdate(Wire):
 class InvitedPerson(Wire):
     person: PersonOut
     invitation_url: str
+    emailed: bool = Field(
+        default=False,
+        description="True when the link was also queued to be e-mailed to the person (the "
+        "server has an SMTP server); otherwise the administrator passes it on.",
+    )
 
 
 class InvitationLink(Wire):
     invitation_url: str
+    emailed: bool = Field(
+        default=False,
+        description="True when the link was also queued to be e-mailed to the person (the "
+        "server has an SMTP server); otherwise the administrator passes it on.",
+    )
 
 
 class ClientCreate(Wire):

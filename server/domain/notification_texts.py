@@ -257,3 +257,29 @@ def signer_code_email(*, language: str, code: str, link: str) -> Message:
         f"valid for 15 minutes. If you did not ask for it, ignore this message.",
         link,
     )
+
+
+def invitation_email(
+    *, language: str, organisation_name: str, display_name: str, link: str, days: int
+) -> Message:
+    """The email carrying a person's single-use invitation link (an administrator invited or
+    re-invited them): they open it on their phone and create their passkey."""
+    organisation = shorten(organisation_name, MAX_NAME)
+    name = shorten(display_name, MAX_NAME)
+    if language != "en":
+        return Message(
+            "fr",
+            f"Invitation à Carnet ({organisation})",
+            f"Bonjour {name}, {organisation} vous invite à utiliser Carnet. Ouvrez ce lien sur "
+            f"votre téléphone pour créer votre clé d'accès : {link} . Il ne sert qu'une fois et "
+            f"expire dans {days} jours. Si vous n'attendiez pas ce message, ignorez-le.",
+            link,
+        )
+    return Message(
+        "en",
+        f"Your invitation to Carnet ({organisation})",
+        f"Hello {name}, {organisation} invites you to use Carnet. Open this link on your phone "
+        f"to create your passkey: {link} . It works once and expires in {days} days. If you "
+        f"did not expect this message, ignore it.",
+        link,
+    )

@@ -22,9 +22,11 @@ from server.domain.errors import (
     NotFound,
 )
 from server.domain.roles import Actor, Role
+from server.services import notifications
 from server.services import webauthn_ceremonies as ceremonies
 from server.services.clock import Clock
 from server.settings import Settings
+from server.storage import notification_store
 from server.storage import repositories as repo
 
 CEREMONY_LIFETIME = timedelta(minutes=5)
@@ -76,24 +78,48 @@ class Accounts:
 
     # -- invitations ---------------------------------------------------------------------
 
-    async def issue_invitation(self, *, person: model.Person, created_by: str | None) -> str:
+    async def issue_invitation(
+        self, *, person: model.Person, created_by: str | None, send_email: bool = False
+    ) -> str:
         """Create a single-use link for `person`; the token exists only in the link.
 
         A person has one usable link at a time: issuing a new one ends the links sent before,
         so a link that went astray stops working when the administrator sends another.
+        With ``send_email`` the link is also mailed to the person when the server can mail
+        (`mails_invitations`), through the outbox in the same transaction (in their
+        notification language, French by default); the outbox forgets the link once sent.
         """
         token = secrets.token_urlsafe(32)
         now = self.clock()
+        # A fragment never reaches server logs or Referer headers.
+        link = f"{self.settings.origin}/#invite={token}"
         async with repo.write_transaction():
             await repo.expire_unused_invitations(person_id=person.id, now=now)
-            await repo.create_invitation(
+            invitation = await repo.create_invitation(
                 person_id=person.id,
                 token_hash=token_hash(token),
                 expires_at=now + timedelta(days=self.settings.invitation_days),
                 created_by=created_by,
             )
-        # A fragment never reaches server logs or Referer headers.
-        return f"{self.settings.origin}/#invite={token}"
+            if send_email and self.mails_invitations:
+                organisation = await repo.get_organisation(person.organisation_id)
+                language, _ = await notification_store.get_preference(person.id)
+                await notifications.send_invitation(
+                    email=person.email,
+                    language=language,
+                    organisation_name=organisation.legal_name if organisation else "",
+                    display_name=person.display_name,
+                    link=link,
+                    days=self.settings.invitation_days,
+                    key=f"invitation:{invitation.id}",
+                    at=now,
+                )
+        return link
+
+    @property
+    def mails_invitations(self) -> bool:
+        """Whether invitations go out by e-mail: an SMTP server is configured."""
+        return bool(self.settings.smtp_host)
 
     async def _usable_invitation(self, token: str) -> model.Invitation:
         invitation = await repo.get_invitation_by_hash(token_hash(token))
@@ -180,8 +206,8 @@ class Accounts:
             msg = "this passkey is not registered, or was revoked"
             raise AuthenticationFailed(msg)
         person = await repo.get_person(passkey.person_id)
-        if person is None or not person.active:
-            msg = "this account is disabled"
+        if person is None:
+            msg = "this passkey is not registered, or was revoked"
             raise AuthenticationFailed(msg)
         handle = ceremonies.credential_user_handle(credential)
         if handle is not None and not secrets.compare_digest(handle, person.webauthn_user_handle):
@@ -195,6 +221,16 @@ class Accounts:
             public_key=passkey.public_key,
             sign_count=passkey.sign_count,
         )
+        # Said only to the passkey's holder, once the assertion verified.
+        if not person.active:
+            msg = (
+                "this account was deactivated by an administrator of your organisation; "
+                "ask them to reactivate it"
+            )
+            raise AuthenticationFailed(
+                msg,
+                errors=(FieldError(field="credential", code="account_deactivated", message=msg),),
+            )
         async with repo.write_transaction():
             await self._spend_ceremony(ceremony_id)
             if not await repo.record_passkey_use(

@@ -9,6 +9,7 @@ from server.domain import model
 from server.domain.access import can_see_mission, can_see_person, ensure_role
 from server.domain.errors import Conflict, FieldError, InvalidInput, NotFound
 from server.domain.roles import Actor, Role
+from server.storage import notification_store
 from server.storage import repositories as repo
 from sync.rules import AbsenceType
 
@@ -51,6 +52,20 @@ async def visible_person(actor: Actor, person_id: str) -> model.Person:
     if person is None or not can_see_person(actor, person):
         msg = "no such person"
         raise NotFound(msg)
+    return person
+
+
+async def invitable_person(actor: Actor, person_id: str) -> model.Person:
+    """A person the administrator may send a new invitation link: a deactivated person's link
+    would not open, so they are reactivated first."""
+    ensure_role(actor, Role.ADMIN)
+    person = await visible_person(actor, person_id)
+    if not person.active:
+        message = "this person is deactivated: reactivate them before sending a new link"
+        raise Conflict(
+            message,
+            errors=(FieldError(field="person_id", code="person_inactive", message=message),),
+        )
     return person
 
 
@@ -253,3 +268,33 @@ async def set_roles(actor: Actor, person_id: str, roles: frozenset[Role]) -> mod
     if person.id == actor.person_id and Role.ADMIN not in roles:
         raise _invalid("roles", "last_admin_self", "you cannot remove your own admin role")
     return await repo.replace_roles(person_id=person.id, roles=roles)
+
+
+async def set_active(actor: Actor, person_id: str, *, active: bool) -> model.Person:
+    """Deactivate or reactivate a person (administrators only).
+
+    Deactivating ends their sessions at once and removes their push subscriptions, in one
+    transaction; nothing else goes: their months, signatures, invoices and passkeys stay (a
+    month they signed keeps its proof), and reactivating lets them sign in again with the
+    same passkeys. An administrator cannot deactivate themselves, so an organisation always
+    keeps someone able to undo it.
+    """
+    ensure_role(actor, Role.ADMIN)
+    person = await visible_person(actor, person_id)
+    if not active and person.id == actor.person_id:
+        raise Conflict(
+            "you cannot deactivate your own account",
+            errors=(
+                FieldError(
+                    field="person_id",
+                    code="deactivate_self",
+                    message="you cannot deactivate your own account",
+                ),
+            ),
+        )
+    async with repo.write_transaction():
+        updated = await repo.set_person_active(person_id=person.id, active=active)
+        if not active:
+            await repo.delete_sessions_of(person.id)
+            await notification_store.delete_subscriptions_of(person.id)
+    return updated

@@ -31,6 +31,7 @@ from server.domain.errors import FieldError, Forbidden, InvalidInput, NotFound
 from server.domain.notification_texts import (
     LANGUAGES,
     Message,
+    invitation_email,
     render,
     signer_code_email,
     signer_link_email,
@@ -75,6 +76,7 @@ logger = logging.getLogger("carnet.notifications")
 SIGNER_LINK = "signer_link"
 SIGNER_CODE = "signer_code"
 LINK_REQUESTED = "signer_link_requested"
+INVITATION = "invitation"
 LEASE_MS = 60_000
 RETENTION = timedelta(days=90)
 """Finished rows are kept this long, well past any reminder's expiry, so a key is never purged
@@ -272,6 +274,42 @@ async def send_signer_link(
         data={"language": language, "consultant_name": consultant_name, "link": link},
         due_ms=_ms(at),
         expires_ms=_ms(at + timedelta(days=7)),
+        now_ms=_ms(at),
+    )
+
+
+async def send_invitation(
+    *,
+    email: str,
+    language: str,
+    organisation_name: str,
+    display_name: str,
+    link: str,
+    days: int,
+    key: str,
+    at: datetime,
+) -> bool:
+    """Email a person their invitation link, through the outbox (same guarantees).
+
+    Call it inside the transaction that creates the invitation; ``key`` names that invitation
+    so a retry sends one mail. The mail is dropped once the link has expired.
+    """
+    return await store.enqueue(
+        key=key,
+        person_id=None,
+        address=email,
+        channel="email",
+        kind=INVITATION,
+        month="",
+        data={
+            "language": language,
+            "organisation_name": organisation_name,
+            "display_name": display_name,
+            "link": link,
+            "days": days,
+        },
+        due_ms=_ms(at),
+        expires_ms=_ms(at + timedelta(days=days)),
         now_ms=_ms(at),
     )
 
@@ -534,7 +572,7 @@ class OutboxWorker:
             return
         if outcome.state != PENDING and entry.kind == SIGNER_CODE:
             await store.forget_data(item_id=entry.id, data={**entry.data, "code": "(envoyé)"})
-        if outcome.state != PENDING and entry.kind == SIGNER_LINK:
+        if outcome.state != PENDING and entry.kind in {SIGNER_LINK, INVITATION}:
             # The token is a bearer credential until opened: once mailed (or given up), the
             # outbox keeps where it went, not the link (docs/notifications.md).
             await store.forget_data(
@@ -560,6 +598,15 @@ class OutboxWorker:
                 language=str(entry.data.get("language", "fr")),
                 code=str(entry.data.get("code", "")),
                 link=self.settings.origin + "/sign/",
+            )
+            return message, entry.address
+        if entry.kind == INVITATION:
+            message = invitation_email(
+                language=str(entry.data.get("language", "fr")),
+                organisation_name=str(entry.data.get("organisation_name", "")),
+                display_name=str(entry.data.get("display_name", "")),
+                link=self._absolute(str(entry.data.get("link", ""))),
+                days=int(entry.data.get("days", 0)),
             )
             return message, entry.address
         if entry.kind == LINK_REQUESTED:

@@ -251,6 +251,16 @@ async def delete_subscription(*, endpoint: str, person_id: str | None = None) ->
     return len(rows)
 
 
+async def delete_subscriptions_of(person_id: str) -> int:
+    """Delete every push subscription of a person (deactivation: no device keeps receiving)."""
+    rows = (
+        await t.PushSubscription.delete()
+        .where(t.PushSubscription.person == person_id)
+        .returning(t.PushSubscription.id)
+    )
+    return len(rows)
+
+
 async def subscriptions_of(person_id: str) -> list[Subscription]:
     rows = await (
         t.PushSubscription.select()

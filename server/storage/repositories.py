@@ -685,3 +685,8 @@ async def replace_roles(*, person_id: str, roles: Iterable[Role]) -> model.Perso
 
 async def list_all_people() -> list[model.Person]:
     return await _people_where(None)
+
+
+async def set_person_active(*, person_id: str, active: bool) -> model.Person:
+    await t.Person.update({t.Person.active: active}).where(t.Person.id == person_id)
+    return await get_person(person_id)  # type: ignore[return-value]

@@ -1131,3 +1131,42 @@ async def test_a_client_signer_never_reads_a_price(cast: Cast) -> None:
         else:
             report.same(f"{actor} reads prices on /missions", True, f"{API}/missions" in shown)
     report.verify()
+
+
+DEACTIVATIONS = {
+    "anonymous": {"c2": 401, "x": 401},
+    "admin": {"self": 409, "c2": 200, "x": 404},
+    "xadmin": {"self": 409, "c2": 404, "x": 200},
+}
+# c2 and x were deactivated just before: their sessions ended, so they are anonymous now.
+REACTIVATIONS = {
+    "anonymous": {"c2": 401, "x": 401},
+    "c2": dict.fromkeys(("self", "c2", "x"), 401),
+    "x": dict.fromkeys(("self", "c2", "x"), 401),
+    "admin": {"self": 200, "c2": 200, "x": 404},
+    "xadmin": {"self": 200, "c2": 404, "x": 200},
+}
+
+
+async def test_only_admins_deactivate_and_reactivate_their_own_people(cast: Cast) -> None:
+    """Make sure only an admin deactivates (never themselves) or reactivates a person, only in
+    their organisation; a deactivated person's session ends and they stay listed inactive."""
+    report = Report()
+    accepted = await run_mutations(
+        cast, report, person_cases(cast, DEACTIVATIONS, method="POST", path="/deactivate")
+    )
+    for label, response in accepted.items():
+        report.same(f"{label}: active", False, response.json()["active"])
+    for admin, target in (("admin", "c2"), ("xadmin", "x")):
+        if f"{admin} POST /people/<{target}>/deactivate" in accepted:
+            me = await cast.browser(target).get(f"{API}/me")
+            report.status(f"{target} GET /me once {admin} deactivated them", me, 401)
+            listed = await cast.browser(admin).get(f"{API}/people")
+            flags = {cast.name(p["id"]): p["active"] for p in listed.json()}
+            report.same(f"{admin} lists {target} inactive", False, flags.get(target))
+    accepted = await run_mutations(
+        cast, report, person_cases(cast, REACTIVATIONS, method="POST", path="/reactivate")
+    )
+    for label, response in accepted.items():
+        report.same(f"{label}: active", True, response.json()["active"])
+    report.verify()

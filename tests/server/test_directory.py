@@ -11,6 +11,7 @@ import pytest
 
 from server.domain import model
 from server.domain.roles import Role
+from server.storage import notification_store
 from tests.factories import ALL_ABSENCES, Member, World, token_of
 
 # Marked here, not only by the conftest hook: anyio re-creates late-marked async tests and drops
@@ -614,3 +615,19 @@ async def test_a_client_signer_sees_their_own_company_not_only_the_firm(world: W
         assert mine["client_company_name"] == "Banque Rhénane SA", url
         assert mine["organisation_name"] == world.organisation.legal_name
         assert theirs["client_company_name"] is None, url
+
+
+async def test_without_smtp_the_invitation_is_not_queued_and_says_so(world: World) -> None:
+    """Make sure a server with no SMTP queues no invitation mail and answers emailed: false,
+    so the back office tells the administrator to pass the link on."""
+    assert not world.accounts.settings.smtp_host
+    admin = await world.person("admin", {Role.ADMIN})
+    before = len(await notification_store.outbox_rows())
+    created = await admin.browser.post(
+        "/api/v1/people",
+        json={"email": "dora@example.test", "display_name": "Dora", "roles": ["consultant"]},
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["emailed"] is False
+    assert created.json()["invitation_url"].startswith(ORIGIN + "/#invite=")
+    assert len(await notification_store.outbox_rows()) == before

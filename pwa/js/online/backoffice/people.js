@@ -1,7 +1,8 @@
 // The back office's People tab (#admin, online/backoffice.js): the organisation's people with
 // their roles and manager, the invitation of a new person (the answer holds a single-use link,
-// which the administrator passes on: the server does not e-mail it), a person's roles, and a
-// fresh link for someone who lost theirs (the new link ends the ones sent before).
+// which the server also e-mails when it has an SMTP server: `emailed`), a person's roles, a
+// fresh link for someone who lost theirs (the new link ends the ones sent before), and the
+// deactivation of a person (sessions ended, history kept) and their reactivation.
 // Every refusal is shown next to the field it names, in French; nothing is half-applied.
 
 import { ApiError, request } from "../../api.js";
@@ -50,8 +51,12 @@ export const STRINGS = {
   ],
   "bo.people.link": ["Lien d'invitation", "Invitation link"],
   "bo.people.link.notMailed": [
-    "Carnet n'envoie pas ce lien par e-mail : transmettez-le vous-même à la personne. Il ne sert qu'une fois et expire s'il n'est pas utilisé.",
-    "Carnet does not e-mail this link: pass it on to the person yourself. It works once and expires if unused.",
+    "Aucun serveur d'e-mail n'est configuré : Carnet n'envoie pas ce lien par e-mail, transmettez-le vous-même à la personne. Il ne sert qu'une fois et expire s'il n'est pas utilisé.",
+    "No e-mail server is configured: Carnet does not e-mail this link, pass it on to the person yourself. It works once and expires if unused.",
+  ],
+  "bo.people.link.mailed": [
+    "Carnet a aussi envoyé ce lien par e-mail à {email}. Il ne sert qu'une fois et expire s'il n'est pas utilisé ; vous pouvez aussi le transmettre vous-même.",
+    "Carnet also e-mailed this link to {email}. It works once and expires if unused; you may also pass it on yourself.",
   ],
   "bo.people.copy": ["Copier le lien", "Copy the link"],
   "bo.people.copied": ["Lien copié.", "Link copied."],
@@ -77,6 +82,37 @@ export const STRINGS = {
   "bo.people.reinvited": [
     "Nouveau lien pour {name} ; les liens envoyés avant ne fonctionnent plus :",
     "New link for {name}; the links sent before no longer work:",
+  ],
+  "bo.people.inactive": ["Désactivé·e", "Deactivated"],
+  "bo.people.deactivate": ["Désactiver", "Deactivate"],
+  "bo.people.deactivateOf": ["Désactiver {name}", "Deactivate {name}"],
+  "bo.people.deactivate.confirmText": [
+    "Désactiver {name} ? Ses sessions ouvertes se terminent tout de suite et ses appareils ne reçoivent plus de notifications ; cette personne ne pourra plus se connecter. Tout son historique est conservé : CRA, signatures et factures restent intacts. Vous pourrez la réactiver.",
+    "Deactivate {name}? Their open sessions end at once and their devices stop receiving notifications; they can no longer sign in. All their history is kept: reports, signatures and invoices stay intact. You can reactivate them.",
+  ],
+  "bo.people.deactivate.confirm": ["Confirmer la désactivation", "Confirm deactivation"],
+  "bo.people.deactivated": [
+    "{name} est désactivé·e : ses sessions sont terminées, son historique est conservé.",
+    "{name} is deactivated: their sessions ended, their history is kept.",
+  ],
+  "bo.people.reactivate": ["Réactiver", "Reactivate"],
+  "bo.people.reactivateOf": ["Réactiver {name}", "Reactivate {name}"],
+  "bo.people.reactivate.confirmText": [
+    "Réactiver {name} ? Cette personne pourra de nouveau se connecter avec ses clés d'accès et retrouvera tout son historique.",
+    "Reactivate {name}? They can sign in again with their passkeys and find all their history.",
+  ],
+  "bo.people.reactivate.confirm": ["Confirmer la réactivation", "Confirm reactivation"],
+  "bo.people.reactivated": [
+    "{name} est réactivé·e et peut de nouveau se connecter.",
+    "{name} is reactivated and can sign in again.",
+  ],
+  "bo.people.err.deactivate_self": [
+    "Vous ne pouvez pas désactiver votre propre compte.",
+    "You cannot deactivate your own account.",
+  ],
+  "bo.people.err.person_inactive": [
+    "Cette personne est désactivée : réactivez-la avant de lui envoyer un nouveau lien.",
+    "This person is deactivated: reactivate them before sending a new link.",
   ],
   "bo.people.err.email_taken": [
     "Cette adresse e-mail est déjà enregistrée dans Carnet.",
@@ -193,10 +229,10 @@ function showRefusal(error, slots, general) {
 }
 
 /**
- * A link to hand over, with its copy button.
- * @param {string} url @param {string} id
+ * A link to hand over, with its copy button; says whether Carnet also e-mailed it.
+ * @param {string} url @param {string} id @param {{emailed?: boolean, email: string}} sent
  */
-function linkBox(url, id) {
+function linkBox(url, id, sent) {
   const input = /** @type {HTMLInputElement} */ (
     h("input", { type: "text", id, readonly: true, value: url, "data-testid": "invite-url" })
   );
@@ -225,7 +261,13 @@ function linkBox(url, id) {
       ),
     ),
     said,
-    h("p", { class: "hint" }, t("bo.people.link.notMailed")),
+    h(
+      "p",
+      { class: "hint", "data-testid": "link-mailed" },
+      sent.emailed
+        ? t("bo.people.link.mailed", { email: sent.email })
+        : t("bo.people.link.notMailed"),
+    ),
   );
 }
 
@@ -297,14 +339,26 @@ export async function mount(container, { person: me }) {
     const key = p.id;
     const slot = h("div", { class: "bo-person-more" });
     const client = clients.find((c) => c.id === p.client_company_id);
+    const inactive = p.active === false;
     const item = h(
       "li",
-      { class: "bo-person", "data-testid": "person", "data-email": p.email },
+      {
+        class: inactive ? "bo-person bo-inactive" : "bo-person",
+        "data-testid": "person",
+        "data-email": p.email,
+      },
       h(
         "div",
         { class: "bo-who" },
         h("strong", {}, p.display_name, p.id === me.id ? ` ${t("bo.people.you")}` : ""),
         h("span", { class: "bo-email" }, p.email),
+        inactive
+          ? h(
+              "span",
+              { class: "badge bo-inactive-badge", "data-testid": "inactive-badge" },
+              t("bo.people.inactive"),
+            )
+          : "",
       ),
       h(
         "div",
@@ -346,10 +400,102 @@ export async function mount(container, { person: me }) {
           },
           t("bo.people.reinvite"),
         ),
+        // An administrator cannot deactivate themselves (the server refuses it too).
+        p.id === me.id
+          ? ""
+          : h(
+              "button",
+              {
+                type: "button",
+                class: "secondary small",
+                "aria-label": t(inactive ? "bo.people.reactivateOf" : "bo.people.deactivateOf", {
+                  name: p.display_name,
+                }),
+                "data-testid": inactive ? "reactivate" : "deactivate",
+                onclick: () => slot.replaceChildren(activeConfirm(p, item, slot)),
+              },
+              t(inactive ? "bo.people.reactivate" : "bo.people.deactivate"),
+            ),
       ),
       slot,
     );
     return item;
+  }
+
+  /**
+   * The confirmation, in the page, of a deactivation (what it does: sessions ended, history
+   * kept) or a reactivation; confirmed, the row is redrawn with or without its badge.
+   * @param {any} p @param {HTMLElement} item @param {HTMLElement} slot
+   */
+  function activeConfirm(p, item, slot) {
+    const deactivating = p.active !== false;
+    const verb = deactivating ? "deactivate" : "reactivate";
+    const general = h("p", {
+      class: "error",
+      role: "alert",
+      hidden: true,
+      "data-testid": "active-error",
+    });
+    const textId = `active-text-${p.id}`;
+    const confirm = h(
+      "button",
+      { type: "button", class: "primary small", "data-testid": `confirm-${verb}` },
+      t(`bo.people.${verb}.confirm`),
+    );
+    let busy = false;
+    confirm.addEventListener("click", async () => {
+      if (busy) return;
+      busy = true;
+      confirm.setAttribute("aria-disabled", "true");
+      setError(general, "");
+      try {
+        const updated = await request("POST", `/people/${p.id}/${verb}`);
+        const index = people.findIndex((x) => x.id === p.id);
+        people[index] = updated;
+        const fresh = row(updated, new Map(people.map((x) => [x.id, x.display_name])));
+        item.replaceWith(fresh);
+        const message = t(deactivating ? "bo.people.deactivated" : "bo.people.reactivated", {
+          name: updated.display_name,
+        });
+        const said = h(
+          "p",
+          { class: "notice", role: "status", "data-testid": "active-saved" },
+          message,
+        );
+        fresh.querySelector(".bo-person-more")?.replaceChildren(said);
+        const next = deactivating ? "reactivate" : "deactivate";
+        const again = fresh.querySelector(`[data-testid=${next}]`);
+        if (again instanceof HTMLElement) again.focus();
+      } catch (refusal) {
+        showRefusal(refusal, {}, general);
+      } finally {
+        busy = false;
+        confirm.setAttribute("aria-disabled", "false");
+      }
+    });
+    const box = h(
+      "div",
+      {
+        class: deactivating ? "notice warn bo-confirm" : "notice bo-confirm",
+        role: "group",
+        "aria-labelledby": textId,
+        "data-testid": `${verb}-confirm`,
+      },
+      h("p", { id: textId }, t(`bo.people.${verb}.confirmText`, { name: p.display_name })),
+      general,
+      h(
+        "div",
+        { class: "actions" },
+        h(
+          "button",
+          { type: "button", class: "secondary small", onclick: () => slot.replaceChildren() },
+          t("bo.people.cancel"),
+        ),
+        confirm,
+      ),
+    );
+    queueMicrotask(() => confirm.focus());
+    return box;
   }
 
   /** @param {any} p @param {HTMLElement} slot @param {string} key */
@@ -363,7 +509,10 @@ export async function mount(container, { person: me }) {
           "div",
           { class: "notice", "data-testid": "reinvited" },
           h("p", {}, t("bo.people.reinvited", { name: p.display_name })),
-          linkBox(answer.invitation_url, `relink-${key}`),
+          linkBox(answer.invitation_url, `relink-${key}`, {
+            emailed: answer.emailed,
+            email: p.email,
+          }),
         ),
       );
       announce(t("bo.people.reinvited", { name: p.display_name }));
@@ -599,7 +748,10 @@ export async function mount(container, { person: me }) {
           "div",
           { class: "notice", role: "status", "data-testid": "invited" },
           h("p", {}, t("bo.people.invite.done", { name: invited.display_name })),
-          linkBox(answer.invitation_url, "invite-url"),
+          linkBox(answer.invitation_url, "invite-url", {
+            emailed: answer.emailed,
+            email: invited.email,
+          }),
         ),
       );
       announce(t("bo.people.invite.done", { name: invited.display_name }));
