@@ -81,6 +81,16 @@ export const STRINGS = {
 };
 addStrings(STRINGS);
 
+/** This tab's styles (backoffice/months.css), linked once. */
+let styled = false;
+function ensureStyles() {
+  if (styled) return;
+  styled = true;
+  document.head.append(
+    h("link", { rel: "stylesheet", href: "/js/online/backoffice/months.css" }),
+  );
+}
+
 /** Statuses an administrator may reopen (server/domain/workflow.py _LEGAL). */
 const REOPENABLE = new Set(["validated", "signed"]);
 
@@ -107,6 +117,7 @@ function refusalText(error) {
  * @param {{person: object}} _props
  */
 export async function mount(container, _props) {
+  ensureStyles();
   /** @type {{id: string, display_name: string, roles: string[]}[]} */
   const people = await request("GET", "/people");
   const consultants = people
