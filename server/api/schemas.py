@@ -448,3 +448,14 @@ class ReminderOut(Wire):
     month: str
     status: TeamStatus = Field(description="The month's status when reminded.")
     at: datetime
+
+
+# -- back office: months (issue 14) ------------------------------------------------------------
+
+
+class SignatureLinkSentOut(Wire):
+    """A new signature link was e-mailed to the client signer the month waits on."""
+
+    signer_id: UUID
+    signer_name: str
+    signer_email: str = Field(description="The address on file the link was sent to.")

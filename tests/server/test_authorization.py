@@ -1131,3 +1131,46 @@ async def test_a_client_signer_never_reads_a_price(cast: Cast) -> None:
         else:
             report.same(f"{actor} reads prices on /missions", True, f"{API}/missions" in shown)
     report.verify()
+
+
+async def test_only_admins_resend_a_signature_link_in_their_own_organisation(cast: Cast) -> None:
+    """Make sure a new signature link (back office) is sent by an admin of the consultant's
+    organisation only (404 to another organisation's admin, 403 to every other role, the
+    signer waited on included), and only while the month waits on a client signer (409 for
+    c2's draft); a refusal changes nothing."""
+    cases = []
+    for actor in ACTORS:
+        if actor == "anonymous":
+            expected = 401
+        elif actor == "admin":
+            expected = 201
+        elif actor == "xadmin":
+            expected = 404
+        else:
+            expected = 403
+        cases.append(
+            Mutation(
+                actor,
+                f"{actor} POST c1/2026-11/signature-link",
+                "POST",
+                f"/people/{cast.id('c1')}/months/2026-11/signature-link",
+                None,
+                expected,
+            )
+        )
+    for target, expected in (("c2", 409), ("x", 404)):
+        cases.append(
+            Mutation(
+                "admin",
+                f"admin POST {target}/2026-11/signature-link",
+                "POST",
+                f"/people/{cast.id(target)}/months/2026-11/signature-link",
+                None,
+                expected,
+                fields=frozenset({"month"}) if expected == 409 else frozenset(),
+            )
+        )
+    report = Report()
+    done = await run_mutations(cast, report, cases)
+    report.same("links sent", 1, len(done))
+    report.verify()

@@ -45,6 +45,23 @@ export const STRINGS = {
     "Statut fixé par le serveur",
     "Status set by the server",
   ],
+  "bo.months.event.signature.link_issued": ["Lien de signature créé", "Signature link issued"],
+  "bo.months.event.signature.link_resent": [
+    "Nouveau lien de signature envoyé",
+    "New signature link sent",
+  ],
+  "bo.months.event.signature.link_requested": [
+    "Nouveau lien demandé par le signataire",
+    "New link asked for by the signer",
+  ],
+  "bo.months.event.signature.link_opened": ["Lien ouvert", "Link opened"],
+  "bo.months.event.signature.link_refused": ["Lien refusé", "Link refused"],
+  "bo.months.event.signature.signed": ["Signature du client", "Client's signature"],
+  "bo.months.event.signature.consultant_signed": [
+    "Signature du consultant",
+    "Consultant's signature",
+  ],
+  "bo.months.event.signature.refused": ["Signature refusée", "Signature refused"],
   "bo.months.comment": ["« {comment} »", "“{comment}”"],
   "bo.months.reopen": ["Rouvrir pour correction", "Reopen for correction"],
   "bo.months.reason": [
@@ -74,6 +91,19 @@ export const STRINGS = {
     "The month changed meanwhile: it was reloaded, check it before trying again.",
   ],
   "bo.months.refused": ["Refusé : {detail}", "Refused: {detail}"],
+  "bo.months.resend": ["Envoyer un nouveau lien de signature", "Send a new signature link"],
+  "bo.months.resendHelp": [
+    "Le mois attend la signature de {name}. Un nouveau lien lui est envoyé par e-mail à son adresse enregistrée ; les liens précédents ne fonctionneront plus.",
+    "The month waits on {name}'s signature. A new link is e-mailed to their address on file; earlier links stop working.",
+  ],
+  "bo.months.resent": [
+    "Nouveau lien de signature envoyé à {name} ({email}).",
+    "New signature link sent to {name} ({email}).",
+  ],
+  "bo.months.notWaiting": [
+    "Le mois n'attend plus la signature d'un client : il a été rechargé.",
+    "The month no longer waits on a client's signature: it was reloaded.",
+  ],
   "bo.months.offline": [
     "Pas de connexion au serveur : réessayez quand le réseau revient.",
     "No connection to the server: try again when the network is back.",
@@ -93,6 +123,13 @@ function ensureStyles() {
 
 /** Statuses an administrator may reopen (server/domain/workflow.py _LEGAL). */
 const REOPENABLE = new Set(["validated", "signed"]);
+
+/**
+ * Whether the month waits on a client signer (a signature link can be sent again).
+ * @param {any} state
+ */
+const waitsOnClient = (state) =>
+  state.status === "in_validation" && state.circuit?.waiting_on_kind === "client_signer";
 
 /** This month as YYYY-MM, in the device's calendar. */
 function thisMonth() {
@@ -161,7 +198,8 @@ export async function mount(container, _props) {
       month,
     ),
   );
-  const view = h("div", { class: "stack", "aria-live": "polite", "data-testid": "bo-months-view" });
+  // Outcomes are announced through the app's one live region (dom.js announce), not here.
+  const view = h("div", { class: "stack", "data-testid": "bo-months-view" });
   container.replaceChildren(heading, picker, view);
   view.replaceChildren(h("p", { class: "muted" }, t("bo.months.pick")));
 
@@ -190,10 +228,11 @@ export async function mount(container, _props) {
     if (mine !== loads) return;
     const name = consultants.find((p) => p.id === personId)?.display_name ?? state.consultant_name;
     view.replaceChildren(
-      ...(flash ? [h("p", { class: "notice", role: "status" }, flash)] : []),
+      ...(flash ? [h("p", { class: "notice", "data-testid": "bo-months-flash" }, flash)] : []),
       statusCard(name, key, state),
       historyCard(events),
       ...(REOPENABLE.has(state.status) ? [reopenCard(base, state)] : []),
+      ...(waitsOnClient(state) ? [resendCard(base, state)] : []),
     );
   }
 
@@ -347,6 +386,7 @@ export async function mount(container, _props) {
         if (error instanceof ApiError && error.errors?.some((e) => e.field === "comment")) {
           showReasonError(refusalText(error));
         } else if (error instanceof ApiError && error.status === 409) {
+          announce(refusalText(error));
           await load(refusalText(error));
         } else {
           topError.textContent = refusalText(error);
@@ -358,6 +398,60 @@ export async function mount(container, _props) {
       await load(t("bo.months.reopened"));
     });
     return h("section", { class: "card" }, open, form);
+  }
+
+  /**
+   * A new signature link to the client signer the month waits on (POST …/signature-link).
+   * @param {string} base
+   * @param {any} state
+   */
+  function resendCard(base, state) {
+    const name = state.circuit?.waiting_on_name ?? "";
+    const error = h("p", {
+      id: "bo-months-resend-error",
+      class: "error",
+      role: "alert",
+      hidden: "",
+      "data-testid": "bo-months-resend-error",
+    });
+    const button = h(
+      "button",
+      {
+        type: "button",
+        class: "secondary",
+        "aria-describedby": "bo-months-resend-help",
+        "data-testid": "bo-months-resend",
+      },
+      t("bo.months.resend"),
+    );
+    button.addEventListener("click", async () => {
+      error.hidden = true;
+      button.setAttribute("disabled", "");
+      let sent;
+      try {
+        sent = await request("POST", `${base}/signature-link`);
+      } catch (failure) {
+        button.removeAttribute("disabled");
+        if (failure instanceof ApiError && failure.status === 409) {
+          announce(t("bo.months.notWaiting"));
+          await load(t("bo.months.notWaiting"));
+          return;
+        }
+        error.textContent = refusalText(failure);
+        error.hidden = false;
+        return;
+      }
+      const message = t("bo.months.resent", { name: sent.signer_name, email: sent.signer_email });
+      announce(message);
+      await load(message);
+    });
+    return h(
+      "section",
+      { class: "card stack" },
+      h("p", { id: "bo-months-resend-help" }, t("bo.months.resendHelp", { name })),
+      button,
+      error,
+    );
   }
 
   who.addEventListener("change", () => load());
