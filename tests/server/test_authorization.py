@@ -27,6 +27,7 @@ from piccolo.table import Table
 
 from server.domain import model
 from server.domain.roles import Role
+from server.services import audit_log
 from server.storage import repositories as repo
 from server.storage import tables as t
 from tests.factories import Browser, Member, World, make_organisation
@@ -1173,4 +1174,29 @@ async def test_only_admins_resend_a_signature_link_in_their_own_organisation(cas
     report = Report()
     done = await run_mutations(cast, report, cases)
     report.same("links sent", 1, len(done))
+    report.verify()
+
+
+async def test_only_admins_verify_their_own_organisations_audit_chain(cast: Cast) -> None:
+    """Make sure the audit chain check (back office) answers an administrator only, about
+    their own organisation (each admin is told of their own chain's entries); others 403."""
+    month = await repo.get_timesheet(consultant_id=cast.id("c1"), month="2026-11")
+    assert month is not None
+    await audit_log.record(
+        month_id=month.id,
+        kind="month.exported",
+        actor_id=None,
+        device=None,
+        data={},
+        at=cast.octave.accounts.clock(),
+    )
+    report = Report()
+    counts = {}
+    for actor in ACTORS:
+        expected = 401 if actor == "anonymous" else 200 if actor in ("admin", "xadmin") else 403
+        response = await cast.browser(actor).get(f"{API}/audit/verify")
+        if report.status(f"{actor} GET /audit/verify", response, expected) and expected == 200:
+            counts[actor] = response.json()["entries"]
+    # One event in Octave's chain, none in Other SAS's.
+    report.same("each admin's own chain", {"admin": 1, "xadmin": 0}, counts)
     report.verify()
