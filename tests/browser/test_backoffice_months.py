@@ -100,6 +100,11 @@ def test_admin_reads_a_validated_months_history_and_reopens_it_with_a_reason(
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / f"backoffice-months-{width}.png", full_page=True)
 
+    # The organisation's audit chain, reopening included, checks out.
+    page.get_by_test_id("bo-months-audit").click()
+    expect(page.get_by_test_id("bo-months-audit-result")).to_contain_text("Journal intact")
+    assert _no_sideways_scroll(page)
+
     # The server holds the reopening: the month is back with its consultant.
     state = page.evaluate(
         "async (url) => (await fetch(url, {credentials: 'same-origin'})).json()",

@@ -104,6 +104,28 @@ export const STRINGS = {
     "Le mois n'attend plus la signature d'un client : il a été rechargé.",
     "The month no longer waits on a client's signature: it was reloaded.",
   ],
+  "bo.months.audit": ["Journal d'audit", "Audit trail"],
+  "bo.months.auditHelp": [
+    "Recalcule la chaîne d'empreintes de tout l'historique de l'organisation : une ligne modifiée ou supprimée en dehors de l'application est repérée.",
+    "Recomputes the hash chain of the organisation's whole history: a line changed or deleted outside the application is found.",
+  ],
+  "bo.months.auditVerify": ["Vérifier le journal d'audit", "Verify the audit trail"],
+  "bo.months.auditOk": [
+    "Journal intact : {count} {count|événement vérifié|événements vérifiés}.",
+    "Trail intact: {count} {count|event checked|events checked}.",
+  ],
+  "bo.months.auditAnchored": [
+    "Dernier horodatage (n° {seq}) le {at} : toujours atteint.",
+    "Latest timestamp (no. {seq}) on {at}: still reached.",
+  ],
+  "bo.months.auditBroken": [
+    "Journal altéré à l'événement n° {seq} ({count} {count|événement intact|événements intacts} avant lui) : {reason}",
+    "Trail altered at event no. {seq} ({count} {count|event|events} intact before it): {reason}",
+  ],
+  "bo.months.auditCut": [
+    "Journal altéré : {reason}",
+    "Trail altered: {reason}",
+  ],
   "bo.months.offline": [
     "Pas de connexion au serveur : réessayez quand le réseau revient.",
     "No connection to the server: try again when the network is back.",
@@ -162,7 +184,11 @@ export async function mount(container, _props) {
     .sort((a, b) => a.display_name.localeCompare(b.display_name, "fr"));
   const heading = h("h2", {}, t("bo.months.heading"));
   if (consultants.length === 0) {
-    container.replaceChildren(heading, h("p", { class: "muted" }, t("bo.months.none")));
+    container.replaceChildren(
+      heading,
+      h("p", { class: "muted" }, t("bo.months.none")),
+      auditCard(),
+    );
     return;
   }
   const who = /** @type {HTMLSelectElement} */ (
@@ -200,7 +226,7 @@ export async function mount(container, _props) {
   );
   // Outcomes are announced through the app's one live region (dom.js announce), not here.
   const view = h("div", { class: "stack", "data-testid": "bo-months-view" });
-  container.replaceChildren(heading, picker, view);
+  container.replaceChildren(heading, picker, view, auditCard());
   view.replaceChildren(h("p", { class: "muted" }, t("bo.months.pick")));
 
   let loads = 0;
@@ -451,6 +477,66 @@ export async function mount(container, _props) {
       h("p", { id: "bo-months-resend-help" }, t("bo.months.resendHelp", { name })),
       button,
       error,
+    );
+  }
+
+  /** The organisation's audit chain, recomputed on the server (GET /audit/verify). */
+  function auditCard() {
+    const result = h("p", { hidden: "", "data-testid": "bo-months-audit-result" });
+    const button = h(
+      "button",
+      {
+        type: "button",
+        class: "secondary",
+        "aria-describedby": "bo-months-audit-help",
+        "data-testid": "bo-months-audit",
+      },
+      t("bo.months.auditVerify"),
+    );
+    button.addEventListener("click", async () => {
+      button.setAttribute("disabled", "");
+      result.hidden = true;
+      let verdict;
+      try {
+        verdict = await request("GET", "/audit/verify");
+      } catch (error) {
+        result.className = "error";
+        result.textContent = refusalText(error);
+      } finally {
+        button.removeAttribute("disabled");
+      }
+      if (verdict) {
+        const count = verdict.entries;
+        if (verdict.ok) {
+          result.className = "notice";
+          result.textContent = t("bo.months.auditOk", { count });
+          if (verdict.latest_anchor_seq) {
+            result.textContent += ` ${t("bo.months.auditAnchored", {
+              seq: verdict.latest_anchor_seq,
+              at: formatDateTime(verdict.latest_anchor_at),
+            })}`;
+          }
+        } else {
+          result.className = "error";
+          result.textContent = verdict.first_broken_seq
+            ? t("bo.months.auditBroken", {
+                seq: verdict.first_broken_seq,
+                count,
+                reason: verdict.reason,
+              })
+            : t("bo.months.auditCut", { reason: verdict.reason });
+        }
+      }
+      result.hidden = false;
+      announce(result.textContent ?? "");
+    });
+    return h(
+      "section",
+      { class: "card stack" },
+      h("h3", {}, t("bo.months.audit")),
+      h("p", { id: "bo-months-audit-help", class: "muted" }, t("bo.months.auditHelp")),
+      button,
+      result,
     );
   }
 
