@@ -160,6 +160,7 @@ def test_admin_sends_a_new_signature_link_to_the_client_signer_the_month_waits_o
         "li[data-event='signature.link_resent']"
     )
     expect(resent).to_contain_text("Ada Lovelace")
+    expect(resent).to_contain_text("appareil : navigateur")
     assert _no_sideways_scroll(page)
     assert serious_violations(page) == []
     page.screenshot(path=SCREENSHOTS / f"backoffice-months-resend-{width}.png", full_page=True)

@@ -31,6 +31,8 @@ export const STRINGS = {
   "bo.months.by": ["par {name}", "by {name}"],
   "bo.months.device": ["appareil : {device}", "device: {device}"],
   "bo.months.device_web": ["navigateur", "browser"],
+  "bo.months.device_server": ["serveur", "server"],
+  "bo.months.device_signer-portal": ["portail de signature", "signature portal"],
   "bo.months.system": ["le système", "the system"],
   "bo.months.event.month.created": ["Mois ouvert", "Month opened"],
   "bo.months.event.month.days_edited": ["Jours saisis", "Days entered"],
@@ -310,8 +312,8 @@ export async function mount(container, _props) {
         { class: "stack", "data-testid": "bo-months-history" },
         ...events.map((e) => {
           const actor = e.actor_id === "system" ? t("bo.months.system") : e.actor_name;
-          const device =
-            e.device === "web" ? t("bo.months.device_web") : e.device ? e.device : null;
+          // Named devices ("web", "server"…) in words; a sync client id as it is.
+          const device = e.device ? (tOr(`bo.months.device_${e.device}`) ?? e.device) : null;
           const comment = typeof e.data?.comment === "string" ? e.data.comment : "";
           return h(
             "li",
