@@ -4,6 +4,7 @@ from litestar import Controller, get
 
 from server.api import schemas as s
 from server.api.deps import SessionDep
+from server.api.openapi import problems
 from server.services import audit_log
 
 
@@ -11,7 +12,7 @@ class AuditController(Controller):
     path = "/audit"
     tags = ["audit"]
 
-    @get("/verify", operation_id="verifyAuditChain")
+    @get("/verify", operation_id="verifyAuditChain", opt=problems(403))
     async def verify(self, session: SessionDep) -> s.AuditVerifyOut:
         """Recompute the organisation's audit chain, as `carnet audit verify` does: ok, or the
         first broken entry and why, or the timestamped head the chain no longer reaches
