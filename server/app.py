@@ -21,6 +21,7 @@ from litestar.types import Message, Scope
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from server.api.api_docs import SwaggerPage
+from server.api.audit import AuditController
 from server.api.auth import AuthController, InvitationController, SessionController
 from server.api.circuit import CircuitController
 from server.api.deps import provide_optional_session, provide_session
@@ -177,6 +178,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
             FigureSettingsController,
             FigureController,
             DailyCostController,
+            AuditController,
         ],
         # API answers are personal: never cached by the browser, a proxy or the service worker.
         cache_control=CacheControlHeader(no_store=True),

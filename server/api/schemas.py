@@ -463,3 +463,29 @@ class ReminderOut(Wire):
     month: str
     status: TeamStatus = Field(description="The month's status when reminded.")
     at: datetime
+
+
+# -- back office: months (issue 14) ------------------------------------------------------------
+
+
+class SignatureLinkSentOut(Wire):
+    """A new signature link was e-mailed to the client signer the month waits on."""
+
+    signer_id: UUID
+    signer_name: str
+    signer_email: str = Field(description="The address on file the link was sent to.")
+
+
+class AuditVerifyOut(Wire):
+    """The organisation's audit chain recomputed (what `carnet audit verify` prints)."""
+
+    ok: bool = Field(description="True when every entry links and every anchor is reached.")
+    entries: Count = Field(description="Entries found intact (before the first broken one).")
+    first_broken_seq: Count | None = Field(
+        description="The first entry that does not fit; null when intact or when only an "
+        "anchor is missed (a cut tail)."
+    )
+    reason: str | None = Field(description="Why the chain is broken; null when ok.")
+    anchors: Count = Field(description="Timestamped heads checked.")
+    latest_anchor_seq: Count | None
+    latest_anchor_at: datetime | None

@@ -22,9 +22,10 @@ from litestar.status_codes import (
 from pydantic import Field, StringConstraints
 
 from server.api import schemas as s
-from server.api.deps import SessionDep
+from server.api.deps import ClockDep, SessionDep
 from server.api.openapi import problems
 from server.api.params import MonthPath
+from server.services import signer_links
 from server.services.consultant_signature import ConsultantSignatures
 from server.services.signatures import (
     SIGNER_SESSION_LIFETIME,
@@ -389,6 +390,26 @@ class SignatureController(Controller):
             document_sha256=evidence.document_hash,
             month_status=await signatures.month_status(evidence.timesheet_id),
             signed_at=evidence.signed_at.isoformat(),
+        )
+
+    @post(
+        "/people/{person_id:uuid}/months/{month:str}/signature-link",
+        operation_id="resendSignatureLink",
+        opt=problems(409, 422),
+        status_code=HTTP_201_CREATED,
+    )
+    async def resend_link(
+        self, person_id: FromPath[UUID], month: MonthPath, session: SessionDep, clock: ClockDep
+    ) -> s.SignatureLinkSentOut:
+        """A new signature link, e-mailed to the client signer the month waits on; earlier
+        links stop working (administrators only; 409 unless the month waits on a client)."""
+        sent = await signer_links.resend_signature_link(
+            session.actor, consultant_id=str(person_id), month_text=month, clock=clock
+        )
+        return s.SignatureLinkSentOut(
+            signer_id=sent.signer_id,  # type: ignore[arg-type]
+            signer_name=sent.signer_name,
+            signer_email=sent.signer_email,
         )
 
     @get("/organisation/signature-policy", operation_id="getSignaturePolicy")

@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from server.domain import audit
-from server.domain.errors import NotFound
+from server.domain.errors import Forbidden, NotFound
+from server.domain.roles import Actor, Role
 from server.services.anchors import AnchorCheck
 from server.services.anchors import check as check_anchors
 from server.storage import audit_store as store
@@ -119,3 +120,16 @@ async def verify(organisation_id: str | None = None) -> list[Verification]:
             )
         )
     return verdicts
+
+
+async def verify_own_organisation(actor: Actor) -> Verification:
+    """The administrator's check of their organisation's chain, as ``carnet audit verify``
+    does it (the back office's button): intact, or the first broken entry and why.
+
+    Raises:
+        Forbidden: The actor is not an administrator.
+    """
+    if not actor.has(Role.ADMIN):
+        raise Forbidden("only an administrator verifies the audit chain")
+    [verdict] = await verify(actor.organisation_id)
+    return verdict

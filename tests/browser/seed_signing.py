@@ -96,7 +96,7 @@ async def _month(args: argparse.Namespace, settings: Settings) -> dict[str, str]
         waiting_on_id=signer.id,
     )
     link = await issue_signature_link(settings=settings, clock=system_clock, month_id=timesheet.id)
-    return {"month_id": timesheet.id, "link": link}
+    return {"month_id": timesheet.id, "consultant_id": consultant.id, "link": link}
 
 
 async def _link(args: argparse.Namespace, settings: Settings) -> dict[str, str]:

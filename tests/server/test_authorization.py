@@ -27,6 +27,7 @@ from piccolo.table import Table
 
 from server.domain import model
 from server.domain.roles import Role
+from server.services import audit_log
 from server.storage import repositories as repo
 from server.storage import tables as t
 from tests.factories import Browser, Member, World, make_organisation
@@ -1169,4 +1170,72 @@ async def test_only_admins_deactivate_and_reactivate_their_own_people(cast: Cast
     )
     for label, response in accepted.items():
         report.same(f"{label}: active", True, response.json()["active"])
+    report.verify()
+
+
+async def test_only_admins_resend_a_signature_link_in_their_own_organisation(cast: Cast) -> None:
+    """Make sure a new signature link (back office) is sent by an admin of the consultant's
+    organisation only (404 to another organisation's admin, 403 to every other role, the
+    signer waited on included), and only while the month waits on a client signer (409 for
+    c2's draft); a refusal changes nothing."""
+    cases = []
+    for actor in ACTORS:
+        if actor == "anonymous":
+            expected = 401
+        elif actor == "admin":
+            expected = 201
+        elif actor == "xadmin":
+            expected = 404
+        else:
+            expected = 403
+        cases.append(
+            Mutation(
+                actor,
+                f"{actor} POST c1/2026-11/signature-link",
+                "POST",
+                f"/people/{cast.id('c1')}/months/2026-11/signature-link",
+                None,
+                expected,
+            )
+        )
+    for target, expected in (("c2", 409), ("x", 404)):
+        cases.append(
+            Mutation(
+                "admin",
+                f"admin POST {target}/2026-11/signature-link",
+                "POST",
+                f"/people/{cast.id(target)}/months/2026-11/signature-link",
+                None,
+                expected,
+                fields=frozenset({"month"}) if expected == 409 else frozenset(),
+            )
+        )
+    report = Report()
+    done = await run_mutations(cast, report, cases)
+    report.same("links sent", 1, len(done))
+    report.verify()
+
+
+async def test_only_admins_verify_their_own_organisations_audit_chain(cast: Cast) -> None:
+    """Make sure the audit chain check (back office) answers an administrator only, about
+    their own organisation (each admin is told of their own chain's entries); others 403."""
+    month = await repo.get_timesheet(consultant_id=cast.id("c1"), month="2026-11")
+    assert month is not None
+    await audit_log.record(
+        month_id=month.id,
+        kind="month.exported",
+        actor_id=None,
+        device=None,
+        data={},
+        at=cast.octave.accounts.clock(),
+    )
+    report = Report()
+    counts = {}
+    for actor in ACTORS:
+        expected = 401 if actor == "anonymous" else 200 if actor in ("admin", "xadmin") else 403
+        response = await cast.browser(actor).get(f"{API}/audit/verify")
+        if report.status(f"{actor} GET /audit/verify", response, expected) and expected == 200:
+            counts[actor] = response.json()["entries"]
+    # One event in Octave's chain, none in Other SAS's.
+    report.same("each admin's own chain", {"admin": 1, "xadmin": 0}, counts)
     report.verify()
