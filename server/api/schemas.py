@@ -448,3 +448,19 @@ class ReminderOut(Wire):
     month: str
     status: TeamStatus = Field(description="The month's status when reminded.")
     at: datetime
+
+
+# -- mission edits (back office, issue 14) ---------------------------------------------------
+
+
+class MissionUpdate(Wire):
+    """A mission's editable terms, all given (PUT replaces them); the consultant, client, start
+    date and billing mode stay as created. Closing a mission is setting its end date."""
+
+    title: Name
+    end_date: IsoDate | None = Field(description="null: the mission runs on.")
+    daily_rate_cents: Annotated[int, Whole(ge=1, le=10**9)] | None
+    allowed_absences: list[AbsenceType]
+    comments_required: StrictBool
+    calendar_region: CalendarRegion
+    approval_steps: Annotated[list[ApprovalStepIn], Field(min_length=1, max_length=5)]
