@@ -463,4 +463,7 @@ class MissionUpdate(Wire):
     allowed_absences: list[AbsenceType]
     comments_required: StrictBool
     calendar_region: CalendarRegion
-    approval_steps: Annotated[list[ApprovalStepIn], Field(min_length=1, max_length=5)]
+    approval_steps: Annotated[list[ApprovalStepIn], Field(max_length=5)] = Field(
+        description="Empty: the consultant's manager approves alone (as for a mission created "
+        "without a circuit)."
+    )

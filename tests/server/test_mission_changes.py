@@ -283,3 +283,17 @@ async def test_a_new_circuit_waits_for_the_month_in_validation(world: World) -> 
     accepted = await admin.browser.put(url, json=body(mission, approval_steps=steps))
     assert accepted.status_code == 200, accepted.text
     assert accepted.json()["approval_steps"] == steps
+
+
+async def test_a_mission_without_a_circuit_keeps_none_when_edited(world: World) -> None:
+    """Make sure a mission created without steps (its consultant's manager approves) can be
+    renamed with an empty circuit, and keeps none."""
+    admin = await world.person("admin", [Role.ADMIN])
+    await world.person("boss", [Role.MANAGER], login=False)
+    await world.person("alice", [Role.CONSULTANT], manager="boss", login=False)
+    bare = await world.mission("alice", await world.client("Banque Sans Circuit SA"))
+    response = await admin.browser.put(
+        f"/api/v1/missions/{bare.id}", json=body(bare, title="Renommée", approval_steps=[])
+    )
+    assert response.status_code == 200, response.text
+    assert (response.json()["title"], response.json()["approval_steps"]) == ("Renommée", [])
