@@ -12,6 +12,7 @@ from server.domain.roles import Actor, Role
 from server.services import audit_log
 from server.services.clock import Clock, system_clock
 from server.storage import repositories as repo
+from server.storage import sync_store
 from sync.rules import AbsenceType
 
 BILLING_MODES = ("regie", "regie_capped", "forfait")
@@ -284,7 +285,8 @@ async def update_mission(
 ) -> model.Mission:
     """Change a mission's editable terms, unless that would rewrite a month already handed in
     (`server.domain.mission_changes`): then nothing changes and the refusal names each field
-    and month. The check, the write and the audit event share one transaction."""
+    and month. The check, the write and the audit event share one transaction, under the
+    consultant's lock."""
     ensure_role(actor, Role.ADMIN)
     before = await visible_mission(actor, mission_id)
     after = replace(
@@ -304,6 +306,9 @@ async def update_mission(
     if not changed:
         return before
     async with repo.write_transaction():
+        # The consultant's lock, which day writes and circuit moves take first: no month can
+        # be handed in, nor a day recorded, between this check and the write.
+        await sync_store.lock_space(before.consultant_id)
         months = [
             mission_changes.MonthOfMission(month=month, status=status, mission_days=days)
             for month, status, days in await repo.months_with_mission_days(

@@ -12,6 +12,7 @@ import pytest
 from server.domain import mission_changes as rule
 from server.domain import model
 from server.domain.roles import Role
+from server.services import audit_log
 from server.storage import audit_store
 from server.storage import repositories as repo
 from tests.factories import ALL_ABSENCES, Member, World
@@ -198,6 +199,8 @@ async def test_admin_renames_and_closes_a_mission_and_it_is_audited(world: World
         }
     ]
     assert events[0].subject == f"mission:{mission.id}" and events[0].actor == admin.id
+    (verdict,) = await audit_log.verify(world.organisation.id)
+    assert verdict.check.ok and verdict.check.checked == 1
 
 
 async def test_a_rate_change_over_a_validated_month_is_refused_and_changes_nothing(
