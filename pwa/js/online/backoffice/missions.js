@@ -120,8 +120,8 @@ export const STRINGS = {
     "Change refused: it would alter months already handed in. Nothing was saved.",
   ],
   "bo.missions.historyHelp": [
-    "Un mois validé ou signé doit d'abord être rouvert, un mois en validation aller au bout de son circuit ; ou ne changez que le reste.",
-    "A validated or signed month must be reopened first, a month in validation finish its circuit; or change only the rest.",
+    "Un mois validé ou signé doit d'abord être rouvert, un mois en validation aller au bout de son circuit. Pour un nouveau taux à partir d'une date, clôturez cette mission et créez-en une autre.",
+    "A validated or signed month must be reopened first, a month in validation finish its circuit. For a new rate from a given date, close this mission and create another.",
   ],
   "bo.missions.historyMonth": ["{month} ({status}) : {fields}", "{month} ({status}): {fields}"],
   "bo.missions.daysAfterEnd": ["jours saisis après la fin", "days recorded after the end"],
