@@ -3,6 +3,7 @@
 from server.api import schemas as s
 from server.domain import model, team_board
 from server.services.circuit import CircuitView
+from server.services.directory import MissionEdit
 from server.services.timesheets import MonthView
 from sync.calendar import CalendarRegion
 from sync.rules import Day, DayLine, month_totals
@@ -114,6 +115,21 @@ def mission_from(data: s.MissionCreate) -> model.Mission:
                 position=i, label=ms.label, due_date=ms.due_date, amount_cents=ms.amount_cents
             )
             for i, ms in enumerate(data.milestones)
+        ),
+    )
+
+
+def mission_edit(data: s.MissionUpdate) -> MissionEdit:
+    return MissionEdit(
+        title=data.title,
+        end_date=data.end_date,
+        daily_rate_cents=data.daily_rate_cents,
+        allowed_absences=tuple(a.value for a in data.allowed_absences),
+        comments_required=data.comments_required,
+        calendar_region=data.calendar_region.value,
+        steps=tuple(
+            model.ApprovalStep(position=i, kind=st.kind, approver_id=str(st.approver_id))
+            for i, st in enumerate(data.approval_steps)
         ),
     )
 

@@ -154,3 +154,18 @@ class MissionController(Controller):
     async def create(self, data: JSONBody[s.MissionCreate], session: SessionDep) -> s.MissionOut:
         mission = await directory.create_mission(session.actor, convert.mission_from(data))
         return convert.mission(mission)
+
+    @put(
+        "/{mission_id:uuid}",
+        operation_id="updateMission",
+        opt=problems(409, 422),
+    )
+    async def update(
+        self, mission_id: FromPath[UUID], data: JSONBody[s.MissionUpdate], session: SessionDep
+    ) -> s.MissionOut:
+        """Edit or close a mission (administrators only); refused with 409, naming each field
+        and month, when the change would rewrite a month already handed in."""
+        mission = await directory.update_mission(
+            session.actor, str(mission_id), convert.mission_edit(data)
+        )
+        return convert.mission(mission)

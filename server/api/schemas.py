@@ -489,3 +489,22 @@ class AuditVerifyOut(Wire):
     anchors: Count = Field(description="Timestamped heads checked.")
     latest_anchor_seq: Count | None
     latest_anchor_at: datetime | None
+
+
+# -- mission edits (back office, issue 14) ---------------------------------------------------
+
+
+class MissionUpdate(Wire):
+    """A mission's editable terms, all given (PUT replaces them); the consultant, client, start
+    date and billing mode stay as created. Closing a mission is setting its end date."""
+
+    title: Name
+    end_date: IsoDate | None = Field(description="null: the mission runs on.")
+    daily_rate_cents: Annotated[int, Whole(ge=1, le=10**9)] | None
+    allowed_absences: list[AbsenceType]
+    comments_required: StrictBool
+    calendar_region: CalendarRegion
+    approval_steps: Annotated[list[ApprovalStepIn], Field(max_length=5)] = Field(
+        description="Empty: the consultant's manager approves alone (as for a mission created "
+        "without a circuit)."
+    )

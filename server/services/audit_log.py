@@ -133,3 +133,29 @@ async def verify_own_organisation(actor: Actor) -> Verification:
         raise Forbidden("only an administrator verifies the audit chain")
     [verdict] = await verify(actor.organisation_id)
     return verdict
+
+
+async def record_organisation_event(
+    *,
+    organisation_id: str,
+    kind: str,
+    subject: str,
+    actor_id: str | None,
+    data: dict[str, Any],
+    at: dt.datetime,
+) -> None:
+    """Append an event about the organisation's directory, not about one month (e.g.
+    ``mission.changed`` with ``subject`` ``"mission:<id>"``), to the same chain, so that an
+    auditor finds in one place when a mission's terms changed relative to its months' events.
+    Its body holds ``month: null`` and ``device: "web"`` like a month's web events."""
+    async with write_transaction():
+        await store.lock_chain(organisation_id)
+        entry = audit.append(
+            previous=await store.head(organisation_id),
+            at=at,
+            actor=actor_id or SYSTEM,
+            event=kind,
+            subject=subject,
+            body={"month": None, "device": WEB, "data": data},
+        )
+        await store.insert(organisation_id=organisation_id, entry=entry, month_id=None)

@@ -5,11 +5,13 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import date
 
-from server.domain import model
+from server.domain import mission_changes, model
 from server.domain.access import can_see_mission, can_see_person, ensure_role
 from server.domain.errors import Conflict, FieldError, InvalidInput, NotFound
 from server.domain.roles import Actor, Role
-from server.storage import notification_store
+from server.services import audit_log
+from server.services.clock import Clock, system_clock
+from server.storage import notification_store, sync_store
 from server.storage import repositories as repo
 from sync.rules import AbsenceType
 
@@ -297,4 +299,84 @@ async def set_active(actor: Actor, person_id: str, *, active: bool) -> model.Per
         if not active:
             await repo.delete_sessions_of(person.id)
             await notification_store.delete_subscriptions_of(person.id)
+    return updated
+
+
+@dataclass(frozen=True)
+class MissionEdit:
+    """What an administrator may change on a mission once created (issue 14)."""
+
+    title: str
+    end_date: date | None
+    daily_rate_cents: int | None
+    allowed_absences: tuple[str, ...]
+    comments_required: bool
+    calendar_region: str
+    steps: tuple[model.ApprovalStep, ...]
+
+
+def _wire(mission: model.Mission, name: str) -> object:
+    value = getattr(mission, name if name != "approval_steps" else "steps")
+    if name == "approval_steps":
+        return [{"kind": s.kind, "approver_id": s.approver_id} for s in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return list(value) if isinstance(value, tuple) else value
+
+
+async def update_mission(
+    actor: Actor, mission_id: str, edit: MissionEdit, *, clock: Clock = system_clock
+) -> model.Mission:
+    """Change a mission's editable terms, unless that would rewrite a month already handed in
+    (`server.domain.mission_changes`): then nothing changes and the refusal names each field
+    and month. The check, the write and the audit event share one transaction, under the
+    consultant's lock."""
+    ensure_role(actor, Role.ADMIN)
+    before = await visible_mission(actor, mission_id)
+    after = replace(
+        before,
+        title=edit.title,
+        end_date=edit.end_date,
+        daily_rate_cents=edit.daily_rate_cents,
+        allowed_absences=edit.allowed_absences,
+        comments_required=edit.comments_required,
+        calendar_region=edit.calendar_region,
+        steps=edit.steps,
+    )
+    errors = await _mission_errors(after)
+    if errors:
+        raise InvalidInput("the mission is not valid", errors=tuple(errors))
+    changed = mission_changes.changed_fields(before, after)
+    if not changed:
+        return before
+    async with repo.write_transaction():
+        # The consultant's lock, which day writes and circuit moves take first: no month can
+        # be handed in, nor a day recorded, between this check and the write.
+        await sync_store.lock_space(before.consultant_id)
+        months = [
+            mission_changes.MonthOfMission(month=month, status=status, mission_days=days)
+            for month, status, days in await repo.months_with_mission_days(
+                consultant_id=before.consultant_id, mission_id=before.id
+            )
+        ]
+        refused = mission_changes.refusals(before=before, after=after, months=months)
+        if refused:
+            named = sorted({e.message.split(" ", 1)[0] for e in refused})
+            raise Conflict(
+                f"this change would rewrite months already handed in: {', '.join(named)}",
+                errors=refused,
+            )
+        updated = await repo.update_mission(after)
+        await audit_log.record_organisation_event(
+            organisation_id=before.organisation_id,
+            kind="mission.changed",
+            subject=f"mission:{before.id}",
+            actor_id=actor.person_id,
+            data={
+                "mission": before.id,
+                "before": {name: _wire(before, name) for name in changed},
+                "after": {name: _wire(after, name) for name in changed},
+            },
+            at=clock(),
+        )
     return updated

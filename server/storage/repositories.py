@@ -324,6 +324,57 @@ async def missions_of(consultant_id: str) -> list[model.Mission]:
     return await _missions_where(t.Mission.consultant == consultant_id)
 
 
+async def update_mission(mission: model.Mission) -> model.Mission:
+    """Store a mission's editable terms and replace its circuit, inside the caller's
+    transaction; the consultant's figures are rebuilt from the new terms."""
+    async with write_transaction():
+        await t.Mission.update(
+            {
+                t.Mission.title: mission.title,
+                t.Mission.end_date: mission.end_date,
+                t.Mission.daily_rate_cents: mission.daily_rate_cents,
+                t.Mission.allowed_absences: list(mission.allowed_absences),
+                t.Mission.comments_required: mission.comments_required,
+                t.Mission.calendar_region: mission.calendar_region,
+            }
+        ).where(t.Mission.id == mission.id)
+        await t.ApprovalStep.delete().where(t.ApprovalStep.mission == mission.id)
+        if mission.steps:
+            await t.ApprovalStep.insert(
+                *[
+                    t.ApprovalStep(
+                        mission=mission.id,
+                        position=s.position,
+                        kind=s.kind,
+                        approver=s.approver_id,
+                    )
+                    for s in mission.steps
+                ]
+            )
+        await t.FigureRefresh.delete().where(t.FigureRefresh.consultant == mission.consultant_id)
+    return await get_mission(mission.id)  # type: ignore[return-value]
+
+
+async def months_with_mission_days(
+    *, consultant_id: str, mission_id: str
+) -> list[tuple[str, str, tuple[date, ...]]]:
+    """Each stored month of a consultant: ``(YYYY-MM, status, its days on the mission)``."""
+    rows = await t.Timesheet.select(t.Timesheet.id, t.Timesheet.month, t.Timesheet.status).where(
+        t.Timesheet.consultant == consultant_id
+    )
+    if not rows:
+        return []
+    key = f"mission:{mission_id}"
+    days: dict[str, list[date]] = {_id(r["id"]): [] for r in rows}
+    entries = await t.DayEntry.select(
+        t.DayEntry.timesheet, t.DayEntry.day, t.DayEntry.lines
+    ).where(t.DayEntry.timesheet.is_in([r["id"] for r in rows]))
+    for e in entries:
+        if any(line["line"] == key and int(line["half_days"]) > 0 for line in _json(e["lines"])):
+            days[_id(e["timesheet"])].append(_date(e["day"]))
+    return [(r["month"], r["status"], tuple(sorted(days[_id(r["id"])]))) for r in rows]
+
+
 # -- timesheets ------------------------------------------------------------------------------
 
 

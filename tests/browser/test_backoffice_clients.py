@@ -61,7 +61,9 @@ def test_admin_creates_a_client_then_a_mission_there_from_the_back_office(
         assert serious_violations(page) == []
     form.get_by_label("SIREN (9 chiffres)").fill("123456789")
     form.get_by_role("button", name="Créer le client").click()
-    expect(page.get_by_role("status").filter(has_text=name)).to_be_visible()
+    expect(
+        page.get_by_test_id("admin-panel").get_by_role("status").filter(has_text=name)
+    ).to_be_visible()
     item = page.get_by_test_id("client-item").filter(has_text=name)
     expect(item).to_contain_text("123456789")
     expect(item).to_contain_text("FR32123456789")
@@ -98,7 +100,9 @@ def test_admin_creates_a_client_then_a_mission_there_from_the_back_office(
         assert serious_violations(page) == []
     form.get_by_label("Fin").fill("2026-12-31")
     form.get_by_role("button", name="Créer la mission").click()
-    expect(page.get_by_role("status").filter(has_text=title)).to_be_visible()
+    expect(
+        page.get_by_test_id("admin-panel").get_by_role("status").filter(has_text=title)
+    ).to_be_visible()
     item = page.get_by_test_id("mission-item").filter(has_text=title)
     expect(item).to_contain_text(who.name)
     expect(item).to_contain_text(name)

@@ -38,6 +38,7 @@ const ONLINE = [
   "team",
   "backoffice/people",
   "backoffice/months",
+  "backoffice/missions",
 ];
 
 test("every string has a French and an English text with the same placeholders", async () => {

@@ -1239,3 +1239,50 @@ async def test_only_admins_verify_their_own_organisations_audit_chain(cast: Cast
     # One event in Octave's chain, none in Other SAS's.
     report.same("each admin's own chain", {"admin": 1, "xadmin": 0}, counts)
     report.verify()
+
+
+def mission_edit_body(mission: model.Mission, **changes: Any) -> dict[str, Any]:
+    return {
+        "title": mission.title,
+        "end_date": None if mission.end_date is None else mission.end_date.isoformat(),
+        "daily_rate_cents": mission.daily_rate_cents,
+        "allowed_absences": list(mission.allowed_absences),
+        "comments_required": mission.comments_required,
+        "calendar_region": mission.calendar_region,
+        "approval_steps": [{"kind": s.kind, "approver_id": s.approver_id} for s in mission.steps],
+    } | changes
+
+
+async def test_only_admins_edit_missions_of_their_own_organisation(cast: Cast) -> None:
+    """Make sure only an admin edits a mission (others 403, another organisation's admin 404),
+    and that a rate change reaching c1's month in validation is refused with 409."""
+    c3 = cast.missions["c3@k2"]
+    path = f"/missions/{c3.id}"
+    renamed = mission_edit_body(c3, title="Renamed mission")
+    cases = [
+        Mutation(actor, f"{actor} PUT /missions/<c3@k2>", "PUT", path, renamed, 403)
+        for actor in LOGGED_IN
+        if actor not in {"admin", "xadmin"}
+    ]
+    c1 = cast.missions["c1@k1"]
+    cases += [
+        Mutation("anonymous", "anonymous PUT /missions/<c3@k2>", "PUT", path, renamed, 401),
+        Mutation("xadmin", "xadmin PUT /missions/<c3@k2>", "PUT", path, renamed, 404),
+        Mutation("admin", "admin PUT /missions/<c3@k2>", "PUT", path, renamed, 200),
+        Mutation(
+            "admin",
+            "admin PUT /missions/<c1@k1> rate while 2026-11 is in validation",
+            "PUT",
+            f"/missions/{c1.id}",
+            mission_edit_body(c1, daily_rate_cents=70_000),
+            409,
+            frozenset({"daily_rate_cents"}),
+            "conflict",
+        ),
+    ]
+    report = Report()
+    accepted = await run_mutations(cast, report, cases)
+    if "admin PUT /missions/<c3@k2>" in accepted:
+        stored = await repo.get_mission(c3.id)
+        report.same("admin PUT: stored title", "Renamed mission", stored and stored.title)
+    report.verify()

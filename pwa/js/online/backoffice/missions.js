@@ -4,9 +4,15 @@
 // a comment, the absences it allows, the holiday calendar, and its validation circuit (a
 // manager, then optionally one of the client's signers). The server checks everything; its
 // refusals are shown next to the fields they name.
+//
+// Each listed mission has "Modifier" (the same form, prefilled: title, end date, rate, comments,
+// absences, region, circuit; the consultant, client and start stay as created) and, while it
+// runs on, "Clôturer" (the same, with today as its end date). The server refuses (409) a change
+// that would rewrite a month already handed in: the refused fields are marked and the months
+// listed at the top of the form, nothing saved.
 
-import { request } from "../../api.js";
-import { addStrings, formatDate, locale, t } from "../../i18n.js";
+import { ApiError, request } from "../../api.js";
+import { addStrings, formatDate, formatMonthName, locale, t } from "../../i18n.js";
 import { announce, h } from "../../views/dom.js";
 import { clearErrors, ensureStyles, field, setFieldError, showRefusal } from "./directory-form.js";
 
@@ -88,6 +94,46 @@ export const STRINGS = {
     "Il faut au moins un manager dans le circuit.",
     "The circuit needs at least a manager.",
   ],
+  "bo.missions.edit": ["Modifier", "Edit"],
+  "bo.missions.editLabel": ["Modifier la mission {title}", "Edit the mission {title}"],
+  "bo.missions.close": ["Clôturer", "Close"],
+  "bo.missions.closeLabel": ["Clôturer la mission {title}", "Close the mission {title}"],
+  "bo.missions.editHeading": ["Modifier « {title} »", "Edit “{title}”"],
+  "bo.missions.closeHint": [
+    "Date de fin mise à aujourd'hui : ajustez-la si besoin, puis enregistrez.",
+    "End date set to today: adjust it if needed, then save.",
+  ],
+  "bo.missions.fixed": [
+    "Le consultant, le client et le début restent ceux de la création.",
+    "The consultant, client and start stay as created.",
+  ],
+  "bo.missions.noCircuit": [
+    "Sans circuit, le manager du consultant valide ses mois seul.",
+    "Without a circuit, the consultant's manager approves their months alone.",
+  ],
+  "bo.missions.save": ["Enregistrer les modifications", "Save the changes"],
+  "bo.missions.cancel": ["Annuler", "Cancel"],
+  "bo.missions.saved": ["Mission « {title} » enregistrée.", "Mission “{title}” saved."],
+  "bo.missions.unchanged": ["Rien à enregistrer : aucun changement.", "Nothing to save."],
+  "bo.missions.history": [
+    "Modification refusée : elle changerait des mois déjà remis. Rien n'a été enregistré.",
+    "Change refused: it would alter months already handed in. Nothing was saved.",
+  ],
+  "bo.missions.historyHelp": [
+    "Un mois validé ou signé doit d'abord être rouvert, un mois en validation aller au bout de son circuit. Pour un nouveau taux à partir d'une date, clôturez cette mission et créez-en une autre.",
+    "A validated or signed month must be reopened first, a month in validation finish its circuit. For a new rate from a given date, close this mission and create another.",
+  ],
+  "bo.missions.historyMonth": ["{month} ({status}) : {fields}", "{month} ({status}): {fields}"],
+  "bo.missions.daysAfterEnd": ["jours saisis après la fin", "days recorded after the end"],
+  "bo.missions.fieldMonths": [
+    "Refusé : changerait {months}.",
+    "Refused: it would alter {months}.",
+  ],
+  "bo.missions.fieldDays": [
+    "Refusé : des jours sont saisis sur la mission après cette date ({months}).",
+    "Refused: days are recorded on the mission after this date ({months}).",
+  ],
+  "bo.missions.field.comments_required": ["Commentaire exigé", "Comment required"],
   "bo.missions.err.allowed_absences.invalid": [
     "Type d'absence non valable.",
     "Invalid absence type.",
@@ -118,6 +164,20 @@ function euros(cents) {
 
 /** @param {string} iso */
 const day = (iso) => formatDate(iso, { dateStyle: "medium" });
+
+/** Today on this device, YYYY-MM-DD (the end date a closing proposes). */
+function today() {
+  const now = new Date();
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+}
+
+/** Integer cents → the amount as the rate field takes it, e.g. 61250 → "612,50", 60000 → "600". */
+function amountText(cents) {
+  const whole = Math.floor(cents / 100);
+  const rest = cents % 100;
+  return rest ? `${whole},${String(rest).padStart(2, "0")}` : String(whole);
+}
 
 /**
  * Draw the tab into `container`.
@@ -214,6 +274,16 @@ export async function mount(container, _props) {
 
   const box = h("div", { class: "error", role: "alert", tabindex: "-1", hidden: true });
   const submit = h("button", { type: "submit", class: "primary" }, t("bo.missions.create"));
+  const heading = h("h3", { id: "mission-form-heading" }, t("bo.missions.new"));
+  const editNote = h("p", { class: "muted", hidden: true });
+  const cancel = h(
+    "button",
+    { type: "button", class: "secondary", hidden: true, onclick: () => stopEdit(true) },
+    t("bo.missions.cancel"),
+  );
+  const commentsError = h("p", { class: "field-error", id: "mission-comments-error", hidden: true });
+  /** The mission the form edits; null while it creates one. */
+  let editing = null;
   const form = /** @type {HTMLFormElement} */ (
     h(
       "form",
@@ -223,9 +293,10 @@ export async function mount(container, _props) {
         "data-testid": "mission-form",
         "aria-labelledby": "mission-form-heading",
       },
-      h("h3", { id: "mission-form-heading" }, t("bo.missions.new")),
+      heading,
       clients.length ? null : h("p", { class: "notice warn" }, t("bo.missions.needClient")),
       box,
+      editNote,
       field("mission-consultant", t("bo.missions.consultant"), inputs.consultant_id),
       field("mission-client", t("bo.missions.client"), inputs.client_id),
       field("mission-title", t("bo.missions.title"), inputs.title),
@@ -245,6 +316,7 @@ export async function mount(container, _props) {
         inputs.comments_required,
         h("label", { for: "mission-comments" }, t("bo.missions.comments_required")),
       ),
+      commentsError,
       absences,
       field("mission-region", t("bo.missions.region"), inputs.calendar_region),
       h(
@@ -258,7 +330,7 @@ export async function mount(container, _props) {
           hint: t("bo.missions.signerHint"),
         }),
       ),
-      submit,
+      h("div", { class: "bo-actions" }, submit, cancel),
     )
   );
   inputs.comments_required.id = "mission-comments";
@@ -273,6 +345,138 @@ export async function mount(container, _props) {
     if (name.startsWith("allowed_absences")) return absences;
     if (name === "billing_mode") return null;
     return inputs[/** @type {keyof typeof inputs} */ (name)] ?? null;
+  }
+
+  /** Inputs an edit cannot change (the server keeps them as created). */
+  const fixed = [inputs.consultant_id, inputs.client_id, inputs.start_date];
+
+  /**
+   * Open the form on a mission, prefilled; `close` also sets its end date to today.
+   * @param {any} m  MissionOut
+   * @param {{close?: boolean}} [options]
+   */
+  function startEdit(m, { close = false } = {}) {
+    clearErrors(form, box);
+    setFieldError(absences, "");
+    status.hidden = true;
+    editing = m;
+    const set = (key, value) => {
+      /** @type {HTMLInputElement} */ (inputs[key]).value = value ?? "";
+    };
+    set("consultant_id", m.consultant_id);
+    set("client_id", m.client_id);
+    fillSigners();
+    set("title", m.title);
+    set("start_date", m.start_date);
+    set("end_date", close ? today() : m.end_date);
+    set("daily_rate_cents", m.daily_rate_cents == null ? "" : amountText(m.daily_rate_cents));
+    /** @type {HTMLInputElement} */ (inputs.comments_required).checked = m.comments_required;
+    for (const b of absenceBoxes)
+      /** @type {HTMLInputElement} */ (b).checked = m.allowed_absences.includes(
+        /** @type {HTMLInputElement} */ (b).value,
+      );
+    set("calendar_region", m.calendar_region);
+    const step = (kind) => m.approval_steps.find((s) => s.kind === kind)?.approver_id ?? "";
+    set("manager", step("manager"));
+    set("signer", step("client_signer"));
+    for (const input of fixed) input.setAttribute("disabled", "");
+    heading.textContent = t("bo.missions.editHeading", { title: m.title });
+    editNote.textContent = [
+      close ? t("bo.missions.closeHint") : t("bo.missions.fixed"),
+      m.approval_steps.length ? "" : t("bo.missions.noCircuit"),
+    ].join(" ");
+    editNote.hidden = false;
+    submit.textContent = t("bo.missions.save");
+    cancel.hidden = false;
+    form.scrollIntoView({ block: "start" });
+    (close ? inputs.end_date : inputs.title).focus();
+  }
+
+  /** Back to creating a mission, the form emptied. */
+  function stopEdit(focus = false) {
+    editing = null;
+    form.reset();
+    clearErrors(form, box);
+    setFieldError(absences, "");
+    for (const input of fixed) input.removeAttribute("disabled");
+    fillSigners();
+    heading.textContent = t("bo.missions.new");
+    editNote.hidden = true;
+    submit.textContent = t("bo.missions.create");
+    cancel.hidden = true;
+    if (focus) heading.scrollIntoView({ block: "start" });
+  }
+
+  /** The labels of the fields a refusal may name, for the list at the top. */
+  const labelOf = {
+    end_date: t("bo.missions.end"),
+    daily_rate_cents: t("bo.missions.daily_rate"),
+    calendar_region: t("bo.missions.region"),
+    allowed_absences: t("bo.missions.absences"),
+    comments_required: t("bo.missions.field.comments_required"),
+    approval_steps: t("bo.missions.circuit"),
+  };
+
+  /**
+   * A 409 refusal of an edit that would rewrite months already handed in: each refused field
+   * marked with its months, and the months listed at the top with what would change in them.
+   * The server's messages start with the month (YYYY-MM); its code says why.
+   * @param {import("../../api.js").ApiError} error
+   * @returns {boolean} false when it is another refusal
+   */
+  function showHistoryRefusal(error) {
+    const found = error.errors
+      .map((e) => ({ ...e, month: /^\d{4}-\d{2}/.exec(e.message)?.[0] ?? "" }))
+      .filter((e) => e.month && (e.code.startsWith("month_") || e.code === "days_after_end"));
+    if (error.status !== 409 || !found.length) return false;
+    const why = (e) =>
+      e.code === "days_after_end"
+        ? t("bo.missions.daysAfterEnd")
+        : t(`status.${e.code.slice("month_".length)}`).toLowerCase();
+    /** @type {Map<string, {status: string, fields: string[]}>} */
+    const months = new Map();
+    /** @type {Map<string, typeof found>} */
+    const byField = new Map();
+    for (const e of found) {
+      const entry = months.get(e.month) ?? { status: why(e), fields: [] };
+      const label = labelOf[e.field] ?? e.field;
+      if (!entry.fields.includes(label)) entry.fields.push(label);
+      months.set(e.month, entry);
+      byField.set(e.field, [...(byField.get(e.field) ?? []), e]);
+    }
+    let first = null;
+    for (const [name, refusals] of byField) {
+      const input = name === "comments_required" ? inputs.comments_required : inputFor(name);
+      if (!input) continue;
+      const list = refusals.map((e) => `${formatMonthName(e.month)} (${why(e)})`).join(", ");
+      const days = refusals.every((e) => e.code === "days_after_end");
+      setFieldError(input, t(days ? "bo.missions.fieldDays" : "bo.missions.fieldMonths", {
+        months: list,
+      }));
+      first ??= input;
+    }
+    box.replaceChildren(
+      h("p", {}, h("strong", {}, t("bo.missions.history"))),
+      h(
+        "ul",
+        { "data-testid": "mission-history-months" },
+        ...[...months].sort(([a], [b]) => a.localeCompare(b)).map(([month, entry]) =>
+          h(
+            "li",
+            {},
+            t("bo.missions.historyMonth", {
+              month: formatMonthName(month),
+              status: entry.status,
+              fields: entry.fields.join(", "),
+            }),
+          ),
+        ),
+      ),
+      h("p", { class: "muted" }, t("bo.missions.historyHelp")),
+    );
+    box.hidden = false;
+    box.focus();
+    return true;
   }
 
   form.addEventListener("submit", async (event) => {
@@ -294,6 +498,22 @@ export async function mount(container, _props) {
     // An unchosen manager is sent as such, so that the server's refusal names the step.
     steps.push({ kind: "manager", approver_id: value("manager") || null });
     if (value("signer")) steps.push({ kind: "client_signer", approver_id: value("signer") });
+    if (editing) {
+      // A mission created without a circuit keeps none while no step is chosen.
+      const none = !editing.approval_steps.length && !value("manager") && !value("signer");
+      await saveEdit(editing, {
+        title: value("title"),
+        end_date: value("end_date") || null,
+        daily_rate_cents: cents,
+        allowed_absences: absenceBoxes
+          .filter((b) => /** @type {HTMLInputElement} */ (b).checked)
+          .map((b) => /** @type {HTMLInputElement} */ (b).value),
+        comments_required: /** @type {HTMLInputElement} */ (inputs.comments_required).checked,
+        calendar_region: value("calendar_region"),
+        approval_steps: none ? [] : steps,
+      });
+      return;
+    }
     const body = {
       consultant_id: value("consultant_id") || null,
       client_id: value("client_id") || null,
@@ -326,6 +546,30 @@ export async function mount(container, _props) {
       submit.setAttribute("aria-disabled", "false");
     }
   });
+
+  /**
+   * PUT the edited terms; the refusals shown as for a creation, a history one listed.
+   * @param {any} mission
+   * @param {object} body  MissionUpdate
+   */
+  async function saveEdit(mission, body) {
+    form.setAttribute("aria-busy", "true");
+    submit.setAttribute("aria-disabled", "true");
+    try {
+      const saved = await request("PUT", `/missions/${mission.id}`, body);
+      stopEdit();
+      status.textContent = t("bo.missions.saved", { title: saved.title });
+      status.hidden = false;
+      announce(status.textContent);
+      await load();
+    } catch (error) {
+      if (!(error instanceof ApiError && showHistoryRefusal(error)))
+        showRefusal(error, { form, box, prefix: "bo.missions", inputFor });
+    } finally {
+      form.setAttribute("aria-busy", "false");
+      submit.setAttribute("aria-disabled", "false");
+    }
+  }
 
   async function load() {
     /** @type {{id: string, consultant_id: string, client_id: string, title: string,
@@ -376,6 +620,34 @@ export async function mount(container, _props) {
               m.daily_rate_cents
                 ? t("bo.missions.rate", { amount: euros(m.daily_rate_cents) })
                 : t("bo.missions.noRate"),
+            ),
+            h(
+              "div",
+              { class: "bo-actions" },
+              h(
+                "button",
+                {
+                  type: "button",
+                  class: "secondary small",
+                  "data-testid": "mission-edit",
+                  "aria-label": t("bo.missions.editLabel", { title: m.title }),
+                  onclick: () => startEdit(m),
+                },
+                t("bo.missions.edit"),
+              ),
+              !m.end_date || m.end_date > today()
+                ? h(
+                    "button",
+                    {
+                      type: "button",
+                      class: "secondary small",
+                      "data-testid": "mission-close",
+                      "aria-label": t("bo.missions.closeLabel", { title: m.title }),
+                      onclick: () => startEdit(m, { close: true }),
+                    },
+                    t("bo.missions.close"),
+                  )
+                : null,
             ),
           ),
         ),
