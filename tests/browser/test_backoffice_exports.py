@@ -103,19 +103,31 @@ def test_admin_sets_the_billing_profile_downloads_the_exports_and_opens_billing(
     # The FEC: an empty period, then one ending before it starts, are refused at their field.
     fec = page.get_by_test_id("fec-form")
     fec.get_by_label("Du").fill("2099-01-01")
-    fec.get_by_label("Au (date de clôture)").fill("2099-01-31")
+    fec.get_by_label("Au (clôture)").fill("2099-01-31")
     fec.get_by_role("button", name="Télécharger le FEC").click()
     expect(page.locator("#fec-start-error")).to_have_text(
         "Aucune facture ni aucun avoir émis sur cette période."
     )
-    fec.get_by_label("Au (date de clôture)").fill("2098-12-31")
+    fec.get_by_label("Au (clôture)").fill("2098-12-31")
     fec.get_by_role("button", name="Télécharger le FEC").click()
     expect(page.locator("#fec-end-error")).to_have_text("La fin tombe avant le début.")
     expect(page.locator("#fec-start-error")).to_be_hidden()
-    # The demo's year of invoices, closed today: the file the accountant expects.
+    # The demo's year of invoices, closed today; a sales account outside class 706 is refused
+    # under its field, unfolded from "Comptes" to show it.
     today = date.today()
     fec.get_by_label("Du").fill((today - timedelta(days=400)).isoformat())
-    fec.get_by_label("Au (date de clôture)").fill(today.isoformat())
+    fec.get_by_label("Au (clôture)").fill(today.isoformat())
+    accounts = fec.get_by_text("Comptes (plan comptable)")
+    accounts.click()
+    fec.get_by_label("Compte de ventes").fill("606000")
+    accounts.click()
+    fec.get_by_role("button", name="Télécharger le FEC").click()
+    expect(page.locator("#fec-sales-error")).to_have_text(
+        "Des chiffres commençant par 706 (12 au plus)."
+    )
+    expect(page.locator("#fec-sales-error")).to_be_visible()
+    expect(page.locator("#fec-end-error")).to_be_hidden()
+    fec.get_by_label("Compte de ventes").fill("706000")
     with page.expect_download() as fec_download:
         fec.get_by_role("button", name="Télécharger le FEC").click()
     download = fec_download.value

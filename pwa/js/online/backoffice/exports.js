@@ -26,7 +26,7 @@ export const STRINGS = {
     "The invoices and credit notes issued in the period, in the format of LPF article A47 A-1.",
   ],
   "bo.exports.start": ["Du", "From"],
-  "bo.exports.end": ["Au (date de clôture)", "To (closing date)"],
+  "bo.exports.end": ["Au (clôture)", "To (closing)"],
   "bo.exports.accounts": ["Comptes (plan comptable)", "Accounts (chart of accounts)"],
   "bo.exports.customers": ["Compte clients", "Customers account"],
   "bo.exports.sales": ["Compte de ventes", "Sales account"],
@@ -214,6 +214,12 @@ function exportForm(spec) {
         prefix: "bo.exports",
         inputFor: (name) => spec.inputs[name] ?? null,
       });
+      // A refused account is inside the folded "Comptes": unfold it, so its error shows.
+      const refused = form.querySelector('details [aria-invalid="true"]');
+      if (refused) {
+        /** @type {HTMLDetailsElement} */ (refused.closest("details")).open = true;
+        /** @type {HTMLElement} */ (refused).focus();
+      }
     } finally {
       form.setAttribute("aria-busy", "false");
       submit.setAttribute("aria-disabled", "false");
@@ -389,6 +395,8 @@ function profileForm(profile, org) {
     };
     try {
       await request("PUT", "/billing-profile", body);
+      /** @type {HTMLInputElement} */ (inputs.iban).value = body.iban;
+      /** @type {HTMLInputElement} */ (inputs.country_code).value = body.country_code;
       status.textContent = t("bo.exports.saved");
       status.hidden = false;
       announce(status.textContent);
