@@ -59,13 +59,16 @@ export class ApiError extends Error {
 }
 
 /** @returns {string | null} */
-function readCsrfCookie() {
+function csrfCookie() {
   for (const part of document.cookie.split(";")) {
     const [name, ...rest] = part.trim().split("=");
     if (name === CSRF_COOKIE) return decodeURIComponent(rest.join("="));
   }
   return null;
 }
+
+/** @param {Response} response */
+const isJson = (response) => (response.headers.get("content-type") ?? "").includes("json");
 
 /**
  * Build an ApiError from a failed response: a problem document when there is one,
@@ -75,11 +78,11 @@ function readCsrfCookie() {
  */
 async function toApiError(response) {
   let body = null;
-  if ((response.headers.get("content-type") ?? "").includes("json")) {
+  if (isJson(response)) {
     try {
       body = await response.json();
     } catch {
-      body = null;
+      // Not JSON after all: the status text says it.
     }
   }
   const errors = Array.isArray(body?.errors)
@@ -102,34 +105,35 @@ async function toApiError(response) {
  * @param {string} method
  * @param {string} path  relative to /api/v1
  * @param {unknown} [body]
- * @returns {Promise<any>}  parsed JSON, or null for 204
+ * @returns {Promise<any>}  parsed JSON, null for 204, the Response itself for a non-JSON body
  */
 export async function request(method, path, body) {
   const headers = { Accept: "application/json, application/problem+json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (MUTATING.has(method)) {
     // The server sets the CSRF cookie on GET responses; fetch one if this page never did.
-    let token = readCsrfCookie();
+    let token = csrfCookie();
     if (token === null) {
       await getSession();
-      token = readCsrfCookie();
+      token = csrfCookie();
     }
     if (token !== null) headers[CSRF_HEADER] = token;
   }
   let response;
   try {
     response = await fetch(BASE + path, {
+      // credentials: fetch's default, "same-origin", sends the session cookie.
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: "same-origin",
       cache: "no-store",
     });
   } catch (cause) {
     throw new ApiError({ status: 0, title: "Network error", detail: String(cause) });
   }
   if (!response.ok) throw await toApiError(response);
-  if (response.status === 204) return null;
+  // No content (204), or a file (an export): the caller reads the Response (blob(), headers).
+  if (!isJson(response)) return response.status === 204 ? null : response;
   const text = await response.text();
   return text ? JSON.parse(text) : null;
 }

@@ -320,9 +320,16 @@ class ExportController(Controller):
 class BillingController(Controller):
     tags = ["invoicing"]
 
+    @get("/billing-profile", operation_id="getBillingProfile", opt=problems(403))
+    async def get_profile(self, session: SessionDep) -> s.BillingProfileOut:
+        """The seller's legal mentions, address, IBAN and VAT franchise, as the PUT takes them
+        (defaults when never set: the invoices then use the organisation's address)."""
+        return s.BillingProfileOut(**await billing.billing_profile(actor=_admin(session)))
+
     @put("/billing-profile", operation_id="setBillingProfile", status_code=HTTP_204_NO_CONTENT)
     async def set_profile(self, data: JSONBody[s.BillingProfileIn], session: SessionDep) -> None:
-        """The seller's legal mentions, IBAN and VAT franchise."""
+        """The seller's legal mentions, IBAN and VAT franchise (every field: one left out is
+        reset to its default)."""
         actor = _admin(session)
         await billing.set_billing_profile(actor=actor, fields=data.model_dump())
 

@@ -120,7 +120,8 @@ class DeliveryIn(Wire):
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 Postcode = Annotated[str, StringConstraints(max_length=10), Printable, Stripped]
 City = Annotated[str, StringConstraints(max_length=100), Printable, Stripped]
-Iban = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}$")]
+# An IBAN without spaces, or "" for none (one pattern, not a union: a refusal names `iban`).
+Iban = Annotated[str, StringConstraints(pattern=r"^([A-Z]{2}[0-9]{2}[A-Z0-9]{10,30})?$")]
 
 
 class BillingProfileIn(Wire):
@@ -131,8 +132,20 @@ class BillingProfileIn(Wire):
     postcode: Postcode = ""
     city: City = ""
     country_code: CountryCode = "FR"
-    iban: Iban | Literal[""] = ""
+    iban: Iban = ""
     vat_franchise: StrictBool = False
+
+
+class BillingProfileOut(Wire):
+    """The seller's invoicing settings as stored (the defaults when none were ever set)."""
+
+    legal_info: str
+    address_line: str
+    postcode: str
+    city: str
+    country_code: str
+    iban: str
+    vat_franchise: bool
 
 
 class ClientBillingIn(Wire):

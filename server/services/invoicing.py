@@ -687,6 +687,23 @@ async def payments(invoice_id: str) -> list[tuple[date, int]]:
     return await store.payments_of(invoice_id)
 
 
+PROFILE_FIELDS = {
+    "legal_info": "",
+    "address_line": "",
+    "postcode": "",
+    "city": "",
+    "country_code": "FR",
+    "iban": "",
+    "vat_franchise": False,
+}
+
+
+async def billing_profile(*, actor: Actor) -> dict[str, Any]:
+    """The fields set_billing_profile takes, as stored; the defaults where none were set."""
+    stored = await store.billing_profile(actor.organisation_id) or {}
+    return {name: stored.get(name, default) for name, default in PROFILE_FIELDS.items()}
+
+
 async def set_billing_profile(*, actor: Actor, fields: dict[str, Any]) -> None:
     async with write_transaction():
         await store.set_billing_profile(actor.organisation_id, **fields)

@@ -180,3 +180,36 @@ async def test_an_eu_client_is_invoiced_in_reverse_charge(app: Litestar, world: 
     from tests.invoicing.facturx_checks import assert_valid_facturx
 
     assert_valid_facturx(xml)
+
+
+async def test_the_billing_profile_is_read_back_as_saved(app: Litestar, world: World) -> None:
+    """Make sure the admin reads the seller's billing profile in the shape the PUT takes, a bad
+    IBAN is refused naming the field and changes nothing, and a saved profile is read back."""
+    await demo()
+    admin = await _login(world, "claire.admin@octave.example")
+    before = await admin.get("/api/v1/billing-profile")
+    assert before.status_code == 200, before.text
+    assert before.json() == {
+        "legal_info": "SAS au capital de 50 000 EUR - RCS Paris 812 345 674",
+        "address_line": "",
+        "postcode": "",
+        "city": "",
+        "country_code": "FR",
+        "iban": "FR7630006000011234567890189",
+        "vat_franchise": False,
+    }
+    profile = {
+        **before.json(),
+        "address_line": "12 rue de la Paix",
+        "postcode": "75002",
+        "city": "Paris",
+        "vat_franchise": True,
+    }
+    refused = await admin.put("/api/v1/billing-profile", json={**profile, "iban": "FR12"})
+    assert refused.status_code == 422
+    assert [e["field"] for e in refused.json()["errors"]] == ["iban"]
+    assert (await admin.get("/api/v1/billing-profile")).json() == before.json()
+    assert (await admin.put("/api/v1/billing-profile", json=profile)).status_code == 204
+    assert (await admin.get("/api/v1/billing-profile")).json() == profile
+    consultant = await _login(world, "alice.martin@octave.example")
+    assert (await consultant.get("/api/v1/billing-profile")).status_code == 403

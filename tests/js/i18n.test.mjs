@@ -39,6 +39,7 @@ const ONLINE = [
   "backoffice/people",
   "backoffice/months",
   "backoffice/missions",
+  "backoffice/exports",
 ];
 
 test("every string has a French and an English text with the same placeholders", async () => {

@@ -1286,3 +1286,28 @@ async def test_only_admins_edit_missions_of_their_own_organisation(cast: Cast) -
         stored = await repo.get_mission(c3.id)
         report.same("admin PUT: stored title", "Renamed mission", stored and stored.title)
     report.verify()
+
+
+async def test_only_admins_read_and_set_their_own_billing_profile(cast: Cast) -> None:
+    """Make sure the seller's billing profile (legal mentions, IBAN) is read and set by the
+    organisation's admins alone, each on their own organisation's."""
+    report = Report()
+    body = {"legal_info": "SAS - RCS Paris", "iban": "FR7630006000011234567890189"}
+    before = await db_state()
+    for actor in ("anonymous", *LOGGED_IN):
+        browser = cast.browser(actor)
+        admin = actor in ("admin", "xadmin")
+        expected = 401 if actor == "anonymous" else 200 if admin else 403
+        response = await browser.get(f"{API}/billing-profile")
+        report.status(f"{actor} GET /billing-profile", response, expected)
+        if not admin:
+            response = await browser.put(f"{API}/billing-profile", json=body)
+            report.status(f"{actor} PUT /billing-profile", response, expected)
+    report.same("database after the refused writes", before, await db_state())
+    saved = await cast.browser("admin").put(f"{API}/billing-profile", json=body)
+    report.status("admin PUT /billing-profile", saved, 204)
+    mine = (await cast.browser("admin").get(f"{API}/billing-profile")).json()
+    theirs = (await cast.browser("xadmin").get(f"{API}/billing-profile")).json()
+    report.same("admin reads what they saved", body["iban"], mine.get("iban"))
+    report.same("the other organisation's profile is untouched", "", theirs.get("iban"))
+    report.verify()

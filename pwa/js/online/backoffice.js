@@ -1,6 +1,7 @@
 // The administrator's back office (#admin), loaded on demand: one page with a tab per task
-// (people, clients, missions, months), each tab a module of its own under online/backoffice/,
-// imported when first opened. Reached from the home screen; needs the network (it says so).
+// (people, clients, missions, months, exports), each tab a module of its own under
+// online/backoffice/, imported when first opened. Reached from the home screen; needs the
+// network (it says so).
 
 import { addStrings, t } from "../i18n.js";
 import { h, render } from "../views/dom.js";
@@ -18,6 +19,7 @@ export const STRINGS = {
   "admin.tab.clients": ["Clients", "Clients"],
   "admin.tab.missions": ["Missions", "Missions"],
   "admin.tab.months": ["Mois", "Months"],
+  "admin.tab.exports": ["Facturation et exports", "Billing and exports"],
   "admin.loading": ["Chargement…", "Loading…"],
   "admin.offline": [
     "Pas de connexion au serveur : l'administration a besoin du réseau. Réessayez quand il revient.",
@@ -35,6 +37,7 @@ const TABS = [
   ["clients", "./backoffice/clients.js"],
   ["missions", "./backoffice/missions.js"],
   ["months", "./backoffice/months.js"],
+  ["exports", "./backoffice/exports.js"],
 ];
 
 /**

@@ -1,0 +1,453 @@
+// The back office's "Facturation et exports" tab: the two files the accountant and the payroll
+// office ask for, one click each (the FEC of a period, the payroll variable elements of a
+// month, under the names the server gives them), the way to the billing page (pré-factures,
+// factures, paiements: pwa/admin/, standalone), and the organisation's billing profile (the
+// seller's mentions printed on every invoice). Refusals are shown next to their field.
+
+import { request } from "../../api.js";
+import { addStrings, t } from "../../i18n.js";
+import { announce, h } from "../../views/dom.js";
+import { clearErrors, ensureStyles, field, showRefusal } from "./directory-form.js";
+
+/** This module's strings, key → [French, English] (i18n.js addStrings). */
+export const STRINGS = {
+  "bo.exports.heading": ["Facturation et exports", "Billing and exports"],
+  "bo.exports.billing": [
+    "Ouvrir la facturation (pré-factures, factures, paiements)",
+    "Open billing (pre-invoices, invoices, payments)",
+  ],
+  "bo.exports.billing_hint": [
+    "Pré-factures des mois validés, émission, avoirs, notes de frais et paiements.",
+    "Pre-invoices of validated months, issuing, credit notes, expenses and payments.",
+  ],
+  "bo.exports.fec": ["Fichier des écritures comptables (FEC)", "Accounting entries file (FEC)"],
+  "bo.exports.fec_hint": [
+    "Les factures et avoirs émis sur la période, au format de l'article A47 A-1 du LPF.",
+    "The invoices and credit notes issued in the period, in the format of LPF article A47 A-1.",
+  ],
+  "bo.exports.start": ["Du", "From"],
+  "bo.exports.end": ["Au (clôture)", "To (closing)"],
+  "bo.exports.accounts": ["Comptes (plan comptable)", "Accounts (chart of accounts)"],
+  "bo.exports.customers": ["Compte clients", "Customers account"],
+  "bo.exports.sales": ["Compte de ventes", "Sales account"],
+  "bo.exports.vat": ["Compte de TVA collectée", "Output VAT account"],
+  "bo.exports.vat_hint": [
+    "445740 pour la TVA sur encaissements (prestations de services).",
+    "445740 for VAT on receipts (services).",
+  ],
+  "bo.exports.fec_download": ["Télécharger le FEC", "Download the FEC"],
+  "bo.exports.payroll": ["Éléments variables de paie", "Payroll variable elements"],
+  "bo.exports.payroll_hint": [
+    "Les absences des CRA validés ou signés du mois, par consultant (CSV).",
+    "The absences of the month's validated or signed timesheets, per consultant (CSV).",
+  ],
+  "bo.exports.month": ["Mois", "Month"],
+  "bo.exports.codes": ["Codes de votre logiciel de paie", "Your payroll software's codes"],
+  "bo.exports.codes_hint": ["Par exemple CP=CP01,RTT=RT01.", "For example CP=CP01,RTT=RT01."],
+  "bo.exports.payroll_download": [
+    "Télécharger les variables de paie",
+    "Download the payroll variables",
+  ],
+  "bo.exports.downloading": ["Préparation du fichier…", "Preparing the file…"],
+  "bo.exports.downloaded": ["Fichier « {name} » téléchargé.", "File “{name}” downloaded."],
+  "bo.exports.profile": ["Profil de facturation", "Billing profile"],
+  "bo.exports.identity": [
+    "Raison sociale, SIREN, SIRET et n° de TVA sont ceux de l'organisation :",
+    "Legal name, SIREN, SIRET and VAT number are the organisation's:",
+  ],
+  "bo.exports.legal_name": ["Raison sociale", "Legal name"],
+  "bo.exports.siren": ["SIREN", "SIREN"],
+  "bo.exports.siret": ["SIRET", "SIRET"],
+  "bo.exports.vat_number": ["TVA intracommunautaire", "EU VAT number"],
+  "bo.exports.legal_info": [
+    "Mentions légales (forme, capital, RCS)",
+    "Legal mentions (form, capital, registry)",
+  ],
+  "bo.exports.address_line": ["Adresse", "Address"],
+  "bo.exports.address_hint": [
+    "Vide : l'adresse de l'organisation est reprise sur les factures.",
+    "Empty: the organisation's address goes on the invoices.",
+  ],
+  "bo.exports.postcode": ["Code postal", "Postcode"],
+  "bo.exports.city": ["Ville", "City"],
+  "bo.exports.country_code": ["Pays (code à 2 lettres)", "Country (2-letter code)"],
+  "bo.exports.iban": ["IBAN (sans espace)", "IBAN (no spaces)"],
+  "bo.exports.vat_franchise": [
+    "Franchise en base de TVA (art. 293 B du CGI) : factures sans TVA",
+    "VAT franchise (CGI art. 293 B): invoices without VAT",
+  ],
+  "bo.exports.save": ["Enregistrer le profil", "Save the profile"],
+  "bo.exports.saved": ["Enregistré.", "Saved."],
+  // Refusals, by field and code (the server's message is for programs).
+  "bo.exports.err.start.invalid": ["Donnez une date de début.", "Give a start date."],
+  "bo.exports.err.start.empty_period": [
+    "Aucune facture ni aucun avoir émis sur cette période.",
+    "No invoice or credit note issued in this period.",
+  ],
+  "bo.exports.err.end.invalid": ["Donnez une date de fin.", "Give an end date."],
+  "bo.exports.err.end.before_start": [
+    "La fin tombe avant le début.",
+    "The end comes before the start.",
+  ],
+  "bo.exports.err.customers.invalid_account": [
+    "Des chiffres commençant par 411 (12 au plus).",
+    "Digits starting with 411 (12 at most).",
+  ],
+  "bo.exports.err.sales.invalid_account": [
+    "Des chiffres commençant par 706 (12 au plus).",
+    "Digits starting with 706 (12 at most).",
+  ],
+  "bo.exports.err.vat.invalid_account": [
+    "Des chiffres commençant par 4457 (12 au plus).",
+    "Digits starting with 4457 (12 at most).",
+  ],
+  "bo.exports.err.month.invalid": ["Choisissez un mois.", "Choose a month."],
+  "bo.exports.err.month.empty_period": [
+    "Aucun CRA validé ou signé pour ce mois.",
+    "No validated or signed timesheet for this month.",
+  ],
+  "bo.exports.err.codes.invalid": [
+    "Écrivez TYPE=CODE séparés par des virgules (types : CP, RTT, maladie…).",
+    "Write TYPE=CODE separated by commas (types: CP, RTT, maladie…).",
+  ],
+  "bo.exports.err.legal_info.invalid": [
+    "200 caractères au plus, sans caractère de contrôle.",
+    "200 characters at most, no control characters.",
+  ],
+  "bo.exports.err.address_line.invalid": [
+    "200 caractères au plus, sans caractère de contrôle.",
+    "200 characters at most, no control characters.",
+  ],
+  "bo.exports.err.postcode.invalid": ["10 caractères au plus.", "10 characters at most."],
+  "bo.exports.err.city.invalid": ["100 caractères au plus.", "100 characters at most."],
+  "bo.exports.err.country_code.invalid": [
+    "Deux lettres majuscules, par exemple FR.",
+    "Two capital letters, for example FR.",
+  ],
+  "bo.exports.err.iban.invalid": [
+    "2 lettres du pays, 2 chiffres de contrôle puis 10 à 30 lettres ou chiffres, sans espace.",
+    "The country's 2 letters, 2 check digits, then 10 to 30 letters or digits, no spaces.",
+  ],
+};
+addStrings(STRINGS);
+
+/** @param {Date} day */
+const iso = (day) => {
+  const two = (/** @type {number} */ n) => String(n).padStart(2, "0");
+  return `${day.getFullYear()}-${two(day.getMonth() + 1)}-${two(day.getDate())}`;
+};
+
+/**
+ * The file name of a Content-Disposition header (`attachment; filename="…"`), or `fallback`.
+ * @param {string | null} header
+ * @param {string} fallback
+ */
+export function fileName(header, fallback) {
+  const match = /filename="?([^";]+)"?/.exec(header ?? "");
+  return match ? match[1] : fallback;
+}
+
+/**
+ * Save a downloaded file under its name: an object URL on a temporary `<a download>`.
+ * @param {Response} response
+ * @param {string} fallback  the name when the server gives none
+ * @returns {Promise<string>}  the name given
+ */
+async function save(response, fallback) {
+  const name = fileName(response.headers.get("content-disposition"), fallback);
+  const url = URL.createObjectURL(await response.blob());
+  const link = h("a", { href: url, download: name, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  // The download has started from the click; free the blob once the browser has it.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  return name;
+}
+
+/**
+ * A form that downloads one export: GET `path()` when submitted, the file saved under its
+ * name, refusals next to their fields.
+ * @param {{id: string, heading: string, hint: string, button: string, fallback: () => string,
+ *   fields: HTMLElement[], inputs: Record<string, HTMLElement>, query: () => URLSearchParams,
+ *   path: string}} spec
+ */
+function exportForm(spec) {
+  const box = h("div", { class: "error", role: "alert", tabindex: "-1", hidden: true });
+  const status = h("p", { class: "notice", role: "status", hidden: true });
+  const submit = h("button", { type: "submit", class: "primary" }, spec.button);
+  const form = /** @type {HTMLFormElement} */ (
+    h(
+      "form",
+      {
+        class: "card stack bo-form",
+        novalidate: true,
+        "data-testid": `${spec.id}-form`,
+        "aria-labelledby": `${spec.id}-heading`,
+      },
+      h("h3", { id: `${spec.id}-heading` }, spec.heading),
+      h("p", { class: "muted" }, spec.hint),
+      box,
+      ...spec.fields,
+      submit,
+      status,
+    )
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (form.getAttribute("aria-busy") === "true") return;
+    clearErrors(form, box);
+    form.setAttribute("aria-busy", "true");
+    submit.setAttribute("aria-disabled", "true");
+    status.textContent = t("bo.exports.downloading");
+    status.hidden = false;
+    try {
+      const response = await request("GET", `${spec.path}?${spec.query()}`);
+      const name = await save(response, spec.fallback());
+      status.textContent = t("bo.exports.downloaded", { name });
+      announce(status.textContent);
+    } catch (error) {
+      status.hidden = true;
+      showRefusal(error, {
+        form,
+        box,
+        prefix: "bo.exports",
+        inputFor: (name) => spec.inputs[name] ?? null,
+      });
+      // A refused account is inside the folded "Comptes": unfold it, so its error shows.
+      const refused = form.querySelector('details [aria-invalid="true"]');
+      if (refused) {
+        /** @type {HTMLDetailsElement} */ (refused.closest("details")).open = true;
+        /** @type {HTMLElement} */ (refused).focus();
+      }
+    } finally {
+      form.setAttribute("aria-busy", "false");
+      submit.setAttribute("aria-disabled", "false");
+    }
+  });
+  return form;
+}
+
+/** @param {HTMLElement} input */
+const value = (input) => /** @type {HTMLInputElement} */ (input).value.trim();
+
+/** The FEC form: a period (default: the year to the end of last month) and the accounts. */
+function fecForm() {
+  const today = new Date();
+  const lastMonthEnd = new Date(today.getFullYear(), today.getMonth(), 0);
+  const inputs = {
+    start: h("input", { type: "date", value: `${lastMonthEnd.getFullYear()}-01-01` }),
+    end: h("input", { type: "date", value: iso(lastMonthEnd) }),
+    customers: h("input", { type: "text", inputmode: "numeric", value: "411000" }),
+    sales: h("input", { type: "text", inputmode: "numeric", value: "706000" }),
+    vat: h("input", { type: "text", inputmode: "numeric", value: "445710" }),
+  };
+  const accounts = h(
+    "details",
+    {},
+    h("summary", {}, t("bo.exports.accounts")),
+    field("fec-customers", t("bo.exports.customers"), inputs.customers),
+    field("fec-sales", t("bo.exports.sales"), inputs.sales),
+    field("fec-vat", t("bo.exports.vat"), inputs.vat, { hint: t("bo.exports.vat_hint") }),
+  );
+  inputs.vat.setAttribute("aria-describedby", "fec-vat-hint");
+  return exportForm({
+    id: "fec",
+    heading: t("bo.exports.fec"),
+    hint: t("bo.exports.fec_hint"),
+    button: t("bo.exports.fec_download"),
+    fallback: () => "FEC.txt",
+    path: "/exports/fec",
+    inputs,
+    fields: [
+      h(
+        "div",
+        { class: "row2" },
+        field("fec-start", t("bo.exports.start"), inputs.start),
+        field("fec-end", t("bo.exports.end"), inputs.end),
+      ),
+      accounts,
+    ],
+    query: () => {
+      const query = new URLSearchParams();
+      for (const [name, input] of Object.entries(inputs)) query.set(name, value(input));
+      return query;
+    },
+  });
+}
+
+/** The payroll form: a month (default: last month) and the payroll software's codes. */
+function payrollForm() {
+  const today = new Date();
+  const last = new Date(today.getFullYear(), today.getMonth() - 1, 1);
+  const inputs = {
+    month: h("input", { type: "month", value: iso(last).slice(0, 7) }),
+    codes: h("input", { type: "text", autocomplete: "off", spellcheck: "false" }),
+  };
+  const codes = field("payroll-codes", t("bo.exports.codes"), inputs.codes, {
+    optional: true,
+    hint: t("bo.exports.codes_hint"),
+  });
+  inputs.codes.setAttribute("aria-describedby", "payroll-codes-hint");
+  return exportForm({
+    id: "payroll",
+    heading: t("bo.exports.payroll"),
+    hint: t("bo.exports.payroll_hint"),
+    button: t("bo.exports.payroll_download"),
+    fallback: () => `paie-${value(inputs.month)}.csv`,
+    path: "/exports/payroll",
+    inputs,
+    fields: [field("payroll-month", t("bo.exports.month"), inputs.month), codes],
+    query: () => new URLSearchParams({ month: value(inputs.month), codes: value(inputs.codes) }),
+  });
+}
+
+/**
+ * The billing profile form, filled with what is stored; the organisation's identity above it.
+ * @param {{legal_info: string, address_line: string, postcode: string, city: string,
+ *   country_code: string, iban: string, vat_franchise: boolean}} profile
+ * @param {{legal_name?: string, siren?: string, siret?: string, vat_number?: string}} org
+ */
+function profileForm(profile, org) {
+  const text = (/** @type {number} */ max, /** @type {string} */ current, extra = {}) =>
+    h("input", { type: "text", maxlength: max, value: current, ...extra });
+  const inputs = {
+    legal_info: text(200, profile.legal_info),
+    address_line: text(200, profile.address_line, { autocomplete: "street-address" }),
+    postcode: text(10, profile.postcode, { autocomplete: "postal-code" }),
+    city: text(100, profile.city, { autocomplete: "address-level2" }),
+    country_code: text(2, profile.country_code, { autocapitalize: "characters" }),
+    iban: text(40, profile.iban, { autocapitalize: "characters", autocomplete: "off" }),
+    vat_franchise: h("input", { type: "checkbox" }),
+  };
+  /** @type {HTMLInputElement} */ (inputs.vat_franchise).checked = profile.vat_franchise;
+  const franchise = h(
+    "div",
+    { class: "check" },
+    inputs.vat_franchise,
+    h("label", { for: "profile-vat-franchise" }, t("bo.exports.vat_franchise")),
+  );
+  inputs.vat_franchise.id = "profile-vat-franchise";
+  const fact = (/** @type {string} */ key, /** @type {string | undefined} */ text) =>
+    h("div", {}, h("dt", {}, t(key)), h("dd", {}, text || "—"));
+  const identity = h(
+    "div",
+    {},
+    h("p", { class: "muted" }, t("bo.exports.identity")),
+    h(
+      "dl",
+      { class: "bo-facts", "data-testid": "profile-identity" },
+      fact("bo.exports.legal_name", org.legal_name),
+      fact("bo.exports.siren", org.siren),
+      fact("bo.exports.siret", org.siret),
+      fact("bo.exports.vat_number", org.vat_number),
+    ),
+  );
+  const box = h("div", { class: "error", role: "alert", tabindex: "-1", hidden: true });
+  const status = h("p", { class: "notice", role: "status", hidden: true });
+  const submit = h("button", { type: "submit", class: "primary" }, t("bo.exports.save"));
+  const form = /** @type {HTMLFormElement} */ (
+    h(
+      "form",
+      {
+        class: "card stack bo-form",
+        novalidate: true,
+        "data-testid": "profile-form",
+        "aria-labelledby": "profile-heading",
+      },
+      h("h3", { id: "profile-heading" }, t("bo.exports.profile")),
+      identity,
+      box,
+      field("profile-legal-info", t("bo.exports.legal_info"), inputs.legal_info),
+      field("profile-address", t("bo.exports.address_line"), inputs.address_line, {
+        hint: t("bo.exports.address_hint"),
+      }),
+      h(
+        "div",
+        { class: "row2" },
+        field("profile-postcode", t("bo.exports.postcode"), inputs.postcode),
+        field("profile-city", t("bo.exports.city"), inputs.city),
+      ),
+      field("profile-country", t("bo.exports.country_code"), inputs.country_code),
+      field("profile-iban", t("bo.exports.iban"), inputs.iban),
+      franchise,
+      submit,
+      status,
+    )
+  );
+  inputs.address_line.setAttribute("aria-describedby", "profile-address-hint");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (form.getAttribute("aria-busy") === "true") return;
+    clearErrors(form, box);
+    status.hidden = true;
+    form.setAttribute("aria-busy", "true");
+    submit.setAttribute("aria-disabled", "true");
+    const body = {
+      legal_info: value(inputs.legal_info),
+      address_line: value(inputs.address_line),
+      postcode: value(inputs.postcode),
+      city: value(inputs.city),
+      country_code: value(inputs.country_code).toUpperCase(),
+      // Printed IBANs come in groups of four: the server takes them without spaces.
+      iban: value(inputs.iban).replace(/\s+/g, "").toUpperCase(),
+      vat_franchise: /** @type {HTMLInputElement} */ (inputs.vat_franchise).checked,
+    };
+    try {
+      await request("PUT", "/billing-profile", body);
+      /** @type {HTMLInputElement} */ (inputs.iban).value = body.iban;
+      /** @type {HTMLInputElement} */ (inputs.country_code).value = body.country_code;
+      status.textContent = t("bo.exports.saved");
+      status.hidden = false;
+      announce(status.textContent);
+    } catch (error) {
+      showRefusal(error, {
+        form,
+        box,
+        prefix: "bo.exports",
+        inputFor: (name) => inputs[/** @type {keyof typeof inputs} */ (name)] ?? null,
+      });
+    } finally {
+      form.setAttribute("aria-busy", "false");
+      submit.setAttribute("aria-disabled", "false");
+    }
+  });
+  return form;
+}
+
+/**
+ * Draw the tab into `container`.
+ * @param {HTMLElement} container
+ * @param {{person: object}} _props
+ */
+export async function mount(container, _props) {
+  ensureStyles();
+  const sheet = "/js/online/backoffice/exports.css";
+  if (!document.querySelector(`link[href="${sheet}"]`))
+    document.head.append(h("link", { rel: "stylesheet", href: sheet }));
+  const [profile, org] = await Promise.all([
+    request("GET", "/billing-profile"),
+    request("GET", "/organisation"),
+  ]);
+  const billing = h(
+    "div",
+    { class: "card stack" },
+    h(
+      "p",
+      {},
+      h(
+        "a",
+        { href: "/admin/", class: "bo-billing-link", "data-testid": "billing-link" },
+        t("bo.exports.billing"),
+      ),
+    ),
+    h("p", { class: "muted" }, t("bo.exports.billing_hint")),
+  );
+  container.replaceChildren(
+    h("h2", {}, t("bo.exports.heading")),
+    billing,
+    fecForm(),
+    payrollForm(),
+    profileForm(profile, org ?? {}),
+  );
+}
