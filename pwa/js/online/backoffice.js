@@ -75,7 +75,11 @@ export async function show({ person }) {
   render(t("admin.title"), heading, { wide: true }, back, list, panel);
 
   /** @param {string} key */
+  let current = "";
   async function open(key) {
+    // A click on the tab already open would mount it again over what the person is typing.
+    if (key === current) return;
+    current = key;
     for (const tab of tabs) {
       const selected = tab.id === `admin-tab-${key}`;
       tab.setAttribute("aria-selected", String(selected));
