@@ -74,8 +74,12 @@ export async function show({ person }) {
   );
   render(t("admin.title"), heading, { wide: true }, back, list, panel);
 
-  /** @param {string} key */
   let current = "";
+  /**
+   * Open a tab. Each opening mounts into a box of its own: a slower tab opened before (the
+   * first one, still loading) then draws into a box no longer on the page, never over this one.
+   * @param {string} key
+   */
   async function open(key) {
     // A click on the tab already open would mount it again over what the person is typing.
     if (key === current) return;
@@ -86,14 +90,17 @@ export async function show({ person }) {
       tab.className = selected ? "primary small" : "secondary small";
     }
     panel.setAttribute("aria-labelledby", `admin-tab-${key}`);
-    panel.replaceChildren(h("p", { class: "muted" }, t("admin.loading")));
+    const box = h("div", {}, h("p", { class: "muted" }, t("admin.loading")));
+    panel.replaceChildren(box);
     const path = TABS.find(([k]) => k === key)?.[1] ?? TABS[0][1];
     try {
       const module = await import(path);
-      await module.mount(panel, { person });
+      if (current === key) await module.mount(box, { person });
     } catch (error) {
       console.warn("admin", key, error);
-      panel.replaceChildren(h("p", { class: "error", role: "alert" }, t("admin.offline")));
+      if (box.isConnected) {
+        box.replaceChildren(h("p", { class: "error", role: "alert" }, t("admin.offline")));
+      }
     }
   }
   await open("people");
