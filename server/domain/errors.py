@@ -70,3 +70,32 @@ class AuthenticationFailed(DomainError):
     """A passkey ceremony did not verify."""
 
     code = "authentication_failed"
+
+
+# -- a month's circuit ------------------------------------------------------------------------
+# The refusals of the month commands (`server.commands.month`), whichever way the command came
+# in (HTTP or a device's push): `server/errors.py` renders them as 409 problems with these codes.
+
+
+class MonthLocked(Conflict):
+    """The month is submitted, in validation, validated or signed: its days cannot change."""
+
+    code = "month_locked"
+
+
+class NotWaiting(Conflict):
+    """The action needs a month in another status (e.g. approving a month not in validation)."""
+
+    code = "illegal_transition"
+
+
+class VersionChanged(Conflict):
+    """The month changed since the version the person acted on."""
+
+    code = "version_changed"
+
+
+class SignatureRequired(Conflict):
+    """The current step is a client signer's: only their passkey signature approves it."""
+
+    code = "signature_required"

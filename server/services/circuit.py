@@ -24,7 +24,17 @@ from typing import Any
 from server.domain import model
 from server.domain.access import can_see_timesheet
 from server.domain.audit import AuditEntry
-from server.domain.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound
+from server.domain.errors import (
+    Conflict,
+    DomainError,
+    FieldError,
+    InvalidInput,
+    MonthLocked,
+    NotFound,
+    NotWaiting,
+    SignatureRequired,
+    VersionChanged,
+)
 from server.domain.month_circuit import month_circuit
 from server.domain.roles import Actor, Role
 from server.domain.workflow import (
@@ -37,7 +47,6 @@ from server.domain.workflow import (
 )
 from server.services import audit_log, invoicing, month_events
 from server.services.clock import Clock
-from server.services.sync_service import MonthLocked
 from server.storage import repositories as repo
 from server.storage import signatures as signature_store
 from server.storage import sync_store as store
@@ -55,24 +64,6 @@ EVENTS = {
 }
 RETURNS = ("month.sent_back", "month.reopened")
 """The events that hand a month back to its consultant with a comment."""
-
-
-class NotWaiting(Conflict):
-    """The action needs a month in another status (e.g. approving a month not in validation)."""
-
-    code = "illegal_transition"
-
-
-class VersionChanged(Conflict):
-    """The month changed since the version the person acted on."""
-
-    code = "version_changed"
-
-
-class SignatureRequired(Conflict):
-    """The current step is a client signer's: only their passkey signature approves it."""
-
-    code = "signature_required"
 
 
 def parse_month(text: str) -> MonthKey:

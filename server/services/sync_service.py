@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from server.domain import model
 from server.domain.access import ensure_role
-from server.domain.errors import Conflict, DomainError, FieldError, Forbidden, InvalidInput
+from server.domain.errors import DomainError, FieldError, Forbidden, InvalidInput, MonthLocked
 from server.domain.month_circuit import month_circuit
 from server.domain.roles import Actor, Role
 from server.domain.workflow import Action, CircuitState, transition
@@ -515,7 +515,7 @@ class SyncService:
         retried batch replays it; the circuit takes the consultant's version lock after this
         device's person's own, never the other way round.
         """
-        # Imported here: the circuit service itself builds on this module's MonthLocked.
+        # Imported here: the circuit service imports this module (write_web_day).
         from server.services import circuit
 
         if isinstance(args, WithdrawMonthArgs):
@@ -683,12 +683,6 @@ async def record_edits(batch: _Batch, *, actor_id: str | None) -> None:
             organisation_id=batch.organisation_id,
         )
     batch.edited = {}
-
-
-class MonthLocked(Conflict):
-    """The month is submitted, in validation, validated or signed."""
-
-    code = "month_locked"
 
 
 @dataclass(frozen=True)

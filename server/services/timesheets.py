@@ -6,12 +6,12 @@ from datetime import date
 
 from server.domain import model
 from server.domain.access import can_see_timesheet, ensure_can_edit_days
-from server.domain.errors import Conflict, FieldError, InvalidInput, NotFound
+from server.domain.errors import Conflict, FieldError, InvalidInput, MonthLocked, NotFound
 from server.domain.roles import Actor, Role
 from server.services import directory
 from server.services.circuit import CircuitView, describe
 from server.services.clock import Clock
-from server.services.sync_service import MonthLocked, WebEdit, write_web_day
+from server.services.sync_service import WebEdit, write_web_day
 from server.services.terms import mission_terms
 from server.storage import repositories as repo
 from sync.calendar import CalendarDay, CalendarRegion, month_calendar
