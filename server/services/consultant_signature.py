@@ -17,10 +17,10 @@ from server.domain.signer_document import consultant_document
 from server.domain.signing import document_hash, signing_challenge
 from server.services import webauthn_ceremonies as ceremonies
 from server.services.anchors import anchor_after_signature
+from server.services.signature_tokens import record_signature_event as _audit
 from server.services.signatures import (
     CHALLENGE_LIFETIME,
     Signatures,
-    _audit,
     _rejected,
     keep_evidence,
     prepare_evidence,

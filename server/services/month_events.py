@@ -16,7 +16,7 @@ import datetime as dt
 
 from server.domain import model
 from server.domain.workflow import Action, CircuitState
-from server.services import notifications
+from server.services import notifications, signature_tokens
 from server.storage import notification_store
 from server.storage import repositories as repo
 from server.storage import signatures as signature_store
@@ -85,14 +85,11 @@ async def _send_signature_link(
     created_by: str,
     now: dt.datetime,
 ) -> None:
-    # Imported here: the signature service approves through the circuit, which calls us.
-    from server.services import signatures
-
     timesheet = await signature_store.get_timesheet_by_id(month_id)
     signer = await repo.get_person(signer_id)
     if timesheet is None or signer is None:
         return
-    token = await signatures.create_link(
+    token = await signature_tokens.create_link(
         timesheet=timesheet, signer_id=signer_id, created_by=created_by, now=now
     )
     language, _ = await notification_store.get_preference(signer_id)
@@ -102,7 +99,7 @@ async def _send_signature_link(
         language=language,
         month=month,
         consultant_name=consultant.display_name,
-        link=signatures.SIGN_PATH + token,
+        link=signature_tokens.SIGN_PATH + token,
         key=f"signer_link:{month_id}:{timesheet.epoch}:{timesheet.step}",
         at=now,
     )

@@ -62,6 +62,7 @@ from server.domain.reminders import (
 )
 from server.domain.roles import Actor, Role
 from server.domain.team_board import reminder_occurrence
+from server.services import signature_tokens
 from server.services.clock import Clock, system_clock
 from server.services.email_delivery import EmailSender
 from server.services.push_delivery import PushSender, check_subscription, load_vapid, topic_of
@@ -657,9 +658,6 @@ class OutboxWorker:
     async def _fresh_signer_link(self, entry: OutboxEntry) -> str | None:
         """A new signature link to the month the signer is reminded of, or None if it no
         longer waits on them. Issuing it ends their earlier links: the newest mail works."""
-        # Imported here: signatures → circuit → month_events → this module.
-        from server.services import signatures
-
         consultant_id = str(entry.data.get("consultant_id", ""))
         timesheet = await repo.get_timesheet(consultant_id=consultant_id, month=entry.month)
         if (
@@ -668,13 +666,13 @@ class OutboxWorker:
             or timesheet.waiting_on_id != entry.person_id
         ):
             return None
-        token = await signatures.create_link(
+        token = await signature_tokens.create_link(
             timesheet=timesheet,
             signer_id=entry.person_id or "",
             created_by=None,
             now=self.clock(),
         )
-        return self._absolute(signatures.SIGN_PATH + token)
+        return self._absolute(signature_tokens.SIGN_PATH + token)
 
     async def _deliver(self, entry: OutboxEntry, *, now_ms: int) -> Outcome:
         if now_ms >= entry.expires_ms:

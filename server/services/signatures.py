@@ -69,13 +69,18 @@ from server.services import (
 from server.services import webauthn_ceremonies as ceremonies
 from server.services.accounts import actor_of
 from server.services.clock import Clock
+from server.services.signature_tokens import (
+    SIGN_PATH,
+    create_link,
+)
+from server.services.signature_tokens import record_signature_event as _audit
+from server.services.signature_tokens import token_hash as _token_hash
 from server.settings import Settings
 from server.storage import audit_store, notification_store
 from server.storage import repositories as repo
 from server.storage import signatures as store
 from sync.months import MonthKey, MonthStatus
 
-LINK_LIFETIME = timedelta(days=7)
 SIGNER_SESSION_LIFETIME = timedelta(hours=2)
 CHALLENGE_LIFETIME = timedelta(minutes=5)
 REGISTER_PURPOSE = "sign_register"
@@ -93,34 +98,10 @@ audit_logger = logging.getLogger("carnet.audit")
 logger = logging.getLogger("carnet.signatures")
 
 
-async def _audit(
-    *,
-    month_id: str,
-    kind: str,
-    actor_id: str | None,
-    device: str,
-    data: dict[str, Any],
-    at: datetime,
-) -> None:
-    """Record a signature event in the month's hash-chained audit trail (`audit_log.record`).
-
-    Called inside the transaction of the change it records where there is one; a refusal
-    (which changes nothing) is recorded on its own.
-    """
-    audit_logger.info("%s month=%s actor=%s device=%s", kind, month_id, actor_id, device)
-    await audit_log.record(
-        month_id=month_id, kind=kind, actor_id=actor_id, device=device, data=data, at=at
-    )
-
-
 class SignatureRejected(InvalidInput):
     """An assertion failed a check; ``errors[0].code`` names the check."""
 
     code = "signature_rejected"
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _b64url(text: str) -> bytes:
@@ -1226,45 +1207,6 @@ async def keep_evidence(
 def evidence_file(evidence: store.SignatureEvidence) -> bytes:
     """The file a reader downloads: the stored body with its ``timestamp`` member."""
     return with_timestamp(evidence.body, evidence.timestamp_token)
-
-
-SIGN_PATH = "/sign/#t="
-"""Where a link's token goes, after the origin: a fragment never reaches server logs or a
-Referer header."""
-
-
-async def create_link(
-    *, timesheet: model.Timesheet, signer_id: str, created_by: str | None, now: datetime
-) -> str:
-    """Create the signer's link to the month at its current step and epoch; return its token.
-
-    Runs in the caller's transaction when there is one (the circuit's, as the month reaches
-    a client's step), so the link exists exactly when the month waits on that signer. A signer
-    has one usable link per month: this ends their earlier ones. Only the token's hash is
-    stored.
-    """
-    token = secrets.token_urlsafe(32)
-    async with repo.write_transaction():
-        await store.expire_links(timesheet_id=timesheet.id, person_id=signer_id, now=now)
-        await store.create_link(
-            timesheet_id=timesheet.id,
-            person_id=signer_id,
-            step=timesheet.step,
-            epoch=timesheet.epoch,
-            token_hash=_token_hash(token),
-            expires_at=now + LINK_LIFETIME,
-            created_by=created_by,
-            now=now,
-        )
-        await _audit(
-            month_id=timesheet.id,
-            kind="signature.link_issued",
-            actor_id=created_by,
-            device="server",
-            data={"signer": signer_id, "step": timesheet.step, "version": timesheet.version},
-            at=now,
-        )
-    return token
 
 
 async def issue_signature_link(

@@ -1,7 +1,7 @@
 """An administrator sends a client signer a new signature link (issue 14, the back office).
 
 The month must be waiting on a client signer (docs/signature.md: "the waiting step sends them a
-link"); the new link is made by the same `signatures.create_link` the circuit uses when the
+link"); the new link is made by the same `signature_tokens.create_link` the circuit uses when the
 month reaches the client's step (which ends the signer's earlier links and records
 ``signature.link_issued``), e-mailed through the outbox to the address on file, and the resend
 itself is recorded in the month's audit trail (``signature.link_resent``), all in one
@@ -15,7 +15,7 @@ from server.domain.access import can_see_person
 from server.domain.errors import Conflict, FieldError, Forbidden, NotFound
 from server.domain.roles import Actor, Role
 from server.domain.signer_document import mission_waiting_on
-from server.services import audit_log, notifications, signatures
+from server.services import audit_log, notifications, signature_tokens
 from server.services.clock import Clock
 from server.services.timesheets import parse_month
 from server.storage import notification_store
@@ -60,7 +60,7 @@ async def resend_signature_link(
         timesheet = await repo.get_timesheet(consultant_id=consultant.id, month=str(month))
         signer = await _waiting_signer(timesheet, month)
         assert timesheet is not None  # _waiting_signer refuses a missing month
-        token = await signatures.create_link(
+        token = await signature_tokens.create_link(
             timesheet=timesheet, signer_id=signer.id, created_by=actor.person_id, now=now
         )
         language, _ = await notification_store.get_preference(signer.id)
@@ -69,7 +69,7 @@ async def resend_signature_link(
             language=language,
             month=str(month),
             consultant_name=consultant.display_name,
-            link=signatures.SIGN_PATH + token,
+            link=signature_tokens.SIGN_PATH + token,
             key=f"signer_link_resent:{timesheet.id}:{signer.id}:{now.isoformat()}",
             at=now,
         )
