@@ -20,7 +20,7 @@ from server.domain.roles import Actor
 from server.domain.workflow import Action
 from server.services import circuit
 from server.services.clock import Clock
-from server.services.timesheets import read_month
+from server.services.timesheets import view_of
 
 MONTH_PATH = "/people/{person_id:uuid}/months/{month:str}"
 
@@ -33,7 +33,7 @@ async def _act(
     data: s.CircuitActionIn,
     clock: Clock,
 ) -> s.MonthOut:
-    await circuit.act(
+    outcome = await circuit.act(
         actor,
         consultant_id=str(person_id),
         month_text=month,
@@ -42,7 +42,8 @@ async def _act(
         comment=data.comment,
         clock=clock,
     )
-    return convert.month(await read_month(actor, consultant_id=str(person_id), month_text=month))
+    # The month as the command left it: no second read.
+    return convert.month(await view_of(actor, outcome))
 
 
 class CircuitController(Controller):

@@ -45,7 +45,7 @@ class MonthController(Controller):
         clock: ClockDep,
     ) -> s.MonthOut:
         """Replace one day (`YYYY-MM-DD`) whole; the day rules of `sync/` decide what is valid."""
-        await timesheets.write_day(
+        view = await timesheets.write_day(
             session.actor,
             consultant_id=str(person_id),
             month_text=month,
@@ -54,5 +54,4 @@ class MonthController(Controller):
             comment=data.comment,
             clock=clock,
         )
-        view = await read_month(session.actor, consultant_id=str(person_id), month_text=month)
         return convert.month(view)

@@ -23,6 +23,7 @@ sync client id, ``"web"``, or null) and ``data``:
 """
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,6 +83,47 @@ async def record(
             body={"month": month_id, "device": device, "data": data},
         )
         await store.insert(organisation_id=organisation, entry=entry, month_id=month_id)
+
+
+@dataclass(frozen=True)
+class MonthEvent:
+    """One event to append to a month's chain (the arguments of `record`)."""
+
+    month_id: str
+    kind: str
+    actor_id: str | None
+    device: str | None
+    data: dict[str, Any]
+    at: dt.datetime
+    organisation_id: str
+
+
+async def record_many(events: Sequence[MonthEvent]) -> None:
+    """Append events in order, each organisation's run under one lock, one head read and one
+    insert (a push's events: the month created, its days edited, its submission)."""
+    runs: list[list[MonthEvent]] = []
+    for event in events:
+        if runs and runs[-1][0].organisation_id == event.organisation_id:
+            runs[-1].append(event)
+        else:
+            runs.append([event])
+    async with write_transaction():
+        for run in runs:
+            organisation = run[0].organisation_id
+            await store.lock_chain(organisation)
+            previous = await store.head(organisation)
+            entries = []
+            for event in run:
+                previous = audit.append(
+                    previous=previous,
+                    at=event.at,
+                    actor=event.actor_id or SYSTEM,
+                    event=event.kind,
+                    subject=f"timesheet:{event.month_id}",
+                    body={"month": event.month_id, "device": event.device, "data": event.data},
+                )
+                entries.append((previous, event.month_id))
+            await store.insert_many(organisation_id=organisation, entries=entries)
 
 
 async def history(month_id: str, *events: str) -> list[audit.AuditEntry]:

@@ -13,8 +13,9 @@ from server.domain.roles import Role
 from server.services import demo_history
 from server.services.directory import NewPerson, create_person
 from server.services.invoicing import on_month_validated
-from server.services.sync_service import WebEdit, set_month_state, write_web_day
+from server.services.sync_service import set_month_state
 from server.services.terms import mission_terms
+from server.services.timesheets import WebEdit, write_web_day
 from server.storage import invoicing_store
 from server.storage import repositories as repo
 from sync.calendar import CalendarRegion, working_days
@@ -251,7 +252,7 @@ async def load_demo(*, today: date, history: bool = False) -> list[DemoPerson]:
                     missions=terms,
                 )
                 edit = WebEdit(consultant_id=consultant_id, date=day, day=valid)
-                await write_web_day(edit, missions=terms, now=_noon(day))
+                await write_web_day(edit, now=_noon(day))
             if status is not MonthStatus.DRAFT:
                 await set_month_state(
                     consultant_id=consultant_id,

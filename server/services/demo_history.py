@@ -20,8 +20,8 @@ from server.domain.workflow import Action
 from server.services import circuit
 from server.services import invoicing as billing
 from server.services.accounts import actor_of
-from server.services.sync_service import WebEdit, write_web_day
 from server.services.terms import mission_terms
+from server.services.timesheets import WebEdit, write_web_day
 from server.storage import figures_store
 from server.storage import repositories as repo
 from sync.calendar import CalendarRegion, working_days
@@ -93,7 +93,6 @@ async def write_month(
         )
         await write_web_day(
             WebEdit(consultant_id=consultant.id, date=day, day=valid),
-            missions=terms,
             now=at(day, 17),
         )
 

@@ -16,26 +16,25 @@ a device polling during another device's large push can never skip it.
 import datetime as dt
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 
 from pydantic import ValidationError
 
-from server.domain import model
+from server.commands import month as commands
+from server.commands.month import month_state
+from server.commands.month_tx import MonthTx
 from server.domain.access import ensure_role
-from server.domain.errors import DomainError, FieldError, Forbidden, InvalidInput, MonthLocked
-from server.domain.month_circuit import month_circuit
+from server.domain.errors import DomainError, FieldError, Forbidden, InvalidInput
 from server.domain.roles import Actor, Role
-from server.domain.workflow import Action, CircuitState, transition
-from server.services import audit_log, month_events
+from server.domain.workflow import Action
+from server.reactions.month import REACTIONS
+from server.services import audit_log
 from server.services.clock import Clock
-from server.services.terms import mission_terms
 from server.storage import repositories as repo
 from server.storage import sync_store as store
 from server.storage.repositories import write_transaction
 from sync.errors import InvalidMonth
-from sync.hlc import Hlc, tick
-from sync.merge import MonthFacts, SetDay, StoredDay, decide_set_day, decide_submit
-from sync.months import MonthKey, MonthStatus, is_editable
+from sync.hlc import Hlc
+from sync.months import MonthKey, MonthStatus
 from sync.protocol import (
     PROTOCOL_VERSION,
     ApproveMonthArgs,
@@ -53,7 +52,6 @@ from sync.protocol import (
     SyncResponse,
     WithdrawMonthArgs,
 )
-from sync.rules import Day, DayLine, MissionTerms
 
 SERVER_NODE = "server"
 NO_SERVER = "-"
@@ -81,42 +79,6 @@ def day_state(row: store.DayRow) -> DayState:
         version=row.version,
         by_client=row.by_client,
     )
-
-
-def month_state(row: store.MonthRow) -> MonthState:
-    return MonthState(month=row.month, status=row.status, epoch=row.epoch, version=row.version)
-
-
-@dataclass
-class _Batch:
-    """What one push transaction has read and changed so far."""
-
-    person_id: str
-    client_id: str
-    base_version: int
-    now: dt.datetime
-    missions: dict[str, MissionTerms]
-    months: dict[str, store.MonthRow]
-    days: dict[dt.date, store.DayRow]
-    changed: bool = False
-    organisation_id: str | None = None
-    mission_records: Sequence[model.Mission] = ()
-    device: str | None = None
-    edited: dict[str, dict[str, dict[str, object]]] | None = None
-    new_days: dict[dt.date, store.DayRow] | None = None
-    updated_days: dict[dt.date, store.DayRow] | None = None
-    overwrites: list[tuple[store.DayRow, str, int]] | None = None
-
-    @property
-    def version(self) -> int:
-        # Everything one push changes shares one version: base + 1.
-        return self.base_version + 1
-
-    def facts(self, month: str) -> MonthFacts:
-        row = self.months.get(month)
-        if row is None:
-            return MonthFacts()
-        return MonthFacts(status=MonthStatus(row.status), epoch=row.epoch)
 
 
 Args = SetDayArgs | SubmitMonthArgs | WithdrawMonthArgs | ApproveMonthArgs | SendBackMonthArgs
@@ -212,21 +174,19 @@ class SyncService:
                 raise Forbidden("this client id belongs to another person's device")
             return [], 0 if client is None else client[1]
         records = await repo.missions_of(person_id)
-        missions = mission_terms(records)
         spaces = await _spaces_to_lock(person_id, request.mutations)
         async with write_transaction():
-            now = self.clock()
+            tx = MonthTx(
+                actor=actor, now=self.clock(), device=request.client_id, subscribers=REACTIONS
+            )
+            tx.know_missions(person_id, records)
             # Every version lock this push may need, in id order, before anything else (the
             # audit chain's lock included): two pushes never wait on each other in a cycle.
-            base_version = 0
-            for space in spaces:
-                version = await store.lock_space(space)
-                if space == person_id:
-                    base_version = version
+            await tx.lock(*spaces)
             client = await store.get_client(request.client_id)
             if client is None:
                 await store.create_client(
-                    client_id=request.client_id, person_id=person_id, now=now
+                    client_id=request.client_id, person_id=person_id, now=tx.now
                 )
                 client = (person_id, 0)
             owner, last = client
@@ -243,27 +203,14 @@ class SyncService:
                     break  # a gap: the device resends from last_mutation_id + 1
                 fresh.append(mutation)
             parsed = [(m, _parse_mutation_args(m)) for m in fresh]
+            # What the batch's own days and months need, read in one query each.
             dates = [a.date for _, a in parsed if isinstance(a, SetDayArgs)]
-            batch = _Batch(
-                person_id=person_id,
-                client_id=request.client_id,
-                base_version=base_version,
-                now=now,
-                missions=missions,
-                months=await store.months_of(
-                    person_id,
-                    [d[:7] for d in dates]
-                    + [a.month for _, a in parsed if isinstance(a, SubmitMonthArgs)],
-                ),
-                days=await store.days_of(person_id, _valid_dates(dates)),
-                new_days={},
-                updated_days={},
-                overwrites=[],
-                organisation_id=actor.organisation_id,
-                mission_records=records,
-                device=request.client_id,
-                edited={},
+            await tx.read_months(
+                person_id,
+                [d[:7] for d in dates]
+                + [a.month for _, a in parsed if isinstance(a, SubmitMonthArgs)],
             )
+            await tx.read_days(person_id, _valid_dates(dates))
             fresh_results: list[MutationResult] = []
             for mutation, args in parsed:
                 if isinstance(args, MutationResult):
@@ -277,289 +224,27 @@ class SyncService:
                             detail="only a consultant has a CRA to edit or submit",
                         )
                     )
-                elif isinstance(args, ApproveMonthArgs | SendBackMonthArgs | WithdrawMonthArgs):
-                    fresh_results.append(await self._circuit(batch, actor, mutation.id, args))
                 elif isinstance(args, SetDayArgs):
-                    fresh_results.append(await self._set_day(batch, mutation.id, args))
+                    fresh_results.append(await _set_day(tx, actor, mutation.id, args))
                 else:
-                    fresh_results.append(await self._submit(batch, mutation.id, args))
-            await self._flush(batch)
-            await record_edits(batch, actor_id=person_id)
+                    fresh_results.append(await _circuit(tx, actor, mutation.id, args))
+            await tx.flush()
             if fresh:
                 last = fresh[-1].id
                 await store.store_outcomes(
                     request.client_id,
                     [(r.id, r.model_dump(mode="json", exclude_none=True)) for r in fresh_results],
                 )
-            await store.update_client(client_id=request.client_id, last_mutation_id=last, now=now)
+            await store.update_client(
+                client_id=request.client_id, last_mutation_id=last, now=tx.now
+            )
             await store.prune_outcomes(request.client_id, min(request.ack_through, last))
-            if batch.changed:
-                await store.set_space_version(person_id, batch.version)
         results = [
             MutationResult.model_validate(replayed[m.id])
             for m in request.mutations
             if m.id in replayed
         ] + fresh_results
         return results, last
-
-    async def _set_day(self, batch: _Batch, mutation_id: int, args: SetDayArgs) -> MutationResult:
-        try:
-            date = dt.date.fromisoformat(args.date)
-        except ValueError:
-            return MutationResult(
-                id=mutation_id,
-                status="rejected",
-                reason="invalid_args",
-                detail=f"date: {args.date!r} is not a calendar date",
-            )
-        try:
-            month = str(MonthKey.of(date))
-        except InvalidMonth as error:  # a year CRAs cannot have: refused, never a 500
-            return MutationResult(
-                id=mutation_id, status="rejected", reason="invalid_args", detail=str(error)
-            )
-        stored_row = batch.days.get(date)
-        verdict = decide_set_day(
-            incoming=SetDay(
-                date=date,
-                epoch=args.epoch,
-                lines=tuple(DayLine(line=v.line, half_days=v.half_days) for v in args.lines),
-                comment=args.comment,
-                hlc=args.hlc,
-                base_v=args.base_v,
-            ),
-            facts=batch.facts(month),
-            stored=_stored(stored_row),
-            missions=batch.missions,
-            client_id=batch.client_id,
-            now_ms=_ms(batch.now),
-        )
-        if verdict.status == "rejected":
-            month_row = batch.months.get(month)
-            return MutationResult(
-                id=mutation_id,
-                status="rejected",
-                reason=verdict.reason,
-                detail=verdict.detail,
-                month=month_state(month_row) if month_row else None,
-            )
-        if verdict.status == "superseded":
-            assert stored_row is not None
-            return MutationResult(
-                id=mutation_id,
-                status="superseded",
-                detail=verdict.detail,
-                current=day_state(stored_row),
-            )
-        assert verdict.day is not None and verdict.hlc is not None
-        await self._write_day(batch, month, date, verdict.day, verdict.hlc, batch.client_id)
-        if verdict.overwrote_unseen and stored_row is not None:
-            assert batch.overwrites is not None
-            batch.overwrites.append((stored_row, batch.client_id, batch.version))
-        return MutationResult(id=mutation_id, status="applied", hlc=verdict.hlc.encode())
-
-    async def _write_day(
-        self, batch: _Batch, month: str, date: dt.date, day: Day, stamp: Hlc, by_client: str
-    ) -> None:
-        assert batch.new_days is not None and batch.updated_days is not None
-        month_row = batch.months.get(month)
-        if month_row is None:
-            month_row = await _create_month(batch, month)
-        previous = batch.days.get(date)
-        row = store.DayRow(
-            id=previous.id if previous else "",
-            timesheet_id=month_row.id,
-            date=date,
-            lines=tuple((line.line, line.half_days) for line in day.lines),
-            comment=day.comment,
-            hlc=stamp.encode(),
-            version=batch.version,
-            by_client=by_client,
-        )
-        batch.days[date] = row
-        if batch.edited is not None:
-            batch.edited.setdefault(month_row.id, {})[date.isoformat()] = {
-                "lines": [[line, half] for line, half in row.lines],
-                "comment": row.comment,
-            }
-        if previous is None or date in batch.new_days:
-            batch.new_days[date] = row
-        else:
-            batch.updated_days[date] = row
-        batch.changed = True
-
-    async def _submit(
-        self, batch: _Batch, mutation_id: int, args: SubmitMonthArgs
-    ) -> MutationResult:
-        try:
-            month = MonthKey.parse(args.month)
-        except InvalidMonth as error:  # a per-mutation rejection, never a 4xx
-            return MutationResult(
-                id=mutation_id, status="rejected", reason="invalid_args", detail=str(error)
-            )
-        await self._flush(batch)  # the foreign-version query must see this batch's days
-        foreign = await store.latest_foreign_version(
-            person_id=batch.person_id,
-            first=month.first_day,
-            last=month.last_day,
-            client_id=batch.client_id,
-        )
-        verdict = decide_submit(
-            facts=batch.facts(str(month)),
-            epoch=args.epoch,
-            reviewed_version=args.reviewed_version,
-            latest_foreign_version=foreign,
-        )
-        month_row = batch.months.get(str(month))
-        if verdict.status == "rejected":
-            return MutationResult(
-                id=mutation_id,
-                status="rejected",
-                reason=verdict.reason,
-                detail=verdict.detail,
-                month=month_state(month_row) if month_row else None,
-            )
-        facts = batch.facts(str(month))
-        days = await store.days_of(batch.person_id, month.days())
-        consultant = await repo.get_person(batch.person_id)
-        steps = month_circuit(
-            missions=batch.mission_records,
-            month=month,
-            used_lines={line for d in days.values() for line, _ in d.lines},
-            manager_id=consultant.manager_id if consultant else None,
-        )
-        try:
-            new = transition(
-                state=CircuitState(status=facts.status, epoch=facts.epoch),
-                action=Action.SUBMIT,
-                actor_id=batch.person_id,
-                consultant_id=batch.person_id,
-                steps=steps,
-            )
-        except DomainError as error:
-            if month_row is not None:
-                await audit_log.record(
-                    month_id=month_row.id,
-                    kind="month.refused",
-                    actor_id=batch.person_id,
-                    device=batch.device,
-                    data={"action": "submit", "code": error.code, "reason": error.message},
-                    at=batch.now,
-                    organisation_id=batch.organisation_id,
-                )
-            return MutationResult(
-                id=mutation_id,
-                status="rejected",
-                reason="no_circuit",
-                detail=error.message,
-                month=month_state(month_row) if month_row else None,
-            )
-        if month_row is None:
-            month_row = await _create_month(batch, str(month))
-        updated = replace(month_row, status=new.status.value, version=batch.version)
-        await store.update_month(
-            timesheet_id=updated.id,
-            status=updated.status,
-            epoch=updated.epoch,
-            version=updated.version,
-            now=batch.now,
-            step=new.step,
-            waiting_on_id=new.waiting_on,
-        )
-        await audit_log.record(
-            month_id=updated.id,
-            kind="month.submitted",
-            actor_id=batch.person_id,
-            device=batch.device,
-            data={
-                "consultant": batch.person_id,
-                "month": str(month),
-                "reviewed_version": args.reviewed_version,
-                "version": batch.version,
-                "to": {"status": new.status.value, "step": new.step, "epoch": new.epoch},
-                "waiting_on": new.waiting_on,
-                "circuit": [{"kind": s.kind, "approver": s.approver_id} for s in steps],
-            },
-            at=batch.now,
-            organisation_id=batch.organisation_id,
-        )
-        if consultant is not None:
-            # As the HTTP submit does (server.services.circuit): in this same transaction, the
-            # first step's manager is told, or its client signer gets their link by email.
-            await month_events.after_transition(
-                action=Action.SUBMIT,
-                new=new,
-                steps=steps,
-                consultant=consultant,
-                month_id=updated.id,
-                month=str(month),
-                actor_id=batch.person_id,
-                comment="",
-                now=batch.now,
-            )
-        batch.months[str(month)] = updated
-        batch.changed = True
-        return MutationResult(id=mutation_id, status="applied", month=month_state(updated))
-
-    async def _circuit(
-        self,
-        batch: _Batch,
-        actor: Actor,
-        mutation_id: int,
-        args: ApproveMonthArgs | SendBackMonthArgs | WithdrawMonthArgs,
-    ) -> MutationResult:
-        """An approval, send-back or withdrawal queued offline, decided as the online one would
-        be.
-
-        It runs inside this push's transaction, so its result is stored with its effect and a
-        retried batch replays it; the circuit takes the consultant's version lock after this
-        device's person's own, never the other way round.
-        """
-        # Imported here: the circuit service imports this module (write_web_day).
-        from server.services import circuit
-
-        if isinstance(args, WithdrawMonthArgs):
-            # The person's own month: the days this batch decided so far are written first, and
-            # the month's new state is what the rest of the batch sees.
-            await self._flush(batch)
-            consultant_id, action, comment = batch.person_id, Action.WITHDRAW, ""
-        elif isinstance(args, SendBackMonthArgs):
-            consultant_id, action, comment = args.consultant_id, Action.SEND_BACK, args.comment
-        else:
-            consultant_id, action, comment = args.consultant_id, Action.APPROVE, ""
-        try:
-            outcome = await circuit.act(
-                actor,
-                consultant_id=consultant_id,
-                month_text=args.month,
-                action=action,
-                version=args.version,
-                comment=comment,
-                clock=lambda: batch.now,
-                device=batch.client_id,
-            )
-        except DomainError as error:
-            return MutationResult(
-                id=mutation_id, status="rejected", reason=error.code, detail=error.message
-            )
-        if isinstance(args, WithdrawMonthArgs):
-            batch.months.update(await store.months_of(batch.person_id, [args.month]))
-            batch.changed = True
-        return MutationResult(id=mutation_id, status="applied", month=outcome.month)
-
-    async def _flush(self, batch: _Batch) -> None:
-        """Write the days decided so far: one multi-row insert, then the updates."""
-        assert batch.new_days is not None and batch.updated_days is not None
-        assert batch.overwrites is not None
-        if batch.new_days:
-            await store.insert_days(batch.person_id, list(batch.new_days.values()), batch.now)
-            inserted = await store.days_of(batch.person_id, batch.new_days)
-            batch.days.update(inserted)
-        for row in batch.updated_days.values():
-            await store.update_day(row, batch.now)
-        if batch.overwrites:
-            await store.record_overwrites(batch.person_id, batch.overwrites, batch.now)
-        batch.new_days, batch.updated_days, batch.overwrites = {}, {}, []
 
     async def pull(
         self,
@@ -637,103 +322,113 @@ def _valid_dates(texts: Sequence[str]) -> list[dt.date]:
     return valid
 
 
-def _stored(row: store.DayRow | None) -> StoredDay | None:
-    if row is None:
-        return None
-    return StoredDay(
-        day=Day(
-            date=row.date,
-            lines=tuple(DayLine(line=line, half_days=half) for line, half in row.lines),
-            comment=row.comment,
-        ),
-        hlc=Hlc.parse(row.hlc) if row.hlc else Hlc(wall_ms=0, counter=0, node=SERVER_NODE),
-        version=row.version,
-        by_client=row.by_client,
-    )
-
-
-async def _create_month(batch: _Batch, month: str) -> store.MonthRow:
-    """Create a month row, and record its creation in the same transaction."""
-    row = await store.create_month(person_id=batch.person_id, month=month, version=batch.version)
-    batch.months[month] = row
-    await audit_log.record(
-        month_id=row.id,
-        kind="month.created",
-        actor_id=batch.person_id,
-        device=batch.device,
-        data={"consultant": batch.person_id, "month": month},
-        at=batch.now,
-        organisation_id=batch.organisation_id,
-    )
-    return row
-
-
-async def record_edits(batch: _Batch, *, actor_id: str | None) -> None:
-    """Record the days this batch wrote: one event per month, naming the device."""
-    if not batch.edited:
-        return
-    for month_id, days in sorted(batch.edited.items()):
-        await audit_log.record(
-            month_id=month_id,
-            kind="month.days_edited",
-            actor_id=actor_id,
-            device=batch.device,
-            data={"days": days},
-            at=batch.now,
-            organisation_id=batch.organisation_id,
+async def _set_day(
+    tx: MonthTx, actor: Actor, mutation_id: int, args: SetDayArgs
+) -> MutationResult:
+    """A queued day, through the one `set_day` command; its verdict as the device's result."""
+    assert tx.device is not None
+    result = await commands.set_day(tx, actor, commands.DeviceDay(args=args, client_id=tx.device))
+    if result.status == "rejected":
+        return MutationResult(
+            id=mutation_id,
+            status="rejected",
+            reason=result.reason,
+            detail=result.detail,
+            month=month_state(result.month) if result.month else None,
         )
-    batch.edited = {}
-
-
-@dataclass(frozen=True)
-class WebEdit:
-    """A day typed in the web app while online: applied at once, stamped by the server."""
-
-    consultant_id: str
-    date: dt.date
-    day: Day
-    actor_id: str | None = None
-    organisation_id: str | None = None
-
-
-async def write_web_day(
-    edit: WebEdit, *, missions: dict[str, MissionTerms], now: dt.datetime
-) -> None:
-    """Store a day edited online, through the same versioned path as a device's push.
-
-    The stamp is a server tick above the stored one, so the explicit edit wins; a locked month
-    is refused (the caller maps it to 409).
-    """
-    month = str(MonthKey.of(edit.date))
-    async with write_transaction():
-        base = await store.lock_space(edit.consultant_id)
-        batch = _Batch(
-            person_id=edit.consultant_id,
-            client_id=SERVER_NODE,
-            base_version=base,
-            now=now,
-            missions=missions,
-            months=await store.months_of(edit.consultant_id, [month]),
-            days=await store.days_of(edit.consultant_id, [edit.date]),
-            new_days={},
-            updated_days={},
-            overwrites=[],
-            organisation_id=edit.organisation_id,
-            device=audit_log.WEB,
-            edited={},
+    if result.status == "superseded":
+        assert result.current is not None
+        return MutationResult(
+            id=mutation_id,
+            status="superseded",
+            detail=result.detail,
+            current=day_state(result.current),
         )
-        facts = batch.facts(month)
-        if not is_editable(facts.status):
-            raise MonthLocked(
-                f"the CRA of {month} is {facts.status.value}: it can no longer be edited"
+    return MutationResult(id=mutation_id, status="applied", hlc=result.hlc)
+
+
+CIRCUIT_KINDS: dict[type[Args], tuple[Action, str]] = {
+    SubmitMonthArgs: (Action.SUBMIT, "submit"),
+    WithdrawMonthArgs: (Action.WITHDRAW, "withdraw"),
+    ApproveMonthArgs: (Action.APPROVE, "approve"),
+    SendBackMonthArgs: (Action.SEND_BACK, "send_back"),
+}
+"""Each queued circuit mutation, and the month command it runs."""
+
+
+async def _circuit(
+    tx: MonthTx,
+    actor: Actor,
+    mutation_id: int,
+    args: SubmitMonthArgs | WithdrawMonthArgs | ApproveMonthArgs | SendBackMonthArgs,
+) -> MutationResult:
+    """A submission, withdrawal, approval or send-back queued offline, decided by the same
+    command as the online one, inside this push's transaction: its result is stored with its
+    effect, so a retried batch replays it."""
+    action, name = CIRCUIT_KINDS[type(args)]
+    try:
+        month = MonthKey.parse(args.month)
+    except InvalidMonth as error:  # a per-mutation rejection, never a 4xx
+        if isinstance(args, SubmitMonthArgs):
+            return MutationResult(
+                id=mutation_id, status="rejected", reason="invalid_args", detail=str(error)
             )
-        stored = _stored(batch.days.get(edit.date))
-        stamp = tick(local=stored.hlc if stored else None, now_ms=_ms(now), node=SERVER_NODE)
-        service = SyncService(clock=lambda: now)
-        await service._write_day(batch, month, edit.date, edit.day, stamp, SERVER_NODE)
-        await service._flush(batch)
-        await record_edits(batch, actor_id=edit.actor_id)
-        await store.set_space_version(edit.consultant_id, batch.version)
+        return MutationResult(
+            id=mutation_id, status="rejected", reason="invalid_input", detail=str(error)
+        )
+    if isinstance(args, SubmitMonthArgs):
+        assert tx.device is not None
+        command_args = commands.CircuitArgs(
+            consultant_id=actor.person_id,
+            month=month,
+            version=None,
+            review=commands.DeviceReview(
+                epoch=args.epoch, reviewed_version=args.reviewed_version, client_id=tx.device
+            ),
+        )
+    elif isinstance(args, WithdrawMonthArgs):
+        command_args = commands.CircuitArgs(
+            consultant_id=actor.person_id, month=month, version=args.version
+        )
+    elif isinstance(args, SendBackMonthArgs):
+        command_args = commands.CircuitArgs(
+            consultant_id=args.consultant_id,
+            month=month,
+            version=args.version,
+            comment=args.comment,
+        )
+    else:
+        command_args = commands.CircuitArgs(
+            consultant_id=args.consultant_id, month=month, version=args.version
+        )
+    try:
+        result: commands.MonthResult = await commands.COMMANDS[name](tx, actor, command_args)
+    except commands.DeviceRefused as refused:
+        return MutationResult(
+            id=mutation_id,
+            status="rejected",
+            reason=refused.reason,
+            detail=refused.message,
+            month=month_state(refused.month) if refused.month else None,
+        )
+    except DomainError as error:
+        refusal = await commands.refusal(tx, actor, command_args, action, error)
+        if refusal is not None:
+            tx.queue(refusal)
+        if isinstance(args, SubmitMonthArgs):
+            # The month's state went with a submission's refusal (the device shows why).
+            row = await tx.month(actor.person_id, str(month))
+            return MutationResult(
+                id=mutation_id,
+                status="rejected",
+                reason="no_circuit",
+                detail=error.message,
+                month=month_state(row) if row else None,
+            )
+        return MutationResult(
+            id=mutation_id, status="rejected", reason=error.code, detail=error.message
+        )
+    return MutationResult(id=mutation_id, status="applied", month=result.month)
 
 
 async def set_month_state(

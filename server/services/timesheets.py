@@ -1,23 +1,27 @@
 """CRA months: reading them by role, and writing one day under the shared rules of `sync/`."""
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
+from server.commands import month as commands
+from server.commands.month import MonthResult, WebDay
+from server.commands.month_tx import MonthTx
 from server.domain import model
-from server.domain.access import can_see_timesheet, ensure_can_edit_days
+from server.domain.access import can_see_timesheet
 from server.domain.errors import Conflict, FieldError, InvalidInput, MonthLocked, NotFound
 from server.domain.roles import Actor, Role
-from server.services import directory
+from server.reactions.month import REACTIONS
+from server.services import audit_log, directory
 from server.services.circuit import CircuitView, describe
 from server.services.clock import Clock
-from server.services.sync_service import WebEdit, write_web_day
-from server.services.terms import mission_terms
 from server.storage import repositories as repo
+from server.storage.repositories import write_transaction
 from sync.calendar import CalendarDay, CalendarRegion, month_calendar
-from sync.errors import InvalidDay, InvalidMonth
+from sync.errors import InvalidMonth
 from sync.months import MonthKey, MonthStatus
-from sync.rules import DayLine, validate_day
+from sync.rules import Day, DayLine
 
 
 @dataclass(frozen=True)
@@ -92,26 +96,57 @@ async def read_month(actor: Actor, *, consultant_id: str, month_text: str) -> Mo
     shown = timesheet or _empty(consultant_id, month)
     if not can_see_timesheet(actor, shown, consultant):
         raise NotFound("no such CRA")
-    missions = [
+    return await month_view(
+        actor,
+        consultant=consultant,
+        month=month,
+        timesheet=shown,
+        missions=await repo.missions_of(consultant_id),
+    )
+
+
+async def view_of(actor: Actor, result: MonthResult) -> MonthView:
+    """What a month command left, as the actor sees it: from what the command's transaction
+    held, with no second read of the month."""
+    return await month_view(
+        actor,
+        consultant=result.consultant,
+        month=MonthKey.parse(result.month.month),
+        timesheet=result.timesheet,
+        missions=result.missions,
+    )
+
+
+async def month_view(
+    actor: Actor,
+    *,
+    consultant: model.Person,
+    month: MonthKey,
+    timesheet: model.Timesheet,
+    missions: Sequence[model.Mission],
+) -> MonthView:
+    """A month the actor may see, with its calendar, the missions it can use and its circuit."""
+    shown = timesheet
+    in_month = [
         m
-        for m in await repo.missions_of(consultant_id)
+        for m in missions
         if m.start_date <= month.last_day and (m.end_date is None or m.end_date >= month.first_day)
     ]
     described = await describe(
-        actor, timesheet=shown, consultant=consultant, missions=missions, month=month
+        actor, timesheet=shown, consultant=consultant, missions=in_month, month=month
     )
     if shown.waiting_on_id == actor.person_id and actor.roles == {Role.CLIENT_SIGNER}:
-        shown, missions = _for_client_signer(shown, missions, actor.client_company_id)
-    organisation = await directory.organisation_of(actor)
-    region = CalendarRegion(
-        missions[0].calendar_region if missions else organisation.calendar_region
-    )
+        shown, in_month = _for_client_signer(shown, in_month, actor.client_company_id)
+    if in_month:
+        region = CalendarRegion(in_month[0].calendar_region)
+    else:
+        region = CalendarRegion((await directory.organisation_of(actor)).calendar_region)
     return MonthView(
         consultant=consultant,
         month=month,
         timesheet=shown,
         calendar=month_calendar(month=month, region=region),
-        missions=missions,
+        missions=in_month,
         circuit=described,
     )
 
@@ -141,48 +176,70 @@ async def write_day(
     lines: Sequence[tuple[str, int]],
     comment: str,
     clock: Clock,
-) -> model.Timesheet:
-    """Replace one day of a CRA after checking the day rules and the month's state."""
+) -> MonthView:
+    """Replace one day of a CRA (the `set_day` command) and return the month as it now is."""
     month = parse_month(month_text)
     day = parse_day(day_text)
-    consultant = await repo.get_person(consultant_id)
-    if consultant is None:
-        raise NotFound("no such CRA")
-    timesheet = await repo.get_timesheet(consultant_id=consultant_id, month=str(month))
-    ensure_can_edit_days(actor, timesheet or _empty(consultant_id, month), consultant)
-    terms = mission_terms(await repo.missions_of(consultant_id))
+    args = WebDay(
+        consultant_id=consultant_id,
+        month=month,
+        date=day,
+        lines=tuple(DayLine(line=line, half_days=half) for line, half in lines),
+        comment=comment,
+    )
     try:
-        valid = validate_day(
-            month=month,
-            date=day,
-            lines=[DayLine(line=line, half_days=half) for line, half in lines],
-            comment=comment,
-            missions=terms,
-        )
-    except InvalidDay as error:
-        raise InvalidInput(
-            "the day breaks the CRA rules",
-            errors=tuple(
-                FieldError(field=v.field, code=v.code, message=v.message) for v in error.violations
-            ),
-        ) from error
-    try:
-        await write_web_day(
-            WebEdit(
-                consultant_id=consultant_id,
-                date=valid.date,
-                day=valid,
-                actor_id=actor.person_id,
-                organisation_id=consultant.organisation_id,
-            ),
-            missions=terms,
-            now=clock(),
-        )
+        async with write_transaction():
+            tx = MonthTx(actor=actor, now=clock(), device=audit_log.WEB, subscribers=REACTIONS)
+            await commands.set_day(tx, actor, args)
+            await tx.flush()
+            consultant = await tx.person(consultant_id)
+            assert consultant is not None
+            row = await tx.month(consultant_id, str(month))
+            timesheet = commands.timesheet_of(
+                consultant_id, month, row, await tx.month_days(consultant_id, month)
+            )
+            missions = await tx.missions(consultant_id)
     except MonthLocked as error:
         raise Conflict(
             error.message,
             errors=(FieldError(field="month", code="month_locked", message=error.message),),
         ) from error
-    updated = await repo.get_timesheet(consultant_id=consultant_id, month=str(month))
-    assert updated is not None
-    return updated
+    return await month_view(
+        actor, consultant=consultant, month=month, timesheet=timesheet, missions=missions
+    )
+
+
+@dataclass(frozen=True)
+class WebEdit:
+    """A day written on the server's authority (demo data, test fixtures), as its consultant
+    would type it online."""
+
+    consultant_id: str
+    date: date
+    day: Day
+
+
+async def write_web_day(edit: WebEdit, *, now: dt.datetime) -> None:
+    """Store a day through the same `set_day` command as the web app, as its consultant."""
+    consultant = await repo.get_person(edit.consultant_id)
+    if consultant is None:
+        raise NotFound("no such CRA")
+    actor = Actor(
+        person_id=consultant.id,
+        organisation_id=consultant.organisation_id,
+        roles=frozenset({Role.CONSULTANT}),
+    )
+    async with write_transaction():
+        tx = MonthTx(actor=actor, now=now, device=audit_log.WEB, subscribers=REACTIONS)
+        await commands.set_day(
+            tx,
+            actor,
+            WebDay(
+                consultant_id=consultant.id,
+                month=MonthKey.of(edit.date),
+                date=edit.date,
+                lines=edit.day.lines,
+                comment=edit.day.comment,
+            ),
+        )
+        await tx.flush()

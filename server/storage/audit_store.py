@@ -74,19 +74,31 @@ async def head(organisation_id: str) -> audit.AuditEntry | None:
 
 async def insert(*, organisation_id: str, entry: audit.AuditEntry, month_id: str | None) -> None:
     """Append one entry built by `server.domain.audit.append` on the current head."""
+    await insert_many(organisation_id=organisation_id, entries=[(entry, month_id)])
+
+
+async def insert_many(
+    *, organisation_id: str, entries: Sequence[tuple[audit.AuditEntry, str | None]]
+) -> None:
+    """Append entries chained one on the other, in one multi-row insert."""
+    if not entries:
+        return
     await t.AuditEntry.insert(
-        t.AuditEntry(
-            organisation=uuid.UUID(organisation_id),
-            seq=entry.seq,
-            at=entry.at,
-            actor=entry.actor,
-            event=entry.event,
-            subject=entry.subject,
-            month=None if month_id is None else uuid.UUID(month_id),
-            body=audit.canonical_json(entry.body).decode("utf-8"),
-            prev_hash=entry.prev_hash,
-            hash=entry.hash,
-        )
+        *[
+            t.AuditEntry(
+                organisation=uuid.UUID(organisation_id),
+                seq=entry.seq,
+                at=entry.at,
+                actor=entry.actor,
+                event=entry.event,
+                subject=entry.subject,
+                month=None if month_id is None else uuid.UUID(month_id),
+                body=audit.canonical_json(entry.body).decode("utf-8"),
+                prev_hash=entry.prev_hash,
+                hash=entry.hash,
+            )
+            for entry, month_id in entries
+        ]
     )
 
 

@@ -25,6 +25,8 @@ class MonthRow:
     status: str
     epoch: int
     version: int
+    step: int = 0
+    waiting_on_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,8 @@ def _month_row(row: dict[str, Any]) -> MonthRow:
         status=row["status"],
         epoch=int(row["epoch"]),
         version=int(row["version"]),
+        step=int(row.get("step") or 0),
+        waiting_on_id=None if row.get("waiting_on") is None else str(row["waiting_on"]),
     )
 
 
@@ -157,6 +161,8 @@ async def months_of(person_id: str, months: Iterable[str]) -> dict[str, MonthRow
         t.Timesheet.status,
         t.Timesheet.epoch,
         t.Timesheet.version,
+        t.Timesheet.step,
+        t.Timesheet.waiting_on,
     ).where((t.Timesheet.consultant == person_id) & t.Timesheet.month.is_in(wanted))
     return {r["month"]: _month_row(r) for r in rows}
 

@@ -41,8 +41,8 @@ from server.domain.workflow import Action
 from server.services import circuit
 from server.services import invoicing as billing
 from server.services.accounts import actor_of
-from server.services.sync_service import WebEdit, write_web_day
 from server.services.terms import mission_terms
+from server.services.timesheets import WebEdit, write_web_day
 from server.storage import figures_store
 from server.storage import repositories as repo
 from sync.calendar import CalendarRegion, working_days
@@ -123,7 +123,6 @@ async def _fill(member: Member, month: str, line_of: dict[date, list[tuple[str, 
         )
         await write_web_day(
             WebEdit(consultant_id=member.id, date=day, day=valid),
-            missions=terms,
             now=at(day.isoformat()),
         )
 

@@ -1,0 +1,367 @@
+"""One write transaction over consultants' months: the version locks, what was read, what to write.
+
+Every month command (`server.commands.month`) runs on a `MonthTx`, whether it came from a
+device's push (a batch of mutations) or from one HTTP request, so both pay the same reads and
+write the same rows and audit events:
+
+- the consultants' version locks are taken once, in id order, before anything else (two pushes
+  never wait on each other in a cycle); everything the transaction changes in a consultant's
+  space shares one version, the locked one + 1 (sync-protocol.md §3.4);
+- what it reads (a consultant, their missions and terms, month rows, days) is read once and
+  kept for the whole batch: 100 mutations on one month read them once;
+- day writes, month moves and audit events are collected and flushed together: days in one
+  multi-row insert, each month's edits in one ``month.days_edited`` event, the audit events of
+  the flush under one chain lock and one insert.
+
+A command publishes what happened (`MonthMoved`); the transaction flushes what it collected, so
+the reactions see the month as it now is, and hands the event to the subscribers it was given
+(notifications, signer links, pre-invoices: `server.reactions.month`). This module and the
+commands never import a reaction: whoever opens the transaction passes them.
+
+It must run inside `write_transaction()`; it does not open one.
+"""
+
+import datetime as dt
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from server.domain import model
+from server.domain.roles import Actor
+from server.domain.workflow import Action, CircuitState
+from server.services import audit_log
+from server.services.terms import mission_terms
+from server.storage import repositories as repo
+from server.storage import sync_store as store
+from sync.hlc import Hlc
+from sync.months import MonthKey
+from sync.rules import Day, MissionTerms
+
+
+@dataclass(frozen=True)
+class MonthMoved:
+    """A month moved in its circuit: the event every reaction subscribes to."""
+
+    action: Action
+    consultant: model.Person
+    month: str
+    month_id: str
+    before: CircuitState
+    after: CircuitState
+    steps: tuple[model.ApprovalStep, ...]
+    actor_id: str
+    comment: str
+    version: int
+
+
+Subscriber = Callable[["MonthTx", MonthMoved], Awaitable[None]]
+
+
+@dataclass
+class _Space:
+    """One consultant's part of the transaction."""
+
+    base_version: int
+    months: dict[str, store.MonthRow | None] = field(default_factory=dict)
+    days: dict[dt.date, store.DayRow] = field(default_factory=dict)
+    days_read: set[dt.date] = field(default_factory=set)
+    new_days: dict[dt.date, store.DayRow] = field(default_factory=dict)
+    updated_days: dict[dt.date, store.DayRow] = field(default_factory=dict)
+    overwrites: list[tuple[store.DayRow, str, int]] = field(default_factory=list)
+    moved: dict[str, store.MonthRow] = field(default_factory=dict)
+    changed: bool = False
+
+
+class MonthTx:
+    """See the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        actor: Actor,
+        now: dt.datetime,
+        device: str | None,
+        subscribers: Sequence[Subscriber] = (),
+    ) -> None:
+        self.actor = actor
+        self.now = now
+        self.device = device
+        self._subscribers = tuple(subscribers)
+        self._spaces: dict[str, _Space] = {}
+        self._people: dict[str, model.Person | None] = {}
+        self._missions: dict[str, list[model.Mission]] = {}
+        self._terms: dict[str, dict[str, MissionTerms]] = {}
+        self._edited: dict[str, tuple[str, str | None, dict[str, dict[str, object]]]] = {}
+        self._audit: list[audit_log.MonthEvent] = []
+        self._created: set[str] = set()
+
+    # -- locks and versions ------------------------------------------------------------------
+
+    async def lock(self, *person_ids: str) -> None:
+        """Take these consultants' version locks (in id order; those held are kept)."""
+        for person_id in sorted(set(person_ids) - set(self._spaces)):
+            self._spaces[person_id] = _Space(base_version=await store.lock_space(person_id))
+
+    def _space(self, person_id: str) -> _Space:
+        space = self._spaces.get(person_id)
+        if space is None:
+            raise RuntimeError(f"the version lock of {person_id} is not held")
+        return space
+
+    def version(self, person_id: str) -> int:
+        """The version everything this transaction changes in the consultant's space gets."""
+        return self._space(person_id).base_version + 1
+
+    def changed(self, person_id: str) -> bool:
+        space = self._spaces.get(person_id)
+        return space is not None and space.changed
+
+    # -- cached reads ------------------------------------------------------------------------
+
+    async def person(self, person_id: str) -> model.Person | None:
+        if person_id not in self._people:
+            self._people[person_id] = await repo.get_person(person_id)
+        return self._people[person_id]
+
+    async def organisation_of(self, person_id: str) -> str | None:
+        if person_id == self.actor.person_id and self.actor.organisation_id:
+            return self.actor.organisation_id
+        person = await self.person(person_id)
+        return person.organisation_id if person else None
+
+    def know_missions(self, person_id: str, missions: Sequence[model.Mission]) -> None:
+        """Missions read before the transaction (a push reads them before it queues for the
+        lock, so the lock is held for less time)."""
+        self._missions[person_id] = list(missions)
+
+    async def missions(self, person_id: str) -> list[model.Mission]:
+        if person_id not in self._missions:
+            self._missions[person_id] = list(await repo.missions_of(person_id))
+        return self._missions[person_id]
+
+    async def terms(self, person_id: str) -> dict[str, MissionTerms]:
+        if person_id not in self._terms:
+            self._terms[person_id] = mission_terms(await self.missions(person_id))
+        return self._terms[person_id]
+
+    async def read_months(self, person_id: str, months: Iterable[str]) -> None:
+        """Read these month rows now (one query for a batch), if not read yet."""
+        space = self._space(person_id)
+        wanted = {m for m in months if m not in space.months}
+        if wanted:
+            found = await store.months_of(person_id, wanted)
+            for month in wanted:
+                space.months[month] = found.get(month)
+
+    async def month(self, person_id: str, month: str) -> store.MonthRow | None:
+        """The month's row as this transaction left it (None: it has none yet)."""
+        await self.read_months(person_id, [month])
+        return self._space(person_id).months[month]
+
+    def stored_month(self, person_id: str, month: str) -> store.MonthRow | None:
+        """The month's row as read from the database, if it was read and existed: what a
+        refusal is recorded on once this transaction is rolled back."""
+        space = self._spaces.get(person_id)
+        row = space.months.get(month) if space else None
+        return row if row is not None and row.id not in self._created else None
+
+    async def read_days(self, person_id: str, dates: Iterable[dt.date]) -> None:
+        """Read these days now (one query for a batch), if not read yet."""
+        space = self._space(person_id)
+        wanted = set(dates) - space.days_read
+        if wanted:
+            found = await store.days_of(person_id, wanted)
+            for date, row in found.items():
+                space.days.setdefault(date, row)
+            space.days_read |= wanted
+
+    async def day(self, person_id: str, date: dt.date) -> store.DayRow | None:
+        await self.read_days(person_id, [date])
+        return self._space(person_id).days.get(date)
+
+    async def month_days(self, person_id: str, month: MonthKey) -> list[store.DayRow]:
+        """The month's days as this transaction left them."""
+        await self.read_days(person_id, month.days())
+        days = self._space(person_id).days
+        return [days[d] for d in sorted(days) if month.first_day <= d <= month.last_day]
+
+    # -- writes ------------------------------------------------------------------------------
+
+    async def audit(
+        self,
+        *,
+        month_id: str,
+        kind: str,
+        actor_id: str | None,
+        data: dict[str, Any],
+        organisation_id: str,
+    ) -> None:
+        """Queue one audit event; the next flush appends the queued ones in order.
+
+        The month's days edited so far are queued first, as one event: they happened before.
+        """
+        await self._queue_edits(month_id)
+        self._audit.append(
+            audit_log.MonthEvent(
+                month_id=month_id,
+                kind=kind,
+                actor_id=actor_id,
+                device=self.device,
+                data=data,
+                at=self.now,
+                organisation_id=organisation_id,
+            )
+        )
+
+    async def ensure_month(self, person_id: str, month: str, *, actor_id: str) -> store.MonthRow:
+        """The month's row, created (and its creation audited) if it has none."""
+        row = await self.month(person_id, month)
+        if row is not None:
+            return row
+        space = self._space(person_id)
+        row = await store.create_month(
+            person_id=person_id, month=month, version=self.version(person_id)
+        )
+        space.months[month] = row
+        self._created.add(row.id)
+        space.changed = True
+        organisation = await self.organisation_of(person_id)
+        assert organisation is not None
+        await self.audit(
+            month_id=row.id,
+            kind="month.created",
+            actor_id=actor_id,
+            data={"consultant": person_id, "month": month},
+            organisation_id=organisation,
+        )
+        return row
+
+    async def write_day(
+        self,
+        person_id: str,
+        *,
+        date: dt.date,
+        day: Day,
+        stamp: Hlc,
+        by_client: str,
+        actor_id: str | None,
+    ) -> store.DayRow:
+        """Replace one day (its month created if needed); written at the next flush."""
+        # The month's creation is the consultant's own doing, whoever typed the day.
+        month_row = await self.ensure_month(person_id, str(MonthKey.of(date)), actor_id=person_id)
+        space = self._space(person_id)
+        previous = space.days.get(date)
+        row = store.DayRow(
+            id=previous.id if previous else "",
+            timesheet_id=month_row.id,
+            date=date,
+            lines=tuple((line.line, line.half_days) for line in day.lines),
+            comment=day.comment,
+            hlc=stamp.encode(),
+            version=self.version(person_id),
+            by_client=by_client,
+        )
+        space.days[date] = row
+        space.days_read.add(date)
+        if previous is None or date in space.new_days:
+            space.new_days[date] = row
+        else:
+            space.updated_days[date] = row
+        _, _, edited = self._edited.setdefault(month_row.id, (person_id, actor_id, {}))
+        edited[date.isoformat()] = {
+            "lines": [[line, half] for line, half in row.lines],
+            "comment": row.comment,
+        }
+        space.changed = True
+        return row
+
+    def overwrote(self, person_id: str, lost: store.DayRow, *, by_client: str) -> None:
+        """Keep a value a write replaced without having seen it (sync-protocol.md §3.6)."""
+        self._space(person_id).overwrites.append((lost, by_client, self.version(person_id)))
+
+    def move_month(
+        self, person_id: str, row: store.MonthRow, *, to: CircuitState
+    ) -> store.MonthRow:
+        """Put the month in its new circuit state, at this transaction's version."""
+        space = self._space(person_id)
+        moved = replace(
+            row,
+            status=to.status.value,
+            epoch=to.epoch,
+            step=to.step,
+            waiting_on_id=to.waiting_on,
+            version=self.version(person_id),
+        )
+        space.months[row.month] = moved
+        space.moved[row.month] = moved
+        space.changed = True
+        return moved
+
+    async def _queue_edits(self, month_id: str) -> None:
+        """Queue the ``month.days_edited`` event of the month's days written so far: one per
+        month and batch, naming the device."""
+        edited = self._edited.pop(month_id, None)
+        if edited is None:
+            return
+        person_id, actor_id, days = edited
+        organisation = await self.organisation_of(person_id)
+        assert organisation is not None
+        self._audit.append(
+            audit_log.MonthEvent(
+                month_id=month_id,
+                kind="month.days_edited",
+                actor_id=actor_id,
+                device=self.device,
+                data={"days": days},
+                at=self.now,
+                organisation_id=organisation,
+            )
+        )
+
+    def queue(self, event: audit_log.MonthEvent) -> None:
+        """Queue an audit event built elsewhere (a refusal kept in a push's transaction)."""
+        self._audit.append(event)
+
+    async def publish(self, event: MonthMoved) -> None:
+        """Flush, then hand the event to every subscriber (in this same transaction)."""
+        await self.flush()
+        for subscriber in self._subscribers:
+            await subscriber(self, event)
+
+    async def flush_days(self, person_id: str) -> None:
+        """Write the consultant's collected days (a query that reads days needs them)."""
+        space = self._space(person_id)
+        if space.new_days:
+            await store.insert_days(person_id, list(space.new_days.values()), self.now)
+            inserted = await store.days_of(person_id, space.new_days)
+            space.days.update(inserted)
+        for row in space.updated_days.values():
+            await store.update_day(row, self.now)
+        if space.overwrites:
+            await store.record_overwrites(person_id, space.overwrites, self.now)
+        space.new_days, space.updated_days, space.overwrites = {}, {}, []
+
+    async def flush(self) -> None:
+        """Write everything collected so far: days, month moves, the days-edited events, the
+        queued audit events (in order), the consultants' new versions."""
+        for person_id, space in self._spaces.items():
+            await self.flush_days(person_id)
+            for row in space.moved.values():
+                await store.update_month(
+                    timesheet_id=row.id,
+                    status=row.status,
+                    epoch=row.epoch,
+                    version=row.version,
+                    now=self.now,
+                    step=row.step,
+                    waiting_on_id=row.waiting_on_id,
+                )
+            space.moved = {}
+        for month_id in sorted(self._edited):
+            await self._queue_edits(month_id)
+        if self._audit:
+            await audit_log.record_many(self._audit)
+            self._audit = []
+        for person_id, space in self._spaces.items():
+            if space.changed:
+                await store.set_space_version(person_id, space.base_version + 1)
