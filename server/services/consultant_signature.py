@@ -17,6 +17,7 @@ from server.domain.signer_document import consultant_document
 from server.domain.signing import document_hash, signing_challenge
 from server.services import webauthn_ceremonies as ceremonies
 from server.services.anchors import anchor_after_signature
+from server.services.circuit import parse_month
 from server.services.signature_tokens import record_signature_event as _audit
 from server.services.signatures import (
     CHALLENGE_LIFETIME,
@@ -25,7 +26,6 @@ from server.services.signatures import (
     keep_evidence,
     prepare_evidence,
 )
-from server.services.timesheets import parse_month
 from server.storage import repositories as repo
 from server.storage import signatures as store
 from sync.months import MonthStatus

@@ -16,8 +16,8 @@ from server.domain.errors import Conflict, FieldError, Forbidden, NotFound
 from server.domain.roles import Actor, Role
 from server.domain.signer_document import mission_waiting_on
 from server.services import audit_log, notifications, signature_tokens
+from server.services.circuit import parse_month
 from server.services.clock import Clock
-from server.services.timesheets import parse_month
 from server.storage import notification_store
 from server.storage import repositories as repo
 from sync.months import MonthKey, MonthStatus

@@ -1,8 +1,10 @@
 """The sync endpoint's use case: push the device's mutations, then pull what changed.
 
 Push runs in one write transaction holding the consultant's version lock (sync-protocol.md
-§3.4): mutations are taken in id order, each decided by `sync.merge` against the state left by
-the previous ones; a processed mutation's result is stored with its effects, so a retry replays
+§3.4): mutations are taken in id order, each run by the same month command as its HTTP twin
+(`server.commands.month`, on one `MonthTx` for the whole batch; `sync.merge` judges what the
+device had seen) against the state left by the previous ones; a processed mutation's result is
+stored with its effects, so a retry replays
 it and a duplicate never applies twice; a permanently rejected mutation still counts as
 processed, so one bad edit never blocks a queue. The version is bumped only if something
 changed, so a replayed batch makes no device download anything again. Any unexpected error
@@ -53,7 +55,7 @@ from sync.protocol import (
     WithdrawMonthArgs,
 )
 
-SERVER_NODE = "server"
+SERVER_NODE = commands.SERVER_NODE
 NO_SERVER = "-"
 """A cookie ``sid`` no database has (theirs are hex): the next pull starts from scratch."""
 

@@ -14,8 +14,8 @@ from server.domain.access import ensure_role
 from server.domain.errors import Conflict, FieldError, NotFound
 from server.domain.roles import Actor, Role
 from server.services import notifications
+from server.services.circuit import parse_month
 from server.services.clock import Clock
-from server.services.timesheets import parse_month
 from server.storage import repositories as repo
 from server.storage import team_store
 from sync.calendar import CalendarRegion, working_days

@@ -14,12 +14,11 @@ from server.domain.errors import Conflict, FieldError, InvalidInput, MonthLocked
 from server.domain.roles import Actor, Role
 from server.reactions.month import REACTIONS
 from server.services import audit_log, directory
-from server.services.circuit import CircuitView, describe
+from server.services.circuit import CircuitView, describe, parse_month
 from server.services.clock import Clock
 from server.storage import repositories as repo
 from server.storage.repositories import write_transaction
 from sync.calendar import CalendarDay, CalendarRegion, month_calendar
-from sync.errors import InvalidMonth
 from sync.months import MonthKey, MonthStatus
 from sync.rules import Day, DayLine
 
@@ -34,16 +33,6 @@ class MonthView:
     calendar: list[CalendarDay]
     missions: list[model.Mission]
     circuit: CircuitView | None = None
-
-
-def parse_month(text: str) -> MonthKey:
-    try:
-        return MonthKey.parse(text)
-    except InvalidMonth as error:
-        raise InvalidInput(
-            str(error),
-            errors=(FieldError(field="month", code="invalid_month", message=str(error)),),
-        ) from error
 
 
 def parse_day(text: str) -> date:
