@@ -22,6 +22,7 @@ It must run inside `write_transaction()`; it does not open one.
 """
 
 import datetime as dt
+import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -252,7 +253,8 @@ class MonthTx:
         space = self._space(person_id)
         previous = space.days.get(date)
         row = store.DayRow(
-            id=previous.id if previous else "",
+            # A new day's id is made here, so nothing written has to be read back.
+            id=previous.id if previous else str(uuid.uuid4()),
             timesheet_id=month_row.id,
             date=date,
             lines=tuple((line.line, line.half_days) for line in day.lines),
@@ -333,8 +335,6 @@ class MonthTx:
         space = self._space(person_id)
         if space.new_days:
             await store.insert_days(person_id, list(space.new_days.values()), self.now)
-            inserted = await store.days_of(person_id, space.new_days)
-            space.days.update(inserted)
         for row in space.updated_days.values():
             await store.update_day(row, self.now)
         if space.overwrites:

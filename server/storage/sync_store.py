@@ -239,6 +239,7 @@ async def insert_days(person_id: str, rows: Sequence[DayRow], now: datetime) -> 
         await t.DayEntry.insert(
             *[
                 t.DayEntry(
+                    id=uuid.UUID(r.id),
                     timesheet=r.timesheet_id,
                     consultant=person_id,
                     day=r.date,
