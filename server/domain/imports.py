@@ -537,6 +537,8 @@ class Sheet:
 
     header: Sequence[str]
     rows: Sequence[Sequence[str]]
+    header_row: int = 1
+    """The header's row in the spreadsheet (blank lines above it are counted)."""
 
 
 class _Rows:
@@ -568,7 +570,7 @@ class _Rows:
 
 
 def _header_map(
-    kind: Kind, header: Sequence[str]
+    kind: Kind, header: Sequence[str], row: int
 ) -> tuple[dict[str, int], dict[str, str], list[str], list[RowError]]:
     by_key: dict[str, int] = {}
     names: dict[str, str] = {}
@@ -582,7 +584,7 @@ def _header_map(
                 ignored.append(title.strip())
             continue
         if key in by_key:
-            errors.append(row_error(1, title.strip(), key, "duplicate_column"))
+            errors.append(row_error(row, title.strip(), key, "duplicate_column"))
             continue
         by_key[key] = index
         names[key] = title.strip()
@@ -590,21 +592,21 @@ def _header_map(
         if column.required and column.key not in by_key:
             template = TEMPLATE_HEADERS[kind][column.key]
             names[column.key] = template
-            errors.append(row_error(1, template, column.key, "missing_column"))
+            errors.append(row_error(row, template, column.key, "missing_column"))
     return by_key, names, ignored, errors
 
 
 def plan(*, kind: Kind, sheet: Sheet, known: Known) -> Plan:
     """Read every row of `sheet` as a `kind` record, against what the organisation holds."""
-    by_key, names, ignored, errors = _header_map(kind, sheet.header)
+    by_key, names, ignored, errors = _header_map(kind, sheet.header, sheet.header_row)
     rows: list[_Rows] = []
     for offset, cells in enumerate(sheet.rows):
         if not any(c.strip() for c in cells):
             continue
         values = {k: (cells[i] if i < len(cells) else "") for k, i in by_key.items()}
-        rows.append(_Rows(offset + 2, values, names))
+        rows.append(_Rows(sheet.header_row + 1 + offset, values, names))
     if not rows and not errors:
-        errors.append(row_error(1, "", "file", "empty_file"))
+        errors.append(row_error(sheet.header_row, "", "file", "empty_file"))
     if len(rows) > MAX_ROWS:
         errors.append(row_error(rows[MAX_ROWS].row, "", "file", "too_many_rows"))
     if errors:
