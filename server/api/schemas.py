@@ -512,10 +512,9 @@ class MissionUpdate(Wire):
 
 # -- spreadsheet import (back office, issue 14) ------------------------------------------------
 
-IMPORT_MAX_BYTES = 2_000_000
-"""The largest file imported (server/services/import_files.py MAX_BYTES)."""
-# Base64 spends 4 characters on 3 bytes.
-IMPORT_MAX_BASE64 = (IMPORT_MAX_BYTES + 2) // 3 * 4
+IMPORT_MAX_BASE64 = 4_000_000
+"""Base64 characters of a file to import: room above the 2 MB the import takes
+(server/services/import_files.py MAX_BYTES), so a larger file gets the import's own refusal."""
 
 
 class ImportIn(Wire):
@@ -527,7 +526,7 @@ class ImportIn(Wire):
         "the bytes; the name only helps refuse an .xls or .ods).",
     )
     content_base64: Annotated[
-        str, StringConstraints(min_length=1, max_length=IMPORT_MAX_BASE64 + 8)
+        str, StringConstraints(min_length=1, max_length=IMPORT_MAX_BASE64)
     ] = Field(
         description="The file's bytes in base64: CSV (UTF-8 or Windows-1252, `;` or `,`) "
         "or XLSX; 2 MB at most."
