@@ -40,6 +40,7 @@ const ONLINE = [
   "backoffice/months",
   "backoffice/missions",
   "backoffice/exports",
+  "backoffice/imports",
 ];
 
 test("every string has a French and an English text with the same placeholders", async () => {
