@@ -73,6 +73,10 @@ export const STRINGS = {
     "Columns not read: {names}.",
   ],
   "bo.import.row": ["Ligne", "Row"],
+  "bo.import.rows": [
+    "Les lignes du fichier, numérotées comme dans le tableur",
+    "The file's rows, numbered as in the spreadsheet",
+  ],
   "bo.import.status": ["État", "Status"],
   "bo.import.action.create": ["À créer", "To create"],
   "bo.import.action.skip": ["Déjà présent", "Already there"],
@@ -544,7 +548,7 @@ function rowsTable(report) {
     h(
       "table",
       { class: "bo-import-table", "data-testid": "import-table" },
-      h("caption", { class: "muted" }, t("bo.import.result")),
+      h("caption", { class: "muted" }, t("bo.import.rows")),
       h("thead", {}, head),
       h("tbody", {}, ...body),
     ),
