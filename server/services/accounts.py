@@ -7,6 +7,7 @@ token the server did not mint is never adopted, so session fixation cannot happe
 
 import hashlib
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,7 +27,7 @@ from server.services import notifications
 from server.services import webauthn_ceremonies as ceremonies
 from server.services.clock import Clock
 from server.settings import Settings
-from server.storage import notification_store
+from server.storage import import_store, notification_store
 from server.storage import repositories as repo
 
 CEREMONY_LIFETIME = timedelta(minutes=5)
@@ -115,6 +116,36 @@ class Accounts:
                     at=now,
                 )
         return link
+
+    async def issue_invitations(
+        self, *, people: list[model.Person], created_by: str | None
+    ) -> dict[str, str]:
+        """`issue_invitation` for many new people at once (a spreadsheet import), inside the
+        caller's transaction: one link each, e-mailed when the server can mail, in French
+        (new people have no language yet). Returns each person's link by id."""
+        now = self.clock()
+        expires_at = now + timedelta(days=self.settings.invitation_days)
+        links: dict[str, str] = {}
+        rows: list[tuple[str, str, str, datetime]] = []
+        for person in people:
+            token = secrets.token_urlsafe(32)
+            links[person.id] = f"{self.settings.origin}/#invite={token}"
+            rows.append((str(uuid.uuid4()), person.id, token_hash(token), expires_at))
+        await import_store.insert_invitations(rows, created_by=created_by)
+        if self.mails_invitations and people:
+            organisation = await repo.get_organisation(people[0].organisation_id)
+            for person, (invitation_id, *_rest) in zip(people, rows, strict=True):
+                await notifications.send_invitation(
+                    email=person.email,
+                    language="fr",
+                    organisation_name=organisation.legal_name if organisation else "",
+                    display_name=person.display_name,
+                    link=links[person.id],
+                    days=self.settings.invitation_days,
+                    key=f"invitation:{invitation_id}",
+                    at=now,
+                )
+        return links
 
     @property
     def mails_invitations(self) -> bool:

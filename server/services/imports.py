@@ -13,7 +13,9 @@ refused row rolls everything back and the refusal lists every row.
 
 import csv
 import io
-from dataclasses import dataclass, field
+import secrets
+import uuid
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from server.domain import imports, model
@@ -50,10 +52,6 @@ class ImportResult:
     ignored_columns: tuple[str, ...]
     emailed: bool
     counts: dict[str, int] = field(default_factory=dict)
-
-
-class _RolledBack(Exception):
-    """Raised inside the transaction to undo a dry run, or an import with refused rows."""
 
 
 async def _known(actor: Actor, kind: Kind, sheet: imports.Sheet) -> imports.Known:
@@ -153,53 +151,146 @@ def _mission(record: imports.MissionToCreate, region: str) -> model.Mission:
     )
 
 
-async def _create(
+Refusals = list[tuple[imports.Record, DomainError]]
+
+
+def _row_refused(fieldname: str) -> InvalidInput:
+    code = "row_with_errors"
+    message = imports.MESSAGES[code]
+    return InvalidInput(message, errors=(FieldError(fieldname, code, message),))
+
+
+async def _checked_people(
+    actor: Actor, records: list[imports.PersonToCreate]
+) -> tuple[list[model.Person], Refusals]:
+    """The people of the file as they would be stored, and each one the directory's rules
+    refuse (`directory.person_refusal`, the e-mail held by anyone), as read now."""
+    organisation_id = actor.organisation_id
+    new_ids = {r.row: str(uuid.uuid4()) for r in records}
+    people: dict[int, model.Person] = {}
+    for r in records:
+        manager_id = None
+        if r.manager is not None:
+            manager_id = r.manager.id or new_ids[r.manager.row or 0]
+        people[r.row] = model.Person(
+            id=new_ids[r.row],
+            organisation_id=organisation_id,
+            email=r.email,
+            display_name=r.display_name,
+            roles=r.roles,
+            manager_id=manager_id,
+            client_company_id=r.client_id,
+            active=True,
+            webauthn_user_handle=secrets.token_bytes(32),
+        )
+    known = {p.id: p for p in await repo.list_people(organisation_id)}
+    everyone = known | {p.id: p for p in people.values()}
+    clients = {c.id: c for c in await repo.list_clients(organisation_id)}
+    held = await import_store.emails_held(p.email for p in people.values())
+    refused: dict[int, DomainError] = {}
+    for r in records:
+        person = people[r.row]
+        if person.email in held:
+            refused[r.row] = directory.email_taken(person.email)
+            continue
+        refusal = directory.person_refusal(
+            organisation_id,
+            directory.NewPerson(
+                email=person.email,
+                display_name=person.display_name,
+                roles=person.roles,
+                manager_id=person.manager_id,
+                client_company_id=person.client_company_id,
+            ),
+            manager=everyone.get(person.manager_id or ""),
+            client=clients.get(person.client_company_id or ""),
+        )
+        if refusal is not None:
+            refused[r.row] = refusal
+    # Someone managed by a refused row of the file is refused with it.
+    by_row = {r.row: r for r in records}
+    spreading = True
+    while spreading:
+        spreading = False
+        for r in records:
+            boss = r.manager.row if r.manager else None
+            if r.row not in refused and boss is not None and boss in refused:
+                refused[r.row] = _row_refused("manager_id")
+                spreading = True
+    return (
+        [people[r.row] for r in records if r.row not in refused],
+        [(by_row[row], why) for row, why in sorted(refused.items())],
+    )
+
+
+async def _checked_missions(
+    actor: Actor, records: list[imports.MissionToCreate]
+) -> tuple[list[model.Mission], Refusals]:
+    """The missions of the file as they would be stored, and each one the directory's rules
+    refuse (`directory.mission_errors`), as read now."""
+    organisation = await directory.organisation_of(actor)
+    people = {p.id: p for p in await repo.list_people(actor.organisation_id)}
+    clients = {c.id: c for c in await repo.list_clients(actor.organisation_id)}
+    missions: list[model.Mission] = []
+    refused: Refusals = []
+    for r in records:
+        mission = replace(
+            _mission(r, organisation.calendar_region),
+            id=str(uuid.uuid4()),
+            organisation_id=actor.organisation_id,
+        )
+        errors = directory.mission_errors(
+            mission,
+            consultant=people.get(mission.consultant_id),
+            client=clients.get(mission.client_id),
+            approvers=people,
+        )
+        if errors:
+            refused.append((r, InvalidInput("the mission is not valid", errors=tuple(errors))))
+        else:
+            missions.append(mission)
+    return missions, refused
+
+
+async def _write(
     actor: Actor,
     accounts: Accounts,
-    record: imports.Record,
-    created: dict[int, str],
+    plan: imports.Plan,
     *,
-    region: str,
-    invite: bool,
-) -> tuple[str, str | None]:
-    """Create one record through the directory's service; its id and invitation link."""
-    if isinstance(record, imports.PersonToCreate):
-        manager_id = None
-        if record.manager is not None:
-            manager_id = record.manager.id or created.get(record.manager.row or 0)
-            if manager_id is None:
-                code = "row_with_errors"
-                raise InvalidInput(
-                    imports.MESSAGES[code],
-                    errors=(FieldError("manager_id", code, imports.MESSAGES[code]),),
-                )
-        person = await directory.create_person(
-            organisation_id=actor.organisation_id,
-            new=directory.NewPerson(
-                email=record.email,
-                display_name=record.display_name,
-                roles=record.roles,
-                manager_id=manager_id,
-                client_company_id=record.client_id,
-            ),
-        )
-        link = None
-        if invite:
-            link = await accounts.issue_invitation(
-                person=person, created_by=actor.person_id, send_email=True
+    dry_run: bool,
+) -> tuple[dict[int, str], dict[int, str], Refusals]:
+    """Check every record with the directory's rules and, unless `dry_run` or one is refused,
+    store them all (in the caller's transaction). Returns ids and invitation links by row."""
+    ids: dict[int, str] = {}
+    links: dict[int, str] = {}
+    people = [r for r in plan.records if isinstance(r, imports.PersonToCreate)]
+    missions = [r for r in plan.records if isinstance(r, imports.MissionToCreate)]
+    clients = [r for r in plan.records if isinstance(r, imports.ClientToCreate)]
+    if people:
+        new_people, refused = await _checked_people(actor, people)
+        if refused or dry_run:
+            return ids, links, refused
+        await import_store.insert_people(new_people)
+        sent = await accounts.issue_invitations(people=new_people, created_by=actor.person_id)
+        for row, person in zip(people, new_people, strict=True):
+            ids[row.row], links[row.row] = person.id, sent[person.id]
+    if missions:
+        new_missions, refused = await _checked_missions(actor, missions)
+        if refused or dry_run:
+            return ids, links, refused
+        await import_store.insert_missions(new_missions)
+        ids |= {r.row: m.id for r, m in zip(missions, new_missions, strict=True)}
+    if clients and not dry_run:
+        for record in clients:
+            client = await directory.create_client(
+                actor,
+                legal_name=record.legal_name,
+                siren=record.siren,
+                vat_number=record.vat_number,
+                billing_address=record.billing_address,
             )
-        return person.id, link
-    if isinstance(record, imports.ClientToCreate):
-        client = await directory.create_client(
-            actor,
-            legal_name=record.legal_name,
-            siren=record.siren,
-            vat_number=record.vat_number,
-            billing_address=record.billing_address,
-        )
-        return client.id, None
-    mission = await directory.create_mission(actor, _mission(record, region))
-    return mission.id, None
+            ids[record.row] = client.id
+    return ids, links, []
 
 
 async def run_import(
@@ -221,27 +312,17 @@ async def run_import(
     errors = list(plan.errors)
     ids: dict[int, str] = {}
     links: dict[int, str] = {}
-    organisation = await directory.organisation_of(actor)
-    if not errors:
-        try:
-            async with repo.write_transaction():
-                for record in plan.records:
-                    try:
-                        ids[record.row], link = await _create(
-                            actor,
-                            accounts,
-                            record,
-                            ids,
-                            region=organisation.calendar_region,
-                            invite=not dry_run,
-                        )
-                    except DomainError as refused:
-                        errors.extend(_row_errors(kind, plan, record, refused))
-                        continue
-                    if link:
-                        links[record.row] = link
-                if errors or dry_run:
-                    raise _RolledBack
+    if not errors and dry_run:
+        _, _, refused = await _write(actor, accounts, plan, dry_run=True)
+        errors.extend(e for record, why in refused for e in _row_errors(kind, plan, record, why))
+    elif not errors:
+        async with repo.write_transaction():
+            # Checked again under the write lock: nothing can change between check and write.
+            ids, links, refused = await _write(actor, accounts, plan, dry_run=False)
+            errors.extend(
+                e for record, why in refused for e in _row_errors(kind, plan, record, why)
+            )
+            if not errors:
                 await audit_log.record_organisation_event(
                     organisation_id=actor.organisation_id,
                     kind="directory.imported",
@@ -256,8 +337,6 @@ async def run_import(
                     },
                     at=clock(),
                 )
-        except _RolledBack:
-            pass
     if errors and not dry_run:
         raise InvalidInput(
             f"{len({e.row for e in errors})} row(s) of the file are refused: nothing was imported",
