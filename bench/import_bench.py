@@ -126,7 +126,7 @@ def as_xlsx(rows: list[list[str]]) -> bytes:
     return out.getvalue()
 
 
-async def run(engine_name: str, file_format: str, workdir: Path) -> dict[str, Any]:
+async def run(database: Database, file_format: str) -> dict[str, Any]:
     from server.api import imports as api_imports
     from server.domain.roles import Actor, Role
     from server.services import directory, imports
@@ -137,7 +137,7 @@ async def run(engine_name: str, file_format: str, workdir: Path) -> dict[str, An
     from server.storage import repositories as repo
     from server.storage.engine import bind_tables, close_engine, engine_from_url, open_engine
 
-    database = Database.create(engine_name, workdir, prefix="carnet_import_bench")
+    engine_name = database.engine
     settings = Settings(
         secret_key="bench-" + "x" * 40,
         database_url=database.url,
@@ -213,7 +213,6 @@ async def run(engine_name: str, file_format: str, workdir: Path) -> dict[str, An
         }
     finally:
         await close_engine(engine)
-        database.drop()
     return figures
 
 
@@ -223,7 +222,11 @@ def main() -> None:
     parser.add_argument("--format", choices=("csv", "xlsx"), default="csv")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as workdir:
-        figures = asyncio.run(run(args.engine, args.format, Path(workdir)))
+        database = Database.create(args.engine, Path(workdir), prefix="carnet_import_bench")
+        try:
+            figures = asyncio.run(run(database, args.format))
+        finally:
+            database.drop()
     print("machine:", figures.pop("machine"))
     print("format:", figures.pop("format"))
     stored = figures.pop("stored")
@@ -232,9 +235,8 @@ def main() -> None:
     print("stored:", stored)
     total = figures["people import"]["wall_s"] + figures["missions import"]["wall_s"]
     verdict = "PASS" if total < TARGET_S else "FAIL"
-    print(
-        f"2,000 people + 2,000 missions imported in {total:.2f} s (target < {TARGET_S:.0f} s): {verdict}"
-    )
+    print(f"2,000 people + 2,000 missions imported in {total:.2f} s (target < {TARGET_S:.0f} s):")
+    print(verdict)
     ok = stored["people"] == PEOPLE + 1 and stored["missions"] == MISSIONS
     print("every row stored:", "yes" if ok else f"NO {stored}")
 
