@@ -544,17 +544,26 @@ class Sheet:
 class _Rows:
     """The cells of one row by field, and the errors found in it."""
 
-    def __init__(self, row: int, cells: Mapping[str, str], columns: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        row: int,
+        cells: Mapping[str, str],
+        columns: Mapping[str, str],
+        absent: Mapping[str, str],
+    ) -> None:
         self.row = row
         self.cells = cells
         self.columns = columns
+        self.absent = absent
+        """The template's header of a column the file does not have."""
         self.errors: list[RowError] = []
 
     def raw(self, key: str) -> str:
         return self.cells.get(key, "").strip()
 
     def fail(self, key: str, code: str) -> None:
-        self.errors.append(row_error(self.row, self.columns.get(key, key), key, code))
+        column = self.columns.get(key) or self.absent.get(key, key)
+        self.errors.append(row_error(self.row, column, key, code))
 
     def read(self, key: str, reader: Callable[[str], T], *, required: bool = False) -> T | None:
         value = self.raw(key)
@@ -604,7 +613,7 @@ def plan(*, kind: Kind, sheet: Sheet, known: Known) -> Plan:
         if not any(c.strip() for c in cells):
             continue
         values = {k: (cells[i] if i < len(cells) else "") for k, i in by_key.items()}
-        rows.append(_Rows(sheet.header_row + 1 + offset, values, names))
+        rows.append(_Rows(sheet.header_row + 1 + offset, values, names, TEMPLATE_HEADERS[kind]))
     if not rows and not errors:
         errors.append(row_error(sheet.header_row, "", "file", "empty_file"))
     if len(rows) > MAX_ROWS:
@@ -679,7 +688,7 @@ def _people(rows: list[_Rows], known: Known) -> tuple[list[Record], list[Skipped
         last = r.read("last_name", lambda v: text(v, max_length=PERSON_NAME_MAX))
         display = full or " ".join(p for p in (first, last) if p)
         if not display and not any(r.raw(k) for k in ("display_name", "first_name", "last_name")):
-            r.fail("last_name" if "last_name" in r.columns else "display_name", "required")
+            r.fail("display_name" if "display_name" in r.columns else "last_name", "required")
         elif len(display) > PERSON_NAME_MAX:
             r.fail("last_name", "too_long")
         given = r.read("roles", roles) or frozenset({Role.CONSULTANT})
