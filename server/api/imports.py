@@ -50,6 +50,7 @@ def _out(result: imports.ImportResult) -> s.ImportOut:
                 row=r.row,
                 action=r.action,  # type: ignore[arg-type]
                 cells=list(r.cells),
+                label=r.label,
                 id=r.id,  # type: ignore[arg-type]
                 invitation_url=r.invitation_url,
             )

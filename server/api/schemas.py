@@ -554,6 +554,7 @@ class ImportRowOut(Wire):
         description="skip: already in the organisation, left as it is."
     )
     cells: list[str] = Field(description="The row's cells, in the order of `columns`.")
+    label: str = Field(default="", description="The row's e-mail, legal name or title.")
     id: UUID | None = Field(default=None, description="The record created (import only).")
     invitation_url: str | None = Field(
         default=None, description="An imported person's invitation link (import only)."

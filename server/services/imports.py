@@ -37,6 +37,8 @@ class RowOutcome:
     action: str
     """create, skip (already held: left as it is) or error."""
     cells: tuple[str, ...]
+    label: str = ""
+    """The row's e-mail, legal name or title."""
     id: str | None = None
     invitation_url: str | None = None
 
@@ -52,6 +54,9 @@ class ImportResult:
     ignored_columns: tuple[str, ...]
     emailed: bool
     counts: dict[str, int] = field(default_factory=dict)
+
+
+LABEL_FIELD: dict[Kind, str] = {"people": "email", "clients": "legal_name", "missions": "title"}
 
 
 async def _known(actor: Actor, kind: Kind, sheet: imports.Sheet) -> imports.Known:
@@ -386,6 +391,9 @@ def _result(
     refused = {e.row for e in errors}
     creating = {r.row for r in plan.records}
     skipping = {s.row: s.existing_id for s in plan.skipped}
+    # What names a row to a person reading the result: its e-mail, legal name or title.
+    named = plan.columns.get(LABEL_FIELD[kind])
+    label = header.index(named) if named in header else None
     outcomes = []
     for offset, cells in enumerate(sheet.rows):
         row = sheet.header_row + 1 + offset
@@ -399,6 +407,7 @@ def _result(
                 row=row,
                 action=action,
                 cells=tuple(cells[i].strip() if i < len(cells) else "" for i in keep),
+                label=cells[label].strip() if label is not None and label < len(cells) else "",
                 id=ids.get(row) if not dry_run else None,
                 invitation_url=links.get(row),
             )

@@ -121,7 +121,10 @@ def test_admin_imports_people_after_a_dry_run_shows_each_refused_cell(
     looks_right(page, width, "ready")
     page.get_by_test_id("import-confirm").click()
     expect(page.get_by_test_id("import-done")).to_have_text("Import terminé : 4 éléments créés.")
-    expect(page.get_by_test_id("import-links").get_by_role("listitem")).to_have_count(4)
+    links = page.get_by_test_id("import-links").get_by_role("listitem")
+    expect(links).to_have_count(4)
+    expect(links.first).to_contain_text(boss)
+    expect(links.first).to_contain_text("#invite=")
     looks_right(page, width, "done")
 
     # Missions naming those people and that client (by its SIREN).

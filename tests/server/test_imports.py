@@ -163,6 +163,7 @@ async def test_the_fixed_file_imports_people_with_their_managers_and_invitations
     assert body["imported"] is True and body["emailed"] is True
     assert all(r["id"] and r["invitation_url"] for r in body["rows"])
     assert [r["row"] for r in body["rows"]] == [2, 3, 4, 5, 7], "the blank row keeps its number"
+    assert body["rows"][0]["label"] == "claire.martin@exemple.fr"
     people = {p.email: p for p in await repo.list_people(world.organisation.id)}
     assert people["hugo@exemple.fr"].manager_id == people["zoe@exemple.fr"].id
     assert people["paul.durand@exemple.fr"].manager_id == people["claire.martin@exemple.fr"].id

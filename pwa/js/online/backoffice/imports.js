@@ -461,7 +461,7 @@ export async function mount(container, _props) {
             "ul",
             { class: "bo-import-links", "data-testid": "import-links" },
             ...invited.map((/** @type {any} */ r) =>
-              h("li", {}, h("strong", {}, r.cells[0] ?? ""), " ", h("code", {}, r.invitation_url)),
+              h("li", {}, h("strong", {}, r.label), " ", h("code", {}, r.invitation_url)),
             ),
           ),
         );
