@@ -40,6 +40,7 @@ export const STRINGS = {
   "bo.import.importing": ["Import en cours…", "Importing…"],
   "bo.import.no_file": ["Choisissez un fichier.", "Choose a file."],
   "bo.import.result": ["Résultat de la vérification", "Check result"],
+  "bo.import.done_heading": ["Résultat de l'import", "Import result"],
   "bo.import.summary": [
     "{rows} {rows|ligne lue|lignes lues} : {create} à créer, {skip} déjà {skip|présente|présentes}, {error} en erreur.",
     "{rows} {rows|row read|rows read}: {create} to create, {skip} already there, {error} with errors.",
@@ -445,7 +446,7 @@ export async function mount(container, _props) {
     try {
       const report = await send(false);
       const done = [
-        h("h3", { id: "import-result-heading", tabindex: "-1" }, t("bo.import.result")),
+        h("h3", { id: "import-result-heading", tabindex: "-1" }, t("bo.import.done_heading")),
         h(
           "p",
           { class: "notice", role: "status", "data-testid": "import-done" },
