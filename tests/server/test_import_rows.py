@@ -259,3 +259,16 @@ def test_managers_named_in_the_file_are_always_created_before_their_team(
             assert record.manager.row in placed
         placed.add(record.row)
     assert len(placed) == 8
+
+
+def test_a_client_signer_is_tied_to_their_client_by_name_or_siren() -> None:
+    known = im.Known(clients=CLIENTS)
+    plan = people(
+        ["E-mail", "Nom", "Rôles", "Client"],
+        ["sig@x.fr", "Sig", "Signataire client", "552120222"],
+        ["sig2@x.fr", "Sig Two", "client_signer", "BANQUE EXEMPLE SA"],
+        ["sig3@x.fr", "Sig Three", "signataire", "Inconnue SA"],
+        known=known,
+    )
+    assert errors(plan) == {(4, "Client", "unknown_client")}
+    assert [(r.row, getattr(r, "client_id", None)) for r in plan.records] == [(2, "c1"), (3, "c1")]

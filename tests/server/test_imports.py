@@ -12,11 +12,15 @@ from typing import Any
 import pytest
 import xlsxwriter
 
-from server.domain.roles import Role
+from server.domain import imports as imports_rows
+from server.domain.roles import Actor, Role
+from server.services import directory, imports
+from server.services.accounts import Accounts
+from server.services.clock import system_clock
 from server.settings import Settings
 from server.storage import audit_store, notification_store
 from server.storage import repositories as repo
-from tests.factories import Member, World
+from tests.factories import Member, World, make_organisation
 from tests.server.notification_peers import SmtpServer, smtp_server
 
 __all__ = ["smtp_server"]
@@ -311,6 +315,53 @@ async def test_missions_from_xlsx_refer_to_people_and_clients_and_import_when_fi
     run = missions["Run"]
     assert (run.client_id, run.billing_mode) == (client.id, "regie_capped")
     assert (run.daily_rate_cents, run.day_cap_half_days) == (120_000, 25)
+    again = await send(admin, "missions", fixed, dry_run=False, name="missions.xlsx")
+    assert again.json()["counts"] == {"rows": 2, "create": 0, "skip": 2, "error": 0}
+    assert len(await repo.list_missions(world.organisation.id)) == 2
+
+
+async def test_rows_taken_by_someone_else_while_importing_are_refused_whole(
+    world: World, settings: Settings
+) -> None:
+    """Make sure the import checks the directory's rules again under its write lock: an
+    e-mail another organisation took after the rows were read, and a manager who is no
+    longer one, refuse their rows (and the people they manage) and write nothing."""
+    admin = await world.person("admin", [Role.ADMIN])
+    boss = await world.person("boss", [Role.MANAGER], login=False)
+    sheet = imports_rows.Sheet(
+        ["E-mail", "Nom", "Rôles", "Manager"],
+        [
+            ["late@exemple.fr", "Late", "manager", ""],
+            ["team@exemple.fr", "Team", "consultant", "late@exemple.fr"],
+            ["solo@exemple.fr", "Solo", "consultant", boss.person.email],
+        ],
+    )
+    known = imports_rows.Known(
+        people={boss.person.email: imports_rows.KnownPerson(boss.id, boss.person.roles, None)}
+    )
+    plan = imports_rows.plan(kind="people", sheet=sheet, known=known)
+    assert plan.errors == ()
+    # Meanwhile: another firm registers the e-mail; the boss stops being a manager.
+    other = await make_organisation("Autre ESN SAS")
+    await directory.create_person(
+        organisation_id=other.id,
+        new=directory.NewPerson(
+            email="late@exemple.fr", display_name="Late", roles=frozenset({Role.CONSULTANT})
+        ),
+    )
+    await repo.replace_roles(person_id=boss.id, roles=frozenset({Role.CONSULTANT}))
+    before = await directory_state(world)
+    actor = Actor(admin.id, world.organisation.id, frozenset({Role.ADMIN}))
+    accounts = Accounts(settings=settings, clock=system_clock)
+    async with repo.write_transaction():
+        ids, _, refused = await imports._write(actor, accounts, plan, dry_run=False)
+    assert ids == {}
+    assert {(record.row, why.errors[0].code) for record, why in refused} == {
+        (2, "email_taken"),
+        (3, "row_with_errors"),
+        (4, "not_a_manager"),
+    }
+    assert await directory_state(world) == before
 
 
 async def test_wrong_type_too_big_or_unreadable_files_are_refused_with_problems(
