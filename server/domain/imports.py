@@ -54,6 +54,7 @@ MESSAGES: dict[str, str] = {
     "invalid_days": "not a number of days in halves (e.g. 12,5)",
     "invalid_flag": "not oui/non",
     "invalid_billing_mode": "unknown billing mode (régie, régie plafonnée, forfait)",
+    "invalid_region": "unknown public holidays (métropole, Alsace-Moselle)",
     "ends_before_start": "the end comes before the start",
     "rate_required": "time and materials needs a daily rate (TJM)",
     "cap_required": "capped time and materials needs a day cap",
@@ -178,6 +179,7 @@ COLUMNS: dict[Kind, tuple[Column, ...]] = {
         _c("manager", "Validateur", "Manager", "E-mail du manager", "Approver"),
         _c("signer", "Signataire client", "E-mail du signataire", "Client signer"),
         _c("comments_required", "Commentaire obligatoire", "Comments required"),
+        _c("calendar_region", "Jours fériés", "Calendrier", "Public holidays", "Calendar"),
     ),
 }
 
@@ -219,6 +221,7 @@ TEMPLATE_HEADERS: dict[Kind, dict[str, str]] = {
         "manager": "Validateur",
         "signer": "Signataire client",
         "comments_required": "Commentaire obligatoire",
+        "calendar_region": "Jours fériés",
     },
 }
 
@@ -244,6 +247,7 @@ TEMPLATE_EXAMPLES: dict[Kind, list[list[str]]] = {
             "claire.martin@exemple.fr",
             "",
             "non",
+            "métropole",
         ],
     ],
 }
@@ -325,6 +329,8 @@ class MissionToCreate:
     manager_id: str | None
     signer_id: str | None
     comments_required: bool
+    calendar_region: str | None = None
+    """None: the organisation's."""
 
 
 Record = PersonToCreate | ClientToCreate | MissionToCreate
@@ -497,6 +503,24 @@ def billing_mode(value: str) -> str:
         return BILLING_WORDS[normalise_header(value.replace("_", " "))]
     except KeyError:
         raise CellError("invalid_billing_mode") from None
+
+
+REGION_WORDS = {
+    "metropole": "metropole",
+    "france metropolitaine": "metropole",
+    "mainland france": "metropole",
+    "alsace moselle": "alsace_moselle",
+    "alsace": "alsace_moselle",
+    "moselle": "alsace_moselle",
+}
+
+
+def calendar_region(value: str) -> str:
+    """Whose public holidays apply: mainland France or Alsace-Moselle (C. trav. L3134-13)."""
+    try:
+        return REGION_WORDS[normalise_header(value.replace("_", " "))]
+    except KeyError:
+        raise CellError("invalid_region") from None
 
 
 def siren(value: str) -> str:
@@ -866,6 +890,7 @@ def _missions(rows: list[_Rows], known: Known) -> tuple[list[Record], list[Skipp
             else None
         )
         comments = r.read("comments_required", flag) or False
+        region = r.read("calendar_region", calendar_region)
         if r.errors:
             continue
         assert consultant_id and client and title and start and mode
@@ -892,6 +917,7 @@ def _missions(rows: list[_Rows], known: Known) -> tuple[list[Record], list[Skipp
                 manager_id=manager_id,
                 signer_id=signer_id,
                 comments_required=comments,
+                calendar_region=region,
             )
         )
     return records, skipped

@@ -150,7 +150,7 @@ def _mission(record: imports.MissionToCreate, region: str) -> model.Mission:
         day_cap_half_days=record.day_cap_half_days,
         allowed_absences=tuple(a.value for a in AbsenceType),
         comments_required=record.comments_required,
-        calendar_region=region,
+        calendar_region=record.calendar_region or region,
         steps=tuple(steps),
         milestones=milestones,
     )

@@ -153,7 +153,8 @@ STAFF = {
 
 def missions(*rows: list[str]) -> im.Plan:
     header = ["Consultant", "Client", "Titre", "Début", "Fin", "Mode de facturation", "TJM",
-              "Plafond", "Montant forfait", "Validateur", "Signataire client"]  # fmt: skip
+              "Plafond", "Montant forfait", "Validateur", "Signataire client",
+              "Jours fériés"]  # fmt: skip
     return im.plan(
         kind="missions",
         sheet=im.Sheet(header, rows),
@@ -164,7 +165,7 @@ def missions(*rows: list[str]) -> im.Plan:
 def test_missions_find_people_by_email_and_clients_by_name_or_siren() -> None:
     plan = missions(
         ["alice@x.fr", "banque exemple sa", "Audit", "04/01/2027", "", "", "650", "", "",
-         "boss@x.fr", "sig@x.fr"],
+         "boss@x.fr", "sig@x.fr", "Alsace-Moselle"],
         ["Alice@X.fr", "552 120 222", "Forfait", "2027-01-04", "31/03/2027", "forfait", "", "",
          "12 000", "", ""],
     )  # fmt: skip
@@ -173,6 +174,7 @@ def test_missions_find_people_by_email_and_clients_by_name_or_siren() -> None:
     assert isinstance(first, im.MissionToCreate) and isinstance(second, im.MissionToCreate)
     assert (first.client_id, first.daily_rate_cents, first.billing_mode) == ("c1", 65_000, "regie")
     assert (first.manager_id, first.signer_id) == ("boss", "sig")
+    assert (first.calendar_region, second.calendar_region) == ("alsace_moselle", None)
     assert (second.billing_mode, second.fixed_price_cents, second.daily_rate_cents) == (
         "forfait",
         1_200_000,
@@ -187,7 +189,7 @@ def test_mission_rows_refused_by_their_references_and_terms() -> None:
         ["alice@x.fr", "Nobody SA", "B", "04/01/2027", "", "régie plafonnée", "600", "", "",
          "", "sig@x.fr"],
         ["alice@x.fr", "Banque Exemple SA", "C", "04/01/2027", "", "forfait", "", "", "", "",
-         "boss@x.fr"],
+         "boss@x.fr", "Bretagne"],
     )  # fmt: skip
     assert errors(plan) == {
         (2, "Consultant", "not_a_consultant"),
@@ -199,6 +201,7 @@ def test_mission_rows_refused_by_their_references_and_terms() -> None:
         (3, "Plafond", "cap_required"),
         (4, "Montant forfait", "amount_required"),
         (4, "Signataire client", "not_a_signer"),
+        (4, "Jours fériés", "invalid_region"),
     }
 
 

@@ -136,6 +136,10 @@ export const STRINGS = {
     "Mode inconnu (régie, régie plafonnée, forfait).",
     "Unknown mode (time and materials, capped, fixed price).",
   ],
+  "bo.import.err.invalid_region": [
+    "Jours fériés inconnus (métropole, Alsace-Moselle).",
+    "Unknown public holidays (mainland, Alsace-Moselle).",
+  ],
   "bo.import.err.ends_before_start": [
     "La fin tombe avant le début.",
     "The end comes before the start.",
