@@ -413,3 +413,45 @@ async def test_the_template_of_each_kind_imports_as_it_is(world: World) -> None:
     imported = await send(admin, "missions", template.content, dry_run=False)
     assert imported.status_code == 200, imported.text
     assert imported.json()["counts"] == {"rows": 1, "create": 1, "skip": 0, "error": 0}
+
+
+async def test_one_workbook_with_a_sheet_per_kind_imports_people_clients_then_missions(
+    world: World,
+) -> None:
+    """Make sure a workbook holding sheets Personnes, Clients and Missions is read sheet by
+    sheet: each import takes the sheet named for its kind, and the missions find the people
+    and the client imported just before."""
+    admin = await world.person("admin", [Role.ADMIN])
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    sheets = {
+        "Lisez-moi": [["Export de l'ancien outil"]],
+        "Personnes": [
+            ["E-mail", "Prénom", "Nom", "Rôles", "E-mail du manager"],
+            ["chef@exemple.fr", "Chef", "Équipe", "manager", ""],
+            ["dev@exemple.fr", "Dev", "Eloppeur", "consultant", "chef@exemple.fr"],
+        ],
+        "Clients": [["Raison sociale", "SIREN"], ["Assurance Exemple", "404833048"]],
+        "Missions": [
+            ["E-mail du consultant", "Client", "Intitulé", "Date de début", "TJM (€)",
+             "Validateur"],
+            ["dev@exemple.fr", "Assurance Exemple", "Run", "2027-03-01", 700, "chef@exemple.fr"],
+        ],
+    }  # fmt: skip
+    for name, rows in sheets.items():
+        sheet = book.add_worksheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                sheet.write(r, c, value)
+    book.close()
+    workbook = out.getvalue()
+    for kind in ("people", "clients", "missions"):
+        response = await send(admin, kind, workbook, dry_run=False, name="export.xlsx")
+        assert response.status_code == 200, response.text
+        assert response.json()["errors"] == [], kind
+        assert response.json()["counts"]["create"] >= 1, kind
+    (mission,) = await repo.list_missions(world.organisation.id)
+    people = {p.email: p for p in await repo.list_people(world.organisation.id)}
+    assert mission.consultant_id == people["dev@exemple.fr"].id
+    assert [s.approver_id for s in mission.steps] == [people["chef@exemple.fr"].id]
+    assert mission.daily_rate_cents == 70_000

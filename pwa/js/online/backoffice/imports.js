@@ -18,8 +18,8 @@ export const STRINGS = {
     "Bring in your people, clients and missions from a CSV or Excel (.xlsx) export. The file is first checked row by row; nothing is saved until you confirm, and the import is all or nothing.",
   ],
   "bo.import.order": [
-    "Importez dans cet ordre : les personnes et les clients, puis les missions qui les citent.",
-    "Import in this order: people and clients, then the missions that name them.",
+    "Importez dans cet ordre : les personnes et les clients, puis les missions qui les citent. Un classeur .xlsx peut tout contenir, une feuille par sorte (Personnes, Clients, Missions) : choisissez-le pour chacune.",
+    "Import in this order: people and clients, then the missions that name them. One .xlsx workbook can hold them all, a sheet per kind (People, Clients, Missions): choose it for each.",
   ],
   "bo.import.kind": ["Le fichier contient", "The file holds"],
   "bo.import.kind.people": ["Des personnes", "People"],
