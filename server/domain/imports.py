@@ -70,6 +70,7 @@ MESSAGES: dict[str, str] = {
     "client_required": "a client signer needs their client",
     "signer_exclusive": "a client signer cannot hold the organisation's roles",
     "row_with_errors": "the row this one refers to has errors",
+    "manager_loop": "these people are each other's managers, round a loop",
     "too_many_rows": "the file has too many rows",
     "empty_file": "the file holds no row under its header",
 }
@@ -781,8 +782,13 @@ def _people(rows: list[_Rows], known: Known) -> tuple[list[Record], list[Skipped
             for p in remaining
             if p.manager is None or p.manager.row is None or p.manager.row in placed
         ]
-        if not ready:  # a loop of managers: cannot be, a manager row has no unknown chief
-            ready = remaining[:1]
+        if not ready:
+            # Managers of each other, round a loop: none can be created first. Refused, and
+            # nothing of the file is created (the caller finds errors).
+            rows_of = {r.row: r for r, _ in pending}
+            for p in remaining:
+                rows_of[p.row].fail("manager", "manager_loop")
+            return [], skipped
         for p in ready:
             records.append(p)
             placed.add(p.row)

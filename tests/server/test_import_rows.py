@@ -275,3 +275,14 @@ def test_a_client_signer_is_tied_to_their_client_by_name_or_siren() -> None:
     )
     assert errors(plan) == {(4, "Client", "unknown_client")}
     assert [(r.row, getattr(r, "client_id", None)) for r in plan.records] == [(2, "c1"), (3, "c1")]
+
+
+def test_people_managing_each_other_round_a_loop_are_refused() -> None:
+    plan = people(
+        ["E-mail", "Nom", "Rôles", "Manager"],
+        ["a@x.fr", "A", "manager", "b@x.fr"],
+        ["b@x.fr", "B", "manager", "a@x.fr"],
+        ["c@x.fr", "C", "consultant", ""],
+    )
+    assert errors(plan) == {(2, "Manager", "manager_loop"), (3, "Manager", "manager_loop")}
+    assert plan.records == ()

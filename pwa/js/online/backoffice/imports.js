@@ -200,6 +200,10 @@ export const STRINGS = {
     "La ligne citée ici est elle-même en erreur.",
     "The row named here has errors itself.",
   ],
+  "bo.import.err.manager_loop": [
+    "Ces personnes sont managers l'une de l'autre, en boucle.",
+    "These people are each other's managers, round a loop.",
+  ],
   "bo.import.err.too_many_rows": ["Trop de lignes dans le fichier.", "Too many rows in the file."],
   "bo.import.err.empty_file": ["Le fichier est vide.", "The file is empty."],
   "bo.import.err.unsupported_type": [
