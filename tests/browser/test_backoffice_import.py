@@ -140,6 +140,15 @@ def test_admin_imports_people_after_a_dry_run_shows_each_refused_cell(
     page.get_by_test_id("import-confirm").click()
     expect(page.get_by_test_id("import-done")).to_have_text("Import terminé : 1 élément créé.")
 
+    # A file over 2 MB is refused at once, next to the file field, before it is sent.
+    big = tmp_path / "trop-gros.csv"
+    big.write_bytes(b"E-mail;Nom\r\n" + b"x@exemple.fr;X\r\n" * 140_000)
+    form = page.get_by_test_id("import-form")
+    form.get_by_label("Fichier (CSV ou .xlsx, 2 Mo au plus)").set_input_files(str(big))
+    form.get_by_role("button", name="Vérifier le fichier").click()
+    expect(form.get_by_role("alert")).to_have_text("Le fichier dépasse 2 Mo : découpez-le.")
+    expect(page.get_by_test_id("import-result")).to_be_hidden()
+
     page.get_by_test_id("admin-tab-people").click()
     expect(page.get_by_test_id("people-list")).to_contain_text(f"lea.{tag}@exemple.fr")
     page.get_by_test_id("admin-tab-missions").click()

@@ -222,6 +222,8 @@ export const STRINGS = {
 addStrings(STRINGS);
 
 const KINDS = ["people", "clients", "missions"];
+/** The largest file the server imports (server/services/import_files.py MAX_BYTES). */
+const MAX_BYTES = 2_000_000;
 /** Rows drawn at most: the refused ones first, so a big file stays quick to read. */
 const SHOWN = 200;
 
@@ -374,6 +376,14 @@ export async function mount(container, _props) {
     const chosen = file.files?.[0];
     if (!chosen) {
       box.replaceChildren(h("p", {}, t("bo.import.no_file")));
+      box.hidden = false;
+      file.setAttribute("aria-invalid", "true");
+      file.focus();
+      return;
+    }
+    if (chosen.size > MAX_BYTES) {
+      // Said here rather than after sending megabytes the server would refuse.
+      box.replaceChildren(h("p", {}, t("bo.import.err.file_too_large")));
       box.hidden = false;
       file.setAttribute("aria-invalid", "true");
       file.focus();
