@@ -1,5 +1,10 @@
 """Wire shapes of ``POST /api/v1/sync``: push and pull in one round trip (sync-protocol.md §3.3).
 
+Protocol 2 (sync-protocol.md §3.3.1): a push's answer does not send the device back what it has
+just written (an applied ``set_day`` result carries the ``version`` its day was stored at, and the
+device writes its own queued value at that version); the months and overwrites of a pull come once,
+with its last page.
+
 The request is parsed in two steps on purpose: the envelope strictly (a bad envelope is a 4xx),
 each mutation's ``args`` only when that mutation is applied, so one malformed mutation becomes a
 per-mutation rejection and never blocks the rest of the queue.
@@ -17,7 +22,7 @@ from sync.errors import InvalidMonth
 from sync.months import MonthKey
 from sync.wire import Count, Printable, SafeInt, SmallCount, SmallInt, Whole
 
-PROTOCOL_VERSION: Final = 1
+PROTOCOL_VERSION: Final = 2
 MAX_MUTATIONS: Final = 100
 DEFAULT_PAGE: Final = 500
 MAX_PAGE: Final = 2000
@@ -167,11 +172,20 @@ class MutationResult(Wire):
     reason: str | None = None
     detail: str | None = None
     hlc: str | None = Field(default=None, description="The stamp stored (after clamping).")
+    version: Count | None = Field(
+        default=None,
+        description="An applied set_day: the version its day was stored at. The device stores "
+        "its own queued value at this version; the pull does not send that day back.",
+    )
     month: MonthState | None = None
     current: DayState | None = None
 
 
 class SyncResponse(Wire):
+    """``days`` leave out what the results already tell the device (its own applied writes, a
+    superseded write's ``current``); ``months`` and ``overwrites`` come with the last page only
+    (``has_more`` false), whatever the number of pages (sync-protocol.md §3.3.1)."""
+
     protocol: SafeInt = PROTOCOL_VERSION
     last_mutation_id: Count
     results: list[MutationResult]
