@@ -166,19 +166,31 @@ class Overwrite(Wire):
     version: Count
 
 
+def _absent(value: object) -> bool:
+    return value is None
+
+
+Absent = Field(default=None, exclude_if=_absent)
+"""An optional field left out of the JSON when it has no value: a result names only what it
+has (an applied day is ``{id, status, hlc, version}``, not four more ``null``; protocol 2)."""
+
+
 class MutationResult(Wire):
     id: Count
     status: MutationStatus
-    reason: str | None = None
-    detail: str | None = None
-    hlc: str | None = Field(default=None, description="The stamp stored (after clamping).")
+    reason: str | None = Absent
+    detail: str | None = Absent
+    hlc: str | None = Field(
+        default=None, exclude_if=_absent, description="The stamp stored (after clamping)."
+    )
     version: Count | None = Field(
         default=None,
+        exclude_if=_absent,
         description="An applied set_day: the version its day was stored at. The device stores "
         "its own queued value at this version; the pull does not send that day back.",
     )
-    month: MonthState | None = None
-    current: DayState | None = None
+    month: MonthState | None = Absent
+    current: DayState | None = Absent
 
 
 class SyncResponse(Wire):
