@@ -432,7 +432,33 @@ async def postgres_reference(
 # -- the run ------------------------------------------------------------------------------------
 
 
-def run(consultants: int, engine: str, clients: int, keep: bool) -> dict[str, Any]:
+class ProfiledServer(ServerProcess):
+    """The same server under cProfile (its event-loop thread: request handling, Piccolo's query
+    building, pydantic; the SQLite writer thread's own work shows as time waited on it)."""
+
+    def __init__(self, *args: Any, profile: Path, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.profile = profile
+
+    def _argv(self) -> list[str]:
+        argv = super()._argv()
+        return [argv[0], "-m", "cProfile", "-o", str(self.profile), *argv[1:]]
+
+
+def print_profile(path: Path, top: int = 25) -> None:
+    import pstats
+
+    if not path.exists():
+        log(f"  no profile written at {path}")
+        return
+    stats = pstats.Stats(str(path))
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top)
+
+
+def run(
+    consultants: int, engine: str, clients: int, keep: bool, profile: Path | None = None
+) -> dict[str, Any]:
     report: dict[str, Any] = {
         "date": dt.date.today().isoformat(),
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
@@ -455,7 +481,10 @@ def run(consultants: int, engine: str, clients: int, keep: bool) -> dict[str, An
         report["populate_s"] = round(time.perf_counter() - started, 1)
         reference = _copy_database(database, workdir)  # the same people, no day
         databases.append(reference)
-        server = ServerProcess(database.url, workdir, name="national")
+        if profile is None:
+            server = ServerProcess(database.url, workdir, name="national")
+        else:
+            server = ProfiledServer(database.url, workdir, name="national", profile=profile)
         server.start()
         assert server.process is not None
         log(
@@ -468,6 +497,8 @@ def run(consultants: int, engine: str, clients: int, keep: bool) -> dict[str, An
             wall = time.perf_counter() - started
         server.stop()
         server = None
+        if profile is not None:
+            print_profile(profile)
         writes = consultants * len(dates)
         report["close"] = {
             "wall_s": round(wall, 2),
@@ -536,11 +567,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", dest="json_out", type=Path, help="write the figures here")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument(
+        "--profile", type=Path, help="run the server under cProfile, write and print it here"
+    )
     args = parser.parse_args(argv)
     if args.engine == "postgres" and not postgres_reachable():
         parser.error(f"PostgreSQL is not reachable at {PG_ADMIN_DSN} (set CARNET_TEST_PG)")
     started = time.perf_counter()
-    report = run(args.consultants, args.engine, args.clients, args.keep)
+    report = run(args.consultants, args.engine, args.clients, args.keep, args.profile)
     if args.json_out:
         args.json_out.write_text(json.dumps(report, indent=2) + "\n")
     log(f"total {time.perf_counter() - started:.0f} s")
