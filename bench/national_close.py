@@ -29,6 +29,7 @@ import hashlib
 import json
 import secrets
 import shutil
+import signal
 import sqlite3
 import sys
 import tempfile
@@ -432,9 +433,26 @@ async def postgres_reference(
 # -- the run ------------------------------------------------------------------------------------
 
 
+_PROFILED = """
+import cProfile, signal, sys
+from server.command import main
+path, sys.argv = sys.argv[1], ["server", *sys.argv[2:]]
+profile = cProfile.Profile()
+def dump(*_):
+    profile.disable()
+    profile.dump_stats(path)
+signal.signal(signal.SIGUSR1, dump)
+profile.enable()
+sys.exit(main())
+"""
+
+
 class ProfiledServer(ServerProcess):
     """The same server under cProfile (its event-loop thread: request handling, Piccolo's query
-    building, pydantic; the SQLite writer thread's own work shows as time waited on it)."""
+    building, pydantic; the SQLite writer thread's own work shows as time waited on it).
+
+    uvicorn re-raises SIGTERM once it has shut down, so the profile is written on SIGUSR1
+    before the usual stop."""
 
     def __init__(self, *args: Any, profile: Path, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -442,7 +460,18 @@ class ProfiledServer(ServerProcess):
 
     def _argv(self) -> list[str]:
         argv = super()._argv()
-        return [argv[0], "-m", "cProfile", "-o", str(self.profile), *argv[1:]]
+        assert argv[1:3] == ["-m", "server"]
+        return [argv[0], "-c", _PROFILED, str(self.profile), *argv[3:]]
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.profile.unlink(missing_ok=True)
+            self.process.send_signal(signal.SIGUSR1)
+            deadline = time.monotonic() + 30
+            while not self.profile.exists() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            time.sleep(0.5)  # the file is written whole before the next signal
+        super().stop()
 
 
 def print_profile(path: Path, top: int = 25) -> None:
