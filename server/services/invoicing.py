@@ -590,6 +590,15 @@ async def record_payment(
         invoice = await visible_invoice(actor, invoice_id)
         if invoice.kind is not inv.InvoiceKind.INVOICE or invoice.number is None:
             raise Conflict("only an issued invoice is paid")
+        credited = await store.credited_quantities(invoice.id)
+        if invoice.lines and all(
+            credited.get(r.id, 0) >= abs(r.line.quantity) for r in invoice.lines
+        ):
+            # Nothing is owed on an invoice its credit notes cancel in full.
+            raise InvalidInput(
+                f"invoice {invoice.number} is fully credited: nothing is owed",
+                errors=(FieldError("amount_cents", "fully_credited", "nothing is owed"),),
+            )
         due = invoice.gross_cents - invoice.paid_cents
         if not 0 < amount_cents <= due:
             raise InvalidInput(
