@@ -149,7 +149,10 @@ export const STRINGS = {
   ],
   "bo.billing.mission": ["Mission", "Mission"],
   "bo.billing.spent_on": ["Date", "Date"],
-  "bo.billing.category": ["Catégorie (transport, repas, hôtel…)", "Category (travel, meals, hotel…)"],
+  "bo.billing.category": [
+    "Catégorie (transport, repas, hôtel…)",
+    "Category (travel, meals, hotel…)",
+  ],
   "bo.billing.label": ["Libellé", "Label"],
   "bo.billing.amount_ht": ["Montant HT (€)", "Amount excl. VAT (€)"],
   "bo.billing.vat_paid": ["TVA payée (€)", "VAT paid (€)"],
@@ -231,12 +234,18 @@ export const STRINGS = {
     "Une quantité ne peut pas être négative.",
     "A quantity cannot be negative.",
   ],
-  "bo.billing.err.quantity.invalid": ["Une quantité entre 0 et 100 000.", "A quantity from 0 to 100,000."],
+  "bo.billing.err.quantity.invalid": [
+    "Une quantité entre 0 et 100 000.",
+    "A quantity from 0 to 100,000.",
+  ],
   "bo.billing.err.unit_price_cents.not_positive": [
     "Un prix positif, en euros.",
     "A positive price, in euros.",
   ],
-  "bo.billing.err.unit_price_cents.invalid": ["Un prix positif, en euros.", "A positive price, in euros."],
+  "bo.billing.err.unit_price_cents.invalid": [
+    "Un prix positif, en euros.",
+    "A positive price, in euros.",
+  ],
   "bo.billing.err.percent_bp.out_of_range": [
     "Un pourcentage entre 0,01 et 100.",
     "A percentage between 0.01 and 100.",
@@ -400,7 +409,11 @@ function confirmDialog({ heading, text, confirm, testid }) {
   return new Promise((resolve) => {
     const opener = /** @type {HTMLElement | null} */ (document.activeElement);
     const dialog = /** @type {HTMLDialogElement} */ (
-      h("dialog", { class: "sheet", "aria-labelledby": "bo-billing-dialog-h", "data-testid": testid })
+      h("dialog", {
+        class: "sheet",
+        "aria-labelledby": "bo-billing-dialog-h",
+        "data-testid": testid,
+      })
     );
     let answer = false;
     const yes = h(
@@ -417,7 +430,11 @@ function confirmDialog({ heading, text, confirm, testid }) {
         h(
           "div",
           { class: "actions" },
-          h("button", { type: "button", class: "secondary", onclick: () => dialog.close() }, t("bo.billing.cancel")),
+          h(
+            "button",
+            { type: "button", class: "secondary", onclick: () => dialog.close() },
+            t("bo.billing.cancel"),
+          ),
           yes,
         ),
       ),
@@ -536,7 +553,8 @@ function basisPointsOf(input) {
   const text = value(input);
   if (!text) return null;
   const bp = parseHundredths(text.replace(/%$/u, ""));
-  if (bp === null || bp <= 0 || bp > 10_000) throw new Refused(input, t("bo.billing.check.percent"));
+  if (bp === null || bp <= 0 || bp > 10_000)
+    throw new Refused(input, t("bo.billing.check.percent"));
   return bp;
 }
 
@@ -568,7 +586,10 @@ export async function mount(container, _props) {
   /** @param {Invoice} invoice */
   const titleOf = (invoice) =>
     invoice.number ??
-    t("bo.billing.preinvoice", { client: invoice.client_name, period: invoice.period_start.slice(0, 7) });
+    t("bo.billing.preinvoice", {
+      client: invoice.client_name,
+      period: invoice.period_start.slice(0, 7),
+    });
 
   // ---- the overview ------------------------------------------------------------------------
 
@@ -597,8 +618,12 @@ export async function mount(container, _props) {
       );
     }
     if (!items.length) list.append(h("li", { class: "muted" }, t("bo.billing.none")));
-    return h("section", { class: "card stack", "aria-labelledby": `billing-${id}-h` },
-      h("h3", { id: `billing-${id}-h` }, heading), list);
+    return h(
+      "section",
+      { class: "card stack", "aria-labelledby": `billing-${id}-h` },
+      h("h3", { id: `billing-${id}-h` }, heading),
+      list,
+    );
   }
 
   /** @param {string} [message] a success to show above the lists */
@@ -606,7 +631,9 @@ export async function mount(container, _props) {
     const settled = new Set(["paid", "credited"]);
     const byState = (/** @type {Invoice} */ i) => stateOf(i, invoices);
     const drafts = invoices.filter((i) => byState(i) === "draft");
-    const open = invoices.filter((i) => !["draft", "credit_note"].includes(byState(i)) && !settled.has(byState(i)));
+    const open = invoices.filter(
+      (i) => !["draft", "credit_note"].includes(byState(i)) && !settled.has(byState(i)),
+    );
     const closed = invoices.filter((i) => settled.has(byState(i)) || byState(i) === "credit_note");
     view.replaceChildren(
       h("h2", { id: "billing-heading", tabindex: "-1" }, t("bo.billing.heading")),
@@ -672,10 +699,15 @@ export async function mount(container, _props) {
       fact("bo.billing.client", invoice.client_name),
       fact(
         "bo.billing.period",
-        t("bo.billing.period_value", { start: day(invoice.period_start), end: day(invoice.period_end) }),
+        t("bo.billing.period_value", {
+          start: day(invoice.period_start),
+          end: day(invoice.period_end),
+        }),
       ),
       invoice.issued_on ? fact("bo.billing.issued_on", day(invoice.issued_on)) : null,
-      invoice.due_on && invoice.kind === "invoice" ? fact("bo.billing.due_on", day(invoice.due_on)) : null,
+      invoice.due_on && invoice.kind === "invoice"
+        ? fact("bo.billing.due_on", day(invoice.due_on))
+        : null,
       fact("bo.billing.state", t(`bo.billing.state.${state}`)),
       original ? fact("bo.billing.credits", original.number ?? "") : null,
       invoice.reason ? fact("bo.billing.reason_shown", invoice.reason) : null,
@@ -721,10 +753,18 @@ export async function mount(container, _props) {
           ),
         )
       : null;
-    const status = h("p", { class: "notice", role: "status", "data-testid": "billing-status", hidden: !message }, message);
+    const status = h(
+      "p",
+      { class: "notice", role: "status", "data-testid": "billing-status", hidden: !message },
+      message,
+    );
     view.replaceChildren(
       back,
-      h("h2", { id: "billing-heading", tabindex: "-1", "data-testid": "billing-invoice-title" }, titleOf(invoice)),
+      h(
+        "h2",
+        { id: "billing-heading", tabindex: "-1", "data-testid": "billing-invoice-title" },
+        titleOf(invoice),
+      ),
       status,
       facts,
       ...warnings,
@@ -751,7 +791,10 @@ export async function mount(container, _props) {
               onclick: async () => {
                 note.hidden = true;
                 try {
-                  await saveDownload(await request("GET", `/expenses/${expense}/receipt`), "justificatif");
+                  await saveDownload(
+                    await request("GET", `/expenses/${expense}/receipt`),
+                    "justificatif",
+                  );
                 } catch (error) {
                   note.textContent =
                     error instanceof ApiError && error.status === 404
@@ -767,13 +810,29 @@ export async function mount(container, _props) {
       return h(
         "tr",
         {},
-        h("td", { "data-label": t("bo.billing.col.label") }, h("span", {}, line.label),
-          line.description ? h("small", { class: "muted" }, line.description) : null, receipt, note),
-        h("td", { class: "n", "data-label": t("bo.billing.col.quantity") },
-          line.unit === "half_day" ? days(Math.abs(line.quantity)) : String(line.quantity)),
-        h("td", { class: "n", "data-label": t("bo.billing.col.price") }, formatEuros(line.unit_price_cents)),
-        h("td", { class: "n", "data-label": t("bo.billing.col.vat") },
-          `${String(line.vat_rate_bp / 100).replace(".", ",")} %`),
+        h(
+          "td",
+          { "data-label": t("bo.billing.col.label") },
+          h("span", {}, line.label),
+          line.description ? h("small", { class: "muted" }, line.description) : null,
+          receipt,
+          note,
+        ),
+        h(
+          "td",
+          { class: "n", "data-label": t("bo.billing.col.quantity") },
+          line.unit === "half_day" ? days(Math.abs(line.quantity)) : String(line.quantity),
+        ),
+        h(
+          "td",
+          { class: "n", "data-label": t("bo.billing.col.price") },
+          formatEuros(line.unit_price_cents),
+        ),
+        h(
+          "td",
+          { class: "n", "data-label": t("bo.billing.col.vat") },
+          `${String(line.vat_rate_bp / 100).replace(".", ",")} %`,
+        ),
         h("td", { class: "n", "data-label": t("bo.billing.col.net") }, formatEuros(line.net_cents)),
       );
     });
@@ -817,7 +876,13 @@ export async function mount(container, _props) {
     if (invoice.kind === "invoice") {
       if (invoice.payments.length) out.push(paymentsList(invoice));
       if (state === "paid" || state === "credited")
-        out.push(h("p", { class: "notice", "data-testid": "billing-settled" }, t("bo.billing.settled_note")));
+        out.push(
+          h(
+            "p",
+            { class: "notice", "data-testid": "billing-settled" },
+            t("bo.billing.settled_note"),
+          ),
+        );
       else {
         if (remaining > 0) out.push(paymentForm(invoice, remaining));
         out.push(creditForm(invoice));
@@ -828,7 +893,13 @@ export async function mount(container, _props) {
 
   /** @param {Invoice} invoice */
   function issueBlock(invoice) {
-    const box = h("div", { class: "error", role: "alert", tabindex: "-1", hidden: true, "data-testid": "billing-issue-error" });
+    const box = h("div", {
+      class: "error",
+      role: "alert",
+      tabindex: "-1",
+      hidden: true,
+      "data-testid": "billing-issue-error",
+    });
     const blocking = invoice.warnings.filter((w) => w.blocking);
     const button = h(
       "button",
@@ -879,7 +950,8 @@ export async function mount(container, _props) {
     if (!(error instanceof ApiError)) return [String(error)];
     if (error.status === 0) return [t("bo.dir.offline")];
     if (error.status === 401 || error.status === 403) return [t("bo.dir.forbidden")];
-    if (!error.errors.length && error.code === "not_issuable") return [t("bo.billing.issue_err.already")];
+    if (!error.errors.length && error.code === "not_issuable")
+      return [t("bo.billing.issue_err.already")];
     if (!error.errors.length) return [t("bo.dir.failed", { reason: error.detail || error.title })];
     return error.errors.map(
       (e) =>
@@ -909,9 +981,10 @@ export async function mount(container, _props) {
             status.textContent = t("bo.billing.pdf_done", { name });
             status.hidden = false;
           } catch (error) {
-            note.textContent = error instanceof ApiError && error.status === 0
-              ? t("bo.dir.offline")
-              : t("bo.dir.failed", { reason: String(error) });
+            note.textContent =
+              error instanceof ApiError && error.status === 0
+                ? t("bo.dir.offline")
+                : t("bo.dir.failed", { reason: String(error) });
             note.hidden = false;
           }
         },
@@ -931,7 +1004,14 @@ export async function mount(container, _props) {
         "ul",
         { class: "bo-list", "data-testid": "billing-payments" },
         ...invoice.payments.map((p) =>
-          h("li", {}, t("bo.billing.payment_row", { date: day(p.paid_on), amount: formatEuros(p.amount_cents) })),
+          h(
+            "li",
+            {},
+            t("bo.billing.payment_row", {
+              date: day(p.paid_on),
+              amount: formatEuros(p.amount_cents),
+            }),
+          ),
         ),
       ),
     );
@@ -944,8 +1024,17 @@ export async function mount(container, _props) {
   function paymentForm(invoice, remaining) {
     const issuedOn = invoice.issued_on ?? "";
     const inputs = {
-      paid_on: h("input", { type: "date", value: issuedOn > today() ? issuedOn : today(), min: issuedOn }),
-      amount_cents: h("input", { type: "text", inputmode: "decimal", autocomplete: "off", value: euroInput(remaining) }),
+      paid_on: h("input", {
+        type: "date",
+        value: issuedOn > today() ? issuedOn : today(),
+        min: issuedOn,
+      }),
+      amount_cents: h("input", {
+        type: "text",
+        inputmode: "decimal",
+        autocomplete: "off",
+        value: euroInput(remaining),
+      }),
     };
     inputs.amount_cents.setAttribute("aria-describedby", "billing-pay-amount-hint");
     return billingForm({
@@ -966,8 +1055,12 @@ export async function mount(container, _props) {
       submit: async () => {
         const cents = /** @type {number} */ (centsOf(inputs.amount_cents));
         if (cents > remaining)
-          throw new Refused(inputs.amount_cents, t("bo.billing.check.above_remaining", { amount: formatEuros(remaining) }));
-        if (!value(inputs.paid_on)) throw new Refused(inputs.paid_on, t("bo.billing.check.required"));
+          throw new Refused(
+            inputs.amount_cents,
+            t("bo.billing.check.above_remaining", { amount: formatEuros(remaining) }),
+          );
+        if (!value(inputs.paid_on))
+          throw new Refused(inputs.paid_on, t("bo.billing.check.required"));
         const paid = await request("POST", `/invoices/${invoice.id}/payments`, {
           paid_on: value(inputs.paid_on),
           amount_cents: cents,
@@ -998,7 +1091,10 @@ export async function mount(container, _props) {
         const left = invoice.gross_cents - creditedCents(invoice, invoices);
         const ok = await confirmDialog({
           heading: t("bo.billing.credit_title"),
-          text: t("bo.billing.credit_text", { amount: formatEuros(left), number: invoice.number ?? "" }),
+          text: t("bo.billing.credit_text", {
+            amount: formatEuros(left),
+            number: invoice.number ?? "",
+          }),
           confirm: t("bo.billing.credit_confirm"),
           testid: "billing-credit-dialog",
         });
@@ -1054,7 +1150,9 @@ export async function mount(container, _props) {
           "div",
           { class: "row2" },
           quantityField,
-          field("billing-adjust-price", t("bo.billing.unit_price"), inputs.unit_price_cents, { optional: true }),
+          field("billing-adjust-price", t("bo.billing.unit_price"), inputs.unit_price_cents, {
+            optional: true,
+          }),
         ),
         field("billing-adjust-reason", t("bo.billing.reason"), inputs.reason),
       ],
@@ -1066,12 +1164,15 @@ export async function mount(container, _props) {
             quantity = parseHalfDays(value(inputs.quantity));
             if (quantity === null) throw new Refused(inputs.quantity, t("bo.billing.check.days"));
           } else {
-            quantity = /^\d+$/u.test(value(inputs.quantity)) ? Number(value(inputs.quantity)) : null;
+            quantity = /^\d+$/u.test(value(inputs.quantity))
+              ? Number(value(inputs.quantity))
+              : null;
             if (quantity === null) throw new Refused(inputs.quantity, t("bo.billing.check.units"));
           }
         }
         const price = centsOf(inputs.unit_price_cents, { optional: true });
-        if (quantity === null && price === null) throw new Refused(inputs.quantity, t("bo.billing.check.change"));
+        if (quantity === null && price === null)
+          throw new Refused(inputs.quantity, t("bo.billing.check.change"));
         const reason = reasonOf(inputs.reason);
         /** @type {Record<string, unknown>} */
         const body = { line_key: value(inputs.line_key), reason };
@@ -1117,8 +1218,12 @@ export async function mount(container, _props) {
         h(
           "div",
           { class: "row2" },
-          field("billing-ld-percent", t("bo.billing.percent"), inputs.percent_bp, { optional: true }),
-          field("billing-ld-amount", t("bo.billing.amount_off"), inputs.amount_cents, { optional: true }),
+          field("billing-ld-percent", t("bo.billing.percent"), inputs.percent_bp, {
+            optional: true,
+          }),
+          field("billing-ld-amount", t("bo.billing.amount_off"), inputs.amount_cents, {
+            optional: true,
+          }),
         ),
         field("billing-ld-reason", t("bo.billing.reason"), inputs.reason),
       ],
@@ -1153,8 +1258,12 @@ export async function mount(container, _props) {
         h(
           "div",
           { class: "row2" },
-          field("billing-d-percent", t("bo.billing.percent"), inputs.percent_bp, { optional: true }),
-          field("billing-d-amount", t("bo.billing.amount_off"), inputs.amount_cents, { optional: true }),
+          field("billing-d-percent", t("bo.billing.percent"), inputs.percent_bp, {
+            optional: true,
+          }),
+          field("billing-d-amount", t("bo.billing.amount_off"), inputs.amount_cents, {
+            optional: true,
+          }),
         ),
       ],
       submit: async () => {
@@ -1172,68 +1281,76 @@ export async function mount(container, _props) {
     const forfaits = missions.filter((m) => m.billing_mode === "forfait" && m.milestones?.length);
     const items = [];
     for (const mission of forfaits) {
-      mission.milestones.forEach((/** @type {Record<string, any>} */ milestone, /** @type {number} */ position) => {
-        const id = `billing-ms-${mission.id.slice(0, 8)}-${position}`;
-        const date = h("input", { type: "date", value: today() });
-        const error = h("p", { class: "field-error", id: `${id}-error`, hidden: true });
-        const deliver = h(
-          "button",
-          {
-            type: "button",
-            class: "secondary small",
-            "data-testid": "billing-deliver",
-            onclick: async () => {
-              setFieldError(date, "");
-              if (!value(date)) {
-                setFieldError(date, t("bo.billing.check.required"));
-                date.focus();
-                return;
-              }
-              try {
-                const invoice = await request(
-                  "POST",
-                  `/missions/${mission.id}/milestones/${position}/delivery`,
-                  { delivered_on: value(date) },
-                );
-                await load();
-                drawInvoice(invoice, t("bo.billing.delivered_done", { label: milestone.label }));
-                announce(t("bo.billing.delivered_done", { label: milestone.label }));
-              } catch (refusal) {
-                const code = refusal instanceof ApiError ? refusal.errors[0] : null;
-                setFieldError(
-                  date,
-                  code
-                    ? (tOr(`bo.billing.err.${code.field}.${code.code}`) ?? t("bo.dir.err.other"))
-                    : refusal instanceof ApiError && refusal.status === 0
-                      ? t("bo.dir.offline")
-                      : t("bo.dir.failed", { reason: String(refusal) }),
-                );
-                date.focus();
-              }
+      mission.milestones.forEach(
+        (/** @type {Record<string, any>} */ milestone, /** @type {number} */ position) => {
+          const id = `billing-ms-${mission.id.slice(0, 8)}-${position}`;
+          const date = h("input", { type: "date", value: today() });
+          const error = h("p", { class: "field-error", id: `${id}-error`, hidden: true });
+          const deliver = h(
+            "button",
+            {
+              type: "button",
+              class: "secondary small",
+              "data-testid": "billing-deliver",
+              onclick: async () => {
+                setFieldError(date, "");
+                if (!value(date)) {
+                  setFieldError(date, t("bo.billing.check.required"));
+                  date.focus();
+                  return;
+                }
+                try {
+                  const invoice = await request(
+                    "POST",
+                    `/missions/${mission.id}/milestones/${position}/delivery`,
+                    { delivered_on: value(date) },
+                  );
+                  await load();
+                  drawInvoice(invoice, t("bo.billing.delivered_done", { label: milestone.label }));
+                  announce(t("bo.billing.delivered_done", { label: milestone.label }));
+                } catch (refusal) {
+                  const code = refusal instanceof ApiError ? refusal.errors[0] : null;
+                  setFieldError(
+                    date,
+                    code
+                      ? (tOr(`bo.billing.err.${code.field}.${code.code}`) ?? t("bo.dir.err.other"))
+                      : refusal instanceof ApiError && refusal.status === 0
+                        ? t("bo.dir.offline")
+                        : t("bo.dir.failed", { reason: String(refusal) }),
+                  );
+                  date.focus();
+                }
+              },
             },
-          },
-          t("bo.billing.deliver"),
-        );
-        date.id = id;
-        items.push(
-          h(
-            "li",
-            { class: "bo-milestone", "data-testid": "billing-milestone" },
-            h("strong", {}, mission.title),
+            t("bo.billing.deliver"),
+          );
+          date.id = id;
+          items.push(
             h(
-              "span",
-              {},
-              t("bo.billing.milestone", {
-                label: milestone.label,
-                amount: formatEuros(milestone.amount_cents),
-                date: day(milestone.due_date),
-              }),
+              "li",
+              { class: "bo-milestone", "data-testid": "billing-milestone" },
+              h("strong", {}, mission.title),
+              h(
+                "span",
+                {},
+                t("bo.billing.milestone", {
+                  label: milestone.label,
+                  amount: formatEuros(milestone.amount_cents),
+                  date: day(milestone.due_date),
+                }),
+              ),
+              h(
+                "div",
+                { class: "bo-deliver" },
+                h("label", { for: id }, t("bo.billing.delivered_on")),
+                date,
+                deliver,
+              ),
+              error,
             ),
-            h("div", { class: "bo-deliver" }, h("label", { for: id }, t("bo.billing.delivered_on")), date, deliver),
-            error,
-          ),
-        );
-      });
+          );
+        },
+      );
     }
     return h(
       "section",
@@ -1248,16 +1365,17 @@ export async function mount(container, _props) {
 
   function expenseForm() {
     const inputs = {
-      mission_id: h(
-        "select",
-        {},
-        ...missions.map((m) => h("option", { value: m.id }, m.title)),
-      ),
+      mission_id: h("select", {}, ...missions.map((m) => h("option", { value: m.id }, m.title))),
       spent_on: h("input", { type: "date", value: today() }),
       category: h("input", { type: "text", maxlength: 40, autocomplete: "off" }),
       label: h("input", { type: "text", maxlength: 200, autocomplete: "off" }),
       amount_cents: h("input", { type: "text", inputmode: "decimal", autocomplete: "off" }),
-      vat_cents: h("input", { type: "text", inputmode: "decimal", autocomplete: "off", value: "0" }),
+      vat_cents: h("input", {
+        type: "text",
+        inputmode: "decimal",
+        autocomplete: "off",
+        value: "0",
+      }),
       rebill: h("input", { type: "checkbox", checked: true, id: "billing-exp-rebill" }),
       receipt_base64: h("input", { type: "file", accept: "image/*,application/pdf" }),
     };
@@ -1282,11 +1400,19 @@ export async function mount(container, _props) {
           field("billing-exp-amount", t("bo.billing.amount_ht"), inputs.amount_cents),
           field("billing-exp-vat", t("bo.billing.vat_paid"), inputs.vat_cents),
         ),
-        h("div", { class: "check" }, inputs.rebill, h("label", { for: "billing-exp-rebill" }, t("bo.billing.rebill"))),
-        field("billing-exp-receipt", t("bo.billing.receipt_file"), inputs.receipt_base64, { optional: true }),
+        h(
+          "div",
+          { class: "check" },
+          inputs.rebill,
+          h("label", { for: "billing-exp-rebill" }, t("bo.billing.rebill")),
+        ),
+        field("billing-exp-receipt", t("bo.billing.receipt_file"), inputs.receipt_base64, {
+          optional: true,
+        }),
       ],
       submit: async ({ status }) => {
-        if (!value(inputs.category)) throw new Refused(inputs.category, t("bo.billing.check.required"));
+        if (!value(inputs.category))
+          throw new Refused(inputs.category, t("bo.billing.check.required"));
         const amount = centsOf(inputs.amount_cents);
         const vatText = value(inputs.vat_cents);
         const vat = vatText ? parseHundredths(vatText) : 0;

@@ -17,7 +17,10 @@ export const STRINGS = {
     "Les factures et avoirs émis dans le mois : numéro, client, montants HT, TVA, TTC, encaissé et reste dû (avoirs en négatif).",
     "The invoices and credit notes issued in the month: number, client, amounts excl. VAT, VAT, incl. VAT, received and still due (credit notes negative).",
   ],
-  "bo.exports.invoices_download": ["Télécharger les factures du mois", "Download the month's invoices"],
+  "bo.exports.invoices_download": [
+    "Télécharger les factures du mois",
+    "Download the month's invoices",
+  ],
   "bo.exports.months": ["CRA du mois (CSV)", "The month's timesheets (CSV)"],
   "bo.exports.months_hint": [
     "Le CRA de chaque consultant, quel que soit son état : une ligne par mission, avec les jours.",
