@@ -90,7 +90,7 @@ def test_admin_issues_pays_and_credits_invoices_from_the_billing_tab(
         files=[{"name": "billet.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n"}]
     )
     expense.get_by_role("button", name="Enregistrer la dépense").click()
-    expect(page.get_by_role("status").filter(has_text="Dépense enregistrée.")).to_be_visible()
+    expect(page.get_by_test_id("billing-status")).to_have_text("Dépense enregistrée.")
     checked(page, "overview")
     shoot(page, "overview")
 

@@ -638,7 +638,8 @@ export async function mount(container, _props) {
     view.replaceChildren(
       h("h2", { id: "billing-heading", tabindex: "-1" }, t("bo.billing.heading")),
       h("p", { class: "muted" }, t("bo.billing.intro")),
-      message ? h("p", { class: "notice", role: "status" }, message) : null,
+      // Shown, and said once through the app's live region (announce), not a second one here.
+      message ? h("p", { class: "notice", "data-testid": "billing-status" }, message) : null,
       listSection("drafts", t("bo.billing.drafts"), drafts),
       listSection("issued", t("bo.billing.issued"), open),
       listSection("settled", t("bo.billing.settled"), closed),
@@ -755,7 +756,7 @@ export async function mount(container, _props) {
       : null;
     const status = h(
       "p",
-      { class: "notice", role: "status", "data-testid": "billing-status", hidden: !message },
+      { class: "notice", "data-testid": "billing-status", hidden: !message },
       message,
     );
     view.replaceChildren(
