@@ -194,4 +194,15 @@ def test_admin_issues_pays_and_credits_invoices_from_the_billing_tab(
     expect(status).to_contain_text("livré : sa pré-facture est ouverte.")
     expect(page.get_by_test_id("billing-lines")).to_contain_text("jalon")
     checked(page, "milestone pre-invoice")
+
+    # Offline, the tab says billing needs the network instead of failing silently.
+    page.context.set_offline(True)
+    page.get_by_test_id("billing-back").click()
+    expect(page.get_by_test_id("billing-failed")).to_have_text(
+        "Pas de connexion au serveur : la facturation a besoin du réseau. "
+        "Réessayez quand il revient."
+    )
+    page.context.set_offline(False)
+    page.get_by_test_id("billing-back").click()
+    expect(page.get_by_test_id("billing-drafts")).to_be_visible()
     assert browser_page.errors == []

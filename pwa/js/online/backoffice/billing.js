@@ -32,6 +32,10 @@ export const STRINGS = {
   "bo.billing.state.credited": ["Annulée par avoir", "Cancelled by credit note"],
   "bo.billing.state.partly_credited": ["Avoir partiel", "Partly credited"],
   "bo.billing.state.credit_note": ["Avoir", "Credit note"],
+  "bo.billing.offline": [
+    "Pas de connexion au serveur : la facturation a besoin du réseau. Réessayez quand il revient.",
+    "No connection to the server: billing needs the network. Try again when it is back.",
+  ],
   "bo.billing.back": ["← Toutes les factures", "← All invoices"],
   "bo.billing.client": ["Client", "Client"],
   "bo.billing.period": ["Période", "Period"],
@@ -576,6 +580,23 @@ export async function mount(container, _props) {
   const view = h("div", { class: "stack", "data-testid": "billing" });
   container.replaceChildren(view);
 
+  /**
+   * A read that failed (offline, most often): said at the top of the tab, what is drawn kept.
+   * @param {unknown} error
+   */
+  function failed(error) {
+    view.querySelector('[data-testid="billing-failed"]')?.remove();
+    const text =
+      error instanceof ApiError && error.status === 0
+        ? t("bo.billing.offline")
+        : t("bo.dir.failed", {
+            reason: error instanceof ApiError ? error.detail || error.title : String(error),
+          });
+    const alert = h("p", { class: "error", role: "alert", "data-testid": "billing-failed" }, text);
+    view.prepend(alert);
+    alert.scrollIntoView({ block: "nearest" });
+  }
+
   async function load() {
     [invoices, missions] = await Promise.all([
       request("GET", "/invoices"),
@@ -608,7 +629,11 @@ export async function mount(container, _props) {
           {},
           h(
             "button",
-            { type: "button", class: "bo-invoice", onclick: () => openInvoice(invoice.id) },
+            {
+              type: "button",
+              class: "bo-invoice",
+              onclick: () => openInvoice(invoice.id).catch(failed),
+            },
             h("span", { class: "bo-invoice-name" }, titleOf(invoice)),
             h("span", { class: "muted bo-invoice-client" }, invoice.client_name),
             h("span", { class: "bo-amount" }, formatEuros(invoice.gross_cents)),
@@ -684,7 +709,12 @@ export async function mount(container, _props) {
         class: "secondary small",
         "data-testid": "billing-back",
         onclick: async () => {
-          await load();
+          try {
+            await load();
+          } catch (error) {
+            failed(error);
+            return;
+          }
           drawOverview();
           document.getElementById("billing-heading")?.focus();
         },
