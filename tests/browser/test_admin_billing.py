@@ -156,7 +156,7 @@ def test_admin_issues_pays_and_credits_invoices_from_the_billing_tab(
         "button", name="Enregistrer le paiement"
     ).click()
     expect(status).to_contain_text("Reste dû : 0,00\u00a0€.")
-    expect(page.get_by_test_id("billing-settled")).to_be_visible()
+    expect(page.get_by_test_id("billing-settled-note")).to_be_visible()
     expect(page.get_by_test_id("billing-pay-form")).to_have_count(0)
     expect(page.get_by_test_id("billing-credit-form")).to_have_count(0)
     checked(page, "paid invoice")
@@ -182,7 +182,7 @@ def test_admin_issues_pays_and_credits_invoices_from_the_billing_tab(
     ).click()
     expect(status).to_have_text(re.compile(r"^Avoir AV-\d{4}-\d{5} émis\.$"))
     assert CREDIT_NUMBER.search(status.inner_text()) is not None
-    expect(page.get_by_test_id("billing-settled")).to_be_visible()
+    expect(page.get_by_test_id("billing-settled-note")).to_be_visible()
     expect(page.get_by_test_id("billing-pay-form")).to_have_count(0)
     expect(page.get_by_test_id("billing-credit-form")).to_have_count(0)
     expect(page.get_by_text("Annulée par avoir")).to_be_visible()
@@ -205,4 +205,12 @@ def test_admin_issues_pays_and_credits_invoices_from_the_billing_tab(
     page.context.set_offline(False)
     page.get_by_test_id("billing-back").click()
     expect(page.get_by_test_id("billing-drafts")).to_be_visible()
+
+    # In English too, amounts still the French way (they are a French invoice's).
+    page.locator("#lang").select_option("en")
+    page.get_by_role("tab", name="Billing").click()
+    expect(page.get_by_role("heading", level=2, name="Billing")).to_be_visible()
+    expect(page.get_by_role("heading", name="Pre-invoices to review")).to_be_visible()
+    expect(page.get_by_test_id("billing-settled")).to_contain_text("Paid")
+    expect(page.get_by_test_id("billing-settled")).to_contain_text(",00\u00a0€")
     assert browser_page.errors == []

@@ -910,7 +910,7 @@ export async function mount(container, _props) {
         out.push(
           h(
             "p",
-            { class: "notice", "data-testid": "billing-settled" },
+            { class: "notice", "data-testid": "billing-settled-note" },
             t("bo.billing.settled_note"),
           ),
         );
