@@ -65,6 +65,8 @@ class InvoiceRow:
     paid_cents: int
     paid: bool
     original_number: str = ""
+    credited_cents: int = 0
+    """What the invoice's credit notes cancel (taxes included): it is no longer due."""
 
 
 @dataclass(frozen=True)
@@ -102,11 +104,13 @@ def _clean(text: str) -> str:
 
 def invoice_cells(row: InvoiceRow) -> tuple[str, ...]:
     sign = -1 if row.credit_note else 1
-    due = 0 if row.credit_note else row.gross_cents - row.paid_cents
+    due = 0 if row.credit_note else max(row.gross_cents - row.paid_cents - row.credited_cents, 0)
     if row.credit_note:
         status = "avoir"
     elif row.paid:
         status = "payée"
+    elif row.credited_cents >= row.gross_cents:
+        status = "annulée par avoir"
     elif row.paid_cents:
         status = "partiellement payée"
     else:

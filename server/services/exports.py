@@ -109,7 +109,12 @@ async def invoices_csv(*, actor: Actor, month: str) -> tuple[str, bytes]:
     if not issued:
         raise _nothing(f"no invoice or credit note issued in {period}", "month")
     clients = {c.id: c for c in await repo.list_clients(actor.organisation_id)}
-    numbers = {i.id: i.number or "" for i in await store.list_invoices(actor.organisation_id)}
+    every = await store.list_invoices(actor.organisation_id)
+    numbers = {i.id: i.number or "" for i in every}
+    credited: dict[str, int] = {}
+    for note in every:
+        if note.kind is inv.InvoiceKind.CREDIT_NOTE and note.number and note.credits_id:
+            credited[note.credits_id] = credited.get(note.credits_id, 0) + note.gross_cents
     rows = []
     for invoice in issued:
         assert invoice.number and invoice.issued_on
@@ -131,6 +136,7 @@ async def invoices_csv(*, actor: Actor, month: str) -> tuple[str, bytes]:
                     paid_cents=invoice.paid_cents,
                     paid=invoice.status is inv.InvoiceStatus.PAID,
                     original_number=numbers.get(invoice.credits_id or "", ""),
+                    credited_cents=credited.get(invoice.id, 0),
                 )
             )
         )

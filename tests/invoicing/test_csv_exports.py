@@ -56,7 +56,8 @@ async def test_the_months_invoices_csv_lists_each_invoice_and_credit_note(
         "2795,00",
         "16770,00",
     )
-    assert (invoice["encaisse"], invoice["reste_du"]) == ("1000,00", "15770,00")
+    # Still due: the total less the payment and what the credit note cancelled.
+    assert (invoice["encaisse"], invoice["reste_du"]) == ("1000,00", "15380,00")
     assert invoice["statut"] == "partiellement payée"
     assert invoice["periode_debut"] == "2026-09-01" and invoice["date_emission"] == month + "-16"
     credit = by_number[note.json()["number"]]

@@ -701,7 +701,9 @@ export async function mount(container, _props) {
   function drawInvoice(invoice, message) {
     const state = stateOf(invoice, invoices);
     const credited = creditedCents(invoice, invoices);
-    const remaining = Math.max(invoice.gross_cents - invoice.paid_cents, 0);
+    // What the client still owes: the total less payments and what credit notes cancelled
+    // (the server's bound for a payment, and the dashboard's receivable).
+    const remaining = Math.max(invoice.gross_cents - invoice.paid_cents - credited, 0);
     const back = h(
       "button",
       {
@@ -756,7 +758,7 @@ export async function mount(container, _props) {
         ? [
             fact("bo.billing.paid", formatEuros(invoice.paid_cents)),
             credited ? fact("bo.billing.credited", formatEuros(credited)) : null,
-            fact("bo.billing.remaining", formatEuros(state === "credited" ? 0 : remaining)),
+            fact("bo.billing.remaining", formatEuros(remaining)),
           ]
         : null,
     );
@@ -906,7 +908,7 @@ export async function mount(container, _props) {
     const out = [pdfBlock(invoice)];
     if (invoice.kind === "invoice") {
       if (invoice.payments.length) out.push(paymentsList(invoice));
-      if (state === "paid" || state === "credited")
+      if (state === "paid" || state === "credited" || remaining === 0)
         out.push(
           h(
             "p",
@@ -1092,7 +1094,7 @@ export async function mount(container, _props) {
           );
         if (!value(inputs.paid_on))
           throw new Refused(inputs.paid_on, t("bo.billing.check.required"));
-        const paid = await request("POST", `/invoices/${invoice.id}/payments`, {
+        await request("POST", `/invoices/${invoice.id}/payments`, {
           paid_on: value(inputs.paid_on),
           amount_cents: cents,
         });
@@ -1100,7 +1102,7 @@ export async function mount(container, _props) {
           invoice.id,
           t("bo.billing.paid_done", {
             amount: formatEuros(cents),
-            remaining: formatEuros(Math.max(paid.gross_cents - paid.paid_cents, 0)),
+            remaining: formatEuros(Math.max(remaining - cents, 0)),
           }),
         );
       },
