@@ -36,6 +36,7 @@ from server.api.figures import (
     FigureController,
     FigureSettingsController,
 )
+from server.api.imports import ImportController
 from server.api.invoicing import (
     BillingController,
     ExpenseController,
@@ -179,6 +180,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
             FigureController,
             DailyCostController,
             AuditController,
+            ImportController,
         ],
         # API answers are personal: never cached by the browser, a proxy or the service worker.
         cache_control=CacheControlHeader(no_store=True),

@@ -41,6 +41,7 @@ const ONLINE = [
   "backoffice/missions",
   "backoffice/exports",
   "backoffice/billing",
+  "backoffice/imports",
 ];
 
 test("every string has a French and an English text with the same placeholders", async () => {

@@ -1,6 +1,6 @@
 // The administrator's back office (#admin), loaded on demand: one page with a tab per task
-// (people, clients, missions, months, billing, exports), each tab a module of its own under
-// online/backoffice/, imported when first opened. Reached from the home screen; needs the
+// (people, clients, missions, months, billing, exports, imports), each tab a module of its own
+// under online/backoffice/, imported when first opened. Reached from the home screen; needs the
 // network (it says so).
 
 import { addStrings, t } from "../i18n.js";
@@ -21,6 +21,7 @@ export const STRINGS = {
   "admin.tab.months": ["Mois", "Months"],
   "admin.tab.billing": ["Facturation", "Billing"],
   "admin.tab.exports": ["Exports", "Exports"],
+  "admin.tab.imports": ["Import", "Import"],
   "admin.loading": ["Chargement…", "Loading…"],
   "admin.offline": [
     "Pas de connexion au serveur : l'administration a besoin du réseau. Réessayez quand il revient.",
@@ -40,6 +41,7 @@ const TABS = [
   ["months", "./backoffice/months.js"],
   ["billing", "./backoffice/billing.js"],
   ["exports", "./backoffice/exports.js"],
+  ["imports", "./backoffice/imports.js"],
 ];
 
 /**

@@ -11,7 +11,7 @@ import { addStrings, formatDate, formatDays, t, tOr } from "../../i18n.js";
 import { announce, h } from "../../views/dom.js";
 import { clearErrors, ensureStyles, field, setFieldError, showRefusal } from "./directory-form.js";
 import { euroInput, formatEuros, parseHalfDays, parseHundredths } from "./euros.js";
-import { saveDownload } from "./exports.js";
+import { save as saveDownload } from "./exports.js";
 
 /** This module's strings, key → [French, English] (i18n.js addStrings). */
 export const STRINGS = {

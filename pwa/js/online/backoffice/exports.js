@@ -170,7 +170,7 @@ export function fileName(header, fallback) {
  * @param {string} fallback  the name when the server gives none
  * @returns {Promise<string>}  the name given
  */
-export async function saveDownload(response, fallback) {
+export async function save(response, fallback) {
   const name = fileName(response.headers.get("content-disposition"), fallback);
   const url = URL.createObjectURL(await response.blob());
   const link = h("a", { href: url, download: name, hidden: true });
@@ -220,7 +220,7 @@ function exportForm(spec) {
     status.hidden = false;
     try {
       const response = await request("GET", `${spec.path}?${spec.query()}`);
-      const name = await saveDownload(response, spec.fallback());
+      const name = await save(response, spec.fallback());
       status.textContent = t("bo.exports.downloaded", { name });
       announce(status.textContent);
     } catch (error) {
