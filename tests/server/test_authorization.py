@@ -1313,6 +1313,32 @@ async def test_only_admins_read_and_set_their_own_billing_profile(cast: Cast) ->
     report.verify()
 
 
+async def test_only_admins_export_their_own_months_and_invoices_as_csv(cast: Cast) -> None:
+    """Make sure the month's CRA and invoice CSVs are downloaded by the organisation's admins
+    alone, each file holding only their own organisation's people (no invoice was issued in
+    the cast: each admin is told so at the month field, never shown the other's)."""
+    report = Report()
+    rows: dict[str, set[str]] = {}
+    for actor in ACTORS:
+        browser = cast.browser(actor)
+        admin = actor in ("admin", "xadmin")
+        expected = 401 if actor == "anonymous" else 200 if admin else 403
+        months = await browser.get(f"{API}/exports/months", params={"month": "2026-11"})
+        if report.status(f"{actor} GET /exports/months", months, expected) and admin:
+            lines = months.content.decode("utf-8-sig").splitlines()[1:]
+            rows[actor] = {line.split(";")[1] for line in lines}
+        invoices = await browser.get(f"{API}/exports/invoices", params={"month": "2026-11"})
+        expected = 422 if admin else expected
+        report.status(f"{actor} GET /exports/invoices", invoices, expected)
+    email = {name: (await repo.get_person(cast.id(name))) for name in ("c1", "c2", "c3", "x")}
+    mails = {name: person.email for name, person in email.items() if person is not None}
+    report.same(
+        "each admin's CRA file: their own consultants",
+        {"admin": {mails["c1"], mails["c2"], mails["c3"]}, "xadmin": {mails["x"]}},
+        rows,
+    )
+
+
 async def test_only_admins_import_spreadsheets_into_their_own_organisation(cast: Cast) -> None:
     """Make sure only an admin imports people, clients or missions and reads the templates
     (others 401/403, writing nothing), and that an import lands in the admin's own
