@@ -133,6 +133,8 @@ class DayResult:
     reason: str | None = None
     detail: str | None = None
     hlc: str | None = None
+    version: int | None = None
+    """An applied day's version: the device stores its value at it (protocol 2)."""
     current: store.DayRow | None = None
     month: store.MonthRow | None = None
 
@@ -465,7 +467,7 @@ async def set_day(tx: MonthTx, actor: Actor, args: DeviceDay | WebDay) -> DayRes
     )
     if verdict.overwrote_unseen and stored_row is not None:
         tx.overwrote(person_id, stored_row, by_client=args.client_id)
-    return DayResult(status="applied", hlc=verdict.hlc.encode())
+    return DayResult(status="applied", hlc=verdict.hlc.encode(), version=tx.version(person_id))
 
 
 async def _web_day(tx: MonthTx, actor: Actor, args: WebDay) -> DayResult:
@@ -503,7 +505,7 @@ async def _web_day(tx: MonthTx, actor: Actor, args: WebDay) -> DayResult:
         by_client=SERVER_NODE,
         actor_id=actor.person_id,
     )
-    return DayResult(status="applied", hlc=stamp.encode())
+    return DayResult(status="applied", hlc=stamp.encode(), version=tx.version(consultant.id))
 
 
 # -- the registry and refusals ----------------------------------------------------------------
