@@ -32,6 +32,8 @@ STATUS_OF: dict[type[domain.DomainError], int] = {
     domain.Gone: 410,
     domain.InvalidInput: 422,
     domain.Unavailable: 503,
+    domain.PayloadTooLarge: 413,
+    domain.UnsupportedMedia: 415,
 }
 
 TITLES = {

@@ -70,3 +70,15 @@ class AuthenticationFailed(DomainError):
     """A passkey ceremony did not verify."""
 
     code = "authentication_failed"
+
+
+class PayloadTooLarge(DomainError):
+    """A body over the size allowed for what it carries (a receipt over 10 MB)."""
+
+    code = "payload_too_large"
+
+
+class UnsupportedMedia(DomainError):
+    """A body of a type the endpoint does not take (a receipt that is not JPEG, PNG, WebP, PDF)."""
+
+    code = "unsupported_media_type"
