@@ -74,7 +74,11 @@ class ReceiptController(Controller):
         request_max_body_size=receipt_content.MAX_RECEIPT_BYTES,
     )
     async def upload(
-        self, sha256: str, request: Request[Any, Any, Any], session: SessionDep, clock: ClockDep
+        self,
+        sha256: FromPath[str],
+        request: Request[Any, Any, Any],
+        session: SessionDep,
+        clock: ClockDep,
     ) -> s.ReceiptOut:
         """Store a receipt (JPEG, PNG, WebP or PDF, ≤ 10 MB) under the SHA-256 of its bytes,
         sent as the raw body. Sending it again stores nothing (`stored: false`)."""
@@ -92,7 +96,7 @@ class ReceiptController(Controller):
         return s.ReceiptOut(sha256=sha256, stored=stored)
 
     @get("/{sha256:str}", operation_id="getReceipt", opt=problems(403))
-    async def own(self, sha256: str, session: SessionDep) -> Response[bytes]:
+    async def own(self, sha256: FromPath[str], session: SessionDep) -> Response[bytes]:
         """One of your receipts, as stored (images without their metadata)."""
         media_type, body = await expenses.own_receipt(actor=session.actor, sha256=sha256)
         return _file(body, media_type)
@@ -162,7 +166,7 @@ class ExpenseLineController(Controller):
         opt=problems(403, 404),
     )
     async def receipt(
-        self, line_id: FromPath[UUID], sha256: str, session: SessionDep
+        self, line_id: FromPath[UUID], sha256: FromPath[str], session: SessionDep
     ) -> Response[bytes]:
         """A receipt of a line, for its consultant, their manager or an administrator."""
         media_type, body = await expenses.line_receipt(
