@@ -7,7 +7,7 @@ from uuid import UUID
 from pydantic import Field, StringConstraints
 
 from server.api.schemas import IsoDate, StrictBool, Wire
-from sync.wire import Printable, Whole
+from sync.wire import Count, Printable, SafeInt, SmallCount, Whole
 
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 CategoryName = Literal["meal", "train", "hotel", "taxi", "mileage", "other"]
@@ -35,10 +35,10 @@ class ExpenseLineIn(Wire):
 
 
 class VatLineOut(Wire):
-    rate_bp: int
-    gross_cents: int
-    net_cents: int
-    vat_cents: int
+    rate_bp: SmallCount
+    gross_cents: SafeInt
+    net_cents: SafeInt
+    vat_cents: SafeInt
 
 
 class ExpenseLineOut(Wire):
@@ -50,11 +50,11 @@ class ExpenseLineOut(Wire):
     mission_id: UUID | None
     category: str
     vat_lines: list[VatLineOut]
-    gross_cents: int
-    net_cents: int
-    vat_cents: int
-    distance_km: int | None
-    fiscal_power: int | None
+    gross_cents: SafeInt
+    net_cents: SafeInt
+    vat_cents: SafeInt
+    distance_km: SmallCount | None
+    fiscal_power: SmallCount | None
     electric: bool
     comment: str
     receipts: list[str]
@@ -67,8 +67,8 @@ class ExpenseLineOut(Wire):
 class ExpenseReportOut(Wire):
     month: str
     lines: list[ExpenseLineOut]
-    gross_cents: int
-    approved_cents: int
+    gross_cents: SafeInt
+    approved_cents: SafeInt
 
 
 class DecisionIn(Wire):
@@ -77,7 +77,7 @@ class DecisionIn(Wire):
 
 
 class SubmittedOut(Wire):
-    submitted: int
+    submitted: Count
 
 
 class ReceiptOut(Wire):
@@ -92,4 +92,4 @@ class ExpensePolicyIn(Wire):
 
 class ExpensePolicyOut(Wire):
     rebill: bool
-    margin_bp: int
+    margin_bp: SmallCount
