@@ -26,6 +26,9 @@ MAX_PIXELS: Final = 50_000_000
 """An image over 50 megapixels is refused before it is decoded (a small file can unpack into
 gigabytes: a "decompression bomb")."""
 
+ORIENTATION: Final = 0x0112
+"""The EXIF tag saying how the camera was held."""
+
 _FORMATS: Final = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
 
@@ -85,7 +88,8 @@ def clean(data: bytes) -> CleanReceipt:
                     ),
                 )
             image.load()
-            upright = ImageOps.exif_transpose(image)
+            turned = image.getexif().get(ORIENTATION, 1) not in (None, 1)
+            upright = ImageOps.exif_transpose(image) if turned else image
     except (
         UnidentifiedImageError,
         OSError,
@@ -103,7 +107,11 @@ def _without_metadata(image: Image.Image, kind: str, info: dict[Any, Any]) -> by
     keep: dict[str, object] = {}
     if isinstance(info.get("icc_profile"), bytes):
         keep["icc_profile"] = info["icc_profile"]
-    if kind == "JPEG":
+    if kind == "JPEG" and image.format == "JPEG":
+        # Untouched pixels: the same quantization tables, so the file does not grow (a photo
+        # the phone shrank to ≤ 400 KB stays about that size).
+        image.save(out, "JPEG", quality="keep", **keep)
+    elif kind == "JPEG":
         if image.mode not in ("RGB", "L", "CMYK"):
             image = image.convert("RGB")
         image.save(out, "JPEG", quality=90, optimize=True, **keep)

@@ -40,6 +40,7 @@ const ONLINE = [
   "backoffice/months",
   "backoffice/missions",
   "backoffice/exports",
+  "expenses",
 ];
 
 test("every string has a French and an English text with the same placeholders", async () => {
