@@ -72,6 +72,7 @@ export const STRINGS = {
   "exp.approve": ["Approuver", "Approve"],
   "exp.refuse": ["Refuser", "Refuse"],
   "exp.refuseReason": ["Motif (obligatoire pour refuser)", "Reason (required to refuse)"],
+  "exp.reasonRequired": ["Indiquez le motif du refus.", "Give the reason for the refusal."],
   "exp.exports": ["Exports du mois", "Month's exports"],
   "exp.payroll": ["Frais à rembourser (CSV paie)", "Expenses to reimburse (payroll CSV)"],
   "exp.pdf": ["Justificatifs approuvés (PDF)", "Approved receipts (PDF)"],
@@ -415,10 +416,14 @@ function decisionView(line, redraw) {
       await redraw();
     } catch (error) {
       status.className = "error";
-      status.textContent =
-        error instanceof ApiError
+      status.hidden = false;
+      const missing = error instanceof ApiError && error.errors.some((e) => e.field === "reason");
+      status.textContent = missing
+        ? t("exp.reasonRequired")
+        : error instanceof ApiError
           ? [error.detail, ...error.errors.map((e) => e.message)].filter(Boolean).join(" ")
           : String(error);
+      if (missing) reason.focus();
     }
   };
   const view = lineView(line, null);
