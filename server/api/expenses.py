@@ -95,7 +95,7 @@ class ReceiptController(Controller):
         )
         return s.ReceiptOut(sha256=sha256, stored=stored)
 
-    @get("/{sha256:str}", operation_id="getReceipt", opt=problems(403))
+    @get("/{sha256:str}", operation_id="getReceipt", opt=problems(403, 404, 422))
     async def own(self, sha256: FromPath[str], session: SessionDep) -> Response[bytes]:
         """One of your receipts, as stored (images without their metadata)."""
         media_type, body = await expenses.own_receipt(actor=session.actor, sha256=sha256)
@@ -163,7 +163,7 @@ class ExpenseLineController(Controller):
     @get(
         "/{line_id:uuid}/receipts/{sha256:str}",
         operation_id="getExpenseLineReceipt",
-        opt=problems(403, 404),
+        opt=problems(403, 404, 422),
     )
     async def receipt(
         self, line_id: FromPath[UUID], sha256: FromPath[str], session: SessionDep

@@ -167,7 +167,8 @@ async def _amounts(actor: Actor, new: LineInput, exclude: str | None) -> dict[st
             }
         split = split_vat(new.vat_lines)
     except ExpenseRuleError as broken:
-        raise _invalid(broken.field, broken.rule, str(broken)) from None
+        field = "spent_on" if broken.field == "date" else broken.field
+        raise _invalid(field, broken.rule, str(broken)) from None
     return {
         "vat_lines": [vars(v) for v in split.lines],
         "gross_cents": split.gross_cents,
@@ -181,6 +182,8 @@ async def _amounts(actor: Actor, new: LineInput, exclude: str | None) -> dict[st
 
 async def _checked(actor: Actor, new: LineInput, exclude: str | None) -> dict[str, Any]:
     ensure_role(actor, Role.CONSULTANT)
+    if not 2000 <= new.spent_on.year <= 2999:
+        raise _invalid("spent_on", "out_of_range", "a date from the year 2000 on")
     if new.mission_id is not None:
         mission = await repo.get_mission(new.mission_id)
         if mission is None or mission.consultant_id != actor.person_id:

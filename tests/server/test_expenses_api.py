@@ -311,3 +311,17 @@ async def test_a_bad_line_is_refused_naming_its_field_and_nothing_is_stored(
     assert refused.status_code == 422, refused.text
     assert refused.json()["errors"][0]["field"] == field
     assert await t.ExpenseClaim.count() == 0
+
+
+async def test_a_date_before_2000_is_refused_naming_the_date(world: World) -> None:
+    await _team(world)
+    refused = await world["alice"].browser.post(
+        f"{API}/expense-lines",
+        json={
+            "spent_on": "0556-02-22",
+            "category": "hotel",
+            "vat_lines": [{"rate_bp": 1000, "gross_cents": 100}],
+        },
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["field"] == "spent_on"
