@@ -123,6 +123,21 @@ def test_two_expenses_a_refusal_with_its_reason_and_the_payroll_file(
     admin = devices(1280, 900)
     admin.page.goto(f"{demo_server.origin}/#demo={ADMIN_EMAIL}")
     admin.page.get_by_test_id("expenses-link").click()
+    policy = admin.page.get_by_test_id("expense-policy")
+    policy.get_by_label("Mission").select_option(label=eve.title)
+    policy.get_by_label("Marge (%)").fill("-3")
+    policy.get_by_role("button", name="Enregistrer la règle").click()
+    expect(admin.page.locator("#exp-margin_bp-error")).to_be_visible()
+    policy.get_by_label("Refacturer les frais approuvés").check()
+    policy.get_by_label("Marge (%)").fill("5")
+    policy.get_by_role("button", name="Enregistrer la règle").click()
+    expect(policy.get_by_test_id("policy-status")).to_have_text("Règle enregistrée.")
+    saved = admin.page.evaluate(
+        f"() => fetch('/api/v1/missions/{eve.mission_id}/expense-policy').then(r => r.json())"
+    )
+    assert saved == {"rebill": True, "margin_bp": 500}
+    assert admin.page.evaluate("document.scrollingElement.scrollWidth <= innerWidth")
+    assert serious_violations(admin.page) == []
     href = admin.page.get_by_test_id("expenses-payroll").get_attribute("href")
     csv = admin.page.context.request.get(f"{demo_server.origin}{href}")
     assert csv.ok, csv.text()

@@ -76,6 +76,15 @@ export const STRINGS = {
   "exp.exports": ["Exports du mois", "Month's exports"],
   "exp.payroll": ["Frais à rembourser (CSV paie)", "Expenses to reimburse (payroll CSV)"],
   "exp.pdf": ["Justificatifs approuvés (PDF)", "Approved receipts (PDF)"],
+  "exp.policy": ["Refacturation des frais au client", "Re-billing expenses to the client"],
+  "exp.policyHelp": [
+    "Pour la mission choisie : les frais approuvés rejoignent la pré-facture du mois, avec la marge indiquée.",
+    "For the chosen mission: approved expenses join the month's pre-invoice, with the margin given.",
+  ],
+  "exp.policyRebill": ["Refacturer les frais approuvés", "Re-bill approved expenses"],
+  "exp.policyMargin": ["Marge (%)", "Margin (%)"],
+  "exp.policySave": ["Enregistrer la règle", "Save the rule"],
+  "exp.policySaved": ["Règle enregistrée.", "Rule saved."],
   "exp.offline": [
     "Hors ligne : les notes de frais s'affichent au retour du réseau.",
     "Offline: expenses show when the network is back.",
@@ -403,6 +412,56 @@ function expenseForm(missions, month, done) {
   );
 }
 
+/** The administrator's per-mission rule: re-bill approved expenses, with what margin. */
+function policyForm(missions) {
+  const errors = errorSlots();
+  const status = h("p", { role: "status", class: "muted", "data-testid": "policy-status" });
+  const mission = h("select", {}, ...missions.map((m) => h("option", { value: m.id }, m.title)));
+  const rebill = h("input", { type: "checkbox" });
+  const margin = h("input", { type: "text", inputmode: "decimal", value: "0" });
+  const load = async () => {
+    const id = /** @type {HTMLSelectElement} */ (mission).value;
+    if (!id) return;
+    const policy = await request("GET", `/missions/${id}/expense-policy`);
+    /** @type {HTMLInputElement} */ (rebill).checked = policy.rebill;
+    /** @type {HTMLInputElement} */ (margin).value = String(policy.margin_bp / 100);
+  };
+  mission.addEventListener("change", () => load().catch((error) => errors.show(error, status)));
+  const form = h(
+    "form",
+    { class: "stack", novalidate: true, "data-testid": "expense-policy" },
+    field(t("exp.mission"), "policy-mission", mission, errors.slot("mission")),
+    h("label", { class: "check" }, rebill, ` ${t("exp.policyRebill")}`),
+    field(t("exp.policyMargin"), "margin_bp", margin, errors.slot("margin_bp")),
+    h("button", { type: "submit", class: "primary small" }, t("exp.policySave")),
+    status,
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    errors.clear();
+    const percent = cents(/** @type {HTMLInputElement} */ (margin).value);
+    try {
+      await request("PUT", `/missions/${/** @type {HTMLSelectElement} */ (mission).value}/expense-policy`, {
+        rebill: /** @type {HTMLInputElement} */ (rebill).checked,
+        // "12,5" % → 1250 basis points: the same two decimals as an amount in cents.
+        margin_bp: percent ?? -1,
+      });
+      status.className = "muted";
+      status.textContent = t("exp.policySaved");
+    } catch (error) {
+      errors.show(error, status);
+    }
+  });
+  load().catch((error) => errors.show(error, status));
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "exp-policy-h" },
+    h("h2", { id: "exp-policy-h" }, t("exp.policy")),
+    h("p", { class: "muted" }, t("exp.policyHelp")),
+    form,
+  );
+}
+
 /** A line to decide: approve, or refuse with the reason typed next to it. */
 function decisionView(line, redraw) {
   const reason = h("input", { type: "text", maxlength: 500, "data-testid": "refusal-input" });
@@ -547,6 +606,7 @@ export async function show({ person, month }) {
       );
     }
     if (roles.includes("admin")) {
+      parts.push(policyForm(await request("GET", "/missions")));
       parts.push(
         h(
           "section",
