@@ -21,7 +21,7 @@ pytestmark = pytest.mark.browser
 
 
 def camera_photo(seed: int) -> bytes:
-    """A 12-megapixel JPEG of a few MB with the GPS position and camera a phone writes."""
+    """A 12-megapixel JPEG of over 4 MB with the GPS position and camera a phone writes."""
     rnd = random.Random(seed)
     image = Image.linear_gradient("L").resize((4000, 3000)).convert("RGB")
     draw = ImageDraw.Draw(image)
@@ -29,7 +29,7 @@ def camera_photo(seed: int) -> bytes:
         x, y = rnd.randrange(4000), rnd.randrange(3000)
         colour = (rnd.randrange(256), rnd.randrange(256), rnd.randrange(256))
         draw.rectangle([x, y, x + rnd.randrange(5, 60), y + rnd.randrange(5, 30)], fill=colour)
-    image = Image.blend(image, Image.effect_noise((4000, 3000), 12).convert("RGB"), 0.15)
+    image = Image.blend(image, Image.effect_noise((4000, 3000), 25).convert("RGB"), 0.2)
     exif = Image.Exif()
     exif[0x010F] = "PhoneMaker"
     exif[ExifTags.IFD.GPSInfo] = {1: "N", 2: (48.0, 51.0, 30.0), 3: "E", 4: (2.0, 21.0, 5.0)}
@@ -54,7 +54,7 @@ def test_two_expenses_a_refusal_with_its_reason_and_the_payroll_file(
     )
 
     photos = [camera_photo(1), camera_photo(2)]
-    assert all(len(p) > 2_000_000 for p in photos)
+    assert all(len(p) > 4_000_000 for p in photos), [len(p) for p in photos]
     filed = [("meal", "Montant TTC à 10 %", "45,50"), ("taxi", "Montant TTC à 20 %", "23,00")]
     for (category, label, amount), photo in zip(filed, photos, strict=True):
         form.get_by_label("Catégorie").select_option(category)
