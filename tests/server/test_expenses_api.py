@@ -6,6 +6,7 @@ Every refusal is a problem document naming the field, and changes nothing stored
 
 import hashlib
 import io
+from collections.abc import AsyncIterator
 from datetime import date
 
 import httpx
@@ -325,3 +326,21 @@ async def test_a_date_before_2000_is_refused_naming_the_date(world: World) -> No
     )
     assert refused.status_code == 422, refused.text
     assert refused.json()["errors"][0]["field"] == "spent_on"
+
+
+async def test_an_upload_without_a_length_is_cut_at_10_mb(world: World) -> None:
+    await _team(world)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b"\xff\xd8\xff"
+        for _ in range(12):
+            yield b"\x00" * (1024 * 1024)
+
+    refused = await world["alice"].browser.put(
+        f"{API}/receipts/{sha(b'x')}",
+        content=chunks(),
+        headers={"content-type": "image/jpeg"},
+    )
+    assert refused.status_code == 413, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert await _receipt_rows() == 0
