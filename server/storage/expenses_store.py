@@ -123,8 +123,9 @@ async def claims_in(organisation_id: str, month: str, statuses: list[str]) -> li
 async def mileage_before(
     consultant_id: str, year: int, spent_on: date, exclude: str | None
 ) -> int:
-    """Kilometres of the consultant's other mileage lines of the year dated before `spent_on`
-    (same day: created earlier), refused ones left out."""
+    """Kilometres of the consultant's other mileage lines of the year dated before `spent_on`,
+    refused ones left out. A line is priced when written: changing an earlier trip does not
+    reprice the later ones (docs/expenses.md)."""
     where = (
         (t.ExpenseClaim.consultant == consultant_id)
         & (t.ExpenseClaim.category == "mileage")
