@@ -83,6 +83,8 @@ def test_two_expenses_a_refusal_with_its_reason_and_the_payroll_file(
             f"/api/v1/receipts/{sha}",
         )
         assert body["size"] <= 400 * 1024, body["size"]
+        sizes = [len(p) for p in photos]
+        print(f"receipt {sha[:12]}: {body['size']} bytes stored (camera photos {sizes})")
         head = bytes(body["head"])
         assert b"PhoneMaker" not in head and b"Exif" not in head
         stored.append(sha)
