@@ -42,6 +42,7 @@ const ONLINE = [
   "backoffice/exports",
   "backoffice/billing",
   "backoffice/imports",
+  "expenses",
 ];
 
 test("every string has a French and an English text with the same placeholders", async () => {

@@ -1380,4 +1380,137 @@ async def test_only_admins_import_spreadsheets_into_their_own_organisation(cast:
         report.same(
             f"{admin}: the client's organisation", organisation, owner and owner.legal_name
         )
+
+
+# -- expenses (issue 16) -----------------------------------------------------------------------
+
+EXPENSE_SEEN = {"c1": 200, "m1": 200, "admin": 200, "s1": 403, "s2": 403}
+"""Who reads c1's expense report and its receipts: c1, their manager, the admin; a client signer
+is refused (403) and anyone else is told it does not exist (404)."""
+EXPENSE_DECIDERS = {"m1": 200, "admin": 200, "c1": 403, "s1": 403, "s2": 403}
+"""Who decides c1's submitted line: their manager or an admin; c1 never (own expense)."""
+
+
+def _jpeg(seed: int) -> bytes:
+    import io as _io
+
+    from PIL import Image
+
+    out = _io.BytesIO()
+    Image.new("RGB", (8, 8), (seed % 256, 40, 90)).save(out, "JPEG")
+    return out.getvalue()
+
+
+async def _expense_rows() -> list[str]:
+    claims = await t.ExpenseClaim.select(t.ExpenseClaim.id, t.ExpenseClaim.status)
+    receipts = await t.Receipt.select(t.Receipt.key)
+    return sorted(repr(sorted(r.items())) for r in [*claims, *receipts])
+
+
+async def test_expenses_are_seen_and_decided_by_the_consultant_their_manager_and_admins(
+    cast: Cast,
+) -> None:
+    """Make sure a consultant files and reads their own expenses, their manager and the admin
+    read them with their receipts and decide them, a client signer never sees any, another
+    team or organisation is told they do not exist, and only consultants upload receipts."""
+    import hashlib
+
+    report = Report()
+    photo = _jpeg(1)
+    sha = hashlib.sha256(photo).hexdigest()
+    raw = {"content-type": "image/jpeg"}
+    for actor in ("anonymous", *LOGGED_IN):
+        response = await cast.browser(actor).send(
+            "PUT", f"{API}/receipts/{sha}", None, content=photo, headers=raw
+        )
+        consultant = actor in {"c1", "c2", "c3", "x"}
+        expected = 401 if actor == "anonymous" else 200 if consultant else 403
+        report.status(f"{actor} PUT /receipts/<sha>", response, expected)
+    created = await cast.browser("c1").post(
+        f"{API}/expense-lines",
+        json={
+            "spent_on": "2026-11-04",
+            "mission_id": cast.missions["c1@k1"].id,
+            "category": "meal",
+            "vat_lines": [{"rate_bp": 1000, "gross_cents": 2000}],
+            "receipts": [sha],
+        },
+    )
+    report.status("c1 POST /expense-lines", created, 201)
+    line = created.json()["id"]
+    wrong_mission = await cast.browser("c1").post(
+        f"{API}/expense-lines",
+        json={
+            "spent_on": "2026-11-04",
+            "mission_id": cast.missions["c3@k2"].id,
+            "category": "taxi",
+            "vat_lines": [{"rate_bp": 1000, "gross_cents": 2000}],
+        },
+    )
+    report.status("c1 POST /expense-lines on c3's mission", wrong_mission, 422)
+    report.status(
+        "c1 POST /expense-reports/2026-11/submit",
+        await cast.browser("c1").post(f"{API}/expense-reports/2026-11/submit"),
+        200,
+    )
+    c1 = cast.id("c1")
+    for actor in ("anonymous", *LOGGED_IN):
+        expected = 401 if actor == "anonymous" else EXPENSE_SEEN.get(actor, 404)
+        browser = cast.browser(actor)
+        got = await browser.get(f"{API}/expense-reports/2026-11", params={"consultant": c1})
+        report.status(f"{actor} GET /expense-reports/2026-11?consultant=<c1>", got, expected)
+        if expected == 200:
+            report.same(f"{actor} sees c1's line", [line], [x["id"] for x in got.json()["lines"]])
+        got = await browser.get(f"{API}/expense-lines/{line}/receipts/{sha}")
+        report.status(f"{actor} GET /expense-lines/<c1>/receipts/<sha>", got, expected)
+        review = await browser.get(f"{API}/expense-reports/2026-11/review")
+        seen = {x["id"] for x in review.json()} if review.status_code == 200 else set()
+        report.same(f"{actor} review lists c1's line", actor in {"m1", "admin"}, line in seen)
+    before = await _expense_rows()
+    for actor in ("anonymous", *LOGGED_IN):
+        if actor in {"m1", "admin"}:
+            continue
+        expected = 401 if actor == "anonymous" else EXPENSE_DECIDERS.get(actor, 404)
+        browser = cast.browser(actor)
+        got = await browser.post(f"{API}/expense-lines/{line}/decision", json={"approve": True})
+        report.status(f"{actor} POST /expense-lines/<c1>/decision", got, expected)
+        edit = {"spent_on": "2026-11-04", "category": "meal", "vat_lines": []}
+        if actor != "c1":
+            got = await browser.put(f"{API}/expense-lines/{line}", json=edit)
+            report.status(
+                f"{actor} PUT /expense-lines/<c1>", got, 401 if actor == "anonymous" else 404
+            )
+            got = await browser.delete(f"{API}/expense-lines/{line}")
+            report.status(
+                f"{actor} DELETE /expense-lines/<c1>", got, 401 if actor == "anonymous" else 404
+            )
+        for path in ("/exports/expenses", "/exports/receipts"):
+            got = await browser.get(f"{API}{path}", params={"month": "2026-11"})
+            wanted = 401 if actor == "anonymous" else 404 if actor == "xadmin" else 403
+            report.status(f"{actor} GET {path}", got, wanted)
+    report.same("database after the refused decisions and edits", before, await _expense_rows())
+    decided = await cast.browser("m1").post(
+        f"{API}/expense-lines/{line}/decision", json={"approve": True}
+    )
+    report.status("m1 POST /expense-lines/<c1>/decision", decided, 200)
+    again = await cast.browser("admin").post(
+        f"{API}/expense-lines/{line}/decision", json={"approve": False, "reason": "non"}
+    )
+    report.status("admin POST /expense-lines/<c1>/decision after m1's", again, 409)
+    for path in ("/exports/expenses", "/exports/receipts"):
+        got = await cast.browser("admin").get(f"{API}{path}", params={"month": "2026-11"})
+        report.status(f"admin GET {path}", got, 200)
+    for actor in ("anonymous", *LOGGED_IN):
+        path = f"/missions/{cast.missions['c1@k1'].id}/expense-policy"
+        got = await cast.browser(actor).get(API + path)
+        wanted = (
+            401
+            if actor == "anonymous"
+            else 200
+            if actor == "admin"
+            else 404
+            if actor == "xadmin"
+            else 403
+        )
+        report.status(f"{actor} GET {path}", got, wanted)
     report.verify()
