@@ -20,6 +20,7 @@ from server.domain.model import ClientCompany
 from server.domain.roles import Actor
 from server.services import facturx_document as fx
 from server.services.clock import Clock
+from server.services.organisation import numbering_prefixes
 from server.storage import invoicing_store as store
 from server.storage import repositories as repo
 from server.storage.repositories import write_transaction
@@ -451,7 +452,11 @@ async def issue(*, actor: Actor, invoice_id: str, clock: Clock) -> inv.InvoiceRe
         lines = [r.line for r in invoice.lines]
         totals = p.totals(lines=lines, regime=regime)
         terms.check()
-        series = inv.series_for(inv.InvoiceKind.INVOICE, _local_date(clock(), org.time_zone))
+        series = inv.series_for(
+            inv.InvoiceKind.INVOICE,
+            _local_date(clock(), org.time_zone),
+            prefixes=await numbering_prefixes(org.id),
+        )
         number = inv.number_of(
             series, await store.next_number(organisation_id=org.id, series=series)
         )
@@ -510,7 +515,11 @@ async def credit(
         note = await store.get_invoice(note_id)
         org = await repo.get_organisation(original.organisation_id)
         assert note is not None and org is not None
-        series = inv.series_for(inv.InvoiceKind.CREDIT_NOTE, _local_date(clock(), org.time_zone))
+        series = inv.series_for(
+            inv.InvoiceKind.CREDIT_NOTE,
+            _local_date(clock(), org.time_zone),
+            prefixes=await numbering_prefixes(org.id),
+        )
         number = inv.number_of(
             series, await store.next_number(organisation_id=org.id, series=series)
         )
