@@ -40,6 +40,10 @@ const ONLINE = [
   "backoffice/months",
   "backoffice/missions",
   "backoffice/exports",
+  "backoffice/organisation",
+  "backoffice/clients",
+  "backoffice/client-edit",
+  "backoffice/devices",
 ];
 
 test("every string has a French and an English text with the same placeholders", async () => {
