@@ -85,15 +85,16 @@ def _today(now: datetime, time_zone: str) -> date:
 
 
 async def read_profile(actor: Actor, *, clock: Clock = system_clock) -> ProfileView:
-    """The organisation's identity and billing profile (administrators only). A profile never
-    saved shows the address split from the organisation's one-line address."""
+    """The organisation's identity and billing profile (administrators only). A profile with
+    no address shows the one split from the organisation's one-line address."""
     ensure_role(actor, Role.ADMIN)
     org = await store.organisation_row(actor.organisation_id)
     if org is None:
         raise NotFound("no such organisation")
     stored = await store.profile_row(actor.organisation_id)
     billing = {**_PROFILE_DEFAULTS, **(stored or {})}
-    if stored is None:
+    if not (billing["address_line"] or billing["postcode"] or billing["city"]):
+        # As the invoices do (`invoicing.seller_of`): the one-line address, split.
         line, postcode, city = inv.split_address(str(org["address"]))
         billing.update(address_line=line, postcode=postcode, city=city)
     profile = OrganisationProfile(

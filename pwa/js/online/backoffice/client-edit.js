@@ -224,7 +224,8 @@ export async function clientPanel(client, { onSaved, onClose }) {
       h("h4", { id: id("identity") }, t("bo.client.identity")),
       box,
       f("legal_name"),
-      h("div", { class: "row2" }, f("siren"), f("vat_number")),
+      f("siren"),
+      f("vat_number"),
       f("billing_address", { optional: true }),
       f("electronic_address", { optional: true, hint: t("bo.client.electronic_hint") }),
       f("country_code", { hint: t("bo.client.country_hint") }),
@@ -295,7 +296,8 @@ export async function clientPanel(client, { onSaved, onClose }) {
   const invite = {
     display_name: /** @type {HTMLInputElement} */ (h("input", { type: "text", maxlength: 120, autocomplete: "off" })),
     email: /** @type {HTMLInputElement} */ (
-      h("input", { type: "email", autocomplete: "off", spellcheck: "false" })
+      // Text with an e-mail keyboard: styled like every other field of the app.
+      h("input", { type: "text", inputmode: "email", autocomplete: "off", spellcheck: "false" })
     ),
   };
   const inviteBox = h("div", { class: "error", role: "alert", tabindex: "-1", hidden: true });

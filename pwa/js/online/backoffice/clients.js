@@ -180,10 +180,17 @@ export async function mount(container, _props) {
               button.setAttribute("aria-expanded", "false");
               button.focus();
             };
-            /** The list shows the saved name at once. @param {{legal_name: string}} saved */
+            /**
+             * The list shows the saved name, SIREN and VAT number at once.
+             * @param {{legal_name: string, siren: string, vat_number: string}} saved
+             */
             const onSaved = (saved) => {
-              const name = slot.closest("li")?.querySelector("strong");
+              const item = slot.closest("li");
+              const name = item?.querySelector("strong");
               if (name) name.textContent = saved.legal_name;
+              const [siren, vat] = item?.querySelectorAll(".bo-facts dd") ?? [];
+              if (siren) siren.textContent = saved.siren;
+              if (vat) vat.textContent = saved.vat_number;
             };
             slot.replaceChildren(await clientPanel(c, { onSaved, onClose: close }));
             slot.querySelector("input")?.focus();

@@ -8,6 +8,7 @@ import { ApiError, request } from "../../api.js";
 import { addStrings, t } from "../../i18n.js";
 import { formatDateTime } from "../datetime.js";
 import { announce, h } from "../../views/dom.js";
+import { ensureStyles } from "./directory-form.js";
 
 /** This module's strings, key → [French, English] (i18n.js addStrings). */
 export const STRINGS = {
@@ -84,6 +85,7 @@ const when = (iso) => (iso ? formatDateTime(iso) : "");
  * @returns {Promise<HTMLElement>}
  */
 export async function devicesPanel(person, { onClose }) {
+  ensureStyles();
   const said = h("p", { class: "notice", role: "status", hidden: true, "data-testid": "devices-status" });
   const failed = h("p", { class: "error", role: "alert", hidden: true, "data-testid": "devices-error" });
   const body = h("div", { class: "stack" });
@@ -224,7 +226,7 @@ export async function devicesPanel(person, { onClose }) {
       ),
     );
     const list = (/** @type {HTMLElement[]} */ items, /** @type {string} */ empty) =>
-      h("ul", { class: "bo-list stack" }, ...(items.length ? items : [h("li", { class: "muted" }, t(empty))]));
+      h("ul", { class: "bo-list" }, ...(items.length ? items : [h("li", { class: "muted" }, t(empty))]));
     const heading = (/** @type {string} */ key) => h("h4", {}, t(key));
     body.replaceChildren(
       heading("bo.dev.passkeys"),
