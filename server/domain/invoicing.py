@@ -82,6 +82,9 @@ class Party:
     siret: str = ""
     legal_info: str = ""
     iban: str = ""
+    bic: str = ""
+    electronic_address: str = ""
+    """BT-34/BT-49 on the French directory (scheme 0225); empty: the SIREN itself."""
 
     def as_dict(self) -> dict[str, str]:
         return dict(self.__dict__)

@@ -20,7 +20,7 @@ from server.domain.model import ClientCompany
 from server.domain.roles import Actor
 from server.services import facturx_document as fx
 from server.services.clock import Clock
-from server.services.organisation import numbering_prefixes
+from server.services.organisation import electronic_address_of, numbering_prefixes
 from server.storage import invoicing_store as store
 from server.storage import repositories as repo
 from server.storage.repositories import write_transaction
@@ -51,6 +51,8 @@ async def seller_of(organisation_id: str) -> tuple[inv.Party, bool]:
         country_code=profile.get("country_code") or "FR",
         legal_info=profile.get("legal_info", ""),
         iban=profile.get("iban", ""),
+        bic=profile.get("bic", ""),
+        electronic_address=await electronic_address_of(organisation_id=organisation_id),
     )
     return party, bool(profile.get("vat_franchise", False))
 
@@ -66,6 +68,7 @@ async def buyer_of(client: ClientCompany) -> tuple[inv.Party, p.PaymentTerms]:
         postcode=extra.get("postcode") or postcode,
         city=extra.get("city") or city,
         country_code=extra.get("country_code") or "FR",
+        electronic_address=await electronic_address_of(client_id=client.id),
     )
     terms = p.PaymentTerms(
         p.TermsKind(extra.get("payment_kind") or "net"), int(extra.get("payment_days") or 30)

@@ -261,6 +261,18 @@ async def numbering_prefixes(organisation_id: str) -> tuple[str, str]:
     return await store.prefixes(organisation_id)
 
 
+async def electronic_address_of(
+    *, organisation_id: str | None = None, client_id: str | None = None
+) -> str:
+    """The electronic invoicing address set for the organisation or a client ("" when none:
+    the SIREN addresses them)."""
+    if client_id is not None:
+        row = await store.client_row(client_id)
+    else:
+        row = await store.organisation_row(organisation_id or "")
+    return "" if row is None else str(row["electronic_address"])
+
+
 async def default_wording(organisation_id: str) -> str:
     """What a new client's signer does by default: ``signature`` or ``attestation``."""
     return await store.default_wording(organisation_id)

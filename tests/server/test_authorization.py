@@ -1341,13 +1341,13 @@ async def test_only_admins_read_and_set_their_own_organisation_profile(cast: Cas
     for actor in ("anonymous", *LOGGED_IN):
         expected = 401 if actor == "anonymous" else 200 if actor in ("admin", "xadmin") else 403
         response = await cast.browser(actor).get(f"{API}/organisation/profile")
-        if report.status(f"{actor} GET /organisation/profile", response, expected, None):
-            if expected == 200:
-                report.same(
-                    f"{actor} reads their own organisation",
-                    ORGANISATION_OF[actor],
-                    response.json()["legal_name"],
-                )
+        matched = report.status(f"{actor} GET /organisation/profile", response, expected, None)
+        if matched and expected == 200:
+            report.same(
+                f"{actor} reads their own organisation",
+                ORGANISATION_OF[actor],
+                response.json()["legal_name"],
+            )
     cases = [
         Mutation(actor, f"{actor} PUT /organisation", "PUT", "/organisation", ORG_PROFILE, 403)
         for actor in LOGGED_IN

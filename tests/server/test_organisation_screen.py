@@ -369,3 +369,35 @@ async def test_only_an_administrator_reads_or_changes_these(world: World) -> Non
         response = await boss.browser.send(method, f"{API}{url}", json=body)
         assert response.status_code == 403, (url, response.text)
     assert await audit_store.chain(world.organisation.id) == []
+
+
+async def test_an_invoice_follows_the_organisation_screen(world: World) -> None:
+    """Make sure an invoice issued after the organisation was saved takes its number from the
+    new prefix and carries the BIC (BT-86) and the electronic invoicing address (BT-34) in a
+    Factur-X that still validates."""
+    from tests.invoicing.facturx_checks import assert_valid_facturx
+    from tests.invoicing.helpers import demo
+
+    await demo()
+    person = await repo.get_person_by_email("claire.admin@octave.example")
+    assert person is not None
+    link = await world.accounts.issue_invitation(person=person, created_by=None)
+    admin = world.browser()
+    key = SoftAuthenticator(origin="http://localhost")
+    assert (await register_passkey(admin, token_of(link), key)).status_code == 201
+    saved = await admin.put(
+        f"{API}/organisation",
+        json=profile(invoice_prefix="FAC", electronic_address=f"{SIREN}_FACTURES"),
+    )
+    assert saved.status_code == 200, saved.text
+    listing = (await admin.get(f"{API}/invoices")).json()
+    september = next(i for i in listing if i["period_start"] == "2026-09-01")
+    issued = await admin.post(f"{API}/invoices/{september['id']}/issue")
+    assert issued.status_code == 201, issued.text
+    assert issued.json()["number"] == "FAC-2026-00001"
+    xml = (await admin.get(f"{API}/invoices/{issued.json()['id']}/factur-x.xml")).content
+    assert b"BNPAFRPPXXX" in xml
+    assert f"{SIREN}_FACTURES".encode() in xml
+    assert_valid_facturx(xml)
+    after = (await admin.get(f"{API}/organisation/profile")).json()
+    assert after["next_invoice_number"] == "FAC-2026-00002"
