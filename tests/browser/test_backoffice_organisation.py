@@ -8,6 +8,9 @@ this module alone (the tests change the organisation and a client).
   field), then invite a signer from the client's panel and see them listed.
 - They open a consultant's devices and end the session that consultant opened in another
   browser: that browser is signed out.
+- A new consultant registers a passkey on a phone (a virtual authenticator); the phone is lost:
+  the administrator revokes that last passkey, told first what it means, and the phone is
+  signed out.
 
 No sideways scroll at 390 px; axe finds nothing serious."""
 
@@ -24,6 +27,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests.browser.conftest import (
     SCREENSHOTS,
     BrowserPage,
+    VirtualAuthenticator,
     _run_cli,
     _server_env,
     _serving,
@@ -209,6 +213,58 @@ def test_admin_ends_a_consultants_session_from_their_devices(
             expect(devices.get_by_test_id("session")).to_have_count(before - 1)
         expect(devices).to_contain_text("Aucune session ouverte.")
         assert phone.request.get(f"{demo_origin}/api/v1/me").status == 401
+    finally:
+        other.close()
+    assert browser_page.errors == []
+
+
+@pytest.mark.parametrize(("width", "height"), [(390, 844), (1280, 800)])
+def test_admin_revokes_the_last_passkey_of_a_lost_phone_after_a_warning(
+    browser: Browser, browser_page: BrowserPage, demo_origin: str, width: int, height: int
+) -> None:
+    page = browser_page.page
+    page.set_viewport_size({"width": width, "height": height})
+    suffix = uuid.uuid4().hex[:6]
+    email = f"paul.{suffix}@octave.example"
+    open_tab(page, demo_origin, "people")
+    invite = page.get_by_test_id("invite-form")
+    invite.get_by_label("Nom affiché").fill(f"Paul Perdu {suffix}")
+    invite.get_by_label("Adresse e-mail").fill(email)
+    invite.get_by_test_id("invite-submit").click()
+    link = page.get_by_test_id("invite-url").input_value()
+
+    # The new consultant registers a passkey on their phone (a virtual authenticator).
+    other = browser.new_context(locale="fr-FR")
+    try:
+        phone = other.new_page()
+        VirtualAuthenticator(other.new_cdp_session(phone))
+        phone.goto(link)
+        phone.get_by_test_id("register").click()
+        expect(phone.get_by_role("status").filter(has_text="Clé d'accès créée")).to_be_visible()
+        assert phone.request.get(f"{demo_origin}/api/v1/me").ok
+
+        # The phone is lost: the administrator revokes its passkey, told first what it means.
+        page.reload()
+        page.get_by_test_id("admin-tab-people").click()
+        person = page.get_by_test_id("person").filter(has_text=email)
+        person.get_by_test_id("devices").click()
+        devices = person.get_by_test_id("devices-panel")
+        passkey = devices.get_by_test_id("passkey")
+        expect(passkey).to_have_count(1)
+        expect(devices.get_by_test_id("session")).to_have_count(1)
+        passkey.get_by_test_id("passkey-revoke").click()
+        warning = passkey.get_by_test_id("passkey-last-warning")
+        expect(warning).to_contain_text(f"C'est la dernière clé d'accès de Paul Perdu {suffix}")
+        expect(warning).to_contain_text("nouveau lien d'invitation")
+        expect(warning.get_by_test_id("passkey-confirm-last")).to_be_focused()
+        checked(page, width, "devices-last-passkey")
+        warning.get_by_test_id("passkey-confirm-last").click()
+        expect(devices.get_by_test_id("devices-status")).to_contain_text("révoquée")
+        expect(devices.get_by_test_id("passkey")).to_contain_text("révoquée le")
+        expect(devices.get_by_test_id("passkey-revoke")).to_have_count(0)
+        expect(devices).to_contain_text("Aucune session ouverte.")
+        assert phone.request.get(f"{demo_origin}/api/v1/me").status == 401
+        checked(page, width, "devices-revoked")
     finally:
         other.close()
     assert browser_page.errors == []
