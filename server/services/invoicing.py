@@ -70,8 +70,11 @@ async def buyer_of(client: ClientCompany) -> tuple[inv.Party, p.PaymentTerms]:
         country_code=extra.get("country_code") or "FR",
         electronic_address=await electronic_address_of(client_id=client.id),
     )
+    # A client without terms of its own pays on the organisation's (its organisation screen).
+    own = extra or await store.billing_profile(client.organisation_id) or {}
+    days = own.get("payment_days")
     terms = p.PaymentTerms(
-        p.TermsKind(extra.get("payment_kind") or "net"), int(extra.get("payment_days") or 30)
+        p.TermsKind(own.get("payment_kind") or "net"), 30 if days is None else int(days)
     )
     return party, terms
 

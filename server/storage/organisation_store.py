@@ -176,7 +176,20 @@ async def update_client(client_id: str, fields: dict[str, Any], *, country_code:
             t.ClientBilling.client == client_id
         )
     elif country_code != "FR":
-        await t.ClientBilling(client=client_id, country_code=country_code).save()
+        # A row of its own from now on: it starts with the organisation's payment terms, which
+        # a client without one paid on.
+        row = await (
+            t.ClientCompany.select(t.ClientCompany.organisation)
+            .where(t.ClientCompany.id == client_id)
+            .first()
+        )
+        profile = await profile_row(_id(row["organisation"])) if row else None
+        terms = (
+            {"payment_kind": profile["payment_kind"], "payment_days": profile["payment_days"]}
+            if profile
+            else {}
+        )
+        await t.ClientBilling(client=client_id, country_code=country_code, **terms).save()
 
 
 # -- a person's sessions and devices --------------------------------------------------------------

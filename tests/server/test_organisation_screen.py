@@ -6,11 +6,13 @@ Real app, real database (SQLite, or PostgreSQL with CARNET_TEST_DB=postgres), re
 through the soft authenticator.
 """
 
+from datetime import date
 from typing import Any
 
 import pytest
 
 from server.domain.identifiers import french_vat_for, iban_ok, siren_ok, siret_ok
+from server.domain.pricing import PaymentTerms, TermsKind, due_date
 from server.domain.roles import Role
 from server.storage import audit_store
 from server.storage import invoicing_store as invoicing
@@ -207,8 +209,6 @@ async def test_a_prefix_that_would_issue_a_number_twice_is_refused(world: World)
 
 
 async def _issued_number(organisation_id: str, client_id: str, number: str) -> None:
-    from datetime import date
-
     from server.storage import tables as t
 
     await t.Invoice(
@@ -387,7 +387,12 @@ async def test_an_invoice_follows_the_organisation_screen(world: World) -> None:
     assert (await register_passkey(admin, token_of(link), key)).status_code == 201
     saved = await admin.put(
         f"{API}/organisation",
-        json=profile(invoice_prefix="FAC", electronic_address=f"{SIREN}_FACTURES"),
+        json=profile(
+            invoice_prefix="FAC",
+            electronic_address=f"{SIREN}_FACTURES",
+            payment_kind="end_of_month",
+            payment_days=45,
+        ),
     )
     assert saved.status_code == 200, saved.text
     listing = (await admin.get(f"{API}/invoices")).json()
@@ -395,6 +400,14 @@ async def test_an_invoice_follows_the_organisation_screen(world: World) -> None:
     issued = await admin.post(f"{API}/invoices/{september['id']}/issue")
     assert issued.status_code == 201, issued.text
     assert issued.json()["number"] == "FAC-2026-00001"
+    # The client has no terms of its own: the organisation's, 45 days end of month.
+    issued_on = date.fromisoformat(issued.json()["issued_on"])
+    assert (
+        issued.json()["due_on"]
+        == due_date(
+            issued_on=issued_on, terms=PaymentTerms(TermsKind.END_OF_MONTH, 45)
+        ).isoformat()
+    )
     xml = (await admin.get(f"{API}/invoices/{issued.json()['id']}/factur-x.xml")).content
     assert b"BNPAFRPPXXX" in xml
     assert f"{SIREN}_FACTURES".encode() in xml
