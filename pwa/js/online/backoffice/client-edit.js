@@ -139,7 +139,8 @@ function showRefusal(error, inputs, box) {
   if (!(error instanceof ApiError)) top.push(String(error));
   else if (error.status === 0) top.push(t("bo.dir.offline"));
   else if (error.status === 401 || error.status === 403) top.push(t("bo.dir.forbidden"));
-  else if (!error.errors.length) top.push(t("bo.dir.failed", { reason: error.detail || error.title }));
+  else if (!error.errors.length)
+    top.push(t("bo.dir.failed", { reason: error.detail || error.title }));
   else {
     for (const e of error.errors) {
       const name = e.field.replace(/^body\./, "");
@@ -182,14 +183,26 @@ export async function clientPanel(client, { onSaved, onClose }) {
       h("input", { type: "text", inputmode: "numeric", value: current.siren, autocomplete: "off" })
     ),
     vat_number: /** @type {HTMLInputElement} */ (
-      h("input", { type: "text", value: current.vat_number, autocapitalize: "characters", autocomplete: "off" })
+      h("input", {
+        type: "text",
+        value: current.vat_number,
+        autocapitalize: "characters",
+        autocomplete: "off",
+      })
     ),
-    billing_address: /** @type {HTMLTextAreaElement} */ (h("textarea", { rows: 3, maxlength: 500 })),
+    billing_address: /** @type {HTMLTextAreaElement} */ (
+      h("textarea", { rows: 3, maxlength: 500 })
+    ),
     electronic_address: /** @type {HTMLInputElement} */ (
       h("input", { type: "text", value: current.electronic_address, autocomplete: "off" })
     ),
     country_code: /** @type {HTMLInputElement} */ (
-      h("input", { type: "text", value: current.country_code, autocapitalize: "characters", autocomplete: "off" })
+      h("input", {
+        type: "text",
+        value: current.country_code,
+        autocapitalize: "characters",
+        autocomplete: "off",
+      })
     ),
     signature_wording: /** @type {HTMLSelectElement} */ (
       h(
@@ -211,7 +224,12 @@ export async function clientPanel(client, { onSaved, onClose }) {
   const f = (/** @type {string} */ name, /** @type {object} */ o = {}) =>
     field(id(name), t(`bo.client.${name}`), inputs[name], o);
   const box = h("div", { class: "error", role: "alert", tabindex: "-1", hidden: true });
-  const status = h("p", { class: "notice", role: "status", hidden: true, "data-testid": "client-saved" });
+  const status = h("p", {
+    class: "notice",
+    role: "status",
+    hidden: true,
+    "data-testid": "client-saved",
+  });
   const save = h(
     "button",
     { type: "submit", class: "primary", "data-testid": "client-save" },
@@ -220,7 +238,12 @@ export async function clientPanel(client, { onSaved, onClose }) {
   const form = /** @type {HTMLFormElement} */ (
     h(
       "form",
-      { class: "stack bo-form", novalidate: true, "data-testid": "client-edit-form", "aria-labelledby": id("identity") },
+      {
+        class: "stack bo-form",
+        novalidate: true,
+        "data-testid": "client-edit-form",
+        "aria-labelledby": id("identity"),
+      },
       h("h4", { id: id("identity") }, t("bo.client.identity")),
       box,
       f("legal_name"),
@@ -243,7 +266,8 @@ export async function clientPanel(client, { onSaved, onClose }) {
     if (form.getAttribute("aria-busy") === "true") return;
     clearErrors(form, box);
     status.hidden = true;
-    const tidy = (/** @type {string} */ name) => inputs[name].value.replace(/\s+/g, "").toUpperCase();
+    const tidy = (/** @type {string} */ name) =>
+      inputs[name].value.replace(/\s+/g, "").toUpperCase();
     const body = {
       legal_name: inputs.legal_name.value,
       siren: tidy("siren"),
@@ -294,7 +318,9 @@ export async function clientPanel(client, { onSaved, onClose }) {
   drawSigners(people);
 
   const invite = {
-    display_name: /** @type {HTMLInputElement} */ (h("input", { type: "text", maxlength: 120, autocomplete: "off" })),
+    display_name: /** @type {HTMLInputElement} */ (
+      h("input", { type: "text", maxlength: 120, autocomplete: "off" })
+    ),
     email: /** @type {HTMLInputElement} */ (
       // Text with an e-mail keyboard: styled like every other field of the app.
       h("input", { type: "text", inputmode: "email", autocomplete: "off", spellcheck: "false" })
@@ -310,7 +336,12 @@ export async function clientPanel(client, { onSaved, onClose }) {
   const inviteForm = /** @type {HTMLFormElement} */ (
     h(
       "form",
-      { class: "stack bo-form", novalidate: true, "data-testid": "signer-invite-form", "aria-labelledby": id("invite") },
+      {
+        class: "stack bo-form",
+        novalidate: true,
+        "data-testid": "signer-invite-form",
+        "aria-labelledby": id("invite"),
+      },
       h("h4", { id: id("invite") }, t("bo.client.invite")),
       inviteBox,
       field(id("invite-name"), t("bo.client.invite.name"), invite.display_name),
@@ -344,7 +375,13 @@ export async function clientPanel(client, { onSaved, onClose }) {
           { class: "notice", role: "status" },
           h("p", {}, t("bo.client.invited", { name: who.display_name })),
           h("label", { for: linkId }, t("bo.client.link")),
-          h("input", { type: "text", id: linkId, readonly: true, value: answer.invitation_url, "data-testid": "signer-invite-url" }),
+          h("input", {
+            type: "text",
+            id: linkId,
+            readonly: true,
+            value: answer.invitation_url,
+            "data-testid": "signer-invite-url",
+          }),
           h(
             "p",
             { class: "hint" },

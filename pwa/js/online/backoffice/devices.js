@@ -86,8 +86,19 @@ const when = (iso) => (iso ? formatDateTime(iso) : "");
  */
 export async function devicesPanel(person, { onClose }) {
   ensureStyles();
-  const said = h("p", { class: "notice", role: "status", hidden: true, "data-testid": "devices-status" });
-  const failed = h("p", { class: "error", role: "alert", hidden: true, "data-testid": "devices-error" });
+  const said = h("p", {
+    class: "notice",
+    role: "status",
+    hidden: true,
+    "data-testid": "devices-status",
+  });
+  const failed = h("p", {
+    class: "error",
+    role: "alert",
+    tabindex: "-1",
+    hidden: true,
+    "data-testid": "devices-error",
+  });
   const body = h("div", { class: "stack" });
   const panel = h(
     "div",
@@ -115,7 +126,10 @@ export async function devicesPanel(person, { onClose }) {
       else {
         const code = error.errors[0]?.code ?? error.code;
         const known = `bo.dev.err.${code}`;
-        text = t(known) !== known ? t(known) : t("bo.dev.err.other", { reason: error.detail || error.title });
+        text =
+          t(known) !== known
+            ? t(known)
+            : t("bo.dev.err.other", { reason: error.detail || error.title });
       }
     }
     failed.textContent = text;
@@ -175,12 +189,25 @@ export async function devicesPanel(person, { onClose }) {
         slot.replaceChildren(
           h(
             "div",
-            { class: "notice warn", role: "group", "aria-labelledby": textId, "data-testid": "passkey-last-warning" },
+            {
+              class: "notice warn",
+              role: "group",
+              "aria-labelledby": textId,
+              "data-testid": "passkey-last-warning",
+            },
             h("p", { id: textId }, t("bo.dev.lastWarning", { person: person.display_name })),
             h(
               "div",
               { class: "actions" },
-              h("button", { type: "button", class: "secondary small", onclick: () => slot.replaceChildren() }, t("bo.dev.cancel")),
+              h(
+                "button",
+                {
+                  type: "button",
+                  class: "secondary small",
+                  onclick: () => slot.replaceChildren(),
+                },
+                t("bo.dev.cancel"),
+              ),
               confirm,
             ),
           ),
@@ -226,7 +253,11 @@ export async function devicesPanel(person, { onClose }) {
       ),
     );
     const list = (/** @type {HTMLElement[]} */ items, /** @type {string} */ empty) =>
-      h("ul", { class: "bo-list" }, ...(items.length ? items : [h("li", { class: "muted" }, t(empty))]));
+      h(
+        "ul",
+        { class: "bo-list" },
+        ...(items.length ? items : [h("li", { class: "muted" }, t(empty))]),
+      );
     const heading = (/** @type {string} */ key) => h("h4", {}, t(key));
     body.replaceChildren(
       heading("bo.dev.passkeys"),
@@ -240,6 +271,5 @@ export async function devicesPanel(person, { onClose }) {
   }
 
   draw(await request("GET", `/people/${person.id}/devices`));
-  failed.setAttribute("tabindex", "-1");
   return panel;
 }

@@ -273,8 +273,8 @@ export async function mount(container, _props) {
     h("input", { type: "checkbox", id: "org-vat_franchise", checked: current.vat_franchise })
   );
 
-  const f = (/** @type {string} */ name, /** @type {{optional?: boolean, hint?: string}} */ o = {}) =>
-    field(`org-${name}`, t(`bo.org.${name}`), inputs[name], o);
+  /** @param {string} name @param {{optional?: boolean, hint?: string}} [o] */
+  const f = (name, o = {}) => field(`org-${name}`, t(`bo.org.${name}`), inputs[name], o);
   const group = (/** @type {string} */ key, /** @type {Node[]} */ ...children) =>
     h("fieldset", {}, h("legend", {}, t(`bo.org.${key}`)), ...children);
   const next = h("p", { class: "muted", "data-testid": "org-next-numbers" });
@@ -287,7 +287,12 @@ export async function mount(container, _props) {
   showNext(current);
 
   const box = h("div", { class: "error", role: "alert", tabindex: "-1", hidden: true });
-  const status = h("p", { class: "notice", role: "status", hidden: true, "data-testid": "org-saved" });
+  const status = h("p", {
+    class: "notice",
+    role: "status",
+    hidden: true,
+    "data-testid": "org-saved",
+  });
   const submit = h(
     "button",
     { type: "submit", class: "primary", "data-testid": "org-save" },
@@ -319,7 +324,12 @@ export async function mount(container, _props) {
       ),
       group(
         "payment",
-        h("div", { class: "row2" }, f("payment_days", { hint: t("bo.org.payment_hint") }), f("payment_kind")),
+        h(
+          "div",
+          { class: "row2" },
+          f("payment_days", { hint: t("bo.org.payment_hint") }),
+          f("payment_kind"),
+        ),
         f("iban", { optional: true, hint: t("bo.org.iban_hint") }),
         f("bic", { optional: true }),
         h(
