@@ -302,7 +302,7 @@ export async function mount(container, _props) {
     h(
       "form",
       {
-        class: "card stack bo-form",
+        class: "card stack bo-form bo-org",
         novalidate: true,
         "data-testid": "org-form",
         "aria-labelledby": "org-heading",
@@ -324,12 +324,9 @@ export async function mount(container, _props) {
       ),
       group(
         "payment",
-        h(
-          "div",
-          { class: "row2" },
-          f("payment_days", { hint: t("bo.org.payment_hint") }),
-          f("payment_kind"),
-        ),
+        h("div", { class: "row2" }, f("payment_days"), f("payment_kind")),
+        // Under the pair, so both inputs stay on one line.
+        h("p", { class: "hint muted", id: "org-payment_days-hint" }, t("bo.org.payment_hint")),
         f("iban", { optional: true, hint: t("bo.org.iban_hint") }),
         f("bic", { optional: true }),
         h(
@@ -343,12 +340,8 @@ export async function mount(container, _props) {
       group("signature", f("signature_wording")),
       group(
         "numbering",
-        h(
-          "div",
-          { class: "row2" },
-          f("invoice_prefix", { hint: t("bo.org.prefix_hint") }),
-          f("credit_note_prefix"),
-        ),
+        h("div", { class: "row2" }, f("invoice_prefix"), f("credit_note_prefix")),
+        h("p", { class: "hint muted", id: "org-invoice_prefix-hint" }, t("bo.org.prefix_hint")),
         next,
       ),
       submit,
@@ -356,9 +349,12 @@ export async function mount(container, _props) {
   );
   // A field with a hint is described by it until a refusal adds its error line.
   for (const name of Object.keys(inputs)) {
-    if (document.getElementById(`org-${name}-hint`) || form.querySelector(`#org-${name}-hint`))
+    if (form.querySelector(`#org-${name}-hint`))
       inputs[name].setAttribute("aria-describedby", `org-${name}-hint`);
   }
+  // The pairs' second fields share the first one's hint.
+  inputs.payment_kind.setAttribute("aria-describedby", "org-payment_days-hint");
+  inputs.credit_note_prefix.setAttribute("aria-describedby", "org-invoice_prefix-hint");
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
