@@ -44,6 +44,7 @@ const ONLINE = [
   "backoffice/clients",
   "backoffice/client-edit",
   "backoffice/devices",
+  "backoffice/imports",
 ];
 
 test("every string has a French and an English text with the same placeholders", async () => {

@@ -1450,3 +1450,47 @@ async def test_only_admins_see_and_revoke_a_persons_devices(cast: Cast) -> None:
     if "admin end c1's session" in accepted:
         report.status("c1 signed out", await cast.browser("c1").get(f"{API}/me"), 401, None)
     report.verify()
+
+
+async def test_only_admins_import_spreadsheets_into_their_own_organisation(cast: Cast) -> None:
+    """Make sure only an admin imports people, clients or missions and reads the templates
+    (others 401/403, writing nothing), and that an import lands in the admin's own
+    organisation: the other organisation's admin imports the same file into theirs."""
+    import base64
+
+    lines = ["Raison sociale;SIREN", "Import Matrice SA;552 120 222"]
+    content = base64.b64encode("\r\n".join(lines).encode()).decode()
+    body = {"file_name": "clients.csv", "content_base64": content, "dry_run": False}
+    cases = [
+        Mutation(
+            actor,
+            f"{actor} POST /imports/clients",
+            "POST",
+            "/imports/clients",
+            body,
+            401 if actor == "anonymous" else 403,
+        )
+        for actor in ACTORS
+        if actor not in {"admin", "xadmin"}
+    ]
+    cases += [
+        Mutation(a, f"{a} POST /imports/clients", "POST", "/imports/clients", body, 200)
+        for a in ("admin", "xadmin")
+    ]
+    report = Report()
+    for actor in ACTORS:
+        expected = 401 if actor == "anonymous" else 200 if actor in ("admin", "xadmin") else 403
+        response = await cast.browser(actor).get(f"{API}/imports/people/template")
+        report.status(f"{actor} GET /imports/people/template", response, expected)
+    accepted = await run_mutations(cast, report, cases)
+    for admin, organisation in (("admin", "Octave Conseil SAS"), ("xadmin", "Other SAS")):
+        response = accepted.get(f"{admin} POST /imports/clients")
+        if response is None:
+            continue
+        client_id = response.json()["rows"][0]["id"]
+        stored = await repo.get_client(client_id)
+        owner = stored and await repo.get_organisation(stored.organisation_id)
+        report.same(
+            f"{admin}: the client's organisation", organisation, owner and owner.legal_name
+        )
+    report.verify()

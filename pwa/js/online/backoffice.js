@@ -1,5 +1,5 @@
 // The administrator's back office (#admin), loaded on demand: one page with a tab per task
-// (people, clients, missions, months, exports), each tab a module of its own under
+// (people, clients, missions, months, exports, imports), each tab a module of its own under
 // online/backoffice/, imported when first opened. Reached from the home screen; needs the
 // network (it says so).
 
@@ -21,6 +21,7 @@ export const STRINGS = {
   "admin.tab.missions": ["Missions", "Missions"],
   "admin.tab.months": ["Mois", "Months"],
   "admin.tab.exports": ["Facturation et exports", "Billing and exports"],
+  "admin.tab.imports": ["Import", "Import"],
   "admin.loading": ["Chargement…", "Loading…"],
   "admin.offline": [
     "Pas de connexion au serveur : l'administration a besoin du réseau. Réessayez quand il revient.",
@@ -40,6 +41,7 @@ const TABS = [
   ["missions", "./backoffice/missions.js"],
   ["months", "./backoffice/months.js"],
   ["exports", "./backoffice/exports.js"],
+  ["imports", "./backoffice/imports.js"],
 ];
 
 /**

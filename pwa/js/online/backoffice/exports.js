@@ -153,7 +153,7 @@ export function fileName(header, fallback) {
  * @param {string} fallback  the name when the server gives none
  * @returns {Promise<string>}  the name given
  */
-async function save(response, fallback) {
+export async function save(response, fallback) {
   const name = fileName(response.headers.get("content-disposition"), fallback);
   const url = URL.createObjectURL(await response.blob());
   const link = h("a", { href: url, download: name, hidden: true });
