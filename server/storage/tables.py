@@ -40,6 +40,14 @@ class Organisation(Table):
         help_text="Signatures need a device-bound passkey (BS flag clear): a synced one is "
         "refused at registration and at signing.",
     )
+    electronic_address = Varchar(
+        length=200, default="", help_text="Electronic invoicing address (BT-34), if not SIREN."
+    )
+    signature_wording = Varchar(
+        length=20, default="signature", help_text="A new client's wording: signature/attestation."
+    )
+    invoice_prefix = Varchar(length=12, default="FA", help_text="Series prefix of invoices.")
+    credit_note_prefix = Varchar(length=12, default="AV", help_text="Series prefix of credits.")
 
 
 class ClientCompany(Table):
@@ -56,6 +64,9 @@ class ClientCompany(Table):
         length=20,
         default="signature",
         help_text="What the client's signer does: signature, or attestation (de service fait).",
+    )
+    electronic_address = Varchar(
+        length=200, default="", help_text="Electronic invoicing address (BT-49), if not SIREN."
     )
 
 
@@ -427,6 +438,7 @@ class BillingProfile(Table):
     city = Varchar(length=100, default="")
     country_code = Varchar(length=2, default="FR")
     iban = Varchar(length=34, default="")
+    bic = Varchar(length=11, default="")
     vat_franchise = Boolean(default=False, help_text="Franchise en base (CGI 293 B).")
     payment_kind = Varchar(length=20, default="net", help_text="net or end_of_month.")
     payment_days = Integer(default=30)

@@ -41,6 +41,10 @@ const ONLINE = [
   "backoffice/missions",
   "backoffice/exports",
   "backoffice/billing",
+  "backoffice/organisation",
+  "backoffice/clients",
+  "backoffice/client-edit",
+  "backoffice/devices",
   "backoffice/imports",
   "expenses",
 ];

@@ -1339,6 +1339,145 @@ async def test_only_admins_export_their_own_months_and_invoices_as_csv(cast: Cas
     )
 
 
+# -- the organisation screen, client identity, a person's devices (issue 14) -----------------
+
+ORG_PROFILE = {
+    "legal_name": "Octave Conseil SAS",
+    "siren": "732829320",
+    "siret": "73282932000074",
+    "vat_number": "FR44732829320",
+    "address_line": "12 rue de la Paix",
+    "postcode": "75002",
+    "city": "Paris",
+    "calendar_region": "metropole",
+    "signature_wording": "signature",
+}
+CLIENT_IDENTITY = {
+    "legal_name": "K1 SA",
+    "siren": "552100554",
+    "vat_number": "FR96552100554",
+    "billing_address": "1 rue du Test, 75001 Paris",
+}
+
+
+async def test_only_admins_read_and_set_their_own_organisation_profile(cast: Cast) -> None:
+    """Make sure the organisation screen is read and saved by each organisation's admins
+    alone, each on their own organisation (no id in the path to reach another's)."""
+    report = Report()
+    for actor in ("anonymous", *LOGGED_IN):
+        expected = 401 if actor == "anonymous" else 200 if actor in ("admin", "xadmin") else 403
+        response = await cast.browser(actor).get(f"{API}/organisation/profile")
+        matched = report.status(f"{actor} GET /organisation/profile", response, expected, None)
+        if matched and expected == 200:
+            report.same(
+                f"{actor} reads their own organisation",
+                ORGANISATION_OF[actor],
+                response.json()["legal_name"],
+            )
+    cases = [
+        Mutation(actor, f"{actor} PUT /organisation", "PUT", "/organisation", ORG_PROFILE, 403)
+        for actor in LOGGED_IN
+        if actor not in {"admin", "xadmin"}
+    ]
+    cases += [
+        Mutation(
+            "anonymous", "anonymous PUT /organisation", "PUT", "/organisation", ORG_PROFILE, 401
+        ),
+        Mutation(
+            "admin",
+            "admin PUT /organisation with a wrong SIRET",
+            "PUT",
+            "/organisation",
+            {**ORG_PROFILE, "siret": "73282932000075"},
+            422,
+            frozenset({"siret"}),
+            "invalid_input",
+        ),
+        Mutation("admin", "admin PUT /organisation", "PUT", "/organisation", ORG_PROFILE, 200),
+    ]
+    accepted = await run_mutations(cast, report, cases)
+    if "admin PUT /organisation" in accepted:
+        theirs = (await cast.browser("xadmin").get(f"{API}/organisation/profile")).json()
+        report.same(
+            "the other organisation's SIRET is untouched",
+            True,
+            theirs["siret"] != ORG_PROFILE["siret"],
+        )
+    report.verify()
+
+
+async def test_only_admins_read_and_edit_their_own_clients_identity(cast: Cast) -> None:
+    """Make sure a client's billing identity is read and edited by its organisation's admins
+    alone (another organisation's admin gets 404)."""
+    report = Report()
+    k1 = cast.clients["k1"]
+    path = f"/clients/{k1.id}"
+    for actor in ("anonymous", *LOGGED_IN):
+        expected = {"anonymous": 401, "admin": 200, "xadmin": 404}.get(actor, 403)
+        response = await cast.browser(actor).get(API + path)
+        report.status(f"{actor} GET /clients/<k1>", response, expected, None)
+    cases = [
+        Mutation(actor, f"{actor} PUT /clients/<k1>", "PUT", path, CLIENT_IDENTITY, 403)
+        for actor in LOGGED_IN
+        if actor not in {"admin", "xadmin"}
+    ]
+    cases += [
+        Mutation("anonymous", "anonymous PUT /clients/<k1>", "PUT", path, CLIENT_IDENTITY, 401),
+        Mutation("xadmin", "xadmin PUT /clients/<k1>", "PUT", path, CLIENT_IDENTITY, 404),
+        Mutation("admin", "admin PUT /clients/<k1>", "PUT", path, CLIENT_IDENTITY, 200),
+    ]
+    accepted = await run_mutations(cast, report, cases)
+    if "admin PUT /clients/<k1>" in accepted:
+        stored = await repo.get_client(k1.id)
+        report.same("admin PUT: stored SIREN", "552100554", stored and stored.siren)
+    report.verify()
+
+
+async def test_only_admins_see_and_revoke_a_persons_devices(cast: Cast) -> None:
+    """Make sure a person's devices are listed, a session ended and a passkey revoked by their
+    organisation's admins alone; the last passkey needs the admin's confirmation."""
+    report = Report()
+    c1 = cast.id("c1")
+    devices = (await cast.browser("admin").get(f"{API}/people/{c1}/devices")).json()
+    [session] = devices["sessions"]
+    [passkey] = devices["passkeys"]
+    listing = f"/people/{c1}/devices"
+    for actor in ("anonymous", *LOGGED_IN):
+        expected = {"anonymous": 401, "admin": 200, "xadmin": 404}.get(actor, 403)
+        response = await cast.browser(actor).get(API + listing)
+        report.status(f"{actor} GET /people/<c1>/devices", response, expected, None)
+    end = f"/people/{c1}/sessions/{session['id']}/end"
+    revoke = f"/people/{c1}/passkeys/{passkey['id']}/revoke"
+    cases = []
+    for actor in LOGGED_IN:
+        if actor in {"admin", "xadmin"}:
+            continue
+        cases.append(Mutation(actor, f"{actor} end c1's session", "POST", end, {}, 403))
+        cases.append(Mutation(actor, f"{actor} revoke c1's passkey", "POST", revoke, {}, 403))
+    cases += [
+        Mutation("anonymous", "anonymous end c1's session", "POST", end, {}, 401),
+        Mutation("xadmin", "xadmin end c1's session", "POST", end, {}, 404),
+        Mutation(
+            "xadmin", "xadmin revoke c1's passkey", "POST", revoke, {"confirm_last": True}, 404
+        ),
+        Mutation(
+            "admin",
+            "admin revoke c1's last passkey unconfirmed",
+            "POST",
+            revoke,
+            {},
+            409,
+            frozenset({"confirm_last"}),
+            "conflict",
+        ),
+        Mutation("admin", "admin end c1's session", "POST", end, {}, 200),
+    ]
+    accepted = await run_mutations(cast, report, cases)
+    if "admin end c1's session" in accepted:
+        report.status("c1 signed out", await cast.browser("c1").get(f"{API}/me"), 401, None)
+    report.verify()
+
+
 async def test_only_admins_import_spreadsheets_into_their_own_organisation(cast: Cast) -> None:
     """Make sure only an admin imports people, clients or missions and reads the templates
     (others 401/403, writing nothing), and that an import lands in the admin's own
