@@ -42,6 +42,7 @@ export const STRINGS = {
   "circuit.history": ["Renvoi précédent (corrigé depuis)", "Earlier send-back (since corrected)"],
   "approvals.heading": ["Mois à valider", "Months to validate"],
   "circuit.figuresLink": ["Tableau de bord", "Dashboard"],
+  "circuit.expensesLink": ["Notes de frais", "Expenses"],
   "approvals.none": ["Aucun mois n'attend votre validation.", "No month is waiting on you."],
   "approvals.review": ["Examiner", "Review"],
   "approvals.reviewLabel": [
@@ -152,6 +153,7 @@ export async function showCircuit({ person, month, status }) {
  */
 function circuitPanel(circuit, person, status, onWithdraw) {
   const approver = (person.roles ?? []).some((r) => r === "manager" || r === "admin");
+  const expenses = h("a", { href: "#expenses", "data-testid": "expenses-link" }, t("circuit.expensesLink"));
   const link = approver
     ? h(
         "p",
@@ -159,8 +161,10 @@ function circuitPanel(circuit, person, status, onWithdraw) {
         h("a", { href: "#approvals", "data-testid": "approvals-link" }, t("approvals.heading")),
         " · ",
         h("a", { href: "#figures", "data-testid": "figures-link" }, t("circuit.figuresLink")),
+        " · ",
+        expenses,
       )
-    : null;
+    : h("p", { class: "links" }, expenses);
   const card = (...children) =>
     h(
       "section",
