@@ -324,21 +324,30 @@ def grid_days(
     return days
 
 
-def _counted_saturdays(
-    *, first: dt.date, last: dt.date, last_morning: bool, region: CalendarRegion
+def days_cost(
+    *,
+    kind: AbsenceType,
+    days: Mapping[dt.date, int],
+    region: CalendarRegion,
+    policy: LeavePolicy,
 ) -> int:
-    """Saturdays a leave counted in jours ouvrables also uses: those in the span, plus the one
-    right after a last full Friday (the leave lasts until the day before work resumes)."""
-    count = 0
-    day = first
-    end = last
-    if last.weekday() == 4 and not last_morning:
-        end = last + dt.timedelta(days=1)
-    while day <= end:
-        if day.weekday() == 5 and not is_public_holiday(day=day, region=region):
-            count += 1
-        day += dt.timedelta(days=1)
-    return count
+    """Half-days that CRA days of leave (date → half-days of ``kind``) take from its balance.
+
+    Their half-days; for paid leave counted in jours ouvrables, plus two half-days for each full
+    Friday whose Saturday is not a public holiday: the leave runs until the day before work
+    resumes, so a Monday-to-Friday week costs six days.
+    """
+    total = sum(days.values())
+    if kind is AbsenceType.CP and policy.unit is PaidLeaveUnit.OUVRABLES:
+        for day, half in days.items():
+            saturday = day + dt.timedelta(days=1)
+            if (
+                day.weekday() == 4
+                and half >= HALF_DAYS_PER_DAY
+                and not is_public_holiday(day=saturday, region=region)
+            ):
+                total += HALF_DAYS_PER_DAY
+    return total
 
 
 def request_cost(
@@ -351,25 +360,16 @@ def request_cost(
     region: CalendarRegion,
     policy: LeavePolicy,
 ) -> int:
-    """Half-days a request takes from its type's balance.
-
-    The grid days it fills; for paid leave counted in jours ouvrables, plus two half-days for
-    each Saturday the leave covers (a Monday-to-Friday week costs six days).
-    """
-    filled = sum(
-        grid_days(
-            first=first,
-            last=last,
-            first_afternoon=first_afternoon,
-            last_morning=last_morning,
-            region=region,
-        ).values()
+    """Half-days a request takes from its type's balance: what its grid days cost
+    (``days_cost``)."""
+    filled = grid_days(
+        first=first,
+        last=last,
+        first_afternoon=first_afternoon,
+        last_morning=last_morning,
+        region=region,
     )
-    if kind is AbsenceType.CP and policy.unit is PaidLeaveUnit.OUVRABLES and filled:
-        filled += HALF_DAYS_PER_DAY * _counted_saturdays(
-            first=first, last=last, last_morning=last_morning, region=region
-        )
-    return filled
+    return days_cost(kind=kind, days=filled, region=region, policy=policy)
 
 
 @dataclass(frozen=True)

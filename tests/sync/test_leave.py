@@ -17,6 +17,7 @@ from sync.leave import (
     RttMode,
     balances,
     check_span,
+    days_cost,
     grid_days,
     paid_leave_acquired,
     reference_period,
@@ -307,3 +308,13 @@ def test_the_reference_period_holds_the_day_and_lasts_a_year(
     start, end = reference_period(policy=LeavePolicy(period_month=month, period_day=day), on=on)
     assert start <= on <= end
     assert 365 <= (end - start).days + 1 <= 366
+
+
+def test_a_half_friday_does_not_count_its_saturday_in_ouvrables() -> None:
+    friday = dt.date(2026, 11, 20)
+    args = {"kind": AbsenceType.CP, "region": METRO, "policy": OUVRABLES}
+    assert days_cost(days={friday: 1}, **args) == 1
+    assert days_cost(days={friday: 2}, **args) == 4
+    # 14 July 2028 is a Friday, 15 July an ordinary Saturday; 14 August 2026 a Friday
+    # before the 15 August holiday: that Saturday is not counted.
+    assert days_cost(days={dt.date(2026, 8, 14): 2}, **args) == 2
