@@ -315,6 +315,5 @@ def test_a_half_friday_does_not_count_its_saturday_in_ouvrables() -> None:
     args = {"kind": AbsenceType.CP, "region": METRO, "policy": OUVRABLES}
     assert days_cost(days={friday: 1}, **args) == 1
     assert days_cost(days={friday: 2}, **args) == 4
-    # 14 July 2028 is a Friday, 15 July an ordinary Saturday; 14 August 2026 a Friday
-    # before the 15 August holiday: that Saturday is not counted.
+    # 14 August 2026 is a Friday before the 15 August holiday: that Saturday is not counted.
     assert days_cost(days={dt.date(2026, 8, 14): 2}, **args) == 2
