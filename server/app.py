@@ -43,6 +43,7 @@ from server.api.invoicing import (
     InvoiceController,
     MilestoneController,
 )
+from server.api.leave import LeaveController
 from server.api.me import MeController
 from server.api.media import JsonBodiesOnly, JsonRequest
 from server.api.months import MonthController
@@ -179,6 +180,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
             FigureController,
             DailyCostController,
             AuditController,
+            LeaveController,
         ],
         # API answers are personal: never cached by the browser, a proxy or the service worker.
         cache_control=CacheControlHeader(no_store=True),
