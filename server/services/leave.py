@@ -180,10 +180,10 @@ async def _locked_months(consultant_id: str, days: Iterable[dt.date]) -> list[tu
     return out
 
 
-def _month_locked(locked: list[tuple[str, str]]) -> LeaveMonthLocked:
+def _month_locked(locked: list[tuple[str, str]], *, field: str = "first_day") -> LeaveMonthLocked:
     months = ", ".join(f"{m} ({status})" for m, status in locked)
     message = f"the leave covers a month already handed in: {months}"
-    return LeaveMonthLocked(message, errors=(FieldError("first_day", "month_locked", message),))
+    return LeaveMonthLocked(message, errors=(FieldError(field, "month_locked", message),))
 
 
 def _check_allowed(
@@ -341,13 +341,17 @@ def may_decide(actor: Actor, consultant: model.Person) -> bool:
 async def _fill(row: store.RequestRow, actor_id: str, now: dt.datetime) -> list[dict[str, Any]]:
     missions = await repo.missions_of(row.consultant_id)
     region = _region_on(missions, row.first_day, await _organisation_region(row.organisation_id))
+    days = _span_days(row, region)
+    locked = await _locked_months(row.consultant_id, days)
+    if locked:
+        raise _month_locked(locked)
     try:
         return await leave_grid.fill(
             consultant_id=row.consultant_id,
             organisation_id=row.organisation_id,
             actor_id=actor_id,
             line=absence_line(AbsenceType(row.kind)),
-            days=_span_days(row, region),
+            days=days,
             missions=mission_terms(missions),
             now=now,
         )
@@ -360,6 +364,10 @@ async def _fill(row: store.RequestRow, actor_id: str, now: dt.datetime) -> list[
 async def _unfill(row: store.RequestRow, actor_id: str, now: dt.datetime) -> None:
     if not row.filled:
         return
+    dates = [dt.date.fromisoformat(entry["date"]) for entry in row.filled]
+    locked = await _locked_months(row.consultant_id, dates)
+    if locked:
+        raise _month_locked(locked, field="id")
     missions = await repo.missions_of(row.consultant_id)
     try:
         await leave_grid.unfill(

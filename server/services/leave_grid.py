@@ -89,12 +89,15 @@ async def fill(
     for `unfill`. Raises `MonthLocked` when a month is no longer editable (the caller's
     transaction then rolls every day back)."""
     stored = await sync_store.days_of(consultant_id, days)
-    filled = []
+    # Every day is checked before the first is written: a refusal leaves the CRA as it was.
+    planned = []
     for date in sorted(days):
         row = stored.get(date)
         before: Lines = row.lines if row else ()
         after = with_leave(before, line=line, half_days=days[date])
-        day = _day(date, after, row.comment if row else "", missions)
+        planned.append((before, _day(date, after, row.comment if row else "", missions)))
+    filled = []
+    for before, day in planned:
         await _write(
             consultant_id=consultant_id,
             organisation_id=organisation_id,
@@ -105,7 +108,7 @@ async def fill(
         )
         filled.append(
             {
-                "date": date.isoformat(),
+                "date": day.date.isoformat(),
                 "before": [list(pair) for pair in before],
                 "after": [[v.line, v.half_days] for v in day.lines],
             }
@@ -127,14 +130,15 @@ async def unfill(
     """
     dates = [dt.date.fromisoformat(entry["date"]) for entry in filled]
     stored = await sync_store.days_of(consultant_id, dates)
-    restored = 0
+    restore = []
     for date, entry in zip(dates, filled, strict=True):
         row = stored.get(date)
         current = [list(pair) for pair in row.lines] if row else []
         if current != entry["after"]:
             continue
         before = [(str(name), int(half)) for name, half in entry["before"]]
-        day = _day(date, before, row.comment if row else "", missions)
+        restore.append(_day(date, before, row.comment if row else "", missions))
+    for day in restore:
         await _write(
             consultant_id=consultant_id,
             organisation_id=organisation_id,
@@ -143,5 +147,4 @@ async def unfill(
             missions=missions,
             now=now,
         )
-        restored += 1
-    return restored
+    return len(restore)

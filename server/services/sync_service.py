@@ -39,6 +39,7 @@ from sync.months import MonthKey, MonthStatus, is_editable
 from sync.protocol import (
     PROTOCOL_VERSION,
     ApproveMonthArgs,
+    CancelLeaveArgs,
     Cookie,
     DayState,
     LineValue,
@@ -46,6 +47,7 @@ from sync.protocol import (
     Mutation,
     MutationResult,
     Overwrite,
+    RequestLeaveArgs,
     SendBackMonthArgs,
     SetDayArgs,
     SubmitMonthArgs,
@@ -119,13 +121,23 @@ class _Batch:
         return MonthFacts(status=MonthStatus(row.status), epoch=row.epoch)
 
 
-Args = SetDayArgs | SubmitMonthArgs | WithdrawMonthArgs | ApproveMonthArgs | SendBackMonthArgs
+Args = (
+    SetDayArgs
+    | SubmitMonthArgs
+    | WithdrawMonthArgs
+    | ApproveMonthArgs
+    | SendBackMonthArgs
+    | RequestLeaveArgs
+    | CancelLeaveArgs
+)
 KINDS: dict[str, type[Args]] = {
     "set_day": SetDayArgs,
     "submit_month": SubmitMonthArgs,
     "withdraw_month": WithdrawMonthArgs,
     "approve_month": ApproveMonthArgs,
     "send_back_month": SendBackMonthArgs,
+    "request_leave": RequestLeaveArgs,
+    "cancel_leave": CancelLeaveArgs,
 }
 OWN_MONTH_KINDS = (SetDayArgs, SubmitMonthArgs, WithdrawMonthArgs)
 """Mutations of the person's own CRA: only a consultant has one."""
@@ -279,6 +291,8 @@ class SyncService:
                     )
                 elif isinstance(args, ApproveMonthArgs | SendBackMonthArgs | WithdrawMonthArgs):
                     fresh_results.append(await self._circuit(batch, actor, mutation.id, args))
+                elif isinstance(args, RequestLeaveArgs | CancelLeaveArgs):
+                    fresh_results.append(await self._leave(batch, actor, mutation.id, args))
                 elif isinstance(args, SetDayArgs):
                     fresh_results.append(await self._set_day(batch, mutation.id, args))
                 else:
@@ -546,6 +560,59 @@ class SyncService:
             batch.months.update(await store.months_of(batch.person_id, [args.month]))
             batch.changed = True
         return MutationResult(id=mutation_id, status="applied", month=outcome.month)
+
+    async def _leave(
+        self,
+        batch: _Batch,
+        actor: Actor,
+        mutation_id: int,
+        args: RequestLeaveArgs | CancelLeaveArgs,
+    ) -> MutationResult:
+        """A leave request or cancellation queued on the phone, decided as the HTTP one is
+        (server.services.leave), inside this push's transaction: a refusal is this mutation's
+        rejection with the same code, and a retried batch replays the stored result."""
+        # Imported here: the leave service builds on this module's day path.
+        from server.services import leave
+
+        await self._flush(batch)  # a cancellation may give days back: ours are written first
+        try:
+            if isinstance(args, RequestLeaveArgs):
+                row = await leave.request_leave(
+                    actor,
+                    leave.RequestIn(
+                        id=args.id,
+                        kind=args.kind,
+                        first_day=dt.date.fromisoformat(args.first_day),
+                        last_day=dt.date.fromisoformat(args.last_day),
+                        first_afternoon=args.first_afternoon,
+                        last_morning=args.last_morning,
+                        comment=args.comment.strip(),
+                    ),
+                    clock=lambda: batch.now,
+                    device=batch.client_id,
+                )
+            else:
+                row = await leave.cancel(
+                    actor, args.id, clock=lambda: batch.now, device=batch.client_id
+                )
+        except ValueError as error:  # a date that is not a calendar date
+            return MutationResult(
+                id=mutation_id, status="rejected", reason="invalid_args", detail=str(error)
+            )
+        except DomainError as error:
+            return MutationResult(
+                id=mutation_id, status="rejected", reason=error.code, detail=error.message
+            )
+        if row.filled and isinstance(args, CancelLeaveArgs):
+            # The days it gave back were written at this push's version: read them again, so
+            # the rest of the batch decides against them.
+            dates = [dt.date.fromisoformat(entry["date"]) for entry in row.filled]
+            batch.days.update(await store.days_of(batch.person_id, dates))
+            batch.months.update(
+                await store.months_of(batch.person_id, {d.isoformat()[:7] for d in dates})
+            )
+            batch.changed = True
+        return MutationResult(id=mutation_id, status="applied", detail=row.status)
 
     async def _flush(self, batch: _Batch) -> None:
         """Write the days decided so far: one multi-row insert, then the updates."""
