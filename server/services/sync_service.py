@@ -600,12 +600,17 @@ class SyncService:
                 id=mutation_id, status="rejected", reason="invalid_args", detail=str(error)
             )
         except DomainError as error:
+            # The field's own code ("month_locked", "no_working_day"...) tells the phone why.
+            reason = error.errors[0].code if error.errors else error.code
             return MutationResult(
-                id=mutation_id, status="rejected", reason=error.code, detail=error.message
+                id=mutation_id, status="rejected", reason=reason, detail=error.message
             )
         if row.filled and isinstance(args, CancelLeaveArgs):
-            # The days it gave back were written at this push's version: read them again, so
-            # the rest of the batch decides against them.
+            # The days it gave back were written through the web path, each at a version above
+            # the last: the rest of this push goes above them, and decides against them.
+            batch.base_version = max(
+                batch.base_version, await store.space_version(batch.person_id)
+            )
             dates = [dt.date.fromisoformat(entry["date"]) for entry in row.filled]
             batch.days.update(await store.days_of(batch.person_id, dates))
             batch.months.update(
