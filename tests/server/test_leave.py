@@ -163,9 +163,10 @@ async def test_a_request_over_a_submitted_month_is_refused_with_that_reason(
     first_day) and nothing is stored; and that an approval after the month was handed in is
     refused the same way and fills nothing."""
     sent = await request(office.bruno, body(WEEK[0], WEEK[1]))
-    month = (await office.bruno.browser.get(f"{API}/people/{office.bruno.id}/months/2026-11")).json()
+    url = f"{API}/people/{office.bruno.id}/months/2026-11"
+    month = (await office.bruno.browser.get(url)).json()
     submitted = await office.bruno.browser.post(
-        f"{API}/people/{office.bruno.id}/months/2026-11/submit", json={"version": month["version"]}
+        f"{url}/submit", json={"version": month["version"]}
     )
     assert submitted.status_code == 200, submitted.text
     late = await office.bruno.browser.post(
