@@ -3,14 +3,16 @@ or refuses with a reason, an administrator sets opening balances, adjustments an
 
 from uuid import UUID
 
-from litestar import Controller, get, post, put
-from litestar.params import FromPath, JSONBody
+from litestar import Controller, Response, get, post, put
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from server.api import leave_schemas as ls
 from server.api.deps import ClockDep, SessionDep
 from server.api.openapi import problems
-from server.services import leave
+from server.domain.access import ensure_role
+from server.domain.roles import Role
+from server.services import exports, leave
 from server.storage.leave_store import RequestRow
 from sync.leave import LeavePolicy
 
@@ -210,4 +212,24 @@ class LeaveController(Controller):
         """An administrator sets the policy (unit, reference period, RTT agreement); audited."""
         return policy_out(
             await leave.set_policy(session.actor, data.model_dump(mode="json"), clock=clock)
+        )
+
+    @get(
+        "/leave/payroll",
+        operation_id="exportLeave",
+        opt=problems(403, 422),
+        media_type="text/csv",
+    )
+    async def payroll(
+        self, month: FromQuery[str], session: SessionDep, codes: FromQuery[str] = ""
+    ) -> Response[bytes]:
+        """For payroll: the leave taken per type in a month's validated CRAs, with the CP and
+        RTT balances left at its end, per consultant (CSV; `codes` maps types to rubrics as
+        the payroll export's do). Administrators only."""
+        ensure_role(session.actor, Role.ADMIN)
+        name, body = await exports.leave_export(actor=session.actor, month=month, codes=codes)
+        return Response(
+            body,
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )

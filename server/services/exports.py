@@ -93,3 +93,41 @@ async def payroll_export(*, actor: Actor, month: str, codes: str = "") -> tuple[
     if not consultants:
         raise _nothing(f"no validated CRA for {period}", "month")
     return f"variables-paie-{period}.csv", payroll.file_bytes(consultants, table)
+
+
+async def leave_export(*, actor: Actor, month: str, codes: str = "") -> tuple[str, bytes]:
+    """Leave taken per type in the month's validated or signed CRAs, with the balances left at
+    the month's end (CP, RTT), per consultant, as CSV for payroll."""
+    # Imported here: the leave service reads CRAs through the day path this module needs not.
+    from server.services import leave
+
+    try:
+        period = MonthKey.parse(month)
+    except ValueError as bad:
+        raise InvalidInput(
+            "the month must be YYYY-MM",
+            errors=(FieldError("month", "invalid", "YYYY-MM"),),
+        ) from bad
+    table = payroll.parse_codes(codes)
+    people = [
+        p for p in await repo.list_people(actor.organisation_id) if Role.CONSULTANT in p.roles
+    ]
+    consultants = []
+    for person in people:
+        timesheet = await repo.get_timesheet(consultant_id=person.id, month=str(period))
+        if timesheet is not None and timesheet.status in inv.BILLABLE_MONTH_STATUSES:
+            mine = await leave.balances_of(person, today=period.last_day)
+            consultants.append(
+                payroll.LeaveTaken(
+                    matricule=person.email,
+                    name=person.display_name,
+                    month=str(period),
+                    days=timesheet.days,
+                    remaining={
+                        b.kind.value: b.remaining for b in mine.balances if b.remaining is not None
+                    },
+                )
+            )
+    if not consultants:
+        raise _nothing(f"no validated CRA for {period}", "month")
+    return f"conges-{period}.csv", payroll.leave_file_bytes(consultants, table)

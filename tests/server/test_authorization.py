@@ -1461,6 +1461,10 @@ async def test_only_admins_adjust_balances_and_set_the_leave_policy(cast: Cast) 
         put = await cast.browser(actor).put(f"{API}/leave/policy", json=policy)
         expected = 401 if actor == "anonymous" else 200 if admin else 403
         report.status(f"{actor} PUT /leave/policy", put, expected)
+        # No month of 2026-10 is validated yet: an administrator is told there is nothing.
+        export = await cast.browser(actor).get(f"{API}/leave/payroll?month=2026-10")
+        expected = 401 if actor == "anonymous" else 422 if admin else 403
+        report.status(f"{actor} GET /leave/payroll", export, expected)
     stored = await t.LeaveAdjustment.count()
     report.same("adjustments stored", 1, stored)
     report.verify()

@@ -6,13 +6,18 @@ The clock is Monday 16 November 2026 (tests/conftest.py FakeClock)."""
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import httpx
 import pytest
 
+from server.domain import payroll
+from server.domain.model import DayRecord
 from server.domain.roles import Role
+from server.services.sync_service import set_month_state
 from server.storage import tables as t
+from sync.months import MonthStatus
 from tests.factories import Member, World
 
 pytestmark = pytest.mark.anyio
@@ -325,3 +330,53 @@ async def test_a_request_queued_offline_arrives_through_sync_and_is_cancelled_th
     manager = sync_request(str(uuid.uuid4()), ("request_leave", body(WEEK[3], WEEK[3])))
     refused = (await office.marc.browser.post(f"{API}/sync", json=manager)).json()
     assert refused["results"][0]["reason"] == "forbidden"
+
+
+def test_the_leave_file_lists_taken_per_type_and_the_balance_left() -> None:
+    """Make sure the payroll leave file has one row per type taken or with a balance, taken
+    half-days and days with a decimal comma, and the (possibly negative) balance left."""
+    days = (
+        DayRecord(date=date(2026, 11, 2), lines=(("absence:CP", 2),), comment=""),
+        DayRecord(date=date(2026, 11, 3), lines=(("absence:CP", 1), ("mission:m", 1)), comment=""),
+        DayRecord(date=date(2026, 11, 4), lines=(("absence:maladie", 2),), comment=""),
+    )
+    consultant = payroll.LeaveTaken(
+        matricule="b@x.fr",
+        name="Bruno",
+        month="2026-11",
+        days=days,
+        remaining={"CP": 7, "RTT": -1},
+    )
+    text = payroll.leave_file_bytes([consultant], payroll.parse_codes("CP=CP01")).decode()
+    assert text.split("\r\n") == [
+        "matricule;nom;code_rubrique;absence;mois;demi_journees_prises;jours_pris;"
+        "solde_demi_journees;solde_jours",
+        "b@x.fr;Bruno;CP01;CP;2026-11;3;1,5;7;3,5",
+        "b@x.fr;Bruno;RTT;RTT;2026-11;0;0,0;-1;-0,5",
+        "b@x.fr;Bruno;MAL;maladie;2026-11;2;1,0;;",
+        "",
+    ]
+
+
+async def test_the_leave_export_carries_a_validated_months_leave(office: Office) -> None:
+    """Make sure the administrator's leave file lists the leave an approval put in a validated
+    month, with the balance left at its end; before validation there is nothing to export."""
+    sent = await request(office.bruno, body(WEEK[0], WEEK[1]))
+    await office.marc.browser.post(f"{API}/leave/requests/{sent['id']}/approve")
+    empty = await office.ada.browser.get(f"{API}/leave/payroll", params={"month": "2026-11"})
+    problem(empty, 422, "empty_period", "month")
+    await set_month_state(
+        consultant_id=office.bruno.id,
+        month="2026-11",
+        status=MonthStatus.VALIDATED,
+        now=office.world.accounts.clock(),
+    )
+    response = await office.ada.browser.get(f"{API}/leave/payroll", params={"month": "2026-11"})
+    assert response.status_code == 200, response.text
+    assert 'filename="conges-2026-11.csv"' in response.headers["content-disposition"]
+    rows = [line.split(";") for line in response.text.strip().split("\r\n")[1:]]
+    cp = next(r for r in rows if r[3] == "CP")
+    # June-October acquired 21 half-days (see the balance test); November's 4 taken.
+    assert cp[5:] == ["4", "2,0", str(21 - 4), "8,5"]
+    forbidden = await office.marc.browser.get(f"{API}/leave/payroll", params={"month": "2026-11"})
+    problem(forbidden, 403, "forbidden")
