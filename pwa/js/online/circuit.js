@@ -42,6 +42,7 @@ export const STRINGS = {
   "circuit.history": ["Renvoi précédent (corrigé depuis)", "Earlier send-back (since corrected)"],
   "approvals.heading": ["Mois à valider", "Months to validate"],
   "circuit.figuresLink": ["Tableau de bord", "Dashboard"],
+  "circuit.leaveLink": ["Congés", "Leave"],
   "approvals.none": ["Aucun mois n'attend votre validation.", "No month is waiting on you."],
   "approvals.review": ["Examiner", "Review"],
   "approvals.reviewLabel": [
@@ -152,6 +153,7 @@ export async function showCircuit({ person, month, status }) {
  */
 function circuitPanel(circuit, person, status, onWithdraw) {
   const approver = (person.roles ?? []).some((r) => r === "manager" || r === "admin");
+  const leave = h("a", { href: "#leave", "data-testid": "leave-link" }, t("circuit.leaveLink"));
   const link = approver
     ? h(
         "p",
@@ -159,8 +161,10 @@ function circuitPanel(circuit, person, status, onWithdraw) {
         h("a", { href: "#approvals", "data-testid": "approvals-link" }, t("approvals.heading")),
         " · ",
         h("a", { href: "#figures", "data-testid": "figures-link" }, t("circuit.figuresLink")),
+        " · ",
+        leave,
       )
-    : null;
+    : h("p", { class: "links" }, leave);
   const card = (...children) =>
     h(
       "section",
@@ -495,6 +499,8 @@ export function ensureStyles() {
  */
 export async function showApprovalsScreen({ person, device }) {
   ensureStyles();
+  // A consultant's leave and the manager's leave decisions (online/leave.js) need the device too.
+  if (location.hash === "#leave") return (await import("./leave.js")).showLeave({ person, device });
   const review = /^#review=([^/]+)\/(\d{4}-\d{2})$/.exec(location.hash);
   if (review) {
     const { showReview } = await import("./review.js");
@@ -510,4 +516,7 @@ export async function showApprovalsScreen({ person, device }) {
     h("p", {}, h("a", { href: "#", "data-testid": "approvals-back" }, t("approvals.back"))),
   );
   await mountApprovals({ container: section, person, device, titled: false });
+  if ((person.roles ?? []).some((r) => r === "manager" || r === "admin")) {
+    await (await import("./leave.js")).mountTeamLeave({ container: section });
+  }
 }
