@@ -13,7 +13,7 @@ from playwright.sync_api import Request, expect
 
 from tests.browser.conftest import SCREENSHOTS, DemoServer
 from tests.browser.test_circuit_flow import START, WORKING
-from tests.browser.test_month_offline import TODAY
+from tests.browser.test_month_offline import TODAY, serious_violations
 
 pytestmark = pytest.mark.browser
 
@@ -44,6 +44,8 @@ def test_leave_requested_offline_is_approved_and_fills_the_grid(
     expect(page.get_by_test_id("leave-link")).to_be_visible()
     page.get_by_test_id("leave-link").click()
     expect(page.get_by_test_id("leave-balances")).to_contain_text("Congés payés")
+    assert serious_violations(page) == []
+    assert page.evaluate("document.scrollingElement.scrollWidth <= innerWidth"), "sideways"
     # Once the service worker controls the page, the screen opened online stays for offline.
     page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
     page.reload()
@@ -65,13 +67,11 @@ def test_leave_requested_offline_is_approved_and_fills_the_grid(
     assert [m for m in sent if m.get("name") == "request_leave" or "direct" in m] == []
 
     phone.context.set_offline(False)
-    # The one sync loop sends the queue when the network is back (the "online" event).
-    for _ in range(100):
-        if any(m.get("name") == "request_leave" for m in sent):
-            break
-        page.wait_for_timeout(100)
-    page.reload()
-    expect(page.locator("[data-testid=leave-request][data-status=requested]")).to_have_count(1)
+    # The one sync loop sends the queue when the network is back, and the screen says so.
+    expect(page.locator("[data-testid=leave-request][data-status=requested]")).to_have_count(
+        1, timeout=15_000
+    )
+    expect(page.get_by_test_id("leave-balances")).to_contain_text("Congés payés")
     requests = [m for m in sent if m.get("name") == "request_leave"]
     assert [(m["args"]["first_day"], m["args"]["last_day"]) for m in requests] == [(first, last)]
     assert [m for m in sent if "direct" in m] == [], "one path: the sync loop"
@@ -84,6 +84,12 @@ def test_leave_requested_offline_is_approved_and_fills_the_grid(
     pending = manager.get_by_test_id("leave-pending").filter(has_text=who.name)
     expect(pending).to_have_count(1)
     manager.screenshot(path=SCREENSHOTS / "leave-pending-1280.png", full_page=True)
+    assert serious_violations(manager) == []
+    pending.get_by_test_id("leave-refuse").click()
+    manager.set_viewport_size({"width": 390, "height": 844})
+    assert manager.evaluate("document.scrollingElement.scrollWidth <= innerWidth"), "sideways"
+    assert serious_violations(manager) == []
+    manager.screenshot(path=SCREENSHOTS / "leave-refuse-390.png", full_page=True)
     pending.get_by_test_id("leave-approve").click()
     expect(manager.get_by_test_id("leave-team")).to_contain_text("acceptée")
 

@@ -516,7 +516,10 @@ export async function showApprovalsScreen({ person, device }) {
     h("p", {}, h("a", { href: "#", "data-testid": "approvals-back" }, t("approvals.back"))),
   );
   await mountApprovals({ container: section, person, device, titled: false });
-  if ((person.roles ?? []).some((r) => r === "manager" || r === "admin")) {
-    await (await import("./leave.js")).mountTeamLeave({ container: section });
+  // The leave requests waiting on this manager: read online only (decided online too).
+  if (navigator.onLine && (person.roles ?? []).some((r) => r === "manager" || r === "admin")) {
+    await import("./leave.js")
+      .then((leave) => leave.mountTeamLeave({ container: section }))
+      .catch((error) => console.warn("leave", error));
   }
 }

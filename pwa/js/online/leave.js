@@ -410,4 +410,17 @@ export async function showLeave({ person, device }) {
     }
   };
   await draw();
+  // When the sync loop has sent what waited on this device, the screen says where it stands
+  // (drawn again while it is the one shown and nothing is being typed in the form).
+  const store = device?.store;
+  if (!store || !roles.includes("consultant")) return;
+  let waiting = (await store.decisions()).pending.some((d) => d.name.endsWith("_leave"));
+  const stop = store.subscribe(async (change) => {
+    if (!document.querySelector("[data-testid=leave-form]")) return stop();
+    if (change.kind === "decision") waiting = true;
+    if (change.kind !== "sync" || !waiting) return;
+    waiting = (await store.decisions()).pending.some((d) => d.name.endsWith("_leave"));
+    const typing = document.activeElement?.closest("[data-testid=leave-form]");
+    if (!waiting && !typing) await draw(t("leave.sent"));
+  });
 }
