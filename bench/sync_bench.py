@@ -108,6 +108,21 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
+def bytes_since(phones: Sequence[Phone], marks: Sequence[int]) -> dict[str, float]:
+    """Median JSON and wire bytes of the answers each phone received since `marks`."""
+    sizes = [s for phone, mark in zip(phones, marks, strict=True) for s in phone.sizes[mark:]]
+    return {
+        "answer_json_bytes_p50": percentile([float(j) for j, _ in sizes], 50),
+        "answer_wire_bytes_p50": percentile([float(w) for _, w in sizes], 50),
+        "answer_json_bytes_total": sum(j for j, _ in sizes),
+        "answer_wire_bytes_total": sum(w for _, w in sizes),
+    }
+
+
+def marks(phones: Sequence[Phone]) -> list[int]:
+    return [len(p.sizes) for p in phones]
+
+
 # -- CPU accounting: where do the cores go during a phase? -------------------------------------
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -200,6 +215,7 @@ class Phone:
     device: Device
     token: str = ""
     expected: dict[str, str] = field(default_factory=dict)  # date -> stored hlc
+    sizes: list[tuple[int, int]] = field(default_factory=list)  # (JSON, wire) bytes per answer
 
     async def send(self, request: dict[str, Any]) -> tuple[float, int, dict[str, Any]]:
         """POST /api/v1/sync with a pre-encoded body; time only the HTTP round trip."""
@@ -209,6 +225,8 @@ class Phone:
         response = await self.client.post("/api/v1/sync", content=content, headers=headers)
         elapsed = time.perf_counter() - started
         body = response.json()
+        # The JSON as the device parses it, and what crossed the network (gzip above 4 KB).
+        self.sizes.append((len(response.content), response.num_bytes_downloaded))
         return elapsed, response.status_code, body
 
     def queue_days(self, dates: Iterable[str], half_days: int = 2) -> None:
@@ -524,6 +542,7 @@ async def run_phases(
             return latency
 
         spy = start_py_spy(server, options.py_spy)
+        mark = marks(phones)
         try:
             with CpuMeter(server.process.pid) as cpu:  # type: ignore[union-attr]
                 latencies, wall = await all_at_once(phones, push)
@@ -532,6 +551,7 @@ async def run_phases(
         writes = len(phones) * len(month)
         figures["phase1_month_push"] = {
             **summary_ms(latencies),
+            **bytes_since(phones, mark),
             "set_day_per_request": len(month),
             "day_writes": writes,
             "wall_s": round(wall, 3),
@@ -542,10 +562,12 @@ async def run_phases(
         log_phase("phase 1  month push, all devices at once", figures["phase1_month_push"])
 
         # Phase 2: every device pulls (nothing new since its push).
+        mark = marks(phones)
         with CpuMeter(server.process.pid) as cpu:  # type: ignore[union-attr]
             latencies, wall = await all_at_once(phones, Phone.pull_once)
         figures["phase2_pull"] = {
             **summary_ms(latencies),
+            **bytes_since(phones, mark),
             "wall_s": round(wall, 3),
             "pulls_per_s": round(len(phones) / wall),
             "server_cpu_ms_per_pull": round(cpu.used["server"] / len(phones) * 1000, 2),
@@ -602,12 +624,22 @@ async def run_phases(
         year = weekdays(YEAR)
         few = phones[: max(1, min(options.year_consultants, len(phones)))]
         batches: list[float] = []
-        for phone in few:
-            phone.queue_days(year, half_days=1)
-            batches.extend(await phone.push_queue())
-        figures["phase3_year_push_batches_of_100"] = summary_ms(batches)
+        mark = marks(few)
+        with CpuMeter(server.process.pid) as cpu:  # type: ignore[union-attr]
+            for phone in few:
+                phone.queue_days(year, half_days=1)
+                batches.extend(await phone.push_queue())
+        bulk_writes = len(few) * len(year)
+        figures["phase3_year_push_batches_of_100"] = {
+            **summary_ms(batches),
+            **bytes_since(few, mark),
+            "day_writes": bulk_writes,
+            "server_cpu_us_per_day_write": round(cpu.used["server"] / bulk_writes * 1e6, 1),
+            "cpu_s": {k: round(v, 3) for k, v in cpu.used.items()},
+        }
         log_phase("phase 3a year push, batches of 100", figures["phase3_year_push_batches_of_100"])
         pulls = []
+        mark = marks(few)
         with CpuMeter(server.process.pid) as cpu:  # type: ignore[union-attr]
             for repeat in range(options.repeats):
                 phone = few[repeat % len(few)]
@@ -619,8 +651,12 @@ async def run_phases(
                         f"{len(body.get('days', []))} days instead of {len(year)}"
                     )
                 pulls.append(latency)
+        sizes = bytes_since(few, mark)
         figures["phase3_new_device_year_pull"] = {
             **summary_ms(pulls),
+            **sizes,
+            "json_bytes_per_day": round(sizes["answer_json_bytes_p50"] / len(year), 1),
+            "wire_bytes_per_day": round(sizes["answer_wire_bytes_p50"] / len(year), 1),
             "days": len(year),
             "server_cpu_ms_per_pull": round(cpu.used["server"] / len(pulls) * 1000, 2),
             "cpu_s": {k: round(v, 3) for k, v in cpu.used.items()},

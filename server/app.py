@@ -36,6 +36,7 @@ from server.api.figures import (
     FigureController,
     FigureSettingsController,
 )
+from server.api.imports import ImportController
 from server.api.invoicing import (
     BillingController,
     ExpenseController,
@@ -114,7 +115,9 @@ def forwarded_headers(settings: Settings) -> list[DefineMiddleware]:
     return [DefineMiddleware(ProxyHeadersMiddleware, trusted_hosts=settings.proxies)]  # type: ignore[arg-type]
 
 
-COMPRESS_FROM_BYTES = 4096
+COMPRESS_FROM_BYTES = 1024
+"""Answers from 1 KB travel gzipped: a month's push answer (protocol 2, about 2 KB of results)
+shrinks to about 400 bytes; smaller answers (a poll, ~250 bytes) go as they are."""
 
 
 def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
@@ -180,6 +183,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
             FigureController,
             DailyCostController,
             AuditController,
+            ImportController,
             LeaveController,
         ],
         # API answers are personal: never cached by the browser, a proxy or the service worker.

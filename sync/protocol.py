@@ -1,5 +1,10 @@
 """Wire shapes of ``POST /api/v1/sync``: push and pull in one round trip (sync-protocol.md §3.3).
 
+Protocol 2 (sync-protocol.md §3.3.1): a push's answer does not send the device back what it has
+just written (an applied ``set_day`` result carries the ``version`` its day was stored at, and the
+device writes its own queued value at that version); the months and overwrites of a pull come once,
+with its last page.
+
 The request is parsed in two steps on purpose: the envelope strictly (a bad envelope is a 4xx),
 each mutation's ``args`` only when that mutation is applied, so one malformed mutation becomes a
 per-mutation rejection and never blocks the rest of the queue.
@@ -17,7 +22,7 @@ from sync.errors import InvalidMonth
 from sync.months import MonthKey
 from sync.wire import Count, Printable, SafeInt, SmallCount, SmallInt, Whole
 
-PROTOCOL_VERSION: Final = 1
+PROTOCOL_VERSION: Final = 2
 MAX_MUTATIONS: Final = 100
 DEFAULT_PAGE: Final = 500
 MAX_PAGE: Final = 2000
@@ -161,17 +166,38 @@ class Overwrite(Wire):
     version: Count
 
 
+def _absent(value: object) -> bool:
+    return value is None
+
+
+Absent = Field(default=None, exclude_if=_absent)
+"""An optional field left out of the JSON when it has no value: a result names only what it
+has (an applied day is ``{id, status, hlc, version}``, not four more ``null``; protocol 2)."""
+
+
 class MutationResult(Wire):
     id: Count
     status: MutationStatus
-    reason: str | None = None
-    detail: str | None = None
-    hlc: str | None = Field(default=None, description="The stamp stored (after clamping).")
-    month: MonthState | None = None
-    current: DayState | None = None
+    reason: str | None = Absent
+    detail: str | None = Absent
+    hlc: str | None = Field(
+        default=None, exclude_if=_absent, description="The stamp stored (after clamping)."
+    )
+    version: Count | None = Field(
+        default=None,
+        exclude_if=_absent,
+        description="An applied set_day: the version its day was stored at. The device stores "
+        "its own queued value at this version; the pull does not send that day back.",
+    )
+    month: MonthState | None = Absent
+    current: DayState | None = Absent
 
 
 class SyncResponse(Wire):
+    """``days`` leave out what the results already tell the device (its own applied writes, a
+    superseded write's ``current``); ``months`` and ``overwrites`` come with the last page only
+    (``has_more`` false), whatever the number of pages (sync-protocol.md §3.3.1)."""
+
     protocol: SafeInt = PROTOCOL_VERSION
     last_mutation_id: Count
     results: list[MutationResult]

@@ -2,8 +2,10 @@
 
 It keeps confirmed state (`base`), a queue of pending mutations, the rejected ones, a cookie and
 a hybrid logical clock with its own skew. `sync()` sends the queue and applies the response the
-way the client must: results confirm or move mutations to `rejected`, never drop them; the pulled
-days and months replace the base; `recv` of the server's clock keeps later edits ahead.
+way the client must: results confirm or move mutations to `rejected`, never drop them; an applied
+`set_day` is stored from the queue at the version its result gives (protocol 2 does not send it
+back), a result's `current` day and own month are merged, the pulled days and months merge by
+version into the base; `recv` of the server's clock keeps later edits ahead.
 """
 
 import uuid
@@ -12,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sync.hlc import Hlc, recv, tick
+from sync.protocol import PROTOCOL_VERSION
 
 Transport = Callable[[dict[str, Any]], Awaitable[tuple[int, dict[str, Any]]]]
 
@@ -59,7 +62,8 @@ class Device:
             "args": {
                 "date": date,
                 "epoch": self.epoch_of(date[:7]),
-                "lines": [{"line": line, "half_days": half} for line, half in lines],
+                # In canonical order, as the app queues it (the server stores it so).
+                "lines": [{"line": line, "half_days": half} for line, half in sorted(lines)],
                 "comment": comment,
                 "hlc": self._stamp(now_ms),
                 "base_v": self.version_seen(),
@@ -108,7 +112,7 @@ class Device:
 
     def request(self, limit: int = 500) -> dict[str, Any]:
         return {
-            "protocol": 1,
+            "protocol": PROTOCOL_VERSION,
             "client_id": self.client_id,
             "cookie": self.cookie,
             "ack_through": self.acked_through,
@@ -135,10 +139,12 @@ class Device:
         by_id = {r["id"]: r for r in body["results"]}
         last = int(body["last_mutation_id"])
         kept = []
+        answered = []
         for mutation in self.pending:
             result = by_id.get(mutation["id"])
             if result is not None:
                 self.results[mutation["id"]] = result
+                answered.append((mutation, result))
                 if result["status"] == "rejected":
                     # Never dropped: kept with its values so the person can see and redo it.
                     self.rejected.append({**mutation, "result": result})
@@ -149,9 +155,27 @@ class Device:
         if body["reset"]:
             self.days, self.months = {}, {}
         for day in body["days"]:
-            self.days[day["date"]] = day
+            self._merge(self.days, day["date"], day)
         for month in body["months"]:
-            self.months[month["month"]] = month
+            self._merge(self.months, month["month"], month)
+        for mutation, result in answered:
+            args = mutation["args"]
+            applied = result["status"] == "applied" and result.get("version") is not None
+            if mutation["name"] == "set_day" and applied:
+                own = {
+                    "date": args["date"],
+                    "lines": args["lines"],
+                    "comment": args["comment"],
+                    "hlc": result["hlc"],
+                    "version": result["version"],
+                    "by_client": self.client_id,
+                }
+                self._merge(self.days, args["date"], own)
+            if result.get("current"):
+                self._merge(self.days, result["current"]["date"], result["current"])
+            own_month = mutation["name"] in ("set_day", "submit_month", "withdraw_month")
+            if result.get("month") and own_month:
+                self._merge(self.months, result["month"]["month"], result["month"])
         self.overwrites.extend(body["overwrites"])
         self.cookie = body["cookie"]
         self.server_time_ms = body["server_time_ms"]
@@ -161,6 +185,14 @@ class Device:
             now_ms=now_ms + self.skew_ms,
             node=self.node,
         )
+
+    @staticmethod
+    def _merge(into: dict[str, dict[str, Any]], key: str, row: dict[str, Any]) -> None:
+        """Keep the row of the larger version (a page, a result and the queue may all speak of
+        one row; an equal version is the same write, the later one in the response wins)."""
+        current = into.get(key)
+        if current is None or row["version"] >= current["version"]:
+            into[key] = row
 
     def shown(self) -> dict[str, list[tuple[str, int]]]:
         """Confirmed days as the app would show them once the queue is empty."""

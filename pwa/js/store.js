@@ -25,7 +25,7 @@ import { checkDay, validateDay } from "./core/rules.js";
 /** Schema version of the database; bump it and add a `case` to `upgrade` to change stores. */
 export const DB_VERSION = 3;
 /** Wire protocol of POST /api/v1/sync (sync/protocol.py PROTOCOL_VERSION). */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 /** At most this many mutations per request (sync/protocol.py MAX_MUTATIONS). */
 export const MAX_MUTATIONS = 100;
 /** Largest pull page the server accepts (sync/protocol.py MAX_PAGE). */
@@ -85,6 +85,7 @@ const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
  * @property {string | null} [reason]
  * @property {string | null} [detail]
  * @property {string | null} [hlc]
+ * @property {number | null} [version]  An applied set_day's stored version (protocol 2).
  * @property {MonthState | null} [month]
  * @property {DayState | null} [current]
  *
@@ -1129,7 +1130,7 @@ export class Store {
         const pending =
           lastLocal >= 1 ? await req(pendingStore.getAll(IDBKeyRange.upperBound(lastLocal))) : [];
         // A decision's result carries the month of the person decided on: not ours to store.
-        const ownMonth = new Set(pending.filter((m) => m.month).map((m) => m.id - offset));
+        const own = new Map(pending.filter((m) => m.month).map((m) => [m.id - offset, m]));
         for (const mutation of pending) {
           const result = results.get(mutation.id);
           if (result && result.status === "rejected") {
@@ -1148,41 +1149,34 @@ export class Store {
           monthsStore.clear();
           changed = true;
         }
+        // Every row merges by version (a page, a result and the queue may speak of one row).
         /** @param {DayState} day */
         const mergeDay = async (day) => {
-          if (!day || typeof day.date !== "string") return;
-          const current = response.reset ? undefined : await req(daysStore.get(day.date));
-          if (current && day.version < current.version) return;
-          if (current && sameDay(current, day)) return;
+          const current = await req(daysStore.get(day.date));
+          if (current && (day.version < current.version || sameDay(current, day))) return;
           daysStore.put(day);
           changed = true;
         };
         /** @param {MonthState} month */
         const mergeMonth = async (month) => {
-          if (!month || typeof month.month !== "string") return;
-          const current = response.reset ? undefined : await req(monthsStore.get(month.month));
-          if (current && month.version < current.version) return;
-          if (current && sameMonth(current, month)) return;
+          const current = await req(monthsStore.get(month.month));
+          if (current && (month.version < current.version || sameMonth(current, month))) return;
           monthsStore.put(month);
           changed = true;
         };
-        /** @type {Map<string, DayState>} */
-        const pulledDays = new Map();
-        for (const day of response.days) pulledDays.set(day.date, day);
-        for (const day of pulledDays.values()) await mergeDay(day);
-        /** @type {Map<string, MonthState>} */
-        const pulledMonths = new Map();
-        for (const month of response.months) pulledMonths.set(month.month, month);
-        for (const month of pulledMonths.values()) await mergeMonth(month);
-        // A result may carry a newer row than this page (superseded `current`, the month of a
-        // rejection or of an applied submit): keep it if it is newer, by version.
+        for (const day of response.days) await mergeDay(day);
+        for (const month of response.months) await mergeMonth(month);
+        // Protocol 2 sends back none of this device's own writes: an applied set_day is stored
+        // from the queue at its result's version; a result's day or own month is merged.
         for (const result of response.results) {
-          if (result.current && !pulledDays.has(result.current.date)) {
-            await mergeDay(result.current);
+          const mine = own.get(result.id);
+          if (result.version && mine?.name === "set_day") {
+            const { date, lines, comment } = mine.args;
+            const { hlc, version } = result;
+            await mergeDay({ date, lines, comment, hlc, version, by_client: meta.client_id });
           }
-          if (result.month && !pulledMonths.has(result.month.month) && ownMonth.has(result.id)) {
-            await mergeMonth(result.month);
-          }
+          if (result.current) await mergeDay(result.current);
+          if (result.month && mine) await mergeMonth(result.month);
         }
 
         // 3. Days this device typed that another device replaced without having seen them.

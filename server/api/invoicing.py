@@ -316,6 +316,25 @@ class ExportController(Controller):
         name, body = await exports.payroll_export(actor=_admin(session), month=month, codes=codes)
         return _download(body, name, "text/csv; charset=utf-8")
 
+    @get(
+        "/invoices",
+        operation_id="exportInvoicesCsv",
+        opt=problems(403, 422),
+        media_type="text/csv",
+    )
+    async def invoices(self, month: FromQuery[str], session: SessionDep) -> Response[bytes]:
+        """The invoices and credit notes issued in `month` (YYYY-MM) as CSV for the
+        accountant (`factures-YYYY-MM.csv`: `;`, decimal comma, credit notes negative)."""
+        name, body = await exports.invoices_csv(actor=_admin(session), month=month)
+        return _download(body, name, "text/csv; charset=utf-8")
+
+    @get("/months", operation_id="exportMonthsCsv", opt=problems(403, 422), media_type="text/csv")
+    async def months(self, month: FromQuery[str], session: SessionDep) -> Response[bytes]:
+        """Every consultant's CRA of `month` (YYYY-MM), whatever its status, one line per
+        mission worked, as CSV (`cra-YYYY-MM.csv`)."""
+        name, body = await exports.months_csv(actor=_admin(session), month=month)
+        return _download(body, name, "text/csv; charset=utf-8")
+
 
 class BillingController(Controller):
     tags = ["invoicing"]

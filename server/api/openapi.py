@@ -52,8 +52,8 @@ WHY = {
     404: "No such object, or none this person may see.",
     409: "Refused by the object's current state (see `code`).",
     410: "Gone: the link expired or was already used.",
-    413: "The body is over 1 MB.",
-    415: "The body is not declared as JSON.",
+    413: "The body is over 1 MB (4 MB for an import), or the file it carries over 2 MB.",
+    415: "The body is not declared as JSON, or an imported file is neither CSV nor XLSX.",
     422: "Invalid input: each field and its reason in `errors`.",
     429: "Too many attempts from this address: wait a minute.",
 }

@@ -508,3 +508,68 @@ class MissionUpdate(Wire):
         description="Empty: the consultant's manager approves alone (as for a mission created "
         "without a circuit)."
     )
+
+
+# -- spreadsheet import (back office, issue 14) ------------------------------------------------
+
+IMPORT_MAX_BASE64 = 4_000_000
+"""Base64 characters of a file to import: room above the 2 MB the import takes
+(server/services/import_files.py MAX_BYTES), so a larger file gets the import's own refusal."""
+
+
+class ImportIn(Wire):
+    """A spreadsheet to import, sent inside JSON (the API reads JSON bodies only)."""
+
+    file_name: Annotated[str, StringConstraints(max_length=255), Printable] = Field(
+        default="",
+        description="The file's name, e.g. `consultants.csv` (its type is read from "
+        "the bytes; the name only helps refuse an .xls or .ods).",
+    )
+    content_base64: Annotated[
+        str, StringConstraints(min_length=1, max_length=IMPORT_MAX_BASE64)
+    ] = Field(
+        description="The file's bytes in base64: CSV (UTF-8 or Windows-1252, `;` or `,`) "
+        "or XLSX; 2 MB at most."
+    )
+    dry_run: StrictBool = Field(
+        default=True,
+        description="True (the default): check every row and report, writing nothing. False: "
+        "import, all or nothing.",
+    )
+
+
+class ImportRowError(Wire):
+    row: Annotated[int, Whole(ge=1, le=10**6)] = Field(
+        description="The spreadsheet's row number (the header is row 1)."
+    )
+    column: str = Field(description="The column as the file names it ('' for the whole row).")
+    field: str = Field(description="The record's field, e.g. `email`, `daily_rate`.")
+    code: str = Field(description="Stable reason, e.g. `invalid_date`, `unknown_person`.")
+    message: str
+
+
+class ImportRowOut(Wire):
+    row: Annotated[int, Whole(ge=1, le=10**6)]
+    action: Literal["create", "skip", "error"] = Field(
+        description="skip: already in the organisation, left as it is."
+    )
+    cells: list[str] = Field(description="The row's cells, in the order of `columns`.")
+    label: str = Field(default="", description="The row's e-mail, legal name or title.")
+    id: UUID | None = Field(default=None, description="The record created (import only).")
+    invitation_url: str | None = Field(
+        default=None, description="An imported person's invitation link (import only)."
+    )
+
+
+class ImportOut(Wire):
+    kind: Literal["people", "clients", "missions"]
+    dry_run: bool
+    imported: bool = Field(description="True once the rows are written (never on a dry run).")
+    columns: list[str] = Field(description="The file's headers.")
+    ignored_columns: list[str] = Field(description="Headers the import does not read.")
+    counts: dict[str, SafeInt] = Field(description="rows, create, skip, error.")
+    rows: list[ImportRowOut]
+    errors: list[ImportRowError]
+    emailed: bool = Field(
+        description="Imported people get their invitation by e-mail (the server can mail)."
+    )

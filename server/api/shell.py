@@ -34,7 +34,7 @@ EXCLUDED_SUFFIXES = {".md", ".map"}
 # Served, never precached, so they do not weigh on the offline shell: screens that need the
 # network (sign-in, invitation, approvals…: imported on demand, kept by the service worker once
 # fetched), and the standalone pages of people who never install the app (the client signer's
-# portal, the billing page).
+# portal; /admin/, the old billing address, now a page that leads into the app).
 ONLINE_ONLY = ("/js/online/", "/sign/", "/admin/")
 # Standalone pages: "/sign/" serves "/sign/index.html".
 PAGES = ("/sign/", "/admin/")

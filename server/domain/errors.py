@@ -60,6 +60,18 @@ class InvalidInput(DomainError):
     code = "invalid_input"
 
 
+class TooLarge(DomainError):
+    """What was sent is larger than the server takes (e.g. a spreadsheet to import)."""
+
+    code = "too_large"
+
+
+class UnsupportedType(DomainError):
+    """What was sent is not of a type the server reads (e.g. a spreadsheet format)."""
+
+    code = "unsupported_type"
+
+
 class Unavailable(DomainError):
     """A service the change depends on is down; nothing was changed, try again later."""
 

@@ -7,6 +7,7 @@ token the server did not mint is never adopted, so session fixation cannot happe
 
 import hashlib
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,7 +27,7 @@ from server.services import notifications
 from server.services import webauthn_ceremonies as ceremonies
 from server.services.clock import Clock
 from server.settings import Settings
-from server.storage import notification_store
+from server.storage import import_store, notification_store
 from server.storage import repositories as repo
 
 CEREMONY_LIFETIME = timedelta(minutes=5)
@@ -89,32 +90,82 @@ class Accounts:
         (`mails_invitations`), through the outbox in the same transaction (in their
         notification language, French by default); the outbox forgets the link once sent.
         """
-        token = secrets.token_urlsafe(32)
         now = self.clock()
-        # A fragment never reaches server logs or Referer headers.
-        link = f"{self.settings.origin}/#invite={token}"
+        link, hashed = self._new_link()
         async with repo.write_transaction():
             await repo.expire_unused_invitations(person_id=person.id, now=now)
             invitation = await repo.create_invitation(
                 person_id=person.id,
-                token_hash=token_hash(token),
+                token_hash=hashed,
                 expires_at=now + timedelta(days=self.settings.invitation_days),
                 created_by=created_by,
             )
             if send_email and self.mails_invitations:
                 organisation = await repo.get_organisation(person.organisation_id)
                 language, _ = await notification_store.get_preference(person.id)
-                await notifications.send_invitation(
-                    email=person.email,
+                await self._mail_invitation(
+                    person=person,
+                    organisation=organisation,
                     language=language,
-                    organisation_name=organisation.legal_name if organisation else "",
-                    display_name=person.display_name,
                     link=link,
-                    days=self.settings.invitation_days,
-                    key=f"invitation:{invitation.id}",
+                    invitation_id=invitation.id,
                     at=now,
                 )
         return link
+
+    def _new_link(self) -> tuple[str, str]:
+        """An invitation link and the hash of its token (the token exists only in the link)."""
+        token = secrets.token_urlsafe(32)
+        # A fragment never reaches server logs or Referer headers.
+        return f"{self.settings.origin}/#invite={token}", token_hash(token)
+
+    async def _mail_invitation(
+        self,
+        *,
+        person: model.Person,
+        organisation: model.Organisation | None,
+        language: str,
+        link: str,
+        invitation_id: str,
+        at: datetime,
+    ) -> None:
+        await notifications.send_invitation(
+            email=person.email,
+            language=language,
+            organisation_name=organisation.legal_name if organisation else "",
+            display_name=person.display_name,
+            link=link,
+            days=self.settings.invitation_days,
+            key=f"invitation:{invitation_id}",
+            at=at,
+        )
+
+    async def issue_invitations(
+        self, *, people: list[model.Person], created_by: str | None
+    ) -> dict[str, str]:
+        """`issue_invitation` for many new people at once (a spreadsheet import), inside the
+        caller's transaction: one link each, e-mailed when the server can mail, in French
+        (new people have no language yet). Returns each person's link by id."""
+        now = self.clock()
+        expires_at = now + timedelta(days=self.settings.invitation_days)
+        links: dict[str, str] = {}
+        rows: list[tuple[str, str, str, datetime]] = []
+        for person in people:
+            links[person.id], hashed = self._new_link()
+            rows.append((str(uuid.uuid4()), person.id, hashed, expires_at))
+        await import_store.insert_invitations(rows, created_by=created_by)
+        if self.mails_invitations and people:
+            organisation = await repo.get_organisation(people[0].organisation_id)
+            for person, (invitation_id, *_rest) in zip(people, rows, strict=True):
+                await self._mail_invitation(
+                    person=person,
+                    organisation=organisation,
+                    language="fr",
+                    link=links[person.id],
+                    invitation_id=invitation_id,
+                    at=now,
+                )
+        return links
 
     @property
     def mails_invitations(self) -> bool:

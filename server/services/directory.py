@@ -2,6 +2,7 @@
 
 import secrets
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -81,10 +82,7 @@ async def create_person(
     """Create a person after checking their references; email is unique across Carnet."""
     email = new.email.strip().lower()
     if await repo.get_person_by_email(email) is not None:
-        raise Conflict(
-            f"a person with email {email} already exists",
-            errors=(FieldError(field="email", code="email_taken", message="already registered"),),
-        )
+        raise email_taken(email)
     if check_refs:
         await _check_person_refs(organisation_id, new)
     return await repo.create_person(
@@ -98,32 +96,55 @@ async def create_person(
     )
 
 
+def email_taken(email: str) -> Conflict:
+    return Conflict(
+        f"a person with email {email} already exists",
+        errors=(FieldError(field="email", code="email_taken", message="already registered"),),
+    )
+
+
 async def _check_person_refs(organisation_id: str, new: NewPerson) -> None:
+    manager = await repo.get_person(new.manager_id) if new.manager_id else None
+    client = await repo.get_client(new.client_company_id) if new.client_company_id else None
+    refusal = person_refusal(organisation_id, new, manager=manager, client=client)
+    if refusal is not None:
+        raise refusal
+
+
+def person_refusal(
+    organisation_id: str,
+    new: NewPerson,
+    *,
+    manager: model.Person | None,
+    client: model.ClientCompany | None,
+) -> InvalidInput | None:
+    """Why a person's roles and references are refused, given the manager and client they
+    name as read (None: not found); None when they hold together."""
     if not new.roles:
-        raise _invalid("roles", "roles_empty", "a person needs at least one role")
+        return _invalid("roles", "roles_empty", "a person needs at least one role")
     if new.manager_id is not None:
-        manager = await repo.get_person(new.manager_id)
         if manager is None or manager.organisation_id != organisation_id:
-            raise _invalid("manager_id", "unknown_person", f"no person {new.manager_id}")
+            return _invalid("manager_id", "unknown_person", f"no person {new.manager_id}")
         if Role.MANAGER not in manager.roles:
-            raise _invalid("manager_id", "not_a_manager", f"{manager.email} is not a manager")
+            return _invalid("manager_id", "not_a_manager", f"{manager.email} is not a manager")
     if Role.CLIENT_SIGNER in new.roles:
         if new.client_company_id is None:
-            raise _invalid(
+            return _invalid(
                 "client_company_id",
                 "client_required",
                 "a client signer must belong to a client company",
             )
         if new.roles != {Role.CLIENT_SIGNER}:
-            raise _invalid(
+            return _invalid(
                 "roles", "signer_exclusive", "a client signer cannot hold the organisation's roles"
             )
-    if new.client_company_id is not None:
-        client = await repo.get_client(new.client_company_id)
-        if client is None or client.organisation_id != organisation_id:
-            raise _invalid(
-                "client_company_id", "unknown_client", f"no client {new.client_company_id}"
-            )
+    if new.client_company_id is not None and (
+        client is None or client.organisation_id != organisation_id
+    ):
+        return _invalid(
+            "client_company_id", "unknown_client", f"no client {new.client_company_id}"
+        )
+    return None
 
 
 # -- client companies ----------------------------------------------------------------------
@@ -181,17 +202,30 @@ async def create_mission(actor: Actor, mission: model.Mission) -> model.Mission:
 
 
 async def _mission_errors(mission: model.Mission) -> list[FieldError]:
+    consultant = await repo.get_person(mission.consultant_id)
+    client = await repo.get_client(mission.client_id)
+    people = await repo.get_people(s.approver_id for s in mission.steps)
+    return mission_errors(mission, consultant=consultant, client=client, approvers=people)
+
+
+def mission_errors(
+    mission: model.Mission,
+    *,
+    consultant: model.Person | None,
+    client: model.ClientCompany | None,
+    approvers: Mapping[str, model.Person],
+) -> list[FieldError]:
+    """Every reason a mission is refused, given its consultant, client and approvers as read
+    (None or absent: not found)."""
     errors: list[FieldError] = []
 
     def add(field: str, code: str, message: str) -> None:
         errors.append(FieldError(field=field, code=code, message=message))
 
-    consultant = await repo.get_person(mission.consultant_id)
     if consultant is None or consultant.organisation_id != mission.organisation_id:
         add("consultant_id", "unknown_person", f"no person {mission.consultant_id}")
     elif Role.CONSULTANT not in consultant.roles:
         add("consultant_id", "not_a_consultant", f"{consultant.email} is not a consultant")
-    client = await repo.get_client(mission.client_id)
     if client is None or client.organisation_id != mission.organisation_id:
         add("client_id", "unknown_client", f"no client {mission.client_id}")
     if mission.end_date is not None and mission.end_date < mission.start_date:
@@ -204,10 +238,9 @@ async def _mission_errors(mission: model.Mission) -> list[FieldError]:
     for absence in mission.allowed_absences:
         if absence not in {a.value for a in AbsenceType}:
             add("allowed_absences", "unknown_absence", f"unknown absence type {absence!r}")
-    people = await repo.get_people(s.approver_id for s in mission.steps)
     for index, step in enumerate(mission.steps):
         field = f"approval_steps[{index}]"
-        approver = people.get(step.approver_id)
+        approver = approvers.get(step.approver_id)
         if approver is None or approver.organisation_id != mission.organisation_id:
             add(f"{field}.approver_id", "unknown_person", f"no person {step.approver_id}")
         elif STEP_KINDS[step.kind] not in approver.roles:

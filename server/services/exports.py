@@ -1,13 +1,14 @@
-"""Accounting (FEC) and payroll (variable elements) exports of a period."""
+"""Accounting (FEC), payroll (variable elements), and the month's invoices and CRAs as CSV."""
 
 from datetime import date
 
-from server.domain import fec, payroll
+from server.domain import csv_exports, fec, payroll
 from server.domain import invoicing as inv
 from server.domain.errors import FieldError, InvalidInput, NotFound
 from server.domain.roles import Actor, Role
 from server.storage import invoicing_store as store
 from server.storage import repositories as repo
+from sync.errors import RuleError
 from sync.months import MonthKey
 
 
@@ -70,13 +71,7 @@ async def fec_export(
 
 async def payroll_export(*, actor: Actor, month: str, codes: str = "") -> tuple[str, bytes]:
     """Absences of the month's validated or signed CRAs, per consultant, as CSV."""
-    try:
-        period = MonthKey.parse(month)
-    except ValueError as bad:
-        raise InvalidInput(
-            "the month must be YYYY-MM",
-            errors=(FieldError("month", "invalid", "YYYY-MM"),),
-        ) from bad
+    period = _month(month)
     table = payroll.parse_codes(codes)
     people = [
         p for p in await repo.list_people(actor.organisation_id) if Role.CONSULTANT in p.roles
@@ -95,19 +90,111 @@ async def payroll_export(*, actor: Actor, month: str, codes: str = "") -> tuple[
     return f"variables-paie-{period}.csv", payroll.file_bytes(consultants, table)
 
 
+def _month(month: str) -> MonthKey:
+    # A month 13 is InvalidMonth (a RuleError), a malformed one a ValueError: both are the
+    # field's fault, never a 500.
+    try:
+        return MonthKey.parse(month)
+    except (ValueError, RuleError) as bad:
+        raise InvalidInput(
+            "the month must be YYYY-MM",
+            errors=(FieldError("month", "invalid", "YYYY-MM"),),
+        ) from bad
+
+
+async def invoices_csv(*, actor: Actor, month: str) -> tuple[str, bytes]:
+    """The invoices and credit notes issued in `month` (by issue date), one line each."""
+    period = _month(month)
+    issued = await store.issued_between(actor.organisation_id, period.first_day, period.last_day)
+    if not issued:
+        raise _nothing(f"no invoice or credit note issued in {period}", "month")
+    clients = {c.id: c for c in await repo.list_clients(actor.organisation_id)}
+    every = await store.list_invoices(actor.organisation_id)
+    numbers = {i.id: i.number or "" for i in every}
+    credited: dict[str, int] = {}
+    for note in every:
+        if note.kind is inv.InvoiceKind.CREDIT_NOTE and note.number and note.credits_id:
+            credited[note.credits_id] = credited.get(note.credits_id, 0) + note.gross_cents
+    rows = []
+    for invoice in issued:
+        assert invoice.number and invoice.issued_on
+        client = clients.get(invoice.client_id)
+        rows.append(
+            csv_exports.invoice_cells(
+                csv_exports.InvoiceRow(
+                    number=invoice.number,
+                    credit_note=invoice.kind is inv.InvoiceKind.CREDIT_NOTE,
+                    issued_on=invoice.issued_on,
+                    due_on=invoice.due_on,
+                    client_name=client.legal_name if client else "",
+                    client_siren=(client.siren or "") if client else "",
+                    period_start=invoice.period_start,
+                    period_end=invoice.period_end,
+                    net_cents=invoice.net_cents,
+                    vat_cents=invoice.vat_cents,
+                    gross_cents=invoice.gross_cents,
+                    paid_cents=invoice.paid_cents,
+                    paid=invoice.status is inv.InvoiceStatus.PAID,
+                    original_number=numbers.get(invoice.credits_id or "", ""),
+                    credited_cents=credited.get(invoice.id, 0),
+                )
+            )
+        )
+    return csv_exports.file_name("factures", str(period)), csv_exports.file_bytes(
+        csv_exports.INVOICE_HEADER, rows
+    )
+
+
+async def months_csv(*, actor: Actor, month: str) -> tuple[str, bytes]:
+    """Every consultant's CRA of `month`, whatever its status: one line per mission worked
+    (one line with no mission for a CRA with no mission day), so the firm sees what is billed
+    and what still waits."""
+    period = _month(month)
+    people = sorted(
+        (p for p in await repo.list_people(actor.organisation_id) if Role.CONSULTANT in p.roles),
+        key=lambda p: (p.display_name, p.email),
+    )
+    missions = await repo.list_missions(actor.organisation_id)
+    clients = {c.id: c.legal_name for c in await repo.list_clients(actor.organisation_id)}
+    rows = []
+    for person in people:
+        timesheet = await repo.get_timesheet(consultant_id=person.id, month=str(period))
+        if timesheet is None:
+            continue
+        worked = [
+            (m, inv.mission_half_days(timesheet.days, m.id))
+            for m in missions
+            if m.consultant_id == person.id
+        ]
+        lines = [(clients.get(m.client_id, ""), m.title, half) for m, half in worked if half]
+        for client, title, half in lines or [("", "", 0)]:
+            rows.append(
+                csv_exports.month_cells(
+                    csv_exports.MonthRow(
+                        month=str(period),
+                        matricule=person.email,
+                        consultant=person.display_name,
+                        status=timesheet.status,
+                        client=client,
+                        mission=title,
+                        half_days=half,
+                    )
+                )
+            )
+    if not rows:
+        raise _nothing(f"no CRA for {period}", "month")
+    return csv_exports.file_name("cra", str(period)), csv_exports.file_bytes(
+        csv_exports.MONTH_HEADER, rows
+    )
+
+
 async def leave_export(*, actor: Actor, month: str, codes: str = "") -> tuple[str, bytes]:
     """Leave taken per type in the month's validated or signed CRAs, with the balances left at
     the month's end (CP, RTT), per consultant, as CSV for payroll."""
     # Imported here: the leave service reads CRAs through the day path this module needs not.
     from server.services import leave
 
-    try:
-        period = MonthKey.parse(month)
-    except ValueError as bad:
-        raise InvalidInput(
-            "the month must be YYYY-MM",
-            errors=(FieldError("month", "invalid", "YYYY-MM"),),
-        ) from bad
+    period = _month(month)
     table = payroll.parse_codes(codes)
     people = [
         p for p in await repo.list_people(actor.organisation_id) if Role.CONSULTANT in p.roles

@@ -541,6 +541,13 @@ async def credit(
             totals=totals,
             xml=xml,
         )
+        # Paid in part, the rest credited: nothing remains, the invoice is settled.
+        if (
+            original.paid_cents
+            and original.paid_cents + await store.credited_gross(original.id)
+            >= original.gross_cents
+        ):
+            await store.set_status(original.id, inv.InvoiceStatus.PAID)
     return await visible_invoice(actor, note_id)
 
 
@@ -590,7 +597,20 @@ async def record_payment(
         invoice = await visible_invoice(actor, invoice_id)
         if invoice.kind is not inv.InvoiceKind.INVOICE or invoice.number is None:
             raise Conflict("only an issued invoice is paid")
-        due = invoice.gross_cents - invoice.paid_cents
+        credited = await store.credited_quantities(invoice.id)
+        if invoice.lines and all(
+            credited.get(r.id, 0) >= abs(r.line.quantity) for r in invoice.lines
+        ):
+            # Nothing is owed on an invoice its credit notes cancel in full.
+            raise InvalidInput(
+                f"invoice {invoice.number} is fully credited: nothing is owed",
+                errors=(FieldError("amount_cents", "fully_credited", "nothing is owed"),),
+            )
+        # What remains: the total less what was paid and what credit notes cancelled (the
+        # receivable the dashboard counts, figures_money.py), never below nothing.
+        due = max(
+            invoice.gross_cents - invoice.paid_cents - await store.credited_gross(invoice.id), 0
+        )
         if not 0 < amount_cents <= due:
             raise InvalidInput(
                 f"the payment must be between 0,01 € and the {p.format_cents_fr(due)} € still due",
@@ -601,14 +621,14 @@ async def record_payment(
                 "a payment cannot predate the invoice",
                 errors=(FieldError("paid_on", "too_early", f"on or after {invoice.issued_on}"),),
             )
-        paid = await store.add_payment(
+        await store.add_payment(
             invoice_id=invoice.id,
             paid_on=paid_on,
             amount_cents=amount_cents,
             author_id=actor.person_id,
             now=now,
         )
-        if paid >= invoice.gross_cents:
+        if amount_cents == due:
             await store.set_status(invoice.id, inv.InvoiceStatus.PAID)
     return await visible_invoice(actor, invoice_id)
 

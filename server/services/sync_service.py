@@ -17,6 +17,7 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -87,6 +88,45 @@ def day_state(row: store.DayRow) -> DayState:
 
 def month_state(row: store.MonthRow) -> MonthState:
     return MonthState(month=row.month, status=row.status, epoch=row.epoch, version=row.version)
+
+
+@dataclass(frozen=True)
+class Known:
+    """What a response's results already give the device, so its pull page leaves it out.
+
+    ``days``: ``(date, version, by_client)`` of the device's own applied writes (the device
+    stores its queued value at the result's version) and of a superseded write's ``current``;
+    ``months``: ``(month, status, epoch, version)`` carried by a result of the person's own
+    month (the device merges those; a decision's month is another person's, never pulled here).
+    """
+
+    days: frozenset[tuple[str, int, str]]
+    months: frozenset[tuple[str, str, int, int]]
+
+    def has_day(self, row: store.DayRow) -> bool:
+        return (row.date.isoformat(), row.version, row.by_client) in self.days
+
+
+OWN_MONTH_NAMES = ("set_day", "submit_month", "withdraw_month")
+
+
+def _known_from_results(request: SyncRequest, results: Sequence[MutationResult]) -> Known:
+    """The rows of this push's results, in the shapes `Known` compares (protocol 2)."""
+    names = {m.id: m.name for m in request.mutations}
+    dates = {m.id: m.args.get("date") for m in request.mutations if m.name == "set_day"}
+    days: set[tuple[str, int, str]] = set()
+    months: set[tuple[str, str, int, int]] = set()
+    for result in results:
+        date = dates.get(result.id)
+        if result.status == "applied" and result.version is not None and isinstance(date, str):
+            days.add((date, result.version, request.client_id))
+        if result.current is not None:
+            current = result.current
+            days.add((current.date, current.version, current.by_client))
+        if result.month is not None and names.get(result.id) in OWN_MONTH_NAMES:
+            month = result.month
+            months.add((month.month, month.status, month.epoch, month.version))
+    return Known(days=frozenset(days), months=frozenset(months))
 
 
 @dataclass
@@ -185,7 +225,12 @@ class SyncService:
         results, last = await self.push(actor, request)
         try:
             return await self.pull(
-                actor, request.cookie, results=results, last_mutation_id=last, limit=request.limit
+                actor,
+                request.cookie,
+                results=results,
+                last_mutation_id=last,
+                limit=request.limit,
+                known=_known_from_results(request, results),
             )
         except Exception:
             if not request.mutations:
@@ -370,7 +415,9 @@ class SyncService:
         if verdict.overwrote_unseen and stored_row is not None:
             assert batch.overwrites is not None
             batch.overwrites.append((stored_row, batch.client_id, batch.version))
-        return MutationResult(id=mutation_id, status="applied", hlc=verdict.hlc.encode())
+        return MutationResult(
+            id=mutation_id, status="applied", hlc=verdict.hlc.encode(), version=batch.version
+        )
 
     async def _write_day(
         self, batch: _Batch, month: str, date: dt.date, day: Day, stamp: Hlc, by_client: str
@@ -641,7 +688,15 @@ class SyncService:
         results: Sequence[MutationResult] = (),
         last_mutation_id: int = 0,
         limit: int = 500,
+        known: Known | None = None,
     ) -> SyncResponse:
+        """One page of what changed after the cookie (sync-protocol.md §3.3.1, §3.5).
+
+        `known` names the rows this response's results already give the device: they are left
+        out of the page (the cursor still moves past them). Months and overwrites come with the
+        last page only: it reads them up to the newest version, so a month changed while the
+        pages were read is in it, where a first page could not promise that.
+        """
         person_id = actor.person_id
         sid = await store.server_id()
         upto = await store.space_version(person_id)
@@ -650,9 +705,15 @@ class SyncService:
         after = None
         if not reset and cookie is not None and cookie.after is not None:
             after = (cookie.after[0], dt.date.fromisoformat(cookie.after[1]))
-        rows = await store.changed_days(
-            person_id=person_id, since=since, after=after, upto=upto, limit=limit + 1
-        )
+        rows: list[store.DayRow] = []
+        months: list[store.MonthRow] = []
+        overwrites: list[dict[str, Any]] = []
+        # An up-to-date device (the 30-second poll): nothing can lie in (since, upto].
+        up_to_date = since == upto and after is None
+        if not up_to_date:
+            rows = await store.changed_days(
+                person_id=person_id, since=since, after=after, upto=upto, limit=limit + 1
+            )
         has_more = len(rows) > limit
         rows = rows[:limit]
         if has_more:
@@ -662,8 +723,14 @@ class SyncService:
             )
         else:
             next_cookie = Cookie(sid=sid, v=upto)
-        months = await store.changed_months(person_id=person_id, since=since, upto=upto)
-        overwrites = await store.overwrites_since(person_id=person_id, since=since, upto=upto)
+        if not has_more and not up_to_date:
+            months = await store.changed_months(person_id=person_id, since=since, upto=upto)
+            overwrites = await store.overwrites_since(person_id=person_id, since=since, upto=upto)
+        if known is not None:
+            rows = [r for r in rows if not known.has_day(r)]
+            months = [
+                m for m in months if (m.month, m.status, m.epoch, m.version) not in known.months
+            ]
         now_ms = _ms(self.clock())
         return SyncResponse(
             last_mutation_id=last_mutation_id,

@@ -537,3 +537,11 @@ async def deliver_milestone(
         milestone=milestone_id, delivered_on=delivered_on, recorded_by=author_id, created_at=now
     ).save()
     return True
+
+
+async def credited_gross(invoice_id: str) -> int:
+    """What the issued credit notes of `invoice_id` cancel, taxes included (positive cents)."""
+    rows = await t.Invoice.select(t.Invoice.gross_cents).where(
+        (t.Invoice.credits == invoice_id) & t.Invoice.number.is_not_null()
+    )
+    return sum(abs(int(r["gross_cents"])) for r in rows)

@@ -82,12 +82,19 @@ async def test_admin_reviews_issues_credits_pays_and_exports(app: Litestar, worl
     )
     assert overpaid.status_code == 422
     assert overpaid.json()["errors"][0]["field"] == "amount_cents"
-    paid = await admin.post(
+    # The credit note cancelled 390 € of it: what remains is the total less that.
+    whole = await admin.post(
         f"/api/v1/invoices/{body['id']}/payments",
         json={"paid_on": "2026-11-20", "amount_cents": 1_677_000},
     )
+    assert whole.status_code == 422
+    assert whole.json()["errors"][0]["code"] == "out_of_range"
+    paid = await admin.post(
+        f"/api/v1/invoices/{body['id']}/payments",
+        json={"paid_on": "2026-11-20", "amount_cents": 1_677_000 - 39_000},
+    )
     assert paid.status_code == 201 and paid.json()["status"] == "paid"
-    assert paid.json()["payments"] == [{"paid_on": "2026-11-20", "amount_cents": 1_677_000}]
+    assert paid.json()["payments"] == [{"paid_on": "2026-11-20", "amount_cents": 1_638_000}]
 
     fec = await admin.get(
         "/api/v1/exports/fec", params={"start": "2026-11-01", "end": "2026-11-30"}

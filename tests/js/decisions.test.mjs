@@ -43,7 +43,7 @@ const about = (d) => [d.id, d.name, d.args.consultant_id, d.args.month, d.label?
 /** A SyncResponse acknowledging up to `last`; override what the test needs. */
 function response(last, over = {}) {
   return {
-    protocol: 1,
+    protocol: 2,
     last_mutation_id: last,
     results: [],
     reset: false,

@@ -73,7 +73,7 @@ async function reboot(store) {
 /** A SyncResponse with nothing in it; override what the test needs. */
 function response(over = {}) {
   return {
-    protocol: 1,
+    protocol: 2,
     last_mutation_id: 0,
     results: [],
     reset: false,
@@ -167,7 +167,7 @@ test("an edit is queued durably and survives a reboot", async () => {
 
   const rebooted = await reboot(store);
   const body = await rebooted.nextRequest();
-  assert.equal(body.protocol, 1);
+  assert.equal(body.protocol, 2);
   assert.equal(body.client_id, store.clientId);
   assert.equal(body.cookie, null);
   assert.equal(body.ack_through, 0);
@@ -444,7 +444,8 @@ test("applyResponse: applied, superseded and rejected results; rejected kept wit
       last_mutation_id: 4,
       cookie: { sid: "srv-1", v: 9 },
       results: [
-        { id: 1, status: "applied", hlc: request.mutations[0].args.hlc },
+        // Protocol 2: the day is not sent back; the result gives the version it was stored at.
+        { id: 1, status: "applied", hlc: request.mutations[0].args.hlc, version: 9 },
         { id: 2, status: "superseded", detail: "a later edit", current: newer },
         {
           id: 3,
@@ -455,7 +456,6 @@ test("applyResponse: applied, superseded and rejected results; rejected kept wit
         },
         { id: 4, status: "rejected", reason: "not_draft", detail: "already signed" },
       ],
-      days: [dayState("2025-03-03", [[M_ACME, 2]], { version: 9, by: store.clientId })],
       months: [february],
     }),
   );
@@ -464,6 +464,7 @@ test("applyResponse: applied, superseded and rejected results; rejected kept wit
   assert.deepEqual({ pending, rejected }, { pending: 0, rejected: 2 });
 
   const march = await store.monthView("2025-03");
+  assert.equal(march.version, 9, "the own day, confirmed at its result's version");
   assert.deepEqual(march.days, {
     "2025-03-03": { lines: full(M_ACME), comment: "" },
     // The superseded edit's winner (from the result) is the confirmed value.
@@ -511,6 +512,60 @@ test("applyResponse: applied, superseded and rejected results; rejected kept wit
   await rebooted.dismissRejected([3, 4]);
   assert.equal((await rebooted.status()).rejected, 0);
   rebooted.close();
+});
+
+test("protocol 2: own applied days are confirmed from the queue, merged by version", async () => {
+  const store = await freshStore();
+  await store.edit({ date: "2025-03-03", lines: full(M_ACME) });
+  await store.edit({ date: "2025-03-04", lines: full("absence:RTT") });
+  await store.edit({ date: "2025-03-03", lines: full("absence:CP") }); // replaces #1 unsent
+  await store.edit({ date: "2025-03-05", lines: full(M_ACME), comment: "  client  " });
+  const request = await store.nextRequest();
+  assert.deepEqual(
+    request.mutations.map((m) => m.id),
+    [1, 2, 3],
+  );
+  const [first, second, third] = request.mutations.map((m) => m.args);
+  // Another device wrote 03-04 after this push committed (version 12): its row stays.
+  const laptop = dayState("2025-03-04", [["absence:CP", 1]], { version: 12, by: "laptop" });
+  // A first sync (reset) with the queue: the confirmed state is rebuilt from the page + queue.
+  await store.applyResponse(
+    request,
+    response({
+      reset: true,
+      last_mutation_id: 3,
+      cookie: { sid: "srv-1", v: 12 },
+      results: [
+        { id: 1, status: "applied", hlc: first.hlc, version: 11 },
+        { id: 2, status: "applied", hlc: second.hlc, version: 11 },
+        { id: 3, status: "applied", hlc: `${SERVER_NOW}:0000:clamped`, version: 11 },
+      ],
+      days: [laptop, dayState("2025-03-06", [["absence:CP", 2]], { version: 4, by: "laptop" })],
+      months: [{ month: "2025-03", status: "draft", epoch: 0, version: 11 }],
+    }),
+  );
+  const userId = store.userId;
+  const clientId = store.clientId;
+  store.close();
+  const db = await rawOpen(`carnet-${userId}`, DB_VERSION);
+  const days = Object.fromEntries((await rawAll(db, "days")).map((d) => [d.date, d]));
+  db.close();
+  const own = (args, hlc) => ({
+    date: args.date,
+    lines: args.lines,
+    comment: args.comment,
+    hlc,
+    version: 11,
+    by_client: clientId,
+  });
+  assert.deepEqual(days, {
+    "2025-03-03": own(first, first.hlc),
+    "2025-03-04": laptop,
+    "2025-03-05": own(third, `${SERVER_NOW}:0000:clamped`),
+    "2025-03-06": dayState("2025-03-06", [["absence:CP", 2]], { version: 4, by: "laptop" }),
+  });
+  assert.equal(third.comment, "client", "queued in canonical form, as the server stores it");
+  assert.deepEqual(first.lines, full("absence:CP"));
 });
 
 test("applyResponse removes exactly the acknowledged mutations and acks them next time", async () => {
@@ -1060,7 +1115,8 @@ test("an edit and its month's render read that month's queue only, not a year of
 
 // ---- the sync loop (pwa/js/sync.js) --------------------------------------------------------
 
-/** A minimal server: applies every set_day, numbers versions, answers like the real one. */
+/** A minimal server: applies every set_day, numbers versions, answers like the real one
+ * (protocol 2: the results give the versions, the pusher's own days are not sent back). */
 function fakeServer() {
   const server = { version: 0, lastId: new Map(), calls: 0, failures: [], bodies: [] };
   server.sync = async (body) => {
@@ -1070,27 +1126,18 @@ function fakeServer() {
     if (failure) throw failure;
     let last = server.lastId.get(body.client_id) ?? 0;
     const results = [];
-    const days = [];
     for (const mutation of body.mutations) {
       if (mutation.id <= last) continue;
       if (mutation.id !== last + 1) break;
       last = mutation.id;
       server.version += 1;
-      results.push({ id: mutation.id, status: "applied", hlc: mutation.args.hlc });
-      days.push({
-        date: mutation.args.date,
-        lines: mutation.args.lines,
-        comment: mutation.args.comment,
-        hlc: mutation.args.hlc,
-        version: server.version,
-        by_client: body.client_id,
-      });
+      const { hlc } = mutation.args;
+      results.push({ id: mutation.id, status: "applied", hlc, version: server.version });
     }
     server.lastId.set(body.client_id, last);
     return response({
       last_mutation_id: last,
       results,
-      days,
       cookie: { sid: "fake", v: server.version },
       server_time_ms: Date.now(),
       server_hlc: `${Date.now()}:0000:server`,

@@ -1467,4 +1467,73 @@ async def test_only_admins_adjust_balances_and_set_the_leave_policy(cast: Cast) 
         report.status(f"{actor} GET /leave/payroll", export, expected)
     stored = await t.LeaveAdjustment.count()
     report.same("adjustments stored", 1, stored)
+
+
+async def test_only_admins_export_their_own_months_and_invoices_as_csv(cast: Cast) -> None:
+    """Make sure the month's CRA and invoice CSVs are downloaded by the organisation's admins
+    alone, each file holding only their own organisation's people (no invoice was issued in
+    the cast: each admin is told so at the month field, never shown the other's)."""
+    report = Report()
+    rows: dict[str, set[str]] = {}
+    for actor in ACTORS:
+        browser = cast.browser(actor)
+        admin = actor in ("admin", "xadmin")
+        expected = 401 if actor == "anonymous" else 200 if admin else 403
+        months = await browser.get(f"{API}/exports/months", params={"month": "2026-11"})
+        if report.status(f"{actor} GET /exports/months", months, expected) and admin:
+            lines = months.content.decode("utf-8-sig").splitlines()[1:]
+            rows[actor] = {line.split(";")[1] for line in lines}
+        invoices = await browser.get(f"{API}/exports/invoices", params={"month": "2026-11"})
+        expected = 422 if admin else expected
+        report.status(f"{actor} GET /exports/invoices", invoices, expected)
+    email = {name: (await repo.get_person(cast.id(name))) for name in ("c1", "c2", "c3", "x")}
+    mails = {name: person.email for name, person in email.items() if person is not None}
+    report.same(
+        "each admin's CRA file: their own consultants",
+        {"admin": {mails["c1"], mails["c2"], mails["c3"]}, "xadmin": {mails["x"]}},
+        rows,
+    )
+
+
+async def test_only_admins_import_spreadsheets_into_their_own_organisation(cast: Cast) -> None:
+    """Make sure only an admin imports people, clients or missions and reads the templates
+    (others 401/403, writing nothing), and that an import lands in the admin's own
+    organisation: the other organisation's admin imports the same file into theirs."""
+    import base64
+
+    lines = ["Raison sociale;SIREN", "Import Matrice SA;552 120 222"]
+    content = base64.b64encode("\r\n".join(lines).encode()).decode()
+    body = {"file_name": "clients.csv", "content_base64": content, "dry_run": False}
+    cases = [
+        Mutation(
+            actor,
+            f"{actor} POST /imports/clients",
+            "POST",
+            "/imports/clients",
+            body,
+            401 if actor == "anonymous" else 403,
+        )
+        for actor in ACTORS
+        if actor not in {"admin", "xadmin"}
+    ]
+    cases += [
+        Mutation(a, f"{a} POST /imports/clients", "POST", "/imports/clients", body, 200)
+        for a in ("admin", "xadmin")
+    ]
+    report = Report()
+    for actor in ACTORS:
+        expected = 401 if actor == "anonymous" else 200 if actor in ("admin", "xadmin") else 403
+        response = await cast.browser(actor).get(f"{API}/imports/people/template")
+        report.status(f"{actor} GET /imports/people/template", response, expected)
+    accepted = await run_mutations(cast, report, cases)
+    for admin, organisation in (("admin", "Octave Conseil SAS"), ("xadmin", "Other SAS")):
+        response = accepted.get(f"{admin} POST /imports/clients")
+        if response is None:
+            continue
+        client_id = response.json()["rows"][0]["id"]
+        stored = await repo.get_client(client_id)
+        owner = stored and await repo.get_organisation(stored.organisation_id)
+        report.same(
+            f"{admin}: the client's organisation", organisation, owner and owner.legal_name
+        )
     report.verify()

@@ -18,6 +18,7 @@ from server.domain.roles import Role
 from server.services.sync_service import set_month_state
 from server.storage import tables as t
 from sync.months import MonthStatus
+from sync.protocol import PROTOCOL_VERSION
 from tests.factories import Member, World
 
 pytestmark = pytest.mark.anyio
@@ -288,7 +289,7 @@ async def test_taken_counts_the_cra_and_sickness_still_acquires(office: Office) 
 
 def sync_request(client_id: str, *mutations: tuple[str, dict[str, Any]]) -> dict[str, Any]:
     return {
-        "protocol": 1,
+        "protocol": PROTOCOL_VERSION,
         "client_id": client_id,
         "mutations": [
             {"id": n, "name": name, "args": args} for n, (name, args) in enumerate(mutations, 1)

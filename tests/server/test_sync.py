@@ -341,8 +341,10 @@ async def test_a_bad_mutation_is_rejected_alone_and_recorded(
 @pytest.mark.parametrize(
     ("change", "status", "code"),
     [
-        ({"protocol": 2}, 422, "protocol_not_supported"),
-        ({"protocol": "1"}, 422, "invalid_input"),
+        # Protocol 1 sent a push's own days back; nothing speaking it was ever deployed.
+        ({"protocol": 1}, 422, "protocol_not_supported"),
+        ({"protocol": 3}, 422, "protocol_not_supported"),
+        ({"protocol": "2"}, 422, "invalid_input"),
         ({"protocol": True}, 422, "invalid_input"),
         ({"client_id": "not-a-uuid"}, 422, "invalid_input"),
         (
@@ -408,3 +410,138 @@ async def test_a_fast_clock_device_keeps_its_own_edit_order_in_one_batch(alice: 
     body = await tablet.sync(transport(alice))
     assert [r["status"] for r in body["results"]] == ["applied", "applied"]
     assert tablet.shown()["2026-11-16"] == [("absence:CP", 2)]
+
+
+# -- protocol 2: a push is acknowledged, not echoed; months come once per pull ------------------
+
+
+async def fresh_state(member: Member) -> Device:
+    fresh = Device("fresh")
+    await fresh.sync(transport(member), limit=2000)
+    return fresh
+
+
+async def test_a_push_answer_acknowledges_the_days_without_sending_them_back(
+    alice: Member,
+) -> None:
+    """Make sure a push's answer carries no day it wrote, yet the device ends in the server's
+    state: it stores its own queued values at the version each result gives."""
+    phone = Device("phone")
+    await phone.sync(transport(alice))  # the device exists and is up to date
+    dates = [f"2026-11-{day:02d}" for day in (16, 17, 18)]
+    for date in dates:
+        phone.edit(date, [("absence:CP", 1), *work(alice, 1)], NOW_MS, comment="client")
+    body = await phone.sync(transport(alice))
+    assert body["days"] == []
+    assert [r["status"] for r in body["results"]] == ["applied"] * 3
+    version = body["cookie"]["v"]
+    assert {r["version"] for r in body["results"]} == {version}
+    # The month the first day created is the only row that comes back (the device cannot know
+    # its id-free state from its queue alone: it is sent once).
+    assert [m["month"] for m in body["months"]] == ["2026-11"]
+    fresh = await fresh_state(alice)
+    assert phone.days == fresh.days
+    assert phone.months == fresh.months
+
+
+async def test_another_devices_change_still_comes_back_in_a_push_answer(alice: Member) -> None:
+    """Make sure only this device's own writes are left out: the laptop's day, written before
+    the phone's push, arrives in the phone's push answer."""
+    phone, laptop = Device("phone"), Device("laptop")
+    await phone.sync(transport(alice))
+    laptop.edit("2026-11-16", work(alice), NOW_MS)
+    await laptop.sync(transport(alice))
+    phone.edit("2026-11-17", work(alice), NOW_MS)
+    body = await phone.sync(transport(alice))
+    assert [d["date"] for d in body["days"]] == ["2026-11-16"]
+    assert body["days"][0]["by_client"] == laptop.client_id
+    assert phone.days == (await fresh_state(alice)).days
+
+
+async def test_a_superseded_or_refused_write_is_answered_by_its_result_alone(
+    alice: Member, clock: FakeClock
+) -> None:
+    """Make sure the stored winner of a superseded write and a refused month come back once, in
+    their result, not again in the page."""
+    phone, laptop = Device("phone"), Device("laptop", skew_ms=60_000)
+    phone.edit("2026-11-16", work(alice), NOW_MS)  # older stamp
+    laptop.edit("2026-11-16", [("absence:RTT", 2)], NOW_MS)
+    await laptop.sync(transport(alice))
+    body = await phone.sync(transport(alice))
+    (result,) = body["results"]
+    assert result["status"] == "superseded"
+    assert result["current"]["by_client"] == laptop.client_id
+    assert body["days"] == []
+    await set_month_state(
+        consultant_id=alice.id, month="2026-11", status=MonthStatus.SIGNED, now=clock()
+    )
+    phone.edit("2026-11-17", work(alice), NOW_MS)
+    body = await phone.sync(transport(alice))
+    (result,) = body["results"]
+    assert result["reason"] == "month_locked" and result["month"]["status"] == "signed"
+    assert body["months"] == []
+    fresh = await fresh_state(alice)
+    assert phone.days == fresh.days
+    assert phone.months == fresh.months
+
+
+async def test_a_retried_push_is_not_echoed_either(alice: Member) -> None:
+    """Make sure a batch whose answer was lost, sent again, replays results that carry their
+    version, and its days are still left out of the page."""
+    phone = Device("phone")
+    await phone.sync(transport(alice))
+    phone.edit("2026-11-16", work(alice), NOW_MS)
+    request = phone.request()
+    lost = await alice.browser.post("/api/v1/sync", json=request)
+    assert lost.json()["days"] == []
+    body = await phone.sync(transport(alice))
+    assert body["results"] == lost.json()["results"]
+    assert body["days"] == []
+    assert phone.days == (await fresh_state(alice)).days
+
+
+async def test_months_come_once_with_the_last_page_even_if_one_changes_between_pages(
+    alice: Member, clock: FakeClock
+) -> None:
+    """Make sure a paged pull sends the months list once, on its last page, and that a month
+    changed while the pages are read is in it."""
+    writer = Device("writer")
+    for day in range(2, 28):
+        writer.edit(f"2026-10-{day:02d}", [("absence:CP", 2)], NOW_MS)
+    for day in range(2, 28):
+        writer.edit(f"2026-11-{day:02d}", [("absence:CP", 2)], NOW_MS)
+    await writer.sync(transport(alice))
+    reader = Device("reader")
+    send = transport(alice)
+    status, first = await send(reader.request(limit=20))
+    assert status == 200 and first["has_more"] and first["reset"]
+    assert first["months"] == []
+    reader.apply(first)
+    await set_month_state(
+        consultant_id=alice.id, month="2026-10", status=MonthStatus.SUBMITTED, now=clock()
+    )
+    pages = [first]
+    while pages[-1]["has_more"]:
+        status, page = await send(reader.request(limit=20))
+        assert status == 200
+        reader.apply(page)
+        pages.append(page)
+    assert len(pages) >= 3
+    assert all(page["months"] == [] for page in pages[:-1])
+    assert {m["month"]: m["status"] for m in pages[-1]["months"]} == {
+        "2026-10": "submitted",
+        "2026-11": "draft",
+    }
+    fresh = await fresh_state(alice)
+    assert reader.days == fresh.days
+    assert reader.months == fresh.months
+
+
+async def test_an_up_to_date_poll_answers_empty_lists(alice: Member) -> None:
+    """Make sure the 30-second poll of a device that has everything carries nothing."""
+    phone = Device("phone")
+    phone.edit("2026-11-16", work(alice), NOW_MS)
+    await phone.sync(transport(alice))
+    body = await phone.sync(transport(alice))
+    assert (body["days"], body["months"], body["overwrites"], body["results"]) == ([], [], [], [])
+    assert body["has_more"] is False and body["reset"] is False

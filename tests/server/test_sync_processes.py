@@ -306,8 +306,9 @@ async def test_devices_hopping_between_two_processes_converge_and_skip_no_versio
     Devices of the same consultants send each request to one of the two processes at random,
     pushing and pulling concurrently; one device per consultant pushes a year in batches of
     100 (the TimeTagger race: a device polling while a large push commits must not skip it).
-    Each device keeps the union of everything its incremental pulls returned: at the end it
-    must equal a fresh full pull, value, stamp and version, for every day.
+    Each device keeps the union of everything its incremental pulls returned (and, protocol 2,
+    of its own writes as their results acknowledged them): at the end it must equal a fresh full
+    pull, value, stamp and version, for every day.
     """
     first = ServerProcess(database.url, tmp_path, name="hop-a")
     second = ServerProcess(
@@ -327,6 +328,32 @@ async def test_devices_hopping_between_two_processes_converge_and_skip_no_versio
         seen_versions: dict[int, list[int]] = {id(p): [] for p in phones}
         year = [f"2026-{month:02d}-{day:02d}" for month in range(1, 11) for day in range(1, 29)]
 
+        def gather(phone: Phone, request: dict[str, Any], body: dict[str, Any]) -> None:
+            """Add what this answer told the device: the pulled days, and (protocol 2) its own
+            applied writes, which the answer acknowledges without sending them back."""
+            received = list(body["days"])
+            sent = {m["id"]: m for m in request["mutations"]}
+            for result in body["results"]:
+                mutation = sent.get(result["id"])
+                if mutation and mutation["name"] == "set_day" and result.get("version"):
+                    args = mutation["args"]
+                    received.append(
+                        {
+                            "date": args["date"],
+                            "lines": args["lines"],
+                            "comment": args["comment"],
+                            "hlc": result["hlc"],
+                            "version": result["version"],
+                            "by_client": phone.device.client_id,
+                        }
+                    )
+                if result.get("current"):
+                    received.append(result["current"])
+            for day in received:
+                known = union[id(phone)].get(day["date"])
+                if known is None or day["version"] >= known["version"]:
+                    union[id(phone)][day["date"]] = day
+
         async def exchange(phone: Phone, rng: random.Random) -> None:
             request = phone.device.request()
             status, body = await phone.post(rng.choice(bases), request)
@@ -334,15 +361,13 @@ async def test_devices_hopping_between_two_processes_converge_and_skip_no_versio
             if body["reset"]:
                 assert phone.device.cookie is None, "a reset after the first pull"
             phone.take(request, body)
-            for day in body["days"]:
-                union[id(phone)][day["date"]] = day
+            gather(phone, request, body)
             seen_versions[id(phone)].append(body["cookie"]["v"])
             while body["has_more"]:
                 status, body = await phone.post(rng.choice(bases), phone.device.request())
                 assert status == 200, body
                 phone.take({"mutations": []}, body)
-                for day in body["days"]:
-                    union[id(phone)][day["date"]] = day
+                gather(phone, {"mutations": []}, body)
 
         async def editor(phone: Phone, seed: int) -> None:
             rng = random.Random(seed)

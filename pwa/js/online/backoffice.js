@@ -1,6 +1,6 @@
 // The administrator's back office (#admin), loaded on demand: one page with a tab per task
-// (people, clients, missions, months, exports), each tab a module of its own under
-// online/backoffice/, imported when first opened. Reached from the home screen; needs the
+// (people, clients, missions, months, billing, exports, imports), each tab a module of its own
+// under online/backoffice/, imported when first opened. Reached from the home screen; needs the
 // network (it says so).
 
 import { addStrings, t } from "../i18n.js";
@@ -19,7 +19,9 @@ export const STRINGS = {
   "admin.tab.clients": ["Clients", "Clients"],
   "admin.tab.missions": ["Missions", "Missions"],
   "admin.tab.months": ["Mois", "Months"],
-  "admin.tab.exports": ["Facturation et exports", "Billing and exports"],
+  "admin.tab.billing": ["Facturation", "Billing"],
+  "admin.tab.exports": ["Exports", "Exports"],
+  "admin.tab.imports": ["Import", "Import"],
   "admin.loading": ["Chargement…", "Loading…"],
   "admin.offline": [
     "Pas de connexion au serveur : l'administration a besoin du réseau. Réessayez quand il revient.",
@@ -37,7 +39,9 @@ const TABS = [
   ["clients", "./backoffice/clients.js"],
   ["missions", "./backoffice/missions.js"],
   ["months", "./backoffice/months.js"],
+  ["billing", "./backoffice/billing.js"],
   ["exports", "./backoffice/exports.js"],
+  ["imports", "./backoffice/imports.js"],
 ];
 
 /**
@@ -103,5 +107,8 @@ export async function show({ person }) {
       }
     }
   }
-  await open("people");
+  // "/?tab=billing#admin" (where the old /admin/ address leads) opens that tab; read once.
+  const asked = new URLSearchParams(location.search).get("tab");
+  if (asked) history.replaceState(null, "", location.pathname + location.hash);
+  await open(TABS.some(([k]) => k === asked) ? /** @type {string} */ (asked) : "people");
 }

@@ -1,8 +1,8 @@
-// The back office's "Facturation et exports" tab: the two files the accountant and the payroll
-// office ask for, one click each (the FEC of a period, the payroll variable elements of a
-// month, under the names the server gives them), the way to the billing page (pré-factures,
-// factures, paiements: pwa/admin/, standalone), and the organisation's billing profile (the
-// seller's mentions printed on every invoice). Refusals are shown next to their field.
+// The back office's "Exports" tab: the files the accountant and the payroll office ask for,
+// one click each, under the names the server gives them — the FEC of a period, the payroll
+// variable elements of a month, the month's invoices and CRAs as CSV — and the organisation's
+// billing profile (the seller's mentions printed on every invoice). Refusals are shown next to
+// their field. Billing itself (pré-factures, factures, paiements) is the "Facturation" tab.
 
 import { request } from "../../api.js";
 import { addStrings, t } from "../../i18n.js";
@@ -11,14 +11,31 @@ import { clearErrors, ensureStyles, field, showRefusal } from "./directory-form.
 
 /** This module's strings, key → [French, English] (i18n.js addStrings). */
 export const STRINGS = {
-  "bo.exports.heading": ["Facturation et exports", "Billing and exports"],
-  "bo.exports.billing": [
-    "Ouvrir la facturation (pré-factures, factures, paiements)",
-    "Open billing (pre-invoices, invoices, payments)",
+  "bo.exports.heading": ["Exports", "Exports"],
+  "bo.exports.invoices": ["Factures du mois (CSV)", "The month's invoices (CSV)"],
+  "bo.exports.invoices_hint": [
+    "Les factures et avoirs émis dans le mois : numéro, client, montants HT, TVA, TTC, encaissé et reste dû (avoirs en négatif).",
+    "The invoices and credit notes issued in the month: number, client, amounts excl. VAT, VAT, incl. VAT, received and still due (credit notes negative).",
   ],
-  "bo.exports.billing_hint": [
-    "Pré-factures des mois validés, émission, avoirs, notes de frais et paiements.",
-    "Pre-invoices of validated months, issuing, credit notes, expenses and payments.",
+  "bo.exports.invoices_download": [
+    "Télécharger les factures du mois",
+    "Download the month's invoices",
+  ],
+  "bo.exports.months": ["CRA du mois (CSV)", "The month's timesheets (CSV)"],
+  "bo.exports.months_hint": [
+    "Le CRA de chaque consultant, quel que soit son état : une ligne par mission, avec les jours.",
+    "Each consultant's timesheet, whatever its state: one line per mission, with the days.",
+  ],
+  "bo.exports.months_download": ["Télécharger les CRA du mois", "Download the month's timesheets"],
+  "bo.exports.invoices.err.month.invalid": ["Choisissez un mois.", "Choose a month."],
+  "bo.exports.invoices.err.month.empty_period": [
+    "Aucune facture ni aucun avoir émis ce mois-là.",
+    "No invoice or credit note issued that month.",
+  ],
+  "bo.exports.months.err.month.invalid": ["Choisissez un mois.", "Choose a month."],
+  "bo.exports.months.err.month.empty_period": [
+    "Aucun CRA pour ce mois.",
+    "No timesheet for this month.",
   ],
   "bo.exports.fec": ["Fichier des écritures comptables (FEC)", "Accounting entries file (FEC)"],
   "bo.exports.fec_hint": [
@@ -153,7 +170,7 @@ export function fileName(header, fallback) {
  * @param {string} fallback  the name when the server gives none
  * @returns {Promise<string>}  the name given
  */
-async function save(response, fallback) {
+export async function save(response, fallback) {
   const name = fileName(response.headers.get("content-disposition"), fallback);
   const url = URL.createObjectURL(await response.blob());
   const link = h("a", { href: url, download: name, hidden: true });
@@ -170,7 +187,7 @@ async function save(response, fallback) {
  * name, refusals next to their fields.
  * @param {{id: string, heading: string, hint: string, button: string, fallback: () => string,
  *   fields: HTMLElement[], inputs: Record<string, HTMLElement>, query: () => URLSearchParams,
- *   path: string}} spec
+ *   path: string, prefix?: string}} spec  prefix: of the refusals' texts (bo.exports)
  */
 function exportForm(spec) {
   const box = h("div", { class: "error", role: "alert", tabindex: "-1", hidden: true });
@@ -211,7 +228,7 @@ function exportForm(spec) {
       showRefusal(error, {
         form,
         box,
-        prefix: "bo.exports",
+        prefix: spec.prefix ?? "bo.exports",
         inputFor: (name) => spec.inputs[name] ?? null,
       });
       // A refused account is inside the folded "Comptes": unfold it, so its error shows.
@@ -299,6 +316,30 @@ function payrollForm() {
     inputs,
     fields: [field("payroll-month", t("bo.exports.month"), inputs.month), codes],
     query: () => new URLSearchParams({ month: value(inputs.month), codes: value(inputs.codes) }),
+  });
+}
+
+/**
+ * One month's CSV (the invoices issued in it, or its CRAs): a month, one click; refusals in
+ * the words of that file ("bo.exports.<kind>.err.month.<code>").
+ * @param {"invoices" | "months"} kind
+ * @param {string} prefix  the file name's first word, when the server gives none
+ */
+function monthCsvForm(kind, prefix) {
+  const today = new Date();
+  const last = new Date(today.getFullYear(), today.getMonth() - 1, 1);
+  const month = h("input", { type: "month", value: iso(last).slice(0, 7) });
+  return exportForm({
+    id: `csv-${kind}`,
+    heading: t(`bo.exports.${kind}`),
+    hint: t(`bo.exports.${kind}_hint`),
+    button: t(`bo.exports.${kind}_download`),
+    fallback: () => `${prefix}-${value(month)}.csv`,
+    path: `/exports/${kind}`,
+    prefix: `bo.exports.${kind}`,
+    inputs: { month },
+    fields: [field(`csv-${kind}-month`, t("bo.exports.month"), month)],
+    query: () => new URLSearchParams({ month: value(month) }),
   });
 }
 
@@ -429,25 +470,12 @@ export async function mount(container, _props) {
     request("GET", "/billing-profile"),
     request("GET", "/organisation"),
   ]);
-  const billing = h(
-    "div",
-    { class: "card stack" },
-    h(
-      "p",
-      {},
-      h(
-        "a",
-        { href: "/admin/", class: "bo-billing-link", "data-testid": "billing-link" },
-        t("bo.exports.billing"),
-      ),
-    ),
-    h("p", { class: "muted" }, t("bo.exports.billing_hint")),
-  );
   container.replaceChildren(
     h("h2", {}, t("bo.exports.heading")),
-    billing,
     fecForm(),
     payrollForm(),
+    monthCsvForm("invoices", "factures"),
+    monthCsvForm("months", "cra"),
     profileForm(profile, org ?? {}),
   );
 }
