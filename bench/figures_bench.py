@@ -106,9 +106,9 @@ async def populate(today: date, seed: int) -> dict[str, Any]:
     rng = random.Random(seed)
     org = await repo.create_organisation(
         legal_name="Bench ESN SAS",
-        siren="812345674",
-        siret="81234567400021",
-        vat_number="FR45812345674",
+        siren="812345676",
+        siret="81234567600017",
+        vat_number="FR19812345676",
         address="1 rue du Bench, 75001 Paris",
     )
     pg = isinstance(t.Person._meta.db, PostgresEngine)
@@ -152,7 +152,7 @@ async def populate(today: date, seed: int) -> dict[str, Any]:
     signers = [str(uuid.uuid4()) for _ in range(CLIENTS)]
     for i, c in enumerate(clients):
         rows["client_company"].append(
-            (u(c), u(org.id), f"Client {i:02d} SA", "552000777", "FR12552000777", "Paris", now)
+            (u(c), u(org.id), f"Client {i:02d} SA", "552000770", "FR86552000770", "Paris", now)
         )
         rows["person"].append(
             (

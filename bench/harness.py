@@ -135,9 +135,9 @@ async def _populate(url: str, count: int, origin: str) -> list[dict[str, Any]]:
     try:
         organisation = await repo.create_organisation(
             legal_name="ESN Banc d'essai",
-            siren="812345674",
-            siret="81234567400021",
-            vat_number="FR45812345674",
+            siren="812345676",
+            siret="81234567600017",
+            vat_number="FR19812345676",
             address="1 rue du Banc, 75002 Paris",
         )
         client = await repo.create_client(

@@ -153,9 +153,9 @@ async def run(database: Database, file_format: str) -> dict[str, Any]:
     try:
         organisation = await repo.create_organisation(
             legal_name="ESN Banc d'essai",
-            siren="812345674",
-            siret="81234567400021",
-            vat_number="FR45812345674",
+            siren="812345676",
+            siret="81234567600017",
+            vat_number="FR19812345676",
             address="1 rue du Banc, 75002 Paris",
         )
         admin = await directory.create_person(

@@ -103,9 +103,9 @@ async def populate(url: str, count: int) -> list[Member]:
             t.Organisation(
                 id=organisation,
                 legal_name="ESN Clôture nationale",
-                siren="812345674",
-                siret="81234567400021",
-                vat_number="FR45812345674",
+                siren="812345676",
+                siret="81234567600017",
+                vat_number="FR19812345676",
                 address="1 rue du Banc, 75002 Paris",
             )
         )

@@ -31,6 +31,7 @@ from server.api.directory import (
     OrganisationController,
     PeopleController,
 )
+from server.api.expenses import EXPENSE_CONTROLLERS
 from server.api.figures import (
     DailyCostController,
     FigureController,
@@ -184,6 +185,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
             DailyCostController,
             AuditController,
             ImportController,
+            *EXPENSE_CONTROLLERS,
             LeaveController,
         ],
         # API answers are personal: never cached by the browser, a proxy or the service worker.

@@ -31,9 +31,9 @@ STATUS_OF: dict[type[domain.DomainError], int] = {
     domain.Conflict: 409,
     domain.Gone: 410,
     domain.InvalidInput: 422,
-    domain.TooLarge: 413,
-    domain.UnsupportedType: 415,
     domain.Unavailable: 503,
+    domain.PayloadTooLarge: 413,
+    domain.UnsupportedMedia: 415,
 }
 
 TITLES = {

@@ -197,8 +197,8 @@ class World:
 async def make_organisation(name: str = "Octave Conseil SAS") -> model.Organisation:
     return await repo.create_organisation(
         legal_name=name,
-        siren="812345674",
-        siret="81234567400021",
-        vat_number="FR45812345674",
+        siren="812345676",
+        siret="81234567600017",
+        vat_number="FR19812345676",
         address="12 rue de la Paix, 75002 Paris",
     )

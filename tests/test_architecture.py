@@ -104,8 +104,9 @@ def test_controllers_never_touch_tables() -> None:
 
 # The offline evidence verifier runs with no database or settings, so it cannot go through the
 # services; it uses py_webauthn's low-level COSE parsing and signature helpers only.
-# WeasyPrint renders two documents of different owners: the invoice (with its Factur-X XML) and
-# the signed CRA (with its evidence attached); each adapter is the only importer for its PDF.
+# WeasyPrint renders three documents of different owners: the invoice (with its Factur-X XML),
+# the signed CRA (with its evidence attached) and the month's receipts; each adapter is the only
+# importer for its PDF.
 OFFLINE_TOOLS = {
     "webauthn": (ROOT / "server" / "verify_evidence.py",),
     # pyHanko: the seal is made by signed_pdf.py and checked offline by verify_pdf.py; its HTTP
@@ -118,7 +119,11 @@ OFFLINE_TOOLS = {
         ROOT / "server" / "services" / "signed_pdf.py",
         ROOT / "server" / "verify_pdf.py",
     ),
-    "weasyprint": (ROOT / "server" / "services" / "signed_pdf.py",),
+    "weasyprint": (
+        ROOT / "server" / "services" / "signed_pdf.py",
+        # The month's receipts for the accountant (issue 16).
+        ROOT / "server" / "services" / "receipts_pdf.py",
+    ),
 }
 
 

@@ -104,12 +104,13 @@ async function toApiError(response) {
 /**
  * @param {string} method
  * @param {string} path  relative to /api/v1
- * @param {unknown} [body]
+ * @param {unknown} [body]  sent as JSON; a Blob (a receipt photo) as its own bytes and type
  * @returns {Promise<any>}  parsed JSON, null for 204, the Response itself for a non-JSON body
  */
 export async function request(method, path, body) {
   const headers = { Accept: "application/json, application/problem+json" };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const file = body instanceof Blob;
+  if (body !== undefined) headers["Content-Type"] = file ? body.type : "application/json";
   if (MUTATING.has(method)) {
     // The server sets the CSRF cookie on GET responses; fetch one if this page never did.
     let token = csrfCookie();
@@ -125,7 +126,7 @@ export async function request(method, path, body) {
       // credentials: fetch's default, "same-origin", sends the session cookie.
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: file || body === undefined ? body : JSON.stringify(body),
       cache: "no-store",
     });
   } catch (cause) {

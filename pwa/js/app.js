@@ -7,7 +7,6 @@
 // last signed in on this device (localStorage) gets their month from IndexedDB.
 
 import * as api from "./api.js";
-import { ApiError } from "./api.js";
 import { openStore } from "./store.js";
 import { startSync } from "./sync.js";
 import { loadLocale, t } from "./i18n.js";
@@ -54,7 +53,7 @@ function clearHash() {
  * @returns {{message: string, details: string[]}}
  */
 function describeError(error, byStatus = {}) {
-  if (error instanceof ApiError) {
+  if (error instanceof api.ApiError) {
     const details = error.errors.map((e) =>
       e.field ? t("error.field", { field: e.field, message: e.message }) : e.message,
     );
@@ -93,7 +92,7 @@ function remembered() {
 
 /** @param {unknown} error  no network, or a server that cannot answer now */
 const unreachable = (error) =>
-  error instanceof ApiError && (error.status === 0 || error.status >= 500);
+  error instanceof api.ApiError && (error.status === 0 || error.status >= 500);
 
 /** Show the screen for the current URL and session. */
 async function route() {
@@ -110,7 +109,7 @@ async function route() {
     let session;
     try {
       // Known offline: no need to wait for a fetch to fail before opening the local month.
-      if (!navigator.onLine && remembered()) throw new ApiError({ status: 0, title: "offline" });
+      if (!navigator.onLine && remembered()) throw new api.ApiError({ status: 0, title: "offline" });
       session = await api.getSession();
     } catch (error) {
       if (!unreachable(error)) throw error;
@@ -125,12 +124,12 @@ async function route() {
           heading: t("sync.offline"),
           message: t("offline.nosession"),
           actionLabel: t("retry"),
-          onAction: () => route(),
+          onAction: route,
         });
       return;
     }
     if (stale()) return;
-    demoMode = Boolean(session.demo_mode);
+    demoMode = !!session.demo_mode;
     const demo = fromHash("demo");
     if (demo && demoMode) {
       clearHash();
@@ -140,9 +139,12 @@ async function route() {
       return;
     }
     // Pages of their own, on demand: the module's `show` draws it.
-    const page = { "#figures": "dashboard", "#settings": "settings", "#admin": "backoffice" }[
-      location.hash
-    ];
+    const page = {
+      "#figures": "dashboard",
+      "#settings": "settings",
+      "#admin": "backoffice",
+      "#expenses": "expenses",
+    }[location.hash];
     if (session.authenticated && session.person && page) {
       const screens = await online(page);
       if (screens && !stale()) await screens.show({ person: session.person });
@@ -157,7 +159,7 @@ async function route() {
       heading: t("title.error"),
       message,
       actionLabel: t("retry"),
-      onAction: () => route(),
+      onAction: route,
     });
   }
 }
@@ -187,7 +189,7 @@ async function online(name) {
       heading: t("sync.offline"),
       message: t("error.network"),
       actionLabel: t("retry"),
-      onAction: () => route(),
+      onAction: route,
     });
     return null;
   }
@@ -210,7 +212,7 @@ function signedIn(person, message) {
  */
 async function showInvitation(token, stale) {
   // A GET first so the CSRF cookie exists before the POSTs of the ceremony.
-  demoMode = Boolean((await api.getSession()).demo_mode);
+  demoMode = !!(await api.getSession()).demo_mode;
   const screens = await online("account");
   if (!screens || stale()) return;
   const back = () => {
@@ -305,7 +307,7 @@ async function logout(screen) {
     await api.logout();
   } catch (error) {
     // Already signed out (session expired) is what we wanted anyway.
-    if (!(error instanceof ApiError && error.status === 401)) {
+    if (!(error instanceof api.ApiError && error.status === 401)) {
       screen.setBusy(false);
       const { message, details } = describeError(error);
       screen.showError(message, details);
@@ -448,7 +450,7 @@ async function showConsultant(person) {
       heading: t("title.error"),
       message: t("storage.denied"),
       actionLabel: t("retry"),
-      onAction: () => route(),
+      onAction: route,
     });
     return;
   }

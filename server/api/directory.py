@@ -1,5 +1,6 @@
 """Organisation, people, client companies and missions."""
 
+import dataclasses
 from uuid import UUID
 
 from litestar import Controller, Response, get, post, put
@@ -9,11 +10,12 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from server.api import convert
 from server.api import schemas as s
 from server.api.cookies import with_session
-from server.api.deps import AccountsDep, SessionDep
+from server.api.deps import AccountsDep, ClockDep, SessionDep
 from server.api.openapi import problems
 from server.domain.access import can_see_prices, ensure_role
 from server.domain.roles import Role
 from server.services import directory
+from server.services import organisation as org_screen
 
 
 class OrganisationController(Controller):
@@ -23,6 +25,58 @@ class OrganisationController(Controller):
     @get(operation_id="getOrganisation")
     async def read(self, session: SessionDep) -> s.OrganisationOut:
         return convert.organisation(await directory.organisation_of(session.actor))
+
+    @get("/profile", operation_id="getOrganisationProfile", opt=problems(403))
+    async def profile(self, session: SessionDep, clock: ClockDep) -> s.OrganisationProfileOut:
+        """The legal identity and billing profile as the organisation screen edits them, with
+        the numbers the next invoice and credit note would take (administrators only)."""
+        return _profile_out(await org_screen.read_profile(session.actor, clock=clock))
+
+    @put(operation_id="updateOrganisation", opt=problems(403, 422))
+    async def update(
+        self, data: JSONBody[s.OrganisationProfileIn], session: SessionDep, clock: ClockDep
+    ) -> s.OrganisationProfileOut:
+        """Save the legal identity and billing profile, whole (administrators only; audited as
+        `organisation.changed`). Refused with every field at fault, nothing saved: a SIREN or
+        SIRET whose check digit is wrong, a SIRET of another SIREN, a French VAT number not
+        the SIREN's, a wrong IBAN, payment terms beyond L441-10, two equal prefixes, or a new
+        prefix whose series would issue a number already issued."""
+        profile = org_screen.OrganisationProfile(**data.model_dump(mode="json"))
+        view = await org_screen.update_profile(session.actor, profile, clock=clock)
+        return _profile_out(view)
+
+
+def _profile_out(view: org_screen.ProfileView) -> s.OrganisationProfileOut:
+    return s.OrganisationProfileOut(
+        id=UUID(view.id),
+        time_zone=view.time_zone,
+        next_invoice_number=view.next_invoice_number,
+        next_credit_note_number=view.next_credit_note_number,
+        **dataclasses.asdict(view.profile),
+    )
+
+
+def _client_out(view: org_screen.ClientView) -> s.ClientProfileOut:
+    return s.ClientProfileOut(
+        id=UUID(view.id), reverse_charge=view.reverse_charge, **dataclasses.asdict(view.profile)
+    )
+
+
+def _devices_out(devices: org_screen.Devices) -> s.PersonDevicesOut:
+    return s.PersonDevicesOut(
+        person_id=UUID(devices.person_id),
+        passkeys=[
+            s.PasskeyOut(**{**dataclasses.asdict(k), "id": UUID(k.id)}) for k in devices.passkeys
+        ],
+        sessions=[
+            s.DeviceSessionOut(**{**dataclasses.asdict(x), "id": UUID(x.id)})
+            for x in devices.sessions
+        ],
+        sync_devices=[
+            s.SyncDeviceOut(id=UUID(d.id), last_seen_at=d.last_seen_at)
+            for d in devices.sync_devices
+        ],
+    )
 
 
 class PeopleController(Controller):
@@ -104,18 +158,80 @@ class PeopleController(Controller):
         opt=problems(409),
         status_code=HTTP_200_OK,
     )
-    async def deactivate(self, person_id: FromPath[UUID], session: SessionDep) -> s.PersonOut:
+    async def deactivate(
+        self, person_id: FromPath[UUID], session: SessionDep, clock: ClockDep
+    ) -> s.PersonOut:
         """Deactivate a person (administrators only, never themselves): they can no longer
         sign in, their sessions end at once and their devices stop receiving notifications.
         Their history stays whole: months, signatures and invoices are kept."""
-        person = await directory.set_active(session.actor, str(person_id), active=False)
+        person = await directory.set_active(
+            session.actor, str(person_id), active=False, clock=clock
+        )
         return convert.person(person)
 
     @post("/{person_id:uuid}/reactivate", operation_id="reactivatePerson", status_code=HTTP_200_OK)
-    async def reactivate(self, person_id: FromPath[UUID], session: SessionDep) -> s.PersonOut:
+    async def reactivate(
+        self, person_id: FromPath[UUID], session: SessionDep, clock: ClockDep
+    ) -> s.PersonOut:
         """Reactivate a person: they sign in again with their passkeys (administrators only)."""
-        person = await directory.set_active(session.actor, str(person_id), active=True)
+        person = await directory.set_active(
+            session.actor, str(person_id), active=True, clock=clock
+        )
         return convert.person(person)
+
+    @get("/{person_id:uuid}/devices", operation_id="listPersonDevices", opt=problems(403))
+    async def devices(self, person_id: FromPath[UUID], session: SessionDep) -> s.PersonDevicesOut:
+        """A person's passkeys with their last use, open sessions and synchronised devices
+        (administrators only)."""
+        devices = await org_screen.devices_of(session.actor, str(person_id), token=session.token)
+        return _devices_out(devices)
+
+    @post(
+        "/{person_id:uuid}/sessions/{session_id:uuid}/end",
+        operation_id="endPersonSession",
+        opt=problems(403, 409),
+        status_code=HTTP_200_OK,
+    )
+    async def end_session(
+        self,
+        person_id: FromPath[UUID],
+        session_id: FromPath[UUID],
+        session: SessionDep,
+        clock: ClockDep,
+    ) -> s.PersonDevicesOut:
+        """End one of a person's sessions: that device must sign in again (audited as
+        `person.session_ended`). Your own current session is refused: sign out instead."""
+        devices = await org_screen.end_session(
+            session.actor, str(person_id), str(session_id), token=session.token, clock=clock
+        )
+        return _devices_out(devices)
+
+    @post(
+        "/{person_id:uuid}/passkeys/{passkey_id:uuid}/revoke",
+        operation_id="revokePersonPasskey",
+        opt=problems(403, 409),
+        status_code=HTTP_200_OK,
+    )
+    async def revoke_passkey(
+        self,
+        person_id: FromPath[UUID],
+        passkey_id: FromPath[UUID],
+        data: JSONBody[s.PasskeyRevokeIn],
+        session: SessionDep,
+        clock: ClockDep,
+    ) -> s.PersonDevicesOut:
+        """Revoke a person's passkey (lost or stolen device) and end their sessions; audited as
+        `person.passkey_revoked`. The record stays, revoked: past signatures refer to it. The
+        last passkey in use is refused (409 `last_passkey`) unless `confirm_last`."""
+        devices = await org_screen.revoke_passkey(
+            session.actor,
+            str(person_id),
+            str(passkey_id),
+            confirm_last=data.confirm_last,
+            token=session.token,
+            clock=clock,
+        )
+        return _devices_out(devices)
 
 
 class ClientController(Controller):
@@ -130,6 +246,28 @@ class ClientController(Controller):
     async def create(self, data: JSONBody[s.ClientCreate], session: SessionDep) -> s.ClientOut:
         client = await directory.create_client(session.actor, **data.model_dump())
         return convert.client(client)
+
+    @get("/{client_id:uuid}", operation_id="getClient", opt=problems(403))
+    async def read(self, client_id: FromPath[UUID], session: SessionDep) -> s.ClientProfileOut:
+        """A client's billing identity and approval wording (administrators only)."""
+        return _client_out(await org_screen.read_client(session.actor, str(client_id)))
+
+    @put("/{client_id:uuid}", operation_id="updateClient", opt=problems(403, 422))
+    async def update(
+        self,
+        client_id: FromPath[UUID],
+        data: JSONBody[s.ClientUpdate],
+        session: SessionDep,
+        clock: ClockDep,
+    ) -> s.ClientProfileOut:
+        """Save a client's billing identity and approval wording, whole (administrators only;
+        audited as `client.changed`). Refused, nothing saved: a SIREN whose check digit is
+        wrong, a French VAT number not the SIREN's, an EU VAT number of another country, a
+        country outside the EU. Invoices already issued keep the identity they were issued
+        with."""
+        profile = org_screen.ClientProfile(**data.model_dump(mode="json"))
+        view = await org_screen.update_client(session.actor, str(client_id), profile, clock=clock)
+        return _client_out(view)
 
 
 class MissionController(Controller):

@@ -76,13 +76,18 @@ def is_json(content_type: str) -> bool:
     )
 
 
+RAW_BODY_PATHS = ("/api/v1/receipts/",)
+"""Where a body is a file's bytes (a receipt photo), checked by its own handler instead."""
+
+
 class JsonBodiesOnly(ASGIMiddleware):
     """Refuse a request body that does not say it is JSON, before anything reads it."""
 
     scopes = (ScopeType.HTTP,)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        if scope.get("method", "GET") not in BODYLESS_METHODS:
+        raw = scope.get("path", "").startswith(RAW_BODY_PATHS)
+        if scope.get("method", "GET") not in BODYLESS_METHODS and not raw:
             headers = Headers.from_scope(scope)
             if has_body(headers) and not is_json(headers.get("content-type", "")):
                 raise HTTPException(

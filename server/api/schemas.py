@@ -510,6 +510,113 @@ class MissionUpdate(Wire):
     )
 
 
+# -- the organisation screen, client identity, a person's devices (back office, issue 14) ------
+
+ShortText = Annotated[str, StringConstraints(max_length=200), Printable, Stripped]
+# An electronic invoicing address (BT-34/BT-49 of EN 16931), when it is not the SIREN itself,
+# e.g. "123456789_FACTURES" on the French directory.
+ElectronicAddress = Annotated[str, StringConstraints(max_length=200), Printable, Stripped]
+OptionalVatNumber = Annotated[str, StringConstraints(pattern=r"^([A-Z]{2}[0-9A-Z]{2,13})?$")]
+OptionalIban = Annotated[str, StringConstraints(pattern=r"^([A-Z]{2}[0-9]{2}[A-Z0-9]{10,30})?$")]
+OptionalBic = Annotated[str, StringConstraints(pattern=r"^([A-Z0-9]{8}|[A-Z0-9]{11})?$")]
+CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+Postcode = Annotated[str, StringConstraints(max_length=10), Printable, Stripped]
+City = Annotated[str, StringConstraints(max_length=100), Printable, Stripped]
+# A series prefix: capitals and digits, hyphens inside (the number adds "-<year>-<counter>").
+NumberPrefix = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9](?:[A-Z0-9-]{0,10}[A-Z0-9])?$")]
+Wording = Literal["signature", "attestation"]
+
+
+class OrganisationProfileIn(Wire):
+    """The organisation's legal identity and billing profile, all given (PUT replaces it).
+    The server checks the SIREN's and SIRET's check digits, that the SIRET starts with the
+    SIREN, that a French VAT number is the SIREN's, the IBAN's check digits, and that a new
+    numbering prefix cannot issue a number twice."""
+
+    legal_name: Name
+    siren: Siren
+    siret: Siret
+    vat_number: OptionalVatNumber = Field(description='"" only under the VAT franchise.')
+    legal_info: ShortText = Field(default="", description="Legal form, capital, RCS.")
+    address_line: ShortText
+    postcode: Postcode
+    city: City
+    country_code: CountryCode = "FR"
+    electronic_address: ElectronicAddress = Field(
+        default="", description="Electronic invoicing address; empty: the SIREN."
+    )
+    payment_kind: Literal["net", "end_of_month"] = "net"
+    payment_days: Annotated[int, Whole(ge=0, le=60)] = 30
+    iban: OptionalIban = ""
+    bic: OptionalBic = ""
+    vat_franchise: StrictBool = False
+    calendar_region: CalendarRegion = Field(
+        description="The public holidays of the firm's own people (a mission may set its own)."
+    )
+    signature_wording: Wording = Field(
+        description="What a new client's signer does: sign, or attest the service was done."
+    )
+    invoice_prefix: NumberPrefix = "FA"
+    credit_note_prefix: NumberPrefix = "AV"
+
+
+class OrganisationProfileOut(OrganisationProfileIn):
+    id: UUID
+    time_zone: str
+    next_invoice_number: str = Field(description="The number the next invoice would take.")
+    next_credit_note_number: str
+
+
+class ClientUpdate(Wire):
+    """A client's billing identity and approval wording, all given (PUT replaces them)."""
+
+    legal_name: Name
+    siren: Siren
+    vat_number: VatNumber
+    billing_address: Address
+    electronic_address: ElectronicAddress = ""
+    country_code: CountryCode = Field(
+        default="FR", description="An EU country other than FR: VAT is reverse-charged."
+    )
+    signature_wording: Wording = "signature"
+
+
+class ClientProfileOut(ClientUpdate):
+    id: UUID
+    reverse_charge: bool = Field(description="True for an EU client outside France.")
+
+
+class PasskeyRevokeIn(Wire):
+    confirm_last: StrictBool = Field(
+        default=False,
+        description="Required to revoke the person's last passkey in use: they then cannot "
+        "sign in until they register one from a new invitation link.",
+    )
+
+
+class DeviceSessionOut(Wire):
+    id: UUID
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    current: bool = Field(description="The session this request came with.")
+
+
+class SyncDeviceOut(Wire):
+    id: UUID = Field(description="The id the device generated for synchronisation.")
+    last_seen_at: datetime
+
+
+class PersonDevicesOut(Wire):
+    """A person's passkeys (revoked ones kept: past signatures refer to them), open sessions,
+    and the devices that synchronised their months."""
+
+    person_id: UUID
+    passkeys: list[PasskeyOut]
+    sessions: list[DeviceSessionOut]
+    sync_devices: list[SyncDeviceOut]
+
+
 # -- spreadsheet import (back office, issue 14) ------------------------------------------------
 
 IMPORT_MAX_BASE64 = 4_000_000

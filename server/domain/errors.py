@@ -60,18 +60,6 @@ class InvalidInput(DomainError):
     code = "invalid_input"
 
 
-class TooLarge(DomainError):
-    """What was sent is larger than the server takes (e.g. a spreadsheet to import)."""
-
-    code = "too_large"
-
-
-class UnsupportedType(DomainError):
-    """What was sent is not of a type the server reads (e.g. a spreadsheet format)."""
-
-    code = "unsupported_type"
-
-
 class Unavailable(DomainError):
     """A service the change depends on is down; nothing was changed, try again later."""
 
@@ -82,3 +70,17 @@ class AuthenticationFailed(DomainError):
     """A passkey ceremony did not verify."""
 
     code = "authentication_failed"
+
+
+class PayloadTooLarge(DomainError):
+    """A body over the size allowed for what it carries (a receipt over 10 MB, a spreadsheet
+    over 2 MB)."""
+
+    code = "payload_too_large"
+
+
+class UnsupportedMedia(DomainError):
+    """A body of a type the endpoint does not take (a receipt that is not JPEG, PNG, WebP or
+    PDF, a spreadsheet that is neither CSV nor XLSX)."""
+
+    code = "unsupported_media_type"

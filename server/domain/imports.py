@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal, TypeVar
 
+from server.domain.identifiers import french_vat_for
 from server.domain.roles import Role
 
 T = TypeVar("T")
@@ -534,13 +535,6 @@ def siren(value: str) -> str:
     return digits
 
 
-def french_vat_number(siren_digits: str) -> str:
-    """The French VAT number of a SIREN: FR, a two-digit key (12 + 3 × (SIREN mod 97)) mod 97,
-    then the SIREN (CGI, annexe IV, art. 242 nonies A)."""
-    key = (12 + 3 * (int(siren_digits) % 97)) % 97
-    return f"FR{key:02d}{siren_digits}"
-
-
 def vat_number(value: str) -> str:
     compact = re.sub(r"[\s\u00a0\u202f.-]", "", value).upper()
     if not re.fullmatch(r"[A-Z]{2}[0-9A-Z]{2,13}", compact):
@@ -829,7 +823,7 @@ def _clients(rows: list[_Rows], known: Known) -> tuple[list[Record], list[Skippe
                 row=r.row,
                 legal_name=legal,
                 siren=number,
-                vat_number=vat or french_vat_number(number),
+                vat_number=vat or french_vat_for(number),
                 billing_address=address,
             )
         )

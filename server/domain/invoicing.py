@@ -82,6 +82,9 @@ class Party:
     siret: str = ""
     legal_info: str = ""
     iban: str = ""
+    bic: str = ""
+    electronic_address: str = ""
+    """BT-34/BT-49 on the French directory (scheme 0225); empty: the SIREN itself."""
 
     def as_dict(self) -> dict[str, str]:
         return dict(self.__dict__)
@@ -340,8 +343,12 @@ def number_of(series: str, value: int) -> str:
     return f"{series}-{value:05d}"
 
 
-def series_for(kind: InvoiceKind, issued_on: date) -> str:
-    prefix = "AV" if kind is InvoiceKind.CREDIT_NOTE else "FA"
+def series_for(
+    kind: InvoiceKind, issued_on: date, *, prefixes: tuple[str, str] = ("FA", "AV")
+) -> str:
+    """The series a number is taken from: the kind's prefix (`prefixes` is the organisation's
+    (invoices, credit notes), set on its organisation screen) and the year."""
+    prefix = prefixes[1] if kind is InvoiceKind.CREDIT_NOTE else prefixes[0]
     return f"{prefix}-{issued_on.year}"
 
 

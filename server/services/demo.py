@@ -41,28 +41,28 @@ async def load_demo(*, today: date, history: bool = False) -> list[DemoPerson]:
     """
     org = await repo.create_organisation(
         legal_name="Octave Conseil SAS",
-        siren="812345674",
-        siret="81234567400021",
-        vat_number="FR45812345674",
+        siren="812345676",
+        siret="81234567600017",
+        vat_number="FR19812345676",
         address="12 rue de la Paix, 75002 Paris",
     )
     await invoicing_store.set_billing_profile(
         org.id,
-        legal_info="SAS au capital de 50 000 EUR - RCS Paris 812 345 674",
+        legal_info="SAS au capital de 50 000 EUR - RCS Paris 812 345 676",
         iban="FR7630006000011234567890189",
     )
     bank = await repo.create_client(
         organisation_id=org.id,
         legal_name="Banque Rhénane SA",
-        siren="552000777",
-        vat_number="FR12552000777",
+        siren="552000770",
+        vat_number="FR86552000770",
         billing_address="3 quai Kléber, 67000 Strasbourg",
     )
     insurer = await repo.create_client(
         organisation_id=org.id,
         legal_name="Assurances Atlantique",
-        siren="443000129",
-        vat_number="FR88443000129",
+        siren="443000120",
+        vat_number="FR74443000120",
         billing_address="8 boulevard Guist'hau, 44000 Nantes",
     )
 

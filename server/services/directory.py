@@ -10,10 +10,11 @@ from server.domain import mission_changes, model
 from server.domain.access import can_see_mission, can_see_person, ensure_role
 from server.domain.errors import Conflict, FieldError, InvalidInput, NotFound
 from server.domain.roles import Actor, Role
-from server.services import audit_log
+from server.services import audit_log, organisation
 from server.services.clock import Clock, system_clock
 from server.storage import notification_store, sync_store
 from server.storage import repositories as repo
+from server.storage import signatures as signatures_store
 from sync.rules import AbsenceType
 
 BILLING_MODES = ("regie", "regie_capped", "forfait")
@@ -164,13 +165,19 @@ async def create_client(
     actor: Actor, *, legal_name: str, siren: str, vat_number: str, billing_address: str
 ) -> model.ClientCompany:
     ensure_role(actor, Role.ADMIN)
-    return await repo.create_client(
-        organisation_id=actor.organisation_id,
-        legal_name=legal_name.strip(),
-        siren=siren,
-        vat_number=vat_number,
-        billing_address=billing_address.strip(),
-    )
+    async with repo.write_transaction():
+        client = await repo.create_client(
+            organisation_id=actor.organisation_id,
+            legal_name=legal_name.strip(),
+            siren=siren,
+            vat_number=vat_number,
+            billing_address=billing_address.strip(),
+        )
+        # A new client's signer signs or attests as the organisation's screen says by default.
+        wording = await organisation.default_wording(actor.organisation_id)
+        if wording != "signature":
+            await signatures_store.set_client_wording(client_id=client.id, wording=wording)
+    return client
 
 
 # -- missions -------------------------------------------------------------------------------
@@ -305,14 +312,17 @@ async def set_roles(actor: Actor, person_id: str, roles: frozenset[Role]) -> mod
     return await repo.replace_roles(person_id=person.id, roles=roles)
 
 
-async def set_active(actor: Actor, person_id: str, *, active: bool) -> model.Person:
+async def set_active(
+    actor: Actor, person_id: str, *, active: bool, clock: Clock = system_clock
+) -> model.Person:
     """Deactivate or reactivate a person (administrators only).
 
     Deactivating ends their sessions at once and removes their push subscriptions, in one
     transaction; nothing else goes: their months, signatures, invoices and passkeys stay (a
     month they signed keeps its proof), and reactivating lets them sign in again with the
     same passkeys. An administrator cannot deactivate themselves, so an organisation always
-    keeps someone able to undo it.
+    keeps someone able to undo it. Both are audited (``person.deactivated``,
+    ``person.reactivated``) in the same transaction.
     """
     ensure_role(actor, Role.ADMIN)
     person = await visible_person(actor, person_id)
@@ -332,6 +342,15 @@ async def set_active(actor: Actor, person_id: str, *, active: bool) -> model.Per
         if not active:
             await repo.delete_sessions_of(person.id)
             await notification_store.delete_subscriptions_of(person.id)
+        if person.active != active:
+            await audit_log.record_organisation_event(
+                organisation_id=actor.organisation_id,
+                kind="person.reactivated" if active else "person.deactivated",
+                subject=f"person:{person.id}",
+                actor_id=actor.person_id,
+                data={"person": person.id, "email": person.email},
+                at=clock(),
+            )
     return updated
 
 

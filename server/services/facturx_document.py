@@ -72,7 +72,8 @@ def _party(party: inv.Party, *, with_siren: bool) -> dict[str, Any]:
         data["legal_identifier"] = party.siren
         data["legal_identifier_schemeid"] = "0002"
         # The French e-invoicing directory addresses a company by its SIREN (scheme 0225).
-        data["einvoicing_addr"] = party.siren
+        # ...or by an address of its own there (e.g. "<SIREN>_FACTURES"), when it set one.
+        data["einvoicing_addr"] = party.electronic_address or party.siren
         data["einvoicing_addr_schemeid"] = "0225"
     elif party.vat_number and party.country_code in VAT_SCHEMES:
         data["einvoicing_addr"] = party.vat_number
@@ -162,6 +163,8 @@ def data_dict(
     if seller.iban:
         data["BT-81"] = "58"
         data["BT-84"] = seller.iban
+        if seller.bic:
+            data["BT-86"] = seller.bic
     else:
         data["BT-81"] = "1"  # means not defined: credit transfer (30/58) requires an IBAN
     if original is not None:
@@ -271,7 +274,8 @@ Période de prestation : du {invoice.period_start:%d/%m/%Y} au {invoice.period_e
 <tr><td>Total TVA</td><td class=n>{_money(totals.vat_cents)}</td></tr>
 <tr><td><b>{due_label} (EUR)</b></td><td class=n><b>{_money(totals.gross_cents)}</b></td></tr>
 </table>
-<p>{e(terms_text)}{" IBAN : " + e(seller.iban) if seller.iban else ""}</p>
+<p>{e(terms_text)}{" IBAN : " + e(seller.iban) if seller.iban else ""}\
+{" BIC : " + e(seller.bic) if seller.iban and seller.bic else ""}</p>
 {notes}
 {cra}
 </body></html>"""

@@ -14,7 +14,13 @@ import zipfile
 from datetime import date, datetime, time
 from typing import Any
 
-from server.domain.errors import DomainError, FieldError, InvalidInput, TooLarge, UnsupportedType
+from server.domain.errors import (
+    DomainError,
+    FieldError,
+    InvalidInput,
+    PayloadTooLarge,
+    UnsupportedMedia,
+)
 from server.domain.imports import MAX_ROWS, Kind, Sheet, normalise_header
 
 MAX_BYTES = 2_000_000
@@ -41,10 +47,10 @@ def file_type(content: bytes, file_name: str) -> str:
     name = file_name.lower()
     if content.startswith(b"\xd0\xcf\x11\xe0") or name.endswith((".xls", ".ods", ".numbers")):
         msg = "this spreadsheet format is not read: save it as .xlsx or as CSV"
-        raise _refusal("unsupported_type", msg, UnsupportedType)
+        raise _refusal("unsupported_type", msg, UnsupportedMedia)
     if b"\x00" in content[:4096]:
         msg = "this file is neither CSV nor XLSX"
-        raise _refusal("unsupported_type", msg, UnsupportedType)
+        raise _refusal("unsupported_type", msg, UnsupportedMedia)
     return CSV
 
 
@@ -53,7 +59,7 @@ def read_sheet(content: bytes, *, file_name: str, kind: Kind) -> Sheet:
     spreadsheet, unreadable)."""
     if len(content) > MAX_BYTES:
         msg = f"the file is larger than {MAX_BYTES // 1_000_000} MB: split it"
-        raise _refusal("file_too_large", msg, TooLarge)
+        raise _refusal("file_too_large", msg, PayloadTooLarge)
     if not content.strip():
         raise _refusal("empty_file", "the file is empty")
     if file_type(content, file_name) == XLSX:

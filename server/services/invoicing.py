@@ -20,6 +20,7 @@ from server.domain.model import ClientCompany
 from server.domain.roles import Actor
 from server.services import facturx_document as fx
 from server.services.clock import Clock
+from server.services.organisation import electronic_address_of, numbering_prefixes
 from server.storage import invoicing_store as store
 from server.storage import repositories as repo
 from server.storage.repositories import write_transaction
@@ -50,6 +51,8 @@ async def seller_of(organisation_id: str) -> tuple[inv.Party, bool]:
         country_code=profile.get("country_code") or "FR",
         legal_info=profile.get("legal_info", ""),
         iban=profile.get("iban", ""),
+        bic=profile.get("bic", ""),
+        electronic_address=await electronic_address_of(organisation_id=organisation_id),
     )
     return party, bool(profile.get("vat_franchise", False))
 
@@ -65,9 +68,13 @@ async def buyer_of(client: ClientCompany) -> tuple[inv.Party, p.PaymentTerms]:
         postcode=extra.get("postcode") or postcode,
         city=extra.get("city") or city,
         country_code=extra.get("country_code") or "FR",
+        electronic_address=await electronic_address_of(client_id=client.id),
     )
+    # A client without terms of its own pays on the organisation's (its organisation screen).
+    own = extra or await store.billing_profile(client.organisation_id) or {}
+    days = own.get("payment_days")
     terms = p.PaymentTerms(
-        p.TermsKind(extra.get("payment_kind") or "net"), int(extra.get("payment_days") or 30)
+        p.TermsKind(own.get("payment_kind") or "net"), 30 if days is None else int(days)
     )
     return party, terms
 
@@ -451,7 +458,11 @@ async def issue(*, actor: Actor, invoice_id: str, clock: Clock) -> inv.InvoiceRe
         lines = [r.line for r in invoice.lines]
         totals = p.totals(lines=lines, regime=regime)
         terms.check()
-        series = inv.series_for(inv.InvoiceKind.INVOICE, _local_date(clock(), org.time_zone))
+        series = inv.series_for(
+            inv.InvoiceKind.INVOICE,
+            _local_date(clock(), org.time_zone),
+            prefixes=await numbering_prefixes(org.id),
+        )
         number = inv.number_of(
             series, await store.next_number(organisation_id=org.id, series=series)
         )
@@ -510,7 +521,11 @@ async def credit(
         note = await store.get_invoice(note_id)
         org = await repo.get_organisation(original.organisation_id)
         assert note is not None and org is not None
-        series = inv.series_for(inv.InvoiceKind.CREDIT_NOTE, _local_date(clock(), org.time_zone))
+        series = inv.series_for(
+            inv.InvoiceKind.CREDIT_NOTE,
+            _local_date(clock(), org.time_zone),
+            prefixes=await numbering_prefixes(org.id),
+        )
         number = inv.number_of(
             series, await store.next_number(organisation_id=org.id, series=series)
         )

@@ -471,8 +471,14 @@ async def client_billing(client_id: str) -> dict[str, Any] | None:
 
 
 async def set_billing_profile(organisation_id: str, **fields: Any) -> None:
-    await t.BillingProfile.delete().where(t.BillingProfile.organisation == organisation_id)
-    await t.BillingProfile(organisation=organisation_id, **fields).save()
+    """Set the given columns; the others (the organisation screen's BIC and payment terms)
+    stay as they were."""
+    if await t.BillingProfile.exists().where(t.BillingProfile.organisation == organisation_id):
+        await t.BillingProfile.update(
+            {getattr(t.BillingProfile, name): value for name, value in fields.items()}
+        ).where(t.BillingProfile.organisation == organisation_id)
+    else:
+        await t.BillingProfile(organisation=organisation_id, **fields).save()
 
 
 async def set_client_billing(client_id: str, **fields: Any) -> None:

@@ -40,6 +40,14 @@ class Organisation(Table):
         help_text="Signatures need a device-bound passkey (BS flag clear): a synced one is "
         "refused at registration and at signing.",
     )
+    electronic_address = Varchar(
+        length=200, default="", help_text="Electronic invoicing address (BT-34), if not SIREN."
+    )
+    signature_wording = Varchar(
+        length=20, default="signature", help_text="A new client's wording: signature/attestation."
+    )
+    invoice_prefix = Varchar(length=12, default="FA", help_text="Series prefix of invoices.")
+    credit_note_prefix = Varchar(length=12, default="AV", help_text="Series prefix of credits.")
 
 
 class ClientCompany(Table):
@@ -56,6 +64,9 @@ class ClientCompany(Table):
         length=20,
         default="signature",
         help_text="What the client's signer does: signature, or attestation (de service fait).",
+    )
+    electronic_address = Varchar(
+        length=200, default="", help_text="Electronic invoicing address (BT-49), if not SIREN."
     )
 
 
@@ -427,6 +438,7 @@ class BillingProfile(Table):
     city = Varchar(length=100, default="")
     country_code = Varchar(length=2, default="FR")
     iban = Varchar(length=34, default="")
+    bic = Varchar(length=11, default="")
     vat_franchise = Boolean(default=False, help_text="Franchise en base (CGI 293 B).")
     payment_kind = Varchar(length=20, default="net", help_text="net or end_of_month.")
     payment_days = Integer(default=30)
@@ -748,6 +760,63 @@ class FigureDecision(Table):
     wait = Integer()
 
 
+class Receipt(Table):
+    """A receipt's bytes, once per consultant: `key` is `<person id>:<SHA-256 of the upload>`.
+
+    The hash names the bytes the phone sent, so a retry or a second device of the same person
+    finds it stored; what is kept is those bytes with an image's metadata (EXIF, GPS) removed.
+    """
+
+    id = UUID(primary_key=True)
+    key = Varchar(length=120, unique=True)
+    organisation = ForeignKey(references=Organisation, null=False)
+    owner = ForeignKey(references=Person, null=False)
+    sha256 = Varchar(length=64)
+    media_type = Varchar(length=40)
+    size = Integer()
+    content = Bytea()
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ExpenseClaim(Table):
+    """A consultant's expense line, in their monthly expense report, with its decision."""
+
+    id = UUID(primary_key=True)
+    organisation = ForeignKey(references=Organisation, null=False)
+    consultant = ForeignKey(references=Person, null=False)
+    month = Varchar(length=7, help_text="YYYY-MM of spent_on: the report the line is in.")
+    spent_on = Date()
+    mission = ForeignKey(references=Mission, null=True, default=None, help_text="Null: internal.")
+    category = Varchar(length=20, help_text="sync.expenses.Category.")
+    vat_lines = JSON(default=[], help_text="[{rate_bp, gross_cents, net_cents, vat_cents}].")
+    gross_cents = BigInt()
+    net_cents = BigInt()
+    vat_cents = BigInt()
+    distance_km = Integer(null=True, default=None, help_text="Mileage only.")
+    fiscal_power = Integer(null=True, default=None, help_text="Mileage only, in CV.")
+    electric = Boolean(default=False)
+    comment = Text(default="")
+    receipts = JSON(default=[], help_text="SHA-256 ids of the consultant's receipts.")
+    status = Varchar(length=20, default="draft", help_text="draft, submitted, approved, refused.")
+    refusal_reason = Text(default="")
+    decided_by = ForeignKey(references=Person, null=True, default=None)
+    decided_at = Timestamptz(null=True, default=None)
+    billed_expense = UUID(
+        null=True, default=None, help_text="The re-billed Expense row its approval created."
+    )
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class MissionExpensePolicy(Table):
+    """Whether a mission's approved expenses are re-billed to the client, with what margin."""
+
+    id = UUID(primary_key=True)
+    mission = ForeignKey(references=Mission, null=False, unique=True)
+    rebill = Boolean(default=False)
+    margin_bp = Integer(default=0)
+
+
 class LeaveRequest(Table):
     """A consultant's request for leave (docs/leave.md); its id is chosen by the phone, so a
     request queued offline can be cancelled before it ever reached the server."""
@@ -849,6 +918,9 @@ TABLES: tuple[type[Table], ...] = (
     FigureMonth,
     FigureMissionMonth,
     FigureDecision,
+    Receipt,
+    ExpenseClaim,
+    MissionExpensePolicy,
     LeaveRequest,
     LeaveAdjustment,
     LeaveSettings,

@@ -34,8 +34,8 @@ async def _consultant(args: argparse.Namespace) -> dict[str, str]:
     client = await repo.create_client(
         organisation_id=organisation_id,
         legal_name="Banque du Test SA",
-        siren="552000777",
-        vat_number="FR12552000777",
+        siren="552000770",
+        vat_number="FR86552000770",
         billing_address="3 quai Kléber, 67000 Strasbourg",
     )
     # Each consultant gets their own manager (the month's circuit falls back to them), unless

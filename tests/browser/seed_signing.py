@@ -35,8 +35,8 @@ async def _month(args: argparse.Namespace, settings: Settings) -> dict[str, str]
     client = await repo.create_client(
         organisation_id=organisation_id,
         legal_name=args.client,
-        siren="552000777",
-        vat_number="FR12552000777",
+        siren="552000770",
+        vat_number="FR86552000770",
         billing_address="3 quai Kléber, 67000 Strasbourg",
     )
     signer = await create_person(

@@ -30,7 +30,7 @@ from tests.browser.test_month_offline import serious_violations
 pytestmark = pytest.mark.browser
 
 ADMIN = "claire.admin@octave.example"
-SIREN = "812345674"
+SIREN = "812345676"
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +66,7 @@ def test_admin_sets_the_billing_profile_and_downloads_the_exports(
     form = page.get_by_test_id("profile-form")
     expect(form.get_by_test_id("profile-identity")).to_contain_text(SIREN)
     expect(form.get_by_label("Mentions légales (forme, capital, RCS)")).to_have_value(
-        "SAS au capital de 50 000 EUR - RCS Paris 812 345 674"
+        "SAS au capital de 50 000 EUR - RCS Paris 812 345 676"
     )
     city = f"Paris {uuid.uuid4().hex[:6]}"
     form.get_by_label("Adresse", exact=True).fill("12 rue de la Paix")

@@ -37,12 +37,12 @@ async def test_fec_of_an_invoice_and_its_credit_note(app: Litestar) -> None:
     name, body = await exports.fec_export(
         actor=d.admin, start=date(2026, 11, 1), end=date(2026, 11, 30)
     )
-    assert name == "812345674FEC20261130.txt"
+    assert name == "812345676FEC20261130.txt"
     expected = (
         "JournalCode\tJournalLib\tEcritureNum\tEcritureDate\tCompteNum\tCompteLib\tCompAuxNum\t"
         "CompAuxLib\tPieceRef\tPieceDate\tEcritureLib\tDebit\tCredit\tEcritureLet\tDateLet\t"
         "ValidDate\tMontantdevise\tIdevise\r\n"
-        "VT\tVentes\tVT-000001\t20261116\t411000\tClients\tC552000777\tBanque Rhénane SA\t"
+        "VT\tVentes\tVT-000001\t20261116\t411000\tClients\tC552000770\tBanque Rhénane SA\t"
         "FA-2026-00001\t20261116\tFacture FA-2026-00001 Banque Rhénane SA\t16770,00\t0,00\t\t\t"
         "20261116\t\t\r\n"
         "VT\tVentes\tVT-000001\t20261116\t706000\tPrestations de services\t\t\t"
@@ -51,7 +51,7 @@ async def test_fec_of_an_invoice_and_its_credit_note(app: Litestar) -> None:
         "VT\tVentes\tVT-000001\t20261116\t445710\tTVA collectée\t\t\t"
         "FA-2026-00001\t20261116\tFacture FA-2026-00001 Banque Rhénane SA\t0,00\t2795,00\t\t\t"
         "20261116\t\t\r\n"
-        "VT\tVentes\tVT-000002\t20261116\t411000\tClients\tC552000777\tBanque Rhénane SA\t"
+        "VT\tVentes\tVT-000002\t20261116\t411000\tClients\tC552000770\tBanque Rhénane SA\t"
         "AV-2026-00001\t20261116\tAvoir AV-2026-00001 Banque Rhénane SA\t0,00\t390,00\t\t\t"
         "20261116\t\t\r\n"
         "VT\tVentes\tVT-000002\t20261116\t706000\tPrestations de services\t\t\t"

@@ -13,9 +13,9 @@ from tests.invoicing.facturx_checks import assert_valid_facturx, schematron_fail
 
 SELLER = inv.Party(
     name="Octave Conseil SAS",
-    siren="812345674",
-    siret="81234567400021",
-    vat_number="FR45812345674",
+    siren="812345676",
+    siret="81234567600017",
+    vat_number="FR19812345676",
     address_line="12 rue de la Paix",
     postcode="75002",
     city="Paris",
@@ -24,8 +24,8 @@ SELLER = inv.Party(
 )
 FR_BUYER = inv.Party(
     name="Banque Rhénane SA",
-    siren="552000777",
-    vat_number="FR12552000777",
+    siren="552000770",
+    vat_number="FR86552000770",
     address_line="3 quai Kléber",
     postcode="67000",
     city="Strasbourg",

@@ -100,7 +100,7 @@ async def test_admin_reviews_issues_credits_pays_and_exports(app: Litestar, worl
         "/api/v1/exports/fec", params={"start": "2026-11-01", "end": "2026-11-30"}
     )
     assert fec.status_code == 200 and fec.content.startswith(b"JournalCode\tJournalLib")
-    assert 'filename="812345674FEC20261130.txt"' in fec.headers["content-disposition"]
+    assert 'filename="812345676FEC20261130.txt"' in fec.headers["content-disposition"]
     custom = await admin.get(
         "/api/v1/exports/fec",
         params={"start": "2026-11-01", "end": "2026-11-30", "vat": "445740"},
@@ -197,7 +197,7 @@ async def test_the_billing_profile_is_read_back_as_saved(app: Litestar, world: W
     before = await admin.get("/api/v1/billing-profile")
     assert before.status_code == 200, before.text
     assert before.json() == {
-        "legal_info": "SAS au capital de 50 000 EUR - RCS Paris 812 345 674",
+        "legal_info": "SAS au capital de 50 000 EUR - RCS Paris 812 345 676",
         "address_line": "",
         "postcode": "",
         "city": "",

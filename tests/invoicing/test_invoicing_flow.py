@@ -40,7 +40,7 @@ async def test_a_signed_demo_month_becomes_an_issued_facturx_invoice(app: Litest
     assert issued.number == "FA-2026-00001"
     assert issued.issued_on == date(2026, 11, 16)
     assert issued.due_on == date(2026, 12, 16)
-    assert issued.buyer["siren"] == "552000777" and issued.seller["siren"] == "812345674"
+    assert issued.buyer["siren"] == "552000770" and issued.seller["siren"] == "812345676"
     xml = await billing.xml_of(actor=d.admin, invoice_id=issued.id)
     assert_valid_facturx(xml)
 

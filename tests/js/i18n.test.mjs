@@ -42,7 +42,12 @@ const ONLINE = [
   "backoffice/missions",
   "backoffice/exports",
   "backoffice/billing",
+  "backoffice/organisation",
+  "backoffice/clients",
+  "backoffice/client-edit",
+  "backoffice/devices",
   "backoffice/imports",
+  "expenses",
 ];
 
 test("every string has a French and an English text with the same placeholders", async () => {

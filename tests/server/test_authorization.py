@@ -1495,6 +1495,145 @@ async def test_only_admins_export_their_own_months_and_invoices_as_csv(cast: Cas
     )
 
 
+# -- the organisation screen, client identity, a person's devices (issue 14) -----------------
+
+ORG_PROFILE = {
+    "legal_name": "Octave Conseil SAS",
+    "siren": "732829320",
+    "siret": "73282932000074",
+    "vat_number": "FR44732829320",
+    "address_line": "12 rue de la Paix",
+    "postcode": "75002",
+    "city": "Paris",
+    "calendar_region": "metropole",
+    "signature_wording": "signature",
+}
+CLIENT_IDENTITY = {
+    "legal_name": "K1 SA",
+    "siren": "552100554",
+    "vat_number": "FR96552100554",
+    "billing_address": "1 rue du Test, 75001 Paris",
+}
+
+
+async def test_only_admins_read_and_set_their_own_organisation_profile(cast: Cast) -> None:
+    """Make sure the organisation screen is read and saved by each organisation's admins
+    alone, each on their own organisation (no id in the path to reach another's)."""
+    report = Report()
+    for actor in ("anonymous", *LOGGED_IN):
+        expected = 401 if actor == "anonymous" else 200 if actor in ("admin", "xadmin") else 403
+        response = await cast.browser(actor).get(f"{API}/organisation/profile")
+        matched = report.status(f"{actor} GET /organisation/profile", response, expected, None)
+        if matched and expected == 200:
+            report.same(
+                f"{actor} reads their own organisation",
+                ORGANISATION_OF[actor],
+                response.json()["legal_name"],
+            )
+    cases = [
+        Mutation(actor, f"{actor} PUT /organisation", "PUT", "/organisation", ORG_PROFILE, 403)
+        for actor in LOGGED_IN
+        if actor not in {"admin", "xadmin"}
+    ]
+    cases += [
+        Mutation(
+            "anonymous", "anonymous PUT /organisation", "PUT", "/organisation", ORG_PROFILE, 401
+        ),
+        Mutation(
+            "admin",
+            "admin PUT /organisation with a wrong SIRET",
+            "PUT",
+            "/organisation",
+            {**ORG_PROFILE, "siret": "73282932000075"},
+            422,
+            frozenset({"siret"}),
+            "invalid_input",
+        ),
+        Mutation("admin", "admin PUT /organisation", "PUT", "/organisation", ORG_PROFILE, 200),
+    ]
+    accepted = await run_mutations(cast, report, cases)
+    if "admin PUT /organisation" in accepted:
+        theirs = (await cast.browser("xadmin").get(f"{API}/organisation/profile")).json()
+        report.same(
+            "the other organisation's SIRET is untouched",
+            True,
+            theirs["siret"] != ORG_PROFILE["siret"],
+        )
+    report.verify()
+
+
+async def test_only_admins_read_and_edit_their_own_clients_identity(cast: Cast) -> None:
+    """Make sure a client's billing identity is read and edited by its organisation's admins
+    alone (another organisation's admin gets 404)."""
+    report = Report()
+    k1 = cast.clients["k1"]
+    path = f"/clients/{k1.id}"
+    for actor in ("anonymous", *LOGGED_IN):
+        expected = {"anonymous": 401, "admin": 200, "xadmin": 404}.get(actor, 403)
+        response = await cast.browser(actor).get(API + path)
+        report.status(f"{actor} GET /clients/<k1>", response, expected, None)
+    cases = [
+        Mutation(actor, f"{actor} PUT /clients/<k1>", "PUT", path, CLIENT_IDENTITY, 403)
+        for actor in LOGGED_IN
+        if actor not in {"admin", "xadmin"}
+    ]
+    cases += [
+        Mutation("anonymous", "anonymous PUT /clients/<k1>", "PUT", path, CLIENT_IDENTITY, 401),
+        Mutation("xadmin", "xadmin PUT /clients/<k1>", "PUT", path, CLIENT_IDENTITY, 404),
+        Mutation("admin", "admin PUT /clients/<k1>", "PUT", path, CLIENT_IDENTITY, 200),
+    ]
+    accepted = await run_mutations(cast, report, cases)
+    if "admin PUT /clients/<k1>" in accepted:
+        stored = await repo.get_client(k1.id)
+        report.same("admin PUT: stored SIREN", "552100554", stored and stored.siren)
+    report.verify()
+
+
+async def test_only_admins_see_and_revoke_a_persons_devices(cast: Cast) -> None:
+    """Make sure a person's devices are listed, a session ended and a passkey revoked by their
+    organisation's admins alone; the last passkey needs the admin's confirmation."""
+    report = Report()
+    c1 = cast.id("c1")
+    devices = (await cast.browser("admin").get(f"{API}/people/{c1}/devices")).json()
+    [session] = devices["sessions"]
+    [passkey] = devices["passkeys"]
+    listing = f"/people/{c1}/devices"
+    for actor in ("anonymous", *LOGGED_IN):
+        expected = {"anonymous": 401, "admin": 200, "xadmin": 404}.get(actor, 403)
+        response = await cast.browser(actor).get(API + listing)
+        report.status(f"{actor} GET /people/<c1>/devices", response, expected, None)
+    end = f"/people/{c1}/sessions/{session['id']}/end"
+    revoke = f"/people/{c1}/passkeys/{passkey['id']}/revoke"
+    cases = []
+    for actor in LOGGED_IN:
+        if actor in {"admin", "xadmin"}:
+            continue
+        cases.append(Mutation(actor, f"{actor} end c1's session", "POST", end, {}, 403))
+        cases.append(Mutation(actor, f"{actor} revoke c1's passkey", "POST", revoke, {}, 403))
+    cases += [
+        Mutation("anonymous", "anonymous end c1's session", "POST", end, {}, 401),
+        Mutation("xadmin", "xadmin end c1's session", "POST", end, {}, 404),
+        Mutation(
+            "xadmin", "xadmin revoke c1's passkey", "POST", revoke, {"confirm_last": True}, 404
+        ),
+        Mutation(
+            "admin",
+            "admin revoke c1's last passkey unconfirmed",
+            "POST",
+            revoke,
+            {},
+            409,
+            frozenset({"confirm_last"}),
+            "conflict",
+        ),
+        Mutation("admin", "admin end c1's session", "POST", end, {}, 200),
+    ]
+    accepted = await run_mutations(cast, report, cases)
+    if "admin end c1's session" in accepted:
+        report.status("c1 signed out", await cast.browser("c1").get(f"{API}/me"), 401, None)
+    report.verify()
+
+
 async def test_only_admins_import_spreadsheets_into_their_own_organisation(cast: Cast) -> None:
     """Make sure only an admin imports people, clients or missions and reads the templates
     (others 401/403, writing nothing), and that an import lands in the admin's own
@@ -1536,4 +1675,137 @@ async def test_only_admins_import_spreadsheets_into_their_own_organisation(cast:
         report.same(
             f"{admin}: the client's organisation", organisation, owner and owner.legal_name
         )
+
+
+# -- expenses (issue 16) -----------------------------------------------------------------------
+
+EXPENSE_SEEN = {"c1": 200, "m1": 200, "admin": 200, "s1": 403, "s2": 403}
+"""Who reads c1's expense report and its receipts: c1, their manager, the admin; a client signer
+is refused (403) and anyone else is told it does not exist (404)."""
+EXPENSE_DECIDERS = {"m1": 200, "admin": 200, "c1": 403, "s1": 403, "s2": 403}
+"""Who decides c1's submitted line: their manager or an admin; c1 never (own expense)."""
+
+
+def _jpeg(seed: int) -> bytes:
+    import io as _io
+
+    from PIL import Image
+
+    out = _io.BytesIO()
+    Image.new("RGB", (8, 8), (seed % 256, 40, 90)).save(out, "JPEG")
+    return out.getvalue()
+
+
+async def _expense_rows() -> list[str]:
+    claims = await t.ExpenseClaim.select(t.ExpenseClaim.id, t.ExpenseClaim.status)
+    receipts = await t.Receipt.select(t.Receipt.key)
+    return sorted(repr(sorted(r.items())) for r in [*claims, *receipts])
+
+
+async def test_expenses_are_seen_and_decided_by_the_consultant_their_manager_and_admins(
+    cast: Cast,
+) -> None:
+    """Make sure a consultant files and reads their own expenses, their manager and the admin
+    read them with their receipts and decide them, a client signer never sees any, another
+    team or organisation is told they do not exist, and only consultants upload receipts."""
+    import hashlib
+
+    report = Report()
+    photo = _jpeg(1)
+    sha = hashlib.sha256(photo).hexdigest()
+    raw = {"content-type": "image/jpeg"}
+    for actor in ("anonymous", *LOGGED_IN):
+        response = await cast.browser(actor).send(
+            "PUT", f"{API}/receipts/{sha}", None, content=photo, headers=raw
+        )
+        consultant = actor in {"c1", "c2", "c3", "x"}
+        expected = 401 if actor == "anonymous" else 200 if consultant else 403
+        report.status(f"{actor} PUT /receipts/<sha>", response, expected)
+    created = await cast.browser("c1").post(
+        f"{API}/expense-lines",
+        json={
+            "spent_on": "2026-11-04",
+            "mission_id": cast.missions["c1@k1"].id,
+            "category": "meal",
+            "vat_lines": [{"rate_bp": 1000, "gross_cents": 2000}],
+            "receipts": [sha],
+        },
+    )
+    report.status("c1 POST /expense-lines", created, 201)
+    line = created.json()["id"]
+    wrong_mission = await cast.browser("c1").post(
+        f"{API}/expense-lines",
+        json={
+            "spent_on": "2026-11-04",
+            "mission_id": cast.missions["c3@k2"].id,
+            "category": "taxi",
+            "vat_lines": [{"rate_bp": 1000, "gross_cents": 2000}],
+        },
+    )
+    report.status("c1 POST /expense-lines on c3's mission", wrong_mission, 422)
+    report.status(
+        "c1 POST /expense-reports/2026-11/submit",
+        await cast.browser("c1").post(f"{API}/expense-reports/2026-11/submit"),
+        200,
+    )
+    c1 = cast.id("c1")
+    for actor in ("anonymous", *LOGGED_IN):
+        expected = 401 if actor == "anonymous" else EXPENSE_SEEN.get(actor, 404)
+        browser = cast.browser(actor)
+        got = await browser.get(f"{API}/expense-reports/2026-11", params={"consultant": c1})
+        report.status(f"{actor} GET /expense-reports/2026-11?consultant=<c1>", got, expected)
+        if expected == 200:
+            report.same(f"{actor} sees c1's line", [line], [x["id"] for x in got.json()["lines"]])
+        got = await browser.get(f"{API}/expense-lines/{line}/receipts/{sha}")
+        report.status(f"{actor} GET /expense-lines/<c1>/receipts/<sha>", got, expected)
+        review = await browser.get(f"{API}/expense-reports/2026-11/review")
+        seen = {x["id"] for x in review.json()} if review.status_code == 200 else set()
+        report.same(f"{actor} review lists c1's line", actor in {"m1", "admin"}, line in seen)
+    before = await _expense_rows()
+    for actor in ("anonymous", *LOGGED_IN):
+        if actor in {"m1", "admin"}:
+            continue
+        expected = 401 if actor == "anonymous" else EXPENSE_DECIDERS.get(actor, 404)
+        browser = cast.browser(actor)
+        got = await browser.post(f"{API}/expense-lines/{line}/decision", json={"approve": True})
+        report.status(f"{actor} POST /expense-lines/<c1>/decision", got, expected)
+        edit = {"spent_on": "2026-11-04", "category": "meal", "vat_lines": []}
+        if actor != "c1":
+            got = await browser.put(f"{API}/expense-lines/{line}", json=edit)
+            report.status(
+                f"{actor} PUT /expense-lines/<c1>", got, 401 if actor == "anonymous" else 404
+            )
+            got = await browser.delete(f"{API}/expense-lines/{line}")
+            report.status(
+                f"{actor} DELETE /expense-lines/<c1>", got, 401 if actor == "anonymous" else 404
+            )
+        for path in ("/exports/expenses", "/exports/receipts"):
+            got = await browser.get(f"{API}{path}", params={"month": "2026-11"})
+            wanted = 401 if actor == "anonymous" else 404 if actor == "xadmin" else 403
+            report.status(f"{actor} GET {path}", got, wanted)
+    report.same("database after the refused decisions and edits", before, await _expense_rows())
+    decided = await cast.browser("m1").post(
+        f"{API}/expense-lines/{line}/decision", json={"approve": True}
+    )
+    report.status("m1 POST /expense-lines/<c1>/decision", decided, 200)
+    again = await cast.browser("admin").post(
+        f"{API}/expense-lines/{line}/decision", json={"approve": False, "reason": "non"}
+    )
+    report.status("admin POST /expense-lines/<c1>/decision after m1's", again, 409)
+    for path in ("/exports/expenses", "/exports/receipts"):
+        got = await cast.browser("admin").get(f"{API}{path}", params={"month": "2026-11"})
+        report.status(f"admin GET {path}", got, 200)
+    for actor in ("anonymous", *LOGGED_IN):
+        path = f"/missions/{cast.missions['c1@k1'].id}/expense-policy"
+        got = await cast.browser(actor).get(API + path)
+        wanted = (
+            401
+            if actor == "anonymous"
+            else 200
+            if actor == "admin"
+            else 404
+            if actor == "xadmin"
+            else 403
+        )
+        report.status(f"{actor} GET {path}", got, wanted)
     report.verify()

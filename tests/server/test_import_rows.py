@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from server.domain import imports as im
+from server.domain.identifiers import french_vat_for
 from server.domain.roles import Role
 
 
@@ -56,7 +57,7 @@ def test_siren_and_vat_numbers() -> None:
     assert im.siren("404 833 048") == "404833048"
     assert im.siren("40483304800022") == "404833048", "a SIRET gives its SIREN"
     # The French VAT key of a SIREN (CGI, annexe IV, art. 242 nonies A).
-    assert im.french_vat_number("404833048") == "FR83404833048"
+    assert french_vat_for("404833048") == "FR83404833048"
     assert im.vat_number("fr 83 404 833 048") == "FR83404833048"
     with pytest.raises(im.CellError):
         im.siren("12345678")

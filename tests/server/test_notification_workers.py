@@ -76,8 +76,8 @@ def fill_outbox(
     async def work() -> list[str]:
         organisation = await repo.create_organisation(
             legal_name="Octave",
-            siren="812345674",
-            siret="81234567400021",
+            siren="812345676",
+            siret="81234567600017",
             vat_number="",
             address="",
         )

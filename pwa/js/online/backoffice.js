@@ -15,6 +15,7 @@ export const STRINGS = {
     "This page is for administrators only.",
   ],
   "admin.tabs": ["Rubriques", "Sections"],
+  "admin.tab.organisation": ["Organisation", "Organisation"],
   "admin.tab.people": ["Personnes", "People"],
   "admin.tab.clients": ["Clients", "Clients"],
   "admin.tab.missions": ["Missions", "Missions"],
@@ -35,6 +36,7 @@ addStrings(STRINGS);
  * `mount(container, {person})`, which draws the tab into `container`.
  */
 const TABS = [
+  ["organisation", "./backoffice/organisation.js"],
   ["people", "./backoffice/people.js"],
   ["clients", "./backoffice/clients.js"],
   ["missions", "./backoffice/missions.js"],

@@ -42,6 +42,7 @@ export const STRINGS = {
   "circuit.history": ["Renvoi précédent (corrigé depuis)", "Earlier send-back (since corrected)"],
   "approvals.heading": ["Mois à valider", "Months to validate"],
   "circuit.figuresLink": ["Tableau de bord", "Dashboard"],
+  "circuit.expensesLink": ["Notes de frais", "Expenses"],
   "circuit.leaveLink": ["Congés", "Leave"],
   "approvals.none": ["Aucun mois n'attend votre validation.", "No month is waiting on you."],
   "approvals.review": ["Examiner", "Review"],
@@ -153,6 +154,7 @@ export async function showCircuit({ person, month, status }) {
  */
 function circuitPanel(circuit, person, status, onWithdraw) {
   const approver = (person.roles ?? []).some((r) => r === "manager" || r === "admin");
+  const expenses = h("a", { href: "#expenses", "data-testid": "expenses-link" }, t("circuit.expensesLink"));
   const leave = h("a", { href: "#leave", "data-testid": "leave-link" }, t("circuit.leaveLink"));
   const link = approver
     ? h(
@@ -162,9 +164,11 @@ function circuitPanel(circuit, person, status, onWithdraw) {
         " · ",
         h("a", { href: "#figures", "data-testid": "figures-link" }, t("circuit.figuresLink")),
         " · ",
+        expenses,
+        " · ",
         leave,
       )
-    : h("p", { class: "links" }, leave);
+    : h("p", { class: "links" }, expenses, " · ", leave);
   const card = (...children) =>
     h(
       "section",

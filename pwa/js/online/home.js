@@ -44,6 +44,10 @@ export const STRINGS = {
     "Tableau de bord : TACE, intercontrat, clôture, facturation",
     "Dashboard: TACE, bench, month close, billing",
   ],
+  "home.expenses": [
+    "Notes de frais : valider les dépenses de l'équipe",
+    "Expenses: decide the team's expense lines",
+  ],
   "role.consultant": ["Consultant·e", "Consultant"],
   "role.manager": ["Manager", "Manager"],
   "role.admin": ["Administrateur·rice", "Administrator"],
@@ -152,6 +156,8 @@ function render({ person, months, onLogout }) {
           h("a", { href: "#team", "data-testid": "home-team-link" }, t("home.team")),
           h("br", {}),
           h("a", { href: "#figures", "data-testid": "figures-link" }, t("home.figures")),
+          h("br", {}),
+          h("a", { href: "#expenses", "data-testid": "expenses-link" }, t("home.expenses")),
           ...(roles.includes("admin")
             ? [
                 h("br", {}),

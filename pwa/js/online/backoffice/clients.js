@@ -149,12 +149,64 @@ export async function mount(container, _props) {
               h("div", {}, h("dt", {}, t("bo.clients.vat")), h("dd", {}, c.vat_number)),
             ),
             c.billing_address ? h("p", { class: "muted bo-address" }, c.billing_address) : null,
+            editButton(c),
           ),
         ),
       ),
     );
   }
 
+  /**
+   * The button opening a client's identity, wording and signers (./client-edit.js) under it.
+   * @param {{id: string, legal_name: string}} c
+   */
+  function editButton(c) {
+    const slot = h("div", { class: "bo-client-slot" });
+    const button = h(
+      "button",
+      {
+        type: "button",
+        class: "secondary small",
+        "aria-label": t("bo.client.editOf", { name: c.legal_name }),
+        "aria-expanded": "false",
+        "data-testid": "client-edit",
+        onclick: async () => {
+          if (button.getAttribute("aria-expanded") === "true") return;
+          button.setAttribute("aria-expanded", "true");
+          try {
+            const { clientPanel } = await import("./client-edit.js");
+            const close = () => {
+              slot.replaceChildren();
+              button.setAttribute("aria-expanded", "false");
+              button.focus();
+            };
+            /**
+             * The list shows the saved name, SIREN and VAT number at once.
+             * @param {{legal_name: string, siren: string, vat_number: string}} saved
+             */
+            const onSaved = (saved) => {
+              const item = slot.closest("li");
+              const name = item?.querySelector("strong");
+              if (name) name.textContent = saved.legal_name;
+              const [siren, vat] = item?.querySelectorAll(".bo-facts dd") ?? [];
+              if (siren) siren.textContent = saved.siren;
+              if (vat) vat.textContent = saved.vat_number;
+            };
+            slot.replaceChildren(await clientPanel(c, { onSaved, onClose: close }));
+            slot.querySelector("input")?.focus();
+          } catch (error) {
+            button.setAttribute("aria-expanded", "false");
+            slot.replaceChildren(h("p", { class: "error", role: "alert" }, t("bo.dir.offline")));
+            console.warn("client", error);
+          }
+        },
+      },
+      t("bo.client.edit"),
+    );
+    return h("div", { class: "bo-client-more" }, button, slot);
+  }
+
+  await import("./client-edit.js");
   await load();
   container.replaceChildren(h("h2", {}, t("bo.clients.heading")), status, form, list);
 }

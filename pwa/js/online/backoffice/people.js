@@ -74,6 +74,11 @@ export const STRINGS = {
     "La personne devra se reconnecter pour que ses nouveaux droits s'appliquent.",
     "The person must sign in again for the new rights to apply.",
   ],
+  "bo.people.devices": ["Appareils et clés d'accès", "Devices and passkeys"],
+  "bo.people.devicesOf": [
+    "Appareils et clés d'accès de {name}",
+    "{name}'s devices and passkeys",
+  ],
   "bo.people.reinvite": ["Nouveau lien d'invitation", "New invitation link"],
   "bo.people.reinviteOf": [
     "Nouveau lien d'invitation pour {name}",
@@ -400,6 +405,17 @@ export async function mount(container, { person: me }) {
           },
           t("bo.people.reinvite"),
         ),
+        h(
+          "button",
+          {
+            type: "button",
+            class: "secondary small",
+            "aria-label": t("bo.people.devicesOf", { name: p.display_name }),
+            "data-testid": "devices",
+            onclick: () => showDevices(p, slot),
+          },
+          t("bo.people.devices"),
+        ),
         // An administrator cannot deactivate themselves (the server refuses it too).
         p.id === me.id
           ? ""
@@ -496,6 +512,25 @@ export async function mount(container, { person: me }) {
     );
     queueMicrotask(() => confirm.focus());
     return box;
+  }
+
+  /**
+   * The person's passkeys, sessions and synchronised devices (./devices.js), with revoke.
+   * @param {any} p @param {HTMLElement} slot
+   */
+  async function showDevices(p, slot) {
+    const general = h("p", { class: "error", role: "alert", hidden: true });
+    slot.replaceChildren(general);
+    try {
+      const { devicesPanel } = await import("./devices.js");
+      slot.replaceChildren(
+        await devicesPanel(p, { onClose: () => slot.replaceChildren() }),
+      );
+      slot.querySelector("h4")?.setAttribute("tabindex", "-1");
+      /** @type {HTMLElement | null} */ (slot.querySelector("h4"))?.focus();
+    } catch (error) {
+      showRefusal(error, {}, general);
+    }
   }
 
   /** @param {any} p @param {HTMLElement} slot @param {string} key */

@@ -1,0 +1,114 @@
+// The expense rules the phone shows before anything reaches the server: the VAT inside a
+// receipt's amount and the mileage allowance of a trip. A port of sync/expenses.py, pinned by
+// tests/vectors/expenses.json; integer cents, basis points and whole km, so both agree to the
+// cent. Loaded on demand with the expense screen (not part of the offline shell).
+
+export const CATEGORIES = ["meal", "train", "hotel", "taxi", "mileage", "other"];
+export const VAT_RATES_BP = [2000, 1000, 550, 210, 0];
+export const MAX_AMOUNT_CENTS = 10_000_000;
+export const MAX_DISTANCE_KM = 100_000;
+
+export class ExpenseRuleError extends Error {
+  /** @param {string} field @param {string} rule @param {string} message */
+  constructor(field, rule, message) {
+    super(message);
+    this.field = field;
+    this.rule = rule;
+  }
+}
+
+const isInt = (value) => typeof value === "number" && Number.isSafeInteger(value);
+
+/** The VAT inside an amount tax included, to the nearest cent, half a cent up. */
+export function vatOfGross(grossCents, rateBp) {
+  const divisor = 10_000 + rateBp;
+  return Math.floor((2 * grossCents * rateBp + divisor) / (2 * divisor));
+}
+
+/** [[rateBp, grossCents], ...] → {lines: [{rate_bp, gross_cents, net_cents, vat_cents}], totals}. */
+export function splitVat(lines) {
+  if (lines.length === 0) {
+    throw new ExpenseRuleError("vat_lines", "required", "an expense has at least one amount");
+  }
+  const seen = new Set();
+  const out = [];
+  lines.forEach(([rateBp, grossCents], index) => {
+    const where = `vat_lines[${index}]`;
+    if (!isInt(rateBp) || !VAT_RATES_BP.includes(rateBp)) {
+      throw new ExpenseRuleError(`${where}.rate_bp`, "unknown_rate", `${rateBp} is not a rate`);
+    }
+    if (seen.has(rateBp)) {
+      throw new ExpenseRuleError(`${where}.rate_bp`, "duplicate_rate", `${rateBp} twice`);
+    }
+    seen.add(rateBp);
+    if (!isInt(grossCents) || grossCents <= 0 || grossCents > MAX_AMOUNT_CENTS) {
+      throw new ExpenseRuleError(`${where}.gross_cents`, "out_of_range", `${grossCents}`);
+    }
+    const vat = vatOfGross(grossCents, rateBp);
+    out.push({ rate_bp: rateBp, gross_cents: grossCents, net_cents: grossCents - vat, vat_cents: vat });
+  });
+  const total = (key) => out.reduce((sum, line) => sum + line[key], 0);
+  return {
+    lines: out,
+    gross_cents: total("gross_cents"),
+    net_cents: total("net_cents"),
+    vat_cents: total("vat_cents"),
+  };
+}
+
+// The car scale (barème kilométrique), per fiscal power from 3 ("3 CV et moins") to 7 ("7 CV et
+// plus"): [up to km (null: no limit), € per km in thousandths, fixed €]. Same data and source as
+// sync/expenses.py (arrêté du 27 mars 2023, BOI-BAREME-000001; kept for 2024 and 2025).
+const CARS_2024 = {
+  3: [[5000, 529, 0], [20000, 316, 1065], [null, 370, 0]],
+  4: [[5000, 606, 0], [20000, 340, 1330], [null, 407, 0]],
+  5: [[5000, 636, 0], [20000, 357, 1395], [null, 427, 0]],
+  6: [[5000, 665, 0], [20000, 374, 1457], [null, 447, 0]],
+  7: [[5000, 697, 0], [20000, 394, 1515], [null, 470, 0]],
+};
+const SCALES = new Map([
+  [2024, { cars: CARS_2024, electricUpliftPercent: 20 }],
+  [2025, { cars: CARS_2024, electricUpliftPercent: 20 }],
+]);
+
+export function scaleFor(year) {
+  if (SCALES.has(year)) return SCALES.get(year);
+  const held = [...SCALES.keys()].filter((y) => y <= year);
+  if (held.length === 0) throw new ExpenseRuleError("date", "no_scale", `no scale for ${year}`);
+  return SCALES.get(Math.max(...held));
+}
+
+function checkDistance(field, km) {
+  if (!isInt(km) || km < 0 || km > MAX_DISTANCE_KM) {
+    throw new ExpenseRuleError(field, "out_of_range", `${km} is not a whole number of km`);
+  }
+}
+
+export function annualAllowanceCents({ year, fiscalPower, electric, distanceKm }) {
+  checkDistance("distance_km", distanceKm);
+  const scale = scaleFor(year);
+  if (!isInt(fiscalPower) || fiscalPower < 1 || fiscalPower > 99) {
+    throw new ExpenseRuleError("fiscal_power", "out_of_range", `${fiscalPower} CV`);
+  }
+  const row = scale.cars[Math.min(Math.max(fiscalPower, 3), 7)];
+  for (const [upTo, millis, fixed] of row) {
+    if (upTo === null || distanceKm <= upTo) {
+      const tenths = distanceKm * millis + fixed * 1000;
+      if (!electric) return Math.floor((tenths + 5) / 10);
+      return Math.floor((tenths * (100 + scale.electricUpliftPercent) + 500) / 1000);
+    }
+  }
+  throw new Error("the last band has no upper bound");
+}
+
+/** One trip after `yearKmBefore` km claimed in the year: scale(after) − scale(before). */
+export function tripAllowanceCents({ year, fiscalPower, electric, distanceKm, yearKmBefore = 0 }) {
+  checkDistance("distance_km", distanceKm);
+  checkDistance("year_km_before", yearKmBefore);
+  if (distanceKm === 0) throw new ExpenseRuleError("distance_km", "out_of_range", "0 km");
+  if (yearKmBefore + distanceKm > MAX_DISTANCE_KM) {
+    throw new ExpenseRuleError("distance_km", "out_of_range", "too many km in the year");
+  }
+  const at = (distance) => annualAllowanceCents({ year, fiscalPower, electric, distanceKm: distance });
+  return at(yearKmBefore + distanceKm) - at(yearKmBefore);
+}

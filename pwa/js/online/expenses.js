@@ -1,0 +1,626 @@
+// Expenses (#expenses), loaded on demand: a consultant's lines of the month with the form to
+// add one (receipt photos from the camera or files), the manager's lines to decide, and the
+// administrator's exports. A photo is shrunk on the phone with a canvas (which leaves its EXIF
+// behind: position, camera), hashed (SHA-256, the receipt's id on the server) and uploaded;
+// then the line is created with the receipts' ids. Filing needs the network for now (the
+// offline queue for expenses is the next step, see docs/expenses.md).
+
+import { ApiError, request } from "../api.js";
+import { addStrings, formatMonthName, t } from "../i18n.js";
+import { formatMonth, nextMonth, parseMonth, previousMonth } from "../core/months.js";
+import { h, render } from "../views/dom.js";
+import { CATEGORIES, VAT_RATES_BP, splitVat, tripAllowanceCents } from "./expense-rules.js";
+
+/** This module's strings, key → [French, English] (i18n.js addStrings). */
+export const STRINGS = {
+  "exp.title": ["Notes de frais", "Expenses"],
+  "exp.back": ["← Accueil", "← Home"],
+  "exp.prev": ["Mois précédent", "Previous month"],
+  "exp.next": ["Mois suivant", "Next month"],
+  "exp.mine": ["Mes frais du mois", "My expenses this month"],
+  "exp.none": ["Aucune dépense ce mois-ci.", "No expense this month."],
+  "exp.total": ["Total : {amount} · approuvé : {approved}", "Total: {amount} · approved: {approved}"],
+  "exp.add": ["Ajouter une dépense", "Add an expense"],
+  "exp.date": ["Date", "Date"],
+  "exp.mission": ["Mission", "Mission"],
+  "exp.internal": ["Interne (sans mission)", "Internal (no mission)"],
+  "exp.category": ["Catégorie", "Category"],
+  "exp.cat.meal": ["Repas", "Meal"],
+  "exp.cat.train": ["Train", "Train"],
+  "exp.cat.hotel": ["Hôtel", "Hotel"],
+  "exp.cat.taxi": ["Taxi", "Taxi"],
+  "exp.cat.mileage": ["Indemnités kilométriques", "Mileage"],
+  "exp.cat.other": ["Autre", "Other"],
+  "exp.amount": ["Montant TTC à {rate}", "Amount incl. VAT at {rate}"],
+  "exp.amountHelp": [
+    "Un montant par taux de TVA imprimé sur le justificatif (ex. 10 % repas, 20 % boissons).",
+    "One amount per VAT rate printed on the receipt (e.g. 10% food, 20% drinks).",
+  ],
+  "exp.split": ["HT {net} · TVA {vat} · TTC {gross}", "Net {net} · VAT {vat} · total {gross}"],
+  "exp.distance": ["Distance (km)", "Distance (km)"],
+  "exp.power": ["Puissance fiscale (CV)", "Fiscal power (CV)"],
+  "exp.electric": ["Véhicule 100 % électrique", "Fully electric vehicle"],
+  "exp.allowance": [
+    "Indemnité : {amount} (barème kilométrique, calculée par le serveur selon vos kilomètres de l'année)",
+    "Allowance: {amount} (mileage scale, computed by the server from your km this year)",
+  ],
+  "exp.comment": ["Commentaire", "Comment"],
+  "exp.receipts": ["Justificatifs (photo ou PDF)", "Receipts (photo or PDF)"],
+  "exp.receiptsHelp": [
+    "Les photos sont réduites sur le téléphone et perdent leur position GPS avant l'envoi.",
+    "Photos are shrunk on the phone and lose their GPS position before they are sent.",
+  ],
+  "exp.photo": ["{name} : {size} Ko", "{name}: {size} KB"],
+  "exp.save": ["Enregistrer la dépense", "Save the expense"],
+  "exp.uploading": ["Envoi des justificatifs…", "Uploading the receipts…"],
+  "exp.saved": ["Dépense enregistrée.", "Expense saved."],
+  "exp.refusedForm": ["Non enregistré : corrigez le champ signalé.", "Not saved: fix the field shown."],
+  "exp.submit": ["Envoyer les frais du mois au manager", "Send the month's expenses to the manager"],
+  "exp.submitted": [
+    "{count} {count|dépense envoyée|dépenses envoyées}.",
+    "{count} {count|expense|expenses} sent.",
+  ],
+  "exp.delete": ["Supprimer", "Delete"],
+  "exp.status.draft": ["Brouillon", "Draft"],
+  "exp.status.submitted": ["Envoyée", "Submitted"],
+  "exp.status.approved": ["Approuvée", "Approved"],
+  "exp.status.refused": ["Refusée", "Refused"],
+  "exp.reason": ["Motif du refus : {reason}", "Reason for refusal: {reason}"],
+  "exp.receipt": ["Justificatif {n}", "Receipt {n}"],
+  "exp.review": ["Frais à valider", "Expenses to decide"],
+  "exp.reviewNone": ["Aucune dépense envoyée ce mois-ci.", "No expense submitted this month."],
+  "exp.approve": ["Approuver", "Approve"],
+  "exp.refuse": ["Refuser", "Refuse"],
+  "exp.refuseReason": ["Motif (obligatoire pour refuser)", "Reason (required to refuse)"],
+  "exp.reasonRequired": ["Indiquez le motif du refus.", "Give the reason for the refusal."],
+  "exp.exports": ["Exports du mois", "Month's exports"],
+  "exp.payroll": ["Frais à rembourser (CSV paie)", "Expenses to reimburse (payroll CSV)"],
+  "exp.pdf": ["Justificatifs approuvés (PDF)", "Approved receipts (PDF)"],
+  "exp.policy": ["Refacturation des frais au client", "Re-billing expenses to the client"],
+  "exp.policyHelp": [
+    "Pour la mission choisie : les frais approuvés rejoignent la pré-facture du mois, avec la marge indiquée.",
+    "For the chosen mission: approved expenses join the month's pre-invoice, with the margin given.",
+  ],
+  "exp.policyRebill": ["Refacturer les frais approuvés", "Re-bill approved expenses"],
+  "exp.policyMargin": ["Marge (%)", "Margin (%)"],
+  "exp.policySave": ["Enregistrer la règle", "Save the rule"],
+  "exp.policySaved": ["Règle enregistrée.", "Rule saved."],
+  "exp.offline": [
+    "Hors ligne : les notes de frais s'affichent au retour du réseau.",
+    "Offline: expenses show when the network is back.",
+  ],
+};
+addStrings(STRINGS);
+
+const MAX_SIDE = 1600;
+const MAX_BYTES = 400 * 1024;
+
+/** @param {number} cents */
+function euros(cents) {
+  return new Intl.NumberFormat(document.documentElement.lang || "fr", {
+    style: "currency",
+    currency: "EUR",
+  }).format(cents / 100);
+}
+
+/** "12,50" or "12.5" → 1250; null when it is not an amount. @param {string} text */
+function cents(text) {
+  const m = /^\s*(\d{1,6})(?:[.,](\d{1,2}))?\s*$/.exec(text);
+  return m ? Number(m[1]) * 100 + Number((m[2] ?? "0").padEnd(2, "0")) : null;
+}
+
+/** A photo drawn on a canvas at a legible size, as JPEG: what the camera wrote around the
+ * pixels (EXIF: position, camera, time) is not carried over. A PDF goes as it is.
+ * @param {File} file */
+export async function shrink(file) {
+  if (!file.type.startsWith("image/")) return file;
+  const bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
+  const scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+  const width = Math.round(bitmap.width * scale);
+  const height = Math.round(bitmap.height * scale);
+  const canvas = h("canvas", { width, height });
+  /** @type {HTMLCanvasElement} */ (canvas).getContext("2d")?.drawImage(bitmap, 0, 0, width, height);
+  bitmap.close();
+  let blob = null;
+  for (const quality of [0.8, 0.7, 0.6, 0.5, 0.4]) {
+    blob = await new Promise((resolve) =>
+      /** @type {HTMLCanvasElement} */ (canvas).toBlob(resolve, "image/jpeg", quality),
+    );
+    if (blob && blob.size <= MAX_BYTES) break;
+  }
+  return /** @type {Blob} */ (blob);
+}
+
+/** @param {Blob} blob */
+async function sha256(blob) {
+  const digest = await crypto.subtle.digest("SHA-256", await blob.arrayBuffer());
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Where refusals go: one box per field name, and one for the rest. */
+function errorSlots() {
+  /** @type {Map<string, HTMLElement>} */
+  const slots = new Map();
+  return {
+    slot(name) {
+      const el = h("p", { class: "error", id: `exp-${name}-error`, hidden: true });
+      slots.set(name, el);
+      return el;
+    },
+    clear() {
+      for (const el of slots.values()) el.hidden = true;
+    },
+    /** @param {any} error @param {HTMLElement} status */
+    show(error, status) {
+      status.className = "error";
+      if (!(error instanceof ApiError)) {
+        status.textContent = String(error);
+        return;
+      }
+      status.textContent = error.errors.length ? t("exp.refusedForm") : error.detail;
+      for (const e of error.errors) {
+        const name = String(e.field).replace(/\[\d+\].*|\..*/, "");
+        const place = slots.get(name);
+        if (place) {
+          place.textContent = e.message;
+          place.hidden = false;
+        } else status.textContent += ` ${e.field} : ${e.message}`;
+      }
+    },
+  };
+}
+
+/** @param {string} label @param {string} name @param {HTMLElement} input @param {HTMLElement} error */
+function field(label, name, input, error) {
+  input.id = `exp-${name}`;
+  input.setAttribute("name", name);
+  input.setAttribute("aria-describedby", `exp-${name}-error`);
+  return h("div", {}, h("label", { for: `exp-${name}` }, label, input), error);
+}
+
+/** @param {any} line @param {(() => void) | null} onDelete */
+function lineView(line, onDelete) {
+  const amount = euros(line.gross_cents);
+  return h(
+    "li",
+    { class: "card", "data-testid": "expense-line", "data-status": line.status },
+    h(
+      "p",
+      {},
+      h("b", {}, `${line.spent_on} · ${t(`exp.cat.${line.category}`)} · ${amount}`),
+      " ",
+      h("span", { class: `badge status-${line.status}` }, t(`exp.status.${line.status}`)),
+    ),
+    line.consultant_name ? h("p", { class: "muted" }, line.consultant_name) : null,
+    line.comment ? h("p", {}, line.comment) : null,
+    line.refusal_reason && line.status !== "approved"
+      ? h(
+          "p",
+          { class: "notice warn", "data-testid": "refusal-reason" },
+          t("exp.reason", { reason: line.refusal_reason }),
+        )
+      : null,
+    line.receipts.length
+      ? h(
+          "p",
+          { class: "links" },
+          ...line.receipts.flatMap((/** @type {string} */ sha, /** @type {number} */ i) => [
+            i ? " · " : "",
+            h(
+              "a",
+              {
+                href: `/api/v1/expense-lines/${line.id}/receipts/${sha}`,
+                target: "_blank",
+                rel: "noopener",
+                "data-testid": "receipt-link",
+              },
+              t("exp.receipt", { n: i + 1 }),
+            ),
+          ]),
+        )
+      : null,
+    onDelete
+      ? h("button", { type: "button", class: "secondary small", onclick: onDelete }, t("exp.delete"))
+      : null,
+  );
+}
+
+/** The form of a new line; `done` redraws the page once it is stored. */
+function expenseForm(missions, month, done) {
+  const errors = errorSlots();
+  const status = h("p", { role: "status", class: "muted", "data-testid": "expense-status" });
+  const [year, mon] = month.split("-").map(Number);
+  const today = new Date();
+  const sameMonth = today.getFullYear() === year && today.getMonth() + 1 === mon;
+  const date = h("input", {
+    type: "date",
+    required: true,
+    min: `${month}-01`,
+    max: `${month}-${String(new Date(year, mon, 0).getDate()).padStart(2, "0")}`,
+    value: sameMonth ? `${month}-${String(today.getDate()).padStart(2, "0")}` : `${month}-01`,
+  });
+  const mission = h(
+    "select",
+    {},
+    h("option", { value: "" }, t("exp.internal")),
+    ...missions.map((m) => h("option", { value: m.id }, m.title)),
+  );
+  const category = h(
+    "select",
+    {},
+    ...CATEGORIES.map((c) => h("option", { value: c }, t(`exp.cat.${c}`))),
+  );
+  const amounts = VAT_RATES_BP.map((rate) =>
+    h("input", { type: "text", inputmode: "decimal", autocomplete: "off", "data-rate": rate }),
+  );
+  const split = h("p", { class: "muted", "aria-live": "polite", "data-testid": "expense-split" });
+  const distance = h("input", { type: "text", inputmode: "numeric" });
+  const power = h("input", { type: "text", inputmode: "numeric", value: "5" });
+  const electric = h("input", { type: "checkbox" });
+  const allowance = h("p", { class: "muted", "aria-live": "polite" });
+  const comment = h("textarea", { rows: 2, maxlength: 500 });
+  const files = h("input", {
+    type: "file",
+    accept: "image/*,application/pdf",
+    capture: "environment",
+    multiple: true,
+    "data-testid": "expense-files",
+  });
+  const chosen = h("ul", { class: "muted", "data-testid": "expense-photos" });
+  /** @type {Array<Blob>} */
+  let prepared = [];
+  const rateLabel = (rate) => `${(rate / 100).toLocaleString(document.documentElement.lang)} %`;
+  const receiptFields = h(
+    "div",
+    { class: "stack" },
+    h("p", { class: "muted" }, t("exp.amountHelp")),
+    ...amounts.map((input, i) =>
+      field(
+        t("exp.amount", { rate: rateLabel(VAT_RATES_BP[i]) }),
+        `amount-${VAT_RATES_BP[i]}`,
+        input,
+        errors.slot(`amount-${VAT_RATES_BP[i]}`),
+      ),
+    ),
+    errors.slot("vat_lines"),
+    split,
+  );
+  const mileageFields = h(
+    "div",
+    { class: "stack", hidden: true },
+    field(t("exp.distance"), "distance_km", distance, errors.slot("distance_km")),
+    field(t("exp.power"), "fiscal_power", power, errors.slot("fiscal_power")),
+    h("label", { class: "check" }, electric, ` ${t("exp.electric")}`),
+    allowance,
+  );
+  const vatLines = () =>
+    amounts
+      .map((input, i) => [VAT_RATES_BP[i], cents(/** @type {HTMLInputElement} */ (input).value)])
+      .filter(([, value]) => value !== null && value > 0);
+  const preview = () => {
+    const mileage = /** @type {HTMLSelectElement} */ (category).value === "mileage";
+    receiptFields.hidden = mileage;
+    mileageFields.hidden = !mileage;
+    try {
+      if (mileage) {
+        const km = Number(/** @type {HTMLInputElement} */ (distance).value);
+        const cv = Number(/** @type {HTMLInputElement} */ (power).value);
+        allowance.textContent = km
+          ? t("exp.allowance", {
+              amount: euros(
+                tripAllowanceCents({
+                  year,
+                  fiscalPower: cv,
+                  electric: /** @type {HTMLInputElement} */ (electric).checked,
+                  distanceKm: km,
+                }),
+              ),
+            })
+          : "";
+      } else {
+        const lines = vatLines();
+        const s = lines.length ? splitVat(lines) : null;
+        split.textContent = s
+          ? t("exp.split", { net: euros(s.net_cents), vat: euros(s.vat_cents), gross: euros(s.gross_cents) })
+          : "";
+      }
+    } catch {
+      split.textContent = allowance.textContent = "";
+    }
+  };
+  for (const input of [category, distance, power, electric, ...amounts]) {
+    input.addEventListener("input", preview);
+    input.addEventListener("change", preview);
+  }
+  files.addEventListener("change", async () => {
+    const list = [.../** @type {HTMLInputElement} */ (files).files ?? []];
+    prepared = [];
+    chosen.replaceChildren();
+    for (const file of list) {
+      const blob = await shrink(file);
+      prepared.push(blob);
+      chosen.append(
+        h("li", {}, t("exp.photo", { name: file.name, size: Math.ceil(blob.size / 1024) })),
+      );
+    }
+  });
+  const button = h("button", { type: "submit", class: "primary" }, t("exp.save"));
+  const form = h(
+    "form",
+    { class: "stack", novalidate: true, "data-testid": "expense-form" },
+    field(t("exp.date"), "spent_on", date, errors.slot("spent_on")),
+    field(t("exp.mission"), "mission_id", mission, errors.slot("mission_id")),
+    field(t("exp.category"), "category", category, errors.slot("category")),
+    receiptFields,
+    mileageFields,
+    field(t("exp.comment"), "comment", comment, errors.slot("comment")),
+    field(t("exp.receipts"), "receipts", files, errors.slot("receipts")),
+    h("p", { class: "muted" }, t("exp.receiptsHelp")),
+    chosen,
+    button,
+    status,
+  );
+  let busy = false;
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (busy) return;
+    busy = true;
+    button.setAttribute("aria-disabled", "true");
+    errors.clear();
+    const mileage = /** @type {HTMLSelectElement} */ (category).value === "mileage";
+    try {
+      status.className = "muted";
+      status.textContent = t("exp.uploading");
+      const receipts = [];
+      for (const blob of prepared) {
+        const id = await sha256(blob);
+        // The same bytes under the same id: a retry stores nothing twice.
+        await request("PUT", `/receipts/${id}`, blob);
+        receipts.push(id);
+      }
+      const body = {
+        spent_on: /** @type {HTMLInputElement} */ (date).value,
+        mission_id: /** @type {HTMLSelectElement} */ (mission).value || null,
+        category: /** @type {HTMLSelectElement} */ (category).value,
+        comment: /** @type {HTMLTextAreaElement} */ (comment).value,
+        receipts,
+        ...(mileage
+          ? {
+              distance_km: Number(/** @type {HTMLInputElement} */ (distance).value) || null,
+              fiscal_power: Number(/** @type {HTMLInputElement} */ (power).value) || null,
+              electric: /** @type {HTMLInputElement} */ (electric).checked,
+            }
+          : { vat_lines: vatLines().map(([rate_bp, gross_cents]) => ({ rate_bp, gross_cents })) }),
+      };
+      await request("POST", "/expense-lines", body);
+      status.className = "muted";
+      status.textContent = t("exp.saved");
+      await done(t("exp.saved"));
+    } catch (error) {
+      errors.show(error, status);
+    } finally {
+      busy = false;
+      button.setAttribute("aria-disabled", "false");
+    }
+  });
+  preview();
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "exp-add-h" },
+    h("h2", { id: "exp-add-h" }, t("exp.add")),
+    form,
+  );
+}
+
+/** The administrator's per-mission rule: re-bill approved expenses, with what margin. */
+function policyForm(missions) {
+  const errors = errorSlots();
+  const status = h("p", { role: "status", class: "muted", "data-testid": "policy-status" });
+  const mission = h("select", {}, ...missions.map((m) => h("option", { value: m.id }, m.title)));
+  const rebill = h("input", { type: "checkbox" });
+  const margin = h("input", { type: "text", inputmode: "decimal", value: "0" });
+  const load = async () => {
+    const id = /** @type {HTMLSelectElement} */ (mission).value;
+    if (!id) return;
+    const policy = await request("GET", `/missions/${id}/expense-policy`);
+    /** @type {HTMLInputElement} */ (rebill).checked = policy.rebill;
+    /** @type {HTMLInputElement} */ (margin).value = String(policy.margin_bp / 100);
+  };
+  mission.addEventListener("change", () => load().catch((error) => errors.show(error, status)));
+  const form = h(
+    "form",
+    { class: "stack", novalidate: true, "data-testid": "expense-policy" },
+    field(t("exp.mission"), "policy-mission", mission, errors.slot("mission")),
+    h("label", { class: "check" }, rebill, ` ${t("exp.policyRebill")}`),
+    field(t("exp.policyMargin"), "margin_bp", margin, errors.slot("margin_bp")),
+    h("button", { type: "submit", class: "primary small" }, t("exp.policySave")),
+    status,
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    errors.clear();
+    const percent = cents(/** @type {HTMLInputElement} */ (margin).value);
+    try {
+      await request("PUT", `/missions/${/** @type {HTMLSelectElement} */ (mission).value}/expense-policy`, {
+        rebill: /** @type {HTMLInputElement} */ (rebill).checked,
+        // "12,5" % → 1250 basis points: the same two decimals as an amount in cents.
+        margin_bp: percent ?? -1,
+      });
+      status.className = "muted";
+      status.textContent = t("exp.policySaved");
+    } catch (error) {
+      errors.show(error, status);
+    }
+  });
+  load().catch((error) => errors.show(error, status));
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "exp-policy-h" },
+    h("h2", { id: "exp-policy-h" }, t("exp.policy")),
+    h("p", { class: "muted" }, t("exp.policyHelp")),
+    form,
+  );
+}
+
+/** A line to decide: approve, or refuse with the reason typed next to it. */
+function decisionView(line, redraw) {
+  const reason = h("input", { type: "text", maxlength: 500, "data-testid": "refusal-input" });
+  const status = h("p", { role: "status", class: "muted" });
+  const decide = async (approve) => {
+    try {
+      await request("POST", `/expense-lines/${line.id}/decision`, {
+        approve,
+        reason: /** @type {HTMLInputElement} */ (reason).value,
+      });
+      await redraw();
+    } catch (error) {
+      status.className = "error";
+      status.hidden = false;
+      const missing = error instanceof ApiError && error.errors.some((e) => e.field === "reason");
+      status.textContent = missing
+        ? t("exp.reasonRequired")
+        : error instanceof ApiError
+          ? [error.detail, ...error.errors.map((e) => e.message)].filter(Boolean).join(" ")
+          : String(error);
+      if (missing) reason.focus();
+    }
+  };
+  const view = lineView(line, null);
+  if (line.status === "submitted") {
+    view.append(
+      field(t("exp.refuseReason"), `reason-${line.id}`, reason, status),
+      h(
+        "p",
+        { class: "links" },
+        h("button", { type: "button", class: "primary small", onclick: () => decide(true) }, t("exp.approve")),
+        " ",
+        h("button", { type: "button", class: "secondary small", onclick: () => decide(false) }, t("exp.refuse")),
+      ),
+    );
+  }
+  return view;
+}
+
+/**
+ * The page, for the signed-in person; `month` defaults to the current one.
+ * @param {{person: {id: string, roles?: string[]}, month?: string}} props
+ */
+export async function show({ person, month }) {
+  const now = new Date();
+  const key = month ?? `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}`;
+  const roles = person.roles ?? [];
+  const consultant = roles.includes("consultant");
+  const approver = roles.includes("manager") || roles.includes("admin");
+  const go = (step) => () => show({ person, month: formatMonth(step(parseMonth(key))) });
+  const heading = h("h1", {}, `${t("exp.title")} · ${formatMonthName(key)}`);
+  const nav = h(
+    "p",
+    { class: "links" },
+    h("a", { href: "#", "data-testid": "expenses-back" }, t("exp.back")),
+    " · ",
+    h("button", { type: "button", class: "secondary small", onclick: go(previousMonth) }, t("exp.prev")),
+    " ",
+    h("button", { type: "button", class: "secondary small", onclick: go(nextMonth) }, t("exp.next")),
+  );
+  const redraw = (message) =>
+    show({ person, month: key }).then(() => {
+      if (message) {
+        const box = document.querySelector("[data-testid=expense-status]");
+        if (box) box.textContent = message;
+      }
+    });
+  const parts = [];
+  try {
+    if (consultant) {
+      const [report, missions] = await Promise.all([
+        request("GET", `/expense-reports/${key}`),
+        request("GET", "/missions"),
+      ]);
+      const status = h("p", { role: "status", class: "muted", "data-testid": "submit-status" });
+      const drafts = report.lines.some((line) => line.status === "draft");
+      parts.push(
+        h(
+          "section",
+          { class: "card", "aria-labelledby": "exp-mine-h", "data-testid": "my-expenses" },
+          h("h2", { id: "exp-mine-h" }, t("exp.mine")),
+          report.lines.length
+            ? h(
+                "ul",
+                { class: "stack plain" },
+                ...report.lines.map((line) =>
+                  lineView(
+                    line,
+                    line.status === "draft" || line.status === "refused"
+                      ? async () => {
+                          await request("DELETE", `/expense-lines/${line.id}`);
+                          await redraw();
+                        }
+                      : null,
+                  ),
+                ),
+              )
+            : h("p", { class: "muted" }, t("exp.none")),
+          h(
+            "p",
+            {},
+            t("exp.total", { amount: euros(report.gross_cents), approved: euros(report.approved_cents) }),
+          ),
+          drafts
+            ? h(
+                "button",
+                {
+                  type: "button",
+                  class: "primary",
+                  "data-testid": "submit-expenses",
+                  onclick: async () => {
+                    try {
+                      const { submitted } = await request("POST", `/expense-reports/${key}/submit`);
+                      await redraw();
+                      const box = document.querySelector("[data-testid=submit-status]");
+                      if (box) box.textContent = t("exp.submitted", { count: submitted });
+                    } catch (error) {
+                      status.className = "error";
+                      status.textContent = error instanceof ApiError ? error.detail : String(error);
+                    }
+                  },
+                },
+                t("exp.submit"),
+              )
+            : null,
+          status,
+        ),
+        expenseForm(missions, key, redraw),
+      );
+    }
+    if (approver) {
+      const lines = await request("GET", `/expense-reports/${key}/review`);
+      parts.push(
+        h(
+          "section",
+          { class: "card", "aria-labelledby": "exp-review-h", "data-testid": "expense-review" },
+          h("h2", { id: "exp-review-h" }, t("exp.review")),
+          lines.length
+            ? h("ul", { class: "stack plain" }, ...lines.map((line) => decisionView(line, redraw)))
+            : h("p", { class: "muted" }, t("exp.reviewNone")),
+        ),
+      );
+    }
+    if (roles.includes("admin")) {
+      parts.push(policyForm(await request("GET", "/missions")));
+      parts.push(
+        h(
+          "section",
+          { class: "card links", "aria-labelledby": "exp-exports-h" },
+          h("h2", { id: "exp-exports-h" }, t("exp.exports")),
+          h("a", { href: `/api/v1/exports/expenses?month=${key}`, download: "", "data-testid": "expenses-payroll" }, t("exp.payroll")),
+          h("br", {}),
+          h("a", { href: `/api/v1/exports/receipts?month=${key}`, download: "", "data-testid": "expenses-pdf" }, t("exp.pdf")),
+        ),
+      );
+    }
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 0)) throw error;
+    parts.push(h("p", { class: "notice warn" }, t("exp.offline")));
+  }
+  render(`${t("exp.title")} · ${t("app.name")}`, heading, {}, nav, ...parts);
+}

@@ -1,0 +1,489 @@
+"""Consultants' expenses: receipts by hash, lines, the monthly report and its decisions.
+
+Who sees what (the same rule as for CRAs, server/domain/access.py): a consultant their own
+lines and receipts, a manager their team's, an administrator the organisation's, a client
+signer none. Only the consultant writes their lines; their manager (or an administrator)
+decides them, never on their own expenses. An approved line is reimbursed with the month's
+payroll (`payroll_export`) and, when its mission's policy says so, re-billed: it becomes an
+`Expense` of the mission, which the client's monthly pre-invoice already picks up
+(services/invoicing.py), with the receipts named in its label.
+"""
+
+import asyncio
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from server.domain import expense_claims as rules
+from server.domain import pricing as p
+from server.domain.access import can_see_person, ensure_role
+from server.domain.errors import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+)
+from server.domain.model import Person
+from server.domain.roles import Actor, Role
+from server.services import invoicing as billing
+from server.services import receipt_content, receipts_pdf
+from server.storage import expenses_store as store
+from server.storage import invoicing_store
+from server.storage import repositories as repo
+from server.storage.repositories import write_transaction
+from sync.expenses import Category, ExpenseRuleError, split_vat, trip_allowance_cents
+from sync.months import MonthKey
+
+SHA256 = re.compile(r"[0-9a-f]{64}")
+STAFF = (Role.CONSULTANT, Role.MANAGER, Role.ADMIN)
+
+
+def _invalid(field: str, code: str, message: str) -> InvalidInput:
+    return InvalidInput(message, errors=(FieldError(field, code, message),))
+
+
+def check_sha256(sha256: str) -> None:
+    if not SHA256.fullmatch(sha256):
+        raise _invalid("sha256", "invalid", "64 lowercase hexadecimal digits")
+
+
+# -- receipts ----------------------------------------------------------------------------------
+
+
+async def upload_receipt(*, actor: Actor, sha256: str, body: bytes, now: datetime) -> bool:
+    """Keep a receipt under the hash of its bytes; True if stored now, False if already held.
+
+    The server hashes what it received: a claim that does not match is refused (the upload was
+    cut or altered on the way), and nothing is stored. A person holds one copy of each receipt
+    however often it is sent.
+    """
+    ensure_role(actor, Role.CONSULTANT)
+    check_sha256(sha256)
+    if len(body) > receipt_content.MAX_RECEIPT_BYTES:
+        raise too_large()
+    actual = hashlib.sha256(body).hexdigest()
+    if actual != sha256:
+        raise _invalid(
+            "sha256", "hash_mismatch", f"the bytes received hash to {actual}, not to the id"
+        )
+    if await store.receipt_exists(actor.person_id, sha256):
+        return False
+    clean = receipt_content.clean(body)
+    async with write_transaction():
+        if await store.receipt_exists(actor.person_id, sha256):
+            return False
+        await store.add_receipt(
+            organisation_id=actor.organisation_id,
+            owner_id=actor.person_id,
+            sha256=sha256,
+            media_type=clean.media_type,
+            content=clean.content,
+            now=now,
+        )
+    return True
+
+
+def too_large() -> PayloadTooLarge:
+    limit = receipt_content.MAX_RECEIPT_BYTES // (1024 * 1024)
+    return PayloadTooLarge(
+        f"a receipt is at most {limit} MB",
+        errors=(FieldError("body", "too_large", f"at most {limit} MB"),),
+    )
+
+
+async def own_receipt(*, actor: Actor, sha256: str) -> tuple[str, bytes]:
+    ensure_role(actor, *STAFF)
+    check_sha256(sha256)
+    found = await store.get_receipt(actor.person_id, sha256)
+    if found is None:
+        raise NotFound("no such receipt")
+    return found
+
+
+async def line_receipt(*, actor: Actor, line_id: str, sha256: str) -> tuple[str, bytes]:
+    """A receipt of a line, for whoever may see the line (its consultant, manager, admin)."""
+    line, _ = await _visible_line(actor, line_id)
+    if sha256 not in line["receipts"]:
+        raise NotFound("no such receipt on this line")
+    found = await store.get_receipt(line["consultant"], sha256)
+    if found is None:
+        raise NotFound("no such receipt")
+    return found
+
+
+# -- lines -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LineInput:
+    spent_on: date
+    mission_id: str | None
+    category: str
+    vat_lines: list[tuple[int, int]]
+    distance_km: int | None
+    fiscal_power: int | None
+    electric: bool
+    comment: str
+    receipts: list[str]
+
+
+async def _amounts(actor: Actor, new: LineInput, exclude: str | None) -> dict[str, Any]:
+    """The line's stored amounts, computed by sync/expenses.py (the phone shows the same)."""
+    try:
+        category = Category(new.category)
+    except ValueError:
+        raise _invalid(
+            "category", "unknown", "one of " + ", ".join(c.value for c in Category)
+        ) from None
+    try:
+        if category is Category.MILEAGE:
+            if new.distance_km is None or new.fiscal_power is None:
+                field = "distance_km" if new.distance_km is None else "fiscal_power"
+                raise _invalid(field, "required", "a mileage line needs distance and fiscal power")
+            before = await store.mileage_before(
+                actor.person_id, new.spent_on.year, new.spent_on, exclude
+            )
+            cents = trip_allowance_cents(
+                year=new.spent_on.year,
+                fiscal_power=new.fiscal_power,
+                electric=new.electric,
+                distance_km=new.distance_km,
+                year_km_before=before,
+            )
+            return {
+                "vat_lines": [
+                    {"rate_bp": 0, "gross_cents": cents, "net_cents": cents, "vat_cents": 0}
+                ],
+                "gross_cents": cents,
+                "net_cents": cents,
+                "vat_cents": 0,
+                "distance_km": new.distance_km,
+                "fiscal_power": new.fiscal_power,
+                "electric": new.electric,
+            }
+        split = split_vat(new.vat_lines)
+    except ExpenseRuleError as broken:
+        field = "spent_on" if broken.field == "date" else broken.field
+        raise _invalid(field, broken.rule, str(broken)) from None
+    return {
+        "vat_lines": [vars(v) for v in split.lines],
+        "gross_cents": split.gross_cents,
+        "net_cents": split.net_cents,
+        "vat_cents": split.vat_cents,
+        "distance_km": None,
+        "fiscal_power": None,
+        "electric": False,
+    }
+
+
+async def _checked(actor: Actor, new: LineInput, exclude: str | None) -> dict[str, Any]:
+    ensure_role(actor, Role.CONSULTANT)
+    if not 2000 <= new.spent_on.year <= 2999:
+        raise _invalid("spent_on", "out_of_range", "a date from the year 2000 on")
+    if new.mission_id is not None:
+        mission = await repo.get_mission(new.mission_id)
+        if mission is None or mission.consultant_id != actor.person_id:
+            raise _invalid("mission_id", "unknown", "one of your missions, or none (internal)")
+    comment = new.comment.strip()
+    if len(comment) > rules.MAX_COMMENT_LENGTH:
+        raise _invalid("comment", "too_long", f"at most {rules.MAX_COMMENT_LENGTH} characters")
+    receipts = list(dict.fromkeys(new.receipts))
+    if len(receipts) > rules.MAX_RECEIPTS:
+        raise _invalid("receipts", "too_many", f"at most {rules.MAX_RECEIPTS} receipts")
+    for sha in receipts:
+        if not SHA256.fullmatch(sha):
+            raise _invalid("receipts", "invalid", "SHA-256 ids, 64 lowercase hex digits")
+    missing = set(receipts) - await store.receipt_owned(actor.person_id, receipts)
+    if missing:
+        raise _invalid(
+            "receipts", "not_uploaded", "upload each receipt first: " + ", ".join(sorted(missing))
+        )
+    return {
+        "spent_on": new.spent_on,
+        "month": str(MonthKey.of(new.spent_on)),
+        "mission": new.mission_id,
+        "category": new.category,
+        "comment": comment,
+        "receipts": receipts,
+        **await _amounts(actor, new, exclude),
+    }
+
+
+async def create_line(*, actor: Actor, new: LineInput, now: datetime) -> str:
+    fields = await _checked(actor, new, None)
+    async with write_transaction():
+        return await store.create_claim(
+            organisation=actor.organisation_id,
+            consultant=actor.person_id,
+            status=rules.ClaimStatus.DRAFT.value,
+            created_at=now,
+            updated_at=now,
+            **fields,
+        )
+
+
+async def _own_line(actor: Actor, line_id: str) -> dict[str, Any]:
+    line = await store.get_claim(line_id)
+    if line is None or line["consultant"] != actor.person_id:
+        raise NotFound("no such expense")
+    return line
+
+
+async def update_line(*, actor: Actor, line_id: str, new: LineInput, now: datetime) -> None:
+    """Change a draft or refused line; a refused line becomes a draft again, its reason kept
+    until the next decision."""
+    line = await _own_line(actor, line_id)
+    rules.ensure_editable(line["status"])
+    fields = await _checked(actor, new, line_id)
+    async with write_transaction():
+        current = await store.get_claim(line_id)
+        if current is None:
+            raise NotFound("no such expense")
+        rules.ensure_editable(current["status"])
+        await store.update_claim(
+            line_id, **fields, status=rules.ClaimStatus.DRAFT.value, updated_at=now
+        )
+
+
+async def delete_line(*, actor: Actor, line_id: str) -> None:
+    await _own_line(actor, line_id)
+    async with write_transaction():
+        current = await store.get_claim(line_id)
+        if current is None:
+            raise NotFound("no such expense")
+        rules.ensure_editable(current["status"])
+        await store.delete_claim(line_id)
+
+
+async def _person(actor: Actor, person_id: str) -> Person:
+    ensure_role(actor, *STAFF)
+    person = await repo.get_person(person_id)
+    if person is None or not can_see_person(actor, person):
+        raise NotFound("no such person")
+    return person
+
+
+async def _visible_line(actor: Actor, line_id: str) -> tuple[dict[str, Any], Person]:
+    ensure_role(actor, *STAFF)
+    line = await store.get_claim(line_id)
+    if line is None:
+        raise NotFound("no such expense")
+    person = await repo.get_person(line["consultant"])
+    if person is None or not can_see_person(actor, person):
+        raise NotFound("no such expense")
+    return line, person
+
+
+def _month(month: str) -> str:
+    try:
+        return str(MonthKey.parse(month))
+    except ValueError:
+        raise _invalid("month", "invalid", "YYYY-MM") from None
+
+
+async def report_line(*, actor: Actor, line_id: str) -> dict[str, Any]:
+    line, _ = await _visible_line(actor, line_id)
+    return line
+
+
+async def report(*, actor: Actor, consultant_id: str, month: str) -> list[dict[str, Any]]:
+    """A consultant's lines of a month, for them, their manager or an administrator."""
+    await _person(actor, consultant_id)
+    return await store.claims_of(consultant_id, _month(month))
+
+
+async def submit(*, actor: Actor, month: str, now: datetime) -> int:
+    """Hand the month's drafts to the manager; how many lines were submitted."""
+    ensure_role(actor, Role.CONSULTANT)
+    key = _month(month)
+    async with write_transaction():
+        drafts = [
+            line
+            for line in await store.claims_of(actor.person_id, key)
+            if line["status"] == rules.ClaimStatus.DRAFT
+        ]
+        if not drafts:
+            raise Conflict(
+                "nothing to submit this month",
+                errors=(FieldError("month", "no_draft", "add or correct an expense first"),),
+            )
+        for line in drafts:
+            await store.update_claim(
+                line["id"], status=rules.ClaimStatus.SUBMITTED.value, updated_at=now
+            )
+    return len(drafts)
+
+
+async def to_review(*, actor: Actor, month: str) -> list[tuple[Person, dict[str, Any]]]:
+    """The month's submitted and decided lines of the people this manager or admin sees."""
+    ensure_role(actor, Role.MANAGER, Role.ADMIN)
+    key = _month(month)
+    people = {p.id: p for p in await repo.list_people(actor.organisation_id)}
+    statuses = [s.value for s in rules.ClaimStatus if s is not rules.ClaimStatus.DRAFT]
+    out = []
+    for line in await store.claims_in(actor.organisation_id, key, statuses):
+        person = people.get(line["consultant"])
+        if person is not None and person.id != actor.person_id and can_see_person(actor, person):
+            out.append((person, line))
+    return out
+
+
+async def decide(
+    *, actor: Actor, line_id: str, approve: bool, reason: str, now: datetime
+) -> dict[str, Any]:
+    """Approve or refuse (with its reason) a submitted line of someone the actor manages."""
+    _, person = await _visible_line(actor, line_id)
+    if person.id == actor.person_id:
+        raise Forbidden("nobody decides their own expenses")
+    if not (actor.has(Role.ADMIN) or person.manager_id == actor.person_id):
+        raise Forbidden("only the consultant's manager or an administrator decides")
+    text = rules.refusal_reason(approve=approve, reason=reason)
+    rebill_month: tuple[str, str] | None = None
+    async with write_transaction():
+        current = await store.get_claim(line_id)
+        if current is None:
+            raise NotFound("no such expense")
+        rules.ensure_decidable(current["status"])
+        billed = None
+        if approve and current["mission"] is not None:
+            billed, client_id = await _rebill(actor, current, now)
+            if billed is not None:
+                rebill_month = (client_id, current["month"])
+        await store.update_claim(
+            line_id,
+            status=(rules.ClaimStatus.APPROVED if approve else rules.ClaimStatus.REFUSED).value,
+            refusal_reason=text,
+            decided_by=actor.person_id,
+            decided_at=now,
+            billed_expense=billed,
+            updated_at=now,
+        )
+    if rebill_month is not None:
+        # The client's pre-invoice of the month, if its CRAs are validated, takes the line now.
+        await billing.refresh_month_invoice(
+            client_id=rebill_month[0], month=rebill_month[1], now=now
+        )
+    found = await store.get_claim(line_id)
+    assert found is not None
+    return found
+
+
+LABELS_FR = {
+    "meal": "repas",
+    "train": "train",
+    "hotel": "hôtel",
+    "taxi": "taxi",
+    "mileage": "indemnités kilométriques",
+    "other": "divers",
+}
+
+
+async def _rebill(actor: Actor, line: dict[str, Any], now: datetime) -> tuple[str | None, str]:
+    """The mission's `Expense` for an approved line, when the mission re-bills expenses."""
+    mission = await repo.get_mission(line["mission"])
+    if mission is None:
+        return None, ""
+    rebill, margin_bp = await store.policy_of(mission.id)
+    if not rebill:
+        return None, mission.client_id
+    refs = ", ".join(sha[:12] for sha in line["receipts"])
+    label = line["comment"][:120]
+    if refs:
+        label = f"{label} (justificatifs {refs})".strip()
+    expense_id = await invoicing_store.create_expense(
+        organisation=actor.organisation_id,
+        mission=mission.id,
+        spent_on=line["spent_on"],
+        category=LABELS_FR.get(line["category"], line["category"]),
+        label=label[:200],
+        amount_cents=line["net_cents"],
+        vat_cents=line["vat_cents"],
+        rebill=True,
+        margin_bp=margin_bp,
+        vat_rate_bp=p.STANDARD_VAT_BP,
+        receipt_name="",
+        receipt_type="",
+        receipt=None,
+        recorded_by=actor.person_id,
+        created_at=now,
+    )
+    return expense_id, mission.client_id
+
+
+async def set_policy(*, actor: Actor, mission_id: str, rebill: bool, margin_bp: int) -> None:
+    ensure_role(actor, Role.ADMIN)
+    mission = await repo.get_mission(mission_id)
+    if mission is None or mission.organisation_id != actor.organisation_id:
+        raise NotFound("no such mission")
+    if not 0 <= margin_bp <= 10_000:
+        raise _invalid("margin_bp", "out_of_range", "between 0 and 10000")
+    async with write_transaction():
+        await store.set_policy(mission_id, rebill=rebill, margin_bp=margin_bp)
+
+
+async def policy(*, actor: Actor, mission_id: str) -> tuple[bool, int]:
+    ensure_role(actor, Role.ADMIN)
+    mission = await repo.get_mission(mission_id)
+    if mission is None or mission.organisation_id != actor.organisation_id:
+        raise NotFound("no such mission")
+    return await store.policy_of(mission_id)
+
+
+# -- exports -----------------------------------------------------------------------------------
+
+
+async def _approved(actor: Actor, month: str) -> list[tuple[Person, dict[str, Any]]]:
+    ensure_role(actor, Role.ADMIN)
+    key = _month(month)
+    people = {p.id: p for p in await repo.list_people(actor.organisation_id)}
+    lines = await store.claims_in(actor.organisation_id, key, [rules.ClaimStatus.APPROVED.value])
+    return [(people[line["consultant"]], line) for line in lines if line["consultant"] in people]
+
+
+async def payroll_export(*, actor: Actor, month: str) -> tuple[str, bytes]:
+    """The month's approved expenses to reimburse with the salaries, one CSV row a line."""
+    approved = await _approved(actor, month)
+    if not approved:
+        raise NotFound(f"no approved expense in {month}")
+    body = rules.payroll_file(
+        [
+            rules.ApprovedLine(
+                matricule=person.email,
+                name=person.display_name,
+                category=line["category"],
+                spent_on=line["spent_on"].isoformat(),
+                gross_cents=line["gross_cents"],
+                vat_cents=line["vat_cents"],
+                receipts=len(line["receipts"]),
+            )
+            for person, line in approved
+        ]
+    )
+    return f"frais-a-rembourser-{_month(month)}.csv", body
+
+
+async def receipts_pdf_export(*, actor: Actor, month: str, today: date) -> tuple[str, bytes]:
+    """The approved lines of the month and their receipts as one PDF for the accountant."""
+    lines = []
+    for person, line in await _approved(actor, month):
+        files = []
+        for sha in line["receipts"]:
+            found = await store.get_receipt(person.id, sha)
+            if found is not None:
+                files.append((sha, found[0], found[1]))
+        lines.append((person, line, files))
+    if not lines:
+        raise NotFound(f"no approved expense in {month}")
+    organisation = await repo.get_organisation(actor.organisation_id)
+    body = await asyncio.to_thread(
+        receipts_pdf.render,
+        organisation=organisation.legal_name if organisation else "",
+        month=_month(month),
+        lines=lines,
+        generated_on=today,
+    )
+    return f"justificatifs-{_month(month)}.pdf", body
