@@ -45,6 +45,7 @@ from server.api.invoicing import (
     InvoiceController,
     MilestoneController,
 )
+from server.api.leave import LeaveController
 from server.api.me import MeController
 from server.api.media import JsonBodiesOnly, JsonRequest
 from server.api.months import MonthController
@@ -185,6 +186,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
             AuditController,
             ImportController,
             *EXPENSE_CONTROLLERS,
+            LeaveController,
         ],
         # API answers are personal: never cached by the browser, a proxy or the service worker.
         cache_control=CacheControlHeader(no_store=True),

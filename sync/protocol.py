@@ -209,3 +209,22 @@ class SyncResponse(Wire):
     overwrites: list[Overwrite]
     server_hlc: str
     server_time_ms: Count
+
+
+class RequestLeaveArgs(Wire):
+    """``request_leave``: the consultant asks for leave (docs/leave.md); ``id`` is chosen by the
+    phone, so the request keeps it from the queue to the server and can be cancelled by it."""
+
+    id: Uuid
+    kind: Annotated[Text, StringConstraints(min_length=1, max_length=20)]
+    first_day: IsoDate
+    last_day: IsoDate
+    first_afternoon: bool = False
+    last_morning: bool = False
+    comment: Annotated[Text, StringConstraints(max_length=500)] = ""
+
+
+class CancelLeaveArgs(Wire):
+    """``cancel_leave``: the consultant cancels their request ``id``."""
+
+    id: Uuid

@@ -116,7 +116,8 @@ async function route() {
       if (stale()) return;
       const person = remembered();
       // An approver's review or board opened once online reads from this device's copy.
-      if (person && approverScreen() && approves(person)) showApproverScreen(person);
+      // (Each of these screens says itself what a person without the role may not do.)
+      if (person && approverScreen()) showApproverScreen(person);
       else if (person) showHome(person);
       else
         views.showMessage({
@@ -269,8 +270,10 @@ async function showOthers(person) {
     .catch(() => {});
 }
 
-/** "#approvals", "#review=<consultant>/<month>" (a notification's link), "#team[=<month>]". */
-const approverScreen = () => /^#(approvals$|review=|team(=|$))/.test(location.hash);
+/** "#approvals", "#review=<consultant>/<month>" (a notification's link), "#team[=<month>]", and
+ * "#leave" (a consultant's leave, online/leave.js): screens with this person's device (its one
+ * queue and sync loop), kept for offline use once opened. */
+const approverScreen = () => /^#(approvals$|review=|team(=|$)|leave$)/.test(location.hash);
 
 /** @param {any} person */
 async function showApproverScreen(person) {

@@ -44,9 +44,11 @@ const REFERENCE_KEY = "current";
 const BY_MONTH = "month";
 /** Index of `pending` and `rejected` on a decision's "<consultant id>/<month>" (version 3). */
 const BY_SUBJECT = "subject";
-/** An approver's decisions on another person's month: no `month` field, so never part of the
- * consultant's own months (the BY_MONTH index), but a `subject`. */
-const DECISIONS = ["approve_month", "send_back_month"];
+/** Changes that are not days of one's own months: an approver's decisions on another person's
+ * month, and leave requests and cancellations (docs/leave.md). No `month` field, so never part
+ * of the consultant's own months (the BY_MONTH index), but a `subject`: the leave request's id,
+ * or "<consultant id>/<month>". */
+const DECISIONS = ["approve_month", "send_back_month", "request_leave", "cancel_leave"];
 /** Where the approvals screen kept an approver's queue before it joined this one (localStorage,
  * one key per person); read and emptied by `openStore`. */
 const LEGACY_DECISIONS = "carnet.decisions.";
@@ -120,7 +122,7 @@ const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
  *
  * @typedef {object} PendingMutation  A record of the `pending` store.
  * @property {number} id  Local id, in queue order.
- * @property {"set_day" | "submit_month" | "approve_month" | "send_back_month"} name
+ * @property {"set_day" | "submit_month" | "approve_month" | "send_back_month" | "request_leave" | "cancel_leave"} name
  * @property {string} [month]  "YYYY-MM" of the day or of the submission: the `month` index, so
  *   an edit or a month's screen reads its month's mutations, never the whole queue. Absent
  *   from decisions, which concern another person's month.
@@ -257,7 +259,7 @@ function monthOfMutation(mutation) {
  * @returns {PendingMutation}
  */
 function decisionRecord(id, name, args, label) {
-  const subject = `${args?.consultant_id}/${args?.month}`;
+  const subject = args?.id ?? `${args?.consultant_id}/${args?.month}`;
   return { id, name: /** @type {any} */ (name), subject, label, args, queued_at: Date.now() };
 }
 
@@ -447,7 +449,7 @@ function checkResponse(response) {
  */
 export async function openStore({ userId }) {
   if (typeof userId !== "string" || userId === "") {
-    throw new TypeError("openStore needs the signed-in person's id as userId");
+    throw new TypeError("openStore needs userId");
   }
   if (factory() === null) {
     throw new StorageUnavailable(
@@ -983,17 +985,18 @@ export class Store {
   }
 
   /**
-   * Queue an approver's decision on another person's month, sent by the sync loop like every
-   * other change; one per month waits at a time. `args` are the wire args, which the server
-   * checks (a refusal comes back with its reason, listed by `decisions()`); the comment of a
-   * send-back is asked for by the form.
-   * @param {"approve_month" | "send_back_month"} name
-   * @param {{consultant_id: string, month: string, version: number, comment?: string}} args
-   * @param {{name: string}} label  Whose month it is, for the screen.
+   * Queue a change that is not a day of one's own months, sent by the sync loop like every
+   * other change: an approver's decision on another person's month (one per month waits at a
+   * time), or a leave request or cancellation (one per request id). `args` are the wire args,
+   * which the server checks (a refusal comes back with its reason, listed by `decisions()`);
+   * the comment of a send-back is asked for by the form.
+   * @param {"approve_month" | "send_back_month" | "request_leave" | "cancel_leave"} name
+   * @param {any} args  e.g. {consultant_id, month, version, comment?}, or {id, kind, ...}
+   * @param {{name: string}} label  Whose month it is, or what the leave is, for the screen.
    * @returns {Promise<EditResult>}
    */
   async decide(name, args, label) {
-    if (!DECISIONS.includes(name)) throw new TypeError(`no decision named ${name}`);
+    if (!DECISIONS.includes(name)) throw new TypeError(name);
     let result;
     try {
       result = await this.#tx([META, PENDING], "readwrite", async (tx) => {

@@ -103,6 +103,14 @@ class MonthTx:
         for person_id in sorted(set(person_ids) - set(self._spaces)):
             self._spaces[person_id] = _Space(base_version=await store.lock_space(person_id))
 
+    async def reload(self, person_id: str) -> None:
+        """Write what was collected, then forget what was read of the consultant's space and
+        take its lock again: another command wrote in it inside this database transaction (a
+        leave cancelled from a push gives its days back), so the version and the rows moved."""
+        await self.flush()
+        del self._spaces[person_id]
+        await self.lock(person_id)
+
     def _space(self, person_id: str) -> _Space:
         space = self._spaces.get(person_id)
         if space is None:

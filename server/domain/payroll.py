@@ -110,3 +110,69 @@ def rows(consultants: list[Consultant], codes: dict[str, str]) -> list[tuple[str
 def file_bytes(consultants: list[Consultant], codes: dict[str, str]) -> bytes:
     lines = [";".join(HEADER), *(";".join(row) for row in rows(consultants, codes))]
     return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+# -- leave taken per type (docs/leave.md) -----------------------------------------------------
+
+LEAVE_HEADER = (
+    "matricule",
+    "nom",
+    "code_rubrique",
+    "absence",
+    "mois",
+    "demi_journees_prises",
+    "jours_pris",
+    "solde_demi_journees",
+    "solde_jours",
+)
+
+
+@dataclass(frozen=True)
+class LeaveTaken:
+    """A consultant's month for the leave file: their CRA days and, per leave type with a
+    balance, what remains at the end of the month (half-days)."""
+
+    matricule: str
+    name: str
+    month: str
+    days: tuple[DayRecord, ...]
+    remaining: dict[str, int]
+
+
+def _signed_days(half_days: int) -> str:
+    sign = "-" if half_days < 0 else ""
+    return sign + _days(abs(half_days))
+
+
+def leave_rows(consultants: list[LeaveTaken], codes: dict[str, str]) -> list[tuple[str, ...]]:
+    """One row per consultant and absence type taken in the month (or with a balance): the
+    half-days taken on the CRA, and the balance left at the month's end where there is one."""
+    out: list[tuple[str, ...]] = []
+    for consultant in sorted(consultants, key=lambda c: (c.name, c.matricule)):
+        taken: dict[str, int] = {}
+        for day in consultant.days:
+            for name, half in day.lines:
+                if name.startswith("absence:"):
+                    kind = name.removeprefix("absence:")
+                    taken[kind] = taken.get(kind, 0) + half
+        for kind in sorted(set(taken) | set(consultant.remaining)):
+            left = consultant.remaining.get(kind)
+            out.append(
+                (
+                    _clean(consultant.matricule),
+                    _clean(consultant.name),
+                    codes.get(kind, kind),
+                    kind,
+                    consultant.month,
+                    str(taken.get(kind, 0)),
+                    _days(taken.get(kind, 0)),
+                    "" if left is None else str(left),
+                    "" if left is None else _signed_days(left),
+                )
+            )
+    return out
+
+
+def leave_file_bytes(consultants: list[LeaveTaken], codes: dict[str, str]) -> bytes:
+    lines = [";".join(LEAVE_HEADER), *(";".join(r) for r in leave_rows(consultants, codes))]
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")

@@ -6,6 +6,7 @@ from server.domain import csv_exports, fec, payroll
 from server.domain import invoicing as inv
 from server.domain.errors import FieldError, InvalidInput, NotFound
 from server.domain.roles import Actor, Role
+from server.services import leave
 from server.storage import invoicing_store as store
 from server.storage import repositories as repo
 from sync.errors import RuleError
@@ -186,3 +187,32 @@ async def months_csv(*, actor: Actor, month: str) -> tuple[str, bytes]:
     return csv_exports.file_name("cra", str(period)), csv_exports.file_bytes(
         csv_exports.MONTH_HEADER, rows
     )
+
+
+async def leave_export(*, actor: Actor, month: str, codes: str = "") -> tuple[str, bytes]:
+    """Leave taken per type in the month's validated or signed CRAs, with the balances left at
+    the month's end (CP, RTT), per consultant, as CSV for payroll."""
+    period = _month(month)
+    table = payroll.parse_codes(codes)
+    people = [
+        p for p in await repo.list_people(actor.organisation_id) if Role.CONSULTANT in p.roles
+    ]
+    consultants = []
+    for person in people:
+        timesheet = await repo.get_timesheet(consultant_id=person.id, month=str(period))
+        if timesheet is not None and timesheet.status in inv.BILLABLE_MONTH_STATUSES:
+            mine = await leave.balances_of(person, today=period.last_day)
+            consultants.append(
+                payroll.LeaveTaken(
+                    matricule=person.email,
+                    name=person.display_name,
+                    month=str(period),
+                    days=timesheet.days,
+                    remaining={
+                        b.kind.value: b.remaining for b in mine.balances if b.remaining is not None
+                    },
+                )
+            )
+    if not consultants:
+        raise _nothing(f"no validated CRA for {period}", "month")
+    return f"conges-{period}.csv", payroll.leave_file_bytes(consultants, table)

@@ -31,7 +31,7 @@ from server.domain.errors import DomainError, FieldError, Forbidden, InvalidInpu
 from server.domain.roles import Actor, Role
 from server.domain.workflow import Action
 from server.reactions.month import REACTIONS
-from server.services import audit_log
+from server.services import audit_log, leave
 from server.services.clock import Clock
 from server.storage import repositories as repo
 from server.storage import sync_store as store
@@ -42,6 +42,7 @@ from sync.months import MonthKey, MonthStatus
 from sync.protocol import (
     PROTOCOL_VERSION,
     ApproveMonthArgs,
+    CancelLeaveArgs,
     Cookie,
     DayState,
     LineValue,
@@ -49,6 +50,7 @@ from sync.protocol import (
     Mutation,
     MutationResult,
     Overwrite,
+    RequestLeaveArgs,
     SendBackMonthArgs,
     SetDayArgs,
     SubmitMonthArgs,
@@ -124,13 +126,23 @@ def _known_from_results(request: SyncRequest, results: Sequence[MutationResult])
     return Known(days=frozenset(days), months=frozenset(months))
 
 
-Args = SetDayArgs | SubmitMonthArgs | WithdrawMonthArgs | ApproveMonthArgs | SendBackMonthArgs
+Args = (
+    SetDayArgs
+    | SubmitMonthArgs
+    | WithdrawMonthArgs
+    | ApproveMonthArgs
+    | SendBackMonthArgs
+    | RequestLeaveArgs
+    | CancelLeaveArgs
+)
 KINDS: dict[str, type[Args]] = {
     "set_day": SetDayArgs,
     "submit_month": SubmitMonthArgs,
     "withdraw_month": WithdrawMonthArgs,
     "approve_month": ApproveMonthArgs,
     "send_back_month": SendBackMonthArgs,
+    "request_leave": RequestLeaveArgs,
+    "cancel_leave": CancelLeaveArgs,
 }
 OWN_MONTH_KINDS = (SetDayArgs, SubmitMonthArgs, WithdrawMonthArgs)
 """Mutations of the person's own CRA: only a consultant has one."""
@@ -272,6 +284,8 @@ class SyncService:
                             detail="only a consultant has a CRA to edit or submit",
                         )
                     )
+                elif isinstance(args, RequestLeaveArgs | CancelLeaveArgs):
+                    fresh_results.append(await _leave(tx, actor, mutation.id, args))
                 elif isinstance(args, SetDayArgs):
                     fresh_results.append(await _set_day(tx, actor, mutation.id, args))
                 else:
@@ -422,6 +436,48 @@ CIRCUIT_KINDS: dict[type[Args], tuple[Action, str]] = {
     SendBackMonthArgs: (Action.SEND_BACK, "send_back"),
 }
 """Each queued circuit mutation, and the month command it runs."""
+
+
+async def _leave(
+    tx: MonthTx, actor: Actor, mutation_id: int, args: RequestLeaveArgs | CancelLeaveArgs
+) -> MutationResult:
+    """A leave request or cancellation queued on the phone, decided as the HTTP one is
+    (server.services.leave), inside this push's database transaction: a refusal is this
+    mutation's rejection with the same code, and a retried batch replays the stored result."""
+    await tx.flush()  # a cancellation may give days back: this push's own are written first
+    try:
+        if isinstance(args, RequestLeaveArgs):
+            row = await leave.request_leave(
+                actor,
+                leave.RequestIn(
+                    id=args.id,
+                    kind=args.kind,
+                    first_day=dt.date.fromisoformat(args.first_day),
+                    last_day=dt.date.fromisoformat(args.last_day),
+                    first_afternoon=args.first_afternoon,
+                    last_morning=args.last_morning,
+                    comment=args.comment.strip(),
+                ),
+                clock=lambda: tx.now,
+                device=tx.device,
+            )
+        else:
+            row = await leave.cancel(actor, args.id, clock=lambda: tx.now, device=tx.device)
+    except ValueError as error:  # a date that is not a calendar date
+        return MutationResult(
+            id=mutation_id, status="rejected", reason="invalid_args", detail=str(error)
+        )
+    except DomainError as error:
+        # The field's own code ("month_locked", "no_working_day"...) tells the phone why.
+        reason = error.errors[0].code if error.errors else error.code
+        return MutationResult(
+            id=mutation_id, status="rejected", reason=reason, detail=error.message
+        )
+    if row.filled and isinstance(args, CancelLeaveArgs):
+        # The days it gave back were written by the day command in a transaction of their own
+        # (nested in this one), at versions above ours: read the space again before going on.
+        await tx.reload(actor.person_id)
+    return MutationResult(id=mutation_id, status="applied", detail=row.status)
 
 
 async def _circuit(

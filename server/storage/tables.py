@@ -817,6 +817,59 @@ class MissionExpensePolicy(Table):
     margin_bp = Integer(default=0)
 
 
+class LeaveRequest(Table):
+    """A consultant's request for leave (docs/leave.md); its id is chosen by the phone, so a
+    request queued offline can be cancelled before it ever reached the server."""
+
+    id = UUID(primary_key=True)
+    organisation = ForeignKey(references=Organisation, null=False)
+    consultant = ForeignKey(references=Person, null=False)
+    kind = Varchar(length=20, help_text="Absence type: CP, RTT or sans_solde.")
+    first_day = Date()
+    last_day = Date()
+    first_afternoon = Boolean(default=False, help_text="Starts at noon on the first day.")
+    last_morning = Boolean(default=False, help_text="Ends at noon on the last day.")
+    comment = Text(default="")
+    status = Varchar(length=20, default="requested", help_text="requested, approved, ...")
+    reason = Text(default="", help_text="Why it was refused (or cancelled by the server).")
+    filled = JSON(
+        default=[],
+        help_text='What the approval wrote: [{"date", "before": lines, "after": lines}].',
+    )
+    decided_by = ForeignKey(references=Person, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    decided_at = Timestamptz(null=True, default=None)
+
+
+class LeaveAdjustment(Table):
+    """An opening balance or an adjustment of a consultant's leave balance, with its reason."""
+
+    id = UUID(primary_key=True)
+    organisation = ForeignKey(references=Organisation, null=False)
+    consultant = ForeignKey(references=Person, null=False)
+    kind = Varchar(length=20, help_text="Absence type with a balance: CP or RTT.")
+    opening = Boolean(default=False, help_text="An opening balance: counting starts on_day.")
+    on_day = Date(help_text="From when it counts.")
+    half_days = Integer(help_text="Signed, in half-days.")
+    reason = Text(default="")
+    author = ForeignKey(references=Person, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class LeaveSettings(Table):
+    """An organisation's leave policy (sync/leave.py LeavePolicy); defaults when absent."""
+
+    id = UUID(primary_key=True)
+    organisation = ForeignKey(references=Organisation, null=False, unique=True)
+    unit = Varchar(length=20, default="ouvres")
+    period_month = Integer(default=6)
+    period_day = Integer(default=1)
+    rtt_mode = Varchar(length=20, default="none")
+    rtt_half_days_per_year = Integer(default=0)
+    rtt_weekly_minutes = Integer(default=2100)
+    rtt_year_month = Integer(default=1)
+
+
 TABLES: tuple[type[Table], ...] = (
     Organisation,
     ClientCompany,
@@ -868,4 +921,7 @@ TABLES: tuple[type[Table], ...] = (
     Receipt,
     ExpenseClaim,
     MissionExpensePolicy,
+    LeaveRequest,
+    LeaveAdjustment,
+    LeaveSettings,
 )

@@ -401,3 +401,34 @@ test("a move the device's storage refuses keeps the old copy for the next start"
   ]);
   store.close();
 });
+
+test("leave requests join the one queue, one per request id, beside the decisions", async () => {
+  const store = await openStore({ userId: nextUser() });
+  const leave = (id, first) => ({
+    id,
+    kind: "CP",
+    first_day: first,
+    last_day: first,
+    first_afternoon: false,
+    last_morning: false,
+    comment: "",
+  });
+  const one = "6f0e1c2a-0000-4000-8000-000000000001";
+  const two = "6f0e1c2a-0000-4000-8000-000000000002";
+  assert.equal((await store.decide("request_leave", leave(one, "2025-03-10"), {})).ok, true);
+  assert.equal((await store.decide("request_leave", leave(two, "2025-03-17"), {})).ok, true);
+  const again = await store.decide("cancel_leave", { id: one }, {});
+  assert.equal(again.violations[0].code, "already_queued", "the same request waits once");
+  assert.equal((await store.decide(...approve())).ok, true, "decisions queue alongside");
+  const { pending } = await store.decisions();
+  assert.deepEqual(
+    pending.map((d) => [d.name, d.subject]),
+    [
+      ["request_leave", one],
+      ["request_leave", two],
+      ["approve_month", `${CAMILLE}/2025-03`],
+    ],
+  );
+  assert.equal((await store.status()).pending, 3);
+  store.close();
+});

@@ -30,6 +30,7 @@ function checkTable(table) {
 }
 
 const ONLINE = [
+  "leave",
   "account",
   "home",
   "circuit",

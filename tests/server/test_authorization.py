@@ -1313,6 +1313,162 @@ async def test_only_admins_read_and_set_their_own_billing_profile(cast: Cast) ->
     report.verify()
 
 
+# -- leave (docs/leave.md) -------------------------------------------------------------------
+
+CONSULTANTS = ("c1", "c2", "c3", "x")
+LEAVE_DECIDERS_OF_C1 = {"m1"}  # c1's manager; an administrator only for consultants without one
+
+
+def leave_body(first: str = "2026-12-14", last: str = "2026-12-15") -> dict[str, Any]:
+    return {"id": str(uuid.uuid4()), "kind": "CP", "first_day": first, "last_day": last}
+
+
+async def c1_leave(cast: Cast, first: str, last: str) -> str:
+    """A pending request of c1's, through the API."""
+    response = await cast.browser("c1").post(f"{API}/leave/requests", json=leave_body(first, last))
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+async def test_only_consultants_request_leave_and_read_their_own(cast: Cast) -> None:
+    """Make sure a leave request and one's own balances are a consultant's alone (others 403,
+    anonymous 401), and that a request over c1's month in validation is refused (409)."""
+    report = Report()
+    for actor in ACTORS:
+        expected = 401 if actor == "anonymous" else 201 if actor in CONSULTANTS else 403
+        response = await cast.browser(actor).post(f"{API}/leave/requests", json=leave_body())
+        report.status(f"{actor} POST /leave/requests", response, expected)
+        mine = await cast.browser(actor).get(f"{API}/leave/mine")
+        report.status(f"{actor} GET /leave/mine", mine, 200 if expected == 201 else expected)
+        if mine.status_code == 200:
+            report.same(f"{actor}: own requests", 1, len(mine.json()["requests"]))
+    locked = await cast.browser("c1").post(
+        f"{API}/leave/requests", json=leave_body("2026-11-23", "2026-11-24")
+    )
+    report.status(
+        "c1 POST /leave/requests over 2026-11 (in validation)", locked, 409, "month_locked"
+    )
+    report.verify()
+
+
+async def test_only_the_consultants_manager_approves_or_refuses_their_leave(cast: Cast) -> None:
+    """Make sure c1's leave is decided by m1 alone: c1 themselves and the admin (c1 has a
+    manager) get 403, those who cannot see c1 get 404; the approval fills c1's December."""
+    to_approve = await c1_leave(cast, "2026-12-14", "2026-12-15")
+    to_refuse = await c1_leave(cast, "2026-12-21", "2026-12-21")
+    seeing_c1 = {"c1", "admin", "m1"}
+    cases = []
+    for actor in ACTORS:
+        if actor == "anonymous":
+            expected = 401
+        elif actor in LEAVE_DECIDERS_OF_C1:
+            expected = 200
+        elif actor in seeing_c1:
+            expected = 403
+        else:
+            expected = 404
+        cases += [
+            Mutation(
+                actor,
+                f"{actor} POST /leave/requests/<c1>/approve",
+                "POST",
+                f"/leave/requests/{to_approve}/approve",
+                None,
+                expected,
+            ),
+            Mutation(
+                actor,
+                f"{actor} POST /leave/requests/<c1>/refuse",
+                "POST",
+                f"/leave/requests/{to_refuse}/refuse",
+                {"reason": "client release"},
+                expected,
+            ),
+        ]
+    report = Report()
+    done = await run_mutations(cast, report, cases)
+    report.same("decisions accepted", 2, len(done))
+    december = await repo.get_timesheet(consultant_id=cast.id("c1"), month="2026-12")
+    filled = sorted(d.date.isoformat() for d in december.days) if december else []
+    report.same("c1's December after the approval", ["2026-12-14", "2026-12-15"], filled)
+    report.verify()
+
+
+async def test_only_the_consultant_cancels_their_leave(cast: Cast) -> None:
+    """Make sure a request is cancelled by its consultant alone (their manager and admin 403,
+    those who cannot see them 404)."""
+    target = await c1_leave(cast, "2026-12-28", "2026-12-29")
+    seeing_c1 = {"admin", "m1"}
+    cases = [
+        Mutation(
+            actor,
+            f"{actor} POST /leave/requests/<c1>/cancel",
+            "POST",
+            f"/leave/requests/{target}/cancel",
+            None,
+            401
+            if actor == "anonymous"
+            else 200
+            if actor == "c1"
+            else 403
+            if actor in seeing_c1
+            else 404,
+        )
+        for actor in ACTORS
+    ]
+    report = Report()
+    await run_mutations(cast, report, cases)
+    report.verify()
+
+
+async def test_leave_lists_and_balances_are_scoped_by_role(cast: Cast) -> None:
+    """Make sure the pending list answers managers and admins, a consultant's balances their
+    manager and admin (404 to others), and the policy is read by everyone signed in."""
+    report = Report()
+    for actor in ACTORS:
+        team = await cast.browser(actor).get(f"{API}/leave/team")
+        expected = (
+            401
+            if actor == "anonymous"
+            else 200
+            if actor in ("m1", "m2", "admin", "xadmin")
+            else 403
+        )
+        report.status(f"{actor} GET /leave/team", team, expected)
+        person = await cast.browser(actor).get(f"{API}/people/{cast.id('c1')}/leave")
+        expected = 401 if actor == "anonymous" else 200 if actor in ("c1", "m1", "admin") else 404
+        report.status(f"{actor} GET /people/<c1>/leave", person, expected)
+        policy = await cast.browser(actor).get(f"{API}/leave/policy")
+        report.status(f"{actor} GET /leave/policy", policy, 401 if actor == "anonymous" else 200)
+    report.verify()
+
+
+async def test_only_admins_adjust_balances_and_set_the_leave_policy(cast: Cast) -> None:
+    """Make sure opening balances, adjustments and the policy are an administrator's, each in
+    their own organisation (another organisation's admin 404 on a person)."""
+    body = {"kind": "CP", "on_day": "2026-11-01", "half_days": 4, "reason": "reprise"}
+    policy = {"unit": "ouvrables"}
+    report = Report()
+    for actor in ACTORS:
+        admin = actor in ("admin", "xadmin")
+        adjust = await cast.browser(actor).post(
+            f"{API}/people/{cast.id('c1')}/leave/adjustments", json=body
+        )
+        expected = (
+            401 if actor == "anonymous" else 201 if actor == "admin" else 404 if admin else 403
+        )
+        report.status(f"{actor} POST /people/<c1>/leave/adjustments", adjust, expected)
+        put = await cast.browser(actor).put(f"{API}/leave/policy", json=policy)
+        expected = 401 if actor == "anonymous" else 200 if admin else 403
+        report.status(f"{actor} PUT /leave/policy", put, expected)
+        # No month of 2026-10 is validated yet: an administrator is told there is nothing.
+        export = await cast.browser(actor).get(f"{API}/leave/payroll?month=2026-10")
+        expected = 401 if actor == "anonymous" else 422 if admin else 403
+        report.status(f"{actor} GET /leave/payroll", export, expected)
+    stored = await t.LeaveAdjustment.count()
+    report.same("adjustments stored", 1, stored)
+
+
 async def test_only_admins_export_their_own_months_and_invoices_as_csv(cast: Cast) -> None:
     """Make sure the month's CRA and invoice CSVs are downloaded by the organisation's admins
     alone, each file holding only their own organisation's people (no invoice was issued in

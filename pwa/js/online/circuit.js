@@ -43,6 +43,7 @@ export const STRINGS = {
   "approvals.heading": ["Mois à valider", "Months to validate"],
   "circuit.figuresLink": ["Tableau de bord", "Dashboard"],
   "circuit.expensesLink": ["Notes de frais", "Expenses"],
+  "circuit.leaveLink": ["Congés", "Leave"],
   "approvals.none": ["Aucun mois n'attend votre validation.", "No month is waiting on you."],
   "approvals.review": ["Examiner", "Review"],
   "approvals.reviewLabel": [
@@ -154,6 +155,7 @@ export async function showCircuit({ person, month, status }) {
 function circuitPanel(circuit, person, status, onWithdraw) {
   const approver = (person.roles ?? []).some((r) => r === "manager" || r === "admin");
   const expenses = h("a", { href: "#expenses", "data-testid": "expenses-link" }, t("circuit.expensesLink"));
+  const leave = h("a", { href: "#leave", "data-testid": "leave-link" }, t("circuit.leaveLink"));
   const link = approver
     ? h(
         "p",
@@ -163,8 +165,10 @@ function circuitPanel(circuit, person, status, onWithdraw) {
         h("a", { href: "#figures", "data-testid": "figures-link" }, t("circuit.figuresLink")),
         " · ",
         expenses,
+        " · ",
+        leave,
       )
-    : h("p", { class: "links" }, expenses);
+    : h("p", { class: "links" }, expenses, " · ", leave);
   const card = (...children) =>
     h(
       "section",
@@ -499,6 +503,8 @@ export function ensureStyles() {
  */
 export async function showApprovalsScreen({ person, device }) {
   ensureStyles();
+  // A consultant's leave and the manager's leave decisions (online/leave.js) need the device too.
+  if (location.hash === "#leave") return (await import("./leave.js")).showLeave({ person, device });
   const review = /^#review=([^/]+)\/(\d{4}-\d{2})$/.exec(location.hash);
   if (review) {
     const { showReview } = await import("./review.js");
@@ -514,4 +520,10 @@ export async function showApprovalsScreen({ person, device }) {
     h("p", {}, h("a", { href: "#", "data-testid": "approvals-back" }, t("approvals.back"))),
   );
   await mountApprovals({ container: section, person, device, titled: false });
+  // The leave requests waiting on this manager: read online only (decided online too).
+  if (navigator.onLine && (person.roles ?? []).some((r) => r === "manager" || r === "admin")) {
+    await import("./leave.js")
+      .then((leave) => leave.mountTeamLeave({ container: section }))
+      .catch((error) => console.warn("leave", error));
+  }
 }

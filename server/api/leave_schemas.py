@@ -1,0 +1,99 @@
+"""Wire schemas of leave (docs/leave.md): requests, decisions, balances, adjustments, policy."""
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import Field, StringConstraints
+
+from server.api.schemas import IsoDate, StrictBool, Wire
+from sync.wire import Count, Printable, SmallInt, Whole
+
+Comment = Annotated[str, Printable, StringConstraints(max_length=500)]
+RequestKind = Literal["CP", "RTT", "sans_solde"]
+BalanceKind = Literal["CP", "RTT"]
+Status = Literal["requested", "approved", "refused", "cancelled"]
+
+
+class LeaveRequestIn(Wire):
+    """A request; ``id`` is chosen by the phone (a lower-case UUID), so a request queued offline
+    keeps its id and sending it twice stores it once."""
+
+    id: UUID
+    kind: RequestKind
+    first_day: IsoDate
+    last_day: IsoDate
+    first_afternoon: StrictBool = Field(default=False, description="Starts at noon.")
+    last_morning: StrictBool = Field(default=False, description="Ends at noon.")
+    comment: Comment = ""
+
+
+class LeaveRefuseIn(Wire):
+    reason: Comment = Field(description="Why: shown to the consultant; blank is refused.")
+
+
+class LeaveRequestOut(Wire):
+    id: UUID
+    consultant_id: UUID
+    consultant_name: str
+    kind: str
+    first_day: date
+    last_day: date
+    first_afternoon: bool
+    last_morning: bool
+    comment: str
+    status: Status
+    reason: str
+    cost: Count = Field(description="Half-days it takes from the balance.")
+    filled_days: Count = Field(description="CRA days its approval filled.")
+    created_at: datetime
+    decided_at: datetime | None
+
+
+class LeaveBalanceOut(Wire):
+    """One type's balance in half-days; ``remaining`` is null for types without one."""
+
+    kind: str
+    acquired: SmallInt
+    taken: SmallInt
+    planned: SmallInt
+    pending: SmallInt
+    remaining: SmallInt | None
+
+
+class LeavePolicyIO(Wire):
+    """The firm's leave policy (sync/leave.py LeavePolicy)."""
+
+    unit: Literal["ouvres", "ouvrables"] = "ouvres"
+    period_month: Annotated[int, Whole(ge=1, le=12)] = 6
+    period_day: Annotated[int, Whole(ge=1, le=31)] = 1
+    rtt_mode: Literal["none", "fixed", "per_week"] = "none"
+    rtt_half_days_per_year: Annotated[int, Whole(ge=0, le=732)] = 0
+    rtt_weekly_minutes: Annotated[int, Whole(ge=2100, le=2880)] = 2100
+    rtt_year_month: Annotated[int, Whole(ge=1, le=12)] = 1
+
+
+class LeaveOut(Wire):
+    balances: list[LeaveBalanceOut]
+    requests: list[LeaveRequestOut]
+    policy: LeavePolicyIO
+    period_start: date
+    period_end: date
+
+
+class LeaveTeamOut(Wire):
+    requests: list[LeaveRequestOut]
+
+
+class LeaveAdjustmentIn(Wire):
+    """An opening balance (counting starts ``on_day`` from ``half_days``) or an adjustment."""
+
+    kind: BalanceKind
+    opening: StrictBool = False
+    on_day: IsoDate
+    half_days: Annotated[int, Whole(ge=-2000, le=2000)]
+    reason: Annotated[str, Printable, StringConstraints(min_length=1, max_length=500)]
+
+
+class LeaveAdjustmentOut(Wire):
+    id: UUID

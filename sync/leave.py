@@ -1,0 +1,428 @@
+"""Leave: what a request costs, which grid days it fills, and the balance of each leave type.
+
+Pure rules (dates and facts are passed in), in integer half-days like the rest of the CRA. The
+law and the choices the firm configures are written in docs/leave.md; in short:
+
+* Paid leave (congés payés, CP) is acquired per month of actual work: 2.5 jours ouvrables a
+  month, 30 per reference period (C. trav. L3141-3), or the equivalent in jours ouvrés, 25 per
+  period, which is what a firm configures by default here (the CRA grid counts Monday to
+  Friday, so a request costs exactly the grid days it fills). A non-whole total is rounded up
+  (L3141-7).
+* Non-professional sick leave acquires paid leave since loi n° 2024-364 du 22 avril 2024:
+  2 jours ouvrables a month, at most 24 per reference period (L3141-5 7° and L3141-5-1);
+  professional sickness (accident du travail, maladie professionnelle) counts as work (L3141-5 5°).
+* RTT follow the firm's agreement: a fixed number per year, or acquired per week worked over
+  35 hours.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from fractions import Fraction
+from typing import Final
+
+from sync.calendar import CalendarRegion, is_public_holiday, is_working_day
+from sync.months import MonthKey
+from sync.rules import HALF_DAYS_PER_DAY, AbsenceType
+
+MAX_REQUEST_DAYS: Final = 366
+"""Longest request, first to last day: a year (longer spans are typing mistakes)."""
+
+LEGAL_WEEK_MINUTES: Final = 35 * 60
+"""Legal working week (C. trav. L3121-27); RTT are earned on the hours worked beyond it."""
+
+HALF_DAY_MINUTES: Final = LEGAL_WEEK_MINUTES // 5 // 2
+"""A half-day of RTT: half of a 7-hour day (35 h over 5 days), 3 h 30."""
+
+REQUESTABLE: Final = (AbsenceType.CP, AbsenceType.RTT, AbsenceType.SANS_SOLDE)
+"""Types a consultant asks for ahead of time; sickness and training are recorded, not asked."""
+
+WITH_BALANCE: Final = (AbsenceType.CP, AbsenceType.RTT)
+"""Types the consultant acquires, hence with a remaining balance."""
+
+
+class PaidLeaveUnit(StrEnum):
+    """How the firm counts paid leave.
+
+    Members:
+        OUVRES: Jours ouvrés, the days the firm works (Monday to Friday): 25 per period.
+        OUVRABLES: Jours ouvrables, every day but Sunday and public holidays: 30 per period; a
+            week off then costs six days, its Saturday included.
+    """
+
+    OUVRES = "ouvres"
+    OUVRABLES = "ouvrables"
+
+
+class RttMode(StrEnum):
+    """How the firm's agreement grants RTT.
+
+    Members:
+        NONE: No RTT (a 35-hour week).
+        FIXED: A fixed number of half-days per year (typical of a forfait jours: the days
+            over the 218 worked, e.g. 10 days), pro rata of the months employed in the year.
+        PER_WEEK: Earned per week worked over 35 hours (e.g. 39 h earns 4 h a week).
+    """
+
+    NONE = "none"
+    FIXED = "fixed"
+    PER_WEEK = "per_week"
+
+
+# Per month of work and per period cap, in days, for each unit. Jours ouvrés are the ouvrables
+# figures times 5/6 (a five-day week against a six-day one): 25/12 a month, 25 a period; sick
+# leave 2 ouvrables a month → 5/3 ouvrés, 24 a period → 20.
+_WORK_RATE: Final = {
+    PaidLeaveUnit.OUVRABLES: Fraction(5, 2),
+    PaidLeaveUnit.OUVRES: Fraction(25, 12),
+}
+_WORK_CAP: Final = {PaidLeaveUnit.OUVRABLES: 30, PaidLeaveUnit.OUVRES: 25}
+_SICK_RATE: Final = {PaidLeaveUnit.OUVRABLES: Fraction(2), PaidLeaveUnit.OUVRES: Fraction(5, 3)}
+_SICK_CAP: Final = {PaidLeaveUnit.OUVRABLES: 24, PaidLeaveUnit.OUVRES: 20}
+
+
+class InvalidPolicy(ValueError):
+    """A leave policy that cannot be applied (e.g. the 30th of February as period start)."""
+
+
+@dataclass(frozen=True)
+class LeavePolicy:
+    """The firm's leave settings.
+
+    Attributes:
+        unit: How paid leave is counted (jours ouvrés by default).
+        period_month: Month the paid-leave reference period starts (June by default,
+            C. trav. R3141-4; a company agreement may choose another, L3141-10).
+        period_day: Day of that month (the 1st by default).
+        rtt_mode: How RTT are granted.
+        rtt_half_days_per_year: FIXED mode: half-days granted per year (20 = 10 days).
+        rtt_weekly_minutes: PER_WEEK mode: the firm's working week in minutes (2340 = 39 h).
+        rtt_year_month: Month the RTT year starts (January by default).
+    """
+
+    unit: PaidLeaveUnit = PaidLeaveUnit.OUVRES
+    period_month: int = 6
+    period_day: int = 1
+    rtt_mode: RttMode = RttMode.NONE
+    rtt_half_days_per_year: int = 0
+    rtt_weekly_minutes: int = LEGAL_WEEK_MINUTES
+    rtt_year_month: int = 1
+
+    def __post_init__(self) -> None:
+        """Refuse settings no calendar has (a period starting on 30 February...)."""
+        if not 1 <= self.period_month <= 12 or not 1 <= self.rtt_year_month <= 12:
+            raise InvalidPolicy("period_month and rtt_year_month must be 1-12")
+        try:
+            dt.date(2001, self.period_month, self.period_day)  # 2001: no 29 February
+        except ValueError:
+            raise InvalidPolicy(
+                f"{self.period_day}/{self.period_month} is not a day of every year"
+            ) from None
+        if not 0 <= self.rtt_half_days_per_year <= 2 * 366:
+            raise InvalidPolicy("rtt_half_days_per_year must be 0-732")
+        if not LEGAL_WEEK_MINUTES <= self.rtt_weekly_minutes <= 48 * 60:
+            raise InvalidPolicy("rtt_weekly_minutes must be 2100 (35 h) to 2880 (48 h)")
+
+
+def reference_period(*, policy: LeavePolicy, on: dt.date) -> tuple[dt.date, dt.date]:
+    """The paid-leave reference period holding ``on``: its first and last day (inclusive).
+
+    With the default policy, 1 June to 31 May (C. trav. R3141-4).
+    """
+    start = dt.date(on.year, policy.period_month, policy.period_day)
+    if on < start:
+        start = dt.date(on.year - 1, policy.period_month, policy.period_day)
+    end = dt.date(start.year + 1, policy.period_month, policy.period_day) - dt.timedelta(days=1)
+    return start, end
+
+
+def rtt_year(*, policy: LeavePolicy, on: dt.date) -> tuple[dt.date, dt.date]:
+    """The RTT year holding ``on``: its first and last day (inclusive)."""
+    start = dt.date(on.year, policy.rtt_year_month, 1)
+    if on < start:
+        start = dt.date(on.year - 1, policy.rtt_year_month, 1)
+    return start, dt.date(start.year + 1, policy.rtt_year_month, 1) - dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class MonthAttendance:
+    """What one completed month counts towards paid leave, from the CRA.
+
+    Attributes:
+        month: The month.
+        schedule: Half-days the month could be worked (its working days × 2).
+        employed: Half-days of that schedule the person was employed (``schedule`` for a full
+            month; less for the month of hiring or leaving).
+        sick: Half-days of non-professional sick leave (acquire at the sick rate).
+        unpaid: Half-days of absences that are not actual work and acquire nothing (unpaid
+            leave, unjustified absence).
+    """
+
+    month: MonthKey
+    schedule: int
+    employed: int
+    sick: int = 0
+    unpaid: int = 0
+
+
+def _month_share(attendance: MonthAttendance) -> tuple[Fraction, Fraction]:
+    """(share of the month worked or assimilated, share on sick leave), each 0..1."""
+    if attendance.schedule <= 0:
+        return Fraction(0), Fraction(0)
+    employed = min(max(attendance.employed, 0), attendance.schedule)
+    sick = min(max(attendance.sick, 0), employed)
+    unpaid = min(max(attendance.unpaid, 0), employed - sick)
+    return (
+        Fraction(employed - sick - unpaid, attendance.schedule),
+        Fraction(sick, attendance.schedule),
+    )
+
+
+def _up_to_half_day(days: Fraction) -> int:
+    return math.ceil(days * HALF_DAYS_PER_DAY)
+
+
+@dataclass(frozen=True)
+class Acquisition:
+    """Paid leave acquired over one reference period.
+
+    Attributes:
+        half_days: What was acquired, rounded up (to the half-day while the period runs, to
+            the day once it is over: L3141-7).
+        from_work: Of which from work and periods assimilated to it, exact, in days.
+        from_sickness: Of which from non-professional sick leave, exact, in days, after its cap.
+    """
+
+    half_days: int
+    from_work: Fraction
+    from_sickness: Fraction
+
+
+def paid_leave_acquired(
+    *, policy: LeavePolicy, months: Iterable[MonthAttendance], closed: bool
+) -> Acquisition:
+    """Paid leave acquired over the completed months of one reference period.
+
+    Each month acquires the unit's monthly rate times the share of it worked (C. trav. L3141-3,
+    a month of actual work; L3141-4, partial months pro rata), plus the sick rate times the
+    share on non-professional sick leave (L3141-5-1), the sick part capped per period; the
+    total is capped at the period's legal amount (30 jours ouvrables, 25 ouvrés).
+
+    Args:
+        policy: The firm's unit.
+        months: The completed months of one reference period (the caller picks them).
+        closed: The period is over: the total is then rounded up to a whole day.
+
+    Returns:
+        The acquisition.
+    """
+    work = Fraction(0)
+    sick = Fraction(0)
+    for attendance in months:
+        worked, sick_share = _month_share(attendance)
+        work += _WORK_RATE[policy.unit] * worked
+        sick += _SICK_RATE[policy.unit] * sick_share
+    sick = min(sick, Fraction(_SICK_CAP[policy.unit]))
+    total = min(work + sick, Fraction(_WORK_CAP[policy.unit]))
+    half_days = math.ceil(total) * HALF_DAYS_PER_DAY if closed else _up_to_half_day(total)
+    return Acquisition(half_days=half_days, from_work=work, from_sickness=sick)
+
+
+def rtt_acquired(*, policy: LeavePolicy, months_employed: int, weeks_worked: int) -> int:
+    """RTT acquired in one RTT year, in half-days.
+
+    Args:
+        policy: The firm's agreement.
+        months_employed: FIXED mode: months of the year the person is employed (0-12); the
+            yearly number is granted pro rata, rounded up to the half-day, at the year's start.
+        weeks_worked: PER_WEEK mode: weeks worked so far in the year; each earns the minutes
+            over 35 h, and each 3 h 30 earned makes a half-day (a started half-day is not
+            earned yet).
+
+    Returns:
+        Half-days acquired.
+    """
+    if policy.rtt_mode is RttMode.FIXED:
+        months = min(max(months_employed, 0), 12)
+        return math.ceil(Fraction(policy.rtt_half_days_per_year * months, 12))
+    if policy.rtt_mode is RttMode.PER_WEEK:
+        extra = (policy.rtt_weekly_minutes - LEGAL_WEEK_MINUTES) * max(weeks_worked, 0)
+        return extra // HALF_DAY_MINUTES
+    return 0
+
+
+class RequestProblem(StrEnum):
+    """Why a leave request's dates cannot be taken as they are."""
+
+    LAST_BEFORE_FIRST = "last_before_first"
+    TOO_LONG = "too_long"
+    EMPTY_SINGLE_DAY = "empty_single_day"
+    NO_WORKING_DAY = "no_working_day"
+
+
+def check_span(
+    *,
+    first: dt.date,
+    last: dt.date,
+    first_afternoon: bool,
+    last_morning: bool,
+    region: CalendarRegion,
+) -> RequestProblem | None:
+    """The first problem of a request's dates, or None.
+
+    A single day cannot start in the afternoon and end in the morning; a span must hold at least
+    one working day (a request for a weekend alone would fill nothing).
+    """
+    if last < first:
+        return RequestProblem.LAST_BEFORE_FIRST
+    if (last - first).days >= MAX_REQUEST_DAYS:
+        return RequestProblem.TOO_LONG
+    if first == last and first_afternoon and last_morning:
+        return RequestProblem.EMPTY_SINGLE_DAY
+    if not grid_days(
+        first=first,
+        last=last,
+        first_afternoon=first_afternoon,
+        last_morning=last_morning,
+        region=region,
+    ):
+        return RequestProblem.NO_WORKING_DAY
+    return None
+
+
+def grid_days(
+    *,
+    first: dt.date,
+    last: dt.date,
+    first_afternoon: bool,
+    last_morning: bool,
+    region: CalendarRegion,
+) -> dict[dt.date, int]:
+    """The CRA days a request fills and how many half-days each: the working days of the span.
+
+    The first day counts one half-day when the leave starts in the afternoon, the last one when
+    it ends at noon; weekends and public holidays of ``region`` are not filled.
+    """
+    days: dict[dt.date, int] = {}
+    if last < first or (last - first).days >= MAX_REQUEST_DAYS:
+        return days
+    day = first
+    while day <= last:
+        if is_working_day(day=day, region=region):
+            half = HALF_DAYS_PER_DAY
+            if day == first and first_afternoon:
+                half -= 1
+            if day == last and last_morning:
+                half -= 1
+            if half > 0:
+                days[day] = half
+        day += dt.timedelta(days=1)
+    return days
+
+
+def days_cost(
+    *,
+    kind: AbsenceType,
+    days: Mapping[dt.date, int],
+    region: CalendarRegion,
+    policy: LeavePolicy,
+) -> int:
+    """Half-days that CRA days of leave (date → half-days of ``kind``) take from its balance.
+
+    Their half-days; for paid leave counted in jours ouvrables, plus two half-days for each full
+    Friday whose Saturday is not a public holiday: the leave runs until the day before work
+    resumes, so a Monday-to-Friday week costs six days.
+    """
+    total = sum(days.values())
+    if kind is AbsenceType.CP and policy.unit is PaidLeaveUnit.OUVRABLES:
+        for day, half in days.items():
+            saturday = day + dt.timedelta(days=1)
+            if (
+                day.weekday() == 4
+                and half >= HALF_DAYS_PER_DAY
+                and not is_public_holiday(day=saturday, region=region)
+            ):
+                total += HALF_DAYS_PER_DAY
+    return total
+
+
+def request_cost(
+    *,
+    kind: AbsenceType,
+    first: dt.date,
+    last: dt.date,
+    first_afternoon: bool,
+    last_morning: bool,
+    region: CalendarRegion,
+    policy: LeavePolicy,
+) -> int:
+    """Half-days a request takes from its type's balance: what its grid days cost
+    (``days_cost``)."""
+    filled = grid_days(
+        first=first,
+        last=last,
+        first_afternoon=first_afternoon,
+        last_morning=last_morning,
+        region=region,
+    )
+    return days_cost(kind=kind, days=filled, region=region, policy=policy)
+
+
+@dataclass(frozen=True)
+class Balance:
+    """One leave type's balance, in half-days.
+
+    Attributes:
+        kind: The leave type.
+        acquired: Opening balance + adjustments + what was acquired (0 for types without one).
+        taken: Recorded on the CRA on days up to today.
+        planned: Approved requests on days after today.
+        pending: Requests waiting for the manager (not deducted yet).
+        remaining: ``acquired - taken - planned``; None for types without a balance.
+    """
+
+    kind: AbsenceType
+    acquired: int
+    taken: int
+    planned: int
+    pending: int
+    remaining: int | None
+
+
+def balances(
+    *,
+    acquired: Mapping[AbsenceType, int],
+    taken: Mapping[AbsenceType, int],
+    planned: Mapping[AbsenceType, int],
+    pending: Mapping[AbsenceType, int],
+    kinds: Sequence[AbsenceType] = REQUESTABLE,
+) -> list[Balance]:
+    """Put the figures of each leave type together, in ``kinds`` order.
+
+    Args:
+        acquired: Opening balances, adjustments and acquisition, per type with a balance.
+        taken: Half-days recorded on the CRA up to today, per type.
+        planned: Half-days of approved requests after today, per type.
+        pending: Half-days of requests waiting for approval, per type.
+        kinds: The types to report.
+    """
+    out = []
+    for kind in kinds:
+        got = acquired.get(kind, 0)
+        used = taken.get(kind, 0)
+        ahead = planned.get(kind, 0)
+        out.append(
+            Balance(
+                kind=kind,
+                acquired=got,
+                taken=used,
+                planned=ahead,
+                pending=pending.get(kind, 0),
+                remaining=got - used - ahead if kind in WITH_BALANCE else None,
+            )
+        )
+    return out

@@ -1,0 +1,383 @@
+"""Leave requests and balances on the real app and database (SQLite, or PostgreSQL with
+CARNET_TEST_DB=postgres): request, approve (the CRA fills), refuse or cancel (what was filled
+goes, days typed over stay), locked months, balances, adjustments, the sync mutations.
+
+The clock is Monday 16 November 2026 (tests/conftest.py FakeClock)."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import httpx
+import pytest
+
+from server.domain import payroll
+from server.domain.model import DayRecord
+from server.domain.roles import Role
+from server.services.sync_service import set_month_state
+from server.storage import tables as t
+from sync.months import MonthStatus
+from sync.protocol import PROTOCOL_VERSION
+from tests.factories import Member, World
+
+pytestmark = pytest.mark.anyio
+
+API = "/api/v1"
+WEEK = ["2026-11-23", "2026-11-24", "2026-11-25", "2026-11-26", "2026-11-27"]
+
+
+@dataclass
+class Office:
+    world: World
+    ada: Member  # administrator
+    marc: Member  # Bruno's manager
+    nina: Member  # another manager
+    bruno: Member  # consultant
+    mission_line: str
+
+
+@pytest.fixture
+async def office(world: World) -> Office:
+    ada = await world.person("ada", [Role.ADMIN])
+    marc = await world.person("marc", [Role.MANAGER])
+    nina = await world.person("nina", [Role.MANAGER])
+    bruno = await world.person("bruno", [Role.CONSULTANT], manager="marc")
+    client = await world.client()
+    mission = await world.mission("bruno", client)
+    return Office(world, ada, marc, nina, bruno, f"mission:{mission.id}")
+
+
+def body(first: str, last: str, kind: str = "CP", **extra: Any) -> dict[str, Any]:
+    return {
+        "id": str(uuid.uuid4()),
+        "kind": kind,
+        "first_day": first,
+        "last_day": last,
+        "comment": "vacances",
+        **extra,
+    }
+
+
+def problem(response: httpx.Response, status: int, code: str, field: str | None = None) -> None:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    data = response.json()
+    assert code in {data["code"], *(e["code"] for e in data["errors"])}, data
+    if field is not None:
+        assert field in {e["field"] for e in data["errors"]}, data
+
+
+async def request(who: Member, data: dict[str, Any]) -> dict[str, Any]:
+    response = await who.browser.post(f"{API}/leave/requests", json=data)
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+async def days(who: Member, month: str = "2026-11") -> dict[str, list[tuple[str, int]]]:
+    response = await who.browser.get(f"{API}/people/{who.id}/months/{month}")
+    assert response.status_code == 200, response.text
+    return {
+        d["date"]: [(v["line"], v["half_days"]) for v in d["lines"]]
+        for d in response.json()["days"]
+        if d["lines"]
+    }
+
+
+async def put_day(who: Member, day: str, lines: list[tuple[str, int]]) -> None:
+    response = await who.browser.put(
+        f"{API}/people/{who.id}/months/{day[:7]}/days/{day}",
+        json={"lines": [{"line": line, "half_days": n} for line, n in lines]},
+    )
+    assert response.status_code == 200, response.text
+
+
+async def balance(who: Member) -> dict[str, dict[str, Any]]:
+    response = await who.browser.get(f"{API}/leave/mine")
+    assert response.status_code == 200, response.text
+    return {b["kind"]: b for b in response.json()["balances"]}
+
+
+async def test_an_approved_request_fills_the_grid_and_counts_as_planned(office: Office) -> None:
+    """Make sure a week of paid leave is pending for the manager, and once approved fills the
+    five working days of the CRA and counts as planned (after today) in the balance."""
+    sent = await request(office.bruno, body(WEEK[0], WEEK[-1]))
+    assert (sent["status"], sent["cost"]) == ("requested", 10)
+    assert (await balance(office.bruno))["CP"]["pending"] == 10
+    team = (await office.marc.browser.get(f"{API}/leave/team")).json()["requests"]
+    assert [(r["id"], r["consultant_name"]) for r in team] == [(sent["id"], "Bruno")]
+    assert (await office.nina.browser.get(f"{API}/leave/team")).json()["requests"] == []
+
+    response = await office.marc.browser.post(f"{API}/leave/requests/{sent['id']}/approve")
+    assert response.status_code == 200, response.text
+    assert (response.json()["status"], response.json()["filled_days"]) == ("approved", 5)
+    assert await days(office.bruno) == {d: [("absence:CP", 2)] for d in WEEK}
+    cp = (await balance(office.bruno))["CP"]
+    assert (cp["planned"], cp["pending"], cp["taken"]) == (10, 0, 0)
+    assert cp["remaining"] == cp["acquired"] - 10
+    again = await office.marc.browser.post(f"{API}/leave/requests/{sent['id']}/approve")
+    problem(again, 409, "not_pending")
+
+
+async def test_cancelling_takes_back_the_filled_days_but_not_those_typed_over(
+    office: Office,
+) -> None:
+    """Make sure a cancelled approved request empties the days it filled, except a day the
+    consultant typed over since, which keeps what they typed."""
+    sent = await request(office.bruno, body(WEEK[0], WEEK[-1]))
+    await office.marc.browser.post(f"{API}/leave/requests/{sent['id']}/approve")
+    await put_day(office.bruno, WEEK[3], [(office.mission_line, 2)])
+    response = await office.bruno.browser.post(f"{API}/leave/requests/{sent['id']}/cancel")
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "cancelled"
+    assert await days(office.bruno) == {WEEK[3]: [(office.mission_line, 2)]}
+    again = await office.bruno.browser.post(f"{API}/leave/requests/{sent['id']}/cancel")
+    assert again.json()["status"] == "cancelled"  # nothing more to do
+
+
+async def test_a_half_day_of_leave_keeps_the_other_half_of_the_day(office: Office) -> None:
+    """Make sure leave from noon on a day worked in full keeps half a day of that work, and
+    that refusing it gives the day back as it was."""
+    await put_day(office.bruno, WEEK[1], [(office.mission_line, 2)])
+    sent = await request(office.bruno, body(WEEK[1], WEEK[2], first_afternoon=True))
+    assert sent["cost"] == 3
+    await office.marc.browser.post(f"{API}/leave/requests/{sent['id']}/approve")
+    assert await days(office.bruno) == {
+        WEEK[1]: [("absence:CP", 1), (office.mission_line, 1)],
+        WEEK[2]: [("absence:CP", 2)],
+    }
+    blank = await office.marc.browser.post(
+        f"{API}/leave/requests/{sent['id']}/refuse", json={"reason": "  "}
+    )
+    problem(blank, 422, "required", "reason")
+    refused = await office.marc.browser.post(
+        f"{API}/leave/requests/{sent['id']}/refuse", json={"reason": "mise en production"}
+    )
+    assert (refused.json()["status"], refused.json()["reason"]) == (
+        "refused",
+        "mise en production",
+    )
+    assert await days(office.bruno) == {WEEK[1]: [(office.mission_line, 2)]}
+    mine = (await office.bruno.browser.get(f"{API}/leave/mine")).json()["requests"]
+    assert [(r["status"], r["reason"]) for r in mine] == [("refused", "mise en production")]
+
+
+async def test_a_request_over_a_submitted_month_is_refused_with_that_reason(
+    office: Office,
+) -> None:
+    """Make sure leave over a month already handed in is refused (409 month_locked on
+    first_day) and nothing is stored; and that an approval after the month was handed in is
+    refused the same way and fills nothing."""
+    sent = await request(office.bruno, body(WEEK[0], WEEK[1]))
+    url = f"{API}/people/{office.bruno.id}/months/2026-11"
+    month = (await office.bruno.browser.get(url)).json()
+    submitted = await office.bruno.browser.post(
+        f"{url}/submit", json={"version": month["version"]}
+    )
+    assert submitted.status_code == 200, submitted.text
+    late = await office.bruno.browser.post(
+        f"{API}/leave/requests", json=body("2026-11-30", "2026-12-02")
+    )
+    problem(late, 409, "month_locked", "first_day")
+    approval = await office.marc.browser.post(f"{API}/leave/requests/{sent['id']}/approve")
+    problem(approval, 409, "month_locked", "first_day")
+    assert await days(office.bruno) == {}
+    stored = await t.LeaveRequest.select(t.LeaveRequest.status)
+    assert [r["status"] for r in stored] == ["requested"]
+
+
+async def test_bad_requests_are_refused_at_their_field(office: Office) -> None:
+    """Make sure impossible dates, a weekend alone, an overlap, a type one does not request
+    and a reused id are refused with problem documents naming the field."""
+    b = office.bruno.browser
+    problem(
+        await b.post(f"{API}/leave/requests", json=body(WEEK[2], WEEK[0])),
+        422,
+        "last_before_first",
+        "last_day",
+    )
+    problem(
+        await b.post(f"{API}/leave/requests", json=body("2026-11-21", "2026-11-22")),
+        422,
+        "no_working_day",
+        "first_day",
+    )
+    problem(
+        await b.post(f"{API}/leave/requests", json=body(WEEK[0], WEEK[0], kind="maladie")),
+        422,
+        "invalid",
+        "kind",
+    )
+    first = await request(office.bruno, body(WEEK[0], WEEK[2]))
+    problem(
+        await b.post(f"{API}/leave/requests", json=body(WEEK[2], WEEK[4], kind="RTT")),
+        409,
+        "overlaps_request",
+        "first_day",
+    )
+    reused = body(WEEK[4], WEEK[4]) | {"id": first["id"]}
+    problem(await b.post(f"{API}/leave/requests", json=reused), 409, "id_taken", "id")
+    same = body(WEEK[0], WEEK[2]) | {"id": first["id"]}
+    assert (await b.post(f"{API}/leave/requests", json=same)).status_code == 201
+    assert await t.LeaveRequest.count() == 1
+
+
+async def test_balances_acquire_per_month_worked_and_follow_adjustments(office: Office) -> None:
+    """Make sure paid leave is acquired per completed month of the reference period (June to
+    October 2026: 5 × 25/12 days = 20.8 half-days → 21), that an adjustment adds to it, that an
+    opening balance restarts the count, and that the firm's unit changes the rate."""
+    assert (await balance(office.bruno))["CP"]["acquired"] == 21
+    adjust = f"{API}/people/{office.bruno.id}/leave/adjustments"
+    response = await office.ada.browser.post(
+        adjust,
+        json={"kind": "CP", "on_day": "2026-11-01", "half_days": 4, "reason": "ancienneté"},
+    )
+    assert response.status_code == 201, response.text
+    assert (await balance(office.bruno))["CP"]["acquired"] == 25
+    problem(
+        await office.ada.browser.post(
+            adjust, json={"kind": "CP", "on_day": "2026-11-01", "half_days": 4, "reason": ""}
+        ),
+        422,
+        "invalid",
+        "reason",
+    )
+    forbidden = await office.marc.browser.post(
+        adjust, json={"kind": "CP", "on_day": "2026-11-01", "half_days": 4, "reason": "x"}
+    )
+    problem(forbidden, 403, "forbidden")
+    opening = await office.ada.browser.post(
+        adjust,
+        json={
+            "kind": "CP",
+            "opening": True,
+            "on_day": "2026-10-01",
+            "half_days": 30,
+            "reason": "reprise",
+        },
+    )
+    assert opening.status_code == 201, opening.text
+    # 30 + October (25/12 days → 5 half-days) + the adjustment of 1 November.
+    assert (await balance(office.bruno))["CP"]["acquired"] == 30 + 5 + 4
+    policy = await office.ada.browser.put(
+        f"{API}/leave/policy",
+        json={"unit": "ouvrables", "rtt_mode": "fixed", "rtt_half_days_per_year": 20},
+    )
+    assert policy.status_code == 200, policy.text
+    mine = await balance(office.bruno)
+    assert mine["CP"]["acquired"] == 30 + 5 + 4  # October: 2.5 days, 5 half-days either way
+    assert mine["RTT"]["acquired"] == 20
+    events = await t.AuditEntry.select(t.AuditEntry.event).where(
+        t.AuditEntry.event.like("leave.%")
+    )
+    assert sorted(e["event"] for e in events) == [
+        "leave.adjusted",
+        "leave.opening_set",
+        "leave.policy_set",
+    ]
+
+
+async def test_taken_counts_the_cra_and_sickness_still_acquires(office: Office) -> None:
+    """Make sure absences typed on the CRA up to today count as taken, and that a month of
+    non-professional sick leave still acquires paid leave at the sick rate."""
+    await put_day(office.bruno, "2026-11-02", [("absence:CP", 2)])
+    await put_day(office.bruno, "2026-11-03", [("absence:RTT", 1), (office.mission_line, 1)])
+    mine = await balance(office.bruno)
+    assert (mine["CP"]["taken"], mine["RTT"]["taken"]) == (2, 1)
+    assert mine["sans_solde"]["remaining"] is None
+
+
+def sync_request(client_id: str, *mutations: tuple[str, dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "protocol": PROTOCOL_VERSION,
+        "client_id": client_id,
+        "mutations": [
+            {"id": n, "name": name, "args": args} for n, (name, args) in enumerate(mutations, 1)
+        ],
+    }
+
+
+async def test_a_request_queued_offline_arrives_through_sync_and_is_cancelled_the_same_way(
+    office: Office,
+) -> None:
+    """Make sure request_leave and cancel_leave from the phone's queue are applied as over
+    HTTP, a retried batch stores the request once, a refusal comes back with its code, and a
+    cancellation gives the filled days back to the phone's next pull."""
+    phone = str(uuid.uuid4())
+    leave = body(WEEK[0], WEEK[1])
+    bad = body("2026-11-21", "2026-11-22")
+    push = sync_request(phone, ("request_leave", leave), ("request_leave", bad))
+    first = await office.bruno.browser.post(f"{API}/sync", json=push)
+    assert first.status_code == 200, first.text
+    results = first.json()["results"]
+    assert [(r["status"], r.get("reason")) for r in results] == [
+        ("applied", None),
+        ("rejected", "no_working_day"),
+    ]
+    again = await office.bruno.browser.post(f"{API}/sync", json=push)
+    assert again.json()["results"] == results
+    assert await t.LeaveRequest.count() == 1
+    approved = await office.marc.browser.post(f"{API}/leave/requests/{leave['id']}/approve")
+    assert approved.status_code == 200, approved.text
+    pulled = (await office.bruno.browser.post(f"{API}/sync", json=sync_request(phone))).json()
+    assert {d["date"] for d in pulled["days"] if d["lines"]} == set(WEEK[:2])
+    cancel = sync_request(phone, ("request_leave", leave), ("request_leave", bad))
+    cancel["mutations"].append({"id": 3, "name": "cancel_leave", "args": {"id": leave["id"]}})
+    cancel["cookie"] = pulled["cookie"]
+    done = (await office.bruno.browser.post(f"{API}/sync", json=cancel)).json()
+    assert done["results"][-1]["status"] == "applied"
+    assert {d["date"]: d["lines"] for d in done["days"]} == {WEEK[0]: [], WEEK[1]: []}
+    assert await days(office.bruno) == {}
+    manager = sync_request(str(uuid.uuid4()), ("request_leave", body(WEEK[3], WEEK[3])))
+    refused = (await office.marc.browser.post(f"{API}/sync", json=manager)).json()
+    assert refused["results"][0]["reason"] == "forbidden"
+
+
+def test_the_leave_file_lists_taken_per_type_and_the_balance_left() -> None:
+    """Make sure the payroll leave file has one row per type taken or with a balance, taken
+    half-days and days with a decimal comma, and the (possibly negative) balance left."""
+    days = (
+        DayRecord(date=date(2026, 11, 2), lines=(("absence:CP", 2),), comment=""),
+        DayRecord(date=date(2026, 11, 3), lines=(("absence:CP", 1), ("mission:m", 1)), comment=""),
+        DayRecord(date=date(2026, 11, 4), lines=(("absence:maladie", 2),), comment=""),
+    )
+    consultant = payroll.LeaveTaken(
+        matricule="b@x.fr",
+        name="Bruno",
+        month="2026-11",
+        days=days,
+        remaining={"CP": 7, "RTT": -1},
+    )
+    text = payroll.leave_file_bytes([consultant], payroll.parse_codes("CP=CP01")).decode()
+    assert text.split("\r\n") == [
+        "matricule;nom;code_rubrique;absence;mois;demi_journees_prises;jours_pris;"
+        "solde_demi_journees;solde_jours",
+        "b@x.fr;Bruno;CP01;CP;2026-11;3;1,5;7;3,5",
+        "b@x.fr;Bruno;RTT;RTT;2026-11;0;0,0;-1;-0,5",
+        "b@x.fr;Bruno;MAL;maladie;2026-11;2;1,0;;",
+        "",
+    ]
+
+
+async def test_the_leave_export_carries_a_validated_months_leave(office: Office) -> None:
+    """Make sure the administrator's leave file lists the leave an approval put in a validated
+    month, with the balance left at its end; before validation there is nothing to export."""
+    sent = await request(office.bruno, body(WEEK[0], WEEK[1]))
+    await office.marc.browser.post(f"{API}/leave/requests/{sent['id']}/approve")
+    empty = await office.ada.browser.get(f"{API}/leave/payroll", params={"month": "2026-11"})
+    problem(empty, 422, "empty_period", "month")
+    await set_month_state(
+        consultant_id=office.bruno.id,
+        month="2026-11",
+        status=MonthStatus.VALIDATED,
+        now=office.world.accounts.clock(),
+    )
+    response = await office.ada.browser.get(f"{API}/leave/payroll", params={"month": "2026-11"})
+    assert response.status_code == 200, response.text
+    assert 'filename="conges-2026-11.csv"' in response.headers["content-disposition"]
+    rows = [line.split(";") for line in response.text.strip().split("\r\n")[1:]]
+    cp = next(r for r in rows if r[3] == "CP")
+    # June-October acquired 21 half-days (see the balance test); November's 4 taken.
+    assert cp[5:] == ["4", "2,0", str(21 - 4), "8,5"]
+    forbidden = await office.marc.browser.get(f"{API}/leave/payroll", params={"month": "2026-11"})
+    problem(forbidden, 403, "forbidden")

@@ -1,0 +1,319 @@
+"""Leave rules: acquisition of paid leave and RTT, what a request costs and fills, balances."""
+
+import datetime as dt
+from fractions import Fraction
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sync.calendar import CalendarRegion
+from sync.leave import (
+    InvalidPolicy,
+    LeavePolicy,
+    MonthAttendance,
+    PaidLeaveUnit,
+    RequestProblem,
+    RttMode,
+    balances,
+    check_span,
+    days_cost,
+    grid_days,
+    paid_leave_acquired,
+    reference_period,
+    request_cost,
+    rtt_acquired,
+    rtt_year,
+)
+from sync.months import MonthKey
+from sync.rules import AbsenceType
+
+METRO = CalendarRegion.METROPOLE
+OUVRES = LeavePolicy()
+OUVRABLES = LeavePolicy(unit=PaidLeaveUnit.OUVRABLES)
+
+
+def full(month: MonthKey, schedule: int = 44, **kw: int) -> MonthAttendance:
+    return MonthAttendance(month=month, schedule=schedule, employed=schedule, **kw)
+
+
+def year_from(start: MonthKey, count: int) -> list[MonthKey]:
+    months = [start]
+    while len(months) < count:
+        months.append(months[-1].next())
+    return months
+
+
+JUNE_2026 = MonthKey(2026, 6)
+
+
+def test_a_full_reference_period_acquires_thirty_jours_ouvrables() -> None:
+    got = paid_leave_acquired(
+        policy=OUVRABLES, months=[full(m) for m in year_from(JUNE_2026, 12)], closed=True
+    )
+    assert got.half_days == 60  # 12 × 2.5 = 30 days (L3141-3)
+    assert got.from_work == 30
+
+
+def test_a_full_reference_period_acquires_twenty_five_jours_ouvres() -> None:
+    got = paid_leave_acquired(
+        policy=OUVRES, months=[full(m) for m in year_from(JUNE_2026, 12)], closed=True
+    )
+    assert got.half_days == 50
+
+
+def test_one_month_acquires_two_and_a_half_ouvrables_or_rounds_up_ouvres() -> None:
+    one = [full(JUNE_2026)]
+    assert paid_leave_acquired(policy=OUVRABLES, months=one, closed=False).half_days == 5
+    # 25/12 = 2.083 days → 4.17 half-days, rounded up to 5 while the period runs.
+    assert paid_leave_acquired(policy=OUVRES, months=one, closed=False).half_days == 5
+    # Over: rounded up to the whole day (L3141-7): 3 days.
+    assert paid_leave_acquired(policy=OUVRES, months=one, closed=True).half_days == 6
+
+
+def test_seven_months_in_ouvres_rounds_up_to_the_half_day() -> None:
+    months = [full(m) for m in year_from(JUNE_2026, 7)]
+    # 7 × 25/12 = 14.583 days = 29.17 half-days → 30.
+    assert paid_leave_acquired(policy=OUVRES, months=months, closed=False).half_days == 30
+
+
+def test_a_month_half_unpaid_acquires_half() -> None:
+    month = full(JUNE_2026, schedule=44, unpaid=22)
+    got = paid_leave_acquired(policy=OUVRABLES, months=[month], closed=False)
+    assert got.from_work == Fraction(5, 4)
+    assert got.half_days == 3  # 1.25 days = 2.5 half-days → 3
+
+
+def test_a_month_of_sickness_acquires_two_ouvrables_since_2024() -> None:
+    month = full(JUNE_2026, schedule=44, sick=44)
+    got = paid_leave_acquired(policy=OUVRABLES, months=[month], closed=False)
+    assert got.from_work == 0
+    assert got.from_sickness == 2
+    assert got.half_days == 4
+
+
+def test_a_whole_period_of_sickness_is_capped_at_twenty_four_ouvrables() -> None:
+    months = [full(m, sick=44) for m in year_from(JUNE_2026, 12)]
+    got = paid_leave_acquired(policy=OUVRABLES, months=months, closed=True)
+    assert got.from_sickness == 24
+    assert got.half_days == 48
+    ouvres = paid_leave_acquired(policy=OUVRES, months=months, closed=True)
+    assert ouvres.half_days == 40
+
+
+def test_ten_months_work_and_two_sick_acquire_twenty_nine_ouvrables() -> None:
+    months = [full(m) for m in year_from(JUNE_2026, 10)] + [
+        full(m, sick=44) for m in year_from(MonthKey(2027, 4), 2)
+    ]
+    got = paid_leave_acquired(policy=OUVRABLES, months=months, closed=True)
+    assert got.half_days == 58  # 25 + 4
+
+
+def test_a_month_of_hiring_acquires_pro_rata() -> None:
+    month = MonthAttendance(month=JUNE_2026, schedule=40, employed=20)
+    got = paid_leave_acquired(policy=OUVRABLES, months=[month], closed=False)
+    assert got.from_work == Fraction(5, 4)
+
+
+def test_the_default_reference_period_runs_from_june_to_may() -> None:
+    assert reference_period(policy=OUVRES, on=dt.date(2026, 12, 5)) == (
+        dt.date(2026, 6, 1),
+        dt.date(2027, 5, 31),
+    )
+    assert reference_period(policy=OUVRES, on=dt.date(2026, 5, 31)) == (
+        dt.date(2025, 6, 1),
+        dt.date(2026, 5, 31),
+    )
+    calendar_year = LeavePolicy(period_month=1)
+    assert reference_period(policy=calendar_year, on=dt.date(2026, 12, 5)) == (
+        dt.date(2026, 1, 1),
+        dt.date(2026, 12, 31),
+    )
+
+
+def test_a_policy_on_a_day_not_in_every_year_is_refused() -> None:
+    with pytest.raises(InvalidPolicy):
+        LeavePolicy(period_month=2, period_day=29)
+    with pytest.raises(InvalidPolicy):
+        LeavePolicy(rtt_weekly_minutes=2000)
+
+
+def test_fixed_rtt_are_granted_pro_rata_of_months_employed() -> None:
+    policy = LeavePolicy(rtt_mode=RttMode.FIXED, rtt_half_days_per_year=20)
+    assert rtt_acquired(policy=policy, months_employed=12, weeks_worked=0) == 20
+    assert rtt_acquired(policy=policy, months_employed=6, weeks_worked=0) == 10
+    assert rtt_acquired(policy=policy, months_employed=5, weeks_worked=0) == 9  # 8.33 → 9
+
+
+def test_rtt_per_week_over_35_hours() -> None:
+    policy = LeavePolicy(rtt_mode=RttMode.PER_WEEK, rtt_weekly_minutes=39 * 60)
+    # 4 h a week: 10 weeks = 40 h = 11 half-days of 3 h 30 (38 h 30), 1 h 30 not yet a half-day.
+    assert rtt_acquired(policy=policy, months_employed=0, weeks_worked=10) == 11
+    assert rtt_acquired(policy=LeavePolicy(), months_employed=12, weeks_worked=52) == 0
+
+
+def test_rtt_year_follows_the_policy() -> None:
+    assert rtt_year(policy=OUVRES, on=dt.date(2026, 12, 5)) == (
+        dt.date(2026, 1, 1),
+        dt.date(2026, 12, 31),
+    )
+
+
+def test_a_week_of_leave_fills_five_grid_days_and_costs_six_ouvrables() -> None:
+    monday, friday = dt.date(2026, 11, 16), dt.date(2026, 11, 20)
+    days = grid_days(
+        first=monday, last=friday, first_afternoon=False, last_morning=False, region=METRO
+    )
+    assert list(days.values()) == [2, 2, 2, 2, 2]
+    args = {
+        "first": monday,
+        "last": friday,
+        "first_afternoon": False,
+        "last_morning": False,
+        "region": METRO,
+    }
+    assert request_cost(kind=AbsenceType.CP, policy=OUVRES, **args) == 10
+    assert request_cost(kind=AbsenceType.CP, policy=OUVRABLES, **args) == 12
+    assert request_cost(kind=AbsenceType.RTT, policy=OUVRABLES, **args) == 10
+
+
+def test_half_days_at_either_end_and_holidays_are_not_filled() -> None:
+    # 10 Nov 2026 (Tue) afternoon to 12 Nov (Thu) morning, 11 Nov a public holiday.
+    days = grid_days(
+        first=dt.date(2026, 11, 10),
+        last=dt.date(2026, 11, 12),
+        first_afternoon=True,
+        last_morning=True,
+        region=METRO,
+    )
+    assert days == {dt.date(2026, 11, 10): 1, dt.date(2026, 11, 12): 1}
+
+
+def test_spans_that_cannot_be_taken_say_why() -> None:
+    saturday = dt.date(2026, 11, 14)
+    tuesday = dt.date(2026, 11, 17)
+
+    def check(first: dt.date, last: dt.date, pm: bool = False, am: bool = False) -> object:
+        return check_span(
+            first=first, last=last, first_afternoon=pm, last_morning=am, region=METRO
+        )
+
+    assert check(tuesday, saturday) is RequestProblem.LAST_BEFORE_FIRST
+    assert check(saturday, saturday + dt.timedelta(days=1)) is RequestProblem.NO_WORKING_DAY
+    assert check(tuesday, tuesday, pm=True, am=True) is RequestProblem.EMPTY_SINGLE_DAY
+    assert check(tuesday, tuesday + dt.timedelta(days=400)) is RequestProblem.TOO_LONG
+    assert check(tuesday, tuesday, pm=True) is None
+
+
+def test_balances_add_up_per_type() -> None:
+    got = balances(
+        acquired={AbsenceType.CP: 50, AbsenceType.RTT: 20},
+        taken={AbsenceType.CP: 10, AbsenceType.SANS_SOLDE: 4},
+        planned={AbsenceType.CP: 6},
+        pending={AbsenceType.RTT: 2},
+    )
+    by_kind = {b.kind: b for b in got}
+    assert by_kind[AbsenceType.CP].remaining == 34
+    assert by_kind[AbsenceType.RTT].remaining == 20
+    assert by_kind[AbsenceType.RTT].pending == 2
+    assert by_kind[AbsenceType.SANS_SOLDE].remaining is None
+    assert by_kind[AbsenceType.SANS_SOLDE].taken == 4
+
+
+# -- properties --------------------------------------------------------------------------------
+
+attendance = st.builds(
+    lambda month, schedule, employed, sick, unpaid: MonthAttendance(
+        month=MonthKey(2026, month),
+        schedule=schedule,
+        employed=employed,
+        sick=sick,
+        unpaid=unpaid,
+    ),
+    month=st.integers(1, 12),
+    schedule=st.integers(0, 46),
+    employed=st.integers(-2, 50),
+    sick=st.integers(-2, 50),
+    unpaid=st.integers(-2, 50),
+)
+policies = st.sampled_from([OUVRES, OUVRABLES])
+
+
+@given(months=st.lists(attendance, max_size=14), policy=policies, closed=st.booleans())
+def test_acquisition_never_exceeds_the_legal_cap(
+    months: list[MonthAttendance], policy: LeavePolicy, closed: bool
+) -> None:
+    got = paid_leave_acquired(policy=policy, months=months, closed=closed)
+    cap = 60 if policy.unit is PaidLeaveUnit.OUVRABLES else 50
+    assert 0 <= got.half_days <= cap
+    assert got.from_sickness <= (24 if policy.unit is PaidLeaveUnit.OUVRABLES else 20)
+
+
+@given(months=st.lists(attendance, max_size=12), extra=attendance, policy=policies)
+def test_one_more_month_never_lowers_the_acquisition(
+    months: list[MonthAttendance], extra: MonthAttendance, policy: LeavePolicy
+) -> None:
+    before = paid_leave_acquired(policy=policy, months=months, closed=False).half_days
+    after = paid_leave_acquired(policy=policy, months=[*months, extra], closed=False).half_days
+    assert after >= before
+
+
+@given(months=st.lists(attendance, max_size=12), policy=policies)
+def test_sick_months_never_acquire_more_than_worked_ones(
+    months: list[MonthAttendance], policy: LeavePolicy
+) -> None:
+    # The same months with the sick half-days worked instead (unpaid ones as they counted).
+    worked = []
+    for m in months:
+        employed = min(max(m.employed, 0), max(m.schedule, 0))
+        sick = min(max(m.sick, 0), employed)
+        unpaid = min(max(m.unpaid, 0), employed - sick)
+        worked.append(MonthAttendance(m.month, m.schedule, employed, 0, unpaid))
+    assert (
+        paid_leave_acquired(policy=policy, months=months, closed=False).half_days
+        <= paid_leave_acquired(policy=policy, months=worked, closed=False).half_days
+    )
+
+
+dates = st.dates(min_value=dt.date(2025, 1, 1), max_value=dt.date(2028, 12, 31))
+
+
+@given(
+    first=dates,
+    span=st.integers(0, 60),
+    pm=st.booleans(),
+    am=st.booleans(),
+    region=st.sampled_from(list(CalendarRegion)),
+)
+def test_a_request_fills_only_working_days_and_costs_at_least_what_it_fills(
+    first: dt.date, span: int, pm: bool, am: bool, region: CalendarRegion
+) -> None:
+    last = first + dt.timedelta(days=span)
+    args = {"first": first, "last": last, "first_afternoon": pm, "last_morning": am}
+    days = grid_days(region=region, **args)
+    assert all(first <= d <= last and d.weekday() < 5 for d in days)
+    assert all(h in (1, 2) for h in days.values())
+    filled = sum(days.values())
+    ouvres = request_cost(kind=AbsenceType.CP, region=region, policy=OUVRES, **args)
+    ouvrables = request_cost(kind=AbsenceType.CP, region=region, policy=OUVRABLES, **args)
+    assert ouvres == filled <= ouvrables <= filled + 2 * (span // 7 + 2)
+    problem = check_span(region=region, **args)
+    assert (problem is None) == (filled > 0)
+
+
+@given(on=dates, month=st.integers(1, 12), day=st.integers(1, 28))
+def test_the_reference_period_holds_the_day_and_lasts_a_year(
+    on: dt.date, month: int, day: int
+) -> None:
+    start, end = reference_period(policy=LeavePolicy(period_month=month, period_day=day), on=on)
+    assert start <= on <= end
+    assert 365 <= (end - start).days + 1 <= 366
+
+
+def test_a_half_friday_does_not_count_its_saturday_in_ouvrables() -> None:
+    friday = dt.date(2026, 11, 20)
+    args = {"kind": AbsenceType.CP, "region": METRO, "policy": OUVRABLES}
+    assert days_cost(days={friday: 1}, **args) == 1
+    assert days_cost(days={friday: 2}, **args) == 4
+    # 14 August 2026 is a Friday before the 15 August holiday: that Saturday is not counted.
+    assert days_cost(days={dt.date(2026, 8, 14): 2}, **args) == 2
