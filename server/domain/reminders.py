@@ -318,7 +318,9 @@ def _relance_series(
     *, situation: MonthSituation, policy: ReminderPolicy, now: datetime
 ) -> list[Due]:
     assert situation.waiting_on_id is not None and situation.waiting_since is not None
-    prefix = f"{situation.epoch}.{situation.step}"
+    # The consultant is part of it: one approver may have several months of the same calendar
+    # month waiting on them, each told and relanced on its own.
+    prefix = f"{situation.consultant_id}.{situation.epoch}.{situation.step}"
     arrival_at = event_send_time(
         at=situation.waiting_since, policy=policy, region=situation.region
     )

@@ -177,7 +177,13 @@ async def notify_month_event(
     region = _month_region(missions[month_row["consultant"]], month) or _region(org_region)
     _, muted = await store.get_preference(recipient_id)
     epoch, step = int(month_row["epoch"]), int(month_row["step"])
-    occurrence = f"{epoch}.{step}.{ARRIVAL}" if kind is Kind.WAITING_ON_YOU else f"{epoch}"
+    # A waiting month names its consultant: an approver told of two consultants' November must
+    # get both (the recipient alone would make the second a duplicate of the first).
+    occurrence = (
+        f"{month_row['consultant']}.{epoch}.{step}.{ARRIVAL}"
+        if kind is Kind.WAITING_ON_YOU
+        else f"{epoch}"
+    )
     due = event_notification(
         kind=kind,
         person_id=recipient_id,
@@ -466,7 +472,7 @@ async def _waiting_since(row: dict[str, Any], *, now: datetime) -> datetime:
         person_id=row["waiting_on"],
         month=MonthKey.parse(row["month"]),
         kind=Kind.WAITING_ON_YOU,
-        occurrence=f"{row['epoch']}.{row['step']}.{ARRIVAL}",
+        occurrence=f"{row['consultant']}.{row['epoch']}.{row['step']}.{ARRIVAL}",
     )
     created_ms = await store.outbox_created_ms(key)
     if created_ms is not None:

@@ -27,7 +27,11 @@ def test_schema_renders_the_operations_without_leaving_the_origin(
     response = page.goto(f"{live_server.origin}/schema")
     assert response is not None and response.ok
     assert "script-src 'self'" in response.headers["content-security-policy"]
-    expect(page.locator(".information-container .title")).to_contain_text("Carnet API")
+    # Swagger UI renders a large document (every endpoint) after loading its script: slow on
+    # a loaded machine.
+    expect(page.locator(".information-container .title")).to_contain_text(
+        "Carnet API", timeout=30_000
+    )
     sync = page.locator(".opblock").filter(has_text="/api/v1/sync")
     expect(sync).to_have_count(1)
     assert page.locator(".opblock").count() > 40

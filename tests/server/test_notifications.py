@@ -427,9 +427,9 @@ async def test_a_month_day_by_day_sends_exactly_the_expected_reminders(
     assert sorted(
         r["key"].split(":", 1)[1] for r in rows if str(r["person"]) == world["marie"].id
     ) == [
-        "2029-03:waiting_on_you:0.0.1",
-        "2029-03:waiting_on_you:0.0.2",
-        "2029-03:waiting_on_you:0.0.arrival",
+        f"2029-03:waiting_on_you:{bob.id}.0.0.1",
+        f"2029-03:waiting_on_you:{bob.id}.0.0.2",
+        f"2029-03:waiting_on_you:{bob.id}.0.0.arrival",
     ]
 
 

@@ -1,5 +1,6 @@
 """The pure reminder rules: which notifications are due when, in local time, per region."""
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -141,10 +142,26 @@ def test_waiting_on_you_arrives_then_relances_every_m_working_days() -> None:
             seen.setdefault(due.key, now)
         now += timedelta(hours=1)
     assert seen == {
-        "m1:2026-11:waiting_on_you:1.0.arrival": since,
-        "m1:2026-11:waiting_on_you:1.0.1": utc(2026, 11, 24, 8),
-        "m1:2026-11:waiting_on_you:1.0.2": utc(2026, 11, 26, 8),
+        "m1:2026-11:waiting_on_you:c1.1.0.arrival": since,
+        "m1:2026-11:waiting_on_you:c1.1.0.1": utc(2026, 11, 24, 8),
+        "m1:2026-11:waiting_on_you:c1.1.0.2": utc(2026, 11, 26, 8),
     }
+
+
+def test_two_consultants_waiting_on_one_approver_get_a_notification_each() -> None:
+    """Make sure an approver with two consultants' November waiting is told of each: the keys
+    of their arrivals and relances differ (they once collided, dropping the second)."""
+    since = utc(2026, 11, 20, 14)
+    keys = []
+    for consultant in ("c1", "c2"):
+        situation = replace(
+            draft("2026-11", status=MonthStatus.IN_VALIDATION, waiting_on_id="m1"),
+            consultant_id=consultant,
+            waiting_since=since,
+        )
+        due = month_reminders(situation=situation, policy=POLICY, now=utc(2026, 11, 27))
+        keys.append({d.key for d in due})
+    assert keys[0] and keys[1] and not keys[0] & keys[1]
 
 
 def test_an_event_on_a_weekend_waits_for_monday_unless_configured() -> None:
