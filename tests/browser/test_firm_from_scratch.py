@@ -260,6 +260,16 @@ def test_an_esn_sets_itself_up_and_bills_its_first_month_in_the_browser_only(
     expect(first).to_be_visible()
     month.get_by_test_id("prefill").click()
     expect(first).to_have_text("1")
+    # One day of paid leave instead of work: it is what the payroll file will carry.
+    leave_day = WORKING[1]
+    worked = month.locator(f'button.cell[data-date="{leave_day}"][data-line="{mission_line}"]')
+    worked.click()
+    expect(worked).to_have_text("½")
+    worked.click()
+    expect(worked).to_have_text("")
+    paid_leave = month.locator(f'button.cell[data-date="{leave_day}"][data-line="absence:CP"]')
+    paid_leave.click()
+    expect(paid_leave).to_have_text("1")
     checked(month, "consultant-month")
     month.get_by_test_id("submit").click()
     month.get_by_test_id("submit-confirm").click()
@@ -328,7 +338,7 @@ def test_an_esn_sets_itself_up_and_bills_its_first_month_in_the_browser_only(
     assert download.suggested_filename == f"variables-paie-{MONTH}.csv"
     content = Path(download.path()).read_bytes()
     assert content.startswith((";".join(payroll.HEADER) + "\r\n").encode())
-    assert CONSULTANT[1].encode() in content
+    assert CONSULTANT[1].encode() in content and leave_day.encode() in content
     checked(admin, "exports")
 
     assert admin_device.errors == manager_device.errors == consultant_device.errors == []

@@ -46,10 +46,6 @@ export const STRINGS = {
   "circuit.leaveLink": ["Congés", "Leave"],
   "approvals.none": ["Aucun mois n'attend votre validation.", "No month is waiting on you."],
   "approvals.review": ["Examiner", "Review"],
-  "approvals.reviewLabel": [
-    "Examiner le mois de {name} ({month})",
-    "Review {name}'s month ({month})",
-  ],
   "approvals.team": ["Suivi de l'équipe : où en est chaque mois", "Team board: where each month stands"],
   "approvals.comment": [
     "Ce qu'il faut corriger (obligatoire)",
@@ -468,11 +464,16 @@ export async function mountApprovals({ container, person, device, titled = true 
         {
           class: "approval-link",
           href: `#review=${encodeURIComponent(m.consultant_id)}/${m.month}`,
-          "aria-label": t("approvals.reviewLabel", label),
           "data-testid": "review-link",
         },
+        // Named by what it shows (WCAG 2.5.3, label in name): who, which month, "Review".
         h("span", { class: "who" }, `${label.name} · ${label.month}`),
-        h("span", { class: "go", "aria-hidden": "true" }, `${t("approvals.review")} ›`),
+        h(
+          "span",
+          { class: "go" },
+          `${t("approvals.review")} `,
+          h("span", { "aria-hidden": "true" }, "›"),
+        ),
       ),
       queued ? h("p", { class: "muted", "data-testid": "queued" }, t("approvals.pendingItem")) : null,
     );
