@@ -55,6 +55,7 @@ CLIENT_SIREN = "552100554"
 CLIENT_VAT = "FR96552100554"
 MANAGER = ("Mathis Manager", "mathis.manager@esn-neuve.example")
 CONSULTANT = ("Clara Conseil", "clara.conseil@esn-neuve.example")
+IMPORTED = ("paul.durand@esn-neuve.example", "lea.petit@esn-neuve.example")
 TODAY = date.today()
 MONTH = MonthKey.of(TODAY)
 WORKING = [d.isoformat() for d in working_days(month=MONTH, region=CalendarRegion.METROPOLE)]
@@ -165,8 +166,17 @@ def invite(page: Page, origin: str, *, name: str, email: str, role: str, manager
     return link
 
 
+def import_file(page: Page, kind_label: str, path: Path) -> None:
+    """Check a file on the Import tab (the dry run)."""
+    form = page.get_by_test_id("import-form")
+    form.get_by_label("Le fichier contient").select_option(label=kind_label)
+    form.get_by_label("Fichier (CSV ou .xlsx, 2 Mo au plus)").set_input_files(str(path))
+    form.get_by_role("button", name="Vérifier le fichier").click()
+    expect(page.get_by_test_id("import-summary")).to_be_visible()
+
+
 def test_an_esn_sets_itself_up_and_bills_its_first_month_in_the_browser_only(
-    empty_firm: EmptyFirm, devices: Any
+    empty_firm: EmptyFirm, devices: Any, tmp_path: Path
 ) -> None:
     origin = empty_firm.origin
 
@@ -237,6 +247,43 @@ def test_an_esn_sets_itself_up_and_bills_its_first_month_in_the_browser_only(
     )
     checked(admin, "clients")
 
+    # Import: two more consultants of Mathis's team, then a mission for one of them, from the
+    # files an ESN exports from its spreadsheet (a dry run first, then all at once).
+    open_tab(admin, "imports")
+    people_file = tmp_path / "personnes.csv"
+    people_file.write_bytes(
+        "\r\n".join(
+            [
+                "E-mail;Prénom;Nom;Rôles;E-mail du manager",
+                f"{IMPORTED[0]};Paul;Durand;consultant;{MANAGER[1]}",
+                f"{IMPORTED[1]};Léa;Petit;consultant;{MANAGER[1]}",
+            ]
+        ).encode("cp1252")
+    )
+    import_file(admin, "Des personnes", people_file)
+    expect(admin.get_by_test_id("import-summary")).to_have_text(
+        "2 lignes lues : 2 à créer, 0 déjà présente, 0 en erreur."
+    )
+    checked(admin, "import-people-ready")
+    admin.get_by_test_id("import-confirm").click()
+    expect(admin.get_by_test_id("import-done")).to_have_text("Import terminé : 2 éléments créés.")
+    expect(admin.get_by_test_id("import-links").get_by_role("listitem")).to_have_count(2)
+    checked(admin, "import-people-done")
+    missions_file = tmp_path / "missions.csv"
+    missions_file.write_bytes(
+        "\r\n".join(
+            [
+                "E-mail du consultant;Client;Intitulé;Date de début;Date de fin;"
+                "TJM (€);Validateur",
+                f"{IMPORTED[0]};{CLIENT_SIREN};Recette {CLIENT};"
+                f"{MONTH.first_day:%d/%m/%Y};;610,50;{MANAGER[1]}",
+            ]
+        ).encode("utf-8-sig")
+    )
+    import_file(admin, "Des missions", missions_file)
+    admin.get_by_test_id("import-confirm").click()
+    expect(admin.get_by_test_id("import-done")).to_have_text("Import terminé : 1 élément créé.")
+
     # Missions: Clara at the client, 650 € a day, approved by her manager.
     open_tab(admin, "missions")
     form = admin.get_by_test_id("mission-form")
@@ -251,6 +298,8 @@ def test_an_esn_sets_itself_up_and_bills_its_first_month_in_the_browser_only(
     item = admin.get_by_test_id("mission-item").filter(has_text=title)
     expect(item.get_by_test_id("mission-rate")).to_have_text("650,00\u00a0€ HT / jour")
     expect(item).to_contain_text(CONSULTANT[0])
+    imported = admin.get_by_test_id("mission-item").filter(has_text=f"Recette {CLIENT}")
+    expect(imported.get_by_test_id("mission-rate")).to_have_text("610,50\u00a0€ HT / jour")
     checked(admin, "missions")
 
     # The consultant fills the month on her phone and submits it.
