@@ -350,7 +350,10 @@ def test_an_esn_sets_itself_up_and_bills_its_first_month_in_the_browser_only(
     expect(draft).to_have_count(1)
     checked(admin, "billing")
     draft.click()
-    expect(admin.get_by_test_id("billing-lines")).to_contain_text("650,00")
+    lines = admin.get_by_test_id("billing-lines")
+    expect(lines).to_contain_text("650,00")
+    # Every working day prefilled, less the day of paid leave.
+    expect(lines).to_contain_text(f"{len(WORKING) - 1} j")
     admin.get_by_test_id("billing-issue").click()
     dialog = admin.get_by_test_id("billing-issue-dialog")
     expect(dialog).to_contain_text("prochain numéro légal")
