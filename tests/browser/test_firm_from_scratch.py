@@ -5,10 +5,12 @@ then serves; everything after that is done by clicks in Chromium, each person in
 browser context with a virtual authenticator for their passkey, and not one API call from the
 test: the administrator opens the link the CLI printed and registers a passkey, fills the
 Organisation tab, invites a manager and a consultant from the People tab (each opens the link
-the tab shows and registers their own passkey), creates a client (Clients tab) and a mission
-with a manager step (Missions tab); the consultant fills and submits the month; the manager
-approves it; the administrator issues the invoice after the confirmation (Facturation tab),
-records its payment, and downloads the FEC and the payroll variables (Exports tab).
+the tab shows and registers their own passkey), creates a client (Clients tab), imports two
+more people and a mission from CSV files (Import tab: dry run, then all at once) and creates a
+mission with a manager step (Missions tab); the consultant prefills the month, takes one day
+of paid leave, and submits it; the manager approves it; the administrator issues the invoice
+after the confirmation (Facturation tab), records its payment, and downloads the FEC and the
+payroll variables (Exports tab), each under the name an accountant expects and not empty.
 
 Every screen visited: axe-core finds nothing serious or critical, no sideways scroll at 390 px,
 and screenshots at 390 and 1280 px under test-results/screenshots/firm-*.
