@@ -48,7 +48,11 @@ async def test_the_purchase_order_changes_over_a_signed_month_and_is_audited(
     assert response.json()["purchase_order"] == "PO-77"
     events = await mission_events(world.organisation.id)
     assert [e.body["data"] for e in events] == [
-        {"mission": mission.id, "before": {"purchase_order": ""}, "after": {"purchase_order": "PO-77"}}
+        {
+            "mission": mission.id,
+            "before": {"purchase_order": ""},
+            "after": {"purchase_order": "PO-77"},
+        }
     ]
     # A client of the API from before the field sends none: the reference stays.
     renamed = await admin.browser.put(
