@@ -1,9 +1,10 @@
 """Every term of a mission in the back office's mission form, in Chromium, on a phone (390×844)
 and a laptop (1280×800): the administrator creates a forfait with two milestones (label, amount
-typed in euros the French way, due date) and its expenses re-billed with a margin; a milestone
+typed in euros the French way, due date), the client's purchase order reference and its
+expenses re-billed with a margin; a milestone
 due after the mission's end is refused on its own row, nothing created; fixed, it is stored as
 typed (cents, basis points), listed with its total, and the edit form shows the milestones and
-mode as kept and saves a change of the expense rule. Then a capped régie: a cap that is no
+mode as kept and saves a change of the expense rule and of the reference. Then a capped régie: a cap that is no
 number of days and a margin over 100 % are refused at their fields before anything is sent, a
 missing cap by the server at its field; a cap of 20,5 days is stored as 41 half-days. No
 sideways scroll at 390 px; axe finds nothing serious."""
@@ -54,6 +55,7 @@ def test_admin_creates_a_forfait_with_milestones_and_its_expense_rule(
     form.get_by_label("Intitulé").fill(title)
     form.get_by_label("Début").fill("2026-02-02")
     form.get_by_label("Fin").fill("2026-06-30")
+    form.get_by_label("Référence du bon de commande").fill("BC-2026-0042")
     expect(form.get_by_label("Taux journalier HT (€)")).to_be_visible()
     form.get_by_label("Mode de facturation").select_option("forfait")
     # A forfait has no daily rate in the form, and opens with one milestone row.
@@ -96,6 +98,7 @@ def test_admin_creates_a_forfait_with_milestones_and_its_expense_rule(
     stored = api(page, demo_server, f"/missions/{mission_id}")
     assert stored["billing_mode"] == "forfait"
     assert stored["daily_rate_cents"] is None
+    assert stored["purchase_order"] == "BC-2026-0042"
     assert stored["milestones"] == [
         {"label": "Cadrage", "due_date": "2026-03-31", "amount_cents": 1250050},
         {"label": "Recette", "due_date": "2026-06-15", "amount_cents": 800000},
@@ -113,16 +116,20 @@ def test_admin_creates_a_forfait_with_milestones_and_its_expense_rule(
     expect(form.get_by_test_id("milestone-add")).to_be_hidden()
     expect(form.get_by_label("Marge sur les frais (%)")).to_have_value("7,50")
     expect(form.get_by_label("Refacturer les frais au client")).to_be_checked()
+    expect(form.get_by_label("Référence du bon de commande")).to_have_value("BC-2026-0042")
     page.screenshot(path=_shot(f"backoffice-mission-forfait-edit-{width}"), full_page=True)
     if width == 390:
         no_sideways_scroll(page, "forfait edit")
     assert serious_violations(page) == []
     form.get_by_label("Refacturer les frais au client").uncheck()
+    form.get_by_label("Référence du bon de commande").fill("BC-2026-0042-A")
     form.get_by_role("button", name="Enregistrer les modifications").click()
     expect(form.get_by_role("heading")).to_have_text("Nouvelle mission")
     policy = api(page, demo_server, f"/missions/{mission_id}/expense-policy")
     assert policy == {"rebill": False, "margin_bp": 750}
-    assert api(page, demo_server, f"/missions/{mission_id}")["milestones"] == stored["milestones"]
+    edited = api(page, demo_server, f"/missions/{mission_id}")
+    assert edited["milestones"] == stored["milestones"]
+    assert edited["purchase_order"] == "BC-2026-0042-A"
     assert browser_page.errors == []
 
 

@@ -1,5 +1,6 @@
 // The back office's Missions tab: who works for which client, on what, when and at what
-// price, and a form to add a mission: its consultant, client, dates, billing mode — régie (a
+// price, and a form to add a mission: its consultant, client, dates, the client's purchase
+// order reference, billing mode — régie (a
 // daily rate, typed in euros, sent in integer cents), capped régie (a rate and a cap in days,
 // sent in half-days) or forfait (dated milestones, each with its label and amount) — whether
 // each day needs a comment, the absences it allows, the holiday calendar, the rule for its
@@ -141,6 +142,15 @@ export const STRINGS = {
     "Invalid absence type.",
   ],
   "bo.missions.billing_mode": ["Mode de facturation", "Billing mode"],
+  "bo.missions.purchase_order": ["Référence du bon de commande", "Purchase order reference"],
+  "bo.missions.purchase_order_hint": [
+    "Telle que le client l'a écrite, par exemple BC-2026-0042.",
+    "As the client wrote it, for example PO-2026-0042.",
+  ],
+  "bo.missions.err.purchase_order.invalid": [
+    "100 caractères au plus, sans caractère de contrôle.",
+    "100 characters at most, no control character.",
+  ],
   "bo.missions.mode.regie": ["Régie : jours × taux journalier", "Time and materials: days × rate"],
   "bo.missions.mode.regie_capped": [
     "Régie plafonnée : jours × taux, jusqu'au plafond",
@@ -337,6 +347,7 @@ export async function mount(container, _props) {
       "",
     ),
     day_cap_half_days: h("input", { type: "text", inputmode: "decimal", autocomplete: "off" }),
+    purchase_order: h("input", { type: "text", maxlength: 100, autocomplete: "off" }),
     rebill: h("input", { type: "checkbox" }),
     margin_bp: h("input", { type: "text", inputmode: "decimal", autocomplete: "off", value: "0" }),
   };
@@ -515,6 +526,10 @@ export async function mount(container, _props) {
         field("mission-start", t("bo.missions.start"), inputs.start_date),
         field("mission-end", t("bo.missions.end"), inputs.end_date, { optional: true }),
       ),
+      field("mission-po", t("bo.missions.purchase_order"), inputs.purchase_order, {
+        optional: true,
+        hint: t("bo.missions.purchase_order_hint"),
+      }),
       field("mission-mode", t("bo.missions.billing_mode"), inputs.billing_mode),
       rateField,
       capField,
@@ -562,6 +577,7 @@ export async function mount(container, _props) {
   inputs.daily_rate_cents.setAttribute("aria-describedby", "mission-rate-hint");
   inputs.day_cap_half_days.setAttribute("aria-describedby", "mission-cap-hint");
   inputs.margin_bp.setAttribute("aria-describedby", "mission-margin-hint");
+  inputs.purchase_order.setAttribute("aria-describedby", "mission-po-hint");
   showMode();
   inputs.signer.setAttribute("aria-describedby", "mission-signer-hint");
 
@@ -618,6 +634,7 @@ export async function mount(container, _props) {
       );
     set("calendar_region", m.calendar_region);
     set("billing_mode", m.billing_mode);
+    set("purchase_order", m.purchase_order);
     set("day_cap_half_days", m.day_cap_half_days == null ? "" : daysText(m.day_cap_half_days));
     milestones = m.milestones.map((ms) => newMilestone(ms));
     drawMilestones(true);
@@ -687,6 +704,7 @@ export async function mount(container, _props) {
     allowed_absences: t("bo.missions.absences"),
     comments_required: t("bo.missions.field.comments_required"),
     approval_steps: t("bo.missions.circuit"),
+    purchase_order: t("bo.missions.purchase_order"),
   };
 
   /**
@@ -813,6 +831,7 @@ export async function mount(container, _props) {
       await saveEdit(editing, {
         title: value("title"),
         end_date: value("end_date") || null,
+        purchase_order: value("purchase_order"),
         // A forfait's rate is not in the form: it stays as stored.
         daily_rate_cents: mode === "forfait" ? editing.daily_rate_cents : cents,
         allowed_absences: absenceBoxes
@@ -831,6 +850,7 @@ export async function mount(container, _props) {
       start_date: value("start_date") || null,
       end_date: value("end_date") || null,
       billing_mode: mode,
+      purchase_order: value("purchase_order"),
       daily_rate_cents: mode === "forfait" ? null : cents,
       day_cap_half_days: mode === "regie_capped" ? cap : null,
       milestones: sentMilestones,
