@@ -1,13 +1,13 @@
 """Every term of a mission in the back office's mission form, in Chromium, on a phone (390×844)
 and a laptop (1280×800): the administrator creates a forfait with two milestones (label, amount
 typed in euros the French way, due date), the client's purchase order reference and its
-expenses re-billed with a margin; a milestone
-due after the mission's end is refused on its own row, nothing created; fixed, it is stored as
-typed (cents, basis points), listed with its total, and the edit form shows the milestones and
-mode as kept and saves a change of the expense rule and of the reference. Then a capped régie: a cap that is no
-number of days and a margin over 100 % are refused at their fields before anything is sent, a
-missing cap by the server at its field; a cap of 20,5 days is stored as 41 half-days. No
-sideways scroll at 390 px; axe finds nothing serious."""
+expenses re-billed with a margin; a milestone due after the mission's end is refused on its own
+row, nothing created; fixed, it is stored as typed (cents, basis points), listed with its total,
+and the edit form shows the milestones and mode as kept and saves a change of the expense rule
+and of the reference. Then a capped régie: a cap that is no number of days and a margin over
+100 % are refused at their fields before anything is sent, a missing cap by the server at its
+field; a cap of 20,5 days is stored as 41 half-days. No sideways scroll at 390 px; axe finds
+nothing serious."""
 
 from __future__ import annotations
 
