@@ -88,6 +88,7 @@ def mission(m: model.Mission) -> s.MissionOut:
             s.MilestoneIn(label=ms.label, due_date=ms.due_date, amount_cents=ms.amount_cents)
             for ms in m.milestones
         ],
+        purchase_order=m.purchase_order,
     )
 
 
@@ -116,6 +117,7 @@ def mission_from(data: s.MissionCreate) -> model.Mission:
             )
             for i, ms in enumerate(data.milestones)
         ),
+        purchase_order=data.purchase_order,
     )
 
 
@@ -131,6 +133,7 @@ def mission_edit(data: s.MissionUpdate) -> MissionEdit:
             model.ApprovalStep(position=i, kind=st.kind, approver_id=str(st.approver_id))
             for i, st in enumerate(data.approval_steps)
         ),
+        purchase_order=data.purchase_order,
     )
 
 

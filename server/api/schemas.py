@@ -268,6 +268,10 @@ class MilestoneIn(Wire):
     amount_cents: Annotated[int, Whole(ge=1, le=10**12)]
 
 
+# The client's purchase order reference (bon de commande), as the client wrote it; "" for none.
+PurchaseOrder = Annotated[str, StringConstraints(max_length=100), Printable, Stripped]
+
+
 class MissionCreate(Wire):
     consultant_id: UUID
     client_id: UUID
@@ -282,6 +286,7 @@ class MissionCreate(Wire):
     calendar_region: CalendarRegion = CalendarRegion.METROPOLE
     approval_steps: Annotated[list[ApprovalStepIn], Field(min_length=1, max_length=5)]
     milestones: Annotated[list[MilestoneIn], Field(max_length=50)] = Field(default_factory=list)
+    purchase_order: PurchaseOrder = ""
 
 
 class SignerMissionOut(Wire):
@@ -307,6 +312,7 @@ class MissionOut(SignerMissionOut):
     daily_rate_cents: SafeInt | None
     day_cap_half_days: SafeInt | None
     milestones: list[MilestoneIn]
+    purchase_order: str
 
 
 class LineIn(Wire):
@@ -507,6 +513,9 @@ class MissionUpdate(Wire):
     approval_steps: Annotated[list[ApprovalStepIn], Field(max_length=5)] = Field(
         description="Empty: the consultant's manager approves alone (as for a mission created "
         "without a circuit)."
+    )
+    purchase_order: PurchaseOrder | None = Field(
+        default=None, description='null or absent: kept as it is; "" removes it.'
     )
 
 

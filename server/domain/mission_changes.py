@@ -16,7 +16,8 @@ or waits, then edits); what cannot reach one goes through.
 - **End date**: moving it before a day already recorded on the mission is refused, whatever the
   month's status (the day would fall outside its mission). A handed-in month that the mission
   would leave or enter (entirely after one end date, within the other) is refused as for terms.
-- **Title**: a label; always accepted (signed documents keep their own copy).
+- **Title**, **purchase order reference**: labels; always accepted (signed documents and
+  issued invoices keep their own copy).
 
 Pure: no storage, no clock.
 """
@@ -73,6 +74,8 @@ def changed_fields(before: Mission, after: Mission) -> list[str]:
         fields.append("title")
     if before.end_date != after.end_date:
         fields.append("end_date")
+    if before.purchase_order != after.purchase_order:
+        fields.append("purchase_order")
     for name in TERMS:
         if getattr(before, name) != getattr(after, name):
             fields.append(name)

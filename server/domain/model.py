@@ -73,6 +73,8 @@ class Mission:
     calendar_region: str
     steps: tuple[ApprovalStep, ...] = ()
     milestones: tuple[Milestone, ...] = ()
+    purchase_order: str = ""
+    """The client's purchase order reference (bon de commande), "" when there is none."""
 
 
 @dataclass(frozen=True)

@@ -365,6 +365,8 @@ class MissionEdit:
     comments_required: bool
     calendar_region: str
     steps: tuple[model.ApprovalStep, ...]
+    purchase_order: str | None = None
+    """None: kept as it is (a client of the API from before the field)."""
 
 
 def _wire(mission: model.Mission, name: str) -> object:
@@ -394,6 +396,9 @@ async def update_mission(
         comments_required=edit.comments_required,
         calendar_region=edit.calendar_region,
         steps=edit.steps,
+        purchase_order=before.purchase_order
+        if edit.purchase_order is None
+        else edit.purchase_order,
     )
     errors = await _mission_errors(after)
     if errors:

@@ -262,6 +262,7 @@ async def _missions_where(condition: Any) -> list[model.Mission]:
             calendar_region=r["calendar_region"],
             steps=tuple(sorted(steps[_id(r["id"])], key=lambda s: s.position)),
             milestones=tuple(sorted(milestones[_id(r["id"])], key=lambda m: m.position)),
+            purchase_order=r["purchase_order"],
         )
         for r in rows
     ]
@@ -284,6 +285,7 @@ async def create_mission(mission: model.Mission) -> model.Mission:
             allowed_absences=list(mission.allowed_absences),
             comments_required=mission.comments_required,
             calendar_region=mission.calendar_region,
+            purchase_order=mission.purchase_order,
         )
         await row.save()
         if mission.steps:
@@ -336,6 +338,7 @@ async def update_mission(mission: model.Mission) -> model.Mission:
                 t.Mission.allowed_absences: list(mission.allowed_absences),
                 t.Mission.comments_required: mission.comments_required,
                 t.Mission.calendar_region: mission.calendar_region,
+                t.Mission.purchase_order: mission.purchase_order,
             }
         ).where(t.Mission.id == mission.id)
         await t.ApprovalStep.delete().where(t.ApprovalStep.mission == mission.id)

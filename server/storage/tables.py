@@ -117,6 +117,9 @@ class Mission(Table):
     comments_required = Boolean(default=False)
     calendar_region = Varchar(length=20, default="metropole")
     created_at = Timestamptz(default=TimestamptzNow())
+    purchase_order = Varchar(
+        length=100, default="", help_text="The client's purchase order reference, if any."
+    )
 
 
 class Milestone(Table):

@@ -1,15 +1,20 @@
 // The back office's Missions tab: who works for which client, on what, when and at what
-// daily rate, and a form to add a mission in régie (time and materials): its consultant,
-// client, dates, daily rate (typed in euros, sent in integer cents), whether each day needs
-// a comment, the absences it allows, the holiday calendar, and its validation circuit (a
-// manager, then optionally one of the client's signers). The server checks everything; its
-// refusals are shown next to the fields they name.
+// price, and a form to add a mission: its consultant, client, dates, the client's purchase
+// order reference, billing mode — régie (a
+// daily rate, typed in euros, sent in integer cents), capped régie (a rate and a cap in days,
+// sent in half-days) or forfait (dated milestones, each with its label and amount) — whether
+// each day needs a comment, the absences it allows, the holiday calendar, the rule for its
+// expenses (re-billed to the client or not, with a margin; saved through the mission's
+// expense-policy endpoint) and its validation circuit (a manager, then optionally one of the
+// client's signers). The server checks everything; its refusals are shown next to the fields
+// they name, a milestone's on its own row.
 //
 // Each listed mission has "Modifier" (the same form, prefilled: title, end date, rate, comments,
-// absences, region, circuit; the consultant, client and start stay as created) and, while it
-// runs on, "Clôturer" (the same, with today as its end date). The server refuses (409) a change
-// that would rewrite a month already handed in: the refused fields are marked and the months
-// listed at the top of the form, nothing saved.
+// absences, region, expenses, circuit; the consultant, client, start, billing mode, cap and
+// milestones stay as created, as the API keeps them) and, while it runs on, "Clôturer" (the
+// same, with today as its end date). The server refuses (409) a change that would rewrite a
+// month already handed in: the refused fields are marked and the months listed at the top of
+// the form, nothing saved.
 
 import { ApiError, request } from "../../api.js";
 import { addStrings, formatDate, formatMonthName, locale, t } from "../../i18n.js";
@@ -20,6 +25,8 @@ import { clearErrors, ensureStyles, field, setFieldError, showRefusal } from "./
 const ABSENCES = ["CP", "RTT", "maladie", "sans_solde", "formation", "intercontrat"];
 /** sync/calendar.py CalendarRegion. */
 const REGIONS = ["metropole", "alsace_moselle"];
+/** server/services/directory.py BILLING_MODES. */
+const MODES = ["regie", "regie_capped", "forfait"];
 
 /** This module's strings, key → [French, English] (i18n.js addStrings). */
 export const STRINGS = {
@@ -36,10 +43,6 @@ export const STRINGS = {
   "bo.missions.title": ["Intitulé", "Title"],
   "bo.missions.start": ["Début", "Start"],
   "bo.missions.end": ["Fin", "End"],
-  "bo.missions.billing": [
-    "Facturation en régie : au temps passé, jours × taux journalier.",
-    "Billed as time and materials: days × daily rate.",
-  ],
   "bo.missions.daily_rate": ["Taux journalier HT (€)", "Daily rate excl. VAT (€)"],
   "bo.missions.daily_rate_hint": ["Par exemple 600 ou 600,50.", "For example 600 or 600.50."],
   "bo.missions.comments_required": [
@@ -104,8 +107,8 @@ export const STRINGS = {
     "End date set to today: adjust it if needed, then save.",
   ],
   "bo.missions.fixed": [
-    "Le consultant, le client et le début restent ceux de la création.",
-    "The consultant, client and start stay as created.",
+    "Le consultant, le client, le début, le mode de facturation, le plafond et les jalons restent ceux de la création.",
+    "The consultant, client, start, billing mode, cap and milestones stay as created.",
   ],
   "bo.missions.noCircuit": [
     "Sans circuit, le manager du consultant valide ses mois seul.",
@@ -138,6 +141,87 @@ export const STRINGS = {
     "Type d'absence non valable.",
     "Invalid absence type.",
   ],
+  "bo.missions.billing_mode": ["Mode de facturation", "Billing mode"],
+  "bo.missions.purchase_order": ["Référence du bon de commande", "Purchase order reference"],
+  "bo.missions.purchase_order_hint": [
+    "Telle que le client l'a écrite, par exemple BC-2026-0042.",
+    "As the client wrote it, for example PO-2026-0042.",
+  ],
+  "bo.missions.err.purchase_order.invalid": [
+    "100 caractères au plus, sans caractère de contrôle.",
+    "100 characters at most, no control character.",
+  ],
+  "bo.missions.mode.regie": ["Régie : jours × taux journalier", "Time and materials: days × rate"],
+  "bo.missions.mode.regie_capped": [
+    "Régie plafonnée : jours × taux, jusqu'au plafond",
+    "Capped time and materials: days × rate, up to the cap",
+  ],
+  "bo.missions.mode.forfait": ["Forfait : des jalons à dates fixes", "Fixed price: dated milestones"],
+  "bo.missions.cap": ["Plafond (jours)", "Cap (days)"],
+  "bo.missions.cap_hint": [
+    "Jours facturables au plus, par exemple 20 ou 20,5.",
+    "Billable days at most, for example 20 or 20.5.",
+  ],
+  "bo.missions.badCap": [
+    "Un nombre de jours, par demi-journée : 20 ou 20,5.",
+    "A number of days, by half days: 20 or 20.5.",
+  ],
+  "bo.missions.milestones": ["Jalons du forfait", "Fixed-price milestones"],
+  "bo.missions.milestonesHelp": [
+    "Chaque jalon est facturé à sa livraison ; son échéance tombe entre le début et la fin.",
+    "Each milestone is billed when delivered; its due date falls between the start and the end.",
+  ],
+  "bo.missions.milestone": ["Jalon {n}", "Milestone {n}"],
+  "bo.missions.milestone.label": ["Libellé", "Label"],
+  "bo.missions.milestone.amount": ["Montant HT (€)", "Amount excl. VAT (€)"],
+  "bo.missions.milestone.due": ["Échéance", "Due date"],
+  "bo.missions.addMilestone": ["Ajouter un jalon", "Add a milestone"],
+  "bo.missions.removeMilestone": ["Retirer le jalon {n}", "Remove milestone {n}"],
+  "bo.missions.rateForfait": ["Forfait, {count} {count|jalon|jalons} : {amount} HT", "Fixed price, {count} {count|milestone|milestones}: {amount} excl. VAT"],
+  "bo.missions.capped": ["Plafond : {days} jours", "Cap: {days} days"],
+  "bo.missions.err.billing_mode.invalid": ["Choisissez le mode.", "Choose the mode."],
+  "bo.missions.err.day_cap_half_days.invalid": [
+    "Un plafond de 0,5 à 500 000 jours.",
+    "A cap from 0.5 to 500,000 days.",
+  ],
+  "bo.missions.err.day_cap_half_days.cap_required": [
+    "La régie plafonnée demande un plafond.",
+    "Capped time and materials needs a cap.",
+  ],
+  "bo.missions.err.milestones.milestones_required": [
+    "Un forfait demande au moins un jalon.",
+    "A fixed price needs at least one milestone.",
+  ],
+  "bo.missions.err.milestones.invalid": ["50 jalons au plus.", "50 milestones at most."],
+  "bo.missions.err.label.invalid": [
+    "Donnez un libellé (200 caractères au plus).",
+    "Give a label (200 characters at most).",
+  ],
+  "bo.missions.err.amount_cents.invalid": [
+    "Un montant en euros, par exemple 5 000 ou 5 000,50.",
+    "An amount in euros, e.g. 5000 or 5000.50.",
+  ],
+  "bo.missions.err.due_date.invalid": ["Indiquez l'échéance.", "Give the due date."],
+  "bo.missions.err.due_date.outside_mission": [
+    "L'échéance tombe hors des dates de la mission.",
+    "The due date falls outside the mission's dates.",
+  ],
+  "bo.missions.expenses": ["Frais de la mission", "The mission's expenses"],
+  "bo.missions.expensesHelp": [
+    "Refacturés, les frais approuvés rejoignent la pré-facture du mois, avec la marge indiquée.",
+    "When re-billed, approved expenses join the month's pre-invoice, with the margin given.",
+  ],
+  "bo.missions.rebill": ["Refacturer les frais au client", "Re-bill expenses to the client"],
+  "bo.missions.margin": ["Marge sur les frais (%)", "Margin on expenses (%)"],
+  "bo.missions.margin_hint": ["De 0 à 100, par exemple 5 ou 7,5.", "From 0 to 100, e.g. 5 or 7.5."],
+  "bo.missions.err.margin_bp.invalid": [
+    "Un pourcentage de 0 à 100 (deux décimales au plus).",
+    "A percentage from 0 to 100 (two decimals at most).",
+  ],
+  "bo.missions.policyFailed": [
+    "Mission enregistrée, mais pas la règle des frais : corrigez-la puis enregistrez à nouveau.",
+    "Mission saved, but not the expense rule: fix it and save again.",
+  ],
 };
 addStrings(STRINGS);
 
@@ -153,6 +237,31 @@ export function parseEuros(text) {
   if (!match) return null;
   return Number(match[1]) * 100 + Number((match[2] ?? "").padEnd(2, "0"));
 }
+
+/**
+ * Days typed by half days ("20", "20,5", "20.5") → integer half-days; null otherwise.
+ * @param {string} text
+ * @returns {number | null}
+ */
+export function parseHalfDays(text) {
+  const match = /^(\d{1,6})(?:[,.](5|50|0|00))?$/.exec(text.replace(/[\s\u00a0\u202f]/g, ""));
+  if (!match) return null;
+  return Number(match[1]) * 2 + (match[2]?.startsWith("5") ? 1 : 0);
+}
+
+/**
+ * A percentage typed "5", "7,5" or "7.25" → basis points (two decimals, as cents); null when
+ * it is not a percentage from 0 to 100.
+ * @param {string} text
+ * @returns {number | null}
+ */
+export function parsePercent(text) {
+  const bp = parseEuros(text.replace(/%/g, ""));
+  return bp === null || bp > 10_000 ? null : bp;
+}
+
+/** Half-days → days as the form shows them, e.g. 41 → "20,5". @param {number} half */
+const daysText = (half) => (half % 2 ? `${(half - 1) / 2},5` : String(half / 2));
 
 /** @param {number} cents */
 function euros(cents) {
@@ -233,9 +342,120 @@ export async function mount(container, _props) {
     ),
     manager: select(withRole("manager").map(personOption), t("bo.dir.choose")),
     signer: select([], t("bo.dir.none")),
+    billing_mode: select(
+      MODES.map((m) => ({ value: m, label: t(`bo.missions.mode.${m}`) })),
+      "",
+    ),
+    day_cap_half_days: h("input", { type: "text", inputmode: "decimal", autocomplete: "off" }),
+    purchase_order: h("input", { type: "text", maxlength: 100, autocomplete: "off" }),
+    rebill: h("input", { type: "checkbox" }),
+    margin_bp: h("input", { type: "text", inputmode: "decimal", autocomplete: "off", value: "0" }),
   };
-  // The region has a value always: drop the empty choice, metropole first.
+  // The region and the billing mode have a value always: drop their empty choice.
   inputs.calendar_region.firstElementChild?.remove();
+  inputs.billing_mode.firstElementChild?.remove();
+
+  // The forfait's milestones: one row each (label, amount in euros, due date), numbered.
+  const milestoneRows = h("div", { class: "stack" });
+  /** @type {{label: HTMLInputElement, amount_cents: HTMLInputElement, due_date: HTMLInputElement,
+   *   row: HTMLElement}[]} */
+  let milestones = [];
+  const addMilestone = h(
+    "button",
+    { type: "button", class: "secondary small", "data-testid": "milestone-add" },
+    t("bo.missions.addMilestone"),
+  );
+  /** Redraw the rows from `milestones`, numbering them and their ids from 1. */
+  function drawMilestones(fixedTerms = false) {
+    milestoneRows.replaceChildren(
+      ...milestones.map((ms, index) => {
+        const n = index + 1;
+        const id = `mission-milestone-${n}`;
+        ms.row = h(
+          "fieldset",
+          { class: "bo-milestone", "data-testid": "milestone-row" },
+          h("legend", {}, t("bo.missions.milestone", { n })),
+          field(`${id}-label`, t("bo.missions.milestone.label"), ms.label),
+          h(
+            "div",
+            { class: "row2" },
+            field(`${id}-amount`, t("bo.missions.milestone.amount"), ms.amount_cents),
+            field(`${id}-due`, t("bo.missions.milestone.due"), ms.due_date),
+          ),
+          fixedTerms
+            ? null
+            : h(
+                "button",
+                {
+                  type: "button",
+                  class: "secondary small",
+                  onclick: () => {
+                    milestones = milestones.filter((other) => other !== ms);
+                    drawMilestones();
+                    addMilestone.focus();
+                  },
+                },
+                t("bo.missions.removeMilestone", { n }),
+              ),
+        );
+        for (const input of [ms.label, ms.amount_cents, ms.due_date])
+          input.toggleAttribute("disabled", fixedTerms);
+        return ms.row;
+      }),
+    );
+  }
+  /** A new row, prefilled from a stored milestone when given. */
+  function newMilestone(stored = null) {
+    return {
+      label: /** @type {HTMLInputElement} */ (
+        h("input", { type: "text", maxlength: 200, value: stored?.label ?? "" })
+      ),
+      amount_cents: /** @type {HTMLInputElement} */ (
+        h("input", {
+          type: "text",
+          inputmode: "decimal",
+          autocomplete: "off",
+          value: stored ? amountText(stored.amount_cents) : "",
+        })
+      ),
+      due_date: /** @type {HTMLInputElement} */ (
+        h("input", { type: "date", value: stored?.due_date ?? "" })
+      ),
+      row: h("div"),
+    };
+  }
+  addMilestone.addEventListener("click", () => {
+    milestones.push(newMilestone());
+    drawMilestones();
+    milestones.at(-1)?.label.focus();
+  });
+  const milestoneBox = h(
+    "fieldset",
+    { id: "mission-milestones", "aria-describedby": "mission-milestones-help" },
+    h("legend", {}, t("bo.missions.milestones")),
+    h("p", { class: "hint muted", id: "mission-milestones-help" }, t("bo.missions.milestonesHelp")),
+    milestoneRows,
+    h("p", { class: "field-error", id: "mission-milestones-error", hidden: true }),
+    addMilestone,
+  );
+  const rateField = field("mission-rate", t("bo.missions.daily_rate"), inputs.daily_rate_cents, {
+    hint: t("bo.missions.daily_rate_hint"),
+  });
+  const capField = field("mission-cap", t("bo.missions.cap"), inputs.day_cap_half_days, {
+    hint: t("bo.missions.cap_hint"),
+  });
+  /** Show what the chosen billing mode needs: a rate, a cap, milestones. */
+  function showMode() {
+    const mode = /** @type {HTMLSelectElement} */ (inputs.billing_mode).value;
+    rateField.hidden = mode === "forfait";
+    capField.hidden = mode !== "regie_capped";
+    milestoneBox.hidden = mode !== "forfait";
+    if (mode === "forfait" && !milestones.length && !editing) {
+      milestones.push(newMilestone());
+      drawMilestones();
+    }
+  }
+  inputs.billing_mode.addEventListener("change", showMode);
 
   const absenceBoxes = ABSENCES.map((a) =>
     h("input", { type: "checkbox", id: `mission-absence-${a}`, value: a, checked: true }),
@@ -306,10 +526,14 @@ export async function mount(container, _props) {
         field("mission-start", t("bo.missions.start"), inputs.start_date),
         field("mission-end", t("bo.missions.end"), inputs.end_date, { optional: true }),
       ),
-      h("p", { class: "muted" }, t("bo.missions.billing")),
-      field("mission-rate", t("bo.missions.daily_rate"), inputs.daily_rate_cents, {
-        hint: t("bo.missions.daily_rate_hint"),
+      field("mission-po", t("bo.missions.purchase_order"), inputs.purchase_order, {
+        optional: true,
+        hint: t("bo.missions.purchase_order_hint"),
       }),
+      field("mission-mode", t("bo.missions.billing_mode"), inputs.billing_mode),
+      rateField,
+      capField,
+      milestoneBox,
       h(
         "div",
         { class: "check" },
@@ -319,6 +543,21 @@ export async function mount(container, _props) {
       commentsError,
       absences,
       field("mission-region", t("bo.missions.region"), inputs.calendar_region),
+      h(
+        "fieldset",
+        { "aria-describedby": "mission-expenses-help" },
+        h("legend", {}, t("bo.missions.expenses")),
+        h("p", { class: "hint muted", id: "mission-expenses-help" }, t("bo.missions.expensesHelp")),
+        h(
+          "div",
+          { class: "check" },
+          inputs.rebill,
+          h("label", { for: "mission-rebill" }, t("bo.missions.rebill")),
+        ),
+        field("mission-margin", t("bo.missions.margin"), inputs.margin_bp, {
+          hint: t("bo.missions.margin_hint"),
+        }),
+      ),
       h(
         "fieldset",
         { "aria-describedby": "mission-circuit-help" },
@@ -334,7 +573,12 @@ export async function mount(container, _props) {
     )
   );
   inputs.comments_required.id = "mission-comments";
+  inputs.rebill.id = "mission-rebill";
   inputs.daily_rate_cents.setAttribute("aria-describedby", "mission-rate-hint");
+  inputs.day_cap_half_days.setAttribute("aria-describedby", "mission-cap-hint");
+  inputs.margin_bp.setAttribute("aria-describedby", "mission-margin-hint");
+  inputs.purchase_order.setAttribute("aria-describedby", "mission-po-hint");
+  showMode();
   inputs.signer.setAttribute("aria-describedby", "mission-signer-hint");
 
   /** A server field name → the input it is about (the circuit's steps are manager, signer). */
@@ -343,12 +587,25 @@ export async function mount(container, _props) {
     if (step) return step[1] === "0" ? inputs.manager : inputs.signer;
     if (name === "approval_steps") return inputs.manager;
     if (name.startsWith("allowed_absences")) return absences;
-    if (name === "billing_mode") return null;
+    const milestone = /^milestones\[(\d+)\]\.(\w+)/.exec(name);
+    if (milestone) {
+      const row = milestones[Number(milestone[1])];
+      return row?.[/** @type {"label" | "amount_cents" | "due_date"} */ (milestone[2])] ?? milestoneBox;
+    }
+    if (name.startsWith("milestones")) return milestoneBox;
     return inputs[/** @type {keyof typeof inputs} */ (name)] ?? null;
   }
 
   /** Inputs an edit cannot change (the server keeps them as created). */
-  const fixed = [inputs.consultant_id, inputs.client_id, inputs.start_date];
+  const fixed = [
+    inputs.consultant_id,
+    inputs.client_id,
+    inputs.start_date,
+    inputs.billing_mode,
+    inputs.day_cap_half_days,
+  ];
+  /** The expense rule as loaded for the mission edited, to save it only when changed. */
+  let policyBefore = { rebill: false, margin_bp: 0 };
 
   /**
    * Open the form on a mission, prefilled; `close` also sets its end date to today.
@@ -376,6 +633,22 @@ export async function mount(container, _props) {
         /** @type {HTMLInputElement} */ (b).value,
       );
     set("calendar_region", m.calendar_region);
+    set("billing_mode", m.billing_mode);
+    set("purchase_order", m.purchase_order);
+    set("day_cap_half_days", m.day_cap_half_days == null ? "" : daysText(m.day_cap_half_days));
+    milestones = m.milestones.map((ms) => newMilestone(ms));
+    drawMilestones(true);
+    addMilestone.hidden = true;
+    showMode();
+    policyBefore = { rebill: false, margin_bp: 0 };
+    setPolicy(policyBefore);
+    request("GET", `/missions/${m.id}/expense-policy`)
+      .then((policy) => {
+        if (editing !== m) return;
+        policyBefore = policy;
+        setPolicy(policy);
+      })
+      .catch((error) => showRefusal(error, { form, box, prefix: "bo.missions", inputFor }));
     const step = (kind) => m.approval_steps.find((s) => s.kind === kind)?.approver_id ?? "";
     set("manager", step("manager"));
     set("signer", step("client_signer"));
@@ -392,6 +665,21 @@ export async function mount(container, _props) {
     (close ? inputs.end_date : inputs.title).focus();
   }
 
+  /** @param {{rebill: boolean, margin_bp: number}} policy */
+  function setPolicy(policy) {
+    /** @type {HTMLInputElement} */ (inputs.rebill).checked = policy.rebill;
+    /** @type {HTMLInputElement} */ (inputs.margin_bp).value = amountText(policy.margin_bp);
+  }
+
+  /** After a reset: no milestone, no re-billing, the rows and fields the mode needs. */
+  function resetTerms() {
+    milestones = [];
+    drawMilestones();
+    addMilestone.hidden = false;
+    setPolicy({ rebill: false, margin_bp: 0 });
+    showMode();
+  }
+
   /** Back to creating a mission, the form emptied. */
   function stopEdit(focus = false) {
     editing = null;
@@ -399,6 +687,7 @@ export async function mount(container, _props) {
     clearErrors(form, box);
     setFieldError(absences, "");
     for (const input of fixed) input.removeAttribute("disabled");
+    resetTerms();
     fillSigners();
     heading.textContent = t("bo.missions.new");
     editNote.hidden = true;
@@ -415,6 +704,7 @@ export async function mount(container, _props) {
     allowed_absences: t("bo.missions.absences"),
     comments_required: t("bo.missions.field.comments_required"),
     approval_steps: t("bo.missions.circuit"),
+    purchase_order: t("bo.missions.purchase_order"),
   };
 
   /**
@@ -494,6 +784,43 @@ export async function mount(container, _props) {
       inputs.daily_rate_cents.focus();
       return;
     }
+    const mode = value("billing_mode");
+    const capText = value("day_cap_half_days").trim();
+    const cap = mode === "regie_capped" && capText ? parseHalfDays(capText) : null;
+    if (mode === "regie_capped" && capText && (cap === null || cap === 0)) {
+      setFieldError(inputs.day_cap_half_days, t("bo.missions.badCap"));
+      inputs.day_cap_half_days.focus();
+      return;
+    }
+    const marginText = value("margin_bp").trim();
+    const margin = marginText ? parsePercent(marginText) : 0;
+    if (margin === null) {
+      setFieldError(inputs.margin_bp, t("bo.missions.err.margin_bp.invalid"));
+      inputs.margin_bp.focus();
+      return;
+    }
+    const policy = {
+      rebill: /** @type {HTMLInputElement} */ (inputs.rebill).checked,
+      margin_bp: margin,
+    };
+    /** The milestones as sent; an amount that is not one is said here, on its row. */
+    const sentMilestones = [];
+    if (mode === "forfait" && !editing) {
+      for (const ms of milestones) {
+        const text = ms.amount_cents.value.trim();
+        const amount = text ? parseEuros(text) : null;
+        if (text && amount === null) {
+          setFieldError(ms.amount_cents, t("bo.missions.badRate"));
+          ms.amount_cents.focus();
+          return;
+        }
+        sentMilestones.push({
+          label: ms.label.value,
+          amount_cents: amount,
+          due_date: ms.due_date.value || null,
+        });
+      }
+    }
     const steps = [];
     // An unchosen manager is sent as such, so that the server's refusal names the step.
     steps.push({ kind: "manager", approver_id: value("manager") || null });
@@ -504,14 +831,16 @@ export async function mount(container, _props) {
       await saveEdit(editing, {
         title: value("title"),
         end_date: value("end_date") || null,
-        daily_rate_cents: cents,
+        purchase_order: value("purchase_order"),
+        // A forfait's rate is not in the form: it stays as stored.
+        daily_rate_cents: mode === "forfait" ? editing.daily_rate_cents : cents,
         allowed_absences: absenceBoxes
           .filter((b) => /** @type {HTMLInputElement} */ (b).checked)
           .map((b) => /** @type {HTMLInputElement} */ (b).value),
         comments_required: /** @type {HTMLInputElement} */ (inputs.comments_required).checked,
         calendar_region: value("calendar_region"),
         approval_steps: none ? [] : steps,
-      });
+      }, policy);
       return;
     }
     const body = {
@@ -520,8 +849,11 @@ export async function mount(container, _props) {
       title: value("title"),
       start_date: value("start_date") || null,
       end_date: value("end_date") || null,
-      billing_mode: "regie",
-      daily_rate_cents: cents,
+      billing_mode: mode,
+      purchase_order: value("purchase_order"),
+      daily_rate_cents: mode === "forfait" ? null : cents,
+      day_cap_half_days: mode === "regie_capped" ? cap : null,
+      milestones: sentMilestones,
       comments_required: /** @type {HTMLInputElement} */ (inputs.comments_required).checked,
       allowed_absences: absenceBoxes
         .filter((b) => /** @type {HTMLInputElement} */ (b).checked)
@@ -533,7 +865,22 @@ export async function mount(container, _props) {
     submit.setAttribute("aria-disabled", "true");
     try {
       const created = await request("POST", "/missions", body);
+      if (policy.rebill || policy.margin_bp) {
+        try {
+          await request("PUT", `/missions/${created.id}/expense-policy`, policy);
+        } catch (error) {
+          // The mission exists: the form goes on editing it, the rule's refusal shown.
+          await load();
+          startEdit(created);
+          setPolicy(policy);
+          showRefusal(error, { form, box, prefix: "bo.missions", inputFor });
+          box.prepend(h("p", {}, t("bo.missions.policyFailed")));
+          box.hidden = false;
+          return;
+        }
+      }
       form.reset();
+      resetTerms();
       fillSigners();
       status.textContent = t("bo.missions.created", { title: created.title });
       status.hidden = false;
@@ -551,12 +898,25 @@ export async function mount(container, _props) {
    * PUT the edited terms; the refusals shown as for a creation, a history one listed.
    * @param {any} mission
    * @param {object} body  MissionUpdate
+   * @param {{rebill: boolean, margin_bp: number}} policy  saved too when changed
    */
-  async function saveEdit(mission, body) {
+  async function saveEdit(mission, body, policy) {
     form.setAttribute("aria-busy", "true");
     submit.setAttribute("aria-disabled", "true");
     try {
       const saved = await request("PUT", `/missions/${mission.id}`, body);
+      if (policy.rebill !== policyBefore.rebill || policy.margin_bp !== policyBefore.margin_bp) {
+        try {
+          await request("PUT", `/missions/${mission.id}/expense-policy`, policy);
+        } catch (error) {
+          // The terms are saved: the next save compares with them.
+          editing = saved;
+          showRefusal(error, { form, box, prefix: "bo.missions", inputFor });
+          box.prepend(h("p", {}, t("bo.missions.policyFailed")));
+          box.hidden = false;
+          return;
+        }
+      }
       stopEdit();
       status.textContent = t("bo.missions.saved", { title: saved.title });
       status.hidden = false;
@@ -569,6 +929,20 @@ export async function mount(container, _props) {
       form.setAttribute("aria-busy", "false");
       submit.setAttribute("aria-disabled", "false");
     }
+  }
+
+  /** The list's line on what the mission bills. @param {any} m  MissionOut */
+  function terms(m) {
+    if (m.billing_mode === "forfait") {
+      const total = m.milestones.reduce((sum, ms) => sum + ms.amount_cents, 0);
+      return t("bo.missions.rateForfait", { count: m.milestones.length, amount: euros(total) });
+    }
+    const rate = m.daily_rate_cents
+      ? t("bo.missions.rate", { amount: euros(m.daily_rate_cents) })
+      : t("bo.missions.noRate");
+    return m.day_cap_half_days
+      ? `${rate} · ${t("bo.missions.capped", { days: daysText(m.day_cap_half_days) })}`
+      : rate;
   }
 
   async function load() {
@@ -617,9 +991,7 @@ export async function mount(container, _props) {
             h(
               "p",
               { class: "bo-address", "data-testid": "mission-rate" },
-              m.daily_rate_cents
-                ? t("bo.missions.rate", { amount: euros(m.daily_rate_cents) })
-                : t("bo.missions.noRate"),
+              terms(m),
             ),
             h(
               "div",
