@@ -71,6 +71,19 @@ def leave_out(mine: leave.Mine) -> ls.LeaveOut:
         policy=policy_out(mine.policy),
         period_start=mine.period_start,
         period_end=mine.period_end,
+        adjustments=[
+            ls.LeaveAdjustmentView(
+                id=UUID(v.adjustment.id),
+                kind=v.adjustment.kind,
+                opening=v.adjustment.opening,
+                on_day=v.adjustment.on_day,
+                half_days=v.adjustment.half_days,
+                reason=v.adjustment.reason,
+                author_name=v.author_name,
+                created_at=v.adjustment.created_at,
+            )
+            for v in mine.adjustments
+        ],
     )
 
 
