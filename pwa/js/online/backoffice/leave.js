@@ -7,7 +7,14 @@
 import { request } from "../../api.js";
 import { addStrings, daysInWords, formatDate, formatDays, t } from "../../i18n.js";
 import { announce, h } from "../../views/dom.js";
-import { clearErrors, ensureStyles, field, messageFor, setFieldError, showRefusal } from "./directory-form.js";
+import {
+  clearErrors,
+  ensureStyles,
+  field,
+  messageFor,
+  setFieldError,
+  showRefusal,
+} from "./directory-form.js";
 
 /** This module's strings, key → [French, English] (i18n.js addStrings). */
 export const STRINGS = {
@@ -18,13 +25,11 @@ export const STRINGS = {
   ],
   "bo.leave.policy": ["Règles de l'entreprise", "Firm policy"],
   "bo.leave.unit": ["Congés payés comptés en", "Paid leave counted in"],
-  "bo.leave.unit.ouvres": [
-    "jours ouvrés (lundi au vendredi, 25 par an)",
-    "jours ouvrés (Monday to Friday, 25 a year)",
-  ],
-  "bo.leave.unit.ouvrables": [
-    "jours ouvrables (lundi au samedi, 30 par an)",
-    "jours ouvrables (Monday to Saturday, 30 a year)",
+  "bo.leave.unit.ouvres": ["jours ouvrés (25 par an)", "jours ouvrés (25 a year)"],
+  "bo.leave.unit.ouvrables": ["jours ouvrables (30 par an)", "jours ouvrables (30 a year)"],
+  "bo.leave.unit_hint": [
+    "Ouvrés : du lundi au vendredi, comme la grille du CRA. Ouvrables : du lundi au samedi, une semaine coûte six jours.",
+    "Ouvrés: Monday to Friday, like the CRA grid. Ouvrables: Monday to Saturday, a week costs six days.",
   ],
   "bo.leave.period": ["Période de référence", "Reference period"],
   "bo.leave.period_day": ["Commence le (jour)", "Starts on (day)"],
@@ -70,13 +75,11 @@ export const STRINGS = {
   "bo.leave.adjust": ["Corriger un solde", "Correct a balance"],
   "bo.leave.kind": ["Type de congé", "Leave type"],
   "bo.leave.nature": ["Nature", "Kind of change"],
-  "bo.leave.nature.adjustment": [
-    "Ajustement (ajoute ou retire)",
-    "Adjustment (adds or removes)",
-  ],
-  "bo.leave.nature.opening": [
-    "Solde d'ouverture (le décompte repart de là)",
-    "Opening balance (counting restarts from it)",
+  "bo.leave.nature.adjustment": ["Ajustement", "Adjustment"],
+  "bo.leave.nature.opening": ["Solde d'ouverture", "Opening balance"],
+  "bo.leave.nature_hint": [
+    "Un ajustement ajoute ou retire des jours ; un solde d'ouverture remplace le solde acquis, le décompte repart de sa date.",
+    "An adjustment adds or removes days; an opening balance replaces the acquired balance, counting restarts from its date.",
   ],
   "bo.leave.on_day": ["À la date du", "As of"],
   "bo.leave.amount": ["Nombre de jours", "Number of days"],
@@ -232,14 +235,23 @@ function policyForm(policy) {
       })
     ),
     rtt_weekly_minutes: /** @type {HTMLInputElement} */ (
-      h("input", { type: "text", inputmode: "decimal", value: hoursText(policy.rtt_weekly_minutes) })
+      h("input", {
+        type: "text",
+        inputmode: "decimal",
+        value: hoursText(policy.rtt_weekly_minutes),
+      })
     ),
     rtt_year_month: select(months, policy.rtt_year_month),
   };
   const f = (/** @type {keyof typeof inputs} */ name, /** @type {string} */ label, o = {}) =>
     field(`leave-${name}`, t(label), inputs[name], o);
   const box = h("div", { class: "error", role: "alert", tabindex: "-1", hidden: true });
-  const status = h("p", { class: "notice", role: "status", hidden: true, "data-testid": "leave-policy-saved" });
+  const status = h("p", {
+    class: "notice",
+    role: "status",
+    hidden: true,
+    "data-testid": "leave-policy-saved",
+  });
   const submit = h("button", { type: "submit", class: "primary" }, t("bo.leave.save"));
   const form = /** @type {HTMLFormElement} */ (
     h(
@@ -252,7 +264,7 @@ function policyForm(policy) {
       },
       h("h3", { id: "bo-leave-policy" }, t("bo.leave.policy")),
       box,
-      f("unit", "bo.leave.unit"),
+      f("unit", "bo.leave.unit", { hint: t("bo.leave.unit_hint") }),
       h(
         "fieldset",
         {},
@@ -279,7 +291,12 @@ function policyForm(policy) {
     )
   );
   inputs.period_day.setAttribute("aria-describedby", "leave-period_day-hint");
-  inputs.rtt_half_days_per_year.setAttribute("aria-describedby", "leave-rtt_half_days_per_year-hint");
+  inputs.period_month.setAttribute("aria-describedby", "leave-period_day-hint");
+  inputs.unit.setAttribute("aria-describedby", "leave-unit-hint");
+  inputs.rtt_half_days_per_year.setAttribute(
+    "aria-describedby",
+    "leave-rtt_half_days_per_year-hint",
+  );
   inputs.rtt_weekly_minutes.setAttribute("aria-describedby", "leave-rtt_weekly_minutes-hint");
   const byMode = () => {
     const mode = inputs.rtt_mode.value;
@@ -394,12 +411,18 @@ function personView(id, leave, reload) {
           "strong",
           {},
           t(`absence.${b.kind}`),
-          b.remaining === null ? "" : ` — ${t("bo.leave.remaining", { days: daysInWords(b.remaining) })}`,
+          b.remaining === null
+            ? ""
+            : ` — ${t("bo.leave.remaining", { days: daysInWords(b.remaining) })}`,
         ),
         h(
           "dl",
           { class: "bo-facts" },
-          ...["acquired", "taken", "planned", "pending"].map((k) =>
+          // Unpaid leave has no balance: only what is taken, planned and asked.
+          ...(b.remaining === null
+            ? ["taken", "planned", "pending"]
+            : ["acquired", "taken", "planned", "pending"]
+          ).map((k) =>
             h("div", {}, h("dt", {}, t(`bo.leave.${k}`)), h("dd", {}, daysInWords(b[k]))),
           ),
         ),
@@ -442,6 +465,11 @@ function adjustForm(id, reload) {
     h("input", { type: "text", autocomplete: "off", maxlength: "500" })
   );
   const inputs = { kind, opening: nature, on_day: onDay, half_days: amount, reason };
+  const recorded = h(
+    "p",
+    { class: "notice", role: "status", hidden: true, "data-testid": "leave-recorded" },
+    t("bo.leave.recorded"),
+  );
   const box = h("div", { class: "error", role: "alert", tabindex: "-1", hidden: true });
   const submit = h("button", { type: "submit", class: "primary" }, t("bo.leave.record"));
   const form = /** @type {HTMLFormElement} */ (
@@ -461,22 +489,21 @@ function adjustForm(id, reload) {
         field("leave-adj-kind", t("bo.leave.kind"), kind),
         field("leave-adj-nature", t("bo.leave.nature"), nature),
       ),
-      h(
-        "div",
-        { class: "row2" },
-        field("leave-adj-on_day", t("bo.leave.on_day"), onDay),
-        field("leave-adj-amount", t("bo.leave.amount"), amount, { hint: t("bo.leave.amount_hint") }),
-      ),
+      h("p", { class: "hint muted", id: "leave-adj-nature-hint" }, t("bo.leave.nature_hint")),
+      field("leave-adj-on_day", t("bo.leave.on_day"), onDay),
+      field("leave-adj-amount", t("bo.leave.amount"), amount, { hint: t("bo.leave.amount_hint") }),
       field("leave-adj-reason", t("bo.leave.reason"), reason, { hint: t("bo.leave.reason_hint") }),
       submit,
     )
   );
   amount.setAttribute("aria-describedby", "leave-adj-amount-hint");
+  nature.setAttribute("aria-describedby", "leave-adj-nature-hint");
   reason.setAttribute("aria-describedby", "leave-adj-reason-hint");
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (form.getAttribute("aria-busy") === "true") return;
     clearErrors(form, box);
+    recorded.hidden = true;
     const half = halfDaysOf(amount.value);
     if (half === null) {
       setFieldError(amount, messageFor("bo.leave", "amount", "format"));
@@ -510,12 +537,7 @@ function adjustForm(id, reload) {
       });
     }
   });
-  return h(
-    "div",
-    { class: "stack" },
-    h("p", { class: "notice", role: "status", hidden: true, "data-testid": "leave-recorded" }, t("bo.leave.recorded")),
-    form,
-  );
+  return h("div", { class: "stack" }, recorded, form);
 }
 
 /** @param {any[]} adjustments  newest first */
@@ -534,7 +556,11 @@ function history(adjustments) {
           ? t("bo.leave.opening", { kind, days: signed, day })
           : t("bo.leave.adjusted", { kind, days: signed, day }),
       ),
-      h("p", { class: "muted" }, t("bo.leave.by", { reason: a.reason, author: a.author_name || "—" })),
+      h(
+        "p",
+        { class: "muted" },
+        t("bo.leave.by", { reason: a.reason, author: a.author_name || "—" }),
+      ),
     );
   });
   return h(
