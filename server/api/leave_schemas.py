@@ -80,7 +80,7 @@ class LeaveAdjustmentView(Wire):
     kind: str
     opening: bool
     on_day: date
-    half_days: int = Field(description="Half-days: the opening amount, or what it adds.")
+    half_days: SmallInt = Field(description="Half-days: the opening amount, or what it adds.")
     reason: str
     author_name: str
     created_at: datetime
