@@ -384,9 +384,9 @@ async def test_the_leave_export_carries_a_validated_months_leave(office: Office)
 
 
 async def test_the_adjustments_are_listed_with_author_and_reason(office: Office) -> None:
-    """Make sure a consultant's leave, as the administrator reads it, lists the opening
-    balances and adjustments newest first with their amount, reason and author, so the back
-    office shows why a balance is what it is."""
+    """Make sure a consultant's leave, as the administrator (or the consultant) reads it, lists
+    the opening balances and adjustments newest first with their amount, reason and author, so
+    the back office shows why a balance is what it is; their manager does not see them."""
     adjust = f"{API}/people/{office.bruno.id}/leave/adjustments"
     for sent in (
         {
@@ -408,6 +408,12 @@ async def test_the_adjustments_are_listed_with_author_and_reason(office: Office)
         ("CP", True, "2026-10-01", 30, "reprise"),
     ]
     assert {a["author_name"] for a in seen["adjustments"]} == {office.ada.person.display_name}
+    # Their manager sees the balances, not the reasons (they may speak of health).
+    managed = (await office.marc.browser.get(f"{API}/people/{office.bruno.id}/leave")).json()
+    assert managed["balances"] == seen["balances"]
+    assert managed["adjustments"] == []
+    mine = (await office.bruno.browser.get(f"{API}/leave/mine")).json()
+    assert [a["reason"] for a in mine["adjustments"]] == ["trop perçu", "reprise"]
 
 
 async def test_a_period_start_no_year_always_has_is_refused_at_its_field(office: Office) -> None:
