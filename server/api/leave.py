@@ -54,7 +54,9 @@ def policy_out(policy: LeavePolicy) -> ls.LeavePolicyIO:
     )
 
 
-def leave_out(mine: leave.Mine) -> ls.LeaveOut:
+def leave_out(mine: leave.Mine, *, adjustments: bool = True) -> ls.LeaveOut:
+    """The balances and requests; the corrections (their reasons may speak of health, e.g. a
+    work accident) only for the consultant themselves and administrators."""
     return ls.LeaveOut(
         balances=[
             ls.LeaveBalanceOut(
@@ -71,6 +73,19 @@ def leave_out(mine: leave.Mine) -> ls.LeaveOut:
         policy=policy_out(mine.policy),
         period_start=mine.period_start,
         period_end=mine.period_end,
+        adjustments=[
+            ls.LeaveAdjustmentView(
+                id=UUID(v.adjustment.id),
+                kind=v.adjustment.kind,
+                opening=v.adjustment.opening,
+                on_day=v.adjustment.on_day,
+                half_days=v.adjustment.half_days,
+                reason=v.adjustment.reason,
+                author_name=v.author_name,
+                created_at=v.adjustment.created_at,
+            )
+            for v in (mine.adjustments if adjustments else [])
+        ],
     )
 
 
@@ -170,8 +185,14 @@ class LeaveController(Controller):
     async def person(
         self, person_id: FromPath[UUID], session: SessionDep, clock: ClockDep
     ) -> ls.LeaveOut:
-        """A consultant's balances and requests, for their manager or an administrator."""
-        return leave_out(await leave.of_person(session.actor, str(person_id), clock=clock))
+        """A consultant's balances and requests, for their manager or an administrator; the
+        opening balances and adjustments with their reasons for an administrator."""
+        mine = await leave.of_person(session.actor, str(person_id), clock=clock)
+        return leave_out(
+            mine,
+            adjustments=Role.ADMIN in session.actor.roles
+            or str(person_id) == session.actor.person_id,
+        )
 
     @post(
         "/people/{person_id:uuid}/leave/adjustments",

@@ -73,12 +73,28 @@ class LeavePolicyIO(Wire):
     rtt_year_month: Annotated[int, Whole(ge=1, le=12)] = 1
 
 
+class LeaveAdjustmentView(Wire):
+    """An opening balance or adjustment already recorded, with who made it and why."""
+
+    id: UUID
+    kind: str
+    opening: bool
+    on_day: date
+    half_days: SmallInt = Field(description="Half-days: the opening amount, or what it adds.")
+    reason: str
+    author_name: str
+    created_at: datetime
+
+
 class LeaveOut(Wire):
     balances: list[LeaveBalanceOut]
     requests: list[LeaveRequestOut]
     policy: LeavePolicyIO
     period_start: date
     period_end: date
+    adjustments: list[LeaveAdjustmentView] = Field(
+        default_factory=list, description="Opening balances and adjustments, newest first."
+    )
 
 
 class LeaveTeamOut(Wire):

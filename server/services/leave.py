@@ -89,12 +89,21 @@ class RequestView:
 
 
 @dataclass(frozen=True)
+class AdjustmentView:
+    """An opening balance or adjustment as the administrator's screen lists it."""
+
+    adjustment: store.AdjustmentRow
+    author_name: str
+
+
+@dataclass(frozen=True)
 class Mine:
     balances: list[Balance]
     requests: list[RequestView]
     policy: LeavePolicy
     period_start: dt.date
     period_end: dt.date
+    adjustments: list[AdjustmentView]
 
 
 # -- facts ------------------------------------------------------------------------------------
@@ -118,6 +127,15 @@ async def policy_of(organisation_id: str) -> LeavePolicy:
 async def set_policy(actor: Actor, policy: dict[str, Any], *, clock: Clock) -> LeavePolicy:
     """An administrator sets their organisation's leave policy (audited)."""
     ensure_role(actor, Role.ADMIN)
+    try:
+        # The one rule across fields: the period starts on a day every year has (not 29/2).
+        dt.date(2001, policy["period_month"], policy["period_day"])
+    except ValueError:
+        raise _invalid(
+            "period_day",
+            "not_a_day_of_every_year",
+            f"{policy['period_day']}/{policy['period_month']} is not a day of every year",
+        ) from None
     try:
         parsed = LeavePolicy(
             unit=PaidLeaveUnit(policy["unit"]),
@@ -627,12 +645,20 @@ async def balances_of(consultant: model.Person, *, today: dt.date) -> Mine:
     for view in views:
         if view.request.status == REQUESTED:
             pending[AbsenceType(view.request.kind)] += view.cost
+    authors = await repo.get_people({a.author_id for a in adjustments if a.author_id})
     return Mine(
         balances=balances(acquired=acquired, taken=taken, planned=planned, pending=pending),
         requests=views,
         policy=policy,
         period_start=period_start,
         period_end=period_end,
+        adjustments=[
+            AdjustmentView(
+                a,
+                authors[a.author_id].display_name if a.author_id in authors else "",
+            )
+            for a in reversed(adjustments)
+        ],
     )
 
 

@@ -47,6 +47,7 @@ const ONLINE = [
   "backoffice/client-edit",
   "backoffice/devices",
   "backoffice/imports",
+  "backoffice/leave",
   "expenses",
 ];
 

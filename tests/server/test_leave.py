@@ -381,3 +381,50 @@ async def test_the_leave_export_carries_a_validated_months_leave(office: Office)
     assert cp[5:] == ["4", "2,0", str(21 - 4), "8,5"]
     forbidden = await office.marc.browser.get(f"{API}/leave/payroll", params={"month": "2026-11"})
     problem(forbidden, 403, "forbidden")
+
+
+async def test_the_adjustments_are_listed_with_author_and_reason(office: Office) -> None:
+    """Make sure a consultant's leave, as the administrator (or the consultant) reads it, lists
+    the opening balances and adjustments newest first with their amount, reason and author, so
+    the back office shows why a balance is what it is; their manager does not see them."""
+    adjust = f"{API}/people/{office.bruno.id}/leave/adjustments"
+    for sent in (
+        {
+            "kind": "CP",
+            "opening": True,
+            "on_day": "2026-10-01",
+            "half_days": 30,
+            "reason": "reprise",
+        },
+        {"kind": "RTT", "on_day": "2026-11-02", "half_days": -3, "reason": "trop perçu"},
+    ):
+        assert (await office.ada.browser.post(adjust, json=sent)).status_code == 201
+    seen = (await office.ada.browser.get(f"{API}/people/{office.bruno.id}/leave")).json()
+    assert [
+        (a["kind"], a["opening"], a["on_day"], a["half_days"], a["reason"])
+        for a in seen["adjustments"]
+    ] == [
+        ("RTT", False, "2026-11-02", -3, "trop perçu"),
+        ("CP", True, "2026-10-01", 30, "reprise"),
+    ]
+    assert {a["author_name"] for a in seen["adjustments"]} == {office.ada.person.display_name}
+    # Their manager sees the balances, not the reasons (they may speak of health).
+    managed = (await office.marc.browser.get(f"{API}/people/{office.bruno.id}/leave")).json()
+    assert managed["balances"] == seen["balances"]
+    assert managed["adjustments"] == []
+    mine = (await office.bruno.browser.get(f"{API}/leave/mine")).json()
+    assert [a["reason"] for a in mine["adjustments"]] == ["trop perçu", "reprise"]
+
+
+async def test_a_period_start_no_year_always_has_is_refused_at_its_field(office: Office) -> None:
+    """Make sure a reference period starting on 29 February (or 31 April) is refused naming
+    the day's field, and the policy stays as it was."""
+    policy = f"{API}/leave/policy"
+    for month, day in ((2, 29), (4, 31)):
+        problem(
+            await office.ada.browser.put(policy, json={"period_month": month, "period_day": day}),
+            422,
+            "not_a_day_of_every_year",
+            "period_day",
+        )
+    assert (await office.ada.browser.get(policy)).json()["period_month"] == 6

@@ -23,6 +23,7 @@ export const STRINGS = {
   "admin.tab.billing": ["Facturation", "Billing"],
   "admin.tab.exports": ["Exports", "Exports"],
   "admin.tab.imports": ["Import", "Import"],
+  "admin.tab.leave": ["Congés", "Leave"],
   "admin.loading": ["Chargement…", "Loading…"],
   "admin.offline": [
     "Pas de connexion au serveur : l'administration a besoin du réseau. Réessayez quand il revient.",
@@ -44,6 +45,7 @@ const TABS = [
   ["billing", "./backoffice/billing.js"],
   ["exports", "./backoffice/exports.js"],
   ["imports", "./backoffice/imports.js"],
+  ["leave", "./backoffice/leave.js"],
 ];
 
 /**
