@@ -393,8 +393,8 @@ function expenseForm(missions, month, done) {
           : { vat_lines: vatLines().map(([rate_bp, gross_cents]) => ({ rate_bp, gross_cents })) }),
       };
       await request("POST", "/expense-lines", body);
-      status.className = "muted";
-      status.textContent = t("exp.saved");
+      // Said by the redrawn page's form: said here first, it would announce a form about to
+      // be replaced, and what is typed into it meanwhile would be lost.
       await done(t("exp.saved"));
     } catch (error) {
       errors.show(error, status);
@@ -422,9 +422,15 @@ function policyForm(missions) {
   const load = async () => {
     const id = /** @type {HTMLSelectElement} */ (mission).value;
     if (!id) return;
-    const policy = await request("GET", `/missions/${id}/expense-policy`);
-    /** @type {HTMLInputElement} */ (rebill).checked = policy.rebill;
-    /** @type {HTMLInputElement} */ (margin).value = String(policy.margin_bp / 100);
+    // Locked while the mission's rule loads: what is typed meanwhile would be overwritten.
+    for (const input of [rebill, margin]) /** @type {HTMLInputElement} */ (input).disabled = true;
+    try {
+      const policy = await request("GET", `/missions/${id}/expense-policy`);
+      /** @type {HTMLInputElement} */ (rebill).checked = policy.rebill;
+      /** @type {HTMLInputElement} */ (margin).value = String(policy.margin_bp / 100);
+    } finally {
+      for (const input of [rebill, margin]) /** @type {HTMLInputElement} */ (input).disabled = false;
+    }
   };
   mission.addEventListener("change", () => load().catch((error) => errors.show(error, status)));
   const form = h(
