@@ -372,8 +372,6 @@ async def _fill(row: store.RequestRow, actor_id: str, now: dt.datetime) -> list[
     try:
         return await leave_grid.fill(
             consultant_id=row.consultant_id,
-            organisation_id=row.organisation_id,
-            actor_id=actor_id,
             line=absence_line(AbsenceType(row.kind)),
             days=days,
             missions=mission_terms(missions),
@@ -396,8 +394,6 @@ async def _unfill(row: store.RequestRow, actor_id: str, now: dt.datetime) -> Non
     try:
         await leave_grid.unfill(
             consultant_id=row.consultant_id,
-            organisation_id=row.organisation_id,
-            actor_id=actor_id,
             filled=row.filled,
             missions=mission_terms(missions),
             now=now,

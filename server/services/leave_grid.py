@@ -53,26 +53,15 @@ def _day(date: dt.date, lines: Sequence[tuple[str, int]], comment: str, missions
         ) from error
 
 
-async def _write(
-    *,
-    consultant_id: str,
-    organisation_id: str,
-    actor_id: str,
-    day: Day,
-    missions: dict[str, MissionTerms],
-    now: dt.datetime,
-) -> None:
+async def _write(*, consultant_id: str, day: Day, now: dt.datetime) -> None:
     # The day command writes as the consultant (their CRA, their days); who approved, refused
     # or cancelled the leave is in the leave's own audit event.
-    del organisation_id, actor_id, missions
     await write_web_day(WebEdit(consultant_id=consultant_id, date=day.date, day=day), now=now)
 
 
 async def fill(
     *,
     consultant_id: str,
-    organisation_id: str,
-    actor_id: str,
     line: str,
     days: dict[dt.date, int],
     missions: dict[str, MissionTerms],
@@ -91,14 +80,7 @@ async def fill(
         planned.append((before, _day(date, after, row.comment if row else "", missions)))
     filled = []
     for before, day in planned:
-        await _write(
-            consultant_id=consultant_id,
-            organisation_id=organisation_id,
-            actor_id=actor_id,
-            day=day,
-            missions=missions,
-            now=now,
-        )
+        await _write(consultant_id=consultant_id, day=day, now=now)
         filled.append(
             {
                 "date": day.date.isoformat(),
@@ -112,8 +94,6 @@ async def fill(
 async def unfill(
     *,
     consultant_id: str,
-    organisation_id: str,
-    actor_id: str,
     filled: Sequence[dict[str, Any]],
     missions: dict[str, MissionTerms],
     now: dt.datetime,
@@ -132,12 +112,5 @@ async def unfill(
         before = [(str(name), int(half)) for name, half in entry["before"]]
         restore.append(_day(date, before, row.comment if row else "", missions))
     for day in restore:
-        await _write(
-            consultant_id=consultant_id,
-            organisation_id=organisation_id,
-            actor_id=actor_id,
-            day=day,
-            missions=missions,
-            now=now,
-        )
+        await _write(consultant_id=consultant_id, day=day, now=now)
     return len(restore)
