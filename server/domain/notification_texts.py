@@ -176,6 +176,8 @@ LEAVE_TYPES = {
     "fr": {"CP": "congés payés", "RTT": "RTT", "sans_solde": "congé sans solde"},
     "en": {"CP": "paid leave", "RTT": "RTT", "sans_solde": "unpaid leave"},
 }
+ASKED_FR = {"CP": "des congés payés", "RTT": "des RTT", "sans_solde": "un congé sans solde"}
+"""What a consultant asks for, with the French article each type takes."""
 
 
 def day_name(day: date, language: str) -> str:
@@ -207,30 +209,27 @@ def _leave(*, kind: Kind, lang: str, who: str, by: str, data: dict[str, Any]) ->
     """A leave request arrived (to the manager, opens the approvals) or was decided (to the
     consultant, opens their leave screen); docs/leave.md."""
     fr = lang == "fr"
-    what = LEAVE_TYPES[lang].get(str(data.get("leave_kind")), str(data.get("leave_kind", "")))
+    leave_kind = str(data.get("leave_kind", ""))
+    what = LEAVE_TYPES[lang].get(leave_kind, leave_kind)
     span = leave_span(data, lang)
     if kind is Kind.LEAVE_REQUESTED:
         if fr:
             title = f"Demande de congés {french_of(who)}"
-            body = f"{who} demande {what} {span}. À accepter ou refuser dans Carnet."
+            asked = ASKED_FR.get(leave_kind, what)
+            body = f"{who} demande {asked} {span}. À accepter ou refuser dans Carnet."
         else:
             title = f"Leave request from {who}"
             body = f"{who} asks for {what} {span}. Approve or refuse it in Carnet."
         return Message(lang, title, body, "/#approvals")
+    request = f"votre demande de {what} {span}" if fr else f"your request for {what} {span}"
     if data.get("status") == "approved":
         title = "Congés acceptés" if fr else "Leave approved"
-        body = (
-            f"{by} a accepté votre demande : {what} {span}."
-            if fr
-            else f"{by} approved your request: {what} {span}."
-        )
+        body = f"{by} a accepté {request}." if fr else f"{by} approved {request}."
         return Message(lang, title, body, "/#leave")
     reason = shorten(str(data.get("reason") or ""), MAX_COMMENT)
     title = "Congés refusés" if fr else "Leave refused"
     body = (
-        f"{by} a refusé votre demande ({what} {span}) : « {reason} »"
-        if fr
-        else f'{by} refused your request ({what} {span}): "{reason}"'
+        f"{by} a refusé {request} : « {reason} »" if fr else f'{by} refused {request}: "{reason}"'
     )
     return Message(lang, title, body, "/#leave")
 

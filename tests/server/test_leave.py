@@ -477,7 +477,7 @@ async def test_a_request_tells_the_manager_once_even_when_the_batch_is_retried(
     )
     assert message.url == "/#approvals"
     assert message.body == (
-        "Bruno demande congés payés du 23 novembre 2026 (après-midi) au 27 novembre 2026. "
+        "Bruno demande des congés payés du 23 novembre 2026 (après-midi) au 27 novembre 2026. "
         "À accepter ou refuser dans Carnet."
     )
     assert await outbox("leave_decided") == []
@@ -511,7 +511,8 @@ async def test_approving_then_refusing_tells_the_consultant_each_decision_with_t
     )
     assert (english.title, english.url) == ("Leave refused", "/#leave")
     assert (
-        english.body == 'Marc refused your request (RTT on 23 November 2026): "Mise en production"'
+        english.body
+        == 'Marc refused your request for RTT on 23 November 2026: "Mise en production"'
     )
 
 
@@ -538,3 +539,31 @@ async def test_a_cancellation_tells_nobody(office: Office) -> None:
     await office.bruno.browser.post(f"{API}/leave/requests/{sent['id']}/cancel")
     assert await outbox("leave_decided") == []
     assert len(await outbox("leave_requested")) == 1
+
+
+def test_leave_notices_say_the_type_and_the_half_days_in_both_languages() -> None:
+    """Make sure the texts name the type with its French article and say a half day at either
+    end, a single day with "le"/"on", and an approval opens the consultant's leave screen."""
+    month = MonthKey.parse("2026-12")
+    asked = {
+        "consultant_name": "Ada",
+        "leave_kind": "sans_solde",
+        "first_day": "2026-12-07",
+        "last_day": "2026-12-07",
+        "first_afternoon": False,
+        "last_morning": True,
+    }
+    fr = render(kind=Kind.LEAVE_REQUESTED, language="fr", month=month, data=asked)
+    assert (fr.title, fr.body) == (
+        "Demande de congés d'Ada",
+        "Ada demande un congé sans solde le 7 décembre 2026 (matin). "
+        "À accepter ou refuser dans Carnet.",
+    )
+    approved = {**asked, "by_name": "Marc", "status": "approved", "last_day": "2026-12-08"}
+    en = render(kind=Kind.LEAVE_DECIDED, language="en", month=month, data=approved)
+    assert (en.title, en.body, en.url) == (
+        "Leave approved",
+        "Marc approved your request for unpaid leave from 7 December 2026 to 8 December 2026 "
+        "(morning).",
+        "/#leave",
+    )
