@@ -49,6 +49,7 @@ from tests.browser.conftest import (
     _server_env,
     _serving,
 )
+from tests.browser.test_month_offline import serious_violations
 from tests.push_service import PushService
 
 pytestmark = pytest.mark.browser
@@ -258,6 +259,7 @@ def test_a_person_mutes_leave_requests_from_the_home_screen(
         expect(page.get_by_test_id("push-kind-leave_decided")).to_be_checked()
         wide = page.evaluate("() => document.documentElement.scrollWidth > innerWidth")
         assert not wide
+        assert serious_violations(page) == []
         assert errors == []
     finally:
         context.close()
