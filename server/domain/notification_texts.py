@@ -6,6 +6,7 @@ the consultant's month, ``/#review=<consultant id>/2026-11`` for a month to appr
 """
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from server.domain.reminders import BEFORE_CLOSE, REMINDER, Kind
@@ -160,6 +161,8 @@ def render(*, kind: Kind, language: str, month: MonthKey, data: dict[str, Any]) 
             else f'{by} sent your {name} activity report back: "{comment}"'
         )
         return Message(lang, title, body, own)
+    if kind in (Kind.LEAVE_REQUESTED, Kind.LEAVE_DECIDED):
+        return _leave(kind=kind, lang=lang, who=who, by=by, data=data)
     title = f"CRA {of_month} signé" if fr else f"{name} report signed"
     body = (
         f"Votre CRA {of_month} a été signé par {by}."
@@ -167,6 +170,68 @@ def render(*, kind: Kind, language: str, month: MonthKey, data: dict[str, Any]) 
         else f"Your {name} activity report was signed by {by}."
     )
     return Message(lang, title, body, own)
+
+
+LEAVE_TYPES = {
+    "fr": {"CP": "congés payés", "RTT": "RTT", "sans_solde": "congé sans solde"},
+    "en": {"CP": "paid leave", "RTT": "RTT", "sans_solde": "unpaid leave"},
+}
+ASKED_FR = {"CP": "des congés payés", "RTT": "des RTT", "sans_solde": "un congé sans solde"}
+"""What a consultant asks for, with the French article each type takes."""
+
+
+def day_name(day: date, language: str) -> str:
+    """``23 novembre 2026`` / ``23 November 2026``."""
+    return f"{day.day} {MONTHS[language][day.month - 1]} {day.year}"
+
+
+def leave_span(data: dict[str, Any], language: str) -> str:
+    """The dates of a leave request in words, its half days said: "du 23 novembre 2026
+    (après-midi) au 27 novembre 2026", "on 23 November 2026 (morning)"."""
+    fr = language == "fr"
+    first = date.fromisoformat(str(data["first_day"]))
+    last = date.fromisoformat(str(data["last_day"]))
+    noon = " (après-midi)" if fr else " (afternoon)"
+    morning = " (matin)" if fr else " (morning)"
+    start = day_name(first, language) + (noon if data.get("first_afternoon") else "")
+    end = day_name(last, language) + (morning if data.get("last_morning") else "")
+    if first == last:
+        half = noon if data.get("first_afternoon") else morning if data.get("last_morning") else ""
+        return (
+            f"le {day_name(first, language)}{half}"
+            if fr
+            else f"on {day_name(first, language)}{half}"
+        )
+    return f"du {start} au {end}" if fr else f"from {start} to {end}"
+
+
+def _leave(*, kind: Kind, lang: str, who: str, by: str, data: dict[str, Any]) -> Message:
+    """A leave request arrived (to the manager, opens the approvals) or was decided (to the
+    consultant, opens their leave screen); docs/leave.md."""
+    fr = lang == "fr"
+    leave_kind = str(data.get("leave_kind", ""))
+    what = LEAVE_TYPES[lang].get(leave_kind, leave_kind)
+    span = leave_span(data, lang)
+    if kind is Kind.LEAVE_REQUESTED:
+        if fr:
+            title = f"Demande de congés {french_of(who)}"
+            asked = ASKED_FR.get(leave_kind, what)
+            body = f"{who} demande {asked} {span}. À accepter ou refuser dans Carnet."
+        else:
+            title = f"Leave request from {who}"
+            body = f"{who} asks for {what} {span}. Approve or refuse it in Carnet."
+        return Message(lang, title, body, "/#approvals")
+    request = f"votre demande de {what} {span}" if fr else f"your request for {what} {span}"
+    if data.get("status") == "approved":
+        title = "Congés acceptés" if fr else "Leave approved"
+        body = f"{by} a accepté {request}." if fr else f"{by} approved {request}."
+        return Message(lang, title, body, "/#leave")
+    reason = shorten(str(data.get("reason") or ""), MAX_COMMENT)
+    title = "Congés refusés" if fr else "Leave refused"
+    body = (
+        f"{by} a refusé {request} : « {reason} »" if fr else f'{by} refused {request}: "{reason}"'
+    )
+    return Message(lang, title, body, "/#leave")
 
 
 def signer_link_email(

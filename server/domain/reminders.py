@@ -59,6 +59,8 @@ class Kind(StrEnum):
         APPROVED: The consultant's month was approved (validated).
         SENT_BACK: The consultant's month was sent back, with a comment.
         SIGNED: The consultant's month was signed by the client.
+        LEAVE_REQUESTED: A consultant asked for leave; told to their manager (docs/leave.md).
+        LEAVE_DECIDED: The consultant's leave request was approved or refused (with why).
     """
 
     MONTH_NOT_SUBMITTED = "month_not_submitted"
@@ -66,12 +68,18 @@ class Kind(StrEnum):
     APPROVED = "approved"
     SENT_BACK = "sent_back"
     SIGNED = "signed"
+    LEAVE_REQUESTED = "leave_requested"
+    LEAVE_DECIDED = "leave_decided"
 
 
 EVENT_KINDS: frozenset[Kind] = frozenset(
     {Kind.WAITING_ON_YOU, Kind.APPROVED, Kind.SENT_BACK, Kind.SIGNED}
 )
 """Kinds the circuit code raises as events (waiting-on-you also has scheduled relances)."""
+
+LEAVE_KINDS: frozenset[Kind] = frozenset({Kind.LEAVE_REQUESTED, Kind.LEAVE_DECIDED})
+"""Kinds the leave service raises as events (`notify_leave_event`); about a request, filed
+under the month of its first day."""
 
 BEFORE_CLOSE = "before_close"
 REMINDER = "reminder"

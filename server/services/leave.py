@@ -23,8 +23,9 @@ from server.domain.errors import (
     MonthLocked,
     NotFound,
 )
+from server.domain.reminders import Kind
 from server.domain.roles import Actor, Role
-from server.services import audit_log, leave_grid
+from server.services import audit_log, leave_grid, notifications
 from server.services.clock import Clock
 from server.services.terms import mission_terms
 from server.storage import leave_store as store
@@ -305,10 +306,47 @@ async def request_leave(
     if locked:
         raise _month_locked(locked)
     _check_allowed(kind=kind, days=days, terms=mission_terms(missions))
+    consultant = await repo.get_person(actor.person_id)
     async with write_transaction():
         await store.insert_request(candidate)
         await _audit(candidate, "leave.requested", actor.person_id, candidate.created_at, device)
+        if consultant is not None and consultant.manager_id is not None:
+            await _notify(
+                candidate,
+                Kind.LEAVE_REQUESTED,
+                recipient_id=consultant.manager_id,
+                by_id=actor.person_id,
+                at=candidate.created_at,
+            )
     return candidate
+
+
+async def _notify(
+    row: store.RequestRow, kind: Kind, *, recipient_id: str, by_id: str, at: dt.datetime
+) -> None:
+    """Tell the manager a request arrived, or the consultant it was decided (docs/leave.md),
+    in the caller's transaction: the notice commits, or not, with the event."""
+    people = await repo.get_people({row.consultant_id, by_id})
+    consultant, by = people.get(row.consultant_id), people.get(by_id)
+    await notifications.notify_leave_event(
+        kind=kind,
+        request_id=row.id,
+        organisation_id=row.organisation_id,
+        recipient_id=recipient_id,
+        data={
+            "consultant_id": row.consultant_id,
+            "consultant_name": consultant.display_name if consultant else "",
+            "by_name": by.display_name if by else "",
+            "leave_kind": row.kind,
+            "first_day": row.first_day.isoformat(),
+            "last_day": row.last_day.isoformat(),
+            "first_afternoon": row.first_afternoon,
+            "last_morning": row.last_morning,
+            "status": row.status,
+            "reason": row.reason,
+        },
+        at=at,
+    )
 
 
 _PROBLEM_TEXT = {
@@ -430,6 +468,13 @@ async def approve(actor: Actor, request_id: str, *, clock: Clock) -> store.Reque
             at=now,
         )
         await _audit(done, "leave.approved", actor.person_id, now)
+        await _notify(
+            done,
+            Kind.LEAVE_DECIDED,
+            recipient_id=row.consultant_id,
+            by_id=actor.person_id,
+            at=now,
+        )
     return done
 
 
@@ -489,6 +534,10 @@ async def _close(
             at=now,
         )
         await _audit(done, f"leave.{status}", actor_id, now, device)
+        if status == REFUSED:
+            await _notify(
+                done, Kind.LEAVE_DECIDED, recipient_id=row.consultant_id, by_id=actor_id, at=now
+            )
     return done
 
 

@@ -51,6 +51,7 @@ from server.domain.outbox import (
 from server.domain.reminders import (
     ARRIVAL,
     BEFORE_CLOSE,
+    LEAVE_KINDS,
     REMINDER,
     Kind,
     MonthSituation,
@@ -207,6 +208,63 @@ async def notify_month_event(
         kind=kind.value,
         month=month_row["month"],
         data=details,
+        due_ms=_ms(due.due_at),
+        expires_ms=_ms(due.expires_at),
+        now_ms=_ms(at),
+    )
+
+
+async def notify_leave_event(
+    *,
+    kind: Kind,
+    request_id: str,
+    organisation_id: str,
+    recipient_id: str,
+    data: dict[str, Any],
+    at: datetime,
+) -> bool:
+    """Put the notification of a leave event in the outbox; call it inside the transaction of
+    the leave service (`server.services.leave`) that records the event (docs/leave.md).
+
+    - ``leave_requested``: a consultant asked; ``recipient_id`` is their manager.
+    - ``leave_decided``: the request was approved or refused (``data["status"]``, and
+      ``data["reason"]`` when refused); recipient: the consultant.
+
+    ``data`` carries ``consultant_name``, ``by_name``, ``leave_kind``, ``first_day`` and
+    ``last_day`` (ISO), ``first_afternoon``, ``last_morning``. The key names the request (and
+    the decision), so a retried request or decision inserts one row; the row is filed under
+    the month of the first day. Sent at once, or on the next working day's send hour like every
+    event (the organisation's calendar).
+
+    Returns:
+        True when a row was inserted (False: muted, or already there).
+    """
+    if kind not in LEAVE_KINDS:
+        msg = f"not a leave notification: {kind}"
+        raise ValueError(msg)
+    policy = await _policy_of(organisation_id)
+    _, org_region = await store.organisation_zone_and_region(organisation_id)
+    _, muted = await store.get_preference(recipient_id)
+    month = MonthKey.of(date.fromisoformat(str(data["first_day"])))
+    occurrence = request_id if kind is Kind.LEAVE_REQUESTED else f"{request_id}.{data['status']}"
+    due = event_notification(
+        kind=kind,
+        person_id=recipient_id,
+        month=month,
+        occurrence=occurrence,
+        at=at,
+        policy=policy,
+        region=_region(org_region),
+        muted=[Kind(m) for m in muted if m in Kind._value2member_map_],
+    )
+    if due is None:
+        return False
+    return await store.enqueue(
+        key=due.key,
+        person_id=recipient_id,
+        kind=kind.value,
+        month=str(month),
+        data={**data, "request_id": request_id},
         due_ms=_ms(due.due_at),
         expires_ms=_ms(due.expires_at),
         now_ms=_ms(at),
@@ -728,7 +786,8 @@ class OutboxWorker:
             "lang": message.language,
             "kind": entry.kind,
             "month": entry.month,
-            "tag": f"{entry.kind}:{entry.month}",
+            # A leave notice is about one request: two in a month must not replace each other.
+            "tag": f"{entry.kind}:{entry.data.get('request_id') or entry.month}",
         }
         ttl_s = max(60, (entry.expires_ms - now_ms) // 1000)
         urgency = URGENCY.get(Kind(entry.kind), "normal")

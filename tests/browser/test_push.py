@@ -49,6 +49,7 @@ from tests.browser.conftest import (
     _server_env,
     _serving,
 )
+from tests.browser.test_month_offline import serious_violations
 from tests.push_service import PushService
 
 pytestmark = pytest.mark.browser
@@ -225,6 +226,40 @@ def test_a_manager_turns_reminders_on_from_the_home_screen(
             "Impossible de s'abonner ici : les rappels arriveront par courriel."
         )
         expect(toggle).to_have_attribute("aria-pressed", "false")
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_a_person_mutes_leave_requests_from_the_home_screen(
+    browser: Browser, push_server: DemoServer
+) -> None:
+    """The home screen's reminders card lists every kind, leave notices included, ticked
+    unless muted: unticking one saves it on the server, and it stays unticked on reload."""
+    context = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto(f"{push_server.origin}/#demo={ADMIN_EMAIL}")
+        page.get_by_test_id("greeting").wait_for()
+        box = page.get_by_test_id("push-kind-leave_requested")
+        expect(box).to_be_checked()
+        expect(page.get_by_label("un consultant de mon équipe demande des congés")).to_be_visible()
+        box.uncheck()
+        expect(page.get_by_test_id("push-kinds-status")).to_have_text("Préférences enregistrées.")
+        saved = page.evaluate(
+            "() => fetch('/api/v1/me/notification-preferences').then((r) => r.json())"
+        )
+        assert saved["muted"] == ["leave_requested"]
+        page.reload()
+        page.get_by_test_id("greeting").wait_for()
+        expect(page.get_by_test_id("push-kind-leave_requested")).not_to_be_checked()
+        expect(page.get_by_test_id("push-kind-leave_decided")).to_be_checked()
+        wide = page.evaluate("() => document.documentElement.scrollWidth > innerWidth")
+        assert not wide
+        assert serious_violations(page) == []
         assert errors == []
     finally:
         context.close()

@@ -4,6 +4,7 @@ goes, days typed over stay), locked months, balances, adjustments, the sync muta
 
 The clock is Monday 16 November 2026 (tests/conftest.py FakeClock)."""
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -14,10 +15,12 @@ import pytest
 
 from server.domain import payroll
 from server.domain.model import DayRecord
+from server.domain.notification_texts import render
+from server.domain.reminders import Kind
 from server.domain.roles import Role
 from server.services.sync_service import set_month_state
 from server.storage import tables as t
-from sync.months import MonthStatus
+from sync.months import MonthKey, MonthStatus
 from sync.protocol import PROTOCOL_VERSION
 from tests.factories import Member, World
 
@@ -428,3 +431,139 @@ async def test_a_period_start_no_year_always_has_is_refused_at_its_field(office:
             "period_day",
         )
     assert (await office.ada.browser.get(policy)).json()["period_month"] == 6
+
+
+# -- notifications (docs/notifications.md: leave_requested, leave_decided) -------------------
+
+
+async def outbox(kind: str) -> list[dict[str, Any]]:
+    rows = await t.OutboxItem.select(
+        t.OutboxItem.key, t.OutboxItem.person, t.OutboxItem.data
+    ).where(t.OutboxItem.kind == kind)
+    return [
+        {
+            "key": r["key"],
+            "person": str(r["person"]),
+            "data": json.loads(r["data"]) if isinstance(r["data"], str) else r["data"],
+        }
+        for r in rows
+    ]
+
+
+async def test_a_request_tells_the_manager_once_even_when_the_batch_is_retried(
+    office: Office,
+) -> None:
+    """Make sure a request sent through sync puts one notice for the consultant's manager in
+    the outbox, naming who asks, the type and the dates, and that the phone sending the same
+    batch again adds none; the notice opens the approvals screen."""
+    leave = body(WEEK[0], WEEK[-1], first_afternoon=True)
+    push = sync_request(str(uuid.uuid4()), ("request_leave", leave))
+    for _ in range(2):
+        response = await office.bruno.browser.post(f"{API}/sync", json=push)
+        assert response.json()["results"][0]["status"] == "applied", response.text
+    rows = await outbox("leave_requested")
+    assert [(r["person"], r["key"]) for r in rows] == [
+        (office.marc.id, f"{office.marc.id}:2026-11:leave_requested:{leave['id']}")
+    ]
+    data = rows[0]["data"]
+    assert (data["consultant_name"], data["leave_kind"], data["first_day"], data["last_day"]) == (
+        "Bruno",
+        "CP",
+        WEEK[0],
+        WEEK[-1],
+    )
+    message = render(
+        kind=Kind.LEAVE_REQUESTED, language="fr", month=MonthKey.parse("2026-11"), data=data
+    )
+    assert message.url == "/#approvals"
+    assert message.body == (
+        "Bruno demande des congés payés du 23 novembre 2026 (après-midi) au 27 novembre 2026. "
+        "À accepter ou refuser dans Carnet."
+    )
+    assert await outbox("leave_decided") == []
+
+
+async def test_approving_then_refusing_tells_the_consultant_each_decision_with_the_reason(
+    office: Office,
+) -> None:
+    """Make sure an approval puts one notice for the consultant, a later refusal of the same
+    request another one carrying the reason, and a second refusal attempt none."""
+    sent = await request(office.bruno, body(WEEK[0], WEEK[0], kind="RTT"))
+    await office.marc.browser.post(f"{API}/leave/requests/{sent['id']}/approve")
+    refused = await office.marc.browser.post(
+        f"{API}/leave/requests/{sent['id']}/refuse", json={"reason": "Mise en production"}
+    )
+    assert refused.status_code == 200, refused.text
+    again = await office.marc.browser.post(
+        f"{API}/leave/requests/{sent['id']}/refuse", json={"reason": "encore"}
+    )
+    problem(again, 409, "not_pending")
+    rows = sorted(await outbox("leave_decided"), key=lambda r: r["key"])
+    assert [(r["person"], r["data"]["status"], r["data"]["reason"]) for r in rows] == [
+        (office.bruno.id, "approved", ""),
+        (office.bruno.id, "refused", "Mise en production"),
+    ]
+    english = render(
+        kind=Kind.LEAVE_DECIDED,
+        language="en",
+        month=MonthKey.parse("2026-11"),
+        data=rows[1]["data"],
+    )
+    assert (english.title, english.url) == ("Leave refused", "/#leave")
+    assert (
+        english.body
+        == 'Marc refused your request for RTT on 23 November 2026: "Mise en production"'
+    )
+
+
+async def test_a_muted_leave_kind_puts_nothing_in_the_outbox(office: Office) -> None:
+    """Make sure a manager who muted leave_requested and a consultant who muted leave_decided
+    get no notice, while the request and its refusal still happen."""
+    for who, kind in ((office.marc, "leave_requested"), (office.bruno, "leave_decided")):
+        response = await who.browser.put(
+            f"{API}/me/notification-preferences", json={"language": "fr", "muted": [kind]}
+        )
+        assert response.status_code == 200, response.text
+    sent = await request(office.bruno, body(WEEK[1], WEEK[2]))
+    refused = await office.marc.browser.post(
+        f"{API}/leave/requests/{sent['id']}/refuse", json={"reason": "non"}
+    )
+    assert refused.json()["status"] == "refused"
+    assert await outbox("leave_requested") == []
+    assert await outbox("leave_decided") == []
+
+
+async def test_a_cancellation_tells_nobody(office: Office) -> None:
+    """Make sure withdrawing a request is not sent to the consultant as a decision."""
+    sent = await request(office.bruno, body(WEEK[1], WEEK[2]))
+    await office.bruno.browser.post(f"{API}/leave/requests/{sent['id']}/cancel")
+    assert await outbox("leave_decided") == []
+    assert len(await outbox("leave_requested")) == 1
+
+
+def test_leave_notices_say_the_type_and_the_half_days_in_both_languages() -> None:
+    """Make sure the texts name the type with its French article and say a half day at either
+    end, a single day with "le"/"on", and an approval opens the consultant's leave screen."""
+    month = MonthKey.parse("2026-12")
+    asked = {
+        "consultant_name": "Ada",
+        "leave_kind": "sans_solde",
+        "first_day": "2026-12-07",
+        "last_day": "2026-12-07",
+        "first_afternoon": False,
+        "last_morning": True,
+    }
+    fr = render(kind=Kind.LEAVE_REQUESTED, language="fr", month=month, data=asked)
+    assert (fr.title, fr.body) == (
+        "Demande de congés d'Ada",
+        "Ada demande un congé sans solde le 7 décembre 2026 (matin). "
+        "À accepter ou refuser dans Carnet.",
+    )
+    approved = {**asked, "by_name": "Marc", "status": "approved", "last_day": "2026-12-08"}
+    en = render(kind=Kind.LEAVE_DECIDED, language="en", month=month, data=approved)
+    assert (en.title, en.body, en.url) == (
+        "Leave approved",
+        "Marc approved your request for unpaid leave from 7 December 2026 to 8 December 2026 "
+        "(morning).",
+        "/#leave",
+    )

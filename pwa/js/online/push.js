@@ -10,6 +10,7 @@
 
 import { request } from "../api.js";
 import { addStrings, locale, t } from "../i18n.js";
+import { h } from "../views/dom.js";
 
 // The push API (/api/v1/push, /me/notification-preferences), used by this module only.
 /** @returns {Promise<{public_key: string}>}  The server's VAPID key (applicationServerKey). */
@@ -191,8 +192,75 @@ export const STRINGS = {
     "Could not subscribe here: reminders will come by email.",
   ],
   "push.disabled": ["Rappels désactivés sur cet appareil.", "Reminders are off for this device."],
+  "push.kinds": ["Me prévenir quand…", "Tell me when…"],
+  "push.kind.month_not_submitted": ["mon CRA du mois reste à envoyer", "my month's report is still to submit"],
+  "push.kind.waiting_on_you": ["un CRA attend ma validation", "a report waits for my approval"],
+  "push.kind.approved": ["mon CRA est validé", "my report is approved"],
+  "push.kind.sent_back": ["mon CRA m'est renvoyé", "my report is sent back"],
+  "push.kind.signed": ["mon CRA est signé par le client", "my report is signed by the client"],
+  "push.kind.leave_requested": [
+    "un consultant de mon équipe demande des congés",
+    "a consultant of my team requests leave",
+  ],
+  "push.kind.leave_decided": ["ma demande de congés est acceptée ou refusée", "my leave request is approved or refused"],
+  "push.kindsSaved": ["Préférences enregistrées.", "Preferences saved."],
+  "push.kindsFailed": ["Préférences non enregistrées : réessayez en ligne.", "Preferences not saved: try again online."],
 };
 addStrings(STRINGS);
+
+/** The kinds a person may mute (server/domain/reminders.py Kind), in the order shown. */
+export const KINDS = [
+  "month_not_submitted",
+  "waiting_on_you",
+  "approved",
+  "sent_back",
+  "signed",
+  "leave_requested",
+  "leave_decided",
+];
+
+/**
+ * One checkbox per kind, ticked unless muted; each change saves the muted list at once.
+ * Needs the network: offline (no preferences to read) nothing is shown.
+ * @param {HTMLElement} section
+ */
+async function mountKinds(section) {
+  /** @type {{language: string, muted: string[]}} */
+  let preferences;
+  try {
+    preferences = await notificationPreferences();
+  } catch {
+    return;
+  }
+  const status = h("p", { class: "muted", role: "status", "data-testid": "push-kinds-status" });
+  const boxes = KINDS.map((kind) =>
+    h("input", { type: "checkbox", name: kind, "data-testid": `push-kind-${kind}` }),
+  );
+  boxes.forEach((box, i) => {
+    /** @type {HTMLInputElement} */ (box).checked = !preferences.muted.includes(KINDS[i]);
+    box.addEventListener("change", async () => {
+      const muted = boxes
+        .filter((b) => !(/** @type {HTMLInputElement} */ (b).checked))
+        .map((b) => String(b.getAttribute("name")));
+      try {
+        preferences = await setNotificationPreferences({ language: preferences.language, muted });
+        status.textContent = t("push.kindsSaved");
+      } catch {
+        /** @type {HTMLInputElement} */ (box).checked = !(/** @type {HTMLInputElement} */ (box).checked);
+        status.textContent = t("push.kindsFailed");
+      }
+    });
+  });
+  section.append(
+    h(
+      "fieldset",
+      { "data-testid": "push-kinds" },
+      h("legend", {}, t("push.kinds")),
+      ...boxes.map((box, i) => h("label", { class: "check" }, box, " ", t(`push.kind.${KINDS[i]}`))),
+    ),
+    status,
+  );
+}
 
 /**
  * A settings card with one toggle button, appended to `container` (the home screen).
@@ -245,4 +313,5 @@ export async function mountToggle(container) {
     }
   });
   container.append(section);
+  await mountKinds(section);
 }
