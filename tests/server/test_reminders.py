@@ -1,7 +1,9 @@
 """The pure reminder rules: which notifications are due when, in local time, per region."""
 
+import re
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -261,3 +263,13 @@ def test_a_send_hour_missing_on_the_dst_day_moves_forward_and_a_doubled_one_take
     assert spring == utc(2027, 3, 28, 1)  # 03:00 summer time, an hour "late" as clocks jump
     autumn = local_send_time(day=date(2027, 10, 31), policy=night)
     assert autumn == utc(2027, 10, 31, 0)  # the first 02:00 (summer time)
+
+
+def test_the_phone_offers_to_mute_exactly_the_kinds_the_server_sends() -> None:
+    """Make sure the muting list of the PWA (pwa/js/online/push.js KINDS) names every kind of
+    notification the server sends and no other: a kind added on one side only would be either
+    impossible to mute or a box that mutes nothing."""
+    source = (Path(__file__).resolve().parents[2] / "pwa/js/online/push.js").read_text()
+    listed = re.search(r"export const KINDS = \[(.*?)\];", source, re.S)
+    assert listed is not None
+    assert re.findall(r'"([a-z_]+)"', listed.group(1)) == [kind.value for kind in Kind]
