@@ -27,7 +27,7 @@ from server.services import notifications
 from server.services import webauthn_ceremonies as ceremonies
 from server.services.clock import Clock
 from server.settings import Settings
-from server.storage import import_store, notification_store
+from server.storage import import_store, notification_store, session_store
 from server.storage import repositories as repo
 
 CEREMONY_LIFETIME = timedelta(minutes=5)
@@ -369,21 +369,19 @@ class Accounts:
         if not token:
             return None
         hashed = token_hash(token)
-        session = await repo.get_session(hashed)
+        # One statement for session, person and roles: this runs on every request.
+        session = await session_store.session_with_person(hashed)
         if session is None:
             return None
         now = self.clock()
-        if (
-            session["expires_at"] <= now
-            or session["last_seen_at"] + self.settings.session_idle <= now
-        ):
+        if session.expires_at <= now or session.last_seen_at + self.settings.session_idle <= now:
             await repo.delete_session(hashed)
             return None
-        person = await repo.get_person(session["person_id"])
-        if person is None or not person.active:
+        person = session.person
+        if not person.active:
             return None
-        if now - session["last_seen_at"] >= TOUCH_INTERVAL:
-            await repo.touch_session(session_id=session["id"], now=now)
+        if now - session.last_seen_at >= TOUCH_INTERVAL:
+            await repo.touch_session(session_id=session.id, now=now)
         return CurrentSession(actor=actor_of(person), person=person, token=token)
 
     async def logout(self, token: str | None) -> None:

@@ -698,18 +698,6 @@ async def create_session(
     ).save()
 
 
-async def get_session(token_hash: str) -> dict[str, Any] | None:
-    row = await t.Session.select().where(t.Session.token_hash == token_hash).first()
-    if row is None:
-        return None
-    return {
-        "id": _id(row["id"]),
-        "person_id": _id(row["person"]),
-        "last_seen_at": row["last_seen_at"],
-        "expires_at": row["expires_at"],
-    }
-
-
 async def touch_session(*, session_id: str, now: datetime) -> None:
     await t.Session.update({t.Session.last_seen_at: now}).where(t.Session.id == session_id)
 

@@ -1,0 +1,83 @@
+"""The session behind a request, with its person and roles, in one statement.
+
+Every authenticated request resolves its cookie; reading the session, then the person, then
+their roles cost three statements (three thread hops on SQLite, three round trips on
+PostgreSQL) before the handler did anything (docs/benchmarks.md, issue 12). One join returns
+all three: a row per role, or one row with no role for a person who holds none. Hand-written
+SQL, kept here and tested on both engines (tests/server/test_session_store.py).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from server.domain import model
+from server.domain.roles import Role
+from server.storage import tables as t
+
+
+@dataclass(frozen=True)
+class StoredSession:
+    """A session row with the person it belongs to (roles included), as one read returns it."""
+
+    id: str
+    last_seen_at: datetime
+    expires_at: datetime
+    person: model.Person
+
+
+# "session" is a keyword to some SQL parsers; quoting it costs nothing on either engine.
+_SESSION_WITH_PERSON = (
+    "SELECT s.id AS session_id, s.last_seen_at, s.expires_at, "
+    "p.id AS person_id, p.organisation, p.email, p.display_name, p.manager, "
+    "p.client_company, p.active, p.webauthn_user_handle, r.role "
+    'FROM "session" s '
+    "JOIN person p ON p.id = s.person "
+    "LEFT JOIN person_role r ON r.person = p.id "
+    "WHERE s.token_hash = {}"
+)
+
+
+def _bool(value: Any) -> bool:
+    # SQLite hands a raw query's BOOLEAN back as 0/1 (or text through some drivers).
+    if isinstance(value, str):
+        return value.lower() in {"1", "true", "t"}
+    return bool(value)
+
+
+async def session_with_person(token_hash: str) -> StoredSession | None:
+    """The session stored under ``token_hash`` and its person with their roles, or None.
+
+    Expiry and the person's active flag are returned, not judged: the policy (idle timeout,
+    maximum age, deactivation) stays in `server/services/accounts.py`.
+    """
+    rows = await t.Session.raw(_SESSION_WITH_PERSON, token_hash)
+    if not rows:
+        return None
+    first = rows[0]
+    roles = frozenset(Role(row["role"]) for row in rows if row["role"] is not None)
+    person = model.Person(
+        id=str(first["person_id"]),
+        organisation_id=str(first["organisation"]),
+        email=first["email"],
+        display_name=first["display_name"],
+        roles=roles,
+        manager_id=None if first["manager"] is None else str(first["manager"]),
+        client_company_id=(
+            None if first["client_company"] is None else str(first["client_company"])
+        ),
+        active=_bool(first["active"]),
+        webauthn_user_handle=bytes(first["webauthn_user_handle"] or b""),
+    )
+    return StoredSession(
+        id=str(first["session_id"]),
+        last_seen_at=_timestamp(first["last_seen_at"]),
+        expires_at=_timestamp(first["expires_at"]),
+        person=person,
+    )
+
+
+def _timestamp(value: Any) -> datetime:
+    # Piccolo's SQLite engine converts TIMESTAMPTZ columns on read; a raw join keeps the
+    # declared type, but parse text anyway rather than compare a string with a datetime.
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
