@@ -306,19 +306,36 @@ async def request_leave(
     if locked:
         raise _month_locked(locked)
     _check_allowed(kind=kind, days=days, terms=mission_terms(missions))
-    consultant = await repo.get_person(actor.person_id)
+    deciders = await _deciders(actor)
     async with write_transaction():
         await store.insert_request(candidate)
         await _audit(candidate, "leave.requested", actor.person_id, candidate.created_at, device)
-        if consultant is not None and consultant.manager_id is not None:
+        for decider_id in deciders:
             await _notify(
                 candidate,
                 Kind.LEAVE_REQUESTED,
-                recipient_id=consultant.manager_id,
+                recipient_id=decider_id,
                 by_id=actor.person_id,
                 at=candidate.created_at,
             )
     return candidate
+
+
+async def _deciders(actor: Actor) -> list[str]:
+    """Who is told of a new request: the people `may_decide` lets decide it, that is the
+    consultant's manager, or each active administrator of the organisation when the consultant
+    has no manager (docs/leave.md). Each gets their own outbox row (the key names the
+    recipient)."""
+    consultant = await repo.get_person(actor.person_id)
+    if consultant is None:
+        return []
+    if consultant.manager_id is not None:
+        return [consultant.manager_id]
+    return [
+        p.id
+        for p in await repo.list_people(actor.organisation_id)
+        if p.active and Role.ADMIN in p.roles and p.id != consultant.id
+    ]
 
 
 async def _notify(

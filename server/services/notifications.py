@@ -226,7 +226,8 @@ async def notify_leave_event(
     """Put the notification of a leave event in the outbox; call it inside the transaction of
     the leave service (`server.services.leave`) that records the event (docs/leave.md).
 
-    - ``leave_requested``: a consultant asked; ``recipient_id`` is their manager.
+    - ``leave_requested``: a consultant asked; ``recipient_id`` is their manager or, for a
+      consultant with none, one of the organisation's active administrators (one call each).
     - ``leave_decided``: the request was approved or refused (``data["status"]``, and
       ``data["reason"]`` when refused); recipient: the consultant.
 

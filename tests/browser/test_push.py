@@ -234,8 +234,9 @@ def test_a_manager_turns_reminders_on_from_the_home_screen(
 def test_a_person_mutes_leave_requests_from_the_home_screen(
     browser: Browser, push_server: DemoServer
 ) -> None:
-    """The home screen's reminders card lists every kind, leave notices included, ticked
-    unless muted: unticking one saves it on the server, and it stays unticked on reload."""
+    """The home screen's reminders card lists the kinds the person can receive, leave notices
+    included, ticked unless muted: unticking one saves it on the server, and it stays unticked
+    on reload. An administrator is not offered the consultant's kinds."""
     context = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844})
     context.set_default_timeout(15_000)
     page = context.new_page()
@@ -256,10 +257,56 @@ def test_a_person_mutes_leave_requests_from_the_home_screen(
         page.reload()
         page.get_by_test_id("greeting").wait_for()
         expect(page.get_by_test_id("push-kind-leave_requested")).not_to_be_checked()
-        expect(page.get_by_test_id("push-kind-leave_decided")).to_be_checked()
+        expect(page.get_by_test_id("push-kind-waiting_on_you")).to_be_checked()
+        expect(page.get_by_test_id("push-kind-leave_decided")).to_have_count(0)
+        expect(page.get_by_test_id("push-kind-month_not_submitted")).to_have_count(0)
         wide = page.evaluate("() => document.documentElement.scrollWidth > innerWidth")
         assert not wide
         assert serious_violations(page) == []
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_a_consultant_is_offered_only_the_kinds_a_consultant_receives(
+    browser: Browser, push_server: DemoServer
+) -> None:
+    """A consultant's reminders card lists their month's and their leave's notices, not the
+    approvers' (no "a report waits for my approval"); muting one of theirs keeps a kind they
+    cannot see muted on the server."""
+    bruno = push_server.consultant("Bruno Petit", start=date(2026, 1, 1))
+    context = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto(push_server.login_url(bruno))
+        page.get_by_test_id("last-sync").wait_for()
+        # A muted kind of another role, set earlier (say while Bruno was also a manager).
+        page.evaluate(
+            """() => import('/js/api.js').then((api) => api.request('PUT',
+                '/me/notification-preferences', {language: 'fr', muted: ['waiting_on_you']}))"""
+        )
+        # The card as the home screen mounts it, with the session's person.
+        page.evaluate(
+            """async () => {
+                const host = document.createElement('section');
+                host.id = 'push-host';
+                document.querySelector('main').append(host);
+                await (await import('/js/online/push.js')).mountToggle(host);
+            }"""
+        )
+        card = page.get_by_test_id("push-kinds")
+        shown = card.locator("input").evaluate_all("(boxes) => boxes.map((b) => b.name)")
+        assert shown == ["month_not_submitted", "approved", "sent_back", "signed", "leave_decided"]
+        expect(page.get_by_label("un CRA attend ma validation")).to_have_count(0)
+        page.get_by_test_id("push-kind-signed").uncheck()
+        expect(page.get_by_test_id("push-kinds-status")).to_have_text("Préférences enregistrées.")
+        saved = page.evaluate(
+            "() => fetch('/api/v1/me/notification-preferences').then((r) => r.json())"
+        )
+        assert sorted(saved["muted"]) == ["signed", "waiting_on_you"]
         assert errors == []
     finally:
         context.close()

@@ -567,3 +567,38 @@ def test_leave_notices_say_the_type_and_the_half_days_in_both_languages() -> Non
         "(morning).",
         "/#leave",
     )
+
+
+async def test_a_request_without_a_manager_tells_each_active_administrator_once(
+    office: Office,
+) -> None:
+    """Make sure a consultant with no manager, whose requests the administrators decide, puts
+    one notice per active administrator in the outbox (none for a deactivated administrator,
+    a manager, or the consultant themselves when they are an administrator too), each keyed by
+    its recipient, and that the phone sending the same batch again adds none."""
+    zoe = await office.world.person("zoe", [Role.ADMIN])
+    gone = await office.world.person("gone", [Role.ADMIN])
+    boss = await office.world.person("boss", [Role.CONSULTANT, Role.ADMIN])
+    solo = await office.world.person("solo", [Role.CONSULTANT])
+    await office.world.mission("solo", await office.world.client())
+    response = await office.ada.browser.post(f"{API}/people/{gone.id}/deactivate")
+    assert response.status_code == 200, response.text
+    leave = body(WEEK[0], WEEK[1])
+    push = sync_request(str(uuid.uuid4()), ("request_leave", leave))
+    for _ in range(2):
+        response = await solo.browser.post(f"{API}/sync", json=push)
+        assert response.json()["results"][0]["status"] == "applied", response.text
+    rows = await outbox("leave_requested")
+    assert sorted((r["person"], r["key"]) for r in rows) == sorted(
+        (who.id, f"{who.id}:2026-11:leave_requested:{leave['id']}")
+        for who in (office.ada, zoe, boss)
+    )
+    assert {r["data"]["consultant_name"] for r in rows} == {"Solo"}
+    # Each administrator told may decide it: the first decision is the one kept.
+    approved = await zoe.browser.post(f"{API}/leave/requests/{leave['id']}/approve")
+    assert approved.json()["status"] == "approved", approved.text
+    own = body(WEEK[2], WEEK[2])
+    await office.world.mission("boss", await office.world.client())
+    await request(boss, own)
+    told = {r["person"] for r in await outbox("leave_requested") if own["id"] in r["key"]}
+    assert told == {office.ada.id, zoe.id}

@@ -8,7 +8,7 @@
 // unsubscribed locally, so the next person on a shared device gets nothing of the previous one.
 // The service worker renews a subscription the browser rotates (sw-push.js).
 
-import { request } from "../api.js";
+import { getSession, request } from "../api.js";
 import { addStrings, locale, t } from "../i18n.js";
 import { h } from "../views/dom.js";
 
@@ -219,29 +219,63 @@ export const KINDS = [
   "leave_decided",
 ];
 
+/** Who can receive each kind (docs/notifications.md, "Who"): a box is shown only to a person
+ * with one of these roles, so a consultant is not offered to mute approvals they never get. */
+export const KIND_ROLES = {
+  month_not_submitted: ["consultant"],
+  waiting_on_you: ["manager", "admin", "client_signer"],
+  approved: ["consultant"],
+  sent_back: ["consultant"],
+  signed: ["consultant"],
+  leave_requested: ["manager", "admin"],
+  leave_decided: ["consultant"],
+};
+
 /**
- * One checkbox per kind, ticked unless muted; each change saves the muted list at once.
- * Needs the network: offline (no preferences to read) nothing is shown.
- * @param {HTMLElement} section
+ * The kinds a person with these roles can receive, in the order of KINDS.
+ * @param {readonly string[]} roles
+ * @returns {string[]}
  */
-async function mountKinds(section) {
+export function kindsFor(roles) {
+  return KINDS.filter((kind) => KIND_ROLES[kind].some((role) => roles.includes(role)));
+}
+
+/**
+ * One checkbox per kind the person can receive, ticked unless muted; each change saves the
+ * muted list at once. Needs the network: offline (no preferences to read) nothing is shown.
+ * @param {HTMLElement} section
+ * @param {{roles?: string[]} | undefined} person  the signed-in person; read from the session if not given
+ */
+async function mountKinds(section, person) {
   /** @type {{language: string, muted: string[]}} */
   let preferences;
+  /** @type {string[]} */
+  let roles;
   try {
-    preferences = await notificationPreferences();
+    [preferences, roles] = await Promise.all([
+      notificationPreferences(),
+      person ? person.roles ?? [] : getSession().then((s) => s.person?.roles ?? []),
+    ]);
   } catch {
     return;
   }
+  const kinds = kindsFor(roles);
+  if (kinds.length === 0) return;
   const status = h("p", { class: "muted", role: "status", "data-testid": "push-kinds-status" });
-  const boxes = KINDS.map((kind) =>
+  const boxes = kinds.map((kind) =>
     h("input", { type: "checkbox", name: kind, "data-testid": `push-kind-${kind}` }),
   );
   boxes.forEach((box, i) => {
-    /** @type {HTMLInputElement} */ (box).checked = !preferences.muted.includes(KINDS[i]);
+    /** @type {HTMLInputElement} */ (box).checked = !preferences.muted.includes(kinds[i]);
     box.addEventListener("change", async () => {
-      const muted = boxes
-        .filter((b) => !(/** @type {HTMLInputElement} */ (b).checked))
-        .map((b) => String(b.getAttribute("name")));
+      // Kinds not shown keep their setting (a role may come back).
+      const muted = preferences.muted
+        .filter((kind) => !kinds.includes(kind))
+        .concat(
+          boxes
+            .filter((b) => !(/** @type {HTMLInputElement} */ (b).checked))
+            .map((b) => String(b.getAttribute("name"))),
+        );
       try {
         preferences = await setNotificationPreferences({ language: preferences.language, muted });
         status.textContent = t("push.kindsSaved");
@@ -256,7 +290,7 @@ async function mountKinds(section) {
       "fieldset",
       { "data-testid": "push-kinds" },
       h("legend", {}, t("push.kinds")),
-      ...boxes.map((box, i) => h("label", { class: "check" }, box, " ", t(`push.kind.${KINDS[i]}`))),
+      ...boxes.map((box, i) => h("label", { class: "check" }, box, " ", t(`push.kind.${kinds[i]}`))),
     ),
     status,
   );
@@ -265,8 +299,9 @@ async function mountKinds(section) {
 /**
  * A settings card with one toggle button, appended to `container` (the home screen).
  * @param {HTMLElement | null} container
+ * @param {{roles?: string[]}} [person]  whose muting list to show (default: the session's)
  */
-export async function mountToggle(container) {
+export async function mountToggle(container, person) {
   if (!container) return;
   const words = (/** @type {string} */ key) => t(`push.${key}`);
   const section = document.createElement("section");
@@ -313,5 +348,5 @@ export async function mountToggle(container) {
     }
   });
   container.append(section);
-  await mountKinds(section);
+  await mountKinds(section, person);
 }
