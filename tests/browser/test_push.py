@@ -288,15 +288,9 @@ def test_a_consultant_is_offered_only_the_kinds_a_consultant_receives(
             """() => import('/js/api.js').then((api) => api.request('PUT',
                 '/me/notification-preferences', {language: 'fr', muted: ['waiting_on_you']}))"""
         )
-        # The card as the home screen mounts it, with the session's person.
-        page.evaluate(
-            """async () => {
-                const host = document.createElement('section');
-                host.id = 'push-host';
-                document.querySelector('main').append(host);
-                await (await import('/js/online/push.js')).mountToggle(host);
-            }"""
-        )
+        # The month screen is a consultant's home: "Rappels" opens the card under the circuit.
+        page.get_by_test_id("reminders-link").click()
+        expect(page.get_by_test_id("push-toggle")).to_be_focused()
         card = page.get_by_test_id("push-kinds")
         shown = card.locator("input").evaluate_all("(boxes) => boxes.map((b) => b.name)")
         assert shown == ["month_not_submitted", "approved", "sent_back", "signed", "leave_decided"]

@@ -44,6 +44,7 @@ export const STRINGS = {
   "circuit.figuresLink": ["Tableau de bord", "Dashboard"],
   "circuit.expensesLink": ["Notes de frais", "Expenses"],
   "circuit.leaveLink": ["Congés", "Leave"],
+  "circuit.remindersLink": ["Rappels", "Reminders"],
   "approvals.none": ["Aucun mois n'attend votre validation.", "No month is waiting on you."],
   "approvals.review": ["Examiner", "Review"],
   "approvals.team": ["Suivi de l'équipe : où en est chaque mois", "Team board: where each month stands"],
@@ -143,6 +144,23 @@ export async function showCircuit({ person, month, status }) {
 }
 
 /**
+ * Open the reminders card (push on this device, the kinds to mute) under the circuit panel, or
+ * bring it into view when it is open already.
+ * @param {{roles?: string[]}} person
+ */
+async function showReminders(person) {
+  let card = document.getElementById("push-heading")?.closest("section");
+  if (!card) {
+    const host = document.createElement("div");
+    document.querySelector("[data-testid=circuit]")?.after(host);
+    await (await import("./push.js")).mountToggle(host, person);
+    card = document.getElementById("push-heading")?.closest("section");
+  }
+  card?.scrollIntoView({ block: "nearest" });
+  /** @type {HTMLElement | null | undefined} */ (card?.querySelector("button"))?.focus();
+}
+
+/**
  * @param {any} circuit  CircuitOut
  * @param {{roles?: string[]}} person
  * @param {string} status  the month's status
@@ -152,6 +170,12 @@ function circuitPanel(circuit, person, status, onWithdraw) {
   const approver = (person.roles ?? []).some((r) => r === "manager" || r === "admin");
   const expenses = h("a", { href: "#expenses", "data-testid": "expenses-link" }, t("circuit.expensesLink"));
   const leave = h("a", { href: "#leave", "data-testid": "leave-link" }, t("circuit.leaveLink"));
+  // The month screen is a consultant's home: their reminders card opens here, under the panel.
+  const reminders = h(
+    "button",
+    { type: "button", class: "link", "data-testid": "reminders-link", onclick: () => showReminders(person) },
+    t("circuit.remindersLink"),
+  );
   const link = approver
     ? h(
         "p",
@@ -163,8 +187,10 @@ function circuitPanel(circuit, person, status, onWithdraw) {
         expenses,
         " · ",
         leave,
+        " · ",
+        reminders,
       )
-    : h("p", { class: "links" }, expenses, " · ", leave);
+    : h("p", { class: "links" }, expenses, " · ", leave, " · ", reminders);
   const card = (...children) =>
     h(
       "section",
