@@ -721,7 +721,9 @@ async def get_ceremony(ceremony_id: str) -> model.Ceremony | None:
 async def replace_roles(*, person_id: str, roles: Iterable[Role]) -> model.Person:
     async with write_transaction():
         await t.PersonRole.delete().where(t.PersonRole.person == person_id)
-        await t.PersonRole.insert(*[t.PersonRole(person=person_id, role=r.value) for r in roles])
+        rows = [t.PersonRole(person=person_id, role=r.value) for r in roles]
+        if rows:  # an insert of no rows is a syntax error on SQLite
+            await t.PersonRole.insert(*rows)
     return await get_person(person_id)  # type: ignore[return-value]
 
 

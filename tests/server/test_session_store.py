@@ -154,3 +154,13 @@ async def test_role_change_shows_on_the_next_lookup(world: World) -> None:
     current = await world.accounts.current(token)
     assert current is not None
     assert current.actor.roles == frozenset({Role.CONSULTANT, Role.MANAGER})
+
+
+async def test_replacing_roles_with_none_leaves_the_person_without_a_role(world: World) -> None:
+    """Make sure the storage takes an empty role list (an insert of no rows once failed on
+    SQLite) and the session still resolves, with no role."""
+    await world.person("noe", [Role.CONSULTANT, Role.MANAGER])
+    person = await repo.replace_roles(person_id=world["noe"].id, roles=[])
+    assert person.roles == frozenset()
+    stored = await session_store.session_with_person(token_hash(cookie_of(world, "noe")))
+    assert stored is not None and stored.person.roles == frozenset()
