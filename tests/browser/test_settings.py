@@ -25,6 +25,8 @@ def test_an_admin_sets_reminders_and_the_signature_policy_in_the_app(
     phone = devices()
     page = phone.page
     page.goto(f"{demo_server.origin}/#demo={ADMIN_EMAIL}")
+    # Signed in once the demo login has answered: a home drawn before it may be drawn again.
+    page.wait_for_function("async () => (await fetch('/api/v1/me')).status === 200", polling=200)
     page.get_by_test_id("settings-link").click()
     reminders = page.get_by_test_id("reminder-settings")
     hour = reminders.get_by_label("Heure d'envoi (0 à 23)")
