@@ -240,6 +240,21 @@ def _worker(settings: Settings, args: argparse.Namespace) -> None:
     _with_storage(settings, work)
 
 
+def _retention_run(settings: Settings, *, dry_run: bool) -> None:
+    """Apply every firm's retention periods now (docs/privacy.md); print what went, per kind."""
+    from server.services import privacy
+
+    results = _with_storage(
+        settings, lambda: privacy.run_retention(now=system_clock(), dry_run=dry_run)
+    )
+    verb = "would delete" if dry_run else "deleted"
+    print(f"{'rows':>8}  {'kept days':>9}  {'organisation':<36} kind ({verb})")
+    for result in results:
+        where = result.organisation_id or "(none: rows bound to no firm)"
+        print(f"{result.count:>8}  {result.days:>9}  {where:<36} {result.kind.value}")
+    print(f"{sum(r.count for r in results)} row(s) past their period {verb}.")
+
+
 def _outbox(settings: Settings) -> None:
     """Print the outbox figures: rows per state and outcome, or say it is empty."""
     from server.storage import notification_store
@@ -365,6 +380,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     commands.add_parser("outbox", help="print the notification outbox figures")
+
+    retention = commands.add_parser(
+        "retention", help="retention periods of personal data (docs/privacy.md)"
+    )
+    retention_commands = retention.add_subparsers(
+        dest="retention_command", required=True, metavar="COMMAND", parser_class=_Parser
+    )
+    run = retention_commands.add_parser(
+        "run", help="delete what is past its firm's retention period, now"
+    )
+    run.add_argument("--dry-run", action="store_true", help="count only, delete nothing")
     return parser
 
 
@@ -402,6 +428,8 @@ def main(argv: list[str] | None = None) -> int:
             print(_signature_link(settings, args))
         elif args.command == "outbox":
             _outbox(settings)
+        elif args.command == "retention":
+            _retention_run(settings, dry_run=args.dry_run)
         elif args.command == "worker":
             _worker(settings, args)
         elif args.command == "demo":

@@ -1,0 +1,86 @@
+"""A person's data, readable: the export document (`server.services.privacy.export`) as a PDF,
+rendered by WeasyPrint like invoices and receipts. One section per kind of data, each row a
+line of a table; the JSON export stays the machine-readable copy (RGPD art. 20)."""
+
+import json
+from collections.abc import Mapping
+from html import escape
+from typing import Any
+
+CSS = """
+@page { size: A4; margin: 14mm; @bottom-right { content: counter(page) " / " counter(pages); } }
+body { font-family: sans-serif; font-size: 9pt; }
+h1 { font-size: 16pt; } h2 { font-size: 12pt; margin-top: 14pt; }
+table { border-collapse: collapse; width: 100%; table-layout: fixed; }
+th, td { border-bottom: 1px solid #999; padding: 2px 3px; text-align: left;
+  vertical-align: top; overflow-wrap: anywhere; }
+p.none { color: #555; }
+"""
+
+TITLES: dict[str, str] = {
+    "roles": "Rôles · Roles",
+    "missions": "Missions",
+    "approval_steps": "Validations confiées · Approval steps",
+    "timesheets": "Comptes rendus d'activité · Timesheets",
+    "days": "Jours · Days",
+    "leave_requests": "Demandes de congés · Leave requests",
+    "leave_adjustments": "Soldes de congés · Leave adjustments",
+    "expenses": "Notes de frais · Expenses",
+    "receipts": "Justificatifs (empreintes SHA-256) · Receipts (hashes)",
+    "daily_costs": "Coût journalier · Daily cost",
+    "passkeys": "Clés d'accès · Passkeys",
+    "sessions": "Sessions",
+    "sync_devices": "Appareils synchronisés · Synced devices",
+    "notification_preferences": "Préférences de notification · Notification preferences",
+    "push_subscriptions": "Abonnements push · Push subscriptions",
+    "notifications": "Notifications",
+    "signatures": "Signatures données · Signatures given",
+    "audit_events": "Journal d'audit · Audit events",
+}
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        return escape(json.dumps(value, ensure_ascii=False))
+    return escape(str(value))
+
+
+def _table(rows: list[Mapping[str, Any]]) -> str:
+    if not rows:
+        return "<p class=none>Aucune donnée · None</p>"
+    columns = list(dict.fromkeys(k for row in rows for k in row))
+    head = "".join(f"<th>{escape(c)}</th>" for c in columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{_cell(row.get(c))}</td>" for c in columns) + "</tr>"
+        for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def render(document: Mapping[str, Any]) -> bytes:
+    from weasyprint import HTML  # imported here: loading Pango costs time
+
+    person = document["person"]
+    sections = []
+    for key, title in TITLES.items():
+        value = document.get(key) or []
+        rows = [{"role": r} for r in value] if key == "roles" else list(value)
+        sections.append(f"<h2>{escape(title)}</h2>{_table(rows)}")
+    erasure = document.get("erasure")
+    if erasure:
+        sections.append(
+            "<h2>Effacement · Erasure</h2>" + _table(list(erasure["report"].get("items", [])))
+        )
+    identity = _table([person])
+    html = (
+        f"<!doctype html><html lang=fr><head><meta charset=utf-8><style>{CSS}</style>"
+        f"<title>Données personnelles — {escape(person['display_name'])}</title></head><body>"
+        f"<h1>Vos données dans Carnet · Your data in Carnet</h1>"
+        f"<p>{escape(document['organisation']['legal_name'])} · {escape(document['generated_at'])}"
+        f" · format {escape(document['format'])}</p>"
+        f"<h2>Identité · Identity</h2>{identity}" + "".join(sections) + "</body></html>"
+    )
+    pdf: bytes = HTML(string=html).write_pdf()
+    return pdf
