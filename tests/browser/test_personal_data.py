@@ -42,14 +42,14 @@ def test_a_consultant_downloads_their_data_and_the_admin_erases_them(
     assert serious_violations(page) == []
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "personal-data-390.png"), full_page=True)
-    with page.expect_download() as download:
+    with page.expect_download(timeout=30_000) as download:
         card.get_by_test_id("export-json").click()
     document = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
     assert document["format"] == "carnet-personal-data/1"
     assert document["person"]["email"] == eve.email
     assert [m["title"] for m in document["missions"]] == [eve.title]
     assert ADMIN_EMAIL not in json.dumps(document["person"])
-    with page.expect_download() as pdf:
+    with page.expect_download(timeout=60_000) as pdf:  # WeasyPrint loads on first use
         card.get_by_test_id("export-pdf").click()
     assert Path(pdf.value.path()).read_bytes().startswith(b"%PDF")
     assert phone.errors == []
@@ -97,3 +97,18 @@ def test_a_consultant_downloads_their_data_and_the_admin_erases_them(
     assert serious_violations(admin) == []
     admin.screenshot(path=str(SCREENSHOTS / "personal-data-erased.png"), full_page=True)
     assert page.evaluate("() => fetch('/api/v1/me').then((r) => r.status)") == 401
+
+    # The GDPR tab: a period below its legal floor is refused next to it, a longer one saved.
+    admin.get_by_test_id("admin-tab-privacy").click()
+    form = admin.get_by_test_id("retention-form")
+    departed = form.get_by_label("Personnes parties (effacement) (jours)")
+    departed.fill("30")
+    form.get_by_test_id("retention-save").click()
+    expect(form.get_by_test_id("retention-error-departed_people")).to_contain_text(
+        "au moins 1098 jours"
+    )
+    form.get_by_label("Personnes parties (effacement) (jours)").fill("2200")
+    form.get_by_test_id("retention-save").click()
+    expect(admin.get_by_test_id("retention-saved")).to_have_text("Durées enregistrées.")
+    expect(form.get_by_label("Personnes parties (effacement) (jours)")).to_have_value("2200")
+    assert serious_violations(admin) == []

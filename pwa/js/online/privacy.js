@@ -81,6 +81,35 @@ export const STRINGS = {
     "Public keys that signed: they verify the signatures",
   ],
   "privacy.count": ["{label} — {outcome} ({count})", "{label} — {outcome} ({count})"],
+  "privacy.retention.heading": ["Durées de conservation", "Retention periods"],
+  "privacy.retention.intro": [
+    "Carnet supprime chaque jour ce qui a dépassé sa durée. Vous pouvez garder plus longtemps, ou moins longtemps jusqu'au minimum légal. Pour effacer une personne à sa demande : Personnes → Données personnelles.",
+    "Carnet deletes every day what is past its period. You may keep data longer, or shorter down to the legal minimum. To erase a person on request: People → Personal data.",
+  ],
+  "privacy.retention.days": ["{label} (jours)", "{label} (days)"],
+  "privacy.retention.hint": [
+    "Par défaut {default} j, minimum {minimum} j, à compter de : {from}. {source}",
+    "Default {default} d, minimum {minimum} d, counted from: {from}. {source}",
+  ],
+  "privacy.retention.save": ["Enregistrer les durées", "Save the periods"],
+  "privacy.retention.saved": ["Durées enregistrées.", "Periods saved."],
+  "privacy.retention.below": [
+    "En dessous du minimum légal : au moins {minimum} jours ({source}).",
+    "Below the legal minimum: at least {minimum} days ({source}).",
+  ],
+  "privacy.from.sessions": ["l'expiration de la session", "the session's expiry"],
+  "privacy.from.ceremonies": ["l'expiration du défi ou de l'invitation", "the challenge's or invitation's expiry"],
+  "privacy.from.outbox": ["l'envoi de la notification", "the notification's sending"],
+  "privacy.from.receipts_unused": ["le dépôt du justificatif", "the receipt's upload"],
+  "privacy.from.receipts_not_rebilled": ["la décision sur la ligne de frais", "the expense line's decision"],
+  "privacy.from.departed_people": ["la désactivation de la personne", "the person's deactivation"],
+  "privacy.retention.notDays": ["Un nombre entier de jours.", "A whole number of days."],
+  "privacy.kind.sessions": ["Sessions expirées", "Expired sessions"],
+  "privacy.kind.ceremonies": ["Défis de connexion et invitations expirés", "Expired sign-in challenges and invitations"],
+  "privacy.kind.outbox": ["Notifications envoyées", "Sent notifications"],
+  "privacy.kind.receipts_unused": ["Justificatifs sans frais approuvés", "Receipts on no approved expense"],
+  "privacy.kind.receipts_not_rebilled": ["Justificatifs de frais non refacturés", "Receipts of expenses not re-billed"],
+  "privacy.kind.departed_people": ["Personnes parties (effacement)", "Departed people (erasure)"],
 };
 addStrings(STRINGS);
 
@@ -225,4 +254,93 @@ export function erasedNotice(name, report) {
     h("p", {}, t("privacy.erased", { name })),
     reportList(report),
   );
+}
+
+/**
+ * The back office's GDPR tab (online/backoffice.js): the firm's retention periods, each with its
+ * default, its legal floor and its source; a period below its floor is refused next to it.
+ * @param {HTMLElement} container
+ */
+export async function mount(container) {
+  const general = h("p", { class: "error", role: "alert", hidden: true, "data-testid": "retention-error" });
+  const saved = h("p", { class: "notice", role: "status", hidden: true, "data-testid": "retention-saved" });
+  /** @type {Record<string, {input: HTMLInputElement, error: HTMLElement, period: any}>} */
+  const fields = {};
+  const form = h("form", { "data-testid": "retention-form", novalidate: true });
+  /** @param {{periods: any[]}} answer */
+  function draw(answer) {
+    form.replaceChildren(
+      ...answer.periods.map((p) => {
+        const id = `retention-${p.kind}`;
+        const label = t(`privacy.kind.${p.kind}`);
+        const input = /** @type {HTMLInputElement} */ (
+          h("input", { id, type: "number", min: "0", step: "1", inputmode: "numeric", value: String(p.days), "aria-describedby": `${id}-hint ${id}-error` })
+        );
+        const error = h("p", { id: `${id}-error`, class: "error", hidden: true, "data-testid": `retention-error-${p.kind}` });
+        fields[p.kind] = { input, error, period: p };
+        return h(
+          "div",
+          { class: "field" },
+          h("label", { for: id }, t("privacy.retention.days", { label })),
+          input,
+          h("p", { id: `${id}-hint`, class: "muted" }, t("privacy.retention.hint", { default: String(p.default_days), minimum: String(p.minimum_days), from: t(`privacy.from.${p.kind}`), source: p.source })),
+          error,
+        );
+      }),
+      h("button", { type: "submit", class: "primary", "data-testid": "retention-save" }, t("privacy.retention.save")),
+    );
+  }
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    general.hidden = true;
+    saved.hidden = true;
+    /** @type {Record<string, number>} */
+    const periods = {};
+    let bad = false;
+    for (const [kind, { input, error }] of Object.entries(fields)) {
+      error.hidden = true;
+      const value = Number(input.value);
+      if (!Number.isInteger(value) || value < 0 || input.value.trim() === "") {
+        error.textContent = t("privacy.retention.notDays");
+        error.hidden = false;
+        bad = true;
+      } else periods[kind] = value;
+    }
+    if (bad) return;
+    try {
+      draw(await request("PUT", "/retention", { periods }));
+      saved.textContent = t("privacy.retention.saved");
+      saved.hidden = false;
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      for (const e of error.errors) {
+        const kind = e.field.replace(/^body\.periods\./, "");
+        const slot = fields[kind]?.error;
+        if (slot) {
+          const p = fields[kind].period;
+          slot.textContent = e.code === "below_legal_minimum"
+            ? t("privacy.retention.below", { minimum: String(p.minimum_days), source: p.source })
+            : t("privacy.retention.notDays");
+          slot.hidden = false;
+        }
+      }
+      if (!error.errors.length) {
+        general.textContent = error.detail || error.title;
+        general.hidden = false;
+      }
+      /** @type {HTMLElement | undefined} */ (Object.values(fields).find((f) => !f.error.hidden)?.input)?.focus();
+    }
+  });
+  container.replaceChildren(
+    h(
+      "section",
+      { "aria-labelledby": "retention-heading", "data-testid": "retention" },
+      h("h2", { id: "retention-heading" }, t("privacy.retention.heading")),
+      h("p", {}, t("privacy.retention.intro")),
+      general,
+      saved,
+      form,
+    ),
+  );
+  draw(await request("GET", "/retention"));
 }
