@@ -1,6 +1,6 @@
 """People's data rights over HTTP (docs/privacy.md): export, erasure, retention periods."""
 
-import json
+from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Response, get, post, put
@@ -32,17 +32,23 @@ class PersonalDataController(Controller):
     @get(
         "/data-export",
         operation_id="exportPersonalData",
-        opt={**problems(403, 404), **produces("application/json")},
-        media_type="application/json",
+        opt=problems(403, 404),
     )
     async def export(
         self, person_id: FromPath[UUID], session: SessionDep, clock: ClockDep
-    ) -> Response[bytes]:
-        """Everything Carnet holds about a person, as JSON (`carnet-personal-data/1`, RGPD
-        art. 15 and 20): one's own, or anyone's in the firm for an administrator."""
+    ) -> Response[dict[str, Any]]:
+        """Everything Carnet holds about a person, as a JSON file (`carnet-personal-data/1`,
+        RGPD art. 15 and 20; its keys in docs/privacy.md): one's own, or anyone's in the firm
+        for an administrator."""
         document = await privacy.export(session.actor, str(person_id), clock=clock)
-        body = json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
-        return _file(body, "application/json", privacy.export_name(document, "json"))
+        return Response(
+            document,
+            headers={
+                "Content-Disposition": (
+                    f'attachment; filename="{privacy.export_name(document, "json")}"'
+                )
+            },
+        )
 
     @get(
         "/data-export/pdf",

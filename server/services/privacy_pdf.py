@@ -15,6 +15,7 @@ table { border-collapse: collapse; width: 100%; table-layout: fixed; }
 th, td { border-bottom: 1px solid #999; padding: 2px 3px; text-align: left;
   vertical-align: top; overflow-wrap: anywhere; }
 p.none { color: #555; }
+pre { font-size: 7pt; white-space: pre-wrap; }
 """
 
 TITLES: dict[str, str] = {
@@ -47,9 +48,51 @@ def _cell(value: Any) -> str:
     return escape(str(value))
 
 
+LONG = 40
+"""Past this many rows a kind is printed as plain lines, not a table: WeasyPrint lays out a
+table cell by cell, and a year of days and audit events took tens of seconds."""
+
+
+def _lines(rows: list[Mapping[str, Any]]) -> str:
+    text = "\n".join(
+        " · ".join(f"{k}: {_plain(v)}" for k, v in row.items() if v not in (None, "", [], {}))
+        for row in rows
+    )
+    return f"<pre>{escape(text)}</pre>"
+
+
+def _plain(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else str(value)
+
+
+def _short(ref: str) -> str:
+    """``timesheet:<uuid>`` as ``timesheet:<first 8>`` (the JSON export has the whole id)."""
+    kind, sep, rest = ref.rpartition(":")
+    return f"{kind}{sep}{rest[:8]}" if len(rest) == 36 else ref
+
+
+def _months_of_days(days: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Days as one row per month: ``DD what half-days`` (``mission:<id8>`` or an absence
+    type), with the day's comment, so a year prints on a page."""
+    months: dict[str, list[str]] = {}
+    for day in days:
+        parts = []
+        for line in day.get("lines") or []:
+            kind, _, ref = str(line.get("line", "")).partition(":")
+            what = f"mission:{ref[:8]}" if kind == "mission" else ref or kind
+            parts.append(f"{what}×{line.get('half_days')}")
+        comment = f" « {day['comment']} »" if day.get("comment") else ""
+        months.setdefault(str(day["day"])[:7], []).append(
+            f"{str(day['day'])[8:]} {' '.join(parts) or '—'}{comment}"
+        )
+    return [{"month": m, "days (½ j)": "; ".join(entries)} for m, entries in months.items()]
+
+
 def _table(rows: list[Mapping[str, Any]]) -> str:
     if not rows:
         return "<p class=none>Aucune donnée · None</p>"
+    if len(rows) > LONG:
+        return _lines(rows)
     columns = list(dict.fromkeys(k for row in rows for k in row))
     head = "".join(f"<th>{escape(c)}</th>" for c in columns)
     body = "".join(
@@ -67,6 +110,20 @@ def render(document: Mapping[str, Any]) -> bytes:
     for key, title in TITLES.items():
         value = document.get(key) or []
         rows = [{"role": r} for r in value] if key == "roles" else list(value)
+        if key == "days":
+            rows = _months_of_days(rows)
+        if key == "audit_events":
+            # Each event's details are in the JSON export; the PDF says what happened when.
+            rows = [
+                {
+                    "seq": row["seq"],
+                    "at": str(row["at"])[:19],
+                    "event": row["event"],
+                    "subject": _short(str(row["subject"])),
+                    "actor": _short(str(row["actor"])),
+                }
+                for row in rows
+            ]
         sections.append(f"<h2>{escape(title)}</h2>{_table(rows)}")
     erasure = document.get("erasure")
     if erasure:
