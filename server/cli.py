@@ -210,6 +210,7 @@ def _worker(settings: Settings, args: argparse.Namespace) -> None:
     import signal
 
     from server.services.notifications import NotificationRuntime, OutboxWorker
+    from server.services.privacy import RetentionRuntime
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
 
@@ -227,8 +228,13 @@ def _worker(settings: Settings, args: argparse.Namespace) -> None:
         for number in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(number, stopping.set)
         runtime.start()
+        # Retention runs with the other background work (docs/privacy.md); each pass is
+        # idempotent, so several workers may run it.
+        retention = RetentionRuntime(clock=system_clock)
+        retention.start()
         print(f"worker {worker.worker_id}: ready", flush=True)
         await stopping.wait()
+        await retention.stop()
         await runtime.stop()
         figures = worker.figures
         print(

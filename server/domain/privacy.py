@@ -176,4 +176,6 @@ KEPT_REASONS: dict[str, str] = {
     "audit_clear": "audit entries written before personal values were sealed cannot change "
     "without breaking the tamper-evident chain (RGPD art. 17-3-e); they hold ids, not names",
     "passkeys_signing": "public keys of passkeys that signed: they verify the signatures kept",
+    "signatures_given": "a signer's signatures and their evidence (name and address as "
+    "verified when signing) prove the CRAs they signed (Code civil 1366-1367; RGPD art. 17-3-e)",
 }

@@ -249,6 +249,9 @@ async def count_kept(person_id: str) -> dict[str, int]:
             (t.ExpenseClaim.consultant == person_id) & (t.ExpenseClaim.status == "approved")
         ),
         "passkeys_signing": len(await _signing_passkeys(person_id)),
+        "signatures_given": await t.SignatureEvidence.count().where(
+            t.SignatureEvidence.person == person_id
+        ),
     }
 
 

@@ -80,6 +80,10 @@ export const STRINGS = {
     "Clés publiques ayant signé : elles vérifient les signatures",
     "Public keys that signed: they verify the signatures",
   ],
+  "privacy.item.signatures_given": [
+    "Signatures données : preuve des CRA signés (Code civil 1366-1367)",
+    "Signatures given: proof of the signed CRAs (Code civil 1366-1367)",
+  ],
   "privacy.count": ["{label} — {outcome} ({count})", "{label} — {outcome} ({count})"],
   "privacy.retention.heading": ["Durées de conservation", "Retention periods"],
   "privacy.retention.intro": [
