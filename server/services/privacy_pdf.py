@@ -3,6 +3,7 @@ rendered by WeasyPrint like invoices and receipts. One section per kind of data,
 line of a table; the JSON export stays the machine-readable copy (RGPD art. 20)."""
 
 import json
+import re
 from collections.abc import Mapping
 from html import escape
 from typing import Any
@@ -40,12 +41,16 @@ TITLES: dict[str, str] = {
 }
 
 
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def _cell(value: Any) -> str:
+    """A value for a reader: ids shortened to their first 8 digits (whole in the JSON)."""
     if value is None:
         return ""
     if isinstance(value, dict | list):
-        return escape(json.dumps(value, ensure_ascii=False))
-    return escape(str(value))
+        value = json.dumps(value, ensure_ascii=False)
+    return escape(_UUID.sub(lambda m: m.group(0)[:8], str(value)))
 
 
 LONG = 40
@@ -58,7 +63,7 @@ def _lines(rows: list[Mapping[str, Any]]) -> str:
         " · ".join(f"{k}: {_plain(v)}" for k, v in row.items() if v not in (None, "", [], {}))
         for row in rows
     )
-    return f"<pre>{escape(text)}</pre>"
+    return f"<pre>{_cell(text)}</pre>"
 
 
 def _plain(value: Any) -> str:
@@ -130,7 +135,11 @@ def render(document: Mapping[str, Any]) -> bytes:
         sections.append(
             "<h2>Effacement · Erasure</h2>" + _table(list(erasure["report"].get("items", [])))
         )
-    identity = _table([person])
+    identity = (
+        "<table>"
+        + "".join(f"<tr><th>{escape(k)}</th><td>{_cell(v)}</td></tr>" for k, v in person.items())
+        + "</table>"
+    )
     html = (
         f"<!doctype html><html lang=fr><head><meta charset=utf-8><style>{CSS}</style>"
         f"<title>Données personnelles — {escape(person['display_name'])}</title></head><body>"
