@@ -5,6 +5,7 @@ its signed month, real passkeys; `carnet audit verify` and `carnet retention run
 subprocesses on the same database.
 """
 
+import hashlib
 import json
 import os
 import subprocess
@@ -22,7 +23,7 @@ from server.storage import notification_store
 from server.storage import repositories as repo
 from server.storage import tables as t
 from tests.conftest import FakeClock
-from tests.factories import World
+from tests.factories import Member, World
 from tests.invoicing.helpers import demo
 from tests.invoicing.test_invoicing_api import _login
 from tests.server.test_audit_log import ROOT, verify_command
@@ -288,3 +289,69 @@ async def test_retention_deletes_expired_rows_only_with_the_firms_periods(
     assert not (await repo.get_person(alice.id) or alice.person).email.endswith(".invalid")
     for verdict in await audit_log.verify():
         assert verdict.check.ok, verdict.check.reason
+
+
+async def _receipt(
+    owner: Member, organisation: str, name: str, age: timedelta, now: FakeClock
+) -> str:
+    sha = hashlib.sha256(name.encode()).hexdigest()
+    await t.Receipt.insert(
+        t.Receipt(
+            key=f"{owner.id}:{sha}",
+            organisation=uuid.UUID(organisation),
+            owner=uuid.UUID(owner.id),
+            sha256=sha,
+            media_type="image/jpeg",
+            size=3,
+            content=b"jpg",
+            created_at=now() - age,
+        )
+    )
+    return sha
+
+
+async def _claim(
+    owner: Member, organisation: str, status: str, receipts: list[str], decided: timedelta,
+    now: FakeClock, *, rebilled: bool = False,
+) -> None:  # fmt: skip
+    await t.ExpenseClaim.insert(
+        t.ExpenseClaim(
+            organisation=uuid.UUID(organisation),
+            consultant=uuid.UUID(owner.id),
+            month="2015-01",
+            spent_on=(now() - decided).date(),
+            category="meal",
+            gross_cents=1000,
+            net_cents=900,
+            vat_cents=100,
+            receipts=receipts,
+            status=status,
+            decided_at=None if status in {"draft", "submitted"} else now() - decided,
+            billed_expense=uuid.uuid4() if rebilled else None,
+        )
+    )
+
+
+async def test_retention_deletes_receipts_past_their_period_only(
+    world: World, clock: FakeClock
+) -> None:
+    """Make sure receipts on no approved line go after their period and not before, that a
+    receipt on a draft line stays whatever its age, and that receipts of approved lines not
+    re-billed go only after ten years while re-billed ones stay with the invoice."""
+    alice = await world.person("alice", {Role.CONSULTANT})
+    org, year = world.organisation.id, timedelta(days=366)
+    old_unused = await _receipt(alice, org, "old-unused", 2 * year, clock)
+    young_unused = await _receipt(alice, org, "young-unused", timedelta(days=30), clock)
+    on_draft = await _receipt(alice, org, "on-draft", 2 * year, clock)
+    await _claim(alice, org, "draft", [on_draft], timedelta(0), clock)
+    approved_old = await _receipt(alice, org, "approved-old", 11 * year, clock)
+    await _claim(alice, org, "approved", [approved_old], 11 * year, clock)
+    approved_young = await _receipt(alice, org, "approved-young", 5 * year, clock)
+    await _claim(alice, org, "approved", [approved_young], 5 * year, clock)
+    rebilled = await _receipt(alice, org, "rebilled", 11 * year, clock)
+    await _claim(alice, org, "approved", [rebilled], 11 * year, clock, rebilled=True)
+
+    await privacy.run_retention(now=clock())
+    kept = {r["sha256"] for r in await t.Receipt.select(t.Receipt.sha256)}
+    assert kept == {young_unused, on_draft, approved_young, rebilled}
+    assert old_unused not in kept and approved_old not in kept
