@@ -372,6 +372,9 @@ RETENTION_EVERY_SECONDS = 6 * 3600
 """The retention job runs four times a day: periods are in days, a few hours late is nothing."""
 
 
+FIRST_RUN_AFTER_SECONDS = 60
+
+
 class RetentionRuntime:
     """Runs the retention job on a schedule inside the server (like the audit anchoring)."""
 
@@ -385,6 +388,8 @@ class RetentionRuntime:
             self._task = asyncio.create_task(self._run(), name="carnet-retention")
 
     async def _run(self) -> None:
+        # Not at start-up: a server starting (or restarted in a loop) serves first.
+        await asyncio.sleep(FIRST_RUN_AFTER_SECONDS)
         while True:
             try:
                 done = await run_retention(now=self.clock())
