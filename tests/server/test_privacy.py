@@ -5,6 +5,7 @@ its signed month, real passkeys; `carnet audit verify` and `carnet retention run
 subprocesses on the same database.
 """
 
+import asyncio
 import hashlib
 import json
 import os
@@ -14,6 +15,7 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from litestar import Litestar
 
 from server.domain.roles import Role
@@ -355,3 +357,23 @@ async def test_retention_deletes_receipts_past_their_period_only(
     kept = {r["sha256"] for r in await t.Receipt.select(t.Receipt.sha256)}
     assert kept == {young_unused, on_draft, approved_young, rebilled}
     assert old_unused not in kept and approved_old not in kept
+
+
+async def test_the_servers_background_task_applies_retention(
+    world: World, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Make sure the scheduled task (as the server and `carnet worker` start it) deletes an
+    expired session on its own, and stops cleanly."""
+    alice = await world.person("alice", {Role.CONSULTANT})
+    old = await _session(alice.id, timedelta(days=40), clock)
+    monkeypatch.setattr(privacy, "FIRST_RUN_AFTER_SECONDS", 0)
+    runtime = privacy.RetentionRuntime(clock=clock, every_seconds=3600)
+    runtime.start()
+    try:
+        for _ in range(100):
+            if old not in await _sessions(alice.id):
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await runtime.stop()
+    assert old not in await _sessions(alice.id)
