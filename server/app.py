@@ -51,6 +51,7 @@ from server.api.media import JsonBodiesOnly, JsonRequest
 from server.api.months import MonthController
 from server.api.notifications import NotificationSettingsController, push_controller
 from server.api.openapi import CSRF_COOKIE, CSRF_HEADER, SESSION, SIGNER, OpenAPIDocument
+from server.api.privacy import PersonalDataController, RetentionController
 from server.api.shell import shell_handlers
 from server.api.signing import signer_cookie_name, signing_router
 from server.api.sync import SyncController
@@ -62,6 +63,7 @@ from server.services.accounts import Accounts
 from server.services.anchors import AnchorRuntime
 from server.services.clock import Clock, system_clock
 from server.services.notifications import NotificationRuntime
+from server.services.privacy import RetentionRuntime
 from server.services.push_delivery import application_server_key, load_vapid
 from server.services.signatures import Signatures
 from server.services.sync_service import SyncService
@@ -135,15 +137,19 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
         bind_tables(engine)
         await open_engine(engine)
         runtime = None
+        retention = RetentionRuntime(clock=clock)
         if settings.notifications_in_process:
             runtime = NotificationRuntime(settings=settings, clock=clock)
             runtime.start()
+            # The same switch as reminders: background work runs in this process.
+            retention.start()
         anchoring = AnchorRuntime(settings=settings, clock=clock)
         anchoring.start()
         try:
             yield
         finally:
             await anchoring.stop()
+            await retention.stop()
             if runtime is not None:
                 await runtime.stop()
             await close_engine(engine)
@@ -187,6 +193,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
             ImportController,
             *EXPENSE_CONTROLLERS,
             LeaveController,
+            PersonalDataController,
+            RetentionController,
         ],
         # API answers are personal: never cached by the browser, a proxy or the service worker.
         cache_control=CacheControlHeader(no_store=True),

@@ -123,6 +123,8 @@ OFFLINE_TOOLS = {
         ROOT / "server" / "services" / "signed_pdf.py",
         # The month's receipts for the accountant (issue 16).
         ROOT / "server" / "services" / "receipts_pdf.py",
+        # A person's data export, readable (issue 17, docs/privacy.md).
+        ROOT / "server" / "services" / "privacy_pdf.py",
     ),
 }
 

@@ -873,6 +873,40 @@ class LeaveSettings(Table):
     rtt_year_month = Integer(default=1)
 
 
+# -- people's data rights (issue 17, docs/privacy.md) ------------------------------------------
+
+
+class AuditPersonal(Table):
+    """The personal values of a format-2 audit entry, kept apart from the chain so that an
+    erasure deletes them (with their salt) while the entry keeps hashing as recorded."""
+
+    id = UUID(primary_key=True)
+    organisation = UUID(index=True)
+    seq = BigInt(help_text="The entry's seq in its organisation's chain.")
+    key = Varchar(length=80, unique=True, help_text="<organisation id>:<seq>.")
+    salt = Bytea(help_text="16 random bytes mixed into each commitment.")
+    payload = Text(help_text='Canonical JSON {"/data/comment": value, ...}.')
+
+
+class RetentionSettings(Table):
+    """An organisation's retention periods (`server.domain.privacy.RetentionPolicy`)."""
+
+    id = UUID(primary_key=True)
+    organisation = ForeignKey(references=Organisation, null=False, unique=True)
+    periods = JSON(default={}, help_text="Data kind -> days; absent kinds take the default.")
+
+
+class Erasure(Table):
+    """An erasure carried out (RGPD art. 17): who asked it, when, and the answer given."""
+
+    id = UUID(primary_key=True)
+    organisation = ForeignKey(references=Organisation, null=False)
+    person = ForeignKey(references=Person, null=False, unique=True)
+    requested_by = ForeignKey(references=Person, null=True, help_text="Null: retention job.")
+    erased_at = Timestamptz()
+    report = JSON(default={}, help_text="Item by item: erased, pseudonymised or kept, and why.")
+
+
 TABLES: tuple[type[Table], ...] = (
     Organisation,
     ClientCompany,
@@ -927,4 +961,7 @@ TABLES: tuple[type[Table], ...] = (
     LeaveRequest,
     LeaveAdjustment,
     LeaveSettings,
+    AuditPersonal,
+    RetentionSettings,
+    Erasure,
 )

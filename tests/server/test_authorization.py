@@ -1809,3 +1809,64 @@ async def test_expenses_are_seen_and_decided_by_the_consultant_their_manager_and
         )
         report.status(f"{actor} GET {path}", got, wanted)
     report.verify()
+
+
+# -- people's data rights (issue 17, docs/privacy.md) -----------------------------------------
+
+
+def export_status(actor: str, target: str) -> int:
+    """A person exports their own data; an administrator, anyone's in their organisation."""
+    if actor == "anonymous":
+        return 401
+    if actor == target:
+        return 200
+    if actor in {"admin", "xadmin"}:
+        return 200 if ORGANISATION_OF[actor] == ORGANISATION_OF[target] else 404
+    return 403
+
+
+async def _person_row(person_id: str) -> dict[str, Any]:
+    row = await t.Person.select(t.Person.email, t.Person.display_name, t.Person.active).where(
+        t.Person.id == person_id
+    )
+    return row[0]
+
+
+async def test_people_export_only_their_own_data_and_only_admins_erase(cast: Cast) -> None:
+    """Make sure a consultant, manager or signer exports only their own data, an administrator
+    anyone's in their organisation (never another's); only an administrator of the person's
+    organisation erases them, every refusal changing nothing; only administrators read the
+    retention periods."""
+    report = Report()
+    for actor in ACTORS:
+        for target in ("c1", "s1", "admin", "x"):
+            got = await cast.browser(actor).get(f"{API}/people/{cast.id(target)}/data-export")
+            expected = export_status(actor, target)
+            report.status(f"{actor} GET /people/<{target}>/data-export", got, expected)
+            if expected == 200:
+                report.same(
+                    f"{actor} export of {target} is {target}'s",
+                    cast.id(target),
+                    got.json()["person"]["id"],
+                )
+    target = cast.id("c2")
+    before = await _person_row(target)
+    for actor in ACTORS:
+        if actor == "admin":
+            continue
+        got = await cast.browser(actor).post(
+            f"{API}/people/{target}/erasure", json={"confirm": True}
+        )
+        expected = 401 if actor == "anonymous" else 404 if actor == "xadmin" else 403
+        report.status(f"{actor} POST /people/<c2>/erasure", got, expected)
+    report.same("c2 after the refused erasures", before, await _person_row(target))
+    for actor in ACTORS:
+        got = await cast.browser(actor).get(f"{API}/retention")
+        expected = 401 if actor == "anonymous" else 200 if actor in {"admin", "xadmin"} else 403
+        report.status(f"{actor} GET /retention", got, expected)
+    done = await cast.browser("admin").post(
+        f"{API}/people/{target}/erasure", json={"confirm": True}
+    )
+    report.status("admin POST /people/<c2>/erasure", done, 200)
+    report.same("c2 erased", False, (await _person_row(target))["active"])
+    report.verify()
