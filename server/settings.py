@@ -70,6 +70,11 @@ class Settings(BaseModel):
         description="CARNET_AUTH_RATE_LIMIT: requests a minute per client address on the "
         "login and invitation endpoints.",
     )
+    sso_allow_http_loopback: bool = Field(
+        default=False,
+        description="CARNET_SSO_ALLOW_HTTP_LOOPBACK: accept an OpenID Connect provider on "
+        "http://localhost or 127.0.0.1 (tests, a local Keycloak); real providers are https.",
+    )
 
     vapid_private_key_file: str = Field(
         default="",
@@ -248,6 +253,7 @@ class Settings(BaseModel):
             "seal_certificate_file": "CARNET_SEAL_CERTIFICATE_FILE",
             "seal_key_file": "CARNET_SEAL_KEY_FILE",
             "audit_anchor_minutes": "CARNET_AUDIT_ANCHOR_MINUTES",
+            "sso_allow_http_loopback": "CARNET_SSO_ALLOW_HTTP_LOOPBACK",
         }
         values: dict[str, str] = {field: env[name] for field, name in names.items() if name in env}
         if "secret_key" not in values:
