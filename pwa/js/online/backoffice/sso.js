@@ -97,7 +97,7 @@ export async function mount(container, _props) {
     );
   const inputs = {
     display_name: text(current.display_name || "", { maxlength: "60" }),
-    issuer: text(current.issuer, { type: "url", inputmode: "url" }),
+    issuer: text(current.issuer, { inputmode: "url" }),
     client_id: text(current.client_id),
     client_secret: text("", { type: "password", autocomplete: "new-password" }),
     allowed_domains: text(current.allowed_domains.join(", ")),
