@@ -45,13 +45,18 @@ class SsoLoginController(Controller):
         operation_id="startSso",
         summary="Go to the firm's provider (303)",
         status_code=HTTP_303_SEE_OTHER,
-        opt=problems(401, 404),
     )
     async def start(self, sso: SsoDep) -> Redirect:
         """Send the browser to the provider's authorization endpoint, with a fresh state,
-        nonce and PKCE challenge; the browser keeps a random value that the callback checks."""
+        nonce and PKCE challenge; the browser keeps a random value that the callback checks.
+        A firm without single sign-on, or a provider that does not answer, sends it back to
+        the sign-in screen with the reason (`#sso-error=sso_not_configured`,
+        `provider_unreachable`)."""
         browser_secret = secrets.token_urlsafe(32)
-        url = await sso.begin(await sso.firm_for_login(), browser_secret=browser_secret)
+        try:
+            url = await sso.begin(await sso.firm_for_login(), browser_secret=browser_secret)
+        except SsoRefused as refusal:
+            return Redirect(f"/#sso-error={refusal.reason}", status_code=HTTP_303_SEE_OTHER)
         response = Redirect(url, status_code=HTTP_303_SEE_OTHER)
         response.set_cookie(
             Cookie(

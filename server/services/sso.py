@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from server.domain import model
 from server.domain.access import ensure_role
-from server.domain.errors import AuthenticationFailed, FieldError, InvalidInput, NotFound
+from server.domain.errors import AuthenticationFailed, FieldError, InvalidInput
 from server.domain.roles import Actor, Role
 from server.services import audit_log
 from server.services.accounts import Accounts, Login
@@ -177,8 +177,9 @@ class SingleSignOn:
         """Store a fresh request and return the provider's authorization URL."""
         stored = await store.settings_of(organisation_id) if organisation_id else None
         if stored is None or not stored.enabled or organisation_id is None:
-            msg = "single sign-on is not set up for this organisation"
-            raise NotFound(msg)
+            raise SsoRefused(
+                "sso_not_configured", "single sign-on is not set up for this organisation"
+            )
         discovery = await self._discover(stored.issuer)
         state, nonce, verifier = new_secret(), new_secret(), new_secret()
         now = self.clock()

@@ -398,14 +398,16 @@ async def test_settings_that_cannot_work_are_refused_with_their_field(
 async def test_without_sso_the_sign_in_screen_offers_none_and_start_is_not_found(
     world: World,
 ) -> None:
-    """Make sure a firm without a provider shows only the passkey sign-in."""
+    """Make sure a firm without a provider shows only the passkey sign-in, and the start
+    sends the browser back to it with the reason."""
     browser = world.browser()
     assert (await browser.get(f"{API}/auth/sso")).json() == {
         "available": False,
         "display_name": None,
         "sso_only": False,
     }
-    assert (await browser.get(f"{API}/auth/sso/start")).status_code == 404
+    start = await browser.get(f"{API}/auth/sso/start")
+    assert refusal(start) == "sso_not_configured"
     assert refusal(await browser.get(f"{API}/auth/sso/callback?state=x&code=y")) == (
         "invalid_state"
     )
