@@ -134,7 +134,10 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
         settings=settings,
         clock=clock,
         accounts=accounts,
-        client=OidcClient(allow_http_loopback=settings.sso_allow_http_loopback),
+        client=OidcClient(
+            allow_http_loopback=settings.sso_allow_http_loopback,
+            allow_private_networks=settings.sso_allow_private_networks,
+        ),
     )
 
     @asynccontextmanager

@@ -17,14 +17,17 @@ their own copy changes nothing but a few more fetches.
 
 import base64
 import hashlib
+import ipaddress
 import json
 import secrets
+import socket
 import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote_plus, urlsplit
 
 import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
 from authlib.oauth2.rfc6749.parameters import prepare_grant_uri, prepare_token_request
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from authlib.oidc.core import CodeIDToken
@@ -108,11 +111,63 @@ def issuer_is_acceptable(issuer: str, *, allow_http_loopback: bool) -> bool:
     )
 
 
+class _GuardedResolver(AbstractResolver):
+    """Resolves a provider's host and keeps only addresses it may reach, so that an issuer an
+    administrator typed cannot make the server call into its own network (SSRF): loopback only
+    when the operator allows a local provider, private and link-local ranges only when the
+    operator says the providers live there. The connection uses the addresses kept here, so a
+    name that resolves differently a moment later changes nothing."""
+
+    def __init__(self, *, allow_loopback: bool, allow_private: bool) -> None:
+        self._inner = aiohttp.ThreadedResolver()
+        self.allow_loopback = allow_loopback
+        self.allow_private = allow_private
+        self.refused: str | None = None
+
+    def refuse_literal(self, url: str) -> None:
+        """aiohttp connects to an IP address written in the URL without resolving it: the
+        same rule, applied here."""
+        host = urlsplit(url).hostname or ""
+        try:
+            ipaddress.ip_address(host.split("%", 1)[0])
+        except ValueError:
+            return
+        if not self._allowed(host):
+            self.refused = host
+            raise OSError(f"{host} is an address the server may not call")
+
+    def _allowed(self, address: str) -> bool:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        if ip.is_loopback:
+            return self.allow_loopback
+        if ip.is_private or ip.is_link_local or ip.is_reserved or ip.is_unspecified:
+            return self.allow_private
+        return not ip.is_multicast
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        found = await self._inner.resolve(host, port, family)
+        kept = [item for item in found if self._allowed(item["host"])]
+        if not kept:
+            self.refused = host
+            raise OSError(f"{host} resolves only to addresses the server may not call")
+        return kept
+
+    async def close(self) -> None:
+        await self._inner.close()
+
+
 class OidcClient:
     """Discovery and key caches, shared by every login of this process."""
 
-    def __init__(self, *, allow_http_loopback: bool = False) -> None:
+    def __init__(
+        self, *, allow_http_loopback: bool = False, allow_private_networks: bool = False
+    ) -> None:
         self.allow_http_loopback = allow_http_loopback
+        self.allow_private_networks = allow_private_networks
         self._discovery: dict[str, tuple[float, Discovery]] = {}
         self._keys: dict[str, tuple[float, KeySet]] = {}
         self._refreshed_at: dict[str, float] = {}
@@ -121,18 +176,41 @@ class OidcClient:
 
     # -- documents ---------------------------------------------------------------------------
 
+    def _http(self, url: str) -> tuple[aiohttp.ClientSession, _GuardedResolver]:
+        """A client session for one request to `url`, refused first if it names an address
+        the server may not call."""
+        resolver = _GuardedResolver(
+            allow_loopback=self.allow_http_loopback, allow_private=self.allow_private_networks
+        )
+        try:
+            resolver.refuse_literal(url)
+        except OSError as error:
+            raise self._unreachable(resolver, url, error) from None
+        session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(resolver=resolver),
+            timeout=aiohttp.ClientTimeout(total=HTTP_TIMEOUT_S),
+        )
+        return session, resolver
+
+    @staticmethod
+    def _unreachable(resolver: _GuardedResolver, what: str, error: Exception) -> OidcError:
+        if resolver.refused is not None:
+            return OidcError(
+                "provider_address_refused",
+                f"{resolver.refused} is an address on the server's own network",
+            )
+        return OidcError("provider_unreachable", f"{what} did not answer: {error}")
+
     async def _get_json(self, url: str) -> dict[str, Any]:
         if not issuer_is_acceptable(url, allow_http_loopback=self.allow_http_loopback):
             raise OidcError("provider_unreachable", f"{url} is not an https URL")
+        http, resolver = self._http(url)
         try:
-            async with (
-                aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=HTTP_TIMEOUT_S)) as http,
-                http.get(url, allow_redirects=False) as response,
-            ):
+            async with http, http.get(url, allow_redirects=False) as response:
                 body = await response.content.read(MAX_DOCUMENT_BYTES + 1)
                 status = response.status
-        except (aiohttp.ClientError, TimeoutError) as error:
-            raise OidcError("provider_unreachable", f"{url} did not answer: {error}") from None
+        except (aiohttp.ClientError, OSError, TimeoutError) as error:
+            raise self._unreachable(resolver, url, error) from None
         if status != 200 or len(body) > MAX_DOCUMENT_BYTES:
             raise OidcError("provider_unreachable", f"{url} answered {status}")
         try:
@@ -259,19 +337,18 @@ class OidcClient:
         body = prepare_token_request(
             "authorization_code", code=code, redirect_uri=redirect_uri, **params
         )
+        http, resolver = self._http(discovery.token_endpoint)
         try:
             async with (
-                aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=HTTP_TIMEOUT_S)) as http,
+                http,
                 http.post(
                     discovery.token_endpoint, data=body, headers=headers, allow_redirects=False
                 ) as response,
             ):
                 raw = await response.content.read(MAX_DOCUMENT_BYTES + 1)
                 status = response.status
-        except (aiohttp.ClientError, TimeoutError) as error:
-            raise OidcError(
-                "provider_unreachable", f"the token endpoint failed: {error}"
-            ) from None
+        except (aiohttp.ClientError, OSError, TimeoutError) as error:
+            raise self._unreachable(resolver, "the token endpoint", error) from None
         try:
             answer = json.loads(raw)
         except ValueError:

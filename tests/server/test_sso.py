@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from server.domain.roles import Role
+from server.services.oidc_client import OidcClient, OidcError
 from server.settings import Settings
 from server.storage import tables as t
 from tests.conftest import FakeClock
@@ -372,8 +373,9 @@ async def test_the_client_secret_is_stored_encrypted_and_never_returned(
 async def test_settings_that_cannot_work_are_refused_with_their_field(
     world: World, provider: Provider
 ) -> None:
-    """Make sure an issuer that does not answer, an http issuer elsewhere than this machine,
-    a bad domain and SSO-only without SSO are refused, naming the field, and nothing saved."""
+    """Make sure an issuer that does not answer, an http issuer elsewhere than this machine, an
+    issuer on a private or link-local address, a bad domain and SSO-only without SSO are
+    refused, naming the field, and nothing saved."""
     admin = await world.person("admin", {Role.ADMIN})
     cases = [
         ({"issuer": "http://127.0.0.1:9/nothing"}, "issuer", "provider_unreachable"),
@@ -382,6 +384,9 @@ async def test_settings_that_cannot_work_are_refused_with_their_field(
         ({"allowed_domains": []}, "allowed_domains", "required"),
         ({"enabled": False, "sso_only": True}, "sso_only", "needs_enabled"),
         ({"issuer": provider.issuer + "/other"}, "issuer", "provider_unreachable"),
+        # The server's own network is not an administrator's to probe (SSRF).
+        ({"issuer": "https://10.1.2.3/realms/x"}, "issuer", "provider_address_refused"),
+        ({"issuer": "https://169.254.169.254"}, "issuer", "provider_address_refused"),
     ]
     for changes, field, code in cases:
         response = await admin.browser.put(
@@ -411,3 +416,17 @@ async def test_without_sso_the_sign_in_screen_offers_none_and_start_is_not_found
     assert refusal(await browser.get(f"{API}/auth/sso/callback?state=x&code=y")) == (
         "invalid_state"
     )
+
+
+async def test_a_name_resolving_to_the_servers_own_network_is_not_called() -> None:
+    """Make sure the address check applies to names too, not only to IP literals: with the
+    operator's defaults, a provider named localhost (or any name resolving to loopback or a
+    private range) is refused before any connection."""
+    client = OidcClient()
+    with pytest.raises(OidcError) as refused:
+        await client.discover("https://localhost:1/realms/x")
+    assert refused.value.code == "provider_address_refused"
+    private = OidcClient(allow_private_networks=True)
+    with pytest.raises(OidcError) as still:
+        await private.discover("https://127.0.0.1:1/realms/x")
+    assert still.value.code == "provider_address_refused", "loopback needs its own setting"
