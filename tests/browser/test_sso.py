@@ -1,4 +1,4 @@
-"""Single sign-on in Chromium at 390 px, against the test OpenID Connect provider
+"""Single sign-on in Chromium at 390 px and 1280 px, against the test OpenID Connect provider
 (tests/oidc_provider.py) running beside a `carnet demo` server served for this module alone.
 
 - The administrator opens the Single sign-on tab, types an issuer that does not answer (refused
@@ -8,7 +8,7 @@
 - Someone the firm does not know comes back to the sign-in screen told to ask their
   administrator.
 
-No sideways scroll at 390 px; axe finds nothing serious."""
+No sideways scroll; axe finds nothing serious."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ pytestmark = pytest.mark.browser
 ADMIN = "claire.admin@octave.example"
 CONSULTANT = "bruno.dubois@octave.example"
 PHONE = {"width": 390, "height": 844}
+LAPTOP = {"width": 1280, "height": 800}
 
 
 @pytest.fixture(scope="module")
@@ -47,13 +48,14 @@ def provider() -> Iterator[Provider]:
 
 
 def checked(page: Page, name: str) -> None:
-    """A screenshot, no sideways scroll at 390 px, and axe finds nothing serious."""
+    """A screenshot, no sideways scroll, and axe finds nothing serious."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"sso-{name}-390.png", full_page=True)
-    width, inner = page.evaluate(
+    width = page.viewport_size["width"] if page.viewport_size else 0
+    page.screenshot(path=SCREENSHOTS / f"sso-{name}-{width}.png", full_page=True)
+    scroll, inner = page.evaluate(
         "() => [document.scrollingElement.scrollWidth, window.innerWidth]"
     )
-    assert width <= inner, f"{name}: the page is {width} px wide in a {inner} px window"
+    assert scroll <= inner, f"{name}: the page is {scroll} px wide in a {inner} px window"
     assert serious_violations(page) == [], name
 
 
@@ -64,10 +66,12 @@ def signed_in_email(page: Page) -> str | None:
     )
 
 
+@pytest.mark.parametrize("screen", [PHONE, LAPTOP], ids=["390", "1280"])
 def test_admin_sets_up_sso_and_a_consultant_signs_in_through_the_provider(
-    browser: Browser, sso_origin: str, provider: Provider
+    browser: Browser, sso_origin: str, provider: Provider, screen: dict[str, int]
 ) -> None:
-    admin = browser.new_context(locale="fr-FR", viewport=PHONE)
+    """The whole trip on a phone, then on a laptop (the settings saved again, the same)."""
+    admin = browser.new_context(locale="fr-FR", viewport=screen)
     admin.set_default_timeout(15_000)
     page = admin.new_page()
     page.goto(f"{sso_origin}/#demo={ADMIN}")
@@ -102,7 +106,7 @@ def test_admin_sets_up_sso_and_a_consultant_signs_in_through_the_provider(
     checked(page, "settings")
     admin.close()
 
-    phone = browser.new_context(locale="fr-FR", viewport=PHONE)
+    phone = browser.new_context(locale="fr-FR", viewport=screen)
     phone.set_default_timeout(15_000)
     page = phone.new_page()
     provider.user = User("sub-bruno", CONSULTANT)
@@ -116,7 +120,7 @@ def test_admin_sets_up_sso_and_a_consultant_signs_in_through_the_provider(
     assert page.url.rstrip("/") == sso_origin
     phone.close()
 
-    stranger = browser.new_context(locale="fr-FR", viewport=PHONE)
+    stranger = browser.new_context(locale="fr-FR", viewport=screen)
     stranger.set_default_timeout(15_000)
     page = stranger.new_page()
     provider.user = User("sub-nobody", "nobody@octave.example")
