@@ -110,7 +110,7 @@ export function showSignIn({ demoMode, supported, onLogin, sso, onSso }) {
           ),
         ),
         sso.only ? h("p", { class: "notice" }, t("sso.only", { provider: sso.provider })) : null,
-        h("p", { class: "muted" }, t("sso.or")),
+        h("p", { class: "muted" }, t(sso.only ? "sso.or.only" : "sso.or")),
       ]
     : [h("p", { class: "lead" }, t("signin.intro"))];
   render(

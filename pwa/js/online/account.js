@@ -79,9 +79,10 @@ export const STRINGS = {
   "home.welcome": ["Vous êtes connecté·e.", "You are signed in."],
 
   "sso.button": ["Se connecter avec {provider}", "Sign in with {provider}"],
-  "sso.or": [
-    "Ou, pour les clients et les administrateurs, avec une clé d'accès :",
-    "Or, for clients and administrators, with a passkey:",
+  "sso.or": ["Ou avec une clé d'accès :", "Or with a passkey:"],
+  "sso.or.only": [
+    "Clients et administrateurs : avec une clé d'accès.",
+    "Clients and administrators: with a passkey.",
   ],
   "sso.only": [
     "Le personnel de votre organisation se connecte avec {provider}. Votre clé d'accès reste nécessaire pour signer.",
