@@ -184,15 +184,18 @@ async def remember_subject(
     subject: str,
     now: datetime,
 ) -> None:
-    await t.SsoIdentity(
-        organisation=organisation_id,
-        person=person_id,
-        subject_key=subject_key,
-        issuer=issuer,
-        subject=subject,
-        created_at=now,
-        last_login_at=now,
-    ).save()
+    # Two first logins of one subject at once (two tabs): the second finds the row there.
+    await t.SsoIdentity.insert(
+        t.SsoIdentity(
+            organisation=organisation_id,
+            person=person_id,
+            subject_key=subject_key,
+            issuer=issuer,
+            subject=subject,
+            created_at=now,
+            last_login_at=now,
+        )
+    ).on_conflict(target=t.SsoIdentity.subject_key, action="DO NOTHING")
 
 
 async def touch_subject(*, subject_key: str, now: datetime) -> None:
