@@ -430,3 +430,20 @@ async def test_a_name_resolving_to_the_servers_own_network_is_not_called() -> No
     with pytest.raises(OidcError) as still:
         await private.discover("https://127.0.0.1:1/realms/x")
     assert still.value.code == "provider_address_refused", "loopback needs its own setting"
+
+
+async def test_claims_at_the_provider_never_make_anyone_an_administrator(
+    world: World, provider: Provider
+) -> None:
+    """Make sure roles or groups the provider sends change nothing: the consultant is signed
+    in as the consultant Carnet knows, and an administrator's screen stays closed."""
+    await configured(world, provider)
+    ana = await world.person("ana", {Role.CONSULTANT}, login=False)
+    provider.user = User("sub-ana", ana.person.email)
+    provider.claims_override = {"roles": ["admin"], "groups": ["Carnet Admins"], "admin": True}
+    browser = world.browser()
+    assert refusal(await sso_login(browser)) is None
+    session = (await browser.get(f"{API}/session")).json()
+    assert session["person"]["roles"] == ["consultant"]
+    assert (await browser.get(f"{API}/organisation/sso")).status_code == 403
+    assert (await browser.get(f"{API}/organisation/profile")).status_code == 403
