@@ -54,6 +54,7 @@ from server.api.openapi import CSRF_COOKIE, CSRF_HEADER, SESSION, SIGNER, OpenAP
 from server.api.privacy import PersonalDataController, RetentionController
 from server.api.shell import shell_handlers
 from server.api.signing import signer_cookie_name, signing_router
+from server.api.sso import SsoLoginController, SsoSettingsController
 from server.api.sync import SyncController
 from server.api.team import TeamController
 from server.errors import EXCEPTION_HANDLERS
@@ -63,9 +64,11 @@ from server.services.accounts import Accounts
 from server.services.anchors import AnchorRuntime
 from server.services.clock import Clock, system_clock
 from server.services.notifications import NotificationRuntime
+from server.services.oidc_client import OidcClient
 from server.services.privacy import RetentionRuntime
 from server.services.push_delivery import application_server_key, load_vapid
 from server.services.signatures import Signatures
+from server.services.sso import SingleSignOn
 from server.services.sync_service import SyncService
 from server.settings import Settings
 from server.storage.engine import bind_tables, close_engine, engine_from_url, open_engine
@@ -129,6 +132,15 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
     accounts = Accounts(settings=settings, clock=clock)
     sync_service = SyncService(clock=clock)
     vapid_public_key = application_server_key(load_vapid(settings))
+    sso = SingleSignOn(
+        settings=settings,
+        clock=clock,
+        accounts=accounts,
+        client=OidcClient(
+            allow_http_loopback=settings.sso_allow_http_loopback,
+            allow_private_networks=settings.sso_allow_private_networks,
+        ),
+    )
 
     @asynccontextmanager
     async def database(_: Litestar) -> AsyncIterator[None]:
@@ -156,7 +168,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
 
     auth_router = Router(
         path="/",
-        route_handlers=[AuthController, InvitationController],
+        route_handlers=[AuthController, InvitationController, SsoLoginController],
         middleware=[
             RateLimitConfig(
                 rate_limit=("minute", settings.auth_rate_limit_per_minute),
@@ -195,6 +207,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
             LeaveController,
             PersonalDataController,
             RetentionController,
+            SsoSettingsController,
         ],
         # API answers are personal: never cached by the browser, a proxy or the service worker.
         cache_control=CacheControlHeader(no_store=True),
@@ -212,6 +225,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
             "accounts": Provide(lambda: accounts, sync_to_thread=False),
             "clock": Provide(lambda: clock, sync_to_thread=False),
             "sync_service": Provide(lambda: sync_service, sync_to_thread=False),
+            "sso": Provide(lambda: sso, sync_to_thread=False),
             "session": Provide(provide_session),
             "optional_session": Provide(provide_optional_session),
         },

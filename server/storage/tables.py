@@ -907,6 +907,55 @@ class Erasure(Table):
     report = JSON(default={}, help_text="Item by item: erased, pseudonymised or kept, and why.")
 
 
+class SsoSettings(Table):
+    """A firm's OpenID Connect provider for its staff (docs/sso.md); one row per organisation.
+
+    The client secret is stored encrypted (Fernet, key derived from the server's secret key)
+    and is never sent back by the API."""
+
+    id = UUID(primary_key=True)
+    organisation = ForeignKey(references=Organisation, null=False, unique=True)
+    display_name = Varchar(length=60, help_text="Shown on the sign-in button.")
+    issuer = Varchar(length=500, help_text="The provider's issuer URL (discovery base).")
+    client_id = Varchar(length=300)
+    client_secret = Text(help_text="Fernet token of the client secret; empty for none.")
+    allowed_domains = JSON(default=[], help_text="Lower-case e-mail domains accepted.")
+    enabled = Boolean(default=False)
+    sso_only = Boolean(default=False, help_text="Staff sign in through the provider only.")
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class SsoLogin(Table):
+    """An authorization request in flight: state (hashed), nonce and PKCE verifier, bound to
+    the browser that started it; single use, short-lived, in the database so that any server
+    process can finish what another one started."""
+
+    id = UUID(primary_key=True)
+    organisation = ForeignKey(references=Organisation, null=False)
+    state_hash = Varchar(length=64, unique=True)
+    browser_hash = Varchar(length=64)
+    nonce = Varchar(length=100)
+    code_verifier = Varchar(length=128)
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+
+
+class SsoIdentity(Table):
+    """The provider's subject a person signed in with once: later logins map by it, and a
+    changed e-mail never moves the identity to someone else."""
+
+    id = UUID(primary_key=True)
+    organisation = ForeignKey(references=Organisation, null=False)
+    person = ForeignKey(references=Person, null=False)
+    subject_key = Varchar(
+        length=64, unique=True, help_text="SHA-256 of organisation, issuer and subject."
+    )
+    issuer = Varchar(length=500)
+    subject = Varchar(length=255)
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_login_at = Timestamptz(null=True, default=None)
+
+
 TABLES: tuple[type[Table], ...] = (
     Organisation,
     ClientCompany,
@@ -964,4 +1013,7 @@ TABLES: tuple[type[Table], ...] = (
     AuditPersonal,
     RetentionSettings,
     Erasure,
+    SsoSettings,
+    SsoLogin,
+    SsoIdentity,
 )

@@ -50,6 +50,7 @@ const ONLINE = [
   "backoffice/leave",
   "expenses",
   "privacy",
+  "backoffice/sso",
 ];
 
 test("every string has a French and an English text with the same placeholders", async () => {

@@ -25,6 +25,7 @@ export const STRINGS = {
   "admin.tab.imports": ["Import", "Import"],
   "admin.tab.leave": ["Congés", "Leave"],
   "admin.tab.privacy": ["RGPD", "GDPR"],
+  "admin.tab.sso": ["Connexion unique", "Single sign-on"],
   "admin.loading": ["Chargement…", "Loading…"],
   "admin.offline": [
     "Pas de connexion au serveur : l'administration a besoin du réseau. Réessayez quand il revient.",
@@ -48,6 +49,7 @@ const TABS = [
   ["imports", "./backoffice/imports.js"],
   ["leave", "./backoffice/leave.js"],
   ["privacy", "./privacy.js"],
+  ["sso", "./backoffice/sso.js"],
 ];
 
 /**
