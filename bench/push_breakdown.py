@@ -15,8 +15,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import cProfile
 import datetime as dt
 import functools
+import pstats
 import sys
 import tempfile
 import time
@@ -71,12 +73,57 @@ def instrument(spent: collections.Counter[str]) -> None:
     for name in STORE_FUNCTIONS:
         setattr(store, name, _timed(spent, f"  store.{name}", getattr(store, name)))
     repo.missions_of = _timed(spent, "  repo.missions_of", repo.missions_of)
+    try:
+        import server.storage.push_store as push_store
+    except ImportError:  # before the one-trip push
+        return
+    push_store.run_push = _timed(spent, "  push_store.run_push (one trip)", push_store.run_push)
+    real = push_store._run_sqlite
+
+    def cpu_of_trip(*args: Any) -> Any:
+        started = time.thread_time()
+        try:
+            return real(*args)
+        finally:
+            spent["  (CPU of the trip, writer thread)"] += time.thread_time() - started
+
+    push_store._run_sqlite = cpu_of_trip
     accounts.Accounts.current = _timed(spent, "session lookup", accounts.Accounts.current)  # type: ignore[method-assign]
     service.SyncService.push = _timed(spent, "SyncService.push", service.SyncService.push)  # type: ignore[method-assign]
     service.SyncService.pull = _timed(spent, "SyncService.pull", service.SyncService.pull)  # type: ignore[method-assign]
 
 
-async def measure(url: str, consultants: int, spent: collections.Counter[str]) -> None:
+PROFILES: dict[str, cProfile.Profile] = {}
+
+
+def profile_writer_thread() -> None:
+    """Profile the push's trip on SQLite's writer thread too (cProfile sees one thread)."""
+    try:
+        import server.storage.push_store as push_store
+    except ImportError:  # before the one-trip push
+        return
+    real = push_store._run_sqlite
+    PROFILES["writer thread (the push's one trip)"] = profile = cProfile.Profile()
+
+    def profiled(*args: Any) -> Any:
+        profile.enable()
+        try:
+            return real(*args)
+        finally:
+            profile.disable()
+
+    push_store._run_sqlite = profiled
+
+
+def print_profiles(top: int) -> None:
+    for name, profile in PROFILES.items():
+        print(f"\n== cProfile, {name}: top {top} by own time ==")
+        pstats.Stats(profile).sort_stats("tottime").print_stats(top)
+
+
+async def measure(
+    url: str, consultants: int, spent: collections.Counter[str], profile: bool = False
+) -> None:
     import httpx
 
     from bench.harness import csrf, populate, register
@@ -119,11 +166,16 @@ async def measure(url: str, consultants: int, spent: collections.Counter[str]) -
                     if day.weekday() < 5:
                         device.edit(day.isoformat(), [(person.line, 2)], int(time.time() * 1000))
             spent.clear()
+            main = cProfile.Profile()
+            if profile:
+                PROFILES["event loop"] = main
+                main.enable()
             started, cpu = time.perf_counter(), time.process_time()
             for _, client, token, device in devices:
                 await sync(client, token, device)
             total = time.perf_counter() - started
             cpu = time.process_time() - cpu
+            main.disable()
             for _, client, _, _ in devices:
                 await client.aclose()
     n = len(devices)
@@ -152,20 +204,27 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--consultants", type=int, default=40)
+    parser.add_argument(
+        "--profile", action="store_true", help="cProfile the pushes (event loop, writer thread)"
+    )
     args = parser.parse_args(argv)
     from bench.harness import Database
 
     spent: collections.Counter[str] = collections.Counter()
     instrument(spent)
+    if args.profile:
+        profile_writer_thread()
     with tempfile.TemporaryDirectory(prefix="carnet-breakdown-") as workdir:
         database = Database.create(args.engine, Path(workdir))
         try:
             run: Callable[[], Awaitable[None]] = functools.partial(
-                measure, database.url, args.consultants, spent
+                measure, database.url, args.consultants, spent, args.profile
             )
             asyncio.run(run())
         finally:
             database.drop()
+    if args.profile:
+        print_profiles(30)
     return 0
 
 
