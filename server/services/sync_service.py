@@ -331,9 +331,7 @@ class SyncService:
             assert writes is not None
             if fresh:
                 last = fresh[-1].id
-                writes.outcomes = [
-                    (r.id, r.model_dump(mode="json", exclude_none=True)) for r in results
-                ]
+                writes.outcomes = [(r.id, r.model_dump_json(exclude_none=True)) for r in results]
             writes.last_mutation_id = last
             writes.prune_through = min(request.ack_through, last)
             replayed = [

@@ -87,7 +87,8 @@ class PushWrites:
     events: list[ChainEvent] = field(default_factory=list)
     version: int | None = None
     """The space's new version, if anything changed."""
-    outcomes: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    outcomes: list[tuple[int, str]] = field(default_factory=list)
+    """Each processed mutation's result, as the JSON text to store."""
     last_mutation_id: int = 0
     prune_through: int = 0
 
@@ -113,6 +114,17 @@ def _uuid(value: str) -> uuid.UUID:
     return uuid.UUID(value)
 
 
+def _text(value: str) -> str:
+    # SQLite stores a UUID as its canonical text (Piccolo's adapter is `str`); our ids are
+    # canonical already (made by `str(uuid4())` or read back), so they go as they are.
+    return value
+
+
+def _ids(postgres: bool) -> Callable[[str], Any]:
+    """How an id is sent: a UUID to asyncpg, its text to SQLite."""
+    return _uuid if postgres else _text
+
+
 def _bool(value: Any) -> bool:
     if isinstance(value, str):
         return value.lower() in {"1", "true", "t"}
@@ -131,15 +143,16 @@ def _plan(
     decide: Decide,
 ) -> Plan:
     """The push's statements, in order; see the module docstring."""
-    person = _uuid(person_id)
-    client = _uuid(client_id)
+    ident = _ids(postgres)
+    person = ident(str(_uuid(person_id)))
+    client = ident(str(_uuid(client_id)))
     # The version lock: on PostgreSQL the upsert locks the row until the transaction ends (as
     # SELECT … FOR UPDATE would); on SQLite the transaction's BEGIN IMMEDIATE holds the lock.
     rows = yield (
         "rows",
         "INSERT INTO sync_space (id, person, version) VALUES (?, ?, 0) "
         "ON CONFLICT (person) DO UPDATE SET version = sync_space.version RETURNING version",
-        (uuid.uuid4(), person),
+        (ident(str(uuid.uuid4())), person),
     )
     base_version = int(rows[0]["version"])
     rows = yield (
@@ -225,8 +238,9 @@ def _write(
     postgres: bool,
     writes: PushWrites,
 ) -> Generator[Statement, Any, None]:
-    person = _uuid(person_id)
-    client = _uuid(client_id)
+    ident = _ids(postgres)
+    person = ident(str(_uuid(person_id)))
+    client = ident(str(_uuid(client_id)))
     if writes.new_months:
         yield (
             "many",
@@ -234,12 +248,12 @@ def _write(
             "version, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
-                    _uuid(m.id),
+                    ident(m.id),
                     person,
                     m.month,
                     m.status,
                     m.step,
-                    None if m.waiting_on_id is None else _uuid(m.waiting_on_id),
+                    None if m.waiting_on_id is None else ident(m.waiting_on_id),
                     m.epoch,
                     m.version,
                     now,
@@ -254,8 +268,8 @@ def _write(
             "by_client, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
-                    _uuid(d.id),
-                    _uuid(d.timesheet_id),
+                    ident(d.id),
+                    ident(d.timesheet_id),
                     person,
                     d.date,
                     json.dumps(_lines_json(d.lines)),
@@ -281,7 +295,7 @@ def _write(
                     d.version,
                     d.by_client,
                     now,
-                    _uuid(d.id),
+                    ident(d.id),
                 )
                 for d in writes.updated_days
             ],
@@ -293,7 +307,7 @@ def _write(
             "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
                 (
-                    uuid.uuid4(),
+                    ident(str(uuid.uuid4())),
                     person,
                     lost.date,
                     json.dumps(day_payload(lost)),
@@ -315,9 +329,9 @@ def _write(
                     m.epoch,
                     m.version,
                     m.step,
-                    None if m.waiting_on_id is None else _uuid(m.waiting_on_id),
+                    None if m.waiting_on_id is None else ident(m.waiting_on_id),
                     now,
-                    _uuid(m.id),
+                    ident(m.id),
                 )
                 for m in writes.moved_months
             ],
@@ -329,7 +343,7 @@ def _write(
         else:
             runs.append([event])
     for run in runs:
-        organisation = _uuid(run[0].organisation_id)
+        organisation = ident(run[0].organisation_id)
         if postgres:
             # The chain's lock, as `audit_store.lock_chain` takes it.
             yield (
@@ -353,14 +367,14 @@ def _write(
             "body, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
-                    uuid.uuid4(),
+                    ident(str(uuid.uuid4())),
                     organisation,
                     link.seq,
                     link.at,
                     link.actor,
                     link.event,
                     link.subject,
-                    None if e.month_id is None else _uuid(e.month_id),
+                    None if e.month_id is None else ident(e.month_id),
                     link.body_json,
                     link.prev_hash,
                     link.hash,
@@ -394,7 +408,7 @@ def _write(
             "INSERT INTO mutation_outcome (id, key, client, mutation_id, body) "
             "VALUES (?, ?, ?, ?, ?)",
             [
-                (uuid.uuid4(), f"{client_id}:{m}", client, m, json.dumps(body))
+                (ident(str(uuid.uuid4())), f"{client_id}:{m}", client, m, body)
                 for m, body in writes.outcomes
             ],
         )
