@@ -223,8 +223,10 @@ class MonthTx:
 
     async def month(self, person_id: str, month: str) -> store.MonthRow | None:
         """The month's row as this transaction left it (None: it has none yet)."""
-        await self.read_months(person_id, [month])
-        return self._space(person_id).months[month]
+        months = self._space(person_id).months
+        if month not in months:
+            await self.read_months(person_id, [month])
+        return months[month]
 
     def stored_month(self, person_id: str, month: str) -> store.MonthRow | None:
         """The month's row as read from the database, if it was read and existed: what a
@@ -245,8 +247,10 @@ class MonthTx:
             space.days_read |= wanted
 
     async def day(self, person_id: str, date: dt.date) -> store.DayRow | None:
-        await self.read_days(person_id, [date])
-        return self._space(person_id).days.get(date)
+        space = self._space(person_id)
+        if date not in space.days_read:
+            await self.read_days(person_id, [date])
+        return space.days.get(date)
 
     async def month_days(self, person_id: str, month: MonthKey) -> list[store.DayRow]:
         """The month's days as this transaction left them."""
