@@ -83,7 +83,9 @@ def instrument(spent: collections.Counter[str]) -> None:
         import server.storage.push_store as push_store
     except ImportError:  # before the one-trip push
         return
-    push_store.run_push = _timed(spent, "  push_store.run_push (one trip)", push_store.run_push)
+    push_store.run_push = _timed(
+        spent, "  push_store.run_push (the whole transaction)", push_store.run_push
+    )
     real = push_store._run_sqlite
 
     def cpu_of_trip(*args: Any) -> Any:
