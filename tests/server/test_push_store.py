@@ -3,7 +3,8 @@
 `server.storage.push_store` runs hand-written SQL; these tests run on SQLite and, with
 CARNET_TEST_DB=postgres, on PostgreSQL, through the real app: the trips and statements a month
 push costs, the rows and audit events it leaves, a replay, a rollback, and the fallback to the
-ordinary push when a planned transaction is asked for what it was not given.
+ordinary push when a planned transaction is asked for what it was not given; and a month's
+notification (a reaction) reading nothing its transaction already holds.
 """
 
 from collections.abc import Awaitable, Callable, Iterator
@@ -14,9 +15,10 @@ import pytest
 
 from server.commands import month_tx
 from server.domain.roles import Role
-from server.services import audit_log
-from server.storage import push_store
+from server.services import audit_log, notifications
+from server.storage import notification_store, push_store
 from server.storage import tables as t
+from server.storage.repositories import write_transaction
 from server.storage.sqlite_pool import PooledSQLiteEngine
 from tests.conftest import FakeClock
 from tests.device import Device
@@ -191,3 +193,51 @@ async def test_a_plan_that_needs_more_falls_back_to_the_ordinary_push(
     (month,) = await t.Timesheet.select(t.Timesheet.id).where(t.Timesheet.consultant == alice.id)
     events = await audit_log.history(str(month["id"]))
     assert [e.event for e in events] == ["month.created", "month.days_edited"]
+
+
+async def test_a_reaction_takes_the_month_from_its_transaction(
+    alice: Member, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Make sure a month's notification, given what the month transaction holds, reads neither
+    the month, the people nor the missions again, and queues the very notification it would
+    have queued reading them (the second call finds its key already there)."""
+    phone = Device("phone")
+    phone.edit(NOVEMBER[0], [(line(alice), 2)], NOW_MS)
+    await phone.sync(transport(alice))
+    (month,) = await t.Timesheet.select(t.Timesheet.id).where(t.Timesheet.consultant == alice.id)
+    mission = alice.mission  # type: ignore[attr-defined]
+    known = notifications.KnownMonth(
+        consultant_id=alice.id,
+        consultant_name=alice.person.display_name,
+        month="2026-11",
+        epoch=0,
+        step=0,
+        missions=((mission.start_date, mission.end_date, mission.calendar_region),),
+        recipient_organisation_id=alice.person.organisation_id,
+    )
+
+    async def read_again(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("read again what the transaction held")
+
+    with monkeypatch.context() as patched:
+        for name in ("timesheet_by_id", "person_contact", "missions_of"):
+            patched.setattr(notification_store, name, read_again)
+        async with write_transaction():
+            queued = await notifications.notify_month_event(
+                kind="sent_back",
+                month_id=str(month["id"]),
+                recipient_id=alice.id,
+                data={"by_name": "Marc", "comment": "le 2"},
+                at=clock(),
+                known=known,
+            )
+    assert queued
+    async with write_transaction():
+        again = await notifications.notify_month_event(
+            kind="sent_back",
+            month_id=str(month["id"]),
+            recipient_id=alice.id,
+            data={"by_name": "Marc", "comment": "le 2"},
+            at=clock(),
+        )
+    assert not again
