@@ -55,7 +55,37 @@ def canonical_json(value: Any) -> bytes:
         NotCanonicalError: If the value holds a float, an out-of-range integer, a non-string
             key, a lone surrogate or any other type.
     """
+    if _plain(value):
+        # The C encoder writes exactly what `_serialise` writes for these values (keys sorted
+        # by code point equal UTF-16 order below U+D800; strings escaped alike); a lone
+        # surrogate fails the encoding and takes the slow path, which names where it is.
+        try:
+            return _dumps(value).encode("utf-8")
+        except UnicodeEncodeError:
+            pass
     return _serialise(value, "$").encode("utf-8")
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+
+
+def _plain(value: Any) -> bool:
+    """Whether ``value`` holds only exact JSON types whose canonical form the C encoder writes:
+    no float, no subclass (an enum), integers in the safe range, string keys below U+D800 (where
+    code point order and UTF-16 order agree). Anything else goes through `_serialise`."""
+    kind = type(value)
+    if kind is str or value is None or kind is bool:
+        return True
+    if kind is int:
+        return bool(-MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER)
+    if kind is list or kind is tuple:
+        return all(_plain(item) for item in value)
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str or (key and max(key) >= "\ud800") or not _plain(item):
+                return False
+        return True
+    return False
 
 
 def _serialise(value: Any, path: str) -> str:
@@ -350,6 +380,100 @@ def append(
         salt=salt if personal else None,
         personal=personal or None,
     )
+
+
+@dataclass(frozen=True)
+class Link:
+    """An entry appended by `append_many`: its fields, with the body as the canonical JSON text
+    that was hashed (what storage keeps), so nothing is serialised twice."""
+
+    seq: int
+    at: str
+    actor: str
+    event: str
+    subject: str
+    body_json: str
+    prev_hash: str
+    hash: str
+    salt: bytes | None = None
+    personal: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    """One event to append: when, who, what, on what, and its body (a JSON object)."""
+
+    at: dt.datetime
+    actor: str
+    event: str
+    subject: str
+    body: dict[str, Any]
+    salt: bytes | None = None
+    """With a salt (format 2), personal values are sealed as `append` seals them."""
+
+
+def append_many(*, head_seq: int, head_hash: str, events: Iterable[Event]) -> list[Link]:
+    """Chain ``events`` in order after the head (``head_seq`` 0 and ``GENESIS_HASH`` for an
+    empty chain): the same entries as `append` one by one, each body canonicalised once.
+
+    The leaf is the canonical JSON of ``{actor, at, body, event, seq, subject}``; canonical JSON
+    is written member by member in key order, so it is assembled here from the members' own
+    canonical forms (the keys' order is fixed: all six are ASCII).
+
+    Raises:
+        NotCanonicalError: If a body holds a value without canonical form.
+        ValueError: If a time is naive.
+    """
+    links = []
+    seq, prev_hash = head_seq, head_hash
+    for item in events:
+        if not isinstance(item.body, dict):
+            msg = f"audit body must be a JSON object (got {type(item.body).__name__})"
+            raise NotCanonicalError(msg)
+        seq += 1
+        stamp = utc_stamp(at=item.at)
+        personal: dict[str, Any] | None = None
+        if item.salt is None:
+            body = canonical_json(item.body)
+        else:
+            sealed, payload = seal(item.body, salt=item.salt)
+            body = canonical_json(sealed)
+            personal = payload or None
+        content = b"".join(
+            (
+                b'{"actor":',
+                canonical_json(item.actor),
+                b',"at":',
+                canonical_json(stamp),
+                b',"body":',
+                body,
+                b',"event":',
+                canonical_json(item.event),
+                b',"seq":',
+                canonical_json(seq),
+                b',"subject":',
+                canonical_json(item.subject),
+                b"}",
+            )
+        )
+        leaf = hashlib.sha256(LEAF_PREFIX + content).digest()
+        link_hash = chain_hash(prev_hash=prev_hash, leaf=leaf)
+        links.append(
+            Link(
+                seq=seq,
+                at=stamp,
+                actor=item.actor,
+                event=item.event,
+                subject=item.subject,
+                body_json=body.decode("utf-8"),
+                prev_hash=prev_hash,
+                hash=link_hash,
+                salt=item.salt if personal else None,
+                personal=personal,
+            )
+        )
+        prev_hash = link_hash
+    return links
 
 
 @dataclass(frozen=True)

@@ -123,11 +123,34 @@ async def _policy_of(organisation_id: str) -> ReminderPolicy:
     return await store.get_policy(organisation_id, default_zone=zone)
 
 
+@dataclass(frozen=True)
+class KnownMonth:
+    """What the caller's month transaction already holds about the month it just moved, so
+    `notify_month_event` does not read it again (issue 12: a reaction's reads come from the
+    transaction): the month as stored now, its consultant, their missions' dates and regions,
+    and the recipient's organisation."""
+
+    consultant_id: str
+    consultant_name: str
+    month: str
+    epoch: int
+    step: int
+    missions: tuple[tuple[date, date | None, str], ...]
+    """(start, end or None, calendar region) of each mission, by start date."""
+    recipient_organisation_id: str
+
+
 # -- event entry points ----------------------------------------------------------------------
 
 
 async def notify_month_event(
-    *, kind: Kind | str, month_id: str, recipient_id: str, data: dict[str, Any], at: datetime
+    *,
+    kind: Kind | str,
+    month_id: str,
+    recipient_id: str,
+    data: dict[str, Any],
+    at: datetime,
+    known: KnownMonth | None = None,
 ) -> bool:
     """Put the notification of a circuit event in the outbox; call it inside the event's
     transaction, after writing the month's new state.
@@ -151,6 +174,8 @@ async def notify_month_event(
         recipient_id: The Person told.
         data: Details for the text.
         at: When the event happened (aware).
+        known: The month, consultant, missions and recipient's organisation as the caller's
+            transaction holds them (read here when None).
 
     Returns:
         True when a row was inserted (False: muted, or already there).
@@ -165,15 +190,28 @@ async def notify_month_event(
             "unknown notification kind",
             errors=(FieldError("kind", "invalid", f"one of {[k.value for k in Kind]}"),),
         ) from None
-    month_row = await store.timesheet_by_id(month_id)
-    recipient = await store.person_contact(recipient_id)
+    if known is not None:
+        month_row: dict[str, Any] | None = {
+            "consultant": known.consultant_id,
+            "month": known.month,
+            "epoch": known.epoch,
+            "step": known.step,
+        }
+        recipient: dict[str, Any] | None = {"organisation": known.recipient_organisation_id}
+        consultant: dict[str, Any] | None = {"display_name": known.consultant_name}
+        missions = {known.consultant_id: list(known.missions)}
+    else:
+        month_row = await store.timesheet_by_id(month_id)
+        recipient = await store.person_contact(recipient_id)
+        consultant = None
     if month_row is None or recipient is None:
         msg = "no such month or recipient"
         raise NotFound(msg)
-    consultant = await store.person_contact(month_row["consultant"])
-    policy = await _policy_of(recipient["organisation"])
-    missions = await store.missions_of([month_row["consultant"]])
-    _, org_region = await store.organisation_zone_and_region(recipient["organisation"])
+    if known is None:
+        consultant = await store.person_contact(month_row["consultant"])
+        missions = await store.missions_of([month_row["consultant"]])
+    zone, org_region = await store.organisation_zone_and_region(recipient["organisation"])
+    policy = await store.get_policy(recipient["organisation"], default_zone=zone)
     month = MonthKey.parse(month_row["month"])
     region = _month_region(missions[month_row["consultant"]], month) or _region(org_region)
     _, muted = await store.get_preference(recipient_id)

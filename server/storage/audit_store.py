@@ -120,6 +120,45 @@ async def insert_many(
     )
 
 
+async def insert_links(
+    *, organisation_id: str, links: Sequence[tuple[audit.Link, str | None]]
+) -> None:
+    """Append entries built by `server.domain.audit.append_many`, in one multi-row insert (and
+    their sealed personal values in another)."""
+    if not links:
+        return
+    personal = [
+        t.AuditPersonal(
+            organisation=uuid.UUID(organisation_id),
+            seq=link.seq,
+            key=f"{organisation_id}:{link.seq}",
+            salt=link.salt,
+            payload=audit.canonical_json(link.personal).decode("utf-8"),
+        )
+        for link, _ in links
+        if link.personal and link.salt is not None
+    ]
+    if personal:
+        await t.AuditPersonal.insert(*personal)
+    await t.AuditEntry.insert(
+        *[
+            t.AuditEntry(
+                organisation=uuid.UUID(organisation_id),
+                seq=link.seq,
+                at=link.at,
+                actor=link.actor,
+                event=link.event,
+                subject=link.subject,
+                month=None if month_id is None else uuid.UUID(month_id),
+                body=link.body_json,
+                prev_hash=link.prev_hash,
+                hash=link.hash,
+            )
+            for link, month_id in links
+        ]
+    )
+
+
 async def chain(organisation_id: str) -> list[audit.AuditEntry]:
     """The organisation's whole chain, in ``seq`` order."""
     rows = (
