@@ -37,6 +37,7 @@ from server.api.figures import (
     FigureController,
     FigureSettingsController,
 )
+from server.api.firm import FirmOfHost
 from server.api.imports import ImportController
 from server.api.invoicing import (
     BillingController,
@@ -190,7 +191,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
         ],
         # API answers are personal: never cached by the browser, a proxy or the service worker.
         cache_control=CacheControlHeader(no_store=True),
-        middleware=[JsonBodiesOnly()],
+        # Every API request is for the firm its host names (docs/multi-tenant.md).
+        middleware=[FirmOfHost(settings), JsonBodiesOnly()],
     )
     handlers: list[Any] = [api]
     if PWA_DIR.is_dir():

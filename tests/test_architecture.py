@@ -203,6 +203,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
                 "clock",
                 "email_delivery",
                 "facturx_document",
+                "firms",
                 "invoicing",
                 "notifications",
                 "organisation",
