@@ -52,10 +52,10 @@ class Organisation(Table):
         length=253,
         null=True,
         default=None,
-        help_text="The host name the firm answers on, unique (index organisation_host); null: none.",
+        help_text="The host name the firm answers on (unique: index organisation_host).",
     )
     rp_id = Varchar(
-        length=253, default="", help_text="The firm's WebAuthn relying-party id; empty: its host's."
+        length=253, default="", help_text="The firm's WebAuthn relying-party id; empty: derived."
     )
     origin = Varchar(
         length=300, default="", help_text="The firm's public origin; empty: derived from its host."
@@ -87,7 +87,10 @@ class Person(Table):
 
     id = UUID(primary_key=True)
     organisation = ForeignKey(references=Organisation, null=False)
-    email = Varchar(length=254, unique=True, help_text="Stored lower-case.")
+    email = Varchar(
+        length=254,
+        help_text="Stored lower-case; unique per organisation (index person_organisation_email).",
+    )
     display_name = Varchar(length=120)
     manager: ForeignKey["Person"] = ForeignKey(
         references="self", null=True, help_text="The manager whose team this person is in."

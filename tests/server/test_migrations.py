@@ -59,6 +59,7 @@ RAW_INDEXES = {
     # 2026-12-05T12:05:48, several firms on one database.
     "organisation_host": ("organisation", ("host",), True, None),
     "invoice_organisation_number": ("invoice", ("organisation", "number"), True, None),
+    "person_organisation_email": ("person", ("organisation", "email"), True, None),
 }
 # 2026-12-05T00:30, SQLite only: covering indexes of the projection by month (PostgreSQL gained
 # nothing from them).
