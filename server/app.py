@@ -12,7 +12,6 @@ from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader, ResponseHeader
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
-from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.routes import HTTPRoute
@@ -52,6 +51,7 @@ from server.api.media import JsonBodiesOnly, JsonRequest
 from server.api.months import MonthController
 from server.api.notifications import NotificationSettingsController, push_controller
 from server.api.openapi import CSRF_COOKIE, CSRF_HEADER, SESSION, SIGNER, OpenAPIDocument
+from server.api.rate_limit import SharedRateLimit
 from server.api.shell import shell_handlers
 from server.api.signing import signer_cookie_name, signing_router
 from server.api.sync import SyncController
@@ -153,10 +153,9 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
         path="/",
         route_handlers=[AuthController, InvitationController],
         middleware=[
-            RateLimitConfig(
-                rate_limit=("minute", settings.auth_rate_limit_per_minute),
-                store="auth_rate_limit",
-            ).middleware
+            SharedRateLimit(
+                name="auth", per_minute=settings.auth_rate_limit_per_minute, clock=clock
+            )
         ],
     )
     api = Router(
