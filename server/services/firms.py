@@ -153,8 +153,8 @@ async def create_firm(
     host: str,
     rp_id: str = "",
     origin: str = "",
-    siren: str = "",
-    siret: str = "",
+    siren: str = "000000000",
+    siret: str = "00000000000000",
     vat_number: str = "",
     address_text: str = "",
 ) -> model.Organisation:

@@ -921,7 +921,11 @@ async def subscribe(
         ],
     )
     await store.save_subscription(
-        person_id=actor.person_id, endpoint=endpoint, p256dh=p256dh, auth=auth
+        person_id=actor.person_id,
+        organisation_id=actor.organisation_id,
+        endpoint=endpoint,
+        p256dh=p256dh,
+        auth=auth,
     )
 
 
