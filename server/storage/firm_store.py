@@ -60,6 +60,22 @@ async def get_firm(organisation_id: str) -> FirmRow | None:
     return None if row is None else _firm(row)
 
 
+async def firm_of_person(person_id: str) -> FirmRow | None:
+    """The firm a person belongs to, in one statement."""
+    person = t.Person.organisation
+    row = (
+        await t.Person.select(
+            person.id.as_alias("id"),
+            person.host.as_alias("host"),
+            person.rp_id.as_alias("rp_id"),
+            person.origin.as_alias("origin"),
+        )
+        .where(t.Person.id == person_id)
+        .first()
+    )
+    return None if row is None else _firm(row)
+
+
 async def list_firms() -> list[tuple[FirmRow, str]]:
     """Every firm with its legal name, oldest first."""
     rows = await t.Organisation.select(

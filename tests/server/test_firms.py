@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from litestar import Litestar
 
+from server.app import create_app
 from server.domain.errors import Conflict, DomainError, InvalidInput
 from server.domain.roles import Role
 from server.services import firms
@@ -19,7 +20,7 @@ from server.storage import firm_store
 from server.storage import repositories as repo
 from server.storage import tables as t
 from server.storage.engine import bind_tables, engine_from_url
-from tests.factories import World, make_organisation, passkey_login, token_of
+from tests.factories import Browser, World, make_organisation, passkey_login, token_of
 from tests.server.firm_worlds import firm_world
 
 A_HOST, B_HOST = "a.firm.test", "b.firm.test:8443"
@@ -228,3 +229,29 @@ def test_create_firm_command_prints_the_admin_invitation_on_the_firm_host(
     assert "already answers on alpha.carnet.example" in again.stderr
     listed = _carnet(tmp_path, "firms")
     assert "alpha.carnet.example" in listed.stdout and "Alpha SAS" in listed.stdout
+
+
+async def test_one_firm_spending_its_login_allowance_leaves_the_other_firms_intact(
+    settings: Settings, clock: Clock
+) -> None:
+    """Make sure the login rate limit of one address is counted per firm: a caller refused on
+    firm A's host is still served on firm B's."""
+    limited = create_app(
+        settings.model_copy(update={"auth_rate_limit_per_minute": 3}), clock=clock
+    )
+    async with limited.lifespan():
+        await firms.create_firm(legal_name="Alpha", host=A_HOST)
+        await firms.create_firm(legal_name="Beta", host=B_HOST)
+        on_a = Browser(limited, base_url=f"http://{A_HOST}")
+        on_b = Browser(limited, base_url=f"http://{B_HOST}")
+        try:
+            statuses = [
+                (await on_a.post("/api/v1/auth/passkey-options", json={})).status_code
+                for _ in range(4)
+            ]
+            other = await on_b.post("/api/v1/auth/passkey-options", json={})
+        finally:
+            await on_a.close()
+            await on_b.close()
+    assert statuses == [200, 200, 200, 429]
+    assert other.status_code == 200
