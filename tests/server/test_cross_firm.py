@@ -519,3 +519,68 @@ async def test_nothing_of_one_firm_is_readable_writable_countable_or_guessable_f
     assert count > 1000
     changes = {name: (before.get(name), after.get(name)) for name in changed}
     assert (leaks, tells, changes) == ([], [], {}), "\n".join([*leaks, *tells, str(changes)])
+
+
+async def grow(firm: Firm) -> None:
+    """More of everything in a firm: people, a client, a mission, a month, an invoice."""
+    world = firm.world
+    await world.person("second_manager", [Role.MANAGER], login=False)
+    await world.person("second", [Role.CONSULTANT], manager="second_manager", login=False)
+    client = await world.client(f"{firm.tag} Second Client SA")
+    mission = await world.mission("second", client)
+    sheet = await repo.create_timesheet(consultant_id=world["second"].id, month="2026-11")
+    await repo.write_day(
+        timesheet_id=sheet.id,
+        day=date(2026, 11, 4),
+        lines=[(f"mission:{mission.id}", 2)],
+        comment="",
+        author_id=world["second"].id,
+        now=world.accounts.clock(),
+    )
+    await repo.set_timesheet_state(timesheet_id=sheet.id, status="signed")
+    await t.Invoice.insert(
+        t.Invoice(
+            organisation=world.organisation.id,
+            client=client.id,
+            status="issued",
+            group_key=f"{client.id}:2026-11",
+            number="FA-2026-0002",
+            period_start=date(2026, 11, 1),
+            period_end=date(2026, 11, 30),
+            issued_on=date(2026, 12, 1),
+            net_cents=B_RATE,
+        )
+    )
+
+
+async def test_what_one_firm_reads_does_not_move_when_another_firm_grows(
+    app: Litestar, firms: tuple[Firm, Firm]
+) -> None:
+    """Make sure nothing of firm B is countable from firm A: every read of every role of A
+    answers the same, byte for byte, before and after B gains people, a client, a mission, a
+    signed month and an invoice (lists, totals, figures, exports, numbering)."""
+    a, b = firms
+    document = (await a.world["admin"].browser.get("/schema/openapi.json")).json()
+    browsers = {
+        "anonymous": a.world.browser(),
+        **{role: a.world[role].browser for role in ("consultant", "manager", "signer", "admin")},
+    }
+    made_up = nowhere(b.ids)
+    tokens = {"signer": secrets.token_urlsafe(32), "invitation": secrets.token_urlsafe(32)}
+    reads = [(m, r, o) for m, r, o in operations(app) if m == "GET"]
+
+    async def read_all() -> dict[str, tuple[int, bytes]]:
+        answers = {}
+        for method, route, openapi in reads:
+            operation = document["paths"].get(openapi, {}).get("get", {})
+            for role, browser in browsers.items():
+                answer = await send(browser, method, route, operation, document, made_up, tokens)
+                answers[f"{role} {route}"] = (answer.status_code, answer.content)
+        return answers
+
+    first = await read_all()
+    await grow(b)
+    second = await read_all()
+    moved = sorted(key for key in first if first[key] != second[key])
+    assert len(first) > 250
+    assert moved == []
