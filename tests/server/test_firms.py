@@ -4,19 +4,22 @@
 
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from litestar import Litestar
 
 from server.app import create_app
+from server.domain import pricing as p
 from server.domain.errors import Conflict, DomainError, InvalidInput
-from server.domain.roles import Role
+from server.domain.roles import Actor, Role
 from server.services import firms
+from server.services import invoicing as billing
 from server.services.accounts import Accounts
 from server.services.clock import Clock
 from server.settings import Settings
-from server.storage import firm_store
+from server.storage import firm_store, invoicing_store
 from server.storage import repositories as repo
 from server.storage import tables as t
 from server.storage.engine import bind_tables, engine_from_url
@@ -255,3 +258,47 @@ async def test_one_firm_spending_its_login_allowance_leaves_the_other_firms_inta
             await on_b.close()
     assert statuses == [200, 200, 200, 429]
     assert other.status_code == 200
+
+
+async def test_each_firm_issues_its_own_first_invoice_number(app: Litestar) -> None:
+    """Make sure issuing through the real path numbers each firm's series on its own: the
+    first invoice of each of two firms is FA-2026-00001."""
+    numbers = []
+    for name, host in (("Alpha", A_HOST), ("Beta", B_HOST)):
+        org = await make_organisation(name)
+        await firms.set_address(organisation_id=org.id, host=host)
+        admin = await repo.create_person(
+            organisation_id=org.id,
+            email=f"admin@{name.lower()}.test",
+            display_name="Admin",
+            roles=frozenset({Role.ADMIN}),
+            user_handle=b"h" * 32,
+        )
+        client = await repo.create_client(
+            organisation_id=org.id,
+            legal_name="Client SA",
+            siren="123456782",
+            vat_number="",
+            billing_address="1 rue du Test, 75001 Paris",
+        )
+        lines = [p.milestone_line(key="milestone:m", label="Jalon", amount_cents=100_000)]
+        async with repo.write_transaction():
+            draft = await invoicing_store.save_draft(
+                organisation_id=org.id,
+                client_id=client.id,
+                group_key=f"test:{name}",
+                period_start=date(2026, 10, 1),
+                period_end=date(2026, 10, 31),
+                sources=[],
+                warnings=[],
+                regime=p.VatRegime.STANDARD,
+                lines=lines,
+                totals=p.totals(lines=lines, regime=p.VatRegime.STANDARD),
+                now=datetime(2026, 11, 2, tzinfo=UTC),
+            )
+        actor = Actor(person_id=admin.id, organisation_id=org.id, roles=frozenset({Role.ADMIN}))
+        issued = await billing.issue(
+            actor=actor, invoice_id=draft, clock=lambda: datetime(2026, 11, 2, 9, tzinfo=UTC)
+        )
+        numbers.append(issued.number)
+    assert numbers == ["FA-2026-00001", "FA-2026-00001"]
