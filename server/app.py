@@ -12,7 +12,6 @@ from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader, ResponseHeader
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
-from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.routes import HTTPRoute
@@ -37,6 +36,7 @@ from server.api.figures import (
     FigureController,
     FigureSettingsController,
 )
+from server.api.firm import FirmOfHost
 from server.api.imports import ImportController
 from server.api.invoicing import (
     BillingController,
@@ -52,6 +52,7 @@ from server.api.months import MonthController
 from server.api.notifications import NotificationSettingsController, push_controller
 from server.api.openapi import CSRF_COOKIE, CSRF_HEADER, SESSION, SIGNER, OpenAPIDocument
 from server.api.privacy import PersonalDataController, RetentionController
+from server.api.rate_limit import SharedRateLimit
 from server.api.shell import shell_handlers
 from server.api.signing import signer_cookie_name, signing_router
 from server.api.sso import SsoLoginController, SsoSettingsController
@@ -170,10 +171,9 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
         path="/",
         route_handlers=[AuthController, InvitationController, SsoLoginController],
         middleware=[
-            RateLimitConfig(
-                rate_limit=("minute", settings.auth_rate_limit_per_minute),
-                store="auth_rate_limit",
-            ).middleware
+            SharedRateLimit(
+                name="auth", per_minute=settings.auth_rate_limit_per_minute, clock=clock
+            )
         ],
     )
     api = Router(
@@ -211,7 +211,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
         ],
         # API answers are personal: never cached by the browser, a proxy or the service worker.
         cache_control=CacheControlHeader(no_store=True),
-        middleware=[JsonBodiesOnly()],
+        # Every API request is for the firm its host names (docs/multi-tenant.md).
+        middleware=[FirmOfHost(settings), JsonBodiesOnly()],
     )
     handlers: list[Any] = [api]
     if PWA_DIR.is_dir():

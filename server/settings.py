@@ -64,6 +64,12 @@ class Settings(BaseModel):
         "the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed. Empty "
         "(the default) believes no one: the client address is the connection's.",
     )
+    trust_forwarded_host: bool = Field(
+        default=False,
+        description="CARNET_TRUST_FORWARDED_HOST: name the firm of a request by X-Forwarded-Host "
+        "instead of Host (docs/multi-tenant.md). Set it only behind a proxy that writes that "
+        "header itself: from a client it would choose the firm.",
+    )
     auth_rate_limit_per_minute: int = Field(
         default=30,
         ge=1,
@@ -242,6 +248,7 @@ class Settings(BaseModel):
             "invitation_days": "CARNET_INVITATION_DAYS",
             "auth_rate_limit_per_minute": "CARNET_AUTH_RATE_LIMIT",
             "trusted_proxies": "CARNET_TRUSTED_PROXIES",
+            "trust_forwarded_host": "CARNET_TRUST_FORWARDED_HOST",
             "vapid_private_key_file": "CARNET_VAPID_PRIVATE_KEY_FILE",
             "vapid_subject": "CARNET_VAPID_SUBJECT",
             "push_allow_http_localhost": "CARNET_PUSH_ALLOW_HTTP_LOCALHOST",

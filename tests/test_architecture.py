@@ -209,6 +209,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
                 "clock",
                 "email_delivery",
                 "facturx_document",
+                "firms",
                 "invoicing",
                 "notifications",
                 "organisation",

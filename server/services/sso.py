@@ -35,7 +35,7 @@ from server.domain import model
 from server.domain.access import ensure_role
 from server.domain.errors import AuthenticationFailed, FieldError, InvalidInput
 from server.domain.roles import Actor, Role
-from server.services import audit_log
+from server.services import audit_log, firms
 from server.services.accounts import Accounts, Login
 from server.services.clock import Clock
 from server.services.oidc_client import (
@@ -146,13 +146,17 @@ class SingleSignOn:
     @property
     def redirect_uri(self) -> str:
         """The callback address to register at the provider."""
-        return self.settings.origin + CALLBACK_PATH
+        return firms.origin(self.settings) + CALLBACK_PATH
 
     # -- which firm -----------------------------------------------------------------------
 
     async def firm_for_login(self) -> str | None:
-        """The firm whose sign-in screen this is: the installation's organisation, or the only
-        one with single sign-on. (Host-based resolution of many firms replaces this.)"""
+        """The firm whose sign-in screen this is: the one the request's host names
+        (docs/multi-tenant.md); while no firm has a host name, the installation's organisation,
+        or the only one with single sign-on."""
+        firm = firms.current()
+        if firm is not None:
+            return firm.id
         organisations = await store.organisation_ids()
         if len(organisations) == 1:
             return organisations[0]
@@ -229,6 +233,9 @@ class SingleSignOn:
                 raise SsoRefused("state_expired", "the sign-in took too long; start again")
             raise SsoRefused("invalid_state", "this sign-in answer is unknown; start again")
         organisation_id = pending.organisation_id
+        if not firms.belongs(organisation_id):
+            # Started on another firm's host: its answer opens nothing here.
+            raise SsoRefused("invalid_state", "this sign-in answer is unknown; start again")
         try:
             if not browser_secret or not secrets.compare_digest(
                 _hash(browser_secret), pending.browser_hash

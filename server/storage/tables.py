@@ -48,6 +48,18 @@ class Organisation(Table):
     )
     invoice_prefix = Varchar(length=12, default="FA", help_text="Series prefix of invoices.")
     credit_note_prefix = Varchar(length=12, default="AV", help_text="Series prefix of credits.")
+    host = Varchar(
+        length=253,
+        null=True,
+        default=None,
+        help_text="The host name the firm answers on (unique: index organisation_host).",
+    )
+    rp_id = Varchar(
+        length=253, default="", help_text="The firm's WebAuthn relying-party id; empty: derived."
+    )
+    origin = Varchar(
+        length=300, default="", help_text="The firm's public origin; empty: derived from its host."
+    )
 
 
 class ClientCompany(Table):
@@ -75,7 +87,10 @@ class Person(Table):
 
     id = UUID(primary_key=True)
     organisation = ForeignKey(references=Organisation, null=False)
-    email = Varchar(length=254, unique=True, help_text="Stored lower-case.")
+    email = Varchar(
+        length=254,
+        help_text="Stored lower-case; unique per organisation (index person_organisation_email).",
+    )
     display_name = Varchar(length=120)
     manager: ForeignKey["Person"] = ForeignKey(
         references="self", null=True, help_text="The manager whose team this person is in."
@@ -482,7 +497,8 @@ class Invoice(Table):
     regime = Varchar(length=20, default="standard")
     discount_percent_bp = Integer(null=True, default=None)
     discount_amount_cents = BigInt(null=True, default=None)
-    number = Varchar(length=35, null=True, default=None, unique=True)
+    # Unique per organisation (index invoice_organisation_number): each firm numbers its own.
+    number = Varchar(length=35, null=True, default=None)
     issued_on = Date(null=True, default=None)
     issued_at = Timestamptz(null=True, default=None)
     due_on = Date(null=True, default=None)
@@ -956,6 +972,15 @@ class SsoIdentity(Table):
     last_login_at = Timestamptz(null=True, default=None)
 
 
+class RateLimitHit(Table):
+    """Requests counted in one window for one limit key, shared by every server process."""
+
+    id = UUID(primary_key=True)
+    key = Varchar(length=200, unique=True, help_text="<limit>:<firm>:<client>:<slot>.")
+    slot = BigInt(index=True, help_text="The window's number (Unix seconds // its length).")
+    hits = Integer(default=0)
+
+
 TABLES: tuple[type[Table], ...] = (
     Organisation,
     ClientCompany,
@@ -1016,4 +1041,5 @@ TABLES: tuple[type[Table], ...] = (
     SsoSettings,
     SsoLogin,
     SsoIdentity,
+    RateLimitHit,
 )
