@@ -38,6 +38,7 @@ from server.api.figures import (
     FigureSettingsController,
 )
 from server.api.imports import ImportController
+from server.api.integrations import integrations_controller
 from server.api.invoicing import (
     BillingController,
     ExpenseController,
@@ -55,6 +56,7 @@ from server.api.shell import shell_handlers
 from server.api.signing import signer_cookie_name, signing_router
 from server.api.sync import SyncController
 from server.api.team import TeamController
+from server.api.token_auth import TokenRequests
 from server.errors import EXCEPTION_HANDLERS
 from server.headers import HSTS
 from server.headers import SECURITY_HEADERS as HEADERS
@@ -187,10 +189,19 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
             ImportController,
             *EXPENSE_CONTROLLERS,
             LeaveController,
+            integrations_controller(settings),
         ],
         # API answers are personal: never cached by the browser, a proxy or the service worker.
         cache_control=CacheControlHeader(no_store=True),
-        middleware=[JsonBodiesOnly()],
+        middleware=[
+            JsonBodiesOnly(),
+            TokenRequests(
+                csrf_secret=settings.secret_key,
+                csrf_cookie=CSRF_COOKIE_NAME,
+                csrf_header=CSRF_HEADER_NAME,
+                cookies=(settings.session_cookie_name, signer_cookie_name(settings)),
+            ),
+        ],
     )
     handlers: list[Any] = [api]
     if PWA_DIR.is_dir():
