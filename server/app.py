@@ -51,7 +51,14 @@ from server.api.me import MeController
 from server.api.media import JsonBodiesOnly, JsonRequest
 from server.api.months import MonthController
 from server.api.notifications import NotificationSettingsController, push_controller
-from server.api.openapi import CSRF_COOKIE, CSRF_HEADER, SESSION, SIGNER, OpenAPIDocument
+from server.api.openapi import (
+    API_TOKEN,
+    CSRF_COOKIE,
+    CSRF_HEADER,
+    SESSION,
+    SIGNER,
+    OpenAPIDocument,
+)
 from server.api.shell import shell_handlers
 from server.api.signing import signer_cookie_name, signing_router
 from server.api.sync import SyncController
@@ -259,6 +266,13 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
                         security_scheme_in="cookie",
                         description="The signer session a signature link opens "
                         "(`/api/v1/sign` only).",
+                    ),
+                    API_TOKEN: SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        description="A firm's API token (`carnet_…`), for scripts: only on "
+                        "the operations that list it, with the scope named there; no cookie, "
+                        "no CSRF pair (docs/api.md).",
                     ),
                     CSRF_COOKIE: SecurityScheme(
                         type="apiKey",

@@ -109,6 +109,9 @@ def test_controllers_never_touch_tables() -> None:
 # importer for its PDF.
 OFFLINE_TOOLS = {
     "webauthn": (ROOT / "server" / "verify_evidence.py",),
+    # aiohttp: the push services' transport, and the webhooks' HTTP client, whose resolver hook
+    # checks the very addresses each connection uses (issue 17, SSRF and DNS rebinding).
+    "aiohttp": (ROOT / "server" / "services" / "webhooks.py",),
     # pyHanko: the seal is made by signed_pdf.py and checked offline by verify_pdf.py; its HTTP
     # timestamp client serves every RFC 3161 request (timestamping.py).
     "pyhanko": (
@@ -211,6 +214,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
                 "terms",
                 "timestamping",
                 "webauthn_ceremonies",
+                "webhooks",
             )
         ),
     ),

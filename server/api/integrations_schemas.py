@@ -64,7 +64,7 @@ class DeliveryOut(Wire):
     event_id: str
     attempt: Count
     at: datetime
-    status: int | None = Field(description="The receiver's HTTP status; null: no answer.")
+    status: Count | None = Field(description="The receiver's HTTP status; null: no answer.")
     duration_ms: Count
     outcome: str = Field(description="sent, retry or dropped.")
     error: str
