@@ -6,15 +6,19 @@ private or loopback address is refused when subscribing and again when deliverin
 import hashlib
 import hmac
 import json
+import re
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from server.domain import integrations as rules
 from server.domain.errors import InvalidInput
 from server.domain.roles import Actor, Role
 from server.services import webhooks
@@ -283,3 +287,24 @@ async def test_a_disabled_webhook_gets_nothing_more(
     listed = (await team.ada.browser.get(f"{API}/integrations/webhooks")).json()
     assert [(w["id"], w["active"]) for w in listed] == [(hook, False)]
     assert "secret" not in listed[0]
+
+
+def test_the_documented_verification_snippet_accepts_carnets_signature_only() -> None:
+    """Make sure the Python snippet of docs/webhooks.md, run as written, accepts a signature the
+    server makes now, and refuses another secret, a changed body and a timestamp outside the
+    five-minute replay window."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "webhooks.md").read_text()
+    snippet = re.search(r"```python\n(.*?)```", text, re.S)
+    assert snippet is not None
+    scope: dict[str, Any] = {}
+    exec(snippet.group(1), scope)  # the documentation's own code
+    verify = scope["verify"]
+    body = b'{"id":"1","type":"ping"}'
+    now = int(time.time())
+    header = rules.sign(secret="whsec_a", timestamp=now, body=body)
+    assert verify("whsec_a", header, body)
+    assert not verify("whsec_b", header, body)
+    assert not verify("whsec_a", header, body + b" ")
+    old = rules.sign(secret="whsec_a", timestamp=now - 301, body=body)
+    assert not verify("whsec_a", old, body)
+    assert rules.verify(secret="whsec_a", header=header, body=body, now=now)
