@@ -44,6 +44,7 @@ CHANNEL = "webhook"
 LIFETIME = timedelta(days=3)
 """An event not delivered in three days is dropped (the outbox's backoff gives up before)."""
 TIMEOUT_S = 10.0
+RESOLVE_TIMEOUT_S = 5.0
 MAX_PER_FIRM = 20
 EVENT_NAMESPACE = uuid.UUID("5d1c6f43-2f0a-4d4e-9a57-6c3c1b9b3a10")
 
@@ -61,8 +62,11 @@ class RefusedTarget(OSError):
 
 async def _addresses(host: str, port: int) -> list[str]:
     try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError:
+        infos = await asyncio.wait_for(
+            asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM),
+            timeout=RESOLVE_TIMEOUT_S,
+        )
+    except (OSError, TimeoutError):
         return []
     return sorted({str(info[4][0]) for info in infos})
 

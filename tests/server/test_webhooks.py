@@ -28,6 +28,8 @@ from server.storage import audit_store
 from server.storage import tables as t
 from tests.conftest import FakeClock
 from tests.factories import World
+from tests.invoicing.helpers import demo
+from tests.invoicing.test_invoicing_api import _login
 from tests.server.test_circuit import Team, make_team
 
 API = "/api/v1"
@@ -308,3 +310,34 @@ def test_the_documented_verification_snippet_accepts_carnets_signature_only() ->
     old = rules.sign(secret="whsec_a", timestamp=now - 301, body=body)
     assert not verify("whsec_a", old, body)
     assert rules.verify(secret="whsec_a", header=header, body=body, now=now)
+
+
+async def test_an_invoice_issued_then_paid_reaches_the_receiver(
+    world: World, receiver: Receiver, settings: Settings, clock: FakeClock
+) -> None:
+    """Make sure issuing a pre-invoice and recording the payment that settles it each tell the
+    subscribed receiver once, signed, with the invoice's number and amounts."""
+    await demo()
+    admin = await _login(world, "claire.admin@octave.example")
+    made = await admin.post(
+        f"{API}/integrations/webhooks",
+        json={"url": receiver.url, "events": ["invoice.issued", "invoice.paid"]},
+    )
+    assert made.status_code == 201, made.text
+    receiver.secret = made.json()["secret"]
+    drafts = {i["period_start"][:7]: i for i in (await admin.get(f"{API}/invoices")).json()}
+    issued = (await admin.post(f"{API}/invoices/{drafts['2026-09']['id']}/issue")).json()
+    paid = await admin.post(
+        f"{API}/invoices/{issued['id']}/payments",
+        json={"paid_on": issued["issued_on"], "amount_cents": issued["gross_cents"]},
+    )
+    assert paid.status_code == 201 and paid.json()["status"] == "paid"
+    await deliver(settings, clock)
+    got = sorted(
+        (r["event"], r["verified"], r["body"]["data"]["number"], r["body"]["data"]["gross_cents"])
+        for r in receiver.received
+    )
+    assert got == [
+        ("invoice.issued", True, issued["number"], issued["gross_cents"]),
+        ("invoice.paid", True, issued["number"], issued["gross_cents"]),
+    ]
