@@ -170,6 +170,28 @@ class Accounts:
             links[person.id], hashed = self._new_link()
             rows.append((str(uuid.uuid4()), person.id, hashed, expires_at))
         await import_store.insert_invitations(rows, created_by=created_by)
+        hooks = (
+            await webhooks.subscribers_of(people[0].organisation_id, Event.PERSON_INVITED)
+            if people
+            else []
+        )
+        for person, (invitation_id, *_rest) in zip(people, rows, strict=True):
+            if not hooks:
+                break  # no webhook wants it: no lookup per person either
+            await webhooks.emit(
+                subscribers=hooks,
+                organisation_id=person.organisation_id,
+                event=Event.PERSON_INVITED,
+                key=invitation_id,
+                data={
+                    "person_id": person.id,
+                    "email": person.email,
+                    "display_name": person.display_name,
+                    "roles": sorted(r.value for r in person.roles),
+                    "by": created_by,
+                },
+                at=now,
+            )
         if self.mails_invitations and people:
             organisation = await repo.get_organisation(people[0].organisation_id)
             for person, (invitation_id, *_rest) in zip(people, rows, strict=True):

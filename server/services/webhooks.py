@@ -66,7 +66,7 @@ async def _addresses(host: str, port: int) -> list[str]:
             asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM),
             timeout=RESOLVE_TIMEOUT_S,
         )
-    except (OSError, TimeoutError):
+    except (OSError, TimeoutError, ValueError):  # ValueError: a name IDNA cannot encode
         return []
     return sorted({str(info[4][0]) for info in infos})
 
@@ -203,14 +203,15 @@ async def emit(
     data: dict[str, Any],
     at: datetime,
     month: str = "",
+    subscribers: list[store.WebhookRow] | None = None,
 ) -> int:
     """Queue ``event`` for every active subscription of the organisation that wants it; call it
-    inside the transaction of the change. Returns how many rows were queued."""
-    subscribers = [
-        s
-        for s in await store.webhooks_of(organisation_id, active_only=True)
-        if event.value in s.events
-    ]
+    inside the transaction of the change. Returns how many rows were queued.
+
+    ``subscribers`` (from `subscribers_of`) saves the lookup when one change emits many events
+    (a spreadsheet import inviting hundreds of people)."""
+    if subscribers is None:
+        subscribers = await subscribers_of(organisation_id, event)
     event_id = event_id_of(f"{event.value}:{key}")
     queued = 0
     for subscription in subscribers:
@@ -224,6 +225,15 @@ async def emit(
         ):
             queued += 1
     return queued
+
+
+async def subscribers_of(organisation_id: str, event: rules.Event) -> list[store.WebhookRow]:
+    """The organisation's active subscriptions that want ``event``."""
+    return [
+        s
+        for s in await store.webhooks_of(organisation_id, active_only=True)
+        if event.value in s.events
+    ]
 
 
 async def _enqueue(
