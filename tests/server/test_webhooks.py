@@ -31,6 +31,7 @@ from tests.factories import World
 from tests.invoicing.helpers import demo
 from tests.invoicing.test_invoicing_api import _login
 from tests.server.test_circuit import Team, make_team
+from tests.server.test_imports import PEOPLE_FIXED, csv_bytes, send
 
 API = "/api/v1"
 
@@ -341,3 +342,21 @@ async def test_an_invoice_issued_then_paid_reaches_the_receiver(
         ("invoice.issued", True, issued["number"], issued["gross_cents"]),
         ("invoice.paid", True, issued["number"], issued["gross_cents"]),
     ]
+
+
+async def test_people_imported_from_a_spreadsheet_are_announced_once_each(
+    team: Team, receiver: Receiver, settings: Settings, clock: FakeClock
+) -> None:
+    """Make sure a people import tells the receiver of each new person once (a dry run of
+    nothing), with their e-mail and never their invitation link."""
+    await subscribe(team, receiver, ["person.invited"])
+    content = csv_bytes(PEOPLE_FIXED)
+    assert (await send(team.ada, "people", content, dry_run=True)).status_code == 200
+    await deliver(settings, clock)
+    assert receiver.received == []
+    assert (await send(team.ada, "people", content, dry_run=False)).status_code == 200
+    await deliver(settings, clock)
+    emails = sorted(r["body"]["data"]["email"] for r in receiver.received)
+    assert emails == sorted(line.split(";")[0] for line in PEOPLE_FIXED[1:] if line)
+    assert all(r["verified"] for r in receiver.received)
+    assert "#invite=" not in json.dumps([r["body"] for r in receiver.received])
