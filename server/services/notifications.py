@@ -867,6 +867,7 @@ class NotificationRuntime:
         try:
             await schedule_reminders(now=self.clock())
             await store.purge_outbox(done_before_ms=_ms(self.clock() - RETENTION))
+            await webhooks.purge_log(before=self.clock() - RETENTION)
         except Exception:
             logger.exception("reminder scheduler failed; the next tick tries again")
         try:
@@ -883,6 +884,7 @@ class NotificationRuntime:
                 try:
                     await schedule_reminders(now=self.clock())
                     await store.purge_outbox(done_before_ms=_ms(self.clock() - RETENTION))
+                    await webhooks.purge_log(before=self.clock() - RETENTION)
                 except Exception:
                     logger.exception("reminder scheduler failed; the next tick tries again")
             try:

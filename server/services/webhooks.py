@@ -264,6 +264,11 @@ async def _enqueue(
     )
 
 
+async def purge_log(*, before: datetime) -> int:
+    """Forget delivery attempts older than ``before`` (the outbox keeps its rows as long)."""
+    return await store.purge_deliveries(before=before)
+
+
 # -- delivery --------------------------------------------------------------------------------
 
 

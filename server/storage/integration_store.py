@@ -288,3 +288,12 @@ async def deliveries_of(
         )
         for r in rows
     ]
+
+
+async def purge_deliveries(*, before: datetime) -> int:
+    rows = (
+        await t.WebhookDelivery.delete()
+        .where(t.WebhookDelivery.at < before)
+        .returning(t.WebhookDelivery.id)
+    )
+    return len(rows)

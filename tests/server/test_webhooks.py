@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -172,6 +172,11 @@ async def test_month_events_reach_a_receiver_that_verifies_their_signature(
         ]
     )
     assert all(d["duration_ms"] >= 0 for d in log)
+    # The log is kept as long as the outbox keeps its rows (90 days), then forgotten.
+    assert await webhooks.purge_log(before=clock()) == 0
+    clock.advance(days=91)
+    assert await webhooks.purge_log(before=clock() - timedelta(days=90)) == 5
+    clock.advance(days=-91)
     chain = await audit_store.chain(team.world.organisation.id)
     assert ("webhook.created", f"webhook:{hook}") in [(e.event, e.subject) for e in chain]
     # Nothing twice: the worker again finds nothing to send.
