@@ -132,7 +132,8 @@ def test_admin_creates_a_token_shown_once_and_a_webhook_that_delivers(
     item = page.get_by_test_id("webhook-item").filter(has_text=url).first
     before = len(state.received)
     item.get_by_test_id("webhook-test").click()
-    expect(page.get_by_role("status").filter(has_text="Événement de test")).to_be_visible()
+    panel = page.get_by_test_id("admin-panel")
+    expect(panel.get_by_role("status").filter(has_text="Événement de test")).to_be_visible()
     deadline = time.monotonic() + 20
     while len(state.received) == before and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -149,3 +150,16 @@ def test_admin_creates_a_token_shown_once_and_a_webhook_that_delivers(
     expect(page.get_by_test_id("token-list")).to_contain_text(f"Paie {width}")
     content = page.content()
     assert token not in content and state.secret not in content
+
+    # In English too.
+    page.locator("#lang").select_option("en")
+    page.get_by_role("tab", name="Integrations").click()
+    expect(page.get_by_role("heading", level=2, name="API tokens")).to_be_visible()
+    expect(page.get_by_role("heading", level=2, name="Webhooks")).to_be_visible()
+    item = page.get_by_test_id("webhook-item").filter(has_text=url).first
+    expect(item).to_contain_text("active · Report submitted")
+    item.get_by_role("button", name="Delivery log").click()
+    expect(item.get_by_test_id("delivery-item").first).to_contain_text("Test · attempt 1 · 204")
+    expect(item.get_by_test_id("delivery-item").first).to_contain_text("sent")
+    checked(page, width, "integrations-en")
+    page.locator("#lang").select_option("fr")
