@@ -59,8 +59,10 @@ from server.api.openapi import (
     SIGNER,
     OpenAPIDocument,
 )
+from server.api.privacy import PersonalDataController, RetentionController
 from server.api.shell import shell_handlers
 from server.api.signing import signer_cookie_name, signing_router
+from server.api.sso import SsoLoginController, SsoSettingsController
 from server.api.sync import SyncController
 from server.api.team import TeamController
 from server.api.token_auth import TokenRequests
@@ -71,8 +73,11 @@ from server.services.accounts import Accounts
 from server.services.anchors import AnchorRuntime
 from server.services.clock import Clock, system_clock
 from server.services.notifications import NotificationRuntime
+from server.services.oidc_client import OidcClient
+from server.services.privacy import RetentionRuntime
 from server.services.push_delivery import application_server_key, load_vapid
 from server.services.signatures import Signatures
+from server.services.sso import SingleSignOn
 from server.services.sync_service import SyncService
 from server.settings import Settings
 from server.storage.engine import bind_tables, close_engine, engine_from_url, open_engine
@@ -136,6 +141,15 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
     accounts = Accounts(settings=settings, clock=clock)
     sync_service = SyncService(clock=clock)
     vapid_public_key = application_server_key(load_vapid(settings))
+    sso = SingleSignOn(
+        settings=settings,
+        clock=clock,
+        accounts=accounts,
+        client=OidcClient(
+            allow_http_loopback=settings.sso_allow_http_loopback,
+            allow_private_networks=settings.sso_allow_private_networks,
+        ),
+    )
 
     @asynccontextmanager
     async def database(_: Litestar) -> AsyncIterator[None]:
@@ -144,22 +158,26 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
         bind_tables(engine)
         await open_engine(engine)
         runtime = None
+        retention = RetentionRuntime(clock=clock)
         if settings.notifications_in_process:
             runtime = NotificationRuntime(settings=settings, clock=clock)
             runtime.start()
+            # The same switch as reminders: background work runs in this process.
+            retention.start()
         anchoring = AnchorRuntime(settings=settings, clock=clock)
         anchoring.start()
         try:
             yield
         finally:
             await anchoring.stop()
+            await retention.stop()
             if runtime is not None:
                 await runtime.stop()
             await close_engine(engine)
 
     auth_router = Router(
         path="/",
-        route_handlers=[AuthController, InvitationController],
+        route_handlers=[AuthController, InvitationController, SsoLoginController],
         middleware=[
             RateLimitConfig(
                 rate_limit=("minute", settings.auth_rate_limit_per_minute),
@@ -196,6 +214,9 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
             ImportController,
             *EXPENSE_CONTROLLERS,
             LeaveController,
+            PersonalDataController,
+            RetentionController,
+            SsoSettingsController,
             integrations_controller(settings),
         ],
         # API answers are personal: never cached by the browser, a proxy or the service worker.
@@ -222,6 +243,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
             "accounts": Provide(lambda: accounts, sync_to_thread=False),
             "clock": Provide(lambda: clock, sync_to_thread=False),
             "sync_service": Provide(lambda: sync_service, sync_to_thread=False),
+            "sso": Provide(lambda: sso, sync_to_thread=False),
             "session": Provide(provide_session),
             "optional_session": Provide(provide_optional_session),
         },

@@ -210,6 +210,7 @@ def _worker(settings: Settings, args: argparse.Namespace) -> None:
     import signal
 
     from server.services.notifications import NotificationRuntime, OutboxWorker
+    from server.services.privacy import RetentionRuntime
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
 
@@ -227,8 +228,13 @@ def _worker(settings: Settings, args: argparse.Namespace) -> None:
         for number in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(number, stopping.set)
         runtime.start()
+        # Retention runs with the other background work (docs/privacy.md); each pass is
+        # idempotent, so several workers may run it.
+        retention = RetentionRuntime(clock=system_clock)
+        retention.start()
         print(f"worker {worker.worker_id}: ready", flush=True)
         await stopping.wait()
+        await retention.stop()
         await runtime.stop()
         figures = worker.figures
         print(
@@ -238,6 +244,21 @@ def _worker(settings: Settings, args: argparse.Namespace) -> None:
         )
 
     _with_storage(settings, work)
+
+
+def _retention_run(settings: Settings, *, dry_run: bool) -> None:
+    """Apply every firm's retention periods now (docs/privacy.md); print what went, per kind."""
+    from server.services import privacy
+
+    results = _with_storage(
+        settings, lambda: privacy.run_retention(now=system_clock(), dry_run=dry_run)
+    )
+    verb = "would delete" if dry_run else "deleted"
+    print(f"{'rows':>8}  {'kept days':>9}  {'organisation':<36} kind ({verb})")
+    for result in results:
+        where = result.organisation_id or "(none: rows bound to no firm)"
+        print(f"{result.count:>8}  {result.days:>9}  {where:<36} {result.kind.value}")
+    print(f"{sum(r.count for r in results)} row(s) past their period {verb}.")
 
 
 def _outbox(settings: Settings) -> None:
@@ -365,6 +386,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     commands.add_parser("outbox", help="print the notification outbox figures")
+
+    retention = commands.add_parser(
+        "retention", help="retention periods of personal data (docs/privacy.md)"
+    )
+    retention_commands = retention.add_subparsers(
+        dest="retention_command", required=True, metavar="COMMAND", parser_class=_Parser
+    )
+    run = retention_commands.add_parser(
+        "run", help="delete what is past its firm's retention period, now"
+    )
+    run.add_argument("--dry-run", action="store_true", help="count only, delete nothing")
     return parser
 
 
@@ -402,6 +434,8 @@ def main(argv: list[str] | None = None) -> int:
             print(_signature_link(settings, args))
         elif args.command == "outbox":
             _outbox(settings)
+        elif args.command == "retention":
+            _retention_run(settings, dry_run=args.dry_run)
         elif args.command == "worker":
             _worker(settings, args)
         elif args.command == "demo":

@@ -70,6 +70,17 @@ class Settings(BaseModel):
         description="CARNET_AUTH_RATE_LIMIT: requests a minute per client address on the "
         "login and invitation endpoints.",
     )
+    sso_allow_http_loopback: bool = Field(
+        default=False,
+        description="CARNET_SSO_ALLOW_HTTP_LOOPBACK: accept an OpenID Connect provider on "
+        "http://localhost or 127.0.0.1 (tests, a local Keycloak); real providers are https.",
+    )
+    sso_allow_private_networks: bool = Field(
+        default=False,
+        description="CARNET_SSO_ALLOW_PRIVATE_NETWORKS: let firms' OpenID Connect providers live "
+        "on private or link-local addresses (an on-premises Keycloak). Off, the server never "
+        "calls its own network on an address an administrator typed.",
+    )
 
     vapid_private_key_file: str = Field(
         default="",
@@ -255,6 +266,8 @@ class Settings(BaseModel):
             "seal_certificate_file": "CARNET_SEAL_CERTIFICATE_FILE",
             "seal_key_file": "CARNET_SEAL_KEY_FILE",
             "audit_anchor_minutes": "CARNET_AUDIT_ANCHOR_MINUTES",
+            "sso_allow_http_loopback": "CARNET_SSO_ALLOW_HTTP_LOOPBACK",
+            "sso_allow_private_networks": "CARNET_SSO_ALLOW_PRIVATE_NETWORKS",
         }
         values: dict[str, str] = {field: env[name] for field, name in names.items() if name in env}
         if "secret_key" not in values:

@@ -109,9 +109,6 @@ def test_controllers_never_touch_tables() -> None:
 # importer for its PDF.
 OFFLINE_TOOLS = {
     "webauthn": (ROOT / "server" / "verify_evidence.py",),
-    # aiohttp: the push services' transport, and the webhooks' HTTP client, whose resolver hook
-    # checks the very addresses each connection uses (issue 17, SSRF and DNS rebinding).
-    "aiohttp": (ROOT / "server" / "services" / "webhooks.py",),
     # pyHanko: the seal is made by signed_pdf.py and checked offline by verify_pdf.py; its HTTP
     # timestamp client serves every RFC 3161 request (timestamping.py).
     "pyhanko": (
@@ -122,10 +119,19 @@ OFFLINE_TOOLS = {
         ROOT / "server" / "services" / "signed_pdf.py",
         ROOT / "server" / "verify_pdf.py",
     ),
+    # aiohttp is also the OpenID Connect client's HTTP (discovery, keys, token endpoint), and
+    # the webhooks' client, whose resolver hook checks the very addresses each connection uses
+    # (issue 17, SSRF and DNS rebinding).
+    "aiohttp": (
+        ROOT / "server" / "services" / "oidc_client.py",
+        ROOT / "server" / "services" / "webhooks.py",
+    ),
     "weasyprint": (
         ROOT / "server" / "services" / "signed_pdf.py",
         # The month's receipts for the accountant (issue 16).
         ROOT / "server" / "services" / "receipts_pdf.py",
+        # A person's data export, readable (issue 17, docs/privacy.md).
+        ROOT / "server" / "services" / "privacy_pdf.py",
     ),
 }
 
@@ -139,6 +145,8 @@ OFFLINE_TOOLS = {
         ("pywebpush", "server/services/push_delivery.py"),
         ("py_vapid", "server/services/push_delivery.py"),
         ("aiohttp", "server/services/push_delivery.py"),
+        ("authlib", "server/services/oidc_client.py"),
+        ("joserfc", "server/services/oidc_client.py"),
         ("pyhanko", "server/services/signed_pdf.py"),
         ("asn1crypto", "server/timestamp_token.py"),
     ],

@@ -28,7 +28,7 @@ from server.services import notifications, webhooks
 from server.services import webauthn_ceremonies as ceremonies
 from server.services.clock import Clock
 from server.settings import Settings
-from server.storage import import_store, notification_store, session_store
+from server.storage import import_store, notification_store, session_store, sso_store
 from server.storage import repositories as repo
 
 CEREMONY_LIFETIME = timedelta(minutes=5)
@@ -320,6 +320,7 @@ class Accounts:
                 msg,
                 errors=(FieldError(field="credential", code="account_deactivated", message=msg),),
             )
+        await self._ensure_passkey_login_allowed(person)
         async with repo.write_transaction():
             await self._spend_ceremony(ceremony_id)
             if not await repo.record_passkey_use(
@@ -331,6 +332,28 @@ class Accounts:
                 msg = "this passkey was used concurrently; try again"
                 raise AuthenticationFailed(msg)
             return await self._open_session(person.id)
+
+    async def _ensure_passkey_login_allowed(self, person: model.Person) -> None:
+        """A firm that set "SSO only" has its staff sign in through its provider (docs/sso.md).
+
+        Client contacts keep their passkey login (they are not the firm's staff), and so do
+        administrators, so that a provider outage or a mistyped setting cannot lock the firm
+        out of the screen that fixes it. Passkeys stay registered and required for signing."""
+        if person.client_company_id is not None or Role.ADMIN in person.roles:
+            return
+        if await sso_store.sso_only(person.organisation_id):
+            msg = (
+                "your organisation signs its staff in through its single sign-on: use the "
+                "sign-in button of your organisation's provider"
+            )
+            raise AuthenticationFailed(
+                msg, errors=(FieldError(field="credential", code="sso_required", message=msg),)
+            )
+
+    async def open_session(self, person_id: str) -> Login:
+        """A fresh session for a person another way of logging in (single sign-on) vouched
+        for; runs inside the caller's transaction."""
+        return await self._open_session(person_id)
 
     async def demo_login(self, *, email: str) -> Login:
         """Log in as a demo person with no passkey; callers check demo mode and localhost."""

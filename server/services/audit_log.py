@@ -23,6 +23,7 @@ sync client id, ``"web"``, or null) and ``data``:
 """
 
 import datetime as dt
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +41,10 @@ WEB = "web"
 
 SYSTEM = "system"
 """The ``actor`` of a change made by the server itself."""
+
+SALT_BYTES = 16
+"""Each entry's personal values are sealed under a fresh random salt (format 2,
+`server.domain.audit.seal`), so an erasure can delete them without touching the chain."""
 
 
 async def record(
@@ -81,6 +86,7 @@ async def record(
             event=kind,
             subject=f"timesheet:{month_id}",
             body={"month": month_id, "device": device, "data": data},
+            salt=secrets.token_bytes(SALT_BYTES),
         )
         await store.insert(organisation_id=organisation, entry=entry, month_id=month_id)
 
@@ -121,6 +127,7 @@ async def record_many(events: Sequence[MonthEvent]) -> None:
                     event=event.kind,
                     subject=f"timesheet:{event.month_id}",
                     body={"month": event.month_id, "device": event.device, "data": event.data},
+                    salt=secrets.token_bytes(SALT_BYTES),
                 )
                 entries.append((previous, event.month_id))
             await store.insert_many(organisation_id=organisation, entries=entries)
@@ -199,5 +206,6 @@ async def record_organisation_event(
             event=kind,
             subject=subject,
             body={"month": None, "device": WEB, "data": data},
+            salt=secrets.token_bytes(SALT_BYTES),
         )
         await store.insert(organisation_id=organisation_id, entry=entry, month_id=None)

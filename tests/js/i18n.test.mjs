@@ -49,6 +49,8 @@ const ONLINE = [
   "backoffice/imports",
   "backoffice/leave",
   "expenses",
+  "privacy",
+  "backoffice/sso",
   "backoffice/integrations",
 ];
 

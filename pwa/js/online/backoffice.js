@@ -24,6 +24,8 @@ export const STRINGS = {
   "admin.tab.exports": ["Exports", "Exports"],
   "admin.tab.imports": ["Import", "Import"],
   "admin.tab.leave": ["Congés", "Leave"],
+  "admin.tab.privacy": ["RGPD", "GDPR"],
+  "admin.tab.sso": ["Connexion unique", "Single sign-on"],
   "admin.tab.integrations": ["Intégrations", "Integrations"],
   "admin.loading": ["Chargement…", "Loading…"],
   "admin.offline": [
@@ -47,6 +49,8 @@ const TABS = [
   ["exports", "./backoffice/exports.js"],
   ["imports", "./backoffice/imports.js"],
   ["leave", "./backoffice/leave.js"],
+  ["privacy", "./privacy.js"],
+  ["sso", "./backoffice/sso.js"],
   ["integrations", "./backoffice/integrations.js"],
 ];
 
