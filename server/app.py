@@ -38,6 +38,7 @@ from server.api.figures import (
 )
 from server.api.firm import FirmOfHost
 from server.api.imports import ImportController
+from server.api.integrations import integrations_controller
 from server.api.invoicing import (
     BillingController,
     ExpenseController,
@@ -50,7 +51,14 @@ from server.api.me import MeController
 from server.api.media import JsonBodiesOnly, JsonRequest
 from server.api.months import MonthController
 from server.api.notifications import NotificationSettingsController, push_controller
-from server.api.openapi import CSRF_COOKIE, CSRF_HEADER, SESSION, SIGNER, OpenAPIDocument
+from server.api.openapi import (
+    API_TOKEN,
+    CSRF_COOKIE,
+    CSRF_HEADER,
+    SESSION,
+    SIGNER,
+    OpenAPIDocument,
+)
 from server.api.privacy import PersonalDataController, RetentionController
 from server.api.rate_limit import SharedRateLimit
 from server.api.shell import shell_handlers
@@ -58,6 +66,7 @@ from server.api.signing import signer_cookie_name, signing_router
 from server.api.sso import SsoLoginController, SsoSettingsController
 from server.api.sync import SyncController
 from server.api.team import TeamController
+from server.api.token_auth import TokenRequests
 from server.errors import EXCEPTION_HANDLERS
 from server.headers import HSTS
 from server.headers import SECURITY_HEADERS as HEADERS
@@ -208,11 +217,21 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
             PersonalDataController,
             RetentionController,
             SsoSettingsController,
+            integrations_controller(settings),
         ],
         # API answers are personal: never cached by the browser, a proxy or the service worker.
         cache_control=CacheControlHeader(no_store=True),
         # Every API request is for the firm its host names (docs/multi-tenant.md).
-        middleware=[FirmOfHost(settings), JsonBodiesOnly()],
+        middleware=[
+            FirmOfHost(settings),
+            JsonBodiesOnly(),
+            TokenRequests(
+                csrf_secret=settings.secret_key,
+                csrf_cookie=CSRF_COOKIE_NAME,
+                csrf_header=CSRF_HEADER_NAME,
+                cookies=(settings.session_cookie_name, signer_cookie_name(settings)),
+            ),
+        ],
     )
     handlers: list[Any] = [api]
     if PWA_DIR.is_dir():
@@ -271,6 +290,13 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
                         security_scheme_in="cookie",
                         description="The signer session a signature link opens "
                         "(`/api/v1/sign` only).",
+                    ),
+                    API_TOKEN: SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        description="A firm's API token (`carnet_…`), for scripts: only on "
+                        "the operations that list it, with the scope named there; no cookie, "
+                        "no CSRF pair (docs/api.md).",
                     ),
                     CSRF_COOKIE: SecurityScheme(
                         type="apiKey",

@@ -133,6 +133,12 @@ class Settings(BaseModel):
         description="CARNET_NOTIFICATION_POLL_SECONDS: how often the worker looks for due items.",
     )
 
+    webhooks_allow_private_targets: bool = Field(
+        default=False,
+        description="CARNET_WEBHOOKS_ALLOW_PRIVATE_TARGETS: let webhooks post to private, "
+        "loopback and link-local addresses (a firm's own network, or tests). Off by default: "
+        "the server would otherwise reach its own network for whoever subscribes (SSRF).",
+    )
     tsa_url: str = Field(
         default="",
         description="CARNET_TSA_URL: the RFC 3161 timestamping authority (http or https URL) that "
@@ -261,6 +267,7 @@ class Settings(BaseModel):
             "mail_from": "CARNET_MAIL_FROM",
             "notifications_in_process": "CARNET_NOTIFICATIONS_IN_PROCESS",
             "notification_poll_seconds": "CARNET_NOTIFICATION_POLL_SECONDS",
+            "webhooks_allow_private_targets": "CARNET_WEBHOOKS_ALLOW_PRIVATE_TARGETS",
             "tsa_url": "CARNET_TSA_URL",
             "tsa_timeout_seconds": "CARNET_TSA_TIMEOUT_SECONDS",
             "seal_certificate_file": "CARNET_SEAL_CERTIFICATE_FILE",

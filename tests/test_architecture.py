@@ -119,8 +119,13 @@ OFFLINE_TOOLS = {
         ROOT / "server" / "services" / "signed_pdf.py",
         ROOT / "server" / "verify_pdf.py",
     ),
-    # aiohttp is also the OpenID Connect client's HTTP (discovery, keys, token endpoint).
-    "aiohttp": (ROOT / "server" / "services" / "oidc_client.py",),
+    # aiohttp is also the OpenID Connect client's HTTP (discovery, keys, token endpoint), and
+    # the webhooks' client, whose resolver hook checks the very addresses each connection uses
+    # (issue 17, SSRF and DNS rebinding).
+    "aiohttp": (
+        ROOT / "server" / "services" / "oidc_client.py",
+        ROOT / "server" / "services" / "webhooks.py",
+    ),
     "weasyprint": (
         ROOT / "server" / "services" / "signed_pdf.py",
         # The month's receipts for the accountant (issue 16).
@@ -218,6 +223,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
                 "terms",
                 "timestamping",
                 "webauthn_ceremonies",
+                "webhooks",
             )
         ),
     ),

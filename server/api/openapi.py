@@ -43,6 +43,7 @@ PROBLEM_JSON = "application/problem+json"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CONSTRAINTS = frozenset({"pattern", "minLength", "maxLength", "minimum", "maximum"})
 SESSION, SIGNER = "sessionCookie", "signerCookie"
+API_TOKEN = "apiToken"
 CSRF_COOKIE, CSRF_HEADER = "csrfCookie", "csrfHeader"
 
 WHY = {
@@ -157,6 +158,9 @@ def _security(handler: HTTPRouteHandler) -> list[dict[str, list[str]]]:
         needed[SIGNER] = []
     if set(handler.http_methods) - SAFE_METHODS:
         needed |= {CSRF_COOKIE: [], CSRF_HEADER: []}
+    if "token_scope" in handler.opt:
+        # Or an API token holding the scope, with no cookie and no CSRF pair (docs/api.md).
+        return [needed, {API_TOKEN: [str(handler.opt["token_scope"])]}]
     return [needed] if needed else []
 
 

@@ -13,13 +13,16 @@ waits on them (issue 5: "the waiting step sends them a link").
   scheduler sends the relances until it moves);
 - it now waits on a client signer: a signature link, emailed to them;
 - it is validated: ``approved`` to the consultant; signed: ``signed``;
-- it was sent back: ``sent_back`` with the comment, to the consultant.
+- it was sent back: ``sent_back`` with the comment, to the consultant;
+- the firm's webhooks that want it are told: ``month.submitted``, ``month.approved``,
+  ``month.signed``, ``month.sent_back`` (docs/webhooks.md), queued in the same outbox.
 """
 
 from server.commands.month_tx import MonthMoved, MonthTx, Subscriber
 from server.domain import model
+from server.domain.integrations import Event
 from server.domain.workflow import Action
-from server.services import invoicing, notifications, signature_tokens
+from server.services import invoicing, notifications, signature_tokens, webhooks
 from server.storage import notification_store
 from sync.months import MonthStatus
 
@@ -124,5 +127,39 @@ async def _send_signature_link(tx: MonthTx, event: MonthMoved, *, signer_id: str
     )
 
 
-REACTIONS: tuple[Subscriber, ...] = (create_pre_invoice, tell_people)
+async def tell_webhooks(tx: MonthTx, event: MonthMoved) -> None:
+    """Queue the move for the firm's webhooks; the key is the month's version after the move,
+    so a transaction retried after a conflict queues each event once."""
+    new = event.after
+    found: list[Event] = []
+    if event.action is Action.SUBMIT:
+        found.append(Event.MONTH_SUBMITTED)
+    if event.action is Action.SEND_BACK:
+        found.append(Event.MONTH_SENT_BACK)
+    if new.status is not event.before.status and new.status is MonthStatus.VALIDATED:
+        found.append(Event.MONTH_APPROVED)
+    if new.status is not event.before.status and new.status is MonthStatus.SIGNED:
+        found.append(Event.MONTH_SIGNED)
+    for kind in found:
+        data = {
+            "month_id": event.month_id,
+            "month": event.month,
+            "consultant_id": event.consultant.id,
+            "consultant_name": event.consultant.display_name,
+            "status": new.status.value,
+            "by": event.actor_id,
+        }
+        if kind is Event.MONTH_SENT_BACK:
+            data["comment"] = event.comment
+        await webhooks.emit(
+            organisation_id=event.consultant.organisation_id,
+            event=kind,
+            key=f"{event.month_id}:{event.version}",
+            data=data,
+            month=event.month,
+            at=tx.now,
+        )
+
+
+REACTIONS: tuple[Subscriber, ...] = (create_pre_invoice, tell_people, tell_webhooks)
 """In this order: the pre-invoice exists before anyone is told the month is validated."""

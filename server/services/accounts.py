@@ -22,8 +22,9 @@ from server.domain.errors import (
     InvalidInput,
     NotFound,
 )
+from server.domain.integrations import Event
 from server.domain.roles import Actor, Role
-from server.services import firms, notifications
+from server.services import firms, notifications, webhooks
 from server.services import webauthn_ceremonies as ceremonies
 from server.services.clock import Clock
 from server.settings import Settings
@@ -100,6 +101,21 @@ class Accounts:
                 expires_at=now + timedelta(days=self.settings.invitation_days),
                 created_by=created_by,
             )
+            if created_by is not None:
+                # The firm's webhooks hear of the person, never of the link (a credential).
+                await webhooks.emit(
+                    organisation_id=person.organisation_id,
+                    event=Event.PERSON_INVITED,
+                    key=invitation.id,
+                    data={
+                        "person_id": person.id,
+                        "email": person.email,
+                        "display_name": person.display_name,
+                        "roles": sorted(r.value for r in person.roles),
+                        "by": created_by,
+                    },
+                    at=now,
+                )
             if send_email and self.mails_invitations:
                 organisation = await repo.get_organisation(person.organisation_id)
                 language, _ = await notification_store.get_preference(person.id)
@@ -157,6 +173,28 @@ class Accounts:
             links[person.id], hashed = self._new_link(origin[person.organisation_id])
             rows.append((str(uuid.uuid4()), person.id, hashed, expires_at))
         await import_store.insert_invitations(rows, created_by=created_by)
+        hooks = (
+            await webhooks.subscribers_of(people[0].organisation_id, Event.PERSON_INVITED)
+            if people
+            else []
+        )
+        for person, (invitation_id, *_rest) in zip(people, rows, strict=True):
+            if not hooks:
+                break  # no webhook wants it: no lookup per person either
+            await webhooks.emit(
+                subscribers=hooks,
+                organisation_id=person.organisation_id,
+                event=Event.PERSON_INVITED,
+                key=invitation_id,
+                data={
+                    "person_id": person.id,
+                    "email": person.email,
+                    "display_name": person.display_name,
+                    "roles": sorted(r.value for r in person.roles),
+                    "by": created_by,
+                },
+                at=now,
+            )
         if self.mails_invitations and people:
             organisation = await repo.get_organisation(people[0].organisation_id)
             for person, (invitation_id, *_rest) in zip(people, rows, strict=True):

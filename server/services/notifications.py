@@ -63,7 +63,7 @@ from server.domain.reminders import (
 )
 from server.domain.roles import Actor, Role
 from server.domain.team_board import reminder_occurrence
-from server.services import firms, signature_tokens
+from server.services import firms, signature_tokens, webhooks
 from server.services.clock import Clock, system_clock
 from server.services.email_delivery import EmailSender
 from server.services.push_delivery import PushSender, check_subscription, load_vapid, topic_of
@@ -620,8 +620,10 @@ class OutboxWorker:
         worker_id: str | None = None,
         lease_ms: int = LEASE_MS,
         batch: int = BATCH,
+        hooks: webhooks.WebhookSender | None = None,
     ) -> None:
         self.settings = settings
+        self.hooks = hooks or webhooks.WebhookSender(settings=settings)
         self.clock = clock
         self.push = push or PushSender(vapid=load_vapid(settings), subject=settings.vapid_subject)
         self.email = email or EmailSender(settings)
@@ -632,6 +634,7 @@ class OutboxWorker:
 
     async def close(self) -> None:
         await self.push.close()
+        await self.hooks.close()
 
     async def run_once(self) -> int:
         """Claim and deliver one batch; returns how many rows it claimed."""
@@ -797,6 +800,9 @@ class OutboxWorker:
     async def _deliver(self, entry: OutboxEntry, *, now_ms: int) -> Outcome:
         if now_ms >= entry.expires_ms:
             return Outcome(state=DROPPED, reason="expired")
+        if entry.channel == webhooks.CHANNEL:
+            # A firm's webhook: one signed POST per claim, logged (server/services/webhooks.py).
+            return await self.hooks.deliver(entry, now=self.clock())
         if (
             entry.kind == Kind.WAITING_ON_YOU.value
             and entry.data.get("relance") == 0
@@ -917,6 +923,7 @@ class NotificationRuntime:
         try:
             await schedule_reminders(now=self.clock())
             await store.purge_outbox(done_before_ms=_ms(self.clock() - RETENTION))
+            await webhooks.purge_log(before=self.clock() - RETENTION)
         except Exception:
             logger.exception("reminder scheduler failed; the next tick tries again")
         try:
@@ -933,6 +940,7 @@ class NotificationRuntime:
                 try:
                     await schedule_reminders(now=self.clock())
                     await store.purge_outbox(done_before_ms=_ms(self.clock() - RETENTION))
+                    await webhooks.purge_log(before=self.clock() - RETENTION)
                 except Exception:
                     logger.exception("reminder scheduler failed; the next tick tries again")
             try:

@@ -981,6 +981,62 @@ class RateLimitHit(Table):
     hits = Integer(default=0)
 
 
+# -- integrations (issue 17): API tokens and webhooks -------------------------------------------
+
+
+class ApiToken(Table):
+    """A firm's API token for scripts (docs/api.md): only its SHA-256 is kept, the token itself
+    was shown once to the administrator who created it."""
+
+    id = UUID(primary_key=True)
+    organisation = ForeignKey(references=Organisation, null=False)
+    name = Varchar(length=100)
+    token_hash = Varchar(length=64, unique=True)
+    hint = Varchar(length=20, help_text="The token's first characters, to tell tokens apart.")
+    scopes = JSON(default=[])
+    created_by = ForeignKey(references=Person, null=False)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+    revoked_at = Timestamptz(null=True, default=None)
+    revoked_by = ForeignKey(references=Person, null=True, default=None)
+    last_used_at = Timestamptz(null=True, default=None)
+
+
+class WebhookSubscription(Table):
+    """A firm's webhook: where to post which events, and the secret that signs them."""
+
+    id = UUID(primary_key=True)
+    organisation = ForeignKey(references=Organisation, null=False)
+    url = Varchar(length=500)
+    events = JSON(default=[])
+    secret = Varchar(length=100, help_text="HMAC-SHA256 key of the Carnet-Signature header.")
+    active = Boolean(default=True)
+    created_by = ForeignKey(references=Person, null=False)
+    created_at = Timestamptz(default=TimestamptzNow())
+    disabled_at = Timestamptz(null=True, default=None)
+
+
+class WebhookDelivery(Table):
+    """One attempt to deliver one event to one subscription: the administrator's delivery log.
+
+    ``attempt_key`` (outbox row and attempt number) is unique: one row per claim of the outbox
+    row, however often a worker records it."""
+
+    id = UUID(primary_key=True)
+    organisation = ForeignKey(references=Organisation, null=False)
+    subscription = ForeignKey(references=WebhookSubscription, null=False)
+    attempt_key = Varchar(length=80, unique=True)
+    event = Varchar(length=40)
+    event_id = Varchar(length=64)
+    attempt = Integer(default=1)
+    at = Timestamptz()
+    status = Integer(null=True, default=None, help_text="The receiver's HTTP status, if any.")
+    duration_ms = Integer(default=0)
+    outcome = Varchar(length=10, help_text="sent, retry or dropped.")
+    error = Varchar(length=300, default="")
+    next_at = Timestamptz(null=True, default=None, help_text="When the retry is due.")
+
+
 TABLES: tuple[type[Table], ...] = (
     Organisation,
     ClientCompany,
@@ -1042,4 +1098,7 @@ TABLES: tuple[type[Table], ...] = (
     SsoLogin,
     SsoIdentity,
     RateLimitHit,
+    ApiToken,
+    WebhookSubscription,
+    WebhookDelivery,
 )

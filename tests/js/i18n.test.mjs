@@ -51,6 +51,7 @@ const ONLINE = [
   "expenses",
   "privacy",
   "backoffice/sso",
+  "backoffice/integrations",
 ];
 
 test("every string has a French and an English text with the same placeholders", async () => {

@@ -1930,4 +1930,130 @@ async def test_only_admins_read_and_set_their_own_firms_single_sign_on(cast: Cas
         report.same("the secret is set", True, saved["client_secret_set"])
         theirs = (await cast.browser("xadmin").get(f"{API}/organisation/sso")).json()
         report.same("the other firm's settings are untouched", "", theirs["issuer"])
+
+
+# -- integrations (issue 17): API tokens and webhooks ----------------------------------------
+
+
+async def _integration_rows() -> list[str]:
+    rows = [
+        *await t.ApiToken.select(t.ApiToken.id, t.ApiToken.revoked_at),
+        *await t.WebhookSubscription.select(
+            t.WebhookSubscription.id, t.WebhookSubscription.active
+        ),
+    ]
+    return sorted(repr(sorted(r.items())) for r in rows)
+
+
+async def test_only_admins_manage_their_own_organisations_tokens_and_webhooks(cast: Cast) -> None:
+    """Make sure only an administrator lists, creates and revokes API tokens and webhooks, of
+    their own organisation only: another firm's administrator is told they do not exist, and a
+    refused request changes nothing."""
+    report = Report()
+    token_body = {"name": "paie", "scopes": ["months:read"], "days": 30}
+    hook_body = {"url": "https://hooks.example.test/carnet", "events": ["month.submitted"]}
+    made = await cast.browser("admin").post(f"{API}/integrations/tokens", json=token_body)
+    report.status("admin POST /integrations/tokens", made, 201)
+    token_id = made.json()["record"]["id"]
+    hook = await cast.browser("admin").post(f"{API}/integrations/webhooks", json=hook_body)
+    # The host does not resolve here: the webhook is stored as the operator allows (below).
+    hook_id = None
+    if hook.status_code == 201:
+        hook_id = hook.json()["webhook"]["id"]
+    else:
+        report.status("admin POST /integrations/webhooks (no DNS)", hook, 422)
+        row = t.WebhookSubscription(
+            organisation=cast.octave.organisation.id,
+            url=hook_body["url"],
+            events=hook_body["events"],
+            secret="whsec_test",
+            created_by=cast.id("admin"),
+        )
+        await row.save()
+        hook_id = str(row.id)
+    before = await _integration_rows()
+    for actor in ("anonymous", *LOGGED_IN):
+        browser = cast.browser(actor)
+        own = actor == "admin"
+        listing = 401 if actor == "anonymous" else 200 if actor in {"admin", "xadmin"} else 403
+        for path in ("/integrations/tokens", "/integrations/webhooks"):
+            got = await browser.get(API + path)
+            report.status(f"{actor} GET {path}", got, listing)
+            if got.status_code == 200:
+                ids = {x["id"] for x in got.json()}
+                report.same(
+                    f"{actor} GET {path} sees Octave's", own, bool(ids & {token_id, hook_id})
+                )
+        if own:
+            continue
+        refused = 401 if actor == "anonymous" else 404 if actor == "xadmin" else 403
+        for method, path in (
+            ("POST", f"/integrations/tokens/{token_id}/revoke"),
+            ("POST", f"/integrations/webhooks/{hook_id}/disable"),
+            ("POST", f"/integrations/webhooks/{hook_id}/test"),
+            ("GET", f"/integrations/webhooks/{hook_id}/deliveries"),
+        ):
+            got = await browser.send(method, API + path)
+            report.status(f"{actor} {method} {path.replace(token_id, '<t>')}", got, refused)
+        creating = 401 if actor == "anonymous" else 201 if actor == "xadmin" else 403
+        if actor != "xadmin":
+            got = await browser.post(f"{API}/integrations/tokens", json=token_body)
+            report.status(f"{actor} POST /integrations/tokens", got, creating)
+    report.same("database after the refusals", before, await _integration_rows())
+    report.verify()
+
+
+async def test_an_api_token_reads_only_its_own_organisation_within_its_scopes(
+    cast: Cast,
+) -> None:
+    """Make sure another firm's token lists only that firm's months and people, is told
+    Octave's month and person do not exist, and that each endpoint open to tokens needs its
+    scope (403 missing_scope) while the others refuse tokens whatever their scopes."""
+    report = Report()
+    made = await cast.browser("xadmin").post(
+        f"{API}/integrations/tokens",
+        json={"name": "x", "scopes": ["months:read", "people:read"], "days": 30},
+    )
+    report.status("xadmin POST /integrations/tokens", made, 201)
+    token = made.json()["token"]
+    script = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=cast.octave.app),
+        base_url="http://localhost.local",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    async with script:
+        months = await script.get(f"{API}/months")
+        report.status("x token GET /months", months, 200)
+        report.same(
+            "x token GET /months owners",
+            {cast.id("x")},
+            {m["consultant_id"] for m in months.json()},
+        )
+        people = await script.get(f"{API}/people")
+        report.same(
+            "x token GET /people", {"xadmin", "x"}, {cast.name(p["id"]) for p in people.json()}
+        )
+        got = await script.get(cast.month_url("c1/2026-11"))
+        report.status("x token GET c1/2026-11", got, 404)
+        got = await script.get(f"{API}/people/{cast.id('c1')}")
+        report.status("x token GET /people/<c1>", got, 404)
+        for method, path, scope in (
+            ("GET", "/invoices", "invoices:read"),
+            ("POST", "/people", "people:write"),
+        ):
+            got = await script.request(method, API + path, json=invite_body("tok"))
+            report.status(f"x token {method} {path}", got, 403, "missing_scope")
+            if got.status_code == 403:
+                report.same(
+                    f"x token {method} {path} names", scope, got.json()["errors"][0]["message"]
+                )
+        for method, path in (
+            ("GET", "/me"),
+            ("GET", "/team/months/2026-11"),
+            ("GET", "/audit/verify"),
+            ("POST", f"/people/{cast.id('x')}/months/2026-11/submit"),
+            ("GET", "/integrations/webhooks"),
+        ):
+            got = await script.request(method, API + path, json={"version": 1})
+            report.status(f"x token {method} {path}", got, 403, "forbidden")
     report.verify()

@@ -78,6 +78,29 @@ async def test_a_session_of_one_firm_is_no_session_on_another_host(
     assert (await a["admin"].browser.get("/api/v1/me")).status_code == 200
 
 
+async def test_an_api_token_of_one_firm_is_no_token_on_another_host(
+    two: tuple[World, World],
+) -> None:
+    """Make sure a script's token works on its firm's host only, and another host answers as
+    for a token that does not exist (docs/multi-tenant.md, docs/api.md)."""
+    a, _ = two
+    made = await a["admin"].browser.post(
+        "/api/v1/integrations/tokens",
+        json={"name": "paie", "scopes": ["people:read"], "days": 30},
+    )
+    assert made.status_code == 201, made.text
+    bearer = {"Authorization": f"Bearer {made.json()['token']}"}
+    home = a.browser()
+    assert (await home.get("/api/v1/people", headers=bearer)).status_code == 200
+    elsewhere = a.browser(base_url=f"http://{B_HOST}")
+    foreign = await elsewhere.get("/api/v1/people", headers=bearer)
+    unknown = await elsewhere.get(
+        "/api/v1/people", headers={"Authorization": "Bearer carnet_" + "x" * 43}
+    )
+    assert foreign.status_code == unknown.status_code == 401
+    assert foreign.json()["detail"] == unknown.json()["detail"]
+
+
 async def test_a_passkey_of_one_firm_does_not_log_in_on_another_host(
     two: tuple[World, World],
 ) -> None:
