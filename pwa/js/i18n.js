@@ -23,7 +23,6 @@ export const FR = {
   "retry": "Réessayer",
   "signin.loggedout": "Vous êtes déconnecté·e.",
   "home.logout": "Se déconnecter",
-  "logout.pending": "{count} {count|modification non envoyée|modifications non envoyées} : synchronisez avec le réseau avant de vous déconnecter, sinon {count|elle serait perdue|elles seraient perdues}.",
   "error.network": "Pas de connexion au serveur : réessayez quand le réseau revient.",
   "error.server": "Le serveur a rencontré une erreur. Réessayez dans un instant.",
   "error.generic": "Une erreur est survenue. Réessayez.",

@@ -213,8 +213,24 @@ async def _checked(actor: Actor, new: LineInput, exclude: str | None) -> dict[st
     }
 
 
-async def create_line(*, actor: Actor, new: LineInput, now: datetime) -> str:
+async def create_line(
+    *, actor: Actor, new: LineInput, now: datetime, line_id: str | None = None
+) -> str:
+    """A draft line. `line_id` is the phone's id when the line was filed through the sync
+    queue (perhaps offline): filing it again with the same id stores nothing more, and an id
+    already used for something else is refused."""
+    if line_id is not None:
+        existing = await store.get_claim(line_id)
+        if existing is not None:
+            if existing["consultant"] == actor.person_id:
+                return line_id
+            raise Conflict(
+                "this expense id is already used",
+                errors=(FieldError("id", "id_taken", "this expense id is already used"),),
+            )
     fields = await _checked(actor, new, None)
+    if line_id is not None:
+        fields["id"] = line_id
     async with write_transaction():
         return await store.create_claim(
             organisation=actor.organisation_id,

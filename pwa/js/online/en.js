@@ -11,7 +11,6 @@ export const EN = {
   "retry": "Try again",
   "signin.loggedout": "You are signed out.",
   "home.logout": "Sign out",
-  "logout.pending": "{count} {count|edit|edits} not sent yet: get online and sync before signing out, or {count|it|they} would be lost.",
   "error.network": "Cannot reach the server. This needs the network; try again when it is back.",
   "error.server": "The server ran into an error. Try again in a moment.",
   "error.generic": "Something went wrong. Try again.",
