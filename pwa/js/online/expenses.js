@@ -95,6 +95,16 @@ export const STRINGS = {
     "Expense kept on this device: it leaves, with its receipts, when the network is back.",
   ],
   "exp.pending": ["En attente d'envoi", "Waiting to be sent"],
+  "exp.monthReview": ["Notes de frais du mois", "The month's expenses"],
+  "exp.monthTotal": [
+    "Envoyé : {amount} · approuvé : {approved} · à décider : {count}",
+    "Submitted: {amount} · approved: {approved} · to decide: {count}",
+  ],
+  "exp.monthOffline": [
+    "Hors ligne : les notes de frais du mois s'affichent au retour du réseau.",
+    "Offline: the month's expenses show when the network is back.",
+  ],
+  "exp.decided": ["Décision enregistrée : {status}.", "Decision saved: {status}."],
   "exp.pendingPhotos": [
     "{count} {count|justificatif en attente d'envoi|justificatifs en attente d'envoi}",
     "{count} {count|receipt|receipts} waiting to upload",
@@ -515,17 +525,18 @@ function policyForm(missions) {
   );
 }
 
-/** A line to decide: approve, or refuse with the reason typed next to it. */
+/** A line to decide: approve, or refuse with the reason typed next to it; `redraw` gets the
+ * decided line. @param {any} line @param {(decided?: any) => Promise<void>} redraw */
 function decisionView(line, redraw) {
   const reason = h("input", { type: "text", maxlength: 500, "data-testid": "refusal-input" });
   const status = h("p", { role: "status", class: "muted" });
   const decide = async (approve) => {
     try {
-      await request("POST", `/expense-lines/${line.id}/decision`, {
+      const decided = await request("POST", `/expense-lines/${line.id}/decision`, {
         approve,
         reason: /** @type {HTMLInputElement} */ (reason).value,
       });
-      await redraw();
+      await redraw(decided);
     } catch (error) {
       status.className = "error";
       status.hidden = false;
@@ -723,7 +734,7 @@ export async function show({ person, month, device = null }) {
           { class: "card", "aria-labelledby": "exp-review-h", "data-testid": "expense-review" },
           h("h2", { id: "exp-review-h" }, t("exp.review")),
           lines.length
-            ? h("ul", { class: "stack plain" }, ...lines.map((line) => decisionView(line, redraw)))
+            ? h("ul", { class: "stack plain" }, ...lines.map((line) => decisionView(line, () => redraw())))
             : h("p", { class: "muted" }, t("exp.reviewNone")),
         ),
       );
@@ -763,3 +774,61 @@ export async function show({ person, month, device = null }) {
 
 /** An expense still waits in the queue. @param {{pending: any[]}} queue */
 const expenseWaits = (queue) => queue.pending.some((d) => d.name === "file_expense");
+
+/**
+ * The month's expense lines of one consultant inside the manager's review of that month
+ * (online/review.js): what they handed in, each with its receipts, approved or refused with a
+ * reason right there, next to the CRA being approved. Decisions go straight to the server
+ * (`POST /expense-lines/{id}/decision`): offline, the card says the lines show when the
+ * network is back.
+ * @param {{container: HTMLElement, consultantId: string, month: string}} props
+ */
+export async function mountMonthExpenses({ container, consultantId, month }) {
+  const path = `/expense-reports/${month}?consultant=${encodeURIComponent(consultantId)}`;
+  const card = (/** @type {(Node | null)[]} */ ...children) =>
+    h(
+      "section",
+      { class: "card", "aria-labelledby": "review-exp-h", "data-testid": "review-expenses" },
+      h("h2", { id: "review-exp-h" }, t("exp.monthReview")),
+      ...children,
+    );
+  const status = h("p", { role: "status", class: "muted", "data-testid": "review-expenses-status" });
+  /** @param {any} [decided] the line just decided */
+  const draw = async (decided) => {
+    let report;
+    try {
+      report = await request("GET", path);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      // Not this approver's to see (403/404): no card at all.
+      container.replaceChildren(
+        error.status === 0 ? card(h("p", { class: "notice warn" }, t("exp.monthOffline"))) : "",
+      );
+      return;
+    }
+    // Drafts are not handed in yet: the manager sees what was submitted and decided.
+    const lines = report.lines.filter((/** @type {any} */ line) => line.status !== "draft");
+    const handed = lines.reduce((/** @type {number} */ sum, /** @type {any} */ l) => sum + l.gross_cents, 0);
+    const open = lines.filter((/** @type {any} */ l) => l.status === "submitted").length;
+    status.textContent = decided ? t("exp.decided", { status: t(`exp.status.${decided.status}`) }) : "";
+    container.replaceChildren(
+      card(
+        lines.length
+          ? h("p", {}, t("exp.monthTotal", { amount: euros(handed), approved: euros(report.approved_cents), count: open }))
+          : null,
+        lines.length
+          ? h(
+              "ul",
+              { class: "stack plain" },
+              ...lines.map((/** @type {any} */ line) =>
+                line.status === "submitted" ? decisionView(line, draw) : lineView(line, null),
+              ),
+            )
+          : h("p", { class: "muted" }, t("exp.reviewNone")),
+        status,
+      ),
+    );
+    if (decided) announce(status.textContent);
+  };
+  await draw();
+}
