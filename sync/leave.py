@@ -160,6 +160,10 @@ class MonthAttendance:
         sick: Half-days of non-professional sick leave (acquire at the sick rate).
         unpaid: Half-days of absences that are not actual work and acquire nothing (unpaid
             leave, unjustified absence).
+        professional: Half-days away after a work accident or for an occupational illness
+            (AT/MP). They count as actual work (C. trav. L3141-5 5°) for as long as they last:
+            the one-year limit of that article was removed by loi n° 2024-364 du 22 avril
+            2024, art. 37. Kept apart only to be shown; they acquire like worked days.
     """
 
     month: MonthKey
@@ -167,10 +171,14 @@ class MonthAttendance:
     employed: int
     sick: int = 0
     unpaid: int = 0
+    professional: int = 0
 
 
 def _month_share(attendance: MonthAttendance) -> tuple[Fraction, Fraction]:
-    """(share of the month worked or assimilated, share on sick leave), each 0..1."""
+    """(share of the month worked or assimilated, share on sick leave), each 0..1.
+
+    AT/MP half-days (`professional`) are assimilated to work: they stay in the first share
+    whatever their length (L3141-5 5°, no one-year limit since loi 2024-364)."""
     if attendance.schedule <= 0:
         return Fraction(0), Fraction(0)
     employed = min(max(attendance.employed, 0), attendance.schedule)

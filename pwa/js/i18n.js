@@ -84,6 +84,7 @@ export const FR = {
   "absence.sans_solde": "Sans solde",
   "absence.formation": "Formation",
   "absence.intercontrat": "Intercontrat",
+  "absence.at_mp": "Accident du travail, mal. pro.",
   "day.comment": "Commentaire du jour",
   "submit.heading": "Soumettre {month} ?",
   "submit.summary": "Saisi : {days}. Après soumission, le mois n'est plus modifiable.",

@@ -317,3 +317,36 @@ def test_a_half_friday_does_not_count_its_saturday_in_ouvrables() -> None:
     assert days_cost(days={friday: 2}, **args) == 4
     # 14 August 2026 is a Friday before the 15 August holiday: that Saturday is not counted.
     assert days_cost(days={dt.date(2026, 8, 14): 2}, **args) == 2
+
+
+def test_a_month_off_after_a_work_accident_acquires_like_a_month_worked() -> None:
+    """AT/MP counts as actual work (L3141-5 5°): 2.5 ouvrables, 25/12 ouvrés, nothing at the
+    sick rate."""
+    month = full(JUNE_2026, schedule=44, professional=44)
+    got = paid_leave_acquired(policy=OUVRABLES, months=[month], closed=False)
+    assert (got.from_work, got.from_sickness, got.half_days) == (Fraction(5, 2), 0, 5)
+    ouvres = paid_leave_acquired(policy=OUVRES, months=[month], closed=False)
+    assert ouvres.from_work == Fraction(25, 12)
+
+
+def test_eighteen_months_of_work_accident_acquire_in_full_with_no_one_year_limit() -> None:
+    """Before loi 2024-364 an AT/MP absence counted only for one uninterrupted year; since, it
+    counts whole: a second reference period entirely on AT/MP still acquires its 30 ouvrables
+    (where sickness would acquire 24)."""
+    months = year_from(JUNE_2026, 18)
+    first = [full(m, professional=44) for m in months[:12]]
+    second = [full(m, professional=44) for m in months[12:]]
+    assert paid_leave_acquired(policy=OUVRABLES, months=first, closed=True).half_days == 60
+    # Six months of the next period: 6 × 2.5 = 15 ouvrables, none at the sick rate.
+    got = paid_leave_acquired(policy=OUVRABLES, months=second, closed=False)
+    assert (got.from_work, got.from_sickness, got.half_days) == (15, 0, 30)
+    as_sick = [full(m, sick=44) for m in months[12:]]
+    # The same six months on non-professional sick leave: 6 × 2 = 12 ouvrables.
+    assert paid_leave_acquired(policy=OUVRABLES, months=as_sick, closed=False).half_days == 24
+
+
+def test_half_a_month_of_at_mp_and_half_unpaid_acquires_half() -> None:
+    """22 half-days of AT/MP count, 22 unpaid do not: 1.25 ouvrables → 3 half-days."""
+    month = full(JUNE_2026, schedule=44, professional=22, unpaid=22)
+    got = paid_leave_acquired(policy=OUVRABLES, months=[month], closed=False)
+    assert (got.from_work, got.half_days) == (Fraction(5, 4), 3)

@@ -72,6 +72,7 @@ export const EN = {
   "absence.sans_solde": "Unpaid leave",
   "absence.formation": "Training",
   "absence.intercontrat": "Between missions",
+  "absence.at_mp": "Work accident, occupational illness",
   "day.comment": "Comment for the day",
   "submit.heading": "Submit {month}?",
   "submit.summary": "Entered: {days}. Once submitted, the month can no longer be changed.",
