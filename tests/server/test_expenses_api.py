@@ -425,3 +425,34 @@ async def test_an_expense_filed_offline_arrives_through_sync_once_after_its_rece
     )
     assert boss.json()["results"][0]["reason"] == "forbidden"
     assert await t.ExpenseClaim.count() == 1
+
+
+async def test_a_motorcycle_trip_is_priced_on_its_own_scale_and_its_own_km(world: World) -> None:
+    """Make sure a motorcycle mileage line uses the motorcycle scale (4 CV, 120 km × 0.468 =
+    56.16 €) and counts only the motorcycle km of the year: a car's 4,900 km before it do not
+    move it into another band, and a second motorcycle trip crossing 3,000 km is priced in both
+    bands (200 km after 2,900: 55.00 €)."""
+    await _team(world)
+    alice = world["alice"].browser
+
+    async def line(day: str, category: str, km: int) -> httpx.Response:
+        return await alice.post(
+            f"{API}/expense-lines",
+            json={"spent_on": day, "category": category, "distance_km": km, "fiscal_power": 4},
+        )
+
+    car = await line("2026-03-02", "mileage", 4900)
+    assert car.status_code == 201, car.text
+    moto = await line("2026-03-03", "mileage_motorcycle", 120)
+    assert moto.status_code == 201, moto.text
+    assert (moto.json()["category"], moto.json()["gross_cents"]) == ("mileage_motorcycle", 5616)
+    long_ride = await line("2026-03-04", "mileage_motorcycle", 2780)  # 2,900 km so far
+    assert long_ride.status_code == 201, long_ride.text
+    crossing = await line("2026-03-05", "mileage_motorcycle", 200)
+    assert crossing.json()["gross_cents"] == 5500
+    refused = await alice.post(
+        f"{API}/expense-lines",
+        json={"spent_on": "2026-03-05", "category": "mileage_motorcycle", "distance_km": 10},
+    )
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "fiscal_power"

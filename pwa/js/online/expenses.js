@@ -10,7 +10,7 @@ import { ApiError, request } from "../api.js";
 import { addStrings, formatMonthName, t } from "../i18n.js";
 import { formatMonth, nextMonth, parseMonth, previousMonth } from "../core/months.js";
 import { announce, h, render } from "../views/dom.js";
-import { CATEGORIES, VAT_RATES_BP, splitVat, tripAllowanceCents } from "./expense-rules.js";
+import { CATEGORIES, MILEAGE_KINDS, VAT_RATES_BP, splitVat, tripAllowanceCents } from "./expense-rules.js";
 
 /** This module's strings, key → [French, English] (i18n.js addStrings). */
 export const STRINGS = {
@@ -31,6 +31,7 @@ export const STRINGS = {
   "exp.cat.hotel": ["Hôtel", "Hotel"],
   "exp.cat.taxi": ["Taxi", "Taxi"],
   "exp.cat.mileage": ["Indemnités kilométriques", "Mileage"],
+  "exp.cat.mileage_motorcycle": ["Indemnités kilométriques (moto)", "Mileage (motorcycle)"],
   "exp.cat.other": ["Autre", "Other"],
   "exp.amount": ["Montant TTC à {rate}", "Amount incl. VAT at {rate}"],
   "exp.amountHelp": [
@@ -327,7 +328,7 @@ function expenseForm(missions, month, done, device) {
       .map((input, i) => [VAT_RATES_BP[i], cents(/** @type {HTMLInputElement} */ (input).value)])
       .filter(([, value]) => value !== null && value > 0);
   const preview = () => {
-    const mileage = /** @type {HTMLSelectElement} */ (category).value === "mileage";
+    const mileage = MILEAGE_KINDS.includes(/** @type {HTMLSelectElement} */ (category).value);
     receiptFields.hidden = mileage;
     mileageFields.hidden = !mileage;
     try {
@@ -339,6 +340,7 @@ function expenseForm(missions, month, done, device) {
               amount: euros(
                 tripAllowanceCents({
                   year,
+                  motorcycle: /** @type {HTMLSelectElement} */ (category).value === "mileage_motorcycle",
                   fiscalPower: cv,
                   electric: /** @type {HTMLInputElement} */ (electric).checked,
                   distanceKm: km,
@@ -396,7 +398,7 @@ function expenseForm(missions, month, done, device) {
     busy = true;
     button.setAttribute("aria-disabled", "true");
     errors.clear();
-    const mileage = /** @type {HTMLSelectElement} */ (category).value === "mileage";
+    const mileage = MILEAGE_KINDS.includes(/** @type {HTMLSelectElement} */ (category).value);
     const store = device?.store;
     try {
       status.className = "muted";
