@@ -49,6 +49,8 @@ const ONLINE = [
   "backoffice/imports",
   "backoffice/leave",
   "expenses",
+  "privacy",
+  "backoffice/sso",
 ];
 // On-demand modules with only a few strings of their own.
 const ONLINE_FEW = ["logout"];
