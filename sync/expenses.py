@@ -37,6 +37,12 @@ class Category(StrEnum):
     TAXI = "taxi"
     MILEAGE = "mileage"
     OTHER = "other"
+    MILEAGE_MOTORCYCLE = "mileage_motorcycle"
+    """Mileage on a motorcycle or scooter over 50 cm³: its own scale and its own yearly km."""
+
+
+MILEAGE_KINDS: Final = (Category.MILEAGE, Category.MILEAGE_MOTORCYCLE)
+"""Categories priced by a mileage scale, each on the distance of its own vehicle kind."""
 
 
 VAT_RATES_BP: Final = (2000, 1000, 550, 210, 0)
@@ -159,6 +165,15 @@ _CARS_2024: Final[Mapping[int, Row]] = {
 }
 
 
+_MOTORCYCLES_2024: Final[Mapping[int, Row]] = {
+    # Motorcycles and scooters over 50 cm³; the key is the lowest power of the row (1 = "1 ou
+    # 2 CV", 3 = "3, 4 et 5 CV", 6 = "plus de 5 CV"); bands up to 3,000 and 6,000 km.
+    1: (Band(3000, 395, 0), Band(6000, 99, 891), Band(None, 248, 0)),
+    3: (Band(3000, 468, 0), Band(6000, 82, 1158), Band(None, 275, 0)),
+    6: (Band(3000, 606, 0), Band(6000, 79, 1583), Band(None, 343, 0)),
+}
+
+
 @dataclass(frozen=True)
 class Scale:
     """The car scale of one year, with where it comes from.
@@ -173,15 +188,18 @@ class Scale:
     source: str
     cars: Mapping[int, Row]
     electric_uplift_percent: int
+    motorcycles: Mapping[int, Row]
 
 
 _SCALE_2024: Final = Scale(
     source=(
-        "Barème kilométrique des voitures, arrêté du 27 mars 2023 (JORF 29 mars 2023), "
-        "BOI-BAREME-000001; not revalued for 2023 and 2024 income, and kept for 2025 income"
+        "Barèmes kilométriques des voitures et des motocyclettes, arrêté du 27 mars 2023 "
+        "(JORF 29 mars 2023), BOI-BAREME-000001; not revalued for 2023 and 2024 income, and "
+        "kept for 2025 income"
     ),
     cars=_CARS_2024,
     electric_uplift_percent=20,
+    motorcycles=_MOTORCYCLES_2024,
 )
 
 SCALES: Final[Mapping[int, Scale]] = {2024: _SCALE_2024, 2025: _SCALE_2024}
@@ -203,13 +221,14 @@ def scale_for(year: int) -> Scale:
     return SCALES[max(held)]
 
 
-def _row(scale: Scale, fiscal_power: int) -> Row:
+def _row(scale: Scale, fiscal_power: int, motorcycle: bool = False) -> Row:
     if type(fiscal_power) is not int or not 1 <= fiscal_power <= 99:
         raise ExpenseRuleError(
             "fiscal_power", "out_of_range", f"{fiscal_power!r} is not a fiscal power (1 to 99 CV)"
         )
-    table = scale.cars
-    return table[min(max(fiscal_power, min(table)), max(table))]
+    table = scale.motorcycles if motorcycle else scale.cars
+    # The row of the highest key not above the power (the first row below its key).
+    return table[max([k for k in table if k <= fiscal_power] or [min(table)])]
 
 
 def _check_distance(field: str, km: int) -> None:
@@ -222,9 +241,11 @@ def _check_distance(field: str, km: int) -> None:
 
 
 def annual_allowance_cents(
-    *, year: int, fiscal_power: int, electric: bool, distance_km: int
+    *, year: int, fiscal_power: int, electric: bool, distance_km: int, motorcycle: bool = False
 ) -> int:
-    """The scale's amount for ``distance_km`` driven for work in ``year``, in cents.
+    """The scale's amount for ``distance_km`` driven for work in ``year``, in cents: the car
+    scale, or the motorcycle one (over 50 cm³) when ``motorcycle``; the 20 % electric uplift
+    applies to both (BOI-BAREME-000001).
 
     ``distance × rate + fixed`` is exact in tenths of a cent (and, for an electric car, times
     ``(100 + uplift) / 100`` in thousandths of a cent); it is rounded once to the nearest cent,
@@ -232,7 +253,7 @@ def annual_allowance_cents(
     """
     _check_distance("distance_km", distance_km)
     scale = scale_for(year)
-    for band in _row(scale, fiscal_power):
+    for band in _row(scale, fiscal_power, motorcycle):
         if band.up_to_km is None or distance_km <= band.up_to_km:
             tenths = distance_km * band.per_km_millis + band.fixed_euros * 1000
             if not electric:
@@ -242,7 +263,13 @@ def annual_allowance_cents(
 
 
 def trip_allowance_cents(
-    *, year: int, fiscal_power: int, electric: bool, distance_km: int, year_km_before: int = 0
+    *,
+    year: int,
+    fiscal_power: int,
+    electric: bool,
+    distance_km: int,
+    year_km_before: int = 0,
+    motorcycle: bool = False,
 ) -> int:
     """What one trip of ``distance_km`` is worth after ``year_km_before`` km already claimed in
     the year: the scale of the distance after the trip minus the scale of the distance before.
@@ -264,9 +291,14 @@ def trip_allowance_cents(
         fiscal_power=fiscal_power,
         electric=electric,
         distance_km=year_km_before + distance_km,
+        motorcycle=motorcycle,
     )
     before = annual_allowance_cents(
-        year=year, fiscal_power=fiscal_power, electric=electric, distance_km=year_km_before
+        year=year,
+        fiscal_power=fiscal_power,
+        electric=electric,
+        distance_km=year_km_before,
+        motorcycle=motorcycle,
     )
     # Every published row grows with the distance (tests/sync/test_expenses.py checks each
     # band's edges), so a trip is never worth less than nothing.

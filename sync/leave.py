@@ -160,6 +160,10 @@ class MonthAttendance:
         sick: Half-days of non-professional sick leave (acquire at the sick rate).
         unpaid: Half-days of absences that are not actual work and acquire nothing (unpaid
             leave, unjustified absence).
+        professional: Half-days away after a work accident or for an occupational illness
+            (AT/MP). They count as actual work (C. trav. L3141-5 5°) for as long as they last:
+            the one-year limit of that article was removed by loi n° 2024-364 du 22 avril
+            2024, art. 37. Kept apart only to be shown; they acquire like worked days.
     """
 
     month: MonthKey
@@ -167,10 +171,14 @@ class MonthAttendance:
     employed: int
     sick: int = 0
     unpaid: int = 0
+    professional: int = 0
 
 
 def _month_share(attendance: MonthAttendance) -> tuple[Fraction, Fraction]:
-    """(share of the month worked or assimilated, share on sick leave), each 0..1."""
+    """(share of the month worked or assimilated, share on sick leave), each 0..1.
+
+    AT/MP half-days (`professional`) are assimilated to work: they stay in the first share
+    whatever their length (L3141-5 5°, no one-year limit since loi 2024-364)."""
     if attendance.schedule <= 0:
         return Fraction(0), Fraction(0)
     employed = min(max(attendance.employed, 0), attendance.schedule)
@@ -426,3 +434,127 @@ def balances(
             )
         )
     return out
+
+
+# -- untaken leave: carried over after sickness, or lost ----------------------------------------
+
+CARRY_OVER_MONTHS: Final = 15
+"""The carry-over period of leave sickness kept from being taken (C. trav. L3141-19-1)."""
+
+
+def taking_period(*, policy: LeavePolicy, reference_start: dt.date) -> tuple[dt.date, dt.date]:
+    """The period in which the leave acquired over the reference period starting on
+    ``reference_start`` is taken: the year that follows it (first and last day, inclusive).
+
+    The law lets leave be taken as soon as it is acquired (L3141-12) and sets the legal summer
+    window (1 May to 31 October, L3141-13); the end of the taking period is the firm's, here the
+    end of the next reference period, the usual reading of a 1 June to 31 May year.
+    """
+    _, end = reference_period(policy=policy, on=reference_start)
+    return reference_period(policy=policy, on=end + dt.timedelta(days=1))
+
+
+def months_later(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later, on the month's last day when it has no such day."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last = (dt.date(year + (month + 1) // 12, (month + 1) % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(year, month + 1, min(day.day, last))
+
+
+@dataclass(frozen=True)
+class UntakenLeave:
+    """Paid leave of one reference period still not taken when its taking period ended.
+
+    Attributes:
+        left: Half-days acquired over the reference period and not taken by the end of its
+            taking period.
+        acquired_while_sick: Of which acquired during the sickness running at the end of the
+            reference period (the sick rate of L3141-5-1, or AT/MP), in half-days.
+        reference_end: Last day of the reference period.
+        taking_end: Last day of its taking period.
+        sick_in_taking: Half-days of sick leave (maladie or AT/MP) within the taking period: the
+            leave the sickness kept from being taken, at most.
+        sick_since: First day of a sickness still running, uninterrupted, on ``reference_end``;
+            None when there is none.
+        informed_on: The day the employer told the person, after their return, how many days
+            they keep and until when (L3141-19-3, within a month of the return); None before.
+    """
+
+    left: int
+    reference_end: dt.date
+    taking_end: dt.date
+    acquired_while_sick: int = 0
+    sick_in_taking: int = 0
+    sick_since: dt.date | None = None
+    informed_on: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class CarryOver:
+    """What becomes of untaken leave.
+
+    Attributes:
+        carried: Half-days kept beyond the taking period, to be taken by ``deadline``.
+        lost: Half-days lost at the end of the taking period.
+        deadline: Last day to take the carried leave; None while its 15 months have not
+            started (the person has not been informed after their return yet).
+        long_sickness: Half-days of ``carried`` that fall under L3141-19-2 (a sickness of a
+            year or more at the end of the reference period): their 15 months run from the end
+            of the reference period, sickness or not, and ``deadline`` is theirs.
+    """
+
+    carried: int
+    lost: int
+    deadline: dt.date | None
+    long_sickness: int = 0
+
+
+def carry_over(untaken: UntakenLeave) -> CarryOver:
+    """Carry over, or lose, the leave of a reference period not taken in its taking period.
+
+    * Leave not taken by the end of its taking period is lost, unless the employer kept the
+      person from taking it (settled case law; not modelled here: an adjustment restores it).
+    * Leave a sickness or accident (professional or not) kept from being taken during the
+      taking period is carried over for 15 months (C. trav. L3141-19-1, loi n° 2024-364 du
+      22 avril 2024, art. 37). Carnet carries at most the half-days of sick leave within the
+      taking period: a sickness of two days in January did not keep twenty days from May. The
+      15 months start on the day the employer informs the person after their return
+      (L3141-19-3); until then there is no deadline.
+    * When the person has been sick for a year or more at the end of the reference period, the
+      leave acquired during that sickness is carried and its 15 months start at the end of the
+      reference period (L3141-19-2), even if the sickness goes on: leave acquired while sick
+      for years does not pile up forever. (A return before the end of those 15 months suspends
+      them until the person is informed; Carnet does not model the suspension: the deadline is
+      the one of the period's end, which an adjustment can extend.)
+
+    Args:
+        untaken: The facts of one reference period whose taking period is over.
+
+    Returns:
+        Carried and lost half-days (carried + lost = left), with the deadline.
+    """
+    left = max(untaken.left, 0)
+    long_sick = untaken.sick_since is not None and months_later(
+        untaken.sick_since, 12
+    ) <= untaken.reference_end + dt.timedelta(days=1)
+    long_part = min(left, max(untaken.acquired_while_sick, 0)) if long_sick else 0
+    rest = min(left - long_part, max(untaken.sick_in_taking, 0))
+    carried = long_part + rest
+    deadline: dt.date | None = None
+    if long_part:
+        deadline = months_later(untaken.reference_end + dt.timedelta(days=1), CARRY_OVER_MONTHS)
+        deadline -= dt.timedelta(days=1)
+    elif rest and untaken.informed_on is not None:
+        deadline = months_later(untaken.informed_on, CARRY_OVER_MONTHS) - dt.timedelta(days=1)
+    return CarryOver(
+        carried=carried, lost=left - carried, deadline=deadline, long_sickness=long_part
+    )
+
+
+def carried_left(*, carry: CarryOver, taken_since: int, on: dt.date) -> int:
+    """Half-days of carried leave still to take on ``on``: what was carried less what was
+    taken from it, nothing once its deadline has passed (the 15 months are over: lost)."""
+    if carry.deadline is not None and on > carry.deadline:
+        return 0
+    return max(carry.carried - max(taken_since, 0), 0)

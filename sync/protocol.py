@@ -228,3 +228,31 @@ class CancelLeaveArgs(Wire):
     """``cancel_leave``: the consultant cancels their request ``id``."""
 
     id: Uuid
+
+
+class VatAmount(Wire):
+    """One VAT rate of a receipt and its amount tax included (sync/expenses.py)."""
+
+    rate_bp: Annotated[int, Whole(ge=0, le=10_000)]
+    gross_cents: Annotated[int, Whole(ge=1, le=10_000_000)]
+
+
+Sha256Id = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+
+
+class FileExpenseArgs(Wire):
+    """``file_expense``: the consultant files an expense line, as ``POST /expense-lines`` does
+    (docs/expenses.md), perhaps typed offline. ``id`` is chosen by the phone, so a line is
+    filed once however often the batch is sent. The phone uploads the receipts named here
+    (``PUT /receipts/{sha256}``) before it sends this mutation."""
+
+    id: Uuid
+    spent_on: IsoDate
+    mission_id: Uuid | None = None
+    category: Annotated[Text, StringConstraints(min_length=1, max_length=20)]
+    vat_lines: Annotated[list[VatAmount], Field(max_length=5)] = []
+    distance_km: Annotated[int, Whole(ge=1, le=100_000)] | None = None
+    fiscal_power: Annotated[int, Whole(ge=1, le=99)] | None = None
+    electric: bool = False
+    comment: Annotated[Text, StringConstraints(max_length=500)] = ""
+    receipts: Annotated[list[Sha256Id], Field(max_length=10)] = []

@@ -57,6 +57,9 @@ class AbsenceType(StrEnum):
         SANS_SOLDE: Unpaid leave (congé sans solde), granted by the employer.
         FORMATION: Training day (C. trav. art. L6321-1).
         INTERCONTRAT: Between two missions: paid, available for a mission, not billed.
+        AT_MP: Absence after an accident du travail (C. trav. L1226-7, CSS L411-1) or for a
+            maladie professionnelle (CSS L461-1): counted as actual work for paid leave
+            (C. trav. L3141-5 5°), without the one-year limit since loi n° 2024-364.
     """
 
     CP = "CP"
@@ -65,6 +68,7 @@ class AbsenceType(StrEnum):
     SANS_SOLDE = "sans_solde"
     FORMATION = "formation"
     INTERCONTRAT = "intercontrat"
+    AT_MP = "at_mp"
 
 
 def _is_valid_mission_id(mission_id: str) -> bool:

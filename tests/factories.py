@@ -18,7 +18,7 @@ from server.storage import repositories as repo
 from tests.soft_authenticator import SoftAuthenticator
 
 ORIGIN = "http://localhost"
-ALL_ABSENCES = ("CP", "RTT", "maladie", "sans_solde", "formation", "intercontrat")
+ALL_ABSENCES = ("CP", "RTT", "maladie", "sans_solde", "formation", "intercontrat", "at_mp")
 
 
 class Browser:

@@ -143,7 +143,6 @@ async function route() {
       "#figures": "dashboard",
       "#settings": "settings",
       "#admin": "backoffice",
-      "#expenses": "expenses",
     }[location.hash];
     if (session.authenticated && session.person && page) {
       const screens = await online(page);
@@ -270,10 +269,10 @@ async function showOthers(person) {
     .catch(() => {});
 }
 
-/** "#approvals", "#review=<consultant>/<month>" (a notification's link), "#team[=<month>]", and
- * "#leave" (a consultant's leave, online/leave.js): screens with this person's device (its one
- * queue and sync loop), kept for offline use once opened. */
-const approverScreen = () => /^#(approvals$|review=|team(=|$)|leave$)/.test(location.hash);
+/** "#approvals", "#review=<consultant>/<month>" (a notification's link), "#team[=<month>]",
+ * "#leave" and "#expenses" (online/leave.js, online/expenses.js): screens with this person's
+ * device (its one queue and sync loop), kept for offline use once opened. */
+const approverScreen = () => /^#(approvals$|review=|team(=|$)|leave$|expenses$)/.test(location.hash);
 
 /** @param {any} person */
 async function showApproverScreen(person) {
@@ -290,43 +289,14 @@ const approverDevice = (person) =>
   openDevice(person).catch((error) => (console.warn("store", error), null));
 
 /**
- * Sign out here and on the server; the device's copy of the CRA goes with the session
- * (security.md §8), but never while edits are still waiting to be sent.
+ * Sign out (online/logout.js, on demand: it needs the network anyway); then the sign-in screen.
  * @param {{clearError: () => void, setBusy: (b: boolean) => void, showError: (m: string, d?: string[]) => void}} screen
  */
 async function logout(screen) {
-  screen.clearError();
-  const pending = device ? (await device.store.status()).pending : 0;
-  if (pending) {
-    screen.showError(t("logout.pending", { count: pending }));
-    return;
-  }
-  screen.setBusy(true);
-  await import("./online/push.js").then((push) => push.forgetDevice()).catch(() => {});
-  try {
-    await api.logout();
-  } catch (error) {
-    // Already signed out (session expired) is what we wanted anyway.
-    if (!(error instanceof api.ApiError && error.status === 401)) {
-      screen.setBusy(false);
-      const { message, details } = describeError(error);
-      screen.showError(message, details);
-      return;
-    }
-  }
-  if (device) {
-    const d = device;
-    closeDevice();
-    await d.store.wipe().catch((error) => console.warn("wipe", error));
-  }
-  try {
-    localStorage.removeItem(PERSON_KEY);
-  } catch {
-    // nothing remembered
-  }
-  circuitViews()
-    .then((m) => m.forgetApprovals())
-    .catch(() => {});
+  const out = await onDemand("./online/logout.js")
+    .then((m) => m.logout({ screen, device, closeDevice, describeError, personKey: PERSON_KEY }))
+    .catch(() => screen.showError(t("error.network")));
+  if (!out) return;
   navigation += 1;
   showSignIn();
   views.announce(t("signin.loggedout"));

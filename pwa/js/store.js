@@ -23,7 +23,7 @@ import { daysInMonth, isEditable, parseMonth } from "./core/months.js";
 import { checkDay, validateDay } from "./core/rules.js";
 
 /** Schema version of the database; bump it and add a `case` to `upgrade` to change stores. */
-export const DB_VERSION = 3;
+export const DB_VERSION = 4;
 /** Wire protocol of POST /api/v1/sync (sync/protocol.py PROTOCOL_VERSION). */
 export const PROTOCOL_VERSION = 2;
 /** At most this many mutations per request (sync/protocol.py MAX_MUTATIONS). */
@@ -38,6 +38,8 @@ const PENDING = "pending";
 const REJECTED = "rejected";
 const OVERWRITES = "overwrites";
 const REFERENCE = "reference";
+/** Receipt photos of expenses filed here, until uploaded: {sha256, blob} (version 4). */
+const RECEIPTS = "receipts";
 const META_KEY = "state";
 const REFERENCE_KEY = "current";
 /** Index of `pending` and `rejected` on the mutation's month (schema version 2). */
@@ -45,10 +47,10 @@ const BY_MONTH = "month";
 /** Index of `pending` and `rejected` on a decision's "<consultant id>/<month>" (version 3). */
 const BY_SUBJECT = "subject";
 /** Changes that are not days of one's own months: an approver's decisions on another person's
- * month, and leave requests and cancellations (docs/leave.md). No `month` field, so never part
- * of the consultant's own months (the BY_MONTH index), but a `subject`: the leave request's id,
- * or "<consultant id>/<month>". */
-const DECISIONS = ["approve_month", "send_back_month", "request_leave", "cancel_leave"];
+ * month, leave requests and cancellations (docs/leave.md), expenses filed (docs/expenses.md).
+ * No `month` field, so never part of the consultant's own months (the BY_MONTH index), but a
+ * `subject`: the leave request's or expense line's id, or "<consultant id>/<month>". */
+const DECISIONS = ["approve_month", "send_back_month", "request_leave", "cancel_leave", "file_expense"];
 /** Where the approvals screen kept an approver's queue before it joined this one (localStorage,
  * one key per person); read and emptied by `openStore`. */
 const LEGACY_DECISIONS = "carnet.decisions.";
@@ -221,7 +223,11 @@ function upgrade(db, oldVersion, tx) {
     case 2:
       // Version 3: an approver's decisions join the queue; no version-2 record is one.
       for (const name of [PENDING, REJECTED]) tx.objectStore(name).createIndex(BY_SUBJECT, "subject");
-    // falls through: the next schema change goes in `case 3:` here.
+    // falls through
+    case 3:
+      // Version 4: the photos of an expense filed offline wait here until uploaded.
+      db.createObjectStore(RECEIPTS, { keyPath: "sha256" });
+    // falls through: the next schema change goes in `case 4:` here.
     default:
       break;
   }
@@ -504,20 +510,14 @@ export async function openStore({ userId }) {
     throw new StorageUnavailable("Carnet's offline storage could not be initialised", error);
   }
   store = new Store({ db, name, userId, clientId: meta.client_id });
-  // The decisions an approver queued with an older version of the app (localStorage, its own
-  // client id and numbering) join this queue, renumbered; then the old copy goes. Taken again
-  // after a crash before the removal, each finds its month already queued (`decide` keeps one
-  // per month); if the move fails, the old copy stays for the next start. Nothing is lost.
+  // The decisions an approver queued with an older version of the app (localStorage) join this
+  // queue: online/legacy-decisions.js, on demand, as only such a device needs it; offline
+  // before it was ever fetched, the old copy waits for the next start. Nothing is lost.
   const legacy = LEGACY_DECISIONS + userId;
   try {
-    const old = JSON.parse(globalThis.localStorage?.getItem(legacy) ?? "null");
-    let kept = true;
-    for (const m of old?.pending ?? []) {
-      if (!DECISIONS.includes(m.name)) continue; // never sendable: nothing to keep
-      const result = await store.decide(m.name, m.args, m.label);
-      kept &&= result.ok || result.violations[0].code === "already_queued";
+    if (globalThis.localStorage?.getItem(legacy) != null) {
+      await (await import("./online/legacy-decisions.js")).adopt({ store, key: legacy, names: DECISIONS });
     }
-    if (old && kept) localStorage.removeItem(legacy);
   } catch (error) {
     console.warn("old approvals", error);
   }
@@ -722,17 +722,6 @@ export class Store {
       rejected: data.rejected.map(rejectedEntry),
       changedElsewhere,
     };
-  }
-
-  /**
-   * Every rejected mutation, oldest first (for a list across months).
-   * @returns {Promise<RejectedEntry[]>}
-   */
-  async rejectedAll() {
-    const records = await this.#tx([REJECTED], "readonly", (tx) =>
-      req(tx.objectStore(REJECTED).getAll()),
-    );
-    return records.sort((a, b) => a.id - b.id).map(rejectedEntry);
   }
 
   /**
@@ -993,13 +982,16 @@ export class Store {
    * @param {"approve_month" | "send_back_month" | "request_leave" | "cancel_leave"} name
    * @param {any} args  e.g. {consultant_id, month, version, comment?}, or {id, kind, ...}
    * @param {{name: string}} label  Whose month it is, or what the leave is, for the screen.
+   * @param {Array<{sha256: string, blob: Blob}>} [receipts]  An expense's photos, stored in the
+   *   same transaction as it (args.receipts names their hashes); the sync loop uploads them
+   *   before it sends the expense.
    * @returns {Promise<EditResult>}
    */
-  async decide(name, args, label) {
+  async decide(name, args, label, receipts = []) {
     if (!DECISIONS.includes(name)) throw new TypeError(name);
     let result;
     try {
-      result = await this.#tx([META, PENDING], "readwrite", async (tx) => {
+      result = await this.#tx([META, PENDING, RECEIPTS], "readwrite", async (tx) => {
         const pending = tx.objectStore(PENDING);
         /** @type {Meta} */
         const meta = await req(tx.objectStore(META).get(META_KEY));
@@ -1007,6 +999,7 @@ export class Store {
         if (await req(pending.index(BY_SUBJECT).count(record.subject))) {
           return refused([{ field: "month", code: "already_queued", message: record.subject }]);
         }
+        for (const receipt of receipts) tx.objectStore(RECEIPTS).put(receipt);
         pending.put(record);
         tx.objectStore(META).put({ ...meta, next_id: record.id + 1 }, META_KEY);
         return { ok: true, id: record.id, ids: [record.id] };
@@ -1031,6 +1024,18 @@ export class Store {
       const byId = (a, b) => a.id - b.id;
       return { pending: pending.sort(byId), rejected: rejected.sort(byId) };
     });
+  }
+
+  /**
+   * The receipts waiting to upload; or, given a hash, forget that one (the server holds it, or
+   * refused it for good: the expense naming it then comes back refused, with the reason).
+   * @param {string} [uploaded]
+   * @returns {Promise<Array<{sha256: string, blob: Blob}> | undefined>}
+   */
+  receipts(uploaded) {
+    return this.#tx([RECEIPTS], uploaded ? "readwrite" : "readonly", (tx) =>
+      req(uploaded ? tx.objectStore(RECEIPTS).delete(uploaded) : tx.objectStore(RECEIPTS).getAll()),
+    );
   }
 
   /**
@@ -1068,11 +1073,16 @@ export class Store {
    */
   async nextRequest({ limit = 500 } = {}) {
     const page = Math.min(Math.max(1, Math.trunc(limit) || 500), MAX_PAGE);
-    return this.#tx([META, PENDING], "readwrite", async (tx) => {
+    return this.#tx([META, PENDING, RECEIPTS], "readwrite", async (tx) => {
       /** @type {Meta} */
       const meta = await req(tx.objectStore(META).get(META_KEY));
       /** @type {PendingMutation[]} */
-      const pending = await req(tx.objectStore(PENDING).getAll(null, MAX_MUTATIONS));
+      let pending = await req(tx.objectStore(PENDING).getAll(null, MAX_MUTATIONS));
+      // An expense leaves only after its receipts (the server refuses a line naming a receipt it
+      // does not hold); the queue is sent in order, so nothing after it goes either.
+      const waiting = new Set(await req(tx.objectStore(RECEIPTS).getAllKeys()));
+      const held = pending.findIndex((m) => m.args.receipts?.some((r) => waiting.has(r)));
+      if (held >= 0) pending = pending.slice(0, held);
       // From now on the server may have processed these: they are never edited in place again.
       const pendingStore = tx.objectStore(PENDING);
       for (const mutation of pending) {

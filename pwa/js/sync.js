@@ -35,6 +35,8 @@
  * @property {() => Promise<object[]>} missions
  * @property {() => Promise<object>} organisation
  * @property {() => Promise<object>} [me]
+ * @property {(method: string, path: string, body?: Blob) => Promise<any>} [request]  Used to
+ *   upload receipts (PUT /api/v1/receipts/{sha256}).
  */
 
 const DEFAULTS = Object.freeze({
@@ -204,6 +206,18 @@ export function startSync({ store, api, onState = () => {}, tuning = {} }) {
     emit();
     try {
       for (let round = 0; round < cfg.maxRounds && !stopped; round += 1) {
+        // Receipts first: the expense naming one is held in the queue until it is uploaded
+        // (store.nextRequest). The hash is the id: a retry or another device stores nothing
+        // twice. A refusal for good (not a receipt, too large) lets the expense go, refused.
+        for (const { sha256, blob } of await store.receipts()) {
+          try {
+            await api.request("PUT", `/receipts/${sha256}`, blob);
+          } catch (error) {
+            const status = statusOf(error);
+            if (!status || status === 401 || describe(error).transient) throw error;
+          }
+          await store.receipts(sha256);
+        }
         const body = await store.nextRequest({ limit: cfg.limit });
         const response = await api.sync(body);
         const { hasMore } = await store.applyResponse(body, response);

@@ -19,6 +19,7 @@ DEFAULT_CODES: dict[str, str] = {
     AbsenceType.SANS_SOLDE.value: "CSS",
     AbsenceType.FORMATION.value: "FOR",
     AbsenceType.INTERCONTRAT.value: "IC",
+    AbsenceType.AT_MP.value: "ATMP",
 }
 
 HEADER = (

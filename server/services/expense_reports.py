@@ -35,7 +35,13 @@ from server.storage import expenses_store as store
 from server.storage import invoicing_store
 from server.storage import repositories as repo
 from server.storage.repositories import write_transaction
-from sync.expenses import Category, ExpenseRuleError, split_vat, trip_allowance_cents
+from sync.expenses import (
+    MILEAGE_KINDS,
+    Category,
+    ExpenseRuleError,
+    split_vat,
+    trip_allowance_cents,
+)
 from sync.months import MonthKey
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -140,12 +146,13 @@ async def _amounts(actor: Actor, new: LineInput, exclude: str | None) -> dict[st
             "category", "unknown", "one of " + ", ".join(c.value for c in Category)
         ) from None
     try:
-        if category is Category.MILEAGE:
+        if category in MILEAGE_KINDS:
             if new.distance_km is None or new.fiscal_power is None:
                 field = "distance_km" if new.distance_km is None else "fiscal_power"
                 raise _invalid(field, "required", "a mileage line needs distance and fiscal power")
+            # Each vehicle kind has its own scale, applied to its own distance of the year.
             before = await store.mileage_before(
-                actor.person_id, new.spent_on.year, new.spent_on, exclude
+                actor.person_id, new.spent_on.year, new.spent_on, exclude, category=category.value
             )
             cents = trip_allowance_cents(
                 year=new.spent_on.year,
@@ -153,6 +160,7 @@ async def _amounts(actor: Actor, new: LineInput, exclude: str | None) -> dict[st
                 electric=new.electric,
                 distance_km=new.distance_km,
                 year_km_before=before,
+                motorcycle=category is Category.MILEAGE_MOTORCYCLE,
             )
             return {
                 "vat_lines": [
@@ -213,8 +221,24 @@ async def _checked(actor: Actor, new: LineInput, exclude: str | None) -> dict[st
     }
 
 
-async def create_line(*, actor: Actor, new: LineInput, now: datetime) -> str:
+async def create_line(
+    *, actor: Actor, new: LineInput, now: datetime, line_id: str | None = None
+) -> str:
+    """A draft line. `line_id` is the phone's id when the line was filed through the sync
+    queue (perhaps offline): filing it again with the same id stores nothing more, and an id
+    already used for something else is refused."""
+    if line_id is not None:
+        existing = await store.get_claim(line_id)
+        if existing is not None:
+            if existing["consultant"] == actor.person_id:
+                return line_id
+            raise Conflict(
+                "this expense id is already used",
+                errors=(FieldError("id", "id_taken", "this expense id is already used"),),
+            )
     fields = await _checked(actor, new, None)
+    if line_id is not None:
+        fields["id"] = line_id
     async with write_transaction():
         return await store.create_claim(
             organisation=actor.organisation_id,
@@ -378,6 +402,7 @@ LABELS_FR = {
     "hotel": "hôtel",
     "taxi": "taxi",
     "mileage": "indemnités kilométriques",
+    "mileage_motorcycle": "indemnités kilométriques (moto)",
     "other": "divers",
 }
 

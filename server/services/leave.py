@@ -646,6 +646,10 @@ async def balances_of(consultant: model.Person, *, today: dt.date) -> Mine:
         employed = [d for d in work if d >= cp_start]
         sick = sum(_absence_half_days(days.get(d, ()), AbsenceType.MALADIE) for d in employed)
         unpaid = sum(_absence_half_days(days.get(d, ()), AbsenceType.SANS_SOLDE) for d in employed)
+        # AT/MP days acquire like worked days (L3141-5 5°, no time limit since loi 2024-364).
+        professional = sum(
+            _absence_half_days(days.get(d, ()), AbsenceType.AT_MP) for d in employed
+        )
         start, _ = reference_period(policy=policy, on=month.first_day)
         by_period[start].append(
             MonthAttendance(
@@ -654,6 +658,7 @@ async def balances_of(consultant: model.Person, *, today: dt.date) -> Mine:
                 employed=2 * len(employed),
                 sick=sick,
                 unpaid=unpaid,
+                professional=professional,
             )
         )
         month = month.next()

@@ -31,7 +31,7 @@ from server.domain.errors import DomainError, FieldError, Forbidden, InvalidInpu
 from server.domain.roles import Actor, Role
 from server.domain.workflow import Action
 from server.reactions.month import REACTIONS
-from server.services import audit_log, leave
+from server.services import audit_log, expense_reports, leave
 from server.services.clock import Clock
 from server.storage import push_store
 from server.storage import repositories as repo
@@ -46,6 +46,7 @@ from sync.protocol import (
     CancelLeaveArgs,
     Cookie,
     DayState,
+    FileExpenseArgs,
     LineValue,
     MonthState,
     Mutation,
@@ -135,6 +136,7 @@ Args = (
     | SendBackMonthArgs
     | RequestLeaveArgs
     | CancelLeaveArgs
+    | FileExpenseArgs
 )
 KINDS: dict[str, type[Args]] = {
     "set_day": SetDayArgs,
@@ -144,6 +146,7 @@ KINDS: dict[str, type[Args]] = {
     "send_back_month": SendBackMonthArgs,
     "request_leave": RequestLeaveArgs,
     "cancel_leave": CancelLeaveArgs,
+    "file_expense": FileExpenseArgs,
 }
 OWN_MONTH_KINDS = (SetDayArgs, SubmitMonthArgs, WithdrawMonthArgs)
 """Mutations of the person's own CRA: only a consultant has one."""
@@ -472,6 +475,8 @@ async def _run_batch(
             )
         elif isinstance(args, RequestLeaveArgs | CancelLeaveArgs):
             results.append(await _leave(tx, actor, mutation.id, args))
+        elif isinstance(args, FileExpenseArgs):
+            results.append(await _expense(tx, actor, mutation.id, args))
         elif isinstance(args, SetDayArgs):
             results.append(await _set_day(tx, actor, mutation.id, args))
         else:
@@ -563,6 +568,46 @@ async def _leave(
         # (nested in this one), at versions above ours: read the space again before going on.
         await tx.reload(actor.person_id)
     return MutationResult(id=mutation_id, status="applied", detail=row.status)
+
+
+async def _expense(
+    tx: MonthTx, actor: Actor, mutation_id: int, args: FileExpenseArgs
+) -> MutationResult:
+    """An expense line filed on the phone, perhaps offline, checked and stored as the HTTP one
+    is (server.services.expense_reports), inside this push's transaction. A refusal is this
+    mutation's rejection: `reason` the field's code, `detail` "<field>: <why>", so the phone
+    shows it next to that field."""
+    try:
+        spent_on = dt.date.fromisoformat(args.spent_on)
+        await expense_reports.create_line(
+            actor=actor,
+            new=expense_reports.LineInput(
+                spent_on=spent_on,
+                mission_id=args.mission_id,
+                category=args.category,
+                vat_lines=[(v.rate_bp, v.gross_cents) for v in args.vat_lines],
+                distance_km=args.distance_km,
+                fiscal_power=args.fiscal_power,
+                electric=args.electric,
+                comment=args.comment,
+                receipts=list(args.receipts),
+            ),
+            now=tx.now,
+            line_id=args.id,
+        )
+    except ValueError as error:  # a date that is not a calendar date
+        return MutationResult(
+            id=mutation_id, status="rejected", reason="invalid_args", detail=f"spent_on: {error}"
+        )
+    except DomainError as error:
+        first = error.errors[0] if error.errors else None
+        return MutationResult(
+            id=mutation_id,
+            status="rejected",
+            reason=first.code if first else error.code,
+            detail=f"{first.field}: {first.message}" if first else error.message,
+        )
+    return MutationResult(id=mutation_id, status="applied", detail="draft")
 
 
 async def _circuit(

@@ -121,14 +121,20 @@ async def claims_in(organisation_id: str, month: str, statuses: list[str]) -> li
 
 
 async def mileage_before(
-    consultant_id: str, year: int, spent_on: date, exclude: str | None
+    consultant_id: str,
+    year: int,
+    spent_on: date,
+    exclude: str | None,
+    *,
+    category: str = "mileage",
 ) -> int:
     """Kilometres of the consultant's other mileage lines of the year dated before `spent_on`,
-    refused ones left out. A line is priced when written: changing an earlier trip does not
-    reprice the later ones (docs/expenses.md)."""
+    refused ones left out, of the same `category` (a car's km and a motorcycle's are two
+    scales). A line is priced when written: changing an earlier trip does not reprice the later
+    ones (docs/expenses.md)."""
     where = (
         (t.ExpenseClaim.consultant == consultant_id)
-        & (t.ExpenseClaim.category == "mileage")
+        & (t.ExpenseClaim.category == category)
         & (t.ExpenseClaim.spent_on >= date(year, 1, 1))
         & (t.ExpenseClaim.spent_on < spent_on)
         & (t.ExpenseClaim.status != "refused")

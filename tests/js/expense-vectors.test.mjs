@@ -35,6 +35,7 @@ const RUNNERS = {
         electric: c.electric,
         distanceKm: c.distance_km,
         yearKmBefore: c.year_km_before,
+        motorcycle: c.motorcycle,
       }),
     ),
 };

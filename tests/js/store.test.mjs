@@ -501,7 +501,7 @@ test("applyResponse: applied, superseded and rejected results; rejected kept wit
   );
   // Rejections survive a reboot and leave only when dismissed.
   const rebooted = await reboot(store);
-  assert.equal((await rebooted.rejectedAll()).length, 2);
+  assert.equal((await rebooted.status()).rejected, 2);
   await rebooted.dismissRejected(3);
   assert.deepEqual(
     (await rebooted.monthView("2025-02")).rejected.map((r) => r.id),
@@ -778,7 +778,7 @@ test("a server that forgot this device (restored backup) gets the queue renumber
       ],
     }),
   );
-  const rejected = await store.rejectedAll();
+  const { rejected } = await store.monthView("2025-03");
   assert.deepEqual(
     rejected.map((r) => [r.id, r.date]),
     [[4, "2025-03-06"]],
@@ -1265,5 +1265,89 @@ test("sync loop: keeps going while has_more or the queue is longer than one requ
   assert.deepEqual(server.bodies[1].mutations[0].id, 101);
   assert.equal(server.bodies[1].ack_through, 100);
   loop.stop();
+  store.close();
+});
+
+// ---- expenses filed offline: the line and its photos in one transaction, photos first ----
+
+const LUNCH = "a".repeat(64);
+const TICKET = "b".repeat(64);
+/** A file_expense's wire args naming `receipts`. */
+const expense = (id, receipts) => ({
+  id,
+  spent_on: "2025-03-04",
+  category: "meal",
+  vat_lines: [{ rate_bp: 1000, gross_cents: 4550 }],
+  comment: "",
+  receipts,
+});
+
+test("an expense and its photos are kept together, across a reboot, until uploaded", async () => {
+  const store = await freshStore();
+  const photo = new Blob([new Uint8Array([255, 216, 255, 1, 2, 3])], { type: "image/jpeg" });
+  const queued = await store.decide("file_expense", expense("e-1", [LUNCH]), { name: "Repas" }, [
+    { sha256: LUNCH, blob: photo },
+  ]);
+  assert.equal(queued.ok, true);
+  const rebooted = await reboot(store);
+  const [kept] = await rebooted.receipts();
+  assert.equal(kept.sha256, LUNCH);
+  assert.deepEqual(new Uint8Array(await kept.blob.arrayBuffer()), new Uint8Array([255, 216, 255, 1, 2, 3]));
+  assert.equal((await rebooted.status()).pending, 1);
+  // A failed transaction keeps neither: the same expense id is refused, its photo not stored.
+  const again = await rebooted.decide("file_expense", expense("e-1", [TICKET]), { name: "Repas" }, [
+    { sha256: TICKET, blob: photo },
+  ]);
+  assert.equal(again.ok, false);
+  assert.deepEqual((await rebooted.receipts()).map((r) => r.sha256), [LUNCH]);
+  rebooted.close();
+});
+
+test("a request holds back the first expense whose photo waits, and everything after it", async () => {
+  const store = await freshStore();
+  await store.edit({ date: "2025-03-03", lines: full(M_ACME) });
+  const blob = new Blob(["x"]);
+  await store.decide("file_expense", expense("e-1", []), { name: "Repas" });
+  await store.decide("file_expense", expense("e-2", [LUNCH]), { name: "Repas" }, [{ sha256: LUNCH, blob }]);
+  await store.edit({ date: "2025-03-04", lines: full(M_ACME) });
+  assert.deepEqual((await store.nextRequest()).mutations.map((m) => m.name), ["set_day", "file_expense"]);
+  await store.receipts(LUNCH); // uploaded
+  assert.deepEqual(
+    (await store.nextRequest()).mutations.map((m) => m.name),
+    ["set_day", "file_expense", "file_expense", "set_day"],
+  );
+  store.close();
+});
+
+test("sync loop: uploads the photos before the expense; a photo refused for good lets it go", async () => {
+  const store = await freshStore();
+  const blob = new Blob(["photo"]);
+  await store.decide("file_expense", expense("e-1", [LUNCH, TICKET]), { name: "Repas" }, [
+    { sha256: LUNCH, blob },
+    { sha256: TICKET, blob },
+  ]);
+  const server = fakeServer();
+  const log = [];
+  const sync = server.sync;
+  server.sync = async (body) => {
+    log.push(...body.mutations.map((m) => `sync ${m.name}`));
+    return sync(body);
+  };
+  // The first upload meets no network (everything waits), then the ticket is not a receipt.
+  const answers = [new ApiError(0), null, new ApiError(415), null];
+  server.request = async (method, path) => {
+    log.push(`${method} ${path.slice(0, 10)}`);
+    const answer = answers.shift();
+    if (answer) throw answer;
+    return { stored: true };
+  };
+  const states = [];
+  const loop = startSync({ store, api: server, onState: (s) => states.push(s), tuning: FAST });
+  await waitFor(states, (s) => !s.syncing && s.pending === 0 && s.error === null);
+  loop.stop();
+  const put = `PUT /receipts/`;
+  assert.deepEqual(log.slice(0, 4), [put, put, put, "sync file_expense"]);
+  assert.equal(server.calls, 1, "nothing was sent before the photos had gone");
+  assert.deepEqual(await store.receipts(), []);
   store.close();
 });

@@ -1811,6 +1811,48 @@ async def test_expenses_are_seen_and_decided_by_the_consultant_their_manager_and
     report.verify()
 
 
+async def test_only_consultants_file_an_expense_through_sync(cast: Cast) -> None:
+    """Make sure a `file_expense` from the phone's queue is a consultant's alone: applied for
+    each consultant (to their own report), refused as `forbidden` for a manager or an
+    administrator (who sync their decisions), 403 for a client signer (no sync), 401 anonymous."""
+    report = Report()
+    before = await t.ExpenseClaim.count()
+    for actor in ACTORS:
+        line_id = str(uuid.uuid4())
+        body = {
+            "protocol": 2,
+            "client_id": str(uuid.uuid4()),
+            "mutations": [
+                {
+                    "id": 1,
+                    "name": "file_expense",
+                    "args": {
+                        "id": line_id,
+                        "spent_on": "2026-11-04",
+                        "category": "meal",
+                        "vat_lines": [{"rate_bp": 1000, "gross_cents": 1200}],
+                    },
+                }
+            ],
+        }
+        got = await cast.browser(actor).post(f"{API}/sync", json=body)
+        wanted = 401 if actor == "anonymous" else 403 if actor in ("s1", "s2") else 200
+        report.status(f"{actor} POST /sync file_expense", got, wanted)
+        if got.status_code == 200:
+            result = got.json()["results"][0]
+            outcome = (result["status"], result.get("reason"))
+            expected = ("applied", None) if actor in CONSULTANTS else ("rejected", "forbidden")
+            report.same(f"{actor}: file_expense result", expected, outcome)
+            if actor in CONSULTANTS:
+                owner = await t.ExpenseClaim.select(t.ExpenseClaim.consultant).where(
+                    t.ExpenseClaim.id == line_id
+                )
+                report.same(
+                    f"{actor}: line's owner", cast.member(actor).id, str(owner[0]["consultant"])
+                )
+    report.same("lines filed", before + len(CONSULTANTS), await t.ExpenseClaim.count())
+
+
 # -- people's data rights (issue 17, docs/privacy.md) -----------------------------------------
 
 

@@ -6,6 +6,7 @@ Every refusal is a problem document naming the field, and changes nothing stored
 
 import hashlib
 import io
+import uuid
 from collections.abc import AsyncIterator
 from datetime import date
 
@@ -344,3 +345,114 @@ async def test_an_upload_without_a_length_is_cut_at_10_mb(world: World) -> None:
     assert refused.status_code == 413, refused.text
     assert refused.headers["content-type"] == "application/problem+json"
     assert await _receipt_rows() == 0
+
+
+def _sync(client_id: str, *mutations: tuple[str, dict[str, object]]) -> dict[str, object]:
+    return {
+        "protocol": 2,
+        "client_id": client_id,
+        "mutations": [
+            {"id": n, "name": name, "args": args} for n, (name, args) in enumerate(mutations, 1)
+        ],
+    }
+
+
+async def test_an_expense_filed_offline_arrives_through_sync_once_after_its_receipt(
+    world: World,
+) -> None:
+    """Make sure a `file_expense` from the phone's queue is stored as POST /expense-lines
+    stores it, under the phone's id, once however often the batch is sent; a line naming a
+    receipt the server does not hold is refused with the field and code (the phone uploads
+    receipts first), a bad category likewise, and a manager, who has no expenses, is refused."""
+    await _team(world)
+    alice = world["alice"].browser
+    lunch = photo((120, 60, 30))
+    line_id, orphan_id, odd_id = (str(uuid.uuid4()) for _ in range(3))
+    filed = {
+        "id": line_id,
+        "spent_on": "2026-11-04",
+        "category": "meal",
+        "vat_lines": [{"rate_bp": 1000, "gross_cents": 4550}],
+        "comment": "Déjeuner",
+        "receipts": [sha(lunch)],
+    }
+    phone = str(uuid.uuid4())
+    # The receipt is not there yet: the line is refused, naming the field.
+    early = await alice.post(
+        f"{API}/sync", json=_sync(phone, ("file_expense", {**filed, "id": orphan_id}))
+    )
+    assert early.status_code == 200, early.text
+    result = early.json()["results"][0]
+    assert (result["status"], result["reason"]) == ("rejected", "not_uploaded")
+    assert result["detail"].startswith("receipts: ")
+    assert await t.ExpenseClaim.count() == 0
+
+    assert (await _upload(world, "alice", lunch)).status_code == 200
+    phone = str(uuid.uuid4())
+    push = _sync(
+        phone,
+        ("file_expense", filed),
+        ("file_expense", {**filed, "id": odd_id, "category": "yacht"}),
+    )
+    first = await alice.post(f"{API}/sync", json=push)
+    assert first.status_code == 200, first.text
+    results = first.json()["results"]
+    assert [(r["status"], r.get("reason")) for r in results] == [
+        ("applied", None),
+        ("rejected", "unknown"),
+    ]
+    assert results[1]["detail"].startswith("category: ")
+    again = await alice.post(f"{API}/sync", json=push)
+    assert again.json()["results"] == results
+    assert await t.ExpenseClaim.count() == 1
+    report = (await alice.get(f"{API}/expense-reports/2026-11")).json()
+    [line] = report["lines"]
+    assert (line["id"], line["status"], line["gross_cents"], line["vat_cents"]) == (
+        line_id,
+        "draft",
+        4550,
+        414,
+    )
+    assert line["receipts"] == [sha(lunch)] and line["comment"] == "Déjeuner"
+    # Sent again from another device (a restored queue): the same id stores nothing more.
+    other = await alice.post(f"{API}/sync", json=_sync(str(uuid.uuid4()), ("file_expense", filed)))
+    assert other.json()["results"][0]["status"] == "applied"
+    assert await t.ExpenseClaim.count() == 1
+
+    boss = await world["boss"].browser.post(
+        f"{API}/sync",
+        json=_sync(str(uuid.uuid4()), ("file_expense", {**filed, "id": str(uuid.uuid4())})),
+    )
+    assert boss.json()["results"][0]["reason"] == "forbidden"
+    assert await t.ExpenseClaim.count() == 1
+
+
+async def test_a_motorcycle_trip_is_priced_on_its_own_scale_and_its_own_km(world: World) -> None:
+    """Make sure a motorcycle mileage line uses the motorcycle scale (4 CV, 120 km × 0.468 =
+    56.16 €) and counts only the motorcycle km of the year: a car's 4,900 km before it do not
+    move it into another band, and a second motorcycle trip crossing 3,000 km is priced in both
+    bands (200 km after 2,900: 55.00 €)."""
+    await _team(world)
+    alice = world["alice"].browser
+
+    async def line(day: str, category: str, km: int) -> httpx.Response:
+        return await alice.post(
+            f"{API}/expense-lines",
+            json={"spent_on": day, "category": category, "distance_km": km, "fiscal_power": 4},
+        )
+
+    car = await line("2026-03-02", "mileage", 4900)
+    assert car.status_code == 201, car.text
+    moto = await line("2026-03-03", "mileage_motorcycle", 120)
+    assert moto.status_code == 201, moto.text
+    assert (moto.json()["category"], moto.json()["gross_cents"]) == ("mileage_motorcycle", 5616)
+    long_ride = await line("2026-03-04", "mileage_motorcycle", 2780)  # 2,900 km so far
+    assert long_ride.status_code == 201, long_ride.text
+    crossing = await line("2026-03-05", "mileage_motorcycle", 200)
+    assert crossing.json()["gross_cents"] == 5500
+    refused = await alice.post(
+        f"{API}/expense-lines",
+        json={"spent_on": "2026-03-05", "category": "mileage_motorcycle", "distance_km": 10},
+    )
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "fiscal_power"

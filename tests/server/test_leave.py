@@ -20,6 +20,7 @@ from server.domain.reminders import Kind
 from server.domain.roles import Role
 from server.services.sync_service import set_month_state
 from server.storage import tables as t
+from sync.calendar import CalendarRegion, working_days
 from sync.months import MonthKey, MonthStatus
 from sync.protocol import PROTOCOL_VERSION
 from tests.factories import Member, World
@@ -602,3 +603,40 @@ async def test_a_request_without_a_manager_tells_each_active_administrator_once(
     await request(boss, own)
     told = {r["person"] for r in await outbox("leave_requested") if own["id"] in r["key"]}
     assert told == {office.ada.id, zoe.id}
+
+
+async def test_a_month_on_at_mp_acquires_like_work_and_a_month_sick_at_the_sick_rate(
+    office: Office,
+) -> None:
+    """Make sure October 2026 typed as AT/MP on every working day acquires as a month worked
+    (5 × 25/12 days over June to October → 21 half-days, as with no absence: L3141-5 5°), while
+    the same month as non-professional sickness acquires 4 × 25/12 + 5/3 = 10 days = 20."""
+    october = [
+        d.isoformat()
+        for d in working_days(month=MonthKey(2026, 10), region=CalendarRegion.METROPOLE)
+    ]
+    for day in october:
+        await put_day(office.bruno, day, [("absence:at_mp", 2)])
+    assert (await balance(office.bruno))["CP"]["acquired"] == 21
+    for day in october:
+        await put_day(office.bruno, day, [("absence:maladie", 2)])
+    assert (await balance(office.bruno))["CP"]["acquired"] == 20
+
+
+def test_the_payroll_files_carry_at_mp_under_its_own_code() -> None:
+    """Make sure AT/MP days reach both payroll files with the code ATMP (configurable)."""
+    days = (
+        DayRecord(date=date(2026, 11, 2), lines=(("absence:at_mp", 2),), comment=""),
+        DayRecord(
+            date=date(2026, 11, 3), lines=(("absence:at_mp", 1), ("mission:m", 1)), comment=""
+        ),
+    )
+    runs = payroll.rows(
+        [payroll.Consultant(matricule="b@x.fr", name="Bruno", days=days)], payroll.DEFAULT_CODES
+    )
+    assert runs == [("b@x.fr", "Bruno", "ATMP", "at_mp", "2026-11-02", "2026-11-03", "3", "1,5")]
+    taken = payroll.LeaveTaken(
+        matricule="b@x.fr", name="Bruno", month="2026-11", days=days, remaining={}
+    )
+    text = payroll.leave_file_bytes([taken], payroll.parse_codes("at_mp=AT01")).decode()
+    assert text.split("\r\n")[1] == "b@x.fr;Bruno;AT01;at_mp;2026-11;3;1,5;;"

@@ -195,5 +195,56 @@ def test_the_trips_of_a_year_add_up_to_the_scale_of_their_total(
     )
 
 
-def test_the_categories_are_the_six_the_phone_offers() -> None:
-    assert [c.value for c in Category] == ["meal", "train", "hotel", "taxi", "mileage", "other"]
+def test_the_categories_are_the_seven_the_phone_offers() -> None:
+    assert [c.value for c in Category] == [
+        "meal",
+        "train",
+        "hotel",
+        "taxi",
+        "mileage",
+        "other",
+        "mileage_motorcycle",
+    ]
+
+
+def test_the_motorcycle_scale_by_hand() -> None:
+    """Motorcycles over 50 cm³ (arrêté du 27 mars 2023): 3-5 CV, 2,000 km × 0.468 = 936 €;
+    1-2 CV, 4,000 km: 4,000 × 0.099 + 891 = 1,287 €; over 5 CV, 10,000 km × 0.343 = 3,430 €;
+    electric: +20 %."""
+
+    def moto(cv: int, km: int, electric: bool = False) -> int:
+        return annual_allowance_cents(
+            year=2025, fiscal_power=cv, electric=electric, distance_km=km, motorcycle=True
+        )
+
+    assert moto(4, 2000) == 93_600
+    assert moto(2, 4000) == 128_700
+    assert moto(9, 10_000) == 343_000
+    assert moto(3, 1) == 47  # 0.468 → 0.47
+    assert moto(4, 2000, electric=True) == 112_320
+
+
+def test_each_motorcycle_row_grows_across_its_band_edges() -> None:
+    for cv in (1, 2, 3, 5, 6, 12):
+        for edge in (3000, 6000):
+            below, above = (
+                annual_allowance_cents(
+                    year=2025, fiscal_power=cv, electric=False, distance_km=km, motorcycle=True
+                )
+                for km in (edge, edge + 1)
+            )
+            assert below < above, (cv, edge)
+
+
+def test_a_motorcycle_trip_crossing_three_thousand_km_is_priced_in_both_bands() -> None:
+    """3-5 CV, 200 km after 2,900: scale(3,100) − scale(2,900) = (3,100 × 0.082 + 1,158) −
+    2,900 × 0.468 = 1,412.20 − 1,357.20 = 55.00 €."""
+    got = trip_allowance_cents(
+        year=2025,
+        fiscal_power=4,
+        electric=False,
+        distance_km=200,
+        year_km_before=2900,
+        motorcycle=True,
+    )
+    assert got == 5500

@@ -9,13 +9,17 @@ from hypothesis import strategies as st
 
 from sync.calendar import CalendarRegion
 from sync.leave import (
+    CarryOver,
     InvalidPolicy,
     LeavePolicy,
     MonthAttendance,
     PaidLeaveUnit,
     RequestProblem,
     RttMode,
+    UntakenLeave,
     balances,
+    carried_left,
+    carry_over,
     check_span,
     days_cost,
     grid_days,
@@ -24,6 +28,7 @@ from sync.leave import (
     request_cost,
     rtt_acquired,
     rtt_year,
+    taking_period,
 )
 from sync.months import MonthKey
 from sync.rules import AbsenceType
@@ -317,3 +322,137 @@ def test_a_half_friday_does_not_count_its_saturday_in_ouvrables() -> None:
     assert days_cost(days={friday: 2}, **args) == 4
     # 14 August 2026 is a Friday before the 15 August holiday: that Saturday is not counted.
     assert days_cost(days={dt.date(2026, 8, 14): 2}, **args) == 2
+
+
+def test_a_month_off_after_a_work_accident_acquires_like_a_month_worked() -> None:
+    """AT/MP counts as actual work (L3141-5 5°): 2.5 ouvrables, 25/12 ouvrés, nothing at the
+    sick rate."""
+    month = full(JUNE_2026, schedule=44, professional=44)
+    got = paid_leave_acquired(policy=OUVRABLES, months=[month], closed=False)
+    assert (got.from_work, got.from_sickness, got.half_days) == (Fraction(5, 2), 0, 5)
+    ouvres = paid_leave_acquired(policy=OUVRES, months=[month], closed=False)
+    assert ouvres.from_work == Fraction(25, 12)
+
+
+def test_eighteen_months_of_work_accident_acquire_in_full_with_no_one_year_limit() -> None:
+    """Before loi 2024-364 an AT/MP absence counted only for one uninterrupted year; since, it
+    counts whole: a second reference period entirely on AT/MP still acquires its 30 ouvrables
+    (where sickness would acquire 24)."""
+    months = year_from(JUNE_2026, 18)
+    first = [full(m, professional=44) for m in months[:12]]
+    second = [full(m, professional=44) for m in months[12:]]
+    assert paid_leave_acquired(policy=OUVRABLES, months=first, closed=True).half_days == 60
+    # Six months of the next period: 6 × 2.5 = 15 ouvrables, none at the sick rate.
+    got = paid_leave_acquired(policy=OUVRABLES, months=second, closed=False)
+    assert (got.from_work, got.from_sickness, got.half_days) == (15, 0, 30)
+    as_sick = [full(m, sick=44) for m in months[12:]]
+    # The same six months on non-professional sick leave: 6 × 2 = 12 ouvrables.
+    assert paid_leave_acquired(policy=OUVRABLES, months=as_sick, closed=False).half_days == 24
+
+
+def test_half_a_month_of_at_mp_and_half_unpaid_acquires_half() -> None:
+    """22 half-days of AT/MP count, 22 unpaid do not: 1.25 ouvrables → 3 half-days."""
+    month = full(JUNE_2026, schedule=44, professional=22, unpaid=22)
+    got = paid_leave_acquired(policy=OUVRABLES, months=[month], closed=False)
+    assert (got.from_work, got.half_days) == (Fraction(5, 4), 3)
+
+
+# -- untaken leave: carried over after sickness (L3141-19-1 to -19-3), or lost ------------------
+
+REF_END = dt.date(2027, 5, 31)  # reference period 1 June 2026 - 31 May 2027
+TAKING_END = dt.date(2028, 5, 31)
+
+
+def untaken(left: int, **kw: object) -> UntakenLeave:
+    return UntakenLeave(left=left, reference_end=REF_END, taking_end=TAKING_END, **kw)  # type: ignore[arg-type]
+
+
+def test_the_taking_period_is_the_year_after_the_reference_period() -> None:
+    assert taking_period(policy=OUVRES, reference_start=dt.date(2026, 6, 1)) == (
+        dt.date(2027, 6, 1),
+        dt.date(2028, 5, 31),
+    )
+
+
+def test_leave_not_taken_without_sickness_is_lost_at_the_end_of_the_taking_period() -> None:
+    assert carry_over(untaken(10)) == CarryOver(carried=0, lost=10, deadline=None)
+
+
+def test_leave_a_short_sickness_kept_from_being_taken_is_carried_fifteen_months() -> None:
+    """Sick 2 days (4 half-days) in the taking period, 5 days left: 2 days carried, 3 lost;
+    informed on 10 March 2028 after the return: to take by 9 June 2029 (15 months)."""
+    got = carry_over(untaken(10, sick_in_taking=4, informed_on=dt.date(2028, 3, 10)))
+    assert got == CarryOver(carried=4, lost=6, deadline=dt.date(2029, 6, 9))
+
+
+def test_no_deadline_runs_before_the_person_is_informed_after_the_return() -> None:
+    """Still sick at the end of the taking period (40 half-days of it): all 6 kept, the 15
+    months not started (L3141-19-3)."""
+    assert carry_over(untaken(6, sick_in_taking=40)) == CarryOver(carried=6, lost=0, deadline=None)
+
+
+def test_a_sickness_of_a_year_at_the_period_end_starts_the_fifteen_months_there() -> None:
+    """Sick since 15 May 2026, a year and more on 31 May 2027: the 20 days (40 half-days)
+    acquired while sick are carried until 31 August 2028, even if the sickness goes on
+    (L3141-19-2)."""
+    got = carry_over(
+        untaken(40, acquired_while_sick=40, sick_in_taking=500, sick_since=dt.date(2026, 5, 15))
+    )
+    assert got == CarryOver(carried=40, lost=0, deadline=dt.date(2028, 8, 31), long_sickness=40)
+
+
+def test_exactly_one_year_of_sickness_counts_and_a_shorter_one_does_not() -> None:
+    year = untaken(40, acquired_while_sick=40, sick_since=dt.date(2026, 6, 1))
+    assert carry_over(year).long_sickness == 40
+    shorter = untaken(40, acquired_while_sick=40, sick_since=dt.date(2026, 6, 2), sick_in_taking=8)
+    # Less than a year: only what the sickness in the taking period kept back, no deadline yet.
+    assert carry_over(shorter) == CarryOver(carried=8, lost=32, deadline=None)
+
+
+def test_long_sickness_leave_and_leave_kept_back_in_the_taking_period_add_up() -> None:
+    """25 days left, 10 of them acquired during a long sickness, 5 days sick in the taking
+    period: 10 + 5 days carried, 10 lost; the deadline is the long sickness one."""
+    got = carry_over(
+        untaken(
+            50,
+            acquired_while_sick=20,
+            sick_in_taking=10,
+            sick_since=dt.date(2025, 1, 6),
+            informed_on=dt.date(2027, 9, 1),
+        )
+    )
+    assert got == CarryOver(carried=30, lost=20, deadline=dt.date(2028, 8, 31), long_sickness=20)
+
+
+def test_carried_leave_is_lost_once_its_fifteen_months_are_over() -> None:
+    carry = CarryOver(carried=8, lost=0, deadline=dt.date(2029, 6, 9))
+    assert carried_left(carry=carry, taken_since=2, on=dt.date(2029, 6, 9)) == 6
+    assert carried_left(carry=carry, taken_since=2, on=dt.date(2029, 6, 10)) == 0
+    assert carried_left(carry=carry, taken_since=20, on=dt.date(2028, 1, 1)) == 0
+
+
+@given(
+    left=st.integers(-10, 120),
+    while_sick=st.integers(-5, 120),
+    in_taking=st.integers(-5, 600),
+    since=st.none() | st.dates(dt.date(2020, 1, 1), dt.date(2027, 5, 31)),
+    informed=st.none() | st.dates(dt.date(2027, 6, 1), dt.date(2030, 1, 1)),
+)
+def test_carried_and_lost_always_add_up_to_what_was_left(
+    left: int, while_sick: int, in_taking: int, since: dt.date | None, informed: dt.date | None
+) -> None:
+    got = carry_over(
+        untaken(
+            left,
+            acquired_while_sick=while_sick,
+            sick_in_taking=in_taking,
+            sick_since=since,
+            informed_on=informed,
+        )
+    )
+    assert got.carried >= 0 and got.lost >= 0
+    assert got.carried + got.lost == max(left, 0)
+    assert got.long_sickness <= got.carried
+    assert (got.deadline is None) or got.carried > 0
+    if got.deadline is not None:
+        assert got.deadline > REF_END

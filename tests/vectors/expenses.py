@@ -63,6 +63,7 @@ def run_trip(case: dict[str, Any]) -> Any:
             electric=case["electric"],
             distance_km=case["distance_km"],
             year_km_before=case["year_km_before"],
+            motorcycle=case["motorcycle"],
         )
     )
 
@@ -74,7 +75,7 @@ RUNNERS: dict[str, Callable[[dict[str, Any]], Any]] = {
 
 
 def _trip(note: str | None, **fields: Any) -> dict[str, Any]:
-    case = {"year": 2025, "electric": False, "year_km_before": 0, **fields}
+    case = {"year": 2025, "electric": False, "year_km_before": 0, "motorcycle": False, **fields}
     return {"note": note, **case} if note else case
 
 
@@ -119,6 +120,24 @@ def build() -> dict[str, Any]:
         _trip("no fiscal power", fiscal_power=0, distance_km=12),
         _trip("negative km before", fiscal_power=4, distance_km=12, year_km_before=-1),
         _trip("past 100,000 km", fiscal_power=4, distance_km=60_000, year_km_before=50_000),
+        _trip("motorcycle 3-5 CV, 120 km", fiscal_power=4, distance_km=120, motorcycle=True),
+        _trip("motorcycle 1-2 CV row", fiscal_power=1, distance_km=50, motorcycle=True),
+        _trip("motorcycle over 5 CV row", fiscal_power=9, distance_km=50, motorcycle=True),
+        _trip(
+            "motorcycle crosses 3,000 km",
+            fiscal_power=4,
+            distance_km=200,
+            year_km_before=2900,
+            motorcycle=True,
+        ),
+        _trip(
+            "motorcycle crosses 6,000 km, electric",
+            fiscal_power=6,
+            distance_km=300,
+            year_km_before=5800,
+            electric=True,
+            motorcycle=True,
+        ),
     ]
     for _ in range(40):
         trips.append(
@@ -129,6 +148,7 @@ def build() -> dict[str, Any]:
                 distance_km=rng.randint(1, 2_000),
                 year_km_before=rng.choice([0, rng.randint(0, 30_000)]),
                 year=rng.choice([2024, 2025]),
+                motorcycle=rng.random() < 0.3,
             )
         )
     out: dict[str, Any] = {"version": VERSION}

@@ -667,6 +667,14 @@ def hand_check_day() -> list[Case]:
             month="2025-12",
         ),
         day_case("no missions at all", [line("absence:sans_solde", 2)], missions={}),
+        day_case("a work accident (AT/MP) no active mission allows", [line("absence:at_mp", 2)]),
+        day_case(
+            "half a day of AT/MP with no mission active",
+            [line("absence:at_mp", 1)],
+            date="2025-12-01",
+            month="2025-12",
+        ),
+        day_case("AT/MP is lower case", [line("absence:AT_MP", 2)], missions={}),
         day_case("a required comment is missing", [line(beta, 2)], date=both),
         day_case(
             "a comment of blanks is missing (no-break spaces included)",

@@ -33,7 +33,7 @@ const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/u;
 
 /**
  * Kinds of absence a consultant records on a CRA (sync/rules.py AbsenceType).
- * @typedef {"CP" | "RTT" | "maladie" | "sans_solde" | "formation" | "intercontrat"} AbsenceType
+ * @typedef {"CP" | "RTT" | "maladie" | "sans_solde" | "formation" | "intercontrat" | "at_mp"} AbsenceType
  */
 
 /** Every absence type, in the order of the Python enum. @type {readonly AbsenceType[]} */
@@ -44,6 +44,7 @@ export const ABSENCE_TYPES = Object.freeze([
   "sans_solde",
   "formation",
   "intercontrat",
+  "at_mp",
 ]);
 
 /**

@@ -556,6 +556,8 @@ export async function showApprovalsScreen({ person, device }) {
   ensureStyles();
   // A consultant's leave and the manager's leave decisions (online/leave.js) need the device too.
   if (location.hash === "#leave") return (await import("./leave.js")).showLeave({ person, device });
+  // So are expenses: filed offline, their photos wait in the device's store (docs/expenses.md).
+  if (location.hash === "#expenses") return (await import("./expenses.js")).show({ person, device });
   const review = /^#review=([^/]+)\/(\d{4}-\d{2})$/.exec(location.hash);
   if (review) {
     const { showReview } = await import("./review.js");

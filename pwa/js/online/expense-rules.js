@@ -3,7 +3,9 @@
 // tests/vectors/expenses.json; integer cents, basis points and whole km, so both agree to the
 // cent. Loaded on demand with the expense screen (not part of the offline shell).
 
-export const CATEGORIES = ["meal", "train", "hotel", "taxi", "mileage", "other"];
+export const CATEGORIES = ["meal", "train", "hotel", "taxi", "mileage", "mileage_motorcycle", "other"];
+/** Categories priced by a mileage scale (sync/expenses.py MILEAGE_KINDS). */
+export const MILEAGE_KINDS = ["mileage", "mileage_motorcycle"];
 export const VAT_RATES_BP = [2000, 1000, 550, 210, 0];
 export const MAX_AMOUNT_CENTS = 10_000_000;
 export const MAX_DISTANCE_KM = 100_000;
@@ -66,9 +68,17 @@ const CARS_2024 = {
   6: [[5000, 665, 0], [20000, 374, 1457], [null, 447, 0]],
   7: [[5000, 697, 0], [20000, 394, 1515], [null, 470, 0]],
 };
+// Motorcycles and scooters over 50 cm³, from 1 ("1 ou 2 CV"), 3 ("3, 4 et 5 CV"), 6 ("plus de
+// 5 CV"); same arrêté.
+const MOTORCYCLES_2024 = {
+  1: [[3000, 395, 0], [6000, 99, 891], [null, 248, 0]],
+  3: [[3000, 468, 0], [6000, 82, 1158], [null, 275, 0]],
+  6: [[3000, 606, 0], [6000, 79, 1583], [null, 343, 0]],
+};
+const SCALE_2024 = { cars: CARS_2024, motorcycles: MOTORCYCLES_2024, electricUpliftPercent: 20 };
 const SCALES = new Map([
-  [2024, { cars: CARS_2024, electricUpliftPercent: 20 }],
-  [2025, { cars: CARS_2024, electricUpliftPercent: 20 }],
+  [2024, SCALE_2024],
+  [2025, SCALE_2024],
 ]);
 
 export function scaleFor(year) {
@@ -84,13 +94,16 @@ function checkDistance(field, km) {
   }
 }
 
-export function annualAllowanceCents({ year, fiscalPower, electric, distanceKm }) {
+export function annualAllowanceCents({ year, fiscalPower, electric, distanceKm, motorcycle = false }) {
   checkDistance("distance_km", distanceKm);
   const scale = scaleFor(year);
   if (!isInt(fiscalPower) || fiscalPower < 1 || fiscalPower > 99) {
     throw new ExpenseRuleError("fiscal_power", "out_of_range", `${fiscalPower} CV`);
   }
-  const row = scale.cars[Math.min(Math.max(fiscalPower, 3), 7)];
+  const table = motorcycle ? scale.motorcycles : scale.cars;
+  const keys = Object.keys(table).map(Number);
+  // The row of the highest key not above the power (the first row below its key).
+  const row = table[Math.max(...keys.filter((k) => k <= fiscalPower), Math.min(...keys))];
   for (const [upTo, millis, fixed] of row) {
     if (upTo === null || distanceKm <= upTo) {
       const tenths = distanceKm * millis + fixed * 1000;
@@ -102,13 +115,21 @@ export function annualAllowanceCents({ year, fiscalPower, electric, distanceKm }
 }
 
 /** One trip after `yearKmBefore` km claimed in the year: scale(after) − scale(before). */
-export function tripAllowanceCents({ year, fiscalPower, electric, distanceKm, yearKmBefore = 0 }) {
+export function tripAllowanceCents({
+  year,
+  fiscalPower,
+  electric,
+  distanceKm,
+  yearKmBefore = 0,
+  motorcycle = false,
+}) {
   checkDistance("distance_km", distanceKm);
   checkDistance("year_km_before", yearKmBefore);
   if (distanceKm === 0) throw new ExpenseRuleError("distance_km", "out_of_range", "0 km");
   if (yearKmBefore + distanceKm > MAX_DISTANCE_KM) {
     throw new ExpenseRuleError("distance_km", "out_of_range", "too many km in the year");
   }
-  const at = (distance) => annualAllowanceCents({ year, fiscalPower, electric, distanceKm: distance });
+  const at = (distance) =>
+    annualAllowanceCents({ year, fiscalPower, electric, distanceKm: distance, motorcycle });
   return at(yearKmBefore + distanceKm) - at(yearKmBefore);
 }

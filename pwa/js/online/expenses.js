@@ -1,15 +1,16 @@
 // Expenses (#expenses), loaded on demand: a consultant's lines of the month with the form to
 // add one (receipt photos from the camera or files), the manager's lines to decide, and the
 // administrator's exports. A photo is shrunk on the phone with a canvas (which leaves its EXIF
-// behind: position, camera), hashed (SHA-256, the receipt's id on the server) and uploaded;
-// then the line is created with the receipts' ids. Filing needs the network for now (the
-// offline queue for expenses is the next step, see docs/expenses.md).
+// behind: position, camera) and hashed (SHA-256, the receipt's id on the server); the line and
+// its photos go into the device's one queue in one transaction (store.decide "file_expense"),
+// online or not, and the one sync loop uploads the photos, then sends the line
+// (docs/expenses.md). Kept by the service worker once opened, so it opens offline too.
 
 import { ApiError, request } from "../api.js";
 import { addStrings, formatMonthName, t } from "../i18n.js";
 import { formatMonth, nextMonth, parseMonth, previousMonth } from "../core/months.js";
-import { h, render } from "../views/dom.js";
-import { CATEGORIES, VAT_RATES_BP, splitVat, tripAllowanceCents } from "./expense-rules.js";
+import { announce, h, render } from "../views/dom.js";
+import { CATEGORIES, MILEAGE_KINDS, VAT_RATES_BP, splitVat, tripAllowanceCents } from "./expense-rules.js";
 
 /** This module's strings, key → [French, English] (i18n.js addStrings). */
 export const STRINGS = {
@@ -30,6 +31,7 @@ export const STRINGS = {
   "exp.cat.hotel": ["Hôtel", "Hotel"],
   "exp.cat.taxi": ["Taxi", "Taxi"],
   "exp.cat.mileage": ["Indemnités kilométriques", "Mileage"],
+  "exp.cat.mileage_motorcycle": ["Indemnités kilométriques (moto)", "Mileage (motorcycle)"],
   "exp.cat.other": ["Autre", "Other"],
   "exp.amount": ["Montant TTC à {rate}", "Amount incl. VAT at {rate}"],
   "exp.amountHelp": [
@@ -86,8 +88,34 @@ export const STRINGS = {
   "exp.policySave": ["Enregistrer la règle", "Save the rule"],
   "exp.policySaved": ["Règle enregistrée.", "Rule saved."],
   "exp.offline": [
-    "Hors ligne : les notes de frais s'affichent au retour du réseau.",
-    "Offline: expenses show when the network is back.",
+    "Hors ligne : les notes de frais déjà envoyées s'affichent au retour du réseau ; celles saisies ici partiront alors.",
+    "Offline: expenses already sent show when the network is back; those filed here leave then.",
+  ],
+  "exp.queued": [
+    "Dépense gardée sur cet appareil : elle partira, avec ses justificatifs, au retour du réseau.",
+    "Expense kept on this device: it leaves, with its receipts, when the network is back.",
+  ],
+  "exp.pending": ["En attente d'envoi", "Waiting to be sent"],
+  "exp.monthReview": ["Notes de frais du mois", "The month's expenses"],
+  "exp.monthTotal": [
+    "Envoyé : {amount} · approuvé : {approved} · à décider : {count}",
+    "Submitted: {amount} · approved: {approved} · to decide: {count}",
+  ],
+  "exp.monthOffline": [
+    "Hors ligne : les notes de frais du mois s'affichent au retour du réseau.",
+    "Offline: the month's expenses show when the network is back.",
+  ],
+  "exp.decided": ["Décision enregistrée : {status}.", "Decision saved: {status}."],
+  "exp.pendingPhotos": [
+    "{count} {count|justificatif en attente d'envoi|justificatifs en attente d'envoi}",
+    "{count} {count|receipt|receipts} waiting to upload",
+  ],
+  "exp.rejected": ["Dépense refusée par le serveur : {detail}", "Expense refused by the server: {detail}"],
+  "exp.dismiss": ["Masquer", "Dismiss"],
+  "exp.required": ["À remplir.", "Required."],
+  "exp.noStorage": [
+    "Ce navigateur refuse de garder des données : la dépense ne peut pas être enregistrée ici.",
+    "This browser refuses to keep data: the expense cannot be saved here.",
   ],
 };
 addStrings(STRINGS);
@@ -225,8 +253,10 @@ function lineView(line, onDelete) {
   );
 }
 
-/** The form of a new line; `done` redraws the page once it is stored. */
-function expenseForm(missions, month, done) {
+/** The form of a new line; `done` redraws the page once it is queued (and sent, online).
+ * @param {any[]} missions @param {string} month @param {(said: string) => Promise<void>} done
+ * @param {any} device  app.js's device: its store (the one queue) and sync loop */
+function expenseForm(missions, month, done, device) {
   const errors = errorSlots();
   const status = h("p", { role: "status", class: "muted", "data-testid": "expense-status" });
   const [year, mon] = month.split("-").map(Number);
@@ -298,7 +328,7 @@ function expenseForm(missions, month, done) {
       .map((input, i) => [VAT_RATES_BP[i], cents(/** @type {HTMLInputElement} */ (input).value)])
       .filter(([, value]) => value !== null && value > 0);
   const preview = () => {
-    const mileage = /** @type {HTMLSelectElement} */ (category).value === "mileage";
+    const mileage = MILEAGE_KINDS.includes(/** @type {HTMLSelectElement} */ (category).value);
     receiptFields.hidden = mileage;
     mileageFields.hidden = !mileage;
     try {
@@ -310,6 +340,7 @@ function expenseForm(missions, month, done) {
               amount: euros(
                 tripAllowanceCents({
                   year,
+                  motorcycle: /** @type {HTMLSelectElement} */ (category).value === "mileage_motorcycle",
                   fiscalPower: cv,
                   electric: /** @type {HTMLInputElement} */ (electric).checked,
                   distanceKm: km,
@@ -367,35 +398,63 @@ function expenseForm(missions, month, done) {
     busy = true;
     button.setAttribute("aria-disabled", "true");
     errors.clear();
-    const mileage = /** @type {HTMLSelectElement} */ (category).value === "mileage";
+    const mileage = MILEAGE_KINDS.includes(/** @type {HTMLSelectElement} */ (category).value);
+    const store = device?.store;
     try {
       status.className = "muted";
-      status.textContent = t("exp.uploading");
-      const receipts = [];
-      for (const blob of prepared) {
-        const id = await sha256(blob);
-        // The same bytes under the same id: a retry stores nothing twice.
-        await request("PUT", `/receipts/${id}`, blob);
-        receipts.push(id);
+      status.textContent = "";
+      // What the server would refuse for a missing value, said before anything is kept.
+      const km = Number(/** @type {HTMLInputElement} */ (distance).value) || null;
+      const cv = Number(/** @type {HTMLInputElement} */ (power).value) || null;
+      const missing = mileage
+        ? [!km && "distance_km", !cv && "fiscal_power"]
+        : [!vatLines().length && `amount-${VAT_RATES_BP[0]}`];
+      missing.push(!(/** @type {HTMLInputElement} */ (date).value) && "spent_on");
+      const fields = missing.filter(Boolean);
+      if (fields.length) {
+        errors.show(new ApiError({ status: 422, title: "", errors: fields.map((f) => ({ field: f, message: t("exp.required") })) }), status);
+        return;
       }
-      const body = {
+      if (!store) throw new Error(t("exp.noStorage"));
+      const receipts = [];
+      for (const blob of prepared) receipts.push({ sha256: await sha256(blob), blob });
+      const args = {
+        id: crypto.randomUUID(),
         spent_on: /** @type {HTMLInputElement} */ (date).value,
         mission_id: /** @type {HTMLSelectElement} */ (mission).value || null,
         category: /** @type {HTMLSelectElement} */ (category).value,
-        comment: /** @type {HTMLTextAreaElement} */ (comment).value,
-        receipts,
+        comment: /** @type {HTMLTextAreaElement} */ (comment).value.trim(),
+        receipts: [...new Set(receipts.map((r) => r.sha256))],
         ...(mileage
           ? {
-              distance_km: Number(/** @type {HTMLInputElement} */ (distance).value) || null,
-              fiscal_power: Number(/** @type {HTMLInputElement} */ (power).value) || null,
+              distance_km: km,
+              fiscal_power: cv,
               electric: /** @type {HTMLInputElement} */ (electric).checked,
             }
           : { vat_lines: vatLines().map(([rate_bp, gross_cents]) => ({ rate_bp, gross_cents })) }),
       };
-      await request("POST", "/expense-lines", body);
+      // The line and its photos in one transaction: kept together across a reload, a closed
+      // tab or a lost network, and sent by the sync loop (receipts first).
+      const label = { name: t(`exp.cat.${args.category}`) };
+      const queued = await store.decide("file_expense", args, label, receipts);
+      if (!queued.ok) throw new Error(queued.violations.map((v) => v.message).join(" "));
+      status.textContent = t("exp.uploading");
+      await device.sync.syncNow();
+      const after = await store.decisions();
+      const refused = after.rejected.find((d) => d.id === queued.id);
+      if (refused) {
+        // Refused at once (online): said next to its field; the form keeps what was typed.
+        await store.dismissRejected(refused.id);
+        const [where, ...why] = String(refused.result?.detail ?? "").split(": ");
+        const message = why.join(": ") || refused.result?.reason || "";
+        errors.show(new ApiError({ status: 422, title: "", errors: [{ field: where, message }] }), status);
+        return;
+      }
+      const said = t(after.pending.some((d) => d.id === queued.id) ? "exp.queued" : "exp.saved");
+      announce(said);
       // Said by the redrawn page's form: said here first, it would announce a form about to
       // be replaced, and what is typed into it meanwhile would be lost.
-      await done(t("exp.saved"));
+      await done(said);
     } catch (error) {
       errors.show(error, status);
     } finally {
@@ -468,17 +527,18 @@ function policyForm(missions) {
   );
 }
 
-/** A line to decide: approve, or refuse with the reason typed next to it. */
+/** A line to decide: approve, or refuse with the reason typed next to it; `redraw` gets the
+ * decided line. @param {any} line @param {(decided?: any) => Promise<void>} redraw */
 function decisionView(line, redraw) {
   const reason = h("input", { type: "text", maxlength: 500, "data-testid": "refusal-input" });
   const status = h("p", { role: "status", class: "muted" });
   const decide = async (approve) => {
     try {
-      await request("POST", `/expense-lines/${line.id}/decision`, {
+      const decided = await request("POST", `/expense-lines/${line.id}/decision`, {
         approve,
         reason: /** @type {HTMLInputElement} */ (reason).value,
       });
-      await redraw();
+      await redraw(decided);
     } catch (error) {
       status.className = "error";
       status.hidden = false;
@@ -508,16 +568,123 @@ function decisionView(line, redraw) {
 }
 
 /**
- * The page, for the signed-in person; `month` defaults to the current one.
- * @param {{person: {id: string, roles?: string[]}, month?: string}} props
+ * The consultant's lines: those waiting on this device (with their photos still to upload),
+ * those the server refused when they arrived, then the server's (online).
+ * @param {any} report  GET /expense-reports/{month}, or null offline
+ * @param {any[]} queued  file_expense decisions of the month still in the queue
+ * @param {any[]} rejected  and those the server refused
+ * @param {number} photos  receipts waiting to upload
  */
-export async function show({ person, month }) {
+function myLines(report, queued, rejected, photos, { store, key, redraw }) {
+  const waiting = queued.map((d) => {
+    const a = d.args;
+    const gross = a.vat_lines ? a.vat_lines.reduce((sum, v) => sum + v.gross_cents, 0) : null;
+    return h(
+      "li",
+      { class: "card", "data-testid": "expense-queued" },
+      h(
+        "p",
+        {},
+        h("b", {}, [a.spent_on, t(`exp.cat.${a.category}`), gross ? euros(gross) : `${a.distance_km} km`].join(" · ")),
+        " ",
+        h("span", { class: "badge status-draft" }, t("exp.pending")),
+      ),
+      a.comment ? h("p", {}, a.comment) : null,
+    );
+  });
+  const refusals = rejected.map((d) =>
+    h(
+      "li",
+      { class: "notice warn", "data-testid": "expense-rejected" },
+      t("exp.rejected", { detail: d.result?.detail ?? d.result?.reason ?? "" }),
+      " ",
+      h(
+        "button",
+        {
+          type: "button",
+          class: "secondary small",
+          onclick: async () => {
+            await store.dismissRejected(d.id);
+            await redraw();
+          },
+        },
+        t("exp.dismiss"),
+      ),
+    ),
+  );
+  const lines = (report?.lines ?? []).map((/** @type {any} */ line) =>
+    lineView(
+      line,
+      line.status === "draft" || line.status === "refused"
+        ? async () => {
+            await request("DELETE", `/expense-lines/${line.id}`);
+            await redraw();
+          }
+        : null,
+    ),
+  );
+  const status = h("p", { role: "status", class: "muted", "data-testid": "submit-status" });
+  const drafts = report?.lines.some((/** @type {any} */ line) => line.status === "draft");
+  const all = [...refusals, ...waiting, ...lines];
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "exp-mine-h", "data-testid": "my-expenses" },
+    h("h2", { id: "exp-mine-h" }, t("exp.mine")),
+    photos ? h("p", { class: "notice", "data-testid": "photos-waiting" }, t("exp.pendingPhotos", { count: photos })) : null,
+    report ? null : h("p", { class: "notice warn", "data-testid": "expenses-offline" }, t("exp.offline")),
+    all.length ? h("ul", { class: "stack plain" }, ...all) : h("p", { class: "muted" }, t("exp.none")),
+    report
+      ? h("p", {}, t("exp.total", { amount: euros(report.gross_cents), approved: euros(report.approved_cents) }))
+      : null,
+    drafts
+      ? h(
+          "button",
+          {
+            type: "button",
+            class: "primary",
+            "data-testid": "submit-expenses",
+            onclick: async () => {
+              try {
+                const { submitted } = await request("POST", `/expense-reports/${key}/submit`);
+                await redraw();
+                const box = document.querySelector("[data-testid=submit-status]");
+                if (box) box.textContent = t("exp.submitted", { count: submitted });
+              } catch (error) {
+                status.className = "error";
+                status.textContent = error instanceof ApiError ? error.detail || t("exp.offline") : String(error);
+              }
+            },
+          },
+          t("exp.submit"),
+        )
+      : null,
+    status,
+  );
+}
+
+/** GET, or null when the network is missing (any other failure is thrown). @param {string} path */
+async function orNull(path) {
+  try {
+    return await request("GET", path);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 0) return null;
+    throw error;
+  }
+}
+
+/**
+ * The page, for the signed-in person; `month` defaults to the current one.
+ * @param {{person: {id: string, roles?: string[]}, month?: string, device?: any}} props
+ *   device: app.js's device (the one queue and sync loop), null when storage is refused
+ */
+export async function show({ person, month, device = null }) {
   const now = new Date();
   const key = month ?? `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}`;
   const roles = person.roles ?? [];
   const consultant = roles.includes("consultant");
   const approver = roles.includes("manager") || roles.includes("admin");
-  const go = (step) => () => show({ person, month: formatMonth(step(parseMonth(key))) });
+  const store = device?.store ?? null;
+  const go = (step) => () => show({ person, month: formatMonth(step(parseMonth(key))), device });
   const heading = h("h1", {}, `${t("exp.title")} · ${formatMonthName(key)}`);
   const nav = h(
     "p",
@@ -529,75 +696,38 @@ export async function show({ person, month }) {
     h("button", { type: "button", class: "secondary small", onclick: go(nextMonth) }, t("exp.next")),
   );
   const redraw = (message) =>
-    show({ person, month: key }).then(() => {
+    show({ person, month: key, device }).then(() => {
       if (message) {
         const box = document.querySelector("[data-testid=expense-status]");
         if (box) box.textContent = message;
       }
     });
   const parts = [];
+  let offline = false;
+  if (consultant) {
+    const [report, online, reference, queue, photos] = await Promise.all([
+      orNull(`/expense-reports/${key}`),
+      orNull("/missions"),
+      store?.reference().catch(() => null),
+      store ? store.decisions() : { pending: [], rejected: [] },
+      store ? store.receipts() : [],
+    ]);
+    offline = !report;
+    const mine = (/** @type {any} */ d) => d.name === "file_expense";
+    const queued = queue.pending.filter((d) => mine(d) && d.args.spent_on.startsWith(key));
+    const rejected = queue.rejected.filter(mine);
+    const missions = online ?? reference?.missions ?? [];
+    parts.push(
+      myLines(report, queued, rejected, photos?.length ?? 0, { store, key, redraw }),
+      expenseForm(
+        missions.filter((/** @type {any} */ m) => !m.consultant_id || m.consultant_id === person.id),
+        key,
+        redraw,
+        device,
+      ),
+    );
+  }
   try {
-    if (consultant) {
-      const [report, missions] = await Promise.all([
-        request("GET", `/expense-reports/${key}`),
-        request("GET", "/missions"),
-      ]);
-      const status = h("p", { role: "status", class: "muted", "data-testid": "submit-status" });
-      const drafts = report.lines.some((line) => line.status === "draft");
-      parts.push(
-        h(
-          "section",
-          { class: "card", "aria-labelledby": "exp-mine-h", "data-testid": "my-expenses" },
-          h("h2", { id: "exp-mine-h" }, t("exp.mine")),
-          report.lines.length
-            ? h(
-                "ul",
-                { class: "stack plain" },
-                ...report.lines.map((line) =>
-                  lineView(
-                    line,
-                    line.status === "draft" || line.status === "refused"
-                      ? async () => {
-                          await request("DELETE", `/expense-lines/${line.id}`);
-                          await redraw();
-                        }
-                      : null,
-                  ),
-                ),
-              )
-            : h("p", { class: "muted" }, t("exp.none")),
-          h(
-            "p",
-            {},
-            t("exp.total", { amount: euros(report.gross_cents), approved: euros(report.approved_cents) }),
-          ),
-          drafts
-            ? h(
-                "button",
-                {
-                  type: "button",
-                  class: "primary",
-                  "data-testid": "submit-expenses",
-                  onclick: async () => {
-                    try {
-                      const { submitted } = await request("POST", `/expense-reports/${key}/submit`);
-                      await redraw();
-                      const box = document.querySelector("[data-testid=submit-status]");
-                      if (box) box.textContent = t("exp.submitted", { count: submitted });
-                    } catch (error) {
-                      status.className = "error";
-                      status.textContent = error instanceof ApiError ? error.detail : String(error);
-                    }
-                  },
-                },
-                t("exp.submit"),
-              )
-            : null,
-          status,
-        ),
-        expenseForm(missions, key, redraw),
-      );
-    }
     if (approver) {
       const lines = await request("GET", `/expense-reports/${key}/review`);
       parts.push(
@@ -606,7 +736,7 @@ export async function show({ person, month }) {
           { class: "card", "aria-labelledby": "exp-review-h", "data-testid": "expense-review" },
           h("h2", { id: "exp-review-h" }, t("exp.review")),
           lines.length
-            ? h("ul", { class: "stack plain" }, ...lines.map((line) => decisionView(line, redraw)))
+            ? h("ul", { class: "stack plain" }, ...lines.map((line) => decisionView(line, () => redraw())))
             : h("p", { class: "muted" }, t("exp.reviewNone")),
         ),
       );
@@ -626,7 +756,81 @@ export async function show({ person, month }) {
     }
   } catch (error) {
     if (!(error instanceof ApiError && error.status === 0)) throw error;
-    parts.push(h("p", { class: "notice warn" }, t("exp.offline")));
+    if (!consultant) parts.push(h("p", { class: "notice warn" }, t("exp.offline")));
   }
   render(`${t("exp.title")} · ${t("app.name")}`, heading, {}, nav, ...parts);
+  // When the sync loop has sent what waited here, the page says where it stands (drawn again
+  // while it is the one shown and nothing is being typed into the form).
+  if (!store || !consultant) return;
+  const form = document.querySelector("[data-testid=expense-form]");
+  let waiting = offline || expenseWaits(await store.decisions());
+  const stop = store.subscribe(async (change) => {
+    if (!form?.isConnected) return stop();
+    if (change.kind === "decision") waiting = true;
+    if (change.kind !== "sync" || !waiting) return;
+    waiting = expenseWaits(await store.decisions());
+    const typing = document.activeElement?.closest("[data-testid=expense-form]");
+    if (!waiting && !typing && form.isConnected) await redraw("");
+  });
+}
+
+/** An expense still waits in the queue. @param {{pending: any[]}} queue */
+const expenseWaits = (queue) => queue.pending.some((d) => d.name === "file_expense");
+
+/**
+ * The month's expense lines of one consultant inside the manager's review of that month
+ * (online/review.js): what they handed in, each with its receipts, approved or refused with a
+ * reason right there, next to the CRA being approved. Decisions go straight to the server
+ * (`POST /expense-lines/{id}/decision`): offline, the card says the lines show when the
+ * network is back.
+ * @param {{container: HTMLElement, consultantId: string, month: string}} props
+ */
+export async function mountMonthExpenses({ container, consultantId, month }) {
+  const path = `/expense-reports/${month}?consultant=${encodeURIComponent(consultantId)}`;
+  const card = (/** @type {(Node | null)[]} */ ...children) =>
+    h(
+      "section",
+      { class: "card", "aria-labelledby": "review-exp-h", "data-testid": "review-expenses" },
+      h("h2", { id: "review-exp-h" }, t("exp.monthReview")),
+      ...children,
+    );
+  const status = h("p", { role: "status", class: "muted", "data-testid": "review-expenses-status" });
+  /** @param {any} [decided] the line just decided */
+  const draw = async (decided) => {
+    let report;
+    try {
+      report = await request("GET", path);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      // Not this approver's to see (403/404): no card at all.
+      container.replaceChildren(
+        error.status === 0 ? card(h("p", { class: "notice warn" }, t("exp.monthOffline"))) : "",
+      );
+      return;
+    }
+    // Drafts are not handed in yet: the manager sees what was submitted and decided.
+    const lines = report.lines.filter((/** @type {any} */ line) => line.status !== "draft");
+    const handed = lines.reduce((/** @type {number} */ sum, /** @type {any} */ l) => sum + l.gross_cents, 0);
+    const open = lines.filter((/** @type {any} */ l) => l.status === "submitted").length;
+    status.textContent = decided ? t("exp.decided", { status: t(`exp.status.${decided.status}`) }) : "";
+    container.replaceChildren(
+      card(
+        lines.length
+          ? h("p", {}, t("exp.monthTotal", { amount: euros(handed), approved: euros(report.approved_cents), count: open }))
+          : null,
+        lines.length
+          ? h(
+              "ul",
+              { class: "stack plain" },
+              ...lines.map((/** @type {any} */ line) =>
+                line.status === "submitted" ? decisionView(line, draw) : lineView(line, null),
+              ),
+            )
+          : h("p", { class: "muted" }, t("exp.reviewNone")),
+        status,
+      ),
+    );
+    if (decided) announce(status.textContent);
+  };
+  await draw();
 }

@@ -166,12 +166,15 @@ export async function showReview({ person, device, consultantId, month }) {
     h("a", { href: `#team=${month}`, "data-testid": "team-link" }, t("review.team")),
   );
   const body = h("div", {});
+  // The month's expense lines, decided here too (online/expenses.js, online only).
+  const expenses = h("div", {});
   const section = render(
     `${formatMonthName(month)} · ${t("app.name")}`,
     heading,
     { wide: true },
     back,
     body,
+    expenses,
   );
   section.classList.add("review");
   /** What the last decision became: said until the screen is left. */
@@ -499,4 +502,7 @@ export async function showReview({ person, device, consultantId, month }) {
   }
 
   await load();
+  await import("./expenses.js")
+    .then((m) => m.mountMonthExpenses({ container: expenses, consultantId, month }))
+    .catch((error) => console.warn("expenses", error));
 }

@@ -22,7 +22,7 @@ import { announce, h } from "../../views/dom.js";
 import { clearErrors, ensureStyles, field, setFieldError, showRefusal } from "./directory-form.js";
 
 /** sync/rules.py AbsenceType, in the order the form lists them. */
-const ABSENCES = ["CP", "RTT", "maladie", "sans_solde", "formation", "intercontrat"];
+const ABSENCES = ["CP", "RTT", "maladie", "sans_solde", "formation", "intercontrat", "at_mp"];
 /** sync/calendar.py CalendarRegion. */
 const REGIONS = ["metropole", "alsace_moselle"];
 /** server/services/directory.py BILLING_MODES. */
@@ -56,6 +56,10 @@ export const STRINGS = {
   "bo.missions.absence.sans_solde": ["Sans solde", "Unpaid leave"],
   "bo.missions.absence.formation": ["Formation", "Training"],
   "bo.missions.absence.intercontrat": ["Intercontrat", "Between missions"],
+  "bo.missions.absence.at_mp": [
+    "Accident du travail, maladie professionnelle",
+    "Work accident, occupational illness",
+  ],
   "bo.missions.region": ["Jours fériés", "Public holidays"],
   "bo.missions.region.metropole": ["France métropolitaine", "Mainland France"],
   "bo.missions.region.alsace_moselle": [
