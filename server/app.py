@@ -53,7 +53,7 @@ from server.api.notifications import NotificationSettingsController, push_contro
 from server.api.openapi import CSRF_COOKIE, CSRF_HEADER, SESSION, SIGNER, OpenAPIDocument
 from server.api.shell import shell_handlers
 from server.api.signing import signer_cookie_name, signing_router
-from server.api.sync import SyncController
+from server.api.sync import sync_controller
 from server.api.team import TeamController
 from server.errors import EXCEPTION_HANDLERS
 from server.headers import HSTS
@@ -169,7 +169,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
             ClientController,
             MissionController,
             MonthController,
-            SyncController,
+            sync_controller(sync_service),
             CircuitController,
             TeamController,
             signing_router(settings, Signatures(settings=settings, clock=clock)),
@@ -203,7 +203,6 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
         dependencies={
             "accounts": Provide(lambda: accounts, sync_to_thread=False),
             "clock": Provide(lambda: clock, sync_to_thread=False),
-            "sync_service": Provide(lambda: sync_service, sync_to_thread=False),
             "session": Provide(provide_session),
             "optional_session": Provide(provide_optional_session),
         },
