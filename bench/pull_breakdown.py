@@ -42,7 +42,7 @@ import httpx  # noqa: E402
 from litestar import post  # noqa: E402
 
 from bench.harness import Database, csrf, populate, register  # noqa: E402
-from bench.sync_bench import _postgres_backends_cpu, machine, weekdays  # noqa: E402
+from bench.sync_bench import _proc_cpu, machine, weekdays  # noqa: E402
 from server.app import create_app  # noqa: E402
 from server.settings import Settings  # noqa: E402
 from tests.device import Device  # noqa: E402
@@ -108,6 +108,22 @@ class Asgi:
 
         await self.app(scope, receive, send)
         return status, b"".join(chunks)
+
+
+async def backends(url: str) -> list[int]:
+    """The server processes of this database's connections (the app's pool): their CPU is the
+    database's share of each request (other databases' tests may share the server)."""
+    import asyncpg
+
+    connection = await asyncpg.connect(url)
+    try:
+        rows = await connection.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await connection.close()
+    return [int(r["pid"]) for r in rows]
 
 
 async def measure(url: str, options: argparse.Namespace) -> dict[str, Any]:
@@ -192,18 +208,22 @@ async def measure(url: str, options: argparse.Namespace) -> dict[str, Any]:
                 stats.print_stats(45)
                 stats.sort_stats("tottime").print_stats(35)
                 return {}
+            pids = await backends(url) if options.engine == "postgres" else []
+
+            def pg_cpu() -> float:
+                return sum(_proc_cpu(pid) for pid in pids)
+
             spent = {k: 0.0 for k in kinds}
             spent_pg = {k: 0.0 for k in kinds}
             rounds = options.repeats // 20
             for _ in range(rounds):
                 for name, work in kinds.items():
-                    pg = _postgres_backends_cpu() if options.engine == "postgres" else 0.0
+                    pg = pg_cpu()
                     cpu = time.process_time()
                     for _ in range(20 if name != "year_pull" else 4):
                         await work()
                     spent[name] += time.process_time() - cpu
-                    if options.engine == "postgres":
-                        spent_pg[name] += _postgres_backends_cpu() - pg
+                    spent_pg[name] += pg_cpu() - pg
             figures: dict[str, Any] = {}
             for name in kinds:
                 n = rounds * (20 if name != "year_pull" else 4)
