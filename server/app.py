@@ -53,6 +53,7 @@ from server.api.notifications import NotificationSettingsController, push_contro
 from server.api.openapi import CSRF_COOKIE, CSRF_HEADER, SESSION, SIGNER, OpenAPIDocument
 from server.api.shell import shell_handlers
 from server.api.signing import signer_cookie_name, signing_router
+from server.api.sync import PATH as SYNC_PATH
 from server.api.sync import sync_controller
 from server.api.team import TeamController
 from server.errors import EXCEPTION_HANDLERS
@@ -169,7 +170,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
             ClientController,
             MissionController,
             MonthController,
-            sync_controller(sync_service),
+            sync_controller(sync_service, compress_from=COMPRESS_FROM_BYTES),
             CircuitController,
             TeamController,
             signing_router(settings, Signatures(settings=settings, clock=clock)),
@@ -223,7 +224,10 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
         # A year's pull, the OpenAPI document and the shell's scripts shrink four to eight times
         # on a phone's slow link; below 4 KB, gzip's header and CPU are not worth it.
         compression_config=CompressionConfig(
-            backend="gzip", minimum_size=COMPRESS_FROM_BYTES, gzip_compress_level=6
+            backend="gzip",
+            minimum_size=COMPRESS_FROM_BYTES,
+            gzip_compress_level=6,
+            exclude=[f"^{SYNC_PATH}$"],  # the sync answer compresses itself
         ),
         openapi_config=OpenAPIConfig(
             title="Carnet API",

@@ -181,3 +181,25 @@ async def test_pages_of_a_pull_add_up_to_the_whole(alice: Member) -> None:
             break
     assert pulled == dates
     assert months_on == [page]  # the last page only
+
+
+async def test_a_large_answer_is_gzipped_once_and_a_poll_goes_as_it_is(alice: Member) -> None:
+    """Make sure the sync answer compresses itself from 1 KB (a year pull: gzip, the same
+    JSON once decoded) and sends a poll's few bytes as they are, both with the API's headers."""
+    phone = Device("phone")
+    for date in weekdays_of_2026()[:60]:
+        phone.edit(date, [(line(alice), 2)], NOW_MS)
+    await push_all(phone, alice)
+    fresh = Device("new")
+    pulled = await alice.browser.post("/api/v1/sync", json=fresh.request(limit=MAX_PAGE))
+    assert pulled.headers["content-encoding"] == "gzip"
+    assert pulled.num_bytes_downloaded * 5 < len(pulled.content)
+    assert len(pulled.json()["days"]) == 60
+    polled = await alice.browser.post("/api/v1/sync", json=phone.request())
+    assert "content-encoding" not in polled.headers
+    assert polled.json()["days"] == []
+    for response in (pulled, polled):
+        assert response.headers["cache-control"] == "no-store"
+        assert "accept-encoding" in response.headers["vary"].lower()
+        assert response.headers["content-type"] == "application/json"
+        assert "content-security-policy" in response.headers
