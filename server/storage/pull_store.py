@@ -4,7 +4,7 @@ A poll of an up-to-date device needs three facts: this database's id, the consul
 and whose the device's client id is. They come back from one statement (`poll_state`). A pull
 page — the days after the cursor, and with the last page the months and the overwrites — is a
 second statement (`page`), whose rows carry each item already in its wire shape: the database
-writes the JSON object (SQLite's ``json_object``, PostgreSQL's ``json_build_object``), so no row
+writes the JSON object (SQLite's ``json_object``, concatenation on PostgreSQL), so no row
 object, no model and no validation stands between the table and the answer. The columns beside
 the JSON are what the service compares (the cursor, what a push's results already told the
 device). Reads only; `server/storage/sync_store.py` keeps the writes.
@@ -72,22 +72,29 @@ _PAGE_SQLITE = (
     " FROM day_overwrite WHERE consultant = ?1 AND version > ?2 AND version <= ?3) o "
     "ORDER BY 1, 2, 3"
 )
+# PostgreSQL's json_build_object writes `"key" : value, ` (17 bytes more per day than the
+# models): the objects are concatenated instead, strings quoted by to_json. `lines` and `lost`
+# are stored JSON, embedded as stored.
+_DAY_JSON_POSTGRES = (
+    """'{"date":"' || to_char(day, 'YYYY-MM-DD') || '","lines":' || lines::text"""
+    """ || ',"comment":' || to_json(comment)::text || ',"hlc":' || to_json(hlc)::text"""
+    """ || ',"version":' || version || ',"by_client":' || to_json(by_client)::text || '}'"""
+)
 _PAGE_POSTGRES = (
     "SELECT * FROM ("
     " SELECT 0 AS kind, version AS sort, to_char(day, 'YYYY-MM-DD') AS key, version,"
-    " by_client::text AS tag, 0 AS epoch, json_build_object('date', to_char(day, 'YYYY-MM-DD'),"
-    " 'lines', lines, 'comment', comment, 'hlc', hlc, 'version', version,"
-    " 'by_client', by_client)::text AS body"
+    f" by_client::text AS tag, 0 AS epoch, {_DAY_JSON_POSTGRES} AS body"
     " FROM day_entry WHERE consultant = $1 AND version > $2 AND version <= $3"
     " AND (version > $4 OR (version = $4 AND day > $5)) ORDER BY version, day LIMIT $6) d "
     "UNION ALL SELECT * FROM ("
-    " SELECT 1, 0, month::text, version, status::text, epoch, json_build_object('month', month,"
-    " 'status', status, 'epoch', epoch, 'version', version)::text"
+    " SELECT 1, 0, month::text, version, status::text, epoch,"
+    """ '{"month":' || to_json(month)::text || ',"status":' || to_json(status)::text"""
+    """ || ',"epoch":' || epoch || ',"version":' || version || '}'"""
     " FROM timesheet WHERE consultant = $1 AND version > $2 AND version <= $3) m "
     "UNION ALL SELECT * FROM ("
     " SELECT 2, version, to_char(day, 'YYYY-MM-DD'), version, by_client::text, 0,"
-    " json_build_object('date', to_char(day, 'YYYY-MM-DD'), 'lost', lost,"
-    " 'by_client', by_client, 'version', version)::text"
+    """ '{"date":"' || to_char(day, 'YYYY-MM-DD') || '","lost":' || lost::text"""
+    """ || ',"by_client":' || to_json(by_client)::text || ',"version":' || version || '}'"""
     " FROM day_overwrite WHERE consultant = $1 AND version > $2 AND version <= $3) o "
     "ORDER BY 1, 2, 3"
 )
