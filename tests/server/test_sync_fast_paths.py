@@ -15,8 +15,10 @@ import pytest
 from server.commands.month import month_state
 from server.domain.roles import Role
 from server.services.sync_service import day_state
-from server.storage import raw_sql
+from server.storage import pull_store, raw_sql
 from server.storage import sync_store as store
+from server.storage import tables as t
+from server.storage.sqlite_pool import PooledSQLiteEngine
 from sync.protocol import MAX_PAGE, DayState, Overwrite
 from tests.conftest import FakeClock
 from tests.device import Device
@@ -203,3 +205,30 @@ async def test_a_large_answer_is_gzipped_once_and_a_poll_goes_as_it_is(alice: Me
         assert "accept-encoding" in response.headers["vary"].lower()
         assert response.headers["content-type"] == "application/json"
         assert "content-security-policy" in response.headers
+
+
+async def test_a_busy_inline_read_falls_back_to_a_reader_thread(
+    alice: Member, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Make sure that when SQLite answers "busy" to the event loop's inline read (a checkpoint,
+    a recovery), the same statement runs on a reader thread and gives the same rows, in the
+    statement's column order: a poll answers either way."""
+    engine = t.DayEntry._meta.db
+    if not isinstance(engine, PooledSQLiteEngine):
+        pytest.skip("SQLite's inline reader only")
+    phone = Device("phone")
+    phone.edit("2026-11-16", [(line(alice), 2)], NOW_MS)
+    await push_all(phone, alice)
+    inline = await pull_store.poll_state(person_id=alice.id, client_id=phone.client_id)
+    asked: list[str] = []
+
+    def busy(sql: str, args: Any) -> None:
+        asked.append(sql)
+        return None
+
+    monkeypatch.setattr(engine, "read_inline", busy)
+    threaded = await pull_store.poll_state(person_id=alice.id, client_id=phone.client_id)
+    assert asked and threaded == inline
+    assert threaded.client == (alice.id, 1) and threaded.version > 0
+    body = await phone.sync(transport(alice))
+    assert body["days"] == [] and len(asked) >= 3  # the session and the poll went threaded
