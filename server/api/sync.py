@@ -43,7 +43,7 @@ def sync_controller(service: SyncService, *, compress_from: int) -> type[Control
 
     The service is closed over rather than injected: with the session as its only dependency,
     Litestar resolves it directly instead of starting a task group per request to resolve two
-    (measured on the poll, docs/benchmarks.md). The answer is gzipped here, from
+    (seen in the poll's profile, docs/benchmarks.md). The answer is gzipped here, from
     `compress_from` bytes, when the device accepts it (the app's compression middleware skips
     `PATH`): it would set up a gzip stream for every poll, whose 250 bytes go as they are.
     """
