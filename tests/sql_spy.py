@@ -14,9 +14,10 @@ from server.storage import raw_sql
 from server.storage import tables as t
 
 
-def spy_statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every statement sent from now until the test ends, in order (SQL text)."""
-    sent: list[str] = []
+def spy_statements(monkeypatch: pytest.MonkeyPatch, into: list[str] | None = None) -> list[str]:
+    """Every statement sent from now until the test ends, in order (SQL text), appended to
+    `into` (a new list by default)."""
+    sent: list[str] = [] if into is None else into
     # On the class: PostgresEngine's instances take no new attributes.
     engine_class = type(t.Session._meta.db)
     real: Callable[..., Awaitable[Any]] = engine_class.run_querystring

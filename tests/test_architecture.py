@@ -119,10 +119,19 @@ OFFLINE_TOOLS = {
         ROOT / "server" / "services" / "signed_pdf.py",
         ROOT / "server" / "verify_pdf.py",
     ),
+    # aiohttp is also the OpenID Connect client's HTTP (discovery, keys, token endpoint), and
+    # the webhooks' client, whose resolver hook checks the very addresses each connection uses
+    # (issue 17, SSRF and DNS rebinding).
+    "aiohttp": (
+        ROOT / "server" / "services" / "oidc_client.py",
+        ROOT / "server" / "services" / "webhooks.py",
+    ),
     "weasyprint": (
         ROOT / "server" / "services" / "signed_pdf.py",
         # The month's receipts for the accountant (issue 16).
         ROOT / "server" / "services" / "receipts_pdf.py",
+        # A person's data export, readable (issue 17, docs/privacy.md).
+        ROOT / "server" / "services" / "privacy_pdf.py",
     ),
 }
 
@@ -136,6 +145,8 @@ OFFLINE_TOOLS = {
         ("pywebpush", "server/services/push_delivery.py"),
         ("py_vapid", "server/services/push_delivery.py"),
         ("aiohttp", "server/services/push_delivery.py"),
+        ("authlib", "server/services/oidc_client.py"),
+        ("joserfc", "server/services/oidc_client.py"),
         ("pyhanko", "server/services/signed_pdf.py"),
         ("asn1crypto", "server/timestamp_token.py"),
     ],
@@ -203,6 +214,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
                 "clock",
                 "email_delivery",
                 "facturx_document",
+                "firms",
                 "invoicing",
                 "notifications",
                 "organisation",
@@ -211,6 +223,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
                 "terms",
                 "timestamping",
                 "webauthn_ceremonies",
+                "webhooks",
             )
         ),
     ),

@@ -5,7 +5,9 @@ from typing import Any, TypeAlias
 from litestar import Request
 from litestar.di import NamedDependency
 
+from server.api.token_auth import bearer_of
 from server.domain.errors import NotAuthenticated
+from server.services import api_tokens
 from server.services.accounts import Accounts, CurrentSession
 from server.services.clock import Clock
 
@@ -13,7 +15,19 @@ from server.services.clock import Clock
 async def provide_session(
     request: Request[Any, Any, Any], accounts: NamedDependency[Accounts]
 ) -> CurrentSession:
-    """The current session, or 401: every handler that takes `session` needs a login."""
+    """The current session, or 401: every handler that takes `session` needs a login.
+
+    With an API token (`server/api/token_auth.py`) the session is the token's: the endpoint
+    must be open to tokens and the token must hold the scope it names (``opt["token_scope"]``).
+    """
+    token = bearer_of(request.headers)
+    if token is not None:
+        found = await api_tokens.authenticate(
+            token=token,
+            needed=request.route_handler.opt.get("token_scope"),
+            now=accounts.clock(),
+        )
+        return CurrentSession(actor=found.actor, person=found.person, token="")
     cookie = request.cookies.get(accounts.settings.session_cookie_name)
     current = await accounts.current(cookie)
     if current is None:

@@ -12,7 +12,9 @@ from server.api import schemas as s
 from server.api.cookies import with_session
 from server.api.deps import AccountsDep, ClockDep, SessionDep
 from server.api.openapi import problems
+from server.api.token_auth import token_scope
 from server.domain.access import can_see_prices, ensure_role
+from server.domain.integrations import Scope
 from server.domain.roles import Role
 from server.services import directory
 from server.services import organisation as org_screen
@@ -83,15 +85,19 @@ class PeopleController(Controller):
     path = "/people"
     tags = ["directory"]
 
-    @get(operation_id="listPeople")
+    @get(operation_id="listPeople", opt=token_scope(Scope.PEOPLE_READ))
     async def list(self, session: SessionDep) -> list[s.PersonOut]:
         return [convert.person(p) for p in await directory.list_people(session.actor)]
 
-    @get("/{person_id:uuid}", operation_id="getPerson")
+    @get("/{person_id:uuid}", operation_id="getPerson", opt=token_scope(Scope.PEOPLE_READ))
     async def read(self, person_id: FromPath[UUID], session: SessionDep) -> s.PersonOut:
         return convert.person(await directory.visible_person(session.actor, str(person_id)))
 
-    @post(operation_id="invitePerson", opt=problems(409), status_code=HTTP_201_CREATED)
+    @post(
+        operation_id="invitePerson",
+        opt={**problems(409), **token_scope(Scope.PEOPLE_WRITE)},
+        status_code=HTTP_201_CREATED,
+    )
     async def invite(
         self, data: JSONBody[s.PersonCreate], session: SessionDep, accounts: AccountsDep
     ) -> s.InvitedPerson:

@@ -11,8 +11,10 @@ from server.api import invoicing_schemas as s
 from server.api.deps import ClockDep, SessionDep
 from server.api.openapi import problems
 from server.api.params import MilestonePosition
+from server.api.token_auth import token_scope
 from server.domain import invoicing as inv
 from server.domain.access import ensure_role
+from server.domain.integrations import Scope
 from server.domain.roles import Actor, Role
 from server.services import exports
 from server.services import invoicing as billing
@@ -75,17 +77,28 @@ def _download(body: bytes, name: str, media_type: str) -> Response[bytes]:
     )
 
 
+READ_INVOICES = {**problems(403), **token_scope(Scope.INVOICES_READ)}
+"""Open to API tokens with the scope invoices:read (docs/api.md)."""
+
+
 class InvoiceController(Controller):
     path = "/invoices"
     tags = ["invoicing"]
 
-    @get(operation_id="listInvoices", opt=problems(403))
-    async def list(self, session: SessionDep) -> list[s.InvoiceOut]:
+    @get(
+        operation_id="listInvoices",
+        opt=READ_INVOICES,
+    )
+    async def list_invoices(self, session: SessionDep) -> list[s.InvoiceOut]:
         """Pre-invoices to review, issued and paid invoices, credit notes."""
         actor = _admin(session)
         return [await _out(actor, i) for i in await billing.list_invoices(actor)]
 
-    @get("/{invoice_id:uuid}", operation_id="getInvoice", opt=problems(403))
+    @get(
+        "/{invoice_id:uuid}",
+        operation_id="getInvoice",
+        opt=READ_INVOICES,
+    )
     async def read(self, invoice_id: FromPath[UUID], session: SessionDep) -> s.InvoiceOut:
         actor = _admin(session)
         return await _out(actor, await billing.visible_invoice(actor, str(invoice_id)))

@@ -10,6 +10,8 @@ from server.api import schemas as s
 from server.api.deps import ClockDep, SessionDep
 from server.api.openapi import problems
 from server.api.params import DayPath, MonthPath
+from server.api.token_auth import token_scope
+from server.domain.integrations import Scope
 from server.services import timesheets
 from server.services.timesheets import read_month
 
@@ -17,13 +19,17 @@ from server.services.timesheets import read_month
 class MonthController(Controller):
     tags = ["months"]
 
-    @get("/months", operation_id="listMonths")
+    @get("/months", operation_id="listMonths", opt=token_scope(Scope.MONTHS_READ))
     async def list(self, session: SessionDep) -> list[s.MonthSummary]:
         return [
             convert.month_summary(t, p) for t, p in await timesheets.list_months(session.actor)
         ]
 
-    @get("/people/{person_id:uuid}/months/{month:str}", operation_id="getMonth", opt=problems(422))
+    @get(
+        "/people/{person_id:uuid}/months/{month:str}",
+        operation_id="getMonth",
+        opt={**problems(422), **token_scope(Scope.MONTHS_READ)},
+    )
     async def read(
         self, person_id: FromPath[UUID], month: MonthPath, session: SessionDep
     ) -> s.MonthOut:

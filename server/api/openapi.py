@@ -36,12 +36,14 @@ from litestar.routes import HTTPRoute
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from server.api.rate_limit import SharedRateLimit
 from server.api.schemas import Problem
 
 PROBLEM_JSON = "application/problem+json"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CONSTRAINTS = frozenset({"pattern", "minLength", "maxLength", "minimum", "maximum"})
 SESSION, SIGNER = "sessionCookie", "signerCookie"
+API_TOKEN = "apiToken"
 CSRF_COOKIE, CSRF_HEADER = "csrfCookie", "csrfHeader"
 
 WHY = {
@@ -111,7 +113,8 @@ def _needs(handler: HTTPRouteHandler) -> set[str]:
 
 def _is_rate_limited(handler: HTTPRouteHandler) -> bool:
     return any(
-        isinstance(m, DefineMiddleware) and m.middleware is RateLimitMiddleware
+        isinstance(m, SharedRateLimit)
+        or (isinstance(m, DefineMiddleware) and m.middleware is RateLimitMiddleware)
         for m in handler.resolve_middleware()
     )
 
@@ -155,6 +158,9 @@ def _security(handler: HTTPRouteHandler) -> list[dict[str, list[str]]]:
         needed[SIGNER] = []
     if set(handler.http_methods) - SAFE_METHODS:
         needed |= {CSRF_COOKIE: [], CSRF_HEADER: []}
+    if "token_scope" in handler.opt:
+        # Or an API token holding the scope, with no cookie and no CSRF pair (docs/api.md).
+        return [needed, {API_TOKEN: [str(handler.opt["token_scope"])]}]
     return [needed] if needed else []
 
 

@@ -13,13 +13,16 @@ waits on them (issue 5: "the waiting step sends them a link").
   scheduler sends the relances until it moves);
 - it now waits on a client signer: a signature link, emailed to them;
 - it is validated: ``approved`` to the consultant; signed: ``signed``;
-- it was sent back: ``sent_back`` with the comment, to the consultant.
+- it was sent back: ``sent_back`` with the comment, to the consultant;
+- the firm's webhooks that want it are told: ``month.submitted``, ``month.approved``,
+  ``month.signed``, ``month.sent_back`` (docs/webhooks.md), queued in the same outbox.
 """
 
 from server.commands.month_tx import MonthMoved, MonthTx, Subscriber
 from server.domain import model
+from server.domain.integrations import Event
 from server.domain.workflow import Action
-from server.services import invoicing, notifications, signature_tokens
+from server.services import invoicing, notifications, signature_tokens, webhooks
 from server.storage import notification_store
 from sync.months import MonthStatus
 
@@ -30,6 +33,29 @@ async def create_pre_invoice(tx: MonthTx, event: MonthMoved) -> None:
     """A validated (or signed) month and its pre-invoice exist together."""
     if event.after.status in (MonthStatus.VALIDATED, MonthStatus.SIGNED):
         await invoicing.on_month_validated(month_id=event.month_id, at=tx.now)
+
+
+async def _known(
+    tx: MonthTx, event: MonthMoved, recipient_id: str
+) -> notifications.KnownMonth | None:
+    """The month as the move left it, from the transaction (nothing read twice); None for an
+    unknown recipient, which the notification refuses as before."""
+    recipient = await tx.person(recipient_id)
+    if recipient is None:
+        return None
+    missions = await tx.missions(event.consultant.id)
+    return notifications.KnownMonth(
+        consultant_id=event.consultant.id,
+        consultant_name=event.consultant.display_name,
+        month=event.month,
+        epoch=event.after.epoch,
+        step=event.after.step,
+        missions=tuple(
+            (m.start_date, m.end_date, m.calendar_region)
+            for m in sorted(missions, key=lambda m: m.start_date)
+        ),
+        recipient_organisation_id=recipient.organisation_id,
+    )
 
 
 async def tell_people(tx: MonthTx, event: MonthMoved) -> None:
@@ -47,6 +73,7 @@ async def tell_people(tx: MonthTx, event: MonthMoved) -> None:
                 recipient_id=new.waiting_on,
                 data={"by_name": by_name},
                 at=tx.now,
+                known=await _known(tx, event, new.waiting_on),
             )
     elif new.status is MonthStatus.VALIDATED or new.status is MonthStatus.SIGNED:
         await notifications.notify_month_event(
@@ -55,6 +82,7 @@ async def tell_people(tx: MonthTx, event: MonthMoved) -> None:
             recipient_id=event.consultant.id,
             data={"by_name": by_name},
             at=tx.now,
+            known=await _known(tx, event, event.consultant.id),
         )
     if event.action is Action.SEND_BACK:
         await notifications.notify_month_event(
@@ -63,6 +91,7 @@ async def tell_people(tx: MonthTx, event: MonthMoved) -> None:
             recipient_id=event.consultant.id,
             data={"by_name": by_name, "comment": event.comment},
             at=tx.now,
+            known=await _known(tx, event, event.consultant.id),
         )
 
 
@@ -98,5 +127,39 @@ async def _send_signature_link(tx: MonthTx, event: MonthMoved, *, signer_id: str
     )
 
 
-REACTIONS: tuple[Subscriber, ...] = (create_pre_invoice, tell_people)
+async def tell_webhooks(tx: MonthTx, event: MonthMoved) -> None:
+    """Queue the move for the firm's webhooks; the key is the month's version after the move,
+    so a transaction retried after a conflict queues each event once."""
+    new = event.after
+    found: list[Event] = []
+    if event.action is Action.SUBMIT:
+        found.append(Event.MONTH_SUBMITTED)
+    if event.action is Action.SEND_BACK:
+        found.append(Event.MONTH_SENT_BACK)
+    if new.status is not event.before.status and new.status is MonthStatus.VALIDATED:
+        found.append(Event.MONTH_APPROVED)
+    if new.status is not event.before.status and new.status is MonthStatus.SIGNED:
+        found.append(Event.MONTH_SIGNED)
+    for kind in found:
+        data = {
+            "month_id": event.month_id,
+            "month": event.month,
+            "consultant_id": event.consultant.id,
+            "consultant_name": event.consultant.display_name,
+            "status": new.status.value,
+            "by": event.actor_id,
+        }
+        if kind is Event.MONTH_SENT_BACK:
+            data["comment"] = event.comment
+        await webhooks.emit(
+            organisation_id=event.consultant.organisation_id,
+            event=kind,
+            key=f"{event.month_id}:{event.version}",
+            data=data,
+            month=event.month,
+            at=tx.now,
+        )
+
+
+REACTIONS: tuple[Subscriber, ...] = (create_pre_invoice, tell_people, tell_webhooks)
 """In this order: the pre-invoice exists before anyone is told the month is validated."""

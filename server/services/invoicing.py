@@ -16,9 +16,11 @@ from zoneinfo import ZoneInfo
 from server.domain import invoicing as inv
 from server.domain import pricing as p
 from server.domain.errors import Conflict, FieldError, InvalidInput, NotFound
+from server.domain.integrations import Event
 from server.domain.model import ClientCompany
 from server.domain.roles import Actor
 from server.services import facturx_document as fx
+from server.services import webhooks
 from server.services.clock import Clock
 from server.services.organisation import electronic_address_of, numbering_prefixes
 from server.storage import invoicing_store as store
@@ -491,6 +493,21 @@ async def issue(*, actor: Actor, invoice_id: str, clock: Clock) -> inv.InvoiceRe
             totals=totals,
             xml=xml,
         )
+        await webhooks.emit(
+            organisation_id=org.id,
+            event=Event.INVOICE_ISSUED,
+            key=invoice.id,
+            data={
+                "invoice_id": invoice.id,
+                "number": number,
+                "client_id": invoice.client_id,
+                "issued_on": issued_on.isoformat(),
+                "due_on": due_on.isoformat() if due_on else None,
+                "net_cents": totals.net_cents,
+                "gross_cents": totals.gross_cents,
+            },
+            at=now,
+        )
     return await visible_invoice(actor, invoice_id)
 
 
@@ -645,6 +662,19 @@ async def record_payment(
         )
         if amount_cents == due:
             await store.set_status(invoice.id, inv.InvoiceStatus.PAID)
+            await webhooks.emit(
+                organisation_id=invoice.organisation_id,
+                event=Event.INVOICE_PAID,
+                key=invoice.id,
+                data={
+                    "invoice_id": invoice.id,
+                    "number": invoice.number,
+                    "client_id": invoice.client_id,
+                    "paid_on": paid_on.isoformat(),
+                    "gross_cents": invoice.gross_cents,
+                },
+                at=now,
+            )
     return await visible_invoice(actor, invoice_id)
 
 

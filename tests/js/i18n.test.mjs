@@ -49,6 +49,9 @@ const ONLINE = [
   "backoffice/imports",
   "backoffice/leave",
   "expenses",
+  "privacy",
+  "backoffice/sso",
+  "backoffice/integrations",
 ];
 
 test("every string has a French and an English text with the same placeholders", async () => {

@@ -1809,3 +1809,251 @@ async def test_expenses_are_seen_and_decided_by_the_consultant_their_manager_and
         )
         report.status(f"{actor} GET {path}", got, wanted)
     report.verify()
+
+
+# -- people's data rights (issue 17, docs/privacy.md) -----------------------------------------
+
+
+def export_status(actor: str, target: str) -> int:
+    """A person exports their own data; an administrator, anyone's in their organisation."""
+    if actor == "anonymous":
+        return 401
+    if actor == target:
+        return 200
+    if actor in {"admin", "xadmin"}:
+        return 200 if ORGANISATION_OF[actor] == ORGANISATION_OF[target] else 404
+    return 403
+
+
+async def _person_row(person_id: str) -> dict[str, Any]:
+    row = await t.Person.select(t.Person.email, t.Person.display_name, t.Person.active).where(
+        t.Person.id == person_id
+    )
+    return row[0]
+
+
+async def test_people_export_only_their_own_data_and_only_admins_erase(cast: Cast) -> None:
+    """Make sure a consultant, manager or signer exports only their own data, an administrator
+    anyone's in their organisation (never another's); only an administrator of the person's
+    organisation erases them, every refusal changing nothing; only administrators read the
+    retention periods."""
+    report = Report()
+    for actor in ACTORS:
+        for target in ("c1", "s1", "admin", "x"):
+            got = await cast.browser(actor).get(f"{API}/people/{cast.id(target)}/data-export")
+            expected = export_status(actor, target)
+            report.status(f"{actor} GET /people/<{target}>/data-export", got, expected)
+            if expected == 200:
+                report.same(
+                    f"{actor} export of {target} is {target}'s",
+                    cast.id(target),
+                    got.json()["person"]["id"],
+                )
+    target = cast.id("c2")
+    before = await _person_row(target)
+    for actor in ACTORS:
+        if actor == "admin":
+            continue
+        got = await cast.browser(actor).post(
+            f"{API}/people/{target}/erasure", json={"confirm": True}
+        )
+        expected = 401 if actor == "anonymous" else 404 if actor == "xadmin" else 403
+        report.status(f"{actor} POST /people/<c2>/erasure", got, expected)
+    report.same("c2 after the refused erasures", before, await _person_row(target))
+    for actor in ACTORS:
+        got = await cast.browser(actor).get(f"{API}/retention")
+        expected = 401 if actor == "anonymous" else 200 if actor in {"admin", "xadmin"} else 403
+        report.status(f"{actor} GET /retention", got, expected)
+    done = await cast.browser("admin").post(
+        f"{API}/people/{target}/erasure", json={"confirm": True}
+    )
+    report.status("admin POST /people/<c2>/erasure", done, 200)
+    report.same("c2 erased", False, (await _person_row(target))["active"])
+
+
+SSO_SETTINGS = {
+    "display_name": "Microsoft",
+    "issuer": "https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000/v2.0",
+    "client_id": "carnet",
+    "client_secret": "not-to-be-read-back",
+    "allowed_domains": ["octave.test"],
+    "enabled": False,
+    "sso_only": False,
+}
+
+
+async def test_only_admins_read_and_set_their_own_firms_single_sign_on(cast: Cast) -> None:
+    """Make sure a firm's provider settings are read and saved by its own admins alone (no id
+    in the path to reach another firm's), the secret is never read back, and the sign-in
+    screen's offer and the trip to the provider need no session."""
+    report = Report()
+    for actor in ("anonymous", *LOGGED_IN):
+        expected = 401 if actor == "anonymous" else 200 if actor in ("admin", "xadmin") else 403
+        response = await cast.browser(actor).get(f"{API}/organisation/sso")
+        report.status(f"{actor} GET /organisation/sso", response, expected)
+        offer = await cast.browser(actor).get(f"{API}/auth/sso")
+        report.status(f"{actor} GET /auth/sso", offer, 200)
+    cases = [
+        Mutation(
+            actor, f"{actor} PUT /organisation/sso", "PUT", "/organisation/sso", SSO_SETTINGS, 403
+        )
+        for actor in LOGGED_IN
+        if actor not in {"admin", "xadmin"}
+    ]
+    cases += [
+        Mutation(
+            "anonymous",
+            "anonymous PUT /organisation/sso",
+            "PUT",
+            "/organisation/sso",
+            SSO_SETTINGS,
+            401,
+        ),
+        Mutation(
+            "admin",
+            "admin PUT /organisation/sso with http issuer",
+            "PUT",
+            "/organisation/sso",
+            {**SSO_SETTINGS, "issuer": "http://idp.example"},
+            422,
+            frozenset({"issuer"}),
+            "invalid_input",
+        ),
+        Mutation(
+            "admin", "admin PUT /organisation/sso", "PUT", "/organisation/sso", SSO_SETTINGS, 200
+        ),
+    ]
+    accepted = await run_mutations(cast, report, cases)
+    if "admin PUT /organisation/sso" in accepted:
+        saved = accepted["admin PUT /organisation/sso"].json()
+        report.same("the secret is not read back", False, "client_secret" in saved)
+        report.same("the secret is set", True, saved["client_secret_set"])
+        theirs = (await cast.browser("xadmin").get(f"{API}/organisation/sso")).json()
+        report.same("the other firm's settings are untouched", "", theirs["issuer"])
+
+
+# -- integrations (issue 17): API tokens and webhooks ----------------------------------------
+
+
+async def _integration_rows() -> list[str]:
+    rows = [
+        *await t.ApiToken.select(t.ApiToken.id, t.ApiToken.revoked_at),
+        *await t.WebhookSubscription.select(
+            t.WebhookSubscription.id, t.WebhookSubscription.active
+        ),
+    ]
+    return sorted(repr(sorted(r.items())) for r in rows)
+
+
+async def test_only_admins_manage_their_own_organisations_tokens_and_webhooks(cast: Cast) -> None:
+    """Make sure only an administrator lists, creates and revokes API tokens and webhooks, of
+    their own organisation only: another firm's administrator is told they do not exist, and a
+    refused request changes nothing."""
+    report = Report()
+    token_body = {"name": "paie", "scopes": ["months:read"], "days": 30}
+    hook_body = {"url": "https://hooks.example.test/carnet", "events": ["month.submitted"]}
+    made = await cast.browser("admin").post(f"{API}/integrations/tokens", json=token_body)
+    report.status("admin POST /integrations/tokens", made, 201)
+    token_id = made.json()["record"]["id"]
+    hook = await cast.browser("admin").post(f"{API}/integrations/webhooks", json=hook_body)
+    # The host does not resolve here: the webhook is stored as the operator allows (below).
+    hook_id = None
+    if hook.status_code == 201:
+        hook_id = hook.json()["webhook"]["id"]
+    else:
+        report.status("admin POST /integrations/webhooks (no DNS)", hook, 422)
+        row = t.WebhookSubscription(
+            organisation=cast.octave.organisation.id,
+            url=hook_body["url"],
+            events=hook_body["events"],
+            secret="whsec_test",
+            created_by=cast.id("admin"),
+        )
+        await row.save()
+        hook_id = str(row.id)
+    before = await _integration_rows()
+    for actor in ("anonymous", *LOGGED_IN):
+        browser = cast.browser(actor)
+        own = actor == "admin"
+        listing = 401 if actor == "anonymous" else 200 if actor in {"admin", "xadmin"} else 403
+        for path in ("/integrations/tokens", "/integrations/webhooks"):
+            got = await browser.get(API + path)
+            report.status(f"{actor} GET {path}", got, listing)
+            if got.status_code == 200:
+                ids = {x["id"] for x in got.json()}
+                report.same(
+                    f"{actor} GET {path} sees Octave's", own, bool(ids & {token_id, hook_id})
+                )
+        if own:
+            continue
+        refused = 401 if actor == "anonymous" else 404 if actor == "xadmin" else 403
+        for method, path in (
+            ("POST", f"/integrations/tokens/{token_id}/revoke"),
+            ("POST", f"/integrations/webhooks/{hook_id}/disable"),
+            ("POST", f"/integrations/webhooks/{hook_id}/test"),
+            ("GET", f"/integrations/webhooks/{hook_id}/deliveries"),
+        ):
+            got = await browser.send(method, API + path)
+            report.status(f"{actor} {method} {path.replace(token_id, '<t>')}", got, refused)
+        creating = 401 if actor == "anonymous" else 201 if actor == "xadmin" else 403
+        if actor != "xadmin":
+            got = await browser.post(f"{API}/integrations/tokens", json=token_body)
+            report.status(f"{actor} POST /integrations/tokens", got, creating)
+    report.same("database after the refusals", before, await _integration_rows())
+    report.verify()
+
+
+async def test_an_api_token_reads_only_its_own_organisation_within_its_scopes(
+    cast: Cast,
+) -> None:
+    """Make sure another firm's token lists only that firm's months and people, is told
+    Octave's month and person do not exist, and that each endpoint open to tokens needs its
+    scope (403 missing_scope) while the others refuse tokens whatever their scopes."""
+    report = Report()
+    made = await cast.browser("xadmin").post(
+        f"{API}/integrations/tokens",
+        json={"name": "x", "scopes": ["months:read", "people:read"], "days": 30},
+    )
+    report.status("xadmin POST /integrations/tokens", made, 201)
+    token = made.json()["token"]
+    script = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=cast.octave.app),
+        base_url="http://localhost.local",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    async with script:
+        months = await script.get(f"{API}/months")
+        report.status("x token GET /months", months, 200)
+        report.same(
+            "x token GET /months owners",
+            {cast.id("x")},
+            {m["consultant_id"] for m in months.json()},
+        )
+        people = await script.get(f"{API}/people")
+        report.same(
+            "x token GET /people", {"xadmin", "x"}, {cast.name(p["id"]) for p in people.json()}
+        )
+        got = await script.get(cast.month_url("c1/2026-11"))
+        report.status("x token GET c1/2026-11", got, 404)
+        got = await script.get(f"{API}/people/{cast.id('c1')}")
+        report.status("x token GET /people/<c1>", got, 404)
+        for method, path, scope in (
+            ("GET", "/invoices", "invoices:read"),
+            ("POST", "/people", "people:write"),
+        ):
+            got = await script.request(method, API + path, json=invite_body("tok"))
+            report.status(f"x token {method} {path}", got, 403, "missing_scope")
+            if got.status_code == 403:
+                report.same(
+                    f"x token {method} {path} names", scope, got.json()["errors"][0]["message"]
+                )
+        for method, path in (
+            ("GET", "/me"),
+            ("GET", "/team/months/2026-11"),
+            ("GET", "/audit/verify"),
+            ("POST", f"/people/{cast.id('x')}/months/2026-11/submit"),
+            ("GET", "/integrations/webhooks"),
+        ):
+            got = await script.request(method, API + path, json={"version": 1})
+            report.status(f"x token {method} {path}", got, 403, "forbidden")
+    report.verify()

@@ -1,5 +1,5 @@
 // The administrator's back office (#admin), loaded on demand: one page with a tab per task
-// (people, clients, missions, months, billing, exports, imports), each tab a module of its own
+// (people, clients, missions, months, billing, exports, imports, leave, integrations), each tab a module of its own
 // under online/backoffice/, imported when first opened. Reached from the home screen; needs the
 // network (it says so).
 
@@ -24,6 +24,9 @@ export const STRINGS = {
   "admin.tab.exports": ["Exports", "Exports"],
   "admin.tab.imports": ["Import", "Import"],
   "admin.tab.leave": ["Congés", "Leave"],
+  "admin.tab.privacy": ["RGPD", "GDPR"],
+  "admin.tab.sso": ["Connexion unique", "Single sign-on"],
+  "admin.tab.integrations": ["Intégrations", "Integrations"],
   "admin.loading": ["Chargement…", "Loading…"],
   "admin.offline": [
     "Pas de connexion au serveur : l'administration a besoin du réseau. Réessayez quand il revient.",
@@ -46,6 +49,9 @@ const TABS = [
   ["exports", "./backoffice/exports.js"],
   ["imports", "./backoffice/imports.js"],
   ["leave", "./backoffice/leave.js"],
+  ["privacy", "./privacy.js"],
+  ["sso", "./backoffice/sso.js"],
+  ["integrations", "./backoffice/integrations.js"],
 ];
 
 /**
