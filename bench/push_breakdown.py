@@ -46,10 +46,6 @@ STORE_FUNCTIONS = (
     "prune_outcomes",
     "set_space_version",
     "server_id",
-    "space_version",
-    "changed_days",
-    "changed_months",
-    "overwrites_since",
 )
 
 
@@ -70,11 +66,14 @@ def _timed(spent: collections.Counter[str], label: str, function: Any) -> Any:
 def instrument(spent: collections.Counter[str]) -> None:
     import server.services.accounts as accounts
     import server.services.sync_service as service
+    import server.storage.pull_store as pull_store
     import server.storage.repositories as repo
     import server.storage.sync_store as store
 
     for name in STORE_FUNCTIONS:
         setattr(store, name, _timed(spent, f"  store.{name}", getattr(store, name)))
+    for name in PULL_STORE:
+        setattr(pull_store, name, _timed(spent, f"  store.{name}", getattr(pull_store, name)))
     repo.missions_of = _timed(spent, "  repo.missions_of", repo.missions_of)
     accounts.Accounts.current = _timed(spent, "session lookup", accounts.Accounts.current)  # type: ignore[method-assign]
     service.SyncService.push = _timed(spent, "SyncService.push", service.SyncService.push)  # type: ignore[method-assign]
@@ -216,7 +215,7 @@ async def measure(
     print(f"  {rest / n * 1000:7.2f} ms  rest: HTTP, routing, CSRF, (de)serialisation")
 
 
-PULL_STORE = ("server_id", "space_version", "changed_days", "changed_months", "overwrites_since")
+PULL_STORE = ("poll_state", "page")  # server/storage/pull_store.py
 
 
 def main(argv: list[str] | None = None) -> int:

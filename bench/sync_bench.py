@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 import uuid
+import zlib
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -206,6 +207,67 @@ class CpuMeter:
 # -- devices -----------------------------------------------------------------------------------
 
 
+class LeanHttp:
+    """One device's keep-alive HTTP/1.1 connection for its sync requests, headers written once.
+
+    The load generator shares the machine's two cores with the server (and PostgreSQL): httpx
+    spends about a millisecond of CPU per request, as much as the server's whole no-op poll,
+    which both blurs the server's figures and takes CPU a second server process would need
+    (docs/benchmarks.md, PostgreSQL scaling). This writes the request's bytes and reads
+    ``content-length`` bytes back (or chunks), nothing else. Like `harness.http_client`, it
+    opens a new connection after 4 s idle, before uvicorn's 5 s keep-alive timeout.
+    """
+
+    def __init__(self, base_url: str, cookies: dict[str, str], token: str) -> None:
+        address = httpx.URL(base_url)
+        self.host, self.port = address.host, address.port or 80
+        cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
+        self.head = (
+            f"host: {self.host}:{self.port}\r\ncookie: {cookie}\r\nx-csrftoken: {token}\r\n"
+            "content-type: application/json\r\naccept-encoding: gzip, deflate\r\n"
+        ).encode()
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+        self.used = 0.0
+
+    async def post(self, path: str, body: bytes) -> tuple[int, bytes, int]:
+        """Status, the JSON answer (gunzipped) and the bytes that crossed the network."""
+        if self.writer is None or time.monotonic() - self.used > 4.0:
+            await self.close()
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None and self.writer is not None
+        self.writer.write(
+            b"POST %s HTTP/1.1\r\n%scontent-length: %d\r\n\r\n%s"
+            % (path.encode(), self.head, len(body), body)
+        )
+        status = int((await self.reader.readline()).split(b" ", 2)[1])
+        headers: dict[bytes, bytes] = {}
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.partition(b":")
+            headers[name.strip().lower()] = value.strip()
+        if headers.get(b"transfer-encoding") == b"chunked":
+            chunks = []
+            while size := int((await self.reader.readline()).strip(), 16):
+                chunks.append(await self.reader.readexactly(size + 2))
+            await self.reader.readline()
+            raw = b"".join(c[:-2] for c in chunks)
+        else:
+            raw = await self.reader.readexactly(int(headers.get(b"content-length", b"0")))
+        self.used = time.monotonic()
+        if headers.get(b"connection") == b"close":
+            await self.close()
+        if headers.get(b"content-encoding") == b"gzip":
+            return status, zlib.decompress(raw, 31), len(raw)
+        return status, raw, len(raw)
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            with contextlib.suppress(Exception):
+                await self.writer.wait_closed()
+        self.reader, self.writer = None, None
+
+
 @dataclass
 class Phone:
     """One consultant's logged-in device."""
@@ -216,16 +278,23 @@ class Phone:
     token: str = ""
     expected: dict[str, str] = field(default_factory=dict)  # date -> stored hlc
     sizes: list[tuple[int, int]] = field(default_factory=list)  # (JSON, wire) bytes per answer
+    lean: LeanHttp | None = None
 
     async def send(self, request: dict[str, Any]) -> tuple[float, int, dict[str, Any]]:
         """POST /api/v1/sync with a pre-encoded body; time only the HTTP round trip."""
         content = json.dumps(request, separators=(",", ":")).encode()
+        if self.lean is not None:
+            started = time.perf_counter()
+            status, answer, wire = await self.lean.post("/api/v1/sync", content)
+            elapsed = time.perf_counter() - started
+            self.sizes.append((len(answer), wire))
+            return elapsed, status, json.loads(answer)
         headers = {"x-csrftoken": self.token, "content-type": "application/json"}
         started = time.perf_counter()
         response = await self.client.post("/api/v1/sync", content=content, headers=headers)
         elapsed = time.perf_counter() - started
         body = response.json()
-        # The JSON as the device parses it, and what crossed the network (gzip above 4 KB).
+        # The JSON as the device parses it, and what crossed the network (gzip from 1 KB).
         self.sizes.append((len(response.content), response.num_bytes_downloaded))
         return elapsed, response.status_code, body
 
@@ -262,7 +331,7 @@ class Phone:
 
 
 async def login_all(
-    server: ServerProcess, consultants: Sequence[Consultant], parallel: int = 16
+    server: ServerProcess, consultants: Sequence[Consultant], parallel: int = 16, lean: bool = True
 ) -> list[Phone]:
     gate = asyncio.Semaphore(parallel)
 
@@ -272,6 +341,9 @@ async def login_all(
             await register(client, server.origin, consultant.token)
             phone = Phone(consultant=consultant, client=client, device=Device(consultant.email))
             phone.token = await csrf(client)
+            if lean:
+                cookies = {c.name: c.value for c in client.cookies.jar}
+                phone.lean = LeanHttp(server.base_url, cookies, phone.token)
             return phone
 
     return list(await asyncio.gather(*(one(c) for c in consultants)))
@@ -508,6 +580,7 @@ class Options:
     spread: float
     json_out: Path | None
     keep: bool
+    httpx: bool = False
 
 
 def log(message: str) -> None:
@@ -519,7 +592,7 @@ async def run_phases(
 ) -> tuple[dict[str, Any], list[Phone]]:
     figures: dict[str, Any] = {}
     started = time.perf_counter()
-    phones = await login_all(server, consultants)
+    phones = await login_all(server, consultants, lean=not options.httpx)
     figures["login_s"] = round(time.perf_counter() - started, 2)
     log(f"  {len(phones)} devices logged in over HTTP in {figures['login_s']} s")
     try:
@@ -664,6 +737,7 @@ async def run_phases(
         log_phase("phase 3b new device pulls the year", figures["phase3_new_device_year_pull"])
     finally:
         await asyncio.gather(*(p.client.aclose() for p in phones))
+        await asyncio.gather(*(p.lean.close() for p in phones if p.lean is not None))
     return figures, phones
 
 
@@ -722,6 +796,7 @@ def run(options: Options) -> dict[str, Any]:
             "year_consultants": options.year_consultants,
             "repeats": options.repeats,
             "spread_s": options.spread,
+            "load_generator": "httpx" if options.httpx else "lean HTTP/1.1",
         },
         "machine": machine(options.engine),
     }
@@ -837,6 +912,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--py-spy", type=Path, help="record the server during phase 1 (raw)")
     parser.add_argument("--json", dest="json_out", type=Path, help="write the figures here")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument(
+        "--httpx",
+        action="store_true",
+        help="send the sync requests through httpx (as before 2026-12-05) instead of the lean "
+        "HTTP/1.1 client, which costs the shared cores less",
+    )
     args = parser.parse_args(argv)
     if args.workers > 1 and args.engine != "postgres":
         parser.error("--workers > 1 needs --engine postgres (SQLite has one writer)")
@@ -855,6 +936,7 @@ def main(argv: list[str] | None = None) -> int:
             spread=args.spread,
             json_out=args.json_out,
             keep=args.keep,
+            httpx=args.httpx,
         )
     )
     log(f"total {time.perf_counter() - started:.0f} s")

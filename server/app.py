@@ -64,7 +64,8 @@ from server.api.rate_limit import SharedRateLimit
 from server.api.shell import shell_handlers
 from server.api.signing import signer_cookie_name, signing_router
 from server.api.sso import SsoLoginController, SsoSettingsController
-from server.api.sync import SyncController
+from server.api.sync import PATH as SYNC_PATH
+from server.api.sync import sync_controller
 from server.api.team import TeamController
 from server.api.token_auth import TokenRequests
 from server.errors import EXCEPTION_HANDLERS
@@ -196,7 +197,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
             ClientController,
             MissionController,
             MonthController,
-            SyncController,
+            sync_controller(sync_service, compress_from=COMPRESS_FROM_BYTES),
             CircuitController,
             TeamController,
             signing_router(settings, Signatures(settings=settings, clock=clock)),
@@ -244,7 +245,6 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
         dependencies={
             "accounts": Provide(lambda: accounts, sync_to_thread=False),
             "clock": Provide(lambda: clock, sync_to_thread=False),
-            "sync_service": Provide(lambda: sync_service, sync_to_thread=False),
             "sso": Provide(lambda: sso, sync_to_thread=False),
             "session": Provide(provide_session),
             "optional_session": Provide(provide_optional_session),
@@ -266,7 +266,10 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
         # A year's pull, the OpenAPI document and the shell's scripts shrink four to eight times
         # on a phone's slow link; below 4 KB, gzip's header and CPU are not worth it.
         compression_config=CompressionConfig(
-            backend="gzip", minimum_size=COMPRESS_FROM_BYTES, gzip_compress_level=6
+            backend="gzip",
+            minimum_size=COMPRESS_FROM_BYTES,
+            gzip_compress_level=6,
+            exclude=[f"^{SYNC_PATH}$"],  # the sync answer compresses itself
         ),
         openapi_config=OpenAPIConfig(
             title="Carnet API",

@@ -19,7 +19,6 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from pydantic import ValidationError
 
@@ -33,7 +32,7 @@ from server.domain.workflow import Action
 from server.reactions.month import REACTIONS
 from server.services import audit_log, expense_reports, leave
 from server.services.clock import Clock
-from server.storage import push_store
+from server.storage import pull_store, push_store
 from server.storage import repositories as repo
 from server.storage import sync_store as store
 from server.storage.repositories import write_transaction
@@ -51,7 +50,6 @@ from sync.protocol import (
     MonthState,
     Mutation,
     MutationResult,
-    Overwrite,
     RequestLeaveArgs,
     SendBackMonthArgs,
     SetDayArgs,
@@ -102,8 +100,22 @@ class Known:
     days: frozenset[tuple[str, int, str]]
     months: frozenset[tuple[str, str, int, int]]
 
-    def has_day(self, row: store.DayRow) -> bool:
-        return (row.date.isoformat(), row.version, row.by_client) in self.days
+
+@dataclass(frozen=True)
+class SyncAnswer:
+    """A sync response whose pulled items storage gave already encoded.
+
+    ``response`` is the envelope, its ``days``, ``months`` and ``overwrites`` empty; the items
+    are the same lists as JSON objects (``DayState``, ``MonthState``, ``Overwrite``), in order,
+    which the controller writes into the envelope's lists (`server.api.sync.encode`). A year
+    pulled is 261 rows: the database writes their JSON, and no model is built or validated
+    for any of them (docs/benchmarks.md, issue 12).
+    """
+
+    response: SyncResponse
+    days: Sequence[str] = ()
+    months: Sequence[str] = ()
+    overwrites: Sequence[str] = ()
 
 
 OWN_MONTH_NAMES = ("set_day", "submit_month", "withdraw_month")
@@ -181,7 +193,7 @@ class SyncService:
     def __init__(self, *, clock: Clock) -> None:
         self.clock = clock
 
-    async def sync(self, actor: Actor, request: SyncRequest) -> SyncResponse:
+    async def sync(self, actor: Actor, request: SyncRequest) -> SyncAnswer:
         if request.protocol != PROTOCOL_VERSION:
             raise ProtocolNotSupported(
                 f"protocol {request.protocol} is not supported; this server speaks "
@@ -191,41 +203,63 @@ class SyncService:
                 ),
             )
         ensure_role(actor, *SYNC_ROLES)
+        if not request.mutations:
+            return await self.poll(actor, request)
         results, last = await self.push(actor, request)
         try:
+            state = await pull_store.poll_state(
+                person_id=actor.person_id, client_id=request.client_id
+            )
             return await self.pull(
                 actor,
                 request.cookie,
+                state=state,
                 results=results,
                 last_mutation_id=last,
                 limit=request.limit,
                 known=_known_from_results(request, results),
             )
         except Exception:
-            if not request.mutations:
-                raise  # nothing was written: the 5xx that follows tells the truth
             # The push is committed: answering 5xx would deny it. Its results go back now and
             # the device pulls again from where it was (has_more), or from scratch.
             logger.exception("sync: the pull failed after a committed push; results sent alone")
             return self.results_alone(request, results=results, last_mutation_id=last)
 
+    async def poll(self, actor: Actor, request: SyncRequest) -> SyncAnswer:
+        """A pull-only request: one statement for the database's id, the consultant's version
+        and the device's row; an up-to-date device is answered from it alone. Nothing is
+        written, so polls never queue behind pushes; acknowledged results are pruned by the
+        device's next push."""
+        state = await pull_store.poll_state(person_id=actor.person_id, client_id=request.client_id)
+        if state.client is not None and state.client[0] != actor.person_id:
+            raise Forbidden("this client id belongs to another person's device")
+        return await self.pull(
+            actor,
+            request.cookie,
+            state=state,
+            last_mutation_id=0 if state.client is None else state.client[1],
+            limit=request.limit,
+        )
+
     def results_alone(
         self, request: SyncRequest, *, results: Sequence[MutationResult], last_mutation_id: int
-    ) -> SyncResponse:
+    ) -> SyncAnswer:
         """A response carrying a committed push's results and no pull: the device's cookie is
         echoed (or, without one, a cookie no database has, so the next pull is a full one)."""
         now_ms = _ms(self.clock())
-        return SyncResponse(
-            last_mutation_id=last_mutation_id,
-            results=list(results),
-            reset=False,
-            cookie=request.cookie or Cookie(sid=NO_SERVER, v=0),
-            has_more=True,
-            days=[],
-            months=[],
-            overwrites=[],
-            server_hlc=Hlc(wall_ms=now_ms, counter=0, node=SERVER_NODE).encode(),
-            server_time_ms=now_ms,
+        return SyncAnswer(
+            SyncResponse(
+                last_mutation_id=last_mutation_id,
+                results=list(results),
+                reset=False,
+                cookie=request.cookie or Cookie(sid=NO_SERVER, v=0),
+                has_more=True,
+                days=[],
+                months=[],
+                overwrites=[],
+                server_hlc=Hlc(wall_ms=now_ms, counter=0, node=SERVER_NODE).encode(),
+                server_time_ms=now_ms,
+            )
         )
 
     async def push(self, actor: Actor, request: SyncRequest) -> tuple[list[MutationResult], int]:
@@ -362,72 +396,66 @@ class SyncService:
         actor: Actor,
         cookie: Cookie | None,
         *,
+        state: pull_store.PollState,
         results: Sequence[MutationResult] = (),
         last_mutation_id: int = 0,
         limit: int = 500,
         known: Known | None = None,
-    ) -> SyncResponse:
+    ) -> SyncAnswer:
         """One page of what changed after the cookie (sync-protocol.md §3.3.1, §3.5).
 
-        `known` names the rows this response's results already give the device: they are left
-        out of the page (the cursor still moves past them). Months and overwrites come with the
-        last page only: it reads them up to the newest version, so a month changed while the
-        pages were read is in it, where a first page could not promise that.
+        `state` is the database's id and the consultant's version V, read before the page:
+        the page holds only rows with version ≤ V. `known` names the rows this response's
+        results already give the device: they are left out of the page (the cursor still moves
+        past them). Months and overwrites come with the last page only: it reads them up to the
+        newest version, so a month changed while the pages were read is in it, where a first
+        page could not promise that. The items come from storage already as JSON.
         """
-        person_id = actor.person_id
-        sid = await store.server_id()
-        upto = await store.space_version(person_id)
+        sid = state.server_id or await store.server_id()
+        upto = state.version
         reset = cookie is None or cookie.sid != sid or cookie.v > upto
         since = 0 if reset or cookie is None else cookie.v
         after = None
         if not reset and cookie is not None and cookie.after is not None:
             after = (cookie.after[0], dt.date.fromisoformat(cookie.after[1]))
-        rows: list[store.DayRow] = []
-        months: list[store.MonthRow] = []
-        overwrites: list[dict[str, Any]] = []
         # An up-to-date device (the 30-second poll): nothing can lie in (since, upto].
-        up_to_date = since == upto and after is None
-        if not up_to_date:
-            rows = await store.changed_days(
-                person_id=person_id, since=since, after=after, upto=upto, limit=limit + 1
+        if since == upto and after is None:
+            page = pull_store.Page(days=[], months=[], overwrites=[])
+        else:
+            page = await pull_store.page(
+                person_id=actor.person_id, since=since, after=after, upto=upto, limit=limit + 1
             )
-        has_more = len(rows) > limit
-        rows = rows[:limit]
+        days = page.days
+        has_more = len(days) > limit
         if has_more:
-            last_row = rows[-1]
-            next_cookie = Cookie(
-                sid=sid, v=since, after=(last_row.version, last_row.date.isoformat())
-            )
+            days = days[:limit]
+            next_cookie = Cookie(sid=sid, v=since, after=(days[-1].version, days[-1].date))
+            months, overwrites = [], []
         else:
             next_cookie = Cookie(sid=sid, v=upto)
-        if not has_more and not up_to_date:
-            months = await store.changed_months(person_id=person_id, since=since, upto=upto)
-            overwrites = await store.overwrites_since(person_id=person_id, since=since, upto=upto)
+            months, overwrites = page.months, page.overwrites
         if known is not None:
-            rows = [r for r in rows if not known.has_day(r)]
+            days = [d for d in days if (d.date, d.version, d.by_client) not in known.days]
             months = [
                 m for m in months if (m.month, m.status, m.epoch, m.version) not in known.months
             ]
         now_ms = _ms(self.clock())
-        return SyncResponse(
-            last_mutation_id=last_mutation_id,
-            results=list(results),
-            reset=reset and after is None,
-            cookie=next_cookie,
-            has_more=has_more,
-            days=[day_state(r) for r in rows],
-            months=[month_state(m) for m in months],
-            overwrites=[
-                Overwrite(
-                    date=o["date"],
-                    lost=DayState.model_validate(o["lost"]),
-                    by_client=o["by_client"],
-                    version=o["version"],
-                )
-                for o in overwrites
-            ],
-            server_hlc=Hlc(wall_ms=now_ms, counter=0, node=SERVER_NODE).encode(),
-            server_time_ms=now_ms,
+        return SyncAnswer(
+            SyncResponse(
+                last_mutation_id=last_mutation_id,
+                results=list(results),
+                reset=reset and after is None,
+                cookie=next_cookie,
+                has_more=has_more,
+                days=[],
+                months=[],
+                overwrites=[],
+                server_hlc=Hlc(wall_ms=now_ms, counter=0, node=SERVER_NODE).encode(),
+                server_time_ms=now_ms,
+            ),
+            days=[d.json for d in days],
+            months=[m.json for m in months],
+            overwrites=overwrites,
         )
 
 

@@ -48,13 +48,26 @@ def is_sqlite(engine: Engine[Any]) -> bool:
     return isinstance(engine, SQLiteEngine)
 
 
+async def _keep_session(_: Any) -> None:
+    """What a pooled connection needs when it goes back to the pool: nothing more than asyncpg
+    always does (an open transaction is rolled back, listeners dropped).
+
+    asyncpg's default reset sends ``SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *;
+    RESET ALL`` on every release: a second round trip for every statement run outside a
+    transaction and for every transaction, about a third of a no-op poll's database work
+    (docs/benchmarks.md, issue 12). Carnet leaves no session state behind: its advisory locks
+    are transaction-scoped (``pg_advisory_xact_lock``), it opens no cursor outside a
+    transaction, never LISTENs and never SETs a session variable.
+    """
+
+
 async def open_engine(engine: Engine[Any]) -> None:
     """Prepare the engine for serving: WAL on SQLite, a connection pool on PostgreSQL."""
     if isinstance(engine, SQLiteEngine):
         # WAL lets readers work while one writer commits; the mode is stored in the file.
         await engine.run_ddl("PRAGMA journal_mode=WAL")
     elif isinstance(engine, PostgresEngine):
-        await engine.start_connection_pool()
+        await engine.start_connection_pool(reset=_keep_session)
 
 
 async def close_engine(engine: Engine[Any]) -> None:

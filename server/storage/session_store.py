@@ -13,7 +13,7 @@ from typing import Any
 
 from server.domain import model
 from server.domain.roles import Role
-from server.storage import tables as t
+from server.storage import raw_sql
 
 
 @dataclass(frozen=True)
@@ -27,15 +27,17 @@ class StoredSession:
 
 
 # "session" is a keyword to some SQL parsers; quoting it costs nothing on either engine.
-_SESSION_WITH_PERSON = (
+_SELECT = (
     "SELECT s.id AS session_id, s.last_seen_at, s.expires_at, "
     "p.id AS person_id, p.organisation, p.email, p.display_name, p.manager, "
     "p.client_company, p.active, p.webauthn_user_handle, r.role "
     'FROM "session" s '
     "JOIN person p ON p.id = s.person "
     "LEFT JOIN person_role r ON r.person = p.id "
-    "WHERE s.token_hash = {}"
+    "WHERE s.token_hash = "
 )
+# Sent straight to the driver (server/storage/raw_sql.py): this runs on every request.
+_SESSION_WITH_PERSON = raw_sql.Statement(sqlite=_SELECT + "?", postgres=_SELECT + "$1")
 
 
 def _bool(value: Any) -> bool:
@@ -51,28 +53,39 @@ async def session_with_person(token_hash: str) -> StoredSession | None:
     Expiry and the person's active flag are returned, not judged: the policy (idle timeout,
     maximum age, deactivation) stays in `server/services/accounts.py`.
     """
-    rows = await t.Session.raw(_SESSION_WITH_PERSON, token_hash)
+    rows = await raw_sql.fetch(_SESSION_WITH_PERSON, token_hash)
     if not rows:
         return None
-    first = rows[0]
-    roles = frozenset(Role(row["role"]) for row in rows if row["role"] is not None)
+    (
+        session_id,
+        last_seen_at,
+        expires_at,
+        person_id,
+        organisation,
+        email,
+        display_name,
+        manager,
+        client_company,
+        active,
+        user_handle,
+        _,
+    ) = rows[0]
+    roles = frozenset(Role(row[11]) for row in rows if row[11] is not None)
     person = model.Person(
-        id=str(first["person_id"]),
-        organisation_id=str(first["organisation"]),
-        email=first["email"],
-        display_name=first["display_name"],
+        id=str(person_id),
+        organisation_id=str(organisation),
+        email=email,
+        display_name=display_name,
         roles=roles,
-        manager_id=None if first["manager"] is None else str(first["manager"]),
-        client_company_id=(
-            None if first["client_company"] is None else str(first["client_company"])
-        ),
-        active=_bool(first["active"]),
-        webauthn_user_handle=bytes(first["webauthn_user_handle"] or b""),
+        manager_id=None if manager is None else str(manager),
+        client_company_id=None if client_company is None else str(client_company),
+        active=_bool(active),
+        webauthn_user_handle=bytes(user_handle or b""),
     )
     return StoredSession(
-        id=str(first["session_id"]),
-        last_seen_at=_timestamp(first["last_seen_at"]),
-        expires_at=_timestamp(first["expires_at"]),
+        id=str(session_id),
+        last_seen_at=_timestamp(last_seen_at),
+        expires_at=_timestamp(expires_at),
         person=person,
     )
 

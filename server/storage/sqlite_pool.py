@@ -13,6 +13,8 @@ on it.
 """
 
 import asyncio
+import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
 import aiosqlite
@@ -36,6 +38,7 @@ class PooledSQLiteEngine(SQLiteEngine):
         self._readers: asyncio.Queue[aiosqlite.Connection] | None = None
         self._write_lock: asyncio.Lock | None = None
         self._opened: list[aiosqlite.Connection] = []
+        self._inline: sqlite3.Connection | None = None
 
     async def _connect(self) -> aiosqlite.Connection:
         connection = await aiosqlite.connect(**self.connection_kwargs)
@@ -64,10 +67,53 @@ class PooledSQLiteEngine(SQLiteEngine):
         assert self._write_lock is not None
         self._write_lock.release()
 
+    def read_inline(self, sql: str, args: Sequence[Any]) -> list[tuple[Any, ...]] | None:
+        """Run one hand-written read on the calling thread's connection, rows as tuples; None
+        when SQLite answers "busy" (the caller then reads through a reader thread).
+
+        The sync hot path's reads are index lookups of a few microseconds (the poll's state, a
+        page of days): the hop to a reader thread and back costs more than the read itself
+        (docs/benchmarks.md, issue 12). WAL lets this connection read while the writer writes,
+        and its busy timeout is zero, so the event loop never sleeps here: the rare "busy" of a
+        checkpoint or a recovery falls back to the threaded readers, which may wait.
+        """
+        if self._inline is None:
+            # isolation_level=None: each SELECT is its own read transaction (one snapshot).
+            # check_same_thread=False: a test's portal thread may run the loop; the connection
+            # is only ever used by one synchronous call at a time.
+            self._inline = sqlite3.connect(
+                self.path, timeout=0, isolation_level=None, check_same_thread=False
+            )
+            self._inline.execute("PRAGMA foreign_keys = 1")
+        try:
+            return self._inline.execute(sql, tuple(args)).fetchall()
+        except sqlite3.OperationalError as error:
+            if "locked" in str(error) or "busy" in str(error):
+                return None
+            raise
+
+    async def read(self, sql: str, args: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """A hand-written read, inline when SQLite lets it (`read_inline`), else on a reader
+        thread. Give every column a distinct name: the threaded readers return dicts."""
+        rows = self.read_inline(sql, args)
+        if rows is not None:
+            return rows
+        await self._start()
+        assert self._readers is not None
+        reader = await self._readers.get()
+        try:
+            found = await reader.execute_fetchall(sql, tuple(args))
+        finally:
+            self._readers.put_nowait(reader)
+        return [tuple(row.values()) for row in found]  # type: ignore[attr-defined]
+
     async def close(self) -> None:
         for connection in self._opened:
             await connection.close()
         self._opened.clear()
+        if self._inline is not None:
+            self._inline.close()
+            self._inline = None
         self._writer, self._readers, self._write_lock = None, None, None
 
     async def _run_in_new_connection(

@@ -77,15 +77,6 @@ async def set_space_version(person_id: str, version: int) -> None:
     await t.SyncSpace.update({t.SyncSpace.version: version}).where(t.SyncSpace.person == person_id)
 
 
-async def space_version(person_id: str) -> int:
-    row = (
-        await t.SyncSpace.select(t.SyncSpace.version)
-        .where(t.SyncSpace.person == person_id)
-        .first()
-    )
-    return 0 if row is None else int(row["version"])
-
-
 async def get_client(client_id: str) -> tuple[str, int] | None:
     row = (
         await t.SyncClient.select(t.SyncClient.person, t.SyncClient.last_mutation_id)
@@ -336,7 +327,9 @@ async def latest_foreign_version(
     return max((int(r["version"]) for r in rows), default=0)
 
 
-# -- pull -------------------------------------------------------------------------------------
+# -- pull, through Piccolo ---------------------------------------------------------------------
+# The sync endpoint reads through `server.storage.pull_store` (hand-written, rows as wire JSON);
+# these readers give the same rows as objects: the tests' reference for what a pull must hold.
 
 
 async def changed_days(

@@ -3,9 +3,6 @@
 Run on SQLite and, with CARNET_TEST_DB=postgres, on PostgreSQL: the join is hand-written SQL.
 """
 
-from collections.abc import Awaitable, Callable, Iterator
-from typing import Any
-
 import pytest
 
 from server.domain.roles import Role
@@ -15,6 +12,7 @@ from server.storage import session_store
 from server.storage import tables as t
 from tests.conftest import FakeClock
 from tests.factories import World
+from tests.sql_spy import spy_statements
 
 
 def cookie_of(world: World, name: str) -> str:
@@ -24,20 +22,9 @@ def cookie_of(world: World, name: str) -> str:
 
 
 @pytest.fixture
-def statements(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Every SQL statement sent to the database engine while the test runs (a spy, not a mock:
-    each statement still runs on the real engine)."""
-    sent: list[str] = []
-    # On the class: PostgresEngine's instances take no new attributes.
-    engine_class = type(t.Session._meta.db)
-    real: Callable[..., Awaitable[Any]] = engine_class.run_querystring
-
-    async def counted(engine: Any, querystring: Any, *args: Any, **kwargs: Any) -> Any:
-        sent.append(str(querystring))
-        return await real(engine, querystring, *args, **kwargs)
-
-    monkeypatch.setattr(engine_class, "run_querystring", counted)
-    yield sent
+def statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every SQL statement sent to the database engine while the test runs."""
+    return spy_statements(monkeypatch)
 
 
 async def test_active_session_returns_the_person_with_every_role(
