@@ -5,6 +5,7 @@ series and freezes it. A credit note is an `Invoice` of kind `credit_note` that 
 invoice it corrects; it never credits more than what remains of each line.
 """
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -299,6 +300,33 @@ class InvoiceRecord:
     discount_percent_bp: int | None = None
     discount_amount_cents: int | None = None
     lines: tuple[LineRecord, ...] = field(default=())
+    purchase_order: str = ""
+    """BT-13: the purchase order of the missions billed (one per invoice, see month_group_key)."""
+    buyer_reference: str = ""
+    """BT-10: the client's own reference for its invoices, snapshotted at issue."""
+
+
+def month_group_key(*, client_id: str, month: str, purchase_order: str) -> str:
+    """What one monthly pre-invoice bills: a client's month, one per purchase order.
+
+    EN 16931 carries a single purchase order reference per invoice (BT-13, cardinality 0..1),
+    and a buyer matches an invoice to its order by it; so lines of missions under different
+    purchase orders never share an invoice. The order itself (≤ 100 characters) would not fit
+    the key, so the key holds a digest of it; the invoice keeps the reference in full.
+    """
+    base = f"month:{client_id}:{month}"
+    reference = purchase_order.strip()
+    if not reference:
+        return base
+    return f"{base}:{hashlib.sha256(reference.encode()).hexdigest()[:16]}"
+
+
+def month_of_group(group_key: str) -> tuple[str, str] | None:
+    """(client id, month) of a monthly pre-invoice's key; None for any other key."""
+    parts = group_key.split(":")
+    if parts[0] != "month" or len(parts) not in (3, 4):
+        return None
+    return parts[1], parts[2]
 
 
 class NotIssuable(Conflict):

@@ -500,6 +500,12 @@ class Invoice(Table):
     paid_cents = BigInt(default=0)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    purchase_order = Varchar(
+        length=100, default="", help_text="BT-13: the missions' purchase order reference."
+    )
+    buyer_reference = Varchar(
+        length=100, default="", help_text="BT-10: the client's buyer reference, taken at issue."
+    )
 
 
 class InvoiceLine(Table):

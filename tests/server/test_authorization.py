@@ -1809,3 +1809,30 @@ async def test_expenses_are_seen_and_decided_by_the_consultant_their_manager_and
         )
         report.status(f"{actor} GET {path}", got, wanted)
     report.verify()
+
+
+# -- purchase order and buyer reference, credit notes by line (issue 14, the rest) ------------
+
+
+async def test_only_admins_set_a_clients_buyer_reference(cast: Cast) -> None:
+    """Make sure the buyer reference (BT-10 on the client's invoices) is set by the client's
+    organisation's admins alone, and a refused attempt leaves it as it was."""
+    report = Report()
+    k1 = cast.clients["k1"]
+    path = f"/clients/{k1.id}"
+    body = {**CLIENT_IDENTITY, "buyer_reference": "SERVICE-ACHATS"}
+    cases = [
+        Mutation(actor, f"{actor} PUT /clients/<k1> buyer_reference", "PUT", path, body, 403)
+        for actor in LOGGED_IN
+        if actor not in {"admin", "xadmin"}
+    ]
+    cases += [
+        Mutation("anonymous", "anonymous PUT buyer_reference", "PUT", path, body, 401),
+        Mutation("xadmin", "xadmin PUT buyer_reference", "PUT", path, body, 404),
+        Mutation("admin", "admin PUT buyer_reference", "PUT", path, body, 200),
+    ]
+    accepted = await run_mutations(cast, report, cases)
+    if "admin PUT buyer_reference" in accepted:
+        read = await cast.browser("admin").get(API + path)
+        report.same("admin reads it back", "SERVICE-ACHATS", read.json().get("buyer_reference"))
+    report.verify()
