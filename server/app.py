@@ -37,6 +37,7 @@ from server.api.figures import (
     FigureController,
     FigureSettingsController,
 )
+from server.api.firm_costs import FirmCostController
 from server.api.imports import ImportController
 from server.api.invoicing import (
     BillingController,
@@ -187,6 +188,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
             ImportController,
             *EXPENSE_CONTROLLERS,
             LeaveController,
+            FirmCostController,
         ],
         # API answers are personal: never cached by the browser, a proxy or the service worker.
         cache_control=CacheControlHeader(no_store=True),

@@ -572,3 +572,16 @@ async def credited_gross(invoice_id: str) -> int:
         (t.Invoice.credits == invoice_id) & t.Invoice.number.is_not_null()
     )
     return sum(abs(int(r["gross_cents"])) for r in rows)
+
+
+async def unbilled_expenses(organisation_id: str, start: date, end: date) -> list[dict[str, Any]]:
+    """Expenses an administrator recorded with "re-billed" unticked, spent from `start` to
+    `end` (no receipt bytes)."""
+    columns = [c for c in t.Expense._meta.columns if c._meta.name != "receipt"]
+    rows = await t.Expense.select(*columns).where(
+        (t.Expense.organisation == organisation_id)
+        & (t.Expense.rebill == False)  # noqa: E712 (a column comparison, not a truth test)
+        & (t.Expense.spent_on >= start)
+        & (t.Expense.spent_on <= end)
+    )
+    return [{**r, "id": _id(r["id"]), "mission": _id(r["mission"])} for r in rows]

@@ -82,6 +82,7 @@ async def test_the_purchase_order_and_buyer_reference_reach_the_facturx_invoice(
     )
     assert note.status_code == 201, note.text
     assert note.json()["purchase_order"] == "BC-2026-0042"
+    assert note.json()["lines"][0]["credits_line_id"] == line_id
     note_xml = (await admin.get(f"/api/v1/invoices/{note.json()['id']}/factur-x.xml")).content
     assert b"BC-2026-0042" in note_xml and b"SERVICE-ACHATS-7" in note_xml
     assert_valid_facturx(note_xml)

@@ -49,6 +49,7 @@ const ONLINE = [
   "backoffice/imports",
   "backoffice/leave",
   "expenses",
+  "backoffice/firm-costs",
 ];
 
 test("every string has a French and an English text with the same placeholders", async () => {

@@ -1836,3 +1836,20 @@ async def test_only_admins_set_a_clients_buyer_reference(cast: Cast) -> None:
         read = await cast.browser("admin").get(API + path)
         report.same("admin reads it back", "SERVICE-ACHATS", read.json().get("buyer_reference"))
     report.verify()
+
+
+async def test_only_admins_list_and_export_their_own_firm_costs(cast: Cast) -> None:
+    """Make sure the month's expenses not re-billed (list and CSV) are read by admins alone,
+    each seeing only their own organisation's (the cast has none: an empty list, and the CSV
+    refused at `month`)."""
+    report = Report()
+    for actor in ACTORS:
+        admin = actor in ("admin", "xadmin")
+        expected = 401 if actor == "anonymous" else 200 if admin else 403
+        browser = cast.browser(actor)
+        listed = await browser.get(f"{API}/firm-costs", params={"month": "2026-11"})
+        if report.status(f"{actor} GET /firm-costs", listed, expected) and admin:
+            report.same(f"{actor} GET /firm-costs: lines", [], listed.json()["lines"])
+        csv = await browser.get(f"{API}/firm-costs/csv", params={"month": "2026-11"})
+        report.status(f"{actor} GET /firm-costs/csv", csv, 422 if admin else expected)
+    report.verify()

@@ -12,6 +12,7 @@ import { announce, h } from "../../views/dom.js";
 import { clearErrors, ensureStyles, field, setFieldError, showRefusal } from "./directory-form.js";
 import { euroInput, formatEuros, parseHalfDays, parseHundredths } from "./euros.js";
 import { save as saveDownload } from "./exports.js";
+import { firmCostsSection } from "./firm-costs.js";
 
 /** This module's strings, key → [French, English] (i18n.js addStrings). */
 export const STRINGS = {
@@ -705,6 +706,7 @@ export async function mount(container, _props) {
       listSection("settled", t("bo.billing.settled"), closed),
       milestonesSection(),
       expenseForm(),
+      firmCostsSection(),
     );
   }
 
