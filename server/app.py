@@ -49,6 +49,7 @@ from server.api.invoicing import (
 from server.api.leave import LeaveController
 from server.api.me import MeController
 from server.api.media import JsonBodiesOnly, JsonRequest
+from server.api.mission_discounts import MissionDiscountController
 from server.api.months import MonthController
 from server.api.notifications import NotificationSettingsController, push_controller
 from server.api.openapi import CSRF_COOKIE, CSRF_HEADER, SESSION, SIGNER, OpenAPIDocument
@@ -189,6 +190,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
             *EXPENSE_CONTROLLERS,
             LeaveController,
             FirmCostController,
+            MissionDiscountController,
         ],
         # API answers are personal: never cached by the browser, a proxy or the service worker.
         cache_control=CacheControlHeader(no_store=True),

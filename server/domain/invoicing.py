@@ -262,6 +262,73 @@ def apply_line_discounts(
 
 
 @dataclass(frozen=True)
+class MissionDiscount:
+    """A mission's standing discount, on each of its pre-invoices: a percentage (basis points)
+    of its line, or an amount per pre-invoice; with the reason it was agreed."""
+
+    percent_bp: int | None
+    amount_cents: int | None
+    reason: str
+
+    @property
+    def none(self) -> bool:
+        return self.percent_bp is None and self.amount_cents is None
+
+
+def check_mission_discount(discount: MissionDiscount) -> None:
+    """Refuse both a percentage and an amount, a percentage outside ]0, 100 %], an amount that
+    is not positive, and a discount without its reason (none at all clears it)."""
+    errors = []
+    if discount.percent_bp is not None and discount.amount_cents is not None:
+        errors.append(FieldError("amount_cents", "exclusive", "give a percentage or an amount"))
+    if discount.percent_bp is not None and not 0 < discount.percent_bp <= 10_000:
+        errors.append(FieldError("percent_bp", "out_of_range", "between 1 and 10000"))
+    if discount.amount_cents is not None and discount.amount_cents <= 0:
+        errors.append(FieldError("amount_cents", "not_positive", "must be positive"))
+    if not discount.none and len(discount.reason.strip()) < 3:
+        errors.append(FieldError("reason", "required", "say why the mission is discounted"))
+    if errors:
+        raise InvalidInput("the mission's discount is invalid", errors=tuple(errors))
+
+
+def apply_mission_discounts(
+    lines: list[p.Line], discounts: dict[str, tuple[str, MissionDiscount]]
+) -> tuple[list[p.Line], list[dict[str, Any]]]:
+    """After each line a mission's standing discount applies to (`discounts`: line key →
+    (mission title, discount)), its negative line, computed on the line as adjusted; one that no
+    longer fits its line (an amount above a short month) is a blocking warning instead."""
+    out: list[p.Line] = []
+    warnings: list[dict[str, Any]] = []
+    for line in lines:
+        out.append(line)
+        found = discounts.get(line.key)
+        if found is None or found[1].none:
+            continue
+        title, discount = found
+        try:
+            out.append(
+                p.discount_line(
+                    key=f"mission-discount:{line.key}",
+                    label=f"Remise de la mission {title}"[:200],
+                    base_cents=line.net_cents,
+                    vat_rate_bp=line.vat_rate_bp,
+                    percent_bp=discount.percent_bp,
+                    amount_cents=discount.amount_cents,
+                )
+            )
+        except InvalidInput as refused:
+            warnings.append(
+                {
+                    "code": "discount_too_large",
+                    "field": line.key,
+                    "blocking": True,
+                    "message": f"remise de la mission {title} : {refused.message}",
+                }
+            )
+    return out, warnings
+
+
+@dataclass(frozen=True)
 class LineRecord:
     id: str
     position: int

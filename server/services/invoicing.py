@@ -18,6 +18,7 @@ from server.domain import pricing as p
 from server.domain.errors import Conflict, FieldError, InvalidInput, NotFound
 from server.domain.model import ClientCompany, Mission
 from server.domain.roles import Actor
+from server.services import audit_log
 from server.services import facturx_document as fx
 from server.services.clock import Clock
 from server.services.organisation import electronic_address_of, numbering_prefixes
@@ -300,24 +301,29 @@ async def _month_draft(
         discounts = await store.line_discounts_of(existing.id)
         lines, refused = inv.apply_line_discounts(lines, discounts)
         warnings += refused
-        if existing.discount_percent_bp or existing.discount_amount_cents:
-            try:
-                lines += p.invoice_discount_lines(
-                    lines=lines,
-                    label="Remise",
-                    percent_bp=existing.discount_percent_bp,
-                    amount_cents=existing.discount_amount_cents,
-                )
-            except InvalidInput as refused_discount:
-                # The hook never fails the validation that called it: the draft says why.
-                warnings.append(
-                    {
-                        "code": "discount_too_large",
-                        "field": "discount",
-                        "blocking": True,
-                        "message": refused_discount.message,
-                    }
-                )
+    standing = await store.mission_discounts(mission_ids)
+    lines, refused_standing = inv.apply_mission_discounts(
+        lines, {f"mission:{m.id}": (m.title, standing[m.id]) for m in missions if m.id in standing}
+    )
+    warnings += refused_standing
+    if existing is not None and (existing.discount_percent_bp or existing.discount_amount_cents):
+        try:
+            lines += p.invoice_discount_lines(
+                lines=lines,
+                label="Remise",
+                percent_bp=existing.discount_percent_bp,
+                amount_cents=existing.discount_amount_cents,
+            )
+        except InvalidInput as refused_discount:
+            # The hook never fails the validation that called it: the draft says why.
+            warnings.append(
+                {
+                    "code": "discount_too_large",
+                    "field": "discount",
+                    "blocking": True,
+                    "message": refused_discount.message,
+                }
+            )
     regime = await _draft_regime(client, warnings)
     totals = p.totals(lines=lines, regime=regime)
     invoice_id = await store.save_draft(
@@ -338,8 +344,9 @@ async def _month_draft(
 
 
 async def on_purchase_order_changed(*, client_id: str, now: datetime) -> list[str]:
-    """Hook: a mission of `client_id` changed purchase order. Its months still in pre-invoice
-    are regrouped (an issued invoice keeps the order it was issued with)."""
+    """Hook: a mission of `client_id` changed purchase order or standing discount. Its months
+    still in pre-invoice are recomputed and regrouped (an issued invoice keeps what it was
+    issued with)."""
     drafts = [
         found
         for i in await store.list_client_drafts(client_id)
@@ -349,6 +356,46 @@ async def on_purchase_order_changed(*, client_id: str, now: datetime) -> list[st
     for _, month in sorted(set(drafts)):
         touched += await refresh_month_invoice(client_id=client_id, month=month, now=now)
     return touched
+
+
+async def mission_discount(*, actor: Actor, mission_id: str) -> inv.MissionDiscount:
+    """The mission's standing discount (none: both empty)."""
+    mission = await repo.get_mission(mission_id)
+    if mission is None or mission.organisation_id != actor.organisation_id:
+        raise NotFound("no such mission")
+    found = (await store.mission_discounts([mission.id])).get(mission.id)
+    return found or inv.MissionDiscount(None, None, "")
+
+
+async def set_mission_discount(
+    *, actor: Actor, mission_id: str, discount: inv.MissionDiscount, now: datetime
+) -> inv.MissionDiscount:
+    """Set (or clear) the mission's standing discount, audited as `mission.discount_changed`
+    with its before and after; the client's pre-invoices take it at once (issued invoices keep
+    theirs)."""
+    inv.check_mission_discount(discount)
+    cleaned = dataclasses.replace(discount, reason=discount.reason.strip())
+    async with write_transaction():
+        before = await mission_discount(actor=actor, mission_id=mission_id)
+        if before == cleaned:
+            return before
+        await store.set_mission_discount(mission_id, cleaned)
+        await audit_log.record_organisation_event(
+            organisation_id=actor.organisation_id,
+            kind="mission.discount_changed",
+            subject=f"mission:{mission_id}",
+            actor_id=actor.person_id,
+            data={
+                "mission": mission_id,
+                "before": dataclasses.asdict(before),
+                "after": dataclasses.asdict(cleaned),
+            },
+            at=now,
+        )
+    mission = await repo.get_mission(mission_id)
+    assert mission is not None
+    await on_purchase_order_changed(client_id=mission.client_id, now=now)
+    return cleaned
 
 
 async def _draft_regime(client: ClientCompany, warnings: list[dict[str, Any]]) -> p.VatRegime:
@@ -402,7 +449,10 @@ async def on_milestone_delivered(
                 amount_cents=milestone.amount_cents,
             )
         ]
-        warnings: list[dict[str, Any]] = []
+        standing = (await store.mission_discounts([mission.id])).get(mission.id)
+        lines, warnings = inv.apply_mission_discounts(
+            lines, {group_key: (mission.title, standing)} if standing else {}
+        )
         regime = await _draft_regime(client, warnings)
         return await store.save_draft(
             organisation_id=mission.organisation_id,

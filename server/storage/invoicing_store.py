@@ -585,3 +585,26 @@ async def unbilled_expenses(organisation_id: str, start: date, end: date) -> lis
         & (t.Expense.spent_on <= end)
     )
     return [{**r, "id": _id(r["id"]), "mission": _id(r["mission"])} for r in rows]
+
+
+async def mission_discounts(mission_ids: list[str]) -> dict[str, inv.MissionDiscount]:
+    """The standing discounts of these missions (those without one are absent)."""
+    if not mission_ids:
+        return {}
+    rows = await t.MissionDiscount.select().where(t.MissionDiscount.mission.is_in(mission_ids))
+    return {
+        _id(r["mission"]): inv.MissionDiscount(r["percent_bp"], r["amount_cents"], r["reason"])
+        for r in rows
+    }
+
+
+async def set_mission_discount(mission_id: str, discount: inv.MissionDiscount) -> None:
+    """Replace the mission's standing discount; none at all removes it."""
+    await t.MissionDiscount.delete().where(t.MissionDiscount.mission == mission_id)
+    if not discount.none:
+        await t.MissionDiscount(
+            mission=mission_id,
+            percent_bp=discount.percent_bp,
+            amount_cents=discount.amount_cents,
+            reason=discount.reason,
+        ).save()

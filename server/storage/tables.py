@@ -826,6 +826,17 @@ class MissionExpensePolicy(Table):
     margin_bp = Integer(default=0)
 
 
+class MissionDiscount(Table):
+    """A mission's standing discount, applied to each of its pre-invoices: a percentage (basis
+    points) or an amount per pre-invoice, never both; its changes are in the audit trail."""
+
+    id = UUID(primary_key=True)
+    mission = ForeignKey(references=Mission, null=False, unique=True)
+    percent_bp = Integer(null=True, default=None)
+    amount_cents = BigInt(null=True, default=None)
+    reason = Text(default="")
+
+
 class LeaveRequest(Table):
     """A consultant's request for leave (docs/leave.md); its id is chosen by the phone, so a
     request queued offline can be cancelled before it ever reached the server."""
@@ -933,4 +944,5 @@ TABLES: tuple[type[Table], ...] = (
     LeaveRequest,
     LeaveAdjustment,
     LeaveSettings,
+    MissionDiscount,
 )

@@ -1853,3 +1853,31 @@ async def test_only_admins_list_and_export_their_own_firm_costs(cast: Cast) -> N
         csv = await browser.get(f"{API}/firm-costs/csv", params={"month": "2026-11"})
         report.status(f"{actor} GET /firm-costs/csv", csv, 422 if admin else expected)
     report.verify()
+
+
+async def test_only_admins_read_and_set_a_missions_standing_discount(cast: Cast) -> None:
+    """Make sure a mission's standing discount is read and set by its organisation's admins
+    alone (another organisation's admin gets 404), a refusal changing nothing."""
+    report = Report()
+    mission = cast.missions["c1@k1"]
+    path = f"/missions/{mission.id}/discount"
+    for actor in ("anonymous", *LOGGED_IN):
+        expected = {"anonymous": 401, "admin": 200, "xadmin": 404}.get(actor, 403)
+        got = await cast.browser(actor).get(API + path)
+        report.status(f"{actor} GET {path}", got, expected)
+    body = {"percent_bp": 500, "reason": "Accord cadre"}
+    cases = [
+        Mutation(actor, f"{actor} PUT /missions/<c1@k1>/discount", "PUT", path, body, 403)
+        for actor in LOGGED_IN
+        if actor not in {"admin", "xadmin"}
+    ]
+    cases += [
+        Mutation("anonymous", "anonymous PUT discount", "PUT", path, body, 401),
+        Mutation("xadmin", "xadmin PUT discount", "PUT", path, body, 404),
+        Mutation("admin", "admin PUT discount", "PUT", path, body, 200),
+    ]
+    accepted = await run_mutations(cast, report, cases)
+    if "admin PUT discount" in accepted:
+        read = await cast.browser("admin").get(API + path)
+        report.same("admin reads the discount back", 500, read.json()["percent_bp"])
+    report.verify()
