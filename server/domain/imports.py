@@ -55,7 +55,8 @@ MESSAGES: dict[str, str] = {
     "invalid_days": "not a number of days in halves (e.g. 12,5)",
     "invalid_flag": "not oui/non",
     "invalid_billing_mode": "unknown billing mode (régie, régie plafonnée, forfait)",
-    "invalid_region": "unknown public holidays (métropole, Alsace-Moselle)",
+    "invalid_region": "unknown public holidays (métropole, Alsace-Moselle, Guadeloupe, "
+    "Martinique, Guyane, La Réunion, Mayotte)",
     "ends_before_start": "the end comes before the start",
     "rate_required": "time and materials needs a daily rate (TJM)",
     "cap_required": "capped time and materials needs a day cap",
@@ -514,11 +515,24 @@ REGION_WORDS = {
     "alsace moselle": "alsace_moselle",
     "alsace": "alsace_moselle",
     "moselle": "alsace_moselle",
+    "guadeloupe": "guadeloupe",
+    "971": "guadeloupe",
+    "martinique": "martinique",
+    "972": "martinique",
+    "guyane": "guyane",
+    "french guiana": "guyane",
+    "973": "guyane",
+    "la reunion": "la_reunion",
+    "reunion": "la_reunion",
+    "974": "la_reunion",
+    "mayotte": "mayotte",
+    "976": "mayotte",
 }
 
 
 def calendar_region(value: str) -> str:
-    """Whose public holidays apply: mainland France or Alsace-Moselle (C. trav. L3134-13)."""
+    """Whose public holidays apply: mainland France, Alsace-Moselle (C. trav. L3134-13) or an
+    overseas department (loi n° 83-550), by name or department number."""
     try:
         return REGION_WORDS[normalise_header(value.replace("_", " "))]
     except KeyError:

@@ -24,7 +24,15 @@ import { clearErrors, ensureStyles, field, setFieldError, showRefusal } from "./
 /** sync/rules.py AbsenceType, in the order the form lists them. */
 const ABSENCES = ["CP", "RTT", "maladie", "sans_solde", "formation", "intercontrat"];
 /** sync/calendar.py CalendarRegion. */
-const REGIONS = ["metropole", "alsace_moselle"];
+const REGIONS = [
+  "metropole",
+  "alsace_moselle",
+  "guadeloupe",
+  "martinique",
+  "guyane",
+  "la_reunion",
+  "mayotte",
+];
 /** server/services/directory.py BILLING_MODES. */
 const MODES = ["regie", "regie_capped", "forfait"];
 
@@ -61,6 +69,26 @@ export const STRINGS = {
   "bo.missions.region.alsace_moselle": [
     "Alsace-Moselle (Vendredi saint, 26 décembre)",
     "Alsace-Moselle (Good Friday, 26 December)",
+  ],
+  "bo.missions.region.guadeloupe": [
+    "Guadeloupe (27 mai, abolition de l'esclavage)",
+    "Guadeloupe (27 May, abolition of slavery)",
+  ],
+  "bo.missions.region.martinique": [
+    "Martinique (22 mai, abolition de l'esclavage)",
+    "Martinique (22 May, abolition of slavery)",
+  ],
+  "bo.missions.region.guyane": [
+    "Guyane (10 juin, abolition de l'esclavage)",
+    "French Guiana (10 June, abolition of slavery)",
+  ],
+  "bo.missions.region.la_reunion": [
+    "La Réunion (20 décembre, abolition de l'esclavage)",
+    "La Réunion (20 December, abolition of slavery)",
+  ],
+  "bo.missions.region.mayotte": [
+    "Mayotte (27 avril, abolition de l'esclavage)",
+    "Mayotte (27 April, abolition of slavery)",
   ],
   "bo.missions.circuit": ["Circuit de validation", "Validation circuit"],
   "bo.missions.circuitHelp": [
