@@ -15,7 +15,7 @@ from server.domain import invoicing as inv
 from server.domain.access import ensure_role
 from server.domain.roles import Role
 from server.services import invoicing as billing
-from sync.wire import Printable, Whole
+from sync.wire import Printable, SafeInt, Whole
 
 
 class MissionDiscountIn(Wire):
@@ -32,8 +32,8 @@ class MissionDiscountIn(Wire):
 
 
 class MissionDiscountOut(Wire):
-    percent_bp: int | None
-    amount_cents: int | None
+    percent_bp: SafeInt | None
+    amount_cents: SafeInt | None
     reason: str
 
 
