@@ -3,7 +3,8 @@
     .venv/bin/python bench/push_breakdown.py [--engine postgres] [--consultants 40]
 
 In-process (the real app through httpx's ASGI transport, no network), on a fresh migrated
-database: each consultant's device pushes November 2026 (21 new days) in turn, one request at a
+database: each consultant's device pushes November 2026 (21 new days; `--days 100`: a bulk push
+of the year's first 100 weekdays) in turn, one request at a
 time, and the wall time spent in the session lookup, the push and pull halves of the sync
 service and each storage function is added up and divided by the number of pushes. Requests do
 not overlap, so the parts are exclusive except where indented (inside the push).
@@ -15,8 +16,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import cProfile
 import datetime as dt
 import functools
+import pstats
 import sys
 import tempfile
 import time
@@ -53,11 +56,13 @@ STORE_FUNCTIONS = (
 def _timed(spent: collections.Counter[str], label: str, function: Any) -> Any:
     @functools.wraps(function)
     async def timed(*args: Any, **kwargs: Any) -> Any:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         try:
             return await function(*args, **kwargs)
         finally:
             spent[label] += time.perf_counter() - started
+            if not label.startswith(" "):
+                spent[f"{label} (CPU)"] += time.process_time() - cpu
 
     return timed
 
@@ -74,9 +79,61 @@ def instrument(spent: collections.Counter[str]) -> None:
     accounts.Accounts.current = _timed(spent, "session lookup", accounts.Accounts.current)  # type: ignore[method-assign]
     service.SyncService.push = _timed(spent, "SyncService.push", service.SyncService.push)  # type: ignore[method-assign]
     service.SyncService.pull = _timed(spent, "SyncService.pull", service.SyncService.pull)  # type: ignore[method-assign]
+    try:
+        import server.storage.push_store as push_store
+    except ImportError:  # before the one-trip push
+        return
+    push_store.run_push = _timed(
+        spent, "  push_store.run_push (the whole transaction)", push_store.run_push
+    )
+    real = push_store._run_sqlite
+
+    def cpu_of_trip(*args: Any) -> Any:
+        started = time.thread_time()
+        try:
+            return real(*args)
+        finally:
+            spent["  (CPU of the trip, writer thread)"] += time.thread_time() - started
+
+    push_store._run_sqlite = cpu_of_trip
 
 
-async def measure(url: str, consultants: int, spent: collections.Counter[str]) -> None:
+PROFILES: dict[str, cProfile.Profile] = {}
+
+
+def profile_writer_thread() -> None:
+    """Profile the push's trip on SQLite's writer thread too (cProfile sees one thread); both
+    profiles count each thread's CPU time, not the wall time it spent waiting for the GIL."""
+    try:
+        import server.storage.push_store as push_store
+    except ImportError:  # before the one-trip push
+        return
+    real = push_store._run_sqlite
+    PROFILES["writer thread (the push's one trip)"] = profile = cProfile.Profile(time.thread_time)
+
+    def profiled(*args: Any) -> Any:
+        profile.enable()
+        try:
+            return real(*args)
+        finally:
+            profile.disable()
+
+    push_store._run_sqlite = profiled
+
+
+def print_profiles(top: int) -> None:
+    for name, profile in PROFILES.items():
+        print(f"\n== cProfile, {name}: top {top} by own time ==")
+        pstats.Stats(profile).sort_stats("tottime").print_stats(top)
+
+
+async def measure(
+    url: str,
+    consultants: int,
+    spent: collections.Counter[str],
+    profile: bool = False,
+    days: int = 0,
+) -> None:
     import httpx
 
     from bench.harness import csrf, populate, register
@@ -113,25 +170,39 @@ async def measure(url: str, consultants: int, spent: collections.Counter[str]) -
 
             for _, client, token, device in devices:  # first sync: client rows exist
                 await sync(client, token, device)
-            november = [dt.date(2026, 11, d) for d in range(1, 31)]
+            if days:  # a bulk push: the year's first weekdays, across months
+                first = dt.date(2026, 1, 1)
+                pushed = [first + dt.timedelta(days=i) for i in range(days * 2)]
+                pushed = [d for d in pushed if d.weekday() < 5][:days]
+            else:  # November 2026's weekdays: a month push
+                pushed = [dt.date(2026, 11, d) for d in range(1, 31)]
+                pushed = [d for d in pushed if d.weekday() < 5]
             for person, _, _, device in devices:
-                for day in november:
-                    if day.weekday() < 5:
-                        device.edit(day.isoformat(), [(person.line, 2)], int(time.time() * 1000))
+                for day in pushed:
+                    device.edit(day.isoformat(), [(person.line, 2)], int(time.time() * 1000))
             spent.clear()
+            main = cProfile.Profile(time.thread_time)
+            if profile:
+                PROFILES["event loop"] = main
+                main.enable()
             started, cpu = time.perf_counter(), time.process_time()
             for _, client, token, device in devices:
                 await sync(client, token, device)
             total = time.perf_counter() - started
             cpu = time.process_time() - cpu
+            main.disable()
             for _, client, _, _ in devices:
                 await client.aclose()
     n = len(devices)
-    print(f"{n} month pushes (21 new days each), one at a time, in-process:")
+    what = f"pushes of {days} new days" if days else "month pushes (21 new days each)"
+    print(f"{n} {what}, one at a time, in-process:")
     print(f"  {total / n * 1000:7.2f} ms  whole request (wall); {cpu / n * 1000:.2f} ms CPU")
     order = ["session lookup", "SyncService.push", "SyncService.pull"]
     for label in order:
-        print(f"  {spent[label] / n * 1000:7.2f} ms  {label}")
+        print(
+            f"  {spent[label] / n * 1000:7.2f} ms  {label}"
+            f"  (CPU, all threads: {spent[f'{label} (CPU)'] / n * 1000:.2f} ms)"
+        )
         if label == "SyncService.push":
             inner = [k for k in spent if k.startswith("  ")]
             for key in sorted(inner, key=lambda k: -spent[k]):
@@ -152,20 +223,30 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--consultants", type=int, default=40)
+    parser.add_argument(
+        "--days", type=int, default=0, help="push this many weekdays of 2026 (bulk) instead"
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="cProfile the pushes (event loop, writer thread)"
+    )
     args = parser.parse_args(argv)
     from bench.harness import Database
 
     spent: collections.Counter[str] = collections.Counter()
     instrument(spent)
+    if args.profile:
+        profile_writer_thread()
     with tempfile.TemporaryDirectory(prefix="carnet-breakdown-") as workdir:
         database = Database.create(args.engine, Path(workdir))
         try:
             run: Callable[[], Awaitable[None]] = functools.partial(
-                measure, database.url, args.consultants, spent
+                measure, database.url, args.consultants, spent, args.profile, args.days
             )
             asyncio.run(run())
         finally:
             database.drop()
+    if args.profile:
+        print_profiles(30)
     return 0
 
 

@@ -12,7 +12,6 @@ from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader, ResponseHeader
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
-from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.routes import HTTPRoute
@@ -37,6 +36,7 @@ from server.api.figures import (
     FigureController,
     FigureSettingsController,
 )
+from server.api.firm import FirmOfHost
 from server.api.firm_costs import FirmCostController
 from server.api.imports import ImportController
 from server.api.invoicing import (
@@ -53,8 +53,11 @@ from server.api.mission_discounts import MissionDiscountController
 from server.api.months import MonthController
 from server.api.notifications import NotificationSettingsController, push_controller
 from server.api.openapi import CSRF_COOKIE, CSRF_HEADER, SESSION, SIGNER, OpenAPIDocument
+from server.api.privacy import PersonalDataController, RetentionController
+from server.api.rate_limit import SharedRateLimit
 from server.api.shell import shell_handlers
 from server.api.signing import signer_cookie_name, signing_router
+from server.api.sso import SsoLoginController, SsoSettingsController
 from server.api.sync import SyncController
 from server.api.team import TeamController
 from server.errors import EXCEPTION_HANDLERS
@@ -64,8 +67,11 @@ from server.services.accounts import Accounts
 from server.services.anchors import AnchorRuntime
 from server.services.clock import Clock, system_clock
 from server.services.notifications import NotificationRuntime
+from server.services.oidc_client import OidcClient
+from server.services.privacy import RetentionRuntime
 from server.services.push_delivery import application_server_key, load_vapid
 from server.services.signatures import Signatures
+from server.services.sso import SingleSignOn
 from server.services.sync_service import SyncService
 from server.settings import Settings
 from server.storage.engine import bind_tables, close_engine, engine_from_url, open_engine
@@ -129,6 +135,15 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
     accounts = Accounts(settings=settings, clock=clock)
     sync_service = SyncService(clock=clock)
     vapid_public_key = application_server_key(load_vapid(settings))
+    sso = SingleSignOn(
+        settings=settings,
+        clock=clock,
+        accounts=accounts,
+        client=OidcClient(
+            allow_http_loopback=settings.sso_allow_http_loopback,
+            allow_private_networks=settings.sso_allow_private_networks,
+        ),
+    )
 
     @asynccontextmanager
     async def database(_: Litestar) -> AsyncIterator[None]:
@@ -137,27 +152,30 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
         bind_tables(engine)
         await open_engine(engine)
         runtime = None
+        retention = RetentionRuntime(clock=clock)
         if settings.notifications_in_process:
             runtime = NotificationRuntime(settings=settings, clock=clock)
             runtime.start()
+            # The same switch as reminders: background work runs in this process.
+            retention.start()
         anchoring = AnchorRuntime(settings=settings, clock=clock)
         anchoring.start()
         try:
             yield
         finally:
             await anchoring.stop()
+            await retention.stop()
             if runtime is not None:
                 await runtime.stop()
             await close_engine(engine)
 
     auth_router = Router(
         path="/",
-        route_handlers=[AuthController, InvitationController],
+        route_handlers=[AuthController, InvitationController, SsoLoginController],
         middleware=[
-            RateLimitConfig(
-                rate_limit=("minute", settings.auth_rate_limit_per_minute),
-                store="auth_rate_limit",
-            ).middleware
+            SharedRateLimit(
+                name="auth", per_minute=settings.auth_rate_limit_per_minute, clock=clock
+            )
         ],
     )
     api = Router(
@@ -191,10 +209,14 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
             LeaveController,
             FirmCostController,
             MissionDiscountController,
+            PersonalDataController,
+            RetentionController,
+            SsoSettingsController,
         ],
         # API answers are personal: never cached by the browser, a proxy or the service worker.
         cache_control=CacheControlHeader(no_store=True),
-        middleware=[JsonBodiesOnly()],
+        # Every API request is for the firm its host names (docs/multi-tenant.md).
+        middleware=[FirmOfHost(settings), JsonBodiesOnly()],
     )
     handlers: list[Any] = [api]
     if PWA_DIR.is_dir():
@@ -208,6 +230,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
             "accounts": Provide(lambda: accounts, sync_to_thread=False),
             "clock": Provide(lambda: clock, sync_to_thread=False),
             "sync_service": Provide(lambda: sync_service, sync_to_thread=False),
+            "sso": Provide(lambda: sso, sync_to_thread=False),
             "session": Provide(provide_session),
             "optional_session": Provide(provide_optional_session),
         },

@@ -12,7 +12,7 @@ from server import cli_exports
 from server.command import version
 from server.domain.errors import DomainError
 from server.domain.roles import Role
-from server.services import directory
+from server.services import directory, firms
 from server.services.accounts import Accounts
 from server.services.clock import system_clock
 from server.services.demo import load_demo
@@ -76,6 +76,55 @@ def _create_admin(settings: Settings, args: argparse.Namespace) -> str:
         return await accounts.issue_invitation(person=admin, created_by=None)
 
     return _with_storage(settings, work)
+
+
+def _create_firm(settings: Settings, args: argparse.Namespace) -> str:
+    """A firm on its own host name and its first administrator's invitation link
+    (docs/multi-tenant.md)."""
+
+    async def work() -> str:
+        if await repo.get_person_by_email(args.admin_email.strip().lower()) is not None:
+            raise directory.email_taken(args.admin_email.strip().lower())
+        org = await firms.create_firm(
+            legal_name=args.name,
+            host=args.host,
+            rp_id=args.rp_id,
+            origin=args.origin,
+            siren=args.siren,
+            siret=args.siret,
+            vat_number=args.vat,
+            address_text=args.address,
+        )
+        admin = await directory.create_person(
+            organisation_id=org.id,
+            new=directory.NewPerson(
+                email=args.admin_email,
+                display_name=args.admin_name or args.admin_email.split("@")[0],
+                roles=frozenset({Role.ADMIN}),
+            ),
+        )
+        accounts = Accounts(settings=settings, clock=system_clock)
+        return await accounts.issue_invitation(person=admin, created_by=None)
+
+    return _with_storage(settings, work)
+
+
+def _firm_host(settings: Settings, args: argparse.Namespace) -> str:
+    async def work() -> str:
+        await firms.set_address(
+            organisation_id=args.organisation, host=args.host, rp_id=args.rp_id, origin=args.origin
+        )
+        return f"{args.organisation} answers on {args.host.strip().lower()}"
+
+    return _with_storage(settings, work)
+
+
+def _firms(settings: Settings) -> None:
+    from server.storage import firm_store
+
+    for row, name in _with_storage(settings, firm_store.list_firms):
+        firm = firms.address(row, settings)
+        print(f"{row.id}  {row.host or '(any host)':<32} rp={firm.rp_id:<24} {name}")
 
 
 def _invite(settings: Settings, args: argparse.Namespace) -> str:
@@ -210,6 +259,7 @@ def _worker(settings: Settings, args: argparse.Namespace) -> None:
     import signal
 
     from server.services.notifications import NotificationRuntime, OutboxWorker
+    from server.services.privacy import RetentionRuntime
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
 
@@ -227,8 +277,13 @@ def _worker(settings: Settings, args: argparse.Namespace) -> None:
         for number in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(number, stopping.set)
         runtime.start()
+        # Retention runs with the other background work (docs/privacy.md); each pass is
+        # idempotent, so several workers may run it.
+        retention = RetentionRuntime(clock=system_clock)
+        retention.start()
         print(f"worker {worker.worker_id}: ready", flush=True)
         await stopping.wait()
+        await retention.stop()
         await runtime.stop()
         figures = worker.figures
         print(
@@ -238,6 +293,21 @@ def _worker(settings: Settings, args: argparse.Namespace) -> None:
         )
 
     _with_storage(settings, work)
+
+
+def _retention_run(settings: Settings, *, dry_run: bool) -> None:
+    """Apply every firm's retention periods now (docs/privacy.md); print what went, per kind."""
+    from server.services import privacy
+
+    results = _with_storage(
+        settings, lambda: privacy.run_retention(now=system_clock(), dry_run=dry_run)
+    )
+    verb = "would delete" if dry_run else "deleted"
+    print(f"{'rows':>8}  {'kept days':>9}  {'organisation':<36} kind ({verb})")
+    for result in results:
+        where = result.organisation_id or "(none: rows bound to no firm)"
+        print(f"{result.count:>8}  {result.days:>9}  {where:<36} {result.kind.value}")
+    print(f"{sum(r.count for r in results)} row(s) past their period {verb}.")
 
 
 def _outbox(settings: Settings) -> None:
@@ -302,6 +372,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="the admin is also the consultant (a freelance's own company)",
     )
 
+    firm = commands.add_parser(
+        "create-firm",
+        help="create another firm on its own host name and its first admin; prints the link",
+    )
+    firm.add_argument("--name", required=True, help="the firm's legal name")
+    firm.add_argument("--host", required=True, help="its host name: firm.example[:port]")
+    firm.add_argument("--admin-email", required=True, help="its first administrator's email")
+    firm.add_argument("--admin-name", default="", help="the administrator's display name")
+    _firm_address(firm)
+    firm.add_argument("--siren", default="000000000", help="the firm's SIREN")
+    firm.add_argument("--siret", default="00000000000000", help="its head office's SIRET")
+    firm.add_argument("--vat", default="", help="intra-EU VAT number, if any")
+    firm.add_argument("--address", default="", help="postal address, for invoices")
+
+    host = commands.add_parser("firm-host", help="set the host name a firm answers on")
+    host.add_argument("--organisation", required=True, help="the firm's organisation id")
+    host.add_argument("--host", required=True, help="its host name: firm.example[:port]")
+    _firm_address(host)
+    commands.add_parser("firms", help="list the firms, their host names and relying-party ids")
+
     invite = commands.add_parser("invite", help="invite a person; prints the link")
     invite.add_argument("--email", required=True, help="the invitee's email")
     invite.add_argument("--name", default="", help="the invitee's display name")
@@ -365,7 +455,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     commands.add_parser("outbox", help="print the notification outbox figures")
+
+    retention = commands.add_parser(
+        "retention", help="retention periods of personal data (docs/privacy.md)"
+    )
+    retention_commands = retention.add_subparsers(
+        dest="retention_command", required=True, metavar="COMMAND", parser_class=_Parser
+    )
+    run = retention_commands.add_parser(
+        "run", help="delete what is past its firm's retention period, now"
+    )
+    run.add_argument("--dry-run", action="store_true", help="count only, delete nothing")
     return parser
+
+
+def _firm_address(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--rp-id",
+        default="",
+        help="its WebAuthn relying-party id (empty: CARNET_RP_ID when it covers the host, "
+        "else the host name)",
+    )
+    command.add_argument(
+        "--origin", default="", help="its public origin (empty: CARNET_ORIGIN's scheme + host)"
+    )
 
 
 def _listen(command: argparse.ArgumentParser) -> None:
@@ -394,6 +507,12 @@ def main(argv: list[str] | None = None) -> int:
             print(run_migrations(settings.resolved_database_url))
         elif args.command == "create-admin":
             print(_create_admin(settings, args))
+        elif args.command == "create-firm":
+            print(_create_firm(settings, args))
+        elif args.command == "firm-host":
+            print(_firm_host(settings, args))
+        elif args.command == "firms":
+            _firms(settings)
         elif args.command == "invite":
             if not args.reinvite and (not args.name or not args.role):
                 parser.error("invite needs --name and at least one --role (or --reinvite)")
@@ -402,6 +521,8 @@ def main(argv: list[str] | None = None) -> int:
             print(_signature_link(settings, args))
         elif args.command == "outbox":
             _outbox(settings)
+        elif args.command == "retention":
+            _retention_run(settings, dry_run=args.dry_run)
         elif args.command == "worker":
             _worker(settings, args)
         elif args.command == "demo":

@@ -64,11 +64,28 @@ class Settings(BaseModel):
         "the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed. Empty "
         "(the default) believes no one: the client address is the connection's.",
     )
+    trust_forwarded_host: bool = Field(
+        default=False,
+        description="CARNET_TRUST_FORWARDED_HOST: name the firm of a request by X-Forwarded-Host "
+        "instead of Host (docs/multi-tenant.md). Set it only behind a proxy that writes that "
+        "header itself: from a client it would choose the firm.",
+    )
     auth_rate_limit_per_minute: int = Field(
         default=30,
         ge=1,
         description="CARNET_AUTH_RATE_LIMIT: requests a minute per client address on the "
         "login and invitation endpoints.",
+    )
+    sso_allow_http_loopback: bool = Field(
+        default=False,
+        description="CARNET_SSO_ALLOW_HTTP_LOOPBACK: accept an OpenID Connect provider on "
+        "http://localhost or 127.0.0.1 (tests, a local Keycloak); real providers are https.",
+    )
+    sso_allow_private_networks: bool = Field(
+        default=False,
+        description="CARNET_SSO_ALLOW_PRIVATE_NETWORKS: let firms' OpenID Connect providers live "
+        "on private or link-local addresses (an on-premises Keycloak). Off, the server never "
+        "calls its own network on an address an administrator typed.",
     )
 
     vapid_private_key_file: str = Field(
@@ -231,6 +248,7 @@ class Settings(BaseModel):
             "invitation_days": "CARNET_INVITATION_DAYS",
             "auth_rate_limit_per_minute": "CARNET_AUTH_RATE_LIMIT",
             "trusted_proxies": "CARNET_TRUSTED_PROXIES",
+            "trust_forwarded_host": "CARNET_TRUST_FORWARDED_HOST",
             "vapid_private_key_file": "CARNET_VAPID_PRIVATE_KEY_FILE",
             "vapid_subject": "CARNET_VAPID_SUBJECT",
             "push_allow_http_localhost": "CARNET_PUSH_ALLOW_HTTP_LOCALHOST",
@@ -248,6 +266,8 @@ class Settings(BaseModel):
             "seal_certificate_file": "CARNET_SEAL_CERTIFICATE_FILE",
             "seal_key_file": "CARNET_SEAL_KEY_FILE",
             "audit_anchor_minutes": "CARNET_AUDIT_ANCHOR_MINUTES",
+            "sso_allow_http_loopback": "CARNET_SSO_ALLOW_HTTP_LOOPBACK",
+            "sso_allow_private_networks": "CARNET_SSO_ALLOW_PRIVATE_NETWORKS",
         }
         values: dict[str, str] = {field: env[name] for field, name in names.items() if name in env}
         if "secret_key" not in values:

@@ -8,6 +8,7 @@ seeing a value beats it whatever the device's clock says (sync-protocol.md §2.6
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Final
 
@@ -21,7 +22,7 @@ MAX_NODE_LENGTH: Final = 40
 MAX_DRIFT_MS: Final = 5 * 60 * 1000
 """Stamps further than this ahead of the server's clock are clamped (harmony #7 poisoning)."""
 
-_NODE_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
+_NODE: Final = re.compile(r"[A-Za-z0-9_-]+")
 
 
 class InvalidClock(RuleError):
@@ -31,7 +32,8 @@ class InvalidClock(RuleError):
 
 
 def _check_node(node: str) -> None:
-    if not node or len(node) > MAX_NODE_LENGTH or any(c not in _NODE_CHARS for c in node):
+    # One compiled match instead of a loop over the characters (every stamp is checked).
+    if len(node) > MAX_NODE_LENGTH or _NODE.fullmatch(node) is None:
         msg = f"node id {node!r} must be 1-{MAX_NODE_LENGTH} characters of [A-Za-z0-9_-]"
         raise InvalidClock(msg)
 

@@ -13,6 +13,7 @@ together.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -69,9 +70,10 @@ class AbsenceType(StrEnum):
 def _is_valid_mission_id(mission_id: str) -> bool:
     # Printable ASCII without space: fits UUIDs, integers and slugs, and keeps line keys ASCII so
     # that sorting them gives the same order in Python (code points) and JavaScript (UTF-16 units).
-    if not mission_id:
-        return False
-    return all("!" <= char <= "~" for char in mission_id)
+    return _MISSION_ID.fullmatch(mission_id) is not None
+
+
+_MISSION_ID: Final = re.compile(r"[!-~]+")
 
 
 def mission_line(mission_id: str) -> str:

@@ -24,10 +24,16 @@ ALL_ABSENCES = ("CP", "RTT", "maladie", "sans_solde", "formation", "intercontrat
 class Browser:
     """One user agent: its own cookie jar, and the CSRF header on every mutating request."""
 
-    def __init__(self, app: Litestar, *, client_host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        app: Litestar,
+        *,
+        client_host: str = "127.0.0.1",
+        base_url: str = "http://localhost.local",
+    ) -> None:
         self.http = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app, client=(client_host, 50000)),
-            base_url="http://localhost.local",
+            base_url=base_url,
         )
 
     async def csrf(self) -> str:
@@ -108,6 +114,10 @@ class World:
     organisation: model.Organisation
     members: dict[str, Member] = field(default_factory=dict)
     browsers: list[Browser] = field(default_factory=list)
+    # Where this organisation's people browse (a firm's own host: docs/multi-tenant.md).
+    base_url: str = "http://localhost.local"
+    origin: str = ORIGIN
+    rp_id: str = "localhost"
 
     def __getitem__(self, name: str) -> Member:
         return self.members[name]
@@ -132,7 +142,7 @@ class World:
             ),
         )
         browser = self.browser()
-        authenticator = SoftAuthenticator(origin=ORIGIN)
+        authenticator = SoftAuthenticator(origin=self.origin, rp_id=self.rp_id)
         if login:
             link = await self.accounts.issue_invitation(person=person, created_by=None)
             response = await register_passkey(browser, token_of(link), authenticator)
@@ -142,7 +152,7 @@ class World:
         return member
 
     def browser(self, **kwargs: Any) -> Browser:
-        browser = Browser(self.app, **kwargs)
+        browser = Browser(self.app, **{"base_url": self.base_url, **kwargs})
         self.browsers.append(browser)
         return browser
 

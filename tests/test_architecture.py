@@ -119,10 +119,14 @@ OFFLINE_TOOLS = {
         ROOT / "server" / "services" / "signed_pdf.py",
         ROOT / "server" / "verify_pdf.py",
     ),
+    # aiohttp is also the OpenID Connect client's HTTP (discovery, keys, token endpoint).
+    "aiohttp": (ROOT / "server" / "services" / "oidc_client.py",),
     "weasyprint": (
         ROOT / "server" / "services" / "signed_pdf.py",
         # The month's receipts for the accountant (issue 16).
         ROOT / "server" / "services" / "receipts_pdf.py",
+        # A person's data export, readable (issue 17, docs/privacy.md).
+        ROOT / "server" / "services" / "privacy_pdf.py",
     ),
 }
 
@@ -136,6 +140,8 @@ OFFLINE_TOOLS = {
         ("pywebpush", "server/services/push_delivery.py"),
         ("py_vapid", "server/services/push_delivery.py"),
         ("aiohttp", "server/services/push_delivery.py"),
+        ("authlib", "server/services/oidc_client.py"),
+        ("joserfc", "server/services/oidc_client.py"),
         ("pyhanko", "server/services/signed_pdf.py"),
         ("asn1crypto", "server/timestamp_token.py"),
     ],
@@ -203,6 +209,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
                 "clock",
                 "email_delivery",
                 "facturx_document",
+                "firms",
                 "invoicing",
                 "notifications",
                 "organisation",

@@ -36,6 +36,7 @@ from litestar.routes import HTTPRoute
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from server.api.rate_limit import SharedRateLimit
 from server.api.schemas import Problem
 
 PROBLEM_JSON = "application/problem+json"
@@ -111,7 +112,8 @@ def _needs(handler: HTTPRouteHandler) -> set[str]:
 
 def _is_rate_limited(handler: HTTPRouteHandler) -> bool:
     return any(
-        isinstance(m, DefineMiddleware) and m.middleware is RateLimitMiddleware
+        isinstance(m, SharedRateLimit)
+        or (isinstance(m, DefineMiddleware) and m.middleware is RateLimitMiddleware)
         for m in handler.resolve_middleware()
     )
 

@@ -11,7 +11,6 @@ from uuid import UUID
 from litestar import Controller, Request, Response, Router, get, post, put
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency, Provide
-from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import (
     HTTP_200_OK,
@@ -25,6 +24,7 @@ from server.api import schemas as s
 from server.api.deps import ClockDep, SessionDep
 from server.api.openapi import problems
 from server.api.params import MonthPath
+from server.api.rate_limit import SharedRateLimit
 from server.services import signer_links
 from server.services.consultant_signature import ConsultantSignatures
 from server.services.signatures import (
@@ -456,10 +456,11 @@ def signing_router(settings: Settings, signatures: Signatures) -> Router:
                 path="/",
                 route_handlers=[SignatureLinkController],
                 middleware=[
-                    RateLimitConfig(
-                        rate_limit=("minute", settings.auth_rate_limit_per_minute),
-                        store="signature_link_rate_limit",
-                    ).middleware
+                    SharedRateLimit(
+                        name="signature_link",
+                        per_minute=settings.auth_rate_limit_per_minute,
+                        clock=signatures.clock,
+                    )
                 ],
             ),
             SignerPortalController,

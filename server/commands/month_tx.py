@@ -19,24 +19,34 @@ the reactions see the month as it now is, and hands the event to the subscribers
 commands never import a reaction: whoever opens the transaction passes them.
 
 It must run inside `write_transaction()`; it does not open one.
+
+A push of days runs it another way, `MonthTx.planned`: everything the batch needs is read
+beforehand, in the push's one database trip (`server.storage.push_store`), and the transaction
+only decides: it reads nothing and writes nothing, it collects what to write (`writes`), which
+the same trip then writes. Asked for anything it was not given (another consultant, a mission's
+circuit, a reaction), it raises `NotPlanned` and the push runs the ordinary way instead; its
+commands are the same functions, awaited without ever suspending (`complete_now`).
 """
 
 import datetime as dt
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from server.domain import model
 from server.domain.roles import Actor
 from server.domain.workflow import Action, CircuitState
 from server.services import audit_log
 from server.services.terms import mission_terms
+from server.storage import push_store
 from server.storage import repositories as repo
 from server.storage import sync_store as store
 from sync.hlc import Hlc
 from sync.months import MonthKey
 from sync.rules import Day, MissionTerms
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -58,6 +68,21 @@ class MonthMoved:
 Subscriber = Callable[["MonthTx", MonthMoved], Awaitable[None]]
 
 
+class NotPlanned(Exception):
+    """A planned transaction was asked for something it was not given (see the module)."""
+
+
+def complete_now(step: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine that never suspends (a planned transaction's commands) to its end,
+    synchronously: in the push's database trip, there is no event loop to wait on."""
+    try:
+        step.send(None)
+    except StopIteration as done:
+        return cast(T, done.value)
+    step.close()
+    raise NotPlanned("a planned month command waited on something")
+
+
 @dataclass
 class _Space:
     """One consultant's part of the transaction."""
@@ -70,6 +95,7 @@ class _Space:
     updated_days: dict[dt.date, store.DayRow] = field(default_factory=dict)
     overwrites: list[tuple[store.DayRow, str, int]] = field(default_factory=list)
     moved: dict[str, store.MonthRow] = field(default_factory=dict)
+    new_months: dict[str, store.MonthRow] = field(default_factory=dict)
     changed: bool = False
 
 
@@ -95,12 +121,42 @@ class MonthTx:
         self._edited: dict[str, tuple[str, str | None, dict[str, dict[str, object]]]] = {}
         self._audit: list[audit_log.MonthEvent] = []
         self._created: set[str] = set()
+        self.writes: push_store.PushWrites | None = None
+        """A planned transaction's collected writes (None: it writes as it goes)."""
+
+    @classmethod
+    def planned(
+        cls,
+        *,
+        actor: Actor,
+        now: dt.datetime,
+        device: str,
+        reads: push_store.PushReads,
+        months: Iterable[str],
+        dates: Iterable[dt.date],
+    ) -> "MonthTx":
+        """A transaction over the actor's own space that decides on ``reads`` (the months and
+        dates asked, as read under the lock) and collects its writes in `writes`."""
+        tx = cls(actor=actor, now=now, device=device)
+        space = _Space(base_version=reads.base_version)
+        space.months = {m: reads.months.get(m) for m in months}
+        space.days = dict(reads.days)
+        space.days_read = set(dates)
+        tx._spaces[actor.person_id] = space
+        tx._terms[actor.person_id] = reads.terms
+        tx.writes = push_store.PushWrites()
+        return tx
+
+    def _unplanned(self, what: str) -> None:
+        if self.writes is not None:
+            raise NotPlanned(what)
 
     # -- locks and versions ------------------------------------------------------------------
 
     async def lock(self, *person_ids: str) -> None:
         """Take these consultants' version locks (in id order; those held are kept)."""
         for person_id in sorted(set(person_ids) - set(self._spaces)):
+            self._unplanned("another consultant's lock")
             self._spaces[person_id] = _Space(base_version=await store.lock_space(person_id))
 
     async def reload(self, person_id: str) -> None:
@@ -129,6 +185,7 @@ class MonthTx:
 
     async def person(self, person_id: str) -> model.Person | None:
         if person_id not in self._people:
+            self._unplanned("a person")
             self._people[person_id] = await repo.get_person(person_id)
         return self._people[person_id]
 
@@ -145,6 +202,7 @@ class MonthTx:
 
     async def missions(self, person_id: str) -> list[model.Mission]:
         if person_id not in self._missions:
+            self._unplanned("the missions")
             self._missions[person_id] = list(await repo.missions_of(person_id))
         return self._missions[person_id]
 
@@ -158,14 +216,17 @@ class MonthTx:
         space = self._space(person_id)
         wanted = {m for m in months if m not in space.months}
         if wanted:
+            self._unplanned("a month")
             found = await store.months_of(person_id, wanted)
             for month in wanted:
                 space.months[month] = found.get(month)
 
     async def month(self, person_id: str, month: str) -> store.MonthRow | None:
         """The month's row as this transaction left it (None: it has none yet)."""
-        await self.read_months(person_id, [month])
-        return self._space(person_id).months[month]
+        months = self._space(person_id).months
+        if month not in months:
+            await self.read_months(person_id, [month])
+        return months[month]
 
     def stored_month(self, person_id: str, month: str) -> store.MonthRow | None:
         """The month's row as read from the database, if it was read and existed: what a
@@ -179,14 +240,17 @@ class MonthTx:
         space = self._space(person_id)
         wanted = set(dates) - space.days_read
         if wanted:
+            self._unplanned("a day")
             found = await store.days_of(person_id, wanted)
             for date, row in found.items():
                 space.days.setdefault(date, row)
             space.days_read |= wanted
 
     async def day(self, person_id: str, date: dt.date) -> store.DayRow | None:
-        await self.read_days(person_id, [date])
-        return self._space(person_id).days.get(date)
+        space = self._space(person_id)
+        if date not in space.days_read:
+            await self.read_days(person_id, [date])
+        return space.days.get(date)
 
     async def month_days(self, person_id: str, month: MonthKey) -> list[store.DayRow]:
         """The month's days as this transaction left them."""
@@ -228,9 +292,20 @@ class MonthTx:
         if row is not None:
             return row
         space = self._space(person_id)
-        row = await store.create_month(
-            person_id=person_id, month=month, version=self.version(person_id)
-        )
+        if self.writes is not None:
+            # Its id made here: the days written into it refer to it before it is written.
+            row = store.MonthRow(
+                id=str(uuid.uuid4()),
+                month=month,
+                status="draft",
+                epoch=0,
+                version=self.version(person_id),
+            )
+            space.new_months[month] = row
+        else:
+            row = await store.create_month(
+                person_id=person_id, month=month, version=self.version(person_id)
+            )
         space.months[month] = row
         self._created.add(row.id)
         space.changed = True
@@ -334,6 +409,7 @@ class MonthTx:
 
     async def publish(self, event: MonthMoved) -> None:
         """Flush, then hand the event to every subscriber (in this same transaction)."""
+        self._unplanned("a reaction")
         await self.flush()
         for subscriber in self._subscribers:
             await subscriber(self, event)
@@ -341,6 +417,9 @@ class MonthTx:
     async def flush_days(self, person_id: str) -> None:
         """Write the consultant's collected days (a query that reads days needs them)."""
         space = self._space(person_id)
+        if self.writes is not None:
+            self._collect(space)
+            return
         if space.new_days:
             await store.insert_days(person_id, list(space.new_days.values()), self.now)
         for row in space.updated_days.values():
@@ -352,6 +431,9 @@ class MonthTx:
     async def flush(self) -> None:
         """Write everything collected so far: days, month moves, the days-edited events, the
         queued audit events (in order), the consultants' new versions."""
+        if self.writes is not None:
+            await self._collect_all()
+            return
         for person_id, space in self._spaces.items():
             await self.flush_days(person_id)
             for row in space.moved.values():
@@ -373,3 +455,35 @@ class MonthTx:
         for person_id, space in self._spaces.items():
             if space.changed:
                 await store.set_space_version(person_id, space.base_version + 1)
+
+    def _collect(self, space: _Space) -> None:
+        """A planned transaction's flush of one space: its rows join `writes`."""
+        writes = self.writes
+        assert writes is not None
+        writes.new_months += space.new_months.values()
+        writes.new_days += space.new_days.values()
+        writes.updated_days += space.updated_days.values()
+        writes.overwrites += space.overwrites
+        writes.moved_months += space.moved.values()
+        space.new_months, space.new_days, space.updated_days = {}, {}, {}
+        space.overwrites, space.moved = [], {}
+
+    async def _collect_all(self) -> None:
+        writes = self.writes
+        assert writes is not None
+        for space in self._spaces.values():
+            self._collect(space)
+        for month_id in sorted(self._edited):
+            await self._queue_edits(month_id)
+        writes.events += (
+            push_store.ChainEvent(
+                organisation_id=e.organisation_id,
+                month_id=e.month_id,
+                event=audit_log.chain_event(e),
+            )
+            for e in self._audit
+        )
+        self._audit = []
+        versions = [s.base_version + 1 for s in self._spaces.values() if s.changed]
+        if versions:
+            [writes.version] = versions

@@ -17,7 +17,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sync.wire import MAX_SAFE_INTEGER
@@ -55,7 +55,37 @@ def canonical_json(value: Any) -> bytes:
         NotCanonicalError: If the value holds a float, an out-of-range integer, a non-string
             key, a lone surrogate or any other type.
     """
+    if _plain(value):
+        # The C encoder writes exactly what `_serialise` writes for these values (keys sorted
+        # by code point equal UTF-16 order below U+D800; strings escaped alike); a lone
+        # surrogate fails the encoding and takes the slow path, which names where it is.
+        try:
+            return _dumps(value).encode("utf-8")
+        except UnicodeEncodeError:
+            pass
     return _serialise(value, "$").encode("utf-8")
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+
+
+def _plain(value: Any) -> bool:
+    """Whether ``value`` holds only exact JSON types whose canonical form the C encoder writes:
+    no float, no subclass (an enum), integers in the safe range, string keys below U+D800 (where
+    code point order and UTF-16 order agree). Anything else goes through `_serialise`."""
+    kind = type(value)
+    if kind is str or value is None or kind is bool:
+        return True
+    if kind is int:
+        return bool(-MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER)
+    if kind is list or kind is tuple:
+        return all(_plain(item) for item in value)
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str or (key and max(key) >= "\ud800") or not _plain(item):
+                return False
+        return True
+    return False
 
 
 def _serialise(value: Any, path: str) -> str:
@@ -125,6 +155,111 @@ class AuditEntry:
     body: dict[str, Any]
     prev_hash: str
     hash: str
+    salt: bytes | None = field(default=None, compare=False)
+    personal: dict[str, Any] | None = field(default=None, compare=False)
+
+
+# -- personal values kept out of the hashed entry (format 2, docs/privacy.md) ------------------
+
+PERSONAL_KEYS = frozenset(
+    {"comment", "reason", "email", "sent_to", "device_name", "display_name", "name", "address"}
+)
+"""Keys whose values in an entry's body are personal data (free text, e-mail addresses, names).
+
+From format 2 on, each such value is replaced in the hashed body by a salted commitment and
+kept beside the chain, so that erasing a person (RGPD art. 17) deletes the value and its salt
+while every entry still hashes to what the chain recorded."""
+
+SEALED = "$sealed"
+"""The one key of the object that stands for a sealed value: ``{"$sealed": "<hex>"}``."""
+
+ERASED = ""
+"""What a sealed value reads as once its payload was erased."""
+
+_COMMIT_PREFIX = b"carnet-audit-personal/1\x00"
+
+
+def commitment(*, salt: bytes, path: str, value: Any) -> str:
+    """The salted hash that stands for a personal value in a format-2 entry.
+
+    ``SHA-256("carnet-audit-personal/1" 0x00 ‖ salt ‖ canonical([path, value]))``: without the
+    entry's random salt (16 bytes, erased with the value) nobody can test a guess (an e-mail
+    address, a name) against the chain, so the entry no longer relates to an identifiable person
+    (RGPD recital 26), yet the hash chain is unchanged.
+    """
+    return hashlib.sha256(_COMMIT_PREFIX + salt + canonical_json([path, value])).hexdigest()
+
+
+def _is_sealed(value: Any) -> bool:
+    return isinstance(value, dict) and set(value) == {SEALED}
+
+
+def seal(body: dict[str, Any], *, salt: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Replace the body's personal values (``PERSONAL_KEYS``, at any depth) by commitments.
+
+    Args:
+        body: A canonical JSON object.
+        salt: Random bytes drawn for this entry.
+
+    Returns:
+        The body to hash and store, and the payload ``{path: value}`` kept apart (empty when
+        the body holds nothing personal; null and empty values are left in place).
+    """
+    payload: dict[str, Any] = {}
+
+    def walk(value: Any, path: str) -> Any:
+        if isinstance(value, dict):
+            out = {}
+            for key, item in value.items():
+                where = f"{path}/{key}"
+                if key in PERSONAL_KEYS and item not in (None, "") and not _is_sealed(item):
+                    payload[where] = item
+                    out[key] = {SEALED: commitment(salt=salt, path=where, value=item)}
+                else:
+                    out[key] = walk(item, where)
+            return out
+        if isinstance(value, list):
+            return [walk(item, f"{path}/{i}") for i, item in enumerate(value)]
+        return value
+
+    sealed: dict[str, Any] = walk(body, "")
+    return sealed, payload
+
+
+def unseal(
+    body: dict[str, Any], *, salt: bytes | None, payload: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The body as recorded, each sealed value given back when its payload is still kept and
+    matches its commitment, or ``ERASED`` once erased."""
+
+    def walk(value: Any, path: str) -> Any:
+        if _is_sealed(value):
+            if salt is not None and payload is not None and path in payload:
+                kept = payload[path]
+                if commitment(salt=salt, path=path, value=kept) == value[SEALED]:
+                    return kept
+            return ERASED
+        if isinstance(value, dict):
+            return {k: walk(v, f"{path}/{k}") for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(item, f"{path}/{i}") for i, item in enumerate(value)]
+        return value
+
+    result: dict[str, Any] = walk(body, "")
+    return result
+
+
+def holds_personal(body: Any) -> bool:
+    """Whether a body holds a personal value in clear (a format-1 entry recorded before
+    sealing, which the append-only chain can no longer change)."""
+    if isinstance(body, dict):
+        return any(
+            (k in PERSONAL_KEYS and v not in (None, "") and not _is_sealed(v)) or holds_personal(v)
+            for k, v in body.items()
+        )
+    if isinstance(body, list):
+        return any(holds_personal(item) for item in body)
+    return False
 
 
 def leaf_hash(*, seq: int, at: str, actor: str, event: str, subject: str, body: Any) -> bytes:
@@ -194,11 +329,15 @@ def append(
     event: str,
     subject: str,
     body: dict[str, Any],
+    salt: bytes | None = None,
 ) -> AuditEntry:
     """Build the entry that follows ``previous`` (or the first one when it is None).
 
     The stored body is a fresh copy read back from its canonical bytes, so it is exactly what
     was hashed and later changes to the caller's dict cannot reach it.
+
+    With a ``salt`` (format 2), personal values are sealed first (``seal``): the entry hashes
+    the commitments and carries the values in ``personal``, to be stored apart.
 
     Args:
         previous: The current head of the chain, or None for an empty chain.
@@ -207,6 +346,7 @@ def append(
         event: What happened, e.g. ``"month.submitted"``.
         subject: What it happened to, e.g. ``"timesheet:<id>"``.
         body: Event details (a JSON object of integers, strings, booleans, null, lists, objects).
+        salt: Random bytes for this entry's commitments; None writes format 1 (in clear).
 
     Returns:
         The new head, with ``seq = previous.seq + 1`` and ``prev_hash = previous.hash``.
@@ -222,6 +362,9 @@ def append(
     prev_hash = GENESIS_HASH if previous is None else previous.hash
     stamp = utc_stamp(at=at)
     stored_body: dict[str, Any] = json.loads(canonical_json(body))
+    personal: dict[str, Any] | None = None
+    if salt is not None:
+        stored_body, personal = seal(stored_body, salt=salt)
     leaf = leaf_hash(
         seq=seq, at=stamp, actor=actor, event=event, subject=subject, body=stored_body
     )
@@ -234,7 +377,103 @@ def append(
         body=stored_body,
         prev_hash=prev_hash,
         hash=chain_hash(prev_hash=prev_hash, leaf=leaf),
+        salt=salt if personal else None,
+        personal=personal or None,
     )
+
+
+@dataclass(frozen=True)
+class Link:
+    """An entry appended by `append_many`: its fields, with the body as the canonical JSON text
+    that was hashed (what storage keeps), so nothing is serialised twice."""
+
+    seq: int
+    at: str
+    actor: str
+    event: str
+    subject: str
+    body_json: str
+    prev_hash: str
+    hash: str
+    salt: bytes | None = None
+    personal: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    """One event to append: when, who, what, on what, and its body (a JSON object)."""
+
+    at: dt.datetime
+    actor: str
+    event: str
+    subject: str
+    body: dict[str, Any]
+    salt: bytes | None = None
+    """With a salt (format 2), personal values are sealed as `append` seals them."""
+
+
+def append_many(*, head_seq: int, head_hash: str, events: Iterable[Event]) -> list[Link]:
+    """Chain ``events`` in order after the head (``head_seq`` 0 and ``GENESIS_HASH`` for an
+    empty chain): the same entries as `append` one by one, each body canonicalised once.
+
+    The leaf is the canonical JSON of ``{actor, at, body, event, seq, subject}``; canonical JSON
+    is written member by member in key order, so it is assembled here from the members' own
+    canonical forms (the keys' order is fixed: all six are ASCII).
+
+    Raises:
+        NotCanonicalError: If a body holds a value without canonical form.
+        ValueError: If a time is naive.
+    """
+    links = []
+    seq, prev_hash = head_seq, head_hash
+    for item in events:
+        if not isinstance(item.body, dict):
+            msg = f"audit body must be a JSON object (got {type(item.body).__name__})"
+            raise NotCanonicalError(msg)
+        seq += 1
+        stamp = utc_stamp(at=item.at)
+        personal: dict[str, Any] | None = None
+        if item.salt is None:
+            body = canonical_json(item.body)
+        else:
+            sealed, payload = seal(item.body, salt=item.salt)
+            body = canonical_json(sealed)
+            personal = payload or None
+        content = b"".join(
+            (
+                b'{"actor":',
+                canonical_json(item.actor),
+                b',"at":',
+                canonical_json(stamp),
+                b',"body":',
+                body,
+                b',"event":',
+                canonical_json(item.event),
+                b',"seq":',
+                canonical_json(seq),
+                b',"subject":',
+                canonical_json(item.subject),
+                b"}",
+            )
+        )
+        leaf = hashlib.sha256(LEAF_PREFIX + content).digest()
+        link_hash = chain_hash(prev_hash=prev_hash, leaf=leaf)
+        links.append(
+            Link(
+                seq=seq,
+                at=stamp,
+                actor=item.actor,
+                event=item.event,
+                subject=item.subject,
+                body_json=body.decode("utf-8"),
+                prev_hash=prev_hash,
+                hash=link_hash,
+                salt=item.salt if personal else None,
+                personal=personal,
+            )
+        )
+        prev_hash = link_hash
+    return links
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,29 @@ async def create_pre_invoice(tx: MonthTx, event: MonthMoved) -> None:
         await invoicing.on_month_validated(month_id=event.month_id, at=tx.now)
 
 
+async def _known(
+    tx: MonthTx, event: MonthMoved, recipient_id: str
+) -> notifications.KnownMonth | None:
+    """The month as the move left it, from the transaction (nothing read twice); None for an
+    unknown recipient, which the notification refuses as before."""
+    recipient = await tx.person(recipient_id)
+    if recipient is None:
+        return None
+    missions = await tx.missions(event.consultant.id)
+    return notifications.KnownMonth(
+        consultant_id=event.consultant.id,
+        consultant_name=event.consultant.display_name,
+        month=event.month,
+        epoch=event.after.epoch,
+        step=event.after.step,
+        missions=tuple(
+            (m.start_date, m.end_date, m.calendar_region)
+            for m in sorted(missions, key=lambda m: m.start_date)
+        ),
+        recipient_organisation_id=recipient.organisation_id,
+    )
+
+
 async def tell_people(tx: MonthTx, event: MonthMoved) -> None:
     """Queue what the people concerned must be told of this move (see the module)."""
     new = event.after
@@ -47,6 +70,7 @@ async def tell_people(tx: MonthTx, event: MonthMoved) -> None:
                 recipient_id=new.waiting_on,
                 data={"by_name": by_name},
                 at=tx.now,
+                known=await _known(tx, event, new.waiting_on),
             )
     elif new.status is MonthStatus.VALIDATED or new.status is MonthStatus.SIGNED:
         await notifications.notify_month_event(
@@ -55,6 +79,7 @@ async def tell_people(tx: MonthTx, event: MonthMoved) -> None:
             recipient_id=event.consultant.id,
             data={"by_name": by_name},
             at=tx.now,
+            known=await _known(tx, event, event.consultant.id),
         )
     if event.action is Action.SEND_BACK:
         await notifications.notify_month_event(
@@ -63,6 +88,7 @@ async def tell_people(tx: MonthTx, event: MonthMoved) -> None:
             recipient_id=event.consultant.id,
             data={"by_name": by_name, "comment": event.comment},
             at=tx.now,
+            known=await _known(tx, event, event.consultant.id),
         )
 
 

@@ -23,11 +23,11 @@ from server.domain.errors import (
     NotFound,
 )
 from server.domain.roles import Actor, Role
-from server.services import notifications
+from server.services import firms, notifications
 from server.services import webauthn_ceremonies as ceremonies
 from server.services.clock import Clock
 from server.settings import Settings
-from server.storage import import_store, notification_store, session_store
+from server.storage import import_store, notification_store, session_store, sso_store
 from server.storage import repositories as repo
 
 CEREMONY_LIFETIME = timedelta(minutes=5)
@@ -91,7 +91,7 @@ class Accounts:
         notification language, French by default); the outbox forgets the link once sent.
         """
         now = self.clock()
-        link, hashed = self._new_link()
+        link, hashed = self._new_link(await firms.origin_of(person.organisation_id, self.settings))
         async with repo.write_transaction():
             await repo.expire_unused_invitations(person_id=person.id, now=now)
             invitation = await repo.create_invitation(
@@ -113,11 +113,12 @@ class Accounts:
                 )
         return link
 
-    def _new_link(self) -> tuple[str, str]:
-        """An invitation link and the hash of its token (the token exists only in the link)."""
+    def _new_link(self, origin: str) -> tuple[str, str]:
+        """An invitation link on the firm's `origin` and the hash of its token (the token exists
+        only in the link)."""
         token = secrets.token_urlsafe(32)
         # A fragment never reaches server logs or Referer headers.
-        return f"{self.settings.origin}/#invite={token}", token_hash(token)
+        return f"{origin}/#invite={token}", token_hash(token)
 
     async def _mail_invitation(
         self,
@@ -150,8 +151,10 @@ class Accounts:
         expires_at = now + timedelta(days=self.settings.invitation_days)
         links: dict[str, str] = {}
         rows: list[tuple[str, str, str, datetime]] = []
+        origins = {p.organisation_id for p in people}
+        origin = {o: await firms.origin_of(o, self.settings) for o in origins}
         for person in people:
-            links[person.id], hashed = self._new_link()
+            links[person.id], hashed = self._new_link(origin[person.organisation_id])
             rows.append((str(uuid.uuid4()), person.id, hashed, expires_at))
         await import_store.insert_invitations(rows, created_by=created_by)
         if self.mails_invitations and people:
@@ -189,7 +192,13 @@ class Accounts:
         invitation = await self._usable_invitation(token)
         person = await repo.get_person(invitation.person_id)
         organisation = await repo.get_organisation(person.organisation_id) if person else None
-        if person is None or organisation is None or not person.active:
+        # Another firm's link is not valid here, and says nothing more (docs/multi-tenant.md).
+        if (
+            person is None
+            or organisation is None
+            or not person.active
+            or not firms.belongs(organisation.id)
+        ):
             msg = "this invitation link is not valid"
             raise NotFound(msg)
         return InvitationView(
@@ -200,7 +209,7 @@ class Accounts:
         view = await self.read_invitation(token)
         invitation = await self._usable_invitation(token)
         options = ceremonies.registration_options(
-            rp_id=self.settings.rp_id,
+            rp_id=firms.rp_id(self.settings),
             rp_name=self.settings.rp_name,
             user_handle=view.person.webauthn_user_handle,
             user_name=view.person.email,
@@ -219,6 +228,7 @@ class Accounts:
     async def finish_registration(
         self, *, token: str, ceremony_id: str, credential: dict[str, Any], device_name: str
     ) -> Login:
+        await self.read_invitation(token)  # the link is this firm's, before anything else
         invitation = await self._usable_invitation(token)
         ceremony = await self._open_ceremony(ceremony_id, purpose="register")
         if ceremony.invitation_id != invitation.id:
@@ -227,8 +237,8 @@ class Accounts:
         new = ceremonies.verify_registration(
             credential=credential,
             challenge=ceremony.challenge,
-            rp_id=self.settings.rp_id,
-            origin=self.settings.origin,
+            rp_id=firms.rp_id(self.settings),
+            origin=firms.origin(self.settings),
         )
         now = self.clock()
         async with repo.write_transaction():
@@ -242,7 +252,7 @@ class Accounts:
     # -- login -----------------------------------------------------------------------------
 
     async def begin_login(self) -> tuple[str, dict[str, Any]]:
-        options = ceremonies.authentication_options(rp_id=self.settings.rp_id)
+        options = ceremonies.authentication_options(rp_id=firms.rp_id(self.settings))
         ceremony_id = await repo.create_ceremony(
             purpose="login",
             challenge=options.challenge,
@@ -257,7 +267,8 @@ class Accounts:
             msg = "this passkey is not registered, or was revoked"
             raise AuthenticationFailed(msg)
         person = await repo.get_person(passkey.person_id)
-        if person is None:
+        # Another firm's passkey is unknown here, in the same words (nothing to guess from).
+        if person is None or not firms.belongs(person.organisation_id):
             msg = "this passkey is not registered, or was revoked"
             raise AuthenticationFailed(msg)
         handle = ceremonies.credential_user_handle(credential)
@@ -267,8 +278,8 @@ class Accounts:
         new_count = ceremonies.verify_authentication(
             credential=credential,
             challenge=ceremony.challenge,
-            rp_id=self.settings.rp_id,
-            origin=self.settings.origin,
+            rp_id=firms.rp_id(self.settings),
+            origin=firms.origin(self.settings),
             public_key=passkey.public_key,
             sign_count=passkey.sign_count,
         )
@@ -282,6 +293,7 @@ class Accounts:
                 msg,
                 errors=(FieldError(field="credential", code="account_deactivated", message=msg),),
             )
+        await self._ensure_passkey_login_allowed(person)
         async with repo.write_transaction():
             await self._spend_ceremony(ceremony_id)
             if not await repo.record_passkey_use(
@@ -294,9 +306,34 @@ class Accounts:
                 raise AuthenticationFailed(msg)
             return await self._open_session(person.id)
 
+    async def _ensure_passkey_login_allowed(self, person: model.Person) -> None:
+        """A firm that set "SSO only" has its staff sign in through its provider (docs/sso.md).
+
+        Client contacts keep their passkey login (they are not the firm's staff), and so do
+        administrators, so that a provider outage or a mistyped setting cannot lock the firm
+        out of the screen that fixes it. Passkeys stay registered and required for signing."""
+        if person.client_company_id is not None or Role.ADMIN in person.roles:
+            return
+        if await sso_store.sso_only(person.organisation_id):
+            msg = (
+                "your organisation signs its staff in through its single sign-on: use the "
+                "sign-in button of your organisation's provider"
+            )
+            raise AuthenticationFailed(
+                msg, errors=(FieldError(field="credential", code="sso_required", message=msg),)
+            )
+
+    async def open_session(self, person_id: str) -> Login:
+        """A fresh session for a person another way of logging in (single sign-on) vouched
+        for; runs inside the caller's transaction."""
+        return await self._open_session(person_id)
+
     async def demo_login(self, *, email: str) -> Login:
         """Log in as a demo person with no passkey; callers check demo mode and localhost."""
-        person = await repo.get_person_by_email(email.strip().lower())
+        firm = firms.current()
+        person = await repo.get_person_by_email(
+            email.strip().lower(), organisation_id=firm.id if firm else None
+        )
         if person is None or not person.active:
             msg = f"no demo person with email {email!r}"
             raise NotFound(msg)
@@ -310,7 +347,7 @@ class Accounts:
     async def begin_add_passkey(self, actor: Actor) -> tuple[str, dict[str, Any]]:
         person = await self._person(actor.person_id)
         options = ceremonies.registration_options(
-            rp_id=self.settings.rp_id,
+            rp_id=firms.rp_id(self.settings),
             rp_name=self.settings.rp_name,
             user_handle=person.webauthn_user_handle,
             user_name=person.email,
@@ -335,8 +372,8 @@ class Accounts:
         new = ceremonies.verify_registration(
             credential=credential,
             challenge=ceremony.challenge,
-            rp_id=self.settings.rp_id,
-            origin=self.settings.origin,
+            rp_id=firms.rp_id(self.settings),
+            origin=firms.origin(self.settings),
         )
         async with repo.write_transaction():
             await self._spend_ceremony(ceremony_id)
@@ -378,7 +415,8 @@ class Accounts:
             await repo.delete_session(hashed)
             return None
         person = session.person
-        if not person.active:
+        # A session is its firm's only: on another firm's host it is no session at all.
+        if not person.active or not firms.belongs(person.organisation_id):
             return None
         if now - session.last_seen_at >= TOUCH_INTERVAL:
             await repo.touch_session(session_id=session.id, now=now)

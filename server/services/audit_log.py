@@ -23,6 +23,7 @@ sync client id, ``"web"``, or null) and ``data``:
 """
 
 import datetime as dt
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +41,10 @@ WEB = "web"
 
 SYSTEM = "system"
 """The ``actor`` of a change made by the server itself."""
+
+SALT_BYTES = 16
+"""Each entry's personal values are sealed under a fresh random salt (format 2,
+`server.domain.audit.seal`), so an erasure can delete them without touching the chain."""
 
 
 async def record(
@@ -81,6 +86,7 @@ async def record(
             event=kind,
             subject=f"timesheet:{month_id}",
             body={"month": month_id, "device": device, "data": data},
+            salt=secrets.token_bytes(SALT_BYTES),
         )
         await store.insert(organisation_id=organisation, entry=entry, month_id=month_id)
 
@@ -98,9 +104,22 @@ class MonthEvent:
     organisation_id: str
 
 
+def chain_event(event: MonthEvent) -> audit.Event:
+    """The chain's event for a month's event: its body holds the month, device and data."""
+    return audit.Event(
+        at=event.at,
+        actor=event.actor_id or SYSTEM,
+        event=event.kind,
+        subject=f"timesheet:{event.month_id}",
+        body={"month": event.month_id, "device": event.device, "data": event.data},
+        salt=secrets.token_bytes(SALT_BYTES),
+    )
+
+
 async def record_many(events: Sequence[MonthEvent]) -> None:
     """Append events in order, each organisation's run under one lock, one head read and one
-    insert (a push's events: the month created, its days edited, its submission)."""
+    insert (a push's events: the month created, its days edited, its submission); each body
+    is canonicalised once (`audit.append_many`)."""
     runs: list[list[MonthEvent]] = []
     for event in events:
         if runs and runs[-1][0].organisation_id == event.organisation_id:
@@ -112,18 +131,15 @@ async def record_many(events: Sequence[MonthEvent]) -> None:
             organisation = run[0].organisation_id
             await store.lock_chain(organisation)
             previous = await store.head(organisation)
-            entries = []
-            for event in run:
-                previous = audit.append(
-                    previous=previous,
-                    at=event.at,
-                    actor=event.actor_id or SYSTEM,
-                    event=event.kind,
-                    subject=f"timesheet:{event.month_id}",
-                    body={"month": event.month_id, "device": event.device, "data": event.data},
-                )
-                entries.append((previous, event.month_id))
-            await store.insert_many(organisation_id=organisation, entries=entries)
+            links = audit.append_many(
+                head_seq=0 if previous is None else previous.seq,
+                head_hash=audit.GENESIS_HASH if previous is None else previous.hash,
+                events=[chain_event(e) for e in run],
+            )
+            await store.insert_links(
+                organisation_id=organisation,
+                links=[(link, e.month_id) for link, e in zip(links, run, strict=True)],
+            )
 
 
 async def history(month_id: str, *events: str) -> list[audit.AuditEntry]:
@@ -199,5 +215,6 @@ async def record_organisation_event(
             event=kind,
             subject=subject,
             body={"month": None, "device": WEB, "data": data},
+            salt=secrets.token_bytes(SALT_BYTES),
         )
         await store.insert(organisation_id=organisation_id, entry=entry, month_id=None)

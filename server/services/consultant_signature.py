@@ -15,6 +15,7 @@ from server.domain.errors import Conflict, FieldError, Forbidden, NotFound
 from server.domain.roles import Actor, Role
 from server.domain.signer_document import consultant_document
 from server.domain.signing import document_hash, signing_challenge
+from server.services import firms
 from server.services import webauthn_ceremonies as ceremonies
 from server.services.anchors import anchor_after_signature
 from server.services.circuit import parse_month
@@ -94,7 +95,7 @@ class ConsultantSignatures:
         digest = document_hash(document)
         challenge = signing_challenge(document_hash=digest, nonce=nonce)
         options = ceremonies.signing_options(
-            rp_id=self.settings.rp_id, challenge=challenge, allow=[]
+            rp_id=firms.rp_id(self.settings), challenge=challenge, allow=[]
         )
         now = self.clock()
         challenge_id = await store.create_self_challenge(

@@ -80,9 +80,10 @@ async def list_people(actor: Actor) -> list[model.Person]:
 async def create_person(
     *, organisation_id: str, new: NewPerson, check_refs: bool = True
 ) -> model.Person:
-    """Create a person after checking their references; email is unique across Carnet."""
+    """Create a person after checking their references; email is unique in the organisation
+    (another firm's people are not looked at: docs/multi-tenant.md)."""
     email = new.email.strip().lower()
-    if await repo.get_person_by_email(email) is not None:
+    if await repo.get_person_by_email(email, organisation_id=organisation_id) is not None:
         raise email_taken(email)
     if check_refs:
         await _check_person_refs(organisation_id, new)

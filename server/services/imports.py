@@ -74,7 +74,7 @@ async def _known(actor: Actor, kind: Kind, sheet: imports.Sheet) -> imports.Know
     missions: dict[tuple[str, str, str, date], str] = {}
     if kind == "people":
         emails = [e.strip().lower() for row in sheet.rows for e in row if "@" in e]
-        held = await import_store.emails_held(emails)
+        held = await import_store.emails_held(emails, organisation_id=organisation_id)
         foreign = frozenset(e for e, org in held.items() if org != organisation_id)
     if kind == "missions":
         missions = {
@@ -192,7 +192,9 @@ async def _checked_people(
     known = {p.id: p for p in await repo.list_people(organisation_id)}
     everyone = known | {p.id: p for p in people.values()}
     clients = {c.id: c for c in await repo.list_clients(organisation_id)}
-    held = await import_store.emails_held(p.email for p in people.values())
+    held = await import_store.emails_held(
+        (p.email for p in people.values()), organisation_id=organisation_id
+    )
     refused: dict[int, DomainError] = {}
     for r in records:
         person = people[r.row]

@@ -417,7 +417,7 @@ def may_decide(actor: Actor, consultant: model.Person) -> bool:
     return actor.has(Role.ADMIN)
 
 
-async def _fill(row: store.RequestRow, actor_id: str, now: dt.datetime) -> list[dict[str, Any]]:
+async def _fill(row: store.RequestRow, now: dt.datetime) -> list[dict[str, Any]]:
     missions = await repo.missions_of(row.consultant_id)
     region = _region_on(missions, row.first_day, await _organisation_region(row.organisation_id))
     days = _span_days(row, region)
@@ -438,7 +438,7 @@ async def _fill(row: store.RequestRow, actor_id: str, now: dt.datetime) -> list[
         ) from error
 
 
-async def _unfill(row: store.RequestRow, actor_id: str, now: dt.datetime) -> None:
+async def _unfill(row: store.RequestRow, now: dt.datetime) -> None:
     if not row.filled:
         return
     dates = [dt.date.fromisoformat(entry["date"]) for entry in row.filled]
@@ -472,7 +472,7 @@ async def approve(actor: Actor, request_id: str, *, clock: Clock) -> store.Reque
         )
     now = clock()
     async with write_transaction():
-        filled = await _fill(row, actor.person_id, now)
+        filled = await _fill(row, now)
         done = replace(
             row, status=APPROVED, filled=tuple(filled), decided_by=actor.person_id, decided_at=now
         )
@@ -540,7 +540,7 @@ async def _close(
 ) -> store.RequestRow:
     async with write_transaction():
         if row.status == APPROVED:
-            await _unfill(row, actor_id, now)
+            await _unfill(row, now)
         done = replace(row, status=status, reason=reason, decided_by=actor_id, decided_at=now)
         await store.update_request(
             request_id=row.id,

@@ -63,13 +63,16 @@ from server.domain.reminders import (
 )
 from server.domain.roles import Actor, Role
 from server.domain.team_board import reminder_occurrence
-from server.services import signature_tokens
+from server.services import firms, signature_tokens
 from server.services.clock import Clock, system_clock
 from server.services.email_delivery import EmailSender
 from server.services.push_delivery import PushSender, check_subscription, load_vapid, topic_of
+from server.services.signature_tokens import SIGN_PATH
 from server.settings import Settings
+from server.storage import firm_store
 from server.storage import notification_store as store
 from server.storage import repositories as repo
+from server.storage import signatures as signature_store
 from sync.calendar import CalendarRegion, working_days
 from sync.months import MonthKey, MonthStatus
 
@@ -123,11 +126,34 @@ async def _policy_of(organisation_id: str) -> ReminderPolicy:
     return await store.get_policy(organisation_id, default_zone=zone)
 
 
+@dataclass(frozen=True)
+class KnownMonth:
+    """What the caller's month transaction already holds about the month it just moved, so
+    `notify_month_event` does not read it again (issue 12: a reaction's reads come from the
+    transaction): the month as stored now, its consultant, their missions' dates and regions,
+    and the recipient's organisation."""
+
+    consultant_id: str
+    consultant_name: str
+    month: str
+    epoch: int
+    step: int
+    missions: tuple[tuple[date, date | None, str], ...]
+    """(start, end or None, calendar region) of each mission, by start date."""
+    recipient_organisation_id: str
+
+
 # -- event entry points ----------------------------------------------------------------------
 
 
 async def notify_month_event(
-    *, kind: Kind | str, month_id: str, recipient_id: str, data: dict[str, Any], at: datetime
+    *,
+    kind: Kind | str,
+    month_id: str,
+    recipient_id: str,
+    data: dict[str, Any],
+    at: datetime,
+    known: KnownMonth | None = None,
 ) -> bool:
     """Put the notification of a circuit event in the outbox; call it inside the event's
     transaction, after writing the month's new state.
@@ -151,6 +177,8 @@ async def notify_month_event(
         recipient_id: The Person told.
         data: Details for the text.
         at: When the event happened (aware).
+        known: The month, consultant, missions and recipient's organisation as the caller's
+            transaction holds them (read here when None).
 
     Returns:
         True when a row was inserted (False: muted, or already there).
@@ -165,15 +193,28 @@ async def notify_month_event(
             "unknown notification kind",
             errors=(FieldError("kind", "invalid", f"one of {[k.value for k in Kind]}"),),
         ) from None
-    month_row = await store.timesheet_by_id(month_id)
-    recipient = await store.person_contact(recipient_id)
+    if known is not None:
+        month_row: dict[str, Any] | None = {
+            "consultant": known.consultant_id,
+            "month": known.month,
+            "epoch": known.epoch,
+            "step": known.step,
+        }
+        recipient: dict[str, Any] | None = {"organisation": known.recipient_organisation_id}
+        consultant: dict[str, Any] | None = {"display_name": known.consultant_name}
+        missions = {known.consultant_id: list(known.missions)}
+    else:
+        month_row = await store.timesheet_by_id(month_id)
+        recipient = await store.person_contact(recipient_id)
+        consultant = None
     if month_row is None or recipient is None:
         msg = "no such month or recipient"
         raise NotFound(msg)
-    consultant = await store.person_contact(month_row["consultant"])
-    policy = await _policy_of(recipient["organisation"])
-    missions = await store.missions_of([month_row["consultant"]])
-    _, org_region = await store.organisation_zone_and_region(recipient["organisation"])
+    if known is None:
+        consultant = await store.person_contact(month_row["consultant"])
+        missions = await store.missions_of([month_row["consultant"]])
+    zone, org_region = await store.organisation_zone_and_region(recipient["organisation"])
+    policy = await store.get_policy(recipient["organisation"], default_zone=zone)
     month = MonthKey.parse(month_row["month"])
     region = _month_region(missions[month_row["consultant"]], month) or _region(org_region)
     _, muted = await store.get_preference(recipient_id)
@@ -654,16 +695,30 @@ class OutboxWorker:
             entry.attempts,
         )
 
-    def _absolute(self, link: str) -> str:
-        """A link queued as a path (the circuit has no settings) gets this server's origin."""
-        return self.settings.origin + link if link.startswith("/") else link
+    @staticmethod
+    def _absolute(link: str, origin: str) -> str:
+        """A link queued as a path (the circuit has no settings) gets its firm's origin."""
+        return origin + link if link.startswith("/") else link
 
-    async def _message_for(self, entry: OutboxEntry) -> tuple[Message, str] | None:
+    async def _origin_of(self, entry: OutboxEntry) -> str:
+        """The origin of the firm the item is about (docs/multi-tenant.md): its recipient's,
+        the consultant's it names, or the signer's its signature link is for."""
+        person_id = entry.person_id or str(entry.data.get("consultant_id", "")) or None
+        link = str(entry.data.get("link", ""))
+        if person_id is None and entry.kind == SIGNER_LINK and link.startswith(SIGN_PATH):
+            signed = await signature_store.get_link_by_token(
+                signature_tokens.token_hash(link.removeprefix(SIGN_PATH))
+            )
+            person_id = signed.person_id if signed else None
+        row = await firm_store.firm_of_person(person_id) if person_id else None
+        return self.settings.origin if row is None else firms.address(row, self.settings).origin
+
+    async def _message_for(self, entry: OutboxEntry, origin: str) -> tuple[Message, str] | None:
         if entry.kind == SIGNER_CODE:
             message = signer_code_email(
                 language=str(entry.data.get("language", "fr")),
                 code=str(entry.data.get("code", "")),
-                link=self.settings.origin + "/sign/",
+                link=origin + "/sign/",
             )
             return message, entry.address
         if entry.kind == INVITATION:
@@ -671,7 +726,7 @@ class OutboxWorker:
                 language=str(entry.data.get("language", "fr")),
                 organisation_name=str(entry.data.get("organisation_name", "")),
                 display_name=str(entry.data.get("display_name", "")),
-                link=self._absolute(str(entry.data.get("link", ""))),
+                link=self._absolute(str(entry.data.get("link", "")), origin),
                 days=int(entry.data.get("days", 0)),
             )
             return message, entry.address
@@ -683,7 +738,7 @@ class OutboxWorker:
                 signer_name=str(entry.data.get("signer_name", "")),
                 resent=bool(entry.data.get("resent")),
                 url=self._absolute(
-                    f"/#review={entry.data.get('consultant_id', '')}/{entry.month}"
+                    f"/#review={entry.data.get('consultant_id', '')}/{entry.month}", origin
                 ),
             )
             return message, entry.address
@@ -692,7 +747,7 @@ class OutboxWorker:
                 language=str(entry.data.get("language", "fr")),
                 month=MonthKey.parse(entry.month),
                 consultant_name=str(entry.data.get("consultant_name", "")),
-                link=self._absolute(str(entry.data.get("link", ""))),
+                link=self._absolute(str(entry.data.get("link", "")), origin),
             )
             return message, entry.address
         assert entry.person_id is not None
@@ -702,7 +757,7 @@ class OutboxWorker:
         language, _ = await store.get_preference(entry.person_id)
         if entry.kind == Kind.WAITING_ON_YOU.value and await _is_client_signer(entry.person_id):
             # A client signer has no app to open: a relance is a fresh signature link.
-            link = await self._fresh_signer_link(entry)
+            link = await self._fresh_signer_link(entry, origin)
             if link is None:
                 return None
             message = signer_link_email(
@@ -720,7 +775,7 @@ class OutboxWorker:
         )
         return message, contact["email"]
 
-    async def _fresh_signer_link(self, entry: OutboxEntry) -> str | None:
+    async def _fresh_signer_link(self, entry: OutboxEntry, origin: str) -> str | None:
         """A new signature link to the month the signer is reminded of, or None if it no
         longer waits on them. Issuing it ends their earlier links: the newest mail works."""
         consultant_id = str(entry.data.get("consultant_id", ""))
@@ -737,7 +792,7 @@ class OutboxWorker:
             created_by=None,
             now=self.clock(),
         )
-        return self._absolute(signature_tokens.SIGN_PATH + token)
+        return self._absolute(signature_tokens.SIGN_PATH + token, origin)
 
     async def _deliver(self, entry: OutboxEntry, *, now_ms: int) -> Outcome:
         if now_ms >= entry.expires_ms:
@@ -750,7 +805,8 @@ class OutboxWorker:
         ):
             # The month's arrival at a client's step already sent them their signature link.
             return Outcome(state=DROPPED, reason="arrival: the signature link was emailed")
-        found = await self._message_for(entry)
+        origin = await self._origin_of(entry)
+        found = await self._message_for(entry, origin)
         if found is None:
             return Outcome(state=DROPPED, reason="no recipient: person inactive or removed")
         message, address = found
@@ -768,7 +824,7 @@ class OutboxWorker:
                 reason="no channel: no push subscription, no SMTP",
                 gone_endpoints=gone,
             )
-        result = await self.email.send(to=address, message=message, origin=self.settings.origin)
+        result = await self.email.send(to=address, message=message, origin=origin)
         if result.sent:
             return Outcome(state=SENT, reason="email", gone_endpoints=gone)
         if result.transient:
@@ -921,7 +977,11 @@ async def subscribe(
         ],
     )
     await store.save_subscription(
-        person_id=actor.person_id, endpoint=endpoint, p256dh=p256dh, auth=auth
+        person_id=actor.person_id,
+        organisation_id=actor.organisation_id,
+        endpoint=endpoint,
+        p256dh=p256dh,
+        auth=auth,
     )
 
 

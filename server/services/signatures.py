@@ -62,6 +62,7 @@ from server.services import (
     anchors,
     audit_log,
     circuit,
+    firms,
     notifications,
     signed_pdf,
     timestamping,
@@ -208,7 +209,8 @@ class Signatures:
                 "this month does not wait on a signature",
                 errors=(FieldError("month", "not_waiting", "the month is not in validation"),),
             )
-        if await self._mission(timesheet, signer_id) is None:
+        mission = await self._mission(timesheet, signer_id)
+        if mission is None:
             raise Conflict(
                 "this month does not wait on a client signer",
                 errors=(FieldError("month", "not_client_step", "the step is not a client's"),),
@@ -216,7 +218,8 @@ class Signatures:
         token = await create_link(
             timesheet=timesheet, signer_id=signer_id, created_by=created_by, now=self.clock()
         )
-        return f"{self.settings.origin}{SIGN_PATH}{token}"
+        origin = await firms.origin_of(mission.organisation_id, self.settings)
+        return f"{origin}{SIGN_PATH}{token}"
 
     async def open_link(self, token: str) -> str:
         """Start a signer session for a link's month; return the session token.
@@ -230,7 +233,7 @@ class Signatures:
             Gone: The link expired (``expired``), the month was signed by this signer
                 (``signed``), or it no longer waits on them at this step (``closed``).
         """
-        link = await store.get_link_by_token(_token_hash(token))
+        link = await self._firm_link(await store.get_link_by_token(_token_hash(token)))
         if link is None:
             raise NotFound(
                 "this signature link is not valid",
@@ -299,7 +302,7 @@ class Signatures:
         An unknown token, or a request inside the interval, changes nothing, and the caller
         answers the same in every case: the answer reveals nothing beyond what the link proves.
         """
-        link = await store.get_link_by_token(_token_hash(token))
+        link = await self._firm_link(await store.get_link_by_token(_token_hash(token)))
         if link is None:
             logger.info("link request for an unknown token ignored")
             return
@@ -396,9 +399,18 @@ class Signatures:
         ):
             raise NotAuthenticated("open your signature link again")
         signer = await repo.get_person(link.person_id)
+        if signer is not None and not firms.belongs(signer.organisation_id):
+            raise NotAuthenticated("open your signature link again")
         if signer is None or not signer.active:
             raise NotAuthenticated("this signer's account is disabled")
         return SignerSession(link=link, signer=signer)
+
+    async def _firm_link(self, link: store.SignatureLink | None) -> store.SignatureLink | None:
+        """The link if it is this request's firm's: another firm's link is unknown here."""
+        if link is None or firms.current() is None:
+            return link
+        signer = await repo.get_person(link.person_id)
+        return link if signer is not None and firms.belongs(signer.organisation_id) else None
 
     # -- what the signer sees --------------------------------------------------------------
 
@@ -652,13 +664,13 @@ class Signatures:
             },
             code_sent_at=enrolment.sent_at,
             code_verified_at=enrolment.verified_at,
-            rp_id=self.settings.rp_id,
-            origin=self.settings.origin,
+            rp_id=firms.rp_id(self.settings),
+            origin=firms.origin(self.settings),
             issued_at=now,
         )
         nonce = secrets.token_bytes(32)
         options = ceremonies.registration_options(
-            rp_id=self.settings.rp_id,
+            rp_id=firms.rp_id(self.settings),
             rp_name=self.settings.rp_name,
             user_handle=signer.webauthn_user_handle,
             user_name=signer.email,
@@ -723,8 +735,8 @@ class Signatures:
         new = ceremonies.verify_registration(
             credential=credential,
             challenge=ceremony.challenge,
-            rp_id=self.settings.rp_id,
-            origin=self.settings.origin,
+            rp_id=firms.rp_id(self.settings),
+            origin=firms.origin(self.settings),
         )
         if new.backed_up and await store.refuses_synced_passkeys(signer.organisation_id):
             raise _synced_refused()
@@ -810,7 +822,7 @@ class Signatures:
         # and ownership is checked on the answer, so another person's passkey is refused by
         # the server rather than silently unavailable in the browser.
         options = ceremonies.signing_options(
-            rp_id=self.settings.rp_id, challenge=challenge, allow=[]
+            rp_id=firms.rp_id(self.settings), challenge=challenge, allow=[]
         )
         now = self.clock()
         challenge_id = await store.create_challenge(
@@ -902,8 +914,8 @@ class Signatures:
             return ceremonies.verify_authentication(
                 credential=credential,
                 challenge=challenge,
-                rp_id=self.settings.rp_id,
-                origin=self.settings.origin,
+                rp_id=firms.rp_id(self.settings),
+                origin=firms.origin(self.settings),
                 public_key=passkey.public_key,
                 sign_count=passkey.sign_count,
             )
@@ -1163,8 +1175,8 @@ async def prepare_evidence(
         },
         document=challenge.document,
         nonce=challenge.nonce,
-        rp_id=settings.rp_id,
-        origin=settings.origin,
+        rp_id=firms.rp_id(settings),
+        origin=firms.origin(settings),
         credential_id=passkey.credential_id,
         public_key=passkey.public_key,
         backed_up=ceremonies.assertion_backed_up(credential),

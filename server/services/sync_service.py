@@ -25,7 +25,7 @@ from pydantic import ValidationError
 
 from server.commands import month as commands
 from server.commands.month import month_state
-from server.commands.month_tx import MonthTx
+from server.commands.month_tx import MonthTx, NotPlanned, complete_now
 from server.domain.access import ensure_role
 from server.domain.errors import DomainError, FieldError, Forbidden, InvalidInput
 from server.domain.roles import Actor, Role
@@ -33,6 +33,7 @@ from server.domain.workflow import Action
 from server.reactions.month import REACTIONS
 from server.services import audit_log, leave
 from server.services.clock import Clock
+from server.storage import push_store
 from server.storage import repositories as repo
 from server.storage import sync_store as store
 from server.storage.repositories import write_transaction
@@ -233,6 +234,13 @@ class SyncService:
             if client is not None and client[0] != person_id:
                 raise Forbidden("this client id belongs to another person's device")
             return [], 0 if client is None else client[1]
+        parsed_all = [(m, _parse_mutation_args(m)) for m in request.mutations]
+        if all(isinstance(a, SetDayArgs | MutationResult) for _, a in parsed_all):
+            try:
+                return await self._push_days(actor, request, parsed_all)
+            except NotPlanned:
+                # Rolled back: a command needed what the plan had not read. The ordinary way.
+                logger.warning("sync: a push of days left its plan; pushed the ordinary way")
         records = await repo.missions_of(person_id)
         spaces = await _spaces_to_lock(person_id, request.mutations)
         async with write_transaction():
@@ -255,14 +263,9 @@ class SyncService:
             replayed = await store.outcomes(
                 request.client_id, [m.id for m in request.mutations if m.id <= last]
             )
-            fresh: list[Mutation] = []
-            for mutation in request.mutations:
-                if mutation.id <= last:
-                    continue
-                if mutation.id != last + 1 + len(fresh):
-                    break  # a gap: the device resends from last_mutation_id + 1
-                fresh.append(mutation)
-            parsed = [(m, _parse_mutation_args(m)) for m in fresh]
+            fresh = _fresh(request.mutations, last)
+            fresh_ids = {m.id for m in fresh}
+            parsed = [(m, a) for m, a in parsed_all if m.id in fresh_ids]
             # What the batch's own days and months need, read in one query each.
             dates = [a.date for _, a in parsed if isinstance(a, SetDayArgs)]
             await tx.read_months(
@@ -271,25 +274,7 @@ class SyncService:
                 + [a.month for _, a in parsed if isinstance(a, SubmitMonthArgs)],
             )
             await tx.read_days(person_id, _valid_dates(dates))
-            fresh_results: list[MutationResult] = []
-            for mutation, args in parsed:
-                if isinstance(args, MutationResult):
-                    fresh_results.append(args)
-                elif isinstance(args, OWN_MONTH_KINDS) and not actor.has(Role.CONSULTANT):
-                    fresh_results.append(
-                        MutationResult(
-                            id=mutation.id,
-                            status="rejected",
-                            reason="forbidden",
-                            detail="only a consultant has a CRA to edit or submit",
-                        )
-                    )
-                elif isinstance(args, RequestLeaveArgs | CancelLeaveArgs):
-                    fresh_results.append(await _leave(tx, actor, mutation.id, args))
-                elif isinstance(args, SetDayArgs):
-                    fresh_results.append(await _set_day(tx, actor, mutation.id, args))
-                else:
-                    fresh_results.append(await _circuit(tx, actor, mutation.id, args))
+            fresh_results = await _run_batch(tx, actor, parsed)
             await tx.flush()
             if fresh:
                 last = fresh[-1].id
@@ -306,6 +291,67 @@ class SyncService:
             for m in request.mutations
             if m.id in replayed
         ] + fresh_results
+        return results, last
+
+    async def _push_days(
+        self,
+        actor: Actor,
+        request: SyncRequest,
+        parsed_all: Sequence[tuple[Mutation, Args | MutationResult]],
+    ) -> tuple[list[MutationResult], int]:
+        """A batch of days (the hot path: a month at the close, a new phone's year): the same
+        batch loop and `set_day` command as `push`, planned on what one database trip reads
+        and writing in that same trip (`server.storage.push_store`, one hop on SQLite)."""
+        person_id = actor.person_id
+        now = self.clock()
+        dates = _valid_dates([a.date for _, a in parsed_all if isinstance(a, SetDayArgs)])
+        months = sorted({f"{d.year:04d}-{d.month:02d}" for d in dates})
+        answer: list[tuple[list[MutationResult], int]] = []
+
+        def decide(reads: push_store.PushReads) -> push_store.PushWrites:
+            # Runs inside the database trip (on SQLite, the writer's thread): no awaiting.
+            owner, last = reads.client or (person_id, 0)
+            if owner != person_id:
+                raise Forbidden("this client id belongs to another person's device")
+            fresh = _fresh(request.mutations, last)
+            tx = MonthTx.planned(
+                actor=actor,
+                now=now,
+                device=request.client_id,
+                reads=reads,
+                months=months,
+                dates=dates,
+            )
+            fresh_ids = {m.id for m in fresh}
+            results = complete_now(
+                _run_batch(tx, actor, [(m, a) for m, a in parsed_all if m.id in fresh_ids])
+            )
+            complete_now(tx.flush())
+            writes = tx.writes
+            assert writes is not None
+            if fresh:
+                last = fresh[-1].id
+                writes.outcomes = [(r.id, r.model_dump_json(exclude_none=True)) for r in results]
+            writes.last_mutation_id = last
+            writes.prune_through = min(request.ack_through, last)
+            replayed = [
+                MutationResult.model_validate(reads.replayed[m.id])
+                for m in request.mutations
+                if m.id in reads.replayed
+            ]
+            answer.append((replayed + results, last))
+            return writes
+
+        await push_store.run_push(
+            person_id=person_id,
+            client_id=request.client_id,
+            mutation_ids=[m.id for m in request.mutations],
+            months=months,
+            dates=dates,
+            now=now,
+            decide=decide,
+        )
+        [(results, last)] = answer
         return results, last
 
     async def pull(
@@ -392,6 +438,45 @@ async def _spaces_to_lock(person_id: str, mutations: Sequence[Mutation]) -> list
                 others.add(parsed.consultant_id)
     existing = await repo.get_people(others) if others else {}
     return sorted({person_id, *existing})
+
+
+def _fresh(mutations: Sequence[Mutation], last: int) -> list[Mutation]:
+    """The mutations after ``last``, in order, up to the first gap (the device resends from
+    ``last_mutation_id + 1``)."""
+    fresh: list[Mutation] = []
+    for mutation in mutations:
+        if mutation.id <= last:
+            continue
+        if mutation.id != last + 1 + len(fresh):
+            break
+        fresh.append(mutation)
+    return fresh
+
+
+async def _run_batch(
+    tx: MonthTx, actor: Actor, parsed: Sequence[tuple[Mutation, Args | MutationResult]]
+) -> list[MutationResult]:
+    """Each fresh mutation through its month command, in order, on one transaction."""
+    results: list[MutationResult] = []
+    for mutation, args in parsed:
+        if isinstance(args, MutationResult):
+            results.append(args)
+        elif isinstance(args, OWN_MONTH_KINDS) and not actor.has(Role.CONSULTANT):
+            results.append(
+                MutationResult(
+                    id=mutation.id,
+                    status="rejected",
+                    reason="forbidden",
+                    detail="only a consultant has a CRA to edit or submit",
+                )
+            )
+        elif isinstance(args, RequestLeaveArgs | CancelLeaveArgs):
+            results.append(await _leave(tx, actor, mutation.id, args))
+        elif isinstance(args, SetDayArgs):
+            results.append(await _set_day(tx, actor, mutation.id, args))
+        else:
+            results.append(await _circuit(tx, actor, mutation.id, args))
+    return results
 
 
 def _valid_dates(texts: Sequence[str]) -> list[dt.date]:

@@ -13,13 +13,15 @@ CHUNK = 500
 """E-mails per query: SQLite binds at most a few thousand parameters."""
 
 
-async def emails_held(emails: Iterable[str]) -> dict[str, str]:
-    """The organisation id of each e-mail Carnet already holds, among `emails`."""
+async def emails_held(emails: Iterable[str], *, organisation_id: str) -> dict[str, str]:
+    """The organisation id of each e-mail the organisation already holds, among `emails`
+    (another firm's people are none of its business: docs/multi-tenant.md)."""
     wanted = sorted(set(emails))
     held: dict[str, str] = {}
     for start in range(0, len(wanted), CHUNK):
         rows = await t.Person.select(t.Person.email, t.Person.organisation).where(
             t.Person.email.is_in(wanted[start : start + CHUNK])
+            & (t.Person.organisation == organisation_id)
         )
         held.update({row["email"]: str(row["organisation"]) for row in rows})
     return held

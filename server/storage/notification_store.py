@@ -211,12 +211,18 @@ def _subscription(row: dict[str, Any]) -> Subscription:
     )
 
 
-async def save_subscription(*, person_id: str, endpoint: str, p256dh: str, auth: str) -> None:
+async def save_subscription(
+    *, person_id: str, endpoint: str, p256dh: str, auth: str, organisation_id: str | None = None
+) -> None:
     """Store a device's subscription; an endpoint already known moves to this person and keys
-    (a device that logged in as someone else, or a renewed subscription)."""
-    existing = await t.PushSubscription.select(t.PushSubscription.id).where(
-        t.PushSubscription.endpoint == endpoint
-    )
+    (a device that logged in as someone else, or a renewed subscription), within the
+    organisation only: another firm's device is never taken over, and the caller is answered
+    as if it were stored (docs/multi-tenant.md: nothing of another firm is writable or told)."""
+    existing = await t.PushSubscription.select(
+        t.PushSubscription.id, t.PushSubscription.person.organisation.as_alias("organisation")
+    ).where(t.PushSubscription.endpoint == endpoint)
+    if existing and organisation_id and str(existing[0]["organisation"]) != organisation_id:
+        return
     if existing:
         await t.PushSubscription.update(
             {

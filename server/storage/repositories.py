@@ -163,8 +163,17 @@ async def get_person(person_id: str) -> model.Person | None:
     return people[0] if people else None
 
 
-async def get_person_by_email(email: str) -> model.Person | None:
-    people = await _people_where(t.Person.email == email)
+async def get_person_by_email(
+    email: str, *, organisation_id: str | None = None
+) -> model.Person | None:
+    """The person with this e-mail in the organisation (e-mails are unique per organisation);
+    without one, the first found anywhere (the operator's commands)."""
+    if organisation_id is None:
+        people = await _people_where(t.Person.email == email)
+    else:
+        people = await _people_where(
+            (t.Person.email == email) & (t.Person.organisation == organisation_id)
+        )
     return people[0] if people else None
 
 

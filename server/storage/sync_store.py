@@ -118,18 +118,23 @@ async def outcomes(client_id: str, mutation_ids: Sequence[int]) -> dict[int, dic
 
 
 async def store_outcomes(client_id: str, bodies: Sequence[tuple[int, dict[str, Any]]]) -> None:
-    if bodies:
-        await t.MutationOutcome.insert(
-            *[
-                t.MutationOutcome(
-                    key=f"{client_id}:{mutation_id}",
-                    client=client_id,
-                    mutation_id=mutation_id,
-                    body=body,
-                )
-                for mutation_id, body in bodies
-            ]
-        )
+    """Keep each processed mutation's result, in one ``executemany`` on the open transaction's
+    connection (a Piccolo object per row cost about 0.25 ms each: docs/benchmarks.md)."""
+    if not bodies:
+        return
+    transaction = t.MutationOutcome._meta.db.current_transaction.get()
+    if transaction is None:
+        raise RuntimeError("store_outcomes runs inside write_transaction()")
+    client = uuid.UUID(client_id)
+    values = [
+        (uuid.uuid4(), f"{client_id}:{mutation_id}", client, mutation_id, json.dumps(body))
+        for mutation_id, body in bodies
+    ]
+    marks = ", ".join(f"${i}" for i in range(1, 6)) if _is_postgres() else ", ".join("?" * 5)
+    await transaction.connection.executemany(
+        f"INSERT INTO mutation_outcome (id, key, client, mutation_id, body) VALUES ({marks})",
+        values,
+    )
 
 
 async def prune_outcomes(client_id: str, through: int) -> None:

@@ -48,6 +48,18 @@ class Organisation(Table):
     )
     invoice_prefix = Varchar(length=12, default="FA", help_text="Series prefix of invoices.")
     credit_note_prefix = Varchar(length=12, default="AV", help_text="Series prefix of credits.")
+    host = Varchar(
+        length=253,
+        null=True,
+        default=None,
+        help_text="The host name the firm answers on (unique: index organisation_host).",
+    )
+    rp_id = Varchar(
+        length=253, default="", help_text="The firm's WebAuthn relying-party id; empty: derived."
+    )
+    origin = Varchar(
+        length=300, default="", help_text="The firm's public origin; empty: derived from its host."
+    )
 
 
 class ClientCompany(Table):
@@ -75,7 +87,10 @@ class Person(Table):
 
     id = UUID(primary_key=True)
     organisation = ForeignKey(references=Organisation, null=False)
-    email = Varchar(length=254, unique=True, help_text="Stored lower-case.")
+    email = Varchar(
+        length=254,
+        help_text="Stored lower-case; unique per organisation (index person_organisation_email).",
+    )
     display_name = Varchar(length=120)
     manager: ForeignKey["Person"] = ForeignKey(
         references="self", null=True, help_text="The manager whose team this person is in."
@@ -482,7 +497,8 @@ class Invoice(Table):
     regime = Varchar(length=20, default="standard")
     discount_percent_bp = Integer(null=True, default=None)
     discount_amount_cents = BigInt(null=True, default=None)
-    number = Varchar(length=35, null=True, default=None, unique=True)
+    # Unique per organisation (index invoice_organisation_number): each firm numbers its own.
+    number = Varchar(length=35, null=True, default=None)
     issued_on = Date(null=True, default=None)
     issued_at = Timestamptz(null=True, default=None)
     due_on = Date(null=True, default=None)
@@ -890,6 +906,98 @@ class LeaveSettings(Table):
     rtt_year_month = Integer(default=1)
 
 
+# -- people's data rights (issue 17, docs/privacy.md) ------------------------------------------
+
+
+class AuditPersonal(Table):
+    """The personal values of a format-2 audit entry, kept apart from the chain so that an
+    erasure deletes them (with their salt) while the entry keeps hashing as recorded."""
+
+    id = UUID(primary_key=True)
+    organisation = UUID(index=True)
+    seq = BigInt(help_text="The entry's seq in its organisation's chain.")
+    key = Varchar(length=80, unique=True, help_text="<organisation id>:<seq>.")
+    salt = Bytea(help_text="16 random bytes mixed into each commitment.")
+    payload = Text(help_text='Canonical JSON {"/data/comment": value, ...}.')
+
+
+class RetentionSettings(Table):
+    """An organisation's retention periods (`server.domain.privacy.RetentionPolicy`)."""
+
+    id = UUID(primary_key=True)
+    organisation = ForeignKey(references=Organisation, null=False, unique=True)
+    periods = JSON(default={}, help_text="Data kind -> days; absent kinds take the default.")
+
+
+class Erasure(Table):
+    """An erasure carried out (RGPD art. 17): who asked it, when, and the answer given."""
+
+    id = UUID(primary_key=True)
+    organisation = ForeignKey(references=Organisation, null=False)
+    person = ForeignKey(references=Person, null=False, unique=True)
+    requested_by = ForeignKey(references=Person, null=True, help_text="Null: retention job.")
+    erased_at = Timestamptz()
+    report = JSON(default={}, help_text="Item by item: erased, pseudonymised or kept, and why.")
+
+
+class SsoSettings(Table):
+    """A firm's OpenID Connect provider for its staff (docs/sso.md); one row per organisation.
+
+    The client secret is stored encrypted (Fernet, key derived from the server's secret key)
+    and is never sent back by the API."""
+
+    id = UUID(primary_key=True)
+    organisation = ForeignKey(references=Organisation, null=False, unique=True)
+    display_name = Varchar(length=60, help_text="Shown on the sign-in button.")
+    issuer = Varchar(length=500, help_text="The provider's issuer URL (discovery base).")
+    client_id = Varchar(length=300)
+    client_secret = Text(help_text="Fernet token of the client secret; empty for none.")
+    allowed_domains = JSON(default=[], help_text="Lower-case e-mail domains accepted.")
+    enabled = Boolean(default=False)
+    sso_only = Boolean(default=False, help_text="Staff sign in through the provider only.")
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class SsoLogin(Table):
+    """An authorization request in flight: state (hashed), nonce and PKCE verifier, bound to
+    the browser that started it; single use, short-lived, in the database so that any server
+    process can finish what another one started."""
+
+    id = UUID(primary_key=True)
+    organisation = ForeignKey(references=Organisation, null=False)
+    state_hash = Varchar(length=64, unique=True)
+    browser_hash = Varchar(length=64)
+    nonce = Varchar(length=100)
+    code_verifier = Varchar(length=128)
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+
+
+class SsoIdentity(Table):
+    """The provider's subject a person signed in with once: later logins map by it, and a
+    changed e-mail never moves the identity to someone else."""
+
+    id = UUID(primary_key=True)
+    organisation = ForeignKey(references=Organisation, null=False)
+    person = ForeignKey(references=Person, null=False)
+    subject_key = Varchar(
+        length=64, unique=True, help_text="SHA-256 of organisation, issuer and subject."
+    )
+    issuer = Varchar(length=500)
+    subject = Varchar(length=255)
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_login_at = Timestamptz(null=True, default=None)
+
+
+class RateLimitHit(Table):
+    """Requests counted in one window for one limit key, shared by every server process."""
+
+    id = UUID(primary_key=True)
+    key = Varchar(length=200, unique=True, help_text="<limit>:<firm>:<client>:<slot>.")
+    slot = BigInt(index=True, help_text="The window's number (Unix seconds // its length).")
+    hits = Integer(default=0)
+
+
 TABLES: tuple[type[Table], ...] = (
     Organisation,
     ClientCompany,
@@ -945,4 +1053,11 @@ TABLES: tuple[type[Table], ...] = (
     LeaveAdjustment,
     LeaveSettings,
     MissionDiscount,
+    AuditPersonal,
+    RetentionSettings,
+    Erasure,
+    SsoSettings,
+    SsoLogin,
+    SsoIdentity,
+    RateLimitHit,
 )

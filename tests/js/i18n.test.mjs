@@ -50,6 +50,8 @@ const ONLINE = [
   "backoffice/leave",
   "expenses",
   "backoffice/firm-costs",
+  "privacy",
+  "backoffice/sso",
 ];
 
 test("every string has a French and an English text with the same placeholders", async () => {

@@ -1811,6 +1811,128 @@ async def test_expenses_are_seen_and_decided_by_the_consultant_their_manager_and
     report.verify()
 
 
+# -- people's data rights (issue 17, docs/privacy.md) -----------------------------------------
+
+
+def export_status(actor: str, target: str) -> int:
+    """A person exports their own data; an administrator, anyone's in their organisation."""
+    if actor == "anonymous":
+        return 401
+    if actor == target:
+        return 200
+    if actor in {"admin", "xadmin"}:
+        return 200 if ORGANISATION_OF[actor] == ORGANISATION_OF[target] else 404
+    return 403
+
+
+async def _person_row(person_id: str) -> dict[str, Any]:
+    row = await t.Person.select(t.Person.email, t.Person.display_name, t.Person.active).where(
+        t.Person.id == person_id
+    )
+    return row[0]
+
+
+async def test_people_export_only_their_own_data_and_only_admins_erase(cast: Cast) -> None:
+    """Make sure a consultant, manager or signer exports only their own data, an administrator
+    anyone's in their organisation (never another's); only an administrator of the person's
+    organisation erases them, every refusal changing nothing; only administrators read the
+    retention periods."""
+    report = Report()
+    for actor in ACTORS:
+        for target in ("c1", "s1", "admin", "x"):
+            got = await cast.browser(actor).get(f"{API}/people/{cast.id(target)}/data-export")
+            expected = export_status(actor, target)
+            report.status(f"{actor} GET /people/<{target}>/data-export", got, expected)
+            if expected == 200:
+                report.same(
+                    f"{actor} export of {target} is {target}'s",
+                    cast.id(target),
+                    got.json()["person"]["id"],
+                )
+    target = cast.id("c2")
+    before = await _person_row(target)
+    for actor in ACTORS:
+        if actor == "admin":
+            continue
+        got = await cast.browser(actor).post(
+            f"{API}/people/{target}/erasure", json={"confirm": True}
+        )
+        expected = 401 if actor == "anonymous" else 404 if actor == "xadmin" else 403
+        report.status(f"{actor} POST /people/<c2>/erasure", got, expected)
+    report.same("c2 after the refused erasures", before, await _person_row(target))
+    for actor in ACTORS:
+        got = await cast.browser(actor).get(f"{API}/retention")
+        expected = 401 if actor == "anonymous" else 200 if actor in {"admin", "xadmin"} else 403
+        report.status(f"{actor} GET /retention", got, expected)
+    done = await cast.browser("admin").post(
+        f"{API}/people/{target}/erasure", json={"confirm": True}
+    )
+    report.status("admin POST /people/<c2>/erasure", done, 200)
+    report.same("c2 erased", False, (await _person_row(target))["active"])
+
+
+SSO_SETTINGS = {
+    "display_name": "Microsoft",
+    "issuer": "https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000/v2.0",
+    "client_id": "carnet",
+    "client_secret": "not-to-be-read-back",
+    "allowed_domains": ["octave.test"],
+    "enabled": False,
+    "sso_only": False,
+}
+
+
+async def test_only_admins_read_and_set_their_own_firms_single_sign_on(cast: Cast) -> None:
+    """Make sure a firm's provider settings are read and saved by its own admins alone (no id
+    in the path to reach another firm's), the secret is never read back, and the sign-in
+    screen's offer and the trip to the provider need no session."""
+    report = Report()
+    for actor in ("anonymous", *LOGGED_IN):
+        expected = 401 if actor == "anonymous" else 200 if actor in ("admin", "xadmin") else 403
+        response = await cast.browser(actor).get(f"{API}/organisation/sso")
+        report.status(f"{actor} GET /organisation/sso", response, expected)
+        offer = await cast.browser(actor).get(f"{API}/auth/sso")
+        report.status(f"{actor} GET /auth/sso", offer, 200)
+    cases = [
+        Mutation(
+            actor, f"{actor} PUT /organisation/sso", "PUT", "/organisation/sso", SSO_SETTINGS, 403
+        )
+        for actor in LOGGED_IN
+        if actor not in {"admin", "xadmin"}
+    ]
+    cases += [
+        Mutation(
+            "anonymous",
+            "anonymous PUT /organisation/sso",
+            "PUT",
+            "/organisation/sso",
+            SSO_SETTINGS,
+            401,
+        ),
+        Mutation(
+            "admin",
+            "admin PUT /organisation/sso with http issuer",
+            "PUT",
+            "/organisation/sso",
+            {**SSO_SETTINGS, "issuer": "http://idp.example"},
+            422,
+            frozenset({"issuer"}),
+            "invalid_input",
+        ),
+        Mutation(
+            "admin", "admin PUT /organisation/sso", "PUT", "/organisation/sso", SSO_SETTINGS, 200
+        ),
+    ]
+    accepted = await run_mutations(cast, report, cases)
+    if "admin PUT /organisation/sso" in accepted:
+        saved = accepted["admin PUT /organisation/sso"].json()
+        report.same("the secret is not read back", False, "client_secret" in saved)
+        report.same("the secret is set", True, saved["client_secret_set"])
+        theirs = (await cast.browser("xadmin").get(f"{API}/organisation/sso")).json()
+        report.same("the other firm's settings are untouched", "", theirs["issuer"])
+    report.verify()
+
+
 # -- purchase order and buyer reference, credit notes by line (issue 14, the rest) ------------
 
 

@@ -54,7 +54,8 @@ database = "none"
 
 [checks.positive_data_acceptance]
 # 422: refused by a rule the document cannot state; every other 4xx stays a failure.
-expected-statuses = ["2xx", "401", "403", "404", "409", "422", "429"]
+# 303: the single sign-on endpoints answer a browser's navigation with a redirect, always.
+expected-statuses = ["2xx", "303", "401", "403", "404", "409", "422", "429"]
 """
 
 

@@ -20,7 +20,7 @@ from server.services.clock import system_clock
 from server.settings import Settings
 from server.storage import audit_store, notification_store
 from server.storage import repositories as repo
-from tests.factories import Member, World, make_organisation
+from tests.factories import Member, World
 from tests.server.notification_peers import SmtpServer, smtp_server
 
 __all__ = ["smtp_server"]
@@ -324,7 +324,7 @@ async def test_rows_taken_by_someone_else_while_importing_are_refused_whole(
     world: World, settings: Settings
 ) -> None:
     """Make sure the import checks the directory's rules again under its write lock: an
-    e-mail another organisation took after the rows were read, and a manager who is no
+    e-mail the firm registered after the rows were read, and a manager who is no
     longer one, refuse their rows (and the people they manage) and write nothing."""
     admin = await world.person("admin", [Role.ADMIN])
     boss = await world.person("boss", [Role.MANAGER], login=False)
@@ -341,10 +341,10 @@ async def test_rows_taken_by_someone_else_while_importing_are_refused_whole(
     )
     plan = imports_rows.plan(kind="people", sheet=sheet, known=known)
     assert plan.errors == ()
-    # Meanwhile: another firm registers the e-mail; the boss stops being a manager.
-    other = await make_organisation("Autre ESN SAS")
+    # Meanwhile: another admin registers the e-mail; the boss stops being a manager. (Another
+    # firm's people are not looked at: e-mails are unique per organisation.)
     await directory.create_person(
-        organisation_id=other.id,
+        organisation_id=world.organisation.id,
         new=directory.NewPerson(
             email="late@exemple.fr", display_name="Late", roles=frozenset({Role.CONSULTANT})
         ),

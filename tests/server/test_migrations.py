@@ -56,6 +56,10 @@ RAW_INDEXES = {
     "figure_mission_month_timesheet": ("figure_mission_month", ("timesheet",), False, None),
     "figure_decision_consultant": ("figure_decision", ("consultant", "month"), False, None),
     "figure_decision_timesheet": ("figure_decision", ("timesheet",), False, None),
+    # 2026-12-05T12:05:48, several firms on one database.
+    "organisation_host": ("organisation", ("host",), True, None),
+    "invoice_organisation_number": ("invoice", ("organisation", "number"), True, None),
+    "person_organisation_email": ("person", ("organisation", "email"), True, None),
 }
 # 2026-12-05T00:30, SQLite only: covering indexes of the projection by month (PostgreSQL gained
 # nothing from them).

@@ -17,7 +17,14 @@ from server.app import create_app
 from server.settings import Settings
 from sync.wire import MAX_SAFE_INTEGER
 
-PUBLIC_READS = {"getSession", "getInvitation", "vapidPublicKey"}
+PUBLIC_READS = {
+    "getSession",
+    "getInvitation",
+    "vapidPublicKey",
+    "getSsoOffer",
+    "startSso",
+    "finishSso",
+}
 PUBLIC_ACTIONS = {
     "loginOptions",
     "login",

@@ -78,14 +78,19 @@ export function showInvitation({ invitation, deviceName, supported, onRegister }
 }
 
 /**
- * Sign-in screen.
- * @param {{demoMode: boolean, supported: boolean, onLogin: () => void}} props
+ * Sign-in screen: the firm's provider first when it has one, then the passkey.
+ * @param {{demoMode: boolean, supported: boolean, onLogin: () => void,
+ *          sso: {provider: string, only: boolean} | null, onSso: () => void}} props
  * @returns {import("./form.js").ScreenHandle}
  */
-export function showSignIn({ demoMode, supported, onLogin }) {
+export function showSignIn({ demoMode, supported, onLogin, sso, onSso }) {
   const box = errorBox();
   const button = /** @type {HTMLButtonElement} */ (
-    h("button", { type: "submit", class: "primary", "data-testid": "login" }, t("signin.button"))
+    h(
+      "button",
+      { type: "submit", class: sso ? "secondary" : "primary", "data-testid": "login" },
+      t("signin.button"),
+    )
   );
   const form = h("form", { class: "stack" }, box, button);
   const screen = handle(box, form, button);
@@ -93,11 +98,26 @@ export function showSignIn({ demoMode, supported, onLogin }) {
     event.preventDefault();
     onLogin();
   });
+  const ssoPart = sso
+    ? [
+        h(
+          "p",
+          {},
+          h(
+            "button",
+            { type: "button", class: "primary", "data-testid": "sso-login", onclick: onSso },
+            t("sso.button", { provider: sso.provider }),
+          ),
+        ),
+        sso.only ? h("p", { class: "notice" }, t("sso.only", { provider: sso.provider })) : null,
+        h("p", { class: "muted" }, t(sso.only ? "sso.or.only" : "sso.or")),
+      ]
+    : [h("p", { class: "lead" }, t("signin.intro"))];
   render(
     "title.signin",
     h("h1", {}, t("signin.heading")),
     demoMode ? h("p", { class: "notice" }, t("signin.demo")) : null,
-    h("p", { class: "lead" }, t("signin.intro")),
+    ...ssoPart,
     form,
     h("p", { class: "muted" }, t("signin.noaccount")),
   );

@@ -78,6 +78,57 @@ export const STRINGS = {
 
   "home.welcome": ["Vous êtes connecté·e.", "You are signed in."],
 
+  "sso.button": ["Se connecter avec {provider}", "Sign in with {provider}"],
+  "sso.or": ["Ou avec une clé d'accès :", "Or with a passkey:"],
+  "sso.or.only": [
+    "Clients et administrateurs : avec une clé d'accès.",
+    "Clients and administrators: with a passkey.",
+  ],
+  "sso.only": [
+    "Le personnel de votre organisation se connecte avec {provider}. Votre clé d'accès reste nécessaire pour signer.",
+    "Your organisation's staff sign in with {provider}. Your passkey is still needed to sign.",
+  ],
+  "sso.required": [
+    "Votre organisation connecte son personnel par {provider} : utilisez le bouton « Se connecter avec {provider} ».",
+    "Your organisation signs its staff in with {provider}: use the “Sign in with {provider}” button.",
+  ],
+  "sso.error.unknown_person": [
+    "Aucune personne de votre organisation n'a cette adresse dans Carnet. Demandez à votre administrateur de vous ajouter.",
+    "No one in your organisation has this address in Carnet. Ask your administrator to add you.",
+  ],
+  "sso.error.email_not_verified": [
+    "Votre fournisseur d'identité ne garantit pas votre adresse e-mail. Demandez à votre administrateur.",
+    "Your identity provider does not vouch for your e-mail address. Ask your administrator.",
+  ],
+  "sso.error.email_missing": [
+    "Votre fournisseur d'identité n'a pas transmis d'adresse e-mail. Demandez à votre administrateur.",
+    "Your identity provider sent no e-mail address. Ask your administrator.",
+  ],
+  "sso.error.email_domain_not_allowed": [
+    "Les adresses de ce domaine ne peuvent pas se connecter à cette organisation.",
+    "Addresses of this domain may not sign in to this organisation.",
+  ],
+  "sso.error.identity_conflict": [
+    "Ce compte du fournisseur est déjà lié à une autre personne. Demandez à votre administrateur.",
+    "This provider account is already linked to someone else. Ask your administrator.",
+  ],
+  "sso.error.person_inactive": [
+    "Ce compte a été désactivé par un administrateur de votre organisation.",
+    "This account was deactivated by an administrator of your organisation.",
+  ],
+  "sso.error.not_staff": [
+    "Les contacts des clients se connectent avec leur clé d'accès.",
+    "Client contacts sign in with their passkey.",
+  ],
+  "sso.error.expired": [
+    "La connexion a pris trop de temps ou a déjà été utilisée. Recommencez.",
+    "The sign-in took too long or was already used. Start again.",
+  ],
+  "sso.error.provider": [
+    "Le fournisseur d'identité n'a pas permis la connexion (réponse refusée ou invalide). Réessayez ; si cela persiste, prévenez votre administrateur.",
+    "The identity provider did not let you in (answer refused or invalid). Try again; if it goes on, tell your administrator.",
+  ],
+
   "device.default": ["{browser} sur {os}", "{browser} on {os}"],
   "device.unknown": ["Mon appareil", "My device"],
 
@@ -104,6 +155,45 @@ export const STRINGS = {
   "error.expired": ["La demande a expiré. Réessayez.", "The request expired. Try again."],
 };
 addStrings(STRINGS);
+
+/** The reason codes of a refused single sign-on (docs/sso.md) → the sentence shown. */
+const SSO_ERRORS = {
+  unknown_person: "sso.error.unknown_person",
+  email_not_verified: "sso.error.email_not_verified",
+  email_missing: "sso.error.email_missing",
+  email_domain_not_allowed: "sso.error.email_domain_not_allowed",
+  identity_conflict: "sso.error.identity_conflict",
+  person_inactive: "sso.error.person_inactive",
+  not_staff: "sso.error.not_staff",
+  state_expired: "sso.error.expired",
+  state_replayed: "sso.error.expired",
+  invalid_state: "sso.error.expired",
+  browser_mismatch: "sso.error.expired",
+};
+
+/**
+ * The reason the provider's trip came back refused (`#sso-error=<reason>`), removed from the
+ * address so a reload does not show it again.
+ * @returns {string | null}
+ */
+function takeSsoError() {
+  const match = /^#sso-error=([a-z_]{1,40})$/.exec(location.hash);
+  if (!match) return null;
+  history.replaceState(null, "", location.pathname + location.search);
+  return match[1];
+}
+
+/**
+ * Whether this firm signs in through its provider; none when the server cannot say.
+ * @returns {Promise<{available: boolean, display_name?: string | null, sso_only?: boolean}>}
+ */
+async function ssoOffer() {
+  try {
+    return await request("GET", "/auth/sso");
+  } catch {
+    return { available: false };
+  }
+}
 
 // The passkey endpoints of sign-in and invitations, used by this module only.
 
@@ -253,10 +343,15 @@ export async function showInvitation(shell) {
  * The sign-in screen: a passkey assertion, then the person's home.
  * @param {Shell & {demoMode: boolean}} shell
  */
-export function showSignIn(shell) {
+export async function showSignIn(shell) {
+  const ssoError = takeSsoError();
+  const offer = await ssoOffer();
+  const provider = offer.display_name ?? "";
   const screen = view.showSignIn({
     demoMode: shell.demoMode,
     supported: passkeys.isSupported(),
+    sso: offer.available ? { provider, only: offer.sso_only } : null,
+    onSso: () => location.assign("/api/v1/auth/sso/start"),
     onLogin: async () => {
       screen.clearError();
       screen.setBusy(true);
@@ -268,6 +363,11 @@ export function showSignIn(shell) {
         shell.signedIn(person, t("home.welcome"));
       } catch (error) {
         screen.setBusy(false);
+        if (error instanceof ApiError && error.errors?.[0]?.code === "sso_required") {
+          screen.showError(t("sso.required", { provider }));
+          announce("");
+          return;
+        }
         const { message, details } = failure(shell, error, {
           401: "error.unknownkey",
           403: "error.unknownkey",
@@ -279,4 +379,5 @@ export function showSignIn(shell) {
       }
     },
   });
+  if (ssoError) screen.showError(t(SSO_ERRORS[ssoError] ?? "sso.error.provider"));
 }

@@ -24,6 +24,8 @@ export const STRINGS = {
   "admin.tab.exports": ["Exports", "Exports"],
   "admin.tab.imports": ["Import", "Import"],
   "admin.tab.leave": ["Congés", "Leave"],
+  "admin.tab.privacy": ["RGPD", "GDPR"],
+  "admin.tab.sso": ["Connexion unique", "Single sign-on"],
   "admin.loading": ["Chargement…", "Loading…"],
   "admin.offline": [
     "Pas de connexion au serveur : l'administration a besoin du réseau. Réessayez quand il revient.",
@@ -46,6 +48,8 @@ const TABS = [
   ["exports", "./backoffice/exports.js"],
   ["imports", "./backoffice/imports.js"],
   ["leave", "./backoffice/leave.js"],
+  ["privacy", "./privacy.js"],
+  ["sso", "./backoffice/sso.js"],
 ];
 
 /**

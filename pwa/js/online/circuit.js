@@ -45,6 +45,7 @@ export const STRINGS = {
   "circuit.expensesLink": ["Notes de frais", "Expenses"],
   "circuit.leaveLink": ["Congés", "Leave"],
   "circuit.remindersLink": ["Rappels", "Reminders"],
+  "circuit.myDataLink": ["Mes données", "My data"],
   "approvals.none": ["Aucun mois n'attend votre validation.", "No month is waiting on you."],
   "approvals.review": ["Examiner", "Review"],
   "approvals.team": ["Suivi de l'équipe : où en est chaque mois", "Team board: where each month stands"],
@@ -161,6 +162,22 @@ async function showReminders(person) {
 }
 
 /**
+ * Open the person's own data card (downloads of everything Carnet holds about them, RGPD
+ * art. 15 and 20) under the circuit panel, from ./privacy.js loaded on demand.
+ * @param {{id: string}} person
+ */
+async function showMyData(person) {
+  let card = document.querySelector("[data-testid=my-data]");
+  if (!card) {
+    const host = document.createElement("div");
+    document.querySelector("[data-testid=circuit]")?.after(host);
+    card = (await import("./privacy.js")).mountMyData(host, person);
+  }
+  card.scrollIntoView({ block: "nearest" });
+  /** @type {HTMLElement | null} */ (card.querySelector("h2"))?.focus();
+}
+
+/**
  * @param {any} circuit  CircuitOut
  * @param {{roles?: string[]}} person
  * @param {string} status  the month's status
@@ -176,6 +193,11 @@ function circuitPanel(circuit, person, status, onWithdraw) {
     { type: "button", class: "link", "data-testid": "reminders-link", onclick: () => showReminders(person) },
     t("circuit.remindersLink"),
   );
+  const myData = h(
+    "button",
+    { type: "button", class: "link", "data-testid": "my-data-link", onclick: () => showMyData(person) },
+    t("circuit.myDataLink"),
+  );
   const link = approver
     ? h(
         "p",
@@ -189,8 +211,10 @@ function circuitPanel(circuit, person, status, onWithdraw) {
         leave,
         " · ",
         reminders,
+        " · ",
+        myData,
       )
-    : h("p", { class: "links" }, expenses, " · ", leave, " · ", reminders);
+    : h("p", { class: "links" }, expenses, " · ", leave, " · ", reminders, " · ", myData);
   const card = (...children) =>
     h(
       "section",

@@ -89,6 +89,8 @@ export const STRINGS = {
     "New link for {name}; the links sent before no longer work:",
   ],
   "bo.people.inactive": ["Désactivé·e", "Deactivated"],
+  "bo.people.privacy": ["Données personnelles", "Personal data"],
+  "bo.people.privacyOf": ["Données personnelles de {name}", "{name}'s personal data"],
   "bo.people.deactivate": ["Désactiver", "Deactivate"],
   "bo.people.deactivateOf": ["Désactiver {name}", "Deactivate {name}"],
   "bo.people.deactivate.confirmText": [
@@ -416,6 +418,17 @@ export async function mount(container, { person: me }) {
           },
           t("bo.people.devices"),
         ),
+        h(
+          "button",
+          {
+            type: "button",
+            class: "secondary small",
+            "aria-label": t("bo.people.privacyOf", { name: p.display_name }),
+            "data-testid": "personal-data",
+            onclick: () => showPrivacy(p, item, slot),
+          },
+          t("bo.people.privacy"),
+        ),
         // An administrator cannot deactivate themselves (the server refuses it too).
         p.id === me.id
           ? ""
@@ -525,6 +538,39 @@ export async function mount(container, { person: me }) {
       const { devicesPanel } = await import("./devices.js");
       slot.replaceChildren(
         await devicesPanel(p, { onClose: () => slot.replaceChildren() }),
+      );
+      slot.querySelector("h4")?.setAttribute("tabindex", "-1");
+      /** @type {HTMLElement | null} */ (slot.querySelector("h4"))?.focus();
+    } catch (error) {
+      showRefusal(error, {}, general);
+    }
+  }
+
+  /**
+   * The person's data (../privacy.js, on demand): export as JSON or PDF, and erasure after a
+   * confirmation; once erased, the row is redrawn under the pseudonym with the answer.
+   * @param {any} p @param {HTMLElement} item @param {HTMLElement} slot
+   */
+  async function showPrivacy(p, item, slot) {
+    const general = h("p", { class: "error", role: "alert", hidden: true });
+    slot.replaceChildren(general);
+    try {
+      const privacy = await import("../privacy.js");
+      const onErased = async (/** @type {any} */ report) => {
+        const updated = await request("GET", `/people/${p.id}`);
+        people[people.findIndex((x) => x.id === p.id)] = updated;
+        const fresh = row(updated, new Map(people.map((x) => [x.id, x.display_name])));
+        item.replaceWith(fresh);
+        fresh.querySelector(".bo-person-more")?.replaceChildren(
+          privacy.erasedNotice(p.display_name, report),
+        );
+      };
+      slot.replaceChildren(
+        privacy.adminPanel(p, {
+          onClose: () => slot.replaceChildren(),
+          onErased,
+          self: p.id === me.id,
+        }),
       );
       slot.querySelector("h4")?.setAttribute("tabindex", "-1");
       /** @type {HTMLElement | null} */ (slot.querySelector("h4"))?.focus();

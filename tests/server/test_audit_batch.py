@@ -1,0 +1,94 @@
+"""The audit chain's batch append and fast canonical JSON equal the one-by-one definitions.
+
+`audit.append_many` (a push's events) and the C encoder behind `canonical_json` are speed-ups
+(issue 12): the entries and bytes they give must be exactly those of `audit.append` and of the
+RFC 8785 serialiser they replace, or an exported chain would no longer verify elsewhere.
+"""
+
+import datetime as dt
+import random
+
+import pytest
+
+from server.domain import audit
+
+AT = dt.datetime(2026, 11, 30, 17, 4, 5, 123456, tzinfo=dt.UTC)
+
+
+def test_a_batch_chains_the_same_entries_as_one_by_one() -> None:
+    """Make sure `append_many` gives each event the seq, stamp, body and hashes `append` gives."""
+    events = [
+        audit.Event(
+            at=AT + dt.timedelta(seconds=i),
+            actor=f"person-{i}",
+            event="month.days_edited",
+            subject=f"timesheet:{i}",
+            body={"month": str(i), "device": None, "data": {"days": {"2026-11-02": [i, "é"]}}},
+        )
+        for i in range(5)
+    ]
+    previous = audit.append(
+        previous=None, at=AT, actor="system", event="month.created", subject="s", body={}
+    )
+    links = audit.append_many(head_seq=previous.seq, head_hash=previous.hash, events=events)
+    for link, event in zip(links, events, strict=True):
+        entry = audit.append(
+            previous=previous,
+            at=event.at,
+            actor=event.actor,
+            event=event.event,
+            subject=event.subject,
+            body=event.body,
+        )
+        assert (link.seq, link.at, link.actor, link.event, link.subject) == (
+            entry.seq,
+            entry.at,
+            entry.actor,
+            entry.event,
+            entry.subject,
+        )
+        assert link.body_json == audit.canonical_json(entry.body).decode()
+        assert (link.prev_hash, link.hash) == (entry.prev_hash, entry.hash)
+        previous = entry
+
+
+def test_a_batch_refuses_what_append_refuses() -> None:
+    """Make sure a float in a body is refused by the batch as by `append`."""
+    event = audit.Event(at=AT, actor="a", event="e", subject="s", body={"amount": 1.5})
+    with pytest.raises(audit.NotCanonicalError):
+        audit.append_many(head_seq=0, head_hash=audit.GENESIS_HASH, events=[event])
+
+
+def _value(rng: random.Random, depth: int = 0) -> object:
+    choice = rng.randrange(8 if depth < 3 else 5)
+    if choice == 0:
+        return None
+    if choice == 1:
+        return rng.choice([True, False])
+    if choice == 2:
+        return rng.randrange(-(2**53) + 1, 2**53)
+    if choice in (3, 4):
+        alphabet = 'aZ09 "\\\n\t\x01é€\u2028\ue000\U0001f600'
+        return "".join(rng.choice(alphabet) for _ in range(rng.randrange(6)))
+    if choice == 5:
+        return [_value(rng, depth + 1) for _ in range(rng.randrange(4))]
+    keys = ["a", "B", "é", "\ue000", "\U0001f600", "ab", ""]
+    return {rng.choice(keys): _value(rng, depth + 1) for _ in range(rng.randrange(4))}
+
+
+def test_fast_canonical_json_equals_the_serialiser_on_random_values() -> None:
+    """Make sure the C-encoder path writes the same bytes as the RFC 8785 serialiser, keys
+    above U+D800 (whose UTF-16 order differs) included."""
+    rng = random.Random(12)
+    for _ in range(3000):
+        value = _value(rng)
+        assert audit.canonical_json(value) == audit._serialise(value, "$").encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    "value", [{"x": 1.0}, {"x": 2**53}, {"x": "\ud800"}, {1: "a"}, {"x": object()}]
+)
+def test_fast_canonical_json_still_refuses_what_has_no_canonical_form(value: object) -> None:
+    """Make sure floats, unsafe integers, lone surrogates and non-string keys are refused."""
+    with pytest.raises(audit.NotCanonicalError):
+        audit.canonical_json(value)
