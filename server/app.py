@@ -37,6 +37,7 @@ from server.api.figures import (
     FigureSettingsController,
 )
 from server.api.firm import FirmOfHost
+from server.api.firm_costs import FirmCostController
 from server.api.imports import ImportController
 from server.api.integrations import integrations_controller
 from server.api.invoicing import (
@@ -49,6 +50,7 @@ from server.api.invoicing import (
 from server.api.leave import LeaveController
 from server.api.me import MeController
 from server.api.media import JsonBodiesOnly, JsonRequest
+from server.api.mission_discounts import MissionDiscountController
 from server.api.months import MonthController
 from server.api.notifications import NotificationSettingsController, push_controller
 from server.api.openapi import (
@@ -215,6 +217,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
             ImportController,
             *EXPENSE_CONTROLLERS,
             LeaveController,
+            FirmCostController,
+            MissionDiscountController,
             PersonalDataController,
             RetentionController,
             SsoSettingsController,

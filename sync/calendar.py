@@ -12,6 +12,16 @@ The list is the one of the Code du travail as in force today, applied to every y
   and Good Friday (by the letter only in communes with a Protestant temple or a mixed church,
   observed region-wide in practice, as the ``holidays`` library does). The region is the
   mission's place of work, not the consultant's home.
+* overseas departments: the commemoration of the abolition of slavery is a public holiday
+  (loi n° 83-550 du 30 juin 1983, art. 1 to 3, as amended; C. trav. art. L3133-1 being
+  applicable there), on the day décret n° 83-1003 du 23 novembre 1983 (as amended by décret
+  n° 2012-553 du 23 avril 2012) sets for each: Guadeloupe 27 May, Martinique 22 May, Guyane
+  10 June, La Réunion 20 December, Mayotte 27 April. The ``holidays`` library (its FR
+  subdivisions 971 to 976) also lists 21 July (fête de Victor Schœlcher) in Guadeloupe and
+  Martinique, and Good Friday and Mi-Carême in Guadeloupe: days kept by local custom or
+  agreement, which neither the loi nor the décret names. Like the solidarity day, they are a
+  firm's or a client's choice, not the statutory calendar, so they are not listed (the
+  tests pin exactly this difference).
 
 Whit Monday is always listed as a holiday even though it may be the "journée de solidarité"
 (art. L3133-7 ff.) and be worked; that is a per-company override, not a calendar fact. For
@@ -41,10 +51,18 @@ class CalendarRegion(StrEnum):
         METROPOLE: Mainland France outside Alsace-Moselle (C. trav. art. L3133-1).
         ALSACE_MOSELLE: Moselle (57), Bas-Rhin (67), Haut-Rhin (68): local law adds Good Friday
             and 26 December (C. trav. art. L3134-13).
+
+        GUADELOUPE, MARTINIQUE, GUYANE, LA_REUNION, MAYOTTE: the overseas departments (971 to
+            976): their abolition-of-slavery day (loi n° 83-550, décret n° 83-1003).
     """
 
     METROPOLE = "metropole"
     ALSACE_MOSELLE = "alsace_moselle"
+    GUADELOUPE = "guadeloupe"
+    MARTINIQUE = "martinique"
+    GUYANE = "guyane"
+    LA_REUNION = "la_reunion"
+    MAYOTTE = "mayotte"
 
 
 def easter_sunday(year: int) -> dt.date:
@@ -73,6 +91,16 @@ def easter_sunday(year: int) -> dt.date:
     return dt.date(year, month, day_minus_one + 1)
 
 
+_ABOLITION: dict[str, tuple[int, int]] = {
+    CalendarRegion.GUADELOUPE: (5, 27),
+    CalendarRegion.MARTINIQUE: (5, 22),
+    CalendarRegion.GUYANE: (6, 10),
+    CalendarRegion.LA_REUNION: (12, 20),
+    CalendarRegion.MAYOTTE: (4, 27),
+}
+"""(month, day) of the abolition of slavery's commemoration, décret n° 83-1003 art. 1."""
+
+
 @lru_cache(maxsize=256)
 def _holiday_list(year: int, region: CalendarRegion) -> tuple[tuple[dt.date, str], ...]:
     easter = easter_sunday(year)
@@ -95,6 +123,10 @@ def _holiday_list(year: int, region: CalendarRegion) -> tuple[tuple[dt.date, str
     if region == CalendarRegion.ALSACE_MOSELLE:
         holidays.append((easter - dt.timedelta(days=2), "Vendredi saint"))
         holidays.append((dt.date(year, 12, 26), "Saint-Étienne"))
+    # Overseas: the abolition day of décret n° 83-1003 (as amended).
+    abolition = _ABOLITION.get(region)
+    if abolition is not None:
+        holidays.append((dt.date(year, *abolition), "Abolition de l'esclavage"))
     # Ascension (30 April-3 June) sometimes falls on 1 or 8 May (2008, 2059, ...): one date, two
     # holidays. Keep both names, sorted and joined with "; " as the ``holidays`` library does.
     names: dict[dt.date, list[str]] = {}
@@ -106,8 +138,9 @@ def _holiday_list(year: int, region: CalendarRegion) -> tuple[tuple[dt.date, str
 def public_holidays(*, year: int, region: CalendarRegion) -> dict[dt.date, str]:
     """Return the public holidays (jours fériés) of a year with their French names.
 
-    Implements C. trav. art. L3133-1 for every region and adds the two local holidays of art.
-    L3134-13 for Alsace-Moselle. See the module docstring for Whit Monday.
+    Implements C. trav. art. L3133-1 for every region, adds the two local holidays of art.
+    L3134-13 for Alsace-Moselle and the overseas departments' days (loi n° 83-550, décret
+    n° 83-1003). See the module docstring for Whit Monday and the overseas local customs.
 
     Args:
         year: Gregorian year.

@@ -47,6 +47,8 @@ async def _out(actor: Actor, invoice: inv.InvoiceRecord) -> s.InvoiceOut:
         paid_cents=invoice.paid_cents,
         credits_id=UUID(invoice.credits_id) if invoice.credits_id else None,
         reason=invoice.reason,
+        purchase_order=invoice.purchase_order,
+        buyer_reference=invoice.buyer_reference,
         warnings=list(invoice.warnings),
         sources=list(invoice.sources),
         lines=[
@@ -62,6 +64,7 @@ async def _out(actor: Actor, invoice: inv.InvoiceRecord) -> s.InvoiceOut:
                 unit_price_cents=r.line.unit_price_cents,
                 vat_rate_bp=r.line.vat_rate_bp,
                 net_cents=r.line.net_cents,
+                credits_line_id=UUID(r.credits_line_id) if r.credits_line_id else None,
             )
             for r in invoice.lines
         ],

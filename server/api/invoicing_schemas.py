@@ -27,6 +27,9 @@ class LineOut(Wire):
     unit_price_cents: SafeInt
     vat_rate_bp: SafeInt
     net_cents: SafeInt
+    credits_line_id: UUID | None = Field(
+        default=None, description="On a credit note's line: the invoice line it credits."
+    )
 
 
 class PaymentOut(Wire):
@@ -56,6 +59,12 @@ class InvoiceOut(Wire):
     sources: list[dict[str, Any]]
     lines: list[LineOut]
     payments: list[PaymentOut] = []
+    purchase_order: str = Field(
+        default="", description="BT-13: the purchase order of the missions billed."
+    )
+    buyer_reference: str = Field(
+        default="", description="BT-10: the client's buyer reference, taken when issued."
+    )
 
 
 class AdjustmentIn(Wire):
@@ -157,4 +166,4 @@ class ClientBillingIn(Wire):
     country_code: CountryCode = "FR"
     payment_kind: Literal["net", "end_of_month"] = "net"
     payment_days: Annotated[int, Whole(ge=0, le=60)] = 30
-    buyer_reference: ShortText = ""
+    buyer_reference: Annotated[str, StringConstraints(max_length=100), Printable, Stripped] = ""

@@ -588,6 +588,11 @@ class ClientUpdate(Wire):
         default="FR", description="An EU country other than FR: VAT is reverse-charged."
     )
     signature_wording: Wording = "signature"
+    buyer_reference: PurchaseOrder = Field(
+        default="",
+        description="The client's own reference for its invoices (EN 16931 BT-10, e.g. a "
+        "service code or a buyer's reference); printed on and carried by each invoice issued.",
+    )
 
 
 class ClientProfileOut(ClientUpdate):

@@ -55,7 +55,8 @@ MESSAGES: dict[str, str] = {
     "invalid_days": "not a number of days in halves (e.g. 12,5)",
     "invalid_flag": "not oui/non",
     "invalid_billing_mode": "unknown billing mode (régie, régie plafonnée, forfait)",
-    "invalid_region": "unknown public holidays (métropole, Alsace-Moselle)",
+    "invalid_region": "unknown public holidays (métropole, Alsace-Moselle, Guadeloupe, "
+    "Martinique, Guyane, La Réunion, Mayotte)",
     "ends_before_start": "the end comes before the start",
     "rate_required": "time and materials needs a daily rate (TJM)",
     "cap_required": "capped time and materials needs a day cap",
@@ -182,6 +183,16 @@ COLUMNS: dict[Kind, tuple[Column, ...]] = {
         _c("signer", "Signataire client", "E-mail du signataire", "Client signer"),
         _c("comments_required", "Commentaire obligatoire", "Comments required"),
         _c("calendar_region", "Jours fériés", "Calendrier", "Public holidays", "Calendar"),
+        _c(
+            "purchase_order",
+            "Bon de commande",
+            "N° de bon de commande",
+            "Référence commande",
+            "BC",
+            "Purchase order",
+            "PO",
+            "PO number",
+        ),
     ),
 }
 
@@ -224,6 +235,7 @@ TEMPLATE_HEADERS: dict[Kind, dict[str, str]] = {
         "signer": "Signataire client",
         "comments_required": "Commentaire obligatoire",
         "calendar_region": "Jours fériés",
+        "purchase_order": "Bon de commande",
     },
 }
 
@@ -250,6 +262,7 @@ TEMPLATE_EXAMPLES: dict[Kind, list[list[str]]] = {
             "",
             "non",
             "métropole",
+            "BC-2027-001",
         ],
     ],
 }
@@ -333,6 +346,8 @@ class MissionToCreate:
     comments_required: bool
     calendar_region: str | None = None
     """None: the organisation's."""
+    purchase_order: str = ""
+    """The client's purchase order (EN 16931 BT-13 on the mission's invoices)."""
 
 
 Record = PersonToCreate | ClientToCreate | MissionToCreate
@@ -373,6 +388,9 @@ class CellError(ValueError):
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+PURCHASE_ORDER_MAX = 100  # Mission.purchase_order
 
 
 def text(value: str, *, max_length: int, multiline: bool = False) -> str:
@@ -514,11 +532,24 @@ REGION_WORDS = {
     "alsace moselle": "alsace_moselle",
     "alsace": "alsace_moselle",
     "moselle": "alsace_moselle",
+    "guadeloupe": "guadeloupe",
+    "971": "guadeloupe",
+    "martinique": "martinique",
+    "972": "martinique",
+    "guyane": "guyane",
+    "french guiana": "guyane",
+    "973": "guyane",
+    "la reunion": "la_reunion",
+    "reunion": "la_reunion",
+    "974": "la_reunion",
+    "mayotte": "mayotte",
+    "976": "mayotte",
 }
 
 
 def calendar_region(value: str) -> str:
-    """Whose public holidays apply: mainland France or Alsace-Moselle (C. trav. L3134-13)."""
+    """Whose public holidays apply: mainland France, Alsace-Moselle (C. trav. L3134-13) or an
+    overseas department (loi n° 83-550), by name or department number."""
     try:
         return REGION_WORDS[normalise_header(value.replace("_", " "))]
     except KeyError:
@@ -891,6 +922,7 @@ def _missions(rows: list[_Rows], known: Known) -> tuple[list[Record], list[Skipp
         )
         comments = r.read("comments_required", flag) or False
         region = r.read("calendar_region", calendar_region)
+        order = r.read("purchase_order", lambda v: text(v, max_length=PURCHASE_ORDER_MAX)) or ""
         if r.errors:
             continue
         assert consultant_id and client and title and start and mode
@@ -918,6 +950,7 @@ def _missions(rows: list[_Rows], known: Known) -> tuple[list[Record], list[Skipp
                 signer_id=signer_id,
                 comments_required=comments,
                 calendar_region=region,
+                purchase_order=order,
             )
         )
     return records, skipped

@@ -5,6 +5,7 @@ series and freezes it. A credit note is an `Invoice` of kind `credit_note` that 
 invoice it corrects; it never credits more than what remains of each line.
 """
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -261,6 +262,73 @@ def apply_line_discounts(
 
 
 @dataclass(frozen=True)
+class MissionDiscount:
+    """A mission's standing discount, on each of its pre-invoices: a percentage (basis points)
+    of its line, or an amount per pre-invoice; with the reason it was agreed."""
+
+    percent_bp: int | None
+    amount_cents: int | None
+    reason: str
+
+    @property
+    def none(self) -> bool:
+        return self.percent_bp is None and self.amount_cents is None
+
+
+def check_mission_discount(discount: MissionDiscount) -> None:
+    """Refuse both a percentage and an amount, a percentage outside ]0, 100 %], an amount that
+    is not positive, and a discount without its reason (none at all clears it)."""
+    errors = []
+    if discount.percent_bp is not None and discount.amount_cents is not None:
+        errors.append(FieldError("amount_cents", "exclusive", "give a percentage or an amount"))
+    if discount.percent_bp is not None and not 0 < discount.percent_bp <= 10_000:
+        errors.append(FieldError("percent_bp", "out_of_range", "between 1 and 10000"))
+    if discount.amount_cents is not None and discount.amount_cents <= 0:
+        errors.append(FieldError("amount_cents", "not_positive", "must be positive"))
+    if not discount.none and len(discount.reason.strip()) < 3:
+        errors.append(FieldError("reason", "required", "say why the mission is discounted"))
+    if errors:
+        raise InvalidInput("the mission's discount is invalid", errors=tuple(errors))
+
+
+def apply_mission_discounts(
+    lines: list[p.Line], discounts: dict[str, tuple[str, MissionDiscount]]
+) -> tuple[list[p.Line], list[dict[str, Any]]]:
+    """After each line a mission's standing discount applies to (`discounts`: line key →
+    (mission title, discount)), its negative line, computed on the line as adjusted; one that no
+    longer fits its line (an amount above a short month) is a blocking warning instead."""
+    out: list[p.Line] = []
+    warnings: list[dict[str, Any]] = []
+    for line in lines:
+        out.append(line)
+        found = discounts.get(line.key)
+        if found is None or found[1].none:
+            continue
+        title, discount = found
+        try:
+            out.append(
+                p.discount_line(
+                    key=f"mission-discount:{line.key}",
+                    label=f"Remise de la mission {title}"[:200],
+                    base_cents=line.net_cents,
+                    vat_rate_bp=line.vat_rate_bp,
+                    percent_bp=discount.percent_bp,
+                    amount_cents=discount.amount_cents,
+                )
+            )
+        except InvalidInput as refused:
+            warnings.append(
+                {
+                    "code": "discount_too_large",
+                    "field": line.key,
+                    "blocking": True,
+                    "message": f"remise de la mission {title} : {refused.message}",
+                }
+            )
+    return out, warnings
+
+
+@dataclass(frozen=True)
 class LineRecord:
     id: str
     position: int
@@ -299,6 +367,33 @@ class InvoiceRecord:
     discount_percent_bp: int | None = None
     discount_amount_cents: int | None = None
     lines: tuple[LineRecord, ...] = field(default=())
+    purchase_order: str = ""
+    """BT-13: the purchase order of the missions billed (one per invoice, see month_group_key)."""
+    buyer_reference: str = ""
+    """BT-10: the client's own reference for its invoices, snapshotted at issue."""
+
+
+def month_group_key(*, client_id: str, month: str, purchase_order: str) -> str:
+    """What one monthly pre-invoice bills: a client's month, one per purchase order.
+
+    EN 16931 carries a single purchase order reference per invoice (BT-13, cardinality 0..1),
+    and a buyer matches an invoice to its order by it; so lines of missions under different
+    purchase orders never share an invoice. The order itself (≤ 100 characters) would not fit
+    the key, so the key holds a digest of it; the invoice keeps the reference in full.
+    """
+    base = f"month:{client_id}:{month}"
+    reference = purchase_order.strip()
+    if not reference:
+        return base
+    return f"{base}:{hashlib.sha256(reference.encode()).hexdigest()[:16]}"
+
+
+def month_of_group(group_key: str) -> tuple[str, str] | None:
+    """(client id, month) of a monthly pre-invoice's key; None for any other key."""
+    parts = group_key.split(":")
+    if parts[0] != "month" or len(parts) not in (3, 4):
+        return None
+    return parts[1], parts[2]
 
 
 class NotIssuable(Conflict):

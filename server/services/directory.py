@@ -10,7 +10,7 @@ from server.domain import mission_changes, model
 from server.domain.access import can_see_mission, can_see_person, ensure_role
 from server.domain.errors import Conflict, FieldError, InvalidInput, NotFound
 from server.domain.roles import Actor, Role
-from server.services import audit_log, organisation
+from server.services import audit_log, invoicing, organisation
 from server.services.clock import Clock, system_clock
 from server.storage import notification_store, sync_store
 from server.storage import repositories as repo
@@ -437,4 +437,7 @@ async def update_mission(
             },
             at=clock(),
         )
+    if "purchase_order" in changed:
+        # One invoice per purchase order: the client's pre-invoices regroup their lines.
+        await invoicing.on_purchase_order_changed(client_id=before.client_id, now=clock())
     return updated

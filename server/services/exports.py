@@ -91,6 +91,11 @@ async def payroll_export(*, actor: Actor, month: str, codes: str = "") -> tuple[
     return f"variables-paie-{period}.csv", payroll.file_bytes(consultants, table)
 
 
+def month_key(month: str) -> MonthKey:
+    """A month parameter, or a refusal naming `month` (never a 500)."""
+    return _month(month)
+
+
 def _month(month: str) -> MonthKey:
     # A month 13 is InvalidMonth (a RuleError), a malformed one a ValueError: both are the
     # field's fault, never a 500.

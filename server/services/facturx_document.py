@@ -167,6 +167,10 @@ def data_dict(
             data["BT-86"] = seller.bic
     else:
         data["BT-81"] = "1"  # means not defined: credit transfer (30/58) requires an IBAN
+    if invoice.buyer_reference:
+        data["BT-10"] = invoice.buyer_reference
+    if invoice.purchase_order:
+        data["BT-13"] = invoice.purchase_order
     if original is not None:
         data["BG-3"] = [{"BT-25": original[0], "BT-26": original[1]}]
     return data
@@ -240,6 +244,14 @@ def render_html(
         if original
         else ""
     )
+    references = "".join(
+        f"<br>{label} : {e(value)}"
+        for label, value in (
+            ("Bon de commande n°", invoice.purchase_order),
+            ("Votre référence", invoice.buyer_reference),
+        )
+        if value
+    )
     vat_ids = f"TVA intracommunautaire : {e(buyer.vat_number)}" if buyer.vat_number else ""
     due_label = "Net à déduire" if credit else "Net à payer"
     return f"""<!doctype html><html lang="fr"><head><meta charset="utf-8">
@@ -264,7 +276,7 @@ SIREN {e(seller.siren)}{" — SIRET " + e(seller.siret) if seller.siret else ""}
 {"SIREN " + e(buyer.siren) if buyer.siren else ""}<br>{vat_ids}</div></div>
 <p>Date d'émission : {invoice.issued_on:%d/%m/%Y} — Échéance : {invoice.due_on:%d/%m/%Y}<br>
 Période de prestation : du {invoice.period_start:%d/%m/%Y} au {invoice.period_end:%d/%m/%Y}
- — Prestations de services</p>
+ — Prestations de services{references}</p>
 {reference}
 <table><tr><th>Désignation</th><th class=n>Quantité</th><th class=n>Prix unitaire HT</th>
 <th class=n>TVA</th><th class=n>Montant HT</th></tr>{rows}</table>

@@ -153,6 +153,7 @@ def _mission(record: imports.MissionToCreate, region: str) -> model.Mission:
         calendar_region=record.calendar_region or region,
         steps=tuple(steps),
         milestones=milestones,
+        purchase_order=record.purchase_order,
     )
 
 

@@ -17,10 +17,10 @@ from server.domain import invoicing as inv
 from server.domain import pricing as p
 from server.domain.errors import Conflict, FieldError, InvalidInput, NotFound
 from server.domain.integrations import Event
-from server.domain.model import ClientCompany
+from server.domain.model import ClientCompany, Mission
 from server.domain.roles import Actor
+from server.services import audit_log, webhooks
 from server.services import facturx_document as fx
-from server.services import webhooks
 from server.services.clock import Clock
 from server.services.organisation import electronic_address_of, numbering_prefixes
 from server.storage import invoicing_store as store
@@ -119,151 +119,284 @@ async def on_month_validated(*, month_id: str, at: datetime) -> list[str]:
             if m.billing_mode in BILLED_MODES and inv.mission_half_days(timesheet.days, m.id)
         }
     )
-    touched = []
+    touched: list[str] = []
     for client_id in clients:
-        invoice_id = await refresh_month_invoice(client_id=client_id, month=month, now=at)
-        if invoice_id is not None:
-            touched.append(invoice_id)
+        touched += await refresh_month_invoice(client_id=client_id, month=month, now=at)
     return touched
 
 
-async def refresh_month_invoice(*, client_id: str, month: str, now: datetime) -> str | None:
-    """(Re)compute the pre-invoice of one client and month from its validated CRAs."""
+async def refresh_month_invoice(*, client_id: str, month: str, now: datetime) -> list[str]:
+    """(Re)compute the pre-invoices of one client and month from its validated CRAs: one per
+    purchase order of its missions (`inv.month_group_key`). Returns the invoices concerned."""
     client = await repo.get_client(client_id)
     if client is None:
         raise NotFound("no such client")
-    period = MonthKey.parse(month)
-    group_key = f"month:{client_id}:{month}"
     async with write_transaction():
         await store.lock_client(client_id)
-        existing = await store.get_invoice_by_group(group_key)
-        if existing is not None and existing.status is not inv.InvoiceStatus.DRAFT:
-            return existing.id
-        missions = [
-            m for m in await repo.list_missions(client.organisation_id) if m.client_id == client_id
-        ]
-        lines: list[p.Line] = []
-        sources: list[dict[str, Any]] = []
-        warnings: list[dict[str, Any]] = []
-        for mission in missions:
-            if mission.billing_mode not in BILLED_MODES:
+        known = {i.group_key: i for i in await store.invoices_of_month(client_id, month)}
+        # A mission already on an issued invoice of the month is never billed twice, even if
+        # its purchase order changed since: corrections go through credit notes.
+        issued_keys = {
+            r.line.key
+            for i in known.values()
+            if i.status is not inv.InvoiceStatus.DRAFT
+            for r in i.lines
+        }
+        by_order: dict[str, list[Mission]] = {}
+        for mission in await repo.list_missions(client.organisation_id):
+            if mission.client_id == client_id and mission.billing_mode in BILLED_MODES:
+                by_order.setdefault(mission.purchase_order.strip(), []).append(mission)
+        touched: list[str] = []
+        billed_here: dict[str, tuple[str, str]] = {}  # mission id → (group key, order)
+        for order, missions in sorted(by_order.items()):
+            key = inv.month_group_key(client_id=client_id, month=month, purchase_order=order)
+            existing = known.get(key)
+            if existing is not None and existing.status is not inv.InvoiceStatus.DRAFT:
+                touched.append(existing.id)
                 continue
-            timesheet = await repo.get_timesheet(consultant_id=mission.consultant_id, month=month)
-            if timesheet is None or timesheet.status not in inv.BILLABLE_MONTH_STATUSES:
-                continue
-            worked = inv.mission_half_days(timesheet.days, mission.id)
-            if worked == 0:
-                continue
-            consultant = await repo.get_person(mission.consultant_id)
-            name = consultant.display_name if consultant else "?"
-            line_key = f"mission:{mission.id}"
-            already = await store.billed_quantity_before(
-                key=line_key, period_start=period.first_day, exclude=group_key
+            found = await _month_draft(
+                client=client,
+                month=month,
+                group_key=key,
+                purchase_order=order,
+                missions=[m for m in missions if f"mission:{m.id}" not in issued_keys],
+                existing=existing,
+                now=now,
             )
-            cap = mission.day_cap_half_days if mission.billing_mode == "regie_capped" else None
-            outcome = p.apply_cap(
-                worked_half_days=worked, cap_half_days=cap, already_half_days=already
+            if found is not None:
+                touched.append(found[0])
+                billed_here.update(dict.fromkeys(found[1], (key, order)))
+        for key, stale in known.items():
+            if stale.status is not inv.InvoiceStatus.DRAFT or not stale.sources:
+                continue
+            elsewhere = [
+                billed_here[str(s.get("mission_id"))]
+                for s in stale.sources
+                if billed_here.get(str(s.get("mission_id")), (key, ""))[0] != key
+            ]
+            if not elsewhere or any(k == key for k, _ in billed_here.values()):
+                continue
+            # Its missions now bill under another purchase order: emptied, never issued
+            # with lines billed elsewhere too.
+            touched = [i for i in touched if i != stale.id]
+            await store.save_draft(
+                organisation_id=client.organisation_id,
+                client_id=client_id,
+                group_key=key,
+                period_start=stale.period_start,
+                period_end=stale.period_end,
+                sources=[],
+                warnings=[
+                    {
+                        "code": "purchase_order_moved",
+                        "field": "purchase_order",
+                        "blocking": True,
+                        "message": "les missions de cette préfacture sont désormais facturées "
+                        f"sous le bon de commande {elsewhere[0][1] or '(aucun)'}",
+                    }
+                ],
+                regime=stale.regime,
+                lines=[],
+                totals=p.totals(lines=[], regime=stale.regime),
+                now=now,
+                purchase_order=stale.purchase_order,
             )
-            sources.append(
+        return touched
+
+
+async def _month_draft(
+    *,
+    client: ClientCompany,
+    month: str,
+    group_key: str,
+    purchase_order: str,
+    missions: list[Mission],
+    existing: inv.InvoiceRecord | None,
+    now: datetime,
+) -> tuple[str, list[str]] | None:
+    """One monthly pre-invoice: (its id, the missions it bills), None if nothing to bill."""
+    period = MonthKey.parse(month)
+    lines: list[p.Line] = []
+    sources: list[dict[str, Any]] = []
+    warnings: list[dict[str, Any]] = []
+    for mission in missions:
+        timesheet = await repo.get_timesheet(consultant_id=mission.consultant_id, month=month)
+        if timesheet is None or timesheet.status not in inv.BILLABLE_MONTH_STATUSES:
+            continue
+        worked = inv.mission_half_days(timesheet.days, mission.id)
+        if worked == 0:
+            continue
+        consultant = await repo.get_person(mission.consultant_id)
+        name = consultant.display_name if consultant else "?"
+        line_key = f"mission:{mission.id}"
+        already = await store.billed_quantity_before(
+            key=line_key, period_start=period.first_day, exclude=group_key
+        )
+        cap = mission.day_cap_half_days if mission.billing_mode == "regie_capped" else None
+        outcome = p.apply_cap(
+            worked_half_days=worked, cap_half_days=cap, already_half_days=already
+        )
+        sources.append(
+            {
+                "timesheet_id": timesheet.id,
+                "epoch": timesheet.epoch,
+                "version": timesheet.version,
+                "status": timesheet.status,
+                "consultant": name,
+                "mission": mission.title,
+                "mission_id": mission.id,
+                "month": month,
+                "half_days": worked,
+                "absence_half_days": sum(inv.absence_half_days(timesheet.days).values()),
+            }
+        )
+        if outcome.overrun_half_days:
+            warnings.append(
                 {
-                    "timesheet_id": timesheet.id,
-                    "epoch": timesheet.epoch,
-                    "version": timesheet.version,
-                    "status": timesheet.status,
-                    "consultant": name,
-                    "mission": mission.title,
-                    "mission_id": mission.id,
-                    "month": month,
-                    "half_days": worked,
-                    "absence_half_days": sum(inv.absence_half_days(timesheet.days).values()),
+                    "code": "cap_overrun",
+                    "field": line_key,
+                    "blocking": False,
+                    "message": f"{mission.title} : {_fr(outcome.overrun_half_days)} j au-delà"
+                    f" du plafond de {_fr(cap or 0)} j, non facturés",
                 }
             )
-            if outcome.overrun_half_days:
-                warnings.append(
-                    {
-                        "code": "cap_overrun",
-                        "field": line_key,
-                        "blocking": False,
-                        "message": f"{mission.title} : {_fr(outcome.overrun_half_days)} j au-delà"
-                        f" du plafond de {_fr(cap or 0)} j, non facturés",
-                    }
+        try:
+            lines.append(
+                p.regie_line(
+                    key=line_key,
+                    label=f"{mission.title} — {name}",
+                    half_days=outcome.billable_half_days,
+                    daily_rate_cents=mission.daily_rate_cents,
+                    description=f"Régie {month} : {_fr(outcome.billable_half_days)} j × TJM "
+                    f"{p.format_cents_fr(mission.daily_rate_cents or 0)} € HT",
                 )
-            try:
-                lines.append(
-                    p.regie_line(
-                        key=line_key,
-                        label=f"{mission.title} — {name}",
-                        half_days=outcome.billable_half_days,
-                        daily_rate_cents=mission.daily_rate_cents,
-                        description=f"Régie {month} : {_fr(outcome.billable_half_days)} j × TJM "
-                        f"{p.format_cents_fr(mission.daily_rate_cents or 0)} € HT",
-                    )
-                )
-            except p.MissingRate as missing:
-                warnings.append(
-                    {
-                        "code": "missing_rate",
-                        "field": line_key,
-                        "blocking": True,
-                        "message": missing.message,
-                    }
-                )
-        if not sources:
-            # Never a pre-invoice for a month that is not validated. A draft whose CRAs were
-            # reopened since stays as it is: issuing it is refused until they are validated again.
-            return None if existing is None else existing.id
-        for expense in await store.expenses_for(
-            [m.id for m in missions], period.first_day, period.last_day
-        ):
-            if expense["rebill"]:
-                lines.append(
-                    p.expense_line(
-                        key=f"expense:{expense['id']}",
-                        label=f"Frais refacturés : {expense['category']} {expense['label']}",
-                        amount_cents=expense["amount_cents"],
-                        margin_bp=expense["margin_bp"],
-                        vat_rate_bp=expense["vat_rate_bp"],
-                    )
-                )
-        if existing is not None:
-            lines = inv.apply_adjustments(lines, await store.adjustments_of(existing.id))
-            lines, refused = inv.apply_line_discounts(
-                lines, await store.line_discounts_of(existing.id)
             )
-            warnings += refused
-            if existing.discount_percent_bp or existing.discount_amount_cents:
-                try:
-                    lines += p.invoice_discount_lines(
-                        lines=lines,
-                        label="Remise",
-                        percent_bp=existing.discount_percent_bp,
-                        amount_cents=existing.discount_amount_cents,
-                    )
-                except InvalidInput as refused:
-                    # The hook never fails the validation that called it: the draft says why.
-                    warnings.append(
-                        {
-                            "code": "discount_too_large",
-                            "field": "discount",
-                            "blocking": True,
-                            "message": refused.message,
-                        }
-                    )
-        regime = await _draft_regime(client, warnings)
-        totals = p.totals(lines=lines, regime=regime)
-        return await store.save_draft(
-            organisation_id=client.organisation_id,
-            client_id=client_id,
-            group_key=group_key,
-            period_start=period.first_day,
-            period_end=period.last_day,
-            sources=sources,
-            warnings=warnings,
-            regime=regime,
-            lines=lines,
-            totals=totals,
-            now=now,
+        except p.MissingRate as missing:
+            warnings.append(
+                {
+                    "code": "missing_rate",
+                    "field": line_key,
+                    "blocking": True,
+                    "message": missing.message,
+                }
+            )
+    if not sources:
+        # Never a pre-invoice for a month that is not validated. A draft whose CRAs were
+        # reopened since stays as it is: issuing it is refused until they are validated again.
+        return None if existing is None else (existing.id, [])
+    billed = [str(s["mission_id"]) for s in sources]
+    mission_ids = [m.id for m in missions]
+    for expense in await store.expenses_for(mission_ids, period.first_day, period.last_day):
+        if expense["rebill"]:
+            lines.append(
+                p.expense_line(
+                    key=f"expense:{expense['id']}",
+                    label=f"Frais refacturés : {expense['category']} {expense['label']}",
+                    amount_cents=expense["amount_cents"],
+                    margin_bp=expense["margin_bp"],
+                    vat_rate_bp=expense["vat_rate_bp"],
+                )
+            )
+    if existing is not None:
+        lines = inv.apply_adjustments(lines, await store.adjustments_of(existing.id))
+        discounts = await store.line_discounts_of(existing.id)
+        lines, refused = inv.apply_line_discounts(lines, discounts)
+        warnings += refused
+    standing = await store.mission_discounts(mission_ids)
+    lines, refused_standing = inv.apply_mission_discounts(
+        lines, {f"mission:{m.id}": (m.title, standing[m.id]) for m in missions if m.id in standing}
+    )
+    warnings += refused_standing
+    if existing is not None and (existing.discount_percent_bp or existing.discount_amount_cents):
+        try:
+            lines += p.invoice_discount_lines(
+                lines=lines,
+                label="Remise",
+                percent_bp=existing.discount_percent_bp,
+                amount_cents=existing.discount_amount_cents,
+            )
+        except InvalidInput as refused_discount:
+            # The hook never fails the validation that called it: the draft says why.
+            warnings.append(
+                {
+                    "code": "discount_too_large",
+                    "field": "discount",
+                    "blocking": True,
+                    "message": refused_discount.message,
+                }
+            )
+    regime = await _draft_regime(client, warnings)
+    totals = p.totals(lines=lines, regime=regime)
+    invoice_id = await store.save_draft(
+        organisation_id=client.organisation_id,
+        client_id=client.id,
+        group_key=group_key,
+        period_start=period.first_day,
+        period_end=period.last_day,
+        sources=sources,
+        warnings=warnings,
+        regime=regime,
+        lines=lines,
+        totals=totals,
+        now=now,
+        purchase_order=purchase_order,
+    )
+    return invoice_id, billed
+
+
+async def on_purchase_order_changed(*, client_id: str, now: datetime) -> list[str]:
+    """Hook: a mission of `client_id` changed purchase order or standing discount. Its months
+    still in pre-invoice are recomputed and regrouped (an issued invoice keeps what it was
+    issued with)."""
+    drafts = [
+        found
+        for i in await store.list_client_drafts(client_id)
+        if (found := inv.month_of_group(i.group_key)) is not None
+    ]
+    touched: list[str] = []
+    for _, month in sorted(set(drafts)):
+        touched += await refresh_month_invoice(client_id=client_id, month=month, now=now)
+    return touched
+
+
+async def mission_discount(*, actor: Actor, mission_id: str) -> inv.MissionDiscount:
+    """The mission's standing discount (none: both empty)."""
+    mission = await repo.get_mission(mission_id)
+    if mission is None or mission.organisation_id != actor.organisation_id:
+        raise NotFound("no such mission")
+    found = (await store.mission_discounts([mission.id])).get(mission.id)
+    return found or inv.MissionDiscount(None, None, "")
+
+
+async def set_mission_discount(
+    *, actor: Actor, mission_id: str, discount: inv.MissionDiscount, now: datetime
+) -> inv.MissionDiscount:
+    """Set (or clear) the mission's standing discount, audited as `mission.discount_changed`
+    with its before and after; the client's pre-invoices take it at once (issued invoices keep
+    theirs)."""
+    inv.check_mission_discount(discount)
+    cleaned = dataclasses.replace(discount, reason=discount.reason.strip())
+    async with write_transaction():
+        before = await mission_discount(actor=actor, mission_id=mission_id)
+        if before == cleaned:
+            return before
+        await store.set_mission_discount(mission_id, cleaned)
+        await audit_log.record_organisation_event(
+            organisation_id=actor.organisation_id,
+            kind="mission.discount_changed",
+            subject=f"mission:{mission_id}",
+            actor_id=actor.person_id,
+            data={
+                "mission": mission_id,
+                "before": dataclasses.asdict(before),
+                "after": dataclasses.asdict(cleaned),
+            },
+            at=now,
         )
+    mission = await repo.get_mission(mission_id)
+    assert mission is not None
+    await on_purchase_order_changed(client_id=mission.client_id, now=now)
+    return cleaned
 
 
 async def _draft_regime(client: ClientCompany, warnings: list[dict[str, Any]]) -> p.VatRegime:
@@ -317,7 +450,10 @@ async def on_milestone_delivered(
                 amount_cents=milestone.amount_cents,
             )
         ]
-        warnings: list[dict[str, Any]] = []
+        standing = (await store.mission_discounts([mission.id])).get(mission.id)
+        lines, warnings = inv.apply_mission_discounts(
+            lines, {group_key: (mission.title, standing)} if standing else {}
+        )
         regime = await _draft_regime(client, warnings)
         return await store.save_draft(
             organisation_id=mission.organisation_id,
@@ -352,9 +488,9 @@ async def list_invoices(actor: Actor) -> list[inv.InvoiceRecord]:
 
 
 async def _refresh(invoice: inv.InvoiceRecord, now: datetime) -> None:
-    if invoice.group_key.startswith("month:"):
-        _, client_id, month = invoice.group_key.split(":")
-        await refresh_month_invoice(client_id=client_id, month=month, now=now)
+    found = inv.month_of_group(invoice.group_key)
+    if found is not None:
+        await refresh_month_invoice(client_id=found[0], month=found[1], now=now)
 
 
 async def adjust_line(
@@ -471,6 +607,8 @@ async def issue(*, actor: Actor, invoice_id: str, clock: Clock) -> inv.InvoiceRe
         now = clock()
         issued_on = _local_date(now, org.time_zone)
         due_on = p.due_date(issued_on=issued_on, terms=terms)
+        # BT-10: the reference the client asked its invoices to carry, as it is at issue.
+        reference = str((await store.client_billing(client.id) or {}).get("buyer_reference") or "")
         frozen = dataclasses.replace(
             invoice,
             number=number,
@@ -479,6 +617,7 @@ async def issue(*, actor: Actor, invoice_id: str, clock: Clock) -> inv.InvoiceRe
             seller=seller.as_dict(),
             buyer=buyer.as_dict(),
             regime=regime,
+            buyer_reference=reference.strip(),
         )
         xml = fx.build_xml(frozen, terms_text=terms.text())
         await store.mark_issued(
@@ -492,6 +631,7 @@ async def issue(*, actor: Actor, invoice_id: str, clock: Clock) -> inv.InvoiceRe
             regime=regime,
             totals=totals,
             xml=xml,
+            buyer_reference=frozen.buyer_reference,
         )
         await webhooks.emit(
             organisation_id=org.id,

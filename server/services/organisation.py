@@ -292,6 +292,8 @@ class ClientProfile:
     electronic_address: str
     country_code: str
     signature_wording: str
+    buyer_reference: str = ""
+    """BT-10 on each invoice issued to the client."""
 
 
 @dataclass(frozen=True)
@@ -377,6 +379,7 @@ async def update_client(
                 client_id,
                 {name: after[name] for name in store.CLIENT_COLUMNS},
                 country_code=profile.country_code,
+                buyer_reference=profile.buyer_reference,
             )
             await audit_log.record_organisation_event(
                 organisation_id=actor.organisation_id,

@@ -71,6 +71,7 @@ async def insert_missions(missions: Sequence[model.Mission]) -> None:
                     allowed_absences=list(m.allowed_absences),
                     comments_required=m.comments_required,
                     calendar_region=m.calendar_region,
+                    purchase_order=m.purchase_order,
                 )
                 for m in part
             ]

@@ -73,6 +73,8 @@ def _invoice(row: dict[str, Any], lines: list[inv.LineRecord]) -> inv.InvoiceRec
         discount_percent_bp=row["discount_percent_bp"],
         discount_amount_cents=row["discount_amount_cents"],
         lines=tuple(sorted(lines, key=lambda r: r.position)),
+        purchase_order=row["purchase_order"],
+        buyer_reference=row["buyer_reference"],
     )
 
 
@@ -101,6 +103,19 @@ async def get_invoice(invoice_id: str) -> inv.InvoiceRecord | None:
 async def get_invoice_by_group(group_key: str) -> inv.InvoiceRecord | None:
     found = await _invoices_where(t.Invoice.group_key == group_key)
     return found[0] if found else None
+
+
+async def invoices_of_month(client_id: str, month: str) -> list[inv.InvoiceRecord]:
+    """A client's monthly invoices of `month`, whatever their purchase order."""
+    return await _invoices_where(
+        (t.Invoice.client == client_id) & t.Invoice.group_key.like(f"month:{client_id}:{month}%")
+    )
+
+
+async def list_client_drafts(client_id: str) -> list[inv.InvoiceRecord]:
+    return await _invoices_where(
+        (t.Invoice.client == client_id) & (t.Invoice.status == inv.InvoiceStatus.DRAFT.value)
+    )
 
 
 async def list_invoices(organisation_id: str) -> list[inv.InvoiceRecord]:
@@ -172,9 +187,11 @@ async def save_draft(
     lines: list[p.Line],
     totals: p.Totals,
     now: datetime,
+    purchase_order: str = "",
 ) -> str:
     """Create or recompute the pre-invoice for `group_key` (the caller checked it is a draft)."""
     fields: dict[Any, Any] = {
+        t.Invoice.purchase_order: purchase_order,
         t.Invoice.period_start: period_start,
         t.Invoice.period_end: period_end,
         t.Invoice.sources: sources,
@@ -315,9 +332,11 @@ async def mark_issued(
     regime: p.VatRegime,
     totals: p.Totals,
     xml: bytes,
+    buyer_reference: str = "",
 ) -> None:
     await t.Invoice.update(
         {
+            t.Invoice.buyer_reference: buyer_reference,
             t.Invoice.status: inv.InvoiceStatus.ISSUED.value,
             t.Invoice.number: number,
             t.Invoice.issued_on: issued_on,
@@ -354,6 +373,8 @@ async def create_credit_note(
         regime=original.regime.value,
         credits=original.id,
         reason=reason,
+        purchase_order=original.purchase_order,
+        buyer_reference=original.buyer_reference,
         created_at=now,
         updated_at=now,
     )
@@ -551,3 +572,39 @@ async def credited_gross(invoice_id: str) -> int:
         (t.Invoice.credits == invoice_id) & t.Invoice.number.is_not_null()
     )
     return sum(abs(int(r["gross_cents"])) for r in rows)
+
+
+async def unbilled_expenses(organisation_id: str, start: date, end: date) -> list[dict[str, Any]]:
+    """Expenses an administrator recorded with "re-billed" unticked, spent from `start` to
+    `end` (no receipt bytes)."""
+    columns = [c for c in t.Expense._meta.columns if c._meta.name != "receipt"]
+    rows = await t.Expense.select(*columns).where(
+        (t.Expense.organisation == organisation_id)
+        & (t.Expense.rebill == False)  # noqa: E712 (a column comparison, not a truth test)
+        & (t.Expense.spent_on >= start)
+        & (t.Expense.spent_on <= end)
+    )
+    return [{**r, "id": _id(r["id"]), "mission": _id(r["mission"])} for r in rows]
+
+
+async def mission_discounts(mission_ids: list[str]) -> dict[str, inv.MissionDiscount]:
+    """The standing discounts of these missions (those without one are absent)."""
+    if not mission_ids:
+        return {}
+    rows = await t.MissionDiscount.select().where(t.MissionDiscount.mission.is_in(mission_ids))
+    return {
+        _id(r["mission"]): inv.MissionDiscount(r["percent_bp"], r["amount_cents"], r["reason"])
+        for r in rows
+    }
+
+
+async def set_mission_discount(mission_id: str, discount: inv.MissionDiscount) -> None:
+    """Replace the mission's standing discount; none at all removes it."""
+    await t.MissionDiscount.delete().where(t.MissionDiscount.mission == mission_id)
+    if not discount.none:
+        await t.MissionDiscount(
+            mission=mission_id,
+            percent_bp=discount.percent_bp,
+            amount_cents=discount.amount_cents,
+            reason=discount.reason,
+        ).save()

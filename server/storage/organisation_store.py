@@ -147,13 +147,14 @@ async def client_row(client_id: str) -> dict[str, Any] | None:
     if row is None:
         return None
     billing = await (
-        t.ClientBilling.select(t.ClientBilling.country_code)
+        t.ClientBilling.select(t.ClientBilling.country_code, t.ClientBilling.buyer_reference)
         .where(t.ClientBilling.client == client_id)
         .first()
     )
     row["id"] = _id(row["id"])
     row["organisation"] = _id(row["organisation"])
     row["country_code"] = str(billing["country_code"]) if billing else "FR"
+    row["buyer_reference"] = str(billing["buyer_reference"]) if billing else ""
     return row
 
 
@@ -165,17 +166,22 @@ async def client_rows(organisation_id: str) -> list[dict[str, Any]]:
     return sorted((r for r in rows if r is not None), key=lambda r: str(r["legal_name"]))
 
 
-async def update_client(client_id: str, fields: dict[str, Any], *, country_code: str) -> None:
-    """Set a client's identity columns and its billing country (the rest of its billing row,
-    address and payment terms, stays)."""
+async def update_client(
+    client_id: str, fields: dict[str, Any], *, country_code: str, buyer_reference: str = ""
+) -> None:
+    """Set a client's identity columns, its billing country and buyer reference (the rest of
+    its billing row, address and payment terms, stays)."""
     await t.ClientCompany.update(
         {getattr(t.ClientCompany, name): value for name, value in fields.items()}
     ).where(t.ClientCompany.id == client_id)
     if await t.ClientBilling.exists().where(t.ClientBilling.client == client_id):
-        await t.ClientBilling.update({t.ClientBilling.country_code: country_code}).where(
-            t.ClientBilling.client == client_id
-        )
-    elif country_code != "FR":
+        await t.ClientBilling.update(
+            {
+                t.ClientBilling.country_code: country_code,
+                t.ClientBilling.buyer_reference: buyer_reference,
+            }
+        ).where(t.ClientBilling.client == client_id)
+    elif country_code != "FR" or buyer_reference:
         # A row of its own from now on: it starts with the organisation's payment terms, which
         # a client without one paid on.
         row = await (
@@ -189,7 +195,9 @@ async def update_client(client_id: str, fields: dict[str, Any], *, country_code:
             if profile
             else {}
         )
-        await t.ClientBilling(client=client_id, country_code=country_code, **terms).save()
+        await t.ClientBilling(
+            client=client_id, country_code=country_code, buyer_reference=buyer_reference, **terms
+        ).save()
 
 
 # -- a person's sessions and devices --------------------------------------------------------------

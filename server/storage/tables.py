@@ -516,6 +516,12 @@ class Invoice(Table):
     paid_cents = BigInt(default=0)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    purchase_order = Varchar(
+        length=100, default="", help_text="BT-13: the missions' purchase order reference."
+    )
+    buyer_reference = Varchar(
+        length=100, default="", help_text="BT-10: the client's buyer reference, taken at issue."
+    )
 
 
 class InvoiceLine(Table):
@@ -836,6 +842,17 @@ class MissionExpensePolicy(Table):
     margin_bp = Integer(default=0)
 
 
+class MissionDiscount(Table):
+    """A mission's standing discount, applied to each of its pre-invoices: a percentage (basis
+    points) or an amount per pre-invoice, never both; its changes are in the audit trail."""
+
+    id = UUID(primary_key=True)
+    mission = ForeignKey(references=Mission, null=False, unique=True)
+    percent_bp = Integer(null=True, default=None)
+    amount_cents = BigInt(null=True, default=None)
+    reason = Text(default="")
+
+
 class LeaveRequest(Table):
     """A consultant's request for leave (docs/leave.md); its id is chosen by the phone, so a
     request queued offline can be cancelled before it ever reached the server."""
@@ -1091,6 +1108,7 @@ TABLES: tuple[type[Table], ...] = (
     LeaveRequest,
     LeaveAdjustment,
     LeaveSettings,
+    MissionDiscount,
     AuditPersonal,
     RetentionSettings,
     Erasure,

@@ -49,6 +49,7 @@ const ONLINE = [
   "backoffice/imports",
   "backoffice/leave",
   "expenses",
+  "backoffice/firm-costs",
   "privacy",
   "backoffice/sso",
   "backoffice/integrations",

@@ -2099,3 +2099,75 @@ async def test_an_api_token_reads_only_its_own_organisation_within_its_scopes(
             got = await script.request(method, API + path, json={"version": 1})
             report.status(f"x token {method} {path}", got, 403, "forbidden")
     report.verify()
+
+
+# -- purchase order and buyer reference, credit notes by line (issue 14, the rest) ------------
+
+
+async def test_only_admins_set_a_clients_buyer_reference(cast: Cast) -> None:
+    """Make sure the buyer reference (BT-10 on the client's invoices) is set by the client's
+    organisation's admins alone, and a refused attempt leaves it as it was."""
+    report = Report()
+    k1 = cast.clients["k1"]
+    path = f"/clients/{k1.id}"
+    body = {**CLIENT_IDENTITY, "buyer_reference": "SERVICE-ACHATS"}
+    cases = [
+        Mutation(actor, f"{actor} PUT /clients/<k1> buyer_reference", "PUT", path, body, 403)
+        for actor in LOGGED_IN
+        if actor not in {"admin", "xadmin"}
+    ]
+    cases += [
+        Mutation("anonymous", "anonymous PUT buyer_reference", "PUT", path, body, 401),
+        Mutation("xadmin", "xadmin PUT buyer_reference", "PUT", path, body, 404),
+        Mutation("admin", "admin PUT buyer_reference", "PUT", path, body, 200),
+    ]
+    accepted = await run_mutations(cast, report, cases)
+    if "admin PUT buyer_reference" in accepted:
+        read = await cast.browser("admin").get(API + path)
+        report.same("admin reads it back", "SERVICE-ACHATS", read.json().get("buyer_reference"))
+    report.verify()
+
+
+async def test_only_admins_list_and_export_their_own_firm_costs(cast: Cast) -> None:
+    """Make sure the month's expenses not re-billed (list and CSV) are read by admins alone,
+    each seeing only their own organisation's (the cast has none: an empty list, and the CSV
+    refused at `month`)."""
+    report = Report()
+    for actor in ACTORS:
+        admin = actor in ("admin", "xadmin")
+        expected = 401 if actor == "anonymous" else 200 if admin else 403
+        browser = cast.browser(actor)
+        listed = await browser.get(f"{API}/firm-costs", params={"month": "2026-11"})
+        if report.status(f"{actor} GET /firm-costs", listed, expected) and admin:
+            report.same(f"{actor} GET /firm-costs: lines", [], listed.json()["lines"])
+        csv = await browser.get(f"{API}/firm-costs/csv", params={"month": "2026-11"})
+        report.status(f"{actor} GET /firm-costs/csv", csv, 422 if admin else expected)
+    report.verify()
+
+
+async def test_only_admins_read_and_set_a_missions_standing_discount(cast: Cast) -> None:
+    """Make sure a mission's standing discount is read and set by its organisation's admins
+    alone (another organisation's admin gets 404), a refusal changing nothing."""
+    report = Report()
+    mission = cast.missions["c1@k1"]
+    path = f"/missions/{mission.id}/discount"
+    for actor in ("anonymous", *LOGGED_IN):
+        expected = {"anonymous": 401, "admin": 200, "xadmin": 404}.get(actor, 403)
+        got = await cast.browser(actor).get(API + path)
+        report.status(f"{actor} GET {path}", got, expected)
+    body = {"percent_bp": 500, "reason": "Accord cadre"}
+    cases = [
+        Mutation(actor, f"{actor} PUT /missions/<c1@k1>/discount", "PUT", path, body, 403)
+        for actor in LOGGED_IN
+        if actor not in {"admin", "xadmin"}
+    ]
+    cases += [
+        Mutation("anonymous", "anonymous PUT discount", "PUT", path, body, 401),
+        Mutation("xadmin", "xadmin PUT discount", "PUT", path, body, 404),
+        Mutation("admin", "admin PUT discount", "PUT", path, body, 200),
+    ]
+    accepted = await run_mutations(cast, report, cases)
+    if "admin PUT discount" in accepted:
+        read = await cast.browser("admin").get(API + path)
+        report.same("admin reads the discount back", 500, read.json()["percent_bp"])
+    report.verify()

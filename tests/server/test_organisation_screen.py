@@ -238,6 +238,7 @@ async def test_admin_edits_a_client_and_it_is_audited(world: World) -> None:
         "electronic_address": "552100554_ACHATS",
         "country_code": "FR",
         "signature_wording": "attestation",
+        "buyer_reference": "",
     }
     saved = await admin.browser.put(url, json=body)
     assert saved.status_code == 200, saved.text

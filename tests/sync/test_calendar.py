@@ -33,14 +33,41 @@ WHIT_MONDAY_DROPPED_BY_LIBRARY = {
 }
 
 
+# Days the library lists overseas by local custom, which neither loi n° 83-550 nor décret
+# n° 83-1003 names: sync.calendar leaves them out (see its module docstring).
+LOCAL_CUSTOMS = {
+    "971": {"Vendredi saint", "Mi-Carême", "Fête de Victor Schoelcher"},
+    "972": {"Fête de Victor Schoelcher"},
+}
+
+
 def _library(year: int, subdiv: str | None) -> dict[date, str]:
     return dict(holidays.country_holidays("FR", years=year, subdiv=subdiv, language="fr").items())
 
 
+def _statutory(year: int, subdiv: str | None) -> dict[date, str]:
+    """The library's list less the local customs (a day with two names keeps the other)."""
+    out = {}
+    for day, name in _library(year, subdiv).items():
+        kept = [n for n in name.split("; ") if n not in LOCAL_CUSTOMS.get(subdiv or "", set())]
+        if kept:
+            out[day] = "; ".join(kept)
+    return out
+
+
 @pytest.mark.parametrize(
     ("region", "subdiv"),
-    [(METROPOLE, None), (ALSACE_MOSELLE, "57"), (ALSACE_MOSELLE, "6AE")],
-    ids=["metropole", "moselle-57", "alsace-6AE"],
+    [
+        (METROPOLE, None),
+        (ALSACE_MOSELLE, "57"),
+        (ALSACE_MOSELLE, "6AE"),
+        (CalendarRegion.GUADELOUPE, "971"),
+        (CalendarRegion.MARTINIQUE, "972"),
+        (CalendarRegion.GUYANE, "973"),
+        (CalendarRegion.LA_REUNION, "974"),
+        (CalendarRegion.MAYOTTE, "976"),
+    ],
+    ids=["metropole", "moselle-57", "alsace-6AE", "971", "972", "973", "974", "976"],
 )
 def test_public_holidays_match_the_holidays_library_2000_to_2100(
     region: CalendarRegion, subdiv: str | None
@@ -48,7 +75,7 @@ def test_public_holidays_match_the_holidays_library_2000_to_2100(
     """Make sure dates and French names equal the library's for 2000-2100 (bar Whit Monday)."""
     differences = {}
     for year in ORACLE_YEARS:
-        expected = _library(year, subdiv)
+        expected = _statutory(year, subdiv)
         if year in WHIT_MONDAY_DROPPED_BY_LIBRARY:
             expected[WHIT_MONDAY_DROPPED_BY_LIBRARY[year]] = "Lundi de Pentecôte"
         ours = public_holidays(year=year, region=region)
@@ -252,3 +279,49 @@ def test_month_calendar_marks_weekends_and_holidays() -> None:
         date=date(2026, 12, 27), weekend=True, holiday=None, working=False
     )
     assert sorted(by_date) == MonthKey(2026, 12).days()
+
+
+@pytest.mark.parametrize(
+    ("region", "day"),
+    [
+        (CalendarRegion.GUADELOUPE, date(2026, 5, 27)),
+        (CalendarRegion.MARTINIQUE, date(2026, 5, 22)),
+        (CalendarRegion.GUYANE, date(2026, 6, 10)),
+        (CalendarRegion.LA_REUNION, date(2026, 12, 20)),
+        (CalendarRegion.MAYOTTE, date(2026, 4, 27)),
+    ],
+)
+def test_each_overseas_department_has_its_abolition_day_from_the_decree(
+    region: CalendarRegion, day: date
+) -> None:
+    """Make sure the day décret n° 83-1003 sets for each department is a holiday there alone."""
+    assert public_holidays(year=2026, region=region)[day] == "Abolition de l'esclavage"
+    assert not is_public_holiday(day=day, region=METROPOLE)
+    others = [r for r in CalendarRegion if r not in (region, METROPOLE, ALSACE_MOSELLE)]
+    assert all(not is_public_holiday(day=day, region=r) for r in others)
+
+
+def test_overseas_working_days_of_a_month() -> None:
+    """Make sure May 2026 counts one working day fewer in Martinique (Friday 22) and in
+    Guadeloupe (Wednesday 27) than in mainland France, and April 2026 one fewer in Mayotte."""
+    may = MonthKey(2026, 5)
+    mainland = len(working_days(month=may, region=METROPOLE))
+    assert len(working_days(month=may, region=CalendarRegion.MARTINIQUE)) == mainland - 1
+    assert len(working_days(month=may, region=CalendarRegion.GUADELOUPE)) == mainland - 1
+    april = MonthKey(2026, 4)
+    assert (
+        len(working_days(month=april, region=CalendarRegion.MAYOTTE))
+        == len(working_days(month=april, region=METROPOLE)) - 1
+    )
+
+
+@pytest.mark.parametrize(("subdiv", "customs"), sorted(LOCAL_CUSTOMS.items()))
+def test_overseas_local_customs_are_the_only_other_difference(
+    subdiv: str, customs: set[str]
+) -> None:
+    """Make sure what the library adds in Guadeloupe and Martinique is exactly those customs."""
+    region = {"971": CalendarRegion.GUADELOUPE, "972": CalendarRegion.MARTINIQUE}[subdiv]
+    extra = set(_library(2026, subdiv).items()) - set(
+        public_holidays(year=2026, region=region).items()
+    )
+    assert {name for _, name in extra} == customs

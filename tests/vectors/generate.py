@@ -577,7 +577,24 @@ def hand_calendar() -> list[Case]:
     for month, note in CALENDAR_MONTHS:
         for region in ("metropole", "alsace_moselle"):
             cases.append({"note": note, "month": month, "region": region})
+    for region, year, month in OVERSEAS:
+        note = f"{region}: its abolition of slavery day (décret n° 83-1003) and local days"
+        cases.append({"note": note, "year": year, "region": region})
+        cases.append(
+            {"note": f"{region}: a month with its abolition day", "month": month, "region": region}
+        )
     return cases
+
+
+# The overseas departments (sync/calendar.py): each one's year, then the month of its day.
+OVERSEAS = (
+    ("guadeloupe", 2026, "2026-05"),
+    ("martinique", 2026, "2026-05"),
+    ("guyane", 2027, "2027-06"),
+    ("la_reunion", 2026, "2026-12"),
+    ("mayotte", 2026, "2026-04"),
+    ("guadeloupe", 2008, "2008-03"),
+)
 
 
 def day_case(

@@ -1,6 +1,7 @@
 // French public holidays and working days (jours ouvrés): a line-by-line port of
 // sync/calendar.py, pinned by tests/vectors/sync_core.json. See the Python module for the legal
-// sources (C. trav. art. L3133-1, L3134-13) and for what is deliberately not modelled.
+// sources (C. trav. art. L3133-1, L3134-13; loi n° 83-550 and décret n° 83-1003 overseas) and
+// for what is deliberately not modelled.
 
 import { addDays, isoDate, monthDays, weekday } from "./months.js";
 
@@ -8,7 +9,8 @@ import { addDays, isoDate, monthDays, weekday } from "./months.js";
 
 /**
  * Which public-holiday list applies at the place of work (sync/calendar.py CalendarRegion).
- * @typedef {"metropole" | "alsace_moselle"} CalendarRegion
+ * @typedef {"metropole" | "alsace_moselle" | "guadeloupe" | "martinique" | "guyane" |
+ *   "la_reunion" | "mayotte"} CalendarRegion
  */
 
 const SATURDAY = 5; // weekday(): Monday = 0 ... Sunday = 6
@@ -50,6 +52,16 @@ export function easterSunday(year) {
 /** @type {Map<string, ReadonlyArray<readonly [string, string]>>} */
 const holidayCache = new Map();
 
+// The abolition of slavery's day overseas, "MM-DD" (décret n° 83-1003 art. 1, as amended).
+/** @type {Record<string, string>} */
+const ABOLITION = {
+  guadeloupe: "05-27",
+  martinique: "05-22",
+  guyane: "06-10",
+  la_reunion: "12-20",
+  mayotte: "04-27",
+};
+
 /**
  * @param {number} year
  * @param {string} region
@@ -77,8 +89,10 @@ function holidayList(year, region) {
     [isoDate(year, 12, 25), "Noël"],
   ];
   if (region === "alsace_moselle") {
-    holidays.push([addDays(easter, -2), "Vendredi saint"]);
-    holidays.push([isoDate(year, 12, 26), "Saint-Étienne"]);
+    holidays.push([addDays(easter, -2), "Vendredi saint"], [isoDate(year, 12, 26), "Saint-Étienne"]);
+  }
+  if (Object.hasOwn(ABOLITION, region)) {
+    holidays.push([`${year}-${ABOLITION[region]}`, "Abolition de l'esclavage"]);
   }
   // Ascension sometimes falls on 1 or 8 May (2008, 2059, ...): one date, two holidays, names
   // sorted and joined with "; ". Names are BMP-only, so UTF-16 order equals Python's order.
@@ -92,13 +106,14 @@ function holidayList(year, region) {
   /** @type {Array<readonly [string, string]>} */
   const pairs = [];
   for (const [day, dayNames] of names) {
-    pairs.push(Object.freeze([day, [...dayNames].sort().join("; ")]));
+    pairs.push([day, [...dayNames].sort().join("; ")]);
   }
-  // ISO dates with four-digit years sort like the days they name.
-  pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  const result = Object.freeze(pairs);
-  holidayCache.set(cacheKey, result);
-  return result;
+  // ISO dates with four-digit years sort like the days they name, and each date is there once,
+  // so the default sort (on "date,name" strings) orders by date.
+  pairs.sort();
+  // Never handed out: publicHolidays copies it, the rest only reads it.
+  holidayCache.set(cacheKey, pairs);
+  return pairs;
 }
 
 /**

@@ -12,6 +12,7 @@ import { announce, h } from "../../views/dom.js";
 import { clearErrors, ensureStyles, field, setFieldError, showRefusal } from "./directory-form.js";
 import { euroInput, formatEuros, parseHalfDays, parseHundredths } from "./euros.js";
 import { save as saveDownload } from "./exports.js";
+import { firmCostsSection } from "./firm-costs.js";
 
 /** This module's strings, key → [French, English] (i18n.js addStrings). */
 export const STRINGS = {
@@ -116,10 +117,40 @@ export const STRINGS = {
   ],
   "bo.billing.credit": ["Émettre un avoir", "Issue a credit note"],
   "bo.billing.credit_hint": [
-    "L'avoir annule tout ce qui reste de la facture ; il reçoit son propre numéro légal.",
-    "The credit note cancels all that remains of the invoice; it takes a legal number of its own.",
+    "L'avoir annule tout ce qui reste de la facture, ou les quantités choisies ligne par ligne ; il reçoit son propre numéro légal.",
+    "The credit note cancels all that remains of the invoice, or the quantities chosen line by line; it takes a legal number of its own.",
   ],
   "bo.billing.credit_reason": ["Motif de l'avoir", "Reason for the credit note"],
+  "bo.billing.credit_scope": ["Ce que l'avoir annule", "What the credit note cancels"],
+  "bo.billing.credit_all": ["Tout ce qui reste de la facture", "All that remains of the invoice"],
+  "bo.billing.credit_some": ["Certaines lignes, en partie ou en entier", "Some lines, in part or whole"],
+  "bo.billing.credit_line_days": [
+    "{label} : jours à créditer (au plus {max})",
+    "{label}: days to credit (at most {max})",
+  ],
+  "bo.billing.credit_line_units": [
+    "{label} : quantité à créditer (au plus {max})",
+    "{label}: quantity to credit (at most {max})",
+  ],
+  "bo.billing.credit_line_done": ["{label} : déjà entièrement créditée.", "{label}: already fully credited."],
+  "bo.billing.credit_text_lines": [
+    "L'avoir prend le prochain numéro légal d'avoir et annule {amount} HT de la facture {number} ({lines}). Il ne pourra pas être retiré.",
+    "The credit note takes the next legal credit note number and cancels {amount} excl. VAT of invoice {number} ({lines}). It cannot be withdrawn.",
+  ],
+  "bo.billing.check.credit_none": [
+    "Indiquez au moins une quantité à créditer.",
+    "Give at least one quantity to credit.",
+  ],
+  "bo.billing.check.credit_max": [
+    "Au plus {max}, ce qui reste de cette ligne.",
+    "At most {max}, what remains of this line.",
+  ],
+  "bo.dir.err.too_large": [
+    "Au-delà de ce qui reste à créditer sur cette ligne.",
+    "More than what remains to credit on this line.",
+  ],
+  "bo.billing.purchase_order": ["Bon de commande", "Purchase order"],
+  "bo.billing.buyer_reference": ["Référence acheteur", "Buyer reference"],
   "bo.billing.credit_save": ["Émettre l'avoir…", "Issue the credit note…"],
   "bo.billing.credit_title": ["Émettre un avoir ?", "Issue a credit note?"],
   "bo.billing.credit_text": [
@@ -338,6 +369,10 @@ export const STRINGS = {
     "Un CRA de cette pré-facture a été rouvert : elle sera recalculée à sa prochaine validation.",
     "A timesheet of this pre-invoice was reopened: it will be recomputed when validated again.",
   ],
+  "bo.billing.issue_err.purchase_order": [
+    "Les missions de cette pré-facture sont désormais facturées sous un autre bon de commande.",
+    "This pre-invoice's missions are now billed under another purchase order.",
+  ],
   "bo.billing.issue_err.lines": [
     "Il n'y a rien à facturer sur cette pré-facture.",
     "There is nothing to bill on this pre-invoice.",
@@ -352,14 +387,15 @@ addStrings(STRINGS);
 /**
  * @typedef {{id: string, key: string, kind: string, label: string, description: string,
  *   quantity: number, unit: "half_day" | "unit", unit_price_cents: number, vat_rate_bp: number,
- *   net_cents: number}} Line
+ *   net_cents: number, credits_line_id?: string | null}} Line
  * @typedef {{id: string, kind: "invoice" | "credit_note", status: "draft" | "issued" | "paid",
  *   number: string | null, client_id: string, client_name: string, period_start: string,
  *   period_end: string, issued_on: string | null, due_on: string | null, net_cents: number,
  *   vat_cents: number, gross_cents: number, paid_cents: number, credits_id: string | null,
  *   reason: string, warnings: Array<{code: string, field?: string, blocking: boolean,
  *   message: string}>, sources: Array<Record<string, any>>, lines: Line[],
- *   payments: Array<{paid_on: string, amount_cents: number}>}} Invoice
+ *   payments: Array<{paid_on: string, amount_cents: number}>, purchase_order?: string,
+ *   buyer_reference?: string}} Invoice
  */
 
 const MAX_RECEIPT_BYTES = 5_000_000;
@@ -670,6 +706,7 @@ export async function mount(container, _props) {
       listSection("settled", t("bo.billing.settled"), closed),
       milestonesSection(),
       expenseForm(),
+      firmCostsSection(),
     );
   }
 
@@ -743,6 +780,8 @@ export async function mount(container, _props) {
         : null,
       fact("bo.billing.state", t(`bo.billing.state.${state}`)),
       original ? fact("bo.billing.credits", original.number ?? "") : null,
+      invoice.purchase_order ? fact("bo.billing.purchase_order", invoice.purchase_order) : null,
+      invoice.buyer_reference ? fact("bo.billing.buyer_reference", invoice.buyer_reference) : null,
       invoice.reason ? fact("bo.billing.reason_shown", invoice.reason) : null,
     );
     const warnings = invoice.warnings.map((w) =>
@@ -1109,30 +1148,140 @@ export async function mount(container, _props) {
     });
   }
 
+  /**
+   * What remains to credit of each line of `invoice` (its issued credit notes' lines subtracted).
+   * @param {Invoice} invoice
+   * @returns {Map<string, number>}
+   */
+  function creditableOf(invoice) {
+    const left = new Map(invoice.lines.map((l) => [l.id, Math.abs(l.quantity)]));
+    for (const note of invoices) {
+      if (note.kind !== "credit_note" || note.credits_id !== invoice.id || !note.number) continue;
+      for (const line of note.lines) {
+        const id = line.credits_line_id;
+        if (id && left.has(id)) left.set(id, Math.max((left.get(id) ?? 0) - Math.abs(line.quantity), 0));
+      }
+    }
+    return left;
+  }
+
   /** @param {Invoice} invoice */
   function creditForm(invoice) {
+    const left = creditableOf(invoice);
+    /** @type {Record<string, HTMLElement>} */
     const inputs = { reason: h("input", { type: "text", maxlength: 500, autocomplete: "off" }) };
+    const scopeName = `billing-credit-scope-${invoice.id.slice(0, 8)}`;
+    const all = /** @type {HTMLInputElement} */ (
+      h("input", { type: "radio", name: scopeName, value: "all", checked: true, id: "billing-credit-all" })
+    );
+    const some = /** @type {HTMLInputElement} */ (
+      h("input", { type: "radio", name: scopeName, value: "some", id: "billing-credit-some" })
+    );
+    /** @param {{unit: string}} line @param {number} q */
+    const shown = (line, q) => (line.unit === "half_day" ? formatDays(q) : String(q));
+    const rows = invoice.lines.map((line) => {
+      const max = left.get(line.id) ?? 0;
+      if (max === 0)
+        return h("p", { class: "muted" }, t("bo.billing.credit_line_done", { label: line.label }));
+      const input = h("input", {
+        type: "text",
+        inputmode: "decimal",
+        autocomplete: "off",
+        "data-testid": "billing-credit-quantity",
+        "data-line": line.id,
+      });
+      inputs[`lines.${line.id}`] = input;
+      const label = t(line.unit === "half_day" ? "bo.billing.credit_line_days" : "bo.billing.credit_line_units", {
+        label: line.label,
+        max: shown(line, max),
+      });
+      return field(`billing-credit-line-${line.id.slice(0, 8)}`, label, input, { optional: true });
+    });
+    const lineBox = h("div", { class: "stack", "data-testid": "billing-credit-lines", hidden: true }, ...rows);
+    const toggle = () => {
+      lineBox.hidden = !some.checked;
+    };
+    all.addEventListener("change", toggle);
+    some.addEventListener("change", toggle);
+    const scope = h(
+      "fieldset",
+      { class: "stack" },
+      h("legend", {}, t("bo.billing.credit_scope")),
+      h("label", { for: "billing-credit-all" }, all, " ", t("bo.billing.credit_all")),
+      h("label", { for: "billing-credit-some" }, some, " ", t("bo.billing.credit_some")),
+    );
+
+    /** The quantities typed, each checked against what remains of its line. */
+    function requested() {
+      /** @type {{line_id: string, quantity: number}[]} */
+      const out = [];
+      let amount = 0;
+      for (const line of invoice.lines) {
+        const input = inputs[`lines.${line.id}`];
+        if (!input || !value(input)) continue;
+        const max = left.get(line.id) ?? 0;
+        const quantity =
+          line.unit === "half_day"
+            ? parseHalfDays(value(input))
+            : /^\d+$/.test(value(input))
+              ? Number(value(input))
+              : null;
+        if (quantity === null || quantity <= 0)
+          throw new Refused(
+            input,
+            t(line.unit === "half_day" ? "bo.billing.check.days" : "bo.billing.check.units"),
+          );
+        if (quantity > max)
+          throw new Refused(input, t("bo.billing.check.credit_max", { max: shown(line, max) }));
+        out.push({ line_id: line.id, quantity });
+        const per = line.unit === "half_day" ? 2 : 1;
+        amount += Math.round((quantity * Math.abs(line.unit_price_cents)) / per) * Math.sign(line.net_cents || 1);
+      }
+      if (!out.length) {
+        const first = Object.keys(inputs).find((k) => k.startsWith("lines."));
+        throw new Refused(first ? inputs[first] : inputs.reason, t("bo.billing.check.credit_none"));
+      }
+      return { lines: out, amount };
+    }
+
     return billingForm({
       id: "billing-credit",
       heading: t("bo.billing.credit"),
       hint: t("bo.billing.credit_hint"),
       button: t("bo.billing.credit_save"),
       inputs,
-      fields: [field("billing-credit-reason", t("bo.billing.credit_reason"), inputs.reason)],
+      fields: [
+        field("billing-credit-reason", t("bo.billing.credit_reason"), inputs.reason),
+        scope,
+        lineBox,
+      ],
       submit: async () => {
         const reason = reasonOf(inputs.reason);
-        const left = invoice.gross_cents - creditedCents(invoice, invoices);
+        const partial = some.checked ? requested() : null;
+        const text = partial
+          ? t("bo.billing.credit_text_lines", {
+              amount: formatEuros(partial.amount),
+              number: invoice.number ?? "",
+              lines: partial.lines
+                .map((x) => {
+                  const line = invoice.lines.find((l) => l.id === x.line_id);
+                  return line ? `${line.label} × ${shown(line, x.quantity)}` : "";
+                })
+                .join(" ; "),
+            })
+          : t("bo.billing.credit_text", {
+              amount: formatEuros(invoice.gross_cents - creditedCents(invoice, invoices)),
+              number: invoice.number ?? "",
+            });
         const ok = await confirmDialog({
           heading: t("bo.billing.credit_title"),
-          text: t("bo.billing.credit_text", {
-            amount: formatEuros(left),
-            number: invoice.number ?? "",
-          }),
+          text,
           confirm: t("bo.billing.credit_confirm"),
           testid: "billing-credit-dialog",
         });
         if (!ok) return;
-        const note = await request("POST", `/invoices/${invoice.id}/credit-notes`, { reason });
+        const body = partial ? { reason, lines: partial.lines } : { reason };
+        const note = await request("POST", `/invoices/${invoice.id}/credit-notes`, body);
         await reopen(invoice.id, t("bo.billing.credited_done", { number: note.number }));
       },
     });

@@ -32,6 +32,18 @@ export const STRINGS = {
     "Un client d'un autre pays de l'Union est facturé en autoliquidation de la TVA.",
     "A client in another EU country is invoiced under the VAT reverse charge.",
   ],
+  "bo.client.buyer_reference": [
+    "Référence acheteur (sur chaque facture)",
+    "Buyer reference (on each invoice)",
+  ],
+  "bo.client.buyer_hint": [
+    "Le code service ou la référence que le client demande sur ses factures (BT-10).",
+    "The service code or reference the client asks for on its invoices (BT-10).",
+  ],
+  "bo.client.err.buyer_reference.invalid": [
+    "100 caractères au plus, sans caractère de contrôle.",
+    "100 characters at most, no control characters.",
+  ],
   "bo.client.reverse": [
     "Autoliquidation de la TVA : les factures de ce client sont hors TVA française.",
     "VAT reverse charge: this client's invoices carry no French VAT.",
@@ -204,6 +216,14 @@ export async function clientPanel(client, { onSaved, onClose }) {
         autocomplete: "off",
       })
     ),
+    buyer_reference: /** @type {HTMLInputElement} */ (
+      h("input", {
+        type: "text",
+        value: current.buyer_reference ?? "",
+        maxlength: 100,
+        autocomplete: "off",
+      })
+    ),
     signature_wording: /** @type {HTMLSelectElement} */ (
       h(
         "select",
@@ -253,12 +273,13 @@ export async function clientPanel(client, { onSaved, onClose }) {
       f("electronic_address", { optional: true, hint: t("bo.client.electronic_hint") }),
       f("country_code", { hint: t("bo.client.country_hint") }),
       reverse,
+      f("buyer_reference", { optional: true, hint: t("bo.client.buyer_hint") }),
       f("signature_wording"),
       save,
       status,
     )
   );
-  for (const name of ["electronic_address", "country_code"])
+  for (const name of ["electronic_address", "country_code", "buyer_reference"])
     inputs[name].setAttribute("aria-describedby", `${id(name)}-hint`);
 
   form.addEventListener("submit", async (event) => {
@@ -276,6 +297,7 @@ export async function clientPanel(client, { onSaved, onClose }) {
       electronic_address: inputs.electronic_address.value,
       country_code: tidy("country_code"),
       signature_wording: inputs.signature_wording.value,
+      buyer_reference: inputs.buyer_reference.value.trim(),
     };
     form.setAttribute("aria-busy", "true");
     save.setAttribute("aria-disabled", "true");

@@ -137,8 +137,8 @@ export const STRINGS = {
     "Unknown mode (time and materials, capped, fixed price).",
   ],
   "bo.import.err.invalid_region": [
-    "Jours fériés inconnus (métropole, Alsace-Moselle).",
-    "Unknown public holidays (mainland, Alsace-Moselle).",
+    "Jours fériés inconnus (métropole, Alsace-Moselle, Guadeloupe, Martinique, Guyane, La Réunion, Mayotte).",
+    "Unknown public holidays (mainland, Alsace-Moselle, Guadeloupe, Martinique, French Guiana, La Réunion, Mayotte).",
   ],
   "bo.import.err.ends_before_start": [
     "La fin tombe avant le début.",

@@ -24,7 +24,15 @@ import { clearErrors, ensureStyles, field, setFieldError, showRefusal } from "./
 /** sync/rules.py AbsenceType, in the order the form lists them. */
 const ABSENCES = ["CP", "RTT", "maladie", "sans_solde", "formation", "intercontrat", "at_mp"];
 /** sync/calendar.py CalendarRegion. */
-const REGIONS = ["metropole", "alsace_moselle"];
+const REGIONS = [
+  "metropole",
+  "alsace_moselle",
+  "guadeloupe",
+  "martinique",
+  "guyane",
+  "la_reunion",
+  "mayotte",
+];
 /** server/services/directory.py BILLING_MODES. */
 const MODES = ["regie", "regie_capped", "forfait"];
 
@@ -65,6 +73,26 @@ export const STRINGS = {
   "bo.missions.region.alsace_moselle": [
     "Alsace-Moselle (Vendredi saint, 26 décembre)",
     "Alsace-Moselle (Good Friday, 26 December)",
+  ],
+  "bo.missions.region.guadeloupe": [
+    "Guadeloupe (27 mai, abolition de l'esclavage)",
+    "Guadeloupe (27 May, abolition of slavery)",
+  ],
+  "bo.missions.region.martinique": [
+    "Martinique (22 mai, abolition de l'esclavage)",
+    "Martinique (22 May, abolition of slavery)",
+  ],
+  "bo.missions.region.guyane": [
+    "Guyane (10 juin, abolition de l'esclavage)",
+    "French Guiana (10 June, abolition of slavery)",
+  ],
+  "bo.missions.region.la_reunion": [
+    "La Réunion (20 décembre, abolition de l'esclavage)",
+    "La Réunion (20 December, abolition of slavery)",
+  ],
+  "bo.missions.region.mayotte": [
+    "Mayotte (27 avril, abolition de l'esclavage)",
+    "Mayotte (27 April, abolition of slavery)",
   ],
   "bo.missions.circuit": ["Circuit de validation", "Validation circuit"],
   "bo.missions.circuitHelp": [
@@ -222,6 +250,38 @@ export const STRINGS = {
     "Un pourcentage de 0 à 100 (deux décimales au plus).",
     "A percentage from 0 to 100 (two decimals at most).",
   ],
+  "bo.missions.discount": ["Remise permanente", "Standing discount"],
+  "bo.missions.discountHelp": [
+    "Appliquée à chaque pré-facture de la mission, après sa ligne : un pourcentage, ou un montant HT par pré-facture. Les factures déjà émises gardent la leur.",
+    "Applied to each pre-invoice of the mission, after its line: a percentage, or an amount excl. VAT per pre-invoice. Invoices already issued keep theirs.",
+  ],
+  "bo.missions.discount_percent": ["Remise (%)", "Discount (%)"],
+  "bo.missions.discount_amount": ["Ou montant HT par pré-facture (€)", "Or amount excl. VAT per pre-invoice (€)"],
+  "bo.missions.discount_reason": ["Motif de la remise", "Reason for the discount"],
+  "bo.missions.err.percent_bp.invalid": [
+    "Un pourcentage de plus de 0 à 100 (deux décimales au plus).",
+    "A percentage above 0 up to 100 (two decimals at most).",
+  ],
+  "bo.missions.err.percent_bp.out_of_range": [
+    "Un pourcentage de plus de 0 à 100.",
+    "A percentage above 0 up to 100.",
+  ],
+  "bo.missions.err.amount_cents.invalid": [
+    "Un montant en euros, par exemple 150 ou 150,50.",
+    "An amount in euros, e.g. 150 or 150.50.",
+  ],
+  "bo.missions.err.amount_cents.exclusive": [
+    "Un pourcentage ou un montant, pas les deux.",
+    "A percentage or an amount, not both.",
+  ],
+  "bo.missions.err.reason.required": [
+    "Dites pourquoi la mission a une remise (3 caractères au moins).",
+    "Say why the mission has a discount (3 characters at least).",
+  ],
+  "bo.missions.discountFailed": [
+    "Mission enregistrée, mais pas sa remise : corrigez-la puis enregistrez à nouveau.",
+    "Mission saved, but not its discount: fix it and save again.",
+  ],
   "bo.missions.policyFailed": [
     "Mission enregistrée, mais pas la règle des frais : corrigez-la puis enregistrez à nouveau.",
     "Mission saved, but not the expense rule: fix it and save again.",
@@ -354,6 +414,9 @@ export async function mount(container, _props) {
     purchase_order: h("input", { type: "text", maxlength: 100, autocomplete: "off" }),
     rebill: h("input", { type: "checkbox" }),
     margin_bp: h("input", { type: "text", inputmode: "decimal", autocomplete: "off", value: "0" }),
+    percent_bp: h("input", { type: "text", inputmode: "decimal", autocomplete: "off" }),
+    amount_cents: h("input", { type: "text", inputmode: "decimal", autocomplete: "off" }),
+    reason: h("input", { type: "text", maxlength: 500, autocomplete: "off" }),
   };
   // The region and the billing mode have a value always: drop their empty choice.
   inputs.calendar_region.firstElementChild?.remove();
@@ -564,6 +627,21 @@ export async function mount(container, _props) {
       ),
       h(
         "fieldset",
+        { "aria-describedby": "mission-discount-help", "data-testid": "mission-discount" },
+        h("legend", {}, t("bo.missions.discount")),
+        h("p", { class: "hint muted", id: "mission-discount-help" }, t("bo.missions.discountHelp")),
+        field("mission-discount-percent", t("bo.missions.discount_percent"), inputs.percent_bp, {
+          optional: true,
+        }),
+        field("mission-discount-amount", t("bo.missions.discount_amount"), inputs.amount_cents, {
+          optional: true,
+        }),
+        field("mission-discount-reason", t("bo.missions.discount_reason"), inputs.reason, {
+          optional: true,
+        }),
+      ),
+      h(
+        "fieldset",
         { "aria-describedby": "mission-circuit-help" },
         h("legend", {}, t("bo.missions.circuit")),
         h("p", { class: "hint muted", id: "mission-circuit-help" }, t("bo.missions.circuitHelp")),
@@ -610,6 +688,23 @@ export async function mount(container, _props) {
   ];
   /** The expense rule as loaded for the mission edited, to save it only when changed. */
   let policyBefore = { rebill: false, margin_bp: 0 };
+  /** The standing discount as loaded, likewise. */
+  const NO_DISCOUNT = { percent_bp: null, amount_cents: null, reason: "" };
+  /** @type {{percent_bp: number | null, amount_cents: number | null, reason: string}} */
+  let discountBefore = NO_DISCOUNT;
+  /** @param {{percent_bp: number | null, amount_cents: number | null, reason: string}} d */
+  function setDiscount(d) {
+    /** @type {HTMLInputElement} */ (inputs.percent_bp).value =
+      d.percent_bp == null ? "" : amountText(d.percent_bp);
+    /** @type {HTMLInputElement} */ (inputs.amount_cents).value =
+      d.amount_cents == null ? "" : amountText(d.amount_cents);
+    /** @type {HTMLInputElement} */ (inputs.reason).value = d.reason;
+  }
+  /** @param {{percent_bp: number | null, amount_cents: number | null, reason: string}} d */
+  const sameDiscount = (d) =>
+    d.percent_bp === discountBefore.percent_bp &&
+    d.amount_cents === discountBefore.amount_cents &&
+    d.reason === discountBefore.reason;
 
   /**
    * Open the form on a mission, prefilled; `close` also sets its end date to today.
@@ -653,6 +748,15 @@ export async function mount(container, _props) {
         setPolicy(policy);
       })
       .catch((error) => showRefusal(error, { form, box, prefix: "bo.missions", inputFor }));
+    discountBefore = NO_DISCOUNT;
+    setDiscount(NO_DISCOUNT);
+    request("GET", `/missions/${m.id}/discount`)
+      .then((discount) => {
+        if (editing !== m) return;
+        discountBefore = discount;
+        setDiscount(discount);
+      })
+      .catch((error) => showRefusal(error, { form, box, prefix: "bo.missions", inputFor }));
     const step = (kind) => m.approval_steps.find((s) => s.kind === kind)?.approver_id ?? "";
     set("manager", step("manager"));
     set("signer", step("client_signer"));
@@ -681,6 +785,7 @@ export async function mount(container, _props) {
     drawMilestones();
     addMilestone.hidden = false;
     setPolicy({ rebill: false, margin_bp: 0 });
+    setDiscount(NO_DISCOUNT);
     showMode();
   }
 
@@ -807,6 +912,21 @@ export async function mount(container, _props) {
       rebill: /** @type {HTMLInputElement} */ (inputs.rebill).checked,
       margin_bp: margin,
     };
+    const percentText = value("percent_bp").trim();
+    const percent = percentText ? parsePercent(percentText) : null;
+    if (percentText && (percent === null || percent === 0)) {
+      setFieldError(inputs.percent_bp, t("bo.missions.err.percent_bp.invalid"));
+      inputs.percent_bp.focus();
+      return;
+    }
+    const offText = value("amount_cents").trim();
+    const off = offText ? parseEuros(offText) : null;
+    if (offText && (off === null || off === 0)) {
+      setFieldError(inputs.amount_cents, t("bo.missions.err.amount_cents.invalid"));
+      inputs.amount_cents.focus();
+      return;
+    }
+    const discount = { percent_bp: percent, amount_cents: off, reason: value("reason").trim() };
     /** The milestones as sent; an amount that is not one is said here, on its row. */
     const sentMilestones = [];
     if (mode === "forfait" && !editing) {
@@ -844,7 +964,7 @@ export async function mount(container, _props) {
         comments_required: /** @type {HTMLInputElement} */ (inputs.comments_required).checked,
         calendar_region: value("calendar_region"),
         approval_steps: none ? [] : steps,
-      }, policy);
+      }, policy, discount);
       return;
     }
     const body = {
@@ -883,6 +1003,19 @@ export async function mount(container, _props) {
           return;
         }
       }
+      if (discount.percent_bp !== null || discount.amount_cents !== null) {
+        try {
+          await request("PUT", `/missions/${created.id}/discount`, discount);
+        } catch (error) {
+          await load();
+          startEdit(created);
+          setDiscount(discount);
+          showRefusal(error, { form, box, prefix: "bo.missions", inputFor });
+          box.prepend(h("p", {}, t("bo.missions.discountFailed")));
+          box.hidden = false;
+          return;
+        }
+      }
       form.reset();
       resetTerms();
       fillSigners();
@@ -903,8 +1036,10 @@ export async function mount(container, _props) {
    * @param {any} mission
    * @param {object} body  MissionUpdate
    * @param {{rebill: boolean, margin_bp: number}} policy  saved too when changed
+   * @param {{percent_bp: number | null, amount_cents: number | null, reason: string}} discount
+   *   saved too when changed
    */
-  async function saveEdit(mission, body, policy) {
+  async function saveEdit(mission, body, policy, discount) {
     form.setAttribute("aria-busy", "true");
     submit.setAttribute("aria-disabled", "true");
     try {
@@ -917,6 +1052,17 @@ export async function mount(container, _props) {
           editing = saved;
           showRefusal(error, { form, box, prefix: "bo.missions", inputFor });
           box.prepend(h("p", {}, t("bo.missions.policyFailed")));
+          box.hidden = false;
+          return;
+        }
+      }
+      if (!sameDiscount(discount)) {
+        try {
+          await request("PUT", `/missions/${mission.id}/discount`, discount);
+        } catch (error) {
+          editing = saved;
+          showRefusal(error, { form, box, prefix: "bo.missions", inputFor });
+          box.prepend(h("p", {}, t("bo.missions.discountFailed")));
           box.hidden = false;
           return;
         }

@@ -67,9 +67,29 @@ export const STRINGS = {
     "Alsace-Moselle (Vendredi saint et 26 décembre en plus)",
     "Alsace-Moselle (Good Friday and 26 December too)",
   ],
+  "bo.org.region.guadeloupe": [
+    "Guadeloupe (27 mai, abolition de l'esclavage)",
+    "Guadeloupe (27 May, abolition of slavery)",
+  ],
+  "bo.org.region.martinique": [
+    "Martinique (22 mai, abolition de l'esclavage)",
+    "Martinique (22 May, abolition of slavery)",
+  ],
+  "bo.org.region.guyane": [
+    "Guyane (10 juin, abolition de l'esclavage)",
+    "French Guiana (10 June, abolition of slavery)",
+  ],
+  "bo.org.region.la_reunion": [
+    "La Réunion (20 décembre, abolition de l'esclavage)",
+    "La Réunion (20 December, abolition of slavery)",
+  ],
+  "bo.org.region.mayotte": [
+    "Mayotte (27 avril, abolition de l'esclavage)",
+    "Mayotte (27 April, abolition of slavery)",
+  ],
   "bo.org.region_hint": [
-    "Chaque mission peut avoir le sien. Les départements d'outre-mer ne sont pas encore proposés.",
-    "Each mission may have its own. Overseas departments are not offered yet.",
+    "Chaque mission peut avoir le sien (le lieu de travail compte). Outre-mer : le jour de l'abolition de l'esclavage fixé pour chaque département (loi n° 83-550, décret n° 83-1003).",
+    "Each mission may have its own (the place of work counts). Overseas: the abolition of slavery day set for each department (loi n° 83-550, décret n° 83-1003).",
   ],
   "bo.org.signature": ["Validation par le client", "Client approval"],
   "bo.org.signature_wording": [
@@ -205,7 +225,15 @@ const CODES = new Set([
   "invoice_prefix",
   "credit_note_prefix",
 ]);
-const REGIONS = ["metropole", "alsace_moselle"];
+const REGIONS = [
+  "metropole",
+  "alsace_moselle",
+  "guadeloupe",
+  "martinique",
+  "guyane",
+  "la_reunion",
+  "mayotte",
+];
 const WORDINGS = ["signature", "attestation"];
 
 /**
