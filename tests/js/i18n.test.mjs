@@ -53,6 +53,7 @@ const ONLINE = [
   "privacy",
   "backoffice/sso",
   "backoffice/integrations",
+  "backoffice/people-paste",
 ];
 // On-demand modules with only a few strings of their own.
 const ONLINE_FEW = ["logout"];

@@ -2,12 +2,14 @@
 // their roles and manager, the invitation of a new person (the answer holds a single-use link,
 // which the server also e-mails when it has an SMTP server: `emailed`), a person's roles, a
 // fresh link for someone who lost theirs (the new link ends the ones sent before), and the
-// deactivation of a person (sessions ended, history kept) and their reactivation.
+// deactivation of a person (sessions ended, history kept) and their reactivation; several
+// people at once from lines pasted from a spreadsheet (./people-paste.js).
 // Every refusal is shown next to the field it names, in French; nothing is half-applied.
 
 import { ApiError, request } from "../../api.js";
 import { addStrings, t } from "../../i18n.js";
 import { announce, h } from "../../views/dom.js";
+import { pastePanel } from "./people-paste.js";
 
 /** This module's strings, key → [French, English] (i18n.js addStrings). */
 export const STRINGS = {
@@ -861,6 +863,8 @@ export async function mount(container, { person: me }) {
       form,
       result,
     ),
+    // Several people at once, from pasted lines, through the import (./people-paste.js).
+    pastePanel({ onInvited: () => load().catch(() => {}) }),
     h(
       "section",
       { "aria-labelledby": "people-heading" },
