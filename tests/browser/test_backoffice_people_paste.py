@@ -1,7 +1,8 @@
 """The People tab's "Invite several people" in Chromium, on a phone (390×844) and a laptop
 (1280×800): the administrator pastes three lines from a spreadsheet, one with a bad e-mail;
 the dry run names line 2 with its reason and writes nothing; the fixed lines invite the three
-people, each with their invitation link, and the list shows them. No sideways scroll at
+people, each with their invitation link, and the list shows them; pasted again, the person
+already in the firm and a repeated line are refused by line. No sideways scroll at
 390 px; axe finds nothing serious."""
 
 from __future__ import annotations
@@ -85,3 +86,17 @@ def test_admin_invites_pasted_people_after_a_dry_run_names_the_refused_line(
     emails = page.evaluate(PEOPLE_JS)
     assert {lea, paul, zoe} <= set(emails)
     looks_right(page, width, "invited")
+
+    # Pasted again: a person already in the firm and a line repeated are refused by line.
+    anne = f"Anne {tag}\tanne.{tag}@exemple.fr\n"
+    lines.fill(f"Léa Petit {tag}\t{lea}\n{anne}{anne}")
+    panel.get_by_role("button", name="Vérifier les lignes").click()
+    expect(page.get_by_test_id("paste-summary")).to_have_text("3 lignes lues, 2 refusées.")
+    line = page.get_by_test_id("paste-line")
+    expect(
+        line.and_(page.locator("[data-line='1']")).get_by_test_id("paste-line-error")
+    ).to_have_text("Déjà dans le cabinet : retirez cette ligne.")
+    expect(
+        line.and_(page.locator("[data-line='3']")).get_by_test_id("paste-line-error")
+    ).to_have_text("Même adresse qu'une ligne plus haut.")
+    expect(page.get_by_test_id("paste-invite")).to_have_count(0)
