@@ -126,6 +126,9 @@ def test_two_expenses_a_refusal_with_its_reason_and_the_payroll_file(
     admin.page.goto(f"{demo_server.origin}/#demo={ADMIN_EMAIL}")
     admin.page.get_by_test_id("expenses-link").click()
     policy = admin.page.get_by_test_id("expense-policy")
+    # The admin's page draws its review, then the rule form after the missions answer: under
+    # load that takes longer than one action's timeout.
+    expect(policy.get_by_label("Mission")).to_be_visible(timeout=30_000)
     policy.get_by_label("Mission").select_option(label=eve.title)
     policy.get_by_label("Marge (%)").fill("-3")
     policy.get_by_role("button", name="Enregistrer la règle").click()
