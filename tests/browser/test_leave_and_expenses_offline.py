@@ -98,12 +98,14 @@ def test_leave_and_two_expenses_filed_offline_reach_approval_and_the_payroll_exp
     expect(page.get_by_test_id("leave-balances")).to_contain_text("Congés payés")
     page.goto(f"{demo_server.origin}/#expenses")
     expect(page.get_by_test_id("expense-form")).to_be_visible()
+    # Only what is fetched under the service worker's control is kept: open both again.
     page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
     page.reload()
     expect(page.get_by_test_id("expense-form")).to_be_visible()
+    page.goto(f"{demo_server.origin}/#leave")
+    expect(page.get_by_test_id("leave-form")).to_be_visible()
 
     phone.context.set_offline(True)
-    page.goto(f"{demo_server.origin}/#leave")
     page.reload()  # offline: the screen opens from the service worker's copy
     expect(page.get_by_test_id("leave-offline")).to_contain_text("Hors ligne")
     page.get_by_label("Premier jour", exact=True).fill(first)
