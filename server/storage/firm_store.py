@@ -3,6 +3,7 @@ host name reaches, and the operator's settings of host, relying-party id and ori
 
 from dataclasses import dataclass
 
+from server.storage import raw_sql
 from server.storage import tables as t
 from server.storage.repositories import _id
 
@@ -20,16 +21,24 @@ class FirmRow:
 # One statement per API request, best rank first: the firm named by the host (exact Host, then
 # without its port); else the one firm without a host (the default firm) when other firms have
 # one; else the only firm; else, when no firm has a host at all, a row of NULLs: requests are
-# not told apart by host (a one-firm installation, or one not set up for hosts yet).
-RESOLVE = (
-    "SELECT id, host, rp_id, origin, 0 AS rank FROM organisation WHERE host = {} "
-    "UNION ALL SELECT id, host, rp_id, origin, 1 FROM organisation WHERE host = {} "
+# not told apart by host (a one-firm installation, or one not set up for hosts yet). Sent
+# straight to the driver (server/storage/raw_sql.py): Piccolo's query path cost as much as the
+# rest of a no-op poll (docs/benchmarks.md, issue 12). Read from the database every time, never
+# cached in the process: another server process must see a new firm at once.
+_RESOLVE = (
+    "SELECT id AS firm_id, host AS firm_host, rp_id AS firm_rp_id, origin AS firm_origin, "
+    "0 AS firm_rank FROM organisation WHERE host = {host} "
+    "UNION ALL SELECT id, host, rp_id, origin, 1 FROM organisation WHERE host = {hostname} "
     "UNION ALL SELECT id, host, rp_id, origin, 2 FROM organisation WHERE host IS NULL "
     "AND (SELECT COUNT(*) FROM organisation WHERE host IS NULL) = 1 "
     "UNION ALL SELECT id, host, rp_id, origin, 3 FROM organisation "
     "WHERE (SELECT COUNT(*) FROM organisation) = 1 "
     "UNION ALL SELECT NULL, NULL, NULL, NULL, 4 "
     "WHERE NOT EXISTS (SELECT 1 FROM organisation WHERE host IS NOT NULL)"
+)
+RESOLVE = raw_sql.Statement(
+    sqlite=_RESOLVE.format(host="?", hostname="?"),
+    postgres=_RESOLVE.format(host="$1", hostname="$2"),
 )
 
 
@@ -40,13 +49,16 @@ class Resolution:
 
 
 async def firm_for_host(*, host: str, hostname: str) -> Resolution:
-    rows = await t.Organisation.raw(RESOLVE, host, hostname)
+    rows = await raw_sql.fetch(RESOLVE, host, hostname)
     if not rows:
         return Resolution(firm=None, hosts_unused=False)
-    best = min(rows, key=lambda row: row["rank"])
-    if best["id"] is None:
+    firm_id, firm_host, rp_id, origin, _rank = min(rows, key=lambda row: row[4])
+    if firm_id is None:
         return Resolution(firm=None, hosts_unused=True)
-    return Resolution(firm=_firm(best), hosts_unused=False)
+    return Resolution(
+        firm=_firm({"id": firm_id, "host": firm_host, "rp_id": rp_id, "origin": origin}),
+        hosts_unused=False,
+    )
 
 
 async def get_firm(organisation_id: str) -> FirmRow | None:
