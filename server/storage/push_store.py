@@ -11,9 +11,9 @@ transaction is one plan of hand-written statements:
 2. hand those reads to ``decide`` (the month commands, run by the caller on what was read: they
    write nothing, they say what to write);
 3. write what it returned: new months, new and changed days (``executemany``, ids made by the
-   caller, nothing read back), kept overwrites, month moves, the audit events chained on the
-   organisation's head in one insert, the new version, the mutations' results and the device's
-   row; then commit.
+   caller, nothing read back), kept overwrites, month moves, the new version, the device's row
+   and the mutations' results, and last the audit events chained on the organisation's head in
+   one insert (last, so the chain's lock is held as briefly as it can be); then commit.
 
 The plan is a generator of statements, so both engines run the same SQL in the same order:
 
@@ -336,6 +336,46 @@ def _write(
                 for m in writes.moved_months
             ],
         )
+    if writes.version is not None:
+        yield (
+            "many",
+            "UPDATE sync_space SET version = ? WHERE person = ?",
+            [(writes.version, person)],
+        )
+    # The device's row before its results (they reference it).
+    if known is None:
+        yield (
+            "many",
+            "INSERT INTO sync_client (id, person, last_mutation_id, last_seen_at) "
+            "VALUES (?, ?, ?, ?)",
+            [(client, person, writes.last_mutation_id, now)],
+        )
+    else:
+        yield (
+            "many",
+            "UPDATE sync_client SET last_mutation_id = ?, last_seen_at = ? WHERE id = ?",
+            [(writes.last_mutation_id, now, client)],
+        )
+    if writes.outcomes:
+        yield (
+            "many",
+            "INSERT INTO mutation_outcome (id, key, client, mutation_id, body) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [
+                (ident(str(uuid.uuid4())), f"{client_id}:{m}", client, m, body)
+                for m, body in writes.outcomes
+            ],
+        )
+    if writes.prune_through > 0:
+        yield (
+            "many",
+            "DELETE FROM mutation_outcome WHERE client = ? AND mutation_id <= ?",
+            [(client, writes.prune_through)],
+        )
+    # The audit chain last: on PostgreSQL its per-organisation lock is held from the head's read
+    # to COMMIT, and every push of the firm waits on it; taken last, it is held only for the
+    # chain's own statements. Nothing written above depends on the chain, and the chain's rows
+    # reference only the months written above.
     runs: list[list[ChainEvent]] = []
     for event in writes.events:
         if runs and runs[-1][0].organisation_id == event.organisation_id:
@@ -402,42 +442,6 @@ def _write(
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 personal,
             )
-    if writes.version is not None:
-        yield (
-            "many",
-            "UPDATE sync_space SET version = ? WHERE person = ?",
-            [(writes.version, person)],
-        )
-    # The device's row before its results (they reference it).
-    if known is None:
-        yield (
-            "many",
-            "INSERT INTO sync_client (id, person, last_mutation_id, last_seen_at) "
-            "VALUES (?, ?, ?, ?)",
-            [(client, person, writes.last_mutation_id, now)],
-        )
-    else:
-        yield (
-            "many",
-            "UPDATE sync_client SET last_mutation_id = ?, last_seen_at = ? WHERE id = ?",
-            [(writes.last_mutation_id, now, client)],
-        )
-    if writes.outcomes:
-        yield (
-            "many",
-            "INSERT INTO mutation_outcome (id, key, client, mutation_id, body) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [
-                (ident(str(uuid.uuid4())), f"{client_id}:{m}", client, m, body)
-                for m, body in writes.outcomes
-            ],
-        )
-    if writes.prune_through > 0:
-        yield (
-            "many",
-            "DELETE FROM mutation_outcome WHERE client = ? AND mutation_id <= ?",
-            [(client, writes.prune_through)],
-        )
 
 
 _AUDIT_LOCK_CLASS = 0x0CA2_0A0D
