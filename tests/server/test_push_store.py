@@ -96,8 +96,8 @@ async def test_a_month_push_is_one_trip_to_the_sqlite_writer(
     assert response.status_code == 200
     assert [r["status"] for r in response.json()["results"]] == ["applied"] * 21
     (done,) = trips
-    # Lock, device, terms, months, days; month, days, chain head, chain, version, device,
-    # results (and BEGIN, COMMIT on SQLite).
+    # Lock, device, terms, months, days; month, days, version, device, results, and the chain
+    # last (its lock on PostgreSQL, head, chain) (and BEGIN, COMMIT on SQLite).
     engine = t.SyncSpace._meta.db
     if isinstance(engine, PooledSQLiteEngine):
         assert done.trips == 1
