@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import re
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,14 +55,18 @@ def load_vapid(settings: Settings) -> Vapid:
         fresh = Vapid()
         fresh.generate_keys()
         pem = fresh.private_pem()
+        # Written whole under a private name, then linked into place: a process starting at the
+        # same moment sees no file or a complete one, never one still being written.
+        draft = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another process won the race; use its key
-        else:
             with os.fdopen(fd, "wb") as out:
                 out.write(pem)
-    # A file another process is still writing is complete once non-empty: PEM is one write.
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another process won the race; use its key
+        finally:
+            draft.unlink(missing_ok=True)
     return Vapid.from_pem(path.read_bytes())
 
 
