@@ -569,6 +569,38 @@ export async function mount(container, _props) {
     t("bo.missions.cancel"),
   );
   const commentsError = h("p", { class: "field-error", id: "mission-comments-error", hidden: true });
+  // Both are loaded after the form opens on a mission: disabled (and busy) until their answer is
+  // in, so what the admin types there is never overwritten by a late answer.
+  const policySet = h(
+    "fieldset",
+    { "aria-describedby": "mission-expenses-help" },
+    h("legend", {}, t("bo.missions.expenses")),
+    h("p", { class: "hint muted", id: "mission-expenses-help" }, t("bo.missions.expensesHelp")),
+    h(
+      "div",
+      { class: "check" },
+      inputs.rebill,
+      h("label", { for: "mission-rebill" }, t("bo.missions.rebill")),
+    ),
+    field("mission-margin", t("bo.missions.margin"), inputs.margin_bp, {
+      hint: t("bo.missions.margin_hint"),
+    }),
+  );
+  const discountSet = h(
+    "fieldset",
+    { "aria-describedby": "mission-discount-help", "data-testid": "mission-discount" },
+    h("legend", {}, t("bo.missions.discount")),
+    h("p", { class: "hint muted", id: "mission-discount-help" }, t("bo.missions.discountHelp")),
+    field("mission-discount-percent", t("bo.missions.discount_percent"), inputs.percent_bp, {
+      optional: true,
+    }),
+    field("mission-discount-amount", t("bo.missions.discount_amount"), inputs.amount_cents, {
+      optional: true,
+    }),
+    field("mission-discount-reason", t("bo.missions.discount_reason"), inputs.reason, {
+      optional: true,
+    }),
+  );
   /** The mission the form edits; null while it creates one. */
   let editing = null;
   const form = /** @type {HTMLFormElement} */ (
@@ -610,36 +642,8 @@ export async function mount(container, _props) {
       commentsError,
       absences,
       field("mission-region", t("bo.missions.region"), inputs.calendar_region),
-      h(
-        "fieldset",
-        { "aria-describedby": "mission-expenses-help" },
-        h("legend", {}, t("bo.missions.expenses")),
-        h("p", { class: "hint muted", id: "mission-expenses-help" }, t("bo.missions.expensesHelp")),
-        h(
-          "div",
-          { class: "check" },
-          inputs.rebill,
-          h("label", { for: "mission-rebill" }, t("bo.missions.rebill")),
-        ),
-        field("mission-margin", t("bo.missions.margin"), inputs.margin_bp, {
-          hint: t("bo.missions.margin_hint"),
-        }),
-      ),
-      h(
-        "fieldset",
-        { "aria-describedby": "mission-discount-help", "data-testid": "mission-discount" },
-        h("legend", {}, t("bo.missions.discount")),
-        h("p", { class: "hint muted", id: "mission-discount-help" }, t("bo.missions.discountHelp")),
-        field("mission-discount-percent", t("bo.missions.discount_percent"), inputs.percent_bp, {
-          optional: true,
-        }),
-        field("mission-discount-amount", t("bo.missions.discount_amount"), inputs.amount_cents, {
-          optional: true,
-        }),
-        field("mission-discount-reason", t("bo.missions.discount_reason"), inputs.reason, {
-          optional: true,
-        }),
-      ),
+      policySet,
+      discountSet,
       h(
         "fieldset",
         { "aria-describedby": "mission-circuit-help" },
@@ -707,6 +711,29 @@ export async function mount(container, _props) {
     d.reason === discountBefore.reason;
 
   /**
+   * Fill one fieldset from the server once its answer is in, keeping it disabled until then; the
+   * answer is dropped if the admin has since moved to another mission.
+   * @param {HTMLElement} set
+   * @param {any} m  the mission being opened
+   * @param {string} path
+   * @param {(body: any) => void} apply
+   */
+  function loadInto(set, m, path, apply) {
+    set.setAttribute("disabled", "");
+    set.setAttribute("aria-busy", "true");
+    request("GET", path)
+      .then((body) => {
+        if (editing === m) apply(body);
+      })
+      .catch((error) => showRefusal(error, { form, box, prefix: "bo.missions", inputFor }))
+      .finally(() => {
+        if (editing !== m) return;
+        set.removeAttribute("disabled");
+        set.removeAttribute("aria-busy");
+      });
+  }
+
+  /**
    * Open the form on a mission, prefilled; `close` also sets its end date to today.
    * @param {any} m  MissionOut
    * @param {{close?: boolean}} [options]
@@ -741,22 +768,16 @@ export async function mount(container, _props) {
     showMode();
     policyBefore = { rebill: false, margin_bp: 0 };
     setPolicy(policyBefore);
-    request("GET", `/missions/${m.id}/expense-policy`)
-      .then((policy) => {
-        if (editing !== m) return;
-        policyBefore = policy;
-        setPolicy(policy);
-      })
-      .catch((error) => showRefusal(error, { form, box, prefix: "bo.missions", inputFor }));
+    loadInto(policySet, m, `/missions/${m.id}/expense-policy`, (policy) => {
+      policyBefore = policy;
+      setPolicy(policy);
+    });
     discountBefore = NO_DISCOUNT;
     setDiscount(NO_DISCOUNT);
-    request("GET", `/missions/${m.id}/discount`)
-      .then((discount) => {
-        if (editing !== m) return;
-        discountBefore = discount;
-        setDiscount(discount);
-      })
-      .catch((error) => showRefusal(error, { form, box, prefix: "bo.missions", inputFor }));
+    loadInto(discountSet, m, `/missions/${m.id}/discount`, (discount) => {
+      discountBefore = discount;
+      setDiscount(discount);
+    });
     const step = (kind) => m.approval_steps.find((s) => s.kind === kind)?.approver_id ?? "";
     set("manager", step("manager"));
     set("signer", step("client_signer"));
@@ -796,6 +817,10 @@ export async function mount(container, _props) {
     clearErrors(form, box);
     setFieldError(absences, "");
     for (const input of fixed) input.removeAttribute("disabled");
+    for (const set of [policySet, discountSet]) {
+      set.removeAttribute("disabled");
+      set.removeAttribute("aria-busy");
+    }
     resetTerms();
     fillSigners();
     heading.textContent = t("bo.missions.new");
