@@ -2171,3 +2171,25 @@ async def test_only_admins_read_and_set_a_missions_standing_discount(cast: Cast)
         read = await cast.browser("admin").get(API + path)
         report.same("admin reads the discount back", 500, read.json()["percent_bp"])
     report.verify()
+
+
+async def test_only_admins_record_when_a_person_was_told_of_their_carried_leave(
+    cast: Cast,
+) -> None:
+    """Make sure the day a consultant was informed of their carried paid leave (L3141-19-3) is
+    recorded by their organisation's administrators alone (another organisation's admin 404),
+    a refusal storing nothing."""
+    body = {"informed_on": "2026-11-02", "reason": "courrier remis en main propre"}
+    report = Report()
+    for actor in ACTORS:
+        admin = actor in ("admin", "xadmin")
+        told = await cast.browser(actor).post(
+            f"{API}/people/{cast.id('c1')}/leave/carry-notices", json=body
+        )
+        expected = (
+            401 if actor == "anonymous" else 201 if actor == "admin" else 404 if admin else 403
+        )
+        report.status(f"{actor} POST /people/<c1>/leave/carry-notices", told, expected)
+    stored = await t.LeaveAdjustment.count().where(t.LeaveAdjustment.notice == True)  # noqa: E712
+    report.same("notices stored", 1, stored)
+    report.verify()
