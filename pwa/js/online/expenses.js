@@ -32,6 +32,7 @@ export const STRINGS = {
   "exp.cat.taxi": ["Taxi", "Taxi"],
   "exp.cat.mileage": ["Indemnités kilométriques", "Mileage"],
   "exp.cat.mileage_motorcycle": ["Indemnités kilométriques (moto)", "Mileage (motorcycle)"],
+  "exp.cat.mileage_moped": ["Indemnités kilométriques (cyclomoteur)", "Mileage (moped)"],
   "exp.cat.other": ["Autre", "Other"],
   "exp.amount": ["Montant TTC à {rate}", "Amount incl. VAT at {rate}"],
   "exp.amountHelp": [
@@ -341,6 +342,7 @@ function expenseForm(missions, month, done, device) {
                 tripAllowanceCents({
                   year,
                   motorcycle: /** @type {HTMLSelectElement} */ (category).value === "mileage_motorcycle",
+                  moped: /** @type {HTMLSelectElement} */ (category).value === "mileage_moped",
                   fiscalPower: cv,
                   electric: /** @type {HTMLInputElement} */ (electric).checked,
                   distanceKm: km,
