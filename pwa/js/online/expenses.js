@@ -281,6 +281,9 @@ function expenseForm(missions, month, done, device) {
     {},
     ...CATEGORIES.map((c) => h("option", { value: c }, t(`exp.cat.${c}`))),
   );
+  // The longest category name is wider than a 390 px phone: the select keeps to its column
+  // (set through the CSSOM, which the style-src 'self' policy allows, unlike a style attribute).
+  category.style.maxWidth = "100%";
   const amounts = VAT_RATES_BP.map((rate) =>
     h("input", { type: "text", inputmode: "decimal", autocomplete: "off", "data-rate": rate }),
   );
