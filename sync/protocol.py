@@ -240,11 +240,8 @@ class VatAmount(Wire):
 Sha256Id = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
 
-class FileExpenseArgs(Wire):
-    """``file_expense``: the consultant files an expense line, as ``POST /expense-lines`` does
-    (docs/expenses.md), perhaps typed offline. ``id`` is chosen by the phone, so a line is
-    filed once however often the batch is sent. The phone uploads the receipts named here
-    (``PUT /receipts/{sha256}``) before it sends this mutation."""
+class ExpenseLineArgs(Wire):
+    """An expense line as the phone queues it: what ``POST``/``PUT /expense-lines`` take."""
 
     id: Uuid
     spent_on: IsoDate
@@ -256,3 +253,31 @@ class FileExpenseArgs(Wire):
     electric: bool = False
     comment: Annotated[Text, StringConstraints(max_length=500)] = ""
     receipts: Annotated[list[Sha256Id], Field(max_length=10)] = []
+
+
+class FileExpenseArgs(ExpenseLineArgs):
+    """``file_expense``: the consultant files an expense line, as ``POST /expense-lines`` does
+    (docs/expenses.md), perhaps typed offline. ``id`` is chosen by the phone, so a line is
+    filed once however often the batch is sent. The phone uploads the receipts named here
+    (``PUT /receipts/{sha256}``) before it sends this mutation."""
+
+
+class EditExpenseArgs(ExpenseLineArgs):
+    """``edit_expense``: the consultant replaces their line ``id`` (a draft, or a refused line,
+    which becomes a draft again), as ``PUT /expense-lines/{id}`` does, perhaps offline. Refused
+    with the server's reason (e.g. ``already_submitted``) once the line has left their hands."""
+
+
+class DeleteExpenseArgs(Wire):
+    """``delete_expense``: the consultant deletes their draft or refused line ``id``, as
+    ``DELETE /expense-lines/{id}`` does."""
+
+    id: Uuid
+
+
+class SubmitExpensesArgs(Wire):
+    """``submit_expenses``: the consultant hands in the month's draft lines to their manager,
+    as ``POST /expense-reports/{month}/submit`` does (refused with ``no_draft`` when none is
+    left)."""
+
+    month: IsoMonth

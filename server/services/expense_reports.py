@@ -35,6 +35,7 @@ from server.storage import expenses_store as store
 from server.storage import invoicing_store
 from server.storage import repositories as repo
 from server.storage.repositories import write_transaction
+from sync.errors import InvalidMonth
 from sync.expenses import (
     MILEAGE_KINDS,
     Category,
@@ -306,7 +307,7 @@ async def _visible_line(actor: Actor, line_id: str) -> tuple[dict[str, Any], Per
 def _month(month: str) -> str:
     try:
         return str(MonthKey.parse(month))
-    except ValueError:
+    except (ValueError, InvalidMonth):  # "2026-13" is a 422 naming the field, never a 500
         raise _invalid("month", "invalid", "YYYY-MM") from None
 
 

@@ -45,6 +45,8 @@ from sync.protocol import (
     CancelLeaveArgs,
     Cookie,
     DayState,
+    DeleteExpenseArgs,
+    EditExpenseArgs,
     FileExpenseArgs,
     LineValue,
     MonthState,
@@ -53,6 +55,7 @@ from sync.protocol import (
     RequestLeaveArgs,
     SendBackMonthArgs,
     SetDayArgs,
+    SubmitExpensesArgs,
     SubmitMonthArgs,
     SyncRequest,
     SyncResponse,
@@ -149,6 +152,9 @@ Args = (
     | RequestLeaveArgs
     | CancelLeaveArgs
     | FileExpenseArgs
+    | EditExpenseArgs
+    | DeleteExpenseArgs
+    | SubmitExpensesArgs
 )
 KINDS: dict[str, type[Args]] = {
     "set_day": SetDayArgs,
@@ -159,8 +165,13 @@ KINDS: dict[str, type[Args]] = {
     "request_leave": RequestLeaveArgs,
     "cancel_leave": CancelLeaveArgs,
     "file_expense": FileExpenseArgs,
+    "edit_expense": EditExpenseArgs,
+    "delete_expense": DeleteExpenseArgs,
+    "submit_expenses": SubmitExpensesArgs,
 }
 OWN_MONTH_KINDS = (SetDayArgs, SubmitMonthArgs, WithdrawMonthArgs)
+EXPENSE_KINDS = (FileExpenseArgs, EditExpenseArgs, DeleteExpenseArgs, SubmitExpensesArgs)
+"""A consultant's expense lines, each run by the service function of its HTTP twin."""
 """Mutations of the person's own CRA: only a consultant has one."""
 SYNC_ROLES = (Role.CONSULTANT, Role.MANAGER, Role.ADMIN)
 """Who may sync: consultants their days, approvers their queued approvals and send-backs."""
@@ -503,7 +514,7 @@ async def _run_batch(
             )
         elif isinstance(args, RequestLeaveArgs | CancelLeaveArgs):
             results.append(await _leave(tx, actor, mutation.id, args))
-        elif isinstance(args, FileExpenseArgs):
+        elif isinstance(args, EXPENSE_KINDS):
             results.append(await _expense(tx, actor, mutation.id, args))
         elif isinstance(args, SetDayArgs):
             results.append(await _set_day(tx, actor, mutation.id, args))
@@ -599,30 +610,32 @@ async def _leave(
 
 
 async def _expense(
-    tx: MonthTx, actor: Actor, mutation_id: int, args: FileExpenseArgs
+    tx: MonthTx,
+    actor: Actor,
+    mutation_id: int,
+    args: FileExpenseArgs | EditExpenseArgs | DeleteExpenseArgs | SubmitExpensesArgs,
 ) -> MutationResult:
-    """An expense line filed on the phone, perhaps offline, checked and stored as the HTTP one
-    is (server.services.expense_reports), inside this push's transaction. A refusal is this
+    """An expense line filed, changed or deleted on the phone, or the month's drafts handed in,
+    perhaps offline, by the same service function as the HTTP route
+    (server.services.expense_reports), inside this push's transaction. A refusal is this
     mutation's rejection: `reason` the field's code, `detail` "<field>: <why>", so the phone
-    shows it next to that field."""
+    shows it next to that field (or that line)."""
+    detail = "draft"
     try:
-        spent_on = dt.date.fromisoformat(args.spent_on)
-        await expense_reports.create_line(
-            actor=actor,
-            new=expense_reports.LineInput(
-                spent_on=spent_on,
-                mission_id=args.mission_id,
-                category=args.category,
-                vat_lines=[(v.rate_bp, v.gross_cents) for v in args.vat_lines],
-                distance_km=args.distance_km,
-                fiscal_power=args.fiscal_power,
-                electric=args.electric,
-                comment=args.comment,
-                receipts=list(args.receipts),
-            ),
-            now=tx.now,
-            line_id=args.id,
-        )
+        if isinstance(args, DeleteExpenseArgs):
+            await expense_reports.delete_line(actor=actor, line_id=args.id)
+            detail = "deleted"
+        elif isinstance(args, SubmitExpensesArgs):
+            count = await expense_reports.submit(actor=actor, month=args.month, now=tx.now)
+            detail = f"submitted {count}"
+        elif isinstance(args, EditExpenseArgs):
+            await expense_reports.update_line(
+                actor=actor, line_id=args.id, new=_line_input(args), now=tx.now
+            )
+        else:
+            await expense_reports.create_line(
+                actor=actor, new=_line_input(args), now=tx.now, line_id=args.id
+            )
     except ValueError as error:  # a date that is not a calendar date
         return MutationResult(
             id=mutation_id, status="rejected", reason="invalid_args", detail=f"spent_on: {error}"
@@ -635,7 +648,21 @@ async def _expense(
             reason=first.code if first else error.code,
             detail=f"{first.field}: {first.message}" if first else error.message,
         )
-    return MutationResult(id=mutation_id, status="applied", detail="draft")
+    return MutationResult(id=mutation_id, status="applied", detail=detail)
+
+
+def _line_input(args: FileExpenseArgs | EditExpenseArgs) -> expense_reports.LineInput:
+    return expense_reports.LineInput(
+        spent_on=dt.date.fromisoformat(args.spent_on),
+        mission_id=args.mission_id,
+        category=args.category,
+        vat_lines=[(v.rate_bp, v.gross_cents) for v in args.vat_lines],
+        distance_km=args.distance_km,
+        fiscal_power=args.fiscal_power,
+        electric=args.electric,
+        comment=args.comment,
+        receipts=list(args.receipts),
+    )
 
 
 async def _circuit(
