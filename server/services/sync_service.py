@@ -26,7 +26,7 @@ from server.commands import month as commands
 from server.commands.month import month_state
 from server.commands.month_tx import MonthTx, NotPlanned, complete_now
 from server.domain.access import ensure_role
-from server.domain.errors import DomainError, FieldError, Forbidden, InvalidInput
+from server.domain.errors import DomainError, FieldError, Forbidden, InvalidInput, NotFound
 from server.domain.roles import Actor, Role
 from server.domain.workflow import Action
 from server.reactions.month import REACTIONS
@@ -623,8 +623,7 @@ async def _expense(
     detail = "draft"
     try:
         if isinstance(args, DeleteExpenseArgs):
-            await expense_reports.delete_line(actor=actor, line_id=args.id)
-            detail = "deleted"
+            detail = await _delete_line(actor, args.id)
         elif isinstance(args, SubmitExpensesArgs):
             count = await expense_reports.submit(actor=actor, month=args.month, now=tx.now)
             detail = f"submitted {count}"
@@ -649,6 +648,17 @@ async def _expense(
             detail=f"{first.field}: {first.message}" if first else error.message,
         )
     return MutationResult(id=mutation_id, status="applied", detail=detail)
+
+
+async def _delete_line(actor: Actor, line_id: str) -> str:
+    """A line deleted from the phone. One it has not got (filed and deleted on the phone before
+    it was sent: the phone turns the queued filing into this deletion in place, as the ids it
+    sends must follow each other) is gone already: nothing to do, not a refusal to show."""
+    try:
+        await expense_reports.delete_line(actor=actor, line_id=line_id)
+    except NotFound:
+        return "absent"
+    return "deleted"
 
 
 def _line_input(args: FileExpenseArgs | EditExpenseArgs) -> expense_reports.LineInput:

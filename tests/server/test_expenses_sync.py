@@ -134,8 +134,9 @@ async def test_a_line_deleted_offline_is_gone_once_and_a_submitted_one_stays(
 ) -> None:
     """Make sure `delete_expense` deletes a draft as `DELETE /expense-lines/{id}` does; a line
     filed and deleted in the same batch is gone, and the batch sent again files nothing anew
-    (the phone's mutation ids apply once); a submitted line is refused, and someone else's line
-    is not found, as with DELETE."""
+    (the phone's mutation ids apply once); a submitted line is refused; a line the server has
+    not got (deleted already, filed and deleted on the phone before it was sent, or someone
+    else's) is gone already: applied, nothing changed."""
     await _team(world)
     alice = world["alice"].browser
     draft_id = await _line(alice, 4550)
@@ -162,12 +163,12 @@ async def test_a_line_deleted_offline_is_gone_once_and_a_submitted_one_stays(
     [late] = await _sync(alice, _push(phone, (4, "delete_expense", {"id": kept_id})))
     assert (late["status"], late["reason"]) == ("rejected", "already_submitted")
     [gone] = await _sync(alice, _push(phone, (5, "delete_expense", {"id": draft_id})))
-    assert (gone["status"], gone["reason"]) == ("rejected", "not_found")
+    assert (gone["status"], gone["detail"]) == ("applied", "absent")
     [boss] = await _sync(
         world["boss"].browser,
         _push(str(uuid.uuid4()), (1, "delete_expense", {"id": kept_id})),
     )
-    assert (boss["status"], boss["reason"]) == ("rejected", "not_found")
+    assert (boss["status"], boss["detail"]) == ("applied", "absent")
     assert list(await _lines(alice)) == [kept_id]
 
 
