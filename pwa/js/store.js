@@ -50,7 +50,16 @@ const BY_SUBJECT = "subject";
  * month, leave requests and cancellations (docs/leave.md), expenses filed (docs/expenses.md).
  * No `month` field, so never part of the consultant's own months (the BY_MONTH index), but a
  * `subject`: the leave request's or expense line's id, or "<consultant id>/<month>". */
-const DECISIONS = ["approve_month", "send_back_month", "request_leave", "cancel_leave", "file_expense"];
+const DECISIONS = [
+  "approve_month",
+  "send_back_month",
+  "request_leave",
+  "cancel_leave",
+  "file_expense",
+  "edit_expense",
+  "delete_expense",
+  "submit_expenses", // subject "undefined/<month>"
+];
 /** Where the approvals screen kept an approver's queue before it joined this one (localStorage,
  * one key per person); read and emptied by `openStore`. */
 const LEGACY_DECISIONS = "carnet.decisions.";
@@ -979,15 +988,19 @@ export class Store {
    * time), or a leave request or cancellation (one per request id). `args` are the wire args,
    * which the server checks (a refusal comes back with its reason, listed by `decisions()`);
    * the comment of a send-back is asked for by the form.
-   * @param {"approve_month" | "send_back_month" | "request_leave" | "cancel_leave"} name
+   * @param {string} name  One of DECISIONS.
    * @param {any} args  e.g. {consultant_id, month, version, comment?}, or {id, kind, ...}
    * @param {{name: string}} label  Whose month it is, or what the leave is, for the screen.
    * @param {Array<{sha256: string, blob: Blob}>} [receipts]  An expense's photos, stored in the
    *   same transaction as it (args.receipts names their hashes); the sync loop uploads them
    *   before it sends the expense.
+   * @param {(tx: IDBTransaction, record: PendingMutation) => Promise<number>} [replace]  An
+   *   expense line's change (online/expenses.js): run first inside this transaction (awaiting
+   *   only its requests), it may write the change over one of that line not sent yet, and
+   *   returns its id; 0 queues the change after those of the line. No one-per-subject check.
    * @returns {Promise<EditResult>}
    */
-  async decide(name, args, label, receipts = []) {
+  async decide(name, args, label, receipts = [], replace) {
     if (!DECISIONS.includes(name)) throw new TypeError(name);
     let result;
     try {
@@ -996,13 +1009,16 @@ export class Store {
         /** @type {Meta} */
         const meta = await req(tx.objectStore(META).get(META_KEY));
         const record = decisionRecord(meta.next_id, name, args, label);
-        if (await req(pending.index(BY_SUBJECT).count(record.subject))) {
+        const id = replace ? await replace(tx, record) : 0;
+        if (!replace && (await req(pending.index(BY_SUBJECT).count(record.subject)))) {
           return refused([{ field: "month", code: "already_queued", message: record.subject }]);
         }
         for (const receipt of receipts) tx.objectStore(RECEIPTS).put(receipt);
-        pending.put(record);
-        tx.objectStore(META).put({ ...meta, next_id: record.id + 1 }, META_KEY);
-        return { ok: true, id: record.id, ids: [record.id] };
+        if (!id) {
+          pending.put(record);
+          tx.objectStore(META).put({ ...meta, next_id: record.id + 1 }, META_KEY);
+        }
+        return { ok: true, id: id || record.id, ids: [id || record.id] };
       });
     } catch (error) {
       return storageFailure(error);
