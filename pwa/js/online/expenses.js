@@ -4,13 +4,17 @@
 // behind: position, camera) and hashed (SHA-256, the receipt's id on the server); the line and
 // its photos go into the device's one queue in one transaction (store.decide "file_expense"),
 // online or not, and the one sync loop uploads the photos, then sends the line
-// (docs/expenses.md). Kept by the service worker once opened, so it opens offline too.
+// (docs/expenses.md). Editing, deleting a line and handing in the month's drafts go through the
+// same queue (online/expense-queue.js), so they work offline too: the page shows the server's
+// lines (or the copy kept from the last time it was reached) with the queued changes over them.
+// Kept by the service worker once opened, so it opens offline too.
 
 import { ApiError, request } from "../api.js";
 import { addStrings, formatMonthName, t } from "../i18n.js";
 import { formatMonth, nextMonth, parseMonth, previousMonth } from "../core/months.js";
 import { announce, h, render } from "../views/dom.js";
 import { CATEGORIES, MILEAGE_KINDS, VAT_RATES_BP, splitVat, tripAllowanceCents } from "./expense-rules.js";
+import { EXPENSE_KINDS, argsOf, changeLine, linesOf } from "./expense-queue.js";
 
 /** This module's strings, key → [French, English] (i18n.js addStrings). */
 export const STRINGS = {
@@ -114,6 +118,42 @@ export const STRINGS = {
   "exp.rejected": ["Dépense refusée par le serveur : {detail}", "Expense refused by the server: {detail}"],
   "exp.dismiss": ["Masquer", "Dismiss"],
   "exp.required": ["À remplir.", "Required."],
+  "exp.edit": ["Modifier", "Edit"],
+  "exp.editTitle": ["Modifier la dépense", "Edit the expense"],
+  "exp.cancel": ["Annuler", "Cancel"],
+  "exp.editSaved": ["Modification enregistrée.", "Change saved."],
+  "exp.editQueued": [
+    "Modification gardée sur cet appareil : elle partira au retour du réseau.",
+    "Change kept on this device: it leaves when the network is back.",
+  ],
+  "exp.deleted": ["Dépense supprimée.", "Expense deleted."],
+  "exp.deleteQueued": [
+    "Suppression gardée sur cet appareil : elle partira au retour du réseau.",
+    "Deletion kept on this device: it leaves when the network is back.",
+  ],
+  "exp.submitQueued": [
+    "Remise des frais gardée sur cet appareil : elle partira au retour du réseau.",
+    "Hand-in kept on this device: it leaves when the network is back.",
+  ],
+  "exp.handing": ["Remise en attente d'envoi", "Hand-in waiting to be sent"],
+  "exp.keptReceipts": [
+    "{count} {count|justificatif gardé|justificatifs gardés} ; ajoutez-en si besoin.",
+    "{count} {count|receipt|receipts} kept; add more if needed.",
+  ],
+  "exp.refused.edit_expense": ["Modification refusée : {why}", "Change refused: {why}"],
+  "exp.refused.delete_expense": ["Suppression refusée : {why}", "Deletion refused: {why}"],
+  "exp.refused.submit_expenses": ["Remise des frais refusée : {why}", "Hand-in refused: {why}"],
+  "exp.why.already_submitted": [
+    "la dépense est déjà envoyée au manager",
+    "the expense was already sent to the manager",
+  ],
+  "exp.why.already_approved": ["la dépense est déjà approuvée", "the expense was already approved"],
+  "exp.why.no_draft": ["aucun brouillon à envoyer ce mois-ci", "no draft to send this month"],
+  "exp.why.not_found": ["cette dépense n'existe plus", "this expense no longer exists"],
+  "exp.offlineCopy": [
+    "Hors ligne : vos notes de frais telles qu'à la dernière connexion ; vos changements partiront au retour du réseau.",
+    "Offline: your expenses as at the last connection; your changes leave when the network is back.",
+  ],
   "exp.noStorage": [
     "Ce navigateur refuse de garder des données : la dépense ne peut pas être enregistrée ici.",
     "This browser refuses to keep data: the expense cannot be saved here.",
@@ -207,18 +247,35 @@ function field(label, name, input, error) {
   return h("div", {}, h("label", { for: `exp-${name}` }, label, input), error);
 }
 
-/** @param {any} line @param {(() => void) | null} onDelete */
-function lineView(line, onDelete) {
-  const amount = euros(line.gross_cents);
+/**
+ * A line; the consultant's own come with their queued state, a refusal of a change of theirs,
+ * and the buttons that edit and delete them.
+ * @param {any} line @param {(() => void) | null} onDelete
+ * @param {{onEdit?: () => void, note?: Node | null}} [own]
+ */
+function lineView(line, onDelete, own = {}) {
+  const amount = line.gross_cents == null ? `${line.distance_km} km` : euros(line.gross_cents);
+  const queued = line.queued !== undefined;
   return h(
     "li",
-    { class: "card", "data-testid": "expense-line", "data-status": line.status },
+    {
+      class: "card",
+      "data-testid": queued ? "expense-queued" : "expense-line",
+      "data-status": line.status,
+      "data-id": line.id,
+    },
     h(
       "p",
       {},
       h("b", {}, `${line.spent_on} · ${t(`exp.cat.${line.category}`)} · ${amount}`),
       " ",
-      h("span", { class: `badge status-${line.status}` }, t(`exp.status.${line.status}`)),
+      h(
+        "span",
+        { class: `badge status-${queued ? "draft" : line.status}` },
+        queued ? t("exp.pending") : t(`exp.status.${line.status}`),
+      ),
+      line.handing ? " " : null,
+      line.handing ? h("span", { class: "badge", "data-testid": "expense-handing" }, t("exp.handing")) : null,
     ),
     line.consultant_name ? h("p", { class: "muted" }, line.consultant_name) : null,
     line.comment ? h("p", {}, line.comment) : null,
@@ -229,7 +286,7 @@ function lineView(line, onDelete) {
           t("exp.reason", { reason: line.refusal_reason }),
         )
       : null,
-    line.receipts.length
+    line.receipts.length && !queued
       ? h(
           "p",
           { class: "links" },
@@ -248,16 +305,47 @@ function lineView(line, onDelete) {
           ]),
         )
       : null,
-    onDelete
-      ? h("button", { type: "button", class: "secondary small", onclick: onDelete }, t("exp.delete"))
+    own.note ?? null,
+    own.onEdit || onDelete
+      ? h(
+          "p",
+          { class: "links" },
+          own.onEdit
+            ? h("button", { type: "button", class: "secondary small", onclick: own.onEdit }, t("exp.edit"))
+            : null,
+          own.onEdit && onDelete ? " " : null,
+          onDelete
+            ? h("button", { type: "button", class: "secondary small", onclick: onDelete }, t("exp.delete"))
+            : null,
+        )
       : null,
   );
 }
 
-/** The form of a new line; `done` redraws the page once it is queued (and sent, online).
+/** Why the server refused a queued change, in words. @param {any} result */
+function why(result) {
+  const code = result?.reason;
+  return Object.hasOwn(STRINGS, `exp.why.${code}`) ? t(`exp.why.${code}`) : (result?.detail ?? code ?? "");
+}
+
+/** Where the server's lines are kept for the screen offline (this person, this month). */
+const COPY = "carnet.expenses.";
+
+/** @param {string} name */
+function readCopy(name) {
+  try {
+    return JSON.parse(localStorage.getItem(COPY + name) ?? "null");
+  } catch {
+    return null;
+  }
+}
+
+/** The form of a new line, or of a change of `editing`; `done` redraws the page once it is
+ * queued (and sent, online).
  * @param {any[]} missions @param {string} month @param {(said: string) => Promise<void>} done
- * @param {any} device  app.js's device: its store (the one queue) and sync loop */
-function expenseForm(missions, month, done, device) {
+ * @param {any} device  app.js's device: its store (the one queue) and sync loop
+ * @param {any} [editing]  a line of expense-queue.js linesOf */
+function expenseForm(missions, month, done, device, editing = null) {
   const errors = errorSlots();
   const status = h("p", { role: "status", class: "muted", "data-testid": "expense-status" });
   const [year, mon] = month.split("-").map(Number);
@@ -397,6 +485,31 @@ function expenseForm(missions, month, done, device) {
     status,
   );
   let busy = false;
+  if (editing) {
+    // The line's values, to change; its receipts stay, new photos join them.
+    /** @type {HTMLInputElement} */ (date).value = String(editing.spent_on);
+    /** @type {HTMLSelectElement} */ (mission).value = editing.mission_id ?? "";
+    /** @type {HTMLSelectElement} */ (category).value = editing.category;
+    for (const [i, input] of amounts.entries()) {
+      const found = editing.vat_lines.find((/** @type {any} */ v) => v.rate_bp === VAT_RATES_BP[i]);
+      /** @type {HTMLInputElement} */ (input).value = found
+        ? (found.gross_cents / 100).toFixed(2).replace(".", ",")
+        : "";
+    }
+    if (editing.distance_km != null) {
+      /** @type {HTMLInputElement} */ (distance).value = String(editing.distance_km);
+      /** @type {HTMLInputElement} */ (power).value = String(editing.fiscal_power);
+      /** @type {HTMLInputElement} */ (electric).checked = Boolean(editing.electric);
+    }
+    /** @type {HTMLTextAreaElement} */ (comment).value = editing.comment ?? "";
+    if (editing.receipts.length) {
+      chosen.before(h("p", { class: "muted" }, t("exp.keptReceipts", { count: editing.receipts.length })));
+    }
+    button.after(
+      " ",
+      h("button", { type: "button", class: "secondary", onclick: () => done("") }, t("exp.cancel")),
+    );
+  }
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (busy) return;
@@ -424,12 +537,12 @@ function expenseForm(missions, month, done, device) {
       const receipts = [];
       for (const blob of prepared) receipts.push({ sha256: await sha256(blob), blob });
       const args = {
-        id: crypto.randomUUID(),
+        id: editing?.id ?? crypto.randomUUID(),
         spent_on: /** @type {HTMLInputElement} */ (date).value,
         mission_id: /** @type {HTMLSelectElement} */ (mission).value || null,
         category: /** @type {HTMLSelectElement} */ (category).value,
         comment: /** @type {HTMLTextAreaElement} */ (comment).value.trim(),
-        receipts: [...new Set(receipts.map((r) => r.sha256))],
+        receipts: [...new Set([...(editing?.receipts ?? []), ...receipts.map((r) => r.sha256)])],
         ...(mileage
           ? {
               distance_km: km,
@@ -441,7 +554,9 @@ function expenseForm(missions, month, done, device) {
       // The line and its photos in one transaction: kept together across a reload, a closed
       // tab or a lost network, and sent by the sync loop (receipts first).
       const label = { name: t(`exp.cat.${args.category}`) };
-      const queued = await store.decide("file_expense", args, label, receipts);
+      const queued = editing
+        ? await changeLine(store, "edit_expense", args, label, receipts)
+        : await store.decide("file_expense", args, label, receipts);
       if (!queued.ok) throw new Error(queued.violations.map((v) => v.message).join(" "));
       status.textContent = t("exp.uploading");
       await device.sync.syncNow();
@@ -455,7 +570,8 @@ function expenseForm(missions, month, done, device) {
         errors.show(new ApiError({ status: 422, title: "", errors: [{ field: where, message }] }), status);
         return;
       }
-      const said = t(after.pending.some((d) => d.id === queued.id) ? "exp.queued" : "exp.saved");
+      const waits = after.pending.some((d) => d.id === queued.id);
+      const said = t(editing ? (waits ? "exp.editQueued" : "exp.editSaved") : waits ? "exp.queued" : "exp.saved");
       announce(said);
       // Said by the redrawn page's form: said here first, it would announce a form about to
       // be replaced, and what is typed into it meanwhile would be lost.
@@ -470,8 +586,8 @@ function expenseForm(missions, month, done, device) {
   preview();
   return h(
     "section",
-    { class: "card", "aria-labelledby": "exp-add-h" },
-    h("h2", { id: "exp-add-h" }, t("exp.add")),
+    { class: "card", "aria-labelledby": "exp-add-h", "data-testid": editing ? "expense-editing" : null },
+    h("h2", { id: "exp-add-h" }, t(editing ? "exp.editTitle" : "exp.add")),
     form,
   );
 }
@@ -573,96 +689,116 @@ function decisionView(line, redraw) {
 }
 
 /**
- * The consultant's lines: those waiting on this device (with their photos still to upload),
- * those the server refused when they arrived, then the server's (online).
+ * The consultant's lines: the server's (or the copy kept from the last time it was reached)
+ * with this device's queued changes over them, those the server refused when they arrived,
+ * the buttons that edit and delete a line and hand in the month's drafts, all through the one
+ * queue (store.decide, online/expense-queue.js) and the one sync loop, online or not.
  * @param {any} report  GET /expense-reports/{month}, or null offline
- * @param {any[]} queued  file_expense decisions of the month still in the queue
- * @param {any[]} rejected  and those the server refused
+ * @param {any[]} lines  expense-queue.js linesOf
+ * @param {any[]} rejected  the expense changes the server refused (store.decisions())
  * @param {number} photos  receipts waiting to upload
  */
-function myLines(report, queued, rejected, photos, { store, key, redraw }) {
-  const waiting = queued.map((d) => {
-    const a = d.args;
-    const gross = a.vat_lines ? a.vat_lines.reduce((sum, v) => sum + v.gross_cents, 0) : null;
-    return h(
-      "li",
-      { class: "card", "data-testid": "expense-queued" },
-      h(
-        "p",
-        {},
-        h("b", {}, [a.spent_on, t(`exp.cat.${a.category}`), gross ? euros(gross) : `${a.distance_km} km`].join(" · ")),
-        " ",
-        h("span", { class: "badge status-draft" }, t("exp.pending")),
-      ),
-      a.comment ? h("p", {}, a.comment) : null,
+function myLines(report, lines, rejected, photos, { store, key, redraw, device, copied }) {
+  const status = h("p", { role: "status", class: "muted", "data-testid": "submit-status" });
+  const shown = new Set(lines.map((line) => line.id));
+  const dismiss = (/** @type {any} */ d) =>
+    h(
+      "button",
+      {
+        type: "button",
+        class: "secondary small",
+        onclick: async () => {
+          await store.dismissRejected(d.id);
+          await redraw();
+        },
+      },
+      t("exp.dismiss"),
+    );
+  const refusal = (/** @type {any} */ d) =>
+    h(
+      "p",
+      { class: "notice warn", "data-testid": "expense-change-rejected" },
+      t(`exp.refused.${d.name}`, { why: why(d.result) }),
+      " ",
+      dismiss(d),
+    );
+  // A refused change of a line shown goes with that line; a hand-in's, under its button.
+  const ofLine = (/** @type {any} */ d) => d.name !== "submit_expenses" && d.name !== "file_expense" && shown.has(d.args.id);
+  const loose = rejected.filter((d) => !ofLine(d) && d.name !== "submit_expenses");
+  const refusals = loose.map((d) =>
+    d.name === "file_expense"
+      ? h(
+          "li",
+          { class: "notice warn", "data-testid": "expense-rejected" },
+          t("exp.rejected", { detail: d.result?.detail ?? d.result?.reason ?? "" }),
+          " ",
+          dismiss(d),
+        )
+      : h("li", {}, refusal(d)),
+  );
+  /** Queue a change, send it when the network allows, and say where it stands. */
+  const queue = async (/** @type {() => Promise<any>} */ change, /** @type {string[]} */ [done, kept]) => {
+    const queued = await change();
+    if (!queued.ok) {
+      status.className = "error";
+      status.textContent = queued.violations.map((/** @type {any} */ v) => v.message).join(" ");
+      return;
+    }
+    await device.sync.syncNow();
+    const after = await store.decisions();
+    const waits = after.pending.some((/** @type {any} */ d) => d.id === queued.id);
+    const refused = after.rejected.some((/** @type {any} */ d) => d.id === queued.id);
+    await redraw();
+    const box = document.querySelector("[data-testid=submit-status]");
+    if (box && !refused) box.textContent = waits ? kept : done;
+    announce(refused ? "" : waits ? kept : done);
+  };
+  const items = lines.map((/** @type {any} */ line) => {
+    const open = (line.status === "draft" || line.status === "refused") && !line.handing;
+    const label = { name: t(`exp.cat.${line.category}`) };
+    return lineView(
+      line,
+      open
+        ? () => queue(() => changeLine(store, "delete_expense", { id: line.id }, label), [t("exp.deleted"), t("exp.deleteQueued")])
+        : null,
+      {
+        onEdit: open ? () => redraw("", line.id) : undefined,
+        note: h("div", {}, ...rejected.filter((d) => ofLine(d) && d.args.id === line.id).map(refusal)),
+      },
     );
   });
-  const refusals = rejected.map((d) =>
-    h(
-      "li",
-      { class: "notice warn", "data-testid": "expense-rejected" },
-      t("exp.rejected", { detail: d.result?.detail ?? d.result?.reason ?? "" }),
-      " ",
-      h(
-        "button",
-        {
-          type: "button",
-          class: "secondary small",
-          onclick: async () => {
-            await store.dismissRejected(d.id);
-            await redraw();
-          },
-        },
-        t("exp.dismiss"),
-      ),
-    ),
-  );
-  const lines = (report?.lines ?? []).map((/** @type {any} */ line) =>
-    lineView(
-      line,
-      line.status === "draft" || line.status === "refused"
-        ? async () => {
-            await request("DELETE", `/expense-lines/${line.id}`);
-            await redraw();
-          }
-        : null,
-    ),
-  );
-  const status = h("p", { role: "status", class: "muted", "data-testid": "submit-status" });
-  const drafts = report?.lines.some((/** @type {any} */ line) => line.status === "draft");
-  const all = [...refusals, ...waiting, ...lines];
+  const drafts = lines.filter((line) => line.status === "draft" && !line.handing);
+  const handIns = rejected.filter((d) => d.name === "submit_expenses").map(refusal);
+  const all = [...refusals, ...items];
   return h(
     "section",
     { class: "card", "aria-labelledby": "exp-mine-h", "data-testid": "my-expenses" },
     h("h2", { id: "exp-mine-h" }, t("exp.mine")),
     photos ? h("p", { class: "notice", "data-testid": "photos-waiting" }, t("exp.pendingPhotos", { count: photos })) : null,
-    report ? null : h("p", { class: "notice warn", "data-testid": "expenses-offline" }, t("exp.offline")),
+    report
+      ? null
+      : h("p", { class: "notice warn", "data-testid": "expenses-offline" }, t(copied ? "exp.offlineCopy" : "exp.offline")),
     all.length ? h("ul", { class: "stack plain" }, ...all) : h("p", { class: "muted" }, t("exp.none")),
     report
       ? h("p", {}, t("exp.total", { amount: euros(report.gross_cents), approved: euros(report.approved_cents) }))
       : null,
-    drafts
+    drafts.length && store
       ? h(
           "button",
           {
             type: "button",
             class: "primary",
             "data-testid": "submit-expenses",
-            onclick: async () => {
-              try {
-                const { submitted } = await request("POST", `/expense-reports/${key}/submit`);
-                await redraw();
-                const box = document.querySelector("[data-testid=submit-status]");
-                if (box) box.textContent = t("exp.submitted", { count: submitted });
-              } catch (error) {
-                status.className = "error";
-                status.textContent = error instanceof ApiError ? error.detail || t("exp.offline") : String(error);
-              }
-            },
+            onclick: () =>
+              queue(
+                () => store.decide("submit_expenses", { month: key }, { name: formatMonthName(key) }),
+                [t("exp.submitted", { count: drafts.length }), t("exp.submitQueued")],
+              ),
           },
           t("exp.submit"),
         )
       : null,
+    ...handIns,
     status,
   );
 }
@@ -679,10 +815,11 @@ async function orNull(path) {
 
 /**
  * The page, for the signed-in person; `month` defaults to the current one.
- * @param {{person: {id: string, roles?: string[]}, month?: string, device?: any}} props
- *   device: app.js's device (the one queue and sync loop), null when storage is refused
+ * @param {{person: {id: string, roles?: string[]}, month?: string, device?: any, edit?: string}} props
+ *   device: app.js's device (the one queue and sync loop), null when storage is refused;
+ *   edit: the id of the line whose values the form shows, to change them
  */
-export async function show({ person, month, device = null }) {
+export async function show({ person, month, device = null, edit }) {
   const now = new Date();
   const key = month ?? `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}`;
   const roles = person.roles ?? [];
@@ -700,12 +837,13 @@ export async function show({ person, month, device = null }) {
     " ",
     h("button", { type: "button", class: "secondary small", onclick: go(nextMonth) }, t("exp.next")),
   );
-  const redraw = (message) =>
-    show({ person, month: key, device }).then(() => {
+  const redraw = (/** @type {string} */ message, /** @type {string} */ editId) =>
+    show({ person, month: key, device, edit: editId }).then(() => {
       if (message) {
         const box = document.querySelector("[data-testid=expense-status]");
         if (box) box.textContent = message;
       }
+      if (editId) document.querySelector("[data-testid=expense-editing] input")?.focus();
     });
   const parts = [];
   let offline = false;
@@ -718,17 +856,27 @@ export async function show({ person, month, device = null }) {
       store ? store.receipts() : [],
     ]);
     offline = !report;
-    const mine = (/** @type {any} */ d) => d.name === "file_expense";
-    const queued = queue.pending.filter((d) => mine(d) && d.args.spent_on.startsWith(key));
+    // The server's lines are kept for this screen offline (cleared at sign-out: logout.js).
+    const copy = `${person.id}.${key}`;
+    try {
+      if (report) localStorage.setItem(COPY + copy, JSON.stringify({ lines: report.lines }));
+    } catch {
+      // Storage full or refused: offline, the screen shows the queued lines only.
+    }
+    const copied = report ? null : readCopy(copy);
+    const mine = (/** @type {any} */ d) => EXPENSE_KINDS.includes(d.name);
+    const lines = linesOf((report ?? copied)?.lines ?? [], queue.pending.filter(mine), key);
     const rejected = queue.rejected.filter(mine);
     const missions = online ?? reference?.missions ?? [];
+    const editing = edit ? (lines.find((line) => line.id === edit) ?? null) : null;
     parts.push(
-      myLines(report, queued, rejected, photos?.length ?? 0, { store, key, redraw }),
+      myLines(report, lines, rejected, photos?.length ?? 0, { store, key, redraw, device, copied }),
       expenseForm(
         missions.filter((/** @type {any} */ m) => !m.consultant_id || m.consultant_id === person.id),
         key,
         redraw,
         device,
+        editing,
       ),
     );
   }
@@ -775,12 +923,12 @@ export async function show({ person, month, device = null }) {
     if (change.kind !== "sync" || !waiting) return;
     waiting = expenseWaits(await store.decisions());
     const typing = document.activeElement?.closest("[data-testid=expense-form]");
-    if (!waiting && !typing && form.isConnected) await redraw("");
+    if (!waiting && !typing && form.isConnected) await redraw("", edit);
   });
 }
 
 /** An expense still waits in the queue. @param {{pending: any[]}} queue */
-const expenseWaits = (queue) => queue.pending.some((d) => d.name === "file_expense");
+const expenseWaits = (queue) => queue.pending.some((d) => EXPENSE_KINDS.includes(d.name));
 
 /**
  * The month's expense lines of one consultant inside the manager's review of that month

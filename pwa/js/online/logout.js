@@ -51,6 +51,10 @@ export async function logout({ screen, device, closeDevice, describeError, perso
   }
   try {
     localStorage.removeItem(personKey);
+    // The expense lines kept for the #expenses screen offline (online/expenses.js).
+    for (const key of Object.keys(localStorage)) {
+      if (key.startsWith("carnet.expenses.")) localStorage.removeItem(key);
+    }
   } catch {
     // nothing remembered
   }
