@@ -763,7 +763,9 @@ function myLines(report, lines, rejected, photos, { store, key, redraw, device, 
         : null,
       {
         onEdit: open ? () => redraw("", line.id) : undefined,
-        note: h("div", {}, ...rejected.filter((d) => ofLine(d) && d.args.id === line.id).map(refusal)),
+        note: rejected.some((d) => ofLine(d) && d.args.id === line.id)
+          ? h("div", {}, ...rejected.filter((d) => ofLine(d) && d.args.id === line.id).map(refusal))
+          : null,
       },
     );
   });
