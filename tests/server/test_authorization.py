@@ -2193,3 +2193,74 @@ async def test_only_admins_record_when_a_person_was_told_of_their_carried_leave(
     stored = await t.LeaveAdjustment.count().where(t.LeaveAdjustment.notice == True)  # noqa: E712
     report.same("notices stored", 1, stored)
     report.verify()
+
+
+async def test_only_a_lines_consultant_changes_deletes_and_hands_it_in_through_sync(
+    cast: Cast,
+) -> None:
+    """Make sure `edit_expense`, `delete_expense` and `submit_expenses` from the phone's queue
+    touch only the pusher's own lines: on c1's line, anybody else's edit is `not_found` and
+    their deletion finds nothing of theirs to delete (applied, the line kept); their hand-in is
+    of their own month (a consultant without drafts: `no_draft`; a manager or administrator:
+    `forbidden`); a client signer cannot sync (403), anonymous 401. c1 then changes and hands
+    in the line."""
+    report = Report()
+    filed = {
+        "spent_on": "2026-11-04",
+        "category": "meal",
+        "vat_lines": [{"rate_bp": 1000, "gross_cents": 1200}],
+    }
+    made = await cast.browser("c1").post(f"{API}/expense-lines", json=filed)
+    report.status("c1 POST /expense-lines", made, 201)
+    line_id = made.json()["id"]
+
+    def push(*mutations: tuple[str, dict[str, object]]) -> dict[str, object]:
+        return {
+            "protocol": 2,
+            "client_id": str(uuid.uuid4()),
+            "mutations": [
+                {"id": n, "name": name, "args": args}
+                for n, (name, args) in enumerate(mutations, 1)
+            ],
+        }
+
+    for actor in ACTORS:
+        if actor == "c1":
+            continue
+        others = push(
+            ("edit_expense", {"id": line_id, **filed, "comment": "not mine"}),
+            ("delete_expense", {"id": line_id}),
+            ("submit_expenses", {"month": "2026-11"}),
+        )
+        got = await cast.browser(actor).post(f"{API}/sync", json=others)
+        wanted = 401 if actor == "anonymous" else 403 if actor in ("s1", "s2") else 200
+        report.status(f"{actor} POST /sync edit/delete/submit of c1's line", got, wanted)
+        if got.status_code == 200:
+            outcome = [
+                (r["status"], r.get("reason"), r.get("detail")) for r in got.json()["results"]
+            ]
+            hand_in = "no_draft" if actor in CONSULTANTS else "forbidden"
+            report.same(
+                f"{actor}: results",
+                [("rejected", "not_found"), ("applied", None, "absent"), ("rejected", hand_in)],
+                [outcome[0][:2], outcome[1], outcome[2][:2]],
+            )
+    kept = await t.ExpenseClaim.select(t.ExpenseClaim.comment, t.ExpenseClaim.status).where(
+        t.ExpenseClaim.id == line_id
+    )
+    report.same("c1's line untouched", [{"comment": "", "status": "draft"}], kept)
+    own = await cast.browser("c1").post(
+        f"{API}/sync",
+        json=push(
+            ("edit_expense", {"id": line_id, **filed, "comment": "mine"}),
+            ("submit_expenses", {"month": "2026-11"}),
+            ("delete_expense", {"id": line_id}),
+        ),
+    )
+    report.status("c1 POST /sync edit/submit/delete", own, 200)
+    report.same(
+        "c1: results",
+        [("applied", None), ("applied", None), ("rejected", "already_submitted")],
+        [(r["status"], r.get("reason")) for r in own.json()["results"]],
+    )
+    report.verify()
