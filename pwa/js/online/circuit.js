@@ -402,7 +402,11 @@ export async function mountApprovals({ container, person, device, titled = true 
   let said = "";
 
   async function draw(notes = []) {
-    const decisions = store ? await store.decisions() : { pending: [], rejected: [] };
+    // An approver's own decisions only: the queue also holds their leave and expense changes
+    // (no month of anyone to name), shown on their own screens.
+    const all = store ? await store.decisions() : { pending: [], rejected: [] };
+    const approver = (/** @type {any} */ d) => d.name === "approve_month" || d.name === "send_back_month";
+    const decisions = { pending: all.pending.filter(approver), rejected: all.rejected.filter(approver) };
     let months;
     let offline = "";
     try {
