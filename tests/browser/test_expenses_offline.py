@@ -236,6 +236,7 @@ def test_lines_edited_deleted_and_handed_in_offline_reach_the_server_through_the
     expect(page.get_by_test_id("expense-status")).to_contain_text("Modification gardée")
     laptop.page.get_by_test_id("submit-expenses").click()
     expect(laptop.page.get_by_test_id("submit-status")).to_have_text("1 dépense envoyée.")
+    assert laptop.page.evaluate("document.scrollingElement.scrollWidth <= innerWidth"), "sideways"
     phone.context.set_offline(False)
     refusal = page.get_by_test_id("expense-line").get_by_test_id("expense-change-rejected")
     expect(refusal).to_have_text(
