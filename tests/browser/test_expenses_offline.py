@@ -129,6 +129,8 @@ def test_lines_edited_deleted_and_handed_in_offline_reach_the_server_through_the
             sent.extend(m["name"] for m in body.get("mutations", []))
         elif request.method in ("PUT", "DELETE") and "/api/v1/expense-lines/" in request.url:
             sent.append(f"direct {request.method}")
+        elif request.method == "PUT" and "/api/v1/receipts/" in request.url:
+            sent.append("receipt")
 
     phone.context.on("requestfinished", on_request)
     page = phone.page
@@ -170,7 +172,8 @@ def test_lines_edited_deleted_and_handed_in_offline_reach_the_server_through_the
     queued = page.get_by_test_id("expense-queued")
     expect(queued).to_have_count(2)
 
-    # Edit the lunch before it was ever sent: the form shows its values.
+    # Edit the lunch before it was ever sent: the form shows its values; its photo is replaced
+    # by another (the first is forgotten on the phone, never uploaded).
     queued.filter(has_text="Repas").get_by_role("button", name="Modifier").click()
     editing = page.get_by_test_id("expense-editing")
     expect(editing.get_by_role("heading")).to_have_text("Modifier la dépense")
@@ -178,6 +181,11 @@ def test_lines_edited_deleted_and_handed_in_offline_reach_the_server_through_the
     expect(editing.get_by_label("Commentaire")).to_have_value("Déjeuner")
     editing.get_by_label("Montant TTC à 10 %").fill("30,00")
     editing.get_by_label("Commentaire").fill("Déjeuner équipe")
+    editing.get_by_label("Garder le justificatif 1").uncheck()
+    editing.get_by_test_id("expense-files").set_input_files(
+        files=[{"name": "ticket.jpg", "mimeType": "image/jpeg", "buffer": camera_photo(6)}]
+    )
+    expect(editing.get_by_test_id("expense-photos").locator("li")).to_have_count(1)
     assert page.evaluate("document.scrollingElement.scrollWidth <= innerWidth"), "sideways"
     editing.get_by_role("button", name="Enregistrer la dépense").click()
     expect(page.get_by_test_id("expense-status")).to_have_text(
@@ -222,6 +230,7 @@ def test_lines_edited_deleted_and_handed_in_offline_reach_the_server_through_the
     )
     assert len(kept["receipts"]) == 1 and kept["status"] == "draft"
     assert "direct PUT" not in sent and "direct DELETE" not in sent, sent
+    assert sent.count("receipt") == 1, sent  # the replaced photo never left the phone
     assert sent.count("delete_expense") == 2 and "edit_expense" not in sent, sent
 
     # The lunch edited offline while the laptop hands it in: refused, said with the line.

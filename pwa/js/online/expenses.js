@@ -136,10 +136,7 @@ export const STRINGS = {
     "Hand-in kept on this device: it leaves when the network is back.",
   ],
   "exp.handing": ["Remise en attente d'envoi", "Hand-in waiting to be sent"],
-  "exp.keptReceipts": [
-    "{count} {count|justificatif gardé|justificatifs gardés} ; ajoutez-en si besoin.",
-    "{count} {count|receipt|receipts} kept; add more if needed.",
-  ],
+  "exp.keep": ["Garder le justificatif {n}", "Keep receipt {n}"],
   "exp.refused.edit_expense": ["Modification refusée : {why}", "Change refused: {why}"],
   "exp.refused.delete_expense": ["Suppression refusée : {why}", "Deletion refused: {why}"],
   "exp.refused.submit_expenses": ["Remise des frais refusée : {why}", "Hand-in refused: {why}"],
@@ -485,8 +482,10 @@ function expenseForm(missions, month, done, device, editing = null) {
     status,
   );
   let busy = false;
+  /** @type {HTMLElement[]} the line's receipts, to keep or not */
+  let kept = [];
   if (editing) {
-    // The line's values, to change; its receipts stay, new photos join them.
+    // The line's values, to change.
     /** @type {HTMLInputElement} */ (date).value = String(editing.spent_on);
     /** @type {HTMLSelectElement} */ (mission).value = editing.mission_id ?? "";
     /** @type {HTMLSelectElement} */ (category).value = editing.category;
@@ -502,9 +501,14 @@ function expenseForm(missions, month, done, device, editing = null) {
       /** @type {HTMLInputElement} */ (electric).checked = Boolean(editing.electric);
     }
     /** @type {HTMLTextAreaElement} */ (comment).value = editing.comment ?? "";
-    if (editing.receipts.length) {
-      chosen.before(h("p", { class: "muted" }, t("exp.keptReceipts", { count: editing.receipts.length })));
-    }
+    // Its receipts stay unless unticked (a photo nothing queued names any more is then
+    // forgotten on the device with the change: expense-queue.js); new photos join them.
+    kept = editing.receipts.map((/** @type {string} */ sha) =>
+      h("input", { type: "checkbox", checked: true, value: sha, "data-testid": "keep-receipt" }),
+    );
+    chosen.before(
+      ...kept.map((box, i) => h("label", { class: "check" }, box, ` ${t("exp.keep", { n: i + 1 })}`)),
+    );
     button.after(
       " ",
       h("button", { type: "button", class: "secondary", onclick: () => done("") }, t("exp.cancel")),
@@ -542,7 +546,12 @@ function expenseForm(missions, month, done, device, editing = null) {
         mission_id: /** @type {HTMLSelectElement} */ (mission).value || null,
         category: /** @type {HTMLSelectElement} */ (category).value,
         comment: /** @type {HTMLTextAreaElement} */ (comment).value.trim(),
-        receipts: [...new Set([...(editing?.receipts ?? []), ...receipts.map((r) => r.sha256)])],
+        receipts: [
+          ...new Set([
+            ...kept.filter((box) => /** @type {HTMLInputElement} */ (box).checked).map((box) => box.getAttribute("value")),
+            ...receipts.map((r) => r.sha256),
+          ]),
+        ],
         ...(mileage
           ? {
               distance_km: km,
