@@ -187,6 +187,7 @@ def test_lines_edited_deleted_and_handed_in_offline_reach_the_server_through_the
     )
     expect(editing.get_by_test_id("expense-photos").locator("li")).to_have_count(1)
     assert page.evaluate("document.scrollingElement.scrollWidth <= innerWidth"), "sideways"
+    assert serious_violations(page) == []
     editing.get_by_role("button", name="Enregistrer la dépense").click()
     expect(page.get_by_test_id("expense-status")).to_have_text(
         "Modification gardée sur cet appareil : elle partira au retour du réseau."
