@@ -22,6 +22,7 @@ from server.commands.month_tx import MonthMoved, MonthTx, Subscriber
 from server.domain import model
 from server.domain.integrations import Event
 from server.domain.workflow import Action
+from server.reactions.expenses import move_expense_lines
 from server.services import invoicing, notifications, signature_tokens, webhooks
 from server.storage import notification_store
 from sync.months import MonthStatus
@@ -161,5 +162,11 @@ async def tell_webhooks(tx: MonthTx, event: MonthMoved) -> None:
         )
 
 
-REACTIONS: tuple[Subscriber, ...] = (create_pre_invoice, tell_people, tell_webhooks)
-"""In this order: the pre-invoice exists before anyone is told the month is validated."""
+REACTIONS: tuple[Subscriber, ...] = (
+    move_expense_lines,
+    create_pre_invoice,
+    tell_people,
+    tell_webhooks,
+)
+"""In this order: the expense lines approved with the month are re-billed before its
+pre-invoice is made, and the pre-invoice exists before anyone is told the month is validated."""

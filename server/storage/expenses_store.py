@@ -167,3 +167,55 @@ async def set_policy(mission_id: str, *, rebill: bool, margin_bp: int) -> None:
     )
     if not updated:
         await t.MissionExpensePolicy(mission=mission_id, rebill=rebill, margin_bp=margin_bp).save()
+
+
+# -- the firm's expense circuit ----------------------------------------------------------------
+
+
+async def circuit_of(organisation_id: str) -> str:
+    """``own`` or ``month``: the circuit the organisation's expense reports follow."""
+    row = (
+        await t.Organisation.select(t.Organisation.expense_circuit)
+        .where(t.Organisation.id == organisation_id)
+        .first()
+    )
+    return "own" if row is None else str(row["expense_circuit"])
+
+
+async def set_circuit(organisation_id: str, circuit: str) -> None:
+    await t.Organisation.update({t.Organisation.expense_circuit: circuit}).where(
+        t.Organisation.id == organisation_id
+    )
+
+
+async def claims_in_status(consultant_id: str, month: str, status: str) -> list[dict[str, Any]]:
+    """The consultant's lines of the month in one status (oldest first)."""
+    rows = await (
+        t.ExpenseClaim.select()
+        .where(
+            (t.ExpenseClaim.consultant == consultant_id)
+            & (t.ExpenseClaim.month == month)
+            & (t.ExpenseClaim.status == status)
+        )
+        .order_by(t.ExpenseClaim.spent_on)
+        .order_by(t.ExpenseClaim.created_at)
+    )
+    return [_claim(row) for row in rows]
+
+
+async def set_status(claim_ids: list[str], *, status: str, updated_at: datetime) -> None:
+    """Move these lines to `status` at once (a month's circuit moves its lines together)."""
+    if claim_ids:
+        await t.ExpenseClaim.update(
+            {t.ExpenseClaim.status: status, t.ExpenseClaim.updated_at: updated_at}
+        ).where(t.ExpenseClaim.id.is_in(claim_ids))
+
+
+async def month_status(consultant_id: str, month: str) -> str:
+    """The status of the consultant's CRA of the month (``draft`` when it has none yet)."""
+    row = (
+        await t.Timesheet.select(t.Timesheet.status)
+        .where((t.Timesheet.consultant == consultant_id) & (t.Timesheet.month == month))
+        .first()
+    )
+    return "draft" if row is None else str(row["status"])
