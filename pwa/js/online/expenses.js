@@ -58,6 +58,10 @@ export const STRINGS = {
   "exp.saved": ["Dépense enregistrée.", "Expense saved."],
   "exp.refusedForm": ["Non enregistré : corrigez le champ signalé.", "Not saved: fix the field shown."],
   "exp.submit": ["Envoyer les frais du mois au manager", "Send the month's expenses to the manager"],
+  "exp.withTheMonth": [
+    "Vos frais partent avec le CRA du mois : ils sont envoyés quand vous le soumettez, et validés avec lui.",
+    "Your expenses go with the month's report: they are sent when you submit it, and approved with it.",
+  ],
   "exp.submitted": [
     "{count} {count|dépense envoyée|dépenses envoyées}.",
     "{count} {count|expense|expenses} sent.",
@@ -636,7 +640,9 @@ function myLines(report, queued, rejected, photos, { store, key, redraw }) {
     report
       ? h("p", {}, t("exp.total", { amount: euros(report.gross_cents), approved: euros(report.approved_cents) }))
       : null,
-    drafts
+    drafts && report.goes_with_the_month
+      ? h("p", { class: "notice", "data-testid": "expenses-with-month" }, t("exp.withTheMonth"))
+      : drafts
       ? h(
           "button",
           {
