@@ -7,6 +7,8 @@ tell people and bill. Every notification goes to the outbox in that same transac
 none lost, none twice), and a client signer's signature link exists exactly when the month
 waits on them (issue 5: "the waiting step sends them a link").
 
+- the firm sends expense reports with the month: the month's expense lines move with it
+  (`server.reactions.expenses`, issue 16);
 - the month is validated or signed: its pre-invoice is created or refreshed (issue 7; a billing
   problem becomes a warning on the pre-invoice, never a refusal of the approval);
 - it now waits on a manager: ``waiting_on_you`` to them (push, email as fallback; the
