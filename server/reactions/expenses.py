@@ -12,6 +12,7 @@ one audit event on the month, in the firm's chain, after the month's own event.
 
 from server.commands.month_tx import MonthMoved, MonthTx
 from server.domain import expense_claims as rules
+from server.domain.errors import Conflict
 from server.services import expense_decisions as decisions
 from server.storage import expenses_store as store
 
@@ -40,28 +41,43 @@ async def move_expense_lines(tx: MonthTx, event: MonthMoved) -> None:
     lines = await store.claims_in_status(event.consultant.id, event.month, FROM[move])
     if not lines:
         return
-    ids = [line["id"] for line in lines]
     if move is rules.LinesMove.APPROVE:
         rebilled: set[decisions.Rebilled] = set()
+        approved = []
         for line in lines:
-            target = await decisions.decide_line(
-                organisation_id=organisation_id,
-                decider_id=event.actor_id,
-                line=line,
-                approve=True,
-                reason="",
-                now=tx.now,
-            )
+            try:
+                target = await decisions.decide_line(
+                    organisation_id=organisation_id,
+                    decider_id=event.actor_id,
+                    line=line,
+                    approve=True,
+                    reason="",
+                    now=tx.now,
+                )
+            except Conflict:
+                continue  # refused by the manager meanwhile: that decision stands
+            approved.append(line)
             if target is not None:
                 rebilled.add(target)
         await decisions.refresh(rebilled, now=tx.now)
+        lines = approved
     else:
         to = (
             rules.ClaimStatus.SUBMITTED
             if move is rules.LinesMove.SUBMIT
             else rules.ClaimStatus.DRAFT
         )
-        await store.set_status(ids, status=to.value, updated_at=tx.now)
+        moved = set(
+            await store.move_status(
+                [line["id"] for line in lines],
+                from_status=FROM[move].value,
+                status=to.value,
+                updated_at=tx.now,
+            )
+        )
+        lines = [line for line in lines if line["id"] in moved]
+    if not lines:
+        return  # each one was decided meanwhile: nothing moved with the month
     await tx.audit(
         month_id=event.month_id,
         kind=EVENTS[move],
@@ -69,7 +85,7 @@ async def move_expense_lines(tx: MonthTx, event: MonthMoved) -> None:
         data={
             "consultant": event.consultant.id,
             "month": event.month,
-            "lines": ids,
+            "lines": [line["id"] for line in lines],
             "gross_cents": sum(line["gross_cents"] for line in lines),
         },
         organisation_id=organisation_id,

@@ -49,23 +49,31 @@ async def decide_line(
     now: datetime,
 ) -> Rebilled | None:
     """Write the decision on a submitted line (inside the caller's write transaction); the
-    client's month to refresh when the approved line is re-billed (`refresh`)."""
+    client's month to refresh when the approved line is re-billed (`refresh`).
+
+    Raises:
+        Conflict: The line is not submitted, or was decided since `line` was read (the
+            decision is written only on a line still submitted, before anything is re-billed).
+    """
     rules.ensure_decidable(line["status"])
-    billed, rebilled = None, None
-    if approve and line["mission"] is not None:
-        billed, client_id = await _rebill(organisation_id, decider_id, line, now)
-        if billed is not None:
-            rebilled = Rebilled(client_id=client_id, month=line["month"])
-    await store.update_claim(
+    status = rules.ClaimStatus.APPROVED if approve else rules.ClaimStatus.REFUSED
+    written = await store.decide_claim(
         line["id"],
-        status=(rules.ClaimStatus.APPROVED if approve else rules.ClaimStatus.REFUSED).value,
+        status=status.value,
         refusal_reason="" if approve else reason,
         decided_by=decider_id,
         decided_at=now,
-        billed_expense=billed,
         updated_at=now,
     )
-    return rebilled
+    if not written:
+        rules.ensure_decidable("decided")
+    if not approve or line["mission"] is None:
+        return None
+    billed, client_id = await _rebill(organisation_id, decider_id, line, now)
+    if billed is None:
+        return None
+    await store.update_claim(line["id"], billed_expense=billed)
+    return Rebilled(client_id=client_id, month=line["month"])
 
 
 async def refresh(rebilled: set[Rebilled], *, now: datetime) -> None:

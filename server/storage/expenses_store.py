@@ -92,6 +92,20 @@ async def update_claim(claim_id: str, **fields: Any) -> None:
     await t.ExpenseClaim.update(values).where(t.ExpenseClaim.id == claim_id)
 
 
+async def decide_claim(claim_id: str, *, status: str, **fields: Any) -> bool:
+    """Write a decision on a line still submitted; False when it is not (decided meanwhile).
+
+    The status is checked by the UPDATE itself, so two decisions racing on PostgreSQL cannot
+    both win: the second one's row no longer matches once the first has committed."""
+    values: dict[Any, Any] = {"status": status, **fields}
+    done = await (
+        t.ExpenseClaim.update(values)
+        .where((t.ExpenseClaim.id == claim_id) & (t.ExpenseClaim.status == "submitted"))
+        .returning(t.ExpenseClaim.id)
+    )
+    return bool(done)
+
+
 async def delete_claim(claim_id: str) -> None:
     await t.ExpenseClaim.delete().where(t.ExpenseClaim.id == claim_id)
 
@@ -203,12 +217,21 @@ async def claims_in_status(consultant_id: str, month: str, status: str) -> list[
     return [_claim(row) for row in rows]
 
 
-async def set_status(claim_ids: list[str], *, status: str, updated_at: datetime) -> None:
-    """Move these lines to `status` at once (a month's circuit moves its lines together)."""
-    if claim_ids:
-        await t.ExpenseClaim.update(
+async def move_status(
+    claim_ids: list[str], *, from_status: str, status: str, updated_at: datetime
+) -> list[str]:
+    """Move these lines, those still in `from_status`, to `status` at once (a month's circuit
+    moves its lines together); the ids moved."""
+    if not claim_ids:
+        return []
+    rows = await (
+        t.ExpenseClaim.update(
             {t.ExpenseClaim.status: status, t.ExpenseClaim.updated_at: updated_at}
-        ).where(t.ExpenseClaim.id.is_in(claim_ids))
+        )
+        .where(t.ExpenseClaim.id.is_in(claim_ids) & (t.ExpenseClaim.status == from_status))
+        .returning(t.ExpenseClaim.id)
+    )
+    return [str(row["id"]) for row in rows]
 
 
 async def month_status(consultant_id: str, month: str) -> str:

@@ -16,13 +16,15 @@ from typing import Any
 import pytest
 
 from server.domain import expense_claims as rules
+from server.domain.errors import Conflict
 from server.domain.model import ApprovalStep
 from server.domain.roles import Role
 from server.domain.workflow import Action, CircuitState
-from server.services import audit_log
+from server.services import audit_log, expense_decisions
 from server.storage import expenses_store, invoicing_store
 from server.storage import repositories as repo
 from server.storage import tables as t
+from server.storage.repositories import write_transaction
 from sync.months import MonthStatus
 from tests.conftest import FakeClock
 from tests.device import Device
@@ -358,3 +360,38 @@ def test_only_the_last_manager_step_approves_the_lines_never_the_client() -> Non
     )
     with pytest.raises(Exception, match="unknown expense circuit"):
         rules.parse_circuit("monthly")
+
+
+async def test_a_line_decided_meanwhile_keeps_its_decision_and_is_not_rebilled(
+    world: World,
+) -> None:
+    """Make sure a decision is written only on a line still submitted: a line read as
+    submitted, then refused before the approval is written (two transactions racing on
+    PostgreSQL), stays refused, and no re-billed expense is made for it."""
+    mission = await _firm(world, "month")
+    admin, boss, alice = world["admin"], world["boss"], world["alice"]
+    await admin.browser.put(
+        f"{API}/missions/{mission.id}/expense-policy", json={"rebill": True, "margin_bp": 0}
+    )
+    line_id = await _line(alice, mission_id=mission.id)
+    await _fill_and_submit_on_the_web(alice, mission.id)
+    stale = await expenses_store.get_claim(line_id)
+    assert stale is not None and stale["status"] == "submitted"
+    refused = await boss.browser.post(
+        f"{API}/expense-lines/{line_id}/decision", json={"approve": False, "reason": "Non"}
+    )
+    assert refused.status_code == 200, refused.text
+    with pytest.raises(Conflict):
+        async with write_transaction():
+            await expense_decisions.decide_line(
+                organisation_id=world.organisation.id,
+                decider_id=boss.id,
+                line=stale,
+                approve=True,
+                reason="",
+                now=FakeClock()(),
+            )
+    kept = await expenses_store.get_claim(line_id)
+    assert kept is not None and (kept["status"], kept["refusal_reason"]) == ("refused", "Non")
+    assert kept["billed_expense"] is None
+    assert await t.Expense.count() == 0
