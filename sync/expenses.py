@@ -39,9 +39,11 @@ class Category(StrEnum):
     OTHER = "other"
     MILEAGE_MOTORCYCLE = "mileage_motorcycle"
     """Mileage on a motorcycle or scooter over 50 cm³: its own scale and its own yearly km."""
+    MILEAGE_MOPED = "mileage_moped"
+    """Mileage on a moped (cyclomoteur, 50 cm³ or less): its own scale and its own yearly km."""
 
 
-MILEAGE_KINDS: Final = (Category.MILEAGE, Category.MILEAGE_MOTORCYCLE)
+MILEAGE_KINDS: Final = (Category.MILEAGE, Category.MILEAGE_MOTORCYCLE, Category.MILEAGE_MOPED)
 """Categories priced by a mileage scale, each on the distance of its own vehicle kind."""
 
 
@@ -173,6 +175,14 @@ _MOTORCYCLES_2024: Final[Mapping[int, Row]] = {
     6: (Band(3000, 606, 0), Band(6000, 79, 1583), Band(None, 343, 0)),
 }
 
+_MOPEDS_2024: Final[Row] = (
+    # Mopeds (cyclomoteurs, 50 cm³ or less): one row whatever the fiscal power; bands up to
+    # 3,000 and 6,000 km: d × 0.315, d × 0.079 + 711, d × 0.198.
+    Band(3000, 315, 0),
+    Band(6000, 79, 711),
+    Band(None, 198, 0),
+)
+
 
 @dataclass(frozen=True)
 class Scale:
@@ -189,17 +199,19 @@ class Scale:
     cars: Mapping[int, Row]
     electric_uplift_percent: int
     motorcycles: Mapping[int, Row]
+    mopeds: Row
 
 
 _SCALE_2024: Final = Scale(
     source=(
-        "Barèmes kilométriques des voitures et des motocyclettes, arrêté du 27 mars 2023 "
-        "(JORF 29 mars 2023), BOI-BAREME-000001; not revalued for 2023 and 2024 income, and "
-        "kept for 2025 income"
+        "Barèmes kilométriques des voitures, des motocyclettes et des cyclomoteurs, arrêté du "
+        "27 mars 2023 (JORF 29 mars 2023), BOI-BAREME-000001; not revalued for 2023 and 2024 "
+        "income, and kept for 2025 income"
     ),
     cars=_CARS_2024,
     electric_uplift_percent=20,
     motorcycles=_MOTORCYCLES_2024,
+    mopeds=_MOPEDS_2024,
 )
 
 SCALES: Final[Mapping[int, Scale]] = {2024: _SCALE_2024, 2025: _SCALE_2024}
@@ -221,11 +233,13 @@ def scale_for(year: int) -> Scale:
     return SCALES[max(held)]
 
 
-def _row(scale: Scale, fiscal_power: int, motorcycle: bool = False) -> Row:
+def _row(scale: Scale, fiscal_power: int, motorcycle: bool = False, moped: bool = False) -> Row:
     if type(fiscal_power) is not int or not 1 <= fiscal_power <= 99:
         raise ExpenseRuleError(
             "fiscal_power", "out_of_range", f"{fiscal_power!r} is not a fiscal power (1 to 99 CV)"
         )
+    if moped:
+        return scale.mopeds  # one row: a moped's scale does not depend on its power
     table = scale.motorcycles if motorcycle else scale.cars
     # The row of the highest key not above the power (the first row below its key).
     return table[max([k for k in table if k <= fiscal_power] or [min(table)])]
@@ -241,11 +255,18 @@ def _check_distance(field: str, km: int) -> None:
 
 
 def annual_allowance_cents(
-    *, year: int, fiscal_power: int, electric: bool, distance_km: int, motorcycle: bool = False
+    *,
+    year: int,
+    fiscal_power: int,
+    electric: bool,
+    distance_km: int,
+    motorcycle: bool = False,
+    moped: bool = False,
 ) -> int:
     """The scale's amount for ``distance_km`` driven for work in ``year``, in cents: the car
-    scale, or the motorcycle one (over 50 cm³) when ``motorcycle``; the 20 % electric uplift
-    applies to both (BOI-BAREME-000001).
+    scale, the motorcycle one (over 50 cm³) when ``motorcycle``, or the moped one (cyclomoteur,
+    50 cm³ or less) when ``moped``; the 20 % electric uplift applies to each
+    (BOI-BAREME-000001).
 
     ``distance × rate + fixed`` is exact in tenths of a cent (and, for an electric car, times
     ``(100 + uplift) / 100`` in thousandths of a cent); it is rounded once to the nearest cent,
@@ -253,7 +274,9 @@ def annual_allowance_cents(
     """
     _check_distance("distance_km", distance_km)
     scale = scale_for(year)
-    for band in _row(scale, fiscal_power, motorcycle):
+    if motorcycle and moped:
+        raise ExpenseRuleError("category", "unknown", "a motorcycle or a moped, not both")
+    for band in _row(scale, fiscal_power, motorcycle, moped):
         if band.up_to_km is None or distance_km <= band.up_to_km:
             tenths = distance_km * band.per_km_millis + band.fixed_euros * 1000
             if not electric:
@@ -270,6 +293,7 @@ def trip_allowance_cents(
     distance_km: int,
     year_km_before: int = 0,
     motorcycle: bool = False,
+    moped: bool = False,
 ) -> int:
     """What one trip of ``distance_km`` is worth after ``year_km_before`` km already claimed in
     the year: the scale of the distance after the trip minus the scale of the distance before.
@@ -292,6 +316,7 @@ def trip_allowance_cents(
         electric=electric,
         distance_km=year_km_before + distance_km,
         motorcycle=motorcycle,
+        moped=moped,
     )
     before = annual_allowance_cents(
         year=year,
@@ -299,6 +324,7 @@ def trip_allowance_cents(
         electric=electric,
         distance_km=year_km_before,
         motorcycle=motorcycle,
+        moped=moped,
     )
     # Every published row grows with the distance (tests/sync/test_expenses.py checks each
     # band's edges), so a trip is never worth less than nothing.

@@ -390,7 +390,9 @@ class Balance:
         taken: Recorded on the CRA on days up to today.
         planned: Approved requests on days after today.
         pending: Requests waiting for the manager (not deducted yet).
-        remaining: ``acquired - taken - planned``; None for types without a balance.
+        remaining: ``acquired - taken - planned - lost``; None for types without a balance.
+        lost: Paid leave lost at the end of a taking period or of a carry-over
+            (``paid_leave_ledger``); 0 for the other types.
     """
 
     kind: AbsenceType
@@ -399,6 +401,7 @@ class Balance:
     planned: int
     pending: int
     remaining: int | None
+    lost: int = 0
 
 
 def balances(
@@ -408,6 +411,7 @@ def balances(
     planned: Mapping[AbsenceType, int],
     pending: Mapping[AbsenceType, int],
     kinds: Sequence[AbsenceType] = REQUESTABLE,
+    lost: Mapping[AbsenceType, int] | None = None,
 ) -> list[Balance]:
     """Put the figures of each leave type together, in ``kinds`` order.
 
@@ -417,12 +421,14 @@ def balances(
         planned: Half-days of approved requests after today, per type.
         pending: Half-days of requests waiting for approval, per type.
         kinds: The types to report.
+        lost: Half-days lost, per type (paid leave: ``paid_leave_ledger``).
     """
     out = []
     for kind in kinds:
         got = acquired.get(kind, 0)
         used = taken.get(kind, 0)
         ahead = planned.get(kind, 0)
+        gone = (lost or {}).get(kind, 0)
         out.append(
             Balance(
                 kind=kind,
@@ -430,7 +436,8 @@ def balances(
                 taken=used,
                 planned=ahead,
                 pending=pending.get(kind, 0),
-                remaining=got - used - ahead if kind in WITH_BALANCE else None,
+                remaining=got - used - ahead - gone if kind in WITH_BALANCE else None,
+                lost=gone,
             )
         )
     return out
@@ -558,3 +565,260 @@ def carried_left(*, carry: CarryOver, taken_since: int, on: dt.date) -> int:
     if carry.deadline is not None and on > carry.deadline:
         return 0
     return max(carry.carried - max(taken_since, 0), 0)
+
+
+# -- the paid-leave ledger: taken leave allotted to periods, oldest first -----------------------
+
+
+@dataclass(frozen=True)
+class PeriodFacts:
+    """What one reference period brings to the paid-leave balance.
+
+    Attributes:
+        reference_start: First day of the reference period.
+        acquired: Half-days acquired over it (``paid_leave_acquired``), plus an opening balance
+            set within it.
+        acquired_while_sick: Of which acquired during the sickness running, uninterrupted, at
+            its end (the leave L3141-19-2 carries), in half-days.
+        sick_since: First day of that sickness; None when the person was not sick at its end.
+    """
+
+    reference_start: dt.date
+    acquired: int
+    acquired_while_sick: int = 0
+    sick_since: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class PeriodLedger:
+    """One reference period's paid leave, as of the ledger's day, in half-days.
+
+    ``acquired + adjusted == taken + planned + lost + remaining`` always holds.
+
+    Attributes:
+        reference_start: First day of the reference period.
+        reference_end: Its last day.
+        taking_end: Last day of its taking period (``taking_period``): what is left after it is
+            lost or carried.
+        acquired: Acquisition and opening balance.
+        adjusted: The administrator's adjustments allotted to it (signed).
+        taken: Half-days taken from it on days up to the ledger's day.
+        planned: Half-days of approved leave after the ledger's day allotted to it.
+        carried: Half-days kept past ``taking_end`` (``carry_over``), 0 before it.
+        deadline: Last day to take the carried leave; None when nothing is carried or its
+            15 months have not started (the person has not been informed yet).
+        lost: Half-days lost: at the end of the taking period, or carried and not taken by
+            the deadline.
+        remaining: Half-days of it still to take.
+    """
+
+    reference_start: dt.date
+    reference_end: dt.date
+    taking_end: dt.date
+    acquired: int
+    adjusted: int
+    taken: int
+    planned: int
+    carried: int
+    deadline: dt.date | None
+    lost: int
+    remaining: int
+
+
+@dataclass(frozen=True)
+class PaidLeaveLedger:
+    """The paid-leave balance period by period.
+
+    Attributes:
+        periods: Oldest first.
+        overdrawn: Half-days taken, planned or removed by an adjustment when no period had
+            leave left to give (leave taken ahead of its acquisition).
+        lost: Half-days lost over all periods.
+        remaining: What is left to take: the periods' remaining less ``overdrawn`` (negative
+            when more was taken than acquired, as before).
+    """
+
+    periods: tuple[PeriodLedger, ...]
+    overdrawn: int
+    lost: int
+    remaining: int
+
+
+@dataclass
+class _Pot:
+    """A period's running state while the ledger walks the days."""
+
+    start: dt.date
+    end: dt.date
+    taking_start: dt.date
+    taking_end: dt.date
+    facts: PeriodFacts
+    adjusted: int = 0
+    taken: int = 0
+    planned: int = 0
+    left: int = 0
+    closed: bool = False
+    carried: int = 0
+    deadline: dt.date | None = None
+    lost: int = 0
+
+    def usable_on(self, day: dt.date) -> bool:
+        if self.left <= 0 or day < self.start:
+            return False
+        if not self.closed:
+            return day <= self.taking_end
+        return self.deadline is None or day <= self.deadline
+
+
+def paid_leave_ledger(
+    *,
+    policy: LeavePolicy,
+    periods: Sequence[PeriodFacts],
+    used: Mapping[dt.date, int],
+    adjustments: Sequence[tuple[dt.date, int]],
+    sick: Mapping[dt.date, int],
+    informed: Sequence[dt.date],
+    today: dt.date,
+) -> PaidLeaveLedger:
+    """Allot the paid leave taken to reference periods, oldest first, and apply the loss and
+    carry-over rules (docs/leave.md).
+
+    * Each day of leave (and each negative adjustment) takes from the oldest period that still
+      has leave it may be taken from that day: a period's leave from its first day (L3141-12,
+      taken as soon as acquired) to the end of its taking period, or, once carried, to the
+      carry-over's deadline. The usual rule: the leave of the earliest period goes first.
+    * At the end of its taking period, what a period has left is lost except what
+      ``carry_over`` carries: leave a sickness within the taking period kept from being taken,
+      for 15 months from the day the person was informed after their return (C. trav.
+      L3141-19-1, L3141-19-3), and leave acquired during a sickness of a year or more at the
+      end of the reference period, for 15 months from that end (L3141-19-2).
+    * Carried leave not taken by its deadline is lost (``carried_left``).
+    * Losses are only of days up to ``today``: a future taking period's end loses nothing yet,
+      but leave planned after it is not taken from it.
+
+    Args:
+        policy: The firm's reference period.
+        periods: Each reference period's acquisition (at most one per reference period; an
+            opening balance is part of the period it is set in).
+        used: Half-days of paid leave each day costs (``days_cost`` of that day), taken (up to
+            ``today``) or planned (after it).
+        adjustments: The administrator's adjustments, (day, signed half-days): one that adds is
+            leave of the period holding its day; one that removes takes, oldest first, like
+            leave taken that day.
+        sick: Half-days of sick leave (maladie or AT/MP) per day.
+        informed: The days the employer informed the person of their carried leave; a period's
+            15 months run from the first one after the last sick day of its taking period.
+        today: The ledger's day.
+    """
+    pots: dict[dt.date, _Pot] = {}
+
+    def pot_of(day: dt.date) -> _Pot:
+        start, end = reference_period(policy=policy, on=day)
+        if start not in pots:
+            taking_start, taking_end = taking_period(policy=policy, reference_start=start)
+            pots[start] = _Pot(
+                start=start,
+                end=end,
+                taking_start=taking_start,
+                taking_end=taking_end,
+                facts=PeriodFacts(reference_start=start, acquired=0),
+            )
+        return pots[start]
+
+    for facts in periods:
+        pot = pot_of(facts.reference_start)
+        pot.facts = PeriodFacts(
+            reference_start=pot.start,
+            acquired=pot.facts.acquired + facts.acquired,
+            acquired_while_sick=facts.acquired_while_sick,
+            sick_since=facts.sick_since,
+        )
+        pot.left += facts.acquired
+    events: list[tuple[dt.date, int, bool]] = []
+    for day, half in adjustments:
+        if half > 0:
+            pot = pot_of(day)
+            pot.adjusted += half
+            pot.left += half
+        elif half < 0:
+            events.append((day, -half, True))
+    events.extend((day, half, False) for day, half in used.items() if half > 0)
+    events.sort(key=lambda e: (e[0], e[2]))
+    ordered = [pots[k] for k in sorted(pots)]
+
+    def close_before(day: dt.date) -> None:
+        """Apply every end of a taking period, and every deadline, that passed before ``day``
+        (and before today: the future loses nothing yet)."""
+        for pot in ordered:
+            if not pot.closed and pot.taking_end < day and pot.taking_end < today:
+                in_taking = [
+                    d for d, h in sick.items() if h > 0 and pot.taking_start <= d <= pot.taking_end
+                ]
+                last_sick = max(in_taking, default=None)
+                told = sorted(d for d in informed if last_sick is not None and d > last_sick)
+                carry = carry_over(
+                    UntakenLeave(
+                        left=pot.left,
+                        reference_end=pot.end,
+                        taking_end=pot.taking_end,
+                        acquired_while_sick=pot.facts.acquired_while_sick,
+                        sick_in_taking=sum(sick[d] for d in in_taking),
+                        sick_since=pot.facts.sick_since,
+                        informed_on=told[0] if told else None,
+                    )
+                )
+                pot.closed = True
+                pot.carried, pot.deadline = carry.carried, carry.deadline
+                pot.lost += carry.lost
+                pot.left = carry.carried
+            if (
+                pot.closed
+                and pot.left > 0
+                and pot.deadline is not None
+                and pot.deadline < day
+                and pot.deadline < today
+            ):
+                pot.lost += pot.left
+                pot.left = 0
+
+    overdrawn = 0
+    for day, half, removal in events:
+        close_before(day)
+        for pot in ordered:
+            if half == 0:
+                break
+            if not pot.usable_on(day):
+                continue
+            part = min(half, pot.left)
+            pot.left -= part
+            half -= part
+            if removal:
+                pot.adjusted -= part
+            elif day <= today:
+                pot.taken += part
+            else:
+                pot.planned += part
+        overdrawn += half
+    close_before(dt.date.max)
+    out = tuple(
+        PeriodLedger(
+            reference_start=pot.start,
+            reference_end=pot.end,
+            taking_end=pot.taking_end,
+            acquired=pot.facts.acquired,
+            adjusted=pot.adjusted,
+            taken=pot.taken,
+            planned=pot.planned,
+            carried=pot.carried,
+            deadline=pot.deadline,
+            lost=pot.lost,
+            remaining=pot.left,
+        )
+        for pot in ordered
+    )
+    return PaidLeaveLedger(
+        periods=out,
+        overdrawn=overdrawn,
+        lost=sum(p.lost for p in out),
+        remaining=sum(p.remaining for p in out) - overdrawn,
+    )

@@ -10,7 +10,9 @@ from server.api.schemas import IsoDate, StrictBool, Wire
 from sync.wire import Count, Printable, SafeInt, SmallCount, Whole
 
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
-CategoryName = Literal["meal", "train", "hotel", "taxi", "mileage", "other", "mileage_motorcycle"]
+CategoryName = Literal[
+    "meal", "train", "hotel", "taxi", "mileage", "other", "mileage_motorcycle", "mileage_moped"
+]
 
 
 class VatLineIn(Wire):

@@ -66,6 +66,7 @@ def leave_out(mine: leave.Mine, *, adjustments: bool = True) -> ls.LeaveOut:
                 planned=b.planned,
                 pending=b.pending,
                 remaining=b.remaining,
+                lost=b.lost,
             )
             for b in mine.balances
         ],
@@ -83,8 +84,25 @@ def leave_out(mine: leave.Mine, *, adjustments: bool = True) -> ls.LeaveOut:
                 reason=v.adjustment.reason,
                 author_name=v.author_name,
                 created_at=v.adjustment.created_at,
+                notice=v.adjustment.notice,
             )
             for v in (mine.adjustments if adjustments else [])
+        ],
+        periods=[
+            ls.LeavePeriodOut(
+                reference_start=p.reference_start,
+                reference_end=p.reference_end,
+                taking_end=p.taking_end,
+                acquired=p.acquired,
+                adjusted=p.adjusted,
+                taken=p.taken,
+                planned=p.planned,
+                carried=p.carried,
+                deadline=p.deadline,
+                lost=p.lost,
+                remaining=p.remaining,
+            )
+            for p in mine.cp_periods
         ],
     )
 
@@ -216,6 +234,31 @@ class LeaveController(Controller):
             opening=data.opening,
             on_day=data.on_day,
             half_days=data.half_days,
+            reason=data.reason,
+            clock=clock,
+        )
+        return ls.LeaveAdjustmentOut(id=UUID(new_id))
+
+    @post(
+        "/people/{person_id:uuid}/leave/carry-notices",
+        operation_id="informCarriedLeave",
+        opt=problems(403, 404, 422),
+        status_code=HTTP_201_CREATED,
+    )
+    async def inform_carry(
+        self,
+        person_id: FromPath[UUID],
+        data: JSONBody[ls.LeaveCarryNoticeIn],
+        session: SessionDep,
+        clock: ClockDep,
+    ) -> ls.LeaveAdjustmentOut:
+        """An administrator records the day the consultant was informed, after their return
+        from sick leave, of the paid leave carried over and its deadline (L3141-19-3): the
+        carry-over's 15 months run from it. Audited, with a reason."""
+        new_id = await leave.inform_carry(
+            session.actor,
+            str(person_id),
+            informed_on=data.informed_on,
             reason=data.reason,
             clock=clock,
         )

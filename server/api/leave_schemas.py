@@ -59,6 +59,9 @@ class LeaveBalanceOut(Wire):
     planned: SmallInt
     pending: SmallInt
     remaining: SmallInt | None
+    lost: SmallInt = Field(
+        default=0, description="Paid leave lost (end of a taking period or of a carry-over)."
+    )
 
 
 class LeavePolicyIO(Wire):
@@ -84,6 +87,10 @@ class LeaveAdjustmentView(Wire):
     reason: str
     author_name: str
     created_at: datetime
+    notice: bool = Field(
+        default=False,
+        description="Not an amount: on_day the person was informed of their carried leave.",
+    )
 
 
 class LeaveOut(Wire):
@@ -94,6 +101,10 @@ class LeaveOut(Wire):
     period_end: date
     adjustments: list[LeaveAdjustmentView] = Field(
         default_factory=list, description="Opening balances and adjustments, newest first."
+    )
+    periods: list["LeavePeriodOut"] = Field(
+        default_factory=list,
+        description="Paid leave per reference period, oldest first: taken, carried, lost.",
     )
 
 
@@ -113,3 +124,33 @@ class LeaveAdjustmentIn(Wire):
 
 class LeaveAdjustmentOut(Wire):
     id: UUID
+
+
+class LeavePeriodOut(Wire):
+    """One reference period's paid leave in half-days (sync/leave.py PeriodLedger):
+    ``acquired + adjusted = taken + planned + lost + remaining``."""
+
+    reference_start: date
+    reference_end: date
+    taking_end: date = Field(description="Last day of its taking period.")
+    acquired: SmallInt
+    adjusted: SmallInt
+    taken: SmallInt
+    planned: SmallInt
+    carried: SmallInt = Field(description="Kept past the taking period after a sickness.")
+    deadline: date | None = Field(
+        description="Last day to take the carried leave; null before the person is informed."
+    )
+    lost: SmallInt
+    remaining: SmallInt
+
+
+class LeaveCarryNoticeIn(Wire):
+    """The day the employer informed the person, after their return from sick leave, of the
+    paid leave they keep and its deadline (C. trav. L3141-19-3), with a reason."""
+
+    informed_on: IsoDate
+    reason: Annotated[str, Printable, StringConstraints(min_length=1, max_length=500)]
+
+
+LeaveOut.model_rebuild()

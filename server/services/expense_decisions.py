@@ -27,6 +27,7 @@ LABELS_FR = {
     "taxi": "taxi",
     "mileage": "indemnités kilométriques",
     "mileage_motorcycle": "indemnités kilométriques (moto)",
+    "mileage_moped": "indemnités kilométriques (cyclomoteur)",
     "other": "divers",
 }
 

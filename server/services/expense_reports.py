@@ -159,6 +159,7 @@ async def _amounts(actor: Actor, new: LineInput, exclude: str | None) -> dict[st
                 distance_km=new.distance_km,
                 year_km_before=before,
                 motorcycle=category is Category.MILEAGE_MOTORCYCLE,
+                moped=category is Category.MILEAGE_MOPED,
             )
             return {
                 "vat_lines": [

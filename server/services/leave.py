@@ -9,7 +9,7 @@ an approved request takes back what it filled, through `leave_grid`, inside one 
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -40,13 +40,17 @@ from sync.leave import (
     InvalidPolicy,
     LeavePolicy,
     MonthAttendance,
+    PaidLeaveLedger,
     PaidLeaveUnit,
+    PeriodFacts,
+    PeriodLedger,
     RttMode,
     balances,
     check_span,
     days_cost,
     grid_days,
     paid_leave_acquired,
+    paid_leave_ledger,
     reference_period,
     rtt_acquired,
     rtt_year,
@@ -105,6 +109,8 @@ class Mine:
     period_start: dt.date
     period_end: dt.date
     adjustments: list[AdjustmentView]
+    cp_periods: tuple[PeriodLedger, ...] = ()
+    """Paid leave per reference period: taken oldest first, carried or lost (docs/leave.md)."""
 
 
 # -- facts ------------------------------------------------------------------------------------
@@ -644,30 +650,18 @@ async def balances_of(consultant: model.Person, *, today: dt.date) -> Mine:
         r = region(month.first_day)
         work = working_days(month=month, region=r)
         employed = [d for d in work if d >= cp_start]
-        sick = sum(_absence_half_days(days.get(d, ()), AbsenceType.MALADIE) for d in employed)
-        unpaid = sum(_absence_half_days(days.get(d, ()), AbsenceType.SANS_SOLDE) for d in employed)
-        # AT/MP days acquire like worked days (L3141-5 5°, no time limit since loi 2024-364).
-        professional = sum(
-            _absence_half_days(days.get(d, ()), AbsenceType.AT_MP) for d in employed
-        )
         start, _ = reference_period(policy=policy, on=month.first_day)
-        by_period[start].append(
-            MonthAttendance(
-                month=month,
-                schedule=2 * len(work),
-                employed=2 * len(employed),
-                sick=sick,
-                unpaid=unpaid,
-                professional=professional,
-            )
-        )
+        by_period[start].append(_attendance(month, work, employed, days))
         month = month.next()
-    cp_acquired = 0
-    for start, months in by_period.items():
-        _, end = reference_period(policy=policy, on=start)
-        cp_acquired += paid_leave_acquired(
-            policy=policy, months=months, closed=end < today
-        ).half_days
+    ledger = _paid_leave_ledger(
+        policy=policy,
+        by_period=by_period,
+        opening=(cp_start, cp_open),
+        days=days,
+        adjustments=[a for a in adjustments if a.kind == AbsenceType.CP.value],
+        region=region,
+        today=today,
+    )
 
     # RTT: each RTT year since counting started.
     rtt_total = 0
@@ -698,6 +692,7 @@ async def balances_of(consultant: model.Person, *, today: dt.date) -> Mine:
         )
         year_start = year_end + dt.timedelta(days=1)
 
+    cp_acquired = sum(p.acquired for p in ledger.periods) - cp_open
     acquired = {
         AbsenceType.CP: cp_open + adjusted(AbsenceType.CP, cp_start) + cp_acquired,
         AbsenceType.RTT: rtt_open + adjusted(AbsenceType.RTT, rtt_start) + rtt_total,
@@ -714,7 +709,13 @@ async def balances_of(consultant: model.Person, *, today: dt.date) -> Mine:
             pending[AbsenceType(view.request.kind)] += view.cost
     authors = await repo.get_people({a.author_id for a in adjustments if a.author_id})
     return Mine(
-        balances=balances(acquired=acquired, taken=taken, planned=planned, pending=pending),
+        balances=balances(
+            acquired=acquired,
+            taken=taken,
+            planned=planned,
+            pending=pending,
+            lost={AbsenceType.CP: ledger.lost},
+        ),
         requests=views,
         policy=policy,
         period_start=period_start,
@@ -726,7 +727,132 @@ async def balances_of(consultant: model.Person, *, today: dt.date) -> Mine:
             )
             for a in reversed(adjustments)
         ],
+        cp_periods=ledger.periods,
     )
+
+
+def _attendance(
+    month: MonthKey,
+    work: Sequence[dt.date],
+    employed: Sequence[dt.date],
+    days: dict[dt.date, tuple[tuple[str, int], ...]],
+) -> MonthAttendance:
+    """What the ``employed`` days of ``month`` (of its working days ``work``) count towards
+    paid leave."""
+    sick = sum(_absence_half_days(days.get(d, ()), AbsenceType.MALADIE) for d in employed)
+    unpaid = sum(_absence_half_days(days.get(d, ()), AbsenceType.SANS_SOLDE) for d in employed)
+    # AT/MP days acquire like worked days (L3141-5 5°, no time limit since loi 2024-364).
+    professional = sum(_absence_half_days(days.get(d, ()), AbsenceType.AT_MP) for d in employed)
+    return MonthAttendance(
+        month=month,
+        schedule=2 * len(work),
+        employed=2 * len(employed),
+        sick=sick,
+        unpaid=unpaid,
+        professional=professional,
+    )
+
+
+def _sick_half_days(lines: Iterable[tuple[str, int]]) -> int:
+    """Half-days of sickness, professional or not: what keeps leave from being taken."""
+    lines = list(lines)
+    return _absence_half_days(lines, AbsenceType.MALADIE) + _absence_half_days(
+        lines, AbsenceType.AT_MP
+    )
+
+
+def _paid_leave_ledger(
+    *,
+    policy: LeavePolicy,
+    by_period: dict[dt.date, list[MonthAttendance]],
+    opening: tuple[dt.date, int],
+    days: dict[dt.date, tuple[tuple[str, int], ...]],
+    adjustments: Sequence[store.AdjustmentRow],
+    region: Callable[[dt.date], CalendarRegion],
+    today: dt.date,
+) -> PaidLeaveLedger:
+    """The facts `paid_leave_ledger` needs, read off the CRA: each period's acquisition (and,
+    for a period that ended on sick leave, the sickness's first day and what it acquired), the
+    cost of each day of paid leave, the sick days, the adjustments and the notices."""
+    cp_start, cp_open = opening
+    facts = []
+    starts = set(by_period) | {reference_period(policy=policy, on=cp_start)[0]}
+    for start in sorted(starts):
+        months = by_period.get(start, [])
+        _, end = reference_period(policy=policy, on=start)
+        acquired = paid_leave_acquired(policy=policy, months=months, closed=end < today).half_days
+        if start <= cp_start <= end:
+            acquired += cp_open
+        since, while_sick = None, 0
+        if end < today:
+            since = _sick_since(end, cp_start, days, region)
+        if since is not None:
+            # What the sickness acquired: its days alone, month by month.
+            run = [
+                _attendance(
+                    m.month,
+                    working_days(month=m.month, region=region(m.month.first_day)),
+                    [
+                        d
+                        for d in working_days(month=m.month, region=region(m.month.first_day))
+                        if since <= d <= end and d >= cp_start
+                    ],
+                    days,
+                )
+                for m in months
+            ]
+            while_sick = paid_leave_acquired(policy=policy, months=run, closed=True).half_days
+        facts.append(
+            PeriodFacts(
+                reference_start=start,
+                acquired=acquired,
+                acquired_while_sick=while_sick,
+                sick_since=since,
+            )
+        )
+    r = region(today)
+    used = {
+        day: days_cost(
+            kind=AbsenceType.CP,
+            days={day: half},
+            region=r,
+            policy=policy,
+        )
+        for day, lines in days.items()
+        if day >= cp_start and (half := _absence_half_days(lines, AbsenceType.CP))
+    }
+    return paid_leave_ledger(
+        policy=policy,
+        periods=facts,
+        used=used,
+        adjustments=[
+            (a.on_day, a.half_days)
+            for a in adjustments
+            if not a.opening and not a.notice and a.on_day >= cp_start
+        ],
+        sick={d: h for d, lines in days.items() if (h := _sick_half_days(lines))},
+        informed=[a.on_day for a in adjustments if a.notice],
+        today=today,
+    )
+
+
+def _sick_since(
+    end: dt.date,
+    counted_from: dt.date,
+    days: dict[dt.date, tuple[tuple[str, int], ...]],
+    region: Callable[[dt.date], CalendarRegion],
+) -> dt.date | None:
+    """First day of a sickness running, uninterrupted, on ``end``: the working days back from
+    it all spent sick (maladie or AT/MP, the whole day); None when the last one was not."""
+    since = None
+    day = end
+    while day >= counted_from:
+        if is_working_day(day=day, region=region(day)):
+            if _sick_half_days(days.get(day, ())) < 2:
+                break
+            since = day
+        day -= dt.timedelta(days=1)
+    return since
 
 
 async def mine(actor: Actor, *, clock: Clock) -> Mine:
@@ -813,6 +939,49 @@ async def adjust(
                 "half_days": half_days,
                 "reason": reason,
             },
+            at=now,
+        )
+    return new_id
+
+
+async def inform_carry(
+    actor: Actor, consultant_id: str, *, informed_on: dt.date, reason: str, clock: Clock
+) -> str:
+    """An administrator records the day the consultant was informed, after their return from
+    sick leave, of the paid leave they keep and until when (C. trav. L3141-19-3): the 15 months
+    of the carry-over run from it (``paid_leave_ledger``). Stored with the adjustments (no
+    amount), audited as ``leave.carry_informed`` with its reason."""
+    ensure_role(actor, Role.ADMIN)
+    person = await repo.get_person(consultant_id)
+    if person is None or not can_see_person(actor, person):
+        raise NotFound("no such person")
+    if Role.CONSULTANT not in person.roles:
+        raise _invalid("consultant_id", "not_a_consultant", "only a consultant has leave")
+    reason = reason.strip()
+    if not reason:
+        raise _invalid("reason", "required", "say how and why the person was informed")
+    now = clock()
+    if informed_on > now.date():
+        raise _invalid("informed_on", "in_future", "the person cannot have been informed yet")
+    async with write_transaction():
+        new_id = await store.insert_adjustment(
+            organisation_id=person.organisation_id,
+            consultant_id=person.id,
+            kind=AbsenceType.CP.value,
+            opening=False,
+            on_day=informed_on,
+            half_days=0,
+            reason=reason,
+            author_id=actor.person_id,
+            at=now,
+            notice=True,
+        )
+        await audit_log.record_organisation_event(
+            organisation_id=person.organisation_id,
+            kind="leave.carry_informed",
+            subject=f"person:{person.id}",
+            actor_id=actor.person_id,
+            data={"informed_on": informed_on.isoformat(), "reason": reason},
             at=now,
         )
     return new_id

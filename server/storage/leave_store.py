@@ -44,6 +44,8 @@ class AdjustmentRow:
     reason: str
     author_id: str | None
     created_at: datetime
+    notice: bool = False
+    """Not an amount: ``on_day`` the person was informed of their carried paid leave."""
 
 
 def _request(row: dict[str, Any]) -> RequestRow:
@@ -141,6 +143,7 @@ async def insert_adjustment(
     reason: str,
     author_id: str,
     at: datetime,
+    notice: bool = False,
 ) -> str:
     new_id = uuid.uuid4()
     await t.LeaveAdjustment.insert(
@@ -155,6 +158,7 @@ async def insert_adjustment(
             reason=reason,
             author=author_id,
             created_at=at,
+            notice=notice,
         )
     )
     return str(new_id)
@@ -176,6 +180,7 @@ async def adjustments_of(consultant_id: str) -> list[AdjustmentRow]:
                 reason=r["reason"],
                 author_id=None if r["author"] is None else str(r["author"]),
                 created_at=r["created_at"],
+                notice=bool(r["notice"]),
             )
             for r in rows
         ),

@@ -108,6 +108,7 @@ async def held_about(person_id: str) -> dict[str, list[dict[str, Any]]]:
                 t.LeaveAdjustment.half_days,
                 t.LeaveAdjustment.reason,
                 t.LeaveAdjustment.created_at,
+                t.LeaveAdjustment.notice,
             ).where(t.LeaveAdjustment.consultant == p)
         ),
         "expenses": await _rows(

@@ -896,6 +896,11 @@ class LeaveAdjustment(Table):
     reason = Text(default="")
     author = ForeignKey(references=Person, null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
+    notice = Boolean(
+        default=False,
+        help_text="Not an amount: on_day the person was informed of their carried paid leave "
+        "(C. trav. L3141-19-3); half_days is 0.",
+    )
 
 
 class LeaveSettings(Table):

@@ -6,7 +6,9 @@
 - They set a consultant's opening balance of paid leave and add an adjustment typed with a
   French decimal comma: a bad amount and a missing reason are refused at their fields; the
   consultant's balance, as the API returns it, is the opening plus the adjustment, and the
-  adjustment is listed with its reason.
+  adjustment is listed with its reason; the paid leave per reference period is shown.
+- They record the day the consultant was informed of their carried leave: a missing reason and
+  a day still to come are refused at their fields, then it is listed with its reason.
 - Offline, the tab says it needs the network.
 
 No sideways scroll at 390 px; axe finds nothing serious."""
@@ -137,6 +139,34 @@ def test_admin_sets_the_policy_an_opening_balance_and_an_adjustment(
     assert cp["acquired"] == 25 + 3
     shown = page.get_by_test_id("leave-admin-balances").locator("[data-kind=CP]")
     expect(shown).to_contain_text("Acquis14 jours")
+    # Paid leave per reference period: here the running one, to take by the end of the next.
+    periods = page.get_by_test_id("leave-periods")
+    expect(periods).to_contain_text("Congés payés par période")
+    expect(periods.get_by_test_id("leave-period").last).to_contain_text("à prendre jusqu'au")
+
+    # The day the consultant was told of their carried leave (L3141-19-3): refused at its
+    # fields without a reason or in the future, then recorded and listed.
+    notice = page.get_by_test_id("leave-notice-form")
+    informed = notice.get_by_label("Salarié informé le")
+    informed.fill((dt.date.today() + dt.timedelta(days=3)).isoformat())
+    notice.get_by_role("button", name="Enregistrer la date d'information").click()
+    expect(page.locator("#leave-notice-reason-error")).to_have_text(
+        "Donnez le motif (500 caractères au plus)."
+    )
+    notice.get_by_label("Motif").fill("courrier remis au retour")
+    notice.get_by_role("button", name="Enregistrer la date d'information").click()
+    expect(page.locator("#leave-notice-informed_on-error")).to_have_text(
+        "Cette date n'est pas encore passée : enregistrez-la une fois le salarié informé."
+    )
+    expect(informed).to_have_attribute("aria-invalid", "true")
+    checked(page, width, "leave-notice-refused")
+    informed.fill(today)
+    notice.get_by_role("button", name="Enregistrer la date d'information").click()
+    expect(page.get_by_test_id("leave-notice-recorded")).to_be_visible()
+    expect(page.get_by_test_id("leave-adjustment").first).to_contain_text("salarié informé le")
+    expect(page.get_by_test_id("leave-adjustment").first).to_contain_text(
+        "Motif : courrier remis au retour"
+    )
     assert browser_page.errors == []
 
 

@@ -36,6 +36,7 @@ const RUNNERS = {
         distanceKm: c.distance_km,
         yearKmBefore: c.year_km_before,
         motorcycle: c.motorcycle,
+        moped: c.moped,
       }),
     ),
 };

@@ -2265,3 +2265,25 @@ async def test_in_the_month_circuit_only_the_months_own_people_move_its_expenses
     report.status("m1 POST /people/<c2>/months/2026-11/approve", got, 200)
     report.same("c2's line after m1's approval", "approved", await status())
     report.verify()
+
+
+async def test_only_admins_record_when_a_person_was_told_of_their_carried_leave(
+    cast: Cast,
+) -> None:
+    """Make sure the day a consultant was informed of their carried paid leave (L3141-19-3) is
+    recorded by their organisation's administrators alone (another organisation's admin 404),
+    a refusal storing nothing."""
+    body = {"informed_on": "2026-11-02", "reason": "courrier remis en main propre"}
+    report = Report()
+    for actor in ACTORS:
+        admin = actor in ("admin", "xadmin")
+        told = await cast.browser(actor).post(
+            f"{API}/people/{cast.id('c1')}/leave/carry-notices", json=body
+        )
+        expected = (
+            401 if actor == "anonymous" else 201 if actor == "admin" else 404 if admin else 403
+        )
+        report.status(f"{actor} POST /people/<c1>/leave/carry-notices", told, expected)
+    stored = await t.LeaveAdjustment.count().where(t.LeaveAdjustment.notice == True)  # noqa: E712
+    report.same("notices stored", 1, stored)
+    report.verify()

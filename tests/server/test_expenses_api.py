@@ -456,3 +456,27 @@ async def test_a_motorcycle_trip_is_priced_on_its_own_scale_and_its_own_km(world
     )
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["field"] == "fiscal_power"
+
+
+async def test_a_moped_trip_is_priced_on_its_own_scale_and_its_own_km(world: World) -> None:
+    """Make sure a moped mileage line (cyclomoteur) uses the moped scale whatever its power
+    (120 km × 0.315 = 37.80 €) and counts only the moped km of the year: a motorcycle's 2,900
+    km do not move it, and a moped trip crossing 3,000 km is priced in both bands (200 km after
+    2,900: 955.90 − 913.50 = 42.40 €)."""
+    await _team(world)
+    alice = world["alice"].browser
+
+    async def line(day: str, category: str, km: int, cv: int = 1) -> httpx.Response:
+        return await alice.post(
+            f"{API}/expense-lines",
+            json={"spent_on": day, "category": category, "distance_km": km, "fiscal_power": cv},
+        )
+
+    moto = await line("2026-03-02", "mileage_motorcycle", 2900, cv=4)
+    assert moto.status_code == 201, moto.text
+    moped = await line("2026-03-03", "mileage_moped", 120)
+    assert moped.status_code == 201, moped.text
+    assert (moped.json()["category"], moped.json()["gross_cents"]) == ("mileage_moped", 3780)
+    assert (await line("2026-03-04", "mileage_moped", 2780, cv=2)).status_code == 201
+    crossing = await line("2026-03-05", "mileage_moped", 200)
+    assert crossing.json()["gross_cents"] == 4240

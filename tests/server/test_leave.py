@@ -640,3 +640,91 @@ def test_the_payroll_files_carry_at_mp_under_its_own_code() -> None:
     )
     text = payroll.leave_file_bytes([taken], payroll.parse_codes("at_mp=AT01")).decode()
     assert text.split("\r\n")[1] == "b@x.fr;Bruno;AT01;at_mp;2026-11;3;1,5;;"
+
+
+async def test_leave_left_after_its_taking_period_is_lost_but_what_a_sickness_kept_is_carried(
+    office: Office,
+) -> None:
+    """Make sure the balance applies the carry-over and loss rules (docs/leave.md). Counting
+    starts on 3 June 2024 with 10 days (20 half-days) brought in: with June 2024 - May 2025
+    (25 days, 50) that is the 2024-25 leave, to take by 31 May 2026. Sick two weeks in March
+    2026 (10 days, 20 half-days) and informed on 1 April 2026 after the return: 20 half-days
+    are carried until 30 June 2027 (15 months), the other 50 were lost on 1 June 2026; the
+    2025-26 leave (to take by 31 May 2027) and the running period's are whole."""
+    adjust = f"{API}/people/{office.bruno.id}/leave/adjustments"
+    opening = await office.ada.browser.post(
+        adjust,
+        json={
+            "kind": "CP",
+            "opening": True,
+            "on_day": "2024-06-03",
+            "half_days": 20,
+            "reason": "reprise",
+        },
+    )
+    assert opening.status_code == 201, opening.text
+    march = [
+        d.isoformat()
+        for d in working_days(month=MonthKey(2026, 3), region=CalendarRegion.METROPOLE)
+        if date(2026, 3, 9) <= d <= date(2026, 3, 20)
+    ]
+    assert len(march) == 10
+    for day in march:
+        await put_day(office.bruno, day, [("absence:maladie", 2)])
+
+    async def periods(who: Member) -> dict[str, dict[str, Any]]:
+        response = await who.browser.get(f"{API}/people/{office.bruno.id}/leave")
+        assert response.status_code == 200, response.text
+        return {p["reference_start"]: p for p in response.json()["periods"]}
+
+    old = (await periods(office.ada))["2024-06-01"]
+    # Not informed yet: the leave the sickness kept back is carried with no deadline.
+    assert (old["acquired"], old["carried"], old["lost"], old["deadline"]) == (70, 20, 50, None)
+    notices = f"{API}/people/{office.bruno.id}/leave/carry-notices"
+    problem(
+        await office.ada.browser.post(notices, json={"informed_on": "2026-04-01", "reason": " "}),
+        422,
+        "required",
+        "reason",
+    )
+    problem(
+        await office.ada.browser.post(
+            notices, json={"informed_on": "2026-11-17", "reason": "courrier"}
+        ),
+        422,
+        "in_future",
+        "informed_on",
+    )
+    problem(
+        await office.ada.browser.post(notices, json={"informed_on": "1 avril", "reason": "x"}),
+        422,
+        "invalid",
+        "informed_on",
+    )
+    told = await office.ada.browser.post(
+        notices, json={"informed_on": "2026-04-01", "reason": "courrier remis au retour"}
+    )
+    assert told.status_code == 201, told.text
+    by_start = await periods(office.marc)  # the manager sees the periods too
+    old = by_start["2024-06-01"]
+    assert (old["carried"], old["lost"], old["remaining"]) == (20, 50, 20)
+    assert (old["deadline"], old["taking_end"]) == ("2027-06-30", "2026-05-31")
+    assert (by_start["2025-06-01"]["lost"], by_start["2025-06-01"]["taking_end"]) == (
+        0,
+        "2027-05-31",
+    )
+    cp = (await balance(office.bruno))["CP"]
+    assert cp["lost"] == 50
+    assert cp["remaining"] == cp["acquired"] - cp["taken"] - cp["planned"] - 50
+    assert cp["remaining"] == sum(p["remaining"] for p in by_start.values())
+    # Leave taken now comes from the carried 2024-25 leave first.
+    await put_day(office.bruno, "2026-11-02", [("absence:CP", 2)])
+    old = (await periods(office.ada))["2024-06-01"]
+    assert (old["taken"], old["remaining"]) == (2, 18)
+    listed = (await office.ada.browser.get(f"{API}/people/{office.bruno.id}/leave")).json()
+    notice = listed["adjustments"][0]
+    assert (notice["notice"], notice["on_day"], notice["half_days"]) == (True, "2026-04-01", 0)
+    events = await t.AuditEntry.select(t.AuditEntry.event).where(
+        t.AuditEntry.event == "leave.carry_informed"
+    )
+    assert len(events) == 1

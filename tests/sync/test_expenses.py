@@ -195,7 +195,7 @@ def test_the_trips_of_a_year_add_up_to_the_scale_of_their_total(
     )
 
 
-def test_the_categories_are_the_seven_the_phone_offers() -> None:
+def test_the_categories_are_the_eight_the_phone_offers() -> None:
     assert [c.value for c in Category] == [
         "meal",
         "train",
@@ -204,6 +204,7 @@ def test_the_categories_are_the_seven_the_phone_offers() -> None:
         "mileage",
         "other",
         "mileage_motorcycle",
+        "mileage_moped",
     ]
 
 
@@ -248,3 +249,54 @@ def test_a_motorcycle_trip_crossing_three_thousand_km_is_priced_in_both_bands() 
         motorcycle=True,
     )
     assert got == 5500
+
+
+def moped(km: int, *, cv: int = 1, electric: bool = False) -> int:
+    return annual_allowance_cents(
+        year=2025, fiscal_power=cv, electric=electric, distance_km=km, moped=True
+    )
+
+
+def test_the_moped_scale_by_hand() -> None:
+    """Mopeds, 50 cm³ or less (arrêté du 27 mars 2023, BOI-BAREME-000001), one row whatever
+    the power: 2,000 km × 0.315 = 630 €; 4,000 km: 4,000 × 0.079 + 711 = 1,027 €; 10,000 km ×
+    0.198 = 1,980 €; 1 km: 0.315 → 0.32 €; electric: +20 %, 2,000 km → 756 €."""
+    assert moped(2000) == 63_000
+    assert moped(4000) == 102_700
+    assert moped(10_000) == 198_000
+    assert moped(1) == 32
+    assert moped(2000, electric=True) == 75_600
+    assert moped(4000, cv=1) == moped(4000, cv=9)
+    assert moped(0) == 0
+
+
+def test_the_moped_scale_grows_across_its_band_edges() -> None:
+    """3,000 km: 945 € then 948.08 €; 6,000 km: 1,185 € then 1,188.20 €."""
+    assert (moped(3000), moped(3001)) == (94_500, 94_808)
+    assert (moped(6000), moped(6001)) == (118_500, 118_820)
+
+
+def test_moped_trips_crossing_a_band_edge_are_priced_in_both_bands() -> None:
+    """200 km after 2,900: (3,100 × 0.079 + 711) − 2,900 × 0.315 = 955.90 − 913.50 = 42.40 €;
+    300 km after 5,800: 6,100 × 0.198 − (5,800 × 0.079 + 711) = 1,207.80 − 1,169.20 = 38.60 €."""
+
+    def trip(km: int, before: int) -> int:
+        return trip_allowance_cents(
+            year=2025,
+            fiscal_power=1,
+            electric=False,
+            distance_km=km,
+            year_km_before=before,
+            moped=True,
+        )
+
+    assert trip(200, 2900) == 4240
+    assert trip(300, 5800) == 3860
+
+
+def test_a_vehicle_is_a_motorcycle_or_a_moped_not_both() -> None:
+    with pytest.raises(ExpenseRuleError) as caught:
+        annual_allowance_cents(
+            year=2025, fiscal_power=1, electric=False, distance_km=5, motorcycle=True, moped=True
+        )
+    assert caught.value.field == "category"

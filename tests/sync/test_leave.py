@@ -14,6 +14,7 @@ from sync.leave import (
     LeavePolicy,
     MonthAttendance,
     PaidLeaveUnit,
+    PeriodFacts,
     RequestProblem,
     RttMode,
     UntakenLeave,
@@ -24,6 +25,7 @@ from sync.leave import (
     days_cost,
     grid_days,
     paid_leave_acquired,
+    paid_leave_ledger,
     reference_period,
     request_cost,
     rtt_acquired,
@@ -456,3 +458,267 @@ def test_carried_and_lost_always_add_up_to_what_was_left(
     assert (got.deadline is None) or got.carried > 0
     if got.deadline is not None:
         assert got.deadline > REF_END
+
+
+# -- the ledger: leave taken oldest first, lost or carried at the end of its taking period ------
+
+P26 = dt.date(2026, 6, 1)  # reference period 1 June 2026 - 31 May 2027, taken until 31 May 2028
+P27 = dt.date(2027, 6, 1)
+P28 = dt.date(2028, 6, 1)
+
+
+def weekdays(first: dt.date, last: dt.date, half: int = 2) -> dict[dt.date, int]:
+    """Every Monday-to-Friday from ``first`` to ``last``, ``half`` half-days each."""
+    out = {}
+    day = first
+    while day <= last:
+        if day.weekday() < 5:
+            out[day] = half
+        day += dt.timedelta(days=1)
+    return out
+
+
+def ledger(
+    *,
+    periods: list[PeriodFacts],
+    today: dt.date,
+    used: dict[dt.date, int] | None = None,
+    adjustments: list[tuple[dt.date, int]] | None = None,
+    sick: dict[dt.date, int] | None = None,
+    informed: list[dt.date] | None = None,
+):  # type: ignore[no-untyped-def]
+    return paid_leave_ledger(
+        policy=OUVRES,
+        periods=periods,
+        used=used or {},
+        adjustments=adjustments or [],
+        sick=sick or {},
+        informed=informed or [],
+        today=today,
+    )
+
+
+# 20 days of the 25 acquired over 2026-27 taken in the taking period: 4 weeks in summer 2027.
+TWENTY_DAYS = weekdays(dt.date(2027, 7, 5), dt.date(2027, 7, 30))
+
+
+def test_five_days_left_untaken_on_31_may_2028_are_lost_the_next_day() -> None:
+    """25 days acquired over June 2026 - May 2027, 20 taken in July 2027: the 5 days left on
+    31 May 2028, the end of the taking period, are lost on 1 June 2028 (no sickness)."""
+    assert sum(TWENTY_DAYS.values()) == 40
+    facts = [PeriodFacts(reference_start=P26, acquired=50)]
+    before = ledger(periods=facts, used=TWENTY_DAYS, today=dt.date(2028, 5, 31))
+    assert (before.periods[0].remaining, before.lost) == (10, 0)
+    after = ledger(periods=facts, used=TWENTY_DAYS, today=dt.date(2028, 6, 1))
+    period = after.periods[0]
+    assert (period.taken, period.carried, period.lost, period.remaining) == (40, 0, 10, 0)
+    assert period.taking_end == dt.date(2028, 5, 31)
+    assert after.remaining == 0 and after.lost == 10
+
+
+def test_ten_days_sick_in_march_2028_carry_ten_days_for_fifteen_months_from_the_notice() -> None:
+    """Sick 10 working days in March 2028 (20 half-days), 25 days left (50): 10 days carried,
+    15 lost; informed on 3 April 2028 after the return, to take by 2 July 2029 (15 months)."""
+    sick = weekdays(dt.date(2028, 3, 6), dt.date(2028, 3, 17))
+    assert sum(sick.values()) == 20
+    got = ledger(
+        periods=[PeriodFacts(reference_start=P26, acquired=50)],
+        sick=sick,
+        informed=[dt.date(2028, 4, 3)],
+        today=dt.date(2028, 6, 1),
+    )
+    period = got.periods[0]
+    assert (period.carried, period.lost, period.remaining) == (20, 30, 20)
+    assert period.deadline == dt.date(2029, 7, 2)
+    # Carried leave is taken before the newer period's; what is left after the deadline is lost.
+    later = ledger(
+        periods=[
+            PeriodFacts(reference_start=P26, acquired=50),
+            PeriodFacts(reference_start=P27, acquired=50),
+        ],
+        used=weekdays(dt.date(2028, 7, 3), dt.date(2028, 7, 7)),
+        sick=sick,
+        informed=[dt.date(2028, 4, 3)],
+        today=dt.date(2029, 7, 3),
+    )
+    old, new = later.periods[:2]
+    assert (old.taken, old.lost, old.remaining) == (10, 40, 0)
+    # The 2027-28 leave, untouched and with no sickness in its taking period, went on 1 June 2029.
+    assert (new.taken, new.lost, new.remaining) == (0, 50, 0)
+
+
+def test_carried_leave_has_no_deadline_until_the_person_is_informed() -> None:
+    sick = weekdays(dt.date(2028, 3, 6), dt.date(2028, 3, 17))
+    got = ledger(
+        periods=[PeriodFacts(reference_start=P26, acquired=50)],
+        sick=sick,
+        informed=[dt.date(2028, 2, 1)],  # before the sickness: not the notice of this return
+        today=dt.date(2031, 1, 1),
+    )
+    assert (got.periods[0].carried, got.periods[0].deadline, got.periods[0].remaining) == (
+        20,
+        None,
+        20,
+    )
+
+
+def test_leave_acquired_during_a_year_of_sickness_is_carried_from_the_period_end() -> None:
+    """Sick since 4 May 2026, still on 31 May 2027: the 20 days acquired while sick are kept
+    until 31 August 2028 (L3141-19-2). Still sick all through the taking period, the 3 other
+    days are kept too (L3141-19-1); back on 1 June 2027 instead, those 3 are lost on 1 June
+    2028 and the 20 on 1 September 2028."""
+    facts = [
+        PeriodFacts(
+            reference_start=P26,
+            acquired=46,
+            acquired_while_sick=40,
+            sick_since=dt.date(2026, 5, 4),
+        )
+    ]
+    still_sick = weekdays(dt.date(2026, 5, 4), dt.date(2028, 5, 31))
+    period = ledger(periods=facts, sick=still_sick, today=dt.date(2028, 6, 1)).periods[0]
+    assert (period.carried, period.lost, period.deadline) == (46, 0, dt.date(2028, 8, 31))
+    back = weekdays(dt.date(2026, 5, 4), dt.date(2027, 5, 31))
+    period = ledger(periods=facts, sick=back, today=dt.date(2028, 6, 1)).periods[0]
+    assert (period.carried, period.lost, period.remaining) == (40, 6, 40)
+    period = ledger(periods=facts, sick=back, today=dt.date(2028, 9, 1)).periods[0]
+    assert (period.lost, period.remaining) == (46, 0)
+
+
+def test_leave_is_taken_from_the_oldest_period_first_and_a_day_may_span_two() -> None:
+    """In October 2027 both the 2026-27 leave (to take by May 2028) and the 2027-28 leave being
+    acquired may be taken: the older goes first; the day that empties it takes the rest from
+    the newer."""
+    got = ledger(
+        periods=[
+            PeriodFacts(reference_start=P26, acquired=3),
+            PeriodFacts(reference_start=P27, acquired=10),
+        ],
+        used={dt.date(2027, 10, 4): 2, dt.date(2027, 10, 5): 2},
+        today=dt.date(2027, 10, 4),
+    )
+    old, new = got.periods
+    assert (old.taken, old.planned, old.remaining) == (2, 1, 0)
+    assert (new.taken, new.planned, new.remaining) == (0, 1, 9)
+    assert got.remaining == 9
+
+
+def test_leave_planned_after_a_taking_period_is_taken_from_the_next_one() -> None:
+    """On 1 May 2028 the 2026-27 leave still has 10 half-days; a week planned in June 2028 is
+    after its taking period, so it comes from the 2027-28 leave, and nothing is lost yet."""
+    got = ledger(
+        periods=[
+            PeriodFacts(reference_start=P26, acquired=10),
+            PeriodFacts(reference_start=P27, acquired=40),
+        ],
+        used=weekdays(dt.date(2028, 6, 5), dt.date(2028, 6, 9)),
+        today=dt.date(2028, 5, 1),
+    )
+    old, new = got.periods
+    assert (old.planned, old.lost, old.remaining) == (0, 0, 10)
+    assert (new.planned, new.remaining) == (10, 30)
+
+
+def test_adjustments_add_to_their_period_and_remove_oldest_first() -> None:
+    got = ledger(
+        periods=[
+            PeriodFacts(reference_start=P26, acquired=4),
+            PeriodFacts(reference_start=P27, acquired=10),
+        ],
+        adjustments=[(dt.date(2027, 9, 1), 6), (dt.date(2027, 9, 2), -6)],
+        today=dt.date(2027, 9, 2),
+    )
+    old, new = got.periods
+    assert (old.adjusted, old.remaining) == (-4, 0)
+    assert (new.adjusted, new.remaining) == (6 - 2, 14)
+
+
+def test_leave_taken_beyond_every_period_is_overdrawn() -> None:
+    got = ledger(
+        periods=[PeriodFacts(reference_start=P26, acquired=2)],
+        used={dt.date(2026, 9, 1): 2, dt.date(2026, 9, 2): 2},
+        today=dt.date(2026, 9, 30),
+    )
+    assert (got.periods[0].taken, got.overdrawn, got.remaining) == (2, 2, -2)
+
+
+def test_the_balance_deducts_what_was_lost() -> None:
+    cp = balances(
+        acquired={AbsenceType.CP: 50},
+        taken={AbsenceType.CP: 40},
+        planned={},
+        pending={},
+        lost={AbsenceType.CP: 10},
+    )[0]
+    assert (cp.lost, cp.remaining) == (10, 0)
+
+
+_DAYS = st.dates(dt.date(2026, 6, 1), dt.date(2030, 12, 31))
+
+
+@given(
+    acquired=st.lists(st.integers(0, 60), min_size=1, max_size=4),
+    used=st.dictionaries(_DAYS, st.integers(1, 4), max_size=40),
+    adjustments=st.lists(st.tuples(_DAYS, st.integers(-20, 20)), max_size=4),
+    sick=st.dictionaries(_DAYS, st.integers(1, 2), max_size=40),
+    informed=st.lists(_DAYS, max_size=3),
+    long_sick=st.none() | st.tuples(st.integers(0, 60), st.dates(dt.date(2024, 1, 1), P27)),
+    today=_DAYS,
+)
+def test_the_ledger_never_goes_negative_and_always_adds_up(
+    acquired: list[int],
+    used: dict[dt.date, int],
+    adjustments: list[tuple[dt.date, int]],
+    sick: dict[dt.date, int],
+    informed: list[dt.date],
+    long_sick: tuple[int, dt.date] | None,
+    today: dt.date,
+) -> None:
+    facts = [
+        PeriodFacts(
+            reference_start=dt.date(2026 + i, 6, 1),
+            acquired=a,
+            acquired_while_sick=long_sick[0] if long_sick and i == 0 else 0,
+            sick_since=long_sick[1] if long_sick and i == 0 else None,
+        )
+        for i, a in enumerate(acquired)
+    ]
+    got = ledger(
+        periods=facts,
+        used=used,
+        adjustments=adjustments,
+        sick=sick,
+        informed=informed,
+        today=today,
+    )
+    for p in got.periods:
+        assert p.remaining >= 0 and p.lost >= 0 and p.taken >= 0 and p.planned >= 0
+        assert p.acquired + p.adjusted == p.taken + p.planned + p.lost + p.remaining
+        assert p.carried == 0 or p.taking_end < today
+        assert p.lost == 0 or p.taking_end < today
+    assert got.overdrawn >= 0
+    total_in = sum(acquired) + sum(h for _, h in adjustments)
+    assert total_in - sum(used.values()) == got.lost + got.remaining
+    taken = sum(p.taken for p in got.periods)
+    assert taken <= sum(h for d, h in used.items() if d <= today)
+
+
+@given(
+    acquired=st.lists(st.integers(0, 60), min_size=2, max_size=3),
+    used=st.dictionaries(st.dates(P26, dt.date(2028, 5, 31)), st.integers(1, 4), max_size=40),
+    today=st.dates(P26, dt.date(2028, 5, 31)),
+)
+def test_leave_is_allotted_to_the_oldest_period_first(
+    acquired: list[int], used: dict[dt.date, int], today: dt.date
+) -> None:
+    """Before the first taking period ends nothing is lost: a newer period gives leave only
+    once every older one is empty."""
+    facts = [
+        PeriodFacts(reference_start=dt.date(2026 + i, 6, 1), acquired=a)
+        for i, a in enumerate(acquired)
+    ]
+    got = ledger(periods=facts, used=used, today=today)
+    for i, older in enumerate(got.periods):
+        for newer in got.periods[i + 1 :]:
+            if newer.taken + newer.planned > 0:
+                assert older.remaining == 0

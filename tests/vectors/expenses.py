@@ -15,8 +15,8 @@ Shapes (a case whose call raises ``ExpenseRuleError`` expects ``{"error": [field
 
 * ``split_vat``: ``lines`` (``[rate_bp, gross_cents]`` pairs) → ``{lines, gross_cents,
   net_cents, vat_cents}`` with each line ``{rate_bp, gross_cents, net_cents, vat_cents}``;
-* ``trip``: ``year``, ``fiscal_power``, ``electric``, ``distance_km``, ``year_km_before`` →
-  cents.
+* ``trip``: ``year``, ``fiscal_power``, ``electric``, ``distance_km``, ``year_km_before``,
+  ``motorcycle``, ``moped`` → cents.
 """
 
 from __future__ import annotations
@@ -64,6 +64,7 @@ def run_trip(case: dict[str, Any]) -> Any:
             distance_km=case["distance_km"],
             year_km_before=case["year_km_before"],
             motorcycle=case["motorcycle"],
+            moped=case["moped"],
         )
     )
 
@@ -75,7 +76,14 @@ RUNNERS: dict[str, Callable[[dict[str, Any]], Any]] = {
 
 
 def _trip(note: str | None, **fields: Any) -> dict[str, Any]:
-    case = {"year": 2025, "electric": False, "year_km_before": 0, "motorcycle": False, **fields}
+    case = {
+        "year": 2025,
+        "electric": False,
+        "year_km_before": 0,
+        "motorcycle": False,
+        "moped": False,
+        **fields,
+    }
     return {"note": note, **case} if note else case
 
 
@@ -149,6 +157,38 @@ def build() -> dict[str, Any]:
                 year_km_before=rng.choice([0, rng.randint(0, 30_000)]),
                 year=rng.choice([2024, 2025]),
                 motorcycle=rng.random() < 0.3,
+            )
+        )
+    trips += [
+        _trip("moped, 120 km", fiscal_power=1, distance_km=120, moped=True),
+        _trip("moped, 1 km rounds half up", fiscal_power=1, distance_km=1, moped=True),
+        _trip(
+            "moped crosses 3,000 km",
+            fiscal_power=1,
+            distance_km=200,
+            year_km_before=2900,
+            moped=True,
+        ),
+        _trip(
+            "moped crosses 6,000 km, electric",
+            fiscal_power=2,
+            distance_km=300,
+            year_km_before=5800,
+            electric=True,
+            moped=True,
+        ),
+        _trip("moped and motorcycle", fiscal_power=1, distance_km=5, motorcycle=True, moped=True),
+    ]
+    for _ in range(15):
+        trips.append(
+            _trip(
+                None,
+                fiscal_power=rng.randint(1, 4),
+                electric=rng.random() < 0.3,
+                distance_km=rng.randint(1, 2_000),
+                year_km_before=rng.choice([0, rng.randint(0, 12_000)]),
+                year=rng.choice([2024, 2025]),
+                moped=True,
             )
         )
     out: dict[str, Any] = {"version": VERSION}

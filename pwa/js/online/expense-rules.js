@@ -3,9 +3,18 @@
 // tests/vectors/expenses.json; integer cents, basis points and whole km, so both agree to the
 // cent. Loaded on demand with the expense screen (not part of the offline shell).
 
-export const CATEGORIES = ["meal", "train", "hotel", "taxi", "mileage", "mileage_motorcycle", "other"];
+export const CATEGORIES = [
+  "meal",
+  "train",
+  "hotel",
+  "taxi",
+  "mileage",
+  "mileage_motorcycle",
+  "mileage_moped",
+  "other",
+];
 /** Categories priced by a mileage scale (sync/expenses.py MILEAGE_KINDS). */
-export const MILEAGE_KINDS = ["mileage", "mileage_motorcycle"];
+export const MILEAGE_KINDS = ["mileage", "mileage_motorcycle", "mileage_moped"];
 export const VAT_RATES_BP = [2000, 1000, 550, 210, 0];
 export const MAX_AMOUNT_CENTS = 10_000_000;
 export const MAX_DISTANCE_KM = 100_000;
@@ -75,7 +84,14 @@ const MOTORCYCLES_2024 = {
   3: [[3000, 468, 0], [6000, 82, 1158], [null, 275, 0]],
   6: [[3000, 606, 0], [6000, 79, 1583], [null, 343, 0]],
 };
-const SCALE_2024 = { cars: CARS_2024, motorcycles: MOTORCYCLES_2024, electricUpliftPercent: 20 };
+// Mopeds (cyclomoteurs, 50 cm³ or less): one row whatever the power; same arrêté.
+const MOPEDS_2024 = [[3000, 315, 0], [6000, 79, 711], [null, 198, 0]];
+const SCALE_2024 = {
+  cars: CARS_2024,
+  motorcycles: MOTORCYCLES_2024,
+  mopeds: MOPEDS_2024,
+  electricUpliftPercent: 20,
+};
 const SCALES = new Map([
   [2024, SCALE_2024],
   [2025, SCALE_2024],
@@ -94,16 +110,29 @@ function checkDistance(field, km) {
   }
 }
 
-export function annualAllowanceCents({ year, fiscalPower, electric, distanceKm, motorcycle = false }) {
+export function annualAllowanceCents({
+  year,
+  fiscalPower,
+  electric,
+  distanceKm,
+  motorcycle = false,
+  moped = false,
+}) {
   checkDistance("distance_km", distanceKm);
   const scale = scaleFor(year);
+  if (motorcycle && moped) {
+    throw new ExpenseRuleError("category", "unknown", "a motorcycle or a moped, not both");
+  }
   if (!isInt(fiscalPower) || fiscalPower < 1 || fiscalPower > 99) {
     throw new ExpenseRuleError("fiscal_power", "out_of_range", `${fiscalPower} CV`);
   }
   const table = motorcycle ? scale.motorcycles : scale.cars;
   const keys = Object.keys(table).map(Number);
-  // The row of the highest key not above the power (the first row below its key).
-  const row = table[Math.max(...keys.filter((k) => k <= fiscalPower), Math.min(...keys))];
+  // The row of the highest key not above the power (the first row below its key); a moped's
+  // scale has one row.
+  const row = moped
+    ? scale.mopeds
+    : table[Math.max(...keys.filter((k) => k <= fiscalPower), Math.min(...keys))];
   for (const [upTo, millis, fixed] of row) {
     if (upTo === null || distanceKm <= upTo) {
       const tenths = distanceKm * millis + fixed * 1000;
@@ -122,6 +151,7 @@ export function tripAllowanceCents({
   distanceKm,
   yearKmBefore = 0,
   motorcycle = false,
+  moped = false,
 }) {
   checkDistance("distance_km", distanceKm);
   checkDistance("year_km_before", yearKmBefore);
@@ -130,6 +160,6 @@ export function tripAllowanceCents({
     throw new ExpenseRuleError("distance_km", "out_of_range", "too many km in the year");
   }
   const at = (distance) =>
-    annualAllowanceCents({ year, fiscalPower, electric, distanceKm: distance, motorcycle });
+    annualAllowanceCents({ year, fiscalPower, electric, distanceKm: distance, motorcycle, moped });
   return at(yearKmBefore + distanceKm) - at(yearKmBefore);
 }

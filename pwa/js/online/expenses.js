@@ -32,6 +32,7 @@ export const STRINGS = {
   "exp.cat.taxi": ["Taxi", "Taxi"],
   "exp.cat.mileage": ["Indemnités kilométriques", "Mileage"],
   "exp.cat.mileage_motorcycle": ["Indemnités kilométriques (moto)", "Mileage (motorcycle)"],
+  "exp.cat.mileage_moped": ["Indemnités kilométriques (cyclomoteur)", "Mileage (moped)"],
   "exp.cat.other": ["Autre", "Other"],
   "exp.amount": ["Montant TTC à {rate}", "Amount incl. VAT at {rate}"],
   "exp.amountHelp": [
@@ -284,6 +285,9 @@ function expenseForm(missions, month, done, device) {
     {},
     ...CATEGORIES.map((c) => h("option", { value: c }, t(`exp.cat.${c}`))),
   );
+  // The longest category name is wider than a 390 px phone: the select keeps to its column
+  // (set through the CSSOM, which the style-src 'self' policy allows, unlike a style attribute).
+  category.style.maxWidth = "100%";
   const amounts = VAT_RATES_BP.map((rate) =>
     h("input", { type: "text", inputmode: "decimal", autocomplete: "off", "data-rate": rate }),
   );
@@ -345,6 +349,7 @@ function expenseForm(missions, month, done, device) {
                 tripAllowanceCents({
                   year,
                   motorcycle: /** @type {HTMLSelectElement} */ (category).value === "mileage_motorcycle",
+                  moped: /** @type {HTMLSelectElement} */ (category).value === "mileage_moped",
                   fiscalPower: cv,
                   electric: /** @type {HTMLInputElement} */ (electric).checked,
                   distanceKm: km,

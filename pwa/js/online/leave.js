@@ -71,6 +71,31 @@ export const STRINGS = {
     "Ce navigateur refuse le stockage : la demande ne peut pas être enregistrée ici.",
     "This browser refuses storage: the request cannot be saved here.",
   ],
+  "leave.lost": [
+    "dont {days} perdus : non pris à temps",
+    "of which {days} lost: not taken in time",
+  ],
+  "leave.periods": ["Congés payés par période", "Paid leave by period"],
+  "leave.periodsHint": [
+    "Les jours pris partent de la période la plus ancienne. Ce qui reste à la fin de la période de prise est perdu, sauf les jours reportés après un arrêt maladie.",
+    "Days taken come from the oldest period first. What is left at the end of the taking period is lost, except the days carried over after sick leave.",
+  ],
+  "leave.periodHead": ["Acquis du {start} au {end}", "Acquired from {start} to {end}"],
+  "leave.takeBy": ["à prendre jusqu'au {day}", "to take by {day}"],
+  "leave.p.acquired": ["Acquis", "Acquired"],
+  "leave.p.adjusted": ["Corrections", "Corrections"],
+  "leave.p.taken": ["Pris", "Taken"],
+  "leave.p.planned": ["Prévus", "Planned"],
+  "leave.p.lost": ["Perdus", "Lost"],
+  "leave.p.remaining": ["Reste", "Left"],
+  "leave.carriedUntil": [
+    "{days} reportés après un arrêt maladie, à prendre jusqu'au {day}",
+    "{days} carried over after sick leave, to take by {day}",
+  ],
+  "leave.carriedOpen": [
+    "{days} reportés après un arrêt maladie : le délai de 15 mois court dès que l'employeur vous en informe",
+    "{days} carried over after sick leave: the 15 months run from when the employer tells you",
+  ],
 };
 addStrings(STRINGS);
 
@@ -78,6 +103,65 @@ const KINDS = ["CP", "RTT", "sans_solde"];
 const days = (halfDays) => daysInWords(halfDays);
 const kindLabel = (kind) => t(`absence.${kind}`);
 const shortDate = (iso) => formatDate(iso, { day: "numeric", month: "short", year: "numeric" });
+
+/**
+ * Paid leave per reference period, oldest first (GET …/leave `periods`, sync/leave.py
+ * PeriodLedger): acquired, taken, carried with its deadline, lost, left. Also drawn by the
+ * back office's Congés tab.
+ * @param {any[]} periods
+ */
+export function periodsView(periods) {
+  const items = periods.map((p) => {
+    const facts = [
+      ["acquired", p.acquired],
+      ["adjusted", p.adjusted],
+      ["taken", p.taken],
+      ["planned", p.planned],
+      ["lost", p.lost],
+      ["remaining", p.remaining],
+    ].filter(([k, v]) => v !== 0 || k === "acquired" || k === "remaining");
+    return h(
+      "li",
+      { "data-testid": "leave-period", "data-start": p.reference_start },
+      h(
+        "p",
+        {},
+        h(
+          "strong",
+          {},
+          t("leave.periodHead", { start: shortDate(p.reference_start), end: shortDate(p.reference_end) }),
+        ),
+        " — ",
+        t("leave.takeBy", { day: shortDate(p.taking_end) }),
+      ),
+      // One line that wraps on a phone: "Acquis 25 jours · Pris 20 jours · Perdus 5 jours…".
+      h(
+        "p",
+        { class: "muted" },
+        ...facts.flatMap(([k, v], i) => [
+          i ? " · " : "",
+          h("span", { "data-fact": k }, `${t(`leave.p.${k}`)} ${days(v)}`),
+        ]),
+      ),
+      p.carried
+        ? h(
+            "p",
+            { class: "notice", "data-testid": "leave-carried" },
+            p.deadline
+              ? t("leave.carriedUntil", { days: days(p.carried), day: shortDate(p.deadline) })
+              : t("leave.carriedOpen", { days: days(p.carried) }),
+          )
+        : null,
+    );
+  });
+  return h(
+    "section",
+    { class: "stack", "aria-labelledby": "leave-periods-h", "data-testid": "leave-periods" },
+    h("h3", { id: "leave-periods-h" }, t("leave.periods")),
+    h("p", { class: "muted" }, t("leave.periodsHint")),
+    h("ul", { class: "plain stack" }, ...items),
+  );
+}
 
 /** The message of an API refusal: its fields' messages, else its title. */
 function refusal(error) {
@@ -168,6 +252,7 @@ async function consultantPart(section, device, redraw) {
               pending: days(b.pending),
             }),
           ),
+          b.lost ? h("p", { class: "muted" }, t("leave.lost", { days: days(b.lost) })) : null,
         ),
       );
     }
@@ -178,6 +263,7 @@ async function consultantPart(section, device, redraw) {
         { class: "muted" },
         t("leave.period", { start: shortDate(mine.period_start), end: shortDate(mine.period_end) }),
       ),
+      ...(mine.periods?.length ? [periodsView(mine.periods)] : []),
     );
   } else {
     balances.append(h("p", { class: "notice warn", "data-testid": "leave-offline" }, t("leave.offline")));

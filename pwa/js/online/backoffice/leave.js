@@ -7,6 +7,7 @@
 import { request } from "../../api.js";
 import { addStrings, daysInWords, formatDate, formatDays, t } from "../../i18n.js";
 import { announce, h } from "../../views/dom.js";
+import { periodsView } from "../leave.js";
 import {
   clearErrors,
   ensureStyles,
@@ -137,6 +138,34 @@ export const STRINGS = {
     "Between 35 and 48 hours, e.g. 39 or 37.5.",
   ],
   "bo.leave.err.invalid_policy": ["Règles incohérentes.", "Inconsistent policy."],
+  "bo.leave.lost": ["Perdus", "Lost"],
+  "bo.leave.notice": [
+    "Information sur les congés reportés",
+    "Telling the person of their carried leave",
+  ],
+  "bo.leave.notice_hint": [
+    "Au retour d'un arrêt maladie, l'employeur informe le salarié des jours reportés et de la date limite pour les prendre (C. trav. L3141-19-3) : les 15 mois du report courent de ce jour.",
+    "After a return from sick leave, the employer tells the person how many days are carried over and by when to take them (C. trav. L3141-19-3): the 15 months of the carry-over run from that day.",
+  ],
+  "bo.leave.informed_on": ["Salarié informé le", "Person informed on"],
+  "bo.leave.notice_reason_hint": [
+    "Obligatoire : comment il a été informé (courrier, courriel, entretien…).",
+    "Required: how they were told (letter, email, meeting…).",
+  ],
+  "bo.leave.notice_record": ["Enregistrer la date d'information", "Record the date"],
+  "bo.leave.notice_recorded": [
+    "Date d'information enregistrée : l'échéance des congés reportés est à jour.",
+    "Date recorded: the deadline of the carried leave is up to date.",
+  ],
+  "bo.leave.noticed": [
+    "{kind} : salarié informé le {day} de ses congés reportés",
+    "{kind}: the person was informed on {day} of their carried leave",
+  ],
+  "bo.leave.err.informed_on.invalid": ["Indiquez une date.", "Enter a date."],
+  "bo.leave.err.informed_on.in_future": [
+    "Cette date n'est pas encore passée : enregistrez-la une fois le salarié informé.",
+    "This date has not come yet: record it once the person has been told.",
+  ],
 };
 addStrings(STRINGS);
 
@@ -421,7 +450,7 @@ function personView(id, leave, reload) {
           // Unpaid leave has no balance: only what is taken, planned and asked.
           ...(b.remaining === null
             ? ["taken", "planned", "pending"]
-            : ["acquired", "taken", "planned", "pending"]
+            : ["acquired", "taken", "planned", "pending", ...(b.lost ? ["lost"] : [])]
           ).map((k) =>
             h("div", {}, h("dt", {}, t(`bo.leave.${k}`)), h("dd", {}, daysInWords(b[k]))),
           ),
@@ -437,7 +466,14 @@ function personView(id, leave, reload) {
       end: formatDate(leave.period_end, { dateStyle: "long" }),
     }),
   );
-  return [balances, period, adjustForm(id, reload), history(leave.adjustments ?? [])];
+  return [
+    balances,
+    period,
+    ...(leave.periods?.length ? [periodsView(leave.periods)] : []),
+    adjustForm(id, reload),
+    noticeForm(id, reload),
+    history(leave.adjustments ?? []),
+  ];
 }
 
 /**
@@ -540,6 +576,73 @@ function adjustForm(id, reload) {
   return h("div", { class: "stack" }, recorded, form);
 }
 
+/**
+ * The day the person was informed of their carried paid leave (L3141-19-3), with a reason.
+ * @param {string} id
+ * @param {() => Promise<void>} reload
+ */
+function noticeForm(id, reload) {
+  const informedOn = /** @type {HTMLInputElement} */ (
+    h("input", { type: "date", value: new Date().toISOString().slice(0, 10) })
+  );
+  const reason = /** @type {HTMLInputElement} */ (
+    h("input", { type: "text", autocomplete: "off", maxlength: "500" })
+  );
+  /** @type {Record<string, HTMLElement>} */
+  const inputs = { informed_on: informedOn, reason };
+  const recorded = h(
+    "p",
+    { class: "notice", role: "status", hidden: true, "data-testid": "leave-notice-recorded" },
+    t("bo.leave.notice_recorded"),
+  );
+  const box = h("div", { class: "error", role: "alert", tabindex: "-1", hidden: true });
+  const form = /** @type {HTMLFormElement} */ (
+    h(
+      "form",
+      {
+        class: "stack bo-form",
+        novalidate: true,
+        "data-testid": "leave-notice-form",
+        "aria-labelledby": "bo-leave-notice",
+      },
+      h("h4", { id: "bo-leave-notice" }, t("bo.leave.notice")),
+      h("p", { class: "hint muted", id: "leave-notice-hint" }, t("bo.leave.notice_hint")),
+      box,
+      field("leave-notice-informed_on", t("bo.leave.informed_on"), informedOn),
+      field("leave-notice-reason", t("bo.leave.reason"), reason, {
+        hint: t("bo.leave.notice_reason_hint"),
+      }),
+      h("button", { type: "submit", class: "primary" }, t("bo.leave.notice_record")),
+    )
+  );
+  informedOn.setAttribute("aria-describedby", "leave-notice-hint");
+  reason.setAttribute("aria-describedby", "leave-notice-reason-hint");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (form.getAttribute("aria-busy") === "true") return;
+    clearErrors(form, box);
+    recorded.hidden = true;
+    form.setAttribute("aria-busy", "true");
+    try {
+      await request("POST", `/people/${id}/leave/carry-notices`, {
+        informed_on: informedOn.value,
+        reason: reason.value,
+      });
+      announce(t("bo.leave.notice_recorded"));
+      await reload();
+      document.querySelector("[data-testid=leave-notice-recorded]")?.removeAttribute("hidden");
+    } catch (error) {
+      showRefusal(error, {
+        form,
+        box,
+        prefix: "bo.leave",
+        inputFor: (name) => inputs[name.replace(/^body\./, "")] ?? null,
+      });
+    }
+  });
+  return h("div", { class: "stack" }, recorded, form);
+}
+
 /** @param {any[]} adjustments  newest first */
 function history(adjustments) {
   const items = adjustments.map((a) => {
@@ -552,9 +655,11 @@ function history(adjustments) {
       h(
         "p",
         {},
-        a.opening
-          ? t("bo.leave.opening", { kind, days: signed, day })
-          : t("bo.leave.adjusted", { kind, days: signed, day }),
+        a.notice
+          ? t("bo.leave.noticed", { kind, day })
+          : a.opening
+            ? t("bo.leave.opening", { kind, days: signed, day })
+            : t("bo.leave.adjusted", { kind, days: signed, day }),
       ),
       h(
         "p",
