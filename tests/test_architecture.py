@@ -213,6 +213,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
                 "audit_log",
                 "clock",
                 "email_delivery",
+                "expense_decisions",
                 "facturx_document",
                 "firms",
                 "invoicing",

@@ -186,7 +186,12 @@ class ExpenseReportController(Controller):
         """A consultant's expense lines of the month (yours without `consultant`)."""
         who = str(consultant) if consultant else session.actor.person_id
         lines = await expenses.report(actor=session.actor, consultant_id=who, month=month)
+        circuit = await expenses.report_circuit(
+            actor=session.actor, consultant_id=who, month=month
+        )
         return s.ExpenseReportOut(
+            circuit=circuit.circuit.value,
+            goes_with_the_month=circuit.goes_with_the_month,
             month=month,
             lines=[_line(line) for line in lines],
             gross_cents=sum(line["gross_cents"] for line in lines),
@@ -204,7 +209,8 @@ class ExpenseReportController(Controller):
     async def submit(
         self, month: MonthPath, session: SessionDep, clock: ClockDep
     ) -> s.SubmittedOut:
-        """Hand the month's draft lines to your manager."""
+        """Hand the month's draft lines to your manager (in the month circuit, 409
+        `goes_with_the_month` until the CRA is handed in: the drafts leave with it)."""
         count = await expenses.submit(actor=session.actor, month=month, now=clock())
         return s.SubmittedOut(submitted=count)
 
@@ -271,10 +277,32 @@ class MissionExpensePolicyController(Controller):
         return s.ExpensePolicyOut(rebill=data.rebill, margin_bp=data.margin_bp)
 
 
+class ExpenseCircuitController(Controller):
+    path = "/organisation/expense-circuit"
+    tags = ["expenses"]
+
+    @get(operation_id="getExpenseCircuit", opt=problems(403))
+    async def get_circuit(self, session: SessionDep) -> s.ExpenseCircuitIO:
+        """How the firm's expense reports are approved (administrators)."""
+        circuit = await expenses.circuit_setting(actor=session.actor)
+        return s.ExpenseCircuitIO(expense_circuit=circuit.value)
+
+    @put(operation_id="setExpenseCircuit", opt=problems(403))
+    async def set_circuit(
+        self, data: JSONBody[s.ExpenseCircuitIO], session: SessionDep, clock: ClockDep
+    ) -> s.ExpenseCircuitIO:
+        """Choose the expense reports' circuit: their own, or the CRA month's (audited)."""
+        circuit = await expenses.set_circuit_setting(
+            actor=session.actor, circuit=data.expense_circuit, now=clock()
+        )
+        return s.ExpenseCircuitIO(expense_circuit=circuit.value)
+
+
 EXPENSE_CONTROLLERS = (
     ReceiptController,
     ExpenseLineController,
     ExpenseReportController,
     ExpenseExportController,
     MissionExpensePolicyController,
+    ExpenseCircuitController,
 )

@@ -71,6 +71,16 @@ class ExpenseReportOut(Wire):
     lines: list[ExpenseLineOut]
     gross_cents: SafeInt
     approved_cents: SafeInt
+    circuit: Literal["own", "month"] = Field(
+        "own",
+        description="The firm's expense circuit: own (the consultant submits the lines), or "
+        "month (the drafts leave with the CRA's submission).",
+    )
+    goes_with_the_month: StrictBool = Field(
+        False,
+        description="The drafts wait for the CRA's submission: the consultant does not submit "
+        "them (month circuit, CRA not handed in yet).",
+    )
 
 
 class DecisionIn(Wire):
@@ -95,3 +105,12 @@ class ExpensePolicyIn(Wire):
 class ExpensePolicyOut(Wire):
     rebill: bool
     margin_bp: SmallCount
+
+
+class ExpenseCircuitIO(Wire):
+    """The firm's setting: how expense reports are approved (docs/expenses.md)."""
+
+    expense_circuit: Literal["own", "month"] = Field(
+        description="own: the expense report has its own circuit (consultant, then manager); "
+        "month: it is submitted, approved and sent back with the CRA's month."
+    )

@@ -12,6 +12,9 @@ from enum import StrEnum
 from typing import Final
 
 from server.domain.errors import Conflict, FieldError, InvalidInput
+from server.domain.model import ApprovalStep
+from server.domain.workflow import MANAGER, Action, CircuitState
+from sync.months import MonthStatus
 
 MAX_REASON_LENGTH: Final = 500
 MAX_COMMENT_LENGTH: Final = 500
@@ -58,6 +61,79 @@ def refusal_reason(*, approve: bool, reason: str) -> str:
             errors=(FieldError("reason", "too_long", f"at most {MAX_REASON_LENGTH} characters"),),
         )
     return "" if approve else text
+
+
+# -- the expense report through the month's circuit --------------------------------------------
+
+
+class ExpenseCircuit(StrEnum):
+    """The firm's setting: how its consultants' expense reports are approved.
+
+    Members:
+        OWN: The expense report has its own circuit: the consultant submits the month's lines,
+            their manager (or an administrator) approves or refuses each one.
+        MONTH: The expense report rides the CRA's month: submitting the month submits its
+            drafts, the manager's approval of the month approves the lines not refused, a
+            send-back or a withdrawal returns them to draft.
+    """
+
+    OWN = "own"
+    MONTH = "month"
+
+
+DEFAULT_CIRCUIT: Final = ExpenseCircuit.OWN
+"""What a firm uses until its administrator chooses (docs/expenses.md says why)."""
+
+
+def parse_circuit(value: str) -> ExpenseCircuit:
+    try:
+        return ExpenseCircuit(value)
+    except ValueError:
+        message = "one of " + ", ".join(c.value for c in ExpenseCircuit)
+        raise InvalidInput(
+            "unknown expense circuit",
+            errors=(FieldError("expense_circuit", "unknown", message),),
+        ) from None
+
+
+class LinesMove(StrEnum):
+    """What a month's move does to its expense lines, in the month circuit."""
+
+    SUBMIT = "submit"
+    """The drafts become submitted."""
+    APPROVE = "approve"
+    """The submitted lines (the refused ones are not) become approved."""
+    RETURN = "return"
+    """The submitted lines go back to draft, for the consultant to correct and hand in again."""
+
+
+def lines_move(
+    *,
+    action: Action,
+    before: CircuitState,
+    after: CircuitState,
+    steps: tuple[ApprovalStep, ...],
+) -> LinesMove | None:
+    """What the month's move does to its expense lines when they ride the month (docs/expenses.md).
+
+    Expenses are internal to the firm: they are approved by the last *manager* step of the
+    month's circuit, the step after which only the client is left (or nothing). A client
+    signer's approval or signature never decides an expense; a circuit without a manager step
+    leaves the submitted lines to be decided one by one, as in the own circuit. A reopening
+    leaves the lines as they are: what was approved may already be paid or invoiced.
+    """
+    if action is Action.SUBMIT:
+        return LinesMove.SUBMIT
+    if action in (Action.SEND_BACK, Action.WITHDRAW):
+        return LinesMove.RETURN
+    if action is not Action.APPROVE:
+        return None
+    step = before.step if before.status is MonthStatus.IN_VALIDATION else 0
+    if step >= len(steps) or steps[step].kind != MANAGER:
+        return None
+    if after.status is MonthStatus.IN_VALIDATION and steps[after.step].kind == MANAGER:
+        return None  # another manager step follows: the last one decides the expenses
+    return LinesMove.APPROVE
 
 
 # -- payroll -----------------------------------------------------------------------------------

@@ -7,6 +7,8 @@ tell people and bill. Every notification goes to the outbox in that same transac
 none lost, none twice), and a client signer's signature link exists exactly when the month
 waits on them (issue 5: "the waiting step sends them a link").
 
+- the firm sends expense reports with the month: the month's expense lines move with it
+  (`server.reactions.expenses`, issue 16);
 - the month is validated or signed: its pre-invoice is created or refreshed (issue 7; a billing
   problem becomes a warning on the pre-invoice, never a refusal of the approval);
 - it now waits on a manager: ``waiting_on_you`` to them (push, email as fallback; the
@@ -22,6 +24,7 @@ from server.commands.month_tx import MonthMoved, MonthTx, Subscriber
 from server.domain import model
 from server.domain.integrations import Event
 from server.domain.workflow import Action
+from server.reactions.expenses import move_expense_lines
 from server.services import invoicing, notifications, signature_tokens, webhooks
 from server.storage import notification_store
 from sync.months import MonthStatus
@@ -161,5 +164,11 @@ async def tell_webhooks(tx: MonthTx, event: MonthMoved) -> None:
         )
 
 
-REACTIONS: tuple[Subscriber, ...] = (create_pre_invoice, tell_people, tell_webhooks)
-"""In this order: the pre-invoice exists before anyone is told the month is validated."""
+REACTIONS: tuple[Subscriber, ...] = (
+    move_expense_lines,
+    create_pre_invoice,
+    tell_people,
+    tell_webhooks,
+)
+"""In this order: the expense lines approved with the month are re-billed before its
+pre-invoice is made, and the pre-invoice exists before anyone is told the month is validated."""

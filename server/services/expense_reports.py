@@ -17,7 +17,6 @@ from datetime import date, datetime
 from typing import Any
 
 from server.domain import expense_claims as rules
-from server.domain import pricing as p
 from server.domain.access import can_see_person, ensure_role
 from server.domain.errors import (
     Conflict,
@@ -29,10 +28,9 @@ from server.domain.errors import (
 )
 from server.domain.model import Person
 from server.domain.roles import Actor, Role
-from server.services import invoicing as billing
-from server.services import receipt_content, receipts_pdf
+from server.services import audit_log, receipt_content, receipts_pdf
+from server.services import expense_decisions as decisions
 from server.storage import expenses_store as store
-from server.storage import invoicing_store
 from server.storage import repositories as repo
 from server.storage.repositories import write_transaction
 from sync.errors import InvalidMonth
@@ -43,7 +41,7 @@ from sync.expenses import (
     split_vat,
     trip_allowance_cents,
 )
-from sync.months import MonthKey
+from sync.months import MonthKey, MonthStatus, is_editable
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
 STAFF = (Role.CONSULTANT, Role.MANAGER, Role.ADMIN)
@@ -322,10 +320,45 @@ async def report(*, actor: Actor, consultant_id: str, month: str) -> list[dict[s
     return await store.claims_of(consultant_id, _month(month))
 
 
+@dataclass(frozen=True)
+class ReportCircuit:
+    """How a consultant's expense report of a month is handed in."""
+
+    circuit: rules.ExpenseCircuit
+    month_status: str
+    """The CRA's status: in the month circuit, its drafts leave with it."""
+
+    @property
+    def goes_with_the_month(self) -> bool:
+        """The drafts wait for the CRA's submission (the consultant does not submit them)."""
+        return self.circuit is rules.ExpenseCircuit.MONTH and is_editable(
+            MonthStatus(self.month_status)
+        )
+
+
+async def report_circuit(*, actor: Actor, consultant_id: str, month: str) -> ReportCircuit:
+    """The firm's circuit and the CRA's status, for whoever may read the report."""
+    person = await _person(actor, consultant_id)
+    key = _month(month)
+    return ReportCircuit(
+        circuit=rules.ExpenseCircuit(await store.circuit_of(person.organisation_id)),
+        month_status=await store.month_status(person.id, key),
+    )
+
+
 async def submit(*, actor: Actor, month: str, now: datetime) -> int:
-    """Hand the month's drafts to the manager; how many lines were submitted."""
+    """Hand the month's drafts to the manager; how many lines were submitted.
+
+    When the firm's expense reports ride the month, the drafts leave with the CRA's
+    submission: until it is handed in, this is refused (409 ``goes_with_the_month``). A line
+    written or corrected after the CRA was handed in is submitted here and decided on its own.
+    """
     ensure_role(actor, Role.CONSULTANT)
     key = _month(month)
+    found = await report_circuit(actor=actor, consultant_id=actor.person_id, month=key)
+    if found.goes_with_the_month:
+        message = "the expenses go with the month: they are submitted with the CRA"
+        raise Conflict(message, errors=(FieldError("month", "goes_with_the_month", message),))
     async with write_transaction():
         drafts = [
             line
@@ -368,78 +401,58 @@ async def decide(
     if not (actor.has(Role.ADMIN) or person.manager_id == actor.person_id):
         raise Forbidden("only the consultant's manager or an administrator decides")
     text = rules.refusal_reason(approve=approve, reason=reason)
-    rebill_month: tuple[str, str] | None = None
     async with write_transaction():
         current = await store.get_claim(line_id)
         if current is None:
             raise NotFound("no such expense")
-        rules.ensure_decidable(current["status"])
-        billed = None
-        if approve and current["mission"] is not None:
-            billed, client_id = await _rebill(actor, current, now)
-            if billed is not None:
-                rebill_month = (client_id, current["month"])
-        await store.update_claim(
-            line_id,
-            status=(rules.ClaimStatus.APPROVED if approve else rules.ClaimStatus.REFUSED).value,
-            refusal_reason=text,
-            decided_by=actor.person_id,
-            decided_at=now,
-            billed_expense=billed,
-            updated_at=now,
+        rebilled = await decisions.decide_line(
+            organisation_id=actor.organisation_id,
+            decider_id=actor.person_id,
+            line=current,
+            approve=approve,
+            reason=text,
+            now=now,
         )
-    if rebill_month is not None:
-        # The client's pre-invoice of the month, if its CRAs are validated, takes the line now.
-        await billing.refresh_month_invoice(
-            client_id=rebill_month[0], month=rebill_month[1], now=now
-        )
+    if rebilled is not None:
+        await decisions.refresh({rebilled}, now=now)
     found = await store.get_claim(line_id)
     assert found is not None
     return found
 
 
-LABELS_FR = {
-    "meal": "repas",
-    "train": "train",
-    "hotel": "hôtel",
-    "taxi": "taxi",
-    "mileage": "indemnités kilométriques",
-    "mileage_motorcycle": "indemnités kilométriques (moto)",
-    "mileage_moped": "indemnités kilométriques (cyclomoteur)",
-    "other": "divers",
-}
+# -- the firm's circuit ------------------------------------------------------------------------
 
 
-async def _rebill(actor: Actor, line: dict[str, Any], now: datetime) -> tuple[str | None, str]:
-    """The mission's `Expense` for an approved line, when the mission re-bills expenses."""
-    mission = await repo.get_mission(line["mission"])
-    if mission is None:
-        return None, ""
-    rebill, margin_bp = await store.policy_of(mission.id)
-    if not rebill:
-        return None, mission.client_id
-    refs = ", ".join(sha[:12] for sha in line["receipts"])
-    label = line["comment"][:120]
-    if refs:
-        label = f"{label} (justificatifs {refs})".strip()
-    expense_id = await invoicing_store.create_expense(
-        organisation=actor.organisation_id,
-        mission=mission.id,
-        spent_on=line["spent_on"],
-        category=LABELS_FR.get(line["category"], line["category"]),
-        label=label[:200],
-        amount_cents=line["net_cents"],
-        vat_cents=line["vat_cents"],
-        rebill=True,
-        margin_bp=margin_bp,
-        vat_rate_bp=p.STANDARD_VAT_BP,
-        receipt_name="",
-        receipt_type="",
-        receipt=None,
-        recorded_by=actor.person_id,
-        created_at=now,
-    )
-    return expense_id, mission.client_id
+async def circuit_setting(*, actor: Actor) -> rules.ExpenseCircuit:
+    """The organisation's expense circuit (administrators)."""
+    ensure_role(actor, Role.ADMIN)
+    return rules.ExpenseCircuit(await store.circuit_of(actor.organisation_id))
+
+
+async def set_circuit_setting(
+    *, actor: Actor, circuit: str, now: datetime
+) -> rules.ExpenseCircuit:
+    """Choose how the organisation's expense reports are approved, audited as
+    ``organisation.changed`` (before and after). Lines already submitted stay as they are: a
+    manager decides them one by one, or the month's approval takes them."""
+    ensure_role(actor, Role.ADMIN)
+    chosen = rules.parse_circuit(circuit)
+    async with write_transaction():
+        before = await store.circuit_of(actor.organisation_id)
+        if before != chosen.value:
+            await store.set_circuit(actor.organisation_id, chosen.value)
+            await audit_log.record_organisation_event(
+                organisation_id=actor.organisation_id,
+                kind="organisation.changed",
+                subject=f"organisation:{actor.organisation_id}",
+                actor_id=actor.person_id,
+                data={
+                    "before": {"expense_circuit": before},
+                    "after": {"expense_circuit": chosen.value},
+                },
+                at=now,
+            )
+    return chosen
 
 
 async def set_policy(*, actor: Actor, mission_id: str, rebill: bool, margin_bp: int) -> None:

@@ -92,6 +92,20 @@ async def update_claim(claim_id: str, **fields: Any) -> None:
     await t.ExpenseClaim.update(values).where(t.ExpenseClaim.id == claim_id)
 
 
+async def decide_claim(claim_id: str, *, status: str, **fields: Any) -> bool:
+    """Write a decision on a line still submitted; False when it is not (decided meanwhile).
+
+    The status is checked by the UPDATE itself, so two decisions racing on PostgreSQL cannot
+    both win: the second one's row no longer matches once the first has committed."""
+    values: dict[Any, Any] = {"status": status, **fields}
+    done = await (
+        t.ExpenseClaim.update(values)
+        .where((t.ExpenseClaim.id == claim_id) & (t.ExpenseClaim.status == "submitted"))
+        .returning(t.ExpenseClaim.id)
+    )
+    return bool(done)
+
+
 async def delete_claim(claim_id: str) -> None:
     await t.ExpenseClaim.delete().where(t.ExpenseClaim.id == claim_id)
 
@@ -167,3 +181,64 @@ async def set_policy(mission_id: str, *, rebill: bool, margin_bp: int) -> None:
     )
     if not updated:
         await t.MissionExpensePolicy(mission=mission_id, rebill=rebill, margin_bp=margin_bp).save()
+
+
+# -- the firm's expense circuit ----------------------------------------------------------------
+
+
+async def circuit_of(organisation_id: str) -> str:
+    """``own`` or ``month``: the circuit the organisation's expense reports follow."""
+    row = (
+        await t.Organisation.select(t.Organisation.expense_circuit)
+        .where(t.Organisation.id == organisation_id)
+        .first()
+    )
+    return "own" if row is None else str(row["expense_circuit"])
+
+
+async def set_circuit(organisation_id: str, circuit: str) -> None:
+    await t.Organisation.update({t.Organisation.expense_circuit: circuit}).where(
+        t.Organisation.id == organisation_id
+    )
+
+
+async def claims_in_status(consultant_id: str, month: str, status: str) -> list[dict[str, Any]]:
+    """The consultant's lines of the month in one status (oldest first)."""
+    rows = await (
+        t.ExpenseClaim.select()
+        .where(
+            (t.ExpenseClaim.consultant == consultant_id)
+            & (t.ExpenseClaim.month == month)
+            & (t.ExpenseClaim.status == status)
+        )
+        .order_by(t.ExpenseClaim.spent_on)
+        .order_by(t.ExpenseClaim.created_at)
+    )
+    return [_claim(row) for row in rows]
+
+
+async def move_status(
+    claim_ids: list[str], *, from_status: str, status: str, updated_at: datetime
+) -> list[str]:
+    """Move these lines, those still in `from_status`, to `status` at once (a month's circuit
+    moves its lines together); the ids moved."""
+    if not claim_ids:
+        return []
+    rows = await (
+        t.ExpenseClaim.update(
+            {t.ExpenseClaim.status: status, t.ExpenseClaim.updated_at: updated_at}
+        )
+        .where(t.ExpenseClaim.id.is_in(claim_ids) & (t.ExpenseClaim.status == from_status))
+        .returning(t.ExpenseClaim.id)
+    )
+    return [str(row["id"]) for row in rows]
+
+
+async def month_status(consultant_id: str, month: str) -> str:
+    """The status of the consultant's CRA of the month (``draft`` when it has none yet)."""
+    row = (
+        await t.Timesheet.select(t.Timesheet.status)
+        .where((t.Timesheet.consultant == consultant_id) & (t.Timesheet.month == month))
+        .first()
+    )
+    return "draft" if row is None else str(row["status"])

@@ -60,6 +60,12 @@ class Organisation(Table):
     origin = Varchar(
         length=300, default="", help_text="The firm's public origin; empty: derived from its host."
     )
+    expense_circuit = Varchar(
+        length=10,
+        default="own",
+        help_text="How expense reports are approved: own (their own circuit) or month (with "
+        "the CRA's month, docs/expenses.md).",
+    )
 
 
 class ClientCompany(Table):

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import SCREENSHOTS, DemoServer
+from tests.browser.conftest import ADMIN_EMAIL, SCREENSHOTS, DemoServer
 from tests.browser.test_circuit_flow import (
     MONTH,
     START,
@@ -112,3 +112,78 @@ def test_the_manager_decides_the_months_expenses_from_the_review(
         "Motif du refus : Prendre le métro"
     )
     assert consultant.errors == [] and phone.errors == []
+
+
+FILE_DRAFTS = FILE_TWO.replace(
+    '  await request("POST", `/expense-reports/${month}/submit`);\n', ""
+)
+
+SET_CIRCUIT = """
+async (circuit) => {
+  const { request } = await import("/js/api.js");
+  await request("PUT", "/organisation/expense-circuit", {expense_circuit: circuit});
+}
+"""
+
+
+def test_expenses_ride_the_month_once_the_admin_sets_it_in_the_app(
+    demo_server: DemoServer, devices: Any
+) -> None:
+    """Make sure the admin sends expense reports through the month's circuit from the settings
+    screen; the consultant is told their drafts go with the month (no submit button), submits
+    the month, and the manager's approval of the month approves the lines, shown approved."""
+    admin_device = devices()
+    admin = admin_device.page
+    admin.goto(f"{demo_server.origin}/#demo={ADMIN_EMAIL}")
+    admin.wait_for_function("async () => (await fetch('/api/v1/me')).status === 200", polling=200)
+    try:
+        admin.get_by_test_id("settings-link").click()
+        form = admin.get_by_test_id("expense-circuit")
+        choice = form.get_by_label("Circuit des notes de frais")
+        expect(choice).to_have_value("own")
+        choice.select_option("month")
+        form.get_by_role("button", name="Enregistrer").click()
+        expect(form.get_by_role("status")).to_have_text("Enregistré.")
+        admin.reload()
+        expect(
+            admin.get_by_test_id("expense-circuit").get_by_label("Circuit des notes de frais")
+        ).to_have_value("month")
+        assert admin.evaluate("document.scrollingElement.scrollWidth <= innerWidth"), "sideways"
+        assert serious_violations(admin) == []
+
+        who = demo_server.consultant("Noé Mois", start=START)
+        consultant = devices(390, 844)
+        page = consultant.page
+        page.goto(demo_server.login_url(who))
+        page.wait_for_function(
+            "async () => (await fetch('/api/v1/me')).status === 200", polling=200
+        )
+        page.evaluate(FILE_DRAFTS, {"month": str(MONTH), "day": WORKING[0], "png": list(png())})
+        page.goto(f"{demo_server.origin}/#expenses")
+        expect(page.get_by_test_id("expenses-with-month")).to_contain_text(
+            "Vos frais partent avec le CRA du mois"
+        )
+        expect(page.get_by_test_id("submit-expenses")).to_have_count(0)
+        no_sideways_scroll(page, "expenses going with the month")
+
+        submit_month(consultant, demo_server, who)
+        laptop = devices(1280, 800)
+        manager = laptop.page
+        manager.goto(f"{demo_server.origin}/#demo={who.manager_email}")
+        open_review(manager, who)
+        card = manager.get_by_test_id("review-expenses")
+        expect(card.get_by_test_id("expense-line")).to_have_count(2)
+        expect(card).to_contain_text("à décider : 2")
+        approve(manager)
+        expect(manager.get_by_test_id("review-decision-status")).to_contain_text("approuvé")
+
+        page.goto(f"{demo_server.origin}/#expenses")
+        badges = page.get_by_test_id("expense-line").locator(".badge")
+        expect(badges).to_have_count(2)
+        expect(badges).to_have_text(["Approuvée", "Approuvée"])
+        expect(page.get_by_test_id("expenses-with-month")).to_have_count(0)
+        assert consultant.errors == [] and laptop.errors == []
+    finally:
+        # The demo server is shared: the firm keeps its own circuit for the other tests.
+        admin.evaluate(SET_CIRCUIT, "own")
+    assert admin_device.errors == []

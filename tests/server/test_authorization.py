@@ -2173,6 +2173,100 @@ async def test_only_admins_read_and_set_a_missions_standing_discount(cast: Cast)
     report.verify()
 
 
+# -- the expense report through the month's circuit (issue 16) --------------------------------
+
+
+async def test_only_admins_choose_their_own_firms_expense_circuit(cast: Cast) -> None:
+    """Make sure the expense circuit is read and set by administrators alone, each for their own
+    organisation (xadmin's choice leaves Octave's as it was), a refusal changing nothing."""
+    report = Report()
+    path = "/organisation/expense-circuit"
+    for actor in ACTORS:
+        expected = {"anonymous": 401, "admin": 200, "xadmin": 200}.get(actor, 403)
+        got = await cast.browser(actor).get(API + path)
+        report.status(f"{actor} GET {path}", got, expected)
+    body = {"expense_circuit": "month"}
+    cases = [
+        Mutation(actor, f"{actor} PUT {path}", "PUT", path, body, 403)
+        for actor in LOGGED_IN
+        if actor not in {"admin", "xadmin"}
+    ]
+    cases += [
+        Mutation("anonymous", f"anonymous PUT {path}", "PUT", path, body, 401),
+        Mutation(
+            "admin",
+            f"admin PUT {path} monthly",
+            "PUT",
+            path,
+            {"expense_circuit": "monthly"},
+            422,
+            frozenset({"expense_circuit"}),
+        ),
+        Mutation("xadmin", f"xadmin PUT {path}", "PUT", path, body, 200),
+    ]
+    await run_mutations(cast, report, cases)
+    octave = await cast.browser("admin").get(API + path)
+    report.same("Octave's circuit after xadmin's choice", "own", octave.json()["expense_circuit"])
+    report.verify()
+
+
+async def test_in_the_month_circuit_only_the_months_own_people_move_its_expenses(
+    cast: Cast,
+) -> None:
+    """Make sure that, once the firm sends expenses with the month, nobody but c2 hands in c2's
+    month (and so its expenses: c2's own expense submit is refused until then), and nobody but
+    the step's approver (m1) approves it (and so its lines); a refusal moves no line."""
+    report = Report()
+    chosen = await cast.browser("admin").put(
+        f"{API}/organisation/expense-circuit", json={"expense_circuit": "month"}
+    )
+    report.status("admin PUT /organisation/expense-circuit month", chosen, 200)
+    c2 = cast.id("c2")
+    filed = await cast.browser("c2").post(
+        f"{API}/expense-lines",
+        json={
+            "spent_on": "2026-11-04",
+            "category": "meal",
+            "vat_lines": [{"rate_bp": 1000, "gross_cents": 1500}],
+        },
+    )
+    report.status("c2 POST /expense-lines", filed, 201)
+    line = filed.json()["id"]
+
+    async def status() -> str:
+        row = await t.ExpenseClaim.select(t.ExpenseClaim.status).where(t.ExpenseClaim.id == line)
+        return str(row[0]["status"])
+
+    own = await cast.browser("c2").post(f"{API}/expense-reports/2026-11/submit")
+    report.status("c2 POST /expense-reports/2026-11/submit", own, 409, "conflict")
+    month = f"{API}/people/{c2}/months/2026-11"
+
+    async def version() -> int:
+        return int((await cast.browser("c2").get(month)).json()["version"])
+
+    for actor in ("anonymous", *LOGGED_IN):
+        if actor == "c2":
+            continue
+        got = await cast.browser(actor).post(f"{month}/submit", json={"version": await version()})
+        expected = 401 if actor == "anonymous" else 403 if actor in {"m1", "admin"} else 404
+        report.status(f"{actor} POST /people/<c2>/months/2026-11/submit", got, expected)
+    report.same("c2's line after the refused submissions", "draft", await status())
+    got = await cast.browser("c2").post(f"{month}/submit", json={"version": await version()})
+    report.status("c2 POST /people/<c2>/months/2026-11/submit", got, 200)
+    report.same("c2's line after c2's submission", "submitted", await status())
+    for actor in ("anonymous", *LOGGED_IN):
+        if actor in {"m1", "admin"}:
+            continue
+        got = await cast.browser(actor).post(f"{month}/approve", json={"version": await version()})
+        expected = {"anonymous": 401, "c2": 403, "s1": 404, "s2": 404}.get(actor, 404)
+        report.status(f"{actor} POST /people/<c2>/months/2026-11/approve", got, expected)
+    report.same("c2's line after the refused approvals", "submitted", await status())
+    got = await cast.browser("m1").post(f"{month}/approve", json={"version": await version()})
+    report.status("m1 POST /people/<c2>/months/2026-11/approve", got, 200)
+    report.same("c2's line after m1's approval", "approved", await status())
+    report.verify()
+
+
 async def test_only_admins_record_when_a_person_was_told_of_their_carried_leave(
     cast: Cast,
 ) -> None:

@@ -201,3 +201,34 @@ async def test_the_months_drafts_handed_in_offline_are_submitted_once(world: Wor
     [malformed] = await _sync(alice, _push(phone, (4, "submit_expenses", {"month": "soon"})))
     assert (malformed["status"], malformed["reason"]) == ("rejected", "invalid_args")
     assert (await _lines(alice))[later]["status"] == "draft"
+
+
+async def test_a_hand_in_from_the_phone_is_refused_when_expenses_go_with_the_month(
+    world: World,
+) -> None:
+    """Make sure that when the firm sends expenses with the month's CRA, a `submit_expenses`
+    queued on the phone gets the same refusal as the web's button (`goes_with_the_month`,
+    naming the month), and the drafts stay drafts, while an edit of a draft still applies."""
+    await world.person("admin", [Role.ADMIN])
+    await _team(world)
+    chosen = await world["admin"].browser.put(
+        f"{API}/organisation/expense-circuit", json={"expense_circuit": "month"}
+    )
+    assert chosen.status_code == 200, chosen.text
+    alice = world["alice"].browser
+    line_id = await _line(alice, 4550)
+    results = await _sync(
+        alice,
+        _push(
+            str(uuid.uuid4()),
+            (1, "edit_expense", {"id": line_id, **_meal(2000, "Corrigé")}),
+            (2, "submit_expenses", {"month": MONTH}),
+        ),
+    )
+    assert [(r["status"], r.get("reason")) for r in results] == [
+        ("applied", None),
+        ("rejected", "goes_with_the_month"),
+    ]
+    assert results[1]["detail"].startswith("month: ")
+    line = (await _lines(alice))[line_id]
+    assert (line["status"], line["gross_cents"]) == ("draft", 2000)

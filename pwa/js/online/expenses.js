@@ -63,6 +63,10 @@ export const STRINGS = {
   "exp.saved": ["Dépense enregistrée.", "Expense saved."],
   "exp.refusedForm": ["Non enregistré : corrigez le champ signalé.", "Not saved: fix the field shown."],
   "exp.submit": ["Envoyer les frais du mois au manager", "Send the month's expenses to the manager"],
+  "exp.withTheMonth": [
+    "Vos frais partent avec le CRA du mois : ils sont envoyés quand vous le soumettez, et validés avec lui.",
+    "Your expenses go with the month's report: they are sent when you submit it, and approved with it.",
+  ],
   "exp.submitted": [
     "{count} {count|dépense envoyée|dépenses envoyées}.",
     "{count} {count|expense|expenses} sent.",
@@ -147,6 +151,10 @@ export const STRINGS = {
   "exp.why.already_approved": ["la dépense est déjà approuvée", "the expense was already approved"],
   "exp.why.no_draft": ["aucun brouillon à envoyer ce mois-ci", "no draft to send this month"],
   "exp.why.not_found": ["cette dépense n'existe plus", "this expense no longer exists"],
+  "exp.why.goes_with_the_month": [
+    "vos frais partent avec le CRA du mois",
+    "your expenses go with the month's report",
+  ],
   "exp.offlineCopy": [
     "Hors ligne : vos notes de frais telles qu'à la dernière connexion ; vos changements partiront au retour du réseau.",
     "Offline: your expenses as at the last connection; your changes leave when the network is back.",
@@ -779,6 +787,8 @@ function myLines(report, lines, rejected, photos, { store, key, redraw, device, 
     );
   });
   const drafts = lines.filter((line) => line.status === "draft" && !line.handing);
+  // The firm sends expenses with the month's CRA: no hand-in of their own (docs/expenses.md).
+  const withMonth = Boolean((report ?? copied)?.goes_with_the_month);
   const handIns = rejected.filter((d) => d.name === "submit_expenses").map(refusal);
   const all = [...refusals, ...items];
   return h(
@@ -793,7 +803,9 @@ function myLines(report, lines, rejected, photos, { store, key, redraw, device, 
     report
       ? h("p", {}, t("exp.total", { amount: euros(report.gross_cents), approved: euros(report.approved_cents) }))
       : null,
-    drafts.length && store
+    drafts.length && withMonth
+      ? h("p", { class: "notice", "data-testid": "expenses-with-month" }, t("exp.withTheMonth"))
+      : drafts.length && store
       ? h(
           "button",
           {
@@ -870,7 +882,10 @@ export async function show({ person, month, device = null, edit }) {
     // The server's lines are kept for this screen offline (cleared at sign-out: logout.js).
     const copy = `${person.id}.${key}`;
     try {
-      if (report) localStorage.setItem(COPY + copy, JSON.stringify({ lines: report.lines }));
+      if (report) {
+        const { lines, goes_with_the_month } = report;
+        localStorage.setItem(COPY + copy, JSON.stringify({ lines, goes_with_the_month }));
+      }
     } catch {
       // Storage full or refused: offline, the screen shows the queued lines only.
     }

@@ -42,6 +42,14 @@ export const STRINGS = {
     "Refuser les clés d'accès synchronisées pour signer",
     "Refuse synced passkeys for signing",
   ],
+  "settings.expenses": ["Notes de frais", "Expense reports"],
+  "settings.expensesHelp": [
+    "Leur propre circuit : le consultant envoie ses frais, son manager valide ou refuse chaque ligne. Avec le CRA : les frais partent quand le consultant soumet son mois et sont validés avec lui ; le manager peut toujours refuser une ligne avec son motif. Le client ne voit ni ne signe jamais les frais.",
+    "Their own circuit: the consultant sends their expenses, their manager approves or refuses each line. With the report: the expenses leave when the consultant submits their month and are approved with it; the manager can still refuse a line with its reason. The client never sees nor signs expenses.",
+  ],
+  "settings.expense_circuit": ["Circuit des notes de frais", "Expense reports' circuit"],
+  "settings.expense_circuit_own": ["Leur propre circuit", "Their own circuit"],
+  "settings.expense_circuit_month": ["Avec le CRA du mois", "With the month's report"],
   "settings.save": ["Enregistrer", "Save"],
   "settings.saved": ["Enregistré.", "Saved."],
   "settings.refused": ["Non enregistré : corrigez le champ signalé.", "Not saved: fix the field shown."],
@@ -50,8 +58,9 @@ addStrings(STRINGS);
 
 /**
  * One form of named inputs: saved with PUT `url`; a refusal goes under the field it names.
+ * A "select" field's choices are its `extra.choices`, each labelled `settings.<name>_<value>`.
  * @param {{testid: string, title: string, help: string, url: string,
- *   fields: Array<[string, "number" | "text" | "checkbox", any, object?]>}} spec
+ *   fields: Array<[string, "number" | "text" | "checkbox" | "select", any, object?]>}} spec
  */
 function settingsForm({ testid, title, help, url, fields }) {
   const status = h("p", { role: "status", class: "muted" });
@@ -60,15 +69,24 @@ function settingsForm({ testid, title, help, url, fields }) {
   const inputs = fields.map(([name, type, value, extra = {}]) => {
     const error = h("p", { class: "error", id: `${name}-error`, hidden: true });
     errors.set(name, error);
-    const input = h("input", {
-      // Numbers as text with a numeric keyboard: styled like every other field of the app.
-      type: type === "number" ? "text" : type,
-      name,
-      id: `set-${name}`,
-      "aria-describedby": `${name}-error`,
-      ...(type === "checkbox" ? (value ? { checked: true } : {}) : { value: String(value) }),
-      ...extra,
-    });
+    const { choices, ...rest } = /** @type {{choices?: string[]}} */ (extra);
+    const input = choices
+      ? h(
+          "select",
+          { name, id: `set-${name}`, "aria-describedby": `${name}-error` },
+          ...choices.map((c) =>
+            h("option", { value: c, ...(c === value ? { selected: true } : {}) }, t(`settings.${name}_${c}`)),
+          ),
+        )
+      : h("input", {
+          // Numbers as text with a numeric keyboard: styled like every other field of the app.
+          type: type === "number" ? "text" : type,
+          name,
+          id: `set-${name}`,
+          "aria-describedby": `${name}-error`,
+          ...(type === "checkbox" ? (value ? { checked: true } : {}) : { value: String(value) }),
+          ...rest,
+        });
     const label = h("label", { for: `set-${name}`, class: type === "checkbox" ? "check" : "" });
     if (type === "checkbox") label.append(input, ` ${t(`settings.${name}`)}`);
     else label.append(t(`settings.${name}`), input);
@@ -132,9 +150,10 @@ export async function show({ person }) {
     render(t("settings.title"), heading, {}, back, h("p", { class: "notice warn" }, t("settings.adminOnly")));
     return;
   }
-  const [reminders, signature] = await Promise.all([
+  const [reminders, signature, expenses] = await Promise.all([
     request("GET", "/organisation/reminder-settings"),
     request("GET", "/organisation/signature-policy"),
+    request("GET", "/organisation/expense-circuit"),
   ]);
   render(
     t("settings.title"),
@@ -160,6 +179,13 @@ export async function show({ person }) {
       help: t("settings.signatureHelp"),
       url: "/organisation/signature-policy",
       fields: [["refuse_synced_passkeys", "checkbox", signature.refuse_synced_passkeys]],
+    }),
+    settingsForm({
+      testid: "expense-circuit",
+      title: t("settings.expenses"),
+      help: t("settings.expensesHelp"),
+      url: "/organisation/expense-circuit",
+      fields: [["expense_circuit", "select", expenses.expense_circuit, { choices: ["own", "month"] }]],
     }),
   );
 }

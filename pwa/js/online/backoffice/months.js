@@ -43,6 +43,9 @@ export const STRINGS = {
   "bo.months.event.month.reopened": ["Rouvert", "Reopened"],
   "bo.months.event.month.signed": ["Signé par le client", "Signed by the client"],
   "bo.months.event.month.refused": ["Modification refusée", "Change refused"],
+  "bo.months.event.expenses.submitted": ["Frais envoyés avec le mois", "Expenses submitted with the month"],
+  "bo.months.event.expenses.approved": ["Frais approuvés avec le mois", "Expenses approved with the month"],
+  "bo.months.event.expenses.returned": ["Frais rendus au consultant", "Expenses returned to the consultant"],
   "bo.months.event.month.state_forced": [
     "Statut fixé par le serveur",
     "Status set by the server",
