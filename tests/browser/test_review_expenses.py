@@ -155,9 +155,11 @@ def test_expenses_ride_the_month_once_the_admin_sets_it_in_the_app(
         consultant = devices(390, 844)
         page = consultant.page
         page.goto(demo_server.login_url(who))
-        page.wait_for_function(
-            "async () => (await fetch('/api/v1/me')).status === 200", polling=200
-        )
+        # The month drawn means the demo login is over (a fetch of /me can answer while the
+        # first page load still settles its session).
+        expect(
+            page.locator(f'button.cell[data-date="{WORKING[0]}"][data-line="{who.mission_line}"]')
+        ).to_be_visible()
         page.evaluate(FILE_DRAFTS, {"month": str(MONTH), "day": WORKING[0], "png": list(png())})
         page.goto(f"{demo_server.origin}/#expenses")
         expect(page.get_by_test_id("expenses-with-month")).to_contain_text(
