@@ -6,6 +6,8 @@ The brand is data: the app shell stays the same bytes for every firm; what diffe
 the manifest, a small style sheet of colour variables and the images, made from this.
 """
 
+import base64
+import binascii
 import hashlib
 import io
 import warnings
@@ -162,10 +164,16 @@ def icon(logo: Image.Image, side: int) -> bytes:
     return _png(canvas.convert("RGB"))
 
 
-async def set_logo(actor: Actor, data: bytes, *, clock: Clock) -> FirmBrand:
-    """Store the firm's logo (administrators only): a PNG, checked (size, type, sides), decoded
-    and re-encoded so nothing but the pixels is kept, and the manifest's icons made from it."""
+async def set_logo(actor: Actor, png_base64: str, *, clock: Clock) -> FirmBrand:
+    """Store the firm's logo (administrators only): a PNG in base64, checked (size, type,
+    sides), decoded and re-encoded so nothing but the pixels is kept, and the manifest's icons
+    made from it."""
     ensure_role(actor, Role.ADMIN)
+    try:
+        data = base64.b64decode(png_base64, validate=True)
+    except (binascii.Error, ValueError) as error:
+        msg = "png_base64 is not base64"
+        raise InvalidInput(msg, errors=(FieldError("png_base64", "invalid", msg),)) from error
     rules.checked_logo(data)
     image = _decoded(data)
     logo = _png(image)
