@@ -84,9 +84,19 @@ async def test_the_admin_sets_the_brand_and_only_their_host_shows_it(
     assert manifest["theme_color"] == "#0b5d1e"
     assert manifest["translations"]["en"]["name"] == "Alpha Conseil"
     assert manifest["start_url"] == "/" and manifest["display"] == "standalone"
+    # Kept by firm and brand version: an unchanged brand answers 304 to its ETag.
+    first = await a.browser().get("/manifest.webmanifest")
+    again = await a.browser().get(
+        "/manifest.webmanifest", headers={"If-None-Match": first.headers["etag"]}
+    )
+    assert again.status_code == 304 and again.content == b""
     css = (await a.browser().get("/brand.css")).text
     assert "--primary:#0b5d1e" in css and "--header-bg:#0b5d1e" in css
     assert "prefers-color-scheme: light" in css
+    elsewhere = await b.browser().get(
+        "/manifest.webmanifest", headers={"If-None-Match": first.headers["etag"]}
+    )
+    assert elsewhere.status_code == 200, "another firm's version is not this host's"
     other = (await b["admin"].browser.get("/api/v1/brand")).json()
     assert other["app_name"] == "Carnet" and other["customised"] is False
     assert (await b.browser().get("/manifest.webmanifest")).json()["name"].startswith("Carnet")
