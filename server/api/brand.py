@@ -143,7 +143,8 @@ def style_sheet(found: firm_brand.FirmBrand) -> str:
     ]
     if found.has_logo:
         rules_css.append(
-            '.app-header .brand::before{content:"";display:inline-block;width:2rem;'
+            '.app-header .brand::before,.bar .brand::before{content:"";display:inline-block;'
+            "width:2rem;"
             "height:2rem;margin-inline-end:.5rem;vertical-align:middle;border-radius:.25rem;"
             f"background:#fff url(/brand/logo.png?v={found.version}) center/contain no-repeat}}"
         )

@@ -8,7 +8,7 @@ administrator sets Alpha's brand in the Brand tab: a grey that white text cannot
 refused next to its field with its contrast ratio, then a green is saved, and a PNG logo is
 uploaded and previewed. Beta's administrator sets Beta's. Each then sees their own firm's name
 and colours in the header, and each host's web app manifest has its own name, colour and
-icons.
+icons; the client signer's portal on Alpha's host is in Alpha's name and colour.
 
 Every screen visited: axe-core finds nothing serious or critical, no sideways scroll at 390 px,
 screenshots at 390 and 1280 px under test-results/screenshots/brand-*.
@@ -338,6 +338,14 @@ def test_two_firms_on_two_hosts_each_in_its_own_brand(
         # The page links the manifest the browser reads for installing, on its own host.
         link = alpha.evaluate("() => document.querySelector('link[rel=manifest]').href")
         assert link == f"{two_firms.alpha}/manifest.webmanifest"
+
+        # The client signer's portal on Alpha's host is Alpha's too.
+        alpha.goto(f"{two_firms.alpha}/sign/")
+        expect(alpha.locator(".bar .brand")).to_have_text("Alpha Conseil")
+        bar_colour = alpha.evaluate(
+            "() => getComputedStyle(document.querySelector('.bar')).backgroundColor"
+        )
+        assert bar_colour == "rgb(11, 93, 30)"
 
         assert alpha_errors == [] and beta_errors == []
     finally:
