@@ -74,8 +74,9 @@ self.addEventListener("fetch", (event) => {
     return;
   }
 
-  if (url.pathname.startsWith(ON_DEMAND)) {
-    // Network first (always the served version online), the copy kept from last time offline.
+  if (url.pathname.startsWith(ON_DEMAND) || url.pathname.startsWith("/brand")) {
+    // Network first (always the served version online), the copy kept from last time offline;
+    // the firm's brand (/brand.css, /brand/…) likewise: it is per host, not in the shell.
     event.respondWith(
       (async () => {
         const cache = await caches.open(ON_DEMAND_CACHE);

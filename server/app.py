@@ -22,6 +22,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from server.api.api_docs import SwaggerPage
 from server.api.audit import AuditController
 from server.api.auth import AuthController, InvitationController, SessionController
+from server.api.brand import BrandController, brand_router
 from server.api.circuit import CircuitController
 from server.api.deps import provide_optional_session, provide_session
 from server.api.directory import (
@@ -223,6 +224,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
             RetentionController,
             SsoSettingsController,
             integrations_controller(settings),
+            BrandController,
         ],
         # API answers are personal: never cached by the browser, a proxy or the service worker.
         cache_control=CacheControlHeader(no_store=True),
@@ -240,6 +242,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
     )
     handlers: list[Any] = [api]
     if PWA_DIR.is_dir():
+        handlers.append(brand_router(settings, PWA_DIR))
         handlers.extend(shell_handlers(PWA_DIR))
         handlers.append(
             create_static_files_router(path="/", directories=[PWA_DIR], html_mode=False)

@@ -215,6 +215,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
                 "email_delivery",
                 "expense_decisions",
                 "facturx_document",
+                "firm_brand",
                 "firms",
                 "invoicing",
                 "notifications",

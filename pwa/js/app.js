@@ -9,7 +9,7 @@
 import * as api from "./api.js";
 import { openStore } from "./store.js";
 import { startSync } from "./sync.js";
-import { loadLocale, t } from "./i18n.js";
+import { addStrings, loadLocale, t } from "./i18n.js";
 import * as views from "./views.js";
 import { h } from "./views/dom.js";
 import { absenceEdits, buildMonth, cycle, prefillEdits } from "./month.js";
@@ -625,6 +625,25 @@ function registerServiceWorker() {
 // After the first screen: registering checks /sw.js for an update, which can wait.
 window.addEventListener("load", registerServiceWorker, { once: true });
 window.addEventListener("hashchange", () => route());
+// The firm's brand (docs/brand.md): its name for Carnet's and its colour on the phone's bar;
+// the colours come with /brand.css. Kept for an offline start.
+function brand(b) {
+  if (!b?.app_name) return;
+  addStrings({ "app.name": [b.app_name, b.app_name] });
+  document.querySelector("meta[name=theme-color]")?.setAttribute("content", b.primary_color);
+  for (const el of document.querySelectorAll('[data-i18n="app.name"]')) el.textContent = b.app_name;
+  document.title = document.title.replace(/Carnet$/, b.app_name);
+}
+try {
+  brand(JSON.parse(localStorage.getItem("carnet.brand") ?? "null"));
+} catch {}
+api
+  .request("GET", "/brand")
+  .then((b) => {
+    localStorage.setItem("carnet.brand", JSON.stringify(b));
+    brand(b);
+  })
+  .catch(() => {});
 // English is on demand: the first screen waits for it (never fails: French otherwise).
 loadLocale().then(() => {
   views.initShell({ onLocale: () => rerender() });

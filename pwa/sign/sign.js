@@ -371,6 +371,13 @@ languageButton.addEventListener("click", () => {
   else if (refused) linkRefused(refused);
 });
 labelLanguageButton();
+// The firm's name in the bar (docs/brand.md); its colours come with /brand.css.
+request("GET", "/brand")
+  .then((brand) => {
+    const bar = document.querySelector(".bar .brand");
+    if (bar && brand?.app_name) bar.textContent = brand.app_name;
+  })
+  .catch(() => {});
 // A link pasted into an open portal tab changes only the fragment: no page load happens.
 window.addEventListener("hashchange", () => {
   if (new URLSearchParams(location.hash.slice(1)).has("t")) start();

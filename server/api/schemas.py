@@ -694,3 +694,49 @@ class ImportOut(Wire):
     emailed: bool = Field(
         description="Imported people get their invitation by e-mail (the server can mail)."
     )
+
+
+# -- a firm's brand, white label (docs/brand.md) -------------------------------------------------
+
+BrandText = Annotated[str, StringConstraints(max_length=120), Printable]
+BrandColour = Annotated[str, StringConstraints(max_length=20), Printable]
+
+
+class BrandIn(Wire):
+    """The firm's names, colours and mail texts, saved whole; empty keeps Carnet's default."""
+
+    app_name: BrandText = Field(default="", description="The app's name (≤ 60); empty: Carnet.")
+    short_name: BrandText = Field(default="", description="Under the phone's icon (≤ 12).")
+    primary_color: BrandColour = Field(
+        description="#rrggbb; white text on it must reach 4.5:1 (WCAG 2.1 SC 1.4.3, AA)."
+    )
+    accent_color: BrandColour = Field(
+        default="", description="#rrggbb of the invoice's titles, same rule; empty: primary."
+    )
+    email_sender_name: BrandText = Field(
+        default="", description="Display name of the mails' sender (≤ 60); empty: Carnet."
+    )
+    email_footer: Annotated[str, StringConstraints(max_length=1000), Printable] = Field(
+        default="", description="Below every mail to the firm's people (≤ 500)."
+    )
+
+
+class BrandLogoIn(Wire):
+    """A PNG logo (no SVG), ≤ 200 KB, 64 to 2048 px a side, base64."""
+
+    png_base64: Annotated[str, StringConstraints(min_length=1, max_length=280_000)]
+
+
+class BrandOut(Wire):
+    """The brand the firm's host shows: Carnet's own where the firm set nothing."""
+
+    app_name: str
+    short_name: str
+    primary_color: str
+    accent_color: str
+    invoice_color: str
+    email_sender_name: str
+    email_footer: str
+    logo_url: str | None = Field(description="The logo (PNG), or null for none.")
+    version: str = Field(description="Changes with any change of the brand.")
+    customised: bool = Field(description="False: Carnet's own look.")

@@ -28,8 +28,9 @@ from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
-# Files the shell does not need offline, or that are not part of it.
-EXCLUDED = {"sw.js"}
+# Files the shell does not need offline, or that are not part of it. The manifest is each
+# firm's, served from its brand by server/api/brand.py (docs/brand.md).
+EXCLUDED = {"sw.js", "manifest.webmanifest"}
 EXCLUDED_SUFFIXES = {".md", ".map"}
 # Served, never precached, so they do not weigh on the offline shell: screens that need the
 # network (sign-in, invitation, approvals…: imported on demand, kept by the service worker once
@@ -134,7 +135,7 @@ def load_shell(pwa_dir: Path) -> Shell:
 
 
 def shell_handlers(pwa_dir: Path) -> list[Any]:
-    """GET /sw.js and every minified file (/, /index.html, the manifest, /js/…, /css/…), built
+    """GET /sw.js and every minified file (/, /index.html, /js/…, /css/…), built
     once and served from memory.
 
     The icons stay with the static files router, which must not also answer "/" (no
@@ -164,7 +165,7 @@ def shell_handlers(pwa_dir: Path) -> list[Any]:
         return Response(body, media_type=MEDIA_TYPES[Path(path).suffix][0], headers=headers)
 
     @get(
-        ["/", "/index.html", "/manifest.webmanifest", *(p.rstrip("/") for p in PAGES)],
+        ["/", "/index.html", *(p.rstrip("/") for p in PAGES)],
         include_in_schema=False,
         sync_to_thread=False,
     )

@@ -155,6 +155,7 @@ class Accounts:
             days=self.settings.invitation_days,
             key=f"invitation:{invitation_id}",
             at=at,
+            organisation_id=person.organisation_id,
         )
 
     async def issue_invitations(

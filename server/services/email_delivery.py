@@ -10,7 +10,7 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import formataddr, make_msgid, parseaddr
 
 from server.domain.notification_texts import Message
 from server.settings import Settings
@@ -27,24 +27,48 @@ class MailResult:
     error: str = ""
 
 
-def build_email(*, settings: Settings, to: str, message: Message, origin: str) -> EmailMessage:
-    """A multipart/alternative mail: the plain text first, then the same in HTML."""
+def sender(mail_from: str, sender_name: str) -> str:
+    """The From header: the firm's display name (docs/brand.md) on the installation's address,
+    which stays the one the SMTP relay is allowed to send from (SPF, DKIM)."""
+    if not sender_name:
+        return mail_from
+    return formataddr((sender_name, parseaddr(mail_from)[1]))
+
+
+def build_email(
+    *,
+    settings: Settings,
+    to: str,
+    message: Message,
+    origin: str,
+    sender_name: str = "",
+    footer: str = "",
+    app_name: str = "Carnet",
+) -> EmailMessage:
+    """A multipart/alternative mail: the plain text first, then the same in HTML; the firm's
+    footer, if it set one, below both (after the usual "-- " signature separator)."""
     link = message.url if message.url.startswith("http") else origin + message.url
-    opening = "Ouvrir Carnet" if message.language == "fr" else "Open Carnet"
+    opening = f"Ouvrir {app_name}" if message.language == "fr" else f"Open {app_name}"
     mail = EmailMessage()
     mail["Subject"] = message.title
-    mail["From"] = settings.mail_from
+    mail["From"] = sender(settings.mail_from, sender_name)
     mail["To"] = to
     mail["Message-ID"] = make_msgid(domain="carnet")
+    signature = f"\n-- \n{footer}\n" if footer else ""
     mail.set_content(
-        f"{message.body}\n\n{opening} : {link}\n"
-        if message.language == "fr"
-        else f"{message.body}\n\n{opening}: {link}\n"
+        (
+            f"{message.body}\n\n{opening} : {link}\n"
+            if message.language == "fr"
+            else f"{message.body}\n\n{opening}: {link}\n"
+        )
+        + signature
     )
+    footer_html = "<hr><p>" + html.escape(footer).replace("\n", "<br>") + "</p>" if footer else ""
     mail.add_alternative(
         f'<!doctype html><html lang="{message.language}"><body>'
         f"<p>{html.escape(message.body)}</p>"
-        f'<p><a href="{html.escape(link, quote=True)}">{opening}</a></p></body></html>',
+        f'<p><a href="{html.escape(link, quote=True)}">{opening}</a></p>{footer_html}'
+        "</body></html>",
         subtype="html",
     )
     # After the parts: setting the content drops every Content-* header set before.
@@ -93,6 +117,23 @@ class EmailSender:
             return MailResult(sent=False, transient=True, error=f"smtp: {type(error).__name__}")
         return MailResult(sent=True)
 
-    async def send(self, *, to: str, message: Message, origin: str) -> MailResult:
-        mail = build_email(settings=self.settings, to=to, message=message, origin=origin)
+    async def send(
+        self,
+        *,
+        to: str,
+        message: Message,
+        origin: str,
+        sender_name: str = "",
+        footer: str = "",
+        app_name: str = "Carnet",
+    ) -> MailResult:
+        mail = build_email(
+            settings=self.settings,
+            to=to,
+            message=message,
+            origin=origin,
+            sender_name=sender_name,
+            footer=footer,
+            app_name=app_name,
+        )
         return await asyncio.to_thread(self._send_blocking, mail)

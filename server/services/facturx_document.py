@@ -5,7 +5,9 @@ checked against the library's XSD), and a PDF/A-3b rendered by WeasyPrint from H
 XML embedded as `factur-x.xml` (`facturx.generate_from_binary`).
 """
 
+import base64
 import html
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -17,6 +19,18 @@ from server.domain import pricing as p
 LEVEL = "en16931"
 GUIDELINE = "urn:cen.eu:en16931:2017"
 UNIT_CODE = {p.Unit.HALF_DAY: "DAY", p.Unit.UNIT: "C62"}
+
+
+@dataclass(frozen=True)
+class InvoiceLook:
+    """The firm's brand on its invoices (docs/brand.md): the colour of the titles and table
+    heads (checked for 4.5:1 on white), and its logo (a PNG, re-encoded) above the title."""
+
+    color: str = "#111111"
+    logo_png: bytes = b""
+
+
+PLAIN = InvoiceLook()
 
 
 def _quantity(line: p.Line) -> str:
@@ -199,10 +213,22 @@ def _days(line: p.Line) -> str:
 
 
 def render_html(
-    invoice: inv.InvoiceRecord, *, terms_text: str, original: tuple[str, date] | None
+    invoice: inv.InvoiceRecord,
+    *,
+    terms_text: str,
+    original: tuple[str, date] | None,
+    look: InvoiceLook = PLAIN,
 ) -> str:
-    """A readable invoice: identities, lines, VAT per rate, mentions, and the CRA summary."""
+    """A readable invoice: identities, lines, VAT per rate, mentions, and the CRA summary, in
+    the firm's colour and with its logo."""
     e = html.escape
+    logo = (
+        '<img class=logo alt="" src="data:image/png;base64,'
+        + base64.b64encode(look.logo_png).decode()
+        + '">'
+        if look.logo_png
+        else ""
+    )
     seller = inv.Party.from_dict(invoice.seller)
     buyer = inv.Party.from_dict(invoice.buyer)
     credit = invoice.kind is inv.InvoiceKind.CREDIT_NOTE
@@ -264,8 +290,10 @@ table {{ width: 100%; border-collapse: collapse; }} td, th {{ border-bottom: 1px
 padding: 1.5mm; text-align: left; vertical-align: top; }} .n {{ text-align: right;
 white-space: nowrap; }} .d {{ color: #555; font-size: 8pt; }}
 .parties {{ display: flex; gap: 10mm; }} .parties div {{ flex: 1; }}
+h1, h2 {{ color: {e(look.color)}; }} th {{ border-bottom: 2px solid {e(look.color)}; }}
+.logo {{ max-height: 18mm; max-width: 60mm; margin-bottom: 3mm; }}
 </style></head><body>
-<h1>{e(title)}</h1>
+{logo}<h1>{e(title)}</h1>
 <div class=parties><div><b>{e(seller.name)}</b><br>{e(seller.address_line)}<br>
 {e(seller.postcode)} {e(seller.city)} ({e(seller.country_code)})<br>
 SIREN {e(seller.siren)}{" — SIRET " + e(seller.siret) if seller.siret else ""}<br>
@@ -299,13 +327,13 @@ def render_pdf(
     xml: bytes,
     terms_text: str,
     original: tuple[str, date] | None = None,
+    look: InvoiceLook = PLAIN,
 ) -> bytes:
     """PDF/A-3b from WeasyPrint with the CII XML embedded: a Factur-X EN 16931 file."""
     from weasyprint import HTML  # imported here: loading Pango costs time at startup
 
-    visual = HTML(string=render_html(invoice, terms_text=terms_text, original=original)).write_pdf(
-        pdf_variant="pdf/a-3b"
-    )
+    page = render_html(invoice, terms_text=terms_text, original=original, look=look)
+    visual = HTML(string=page).write_pdf(pdf_variant="pdf/a-3b")
     assert visual is not None
     seller = inv.Party.from_dict(invoice.seller)
     kind = "Avoir" if invoice.kind is inv.InvoiceKind.CREDIT_NOTE else "Facture"

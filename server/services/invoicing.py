@@ -19,7 +19,7 @@ from server.domain.errors import Conflict, FieldError, InvalidInput, NotFound
 from server.domain.integrations import Event
 from server.domain.model import ClientCompany, Mission
 from server.domain.roles import Actor
-from server.services import audit_log, webhooks
+from server.services import audit_log, firm_brand, webhooks
 from server.services import facturx_document as fx
 from server.services.clock import Clock
 from server.services.organisation import electronic_address_of, numbering_prefixes
@@ -737,12 +737,27 @@ async def pdf_of(*, actor: Actor, invoice_id: str) -> tuple[str, bytes]:
             original = (first.number, first.issued_on)
         terms_text = _terms_text(invoice)
         pdf = await asyncio.to_thread(
-            fx.render_pdf, invoice, xml=bytes(xml), terms_text=terms_text, original=original
+            fx.render_pdf,
+            invoice,
+            xml=bytes(xml),
+            terms_text=terms_text,
+            original=original,
+            look=await invoice_look(invoice.organisation_id),
         )
         await store.set_pdf(invoice.id, pdf)
         _, pdf = await store.get_documents(invoice.id)
         assert pdf is not None
     return f"{invoice.number}.pdf", bytes(pdf)
+
+
+async def invoice_look(organisation_id: str) -> fx.InvoiceLook:
+    """The firm's colour and logo on its invoices, as when the PDF is first rendered (it is
+    kept after: a brand changed later does not change an issued invoice's file)."""
+    found = await firm_brand.brand_of(organisation_id)
+    if not found.customised:
+        return fx.PLAIN
+    logo = await firm_brand.image_of(organisation_id, "logo") if found.has_logo else b""
+    return fx.InvoiceLook(color=found.brand.invoice_color, logo_png=logo)
 
 
 def _terms_text(invoice: inv.InvoiceRecord) -> str:

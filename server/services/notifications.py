@@ -63,7 +63,7 @@ from server.domain.reminders import (
 )
 from server.domain.roles import Actor, Role
 from server.domain.team_board import reminder_occurrence
-from server.services import firms, signature_tokens, webhooks
+from server.services import firm_brand, firms, signature_tokens, webhooks
 from server.services.clock import Clock, system_clock
 from server.services.email_delivery import EmailSender
 from server.services.push_delivery import PushSender, check_subscription, load_vapid, topic_of
@@ -355,6 +355,15 @@ async def notify_reminder(
     )
 
 
+def _firm_of_mail(organisation_id: str | None) -> dict[str, str]:
+    """The firm a mail to an address is from, kept with the item so the worker applies its
+    origin and brand (docs/brand.md): the one named, else the request's (a signer's portal,
+    an admin's screen), else none (the worker then finds it from the people the item names)."""
+    firm = firms.current()
+    found = organisation_id or (firm.id if firm is not None else None)
+    return {"organisation_id": found} if found else {}
+
+
 async def send_signer_link(
     *,
     email: str,
@@ -364,6 +373,7 @@ async def send_signer_link(
     link: str,
     key: str,
     at: datetime,
+    organisation_id: str | None = None,
 ) -> bool:
     """Email a client signer their signature link, through the outbox (same guarantees).
 
@@ -378,7 +388,12 @@ async def send_signer_link(
         channel="email",
         kind=SIGNER_LINK,
         month=month,
-        data={"language": language, "consultant_name": consultant_name, "link": link},
+        data={
+            "language": language,
+            "consultant_name": consultant_name,
+            "link": link,
+            **_firm_of_mail(organisation_id),
+        },
         due_ms=_ms(at),
         expires_ms=_ms(at + timedelta(days=7)),
         now_ms=_ms(at),
@@ -395,6 +410,7 @@ async def send_invitation(
     days: int,
     key: str,
     at: datetime,
+    organisation_id: str | None = None,
 ) -> bool:
     """Email a person their invitation link, through the outbox (same guarantees).
 
@@ -414,6 +430,7 @@ async def send_invitation(
             "display_name": display_name,
             "link": link,
             "days": days,
+            **_firm_of_mail(organisation_id),
         },
         due_ms=_ms(at),
         expires_ms=_ms(at + timedelta(days=days)),
@@ -422,7 +439,13 @@ async def send_invitation(
 
 
 async def send_signer_code(
-    *, email: str, language: str, code: str, key: str, at: datetime
+    *,
+    email: str,
+    language: str,
+    code: str,
+    key: str,
+    at: datetime,
+    organisation_id: str | None = None,
 ) -> bool:
     """Email a signer the one-time code that proves they read this address (docs/signature.md).
 
@@ -436,7 +459,7 @@ async def send_signer_code(
         channel="email",
         kind=SIGNER_CODE,
         month="",
-        data={"language": language, "code": code},
+        data={"language": language, "code": code, **_firm_of_mail(organisation_id)},
         due_ms=_ms(at),
         expires_ms=_ms(at + timedelta(minutes=15)),
         now_ms=_ms(at),
@@ -444,7 +467,14 @@ async def send_signer_code(
 
 
 async def send_link_requested(
-    *, email: str, language: str, month: str, data: dict[str, Any], key: str, at: datetime
+    *,
+    email: str,
+    language: str,
+    month: str,
+    data: dict[str, Any],
+    key: str,
+    at: datetime,
+    organisation_id: str | None = None,
 ) -> bool:
     """Email the ESN (the consultant's manager) that a client signer asked for a new signature
     link, through the outbox; ``data`` names the consultant, the signer and whether a fresh
@@ -457,7 +487,7 @@ async def send_link_requested(
         channel="email",
         kind=LINK_REQUESTED,
         month=month,
-        data={"language": language, **data},
+        data={"language": language, **data, **_firm_of_mail(organisation_id)},
         due_ms=_ms(at),
         expires_ms=_ms(at + timedelta(days=7)),
         now_ms=_ms(at),
@@ -703,9 +733,15 @@ class OutboxWorker:
         """A link queued as a path (the circuit has no settings) gets its firm's origin."""
         return origin + link if link.startswith("/") else link
 
-    async def _origin_of(self, entry: OutboxEntry) -> str:
-        """The origin of the firm the item is about (docs/multi-tenant.md): its recipient's,
-        the consultant's it names, or the signer's its signature link is for."""
+    async def _firm_of(self, entry: OutboxEntry) -> firm_store.FirmRow | None:
+        """The firm the item is about (docs/multi-tenant.md): the one it names (a mail to an
+        address queued on the firm's host), else its recipient's, the consultant's it names, or
+        the signer's its signature link is for."""
+        named = str(entry.data.get("organisation_id", ""))
+        if named:
+            row = await firm_store.get_firm(named)
+            if row is not None:
+                return row
         person_id = entry.person_id or str(entry.data.get("consultant_id", "")) or None
         link = str(entry.data.get("link", ""))
         if person_id is None and entry.kind == SIGNER_LINK and link.startswith(SIGN_PATH):
@@ -713,8 +749,7 @@ class OutboxWorker:
                 signature_tokens.token_hash(link.removeprefix(SIGN_PATH))
             )
             person_id = signed.person_id if signed else None
-        row = await firm_store.firm_of_person(person_id) if person_id else None
-        return self.settings.origin if row is None else firms.address(row, self.settings).origin
+        return await firm_store.firm_of_person(person_id) if person_id else None
 
     async def _message_for(self, entry: OutboxEntry, origin: str) -> tuple[Message, str] | None:
         if entry.kind == SIGNER_CODE:
@@ -811,7 +846,10 @@ class OutboxWorker:
         ):
             # The month's arrival at a client's step already sent them their signature link.
             return Outcome(state=DROPPED, reason="arrival: the signature link was emailed")
-        origin = await self._origin_of(entry)
+        firm = await self._firm_of(entry)
+        origin = (
+            self.settings.origin if firm is None else firms.address(firm, self.settings).origin
+        )
         found = await self._message_for(entry, origin)
         if found is None:
             return Outcome(state=DROPPED, reason="no recipient: person inactive or removed")
@@ -830,7 +868,15 @@ class OutboxWorker:
                 reason="no channel: no push subscription, no SMTP",
                 gone_endpoints=gone,
             )
-        result = await self.email.send(to=address, message=message, origin=origin)
+        look = await firm_brand.brand_of(firm.id if firm else None)
+        result = await self.email.send(
+            to=address,
+            message=message,
+            origin=origin,
+            sender_name=look.brand.email_sender_name,
+            footer=look.brand.email_footer,
+            app_name=look.brand.app_name,
+        )
         if result.sent:
             return Outcome(state=SENT, reason="email", gone_endpoints=gone)
         if result.transient:

@@ -574,6 +574,7 @@ class Signatures:
                 code=code,
                 key=f"signer_code:{enrolment.id}",
                 at=now,
+                organisation_id=signer.organisation_id,
             )
             await _audit(
                 month_id=link.timesheet_id,

@@ -1065,6 +1065,29 @@ class WebhookDelivery(Table):
     next_at = Timestamptz(null=True, default=None, help_text="When the retry is due.")
 
 
+class FirmBrand(Table):
+    """A firm's brand, white label (docs/brand.md); one row per organisation, none for Carnet's
+    own look. Colours were checked for contrast (`server/domain/brand.py`); the logo is a PNG
+    re-encoded without its metadata, and the two icons of the web app manifest are made from it
+    when it is uploaded."""
+
+    id = UUID(primary_key=True)
+    organisation = ForeignKey(references=Organisation, null=False, unique=True)
+    app_name = Varchar(length=60, default="", help_text="The app's name; empty: Carnet.")
+    short_name = Varchar(length=12, default="", help_text="Under the phone's icon.")
+    primary_color = Varchar(length=7, default="", help_text="#rrggbb; empty: Carnet's.")
+    accent_color = Varchar(
+        length=7, default="", help_text="#rrggbb, the invoice's; empty: primary."
+    )
+    email_sender_name = Varchar(length=60, default="", help_text="Display name of the From.")
+    email_footer = Text(default="", help_text="Below every mail to the firm's people.")
+    logo = Bytea(default=b"", help_text="PNG, metadata removed; empty: none.")
+    icon_192 = Bytea(default=b"", help_text="192 px square PNG made from the logo.")
+    icon_512 = Bytea(default=b"", help_text="512 px square PNG made from the logo.")
+    version = Varchar(length=16, default="", help_text="Hash of the whole brand: cache key.")
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
 TABLES: tuple[type[Table], ...] = (
     Organisation,
     ClientCompany,
@@ -1130,4 +1153,5 @@ TABLES: tuple[type[Table], ...] = (
     ApiToken,
     WebhookSubscription,
     WebhookDelivery,
+    FirmBrand,
 )

@@ -54,6 +54,7 @@ const ONLINE = [
   "backoffice/sso",
   "backoffice/integrations",
   "backoffice/people-paste",
+  "backoffice/brand",
 ];
 // On-demand modules with only a few strings of their own.
 const ONLINE_FEW = ["logout"];

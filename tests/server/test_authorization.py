@@ -2358,3 +2358,54 @@ async def test_only_a_lines_consultant_changes_deletes_and_hands_it_in_through_s
         [(r["status"], r.get("reason")) for r in own.json()["results"]],
     )
     report.verify()
+
+
+async def test_the_brand_is_read_by_anyone_and_set_by_each_firms_admins_alone(
+    cast: Cast,
+) -> None:
+    """Make sure a firm's brand is read by every role (it is public like the manifest), set
+    only by an administrator, each administrator setting their own organisation's: another
+    organisation's admin writes theirs, never this one's; a refusal changes nothing."""
+    report = Report()
+    body = {"app_name": "Octave Marque", "primary_color": "#0b5d1e"}
+    other = {"app_name": "Other Marque", "primary_color": "#5b2a86"}
+    logo = {"png_base64": "iVBORw0KGgo="}  # a PNG signature, nothing else: refused at `logo`
+    cases = [
+        Mutation(actor, f"{actor} {method} {path}", method, path, data, 403)
+        for actor in LOGGED_IN
+        if actor not in {"admin", "xadmin"}
+        for method, path, data in (
+            ("PUT", "/brand", body),
+            ("PUT", "/brand/logo", logo),
+            ("DELETE", "/brand/logo", None),
+        )
+    ]
+    cases += [
+        Mutation("anonymous", "anonymous PUT /brand", "PUT", "/brand", body, 401),
+        Mutation("anonymous", "anonymous PUT /brand/logo", "PUT", "/brand/logo", logo, 401),
+        Mutation("anonymous", "anonymous DELETE /brand/logo", "DELETE", "/brand/logo", None, 401),
+        Mutation(
+            "admin",
+            "admin PUT /brand/logo (not a PNG)",
+            "PUT",
+            "/brand/logo",
+            logo,
+            422,
+            frozenset({"logo"}),
+        ),
+        Mutation("admin", "admin PUT /brand", "PUT", "/brand", body, 200),
+        Mutation("xadmin", "xadmin PUT /brand", "PUT", "/brand", other, 200),
+    ]
+    await run_mutations(cast, report, cases)
+    for actor in ACTORS:
+        got = await cast.browser(actor).get(f"{API}/brand")
+        if report.status(f"{actor} GET /brand", got, 200):
+            expected = (
+                "Carnet"
+                if actor == "anonymous"
+                else "Other Marque"
+                if actor in OTHER
+                else "Octave Marque"
+            )
+            report.same(f"{actor} GET /brand: name", expected, got.json()["app_name"])
+    report.verify()

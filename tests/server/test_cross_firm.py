@@ -176,6 +176,17 @@ async def build_firm(app: Litestar, settings: Settings, clock: Clock, tag: str, 
             content=b"abc",
         )
     )
+    # Each firm's brand (docs/brand.md): B's name or footer on A's host would be a leak.
+    await t.FirmBrand.insert(
+        t.FirmBrand(
+            organisation=world.organisation.id,
+            app_name=f"{tag} Marque",
+            short_name=tag,
+            primary_color="#0b5d1e" if tag == "Beta" else "#5b2a86",
+            email_footer=f"{tag} pied de page",
+            version=tag.lower(),
+        )
+    )
     firm.ids = {
         "organisation": world.organisation.id,
         "person": consultant.id,
@@ -234,6 +245,8 @@ async def collect_markers(firm: Firm) -> None:
             firm.invitation_token,
             f"{firm.tag} Client SA",
             f"{firm.tag} Conseil",
+            f"{firm.tag} Marque",
+            f"{firm.tag} pied de page",
         }
         | {str(B_RATE), f"{B_RATE / 100:.2f}", f"{B_RATE // 100} {B_RATE % 100}"}
     )
@@ -551,6 +564,9 @@ async def grow(firm: Firm) -> None:
             net_cents=B_RATE,
         )
     )
+    await t.FirmBrand.update(
+        {t.FirmBrand.app_name: f"{firm.tag} Nouvelle Marque", t.FirmBrand.version: "grown"}
+    ).where(t.FirmBrand.organisation == world.organisation.id)
 
 
 async def test_what_one_firm_reads_does_not_move_when_another_firm_grows(

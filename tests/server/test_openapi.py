@@ -24,6 +24,7 @@ PUBLIC_READS = {
     "getSsoOffer",
     "startSso",
     "finishSso",
+    "getBrand",
 }
 PUBLIC_ACTIONS = {
     "loginOptions",

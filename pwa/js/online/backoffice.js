@@ -1,5 +1,5 @@
 // The administrator's back office (#admin), loaded on demand: one page with a tab per task
-// (people, clients, missions, months, billing, exports, imports, leave, integrations), each tab a module of its own
+// (people, clients, missions, months, billing, exports, imports, leave, integrations, brand), each tab a module of its own
 // under online/backoffice/, imported when first opened. Reached from the home screen; needs the
 // network (it says so).
 
@@ -27,6 +27,7 @@ export const STRINGS = {
   "admin.tab.privacy": ["RGPD", "GDPR"],
   "admin.tab.sso": ["Connexion unique", "Single sign-on"],
   "admin.tab.integrations": ["Intégrations", "Integrations"],
+  "admin.tab.brand": ["Marque", "Brand"],
   "admin.loading": ["Chargement…", "Loading…"],
   "admin.offline": [
     "Pas de connexion au serveur : l'administration a besoin du réseau. Réessayez quand il revient.",
@@ -52,6 +53,7 @@ const TABS = [
   ["privacy", "./privacy.js"],
   ["sso", "./backoffice/sso.js"],
   ["integrations", "./backoffice/integrations.js"],
+  ["brand", "./backoffice/brand.js"],
 ];
 
 /**
