@@ -106,6 +106,30 @@ def instrument(spent: collections.Counter[str]) -> None:
     push_store._run_sqlite = cpu_of_trip
 
 
+def instrument_trip(spent: collections.Counter[str]) -> None:
+    """Time the push trip's parts in the CPU of the thread that runs them (no profiler): the
+    month commands and their flush (`complete_now`, inside ``decide``) and the audit chain's
+    sealing and hashing (`audit.append_many`)."""
+    import server.domain.audit as audit
+    import server.services.sync_service as service
+
+    def timed(label: str, function: Any) -> Any:
+        @functools.wraps(function)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            started = time.thread_time()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[label] += time.thread_time() - started
+
+        return run
+
+    commands = "  (trip) month commands and their flush"
+    service.complete_now = timed(commands, service.complete_now)  # type: ignore[assignment]
+    chain = "  (trip) audit chain: seal, canonical JSON, hashes"
+    audit.append_many = timed(chain, audit.append_many)
+
+
 PROFILES: dict[str, cProfile.Profile] = {}
 
 
@@ -218,7 +242,11 @@ async def measure(
 
 
 async def measure_asgi(
-    url: str, consultants: int, days: int, profile: bool
+    url: str,
+    consultants: int,
+    days: int,
+    profile: bool,
+    spent_parts: collections.Counter[str] | None = None,
 ) -> dict[str, float] | None:
     """The pushes as raw ASGI calls, interleaved with the two floors (module docstring)."""
     import httpx
@@ -256,7 +284,9 @@ async def measure_asgi(
             for layer in handler.ownership_layers
             if isinstance(layer, Router) and layer.path == "/api/v1"
         )
-        app.register(Router(path="/api/v1/bench", route_handlers=[auth_floor], middleware=api.middleware))
+        app.register(
+            Router(path="/api/v1/bench", route_handlers=[auth_floor], middleware=api.middleware)
+        )
         async with app.lifespan():
             devices = []
             for person in people:
@@ -265,7 +295,7 @@ async def measure_asgi(
                 )
                 await register(client, ORIGIN, person.token)
                 token = await csrf(client)
-                cookies = {c.name: c.value for c in client.cookies.jar}
+                cookies = {c.name: c.value or "" for c in client.cookies.jar}
                 await client.aclose()
                 devices.append((person, Asgi(app, cookies, token), Device(person.email)))
 
@@ -299,7 +329,10 @@ async def measure_asgi(
                 await authenticated(asgi)
             spent = {"floor": 0.0, "authenticated floor": 0.0, "push": 0.0}
             main = cProfile.Profile()
-            for (_, asgi, device), body in zip(devices, bodies, strict=True):
+            parts = spent_parts if spent_parts is not None else collections.Counter()
+            parts.clear()
+            for (_, asgi, _), body in zip(devices, bodies, strict=True):
+                before = collections.Counter(parts)  # the floors' session lookups: not counted
                 cpu = time.process_time()
                 await floor(asgi)
                 spent["floor"] += time.process_time() - cpu
@@ -308,11 +341,17 @@ async def measure_asgi(
                 spent["authenticated floor"] += time.process_time() - cpu
                 if profile:
                     main.enable()
+                parts.clear()
+                parts.update(before)
                 cpu = time.process_time()
                 status, answer = await asgi.call("POST", "/api/v1/sync", body)
                 spent["push"] += time.process_time() - cpu
                 main.disable()
                 assert status == 200, answer[:300]
+    if spent_parts:
+        print("parts, per push (wall; the trip's parts in its thread's CPU):")
+        for key, value in sorted(spent_parts.items(), key=lambda kv: -kv[1]):
+            print(f"  {value / len(devices) * 1000:7.3f} ms  {key.strip()}")
     if profile:
         stats = pstats.Stats(main).sort_stats("cumulative")
         stats.print_stats(70)
@@ -353,17 +392,22 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from bench.harness import Database
 
+    spent: collections.Counter[str] = collections.Counter()
     if args.asgi:
         logging.getLogger("httpx").setLevel(logging.WARNING)
+        if not args.profile:
+            instrument(spent)
+            instrument_trip(spent)
         with tempfile.TemporaryDirectory(prefix="carnet-breakdown-") as workdir:
             database = Database.create(args.engine, Path(workdir))
             try:
-                asyncio.run(measure_asgi(database.url, args.consultants, args.days, args.profile))
+                asyncio.run(
+                    measure_asgi(database.url, args.consultants, args.days, args.profile, spent)
+                )
             finally:
                 database.drop()
         return 0
 
-    spent: collections.Counter[str] = collections.Counter()
     instrument(spent)
     if args.profile:
         profile_writer_thread()

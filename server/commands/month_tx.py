@@ -29,7 +29,6 @@ commands are the same functions, awaited without ever suspending (`complete_now`
 """
 
 import datetime as dt
-import uuid
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar, cast
@@ -295,7 +294,7 @@ class MonthTx:
         if self.writes is not None:
             # Its id made here: the days written into it refer to it before it is written.
             row = store.MonthRow(
-                id=str(uuid.uuid4()),
+                id=push_store.new_id(),
                 month=month,
                 status="draft",
                 epoch=0,
@@ -337,7 +336,7 @@ class MonthTx:
         previous = space.days.get(date)
         row = store.DayRow(
             # A new day's id is made here, so nothing written has to be read back.
-            id=previous.id if previous else str(uuid.uuid4()),
+            id=previous.id if previous else push_store.new_id(),
             timesheet_id=month_row.id,
             date=date,
             lines=tuple((line.line, line.half_days) for line in day.lines),

@@ -20,7 +20,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from server.commands import month as commands
 from server.commands.month import month_state
@@ -187,6 +187,25 @@ def _parse_mutation_args(mutation: Mutation) -> Args | MutationResult:
         )
 
 
+_SET_DAYS = TypeAdapter(list[SetDayArgs])
+
+
+def _parse_all(mutations: Sequence[Mutation]) -> list[tuple[Mutation, Args | MutationResult]]:
+    """Each mutation with its arguments, or its rejection (`_parse_mutation_args`).
+
+    A batch of well-formed days (the hot path) is validated in one call; if any of them is not
+    well-formed, each is validated on its own, so every rejection names its own fields.
+    """
+    if all(m.name == "set_day" for m in mutations):
+        try:
+            days = _SET_DAYS.validate_python([m.args for m in mutations])
+        except ValidationError:
+            pass
+        else:
+            return list(zip(mutations, days, strict=True))
+    return [(m, _parse_mutation_args(m)) for m in mutations]
+
+
 class SyncService:
     """Push and pull for one consultant's devices."""
 
@@ -271,7 +290,7 @@ class SyncService:
             if client is not None and client[0] != person_id:
                 raise Forbidden("this client id belongs to another person's device")
             return [], 0 if client is None else client[1]
-        parsed_all = [(m, _parse_mutation_args(m)) for m in request.mutations]
+        parsed_all = _parse_all(request.mutations)
         if all(isinstance(a, SetDayArgs | MutationResult) for _, a in parsed_all):
             try:
                 return await self._push_days(actor, request, parsed_all)
@@ -342,7 +361,7 @@ class SyncService:
         person_id = actor.person_id
         now = self.clock()
         dates = _valid_dates([a.date for _, a in parsed_all if isinstance(a, SetDayArgs)])
-        months = sorted({f"{d.year:04d}-{d.month:02d}" for d in dates})
+        months = sorted(f"{y:04d}-{m:02d}" for y, m in {(d.year, d.month) for d in dates})
         answer: list[tuple[list[MutationResult], int]] = []
 
         def decide(reads: push_store.PushReads) -> push_store.PushWrites:

@@ -28,6 +28,7 @@ both engines in tests/server/test_push_store.py.
 """
 
 import json
+import os
 import uuid
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from datetime import date, datetime
 from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import convert_datetime_in
 
 from server.domain import audit
 from server.storage import tables as t
@@ -125,6 +127,28 @@ def _ids(postgres: bool) -> Callable[[str], Any]:
     return _uuid if postgres else _text
 
 
+_VARIANT = "89ab89ab89ab89ab"
+"""The RFC 9562 variant nibble (binary 10xx) for each random nibble, by its value."""
+
+
+def new_id() -> str:
+    """A new random id: a version-4 UUID's text, as ``str(uuid.uuid4())`` writes it, in about
+    a third of its time (a push makes one per day, result and audit event)."""
+    h = os.urandom(16).hex()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[int(h[16], 16)]}{h[17:20]}-{h[20:]}"
+
+
+def _fresh(postgres: bool) -> Callable[[], Any]:
+    """How a new row's id is made: a UUID for asyncpg, its text for SQLite."""
+    return uuid.uuid4 if postgres else new_id
+
+
+def _stamp(now: datetime, postgres: bool) -> Any:
+    """The write time as sent: asyncpg takes the datetime; for SQLite it is converted once, as
+    Piccolo's registered adapter would convert it for every row."""
+    return now if postgres else convert_datetime_in(now)
+
+
 def _bool(value: Any) -> bool:
     if isinstance(value, str):
         return value.lower() in {"1", "true", "t"}
@@ -152,7 +176,7 @@ def _plan(
         "rows",
         "INSERT INTO sync_space (id, person, version) VALUES (?, ?, 0) "
         "ON CONFLICT (person) DO UPDATE SET version = sync_space.version RETURNING version",
-        (ident(str(uuid.uuid4())), person),
+        (_fresh(postgres)(), person),
     )
     base_version = int(rows[0]["version"])
     rows = yield (
@@ -239,8 +263,10 @@ def _write(
     writes: PushWrites,
 ) -> Generator[Statement, Any, None]:
     ident = _ids(postgres)
+    fresh = _fresh(postgres)
     person = ident(str(_uuid(person_id)))
     client = ident(str(_uuid(client_id)))
+    at = _stamp(now, postgres)
     if writes.new_months:
         yield (
             "many",
@@ -256,7 +282,7 @@ def _write(
                     None if m.waiting_on_id is None else ident(m.waiting_on_id),
                     m.epoch,
                     m.version,
-                    now,
+                    at,
                 )
                 for m in writes.new_months
             ],
@@ -277,7 +303,7 @@ def _write(
                     d.hlc,
                     d.version,
                     d.by_client,
-                    now,
+                    at,
                 )
                 for d in writes.new_days
             ],
@@ -294,7 +320,7 @@ def _write(
                     d.hlc,
                     d.version,
                     d.by_client,
-                    now,
+                    at,
                     ident(d.id),
                 )
                 for d in writes.updated_days
@@ -307,13 +333,13 @@ def _write(
             "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
                 (
-                    ident(str(uuid.uuid4())),
+                    fresh(),
                     person,
                     lost.date,
                     json.dumps(day_payload(lost)),
                     by_client,
                     version,
-                    now,
+                    at,
                 )
                 for lost, by_client, version in writes.overwrites
             ],
@@ -330,7 +356,7 @@ def _write(
                     m.version,
                     m.step,
                     None if m.waiting_on_id is None else ident(m.waiting_on_id),
-                    now,
+                    at,
                     ident(m.id),
                 )
                 for m in writes.moved_months
@@ -348,13 +374,13 @@ def _write(
             "many",
             "INSERT INTO sync_client (id, person, last_mutation_id, last_seen_at) "
             "VALUES (?, ?, ?, ?)",
-            [(client, person, writes.last_mutation_id, now)],
+            [(client, person, writes.last_mutation_id, at)],
         )
     else:
         yield (
             "many",
             "UPDATE sync_client SET last_mutation_id = ?, last_seen_at = ? WHERE id = ?",
-            [(writes.last_mutation_id, now, client)],
+            [(writes.last_mutation_id, at, client)],
         )
     if writes.outcomes:
         yield (
@@ -362,7 +388,7 @@ def _write(
             "INSERT INTO mutation_outcome (id, key, client, mutation_id, body) "
             "VALUES (?, ?, ?, ?, ?)",
             [
-                (ident(str(uuid.uuid4())), f"{client_id}:{m}", client, m, body)
+                (fresh(), f"{client_id}:{m}", client, m, body)
                 for m, body in writes.outcomes
             ],
         )
@@ -407,7 +433,7 @@ def _write(
             "body, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
-                    ident(str(uuid.uuid4())),
+                    fresh(),
                     organisation,
                     link.seq,
                     link.at,
@@ -424,7 +450,7 @@ def _write(
         )
         personal = [
             (
-                ident(str(uuid.uuid4())),
+                fresh(),
                 organisation,
                 link.seq,
                 f"{run[0].organisation_id}:{link.seq}",
