@@ -124,6 +124,28 @@ def instrument_trip(spent: collections.Counter[str]) -> None:
 
         return run
 
+    import server.api.media as media
+    import server.api.sync as api
+
+    def timed_async(label: str, function: Any) -> Any:
+        @functools.wraps(function)
+        async def run(*args: Any, **kwargs: Any) -> Any:
+            started = time.process_time()
+            try:
+                return await function(*args, **kwargs)
+            finally:
+                spent[label] += time.process_time() - started
+
+        return run
+
+    media.JsonRequest.json = timed_async(  # type: ignore[method-assign]
+        "(loop) body: shape check and JSON decode", media.JsonRequest.json
+    )
+    service.SyncService.sync = timed_async(  # type: ignore[method-assign]
+        "(loop) SyncService.sync: push and pull, all threads", service.SyncService.sync
+    )
+    service._parse_all = timed("(loop) the mutations' arguments validated", service._parse_all)
+    api.encode = timed("(loop) the answer's JSON", api.encode)
     commands = "  (trip) month commands and their flush"
     service.complete_now = timed(commands, service.complete_now)  # type: ignore[assignment]
     chain = "  (trip) audit chain: seal, canonical JSON, hashes"
@@ -328,7 +350,7 @@ async def measure_asgi(
                 await floor(asgi)
                 await authenticated(asgi)
             spent = {"floor": 0.0, "authenticated floor": 0.0, "push": 0.0}
-            main = cProfile.Profile()
+            main = cProfile.Profile(time.thread_time)  # the event loop's CPU, not its waits
             parts = spent_parts if spent_parts is not None else collections.Counter()
             parts.clear()
             for (_, asgi, _), body in zip(devices, bodies, strict=True):
