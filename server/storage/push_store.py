@@ -267,6 +267,7 @@ def _write(
     person = ident(str(_uuid(person_id)))
     client = ident(str(_uuid(client_id)))
     at = _stamp(now, postgres)
+    lines_text = _lines_texts()
     if writes.new_months:
         yield (
             "many",
@@ -298,7 +299,7 @@ def _write(
                     ident(d.timesheet_id),
                     person,
                     d.date,
-                    json.dumps(_lines_json(d.lines)),
+                    lines_text(d.lines),
                     d.comment,
                     d.hlc,
                     d.version,
@@ -315,7 +316,7 @@ def _write(
             "updated_at = ? WHERE id = ?",
             [
                 (
-                    json.dumps(_lines_json(d.lines)),
+                    lines_text(d.lines),
                     d.comment,
                     d.hlc,
                     d.version,
@@ -468,6 +469,20 @@ def _write(
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 personal,
             )
+
+
+def _lines_texts() -> Callable[[tuple[tuple[str, int], ...]], str]:
+    """A day's lines as the JSON text stored, each distinct value written once per push (a
+    month's days mostly hold the same line)."""
+    written: dict[tuple[tuple[str, int], ...], str] = {}
+
+    def text(lines: tuple[tuple[str, int], ...]) -> str:
+        found = written.get(lines)
+        if found is None:
+            found = written[lines] = json.dumps(_lines_json(lines))
+        return found
+
+    return text
 
 
 _AUDIT_LOCK_CLASS = 0x0CA2_0A0D
