@@ -224,11 +224,12 @@ class SyncService:
         ensure_role(actor, *SYNC_ROLES)
         if not request.mutations:
             return await self.poll(actor, request)
-        results, last = await self.push(actor, request)
+        results, last, state = await self._push(actor, request)
         try:
-            state = await pull_store.poll_state(
-                person_id=actor.person_id, client_id=request.client_id
-            )
+            if state is None:
+                state = await pull_store.poll_state(
+                    person_id=actor.person_id, client_id=request.client_id
+                )
             return await self.pull(
                 actor,
                 request.cookie,
@@ -282,6 +283,15 @@ class SyncService:
         )
 
     async def push(self, actor: Actor, request: SyncRequest) -> tuple[list[MutationResult], int]:
+        results, last, _ = await self._push(actor, request)
+        return results, last
+
+    async def _push(
+        self, actor: Actor, request: SyncRequest
+    ) -> tuple[list[MutationResult], int, pull_store.PollState | None]:
+        """The push's results, the device's last processed mutation id and, when the push's
+        transaction read them, what the pull after it starts from (the database's id and the
+        version the push left; else None, and the pull reads them)."""
         person_id = actor.person_id
         if not request.mutations:
             # A pull-only request changes nothing: no write lock, so polls never queue behind
@@ -289,7 +299,7 @@ class SyncService:
             client = await store.get_client(request.client_id)
             if client is not None and client[0] != person_id:
                 raise Forbidden("this client id belongs to another person's device")
-            return [], 0 if client is None else client[1]
+            return [], 0 if client is None else client[1], None
         parsed_all = _parse_all(request.mutations)
         if all(isinstance(a, SetDayArgs | MutationResult) for _, a in parsed_all):
             try:
@@ -347,22 +357,27 @@ class SyncService:
             for m in request.mutations
             if m.id in replayed
         ] + fresh_results
-        return results, last
+        return results, last, None
 
     async def _push_days(
         self,
         actor: Actor,
         request: SyncRequest,
         parsed_all: Sequence[tuple[Mutation, Args | MutationResult]],
-    ) -> tuple[list[MutationResult], int]:
+    ) -> tuple[list[MutationResult], int, pull_store.PollState | None]:
         """A batch of days (the hot path: a month at the close, a new phone's year): the same
         batch loop and `set_day` command as `push`, planned on what one database trip reads
-        and writing in that same trip (`server.storage.push_store`, one hop on SQLite)."""
+        and writing in that same trip (`server.storage.push_store`, one hop on SQLite).
+
+        The pull after it starts from what the trip knows: the database's id and the version
+        it committed (or found, if nothing changed). Every version up to it has committed
+        (versions are handed out under the lock), so that is all a pull needs; a push of
+        another device that commits meanwhile is pulled next time (sync-protocol.md §3.4)."""
         person_id = actor.person_id
         now = self.clock()
         dates = _valid_dates([a.date for _, a in parsed_all if isinstance(a, SetDayArgs)])
         months = sorted(f"{y:04d}-{m:02d}" for y, m in {(d.year, d.month) for d in dates})
-        answer: list[tuple[list[MutationResult], int]] = []
+        answer: list[tuple[list[MutationResult], int, pull_store.PollState | None]] = []
 
         def decide(reads: push_store.PushReads) -> push_store.PushWrites:
             # Runs inside the database trip (on SQLite, the writer's thread): no awaiting.
@@ -395,7 +410,15 @@ class SyncService:
                 for m in request.mutations
                 if m.id in reads.replayed
             ]
-            answer.append((replayed + results, last))
+            version = reads.base_version if writes.version is None else writes.version
+            state = (
+                None
+                if reads.server_id is None
+                else pull_store.PollState(
+                    server_id=reads.server_id, version=version, client=(person_id, last)
+                )
+            )
+            answer.append((replayed + results, last, state))
             return writes
 
         await push_store.run_push(
@@ -407,8 +430,8 @@ class SyncService:
             now=now,
             decide=decide,
         )
-        [(results, last)] = answer
-        return results, last
+        [(results, last, state)] = answer
+        return results, last, state
 
     async def pull(
         self,

@@ -58,6 +58,8 @@ from sync.rules import AbsenceType, MissionTerms
 class PushReads:
     """What the transaction read under the lock, for ``decide``."""
 
+    server_id: str | None
+    """The database's id (None until `sync_store.server_id` first makes it)."""
     base_version: int
     client: tuple[str, int] | None
     """The device's row: its owner and last processed mutation id (None: a new device)."""
@@ -172,13 +174,16 @@ def _plan(
     client = ident(str(_uuid(client_id)))
     # The version lock: on PostgreSQL the upsert locks the row until the transaction ends (as
     # SELECT … FOR UPDATE would); on SQLite the transaction's BEGIN IMMEDIATE holds the lock.
+    # The database's id comes with it: the pull that answers the push needs it.
     rows = yield (
         "rows",
         "INSERT INTO sync_space (id, person, version) VALUES (?, ?, 0) "
-        "ON CONFLICT (person) DO UPDATE SET version = sync_space.version RETURNING version",
+        "ON CONFLICT (person) DO UPDATE SET version = sync_space.version "
+        "RETURNING version, (SELECT id FROM server_identity LIMIT 1) AS sid",
         (_fresh(postgres)(), person),
     )
     base_version = int(rows[0]["version"])
+    server_id = None if rows[0]["sid"] is None else str(rows[0]["sid"])
     rows = yield (
         "rows",
         "SELECT person, last_mutation_id FROM sync_client WHERE id = ?",
@@ -234,6 +239,7 @@ def _plan(
         found_days = {(d := _day_row(dict(r))).date: d for r in rows}
     writes = decide(
         PushReads(
+            server_id=server_id,
             base_version=base_version,
             client=known_client,
             replayed=replayed,
@@ -388,10 +394,7 @@ def _write(
             "many",
             "INSERT INTO mutation_outcome (id, key, client, mutation_id, body) "
             "VALUES (?, ?, ?, ?, ?)",
-            [
-                (fresh(), f"{client_id}:{m}", client, m, body)
-                for m, body in writes.outcomes
-            ],
+            [(fresh(), f"{client_id}:{m}", client, m, body) for m, body in writes.outcomes],
         )
     if writes.prune_through > 0:
         yield (

@@ -25,6 +25,7 @@ from sync.protocol import Mutation
 from tests.conftest import FakeClock
 from tests.device import Device
 from tests.factories import Member, World
+from tests.sql_spy import spy_statements
 
 NOW_MS = int(FakeClock()().timestamp() * 1000)
 
@@ -66,6 +67,11 @@ def trips(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[push_store.PushDone]
 
     monkeypatch.setattr(push_store, "run_push", spied)
     yield done
+
+
+@pytest.fixture
+def statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    return spy_statements(monkeypatch)
 
 
 @pytest.fixture
@@ -318,3 +324,39 @@ def test_a_batch_of_days_is_parsed_as_each_mutation_alone(
     mutations = [_mutation(i, name, args) for i, (name, args) in enumerate(batch, start=1)]
     alone = [(m, sync_service._parse_mutation_args(m)) for m in mutations]
     assert sync_service._parse_all(mutations) == alone
+
+
+async def test_a_planned_month_push_answers_byte_for_byte_as_the_ordinary_push(
+    world: World,
+    alice: Member,
+    monkeypatch: pytest.MonkeyPatch,
+    trips: list[push_store.PushDone],
+    statements: list[str],
+) -> None:
+    """Make sure the answer of a month pushed the planned way (its pull started from what the
+    trip read: the database's id, the version it committed) is, byte for byte, the answer of
+    the same month pushed the ordinary way by another consultant, and reads no poll state."""
+    bob = await world.person("bob", [Role.CONSULTANT], manager="marc")
+    bob.mission = await world.mission("bob", await world.client())  # type: ignore[attr-defined]
+
+    def refuse(cls: Any, **kwargs: Any) -> month_tx.MonthTx:
+        raise month_tx.NotPlanned("the ordinary way, for the comparison")
+
+    answers: list[str] = []
+    for member in (alice, bob):
+        phone = Device("phone")
+        await phone.sync(transport(member))
+        for day in NOVEMBER:
+            phone.edit(day, [(line(member), 2)], NOW_MS)
+        if member is bob:
+            monkeypatch.setattr(month_tx.MonthTx, "planned", classmethod(refuse))
+        statements.clear()
+        response = await member.browser.post("/api/v1/sync", json=phone.request())
+        assert response.status_code == 200, response.text
+        if member is alice:
+            assert not [s for s in statements if "sync_client WHERE id" in s], statements
+        answers.append(response.text.replace(phone.node, "<node>"))
+    assert len(trips) == 1, "alice's push was planned, bob's was not"
+    planned, ordinary = answers
+    assert '"months":[{"month":"2026-11"' in planned
+    assert planned == ordinary
