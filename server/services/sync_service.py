@@ -118,6 +118,16 @@ class SyncAnswer:
     overwrites: Sequence[str] = ()
 
 
+def _own_days(known: Known | None) -> tuple[int, str] | None:
+    """``(version, client id)`` when every day the results give the device is one version's
+    and one device's: the days the push just wrote. The pull page need not write their JSON
+    (they are left out); any other day of theirs it finds is read again whole."""
+    if known is None or not known.days:
+        return None
+    pairs = {(version, client) for _, version, client in known.days}
+    return next(iter(pairs)) if len(pairs) == 1 else None
+
+
 OWN_MONTH_NAMES = ("set_day", "submit_month", "withdraw_month")
 
 
@@ -464,9 +474,23 @@ class SyncService:
         if since == upto and after is None:
             page = pull_store.Page(days=[], months=[], overwrites=[])
         else:
+            own = _own_days(known)
             page = await pull_store.page(
-                person_id=actor.person_id, since=since, after=after, upto=upto, limit=limit + 1
+                person_id=actor.person_id,
+                since=since,
+                after=after,
+                upto=upto,
+                limit=limit + 1,
+                own=own,
             )
+            given = known.days if known is not None else frozenset()
+            if own is not None and any(
+                d.json is None and (d.date, d.version, d.by_client) not in given for d in page.days
+            ):
+                # A day of the device's at that version that no result gives it: read it whole.
+                page = await pull_store.page(
+                    person_id=actor.person_id, since=since, after=after, upto=upto, limit=limit + 1
+                )
         days = page.days
         has_more = len(days) > limit
         if has_more:
@@ -495,7 +519,7 @@ class SyncService:
                 server_hlc=Hlc(wall_ms=now_ms, counter=0, node=SERVER_NODE).encode(),
                 server_time_ms=now_ms,
             ),
-            days=[d.json for d in days],
+            days=[d.json for d in days if d.json is not None],  # none is None (see above)
             months=[m.json for m in months],
             overwrites=overwrites,
         )
