@@ -428,7 +428,7 @@ async def set_day(tx: MonthTx, actor: Actor, args: DeviceDay | WebDay) -> DayRes
             detail=f"date: {args.args.date!r} is not a calendar date",
         )
     try:
-        month = str(MonthKey.of(date))
+        month = tx.month_of(date)
     except InvalidMonth as error:  # a year CRAs cannot have: refused, never a 500
         return DayResult(status="rejected", reason="invalid_args", detail=str(error))
     stored_row = await tx.day(person_id, date)

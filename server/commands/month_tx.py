@@ -120,6 +120,7 @@ class MonthTx:
         self._edited: dict[str, tuple[str, str | None, dict[str, dict[str, object]]]] = {}
         self._audit: list[audit_log.MonthEvent] = []
         self._created: set[str] = set()
+        self._month_of: dict[dt.date, str] = {}
         self.writes: push_store.PushWrites | None = None
         """A planned transaction's collected writes (None: it writes as it goes)."""
 
@@ -165,6 +166,14 @@ class MonthTx:
         await self.flush()
         del self._spaces[person_id]
         await self.lock(person_id)
+
+    def month_of(self, date: dt.date) -> str:
+        """The month holding ``date``, as its wire text (`MonthKey`), worked out once per
+        transaction: a push asks it of each of its days, twice."""
+        month = self._month_of.get(date)
+        if month is None:
+            month = self._month_of[date] = str(MonthKey.of(date))
+        return month
 
     def _space(self, person_id: str) -> _Space:
         space = self._spaces.get(person_id)
@@ -331,7 +340,7 @@ class MonthTx:
     ) -> store.DayRow:
         """Replace one day (its month created if needed); written at the next flush."""
         # The month's creation is the consultant's own doing, whoever typed the day.
-        month_row = await self.ensure_month(person_id, str(MonthKey.of(date)), actor_id=person_id)
+        month_row = await self.ensure_month(person_id, self.month_of(date), actor_id=person_id)
         space = self._space(person_id)
         previous = space.days.get(date)
         row = store.DayRow(
