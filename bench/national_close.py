@@ -16,6 +16,11 @@ date, with the lines pushed and the stamp its result acknowledged. Printed: the 
 day-writes per second, the server's CPU per request (from /proc, the server and its children),
 the machine, and the ratio to plain batched SQL inserting the same rows into a copy of the
 database (one transaction per consultant, as one push each; and every row in one transaction).
+
+The server runs without its in-process notification runtime (as when `carnet worker` runs it in
+a process of its own): the bench's consultants all have a past month unsubmitted, so the
+runtime would deliver a reminder per consultant during the close and its CPU would be counted
+as the pushes' (docs/benchmarks.md). `--reminders` keeps it in the server.
 See docs/benchmarks.md for results.
 """
 
@@ -486,7 +491,12 @@ def print_profile(path: Path, top: int = 25) -> None:
 
 
 def run(
-    consultants: int, engine: str, clients: int, keep: bool, profile: Path | None = None
+    consultants: int,
+    engine: str,
+    clients: int,
+    keep: bool,
+    profile: Path | None = None,
+    reminders: bool = False,
 ) -> dict[str, Any]:
     report: dict[str, Any] = {
         "date": dt.date.today().isoformat(),
@@ -494,6 +504,7 @@ def run(
         "consultants": consultants,
         "engine": engine,
         "clients": clients,
+        "notification_runtime_in_server": reminders,
         "machine": machine(engine),
     }
     log(f"machine: {report['machine']}")
@@ -510,10 +521,13 @@ def run(
         report["populate_s"] = round(time.perf_counter() - started, 1)
         reference = _copy_database(database, workdir)  # the same people, no day
         databases.append(reference)
+        env = {"CARNET_NOTIFICATIONS_IN_PROCESS": "true" if reminders else "false"}
         if profile is None:
-            server = ServerProcess(database.url, workdir, name="national")
+            server = ServerProcess(database.url, workdir, name="national", extra_env=env)
         else:
-            server = ProfiledServer(database.url, workdir, name="national", profile=profile)
+            server = ProfiledServer(
+                database.url, workdir, name="national", profile=profile, extra_env=env
+            )
         server.start()
         assert server.process is not None
         log(
@@ -599,11 +613,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--profile", type=Path, help="run the server under cProfile, write and print it here"
     )
+    parser.add_argument(
+        "--reminders",
+        action="store_true",
+        help="keep the notification runtime in the server (its reminders count as its CPU)",
+    )
     args = parser.parse_args(argv)
     if args.engine == "postgres" and not postgres_reachable():
         parser.error(f"PostgreSQL is not reachable at {PG_ADMIN_DSN} (set CARNET_TEST_PG)")
     started = time.perf_counter()
-    report = run(args.consultants, args.engine, args.clients, args.keep, args.profile)
+    report = run(
+        args.consultants, args.engine, args.clients, args.keep, args.profile, args.reminders
+    )
     if args.json_out:
         args.json_out.write_text(json.dumps(report, indent=2) + "\n")
     log(f"total {time.perf_counter() - started:.0f} s")

@@ -33,6 +33,20 @@ _EMPTY_PAIR = re.compile(rb"\[\]|\{\}")
 _LONG_NUMBER = re.compile(rb"[-+0-9.eE]{%d,}" % (MAX_NUMBER_LENGTH + 1))
 
 
+def _without_strings(body: bytes) -> bytes:
+    """The body with every JSON string's content cut out (``"…"`` becomes ``""``).
+
+    Without a backslash no quote is escaped, so quotes pair up in order and splitting on them
+    gives the same cut as `_STRING`, in a tenth of the time (a month's push: 5 KB); with one,
+    or with an unpaired quote, `_STRING` decides.
+    """
+    if b"\\" not in body:
+        parts = body.split(b'"')
+        if len(parts) % 2:
+            return b'""'.join(parts[0::2])
+    return _STRING.sub(b'""', body)
+
+
 def check_json_shape(body: bytes) -> None:
     """Refuse, with a 400, a body nested deeper than `MAX_DEPTH` or with an endless number.
 
@@ -41,7 +55,7 @@ def check_json_shape(body: bytes) -> None:
     """
     if body.count(b"[") + body.count(b"{") <= MAX_DEPTH and len(body) <= MAX_NUMBER_LENGTH:
         return
-    skeleton = _STRING.sub(b'""', body)
+    skeleton = _without_strings(body)
     if _LONG_NUMBER.search(skeleton):
         msg = f"the request body holds a number longer than {MAX_NUMBER_LENGTH} characters"
         raise ClientException(detail=msg)

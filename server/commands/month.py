@@ -428,7 +428,7 @@ async def set_day(tx: MonthTx, actor: Actor, args: DeviceDay | WebDay) -> DayRes
             detail=f"date: {args.args.date!r} is not a calendar date",
         )
     try:
-        month = str(MonthKey.of(date))
+        month = tx.month_of(date)
     except InvalidMonth as error:  # a year CRAs cannot have: refused, never a 500
         return DayResult(status="rejected", reason="invalid_args", detail=str(error))
     stored_row = await tx.day(person_id, date)
@@ -457,7 +457,7 @@ async def set_day(tx: MonthTx, actor: Actor, args: DeviceDay | WebDay) -> DayRes
     if verdict.status == "superseded":
         return DayResult(status="superseded", detail=verdict.detail, current=stored_row)
     assert verdict.day is not None and verdict.hlc is not None
-    await tx.write_day(
+    row = await tx.write_day(
         person_id,
         date=date,
         day=verdict.day,
@@ -467,7 +467,8 @@ async def set_day(tx: MonthTx, actor: Actor, args: DeviceDay | WebDay) -> DayRes
     )
     if verdict.overwrote_unseen and stored_row is not None:
         tx.overwrote(person_id, stored_row, by_client=args.client_id)
-    return DayResult(status="applied", hlc=verdict.hlc.encode(), version=tx.version(person_id))
+    # The row holds the stamp as written and the transaction's version.
+    return DayResult(status="applied", hlc=row.hlc, version=row.version)
 
 
 async def _web_day(tx: MonthTx, actor: Actor, args: WebDay) -> DayResult:

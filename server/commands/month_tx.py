@@ -29,7 +29,6 @@ commands are the same functions, awaited without ever suspending (`complete_now`
 """
 
 import datetime as dt
-import uuid
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar, cast
@@ -121,6 +120,7 @@ class MonthTx:
         self._edited: dict[str, tuple[str, str | None, dict[str, dict[str, object]]]] = {}
         self._audit: list[audit_log.MonthEvent] = []
         self._created: set[str] = set()
+        self._month_of: dict[dt.date, str] = {}
         self.writes: push_store.PushWrites | None = None
         """A planned transaction's collected writes (None: it writes as it goes)."""
 
@@ -166,6 +166,14 @@ class MonthTx:
         await self.flush()
         del self._spaces[person_id]
         await self.lock(person_id)
+
+    def month_of(self, date: dt.date) -> str:
+        """The month holding ``date``, as its wire text (`MonthKey`), worked out once per
+        transaction: a push asks it of each of its days, twice."""
+        month = self._month_of.get(date)
+        if month is None:
+            month = self._month_of[date] = str(MonthKey.of(date))
+        return month
 
     def _space(self, person_id: str) -> _Space:
         space = self._spaces.get(person_id)
@@ -295,7 +303,7 @@ class MonthTx:
         if self.writes is not None:
             # Its id made here: the days written into it refer to it before it is written.
             row = store.MonthRow(
-                id=str(uuid.uuid4()),
+                id=push_store.new_id(),
                 month=month,
                 status="draft",
                 epoch=0,
@@ -332,12 +340,12 @@ class MonthTx:
     ) -> store.DayRow:
         """Replace one day (its month created if needed); written at the next flush."""
         # The month's creation is the consultant's own doing, whoever typed the day.
-        month_row = await self.ensure_month(person_id, str(MonthKey.of(date)), actor_id=person_id)
+        month_row = await self.ensure_month(person_id, self.month_of(date), actor_id=person_id)
         space = self._space(person_id)
         previous = space.days.get(date)
         row = store.DayRow(
             # A new day's id is made here, so nothing written has to be read back.
-            id=previous.id if previous else str(uuid.uuid4()),
+            id=previous.id if previous else push_store.new_id(),
             timesheet_id=month_row.id,
             date=date,
             lines=tuple((line.line, line.half_days) for line in day.lines),

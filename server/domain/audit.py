@@ -79,10 +79,13 @@ def _plain(value: Any) -> bool:
     if kind is int:
         return bool(-MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER)
     if kind is list or kind is tuple:
-        return all(_plain(item) for item in value)
+        # Strings, the commonest leaves, are judged here rather than by a call each.
+        return all(type(item) is str or _plain(item) for item in value)
     if kind is dict:
         for key, item in value.items():
-            if type(key) is not str or (key and max(key) >= "\ud800") or not _plain(item):
+            if type(key) is not str or (key and max(key) >= "\ud800"):
+                return False
+            if type(item) is not str and not _plain(item):
                 return False
         return True
     return False
@@ -208,18 +211,25 @@ def seal(body: dict[str, Any], *, salt: bytes) -> tuple[dict[str, Any], dict[str
     payload: dict[str, Any] = {}
 
     def walk(value: Any, path: str) -> Any:
+        # Only dicts and lists are walked (and their paths written): any other value is kept
+        # as it is, which is what walking it would return.
         if isinstance(value, dict):
             out = {}
             for key, item in value.items():
-                where = f"{path}/{key}"
                 if key in PERSONAL_KEYS and item not in (None, "") and not _is_sealed(item):
+                    where = f"{path}/{key}"
                     payload[where] = item
                     out[key] = {SEALED: commitment(salt=salt, path=where, value=item)}
+                elif isinstance(item, dict | list):
+                    out[key] = walk(item, f"{path}/{key}")
                 else:
-                    out[key] = walk(item, where)
+                    out[key] = item
             return out
         if isinstance(value, list):
-            return [walk(item, f"{path}/{i}") for i, item in enumerate(value)]
+            return [
+                walk(item, f"{path}/{i}") if isinstance(item, dict | list) else item
+                for i, item in enumerate(value)
+            ]
         return value
 
     sealed: dict[str, Any] = walk(body, "")

@@ -20,7 +20,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from server.commands import month as commands
 from server.commands.month import month_state
@@ -121,6 +121,16 @@ class SyncAnswer:
     overwrites: Sequence[str] = ()
 
 
+def _own_days(known: Known | None) -> tuple[int, str] | None:
+    """``(version, client id)`` when every day the results give the device is one version's
+    and one device's: the days the push just wrote. The pull page need not write their JSON
+    (they are left out); any other day of theirs it finds is read again whole."""
+    if known is None or not known.days:
+        return None
+    pairs = {(version, client) for _, version, client in known.days}
+    return next(iter(pairs)) if len(pairs) == 1 else None
+
+
 OWN_MONTH_NAMES = ("set_day", "submit_month", "withdraw_month")
 
 
@@ -198,6 +208,25 @@ def _parse_mutation_args(mutation: Mutation) -> Args | MutationResult:
         )
 
 
+_SET_DAYS = TypeAdapter(list[SetDayArgs])
+
+
+def _parse_all(mutations: Sequence[Mutation]) -> list[tuple[Mutation, Args | MutationResult]]:
+    """Each mutation with its arguments, or its rejection (`_parse_mutation_args`).
+
+    A batch of well-formed days (the hot path) is validated in one call; if any of them is not
+    well-formed, each is validated on its own, so every rejection names its own fields.
+    """
+    if all(m.name == "set_day" for m in mutations):
+        try:
+            days = _SET_DAYS.validate_python([m.args for m in mutations])
+        except ValidationError:
+            pass
+        else:
+            return list(zip(mutations, days, strict=True))
+    return [(m, _parse_mutation_args(m)) for m in mutations]
+
+
 class SyncService:
     """Push and pull for one consultant's devices."""
 
@@ -216,11 +245,12 @@ class SyncService:
         ensure_role(actor, *SYNC_ROLES)
         if not request.mutations:
             return await self.poll(actor, request)
-        results, last = await self.push(actor, request)
+        results, last, state = await self._push(actor, request)
         try:
-            state = await pull_store.poll_state(
-                person_id=actor.person_id, client_id=request.client_id
-            )
+            if state is None:
+                state = await pull_store.poll_state(
+                    person_id=actor.person_id, client_id=request.client_id
+                )
             return await self.pull(
                 actor,
                 request.cookie,
@@ -274,6 +304,15 @@ class SyncService:
         )
 
     async def push(self, actor: Actor, request: SyncRequest) -> tuple[list[MutationResult], int]:
+        results, last, _ = await self._push(actor, request)
+        return results, last
+
+    async def _push(
+        self, actor: Actor, request: SyncRequest
+    ) -> tuple[list[MutationResult], int, pull_store.PollState | None]:
+        """The push's results, the device's last processed mutation id and, when the push's
+        transaction read them, what the pull after it starts from (the database's id and the
+        version the push left; else None, and the pull reads them)."""
         person_id = actor.person_id
         if not request.mutations:
             # A pull-only request changes nothing: no write lock, so polls never queue behind
@@ -281,8 +320,8 @@ class SyncService:
             client = await store.get_client(request.client_id)
             if client is not None and client[0] != person_id:
                 raise Forbidden("this client id belongs to another person's device")
-            return [], 0 if client is None else client[1]
-        parsed_all = [(m, _parse_mutation_args(m)) for m in request.mutations]
+            return [], 0 if client is None else client[1], None
+        parsed_all = _parse_all(request.mutations)
         if all(isinstance(a, SetDayArgs | MutationResult) for _, a in parsed_all):
             try:
                 return await self._push_days(actor, request, parsed_all)
@@ -339,22 +378,27 @@ class SyncService:
             for m in request.mutations
             if m.id in replayed
         ] + fresh_results
-        return results, last
+        return results, last, None
 
     async def _push_days(
         self,
         actor: Actor,
         request: SyncRequest,
         parsed_all: Sequence[tuple[Mutation, Args | MutationResult]],
-    ) -> tuple[list[MutationResult], int]:
+    ) -> tuple[list[MutationResult], int, pull_store.PollState | None]:
         """A batch of days (the hot path: a month at the close, a new phone's year): the same
         batch loop and `set_day` command as `push`, planned on what one database trip reads
-        and writing in that same trip (`server.storage.push_store`, one hop on SQLite)."""
+        and writing in that same trip (`server.storage.push_store`, one hop on SQLite).
+
+        The pull after it starts from what the trip knows: the database's id and the version
+        it committed (or found, if nothing changed). Every version up to it has committed
+        (versions are handed out under the lock), so that is all a pull needs; a push of
+        another device that commits meanwhile is pulled next time (sync-protocol.md §3.4)."""
         person_id = actor.person_id
         now = self.clock()
         dates = _valid_dates([a.date for _, a in parsed_all if isinstance(a, SetDayArgs)])
-        months = sorted({f"{d.year:04d}-{d.month:02d}" for d in dates})
-        answer: list[tuple[list[MutationResult], int]] = []
+        months = sorted(f"{y:04d}-{m:02d}" for y, m in {(d.year, d.month) for d in dates})
+        answer: list[tuple[list[MutationResult], int, pull_store.PollState | None]] = []
 
         def decide(reads: push_store.PushReads) -> push_store.PushWrites:
             # Runs inside the database trip (on SQLite, the writer's thread): no awaiting.
@@ -387,7 +431,15 @@ class SyncService:
                 for m in request.mutations
                 if m.id in reads.replayed
             ]
-            answer.append((replayed + results, last))
+            version = reads.base_version if writes.version is None else writes.version
+            state = (
+                None
+                if reads.server_id is None
+                else pull_store.PollState(
+                    server_id=reads.server_id, version=version, client=(person_id, last)
+                )
+            )
+            answer.append((replayed + results, last, state))
             return writes
 
         await push_store.run_push(
@@ -399,8 +451,8 @@ class SyncService:
             now=now,
             decide=decide,
         )
-        [(results, last)] = answer
-        return results, last
+        [(results, last, state)] = answer
+        return results, last, state
 
     async def pull(
         self,
@@ -433,9 +485,23 @@ class SyncService:
         if since == upto and after is None:
             page = pull_store.Page(days=[], months=[], overwrites=[])
         else:
+            own = _own_days(known)
             page = await pull_store.page(
-                person_id=actor.person_id, since=since, after=after, upto=upto, limit=limit + 1
+                person_id=actor.person_id,
+                since=since,
+                after=after,
+                upto=upto,
+                limit=limit + 1,
+                own=own,
             )
+            given = known.days if known is not None else frozenset()
+            if own is not None and any(
+                d.json is None and (d.date, d.version, d.by_client) not in given for d in page.days
+            ):
+                # A day of the device's at that version that no result gives it: read it whole.
+                page = await pull_store.page(
+                    person_id=actor.person_id, since=since, after=after, upto=upto, limit=limit + 1
+                )
         days = page.days
         has_more = len(days) > limit
         if has_more:
@@ -464,7 +530,7 @@ class SyncService:
                 server_hlc=Hlc(wall_ms=now_ms, counter=0, node=SERVER_NODE).encode(),
                 server_time_ms=now_ms,
             ),
-            days=[d.json for d in days],
+            days=[d.json for d in days if d.json is not None],  # none is None (see above)
             months=[m.json for m in months],
             overwrites=overwrites,
         )

@@ -58,8 +58,9 @@ async def poll_state(*, person_id: str, client_id: str) -> PollState:
 _PAGE_SQLITE = (
     "SELECT * FROM ("
     " SELECT 0 AS kind, version AS sort, day AS key, version AS version, by_client AS tag,"
-    " 0 AS epoch, json_object('date', day, 'lines', json(lines), 'comment', comment,"
-    " 'hlc', hlc, 'version', version, 'by_client', by_client) AS body"
+    " 0 AS epoch, CASE WHEN version = ?7 AND by_client = ?8 THEN NULL ELSE"
+    " json_object('date', day, 'lines', json(lines), 'comment', comment,"
+    " 'hlc', hlc, 'version', version, 'by_client', by_client) END AS body"
     " FROM day_entry WHERE consultant = ?1 AND version > ?2 AND version <= ?3"
     " AND (version > ?4 OR (version = ?4 AND day > ?5)) ORDER BY version, day LIMIT ?6) d "
     "UNION ALL SELECT * FROM ("
@@ -83,7 +84,9 @@ _DAY_JSON_POSTGRES = (
 _PAGE_POSTGRES = (
     "SELECT * FROM ("
     " SELECT 0 AS kind, version AS sort, to_char(day, 'YYYY-MM-DD') AS key, version,"
-    f" by_client::text AS tag, 0 AS epoch, {_DAY_JSON_POSTGRES} AS body"
+    " by_client::text AS tag, 0 AS epoch,"
+    f" CASE WHEN version = $7 AND by_client::text = $8 THEN NULL ELSE {_DAY_JSON_POSTGRES} END"
+    " AS body"
     " FROM day_entry WHERE consultant = $1 AND version > $2 AND version <= $3"
     " AND (version > $4 OR (version = $4 AND day > $5)) ORDER BY version, day LIMIT $6) d "
     "UNION ALL SELECT * FROM ("
@@ -108,7 +111,8 @@ class DayItem:
     date: str
     version: int
     by_client: str
-    json: str
+    json: str | None
+    """None for a day the page was told is the device's own (`page`'s ``own``)."""
 
 
 @dataclass(frozen=True)
@@ -132,14 +136,25 @@ class Page:
 
 
 async def page(
-    *, person_id: str, since: int, after: tuple[int, dt.date] | None, upto: int, limit: int
+    *,
+    person_id: str,
+    since: int,
+    after: tuple[int, dt.date] | None,
+    upto: int,
+    limit: int,
+    own: tuple[int, str] | None = None,
 ) -> Page:
     """Days changed after `since` (or after the `after` key) up to `upto`, at most `limit`,
     in cursor order; and the months and overwrites of (since, upto].
 
     Rows above `upto` belong to transactions not yet visible in the version reported, so they
     wait for the next pull; versions are assigned under the lock, so none is ever skipped.
+
+    `own` is ``(version, client id)``: the days a push just wrote for this device, which its
+    results already give it. They are still read (they count against the limit and move the
+    cursor), but their JSON is not written (`DayItem.json` is None).
     """
+    own_version, own_client = own if own is not None else (-1, "")
     # Without a key, "after (since, the last date)" is the same as "after since".
     after_version, after_date = after if after is not None else (since, dt.date.max)
     rows = await raw_sql.fetch(
@@ -150,6 +165,8 @@ async def page(
         after_version,
         after_date if raw_sql.is_postgres() else after_date.isoformat(),
         limit,
+        own_version,
+        own_client,
     )
     return _page(rows)
 
@@ -160,7 +177,9 @@ def _page(rows: Sequence[raw_sql.Row]) -> Page:
     overwrites: list[str] = []
     for kind, _, key, version, tag, epoch, body in rows:
         if kind == 0:
-            days.append(DayItem(str(key), int(version), str(tag), str(body)))
+            days.append(
+                DayItem(str(key), int(version), str(tag), None if body is None else str(body))
+            )
         elif kind == 1:
             months.append(MonthItem(str(key), str(tag), int(epoch), int(version), str(body)))
         else:

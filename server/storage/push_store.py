@@ -28,6 +28,7 @@ both engines in tests/server/test_push_store.py.
 """
 
 import json
+import os
 import uuid
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from datetime import date, datetime
 from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import convert_datetime_in
 
 from server.domain import audit
 from server.storage import tables as t
@@ -56,6 +58,8 @@ from sync.rules import AbsenceType, MissionTerms
 class PushReads:
     """What the transaction read under the lock, for ``decide``."""
 
+    server_id: str | None
+    """The database's id (None until `sync_store.server_id` first makes it)."""
     base_version: int
     client: tuple[str, int] | None
     """The device's row: its owner and last processed mutation id (None: a new device)."""
@@ -125,6 +129,28 @@ def _ids(postgres: bool) -> Callable[[str], Any]:
     return _uuid if postgres else _text
 
 
+_VARIANT = "89ab89ab89ab89ab"
+"""The RFC 9562 variant nibble (binary 10xx) for each random nibble, by its value."""
+
+
+def new_id() -> str:
+    """A new random id: a version-4 UUID's text, as ``str(uuid.uuid4())`` writes it, in about
+    a third of its time (a push makes one per day, result and audit event)."""
+    h = os.urandom(16).hex()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[int(h[16], 16)]}{h[17:20]}-{h[20:]}"
+
+
+def _fresh(postgres: bool) -> Callable[[], Any]:
+    """How a new row's id is made: a UUID for asyncpg, its text for SQLite."""
+    return uuid.uuid4 if postgres else new_id
+
+
+def _stamp(now: datetime, postgres: bool) -> Any:
+    """The write time as sent: asyncpg takes the datetime; for SQLite it is converted once, as
+    Piccolo's registered adapter would convert it for every row."""
+    return now if postgres else convert_datetime_in(now)
+
+
 def _bool(value: Any) -> bool:
     if isinstance(value, str):
         return value.lower() in {"1", "true", "t"}
@@ -148,13 +174,16 @@ def _plan(
     client = ident(str(_uuid(client_id)))
     # The version lock: on PostgreSQL the upsert locks the row until the transaction ends (as
     # SELECT … FOR UPDATE would); on SQLite the transaction's BEGIN IMMEDIATE holds the lock.
+    # The database's id comes with it: the pull that answers the push needs it.
     rows = yield (
         "rows",
         "INSERT INTO sync_space (id, person, version) VALUES (?, ?, 0) "
-        "ON CONFLICT (person) DO UPDATE SET version = sync_space.version RETURNING version",
-        (ident(str(uuid.uuid4())), person),
+        "ON CONFLICT (person) DO UPDATE SET version = sync_space.version "
+        "RETURNING version, (SELECT id FROM server_identity LIMIT 1) AS sid",
+        (_fresh(postgres)(), person),
     )
     base_version = int(rows[0]["version"])
+    server_id = None if rows[0]["sid"] is None else str(rows[0]["sid"])
     rows = yield (
         "rows",
         "SELECT person, last_mutation_id FROM sync_client WHERE id = ?",
@@ -210,6 +239,7 @@ def _plan(
         found_days = {(d := _day_row(dict(r))).date: d for r in rows}
     writes = decide(
         PushReads(
+            server_id=server_id,
             base_version=base_version,
             client=known_client,
             replayed=replayed,
@@ -239,8 +269,11 @@ def _write(
     writes: PushWrites,
 ) -> Generator[Statement, Any, None]:
     ident = _ids(postgres)
+    fresh = _fresh(postgres)
     person = ident(str(_uuid(person_id)))
     client = ident(str(_uuid(client_id)))
+    at = _stamp(now, postgres)
+    lines_text = _lines_texts()
     if writes.new_months:
         yield (
             "many",
@@ -256,7 +289,7 @@ def _write(
                     None if m.waiting_on_id is None else ident(m.waiting_on_id),
                     m.epoch,
                     m.version,
-                    now,
+                    at,
                 )
                 for m in writes.new_months
             ],
@@ -272,12 +305,12 @@ def _write(
                     ident(d.timesheet_id),
                     person,
                     d.date,
-                    json.dumps(_lines_json(d.lines)),
+                    lines_text(d.lines),
                     d.comment,
                     d.hlc,
                     d.version,
                     d.by_client,
-                    now,
+                    at,
                 )
                 for d in writes.new_days
             ],
@@ -289,12 +322,12 @@ def _write(
             "updated_at = ? WHERE id = ?",
             [
                 (
-                    json.dumps(_lines_json(d.lines)),
+                    lines_text(d.lines),
                     d.comment,
                     d.hlc,
                     d.version,
                     d.by_client,
-                    now,
+                    at,
                     ident(d.id),
                 )
                 for d in writes.updated_days
@@ -307,13 +340,13 @@ def _write(
             "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
                 (
-                    ident(str(uuid.uuid4())),
+                    fresh(),
                     person,
                     lost.date,
                     json.dumps(day_payload(lost)),
                     by_client,
                     version,
-                    now,
+                    at,
                 )
                 for lost, by_client, version in writes.overwrites
             ],
@@ -330,7 +363,7 @@ def _write(
                     m.version,
                     m.step,
                     None if m.waiting_on_id is None else ident(m.waiting_on_id),
-                    now,
+                    at,
                     ident(m.id),
                 )
                 for m in writes.moved_months
@@ -348,23 +381,20 @@ def _write(
             "many",
             "INSERT INTO sync_client (id, person, last_mutation_id, last_seen_at) "
             "VALUES (?, ?, ?, ?)",
-            [(client, person, writes.last_mutation_id, now)],
+            [(client, person, writes.last_mutation_id, at)],
         )
     else:
         yield (
             "many",
             "UPDATE sync_client SET last_mutation_id = ?, last_seen_at = ? WHERE id = ?",
-            [(writes.last_mutation_id, now, client)],
+            [(writes.last_mutation_id, at, client)],
         )
     if writes.outcomes:
         yield (
             "many",
             "INSERT INTO mutation_outcome (id, key, client, mutation_id, body) "
             "VALUES (?, ?, ?, ?, ?)",
-            [
-                (ident(str(uuid.uuid4())), f"{client_id}:{m}", client, m, body)
-                for m, body in writes.outcomes
-            ],
+            [(fresh(), f"{client_id}:{m}", client, m, body) for m, body in writes.outcomes],
         )
     if writes.prune_through > 0:
         yield (
@@ -407,7 +437,7 @@ def _write(
             "body, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
-                    ident(str(uuid.uuid4())),
+                    fresh(),
                     organisation,
                     link.seq,
                     link.at,
@@ -424,7 +454,7 @@ def _write(
         )
         personal = [
             (
-                ident(str(uuid.uuid4())),
+                fresh(),
                 organisation,
                 link.seq,
                 f"{run[0].organisation_id}:{link.seq}",
@@ -442,6 +472,20 @@ def _write(
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 personal,
             )
+
+
+def _lines_texts() -> Callable[[tuple[tuple[str, int], ...]], str]:
+    """A day's lines as the JSON text stored, each distinct value written once per push (a
+    month's days mostly hold the same line)."""
+    written: dict[tuple[tuple[str, int], ...], str] = {}
+
+    def text(lines: tuple[tuple[str, int], ...]) -> str:
+        found = written.get(lines)
+        if found is None:
+            found = written[lines] = json.dumps(_lines_json(lines))
+        return found
+
+    return text
 
 
 _AUDIT_LOCK_CLASS = 0x0CA2_0A0D

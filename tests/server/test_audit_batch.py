@@ -92,3 +92,55 @@ def test_fast_canonical_json_still_refuses_what_has_no_canonical_form(value: obj
     """Make sure floats, unsafe integers, lone surrogates and non-string keys are refused."""
     with pytest.raises(audit.NotCanonicalError):
         audit.canonical_json(value)
+
+
+def _seal_by_definition(body: dict[str, object], salt: bytes) -> tuple[object, dict[str, object]]:
+    """`audit.seal` as first written: every value walked, every path written."""
+    payload: dict[str, object] = {}
+
+    def walk(value: object, path: str) -> object:
+        if isinstance(value, dict):
+            out = {}
+            for key, item in value.items():
+                where = f"{path}/{key}"
+                if (
+                    key in audit.PERSONAL_KEYS
+                    and item not in (None, "")
+                    and not (audit._is_sealed(item))
+                ):
+                    payload[where] = item
+                    out[key] = {audit.SEALED: audit.commitment(salt=salt, path=where, value=item)}
+                else:
+                    out[key] = walk(item, where)
+            return out
+        if isinstance(value, list):
+            return [walk(item, f"{path}/{i}") for i, item in enumerate(value)]
+        return value
+
+    return walk(body, ""), payload
+
+
+def test_sealing_equals_its_definition_on_random_bodies() -> None:
+    """Make sure the seal that walks only dicts and lists seals the same values at the same
+    paths as walking every value, personal keys at any depth included."""
+    rng = random.Random(7)
+    keys = ["comment", "reason", "name", "days", "lines", "a", "é"]
+
+    def nested(depth: int) -> object:
+        if depth > 3 or rng.random() < 0.3:
+            return _value(rng, 3)
+        if rng.random() < 0.4:
+            return [nested(depth + 1) for _ in range(rng.randrange(4))]
+        return {rng.choice(keys): nested(depth + 1) for _ in range(rng.randrange(4))}
+
+    for _ in range(2000):
+        body = {rng.choice(keys): nested(0) for _ in range(3)}
+        salt = rng.randbytes(16)
+        assert audit.seal(body, salt=salt) == _seal_by_definition(body, salt)
+
+
+@pytest.mark.parametrize("value", [[1.0], [[2**53]], ["a", {"x": 1.5}], ("\ud800",)])
+def test_fast_canonical_json_refuses_what_hides_in_lists(value: object) -> None:
+    """Make sure a float, an unsafe integer or a lone surrogate inside a list is refused."""
+    with pytest.raises(audit.NotCanonicalError):
+        audit.canonical_json(value)

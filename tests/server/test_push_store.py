@@ -7,6 +7,7 @@ ordinary push when a planned transaction is asked for what it was not given; and
 notification (a reaction) reading nothing its transaction already holds.
 """
 
+import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
@@ -15,14 +16,16 @@ import pytest
 
 from server.commands import month_tx
 from server.domain.roles import Role
-from server.services import audit_log, notifications
+from server.services import audit_log, notifications, sync_service
 from server.storage import notification_store, push_store
 from server.storage import tables as t
 from server.storage.repositories import write_transaction
 from server.storage.sqlite_pool import PooledSQLiteEngine
+from sync.protocol import Mutation
 from tests.conftest import FakeClock
 from tests.device import Device
 from tests.factories import Member, World
+from tests.sql_spy import spy_statements
 
 NOW_MS = int(FakeClock()().timestamp() * 1000)
 
@@ -64,6 +67,11 @@ def trips(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[push_store.PushDone]
 
     monkeypatch.setattr(push_store, "run_push", spied)
     yield done
+
+
+@pytest.fixture
+def statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    return spy_statements(monkeypatch)
 
 
 @pytest.fixture
@@ -266,3 +274,89 @@ async def test_a_reaction_takes_the_month_from_its_transaction(
             at=clock(),
         )
     assert not again
+
+
+def test_new_ids_are_version_4_uuids_in_their_canonical_text() -> None:
+    """Make sure the push's fast ids are what ``str(uuid.uuid4())`` would write: version 4, the
+    RFC variant, lower-case canonical text, and never twice the same."""
+    made = [push_store.new_id() for _ in range(5000)]
+    assert len(set(made)) == len(made)
+    for text in made:
+        parsed = uuid.UUID(text)
+        assert parsed.version == 4 and parsed.variant == uuid.RFC_4122
+        assert str(parsed) == text
+
+
+def _mutation(id_: int, name: str, args: dict[str, Any]) -> Mutation:
+    return Mutation(id=id_, name=name, args=args)
+
+
+@pytest.mark.parametrize(
+    "batch",
+    [
+        pytest.param(
+            [("set_day", {"date": "2026-11-02", "epoch": 0, "lines": [], "hlc": "x"})] * 3,
+            id="well-formed days",
+        ),
+        pytest.param(
+            [
+                ("set_day", {"date": "2026-11-02", "epoch": 0, "lines": [], "hlc": "x"}),
+                ("set_day", {"date": "2026-11-3", "epoch": -1, "lines": [], "hlc": "x"}),
+                ("set_day", {"date": "2026-11-04", "epoch": 0, "lines": [], "extra": 1}),
+            ],
+            id="one bad day among good ones",
+        ),
+        pytest.param(
+            [
+                ("set_day", {"date": "2026-11-02", "epoch": 0, "lines": [], "hlc": "x"}),
+                ("submit_month", {"month": "2026-11", "epoch": 0, "reviewed_version": 1}),
+                ("no_such", {}),
+            ],
+            id="other mutations",
+        ),
+    ],
+)
+def test_a_batch_of_days_is_parsed_as_each_mutation_alone(
+    batch: list[tuple[str, dict[str, Any]]],
+) -> None:
+    """Make sure validating a batch of days in one call gives each mutation the arguments, or
+    the rejection naming its own fields, that validating it alone gives."""
+    mutations = [_mutation(i, name, args) for i, (name, args) in enumerate(batch, start=1)]
+    alone = [(m, sync_service._parse_mutation_args(m)) for m in mutations]
+    assert sync_service._parse_all(mutations) == alone
+
+
+async def test_a_planned_month_push_answers_byte_for_byte_as_the_ordinary_push(
+    world: World,
+    alice: Member,
+    monkeypatch: pytest.MonkeyPatch,
+    trips: list[push_store.PushDone],
+    statements: list[str],
+) -> None:
+    """Make sure the answer of a month pushed the planned way (its pull started from what the
+    trip read: the database's id, the version it committed) is, byte for byte, the answer of
+    the same month pushed the ordinary way by another consultant, and reads no poll state."""
+    bob = await world.person("bob", [Role.CONSULTANT], manager="marc")
+    bob.mission = await world.mission("bob", await world.client())  # type: ignore[attr-defined]
+
+    def refuse(cls: Any, **kwargs: Any) -> month_tx.MonthTx:
+        raise month_tx.NotPlanned("the ordinary way, for the comparison")
+
+    answers: list[str] = []
+    for member in (alice, bob):
+        phone = Device("phone")
+        await phone.sync(transport(member))
+        for day in NOVEMBER:
+            phone.edit(day, [(line(member), 2)], NOW_MS)
+        if member is bob:
+            monkeypatch.setattr(month_tx.MonthTx, "planned", classmethod(refuse))
+        statements.clear()
+        response = await member.browser.post("/api/v1/sync", json=phone.request())
+        assert response.status_code == 200, response.text
+        if member is alice:
+            assert not [s for s in statements if "sync_client WHERE id" in s], statements
+        answers.append(response.text.replace(phone.node, "<node>"))
+    assert len(trips) == 1, "alice's push was planned, bob's was not"
+    planned, ordinary = answers
+    assert '"months":[{"month":"2026-11"' in planned
+    assert planned == ordinary

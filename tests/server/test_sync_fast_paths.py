@@ -13,8 +13,8 @@ import msgspec
 import pytest
 
 from server.commands.month import month_state
-from server.domain.roles import Role
-from server.services.sync_service import day_state
+from server.domain.roles import Actor, Role
+from server.services.sync_service import Known, SyncService, day_state
 from server.storage import pull_store, raw_sql
 from server.storage import sync_store as store
 from server.storage import tables as t
@@ -241,3 +241,37 @@ async def test_a_busy_inline_read_falls_back_to_a_reader_thread(
     assert threaded.client == (alice.id, 1) and threaded.version > 0
     body = await phone.sync(transport(alice))
     assert body["days"] == [] and len(asked) >= 3  # the session and the poll went threaded
+
+
+async def test_a_pushs_own_days_are_read_without_json_and_another_comes_whole(
+    alice: Member,
+) -> None:
+    """Make sure a page told which days are the device's own (the push's version and client)
+    leaves their JSON unwritten and is otherwise the page without the hint, and that a pull
+    whose results do not give one of those days still sends it whole."""
+    phone = Device("phone")
+    dates = ["2026-11-02", "2026-11-03", "2026-11-04"]
+    for date in dates:
+        phone.edit(date, [(line(alice), 2)], NOW_MS, comment=AWKWARD)
+    await push_all(phone, alice)
+    state = await pull_store.poll_state(person_id=alice.id, client_id=phone.client_id)
+    ask = {"person_id": alice.id, "since": 0, "after": None, "upto": state.version, "limit": 10}
+    hinted = await pull_store.page(**ask, own=(state.version, phone.client_id))  # type: ignore[arg-type]
+    whole = await pull_store.page(**ask)  # type: ignore[arg-type]
+    assert [d.json for d in hinted.days] == [None] * 3
+    assert all(d.json for d in whole.days)
+    assert [(d.date, d.version, d.by_client) for d in hinted.days] == [
+        (d.date, d.version, d.by_client) for d in whole.days
+    ]
+    assert (hinted.months, hinted.overwrites) == (whole.months, whole.overwrites)
+    # Results giving two of the three days: the third comes whole, as without the hint.
+    given = frozenset((d.date, d.version, d.by_client) for d in whole.days[:2])
+    actor = Actor(
+        person_id=alice.id,
+        organisation_id=alice.person.organisation_id,
+        roles=frozenset({Role.CONSULTANT}),
+    )
+    answer = await SyncService(clock=FakeClock()).pull(
+        actor, None, state=state, known=Known(days=given, months=frozenset())
+    )
+    assert list(answer.days) == [whole.days[2].json]
