@@ -4,15 +4,14 @@ downloads then bypass it): issue 16's "kept for offline use once opened", in rea
 
 from __future__ import annotations
 
-from contextlib import suppress
 from typing import Any
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from tests.browser.conftest import DemoServer
 from tests.browser.test_circuit_flow import START
+from tests.browser.test_month_offline import comes_true
 
 pytestmark = pytest.mark.browser
 
@@ -62,8 +61,7 @@ def test_screens_opened_before_the_service_worker_controls_the_page_open_offline
     page.evaluate("() => window.openServiceWorker()")
     page.wait_for_function("() => !!navigator.serviceWorker.controller", polling=100)
     # The worker keeps them in the background; the offline screens below are the verdict.
-    with suppress(PlaywrightTimeoutError):
-        page.wait_for_function(ALL_KEPT, polling=200, timeout=5_000)
+    comes_true(page, ALL_KEPT, timeout_s=5.0)
 
     phone.context.set_offline(True)
     page.reload()
