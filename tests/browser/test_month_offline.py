@@ -409,13 +409,15 @@ def test_a_new_shell_waits_for_the_person_then_replaces_the_old_cache(
         banner = page.get_by_test_id("update-banner")
         expect(banner).to_be_visible()
         # Installed and waiting: the page keeps its version until the person agrees.
-        page.wait_for_function(f"() => ({SHELL_CACHES})().then((k) => k.length === 2)")
+        assert comes_true(page, f"() => ({SHELL_CACHES})().then((k) => k.length === 2)")
         expect(cell(page, who, WORKING[0])).to_have_text("1")
         with page.expect_navigation():
             banner.get_by_test_id("update").click()
         expect(cell(page, who, WORKING[0])).to_have_text("1")
-        page.wait_for_function(
-            f"(old) => ({SHELL_CACHES})().then((k) => k.length === 1 && k[0] !== old)", arg=old[0]
+        assert comes_true(
+            page,
+            f"(old) => ({SHELL_CACHES})().then((k) => k.length === 1 && k[0] !== old)",
+            old[0],
         )
         # The on-demand modules kept for offline use went with the old version; the screens
         # they were are kept again, downloaded at the new version.
