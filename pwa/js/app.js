@@ -601,6 +601,12 @@ function registerServiceWorker() {
   if (!("serviceWorker" in navigator)) return;
   navigator.serviceWorker.addEventListener("controllerchange", () => {
     if (updateAccepted) location.reload();
+    // First visit: the screens opened before the worker took this page bypassed it; it keeps
+    // the on-demand files of this list (its own rules, pwa/sw.js) for offline use.
+    else
+      navigator.serviceWorker.controller?.postMessage(
+        performance.getEntriesByType("resource").map((e) => e.name),
+      );
   });
   navigator.serviceWorker
     .register("/sw.js", { scope: "/" })

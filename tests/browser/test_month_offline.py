@@ -73,6 +73,17 @@ def go_online(device: Device) -> None:
     device.context.set_offline(False)
 
 
+def comes_true(page: Page, script: str, arg: Any = None, timeout_s: float = 10.0) -> bool:
+    """Poll an async page function until it resolves truthy (Playwright's wait_for_function
+    takes the promise itself for a true answer); False when the time is up."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(script, arg):
+        if time.monotonic() > deadline:
+            return False
+        page.wait_for_timeout(200)
+    return True
+
+
 def test_a_month_filled_and_submitted_offline_reaches_the_server(
     demo_server: DemoServer, devices: Any
 ) -> None:
@@ -331,6 +342,7 @@ def test_sign_in_is_loaded_on_demand_not_precached_and_a_failed_load_can_be_retr
 
 # The names of the precached shell's caches (on-demand modules have caches of their own).
 SHELL_CACHES = "() => caches.keys().then((k) => k.filter((n) => n.startsWith('carnet-shell-')))"
+KEPT_LEAVE = "(name) => caches.match('/js/online/leave.js', {cacheName: name}).then(Boolean)"
 
 
 # `python -m server serve`, with the app's shell read from another folder (a "deployment").
@@ -381,9 +393,11 @@ def test_a_new_shell_waits_for_the_person_then_replaces_the_old_cache(
         old = page.evaluate(SHELL_CACHES)
         assert len(old) == 1, old
         # The circuit panel's module, imported on demand, is kept for offline use.
-        page.wait_for_function(
-            "(name) => caches.has(name)", arg=old[0].replace("shell", "ondemand")
-        )
+        assert comes_true(page, "(name) => caches.has(name)", old[0].replace("shell", "ondemand"))
+        page.goto(f"{server.origin}/#leave")  # a screen opened once, then left
+        expect(page.get_by_test_id("leave-form")).to_be_visible()
+        assert comes_true(page, KEPT_LEAVE, old[0].replace("shell", "ondemand"))
+        page.go_back()
         cell(page, who, WORKING[0]).click()  # an edit on screen when the update arrives
         expect(cell(page, who, WORKING[0])).to_have_text("1")
 
@@ -395,16 +409,21 @@ def test_a_new_shell_waits_for_the_person_then_replaces_the_old_cache(
         banner = page.get_by_test_id("update-banner")
         expect(banner).to_be_visible()
         # Installed and waiting: the page keeps its version until the person agrees.
-        page.wait_for_function(f"() => ({SHELL_CACHES})().then((k) => k.length === 2)")
+        assert comes_true(page, f"() => ({SHELL_CACHES})().then((k) => k.length === 2)")
         expect(cell(page, who, WORKING[0])).to_have_text("1")
         with page.expect_navigation():
             banner.get_by_test_id("update").click()
         expect(cell(page, who, WORKING[0])).to_have_text("1")
-        page.wait_for_function(
-            f"(old) => ({SHELL_CACHES})().then((k) => k.length === 1 && k[0] !== old)", arg=old[0]
+        assert comes_true(
+            page,
+            f"(old) => ({SHELL_CACHES})().then((k) => k.length === 1 && k[0] !== old)",
+            old[0],
         )
-        # The on-demand modules kept for offline use went with the old version.
+        # The on-demand modules kept for offline use went with the old version; the screens
+        # they were are kept again, downloaded at the new version.
         assert old[0].replace("shell", "ondemand") not in page.evaluate("() => caches.keys()")
+        new = page.evaluate(SHELL_CACHES)[0].replace("shell", "ondemand")
+        assert comes_true(page, KEPT_LEAVE, new), "the screen opened before the update is kept"
     assert phone.errors == []
 
 
