@@ -17,6 +17,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
+from operator import attrgetter
 from typing import Final, Literal
 
 from sync.calendar import CalendarRegion
@@ -118,6 +120,13 @@ class ParsedLine:
     absence: AbsenceType | None
 
 
+_ABSENCE_BY_VALUE: Final = {kind.value: kind for kind in AbsenceType}
+
+
+# A consultant's days name the same few keys over and over (one or two missions, a handful of
+# absence types): parse each once. The result is frozen, so sharing it is safe; the bound keeps
+# a stream of made-up keys from growing the cache.
+@lru_cache(maxsize=1024)
 def parse_line(key: str) -> ParsedLine | None:
     """Parse a line key.
 
@@ -133,10 +142,9 @@ def parse_line(key: str) -> ParsedLine | None:
             return None
         return ParsedLine(kind="mission", mission_id=mission_id, absence=None)
     if key.startswith(_ABSENCE_PREFIX):
-        value = key[len(_ABSENCE_PREFIX) :]
-        for kind in AbsenceType:
-            if kind.value == value:
-                return ParsedLine(kind="absence", mission_id=None, absence=kind)
+        kind = _ABSENCE_BY_VALUE.get(key[len(_ABSENCE_PREFIX) :])
+        if kind is not None:
+            return ParsedLine(kind="absence", mission_id=None, absence=kind)
     return None
 
 
@@ -243,6 +251,22 @@ def check_day(
     Returns:
         Every violation, in input order (date, lines, total, comment); empty when the day is valid.
     """
+    violations, _ = _check(month=month, date=date, lines=lines, comment=comment, missions=missions)
+    return violations
+
+
+def _check(
+    *,
+    month: MonthKey,
+    date: dt.date,
+    lines: Sequence[DayLine],
+    comment: str,
+    missions: Mapping[str, MissionTerms],
+) -> tuple[tuple[Violation, ...], str]:
+    # The rules of ``check_day``, also returning the stripped comment so that ``validate_day``
+    # strips it once. Run on every day a device pushes: a valid day builds no text at all (field
+    # names and messages are formatted only on refusal) and looks up what it needs only when a
+    # line asks for it (the active missions for an absence line).
     violations: list[Violation] = []
     if not month.contains(date):
         violations.append(
@@ -253,21 +277,22 @@ def check_day(
             )
         )
 
-    active_missions = [mission for mission in missions.values() if mission.active_on(date)]
+    active_missions: list[MissionTerms] | None = None
     first_index: dict[str, int] = {}
     missions_needing_comment: list[str] = []
     total = 0
     for index, day_line in enumerate(lines):
-        name = f"lines[{index}]"
-        if _is_valid_half_days(day_line.half_days):
-            total += day_line.half_days
+        half_days = day_line.half_days
+        if _is_valid_half_days(half_days):
+            total += half_days
         else:
+            name = f"lines[{index}]"
             violations.append(
                 Violation(
                     field=f"{name}.half_days",
                     code="invalid_half_days",
                     message=(
-                        f"{name} ({day_line.line}) has {day_line.half_days!r} half-days, "
+                        f"{name} ({day_line.line}) has {half_days!r} half-days, "
                         "expected 1 (half a day) or 2 (a full day)"
                     ),
                 )
@@ -278,9 +303,9 @@ def check_day(
             # Report the repeat only: the first occurrence already had its key checked.
             violations.append(
                 Violation(
-                    field=f"{name}.line",
+                    field=f"lines[{index}].line",
                     code="duplicate_line",
-                    message=f"line {key!r} in {name} repeats lines[{first_index[key]}]",
+                    message=f"line {key!r} in lines[{index}] repeats lines[{first_index[key]}]",
                 )
             )
             continue
@@ -291,7 +316,7 @@ def check_day(
             kinds = ", ".join(kind.value for kind in AbsenceType)
             violations.append(
                 Violation(
-                    field=f"{name}.line",
+                    field=f"lines[{index}].line",
                     code="invalid_line",
                     message=(
                         f"line {key!r} is neither 'mission:<id>' nor 'absence:<type>' "
@@ -304,7 +329,7 @@ def check_day(
             if mission is None:
                 violations.append(
                     Violation(
-                        field=f"{name}.line",
+                        field=f"lines[{index}].line",
                         code="unknown_mission",
                         message=f"mission {parsed.mission_id!r} is not one of the consultant's",
                     )
@@ -313,7 +338,7 @@ def check_day(
             if not mission.active_on(date):
                 violations.append(
                     Violation(
-                        field=f"{name}.line",
+                        field=f"lines[{index}].line",
                         code="mission_outside_dates",
                         message=(
                             f"mission {mission.id!r} runs {_dates_text(mission)}, "
@@ -325,6 +350,8 @@ def check_day(
                 missions_needing_comment.append(mission.id)
         elif parsed.absence is not None:
             kind = parsed.absence
+            if active_missions is None:
+                active_missions = [m for m in missions.values() if m.active_on(date)]
             # With no active mission (intercontrat, between contracts) every absence is allowed;
             # otherwise one active mission must allow it, since the client is the one affected.
             allowed = not active_missions or any(
@@ -334,7 +361,7 @@ def check_day(
                 active_ids = ", ".join(sorted(repr(mission.id) for mission in active_missions))
                 violations.append(
                     Violation(
-                        field=f"{name}.line",
+                        field=f"lines[{index}].line",
                         code="absence_not_allowed",
                         message=(
                             f"absence {kind.value} is not allowed on {date.isoformat()} by "
@@ -369,7 +396,7 @@ def check_day(
             )
         )
     # Counted after stripping, like the stored comment, so a valid day stays valid once stored.
-    if any(char in _CONTROL_CHARS for char in stripped):
+    if stripped and not _CONTROL_CHARS.isdisjoint(stripped):
         violations.append(
             Violation(
                 field="comment",
@@ -387,7 +414,10 @@ def check_day(
                 ),
             )
         )
-    return tuple(violations)
+    return tuple(violations), stripped
+
+
+_BY_LINE_KEY: Final = attrgetter("line")
 
 
 def validate_day(
@@ -414,13 +444,15 @@ def validate_day(
     Raises:
         InvalidDay: With every violation, when the day breaks a rule.
     """
-    violations = check_day(month=month, date=date, lines=lines, comment=comment, missions=missions)
+    violations, stripped = _check(
+        month=month, date=date, lines=lines, comment=comment, missions=missions
+    )
     if violations:
         raise InvalidDay(violations)
     # Keys are unique and ASCII-only prefixes + ASCII ids or absence values: the order is the
-    # same in JavaScript's default sort.
-    ordered = tuple(sorted(lines, key=lambda day_line: day_line.line))
-    return Day(date=date, lines=ordered, comment=_strip_blanks(comment))
+    # same in JavaScript's default sort. Most days hold one line: nothing to sort.
+    ordered = tuple(lines) if len(lines) < 2 else tuple(sorted(lines, key=_BY_LINE_KEY))
+    return Day(date=date, lines=ordered, comment=stripped)
 
 
 def month_totals(days: Iterable[Day]) -> dict[str, int]:
