@@ -579,6 +579,27 @@ class Device:
         return self.page
 
 
+def comes_true(page: Page, script: str, arg: Any = None, timeout_s: float = 10.0) -> bool:
+    """Poll a page function, async or not, until it resolves truthy; False when the time is up.
+
+    Not `page.wait_for_function`: it takes a returned promise itself for a true answer, so an
+    async check there waits for nothing (tests/test_browser_waits.py keeps it out)."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(script, arg):
+        if time.monotonic() > deadline:
+            return False
+        page.wait_for_timeout(200)
+    return True
+
+
+SIGNED_IN_CHECK = "async () => (await fetch('/api/v1/me')).status === 200"
+
+
+def wait_signed_in(page: Page, timeout_s: float = 15.0) -> None:
+    """Until the page's session answers /api/v1/me (a demo or passkey login is over)."""
+    assert comes_true(page, SIGNED_IN_CHECK, timeout_s=timeout_s), "never signed in"
+
+
 def _collect_errors(page: Page, errors: list[str]) -> None:
     page.on("pageerror", lambda error: errors.append(f"pageerror: {error}"))
 

@@ -30,13 +30,13 @@ from tests.browser.conftest import (
     _serving,
     _smtp,
     mail_env,
+    wait_signed_in,
 )
 from tests.browser.test_month_offline import serious_violations
 
 pytestmark = pytest.mark.browser
 
 ME_STATUS_JS = "() => fetch('/api/v1/me').then((r) => r.status)"
-SIGNED_IN_JS = "async () => (await fetch('/api/v1/me')).status === 200"
 PEOPLE_JS = "() => fetch('/api/v1/people').then((r) => r.json())"
 
 
@@ -97,7 +97,7 @@ def test_an_admin_deactivates_then_reactivates_a_person_in_the_back_office(
     # The person is signed in on their own phone.
     person = devices(390, 844)
     person.page.goto(f"{server.origin}/#demo={email}")
-    person.page.wait_for_function(SIGNED_IN_JS, polling=200)
+    wait_signed_in(person.page)
 
     row = page.locator(f"[data-testid=person][data-email='{email}']")
     expect(row.get_by_test_id("inactive-badge")).to_have_count(0)
@@ -145,5 +145,5 @@ def test_an_admin_deactivates_then_reactivates_a_person_in_the_back_office(
     assert listed[email]["active"] is True
     again = devices(390, 844)
     again.page.goto(f"{server.origin}/#demo={email}")
-    again.page.wait_for_function(SIGNED_IN_JS, polling=200)
+    wait_signed_in(again.page)
     assert admin.errors == []

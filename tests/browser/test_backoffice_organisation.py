@@ -31,6 +31,7 @@ from tests.browser.conftest import (
     _run_cli,
     _server_env,
     _serving,
+    wait_signed_in,
 )
 from tests.browser.test_month_offline import serious_violations
 
@@ -185,9 +186,7 @@ def test_admin_ends_a_consultants_session_from_their_devices(
         phone = other.new_page()
         phone.goto(f"{demo_origin}/#demo={CONSULTANT}")
         # Signed in once the demo login has answered (the home draws before it does).
-        phone.wait_for_function(
-            "async () => (await fetch('/api/v1/me')).status === 200", polling=200
-        )
+        wait_signed_in(phone)
         expect(phone.get_by_test_id("admin-link")).to_have_count(0)
 
         page = browser_page.page

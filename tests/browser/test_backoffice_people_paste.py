@@ -12,7 +12,7 @@ import uuid
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import SCREENSHOTS, BrowserPage, DemoServer
+from tests.browser.conftest import SCREENSHOTS, BrowserPage, DemoServer, wait_signed_in
 from tests.browser.test_backoffice_clients import no_sideways_scroll, open_tab
 from tests.browser.test_month_offline import serious_violations
 
@@ -42,7 +42,7 @@ def test_admin_invites_pasted_people_after_a_dry_run_names_the_refused_line(
     tag = uuid.uuid4().hex[:6]
     lea, paul, zoe = (f"{n}.{tag}@exemple.fr" for n in ("lea", "paul", "zoe"))
     open_tab(page, demo_server, "people")
-    page.wait_for_function("async () => (await fetch('/api/v1/me')).status === 200", polling=200)
+    wait_signed_in(page)
     panel = page.get_by_test_id("paste-invite-panel")
     lines = panel.get_by_label("Une personne par ligne : nom, e-mail, rôle (facultatif)")
 

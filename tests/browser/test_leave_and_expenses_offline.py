@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ADMIN_EMAIL, SCREENSHOTS, Consultant, DemoServer
+from tests.browser.conftest import ADMIN_EMAIL, SCREENSHOTS, Consultant, DemoServer, wait_signed_in
 from tests.browser.test_circuit_flow import START, WORKING, approve, open_review, submit_month
 from tests.browser.test_expenses import camera_photo
 from tests.browser.test_manager_review import no_sideways_scroll
@@ -24,8 +24,6 @@ from tests.browser.test_month_offline import MONTH, TODAY, serious_violations
 from tests.browser.test_review_expenses import png
 
 pytestmark = pytest.mark.browser
-
-SIGNED_IN = "async () => (await fetch('/api/v1/me')).status === 200"
 
 
 def rows(server: DemoServer, sql: str) -> list[tuple[Any, ...]]:
@@ -92,7 +90,7 @@ def test_leave_and_two_expenses_filed_offline_reach_approval_and_the_payroll_exp
     phone = devices(390, 844)
     page = phone.page
     page.goto(demo_server.login_url(who))
-    page.wait_for_function(SIGNED_IN, polling=200)
+    wait_signed_in(page)
     # Open both screens online once, so the service worker keeps them for offline use.
     page.get_by_test_id("leave-link").click()
     expect(page.get_by_test_id("leave-balances")).to_contain_text("Congés payés")
@@ -160,7 +158,7 @@ def test_leave_and_two_expenses_filed_offline_reach_approval_and_the_payroll_exp
     laptop = devices(1280, 800)
     manager = laptop.page
     manager.goto(f"{demo_server.origin}/#demo={who.manager_email}")
-    manager.wait_for_function(SIGNED_IN, polling=200)
+    wait_signed_in(manager)
     expect(manager.get_by_test_id("approvals")).to_be_visible()
     manager.goto(f"{demo_server.origin}/#approvals")
     pending = manager.get_by_test_id("leave-pending").filter(has_text=who.name)
@@ -208,7 +206,7 @@ def test_leave_and_two_expenses_filed_offline_reach_approval_and_the_payroll_exp
 
     admin = devices(1280, 800)
     admin.page.goto(f"{demo_server.origin}/#demo={ADMIN_EMAIL}")
-    admin.page.wait_for_function(SIGNED_IN, polling=200)
+    wait_signed_in(admin.page)
     admin.page.get_by_test_id("expenses-link").click()
     # The admin's expenses screen links the month's file of expenses to reimburse.
     href = admin.page.get_by_test_id("expenses-payroll").get_attribute("href")

@@ -34,6 +34,7 @@ from tests.browser.conftest import (
     _run_cli,
     _server_env,
     _wait_until_up,
+    comes_true,
 )
 
 pytestmark = pytest.mark.browser
@@ -71,17 +72,6 @@ def server_month(page: Page, who: Consultant) -> dict[str, Any]:
 
 def go_online(device: Device) -> None:
     device.context.set_offline(False)
-
-
-def comes_true(page: Page, script: str, arg: Any = None, timeout_s: float = 10.0) -> bool:
-    """Poll an async page function until it resolves truthy (Playwright's wait_for_function
-    takes the promise itself for a true answer); False when the time is up."""
-    deadline = time.monotonic() + timeout_s
-    while not page.evaluate(script, arg):
-        if time.monotonic() > deadline:
-            return False
-        page.wait_for_timeout(200)
-    return True
 
 
 def test_a_month_filled_and_submitted_offline_reaches_the_server(

@@ -9,13 +9,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DemoServer
+from tests.browser.conftest import DemoServer, comes_true, wait_signed_in
 from tests.browser.test_circuit_flow import START
-from tests.browser.test_month_offline import comes_true
 
 pytestmark = pytest.mark.browser
 
-SIGNED_IN = "async () => (await fetch('/api/v1/me')).status === 200"
 # On a page no service worker controls yet, the app's registration waits for the test to call
 # window.openServiceWorker(): the screens are opened first, as a person can on a slow network.
 HOLD_REGISTRATION = """
@@ -51,7 +49,7 @@ def test_screens_opened_before_the_service_worker_controls_the_page_open_offline
     page = phone.page
     page.add_init_script(HOLD_REGISTRATION)
     page.goto(demo_server.login_url(who))
-    page.wait_for_function(SIGNED_IN, polling=200)
+    wait_signed_in(page)
     page.get_by_test_id("expenses-link").click()
     expect(page.get_by_test_id("expense-form")).to_be_visible()
     page.goto(f"{demo_server.origin}/#leave")

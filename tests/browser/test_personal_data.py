@@ -13,13 +13,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ADMIN_EMAIL, SCREENSHOTS, DemoServer
+from tests.browser.conftest import ADMIN_EMAIL, SCREENSHOTS, DemoServer, wait_signed_in
 from tests.browser.test_backoffice_deactivate import no_sideways_scroll
 from tests.browser.test_month_offline import serious_violations
 
 pytestmark = pytest.mark.browser
-
-SIGNED_IN_JS = "async () => (await fetch('/api/v1/me')).status === 200"
 
 
 def test_a_consultant_downloads_their_data_and_the_admin_erases_them(
@@ -34,7 +32,7 @@ def test_a_consultant_downloads_their_data_and_the_admin_erases_them(
     phone = devices(390, 844)
     page = phone.page
     page.goto(demo_server.login_url(eve))
-    page.wait_for_function(SIGNED_IN_JS, polling=200)
+    wait_signed_in(page)
     page.get_by_test_id("my-data-link").click()
     card = page.get_by_test_id("my-data")
     expect(card).to_contain_text("Téléchargez tout ce que Carnet conserve sur vous")
@@ -56,7 +54,7 @@ def test_a_consultant_downloads_their_data_and_the_admin_erases_them(
 
     admin = devices(1280, 800).page
     admin.goto(f"{demo_server.origin}/#demo={ADMIN_EMAIL}")
-    admin.wait_for_function(SIGNED_IN_JS, polling=200)
+    wait_signed_in(admin)
     admin.get_by_test_id("admin-link").click()
     # The hub opens the People tab by itself: its list draws once loaded.
     row = admin.locator(f"[data-testid=person][data-email='{eve.email}']")

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ADMIN_EMAIL, SCREENSHOTS, DemoServer
+from tests.browser.conftest import ADMIN_EMAIL, SCREENSHOTS, DemoServer, wait_signed_in
 from tests.browser.test_circuit_flow import (
     MONTH,
     START,
@@ -51,7 +51,7 @@ def png() -> bytes:
 
 def file_two_expenses(page: Page) -> None:
     """The consultant (signed in on `page`) files a taxi and a meal with a receipt, submits."""
-    page.wait_for_function("async () => (await fetch('/api/v1/me')).status === 200", polling=200)
+    wait_signed_in(page)
     page.evaluate(FILE_TWO, {"month": str(MONTH), "day": WORKING[0], "png": list(png())})
 
 
@@ -135,7 +135,7 @@ def test_expenses_ride_the_month_once_the_admin_sets_it_in_the_app(
     admin_device = devices()
     admin = admin_device.page
     admin.goto(f"{demo_server.origin}/#demo={ADMIN_EMAIL}")
-    admin.wait_for_function("async () => (await fetch('/api/v1/me')).status === 200", polling=200)
+    wait_signed_in(admin)
     try:
         admin.get_by_test_id("settings-link").click()
         form = admin.get_by_test_id("expense-circuit")

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ADMIN_EMAIL, SCREENSHOTS, DemoServer
+from tests.browser.conftest import ADMIN_EMAIL, SCREENSHOTS, DemoServer, wait_signed_in
 from tests.browser.test_month_offline import serious_violations
 
 pytestmark = pytest.mark.browser
@@ -26,7 +26,7 @@ def test_an_admin_sets_reminders_and_the_signature_policy_in_the_app(
     page = phone.page
     page.goto(f"{demo_server.origin}/#demo={ADMIN_EMAIL}")
     # Signed in once the demo login has answered: a home drawn before it may be drawn again.
-    page.wait_for_function("async () => (await fetch('/api/v1/me')).status === 200", polling=200)
+    wait_signed_in(page)
     page.get_by_test_id("settings-link").click()
     reminders = page.get_by_test_id("reminder-settings")
     hour = reminders.get_by_label("Heure d'envoi (0 à 23)")

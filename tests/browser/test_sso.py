@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import SCREENSHOTS, _run_cli, _server_env, _serving
+from tests.browser.conftest import SCREENSHOTS, _run_cli, _server_env, _serving, wait_signed_in
 from tests.browser.test_month_offline import serious_violations
 from tests.oidc_provider import Provider, User
 
@@ -75,7 +75,7 @@ def test_admin_sets_up_sso_and_a_consultant_signs_in_through_the_provider(
     admin.set_default_timeout(15_000)
     page = admin.new_page()
     page.goto(f"{sso_origin}/#demo={ADMIN}")
-    page.wait_for_function("async () => (await fetch('/api/v1/me')).status === 200", polling=200)
+    wait_signed_in(page)
     page.get_by_test_id("admin-link").click()
     page.get_by_test_id("admin-tab-sso").click()
     form = page.get_by_test_id("sso-form")
@@ -115,7 +115,7 @@ def test_admin_sets_up_sso_and_a_consultant_signs_in_through_the_provider(
     expect(button).to_have_text("Se connecter avec Keycloak")
     checked(page, "sign-in")
     button.click()
-    page.wait_for_function("async () => (await fetch('/api/v1/me')).status === 200", polling=200)
+    wait_signed_in(page)
     assert signed_in_email(page) == CONSULTANT
     assert page.url.rstrip("/") == sso_origin
     phone.close()
