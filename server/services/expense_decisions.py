@@ -14,6 +14,7 @@ submission (`expense_reports.submit`) and by the month's reactions (`server.reac
 for a line handed in or returned to draft with its month.
 """
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -115,9 +116,12 @@ async def tell_webhooks(
     One event per line, not per report: a payroll tool reimburses lines (its file has a row per
     line, `payroll_export`), a line is decided on its own in the own circuit, may be refused
     while the others are approved, corrected and handed in again alone; the receiver keeps the
-    line's last state by ``line_id``. The key is the line and the moment of its move, so a line
-    handed in again after a refusal is a new event. No free text (the consultant's comment, a
-    refusal's reason): the payroll needs the amounts, not what a person wrote.
+    line's last state by ``line_id``. Each move is told once because only the transaction
+    whose status-guarded UPDATE moved the line calls this, and a rollback takes its rows back;
+    the key draws a fresh id per move, since the same line may move the same way again in one
+    instant (a phone's batch submitting, withdrawing and submitting its month again). No free
+    text (the consultant's comment, a refusal's reason): the payroll needs the amounts, not
+    what a person wrote.
     """
     if not lines:
         return
@@ -131,7 +135,7 @@ async def tell_webhooks(
         await webhooks.emit(
             organisation_id=organisation_id,
             event=event,
-            key=f"{line['id']}:{now.isoformat()}",
+            key=f"{line['id']}:{uuid.uuid4()}",
             data={
                 "line_id": line["id"],
                 "consultant_id": line["consultant"],

@@ -19,6 +19,14 @@ const EVENTS = [
   "invoice.issued",
   "invoice.paid",
   "person.invited",
+  "leave.requested",
+  "leave.approved",
+  "leave.refused",
+  "leave.cancelled",
+  "expense.submitted",
+  "expense.approved",
+  "expense.refused",
+  "expense.returned",
 ];
 
 /** This module's strings, key → [French, English] (i18n.js addStrings). */
@@ -68,6 +76,17 @@ export const STRINGS = {
   "bo.int.event.invoice.issued": ["Facture émise", "Invoice issued"],
   "bo.int.event.invoice.paid": ["Facture payée", "Invoice paid"],
   "bo.int.event.person.invited": ["Personne invitée", "Person invited"],
+  "bo.int.event.leave.requested": ["Congé demandé", "Leave requested"],
+  "bo.int.event.leave.approved": ["Congé accepté", "Leave approved"],
+  "bo.int.event.leave.refused": ["Congé refusé", "Leave refused"],
+  "bo.int.event.leave.cancelled": ["Congé annulé", "Leave cancelled"],
+  "bo.int.event.expense.submitted": ["Ligne de frais envoyée", "Expense line submitted"],
+  "bo.int.event.expense.approved": ["Ligne de frais validée", "Expense line approved"],
+  "bo.int.event.expense.refused": ["Ligne de frais refusée", "Expense line refused"],
+  "bo.int.event.expense.returned": [
+    "Ligne de frais remise en brouillon (CRA renvoyé ou retiré)",
+    "Expense line back to draft (report sent back or withdrawn)",
+  ],
   "bo.int.event.ping": ["Test", "Test"],
   "bo.int.subscribe": ["Ajouter le webhook", "Add the webhook"],
   "bo.int.secretOnce": [
