@@ -29,6 +29,15 @@ const EVENTS = [
   "expense.returned",
 ];
 
+/**
+ * A webhook's events in the form's order (by subject), not the server's alphabetical one.
+ * @param {string[]} events
+ */
+const inOrder = (events) => [
+  ...EVENTS.filter((e) => events.includes(e)),
+  ...events.filter((e) => !EVENTS.includes(e)),
+];
+
 /** This module's strings, key → [French, English] (i18n.js addStrings). */
 export const STRINGS = {
   "bo.int.tokens": ["Jetons d'API", "API tokens"],
@@ -559,7 +568,7 @@ async function webhooksSection(container) {
             { class: "muted int-facts" },
             [
               hook.active ? t("bo.int.active") : t("bo.int.disabled"),
-              hook.events.map((/** @type {string} */ e) => t(`bo.int.event.${e}`)).join(", "),
+              inOrder(hook.events).map((e) => t(`bo.int.event.${e}`)).join(", "),
             ].join(" · "),
           ),
           h(
