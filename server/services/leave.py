@@ -512,6 +512,11 @@ async def _unfill(row: store.RequestRow, now: dt.datetime) -> None:
         ) from error
 
 
+def _changed_meanwhile() -> NotPending:
+    message = "the request was decided or cancelled meanwhile"
+    return NotPending(message, errors=(FieldError("id", "not_pending", message),))
+
+
 async def approve(actor: Actor, request_id: str, *, clock: Clock) -> store.RequestRow:
     """The consultant's manager approves a pending request: its days fill the CRA, all or
     none (409 ``month_locked`` if a month it covers was handed in since)."""
@@ -529,14 +534,16 @@ async def approve(actor: Actor, request_id: str, *, clock: Clock) -> store.Reque
         done = replace(
             row, status=APPROVED, filled=tuple(filled), decided_by=actor.person_id, decided_at=now
         )
-        await store.update_request(
+        if not await store.update_request(
             request_id=row.id,
             status=APPROVED,
             reason="",
             filled=filled,
             decided_by=actor.person_id,
             at=now,
-        )
+            from_status=REQUESTED,
+        ):
+            raise _changed_meanwhile()  # rolls the filled days back; tells nobody
         await _audit(done, "leave.approved", actor.person_id, now)
         await _notify(
             done,
@@ -596,14 +603,16 @@ async def _close(
         if row.status == APPROVED:
             await _unfill(row, now)
         done = replace(row, status=status, reason=reason, decided_by=actor_id, decided_at=now)
-        await store.update_request(
+        if not await store.update_request(
             request_id=row.id,
             status=status,
             reason=reason,
             filled=row.filled,
             decided_by=actor_id,
             at=now,
-        )
+            from_status=row.status,
+        ):
+            raise _changed_meanwhile()  # gives nothing back; tells nobody
         await _audit(done, f"leave.{status}", actor_id, now, device)
         if status == REFUSED:
             await _notify(

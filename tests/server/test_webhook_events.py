@@ -21,7 +21,16 @@ from server.storage import tables as t
 from tests.conftest import FakeClock
 from tests.factories import Member, World
 from tests.server.test_expense_month_circuit import _act, _fill_and_submit_on_the_web, _firm, _line
-from tests.server.test_leave import WEEK, Office, body, office, problem, request, sync_request
+from tests.server.test_leave import (
+    WEEK,
+    Office,
+    body,
+    days,
+    office,
+    problem,
+    request,
+    sync_request,
+)
 from tests.server.test_webhooks import Receiver, deliver, receiver, settings
 
 pytestmark = pytest.mark.anyio
@@ -200,6 +209,36 @@ async def test_a_leave_decision_rolled_back_tells_nobody(
     row = await leave_store.get_request(asked["id"])
     assert row is not None and row.status == "requested"
     assert await webhook_rows() == 1
+
+
+async def test_an_approval_racing_a_cancellation_loses_and_tells_nothing(
+    office: Office,
+    receiver: Receiver,
+    settings: Settings,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Make sure a manager's approval that read the request just before the consultant
+    cancelled it is refused (409 ``not_pending``): the cancellation stands, the CRA is not
+    filled, and only the request and its cancellation are told."""
+    await subscribe(office.ada, receiver, LEAVE)
+    asked = await request(office.bruno, body(WEEK[0], WEEK[0]))
+    stale = await leave_store.get_request(asked["id"])
+    cancelled = await office.bruno.browser.post(f"{API}/leave/requests/{asked['id']}/cancel")
+    assert cancelled.json()["status"] == "cancelled"
+
+    async def as_read_before(request_id: str) -> leave_store.RequestRow | None:
+        return stale  # what the approval read, a moment before the cancellation committed
+
+    monkeypatch.setattr(leave_store, "get_request", as_read_before)
+    late = await office.marc.browser.post(f"{API}/leave/requests/{asked['id']}/approve")
+    problem(late, 409, "not_pending", "id")
+    monkeypatch.undo()
+    row = await leave_store.get_request(asked["id"])
+    assert row is not None and (row.status, row.filled) == ("cancelled", ())
+    assert await days(office.bruno) == {}
+    await deliver(settings, clock)
+    assert kinds(receiver) == ["leave.cancelled", "leave.requested"]
 
 
 # -- expenses --------------------------------------------------------------------------------
