@@ -54,6 +54,16 @@ class Event(StrEnum):
         INVOICE_ISSUED: an invoice was numbered and frozen.
         INVOICE_PAID: the payments recorded cover what was due.
         PERSON_INVITED: an administrator invited a person (or sent them a new link).
+        LEAVE_REQUESTED: a consultant asked for leave (it waits on their manager).
+        LEAVE_APPROVED: the manager approved a leave request (its days are on the CRA).
+        LEAVE_REFUSED: the manager refused a request, pending or already approved.
+        LEAVE_CANCELLED: the consultant withdrew their request, pending or approved.
+        EXPENSE_SUBMITTED: an expense line was handed in (alone, or with the month's CRA).
+        EXPENSE_APPROVED: an expense line was approved (alone, or with the month's CRA): it is
+            reimbursed with the month's payroll.
+        EXPENSE_REFUSED: an expense line was refused.
+        EXPENSE_RETURNED: a submitted line went back to draft with its month (sent back or
+            withdrawn, when the firm's expense reports ride the month).
         PING: the test event the administrator sends from the back office.
     """
 
@@ -64,6 +74,14 @@ class Event(StrEnum):
     INVOICE_ISSUED = "invoice.issued"
     INVOICE_PAID = "invoice.paid"
     PERSON_INVITED = "person.invited"
+    LEAVE_REQUESTED = "leave.requested"
+    LEAVE_APPROVED = "leave.approved"
+    LEAVE_REFUSED = "leave.refused"
+    LEAVE_CANCELLED = "leave.cancelled"
+    EXPENSE_SUBMITTED = "expense.submitted"
+    EXPENSE_APPROVED = "expense.approved"
+    EXPENSE_REFUSED = "expense.refused"
+    EXPENSE_RETURNED = "expense.returned"
     PING = "ping"
 
 

@@ -7,12 +7,15 @@ drafts of that month, its last manager approval approves the submitted lines (th
 stay refused), a send-back or a withdrawal returns the submitted lines to draft. What it does
 is told by `expense_claims.lines_move`; an approved line is written by the same function as in
 the own circuit (`expense_decisions.decide_line`: payroll, re-billing). Each move of lines is
-one audit event on the month, in the firm's chain, after the month's own event.
+one audit event on the month, in the firm's chain, after the month's own event; each line
+moved is one ``expense.*`` event for the firm's webhooks (`expense_decisions.tell_webhooks`,
+by `decide_line` itself for an approval).
 """
 
 from server.commands.month_tx import MonthMoved, MonthTx
 from server.domain import expense_claims as rules
 from server.domain.errors import Conflict
+from server.domain.integrations import Event
 from server.services import expense_decisions as decisions
 from server.storage import expenses_store as store
 
@@ -76,6 +79,17 @@ async def move_expense_lines(tx: MonthTx, event: MonthMoved) -> None:
             )
         )
         lines = [line for line in lines if line["id"] in moved]
+        await decisions.tell_webhooks(
+            organisation_id=organisation_id,
+            event=(
+                Event.EXPENSE_SUBMITTED
+                if move is rules.LinesMove.SUBMIT
+                else Event.EXPENSE_RETURNED
+            ),
+            lines=lines,
+            by=event.actor_id,
+            now=tx.now,
+        )
     if not lines:
         return  # each one was decided meanwhile: nothing moved with the month
     await tx.audit(

@@ -7,15 +7,24 @@ its mission re-bills expenses, the mission's `Expense` that the client's pre-inv
 (services/invoicing.py turns it into a "Frais refacturés" line, docs/invoicing.md). The payroll
 export reads approved lines whichever way they were approved. It sits under the month commands
 (tests/test_architecture.py) so the month's reactions can use it.
+
+Every move of a line tells the firm's webhooks (`tell_webhooks`, docs/webhooks.md): one event
+per line, queued in the transaction of the move, by `decide_line` for a decision, by the
+submission (`expense_reports.submit`) and by the month's reactions (`server.reactions.expenses`)
+for a line handed in or returned to draft with its month.
 """
 
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from server.domain import expense_claims as rules
 from server.domain import pricing as p
+from server.domain.integrations import Event
 from server.services import invoicing as billing
+from server.services import webhooks
 from server.storage import expenses_store as store
 from server.storage import invoicing_store
 from server.storage import repositories as repo
@@ -68,13 +77,84 @@ async def decide_line(
     )
     if not written:
         rules.ensure_decidable("decided")
-    if not approve or line["mission"] is None:
-        return None
-    billed, client_id = await _rebill(organisation_id, decider_id, line, now)
-    if billed is None:
-        return None
-    await store.update_claim(line["id"], billed_expense=billed)
-    return Rebilled(client_id=client_id, month=line["month"])
+    rebilled = None
+    if approve and line["mission"] is not None:
+        billed, client_id = await _rebill(organisation_id, decider_id, line, now)
+        if billed is not None:
+            await store.update_claim(line["id"], billed_expense=billed)
+            rebilled = Rebilled(client_id=client_id, month=line["month"])
+    await tell_webhooks(
+        organisation_id=organisation_id,
+        event=Event.EXPENSE_APPROVED if approve else Event.EXPENSE_REFUSED,
+        lines=[line],
+        by=decider_id,
+        now=now,
+    )
+    return rebilled
+
+
+STATUS_AFTER = {
+    Event.EXPENSE_SUBMITTED: rules.ClaimStatus.SUBMITTED,
+    Event.EXPENSE_APPROVED: rules.ClaimStatus.APPROVED,
+    Event.EXPENSE_REFUSED: rules.ClaimStatus.REFUSED,
+    Event.EXPENSE_RETURNED: rules.ClaimStatus.DRAFT,
+}
+"""The status a line has after the move each event tells."""
+
+
+async def tell_webhooks(
+    *,
+    organisation_id: str,
+    event: Event,
+    lines: Sequence[dict[str, Any]],
+    by: str,
+    now: datetime,
+) -> None:
+    """Queue one ``expense.*`` event per line for the firm's webhooks that want it, inside the
+    caller's transaction (the one that moved the lines): a move rolled back tells nobody.
+
+    One event per line, not per report: a payroll tool reimburses lines (its file has a row per
+    line, `payroll_export`), a line is decided on its own in the own circuit, may be refused
+    while the others are approved, corrected and handed in again alone; the receiver keeps the
+    line's last state by ``line_id``. Each move is told once because only the transaction
+    whose status-guarded UPDATE moved the line calls this, and a rollback takes its rows back;
+    the key draws a fresh id per move, since the same line may move the same way again in one
+    instant (a phone's batch submitting, withdrawing and submitting its month again). No free
+    text (the consultant's comment, a refusal's reason): the payroll needs the amounts, not
+    what a person wrote.
+    """
+    if not lines:
+        return
+    subscribers = await webhooks.subscribers_of(organisation_id, event)
+    if not subscribers:
+        return  # nobody listens: no lookup either
+    people = await repo.get_people({line["consultant"] for line in lines})
+    status = STATUS_AFTER[event].value
+    for line in lines:
+        person = people.get(line["consultant"])
+        await webhooks.emit(
+            organisation_id=organisation_id,
+            event=event,
+            key=f"{line['id']}:{uuid.uuid4()}",
+            data={
+                "line_id": line["id"],
+                "consultant_id": line["consultant"],
+                "consultant_name": person.display_name if person else "",
+                "month": line["month"],
+                "spent_on": line["spent_on"].isoformat(),
+                "category": line["category"],
+                "mission_id": line["mission"],
+                "gross_cents": line["gross_cents"],
+                "net_cents": line["net_cents"],
+                "vat_cents": line["vat_cents"],
+                "receipts": len(line["receipts"]),
+                "status": status,
+                "by": by,
+            },
+            month=line["month"],
+            at=now,
+            subscribers=subscribers,
+        )
 
 
 async def refresh(rebilled: set[Rebilled], *, now: datetime) -> None:

@@ -26,6 +26,7 @@ from server.domain.errors import (
     NotFound,
     PayloadTooLarge,
 )
+from server.domain.integrations import Event
 from server.domain.model import Person
 from server.domain.roles import Actor, Role
 from server.services import audit_log, receipt_content, receipts_pdf
@@ -365,16 +366,29 @@ async def submit(*, actor: Actor, month: str, now: datetime) -> int:
             for line in await store.claims_of(actor.person_id, key)
             if line["status"] == rules.ClaimStatus.DRAFT
         ]
-        if not drafts:
+        # Only the lines still drafts move (two submissions racing on PostgreSQL move each
+        # line once), and the firm's webhooks hear of those, in this transaction.
+        moved = set(
+            await store.move_status(
+                [line["id"] for line in drafts],
+                from_status=rules.ClaimStatus.DRAFT.value,
+                status=rules.ClaimStatus.SUBMITTED.value,
+                updated_at=now,
+            )
+        )
+        if not moved:
             raise Conflict(
                 "nothing to submit this month",
                 errors=(FieldError("month", "no_draft", "add or correct an expense first"),),
             )
-        for line in drafts:
-            await store.update_claim(
-                line["id"], status=rules.ClaimStatus.SUBMITTED.value, updated_at=now
-            )
-    return len(drafts)
+        await decisions.tell_webhooks(
+            organisation_id=actor.organisation_id,
+            event=Event.EXPENSE_SUBMITTED,
+            lines=[line for line in drafts if line["id"] in moved],
+            by=actor.person_id,
+            now=now,
+        )
+    return len(moved)
 
 
 async def to_review(*, actor: Actor, month: str) -> list[tuple[Person, dict[str, Any]]]:

@@ -4,7 +4,10 @@ The rules are `sync/leave.py`'s; this module reads and writes the facts they nee
 decided by the consultant's manager, the approver the validation circuit falls back to
 (`server.domain.month_circuit`); a consultant with no manager has theirs decided by an
 administrator of the organisation. An approval fills the CRA and a refusal or cancellation of
-an approved request takes back what it filled, through `leave_grid`, inside one transaction.
+an approved request takes back what it filled, through `leave_grid`, inside one transaction;
+each request, decision and cancellation is told to the firm's webhooks in that transaction
+(``leave.requested``, ``leave.approved``, ``leave.refused``, ``leave.cancelled``,
+docs/webhooks.md).
 """
 
 import datetime as dt
@@ -23,9 +26,10 @@ from server.domain.errors import (
     MonthLocked,
     NotFound,
 )
+from server.domain.integrations import Event
 from server.domain.reminders import Kind
 from server.domain.roles import Actor, Role
-from server.services import audit_log, leave_grid, notifications
+from server.services import audit_log, leave_grid, notifications, webhooks
 from server.services.clock import Clock
 from server.services.terms import mission_terms
 from server.storage import leave_store as store
@@ -324,6 +328,9 @@ async def request_leave(
                 by_id=actor.person_id,
                 at=candidate.created_at,
             )
+        await _tell_webhooks(
+            candidate, Event.LEAVE_REQUESTED, by_id=actor.person_id, at=candidate.created_at
+        )
     return candidate
 
 
@@ -369,6 +376,46 @@ async def _notify(
             "reason": row.reason,
         },
         at=at,
+    )
+
+
+async def _tell_webhooks(
+    row: store.RequestRow, event: Event, *, by_id: str, at: dt.datetime
+) -> None:
+    """Queue ``event`` for the firm's webhooks that want it, in the caller's transaction.
+
+    The key is the request: it is requested, approved, refused or cancelled once at most
+    (approved then refused is two events), so a retried change queues nothing more. The
+    payload carries what a payroll needs, in integer half-days: the working half-days the
+    leave puts on the CRA and what it costs the balance in the firm's unit (the ``cost`` the
+    API shows); never the consultant's comment nor a refusal's reason."""
+    subscribers = await webhooks.subscribers_of(row.organisation_id, event)
+    if not subscribers:
+        return  # nobody listens: no lookup either
+    view = (await _views([row]))[0]
+    missions = await repo.missions_of(row.consultant_id)
+    region = _region_on(missions, row.first_day, await _organisation_region(row.organisation_id))
+    await webhooks.emit(
+        organisation_id=row.organisation_id,
+        event=event,
+        key=row.id,
+        data={
+            "request_id": row.id,
+            "consultant_id": row.consultant_id,
+            "consultant_name": view.consultant_name,
+            "kind": row.kind,
+            "first_day": row.first_day.isoformat(),
+            "last_day": row.last_day.isoformat(),
+            "first_afternoon": row.first_afternoon,
+            "last_morning": row.last_morning,
+            "half_days": sum(_span_days(row, region).values()),
+            "cost_half_days": view.cost,
+            "status": row.status,
+            "by": by_id,
+        },
+        month=str(MonthKey.of(row.first_day)),
+        at=at,
+        subscribers=subscribers,
     )
 
 
@@ -465,6 +512,11 @@ async def _unfill(row: store.RequestRow, now: dt.datetime) -> None:
         ) from error
 
 
+def _changed_meanwhile() -> NotPending:
+    message = "the request was decided or cancelled meanwhile"
+    return NotPending(message, errors=(FieldError("id", "not_pending", message),))
+
+
 async def approve(actor: Actor, request_id: str, *, clock: Clock) -> store.RequestRow:
     """The consultant's manager approves a pending request: its days fill the CRA, all or
     none (409 ``month_locked`` if a month it covers was handed in since)."""
@@ -482,14 +534,16 @@ async def approve(actor: Actor, request_id: str, *, clock: Clock) -> store.Reque
         done = replace(
             row, status=APPROVED, filled=tuple(filled), decided_by=actor.person_id, decided_at=now
         )
-        await store.update_request(
+        if not await store.update_request(
             request_id=row.id,
             status=APPROVED,
             reason="",
             filled=filled,
             decided_by=actor.person_id,
             at=now,
-        )
+            from_status=REQUESTED,
+        ):
+            raise _changed_meanwhile()  # rolls the filled days back; tells nobody
         await _audit(done, "leave.approved", actor.person_id, now)
         await _notify(
             done,
@@ -498,6 +552,7 @@ async def approve(actor: Actor, request_id: str, *, clock: Clock) -> store.Reque
             by_id=actor.person_id,
             at=now,
         )
+        await _tell_webhooks(done, Event.LEAVE_APPROVED, by_id=actor.person_id, at=now)
     return done
 
 
@@ -548,19 +603,27 @@ async def _close(
         if row.status == APPROVED:
             await _unfill(row, now)
         done = replace(row, status=status, reason=reason, decided_by=actor_id, decided_at=now)
-        await store.update_request(
+        if not await store.update_request(
             request_id=row.id,
             status=status,
             reason=reason,
             filled=row.filled,
             decided_by=actor_id,
             at=now,
-        )
+            from_status=row.status,
+        ):
+            raise _changed_meanwhile()  # gives nothing back; tells nobody
         await _audit(done, f"leave.{status}", actor_id, now, device)
         if status == REFUSED:
             await _notify(
                 done, Kind.LEAVE_DECIDED, recipient_id=row.consultant_id, by_id=actor_id, at=now
             )
+        await _tell_webhooks(
+            done,
+            Event.LEAVE_REFUSED if status == REFUSED else Event.LEAVE_CANCELLED,
+            by_id=actor_id,
+            at=now,
+        )
     return done
 
 

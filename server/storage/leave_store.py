@@ -105,16 +105,27 @@ async def update_request(
     filled: Iterable[dict[str, Any]],
     decided_by: str | None,
     at: datetime,
-) -> None:
-    await t.LeaveRequest.update(
-        {
-            t.LeaveRequest.status: status,
-            t.LeaveRequest.reason: reason,
-            t.LeaveRequest.filled: json.dumps(list(filled)),
-            t.LeaveRequest.decided_by: decided_by,
-            t.LeaveRequest.decided_at: at,
-        }
-    ).where(t.LeaveRequest.id == uuid.UUID(request_id))
+    from_status: str,
+) -> bool:
+    """Write a decision on a request still in ``from_status``; False when it is not (decided
+    or cancelled meanwhile). The UPDATE checks the status itself, so an approval and a
+    cancellation racing on PostgreSQL cannot both win."""
+    done = await (
+        t.LeaveRequest.update(
+            {
+                t.LeaveRequest.status: status,
+                t.LeaveRequest.reason: reason,
+                t.LeaveRequest.filled: json.dumps(list(filled)),
+                t.LeaveRequest.decided_by: decided_by,
+                t.LeaveRequest.decided_at: at,
+            }
+        )
+        .where(
+            (t.LeaveRequest.id == uuid.UUID(request_id)) & (t.LeaveRequest.status == from_status)
+        )
+        .returning(t.LeaveRequest.id)
+    )
+    return bool(done)
 
 
 async def requests_of(

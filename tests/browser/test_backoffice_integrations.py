@@ -125,11 +125,14 @@ def test_admin_creates_a_token_shown_once_and_a_webhook_that_delivers(
     hooks = page.get_by_test_id("webhook-form")
     hooks.get_by_label("Adresse (https://…)").fill(url)
     hooks.get_by_label("CRA envoyé").check()
+    hooks.get_by_label("Congé accepté").check()
+    hooks.get_by_label("Ligne de frais validée").check()
     hooks.get_by_role("button", name="Ajouter le webhook").click()
     secret = page.get_by_test_id("webhook-secret").locator("code")
     expect(secret).to_contain_text("whsec_")
     state.secret = secret.inner_text().strip()
     item = page.get_by_test_id("webhook-item").filter(has_text=url).first
+    expect(item).to_contain_text("actif · CRA envoyé, Congé accepté, Ligne de frais validée")
     before = len(state.received)
     item.get_by_test_id("webhook-test").click()
     panel = page.get_by_test_id("admin-panel")
@@ -157,7 +160,9 @@ def test_admin_creates_a_token_shown_once_and_a_webhook_that_delivers(
     expect(page.get_by_role("heading", level=2, name="API tokens")).to_be_visible()
     expect(page.get_by_role("heading", level=2, name="Webhooks")).to_be_visible()
     item = page.get_by_test_id("webhook-item").filter(has_text=url).first
-    expect(item).to_contain_text("active · Report submitted")
+    expect(item).to_contain_text(
+        "active · Report submitted, Leave approved, Expense line approved"
+    )
     item.get_by_role("button", name="Delivery log").click()
     expect(item.get_by_test_id("delivery-item").first).to_contain_text("Test · attempt 1 · 204")
     expect(item.get_by_test_id("delivery-item").first).to_contain_text("sent")

@@ -19,6 +19,23 @@ const EVENTS = [
   "invoice.issued",
   "invoice.paid",
   "person.invited",
+  "leave.requested",
+  "leave.approved",
+  "leave.refused",
+  "leave.cancelled",
+  "expense.submitted",
+  "expense.approved",
+  "expense.refused",
+  "expense.returned",
+];
+
+/**
+ * A webhook's events in the form's order (by subject), not the server's alphabetical one.
+ * @param {string[]} events
+ */
+const inOrder = (events) => [
+  ...EVENTS.filter((e) => events.includes(e)),
+  ...events.filter((e) => !EVENTS.includes(e)),
 ];
 
 /** This module's strings, key → [French, English] (i18n.js addStrings). */
@@ -68,6 +85,17 @@ export const STRINGS = {
   "bo.int.event.invoice.issued": ["Facture émise", "Invoice issued"],
   "bo.int.event.invoice.paid": ["Facture payée", "Invoice paid"],
   "bo.int.event.person.invited": ["Personne invitée", "Person invited"],
+  "bo.int.event.leave.requested": ["Congé demandé", "Leave requested"],
+  "bo.int.event.leave.approved": ["Congé accepté", "Leave approved"],
+  "bo.int.event.leave.refused": ["Congé refusé", "Leave refused"],
+  "bo.int.event.leave.cancelled": ["Congé annulé", "Leave cancelled"],
+  "bo.int.event.expense.submitted": ["Ligne de frais envoyée", "Expense line submitted"],
+  "bo.int.event.expense.approved": ["Ligne de frais validée", "Expense line approved"],
+  "bo.int.event.expense.refused": ["Ligne de frais refusée", "Expense line refused"],
+  "bo.int.event.expense.returned": [
+    "Ligne de frais remise en brouillon (CRA renvoyé ou retiré)",
+    "Expense line back to draft (report sent back or withdrawn)",
+  ],
   "bo.int.event.ping": ["Test", "Test"],
   "bo.int.subscribe": ["Ajouter le webhook", "Add the webhook"],
   "bo.int.secretOnce": [
@@ -540,7 +568,7 @@ async function webhooksSection(container) {
             { class: "muted int-facts" },
             [
               hook.active ? t("bo.int.active") : t("bo.int.disabled"),
-              hook.events.map((/** @type {string} */ e) => t(`bo.int.event.${e}`)).join(", "),
+              inOrder(hook.events).map((e) => t(`bo.int.event.${e}`)).join(", "),
             ].join(" · "),
           ),
           h(
