@@ -153,7 +153,10 @@ def test_leave_and_two_expenses_filed_offline_reach_approval_and_the_payroll_exp
     )
     page.goto(f"{demo_server.origin}/#expenses")
     page.get_by_test_id("submit-expenses").click()
-    expect(page.get_by_test_id("submit-status")).to_have_text("2 dépenses envoyées.")
+    # Said once the sync loop's round trip is over (seconds on a loaded machine).
+    expect(page.get_by_test_id("submit-status")).to_have_text(
+        "2 dépenses envoyées.", timeout=15_000
+    )
 
     laptop = devices(1280, 800)
     manager = laptop.page

@@ -705,6 +705,9 @@ function decisionView(line, redraw) {
   return view;
 }
 
+/** Where the consultant's last change (edit, deletion, hand-in) stands, until the next one. */
+let said = "";
+
 /**
  * The consultant's lines: the server's (or the copy kept from the last time it was reached)
  * with this device's queued changes over them, those the server refused when they arrived,
@@ -716,7 +719,7 @@ function decisionView(line, redraw) {
  * @param {number} photos  receipts waiting to upload
  */
 function myLines(report, lines, rejected, photos, { store, key, redraw, device, copied }) {
-  const status = h("p", { role: "status", class: "muted", "data-testid": "submit-status" });
+  const status = h("p", { role: "status", class: "muted", "data-testid": "submit-status" }, said);
   const shown = new Set(lines.map((line) => line.id));
   const dismiss = (/** @type {any} */ d) =>
     h(
@@ -755,6 +758,7 @@ function myLines(report, lines, rejected, photos, { store, key, redraw, device, 
   );
   /** Queue a change, send it when the network allows, and say where it stands. */
   const queue = async (/** @type {() => Promise<any>} */ change, /** @type {string[]} */ [done, kept]) => {
+    said = "";
     const queued = await change();
     if (!queued.ok) {
       status.className = "error";
@@ -765,10 +769,10 @@ function myLines(report, lines, rejected, photos, { store, key, redraw, device, 
     const after = await store.decisions();
     const waits = after.pending.some((/** @type {any} */ d) => d.id === queued.id);
     const refused = after.rejected.some((/** @type {any} */ d) => d.id === queued.id);
+    // Kept for every drawing of the page: another redraw (the sync's) may replace this one.
+    said = refused ? "" : waits ? kept : done;
     await redraw();
-    const box = document.querySelector("[data-testid=submit-status]");
-    if (box && !refused) box.textContent = waits ? kept : done;
-    announce(refused ? "" : waits ? kept : done);
+    announce(said);
   };
   const items = lines.map((/** @type {any} */ line) => {
     const open = (line.status === "draft" || line.status === "refused") && !line.handing;
