@@ -117,7 +117,7 @@ async function route() {
       const person = remembered();
       // An approver's review or board opened once online reads from this device's copy.
       // (Each of these screens says itself what a person without the role may not do.)
-      if (person && approverScreen()) showApproverScreen(person);
+      if (person && approverScreen()) showApproverScreen(person).catch(unavailable);
       else if (person) showHome(person);
       else
         views.showMessage({
@@ -184,14 +184,19 @@ async function online(name) {
   } catch (error) {
     onlineFailures += 1;
     console.warn("online screen", name, error);
-    views.showMessage({
-      heading: t("sync.offline"),
-      message: t("error.network"),
-      actionLabel: t("retry"),
-      onAction: route,
-    });
+    unavailable();
     return null;
   }
+}
+
+/** A screen that needs a module this device does not hold (offline): say so, offer a retry. */
+function unavailable() {
+  views.showMessage({
+    heading: t("sync.offline"),
+    message: t("error.network"),
+    actionLabel: t("retry"),
+    onAction: route,
+  });
 }
 
 /**

@@ -74,3 +74,30 @@ def test_screens_opened_before_the_service_worker_controls_the_page_open_offline
         " && s.cssRules.length > 0)"
     )
     assert phone.errors == []
+
+
+def test_a_screen_never_opened_online_says_offline_that_it_needs_the_network(
+    demo_server: DemoServer, devices: Any
+) -> None:
+    """Make sure a screen this device never downloaded (#leave) says, offline, that it needs
+    the network and offers to retry, instead of loading for ever; back online, the retry opens
+    it."""
+    who = demo_server.consultant("Oscar Jamaisouvert", start=START)
+    phone = devices(390, 844)
+    page = phone.page
+    page.goto(demo_server.login_url(who))
+    wait_signed_in(page)
+    page.wait_for_function("() => !!navigator.serviceWorker.controller", polling=100)
+
+    phone.context.set_offline(True)
+    page.goto(f"{demo_server.origin}/#leave")
+    page.reload()
+    expect(page.get_by_role("main")).to_contain_text("Pas de connexion au serveur")
+    retry = page.get_by_role("button", name="Réessayer")
+    expect(retry).to_be_visible()
+    assert page.evaluate("document.scrollingElement.scrollWidth <= innerWidth"), "sideways"
+
+    phone.context.set_offline(False)
+    retry.click()
+    expect(page.get_by_test_id("leave-form")).to_be_visible()
+    assert [e for e in phone.errors if "pageerror" in e] == [], phone.errors
