@@ -243,6 +243,9 @@ def test_a_consultant_withdraws_a_submission_until_the_manager_approves(
     withdraw = page.get_by_test_id("withdraw")
     expect(withdraw).to_be_visible()
 
+    # The phone hears nothing of the approval (its sync loop would otherwise redraw the panel
+    # without the button, one run in a few): it still shows the panel it read before.
+    page.route("**/api/v1/sync", lambda route: route.abort("internetdisconnected"))
     laptop = devices(1280, 800)  # type: ignore[operator]
     manager = laptop.page
     manager.goto(f"{demo_server.origin}/#demo={who.manager_email}")
@@ -251,10 +254,11 @@ def test_a_consultant_withdraws_a_submission_until_the_manager_approves(
     approve(manager)
     expect(manager.get_by_test_id("review-decision-status")).to_contain_text("approuvé")
 
-    withdraw.click()  # the phone still shows the panel it read before the approval
+    withdraw.click()
     expect(page.get_by_test_id("circuit").get_by_role("alert")).to_have_text(
         "ce mois a déjà été approuvé : il ne peut plus être retiré"
     )
+    page.unroute("**/api/v1/sync")
     page.reload()
     expect(page.get_by_test_id("month-status")).to_have_text("Statut : Validé")
     expect(page.get_by_test_id("withdraw")).to_have_count(0)
