@@ -19,11 +19,12 @@ The plan is a generator of statements, so both engines run the same SQL in the s
 
 - SQLite: the whole plan runs as ONE function on the writer connection's thread, from
   ``BEGIN IMMEDIATE`` to ``COMMIT`` (one hop; ``decide`` runs there too, between the reads and
-  the writes);
+  the writes); pushes that queued for the writer meanwhile share that transaction, each in its
+  own savepoint, and its one commit (`sqlite_pool.PooledSQLiteEngine.write_grouped`);
 - PostgreSQL: each statement is one round trip over the transaction's asyncpg connection
   (``executemany`` for the rows), ``FOR UPDATE``-free: the version row's upsert takes its lock.
 
-Anything raised (by a statement or by ``decide``) rolls the whole transaction back. Tested on
+Anything raised (by a statement or by ``decide``) rolls the push's writes back. Tested on
 both engines in tests/server/test_push_store.py.
 """
 
@@ -544,16 +545,9 @@ async def run_push(
         )
 
     if isinstance(engine, PooledSQLiteEngine):
-        writer = await engine.acquire_writer()
-        try:
-            # aiosqlite runs each call on the connection's own thread; `_execute` hands it a
-            # whole function (as its own methods do): the transaction is one hop.
-            done: PushDone = await writer._execute(  # type: ignore[no-untyped-call]
-                _run_sqlite, writer._conn, plan
-            )
-            return done
-        finally:
-            engine.release_writer()
+        # The whole transaction is one function on the writer's thread (one hop), committed
+        # with the other pushes waiting for the writer (group commit, `sqlite_pool`).
+        return await engine.write_grouped(lambda connection: _run_sqlite(connection, plan))
     async with write_transaction():
         transaction = engine.current_transaction.get()
         assert transaction is not None
@@ -561,28 +555,23 @@ async def run_push(
 
 
 def _run_sqlite(connection: Any, plan: Callable[[], Plan]) -> PushDone:
-    """The whole transaction on the writer's thread (sqlite3, synchronous)."""
+    """The plan on the writer's thread (sqlite3, synchronous), inside the transaction
+    `write_grouped` opened; its BEGIN and COMMIT count as the push's own statements."""
     statements = 0
-    connection.execute("BEGIN IMMEDIATE")
-    try:
-        steps = plan()
-        reply: Any = None
-        while True:
-            try:
-                kind, sql, args = steps.send(reply)
-            except StopIteration as done:
-                writes: PushWrites = done.value
-                break
-            statements += 1
-            if kind == "rows":
-                reply = connection.execute(sql, args).fetchall()
-            else:
-                connection.executemany(sql, args)
-                reply = None
-        connection.execute("COMMIT")
-    except BaseException:
-        connection.rollback()
-        raise
+    steps = plan()
+    reply: Any = None
+    while True:
+        try:
+            kind, sql, args = steps.send(reply)
+        except StopIteration as done:
+            writes: PushWrites = done.value
+            break
+        statements += 1
+        if kind == "rows":
+            reply = connection.execute(sql, args).fetchall()
+        else:
+            connection.executemany(sql, args)
+            reply = None
     return PushDone(writes=writes, statements=statements + 2, trips=1)
 
 

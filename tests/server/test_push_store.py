@@ -110,7 +110,7 @@ async def test_a_month_push_is_one_trip_to_the_sqlite_writer(
     if isinstance(engine, PooledSQLiteEngine):
         assert done.trips == 1
         assert done.statements == 14
-        assert hops.count("_run_sqlite") == 1
+        assert hops.count("_run_group") == 1
     else:
         assert done.statements == done.trips == 13  # + the chain's advisory lock
     assert len(done.writes.new_days) == 21 and len(done.writes.new_months) == 1
