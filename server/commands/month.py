@@ -441,6 +441,7 @@ async def set_day(tx: MonthTx, actor: Actor, args: DeviceDay | WebDay) -> DayRes
             comment=args.args.comment,
             hlc=args.args.hlc,
             base_v=args.args.base_v,
+            fill=args.args.fill,
         ),
         facts=MonthFacts()
         if month_row is None
