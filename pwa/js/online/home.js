@@ -48,6 +48,10 @@ export const STRINGS = {
     "Notes de frais : valider les dépenses de l'équipe",
     "Expenses: decide the team's expense lines",
   ],
+  "home.leave": [
+    "Congés : les demandes de l'équipe à valider",
+    "Leave: the team's requests to decide",
+  ],
   "role.consultant": ["Consultant·e", "Consultant"],
   "role.manager": ["Manager", "Manager"],
   "role.admin": ["Administrateur·rice", "Administrator"],
@@ -158,6 +162,9 @@ function render({ person, months, onLogout }) {
           h("a", { href: "#figures", "data-testid": "figures-link" }, t("home.figures")),
           h("br", {}),
           h("a", { href: "#expenses", "data-testid": "expenses-link" }, t("home.expenses")),
+          h("br", {}),
+          // The leave requests are decided under the months to approve (online/circuit.js).
+          h("a", { href: "#approvals", "data-testid": "leave-requests-link" }, t("home.leave")),
           ...(roles.includes("admin")
             ? [
                 h("br", {}),
