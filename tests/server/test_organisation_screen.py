@@ -421,3 +421,27 @@ async def test_an_invoice_follows_the_organisation_screen(world: World) -> None:
     after = (await admin.get(f"{API}/organisation/profile")).json()
     assert after["next_invoice_number"] == "FAC-2026-00002"
 
+
+async def test_the_people_list_reads_when_each_member_was_last_seen(world: World) -> None:
+    """Make sure each member's last activity is the latest of their sign-ins, requests and
+    phone syncs, that someone never signed in is not listed, and that it stays once their
+    sessions are gone (a deactivation ends them)."""
+    admin = await world.person("admin", [Role.ADMIN])
+    alice = await world.person("alice", [Role.CONSULTANT])
+    invited = await world.person("bob", [Role.CONSULTANT], login=False)
+    assert (await alice.browser.get(f"{API}/me")).status_code == 200
+    response = await admin.browser.get(f"{API}/people/activity")
+    assert response.status_code == 200, response.text
+    seen = {row["person_id"]: row["last_active_at"] for row in response.json()}
+    assert set(seen) == {admin.id, alice.id} and invited.id not in seen
+    at = [row["last_active_at"] for row in response.json()]
+    assert at == sorted(at, reverse=True), "most recent first"
+
+    before = seen[alice.id]
+    off = await admin.browser.post(f"{API}/people/{alice.id}/deactivate", json={})
+    assert off.status_code == 200, off.text
+    again = {
+        r["person_id"]: r["last_active_at"]
+        for r in (await admin.browser.get(f"{API}/people/activity")).json()
+    }
+    assert again[alice.id] >= before
