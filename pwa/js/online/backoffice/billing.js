@@ -832,7 +832,7 @@ export async function mount(container, _props) {
                 {},
                 t("bo.billing.source", {
                   consultant: s.consultant,
-                  month: s.month,
+                  month: formatMonthName(s.month),
                   days: days(s.half_days),
                   status: tOr(`status.${s.status}`) ?? s.status,
                   ref: String(s.timesheet_id).slice(0, 8),
