@@ -202,6 +202,8 @@ def test_an_esn_sets_itself_up_and_bills_its_first_month_in_the_browser_only(
     admin = admin_device.page
     register_passkey(admin, empty_firm.admin_link, ADMIN_NAME, admin_key)
     checked(admin, "admin-home")
+    # One link from the home to every administrative task, billing and exports named.
+    expect(admin.get_by_test_id("admin-link")).to_contain_text("facturation, exports")
     admin.get_by_test_id("admin-link").click()
 
     # Organisation: legal identity, address, bank details, holidays, signature, numbering.
