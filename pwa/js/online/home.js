@@ -33,8 +33,8 @@ export const STRINGS = {
     "Team board: where each person's month stands",
   ],
   "home.admin": [
-    "Administration : personnes, clients, missions, mois",
-    "Administration: people, clients, missions, months",
+    "Administration : personnes, clients, missions, mois, facturation, exports",
+    "Administration: people, clients, missions, months, billing, exports",
   ],
   "home.settings": [
     "Réglages de l'entreprise : rappels, signature du client",
