@@ -111,6 +111,8 @@ class MonthTx:
     ) -> None:
         self.actor = actor
         self.now = now
+        self.now_ms = int(now.timestamp() * 1000)
+        """``now`` in milliseconds, as the clocks (HLC) count: worked out once, not per day."""
         self.device = device
         self._subscribers = tuple(subscribers)
         self._spaces: dict[str, _Space] = {}
@@ -121,6 +123,7 @@ class MonthTx:
         self._audit: list[audit_log.MonthEvent] = []
         self._created: set[str] = set()
         self._month_of: dict[dt.date, str] = {}
+        self._ids: list[str] = []
         self.writes: push_store.PushWrites | None = None
         """A planned transaction's collected writes (None: it writes as it goes)."""
 
@@ -146,6 +149,12 @@ class MonthTx:
         tx._terms[actor.person_id] = reads.terms
         tx.writes = push_store.PushWrites()
         return tx
+
+    def new_id(self) -> str:
+        """A new row's id (`push_store.new_ids`: random bytes drawn for many ids at once)."""
+        if not self._ids:
+            self._ids = push_store.new_ids(32)
+        return self._ids.pop()
 
     def _unplanned(self, what: str) -> None:
         if self.writes is not None:
@@ -303,7 +312,7 @@ class MonthTx:
         if self.writes is not None:
             # Its id made here: the days written into it refer to it before it is written.
             row = store.MonthRow(
-                id=push_store.new_id(),
+                id=self.new_id(),
                 month=month,
                 status="draft",
                 epoch=0,
@@ -339,19 +348,23 @@ class MonthTx:
         actor_id: str | None,
     ) -> store.DayRow:
         """Replace one day (its month created if needed); written at the next flush."""
-        # The month's creation is the consultant's own doing, whoever typed the day.
-        month_row = await self.ensure_month(person_id, self.month_of(date), actor_id=person_id)
         space = self._space(person_id)
+        month = self.month_of(date)
+        month_row = space.months.get(month)
+        if month_row is None:
+            # The month's creation is the consultant's own doing, whoever typed the day.
+            month_row = await self.ensure_month(person_id, month, actor_id=person_id)
         previous = space.days.get(date)
+        lines = tuple([(line.line, line.half_days) for line in day.lines])
         row = store.DayRow(
             # A new day's id is made here, so nothing written has to be read back.
-            id=previous.id if previous else push_store.new_id(),
+            id=previous.id if previous else self.new_id(),
             timesheet_id=month_row.id,
             date=date,
-            lines=tuple((line.line, line.half_days) for line in day.lines),
+            lines=lines,
             comment=day.comment,
             hlc=stamp.encode(),
-            version=self.version(person_id),
+            version=space.base_version + 1,
             by_client=by_client,
         )
         space.days[date] = row
@@ -360,10 +373,12 @@ class MonthTx:
             space.new_days[date] = row
         else:
             space.updated_days[date] = row
-        _, _, edited = self._edited.setdefault(month_row.id, (person_id, actor_id, {}))
-        edited[date.isoformat()] = {
-            "lines": [[line, half] for line, half in row.lines],
-            "comment": row.comment,
+        edits = self._edited.get(month_row.id)
+        if edits is None:
+            edits = self._edited[month_row.id] = (person_id, actor_id, {})
+        edits[2][date.isoformat()] = {
+            "lines": [[line, half] for line, half in lines],
+            "comment": day.comment,
         }
         space.changed = True
         return row

@@ -566,8 +566,12 @@ async def _run_batch(
 ) -> list[MutationResult]:
     """Each fresh mutation through its month command, in order, on one transaction."""
     results: list[MutationResult] = []
+    consultant = actor.has(Role.CONSULTANT)
     for mutation, args in parsed:
-        if isinstance(args, MutationResult):
+        if consultant and type(args) is SetDayArgs:
+            # The hot path first (a push is mostly days): what the chain below decides for it.
+            results.append(await _set_day(tx, actor, mutation.id, args))
+        elif isinstance(args, MutationResult):
             results.append(args)
         elif isinstance(args, OWN_MONTH_KINDS) and not actor.has(Role.CONSULTANT):
             results.append(
