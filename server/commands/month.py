@@ -470,14 +470,20 @@ async def set_day(tx: MonthTx, actor: Actor, args: DeviceDay | WebDay) -> DayRes
     return DayResult(status="applied", hlc=row.hlc, version=row.version)
 
 
-_NO_FACTS = MonthFacts()
-"""A month that has no row yet: a draft at epoch 0 (frozen, so shared by every such day)."""
+_FACTS: dict[tuple[str, int] | None, MonthFacts] = {None: MonthFacts()}
+"""Each month's facts by its status and epoch, built once (they are frozen): a push asks for
+them once per day. None: a month that has no row yet, a draft at epoch 0."""
 
 
 def _facts(row: store.MonthRow | None) -> MonthFacts:
-    if row is None:
-        return _NO_FACTS
-    return MonthFacts(status=MonthStatus(row.status), epoch=row.epoch)
+    key = None if row is None else (row.status, row.epoch)
+    facts = _FACTS.get(key)
+    if facts is None:
+        assert row is not None
+        facts = MonthFacts(status=MonthStatus(row.status), epoch=row.epoch)
+        if len(_FACTS) < 1000:  # statuses × the epochs months reach: a handful
+            _FACTS[key] = facts
+    return facts
 
 
 async def _web_day(tx: MonthTx, actor: Actor, args: WebDay) -> DayResult:
