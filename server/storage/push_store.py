@@ -5,9 +5,9 @@ Run through Piccolo it cost about twenty statements, each built by the query bui
 SQLite, each a hop to the connection's thread and back (docs/benchmarks.md). Here the whole
 transaction is one plan of hand-written statements:
 
-1. take the consultant's version lock and read what the batch needs: the space's version, the
-   device's row, the stored results of replayed mutations, the missions' terms, the batch's
-   months and days;
+1. take the consultant's version lock and read what the batch needs: the space's version and
+   the device's row (in the lock's own statement), the stored results of replayed mutations,
+   the missions' terms, the batch's months and days;
 2. hand those reads to ``decide`` (the month commands, run by the caller on what was read: they
    write nothing, they say what to write);
 3. write what it returned: new months, new and changed days (``executemany``, ids made by the
@@ -186,22 +186,22 @@ def _plan(
     client = ident(str(_uuid(client_id)))
     # The version lock: on PostgreSQL the upsert locks the row until the transaction ends (as
     # SELECT … FOR UPDATE would); on SQLite the transaction's BEGIN IMMEDIATE holds the lock.
-    # The database's id comes with it: the pull that answers the push needs it.
+    # The database's id and the device's row come with it (one statement, not three): the pull
+    # that answers the push needs the first, the batch the second. The device's row is read
+    # under the lock, as a statement of its own would read it.
     rows = yield (
         "rows",
         "INSERT INTO sync_space (id, person, version) VALUES (?, ?, 0) "
         "ON CONFLICT (person) DO UPDATE SET version = sync_space.version "
-        "RETURNING version, (SELECT id FROM server_identity LIMIT 1) AS sid",
-        (_fresh(postgres)(), person),
+        "RETURNING version, (SELECT id FROM server_identity LIMIT 1) AS sid, "
+        "(SELECT person FROM sync_client WHERE id = ?) AS client_person, "
+        "(SELECT last_mutation_id FROM sync_client WHERE id = ?) AS client_last",
+        (_fresh(postgres)(), person, client, client),
     )
     base_version = int(rows[0]["version"])
     server_id = None if rows[0]["sid"] is None else str(rows[0]["sid"])
-    rows = yield (
-        "rows",
-        "SELECT person, last_mutation_id FROM sync_client WHERE id = ?",
-        (client,),
-    )
-    known_client = (str(rows[0]["person"]), int(rows[0]["last_mutation_id"])) if rows else None
+    owner = rows[0]["client_person"]
+    known_client = None if owner is None else (str(owner), int(rows[0]["client_last"]))
     last = known_client[1] if known_client else 0
     replayed: dict[int, dict[str, Any]] = {}
     seen = [m for m in mutation_ids if m <= last]
