@@ -157,6 +157,14 @@ def _fresh(postgres: bool) -> Callable[[], Any]:
     return uuid.uuid4 if postgres else new_id
 
 
+def _many_fresh(postgres: bool) -> Callable[[int], list[Any]]:
+    """How ``count`` new rows' ids are made: UUIDs for asyncpg, their text for SQLite (one
+    draw of random bytes for them all)."""
+    if postgres:
+        return lambda count: [uuid.uuid4() for _ in range(count)]
+    return new_ids
+
+
 def _stamp(now: datetime, postgres: bool) -> Any:
     """The write time as sent: asyncpg takes the datetime; for SQLite it is converted once, as
     Piccolo's registered adapter would convert it for every row."""
@@ -282,6 +290,7 @@ def _write(
 ) -> Generator[Statement, Any, None]:
     ident = _ids(postgres)
     fresh = _fresh(postgres)
+    ids = _many_fresh(postgres)
     person = ident(str(_uuid(person_id)))
     client = ident(str(_uuid(client_id)))
     at = _stamp(now, postgres)
@@ -315,6 +324,23 @@ def _write(
                 (
                     ident(d.id),
                     ident(d.timesheet_id),
+                    person,
+                    d.date,
+                    lines_text(d.lines),
+                    d.comment,
+                    d.hlc,
+                    d.version,
+                    d.by_client,
+                    at,
+                )
+                for d in writes.new_days
+            ]
+            if postgres
+            # SQLite takes the ids as they are: the rows without a call per id (one per day).
+            else [
+                (
+                    d.id,
+                    d.timesheet_id,
                     person,
                     d.date,
                     lines_text(d.lines),
@@ -406,7 +432,10 @@ def _write(
             "many",
             "INSERT INTO mutation_outcome (id, key, client, mutation_id, body) "
             "VALUES (?, ?, ?, ?, ?)",
-            [(fresh(), f"{client_id}:{m}", client, m, body) for m, body in writes.outcomes],
+            [
+                (key, f"{client_id}:{m}", client, m, body)
+                for key, (m, body) in zip(ids(len(writes.outcomes)), writes.outcomes, strict=True)
+            ],
         )
     if writes.prune_through > 0:
         yield (
@@ -449,7 +478,7 @@ def _write(
             "body, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
-                    fresh(),
+                    key,
                     organisation,
                     link.seq,
                     link.at,
@@ -461,7 +490,7 @@ def _write(
                     link.prev_hash,
                     link.hash,
                 )
-                for link, e in zip(links, run, strict=True)
+                for key, link, e in zip(ids(len(links)), links, run, strict=True)
             ],
         )
         personal = [
