@@ -122,7 +122,7 @@ class MonthTx:
         self._edited: dict[str, tuple[str, str | None, dict[str, dict[str, object]]]] = {}
         self._audit: list[audit_log.MonthEvent] = []
         self._created: set[str] = set()
-        self._month_of: dict[dt.date, str] = {}
+        self._month_of: dict[tuple[int, int], str] = {}
         self._ids: list[str] = []
         self.writes: push_store.PushWrites | None = None
         """A planned transaction's collected writes (None: it writes as it goes)."""
@@ -177,11 +177,12 @@ class MonthTx:
         await self.lock(person_id)
 
     def month_of(self, date: dt.date) -> str:
-        """The month holding ``date``, as its wire text (`MonthKey`), worked out once per
-        transaction: a push asks it of each of its days, twice."""
-        month = self._month_of.get(date)
+        """The month holding ``date``, as its wire text (`MonthKey`), worked out once per month
+        and transaction: a push asks it of each of its days, twice."""
+        key = (date.year, date.month)
+        month = self._month_of.get(key)
         if month is None:
-            month = self._month_of[date] = str(MonthKey.of(date))
+            month = self._month_of[key] = str(MonthKey.of(date))
         return month
 
     def _space(self, person_id: str) -> _Space:
