@@ -130,6 +130,45 @@ def stored_json(result: Result) -> str:
 
 
 @dataclass(frozen=True)
+class Written:
+    """What a planned push's transaction wrote, as the pull page that would read it back.
+
+    Versions are handed out under the consultant's lock, so every row of a version above
+    ``base_version`` (the one read under the lock) up to the version committed was written by
+    this transaction: for a device whose cookie stood at ``base_version``, the page after the
+    push is exactly ``page``, and the pull need not read it (`SyncService.sync`).
+    """
+
+    base_version: int
+    page: pull_store.Page | None
+    """None: it wrote something the page is read for (`_written_page`)."""
+
+
+def _written_page(writes: push_store.PushWrites) -> pull_store.Page | None:
+    """The pull page of a transaction's writes (see `Written`), or None when it wrote kept
+    overwrites (rare: read back as the pull reads them)."""
+    if writes.overwrites:
+        return None
+    days = {d.date: d for d in (*writes.new_days, *writes.updated_days)}
+    months = {m.month: m for m in (*writes.new_months, *writes.moved_months)}
+    return pull_store.Page(
+        # In cursor order (version, date): all of one version. No JSON: the push's own days,
+        # which its results give the device (`pull_store.page`'s ``own``).
+        days=[
+            pull_store.DayItem(date.isoformat(), d.version, d.by_client, None)
+            for date, d in sorted(days.items())
+        ],
+        months=[
+            pull_store.MonthItem(
+                m.month, m.status, m.epoch, m.version, month_state(m).model_dump_json()
+            )
+            for _, m in sorted(months.items())
+        ],
+        overwrites=[],
+    )
+
+
+@dataclass(frozen=True)
 class Known:
     """What a response's results already give the device, so its pull page leaves it out.
 
@@ -291,20 +330,30 @@ class SyncService:
         ensure_role(actor, *SYNC_ROLES)
         if not request.mutations:
             return await self.poll(actor, request)
-        results, last, state = await self._push(actor, request)
+        results, last, state, written = await self._push(actor, request)
         try:
             if state is None:
                 state = await pull_store.poll_state(
                     person_id=actor.person_id, client_id=request.client_id
                 )
+            cookie = request.cookie
             return await self.pull(
                 actor,
-                request.cookie,
+                cookie,
                 state=state,
                 results=results,
                 last_mutation_id=last,
                 limit=request.limit,
                 known=_known_from_results(request, results),
+                # A device up to date before its push: the page is what the push wrote.
+                written=written.page
+                if written is not None
+                and written.page is not None
+                and cookie is not None
+                and cookie.after is None
+                and cookie.sid == state.server_id
+                and cookie.v == written.base_version
+                else None,
             )
         except Exception:
             # The push is committed: answering 5xx would deny it. Its results go back now and
@@ -351,15 +400,15 @@ class SyncService:
         )
 
     async def push(self, actor: Actor, request: SyncRequest) -> tuple[list[MutationResult], int]:
-        results, last, _ = await self._push(actor, request)
+        results, last, _, _ = await self._push(actor, request)
         return models(results), last
 
     async def _push(
         self, actor: Actor, request: SyncRequest
-    ) -> tuple[list[Result], int, pull_store.PollState | None]:
+    ) -> tuple[list[Result], int, pull_store.PollState | None, Written | None]:
         """The push's results, the device's last processed mutation id and, when the push's
         transaction read them, what the pull after it starts from (the database's id and the
-        version the push left; else None, and the pull reads them)."""
+        version the push left; else None, and the pull reads them) and what it wrote."""
         person_id = actor.person_id
         if not request.mutations:
             # A pull-only request changes nothing: no write lock, so polls never queue behind
@@ -367,7 +416,7 @@ class SyncService:
             client = await store.get_client(request.client_id)
             if client is not None and client[0] != person_id:
                 raise Forbidden("this client id belongs to another person's device")
-            return [], 0 if client is None else client[1], None
+            return [], 0 if client is None else client[1], None, None
         parsed_all = _parse_all(request.mutations)
         if all(isinstance(a, SetDayArgs | MutationResult) for _, a in parsed_all):
             try:
@@ -425,14 +474,14 @@ class SyncService:
             for m in request.mutations
             if m.id in replayed
         ]
-        return results + fresh_results, last, None
+        return results + fresh_results, last, None, None
 
     async def _push_days(
         self,
         actor: Actor,
         request: SyncRequest,
         parsed_all: Sequence[tuple[Mutation, Args | MutationResult]],
-    ) -> tuple[list[Result], int, pull_store.PollState | None]:
+    ) -> tuple[list[Result], int, pull_store.PollState | None, Written]:
         """A batch of days (the hot path: a month at the close, a new phone's year): the same
         batch loop and `set_day` command as `push`, planned on what one database trip reads
         and writing in that same trip (`server.storage.push_store`, one hop on SQLite).
@@ -445,7 +494,7 @@ class SyncService:
         now = self.clock()
         dates = _valid_dates([a.date for _, a in parsed_all if isinstance(a, SetDayArgs)])
         months = sorted(f"{y:04d}-{m:02d}" for y, m in {(d.year, d.month) for d in dates})
-        answer: list[tuple[list[Result], int, pull_store.PollState | None]] = []
+        answer: list[tuple[list[Result], int, pull_store.PollState | None, Written]] = []
 
         def decide(reads: push_store.PushReads) -> push_store.PushWrites:
             # Runs inside the database trip (on SQLite, the writer's thread): no awaiting.
@@ -486,7 +535,8 @@ class SyncService:
                     server_id=reads.server_id, version=version, client=(person_id, last)
                 )
             )
-            answer.append((replayed + results, last, state))
+            written = Written(base_version=reads.base_version, page=_written_page(writes))
+            answer.append((replayed + results, last, state, written))
             return writes
 
         await push_store.run_push(
@@ -498,8 +548,8 @@ class SyncService:
             now=now,
             decide=decide,
         )
-        [(results, last, state)] = answer
-        return results, last, state
+        [(results, last, state, written)] = answer
+        return results, last, state, written
 
     async def pull(
         self,
@@ -511,6 +561,7 @@ class SyncService:
         last_mutation_id: int = 0,
         limit: int = 500,
         known: Known | None = None,
+        written: pull_store.Page | None = None,
     ) -> SyncAnswer:
         """One page of what changed after the cookie (sync-protocol.md §3.3.1, §3.5).
 
@@ -520,6 +571,9 @@ class SyncService:
         past them). Months and overwrites come with the last page only: it reads them up to the
         newest version, so a month changed while the pages were read is in it, where a first
         page could not promise that. The items come from storage already as JSON.
+
+        `written`: the page as a push that just committed wrote it (`Written`), for a device
+        whose cookie stood at the version the push started from: not read again.
         """
         sid = state.server_id or await store.server_id()
         upto = state.version
@@ -533,13 +587,17 @@ class SyncService:
             page = pull_store.Page(days=[], months=[], overwrites=[])
         else:
             own = _own_days(known)
-            page = await pull_store.page(
-                person_id=actor.person_id,
-                since=since,
-                after=after,
-                upto=upto,
-                limit=limit + 1,
-                own=own,
+            page = (
+                written
+                if written is not None
+                else await pull_store.page(
+                    person_id=actor.person_id,
+                    since=since,
+                    after=after,
+                    upto=upto,
+                    limit=limit + 1,
+                    own=own,
+                )
             )
             given = known.days if known is not None else frozenset()
             if own is not None and any(

@@ -297,3 +297,31 @@ def test_an_applied_days_result_is_written_as_its_model_writes_it() -> None:
         assert result.json() == model.model_dump_json(exclude_none=True)
         assert result.json() == msgspec.json.encode(model.model_dump(mode="json")).decode()
         assert stored_json(result) == result.json()
+
+
+async def test_the_push_of_an_up_to_date_device_is_answered_without_reading_its_page(
+    alice: Member, statements: list[str]
+) -> None:
+    """Make sure a device whose cookie stood at the version its push started from gets the
+    page from what the push wrote (no page read: every row of the push's version is its own),
+    with the new month; and that a device behind still gets, with its push's answer, what the
+    other device wrote."""
+    phone, laptop = Device("phone"), Device("laptop")
+    await phone.sync(transport(alice))
+    await laptop.sync(transport(alice))
+    for date in ["2026-11-02", "2026-11-03", "2026-11-04"]:
+        phone.edit(date, [(line(alice), 2)], NOW_MS)
+    statements.clear()
+    body = await phone.sync(transport(alice))
+    assert [r["status"] for r in body["results"]] == ["applied"] * 3
+    assert not [s for s in statements if "UNION ALL" in s], statements
+    assert body["days"] == [] and body["has_more"] is False
+    assert [m["month"] for m in body["months"]] == ["2026-11"]
+    assert body["cookie"]["v"] == body["results"][0]["version"]
+    # The laptop's cookie is older than the phone's push: its page is read, and sent.
+    laptop.edit("2026-11-05", [(line(alice), 1)], NOW_MS)
+    statements.clear()
+    body = await laptop.sync(transport(alice))
+    assert [s for s in statements if "UNION ALL" in s], statements
+    assert sorted(d["date"] for d in body["days"]) == ["2026-11-02", "2026-11-03", "2026-11-04"]
+    assert laptop.days.keys() == phone.days.keys() | {"2026-11-05"}
