@@ -124,6 +124,7 @@ class MonthTx:
         self._created: set[str] = set()
         self._month_of: dict[tuple[int, int], str] = {}
         self._ids: list[str] = []
+        self._id_block = 4
         self.writes: push_store.PushWrites | None = None
         """A planned transaction's collected writes (None: it writes as it goes)."""
 
@@ -153,7 +154,9 @@ class MonthTx:
     def new_id(self) -> str:
         """A new row's id (`push_store.new_ids`: random bytes drawn for many ids at once)."""
         if not self._ids:
-            self._ids = push_store.new_ids(32)
+            # 8, then 16, 32... up to 256 at a time: as many as the batch turns out to need.
+            self._id_block = min(2 * self._id_block, 256)
+            self._ids = push_store.new_ids(self._id_block)
         return self._ids.pop()
 
     def _unplanned(self, what: str) -> None:
