@@ -501,8 +501,9 @@ class AuditVerifyOut(Wire):
 
 
 class MissionUpdate(Wire):
-    """A mission's editable terms, all given (PUT replaces them); the consultant, client, start
-    date and billing mode stay as created. Closing a mission is setting its end date."""
+    """A mission's editable terms (PUT replaces them); the billing mode and a forfait's
+    milestones stay as created. Closing a mission is setting its end date. The consultant,
+    client, start date and cap are optional: absent or null, each is kept as it is."""
 
     title: Name
     end_date: IsoDate | None = Field(description="null: the mission runs on.")
@@ -516,6 +517,26 @@ class MissionUpdate(Wire):
     )
     purchase_order: PurchaseOrder | None = Field(
         default=None, description='null or absent: kept as it is; "" removes it.'
+    )
+    start_date: IsoDate | None = Field(
+        default=None,
+        description="null or absent: kept. Refused (409) after a day recorded on the mission, "
+        "or when the mission would leave or enter a month already handed in.",
+    )
+    consultant_id: UUID | None = Field(
+        default=None,
+        description="null or absent: kept. Refused (409) while the mission has a recorded "
+        "day (it belongs to its consultant's CRA) or a handed-in month in its period.",
+    )
+    client_id: UUID | None = Field(
+        default=None,
+        description="null or absent: kept. Refused (409) while the mission has a recorded "
+        "day, a handed-in month in its period, or an issued invoice.",
+    )
+    day_cap_half_days: Annotated[int, Whole(ge=1, le=10**6)] | None = Field(
+        default=None,
+        description="A capped régie's cap in half-days; null or absent: kept (ignored for "
+        "other modes). Refused (409) once an invoice billing the mission is issued.",
     )
 
 

@@ -335,14 +335,21 @@ async def missions_of(consultant_id: str) -> list[model.Mission]:
     return await _missions_where(t.Mission.consultant == consultant_id)
 
 
-async def update_mission(mission: model.Mission) -> model.Mission:
+async def update_mission(
+    mission: model.Mission, *, previous_consultant_id: str | None = None
+) -> model.Mission:
     """Store a mission's editable terms and replace its circuit, inside the caller's
-    transaction; the consultant's figures are rebuilt from the new terms."""
+    transaction; the consultant's figures (both consultants' when it changed hands) are
+    rebuilt from the new terms."""
     async with write_transaction():
         await t.Mission.update(
             {
+                t.Mission.consultant: mission.consultant_id,
+                t.Mission.client: mission.client_id,
                 t.Mission.title: mission.title,
+                t.Mission.start_date: mission.start_date,
                 t.Mission.end_date: mission.end_date,
+                t.Mission.day_cap_half_days: mission.day_cap_half_days,
                 t.Mission.daily_rate_cents: mission.daily_rate_cents,
                 t.Mission.allowed_absences: list(mission.allowed_absences),
                 t.Mission.comments_required: mission.comments_required,
@@ -364,6 +371,10 @@ async def update_mission(mission: model.Mission) -> model.Mission:
                 ]
             )
         await t.FigureRefresh.delete().where(t.FigureRefresh.consultant == mission.consultant_id)
+        if previous_consultant_id and previous_consultant_id != mission.consultant_id:
+            await t.FigureRefresh.delete().where(
+                t.FigureRefresh.consultant == previous_consultant_id
+            )
     return await get_mission(mission.id)  # type: ignore[return-value]
 
 
