@@ -9,12 +9,13 @@
 // client's signers). The server checks everything; its refusals are shown next to the fields
 // they name, a milestone's on its own row.
 //
-// Each listed mission has "Modifier" (the same form, prefilled: title, end date, rate, comments,
-// absences, region, expenses, circuit; the consultant, client, start, billing mode, cap and
+// Each listed mission has "Modifier" (the same form, prefilled: consultant, client, title, start
+// and end dates, rate, cap, comments, absences, region, expenses, circuit; the billing mode and
 // milestones stay as created, as the API keeps them) and, while it runs on, "Clôturer" (the
 // same, with today as its end date). The server refuses (409) a change that would rewrite a
-// month already handed in: the refused fields are marked and the months listed at the top of
-// the form, nothing saved.
+// month already handed in or invoiced, or move recorded days to another consultant or client:
+// the refused fields are marked with their months and the months listed at the top of the
+// form, nothing saved.
 
 import { ApiError, request } from "../../api.js";
 import { addStrings, formatDate, formatMonthName, locale, t } from "../../i18n.js";
@@ -33,6 +34,13 @@ const REGIONS = [
   "la_reunion",
   "mayotte",
 ];
+/** The server's refusals about days recorded on the mission (server/domain/mission_changes.py):
+ * code → [what the month has, the sentence under the field]. */
+const DAY_CODES = {
+  days_after_end: ["bo.missions.daysAfterEnd", "bo.missions.fieldDays"],
+  days_before_start: ["bo.missions.daysBeforeStart", "bo.missions.fieldDaysBefore"],
+  mission_has_days: ["bo.missions.hasDays", "bo.missions.fieldHasDays"],
+};
 /** server/services/directory.py BILLING_MODES. */
 const MODES = ["regie", "regie_capped", "forfait"];
 
@@ -139,8 +147,8 @@ export const STRINGS = {
     "End date set to today: adjust it if needed, then save.",
   ],
   "bo.missions.fixed": [
-    "Le consultant, le client, le début, le mode de facturation, le plafond et les jalons restent ceux de la création.",
-    "The consultant, client, start, billing mode, cap and milestones stay as created.",
+    "Le mode de facturation et les jalons restent ceux de la création. Un changement qui toucherait un mois déjà remis ou facturé est refusé.",
+    "The billing mode and milestones stay as created. A change that would reach a month already handed in or invoiced is refused.",
   ],
   "bo.missions.noCircuit": [
     "Sans circuit, le manager du consultant valide ses mois seul.",
@@ -160,6 +168,21 @@ export const STRINGS = {
   ],
   "bo.missions.historyMonth": ["{month} ({status}) : {fields}", "{month} ({status}): {fields}"],
   "bo.missions.daysAfterEnd": ["jours saisis après la fin", "days recorded after the end"],
+  "bo.missions.daysBeforeStart": ["jours saisis avant le début", "days recorded before the start"],
+  "bo.missions.hasDays": ["jours saisis sur la mission", "days recorded on the mission"],
+  "bo.missions.invoiced": ["facturé", "invoiced"],
+  "bo.missions.fieldDaysBefore": [
+    "Refusé : des jours sont saisis sur la mission avant cette date ({months}).",
+    "Refused: days are recorded on the mission before this date ({months}).",
+  ],
+  "bo.missions.fieldHasDays": [
+    "Refusé : des jours sont déjà saisis sur la mission ({months}) ; ils restent au CRA de son consultant, pour son client. Clôturez la mission et créez-en une autre.",
+    "Refused: days are already recorded on the mission ({months}); they stay in its consultant's CRA, for its client. Close the mission and create another.",
+  ],
+  "bo.missions.fieldInvoiced": [
+    "Refusé : une facture émise porte déjà sur la mission ({months}).",
+    "Refused: an issued invoice already bills the mission ({months}).",
+  ],
   "bo.missions.fieldMonths": [
     "Refusé : changerait {months}.",
     "Refused: it would alter {months}.",
@@ -683,13 +706,7 @@ export async function mount(container, _props) {
   }
 
   /** Inputs an edit cannot change (the server keeps them as created). */
-  const fixed = [
-    inputs.consultant_id,
-    inputs.client_id,
-    inputs.start_date,
-    inputs.billing_mode,
-    inputs.day_cap_half_days,
-  ];
+  const fixed = [inputs.billing_mode];
   /** The expense rule as loaded for the mission edited, to save it only when changed. */
   let policyBefore = { rebill: false, margin_bp: 0 };
   /** The standing discount as loaded, likewise. */
@@ -832,6 +849,10 @@ export async function mount(container, _props) {
 
   /** The labels of the fields a refusal may name, for the list at the top. */
   const labelOf = {
+    consultant_id: t("bo.missions.consultant"),
+    client_id: t("bo.missions.client"),
+    start_date: t("bo.missions.start"),
+    day_cap_half_days: t("bo.missions.cap"),
     end_date: t("bo.missions.end"),
     daily_rate_cents: t("bo.missions.daily_rate"),
     calendar_region: t("bo.missions.region"),
@@ -851,12 +872,14 @@ export async function mount(container, _props) {
   function showHistoryRefusal(error) {
     const found = error.errors
       .map((e) => ({ ...e, month: /^\d{4}-\d{2}/.exec(e.message)?.[0] ?? "" }))
-      .filter((e) => e.month && (e.code.startsWith("month_") || e.code === "days_after_end"));
+      .filter((e) => e.month && (e.code.startsWith("month_") || e.code in DAY_CODES));
     if (error.status !== 409 || !found.length) return false;
     const why = (e) =>
-      e.code === "days_after_end"
-        ? t("bo.missions.daysAfterEnd")
-        : t(`status.${e.code.slice("month_".length)}`).toLowerCase();
+      e.code in DAY_CODES
+        ? t(DAY_CODES[e.code][0])
+        : e.code === "month_invoiced"
+          ? t("bo.missions.invoiced")
+          : t(`status.${e.code.slice("month_".length)}`).toLowerCase();
     /** @type {Map<string, {status: string, fields: string[]}>} */
     const months = new Map();
     /** @type {Map<string, typeof found>} */
@@ -873,10 +896,16 @@ export async function mount(container, _props) {
       const input = name === "comments_required" ? inputs.comments_required : inputFor(name);
       if (!input) continue;
       const list = refusals.map((e) => `${formatMonthName(e.month)} (${why(e)})`).join(", ");
-      const days = refusals.every((e) => e.code === "days_after_end");
-      setFieldError(input, t(days ? "bo.missions.fieldDays" : "bo.missions.fieldMonths", {
-        months: list,
-      }));
+      // One sentence per field: the first refusal's reason says why (a field's refusals
+      // share it, days recorded weighing more than a month's status).
+      const lead = refusals.find((e) => e.code in DAY_CODES) ?? refusals[0];
+      const sentence =
+        lead.code in DAY_CODES
+          ? DAY_CODES[lead.code][1]
+          : lead.code === "month_invoiced"
+            ? "bo.missions.fieldInvoiced"
+            : "bo.missions.fieldMonths";
+      setFieldError(input, t(sentence, { months: list }));
       first ??= input;
     }
     box.replaceChildren(
@@ -978,8 +1007,12 @@ export async function mount(container, _props) {
       // A mission created without a circuit keeps none while no step is chosen.
       const none = !editing.approval_steps.length && !value("manager") && !value("signer");
       await saveEdit(editing, {
+        consultant_id: value("consultant_id") || null,
+        client_id: value("client_id") || null,
         title: value("title"),
+        start_date: value("start_date") || null,
         end_date: value("end_date") || null,
+        day_cap_half_days: mode === "regie_capped" ? cap : null,
         purchase_order: value("purchase_order"),
         // A forfait's rate is not in the form: it stays as stored.
         daily_rate_cents: mode === "forfait" ? editing.daily_rate_cents : cents,
