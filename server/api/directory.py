@@ -60,7 +60,10 @@ def _profile_out(view: org_screen.ProfileView) -> s.OrganisationProfileOut:
 
 def _client_out(view: org_screen.ClientView) -> s.ClientProfileOut:
     return s.ClientProfileOut(
-        id=UUID(view.id), reverse_charge=view.reverse_charge, **dataclasses.asdict(view.profile)
+        id=UUID(view.id),
+        reverse_charge=view.reverse_charge,
+        own_payment_terms=view.own_terms,
+        **dataclasses.asdict(view.profile),
     )
 
 

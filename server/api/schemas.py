@@ -614,11 +614,27 @@ class ClientUpdate(Wire):
         description="The client's own reference for its invoices (EN 16931 BT-10, e.g. a "
         "service code or a buyer's reference); printed on and carried by each invoice issued.",
     )
+    payment_kind: Literal["net", "end_of_month"] | None = Field(
+        default=None,
+        description="With payment_days, the terms the client's invoices fall due on. null or "
+        "absent: kept. Terms other than those in force become the client's own (until then it "
+        "pays on the organisation's).",
+    )
+    payment_days: Annotated[int, Whole(ge=0, le=60)] | None = Field(
+        default=None,
+        description="Days after the invoice date (net) or to the end of the month; at most 60 "
+        "net, 45 end of month (C. com. L441-10). null or absent: kept.",
+    )
 
 
 class ClientProfileOut(ClientUpdate):
     id: UUID
     reverse_charge: bool = Field(description="True for an EU client outside France.")
+    payment_kind: Literal["net", "end_of_month"]
+    payment_days: SmallInt
+    own_payment_terms: bool = Field(
+        description="False: the client pays on the organisation's terms (shown above)."
+    )
 
 
 class PasskeyRevokeIn(Wire):
