@@ -538,6 +538,12 @@ class MissionUpdate(Wire):
         description="A capped régie's cap in half-days; null or absent: kept (ignored for "
         "other modes). Refused (409) once an invoice billing the mission is issued.",
     )
+    milestones: Annotated[list[MilestoneIn], Field(max_length=50)] | None = Field(
+        default=None,
+        description="A forfait's milestones, all of them, in order; null or absent: kept "
+        "(ignored for other modes). A delivered milestone must come back unchanged at its "
+        "place (409 otherwise).",
+    )
 
 
 # -- the organisation screen, client identity, a person's devices (back office, issue 14) ------

@@ -29,13 +29,17 @@ or waits, then edits); what cannot reach one goes through.
 - **Cap** (capped régie): decides how many days each month's invoice may bill, counting what
   earlier invoices billed; refused once an invoice billing the mission is issued, naming its
   month (a credit note and a new mission, or waiting for the next one, are the way out).
+- **Milestones** (forfait): a delivered milestone has its pre-invoice (then its invoice), made
+  with its label, date and amount: it cannot be changed or removed, naming the month it was
+  delivered in. The others change, are added or removed freely (their due dates within the
+  mission's, a 422 otherwise).
 - **Title**, **purchase order reference**: labels; always accepted (signed documents and
   issued invoices keep their own copy).
 
 Pure: no storage, no clock.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -98,6 +102,8 @@ def changed_fields(before: Mission, after: Mission) -> list[str]:
         fields.append("end_date")
     if before.day_cap_half_days != after.day_cap_half_days:
         fields.append("day_cap_half_days")
+    if _milestones(before) != _milestones(after):
+        fields.append("milestones")
     if before.purchase_order != after.purchase_order:
         fields.append("purchase_order")
     for name in TERMS:
@@ -106,6 +112,11 @@ def changed_fields(before: Mission, after: Mission) -> list[str]:
     if _circuit(before) != _circuit(after):
         fields.append("approval_steps")
     return fields
+
+
+def _milestones(mission: Mission) -> list[tuple[str, date, int]]:
+    ordered = sorted(mission.milestones, key=lambda m: m.position)
+    return [(m.label, m.due_date, m.amount_cents) for m in ordered]
 
 
 def _circuit(mission: Mission) -> list[tuple[str, str]]:
@@ -119,6 +130,7 @@ def refusals(
     months: Sequence[MonthOfMission],
     incoming: Sequence[MonthOfMission] = (),
     invoiced: Sequence[str] = (),
+    delivered: Mapping[int, date] | None = None,
 ) -> tuple[FieldError, ...]:
     """Why the edit ``before`` → ``after`` would rewrite history; empty when it would not.
 
@@ -128,6 +140,7 @@ def refusals(
         months: The stored months of the mission's consultant, with their days on it.
         incoming: When the consultant changes, the new consultant's stored months.
         invoiced: The months (``YYYY-MM``) of the issued invoices billing the mission.
+        delivered: The delivered milestones: position → delivery date.
 
     Returns:
         One `FieldError` per field and month it would reach, ordered by field then month.
@@ -170,6 +183,19 @@ def refusals(
         if name in changed:
             errors.extend(
                 _invoiced(name, month, f"its {name} would change") for month in sorted(invoiced)
+            )
+    if "milestones" in changed:
+        old, new = _milestones(before), _milestones(after)
+        for position, on in sorted((delivered or {}).items()):
+            if position >= len(old) or (position < len(new) and new[position] == old[position]):
+                continue
+            errors.append(
+                FieldError(
+                    field=f"milestones[{position}]",
+                    code="milestone_delivered",
+                    message=f"{on.isoformat()[:7]} is when milestone {old[position][0]!r} was "
+                    "delivered: it is billed as it was",
+                )
             )
     if "start_date" in changed:
         new_start = after.start_date

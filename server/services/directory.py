@@ -374,12 +374,19 @@ class MissionEdit:
     client_id: str | None = None
     day_cap_half_days: int | None = None
     """Only a capped régie has a cap; the billing mode itself stays as created."""
+    milestones: tuple[model.Milestone, ...] | None = None
+    """A forfait's milestones, all of them (ignored for other modes)."""
 
 
 def _wire(mission: model.Mission, name: str) -> object:
     value = getattr(mission, name if name != "approval_steps" else "steps")
     if name == "approval_steps":
         return [{"kind": s.kind, "approver_id": s.approver_id} for s in value]
+    if name == "milestones":
+        return [
+            {"label": m.label, "due_date": m.due_date.isoformat(), "amount_cents": m.amount_cents}
+            for m in value
+        ]
     if isinstance(value, date):
         return value.isoformat()
     return list(value) if isinstance(value, tuple) else value
@@ -402,6 +409,9 @@ async def update_mission(
         day_cap_half_days=before.day_cap_half_days
         if edit.day_cap_half_days is None or before.billing_mode != "regie_capped"
         else edit.day_cap_half_days,
+        milestones=before.milestones
+        if edit.milestones is None or before.billing_mode != "forfait"
+        else edit.milestones,
         title=edit.title,
         end_date=edit.end_date,
         daily_rate_cents=edit.daily_rate_cents,
@@ -434,8 +444,18 @@ async def update_mission(
             if {"client_id", "day_cap_half_days"} & set(changed)
             else []
         )
+        delivered = (
+            await invoicing_store.delivered_milestones(before.id)
+            if "milestones" in changed
+            else {}
+        )
         refused = mission_changes.refusals(
-            before=before, after=after, months=months, incoming=incoming, invoiced=invoiced
+            before=before,
+            after=after,
+            months=months,
+            incoming=incoming,
+            invoiced=invoiced,
+            delivered=delivered,
         )
         if refused:
             named = sorted({e.message.split(" ", 1)[0] for e in refused})

@@ -299,6 +299,14 @@ async def billed_quantity_before(*, key: str, period_start: date, exclude: str) 
     return total
 
 
+async def delivered_milestones(mission_id: str) -> dict[int, date]:
+    """The mission's delivered milestones: position → delivery date."""
+    rows = await t.MilestoneDelivery.select(
+        t.MilestoneDelivery.milestone.position, t.MilestoneDelivery.delivered_on
+    ).where(t.MilestoneDelivery.milestone.mission == mission_id)
+    return {int(r["milestone.position"]): r["delivered_on"] for r in rows}
+
+
 async def invoiced_months(mission_id: str) -> list[str]:
     """The months (``YYYY-MM`` of their period start) of the issued invoices with a line billing
     the mission: its days (``mission:<id>``) or one of its milestones (``milestone:<id>``)."""

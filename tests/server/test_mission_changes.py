@@ -508,3 +508,100 @@ async def issue_invoice_for(world: World, mission: model.Mission, text: str) -> 
         t.Invoice.id == invoice_id
     )
     assert await invoicing_store.invoiced_months(mission.id) == [text]
+
+
+def test_a_delivered_milestone_cannot_change_nor_go_the_others_can() -> None:
+    """Make sure a delivered milestone changed or removed is named with its delivery month,
+    while the undelivered ones change, and new ones are added, freely."""
+
+    def milestone(position: int, label: str, amount: int) -> model.Milestone:
+        return model.Milestone(
+            position=position,
+            label=label,
+            due_date=date(2026, 3 + position, 1),
+            amount_cents=amount,
+        )
+
+    forfait = replace(
+        MISSION,
+        billing_mode="forfait",
+        daily_rate_cents=None,
+        milestones=(milestone(0, "Cadrage", 500_000), milestone(1, "Recette", 700_000)),
+    )
+    delivered = {0: date(2026, 3, 20)}
+    others = replace(
+        forfait,
+        milestones=(
+            milestone(0, "Cadrage", 500_000),
+            milestone(1, "Recette", 800_000),
+            milestone(2, "Bilan", 100_000),
+        ),
+    )
+    assert rule.changed_fields(forfait, others) == ["milestones"]
+    assert rule.refusals(before=forfait, after=others, months=[], delivered=delivered) == ()
+    changed = replace(forfait, milestones=(milestone(0, "Cadrage", 550_000),))
+    assert found(rule.refusals(before=forfait, after=changed, months=[], delivered=delivered)) == {
+        ("milestones[0]", "milestone_delivered", "2026-03")
+    }
+    removed = replace(forfait, milestones=(milestone(0, "Recette", 700_000),))
+    delivered_both = {0: date(2026, 3, 20), 1: date(2026, 4, 2)}
+    assert found(
+        rule.refusals(before=forfait, after=removed, months=[], delivered=delivered_both)
+    ) == {
+        ("milestones[0]", "milestone_delivered", "2026-03"),
+        ("milestones[1]", "milestone_delivered", "2026-04"),
+    }
+
+
+async def test_a_forfait_s_milestones_change_until_delivered(world: World) -> None:
+    """Make sure an administrator changes an undelivered milestone and adds one (stored,
+    audited, the delivered one keeping its delivery), and that changing the delivered one is
+    refused with 409 naming it, nothing saved."""
+    admin, boss, alice, _ = await setup(world)
+    client = await world.client("Forfait Client SA")
+    created = await admin.browser.post(
+        "/api/v1/missions",
+        json={
+            "consultant_id": alice.id,
+            "client_id": client.id,
+            "title": "Refonte",
+            "start_date": "2026-01-05",
+            "end_date": "2026-12-31",
+            "billing_mode": "forfait",
+            "approval_steps": [{"kind": "manager", "approver_id": boss.id}],
+            "milestones": [
+                {"label": "Cadrage", "due_date": "2026-03-01", "amount_cents": 500_000},
+                {"label": "Recette", "due_date": "2026-06-01", "amount_cents": 700_000},
+            ],
+        },
+    )
+    assert created.status_code == 201, created.text
+    forfait = created.json()
+    url = f"/api/v1/missions/{forfait['id']}"
+    delivery = await admin.browser.post(
+        f"{url}/milestones/0/delivery", json={"delivered_on": "2026-03-20"}
+    )
+    assert delivery.status_code == 201, delivery.text
+    edit = {k: forfait[k] for k in body(await repo.get_mission(forfait["id"]))}  # type: ignore[arg-type]
+    first, second = forfait["milestones"]
+    refused = await admin.browser.put(
+        url, json={**edit, "milestones": [{**first, "amount_cents": 550_000}, second]}
+    )
+    assert refused.status_code == 409, refused.text
+    assert [(e["field"], e["code"], e["message"][:7]) for e in refused.json()["errors"]] == [
+        ("milestones[0]", "milestone_delivered", "2026-03")
+    ]
+    assert (await admin.browser.get(url)).json() == forfait
+    third = {"label": "Bilan", "due_date": "2026-12-01", "amount_cents": 100_000}
+    milestones = [first, {**second, "amount_cents": 800_000}, third]
+    accepted = await admin.browser.put(url, json={**edit, "milestones": milestones})
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["milestones"] == milestones
+    assert await invoicing_store.delivered_milestones(forfait["id"]) == {0: date(2026, 3, 20)}
+    (event,) = await mission_events(world.organisation.id)
+    assert event.body["data"]["after"] == {"milestones": milestones}
+    outside = await admin.browser.put(
+        url, json={**edit, "milestones": [first, {**third, "due_date": "2027-02-01"}]}
+    )
+    assert outside.status_code == 422, outside.text
+    assert "milestones[1].due_date" in {e["field"] for e in outside.json()["errors"]}
