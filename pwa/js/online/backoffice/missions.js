@@ -10,8 +10,8 @@
 // they name, a milestone's on its own row.
 //
 // Each listed mission has "Modifier" (the same form, prefilled: consultant, client, title, start
-// and end dates, rate, cap, comments, absences, region, expenses, circuit; the billing mode and
-// milestones stay as created, as the API keeps them) and, while it runs on, "Clôturer" (the
+// and end dates, rate, cap, milestones, comments, absences, region, expenses, circuit; the
+// billing mode stays as created, as the API keeps it) and, while it runs on, "Clôturer" (the
 // same, with today as its end date). The server refuses (409) a change that would rewrite a
 // month already handed in or invoiced, or move recorded days to another consultant or client:
 // the refused fields are marked with their months and the months listed at the top of the
@@ -147,8 +147,8 @@ export const STRINGS = {
     "End date set to today: adjust it if needed, then save.",
   ],
   "bo.missions.fixed": [
-    "Le mode de facturation et les jalons restent ceux de la création. Un changement qui toucherait un mois déjà remis ou facturé est refusé.",
-    "The billing mode and milestones stay as created. A change that would reach a month already handed in or invoiced is refused.",
+    "Le mode de facturation reste celui de la création. Un changement qui toucherait un mois déjà remis ou facturé, ou un jalon livré, est refusé.",
+    "The billing mode stays as created. A change that would reach a month already handed in or invoiced, or a delivered milestone, is refused.",
   ],
   "bo.missions.noCircuit": [
     "Sans circuit, le manager du consultant valide ses mois seul.",
@@ -171,6 +171,11 @@ export const STRINGS = {
   "bo.missions.daysBeforeStart": ["jours saisis avant le début", "days recorded before the start"],
   "bo.missions.hasDays": ["jours saisis sur la mission", "days recorded on the mission"],
   "bo.missions.invoiced": ["facturé", "invoiced"],
+  "bo.missions.delivered": ["jalon livré", "milestone delivered"],
+  "bo.missions.fieldDelivered": [
+    "Refusé : un jalon livré est facturé tel quel, il ne change ni ne disparaît ({months}).",
+    "Refused: a delivered milestone is billed as it is; it cannot change or go ({months}).",
+  ],
   "bo.missions.fieldDaysBefore": [
     "Refusé : des jours sont saisis sur la mission avant cette date ({months}).",
     "Refused: days are recorded on the mission before this date ({months}).",
@@ -456,7 +461,7 @@ export async function mount(container, _props) {
     t("bo.missions.addMilestone"),
   );
   /** Redraw the rows from `milestones`, numbering them and their ids from 1. */
-  function drawMilestones(fixedTerms = false) {
+  function drawMilestones() {
     milestoneRows.replaceChildren(
       ...milestones.map((ms, index) => {
         const n = index + 1;
@@ -472,24 +477,20 @@ export async function mount(container, _props) {
             field(`${id}-amount`, t("bo.missions.milestone.amount"), ms.amount_cents),
             field(`${id}-due`, t("bo.missions.milestone.due"), ms.due_date),
           ),
-          fixedTerms
-            ? null
-            : h(
-                "button",
-                {
-                  type: "button",
-                  class: "secondary small",
-                  onclick: () => {
-                    milestones = milestones.filter((other) => other !== ms);
-                    drawMilestones();
-                    addMilestone.focus();
-                  },
-                },
-                t("bo.missions.removeMilestone", { n }),
-              ),
+          h(
+            "button",
+            {
+              type: "button",
+              class: "secondary small",
+              onclick: () => {
+                milestones = milestones.filter((other) => other !== ms);
+                drawMilestones();
+                addMilestone.focus();
+              },
+            },
+            t("bo.missions.removeMilestone", { n }),
+          ),
         );
-        for (const input of [ms.label, ms.amount_cents, ms.due_date])
-          input.toggleAttribute("disabled", fixedTerms);
         return ms.row;
       }),
     );
@@ -780,8 +781,8 @@ export async function mount(container, _props) {
     set("purchase_order", m.purchase_order);
     set("day_cap_half_days", m.day_cap_half_days == null ? "" : daysText(m.day_cap_half_days));
     milestones = m.milestones.map((ms) => newMilestone(ms));
-    drawMilestones(true);
-    addMilestone.hidden = true;
+    drawMilestones();
+    addMilestone.hidden = false;
     showMode();
     policyBefore = { rebill: false, margin_bp: 0 };
     setPolicy(policyBefore);
@@ -853,6 +854,7 @@ export async function mount(container, _props) {
     client_id: t("bo.missions.client"),
     start_date: t("bo.missions.start"),
     day_cap_half_days: t("bo.missions.cap"),
+    milestones: t("bo.missions.milestones"),
     end_date: t("bo.missions.end"),
     daily_rate_cents: t("bo.missions.daily_rate"),
     calendar_region: t("bo.missions.region"),
@@ -871,15 +873,26 @@ export async function mount(container, _props) {
    */
   function showHistoryRefusal(error) {
     const found = error.errors
-      .map((e) => ({ ...e, month: /^\d{4}-\d{2}/.exec(e.message)?.[0] ?? "" }))
-      .filter((e) => e.month && (e.code.startsWith("month_") || e.code in DAY_CODES));
+      .map((e) => ({
+        ...e,
+        // A milestone's refusals go under the milestones, together.
+        field: e.field.startsWith("milestones") ? "milestones" : e.field,
+        month: /^\d{4}-\d{2}/.exec(e.message)?.[0] ?? "",
+      }))
+      .filter(
+        (e) =>
+          e.month &&
+          (e.code.startsWith("month_") || e.code in DAY_CODES || e.code === "milestone_delivered"),
+      );
     if (error.status !== 409 || !found.length) return false;
     const why = (e) =>
       e.code in DAY_CODES
         ? t(DAY_CODES[e.code][0])
         : e.code === "month_invoiced"
           ? t("bo.missions.invoiced")
-          : t(`status.${e.code.slice("month_".length)}`).toLowerCase();
+          : e.code === "milestone_delivered"
+            ? t("bo.missions.delivered")
+            : t(`status.${e.code.slice("month_".length)}`).toLowerCase();
     /** @type {Map<string, {status: string, fields: string[]}>} */
     const months = new Map();
     /** @type {Map<string, typeof found>} */
@@ -904,7 +917,9 @@ export async function mount(container, _props) {
           ? DAY_CODES[lead.code][1]
           : lead.code === "month_invoiced"
             ? "bo.missions.fieldInvoiced"
-            : "bo.missions.fieldMonths";
+            : lead.code === "milestone_delivered"
+              ? "bo.missions.fieldDelivered"
+              : "bo.missions.fieldMonths";
       setFieldError(input, t(sentence, { months: list }));
       first ??= input;
     }
@@ -983,7 +998,7 @@ export async function mount(container, _props) {
     const discount = { percent_bp: percent, amount_cents: off, reason: value("reason").trim() };
     /** The milestones as sent; an amount that is not one is said here, on its row. */
     const sentMilestones = [];
-    if (mode === "forfait" && !editing) {
+    if (mode === "forfait") {
       for (const ms of milestones) {
         const text = ms.amount_cents.value.trim();
         const amount = text ? parseEuros(text) : null;
@@ -1013,6 +1028,7 @@ export async function mount(container, _props) {
         start_date: value("start_date") || null,
         end_date: value("end_date") || null,
         day_cap_half_days: mode === "regie_capped" ? cap : null,
+        milestones: mode === "forfait" ? sentMilestones : null,
         purchase_order: value("purchase_order"),
         // A forfait's rate is not in the form: it stays as stored.
         daily_rate_cents: mode === "forfait" ? editing.daily_rate_cents : cents,
