@@ -285,7 +285,9 @@ class ClientController(Controller):
         wrong, a French VAT number not the SIREN's, an EU VAT number of another country, a
         country outside the EU. Invoices already issued keep the identity they were issued
         with."""
-        profile = org_screen.ClientProfile(**data.model_dump(mode="json"))
+        profile = org_screen.ClientProfile(
+            **data.model_dump(mode="json", exclude={"own_payment_terms"})
+        )
         view = await org_screen.update_client(session.actor, str(client_id), profile, clock=clock)
         return _client_out(view)
 

@@ -632,13 +632,19 @@ class ClientUpdate(Wire):
         "net, 45 end of month (C. com. L441-10). null or absent: kept.",
     )
 
+    own_payment_terms: StrictBool | None = Field(
+        default=None,
+        description="Read-only (see the reply); ignored when sent, so that a client read "
+        "with GET can be sent back with its new values.",
+    )
+
 
 class ClientProfileOut(ClientUpdate):
     id: UUID
     reverse_charge: bool = Field(description="True for an EU client outside France.")
     payment_kind: Literal["net", "end_of_month"]
     payment_days: SmallInt
-    own_payment_terms: bool = Field(
+    own_payment_terms: StrictBool = Field(
         description="False: the client pays on the organisation's terms (shown above)."
     )
 
