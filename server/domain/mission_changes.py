@@ -24,7 +24,8 @@ or waits, then edits); what cannot reach one goes through.
   (any status), naming each month; and as a term while a handed-in month of the consultant
   (the one leaving, or the one arriving) overlaps the mission's period, whose calendar and
   circuit it would change. A client is also refused once a month or milestone of the mission
-  is invoiced (an issued invoice bills it to the old client). A different consultant or
+  is invoiced (an issued invoice bills it to the old client) or a milestone delivered (its
+  pre-invoice is made out to the old client). A different consultant or
   client for the days already worked is a new mission.
 - **Cap** (capped régie): decides how many days each month's invoice may bill, counting what
   earlier invoices billed; refused once an invoice billing the mission is issued, naming its
@@ -184,6 +185,17 @@ def refusals(
             errors.extend(
                 _invoiced(name, month, f"its {name} would change") for month in sorted(invoiced)
             )
+    if "client_id" in changed:
+        # A delivered milestone's pre-invoice is made out to the client it was delivered to.
+        errors.extend(
+            FieldError(
+                field="client_id",
+                code="milestone_delivered",
+                message=f"{on.isoformat()[:7]} is when milestone {position + 1} was delivered "
+                "to this client",
+            )
+            for position, on in sorted((delivered or {}).items())
+        )
     if "milestones" in changed:
         old, new = _milestones(before), _milestones(after)
         for position, on in sorted((delivered or {}).items()):

@@ -446,7 +446,7 @@ async def update_mission(
         )
         delivered = (
             await invoicing_store.delivered_milestones(before.id)
-            if "milestones" in changed
+            if {"milestones", "client_id"} & set(changed)
             else {}
         )
         refused = mission_changes.refusals(

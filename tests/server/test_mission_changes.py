@@ -356,8 +356,8 @@ def test_the_new_consultant_s_handed_in_months_block_the_change() -> None:
 
 
 def test_a_new_cap_or_client_is_refused_once_the_mission_is_invoiced() -> None:
-    """Make sure an issued invoice's month is named for the cap and the client, and that a cap
-    changes freely before any invoice."""
+    """Make sure an issued invoice's month is named for the cap and the client, that a cap
+    changes freely before any invoice, and that a delivered milestone keeps its client."""
     capped = replace(MISSION, billing_mode="regie_capped", day_cap_half_days=40)
     after = replace(capped, day_cap_half_days=30, client_id="other")
     assert found(rule.refusals(before=capped, after=after, months=[], invoiced=["2026-03"])) == {
@@ -367,6 +367,11 @@ def test_a_new_cap_or_client_is_refused_once_the_mission_is_invoiced() -> None:
     assert (
         rule.refusals(before=capped, after=replace(capped, day_cap_half_days=30), months=[]) == ()
     )
+    moved = replace(MISSION, client_id="other")
+    delivered = {1: date(2026, 4, 2)}
+    assert found(rule.refusals(before=MISSION, after=moved, months=[], delivered=delivered)) == {
+        ("client_id", "milestone_delivered", "2026-04")
+    }
 
 
 async def test_admin_moves_the_start_and_it_is_audited(world: World) -> None:

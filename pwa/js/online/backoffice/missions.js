@@ -172,6 +172,10 @@ export const STRINGS = {
   "bo.missions.hasDays": ["jours saisis sur la mission", "days recorded on the mission"],
   "bo.missions.invoiced": ["facturé", "invoiced"],
   "bo.missions.delivered": ["jalon livré", "milestone delivered"],
+  "bo.missions.fieldDeliveredClient": [
+    "Refusé : un jalon livré est facturé à ce client ({months}).",
+    "Refused: a delivered milestone is billed to this client ({months}).",
+  ],
   "bo.missions.fieldDelivered": [
     "Refusé : un jalon livré est facturé tel quel, il ne change ni ne disparaît ({months}).",
     "Refused: a delivered milestone is billed as it is; it cannot change or go ({months}).",
@@ -918,7 +922,9 @@ export async function mount(container, _props) {
           : lead.code === "month_invoiced"
             ? "bo.missions.fieldInvoiced"
             : lead.code === "milestone_delivered"
-              ? "bo.missions.fieldDelivered"
+              ? name === "client_id"
+                ? "bo.missions.fieldDeliveredClient"
+                : "bo.missions.fieldDelivered"
               : "bo.missions.fieldMonths";
       setFieldError(input, t(sentence, { months: list }));
       first ??= input;
