@@ -1,9 +1,10 @@
 """Editing and closing a mission in the back office's Missions tab, in Chromium, on a phone
 (390×844) and a laptop (1280×800): the administrator renames a mission, moves its start
 earlier and gives it an end date through "Modifier" (listed after, stored), closes another
-with "Clôturer"; then tries to change the daily rate, then the start, of a mission whose March
-is validated and reads, in French, the refusal naming that month at the top of the form and
-under the field, nothing saved. No sideways scroll at 390 px; axe finds nothing serious."""
+with "Clôturer"; then tries to change the daily rate, the start, then the consultant, of a
+mission whose March is validated and reads, in French, the refusal naming that month at the
+top of the form and under the field, nothing saved. No sideways scroll at 390 px; axe finds
+nothing serious."""
 
 from __future__ import annotations
 
@@ -108,6 +109,7 @@ def test_a_rate_change_over_a_validated_month_is_refused_naming_the_month(
     page = browser_page.page
     page.set_viewport_size({"width": width, "height": height})
     who = demo_server.consultant(f"Valide Conseil {uuid.uuid4().hex[:4]}", start=date(2026, 1, 5))
+    other = demo_server.consultant(f"Autre Conseil {uuid.uuid4().hex[:4]}", start=date(2026, 1, 5))
     demo_server.set_month_state(who, "2026-03", "validated")
     open_missions(page, demo_server)
 
@@ -154,6 +156,15 @@ def test_a_rate_change_over_a_validated_month_is_refused_naming_the_month(
     if width == 390:
         no_sideways_scroll(page, "mission start refused")
     assert mission(page, demo_server, who.mission_id)["start_date"] == "2026-01-05"
+
+    # Another consultant would take the mission out of March too: refused under "Consultant".
+    form.get_by_label("Début", exact=True).fill("2026-01-05")
+    form.get_by_label("Consultant").select_option(other.person_id)
+    form.get_by_role("button", name="Enregistrer les modifications").click()
+    expect(page.locator("#mission-consultant-error")).to_have_text(
+        "Refusé : changerait mars 2026 (validé)."
+    )
+    assert mission(page, demo_server, who.mission_id)["consultant_id"] == who.person_id
     assert browser_page.errors == []
 
 
