@@ -460,7 +460,8 @@ async def update_mission(
         if refused:
             named = sorted({e.message.split(" ", 1)[0] for e in refused})
             raise Conflict(
-                f"this change would rewrite months already handed in: {', '.join(named)}",
+                "this change would rewrite what is already recorded, handed in or invoiced: "
+                f"{', '.join(named)}",
                 errors=refused,
             )
         updated = await repo.update_mission(after, previous_consultant_id=before.consultant_id)
