@@ -119,7 +119,9 @@ def test_a_rate_change_over_a_validated_month_is_refused_naming_the_month(
     form.get_by_label("Taux journalier HT (€)").fill("650")
     form.get_by_role("button", name="Enregistrer les modifications").click()
     alert = form.get_by_role("alert")
-    expect(alert).to_contain_text("Modification refusée : elle changerait des mois déjà remis.")
+    expect(alert).to_contain_text(
+        "Modification refusée : elle changerait des mois déjà remis, facturés ou saisis."
+    )
     expect(alert.get_by_test_id("mission-history-months")).to_have_text(
         "mars 2026 (validé) : Taux journalier HT (€)"
     )

@@ -159,12 +159,12 @@ export const STRINGS = {
   "bo.missions.saved": ["Mission « {title} » enregistrée.", "Mission “{title}” saved."],
   "bo.missions.unchanged": ["Rien à enregistrer : aucun changement.", "Nothing to save."],
   "bo.missions.history": [
-    "Modification refusée : elle changerait des mois déjà remis. Rien n'a été enregistré.",
-    "Change refused: it would alter months already handed in. Nothing was saved.",
+    "Modification refusée : elle changerait des mois déjà remis, facturés ou saisis. Rien n'a été enregistré.",
+    "Change refused: it would alter months already handed in, invoiced or recorded. Nothing was saved.",
   ],
   "bo.missions.historyHelp": [
-    "Un mois validé ou signé doit d'abord être rouvert, un mois en validation aller au bout de son circuit. Pour un nouveau taux à partir d'une date, clôturez cette mission et créez-en une autre.",
-    "A validated or signed month must be reopened first, a month in validation finish its circuit. For a new rate from a given date, close this mission and create another.",
+    "Un mois validé ou signé doit d'abord être rouvert, un mois en validation aller au bout de son circuit. Pour un nouveau taux à partir d'une date, ou un autre consultant ou client pour des jours déjà saisis, clôturez cette mission et créez-en une autre.",
+    "A validated or signed month must be reopened first, a month in validation finish its circuit. For a new rate from a given date, or another consultant or client for days already recorded, close this mission and create another.",
   ],
   "bo.missions.historyMonth": ["{month} ({status}) : {fields}", "{month} ({status}): {fields}"],
   "bo.missions.daysAfterEnd": ["jours saisis après la fin", "days recorded after the end"],
