@@ -134,6 +134,18 @@ def mission_edit(data: s.MissionUpdate) -> MissionEdit:
             for i, st in enumerate(data.approval_steps)
         ),
         purchase_order=data.purchase_order,
+        start_date=data.start_date,
+        consultant_id=None if data.consultant_id is None else str(data.consultant_id),
+        client_id=None if data.client_id is None else str(data.client_id),
+        day_cap_half_days=data.day_cap_half_days,
+        milestones=None
+        if data.milestones is None
+        else tuple(
+            model.Milestone(
+                position=i, label=ms.label, due_date=ms.due_date, amount_cents=ms.amount_cents
+            )
+            for i, ms in enumerate(data.milestones)
+        ),
     )
 
 

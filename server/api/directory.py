@@ -60,7 +60,10 @@ def _profile_out(view: org_screen.ProfileView) -> s.OrganisationProfileOut:
 
 def _client_out(view: org_screen.ClientView) -> s.ClientProfileOut:
     return s.ClientProfileOut(
-        id=UUID(view.id), reverse_charge=view.reverse_charge, **dataclasses.asdict(view.profile)
+        id=UUID(view.id),
+        reverse_charge=view.reverse_charge,
+        own_payment_terms=view.own_terms,
+        **dataclasses.asdict(view.profile),
     )
 
 
@@ -282,7 +285,9 @@ class ClientController(Controller):
         wrong, a French VAT number not the SIREN's, an EU VAT number of another country, a
         country outside the EU. Invoices already issued keep the identity they were issued
         with."""
-        profile = org_screen.ClientProfile(**data.model_dump(mode="json"))
+        profile = org_screen.ClientProfile(
+            **data.model_dump(mode="json", exclude={"own_payment_terms"})
+        )
         view = await org_screen.update_client(session.actor, str(client_id), profile, clock=clock)
         return _client_out(view)
 

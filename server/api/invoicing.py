@@ -377,12 +377,18 @@ class BillingController(Controller):
         status_code=HTTP_204_NO_CONTENT,
     )
     async def set_client(
-        self, client_id: FromPath[UUID], data: JSONBody[s.ClientBillingIn], session: SessionDep
+        self,
+        client_id: FromPath[UUID],
+        data: JSONBody[s.ClientBillingIn],
+        session: SessionDep,
+        clock: ClockDep,
     ) -> None:
-        """A client's billing address, country and payment terms (L441-10 limits apply)."""
+        """A client's billing address, country and payment terms (L441-10 limits apply);
+        audited as `client.changed`. The app sets the terms on the Clients tab, through
+        PUT /clients/{id}; this stays for scripts and the structured address."""
         actor = _admin(session)
         await billing.set_client_billing(
-            actor=actor, client_id=str(client_id), fields=data.model_dump()
+            actor=actor, client_id=str(client_id), fields=data.model_dump(), at=clock()
         )
 
     @get(

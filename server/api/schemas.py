@@ -501,8 +501,9 @@ class AuditVerifyOut(Wire):
 
 
 class MissionUpdate(Wire):
-    """A mission's editable terms, all given (PUT replaces them); the consultant, client, start
-    date and billing mode stay as created. Closing a mission is setting its end date."""
+    """A mission's editable terms (PUT replaces them); the billing mode and a forfait's
+    milestones stay as created. Closing a mission is setting its end date. The consultant,
+    client, start date and cap are optional: absent or null, each is kept as it is."""
 
     title: Name
     end_date: IsoDate | None = Field(description="null: the mission runs on.")
@@ -516,6 +517,32 @@ class MissionUpdate(Wire):
     )
     purchase_order: PurchaseOrder | None = Field(
         default=None, description='null or absent: kept as it is; "" removes it.'
+    )
+    start_date: IsoDate | None = Field(
+        default=None,
+        description="null or absent: kept. Refused (409) after a day recorded on the mission, "
+        "or when the mission would leave or enter a month already handed in.",
+    )
+    consultant_id: UUID | None = Field(
+        default=None,
+        description="null or absent: kept. Refused (409) while the mission has a recorded "
+        "day (it belongs to its consultant's CRA) or a handed-in month in its period.",
+    )
+    client_id: UUID | None = Field(
+        default=None,
+        description="null or absent: kept. Refused (409) while the mission has a recorded "
+        "day, a handed-in month in its period, or an issued invoice.",
+    )
+    day_cap_half_days: Annotated[int, Whole(ge=1, le=10**6)] | None = Field(
+        default=None,
+        description="A capped régie's cap in half-days; null or absent: kept (ignored for "
+        "other modes). Refused (409) once an invoice billing the mission is issued.",
+    )
+    milestones: Annotated[list[MilestoneIn], Field(max_length=50)] | None = Field(
+        default=None,
+        description="A forfait's milestones, all of them, in order; null or absent: kept "
+        "(ignored for other modes). A delivered milestone must come back unchanged at its "
+        "place (409 otherwise).",
     )
 
 
@@ -593,11 +620,33 @@ class ClientUpdate(Wire):
         description="The client's own reference for its invoices (EN 16931 BT-10, e.g. a "
         "service code or a buyer's reference); printed on and carried by each invoice issued.",
     )
+    payment_kind: Literal["net", "end_of_month"] | None = Field(
+        default=None,
+        description="With payment_days, the terms the client's invoices fall due on. null or "
+        "absent: kept. Terms other than those in force become the client's own (until then it "
+        "pays on the organisation's).",
+    )
+    payment_days: Annotated[int, Whole(ge=0, le=60)] | None = Field(
+        default=None,
+        description="Days after the invoice date (net) or to the end of the month; at most 60 "
+        "net, 45 end of month (C. com. L441-10). null or absent: kept.",
+    )
+
+    own_payment_terms: StrictBool | None = Field(
+        default=None,
+        description="Read-only (see the reply); ignored when sent, so that a client read "
+        "with GET can be sent back with its new values.",
+    )
 
 
 class ClientProfileOut(ClientUpdate):
     id: UUID
     reverse_charge: bool = Field(description="True for an EU client outside France.")
+    payment_kind: Literal["net", "end_of_month"]
+    payment_days: SmallInt
+    own_payment_terms: StrictBool = Field(
+        description="False: the client pays on the organisation's terms (shown above)."
+    )
 
 
 class PasskeyRevokeIn(Wire):

@@ -12,7 +12,7 @@ from server.domain.errors import Conflict, FieldError, InvalidInput, NotFound
 from server.domain.roles import Actor, Role
 from server.services import audit_log, invoicing, organisation
 from server.services.clock import Clock, system_clock
-from server.storage import notification_store, sync_store
+from server.storage import invoicing_store, notification_store, sync_store
 from server.storage import repositories as repo
 from server.storage import signatures as signatures_store
 from sync.rules import AbsenceType
@@ -368,12 +368,25 @@ class MissionEdit:
     steps: tuple[model.ApprovalStep, ...]
     purchase_order: str | None = None
     """None: kept as it is (a client of the API from before the field)."""
+    start_date: date | None = None
+    """None: kept as it is; likewise the three below."""
+    consultant_id: str | None = None
+    client_id: str | None = None
+    day_cap_half_days: int | None = None
+    """Only a capped régie has a cap; the billing mode itself stays as created."""
+    milestones: tuple[model.Milestone, ...] | None = None
+    """A forfait's milestones, all of them (ignored for other modes)."""
 
 
 def _wire(mission: model.Mission, name: str) -> object:
     value = getattr(mission, name if name != "approval_steps" else "steps")
     if name == "approval_steps":
         return [{"kind": s.kind, "approver_id": s.approver_id} for s in value]
+    if name == "milestones":
+        return [
+            {"label": m.label, "due_date": m.due_date.isoformat(), "amount_cents": m.amount_cents}
+            for m in value
+        ]
     if isinstance(value, date):
         return value.isoformat()
     return list(value) if isinstance(value, tuple) else value
@@ -383,13 +396,22 @@ async def update_mission(
     actor: Actor, mission_id: str, edit: MissionEdit, *, clock: Clock = system_clock
 ) -> model.Mission:
     """Change a mission's editable terms, unless that would rewrite a month already handed in
-    (`server.domain.mission_changes`): then nothing changes and the refusal names each field
-    and month. The check, the write and the audit event share one transaction, under the
-    consultant's lock."""
+    or invoiced (`server.domain.mission_changes`): then nothing changes and the refusal names
+    each field and month. The check, the write and the audit event share one transaction,
+    under the consultant's lock (both consultants' when it changes hands)."""
     ensure_role(actor, Role.ADMIN)
     before = await visible_mission(actor, mission_id)
     after = replace(
         before,
+        consultant_id=edit.consultant_id or before.consultant_id,
+        client_id=edit.client_id or before.client_id,
+        start_date=edit.start_date or before.start_date,
+        day_cap_half_days=before.day_cap_half_days
+        if edit.day_cap_half_days is None or before.billing_mode != "regie_capped"
+        else edit.day_cap_half_days,
+        milestones=before.milestones
+        if edit.milestones is None or before.billing_mode != "forfait"
+        else edit.milestones,
         title=edit.title,
         end_date=edit.end_date,
         daily_rate_cents=edit.daily_rate_cents,
@@ -409,22 +431,40 @@ async def update_mission(
         return before
     async with repo.write_transaction():
         # The consultant's lock, which day writes and circuit moves take first: no month can
-        # be handed in, nor a day recorded, between this check and the write.
-        await sync_store.lock_space(before.consultant_id)
-        months = [
-            mission_changes.MonthOfMission(month=month, status=status, mission_days=days)
-            for month, status, days in await repo.months_with_mission_days(
-                consultant_id=before.consultant_id, mission_id=before.id
-            )
-        ]
-        refused = mission_changes.refusals(before=before, after=after, months=months)
+        # be handed in, nor a day recorded, between this check and the write. Two consultants
+        # are locked in a fixed order, so that two edits cannot wait on each other.
+        for person_id in sorted({before.consultant_id, after.consultant_id}):
+            await sync_store.lock_space(person_id)
+        months = await _months_of(before.consultant_id, before.id)
+        incoming = (
+            await _months_of(after.consultant_id, before.id) if "consultant_id" in changed else []
+        )
+        invoiced = (
+            await invoicing_store.invoiced_months(before.id)
+            if {"client_id", "day_cap_half_days"} & set(changed)
+            else []
+        )
+        delivered = (
+            await invoicing_store.delivered_milestones(before.id)
+            if {"milestones", "client_id"} & set(changed)
+            else {}
+        )
+        refused = mission_changes.refusals(
+            before=before,
+            after=after,
+            months=months,
+            incoming=incoming,
+            invoiced=invoiced,
+            delivered=delivered,
+        )
         if refused:
             named = sorted({e.message.split(" ", 1)[0] for e in refused})
             raise Conflict(
-                f"this change would rewrite months already handed in: {', '.join(named)}",
+                "this change would rewrite what is already recorded, handed in or invoiced: "
+                f"{', '.join(named)}",
                 errors=refused,
             )
-        updated = await repo.update_mission(after)
+        updated = await repo.update_mission(after, previous_consultant_id=before.consultant_id)
         await audit_log.record_organisation_event(
             organisation_id=before.organisation_id,
             kind="mission.changed",
@@ -441,3 +481,12 @@ async def update_mission(
         # One invoice per purchase order: the client's pre-invoices regroup their lines.
         await invoicing.on_purchase_order_changed(client_id=before.client_id, now=clock())
     return updated
+
+
+async def _months_of(consultant_id: str, mission_id: str) -> list[mission_changes.MonthOfMission]:
+    return [
+        mission_changes.MonthOfMission(month=month, status=status, mission_days=days)
+        for month, status, days in await repo.months_with_mission_days(
+            consultant_id=consultant_id, mission_id=mission_id
+        )
+    ]

@@ -946,7 +946,12 @@ async def set_billing_profile(*, actor: Actor, fields: dict[str, Any], at: datet
             )
 
 
-async def set_client_billing(*, actor: Actor, client_id: str, fields: dict[str, Any]) -> None:
+async def set_client_billing(
+    *, actor: Actor, client_id: str, fields: dict[str, Any], at: datetime
+) -> None:
+    """Replace a client's billing row (structured address, country, payment terms, buyer
+    reference), audited as the client screen's edits are (``client.changed``, the changed
+    fields' before and after; a client without a row had the organisation's terms)."""
     client = await repo.get_client(client_id)
     if client is None or client.organisation_id != actor.organisation_id:
         raise NotFound("no such client")
@@ -957,7 +962,33 @@ async def set_client_billing(*, actor: Actor, client_id: str, fields: dict[str, 
             errors=(FieldError("country_code", "unsupported", "an EU country code"),),
         )
     async with write_transaction():
+        current = await store.client_billing(client_id)
+        if current is None:
+            firm = await store.billing_profile(client.organisation_id) or {}
+            current = {
+                "address_line": "",
+                "postcode": "",
+                "city": "",
+                "country_code": "FR",
+                "buyer_reference": "",
+                "payment_kind": firm.get("payment_kind") or "net",
+                "payment_days": 30 if firm.get("payment_days") is None else firm["payment_days"],
+            }
+        changed = sorted(name for name in fields if fields[name] != current.get(name))
         await store.set_client_billing(client_id, **fields)
+        if changed:
+            await audit_log.record_organisation_event(
+                organisation_id=actor.organisation_id,
+                kind="client.changed",
+                subject=f"client:{client_id}",
+                actor_id=actor.person_id,
+                data={
+                    "client": client_id,
+                    "before": {name: current.get(name) for name in changed},
+                    "after": {name: fields[name] for name in changed},
+                },
+                at=at,
+            )
 
 
 async def receipt_of(*, actor: Actor, expense_id: str) -> tuple[str, str, bytes]:

@@ -294,12 +294,19 @@ class ClientProfile:
     signature_wording: str
     buyer_reference: str = ""
     """BT-10 on each invoice issued to the client."""
+    payment_kind: str | None = None
+    """``net`` or ``end_of_month``; with ``payment_days``, the terms its invoices fall due on
+    (C. com. L441-10). Read: the client's own, else the organisation's. Written: None keeps
+    them; terms other than those in force become the client's own."""
+    payment_days: int | None = None
 
 
 @dataclass(frozen=True)
 class ClientView:
     id: str
     profile: ClientProfile
+    own_terms: bool = False
+    """True once the client has payment terms of its own; False: the organisation's apply."""
 
     @property
     def reverse_charge(self) -> bool:
@@ -309,7 +316,9 @@ class ClientView:
 
 def _client_view(row: dict[str, Any]) -> ClientView:
     fields = {f.name: row[f.name] for f in dataclasses.fields(ClientProfile)}
-    return ClientView(id=str(row["id"]), profile=ClientProfile(**fields))
+    return ClientView(
+        id=str(row["id"]), profile=ClientProfile(**fields), own_terms=bool(row["own_terms"])
+    )
 
 
 async def read_client(actor: Actor, client_id: str) -> ClientView:
@@ -326,8 +335,14 @@ async def list_client_profiles(actor: Actor) -> list[ClientView]:
 
 
 def client_errors(profile: ClientProfile) -> list[FieldError]:
-    """A client's SIREN check digit, and a VAT number that fits its SIREN and country."""
+    """A client's SIREN check digit, a VAT number that fits its SIREN and country, and payment
+    terms within the legal limits (C. com. L441-10: 60 days net, 45 days end of month)."""
     errors: list[FieldError] = []
+    if profile.payment_kind is not None and profile.payment_days is not None:
+        try:
+            p.PaymentTerms(p.TermsKind(profile.payment_kind), profile.payment_days).check()
+        except InvalidInput as refused:
+            errors.extend(refused.errors)
     if not ids.siren_ok(profile.siren):
         errors.append(
             FieldError("siren", "siren_checksum", "this SIREN's check digit does not add up")
@@ -369,17 +384,28 @@ async def update_client(
     ensure_role(actor, Role.ADMIN)
     async with repo.write_transaction():
         current = await read_client(actor, client_id)
+        profile = dataclasses.replace(
+            profile,
+            payment_kind=profile.payment_kind or current.profile.payment_kind,
+            payment_days=current.profile.payment_days
+            if profile.payment_days is None
+            else profile.payment_days,
+        )
         errors = client_errors(profile)
         if errors:
             raise InvalidInput("the client's identity is not valid", errors=tuple(errors))
         before, after = dataclasses.asdict(current.profile), dataclasses.asdict(profile)
         changed = sorted(name for name in after if after[name] != before[name])
         if changed:
+            terms = {"payment_kind", "payment_days"} & set(changed)
             await store.update_client(
                 client_id,
                 {name: after[name] for name in store.CLIENT_COLUMNS},
                 country_code=profile.country_code,
                 buyer_reference=profile.buyer_reference,
+                payment_terms=(str(profile.payment_kind), int(profile.payment_days or 0))
+                if terms
+                else None,
             )
             await audit_log.record_organisation_event(
                 organisation_id=actor.organisation_id,

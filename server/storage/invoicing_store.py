@@ -299,6 +299,27 @@ async def billed_quantity_before(*, key: str, period_start: date, exclude: str) 
     return total
 
 
+async def delivered_milestones(mission_id: str) -> dict[int, date]:
+    """The mission's delivered milestones: position → delivery date."""
+    rows = await t.MilestoneDelivery.select(
+        t.MilestoneDelivery.milestone.position, t.MilestoneDelivery.delivered_on
+    ).where(t.MilestoneDelivery.milestone.mission == mission_id)
+    return {int(r["milestone.position"]): r["delivered_on"] for r in rows}
+
+
+async def invoiced_months(mission_id: str) -> list[str]:
+    """The months (``YYYY-MM`` of their period start) of the issued invoices with a line billing
+    the mission: its days (``mission:<id>``) or one of its milestones (``milestone:<id>``)."""
+    milestones = await t.Milestone.select(t.Milestone.id).where(t.Milestone.mission == mission_id)
+    keys = [f"mission:{mission_id}", *(f"milestone:{_id(m['id'])}" for m in milestones)]
+    rows = await t.InvoiceLine.select(t.InvoiceLine.invoice.period_start).where(
+        t.InvoiceLine.key.is_in(keys)
+        & t.InvoiceLine.invoice.number.is_not_null()
+        & (t.InvoiceLine.invoice.kind == inv.InvoiceKind.INVOICE.value)
+    )
+    return sorted({str(r["invoice.period_start"])[:7] for r in rows})
+
+
 async def next_number(*, organisation_id: str, series: str) -> int:
     """Take the next value of a series, under a lock held until the transaction ends."""
     key = f"{organisation_id}:{series}"

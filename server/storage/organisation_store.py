@@ -147,7 +147,12 @@ async def client_row(client_id: str) -> dict[str, Any] | None:
     if row is None:
         return None
     billing = await (
-        t.ClientBilling.select(t.ClientBilling.country_code, t.ClientBilling.buyer_reference)
+        t.ClientBilling.select(
+            t.ClientBilling.country_code,
+            t.ClientBilling.buyer_reference,
+            t.ClientBilling.payment_kind,
+            t.ClientBilling.payment_days,
+        )
         .where(t.ClientBilling.client == client_id)
         .first()
     )
@@ -155,6 +160,12 @@ async def client_row(client_id: str) -> dict[str, Any] | None:
     row["organisation"] = _id(row["organisation"])
     row["country_code"] = str(billing["country_code"]) if billing else "FR"
     row["buyer_reference"] = str(billing["buyer_reference"]) if billing else ""
+    # The terms the client's invoices fall due on: its own row's, else the organisation's
+    # (as invoicing.buyer_of reads them).
+    terms = billing or await profile_row(row["organisation"]) or {}
+    row["payment_kind"] = str(terms.get("payment_kind") or "net")
+    row["payment_days"] = 30 if terms.get("payment_days") is None else int(terms["payment_days"])
+    row["own_terms"] = billing is not None
     return row
 
 
@@ -167,10 +178,16 @@ async def client_rows(organisation_id: str) -> list[dict[str, Any]]:
 
 
 async def update_client(
-    client_id: str, fields: dict[str, Any], *, country_code: str, buyer_reference: str = ""
+    client_id: str,
+    fields: dict[str, Any],
+    *,
+    country_code: str,
+    buyer_reference: str = "",
+    payment_terms: tuple[str, int] | None = None,
 ) -> None:
-    """Set a client's identity columns, its billing country and buyer reference (the rest of
-    its billing row, address and payment terms, stays)."""
+    """Set a client's identity columns, its billing country and buyer reference, and, when
+    given, its own payment terms (kind, days); the rest of its billing row (the structured
+    address) stays."""
     await t.ClientCompany.update(
         {getattr(t.ClientCompany, name): value for name, value in fields.items()}
     ).where(t.ClientCompany.id == client_id)
@@ -198,6 +215,20 @@ async def update_client(
         await t.ClientBilling(
             client=client_id, country_code=country_code, buyer_reference=buyer_reference, **terms
         ).save()
+    if payment_terms is not None:
+        kind, days = payment_terms
+        if await t.ClientBilling.exists().where(t.ClientBilling.client == client_id):
+            await t.ClientBilling.update(
+                {t.ClientBilling.payment_kind: kind, t.ClientBilling.payment_days: days}
+            ).where(t.ClientBilling.client == client_id)
+        else:
+            await t.ClientBilling(
+                client=client_id,
+                country_code=country_code,
+                buyer_reference=buyer_reference,
+                payment_kind=kind,
+                payment_days=days,
+            ).save()
 
 
 # -- a person's sessions and devices --------------------------------------------------------------

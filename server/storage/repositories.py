@@ -335,14 +335,21 @@ async def missions_of(consultant_id: str) -> list[model.Mission]:
     return await _missions_where(t.Mission.consultant == consultant_id)
 
 
-async def update_mission(mission: model.Mission) -> model.Mission:
+async def update_mission(
+    mission: model.Mission, *, previous_consultant_id: str | None = None
+) -> model.Mission:
     """Store a mission's editable terms and replace its circuit, inside the caller's
-    transaction; the consultant's figures are rebuilt from the new terms."""
+    transaction; the consultant's figures (both consultants' when it changed hands) are
+    rebuilt from the new terms."""
     async with write_transaction():
         await t.Mission.update(
             {
+                t.Mission.consultant: mission.consultant_id,
+                t.Mission.client: mission.client_id,
                 t.Mission.title: mission.title,
+                t.Mission.start_date: mission.start_date,
                 t.Mission.end_date: mission.end_date,
+                t.Mission.day_cap_half_days: mission.day_cap_half_days,
                 t.Mission.daily_rate_cents: mission.daily_rate_cents,
                 t.Mission.allowed_absences: list(mission.allowed_absences),
                 t.Mission.comments_required: mission.comments_required,
@@ -363,8 +370,41 @@ async def update_mission(mission: model.Mission) -> model.Mission:
                     for s in mission.steps
                 ]
             )
+        await _replace_milestones(mission)
         await t.FigureRefresh.delete().where(t.FigureRefresh.consultant == mission.consultant_id)
+        if previous_consultant_id and previous_consultant_id != mission.consultant_id:
+            await t.FigureRefresh.delete().where(
+                t.FigureRefresh.consultant == previous_consultant_id
+            )
     return await get_mission(mission.id)  # type: ignore[return-value]
+
+
+async def _replace_milestones(mission: model.Mission) -> None:
+    """Update the milestones in place by position, add the new ones, delete those beyond the
+    new count: a milestone keeps its row, which its delivery and pre-invoice point to."""
+    rows = await t.Milestone.select(t.Milestone.id, t.Milestone.position).where(
+        t.Milestone.mission == mission.id
+    )
+    by_position = {int(r["position"]): _id(r["id"]) for r in rows}
+    for m in mission.milestones:
+        values: dict[Any, Any] = {
+            t.Milestone.label: m.label,
+            t.Milestone.due_date: m.due_date,
+            t.Milestone.amount_cents: m.amount_cents,
+        }
+        if m.position in by_position:
+            await t.Milestone.update(values).where(t.Milestone.id == by_position[m.position])
+        else:
+            await t.Milestone(
+                mission=mission.id,
+                position=m.position,
+                label=m.label,
+                due_date=m.due_date,
+                amount_cents=m.amount_cents,
+            ).save()
+    gone = [i for p, i in by_position.items() if p >= len(mission.milestones)]
+    if gone:
+        await t.Milestone.delete().where(t.Milestone.id.is_in(gone))
 
 
 async def months_with_mission_days(

@@ -1,9 +1,10 @@
 """Editing and closing a mission in the back office's Missions tab, in Chromium, on a phone
-(390×844) and a laptop (1280×800): the administrator renames a mission and gives it an end
-date through "Modifier" (listed after, stored), closes another with "Clôturer"; then tries to
-change the daily rate of a mission whose March is validated and reads, in French, the refusal
-naming that month at the top of the form and under the rate, nothing saved. No sideways scroll
-at 390 px; axe finds nothing serious."""
+(390×844) and a laptop (1280×800): the administrator renames a mission, moves its start
+earlier and gives it an end date through "Modifier" (listed after, stored), closes another
+with "Clôturer"; then tries to change the daily rate, the start, then the consultant, of a
+mission whose March is validated and reads, in French, the refusal naming that month at the
+top of the form and under the field, nothing saved. No sideways scroll at 390 px; axe finds
+nothing serious."""
 
 from __future__ import annotations
 
@@ -55,9 +56,12 @@ def test_admin_renames_a_mission_gives_it_an_end_and_closes_another(
     expect(form.get_by_role("heading")).to_have_text(f"Modifier « {who.title} »")
     expect(form.get_by_label("Intitulé")).to_have_value(who.title)
     expect(form.get_by_label("Taux journalier HT (€)")).to_have_value("600")
-    expect(form.get_by_label("Consultant")).to_be_disabled()
+    expect(form.get_by_label("Consultant")).to_be_enabled()
+    expect(form.get_by_label("Mode de facturation")).to_be_disabled()
+    expect(form.get_by_label("Début", exact=True)).to_have_value("2026-01-05")
     new_title = f"Refonte paie {suffix}"
     form.get_by_label("Intitulé").fill(new_title)
+    form.get_by_label("Début", exact=True).fill("2025-12-01")
     form.get_by_label("Fin").fill("2026-12-31")
     page.screenshot(path=_shot(f"backoffice-mission-edit-{width}"), full_page=True)
     if width == 390:
@@ -71,7 +75,12 @@ def test_admin_renames_a_mission_gives_it_an_end_and_closes_another(
     expect(item).to_contain_text("31 déc. 2026")
     expect(form.get_by_role("heading")).to_have_text("Nouvelle mission")
     stored = mission(page, demo_server, who.mission_id)
-    assert (stored["title"], stored["end_date"]) == (new_title, "2026-12-31")
+    assert (stored["title"], stored["start_date"], stored["end_date"]) == (
+        new_title,
+        "2025-12-01",
+        "2026-12-31",
+    )
+    expect(item).to_contain_text("1 déc. 2025")
     assert stored["daily_rate_cents"] == 60000
 
     # "Clôturer": the same form, its end date today, saved as is.
@@ -100,6 +109,7 @@ def test_a_rate_change_over_a_validated_month_is_refused_naming_the_month(
     page = browser_page.page
     page.set_viewport_size({"width": width, "height": height})
     who = demo_server.consultant(f"Valide Conseil {uuid.uuid4().hex[:4]}", start=date(2026, 1, 5))
+    other = demo_server.consultant(f"Autre Conseil {uuid.uuid4().hex[:4]}", start=date(2026, 1, 5))
     demo_server.set_month_state(who, "2026-03", "validated")
     open_missions(page, demo_server)
 
@@ -109,7 +119,9 @@ def test_a_rate_change_over_a_validated_month_is_refused_naming_the_month(
     form.get_by_label("Taux journalier HT (€)").fill("650")
     form.get_by_role("button", name="Enregistrer les modifications").click()
     alert = form.get_by_role("alert")
-    expect(alert).to_contain_text("Modification refusée : elle changerait des mois déjà remis.")
+    expect(alert).to_contain_text(
+        "Modification refusée : elle changerait des mois déjà remis, facturés ou saisis."
+    )
     expect(alert.get_by_test_id("mission-history-months")).to_have_text(
         "mars 2026 (validé) : Taux journalier HT (€)"
     )
@@ -131,6 +143,30 @@ def test_a_rate_change_over_a_validated_month_is_refused_naming_the_month(
         page.get_by_test_id("admin-panel").get_by_role("status").filter(has_text="(renommée)")
     ).to_be_visible()
     assert mission(page, demo_server, who.mission_id)["title"] == f"{who.title} (renommée)"
+
+    # A later start would take the mission out of the validated March: refused under "Début".
+    item.get_by_role("button", name=f"Modifier la mission {who.title} (renommée)").click()
+    form.get_by_label("Début", exact=True).fill("2026-04-01")
+    form.get_by_role("button", name="Enregistrer les modifications").click()
+    expect(alert.get_by_test_id("mission-history-months")).to_have_text(
+        "mars 2026 (validé) : Début"
+    )
+    expect(page.locator("#mission-start-error")).to_have_text(
+        "Refusé : changerait mars 2026 (validé)."
+    )
+    page.screenshot(path=_shot(f"backoffice-mission-start-refused-{width}"), full_page=True)
+    if width == 390:
+        no_sideways_scroll(page, "mission start refused")
+    assert mission(page, demo_server, who.mission_id)["start_date"] == "2026-01-05"
+
+    # Another consultant would take the mission out of March too: refused under "Consultant".
+    form.get_by_label("Début", exact=True).fill("2026-01-05")
+    form.get_by_label("Consultant").select_option(other.person_id)
+    form.get_by_role("button", name="Enregistrer les modifications").click()
+    expect(page.locator("#mission-consultant-error")).to_have_text(
+        "Refusé : changerait mars 2026 (validé)."
+    )
+    assert mission(page, demo_server, who.mission_id)["consultant_id"] == who.person_id
     assert browser_page.errors == []
 
 

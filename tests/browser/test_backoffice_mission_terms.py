@@ -3,11 +3,11 @@ and a laptop (1280×800): the administrator creates a forfait with two milestone
 typed in euros the French way, due date), the client's purchase order reference and its
 expenses re-billed with a margin; a milestone due after the mission's end is refused on its own
 row, nothing created; fixed, it is stored as typed (cents, basis points), listed with its total,
-and the edit form shows the milestones and mode as kept and saves a change of the expense rule
-and of the reference. Then a capped régie: a cap that is no number of days and a margin over
-100 % are refused at their fields before anything is sent, a missing cap by the server at its
-field; a cap of 20,5 days is stored as 41 half-days. No sideways scroll at 390 px; axe finds
-nothing serious."""
+and the edit form keeps the mode, shows the milestones editable and saves a change of a
+milestone's amount, of the expense rule and of the reference. Then a capped régie: a cap that
+is no number of days and a margin over 100 % are refused at their fields before anything is
+sent, a missing cap by the server at its field; a cap of 20,5 days is stored as 41 half-days.
+No sideways scroll at 390 px; axe finds nothing serious."""
 
 from __future__ import annotations
 
@@ -106,14 +106,14 @@ def test_admin_creates_a_forfait_with_milestones_and_its_expense_rule(
     policy = api(page, demo_server, f"/missions/{mission_id}/expense-policy")
     assert policy == {"rebill": True, "margin_bp": 750}
 
-    # Editing: the mode and milestones shown as kept, the expense rule loaded and changeable.
+    # Editing: the mode kept, the milestones (none delivered) and the expense rule changeable.
     item.get_by_role("button", name=f"Modifier la mission {title}").click()
     expect(form.get_by_label("Mode de facturation")).to_have_value("forfait")
     expect(form.get_by_label("Mode de facturation")).to_be_disabled()
     expect(page.locator("#mission-milestone-2-label")).to_have_value("Recette")
     expect(page.locator("#mission-milestone-1-amount")).to_have_value("12500,50")
-    expect(page.locator("#mission-milestone-1-amount")).to_be_disabled()
-    expect(form.get_by_test_id("milestone-add")).to_be_hidden()
+    expect(page.locator("#mission-milestone-1-amount")).to_be_enabled()
+    expect(form.get_by_test_id("milestone-add")).to_be_visible()
     expect(form.get_by_label("Marge sur les frais (%)")).to_have_value("7,50")
     expect(form.get_by_label("Refacturer les frais au client")).to_be_checked()
     expect(form.get_by_label("Référence du bon de commande")).to_have_value("BC-2026-0042")
@@ -123,12 +123,16 @@ def test_admin_creates_a_forfait_with_milestones_and_its_expense_rule(
     assert serious_violations(page) == []
     form.get_by_label("Refacturer les frais au client").uncheck()
     form.get_by_label("Référence du bon de commande").fill("BC-2026-0042-A")
+    page.locator("#mission-milestone-2-amount").fill("9 000")
     form.get_by_role("button", name="Enregistrer les modifications").click()
     expect(form.get_by_role("heading")).to_have_text("Nouvelle mission")
     policy = api(page, demo_server, f"/missions/{mission_id}/expense-policy")
     assert policy == {"rebill": False, "margin_bp": 750}
     edited = api(page, demo_server, f"/missions/{mission_id}")
-    assert edited["milestones"] == stored["milestones"]
+    assert edited["milestones"] == [
+        stored["milestones"][0],
+        {**stored["milestones"][1], "amount_cents": 900000},
+    ]
     assert edited["purchase_order"] == "BC-2026-0042-A"
     assert browser_page.errors == []
 

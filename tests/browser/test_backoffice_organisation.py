@@ -142,21 +142,43 @@ def test_admin_edits_a_client_and_invites_its_signer(
     form.get_by_label("Numéro de TVA intracommunautaire").fill("FR00552100554")
     form.get_by_label("Adresse de facturation électronique").fill(f"{CLIENT_SIREN}_ACHATS")
     form.get_by_label("Ce que fait son signataire").select_option("attestation")
+    # Its own payment terms, beyond the legal 45 days end of month: refused under the delay.
+    form.get_by_label("Conditions de paiement").select_option("end_of_month")
+    days = form.get_by_label("Délai de paiement (jours)")
+    days.fill("50")
     form.get_by_role("button", name="Enregistrer le client").click()
     vat = form.get_by_label("Numéro de TVA intracommunautaire")
     expect(vat).to_have_attribute("aria-invalid", "true")
     expect(form.locator("[id$='-vat_number-error']")).to_have_text(
         f"Ce numéro ne correspond pas au SIREN : ce serait {CLIENT_VAT}."
     )
+    expect(days).to_have_attribute("aria-invalid", "true")
+    expect(form.locator("[id$='-payment_days-error']")).to_have_text(
+        "Trop long : au plus 60 jours date de facture, 45 jours fin de mois (C. com. L441-10)."
+    )
     checked(page, width, "client-refused")
+    client_id = item.get_attribute("data-client-id") or ""
+    before = page.request.get(f"{demo_origin}/api/v1/clients/{client_id}").json()
+    assert (before["vat_number"], before["payment_days"]) != (CLIENT_VAT, 50)
 
     vat.fill(CLIENT_VAT)
+    days.fill("45")
     form.get_by_role("button", name="Enregistrer le client").click()
     expect(panel.get_by_test_id("client-saved")).to_have_text(
         "Client « Assurances Atlantique » enregistré."
     )
     expect(vat).not_to_have_attribute("aria-invalid", "true")
+    expect(days).not_to_have_attribute("aria-invalid", "true")
+    expect(form.locator("[id$='-payment_days-hint']")).to_contain_text(
+        "Conditions propres à ce client."
+    )
     expect(item.locator(".bo-facts")).to_contain_text(CLIENT_VAT)
+    saved = page.request.get(f"{demo_origin}/api/v1/clients/{client_id}").json()
+    assert (saved["payment_kind"], saved["payment_days"], saved["own_payment_terms"]) == (
+        "end_of_month",
+        45,
+        True,
+    )
 
     suffix = uuid.uuid4().hex[:6]
     invite = panel.get_by_test_id("signer-invite-form")

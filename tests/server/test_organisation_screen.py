@@ -247,7 +247,15 @@ async def test_admin_edits_a_client_and_it_is_audited(world: World) -> None:
     }
     saved = await admin.browser.put(url, json=body)
     assert saved.status_code == 200, saved.text
-    assert saved.json() == {**body, "id": client.id, "reverse_charge": False}
+    assert saved.json() == {
+        **body,
+        "id": client.id,
+        "reverse_charge": False,
+        # No terms of its own: the organisation's (net 30 when never set).
+        "payment_kind": "net",
+        "payment_days": 30,
+        "own_payment_terms": False,
+    }
     assert (await admin.browser.get(url)).json() == saved.json()
     listed = {c["id"]: c for c in (await admin.browser.get(f"{API}/clients")).json()}
     assert listed[client.id]["siren"] == CLIENT_SIREN
@@ -277,6 +285,89 @@ async def test_admin_edits_a_client_and_it_is_audited(world: World) -> None:
 
     unknown = await admin.browser.put(f"{API}/clients/{admin.id}", json=body)
     assert unknown.status_code == 404
+
+
+async def test_admin_gives_a_client_its_own_payment_terms_and_it_is_audited(
+    world: World,
+) -> None:
+    """Make sure a client shows the organisation's terms until it has its own, that new terms
+    are saved, read back, used for its invoices and audited as `client.changed` with before
+    and after; terms beyond the legal limit are refused under payment_days and change
+    nothing; leaving the terms out keeps them."""
+    admin = await world.person("admin", [Role.ADMIN])
+    saved_firm = await admin.browser.put(
+        f"{API}/organisation", json=profile(payment_kind="net", payment_days=45)
+    )
+    assert saved_firm.status_code == 200, saved_firm.text
+    client = await world.client("Banque Exemple SA")
+    url = f"{API}/clients/{client.id}"
+    read = (await admin.browser.get(url)).json()
+    assert (read["payment_kind"], read["payment_days"], read["own_payment_terms"]) == (
+        "net",
+        45,
+        False,
+    )
+    body = {
+        "legal_name": read["legal_name"],
+        "siren": CLIENT_SIREN,
+        "vat_number": french_vat_for(CLIENT_SIREN),
+        "billing_address": read["billing_address"],
+    }
+    assert (await admin.browser.put(url, json=body)).status_code == 200
+    own = await admin.browser.put(
+        url, json={**body, "payment_kind": "end_of_month", "payment_days": 30}
+    )
+    assert own.status_code == 200, own.text
+    assert (own.json()["payment_kind"], own.json()["payment_days"]) == ("end_of_month", 30)
+    assert own.json()["own_payment_terms"] is True
+    assert (await admin.browser.get(url)).json() == own.json()
+    row = await invoicing.client_billing(client.id)
+    assert row is not None and (row["payment_kind"], row["payment_days"]) == ("end_of_month", 30)
+    (_, event) = await events(world, "client.changed")
+    assert event.body["data"] == {
+        "client": client.id,
+        "before": {"payment_days": 45, "payment_kind": "net"},
+        "after": {"payment_days": 30, "payment_kind": "end_of_month"},
+    }
+
+    too_long = await admin.browser.put(
+        url, json={**body, "payment_kind": "end_of_month", "payment_days": 50}
+    )
+    assert too_long.status_code == 422, too_long.text
+    assert reasons(too_long) == {("payment_days", "too_long")}
+    over_sixty = await admin.browser.put(url, json={**body, "payment_days": 61})
+    assert over_sixty.status_code == 422
+    assert "payment_days" in {f for f, _ in reasons(over_sixty)}
+    kept = await admin.browser.put(url, json=body)
+    assert kept.status_code == 200
+    assert (await admin.browser.get(url)).json() == own.json()
+    assert len(await events(world, "client.changed")) == 2
+
+
+async def test_the_client_billing_endpoint_is_audited_too(world: World) -> None:
+    """Make sure PUT /clients/{id}/billing, the scripts' way, writes `client.changed` with the
+    changed fields' before (the organisation's terms for a client without its own) and after,
+    and nothing when nothing changes or when it is refused."""
+    admin = await world.person("admin", [Role.ADMIN])
+    client = await world.client("Banque Exemple SA")
+    url = f"{API}/clients/{client.id}/billing"
+    body = {"payment_kind": "net", "payment_days": 45, "city": "Paris"}
+    assert (await admin.browser.put(url, json=body)).status_code == 204
+    (event,) = await events(world, "client.changed")
+    assert event.body["data"] == {
+        "client": client.id,
+        "before": {"city": "", "payment_days": 30},
+        "after": {"city": "Paris", "payment_days": 45},
+    }
+    assert event.subject == f"client:{client.id}" and event.actor == admin.id
+    assert (await admin.browser.put(url, json=body)).status_code == 204
+    refused = await admin.browser.put(
+        url, json={**body, "payment_kind": "end_of_month", "payment_days": 50}
+    )
+    assert refused.status_code == 422
+    assert len(await events(world, "client.changed")) == 1
+    shown = (await admin.browser.get(f"{API}/clients/{client.id}")).json()
+    assert (shown["payment_days"], shown["own_payment_terms"]) == (45, True)
 
 
 async def test_admin_sees_and_revokes_a_persons_devices(world: World) -> None:

@@ -1,6 +1,7 @@
 // One client, opened from the back office's Clients tab (online/backoffice/clients.js): its
 // billing identity (SIREN, VAT number, address, electronic invoicing address, country, hence
-// reverse charge) and the wording of its approval, saved as one change (PUT /clients/{id});
+// reverse charge), its payment terms (the firm's until it has its own) and the wording of its
+// approval, saved as one change (PUT /clients/{id}, audited as client.changed);
 // and its signers, listed, with the invitation of a new one (the people's invitation,
 // POST /people, for the client_signer role). Each refusal is shown under its field.
 
@@ -43,6 +44,26 @@ export const STRINGS = {
   "bo.client.err.buyer_reference.invalid": [
     "100 caractères au plus, sans caractère de contrôle.",
     "100 characters at most, no control characters.",
+  ],
+  "bo.client.payment_kind": ["Conditions de paiement", "Payment terms"],
+  "bo.client.terms.net": ["Jours date de facture", "Days from the invoice date"],
+  "bo.client.terms.end_of_month": ["Jours fin de mois", "Days end of month"],
+  "bo.client.payment_days": ["Délai de paiement (jours)", "Payment period (days)"],
+  "bo.client.terms.firm": [
+    "Ce client paie aux conditions de l'entreprise (onglet Organisation) ; d'autres conditions deviennent les siennes.",
+    "This client pays on the firm's terms (Organisation tab); other terms become its own.",
+  ],
+  "bo.client.terms.own": [
+    "Conditions propres à ce client. Au plus 60 jours date de facture, ou 45 jours fin de mois (C. com. L441-10).",
+    "Terms of this client's own. At most 60 days from the invoice date, or 45 days end of month (French Commercial Code L441-10).",
+  ],
+  "bo.client.err.payment_days.too_long": [
+    "Trop long : au plus 60 jours date de facture, 45 jours fin de mois (C. com. L441-10).",
+    "Too long: at most 60 days from the invoice date, 45 days end of month (Commercial Code L441-10).",
+  ],
+  "bo.client.err.payment_days.invalid": [
+    "Un nombre entier de jours, de 0 à 60.",
+    "A whole number of days, from 0 to 60.",
   ],
   "bo.client.reverse": [
     "Autoliquidation de la TVA : les factures de ce client sont hors TVA française.",
@@ -233,7 +254,26 @@ export async function clientPanel(client, { onSaved, onClose }) {
         ),
       )
     ),
+    payment_kind: /** @type {HTMLSelectElement} */ (
+      h(
+        "select",
+        {},
+        ...["net", "end_of_month"].map((k) => h("option", { value: k }, t(`bo.client.terms.${k}`))),
+      )
+    ),
+    payment_days: /** @type {HTMLInputElement} */ (
+      h("input", {
+        type: "text",
+        inputmode: "numeric",
+        value: String(current.payment_days),
+        maxlength: 3,
+        autocomplete: "off",
+      })
+    ),
   };
+  inputs.payment_kind.value = current.payment_kind;
+  /** Whose terms the client pays on, said under the delay. @param {boolean} own */
+  const termsHint = (own) => t(own ? "bo.client.terms.own" : "bo.client.terms.firm");
   inputs.billing_address.value = current.billing_address;
   inputs.signature_wording.value = current.signature_wording;
   const reverse = h(
@@ -274,12 +314,14 @@ export async function clientPanel(client, { onSaved, onClose }) {
       f("country_code", { hint: t("bo.client.country_hint") }),
       reverse,
       f("buyer_reference", { optional: true, hint: t("bo.client.buyer_hint") }),
+      f("payment_kind"),
+      f("payment_days", { hint: termsHint(current.own_payment_terms) }),
       f("signature_wording"),
       save,
       status,
     )
   );
-  for (const name of ["electronic_address", "country_code", "buyer_reference"])
+  for (const name of ["electronic_address", "country_code", "buyer_reference", "payment_days"])
     inputs[name].setAttribute("aria-describedby", `${id(name)}-hint`);
 
   form.addEventListener("submit", async (event) => {
@@ -289,6 +331,13 @@ export async function clientPanel(client, { onSaved, onClose }) {
     status.hidden = true;
     const tidy = (/** @type {string} */ name) =>
       inputs[name].value.replace(/\s+/g, "").toUpperCase();
+    const daysText = tidy("payment_days");
+    if (!/^\d{1,3}$/.test(daysText)) {
+      // Not a number of days: said here, as the server would not know what was typed.
+      setFieldError(inputs.payment_days, t("bo.client.err.payment_days.invalid"));
+      inputs.payment_days.focus();
+      return;
+    }
     const body = {
       legal_name: inputs.legal_name.value,
       siren: tidy("siren"),
@@ -298,12 +347,16 @@ export async function clientPanel(client, { onSaved, onClose }) {
       country_code: tidy("country_code"),
       signature_wording: inputs.signature_wording.value,
       buyer_reference: inputs.buyer_reference.value.trim(),
+      payment_kind: inputs.payment_kind.value,
+      payment_days: Number(daysText),
     };
     form.setAttribute("aria-busy", "true");
     save.setAttribute("aria-disabled", "true");
     try {
       const saved = await request("PUT", `/clients/${client.id}`, body);
       reverse.hidden = !saved.reverse_charge;
+      const hint = document.getElementById(`${id("payment_days")}-hint`);
+      if (hint) hint.textContent = termsHint(saved.own_payment_terms);
       status.textContent = t("bo.client.saved", { name: saved.legal_name });
       status.hidden = false;
       announce(status.textContent);

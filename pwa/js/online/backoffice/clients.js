@@ -140,7 +140,7 @@ export async function mount(container, _props) {
         ...clients.map((c) =>
           h(
             "li",
-            { class: "card", "data-testid": "client-item" },
+            { class: "card", "data-testid": "client-item", "data-client-id": c.id },
             h("strong", {}, c.legal_name),
             h(
               "dl",

@@ -9,12 +9,13 @@
 // client's signers). The server checks everything; its refusals are shown next to the fields
 // they name, a milestone's on its own row.
 //
-// Each listed mission has "Modifier" (the same form, prefilled: title, end date, rate, comments,
-// absences, region, expenses, circuit; the consultant, client, start, billing mode, cap and
-// milestones stay as created, as the API keeps them) and, while it runs on, "Clôturer" (the
+// Each listed mission has "Modifier" (the same form, prefilled: consultant, client, title, start
+// and end dates, rate, cap, milestones, comments, absences, region, expenses, circuit; the
+// billing mode stays as created, as the API keeps it) and, while it runs on, "Clôturer" (the
 // same, with today as its end date). The server refuses (409) a change that would rewrite a
-// month already handed in: the refused fields are marked and the months listed at the top of
-// the form, nothing saved.
+// month already handed in or invoiced, or move recorded days to another consultant or client:
+// the refused fields are marked with their months and the months listed at the top of the
+// form, nothing saved.
 
 import { ApiError, request } from "../../api.js";
 import { addStrings, formatDate, formatMonthName, locale, t } from "../../i18n.js";
@@ -33,6 +34,13 @@ const REGIONS = [
   "la_reunion",
   "mayotte",
 ];
+/** The server's refusals about days recorded on the mission (server/domain/mission_changes.py):
+ * code → [what the month has, the sentence under the field]. */
+const DAY_CODES = {
+  days_after_end: ["bo.missions.daysAfterEnd", "bo.missions.fieldDays"],
+  days_before_start: ["bo.missions.daysBeforeStart", "bo.missions.fieldDaysBefore"],
+  mission_has_days: ["bo.missions.hasDays", "bo.missions.fieldHasDays"],
+};
 /** server/services/directory.py BILLING_MODES. */
 const MODES = ["regie", "regie_capped", "forfait"];
 
@@ -139,8 +147,8 @@ export const STRINGS = {
     "End date set to today: adjust it if needed, then save.",
   ],
   "bo.missions.fixed": [
-    "Le consultant, le client, le début, le mode de facturation, le plafond et les jalons restent ceux de la création.",
-    "The consultant, client, start, billing mode, cap and milestones stay as created.",
+    "Le mode de facturation reste celui de la création. Un changement qui toucherait un mois déjà remis ou facturé, ou un jalon livré, est refusé.",
+    "The billing mode stays as created. A change that would reach a month already handed in or invoiced, or a delivered milestone, is refused.",
   ],
   "bo.missions.noCircuit": [
     "Sans circuit, le manager du consultant valide ses mois seul.",
@@ -151,15 +159,39 @@ export const STRINGS = {
   "bo.missions.saved": ["Mission « {title} » enregistrée.", "Mission “{title}” saved."],
   "bo.missions.unchanged": ["Rien à enregistrer : aucun changement.", "Nothing to save."],
   "bo.missions.history": [
-    "Modification refusée : elle changerait des mois déjà remis. Rien n'a été enregistré.",
-    "Change refused: it would alter months already handed in. Nothing was saved.",
+    "Modification refusée : elle changerait des mois déjà remis, facturés ou saisis. Rien n'a été enregistré.",
+    "Change refused: it would alter months already handed in, invoiced or recorded. Nothing was saved.",
   ],
   "bo.missions.historyHelp": [
-    "Un mois validé ou signé doit d'abord être rouvert, un mois en validation aller au bout de son circuit. Pour un nouveau taux à partir d'une date, clôturez cette mission et créez-en une autre.",
-    "A validated or signed month must be reopened first, a month in validation finish its circuit. For a new rate from a given date, close this mission and create another.",
+    "Un mois validé ou signé doit d'abord être rouvert, un mois en validation aller au bout de son circuit. Pour un nouveau taux à partir d'une date, ou un autre consultant ou client pour des jours déjà saisis, clôturez cette mission et créez-en une autre.",
+    "A validated or signed month must be reopened first, a month in validation finish its circuit. For a new rate from a given date, or another consultant or client for days already recorded, close this mission and create another.",
   ],
   "bo.missions.historyMonth": ["{month} ({status}) : {fields}", "{month} ({status}): {fields}"],
   "bo.missions.daysAfterEnd": ["jours saisis après la fin", "days recorded after the end"],
+  "bo.missions.daysBeforeStart": ["jours saisis avant le début", "days recorded before the start"],
+  "bo.missions.hasDays": ["jours saisis sur la mission", "days recorded on the mission"],
+  "bo.missions.invoiced": ["facturé", "invoiced"],
+  "bo.missions.delivered": ["jalon livré", "milestone delivered"],
+  "bo.missions.fieldDeliveredClient": [
+    "Refusé : un jalon livré est facturé à ce client ({months}).",
+    "Refused: a delivered milestone is billed to this client ({months}).",
+  ],
+  "bo.missions.fieldDelivered": [
+    "Refusé : un jalon livré est facturé tel quel, il ne change ni ne disparaît ({months}).",
+    "Refused: a delivered milestone is billed as it is; it cannot change or go ({months}).",
+  ],
+  "bo.missions.fieldDaysBefore": [
+    "Refusé : des jours sont saisis sur la mission avant cette date ({months}).",
+    "Refused: days are recorded on the mission before this date ({months}).",
+  ],
+  "bo.missions.fieldHasDays": [
+    "Refusé : des jours sont déjà saisis sur la mission ({months}) ; ils restent au CRA de son consultant, pour son client. Clôturez la mission et créez-en une autre.",
+    "Refused: days are already recorded on the mission ({months}); they stay in its consultant's CRA, for its client. Close the mission and create another.",
+  ],
+  "bo.missions.fieldInvoiced": [
+    "Refusé : une facture émise porte déjà sur la mission ({months}).",
+    "Refused: an issued invoice already bills the mission ({months}).",
+  ],
   "bo.missions.fieldMonths": [
     "Refusé : changerait {months}.",
     "Refused: it would alter {months}.",
@@ -433,7 +465,7 @@ export async function mount(container, _props) {
     t("bo.missions.addMilestone"),
   );
   /** Redraw the rows from `milestones`, numbering them and their ids from 1. */
-  function drawMilestones(fixedTerms = false) {
+  function drawMilestones() {
     milestoneRows.replaceChildren(
       ...milestones.map((ms, index) => {
         const n = index + 1;
@@ -449,24 +481,20 @@ export async function mount(container, _props) {
             field(`${id}-amount`, t("bo.missions.milestone.amount"), ms.amount_cents),
             field(`${id}-due`, t("bo.missions.milestone.due"), ms.due_date),
           ),
-          fixedTerms
-            ? null
-            : h(
-                "button",
-                {
-                  type: "button",
-                  class: "secondary small",
-                  onclick: () => {
-                    milestones = milestones.filter((other) => other !== ms);
-                    drawMilestones();
-                    addMilestone.focus();
-                  },
-                },
-                t("bo.missions.removeMilestone", { n }),
-              ),
+          h(
+            "button",
+            {
+              type: "button",
+              class: "secondary small",
+              onclick: () => {
+                milestones = milestones.filter((other) => other !== ms);
+                drawMilestones();
+                addMilestone.focus();
+              },
+            },
+            t("bo.missions.removeMilestone", { n }),
+          ),
         );
-        for (const input of [ms.label, ms.amount_cents, ms.due_date])
-          input.toggleAttribute("disabled", fixedTerms);
         return ms.row;
       }),
     );
@@ -683,13 +711,7 @@ export async function mount(container, _props) {
   }
 
   /** Inputs an edit cannot change (the server keeps them as created). */
-  const fixed = [
-    inputs.consultant_id,
-    inputs.client_id,
-    inputs.start_date,
-    inputs.billing_mode,
-    inputs.day_cap_half_days,
-  ];
+  const fixed = [inputs.billing_mode];
   /** The expense rule as loaded for the mission edited, to save it only when changed. */
   let policyBefore = { rebill: false, margin_bp: 0 };
   /** The standing discount as loaded, likewise. */
@@ -763,8 +785,8 @@ export async function mount(container, _props) {
     set("purchase_order", m.purchase_order);
     set("day_cap_half_days", m.day_cap_half_days == null ? "" : daysText(m.day_cap_half_days));
     milestones = m.milestones.map((ms) => newMilestone(ms));
-    drawMilestones(true);
-    addMilestone.hidden = true;
+    drawMilestones();
+    addMilestone.hidden = false;
     showMode();
     policyBefore = { rebill: false, margin_bp: 0 };
     setPolicy(policyBefore);
@@ -832,6 +854,11 @@ export async function mount(container, _props) {
 
   /** The labels of the fields a refusal may name, for the list at the top. */
   const labelOf = {
+    consultant_id: t("bo.missions.consultant"),
+    client_id: t("bo.missions.client"),
+    start_date: t("bo.missions.start"),
+    day_cap_half_days: t("bo.missions.cap"),
+    milestones: t("bo.missions.milestones"),
     end_date: t("bo.missions.end"),
     daily_rate_cents: t("bo.missions.daily_rate"),
     calendar_region: t("bo.missions.region"),
@@ -850,13 +877,26 @@ export async function mount(container, _props) {
    */
   function showHistoryRefusal(error) {
     const found = error.errors
-      .map((e) => ({ ...e, month: /^\d{4}-\d{2}/.exec(e.message)?.[0] ?? "" }))
-      .filter((e) => e.month && (e.code.startsWith("month_") || e.code === "days_after_end"));
+      .map((e) => ({
+        ...e,
+        // A milestone's refusals go under the milestones, together.
+        field: e.field.startsWith("milestones") ? "milestones" : e.field,
+        month: /^\d{4}-\d{2}/.exec(e.message)?.[0] ?? "",
+      }))
+      .filter(
+        (e) =>
+          e.month &&
+          (e.code.startsWith("month_") || e.code in DAY_CODES || e.code === "milestone_delivered"),
+      );
     if (error.status !== 409 || !found.length) return false;
     const why = (e) =>
-      e.code === "days_after_end"
-        ? t("bo.missions.daysAfterEnd")
-        : t(`status.${e.code.slice("month_".length)}`).toLowerCase();
+      e.code in DAY_CODES
+        ? t(DAY_CODES[e.code][0])
+        : e.code === "month_invoiced"
+          ? t("bo.missions.invoiced")
+          : e.code === "milestone_delivered"
+            ? t("bo.missions.delivered")
+            : t(`status.${e.code.slice("month_".length)}`).toLowerCase();
     /** @type {Map<string, {status: string, fields: string[]}>} */
     const months = new Map();
     /** @type {Map<string, typeof found>} */
@@ -873,10 +913,20 @@ export async function mount(container, _props) {
       const input = name === "comments_required" ? inputs.comments_required : inputFor(name);
       if (!input) continue;
       const list = refusals.map((e) => `${formatMonthName(e.month)} (${why(e)})`).join(", ");
-      const days = refusals.every((e) => e.code === "days_after_end");
-      setFieldError(input, t(days ? "bo.missions.fieldDays" : "bo.missions.fieldMonths", {
-        months: list,
-      }));
+      // One sentence per field: the first refusal's reason says why (a field's refusals
+      // share it, days recorded weighing more than a month's status).
+      const lead = refusals.find((e) => e.code in DAY_CODES) ?? refusals[0];
+      const sentence =
+        lead.code in DAY_CODES
+          ? DAY_CODES[lead.code][1]
+          : lead.code === "month_invoiced"
+            ? "bo.missions.fieldInvoiced"
+            : lead.code === "milestone_delivered"
+              ? name === "client_id"
+                ? "bo.missions.fieldDeliveredClient"
+                : "bo.missions.fieldDelivered"
+              : "bo.missions.fieldMonths";
+      setFieldError(input, t(sentence, { months: list }));
       first ??= input;
     }
     box.replaceChildren(
@@ -954,7 +1004,7 @@ export async function mount(container, _props) {
     const discount = { percent_bp: percent, amount_cents: off, reason: value("reason").trim() };
     /** The milestones as sent; an amount that is not one is said here, on its row. */
     const sentMilestones = [];
-    if (mode === "forfait" && !editing) {
+    if (mode === "forfait") {
       for (const ms of milestones) {
         const text = ms.amount_cents.value.trim();
         const amount = text ? parseEuros(text) : null;
@@ -978,8 +1028,13 @@ export async function mount(container, _props) {
       // A mission created without a circuit keeps none while no step is chosen.
       const none = !editing.approval_steps.length && !value("manager") && !value("signer");
       await saveEdit(editing, {
+        consultant_id: value("consultant_id") || null,
+        client_id: value("client_id") || null,
         title: value("title"),
+        start_date: value("start_date") || null,
         end_date: value("end_date") || null,
+        day_cap_half_days: mode === "regie_capped" ? cap : null,
+        milestones: mode === "forfait" ? sentMilestones : null,
         purchase_order: value("purchase_order"),
         // A forfait's rate is not in the form: it stays as stored.
         daily_rate_cents: mode === "forfait" ? editing.daily_rate_cents : cents,
