@@ -707,10 +707,6 @@ async def create_session(
     ).save()
 
 
-async def touch_session(*, session_id: str, now: datetime) -> None:
-    await t.Session.update({t.Session.last_seen_at: now}).where(t.Session.id == session_id)
-
-
 async def delete_session(token_hash: str) -> None:
     await t.Session.delete().where(t.Session.token_hash == token_hash)
 
