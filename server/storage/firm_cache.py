@@ -9,9 +9,8 @@ id or origin or creates one, and kept apart per database engine (tests open one 
 Several server processes: a change made through another process (or the command line) reaches
 this one within `FRESH_SECONDS`: until then a host given to a new firm may still answer for the
 firm that answered it before (the default firm), and a firm's new relying-party id or origin is
-not yet used for its passkey ceremonies. Sessions stay their firm's own either way: a session
-is refused on any other firm's host, and a host that changed hands within the second sends no
-session of the new firm to the old one.
+not yet used for its passkey ceremonies. Either way a request is answered for one firm, and a
+session, passkey or link of any other firm is refused in it.
 """
 
 import time
