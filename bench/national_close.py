@@ -94,9 +94,12 @@ class Member:
 # -- people, written straight into the database -------------------------------------------------
 
 
-async def populate(url: str, count: int) -> list[Member]:
+async def populate(url: str, count: int, last_seen_minutes: int = 0) -> list[Member]:
     """One organisation and client; per consultant a person, its role, a mission and a live
-    session (the cookie's token; the table keeps its SHA-256, as `Accounts` does)."""
+    session (the cookie's token; the table keeps its SHA-256, as `Accounts` does), last seen
+    `last_seen_minutes` ago: from one minute, its push refreshes it (a phone coming for the
+    close was last seen hours before; with 0, only the pushes after the close's first minute
+    do)."""
     from server.storage import tables as t
     from server.storage.engine import bind_tables, close_engine, engine_from_url, open_engine
 
@@ -161,7 +164,7 @@ async def populate(url: str, count: int) -> list[Member]:
                         token_hash=hashlib.sha256(token.encode()).hexdigest(),
                         person=person,
                         created_at=now,
-                        last_seen_at=now,
+                        last_seen_at=now - dt.timedelta(minutes=last_seen_minutes),
                         expires_at=now + dt.timedelta(days=1),
                     )
                 )
@@ -585,6 +588,7 @@ def run(
     profile: Path | None = None,
     reminders: bool = False,
     use_httpx: bool = False,
+    last_seen_minutes: int = 0,
 ) -> dict[str, Any]:
     report: dict[str, Any] = {
         "date": dt.date.today().isoformat(),
@@ -594,6 +598,7 @@ def run(
         "clients": clients,
         "notification_runtime_in_server": reminders,
         "client": "httpx" if use_httpx else "lean",
+        "sessions_last_seen_minutes_ago": last_seen_minutes,
         "machine": machine(engine),
     }
     log(f"machine: {report['machine']}")
@@ -606,7 +611,7 @@ def run(
         started = time.perf_counter()
         database = Database.create(engine, workdir, prefix="carnet_national")
         databases.append(database)
-        members = asyncio.run(populate(database.url, consultants))
+        members = asyncio.run(populate(database.url, consultants, last_seen_minutes))
         report["populate_s"] = round(time.perf_counter() - started, 1)
         reference = _copy_database(database, workdir)  # the same people, no day
         databases.append(reference)
@@ -720,6 +725,13 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="send the pushes through httpx (about 3.5 ms of the machine's CPU per push)",
     )
+    parser.add_argument(
+        "--last-seen-minutes",
+        type=int,
+        default=0,
+        help="sessions last seen this long before the close (from 1: every push refreshes its "
+        "session, as a phone's would; default 0)",
+    )
     args = parser.parse_args(argv)
     if args.engine == "postgres" and not postgres_reachable():
         parser.error(f"PostgreSQL is not reachable at {PG_ADMIN_DSN} (set CARNET_TEST_PG)")
@@ -732,6 +744,7 @@ def main(argv: list[str] | None = None) -> int:
         args.profile,
         args.reminders,
         args.httpx,
+        args.last_seen_minutes,
     )
     if args.json_out:
         args.json_out.write_text(json.dumps(report, indent=2) + "\n")
