@@ -38,8 +38,10 @@ class SessionTouches:
         known = self._noted.get(session_id)
         if known is None or known < at:
             self._noted[session_id] = at
-        if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self._write())
+        loop = asyncio.get_running_loop()
+        # A task left on a loop that has ended (a test's, a portal's) will never run again.
+        if self._task is None or self._task.done() or self._task.get_loop() is not loop:
+            self._task = loop.create_task(self._write())
 
     def seen(self, session_id: str) -> datetime | None:
         """The latest time noted for `session_id` and not yet known to be written."""
@@ -60,5 +62,8 @@ class SessionTouches:
 
     async def drain(self) -> None:
         """Wait until every time noted so far is written (shutdown, tests)."""
+        loop = asyncio.get_running_loop()
         while self._task is not None and not self._task.done():
+            if self._task.get_loop() is not loop:
+                return  # noted under a loop that has ended: those times are lost
             await asyncio.shield(self._task)
