@@ -3,7 +3,9 @@
 Acceptance is decided by the month's state at apply time, never by client timestamps (a wrong
 clock must not backdate an edit into a signed month); among accepted writes to one day the larger
 hybrid-logical-clock stamp wins and an equal stamp never wins, so replays are no-ops
-(sync-protocol.md §3.6, §3.7). The PWA mirrors ``rebase``; shared vectors pin both.
+(sync-protocol.md §3.6, §3.7). A fill (a prefilled day) is the one exception to "the larger stamp
+wins": it stands down before lines its device had not seen (§3.6.1). The PWA mirrors this module
+(``pwa/js/core/merge.js``); shared vectors pin both.
 """
 
 from __future__ import annotations
@@ -41,7 +43,11 @@ class StoredDay:
 
 @dataclass(frozen=True)
 class SetDay:
-    """An incoming ``set_day`` mutation, already parsed."""
+    """An incoming ``set_day`` mutation, already parsed.
+
+    ``fill`` marks a write that only fills a day its device saw empty at ``base_v`` (the app's
+    prefill): it never replaces lines the device had not seen (sync-protocol.md §3.6.1).
+    """
 
     date: dt.date
     epoch: int
@@ -49,6 +55,7 @@ class SetDay:
     comment: str
     hlc: str
     base_v: int
+    fill: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,7 +86,13 @@ def decide_set_day(
     """Decide one ``set_day`` against the server's current state.
 
     Order matters: the lock and the epoch are checked before anything about the value, so a
-    locked month says "locked" whatever was typed.
+    locked month says "locked" whatever was typed; then the clock and the value, so a malformed
+    write is refused whatever is stored. Then, for a fill only: if the stored day is *unseen*
+    (another device or the server wrote it at a version above the fill's ``base_v``) and holds
+    lines, the fill is ``superseded`` and the stored day stands, whatever the stamps say: the
+    device prefilled a day it believed empty, and it was not (an approved leave, a laptop's
+    edit). An unseen day without lines (emptied since) is still empty, so the fill goes on.
+    Last, the stamps: the larger one wins, an equal one never does (sync-protocol.md §3.6).
     """
     month = MonthKey.of(incoming.date)
     if not is_editable(facts.status):
@@ -104,16 +117,26 @@ def decide_set_day(
     except InvalidDay as error:
         first = error.violations[0]
         return _rejected(f"invalid:{first.code}", str(error))
+    # The device had not seen the stored value: another device (or the server) wrote it at a
+    # version above the one this write was based on.
+    unseen = (
+        stored is not None and stored.by_client != client_id and stored.version > incoming.base_v
+    )
+    if incoming.fill and unseen and stored is not None and stored.day.lines:
+        return Verdict(
+            status="superseded",
+            detail="a prefill fills only an empty day: this day was filled since the device "
+            "last synced",
+        )
     stamp = clamp(stamp=stamp, now_ms=now_ms, above=stored.hlc if stored else None)
     if stored is not None and stored.hlc >= stamp:
         return Verdict(status="superseded", detail="a later edit of this day is already stored")
-    unseen = (
-        stored is not None
-        and stored.by_client != client_id
-        and stored.version > incoming.base_v
+    overwrote = (
+        unseen
+        and stored is not None
         and (stored.day.lines, stored.day.comment) != (day.lines, day.comment)
     )
-    return Verdict(status="applied", day=day, hlc=stamp, overwrote_unseen=unseen)
+    return Verdict(status="applied", day=day, hlc=stamp, overwrote_unseen=overwrote)
 
 
 def decide_submit(

@@ -95,7 +95,11 @@ class LineValue(Wire):
 
 
 class SetDayArgs(Wire):
-    """``set_day``: replace one whole day; ``base_v`` is the version the device last saw."""
+    """``set_day``: replace one whole day; ``base_v`` is the version the device last saw.
+
+    ``fill`` (optional, protocol 2 unchanged: sync-protocol.md §3.6.1): the write only fills a
+    day the device saw empty at ``base_v``; it stands down before lines the device had not seen.
+    """
 
     date: IsoDate
     epoch: SmallCount
@@ -103,6 +107,7 @@ class SetDayArgs(Wire):
     comment: Annotated[Text, StringConstraints(max_length=2000)] = ""
     hlc: Annotated[Text, StringConstraints(max_length=80)]
     base_v: Count = 0
+    fill: Annotated[bool, Field(strict=True)] = False
 
 
 class SubmitMonthArgs(Wire):

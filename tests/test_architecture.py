@@ -179,7 +179,7 @@ def test_the_checks_see_real_imports() -> None:
 
 
 # -- the direction of imports between our own modules -----------------------------------------
-# Every arrow points down this list (README "Architecture", docs/architecture.md): a module may
+# Every arrow points down this list (the README's "Architecture" section): a module may
 # import its own layer or one below, never one above. The month commands sit in the middle of
 # the services: the use cases (HTTP circuit, sync push, signer portal, reads) run them, the
 # reactions subscribe to what they publish, and they themselves use only the services listed

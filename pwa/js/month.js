@@ -145,7 +145,8 @@ export function cycle(model, date, line) {
 
 /**
  * Prefill: every empty working day gets a full day of the mission active on it, with
- * `comment` where the day has none (a mission that requires one gets it once for all).
+ * `comment` where the day has none (a mission that requires one gets it once for all). Each
+ * edit is a `fill`: the server keeps a day filled meanwhile elsewhere (an approved leave).
  * @param {any} model
  * @param {string} [comment]
  */
@@ -154,11 +155,15 @@ export function prefillEdits(model, comment = "") {
   for (const row of model.rows) {
     if (row.kind !== "mission" || !row.mission) continue;
     for (const d of row.calendar) {
-      const taken = edits.some((e) => e.date === d.date);
-      if (!d.working || taken || model.days[d.date]?.lines.length) continue;
-      if (!missionActiveOn(row.mission, d.date)) continue;
-      const own = model.days[d.date]?.comment || comment;
-      edits.push({ date: d.date, lines: [{ line: row.key, half_days: FULL }], comment: own });
+      const day = model.days[d.date];
+      if (!d.working || day?.lines.length || !missionActiveOn(row.mission, d.date)) continue;
+      if (edits.some((e) => e.date === d.date)) continue; // an earlier mission took it
+      edits.push({
+        date: d.date,
+        lines: [{ line: row.key, half_days: FULL }],
+        comment: day?.comment || comment,
+        fill: true,
+      });
     }
   }
   return edits.sort((a, b) => (a.date < b.date ? -1 : 1));

@@ -250,8 +250,7 @@ function upgrade(db, oldVersion, tx) {
  */
 async function ofMonths(store, months) {
   const index = store.index(BY_MONTH);
-  const lists = await Promise.all([...months].map((month) => req(index.getAll(month))));
-  return lists.flat();
+  return (await Promise.all([...months].map((month) => req(index.getAll(month))))).flat();
 }
 
 /** @param {string} clientId @returns {string} */
@@ -758,18 +757,18 @@ export class Store {
 
   /**
    * Queue one day: validated first, then queued with the meta update in one transaction.
-   * @param {{date: string, lines: DayLine[], comment?: string}} entry
+   * `fill` marks a prefilled day: the server keeps the day if it was filled since base_v.
+   * @param {{date: string, lines: DayLine[], comment?: string, fill?: boolean}} entry
    * @returns {Promise<EditResult>}
    */
-  async edit(entry) {
-    const result = await this.#queueDays([entry], false);
-    return result;
+  edit(entry) {
+    return this.#queueDays([entry], false);
   }
 
   /**
    * Queue several days, all or nothing, in one transaction (prefill, absences over a range).
    * Violations carry the `date` they belong to.
-   * @param {Array<{date: string, lines: DayLine[], comment?: string}>} entries
+   * @param {Array<{date: string, lines: DayLine[], comment?: string, fill?: boolean}>} entries
    * @returns {Promise<EditResult>}
    */
   async editMany(entries) {
@@ -778,7 +777,7 @@ export class Store {
   }
 
   /**
-   * @param {Array<{date: string, lines: DayLine[], comment?: string}>} entries
+   * @param {Array<{date: string, lines: DayLine[], comment?: string, fill?: boolean}>} entries
    * @param {boolean} tagDates
    * @returns {Promise<EditResult>}
    */
@@ -823,7 +822,8 @@ export class Store {
 
         /** @type {Violation[]} */
         const violations = [];
-        /** @type {Array<{date: string, lines: DayLine[], comment: string, epoch: number}>} */
+        /** @type {Array<{date: string, lines: DayLine[], comment: string, epoch: number,
+         *   fill?: boolean}>} */
         const accepted = [];
         for (const entry of entries) {
           const month = entry.date.slice(0, 7);
@@ -861,6 +861,7 @@ export class Store {
             lines: day.lines,
             comment: day.comment,
             epoch: monthFacts.epoch,
+            fill: entry.fill,
           });
         }
         if (violations.length > 0) return refused(violations); // nothing written
@@ -884,6 +885,7 @@ export class Store {
         }
         for (const day of accepted) {
           clock = tick({ local: clock, nowMs: now, node: this.node });
+          /** @type {Record<string, any>} */
           const args = {
             date: day.date,
             epoch: day.epoch,
@@ -892,6 +894,8 @@ export class Store {
             hlc: encodeHlc(clock),
             base_v: meta.cookie ? meta.cookie.v : 0,
           };
+          // A prefill's day: the server keeps a day filled since base_v (sync-protocol §3.6.1).
+          if (day.fill) args.fill = true;
           const earlier = unsent.get(day.date);
           /** @type {PendingMutation} */
           const mutation = earlier

@@ -85,6 +85,17 @@ class PeopleController(Controller):
     path = "/people"
     tags = ["directory"]
 
+    # Above `list` (the handler below): after it, that name in this class's body is the handler.
+    @get("/activity", operation_id="listPeopleActivity", opt=problems(403))
+    async def activity(self, session: SessionDep) -> list[s.PersonActivityOut]:
+        """When each member was last seen (a passkey registered or used, a request, a phone's
+        sync), most recent first; people never seen are not listed (administrators only)."""
+        seen = await org_screen.last_activity(session.actor)
+        return [
+            s.PersonActivityOut(person_id=UUID(who), last_active_at=at)
+            for who, at in sorted(seen.items(), key=lambda item: item[1], reverse=True)
+        ]
+
     @get(operation_id="listPeople", opt=token_scope(Scope.PEOPLE_READ))
     async def list(self, session: SessionDep) -> list[s.PersonOut]:
         return [convert.person(p) for p in await directory.list_people(session.actor)]

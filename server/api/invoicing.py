@@ -362,11 +362,14 @@ class BillingController(Controller):
         return s.BillingProfileOut(**await billing.billing_profile(actor=_admin(session)))
 
     @put("/billing-profile", operation_id="setBillingProfile", status_code=HTTP_204_NO_CONTENT)
-    async def set_profile(self, data: JSONBody[s.BillingProfileIn], session: SessionDep) -> None:
+    async def set_profile(
+        self, data: JSONBody[s.BillingProfileIn], session: SessionDep, clock: ClockDep
+    ) -> None:
         """The seller's legal mentions, IBAN and VAT franchise (every field: one left out is
-        reset to its default)."""
+        reset to its default); audited as `organisation.changed`. The app edits these on its
+        organisation screen (PUT /organisation); this stays for integrations."""
         actor = _admin(session)
-        await billing.set_billing_profile(actor=actor, fields=data.model_dump())
+        await billing.set_billing_profile(actor=actor, fields=data.model_dump(), at=clock())
 
     @put(
         "/clients/{client_id:uuid}/billing",

@@ -740,3 +740,12 @@ class BrandOut(Wire):
     logo_url: str | None = Field(description="The logo (PNG), or null for none.")
     version: str = Field(description="Changes with any change of the brand.")
     customised: bool = Field(description="False: Carnet's own look.")
+
+
+class PersonActivityOut(Wire):
+    """When a member of the firm was last seen, for the People list."""
+
+    person_id: UUID
+    last_active_at: datetime = Field(
+        description="The latest of a passkey registered or used, a request, a phone's sync."
+    )

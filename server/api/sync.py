@@ -10,7 +10,7 @@ from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
 
 from server.api.deps import SessionDep
-from server.services.sync_service import SyncAnswer, SyncService
+from server.services.sync_service import AppliedDay, Result, SyncAnswer, SyncService
 from sync.protocol import SyncRequest, SyncResponse
 
 
@@ -18,10 +18,19 @@ def _items(items: Any) -> msgspec.Raw:
     return msgspec.Raw(("[" + ",".join(items) + "]").encode())
 
 
+def _result(result: Result) -> str:
+    if isinstance(result, AppliedDay):
+        return result.json()
+    return msgspec.json.encode(result.model_dump(mode="json")).decode()
+
+
 def encode(answer: SyncAnswer) -> bytes:
     """The answer's JSON: the envelope as every pydantic answer is written (its fields in
-    order, ``mode="json"``), the pulled items written as storage gave them, in their lists."""
+    order, ``mode="json"``), the results and the pulled items in their lists: an applied day's
+    result as its own JSON (`AppliedDay`), the items as storage gave them."""
     body = answer.response.model_dump(mode="json")
+    if answer.results:
+        body["results"] = _items([_result(r) for r in answer.results])
     if answer.days:
         body["days"] = _items(answer.days)
     if answer.months:

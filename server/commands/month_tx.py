@@ -111,6 +111,8 @@ class MonthTx:
     ) -> None:
         self.actor = actor
         self.now = now
+        self.now_ms = int(now.timestamp() * 1000)
+        """``now`` in milliseconds, as the clocks (HLC) count: worked out once, not per day."""
         self.device = device
         self._subscribers = tuple(subscribers)
         self._spaces: dict[str, _Space] = {}
@@ -120,7 +122,9 @@ class MonthTx:
         self._edited: dict[str, tuple[str, str | None, dict[str, dict[str, object]]]] = {}
         self._audit: list[audit_log.MonthEvent] = []
         self._created: set[str] = set()
-        self._month_of: dict[dt.date, str] = {}
+        self._month_of: dict[tuple[int, int], str] = {}
+        self._ids: list[str] = []
+        self._id_block = 4
         self.writes: push_store.PushWrites | None = None
         """A planned transaction's collected writes (None: it writes as it goes)."""
 
@@ -147,6 +151,14 @@ class MonthTx:
         tx.writes = push_store.PushWrites()
         return tx
 
+    def new_id(self) -> str:
+        """A new row's id (`push_store.new_ids`: random bytes drawn for many ids at once)."""
+        if not self._ids:
+            # 8, then 16, 32... up to 256 at a time: as many as the batch turns out to need.
+            self._id_block = min(2 * self._id_block, 256)
+            self._ids = push_store.new_ids(self._id_block)
+        return self._ids.pop()
+
     def _unplanned(self, what: str) -> None:
         if self.writes is not None:
             raise NotPlanned(what)
@@ -168,11 +180,12 @@ class MonthTx:
         await self.lock(person_id)
 
     def month_of(self, date: dt.date) -> str:
-        """The month holding ``date``, as its wire text (`MonthKey`), worked out once per
-        transaction: a push asks it of each of its days, twice."""
-        month = self._month_of.get(date)
+        """The month holding ``date``, as its wire text (`MonthKey`), worked out once per month
+        and transaction: a push asks it of each of its days, twice."""
+        key = (date.year, date.month)
+        month = self._month_of.get(key)
         if month is None:
-            month = self._month_of[date] = str(MonthKey.of(date))
+            month = self._month_of[key] = str(MonthKey.of(date))
         return month
 
     def _space(self, person_id: str) -> _Space:
@@ -303,7 +316,7 @@ class MonthTx:
         if self.writes is not None:
             # Its id made here: the days written into it refer to it before it is written.
             row = store.MonthRow(
-                id=push_store.new_id(),
+                id=self.new_id(),
                 month=month,
                 status="draft",
                 epoch=0,
@@ -339,19 +352,23 @@ class MonthTx:
         actor_id: str | None,
     ) -> store.DayRow:
         """Replace one day (its month created if needed); written at the next flush."""
-        # The month's creation is the consultant's own doing, whoever typed the day.
-        month_row = await self.ensure_month(person_id, self.month_of(date), actor_id=person_id)
         space = self._space(person_id)
+        month = self.month_of(date)
+        month_row = space.months.get(month)
+        if month_row is None:
+            # The month's creation is the consultant's own doing, whoever typed the day.
+            month_row = await self.ensure_month(person_id, month, actor_id=person_id)
         previous = space.days.get(date)
+        lines = tuple([(line.line, line.half_days) for line in day.lines])
         row = store.DayRow(
             # A new day's id is made here, so nothing written has to be read back.
-            id=previous.id if previous else push_store.new_id(),
+            id=previous.id if previous else self.new_id(),
             timesheet_id=month_row.id,
             date=date,
-            lines=tuple((line.line, line.half_days) for line in day.lines),
+            lines=lines,
             comment=day.comment,
             hlc=stamp.encode(),
-            version=self.version(person_id),
+            version=space.base_version + 1,
             by_client=by_client,
         )
         space.days[date] = row
@@ -360,10 +377,12 @@ class MonthTx:
             space.new_days[date] = row
         else:
             space.updated_days[date] = row
-        _, _, edited = self._edited.setdefault(month_row.id, (person_id, actor_id, {}))
-        edited[date.isoformat()] = {
-            "lines": [[line, half] for line, half in row.lines],
-            "comment": row.comment,
+        edits = self._edited.get(month_row.id)
+        if edits is None:
+            edits = self._edited[month_row.id] = (person_id, actor_id, {})
+        edits[2][date.isoformat()] = {
+            "lines": [[line, half] for line, half in lines],
+            "comment": day.comment,
         }
         space.changed = True
         return row

@@ -66,7 +66,31 @@ def canonical_json(value: Any) -> bytes:
     return _serialise(value, "$").encode("utf-8")
 
 
-_dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+def _refuse(value: Any) -> Any:
+    raise TypeError(f"{type(value).__name__} is not a JSON value")
+
+
+_DUMPS_SLOW = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+_MAKE_ENCODER = getattr(json.encoder, "c_make_encoder", None)
+_C_ENCODER = (
+    None
+    if _MAKE_ENCODER is None
+    # What `JSONEncoder.encode` builds on every call, built once: the same C encoder (no
+    # indent, ":" and ",", keys sorted). No cycle markers: `_plain` has walked the value first.
+    else _MAKE_ENCODER(
+        None, _refuse, json.encoder.encode_basestring, None, ":", ",", True, False, True
+    )
+)
+
+
+def _dumps(value: Any) -> str:
+    """The C encoder's JSON of a plain value (`_plain`), as ``json.dumps(value,
+    ensure_ascii=False, sort_keys=True, separators=(",", ":"))`` writes it."""
+    if type(value) is str:
+        return json.encoder.encode_basestring(value)
+    if _C_ENCODER is None:
+        return _DUMPS_SLOW(value)
+    return "".join(_C_ENCODER(value, 0))
 
 
 def _plain(value: Any) -> bool:
@@ -79,11 +103,15 @@ def _plain(value: Any) -> bool:
     if kind is int:
         return bool(-MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER)
     if kind is list or kind is tuple:
-        # Strings, the commonest leaves, are judged here rather than by a call each.
-        return all(type(item) is str or _plain(item) for item in value)
+        # Strings, the commonest leaves, are judged here rather than by a call each (and in a
+        # loop: a generator per list cost more than the judging).
+        for item in value:  # noqa: SIM110 (all() over a generator: slower, see above)
+            if type(item) is not str and not _plain(item):
+                return False
+        return True
     if kind is dict:
         for key, item in value.items():
-            if type(key) is not str or (key and max(key) >= "\ud800"):
+            if type(key) is not str or (not key.isascii() and max(key) >= "\ud800"):
                 return False
             if type(item) is not str and not _plain(item):
                 return False
@@ -197,6 +225,10 @@ def _is_sealed(value: Any) -> bool:
     return isinstance(value, dict) and set(value) == {SEALED}
 
 
+_CONTAINERS = (dict, list)
+"""What `seal` walks into (a tuple: `isinstance` with ``dict | list`` is slower)."""
+
+
 def seal(body: dict[str, Any], *, salt: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
     """Replace the body's personal values (``PERSONAL_KEYS``, at any depth) by commitments.
 
@@ -210,29 +242,40 @@ def seal(body: dict[str, Any], *, salt: bytes) -> tuple[dict[str, Any], dict[str
     """
     payload: dict[str, Any] = {}
 
-    def walk(value: Any, path: str) -> Any:
-        # Only dicts and lists are walked (and their paths written): any other value is kept
-        # as it is, which is what walking it would return.
+    def walk(value: Any, keys: tuple[Any, ...]) -> Any:
+        # Only dicts and lists are walked, and a dict or list is copied only when something in
+        # it was sealed: a month's days-edited body is mostly lines, which are kept as they are
+        # (a push seals one per month). A value's path is written only when it is sealed.
         if isinstance(value, dict):
-            out = {}
+            out = None
             for key, item in value.items():
                 if key in PERSONAL_KEYS and item not in (None, "") and not _is_sealed(item):
-                    where = f"{path}/{key}"
+                    where = "".join([f"/{k}" for k in (*keys, key)])
                     payload[where] = item
-                    out[key] = {SEALED: commitment(salt=salt, path=where, value=item)}
-                elif isinstance(item, dict | list):
-                    out[key] = walk(item, f"{path}/{key}")
+                    new = {SEALED: commitment(salt=salt, path=where, value=item)}
+                elif isinstance(item, _CONTAINERS):
+                    new = walk(item, (*keys, key))
+                    if new is item:
+                        continue
                 else:
-                    out[key] = item
-            return out
+                    continue
+                if out is None:
+                    out = dict(value)
+                out[key] = new
+            return value if out is None else out
         if isinstance(value, list):
-            return [
-                walk(item, f"{path}/{i}") if isinstance(item, dict | list) else item
-                for i, item in enumerate(value)
-            ]
+            copy = None
+            for i, item in enumerate(value):
+                if isinstance(item, _CONTAINERS):
+                    new = walk(item, (*keys, i))
+                    if new is not item:
+                        if copy is None:
+                            copy = list(value)
+                        copy[i] = new
+            return value if copy is None else copy
         return value
 
-    sealed: dict[str, Any] = walk(body, "")
+    sealed: dict[str, Any] = walk(body, ())
     return sealed, payload
 
 

@@ -126,12 +126,15 @@ class Outcome:
             ``gone``, ``413``, ``smtp: connection refused`` ...).
         retry_at_ms: When to try again, for a retry.
         gone_endpoints: Subscriptions to delete.
+        expected: A drop by design (too late to be useful, nobody to tell, no channel for
+            this person), logged as information; a failure (a refusal, an error) is a warning.
     """
 
     state: str
     reason: str
     retry_at_ms: int | None = None
     gone_endpoints: tuple[str, ...] = field(default=())
+    expected: bool = False
 
 
 def retry_or_drop(

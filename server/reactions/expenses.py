@@ -9,7 +9,7 @@ is told by `expense_claims.lines_move`; an approved line is written by the same 
 the own circuit (`expense_decisions.decide_line`: payroll, re-billing). Each move of lines is
 one audit event on the month, in the firm's chain, after the month's own event; each line
 moved is one ``expense.*`` event for the firm's webhooks (`expense_decisions.tell_webhooks`,
-by `decide_line` itself for an approval).
+called once per move of the month: one subscription lookup however many lines move).
 """
 
 from server.commands.month_tx import MonthMoved, MonthTx
@@ -56,6 +56,7 @@ async def move_expense_lines(tx: MonthTx, event: MonthMoved) -> None:
                     approve=True,
                     reason="",
                     now=tx.now,
+                    tell=False,
                 )
             except Conflict:
                 continue  # refused by the manager meanwhile: that decision stands
@@ -64,6 +65,13 @@ async def move_expense_lines(tx: MonthTx, event: MonthMoved) -> None:
                 rebilled.add(target)
         await decisions.refresh(rebilled, now=tx.now)
         lines = approved
+        await decisions.tell_webhooks(
+            organisation_id=organisation_id,
+            event=Event.EXPENSE_APPROVED,
+            lines=lines,
+            by=event.actor_id,
+            now=tx.now,
+        )
     else:
         to = (
             rules.ClaimStatus.SUBMITTED

@@ -57,9 +57,12 @@ async def decide_line(
     approve: bool,
     reason: str,
     now: datetime,
+    tell: bool = True,
 ) -> Rebilled | None:
     """Write the decision on a submitted line (inside the caller's write transaction); the
-    client's month to refresh when the approved line is re-billed (`refresh`).
+    client's month to refresh when the approved line is re-billed (`refresh`). ``tell=False``
+    leaves the webhook event to the caller, which decides many lines and tells them in one
+    `tell_webhooks` call (one subscription lookup for the lot).
 
     Raises:
         Conflict: The line is not submitted, or was decided since `line` was read (the
@@ -83,6 +86,8 @@ async def decide_line(
         if billed is not None:
             await store.update_claim(line["id"], billed_expense=billed)
             rebilled = Rebilled(client_id=client_id, month=line["month"])
+    if not tell:
+        return rebilled
     await tell_webhooks(
         organisation_id=organisation_id,
         event=Event.EXPENSE_APPROVED if approve else Event.EXPENSE_REFUSED,

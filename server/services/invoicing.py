@@ -924,9 +924,26 @@ async def billing_profile(*, actor: Actor) -> dict[str, Any]:
     return {name: stored.get(name, default) for name, default in PROFILE_FIELDS.items()}
 
 
-async def set_billing_profile(*, actor: Actor, fields: dict[str, Any]) -> None:
+async def set_billing_profile(*, actor: Actor, fields: dict[str, Any], at: datetime) -> None:
+    """Save the seller's mentions, address, IBAN and VAT franchise, audited as the
+    organisation screen's save is (``organisation.changed``, the fields before and after): an
+    auditor asks who changed the IBAN printed on the invoices, whichever way it was changed."""
     async with write_transaction():
+        before = await billing_profile(actor=actor)
+        changed = sorted(name for name in fields if fields[name] != before.get(name))
         await store.set_billing_profile(actor.organisation_id, **fields)
+        if changed:
+            await audit_log.record_organisation_event(
+                organisation_id=actor.organisation_id,
+                kind="organisation.changed",
+                subject=f"organisation:{actor.organisation_id}",
+                actor_id=actor.person_id,
+                data={
+                    "before": {name: before.get(name) for name in changed},
+                    "after": {name: fields[name] for name in changed},
+                },
+                at=at,
+            )
 
 
 async def set_client_billing(*, actor: Actor, client_id: str, fields: dict[str, Any]) -> None:

@@ -18,6 +18,7 @@ Durable and exactly-once in effect:
 """
 
 import asyncio
+import collections
 import contextlib
 import logging
 import os
@@ -661,6 +662,7 @@ class OutboxWorker:
         self.lease_ms = lease_ms
         self.batch = batch
         self.figures = Figures()
+        self._dropped_by_design: collections.Counter[str] = collections.Counter()
 
     async def close(self) -> None:
         await self.push.close()
@@ -678,7 +680,14 @@ class OutboxWorker:
             async with limit:
                 await self._handle(entry)
 
+        self._dropped_by_design.clear()
         await asyncio.gather(*(one(e) for e in entries))
+        if self._dropped_by_design:
+            logger.info(
+                "outbox: %d dropped by design (%s)",
+                sum(self._dropped_by_design.values()),
+                ", ".join(f"{why} {n}" for why, n in sorted(self._dropped_by_design.items())),
+            )
         return len(entries)
 
     async def drain(self) -> int:
@@ -719,7 +728,18 @@ class OutboxWorker:
                 item_id=entry.id, data={**entry.data, "link": "(envoyé / sent)"}
             )
         self.figures.count(outcome)
-        log = logger.info if outcome.state == SENT else logger.warning
+        if outcome.expected:
+            # A demo's year of history or a server back after a week drops dozens of reminders
+            # at once, by design: one line per batch says how many (`run_once`); refusals and
+            # errors stay warnings of their own.
+            self._dropped_by_design[outcome.reason.split(":")[0]] += 1
+        log = (
+            logger.info
+            if outcome.state == SENT
+            else logger.debug
+            if outcome.expected
+            else logger.warning
+        )
         log(
             "outbox %s: %s (%s, attempt %d)",
             entry.key,
@@ -834,7 +854,7 @@ class OutboxWorker:
 
     async def _deliver(self, entry: OutboxEntry, *, now_ms: int) -> Outcome:
         if now_ms >= entry.expires_ms:
-            return Outcome(state=DROPPED, reason="expired")
+            return Outcome(state=DROPPED, reason="expired", expected=True)
         if entry.channel == webhooks.CHANNEL:
             # A firm's webhook: one signed POST per claim, logged (server/services/webhooks.py).
             return await self.hooks.deliver(entry, now=self.clock())
@@ -845,14 +865,18 @@ class OutboxWorker:
             and await _is_client_signer(entry.person_id)
         ):
             # The month's arrival at a client's step already sent them their signature link.
-            return Outcome(state=DROPPED, reason="arrival: the signature link was emailed")
+            return Outcome(
+                state=DROPPED, reason="arrival: the signature link was emailed", expected=True
+            )
         firm = await self._firm_of(entry)
         origin = (
             self.settings.origin if firm is None else firms.address(firm, self.settings).origin
         )
         found = await self._message_for(entry, origin)
         if found is None:
-            return Outcome(state=DROPPED, reason="no recipient: person inactive or removed")
+            return Outcome(
+                state=DROPPED, reason="no recipient: person inactive or removed", expected=True
+            )
         message, address = found
         gone: tuple[str, ...] = ()
         if entry.channel == "auto" and entry.person_id is not None:
@@ -867,6 +891,7 @@ class OutboxWorker:
                 state=DROPPED,
                 reason="no channel: no push subscription, no SMTP",
                 gone_endpoints=gone,
+                expected=True,
             )
         look = await firm_brand.brand_of(firm.id if firm else None)
         result = await self.email.send(

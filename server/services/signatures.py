@@ -1057,12 +1057,28 @@ class Signatures:
         return await store.refuses_synced_passkeys(actor.organisation_id)
 
     async def set_refuse_synced(self, actor: Actor, *, refuse: bool) -> None:
-        """Set the firm's synced-passkey policy. Admins only; recorded in the server log."""
+        """Set the firm's synced-passkey policy. Admins only; a change goes to the audit chain
+        (``organisation.changed``, before and after: how strongly a signature binds its signer
+        is what an auditor asks about) and to the server log."""
         if not actor.has(Role.ADMIN):
             raise Forbidden("only an administrator sets the signature policy")
-        await store.set_refuse_synced_passkeys(
-            organisation_id=actor.organisation_id, refuse=refuse
-        )
+        async with repo.write_transaction():
+            before = await store.refuses_synced_passkeys(actor.organisation_id)
+            await store.set_refuse_synced_passkeys(
+                organisation_id=actor.organisation_id, refuse=refuse
+            )
+            if before != refuse:
+                await audit_log.record_organisation_event(
+                    organisation_id=actor.organisation_id,
+                    kind="organisation.changed",
+                    subject=f"organisation:{actor.organisation_id}",
+                    actor_id=actor.person_id,
+                    data={
+                        "before": {"refuse_synced_passkeys": before},
+                        "after": {"refuse_synced_passkeys": refuse},
+                    },
+                    at=self.clock(),
+                )
         audit_logger.info(
             "signature.policy organisation=%s actor=%s refuse_synced_passkeys=%s",
             actor.organisation_id,

@@ -19,6 +19,7 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -90,6 +91,83 @@ def day_state(row: store.DayRow) -> DayState:
     )
 
 
+class AppliedDay(NamedTuple):
+    """An applied ``set_day``'s result, before (or instead of) its `MutationResult`.
+
+    A push's days are its hot path: a month is 21 of these, a new phone's year 261. Their JSON
+    is written once from the three values it holds, stored as the replay's copy and sent in the
+    answer as it is; no model is built, validated or dumped for it (docs/benchmarks.md, issue
+    12). `model` gives the `MutationResult` where one is wanted (`SyncService.push`, the
+    ordinary path); tests/server/test_sync_fast_paths.py checks both give the same bytes.
+    """
+
+    id: int
+    hlc: str
+    version: int
+
+    def json(self) -> str:
+        """``MutationResult(id, "applied", hlc, version)`` as the wire writes it. The stamp is
+        an encoded `Hlc` (digits, colons and a node of ``[A-Za-z0-9_-]``): nothing to escape."""
+        return f'{{"id":{self.id},"status":"applied","hlc":"{self.hlc}","version":{self.version}}}'
+
+    def model(self) -> MutationResult:
+        return MutationResult(id=self.id, status="applied", hlc=self.hlc, version=self.version)
+
+
+Result = MutationResult | AppliedDay
+"""A mutation's result as the push made it (see `AppliedDay`)."""
+
+
+def models(results: Sequence[Result]) -> list[MutationResult]:
+    return [r.model() if isinstance(r, AppliedDay) else r for r in results]
+
+
+def stored_json(result: Result) -> str:
+    """A result as stored for a replay (`mutation_outcome.body`)."""
+    if isinstance(result, AppliedDay):
+        return result.json()
+    return result.model_dump_json(exclude_none=True)
+
+
+@dataclass(frozen=True)
+class Written:
+    """What a planned push's transaction wrote, as the pull page that would read it back.
+
+    Versions are handed out under the consultant's lock, so every row of a version above
+    ``base_version`` (the one read under the lock) up to the version committed was written by
+    this transaction: for a device whose cookie stood at ``base_version``, the page after the
+    push is exactly ``page``, and the pull need not read it (`SyncService.sync`).
+    """
+
+    base_version: int
+    page: pull_store.Page | None
+    """None: it wrote something the page is read for (`_written_page`)."""
+
+
+def _written_page(writes: push_store.PushWrites) -> pull_store.Page | None:
+    """The pull page of a transaction's writes (see `Written`), or None when it wrote kept
+    overwrites (rare: read back as the pull reads them)."""
+    if writes.overwrites:
+        return None
+    days = {d.date: d for d in (*writes.new_days, *writes.updated_days)}
+    months = {m.month: m for m in (*writes.new_months, *writes.moved_months)}
+    return pull_store.Page(
+        # In cursor order (version, date): all of one version. No JSON: the push's own days,
+        # which its results give the device (`pull_store.page`'s ``own``).
+        days=[
+            pull_store.DayItem(date.isoformat(), d.version, d.by_client, None)
+            for date, d in sorted(days.items())
+        ],
+        months=[
+            pull_store.MonthItem(
+                m.month, m.status, m.epoch, m.version, month_state(m).model_dump_json()
+            )
+            for _, m in sorted(months.items())
+        ],
+        overwrites=[],
+    )
+
+
 @dataclass(frozen=True)
 class Known:
     """What a response's results already give the device, so its pull page leaves it out.
@@ -116,6 +194,9 @@ class SyncAnswer:
     """
 
     response: SyncResponse
+    results: Sequence[Result] = ()
+    """The envelope's ``results``, in order (its own list is empty): the controller writes an
+    `AppliedDay` as its JSON, a `MutationResult` as the envelope would."""
     days: Sequence[str] = ()
     months: Sequence[str] = ()
     overwrites: Sequence[str] = ()
@@ -134,7 +215,7 @@ def _own_days(known: Known | None) -> tuple[int, str] | None:
 OWN_MONTH_NAMES = ("set_day", "submit_month", "withdraw_month")
 
 
-def _known_from_results(request: SyncRequest, results: Sequence[MutationResult]) -> Known:
+def _known_from_results(request: SyncRequest, results: Sequence[Result]) -> Known:
     """The rows of this push's results, in the shapes `Known` compares (protocol 2)."""
     names = {m.id: m.name for m in request.mutations}
     dates = {m.id: m.args.get("date") for m in request.mutations if m.name == "set_day"}
@@ -142,6 +223,10 @@ def _known_from_results(request: SyncRequest, results: Sequence[MutationResult])
     months: set[tuple[str, str, int, int]] = set()
     for result in results:
         date = dates.get(result.id)
+        if isinstance(result, AppliedDay):
+            if isinstance(date, str):
+                days.add((date, result.version, request.client_id))
+            continue
         if result.status == "applied" and result.version is not None and isinstance(date, str):
             days.add((date, result.version, request.client_id))
         if result.current is not None:
@@ -245,20 +330,30 @@ class SyncService:
         ensure_role(actor, *SYNC_ROLES)
         if not request.mutations:
             return await self.poll(actor, request)
-        results, last, state = await self._push(actor, request)
+        results, last, state, written = await self._push(actor, request)
         try:
             if state is None:
                 state = await pull_store.poll_state(
                     person_id=actor.person_id, client_id=request.client_id
                 )
+            cookie = request.cookie
             return await self.pull(
                 actor,
-                request.cookie,
+                cookie,
                 state=state,
                 results=results,
                 last_mutation_id=last,
                 limit=request.limit,
                 known=_known_from_results(request, results),
+                # A device up to date before its push: the page is what the push wrote.
+                written=written.page
+                if written is not None
+                and written.page is not None
+                and cookie is not None
+                and cookie.after is None
+                and cookie.sid == state.server_id
+                and cookie.v == written.base_version
+                else None,
             )
         except Exception:
             # The push is committed: answering 5xx would deny it. Its results go back now and
@@ -283,7 +378,7 @@ class SyncService:
         )
 
     def results_alone(
-        self, request: SyncRequest, *, results: Sequence[MutationResult], last_mutation_id: int
+        self, request: SyncRequest, *, results: Sequence[Result], last_mutation_id: int
     ) -> SyncAnswer:
         """A response carrying a committed push's results and no pull: the device's cookie is
         echoed (or, without one, a cookie no database has, so the next pull is a full one)."""
@@ -291,7 +386,7 @@ class SyncService:
         return SyncAnswer(
             SyncResponse(
                 last_mutation_id=last_mutation_id,
-                results=list(results),
+                results=[],
                 reset=False,
                 cookie=request.cookie or Cookie(sid=NO_SERVER, v=0),
                 has_more=True,
@@ -300,19 +395,20 @@ class SyncService:
                 overwrites=[],
                 server_hlc=Hlc(wall_ms=now_ms, counter=0, node=SERVER_NODE).encode(),
                 server_time_ms=now_ms,
-            )
+            ),
+            results=results,
         )
 
     async def push(self, actor: Actor, request: SyncRequest) -> tuple[list[MutationResult], int]:
-        results, last, _ = await self._push(actor, request)
-        return results, last
+        results, last, _, _ = await self._push(actor, request)
+        return models(results), last
 
     async def _push(
         self, actor: Actor, request: SyncRequest
-    ) -> tuple[list[MutationResult], int, pull_store.PollState | None]:
+    ) -> tuple[list[Result], int, pull_store.PollState | None, Written | None]:
         """The push's results, the device's last processed mutation id and, when the push's
         transaction read them, what the pull after it starts from (the database's id and the
-        version the push left; else None, and the pull reads them)."""
+        version the push left; else None, and the pull reads them) and what it wrote."""
         person_id = actor.person_id
         if not request.mutations:
             # A pull-only request changes nothing: no write lock, so polls never queue behind
@@ -320,7 +416,7 @@ class SyncService:
             client = await store.get_client(request.client_id)
             if client is not None and client[0] != person_id:
                 raise Forbidden("this client id belongs to another person's device")
-            return [], 0 if client is None else client[1], None
+            return [], 0 if client is None else client[1], None, None
         parsed_all = _parse_all(request.mutations)
         if all(isinstance(a, SetDayArgs | MutationResult) for _, a in parsed_all):
             try:
@@ -361,7 +457,7 @@ class SyncService:
                 + [a.month for _, a in parsed if isinstance(a, SubmitMonthArgs)],
             )
             await tx.read_days(person_id, _valid_dates(dates))
-            fresh_results = await _run_batch(tx, actor, parsed)
+            fresh_results = models(await _run_batch(tx, actor, parsed))
             await tx.flush()
             if fresh:
                 last = fresh[-1].id
@@ -373,19 +469,19 @@ class SyncService:
                 client_id=request.client_id, last_mutation_id=last, now=tx.now
             )
             await store.prune_outcomes(request.client_id, min(request.ack_through, last))
-        results = [
+        results: list[Result] = [
             MutationResult.model_validate(replayed[m.id])
             for m in request.mutations
             if m.id in replayed
-        ] + fresh_results
-        return results, last, None
+        ]
+        return results + fresh_results, last, None, None
 
     async def _push_days(
         self,
         actor: Actor,
         request: SyncRequest,
         parsed_all: Sequence[tuple[Mutation, Args | MutationResult]],
-    ) -> tuple[list[MutationResult], int, pull_store.PollState | None]:
+    ) -> tuple[list[Result], int, pull_store.PollState | None, Written]:
         """A batch of days (the hot path: a month at the close, a new phone's year): the same
         batch loop and `set_day` command as `push`, planned on what one database trip reads
         and writing in that same trip (`server.storage.push_store`, one hop on SQLite).
@@ -398,7 +494,7 @@ class SyncService:
         now = self.clock()
         dates = _valid_dates([a.date for _, a in parsed_all if isinstance(a, SetDayArgs)])
         months = sorted(f"{y:04d}-{m:02d}" for y, m in {(d.year, d.month) for d in dates})
-        answer: list[tuple[list[MutationResult], int, pull_store.PollState | None]] = []
+        answer: list[tuple[list[Result], int, pull_store.PollState | None, Written]] = []
 
         def decide(reads: push_store.PushReads) -> push_store.PushWrites:
             # Runs inside the database trip (on SQLite, the writer's thread): no awaiting.
@@ -423,10 +519,10 @@ class SyncService:
             assert writes is not None
             if fresh:
                 last = fresh[-1].id
-                writes.outcomes = [(r.id, r.model_dump_json(exclude_none=True)) for r in results]
+                writes.outcomes = [(r.id, stored_json(r)) for r in results]
             writes.last_mutation_id = last
             writes.prune_through = min(request.ack_through, last)
-            replayed = [
+            replayed: list[Result] = [
                 MutationResult.model_validate(reads.replayed[m.id])
                 for m in request.mutations
                 if m.id in reads.replayed
@@ -439,7 +535,8 @@ class SyncService:
                     server_id=reads.server_id, version=version, client=(person_id, last)
                 )
             )
-            answer.append((replayed + results, last, state))
+            written = Written(base_version=reads.base_version, page=_written_page(writes))
+            answer.append((replayed + results, last, state, written))
             return writes
 
         await push_store.run_push(
@@ -451,8 +548,8 @@ class SyncService:
             now=now,
             decide=decide,
         )
-        [(results, last, state)] = answer
-        return results, last, state
+        [(results, last, state, written)] = answer
+        return results, last, state, written
 
     async def pull(
         self,
@@ -460,10 +557,11 @@ class SyncService:
         cookie: Cookie | None,
         *,
         state: pull_store.PollState,
-        results: Sequence[MutationResult] = (),
+        results: Sequence[Result] = (),
         last_mutation_id: int = 0,
         limit: int = 500,
         known: Known | None = None,
+        written: pull_store.Page | None = None,
     ) -> SyncAnswer:
         """One page of what changed after the cookie (sync-protocol.md §3.3.1, §3.5).
 
@@ -473,6 +571,9 @@ class SyncService:
         past them). Months and overwrites come with the last page only: it reads them up to the
         newest version, so a month changed while the pages were read is in it, where a first
         page could not promise that. The items come from storage already as JSON.
+
+        `written`: the page as a push that just committed wrote it (`Written`), for a device
+        whose cookie stood at the version the push started from: not read again.
         """
         sid = state.server_id or await store.server_id()
         upto = state.version
@@ -486,13 +587,17 @@ class SyncService:
             page = pull_store.Page(days=[], months=[], overwrites=[])
         else:
             own = _own_days(known)
-            page = await pull_store.page(
-                person_id=actor.person_id,
-                since=since,
-                after=after,
-                upto=upto,
-                limit=limit + 1,
-                own=own,
+            page = (
+                written
+                if written is not None
+                else await pull_store.page(
+                    person_id=actor.person_id,
+                    since=since,
+                    after=after,
+                    upto=upto,
+                    limit=limit + 1,
+                    own=own,
+                )
             )
             given = known.days if known is not None else frozenset()
             if own is not None and any(
@@ -520,7 +625,7 @@ class SyncService:
         return SyncAnswer(
             SyncResponse(
                 last_mutation_id=last_mutation_id,
-                results=list(results),
+                results=[],
                 reset=reset and after is None,
                 cookie=next_cookie,
                 has_more=has_more,
@@ -530,6 +635,7 @@ class SyncService:
                 server_hlc=Hlc(wall_ms=now_ms, counter=0, node=SERVER_NODE).encode(),
                 server_time_ms=now_ms,
             ),
+            results=results,
             days=[d.json for d in days if d.json is not None],  # none is None (see above)
             months=[m.json for m in months],
             overwrites=overwrites,
@@ -563,11 +669,15 @@ def _fresh(mutations: Sequence[Mutation], last: int) -> list[Mutation]:
 
 async def _run_batch(
     tx: MonthTx, actor: Actor, parsed: Sequence[tuple[Mutation, Args | MutationResult]]
-) -> list[MutationResult]:
+) -> list[Result]:
     """Each fresh mutation through its month command, in order, on one transaction."""
-    results: list[MutationResult] = []
+    results: list[Result] = []
+    consultant = actor.has(Role.CONSULTANT)
     for mutation, args in parsed:
-        if isinstance(args, MutationResult):
+        if consultant and type(args) is SetDayArgs:
+            # The hot path first (a push is mostly days): what the chain below decides for it.
+            results.append(await _set_day(tx, actor, mutation.id, args))
+        elif isinstance(args, MutationResult):
             results.append(args)
         elif isinstance(args, OWN_MONTH_KINDS) and not actor.has(Role.CONSULTANT):
             results.append(
@@ -599,9 +709,7 @@ def _valid_dates(texts: Sequence[str]) -> list[dt.date]:
     return valid
 
 
-async def _set_day(
-    tx: MonthTx, actor: Actor, mutation_id: int, args: SetDayArgs
-) -> MutationResult:
+async def _set_day(tx: MonthTx, actor: Actor, mutation_id: int, args: SetDayArgs) -> Result:
     """A queued day, through the one `set_day` command; its verdict as the device's result."""
     assert tx.device is not None
     result = await commands.set_day(tx, actor, commands.DeviceDay(args=args, client_id=tx.device))
@@ -621,7 +729,8 @@ async def _set_day(
             detail=result.detail,
             current=day_state(result.current),
         )
-    return MutationResult(id=mutation_id, status="applied", hlc=result.hlc, version=result.version)
+    assert result.hlc is not None and result.version is not None
+    return AppliedDay(mutation_id, result.hlc, result.version)
 
 
 CIRCUIT_KINDS: dict[type[Args], tuple[Action, str]] = {

@@ -243,6 +243,28 @@ async def sync_devices_of(person_id: str) -> list[dict[str, Any]]:
     return rows
 
 
+async def last_activity(organisation_id: str) -> dict[str, datetime]:
+    """Each member's latest sign of life, by person id: a passkey registered or used to sign
+    in, a request in an open session, or a phone's synchronisation (sessions end when a person
+    is deactivated; passkeys and devices stay)."""
+    latest: dict[str, datetime] = {}
+    queries = (
+        (t.Passkey, t.Passkey.person, t.Passkey.created_at),
+        (t.Passkey, t.Passkey.person, t.Passkey.last_used_at),
+        (t.Session, t.Session.person, t.Session.last_seen_at),
+        (t.SyncClient, t.SyncClient.person, t.SyncClient.last_seen_at),
+    )
+    for table, person, at in queries:
+        rows = await table.select(person.as_alias("person"), at.as_alias("at")).where(
+            person.organisation == organisation_id
+        )
+        for row in rows:
+            who, when = _id(row["person"]), row["at"]
+            if when is not None and (who not in latest or when > latest[who]):
+                latest[who] = when
+    return latest
+
+
 async def revoke_passkey(*, person_id: str, passkey_id: str, now: datetime) -> None:
     await t.Passkey.update({t.Passkey.revoked_at: now}).where(
         (t.Passkey.id == passkey_id) & (t.Passkey.person == person_id)

@@ -5,9 +5,9 @@ Run through Piccolo it cost about twenty statements, each built by the query bui
 SQLite, each a hop to the connection's thread and back (docs/benchmarks.md). Here the whole
 transaction is one plan of hand-written statements:
 
-1. take the consultant's version lock and read what the batch needs: the space's version, the
-   device's row, the stored results of replayed mutations, the missions' terms, the batch's
-   months and days;
+1. take the consultant's version lock and read what the batch needs: the space's version and
+   the device's row (in the lock's own statement), the stored results of replayed mutations,
+   the missions' terms, the batch's months and days;
 2. hand those reads to ``decide`` (the month commands, run by the caller on what was read: they
    write nothing, they say what to write);
 3. write what it returned: new months, new and changed days (``executemany``, ids made by the
@@ -19,11 +19,12 @@ The plan is a generator of statements, so both engines run the same SQL in the s
 
 - SQLite: the whole plan runs as ONE function on the writer connection's thread, from
   ``BEGIN IMMEDIATE`` to ``COMMIT`` (one hop; ``decide`` runs there too, between the reads and
-  the writes);
+  the writes); pushes that queued for the writer meanwhile share that transaction, each in its
+  own savepoint, and its one commit (`sqlite_pool.PooledSQLiteEngine.write_grouped`);
 - PostgreSQL: each statement is one round trip over the transaction's asyncpg connection
   (``executemany`` for the rows), ``FOR UPDATE``-free: the version row's upsert takes its lock.
 
-Anything raised (by a statement or by ``decide``) rolls the whole transaction back. Tested on
+Anything raised (by a statement or by ``decide``) rolls the push's writes back. Tested on
 both engines in tests/server/test_push_store.py.
 """
 
@@ -140,9 +141,29 @@ def new_id() -> str:
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[int(h[16], 16)]}{h[17:20]}-{h[20:]}"
 
 
+def new_ids(count: int) -> list[str]:
+    """``count`` new ids as `new_id` makes them, from one draw of random bytes: a push makes an
+    id per day, per result and per audit event, and one system call each cost as much as
+    writing the id."""
+    h = os.urandom(16 * count).hex()
+    return [
+        f"{h[i : i + 8]}-{h[i + 8 : i + 12]}-4{h[i + 13 : i + 16]}-"
+        f"{_VARIANT[int(h[i + 16], 16)]}{h[i + 17 : i + 20]}-{h[i + 20 : i + 32]}"
+        for i in range(0, 32 * count, 32)
+    ]
+
+
 def _fresh(postgres: bool) -> Callable[[], Any]:
     """How a new row's id is made: a UUID for asyncpg, its text for SQLite."""
     return uuid.uuid4 if postgres else new_id
+
+
+def _many_fresh(postgres: bool) -> Callable[[int], list[Any]]:
+    """How ``count`` new rows' ids are made: UUIDs for asyncpg, their text for SQLite (one
+    draw of random bytes for them all)."""
+    if postgres:
+        return lambda count: [uuid.uuid4() for _ in range(count)]
+    return new_ids
 
 
 def _stamp(now: datetime, postgres: bool) -> Any:
@@ -174,22 +195,22 @@ def _plan(
     client = ident(str(_uuid(client_id)))
     # The version lock: on PostgreSQL the upsert locks the row until the transaction ends (as
     # SELECT … FOR UPDATE would); on SQLite the transaction's BEGIN IMMEDIATE holds the lock.
-    # The database's id comes with it: the pull that answers the push needs it.
+    # The database's id and the device's row come with it (one statement, not three): the pull
+    # that answers the push needs the first, the batch the second. The device's row is read
+    # under the lock, as a statement of its own would read it.
     rows = yield (
         "rows",
         "INSERT INTO sync_space (id, person, version) VALUES (?, ?, 0) "
         "ON CONFLICT (person) DO UPDATE SET version = sync_space.version "
-        "RETURNING version, (SELECT id FROM server_identity LIMIT 1) AS sid",
-        (_fresh(postgres)(), person),
+        "RETURNING version, (SELECT id FROM server_identity LIMIT 1) AS sid, "
+        "(SELECT person FROM sync_client WHERE id = ?) AS client_person, "
+        "(SELECT last_mutation_id FROM sync_client WHERE id = ?) AS client_last",
+        (_fresh(postgres)(), person, client, client),
     )
     base_version = int(rows[0]["version"])
     server_id = None if rows[0]["sid"] is None else str(rows[0]["sid"])
-    rows = yield (
-        "rows",
-        "SELECT person, last_mutation_id FROM sync_client WHERE id = ?",
-        (client,),
-    )
-    known_client = (str(rows[0]["person"]), int(rows[0]["last_mutation_id"])) if rows else None
+    owner = rows[0]["client_person"]
+    known_client = None if owner is None else (str(owner), int(rows[0]["client_last"]))
     last = known_client[1] if known_client else 0
     replayed: dict[int, dict[str, Any]] = {}
     seen = [m for m in mutation_ids if m <= last]
@@ -270,6 +291,7 @@ def _write(
 ) -> Generator[Statement, Any, None]:
     ident = _ids(postgres)
     fresh = _fresh(postgres)
+    ids = _many_fresh(postgres)
     person = ident(str(_uuid(person_id)))
     client = ident(str(_uuid(client_id)))
     at = _stamp(now, postgres)
@@ -303,6 +325,23 @@ def _write(
                 (
                     ident(d.id),
                     ident(d.timesheet_id),
+                    person,
+                    d.date,
+                    lines_text(d.lines),
+                    d.comment,
+                    d.hlc,
+                    d.version,
+                    d.by_client,
+                    at,
+                )
+                for d in writes.new_days
+            ]
+            if postgres
+            # SQLite takes the ids as they are: the rows without a call per id (one per day).
+            else [
+                (
+                    d.id,
+                    d.timesheet_id,
                     person,
                     d.date,
                     lines_text(d.lines),
@@ -394,7 +433,10 @@ def _write(
             "many",
             "INSERT INTO mutation_outcome (id, key, client, mutation_id, body) "
             "VALUES (?, ?, ?, ?, ?)",
-            [(fresh(), f"{client_id}:{m}", client, m, body) for m, body in writes.outcomes],
+            [
+                (key, f"{client_id}:{m}", client, m, body)
+                for key, (m, body) in zip(ids(len(writes.outcomes)), writes.outcomes, strict=True)
+            ],
         )
     if writes.prune_through > 0:
         yield (
@@ -437,7 +479,7 @@ def _write(
             "body, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
-                    fresh(),
+                    key,
                     organisation,
                     link.seq,
                     link.at,
@@ -449,7 +491,7 @@ def _write(
                     link.prev_hash,
                     link.hash,
                 )
-                for link, e in zip(links, run, strict=True)
+                for key, link, e in zip(ids(len(links)), links, run, strict=True)
             ],
         )
         personal = [
@@ -544,16 +586,9 @@ async def run_push(
         )
 
     if isinstance(engine, PooledSQLiteEngine):
-        writer = await engine.acquire_writer()
-        try:
-            # aiosqlite runs each call on the connection's own thread; `_execute` hands it a
-            # whole function (as its own methods do): the transaction is one hop.
-            done: PushDone = await writer._execute(  # type: ignore[no-untyped-call]
-                _run_sqlite, writer._conn, plan
-            )
-            return done
-        finally:
-            engine.release_writer()
+        # The whole transaction is one function on the writer's thread (one hop), committed
+        # with the other pushes waiting for the writer (group commit, `sqlite_pool`).
+        return await engine.write_grouped(lambda connection: _run_sqlite(connection, plan))
     async with write_transaction():
         transaction = engine.current_transaction.get()
         assert transaction is not None
@@ -561,28 +596,23 @@ async def run_push(
 
 
 def _run_sqlite(connection: Any, plan: Callable[[], Plan]) -> PushDone:
-    """The whole transaction on the writer's thread (sqlite3, synchronous)."""
+    """The plan on the writer's thread (sqlite3, synchronous), inside the transaction
+    `write_grouped` opened; its BEGIN and COMMIT count as the push's own statements."""
     statements = 0
-    connection.execute("BEGIN IMMEDIATE")
-    try:
-        steps = plan()
-        reply: Any = None
-        while True:
-            try:
-                kind, sql, args = steps.send(reply)
-            except StopIteration as done:
-                writes: PushWrites = done.value
-                break
-            statements += 1
-            if kind == "rows":
-                reply = connection.execute(sql, args).fetchall()
-            else:
-                connection.executemany(sql, args)
-                reply = None
-        connection.execute("COMMIT")
-    except BaseException:
-        connection.rollback()
-        raise
+    steps = plan()
+    reply: Any = None
+    while True:
+        try:
+            kind, sql, args = steps.send(reply)
+        except StopIteration as done:
+            writes: PushWrites = done.value
+            break
+        statements += 1
+        if kind == "rows":
+            reply = connection.execute(sql, args).fetchall()
+        else:
+            connection.executemany(sql, args)
+            reply = None
     return PushDone(writes=writes, statements=statements + 2, trips=1)
 
 

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from piccolo.engine.postgres import PostgresEngine
 
@@ -30,8 +30,10 @@ class MonthRow:
     waiting_on_id: str | None = None
 
 
-@dataclass(frozen=True)
-class DayRow:
+class DayRow(NamedTuple):
+    """A stored day. A tuple rather than a frozen dataclass: as immutable, and built in a
+    third of the time (a push builds one per day it writes, a pull one per day it reads)."""
+
     id: str
     timesheet_id: str
     date: date

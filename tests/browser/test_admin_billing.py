@@ -76,9 +76,9 @@ def test_admin_issues_pays_and_credits_invoices_from_the_billing_tab(
     drafts = page.get_by_test_id("billing-drafts")
     expect(drafts.get_by_role("button")).to_have_count(2)
     first = drafts.get_by_role("button", name=re.compile("Banque Rhénane SA")).first
-    found = re.search(r"(\d{4}-\d{2})", first.inner_text())
-    assert found is not None
-    month = found.group(1)
+    # Its period, in words on screen ("septembre 2026"), as an ISO month on the button.
+    month = first.get_attribute("data-period") or ""
+    assert re.fullmatch(r"\d{4}-\d{2}", month), month
 
     # An expense of that month, with its receipt, joins the pre-invoice; 100,5 reads 100,50 €.
     expense = page.get_by_test_id("billing-expense-form")
@@ -94,8 +94,8 @@ def test_admin_issues_pays_and_credits_invoices_from_the_billing_tab(
     checked(page, "overview")
     shoot(page, "overview")
 
-    page.get_by_test_id("billing-drafts").get_by_role(
-        "button", name=re.compile(f"Banque Rhénane SA.*{month}|{month}.*Banque Rhénane SA")
+    page.get_by_test_id("billing-drafts").locator(f"button[data-period='{month}']").filter(
+        has_text="Banque Rhénane SA"
     ).first.click()
     lines = page.get_by_test_id("billing-lines")
     expect(lines).to_contain_text("Frais refacturés : transport")

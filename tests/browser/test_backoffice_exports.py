@@ -1,14 +1,13 @@
 """The back office's "Exports" tab in Chromium, on a phone (390×844) and a laptop (1280×800), on
-`carnet demo` data (a year of validated months and issued invoices): the administrator saves
-the organisation's billing profile (a bad IBAN first refused under its field), downloads the
-FEC of a period (an empty period and a period ending before it starts first refused next to
-their fields), a month's payroll variables, and the month's invoices and CRAs as CSV (an empty
-month refused at its field), each under the name the accountant expects. No sideways scroll
-at 390 px; axe finds nothing serious."""
+`carnet demo` data (a year of validated months and issued invoices): the administrator is
+sent to the Organisation tab for the invoices' mentions (a bad IBAN refused under its field
+there), downloads the FEC of a period (an empty period and a period ending before it starts
+first refused next to their fields), a month's payroll variables and its leave for payroll,
+and the month's invoices and CRAs as CSV (an empty month refused at its field), each under
+the name the accountant expects. No sideways scroll at 390 px; axe finds nothing serious."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -62,43 +61,29 @@ def test_admin_sets_the_billing_profile_and_downloads_the_exports(
     page.get_by_test_id("admin-tab-exports").click()
     expect(page.get_by_role("heading", name="Exports")).to_be_visible()
 
-    # The billing profile: prefilled with what is stored; a bad IBAN is refused under its field.
-    form = page.get_by_test_id("profile-form")
-    expect(form.get_by_test_id("profile-identity")).to_contain_text(SIREN)
-    expect(form.get_by_label("Mentions légales (forme, capital, RCS)")).to_have_value(
-        "SAS au capital de 50 000 EUR - RCS Paris 812 345 676"
-    )
-    city = f"Paris {uuid.uuid4().hex[:6]}"
-    form.get_by_label("Adresse", exact=True).fill("12 rue de la Paix")
-    form.get_by_label("Code postal").fill("75002")
-    form.get_by_label("Ville").fill(city)
-    iban = form.get_by_label("IBAN (sans espace)")
+    # The seller's mentions printed on invoices are set in one place, the Organisation tab
+    # (audited): this tab says so and opens it, where a bad IBAN is refused under its field.
+    pointer = page.get_by_test_id("profile-pointer")
+    expect(pointer).to_contain_text("onglet Organisation")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    pointer.get_by_role("button", name="Ouvrir l'onglet Organisation").click()
+    expect(page.get_by_role("tab", name="Organisation")).to_have_attribute("aria-selected", "true")
+    org = page.get_by_test_id("org-form")
+    iban = org.get_by_label("IBAN")
     iban.fill("FR76 12")
-    form.get_by_role("button", name="Enregistrer le profil").click()
-    expect(page.locator("#profile-iban-error")).to_have_text(
-        "2 lettres du pays, 2 chiffres de contrôle puis 10 à 30 lettres ou chiffres, sans espace."
+    org.get_by_role("button", name="Enregistrer l'organisation").click()
+    expect(page.locator("#org-iban-error")).to_have_text(
+        "Deux lettres, deux chiffres puis 10 à 30 lettres ou chiffres, sans espace."
     )
     expect(iban).to_have_attribute("aria-invalid", "true")
-    expect(page.locator("#profile-city-error")).to_be_hidden()
-    stored = page.request.get(f"{demo_origin}/api/v1/billing-profile").json()
-    assert stored["iban"] == "FR7630006000011234567890189" and stored["city"] != city
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"backoffice-exports-refused-{width}.png", full_page=True)
-    if width == 390:
-        no_sideways_scroll(page, "exports, refused IBAN")
-        assert serious_violations(page) == []
-    # As printed on a RIB, in groups of four: saved without the spaces.
-    iban.fill("FR76 3000 6000 0112 3456 7890 189")
-    form.get_by_role("button", name="Enregistrer le profil").click()
-    expect(form.get_by_role("status")).to_have_text("Enregistré.")
-    expect(page.locator("#profile-iban-error")).to_be_hidden()
     stored = page.request.get(f"{demo_origin}/api/v1/billing-profile").json()
     assert stored["iban"] == "FR7630006000011234567890189"
-    assert (stored["address_line"], stored["postcode"], stored["city"]) == (
-        "12 rue de la Paix",
-        "75002",
-        city,
-    )
+    page.screenshot(path=SCREENSHOTS / f"backoffice-exports-refused-{width}.png", full_page=True)
+    if width == 390:
+        no_sideways_scroll(page, "organisation, refused IBAN")
+        assert serious_violations(page) == []
+    page.get_by_test_id("admin-tab-exports").click()
+    expect(page.get_by_test_id("fec-form")).to_be_visible()
 
     # The FEC: an empty period, then one ending before it starts, are refused at their field.
     fec = page.get_by_test_id("fec-form")
@@ -152,6 +137,24 @@ def test_admin_sets_the_billing_profile_and_downloads_the_exports(
     assert content.startswith((";".join(payroll.HEADER) + "\r\n").encode())
     assert b"alice.martin@octave.example" in content
     expect(paie.get_by_role("status")).to_contain_text(download.suggested_filename)
+
+    # The same month's leave for payroll (taken per type, balances left): a month with no
+    # validated CRA is refused at its field, then the file comes under its name.
+    conges = page.get_by_test_id("leave-form")
+    conges.get_by_label("Mois").fill("2099-01")
+    conges.get_by_role("button", name="Télécharger les congés du mois").click()
+    expect(page.locator("#leave-month-error")).to_have_text(
+        "Aucun CRA validé ou signé pour ce mois."
+    )
+    conges.get_by_label("Mois").fill(str(month))
+    with page.expect_download() as leave_download:
+        conges.get_by_role("button", name="Télécharger les congés du mois").click()
+    download = leave_download.value
+    assert download.suggested_filename == f"conges-{month}.csv"
+    content = Path(download.path()).read_bytes()
+    assert content.startswith((";".join(payroll.LEAVE_HEADER) + "\r\n").encode())
+    assert b"alice.martin@octave.example" in content
+    expect(page.locator("#leave-month-error")).to_be_hidden()
 
     # The month's invoices and CRAs as CSV, one click each: a month with no invoice is refused
     # at its field; a month of the demo's history gives the files the accountant expects.

@@ -30,9 +30,9 @@ def test_admin_lists_and_exports_the_expenses_not_rebilled(
     drafts = page.get_by_test_id("billing-drafts")
     first = drafts.get_by_role("button", name=re.compile("Banque Rhénane SA")).first
     expect(first).to_be_visible(timeout=30_000)
-    found = re.search(r"(\d{4}-\d{2})", first.inner_text())
-    assert found is not None
-    month = found.group(1)
+    # Its period, in words on screen ("septembre 2026"), as an ISO month on the button.
+    month = first.get_attribute("data-period") or ""
+    assert re.fullmatch(r"\d{4}-\d{2}", month), month
 
     expense = page.get_by_test_id("billing-expense-form")
     expense.get_by_label("Mission").select_option(label="Refonte du portail de paiement")

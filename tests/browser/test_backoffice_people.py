@@ -6,6 +6,7 @@ e-mail field with nothing created."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -40,8 +41,9 @@ def test_an_admin_invites_people_and_changes_their_roles_in_the_back_office(
     demo_server: DemoServer, devices: Any, size: tuple[int, int]
 ) -> None:
     """Make sure the admin invites a consultant with a manager, sees them listed with French
-    labels, changes their roles, renews their link, and a duplicate e-mail is refused next to
-    its field, with no sideways scroll at 390 px and nothing serious for axe."""
+    labels and their last activity, changes their roles, renews their link, and a duplicate
+    e-mail is refused next to its field, with no sideways scroll at 390 px and nothing
+    serious for axe."""
     width, height = size
     device = devices(width, height)
     device.context.grant_permissions(
@@ -83,6 +85,12 @@ def test_an_admin_invites_people_and_changes_their_roles_in_the_back_office(
     expect(row).to_contain_text(email)
     expect(row.get_by_test_id("role")).to_have_text(["Consultant·e"])
     expect(row.get_by_test_id("manager")).to_have_text(f"Manager : {manager_name}")
+    # Last activity: the new consultant has not signed in yet; the admin is in, just now.
+    expect(row.get_by_test_id("last-active")).to_have_text("Pas encore connecté·e")
+    me = page.locator(f"[data-testid=person][data-email='{ADMIN_EMAIL}']")
+    expect(me.get_by_test_id("last-active")).to_have_text(
+        re.compile(r"^Dernière activité : \d{1,2} \S+ \d{4}.* \d{1,2} h \d{2}$")
+    )
     assert no_sideways_scroll(page)
 
     # Roles: none at all is refused next to the checkboxes, and nothing changes.

@@ -62,6 +62,21 @@ TODAY = date.today()
 MONTH = MonthKey.of(TODAY)
 WORKING = [d.isoformat() for d in working_days(month=MONTH, region=CalendarRegion.METROPOLE)]
 NUMBER = re.compile(r"FA-\d{4}-\d{5}")
+FRENCH_MONTHS = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
+MONTH_IN_WORDS = f"{FRENCH_MONTHS[MONTH.month - 1]} {MONTH.year}"
 
 
 def carnet(env: dict[str, str], *args: str) -> str:
@@ -187,6 +202,8 @@ def test_an_esn_sets_itself_up_and_bills_its_first_month_in_the_browser_only(
     admin = admin_device.page
     register_passkey(admin, empty_firm.admin_link, ADMIN_NAME, admin_key)
     checked(admin, "admin-home")
+    # One link from the home to every administrative task, billing and exports named.
+    expect(admin.get_by_test_id("admin-link")).to_contain_text("facturation, exports")
     admin.get_by_test_id("admin-link").click()
 
     # Organisation: legal identity, address, bank details, holidays, signature, numbering.
@@ -346,8 +363,9 @@ def test_an_esn_sets_itself_up_and_bills_its_first_month_in_the_browser_only(
 
     # Facturation: the month's pre-invoice, issued after the confirmation, then paid.
     open_tab(admin, "billing")
+    # Named by its client and its month in words, as an admin reads it.
     draft = admin.get_by_test_id("billing-drafts").get_by_role(
-        "button", name=re.compile(re.escape(CLIENT))
+        "button", name=re.compile(re.escape(f"Pré-facture {CLIENT} {MONTH_IN_WORDS}"))
     )
     expect(draft).to_have_count(1)
     checked(admin, "billing")
@@ -365,6 +383,9 @@ def test_an_esn_sets_itself_up_and_bills_its_first_month_in_the_browser_only(
     expect(status).to_have_text(re.compile(r"^Facture FA-\d{4}-\d{5} émise\.$"))
     number = NUMBER.search(status.inner_text())
     assert number is not None
+    expect(admin.locator("section[aria-labelledby=billing-sources-h]")).to_contain_text(
+        f"{CONSULTANT[0]}, {MONTH_IN_WORDS} : {len(WORKING) - 1} j"
+    )
     checked(admin, "billing-issued")
     pay = admin.get_by_test_id("billing-pay-form")
     expect(pay.get_by_label("Montant reçu (€)")).not_to_have_value("")

@@ -230,6 +230,12 @@ def test_a_manager_turns_reminders_on_from_the_home_screen(
         toggle = page.get_by_test_id("push-toggle")
         expect(toggle).to_have_text("Recevoir les rappels sur cet appareil")
         expect(toggle).to_have_attribute("aria-pressed", "false")
+        # Signing out stays the home's last action, under the reminders card.
+        assert page.evaluate(
+            """() => !!(document.querySelector('[data-testid=push-toggle]')
+                .compareDocumentPosition(document.querySelector('[data-testid=logout]'))
+                & Node.DOCUMENT_POSITION_FOLLOWING)"""
+        )
         page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
         toggle.click()
         expect(page.get_by_test_id("push-status")).to_have_text(

@@ -58,6 +58,8 @@ test("prefill fills every empty working day once, and nothing else", () => {
   assert.equal(edits.length, 21);
   assert.ok(!dates.includes("2026-12-02") && !dates.includes("2026-12-26"));
   assert.ok(edits.every((e) => e.lines.length === 1 && e.lines[0].half_days === 2));
+  // Fills: the server keeps a day filled meanwhile elsewhere (sync-protocol.md §3.6.1).
+  assert.ok(edits.every((e) => e.fill === true));
 });
 
 test("an absence range covers working days only; a half day keeps half of the rest", () => {
@@ -76,4 +78,5 @@ test("an absence range covers working days only; a half day keeps half of the re
     { line: "absence:CP", half_days: 1 },
     { line: M, half_days: 1 },
   ]);
+  assert.ok(edits.every((e) => !("fill" in e)), "an absence typed over a range is explicit");
 });

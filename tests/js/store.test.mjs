@@ -11,6 +11,7 @@ import { test } from "node:test";
 import { compare, parseHlc } from "../../pwa/js/core/hlc.js";
 import { parseMonth } from "../../pwa/js/core/months.js";
 import { checkDay } from "../../pwa/js/core/rules.js";
+import { buildMonth, prefillEdits } from "../../pwa/js/month.js";
 import { DB_VERSION, StorageUnavailable, missionTermsOf, openStore } from "../../pwa/js/store.js";
 import { startSync } from "../../pwa/js/sync.js";
 
@@ -232,6 +233,70 @@ test("an edit already sent is never changed: the next edit of its day is a new m
   const body = await store.nextRequest();
   assert.deepEqual(body.mutations[0], sent.mutations[0], "the sent mutation is resent unchanged");
   assert.equal(body.mutations[1].args.lines[0].half_days, 1);
+  store.close();
+});
+
+test("a prefill goes out as fills at the version seen, a typed day as an explicit edit", async () => {
+  const store = await freshStore();
+  // The device last pulled version 4, with 2025-03-05 already on leave.
+  await store.applyResponse(
+    null,
+    response({
+      cookie: { sid: "srv-1", v: 4 },
+      days: [dayState("2025-03-05", [["absence:CP", 2]], { version: 4 })],
+    }),
+  );
+  const view = await store.monthView("2025-03");
+  const model = buildMonth({ month: "2025-03", missions: [ACME], view });
+  const edits = prefillEdits(model);
+  assert.equal(edits.length, 20, "the 21 working days of March 2025 but the leave");
+  assert.ok(edits.every((edit) => edit.fill === true));
+  assert.equal((await store.editMany(edits)).ok, true);
+  // Typed after the prefill and before it was sent: the day's edit is now explicit.
+  await store.edit({ date: "2025-03-06", lines: half(M_ACME) });
+
+  const body = await store.nextRequest();
+  const args = new Map(body.mutations.map((m) => [m.args.date, m.args]));
+  assert.equal(args.size, 20);
+  assert.equal(args.has("2025-03-05"), false, "the day on leave is not prefilled");
+  assert.deepEqual(
+    { ...args.get("2025-03-03"), hlc: "" },
+    {
+      date: "2025-03-03",
+      epoch: 0,
+      lines: full(M_ACME),
+      comment: "",
+      hlc: "",
+      base_v: 4,
+      fill: true,
+    },
+  );
+  assert.equal("fill" in args.get("2025-03-06"), false, "a typed day replaces whatever is there");
+  assert.equal(
+    body.mutations.filter((m) => m.args.fill === true).length,
+    19,
+    "every other prefilled day is a fill",
+  );
+
+  // The server kept a leave approved meanwhile on 2025-03-04: the device takes its day.
+  const leave = dayState("2025-03-04", [["absence:CP", 2]], { version: 5 });
+  await store.applyResponse(
+    body,
+    response({
+      last_mutation_id: body.mutations.at(-1).id,
+      cookie: { sid: "srv-1", v: 6 },
+      results: body.mutations.map((m) =>
+        m.args.date === "2025-03-04"
+          ? { id: m.id, status: "superseded", detail: "filled since", current: leave }
+          : { id: m.id, status: "applied", hlc: m.args.hlc, version: 6 },
+      ),
+    }),
+  );
+  const after = await store.monthView("2025-03");
+  assert.deepEqual(after.days["2025-03-04"], { lines: full("absence:CP"), comment: "" });
+  assert.deepEqual(after.days["2025-03-03"], { lines: full(M_ACME), comment: "" });
+  assert.deepEqual(after.rejected, []);
+  assert.equal((await store.status()).pending, 0);
   store.close();
 });
 

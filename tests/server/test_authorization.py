@@ -2409,3 +2409,20 @@ async def test_the_brand_is_read_by_anyone_and_set_by_each_firms_admins_alone(
             )
             report.same(f"{actor} GET /brand: name", expected, got.json()["app_name"])
     report.verify()
+
+
+async def test_only_admins_read_when_each_member_was_last_seen(cast: Cast) -> None:
+    """Make sure the People list's last activity is read by administrators alone, each seeing
+    their own firm's members only."""
+    report = Report()
+    for actor in ("anonymous", *LOGGED_IN):
+        expected = {"anonymous": 401, "admin": 200, "xadmin": 200}.get(actor, 403)
+        response = await cast.browser(actor).get(f"{API}/people/activity")
+        if report.status(f"{actor} GET /people/activity", response, expected, None) and (
+            expected == 200
+        ):
+            seen = {row["person_id"] for row in response.json()}
+            firm = {p["id"] for p in (await cast.browser(actor).get(f"{API}/people")).json()}
+            report.same(f"{actor} GET /people/activity: own firm only", True, seen <= firm)
+            report.same(f"{actor} GET /people/activity: someone", True, bool(seen))
+    report.verify()

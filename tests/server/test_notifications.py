@@ -2,6 +2,7 @@
 would show, aiosmtpd receives the fallback mail; the outbox records every outcome."""
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -286,8 +287,15 @@ async def test_smtp_refusals_and_dropped_connections(
 
 
 async def test_expired_items_are_dropped_not_sent(
-    world: World, settings: Settings, clock: FakeClock, push_service: PushService
+    world: World,
+    settings: Settings,
+    clock: FakeClock,
+    push_service: PushService,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    """Make sure a notification past its expiry is dropped unsent and counted in the batch's one
+    line of drops by design (no warning per item), while a push service's refusal stays a
+    warning of its own."""
     alice = await world.person("alice", [Role.CONSULTANT])
     device = push_service.device("phone")
     await subscribe(world, "alice", device.subscription())
@@ -296,9 +304,21 @@ async def test_expired_items_are_dropped_not_sent(
         kind="signed", month_id=month_id, recipient_id=alice.id, data={}, at=clock()
     )
     clock.advance(days=8)
+    caplog.set_level(logging.INFO, logger="carnet.notifications")
     await worker(settings, clock).drain()
     [row] = await store.outbox_rows()
     assert (row["state"], row["outcome"]) == ("dropped", "expired") and device.received == []
+    [logged] = [r for r in caplog.records if "expired" in r.getMessage()]
+    assert logged.levelno == logging.INFO
+    assert logged.getMessage() == "outbox: 1 dropped by design (expired 1)"
+
+    device.answer(413)
+    await notify_month_event(
+        kind="approved", month_id=month_id, recipient_id=alice.id, data={}, at=clock()
+    )
+    await worker(settings, clock).drain()
+    [refused] = [r for r in caplog.records if "push refused 413" in r.getMessage()]
+    assert refused.levelno == logging.WARNING
 
 
 async def test_preferences_and_reminder_settings_api(world: World) -> None:

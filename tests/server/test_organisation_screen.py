@@ -118,15 +118,20 @@ async def test_admin_saves_the_organisation_and_it_is_audited(world: World) -> N
     client = await admin.browser.get(f"{API}/clients/{created.json()['id']}")
     assert client.json()["signature_wording"] == "attestation"
 
-    # The billing tab's older endpoint keeps the fields it does not know.
+    # The older endpoint (integrations) keeps the fields it does not know, and is audited too:
+    # the fields it reset to their defaults, before and after.
     legacy = await admin.browser.put(f"{API}/billing-profile", json={"iban": IBAN})
     assert legacy.status_code == 204, legacy.text
     again = (await admin.browser.get(f"{API}/organisation/profile")).json()
     assert again["bic"] == "BNPAFRPPXXX" and again["payment_days"] == 45
+    _, reset = await events(world, "organisation.changed")
+    assert reset.actor == admin.id
+    assert "iban" not in reset.body["data"]["after"], "the IBAN did not change"
+    assert reset.body["data"]["after"]["city"] == "" != reset.body["data"]["before"]["city"]
 
     same = await admin.browser.put(f"{API}/organisation", json={**profile(), **_of(again)})
     assert same.status_code == 200
-    assert len(await events(world, "organisation.changed")) == 1, "no change, no event"
+    assert len(await events(world, "organisation.changed")) == 2, "no change, no event"
 
 
 def _of(read: dict[str, Any]) -> dict[str, Any]:
@@ -415,3 +420,28 @@ async def test_an_invoice_follows_the_organisation_screen(world: World) -> None:
     assert_valid_facturx(xml)
     after = (await admin.get(f"{API}/organisation/profile")).json()
     assert after["next_invoice_number"] == "FAC-2026-00002"
+
+
+async def test_the_people_list_reads_when_each_member_was_last_seen(world: World) -> None:
+    """Make sure each member's last activity is the latest of their sign-ins, requests and
+    phone syncs, that someone never signed in is not listed, and that it stays once their
+    sessions are gone (a deactivation ends them)."""
+    admin = await world.person("admin", [Role.ADMIN])
+    alice = await world.person("alice", [Role.CONSULTANT])
+    invited = await world.person("bob", [Role.CONSULTANT], login=False)
+    assert (await alice.browser.get(f"{API}/me")).status_code == 200
+    response = await admin.browser.get(f"{API}/people/activity")
+    assert response.status_code == 200, response.text
+    seen = {row["person_id"]: row["last_active_at"] for row in response.json()}
+    assert set(seen) == {admin.id, alice.id} and invited.id not in seen
+    at = [row["last_active_at"] for row in response.json()]
+    assert at == sorted(at, reverse=True), "most recent first"
+
+    before = seen[alice.id]
+    off = await admin.browser.post(f"{API}/people/{alice.id}/deactivate", json={})
+    assert off.status_code == 200, off.text
+    again = {
+        r["person_id"]: r["last_active_at"]
+        for r in (await admin.browser.get(f"{API}/people/activity")).json()
+    }
+    assert again[alice.id] >= before

@@ -104,15 +104,15 @@ async def test_a_month_push_is_one_trip_to_the_sqlite_writer(
     assert response.status_code == 200
     assert [r["status"] for r in response.json()["results"]] == ["applied"] * 21
     (done,) = trips
-    # Lock, device, terms, months, days; month, days, version, device, results, and the chain
-    # last (its lock on PostgreSQL, head, chain) (and BEGIN, COMMIT on SQLite).
+    # Lock (with the device's row), terms, months, days; month, days, version, device, results,
+    # and the chain last (its lock on PostgreSQL, head, chain) (and BEGIN, COMMIT on SQLite).
     engine = t.SyncSpace._meta.db
     if isinstance(engine, PooledSQLiteEngine):
         assert done.trips == 1
-        assert done.statements == 14
-        assert hops.count("_run_sqlite") == 1
+        assert done.statements == 13
+        assert hops.count("_run_group") == 1
     else:
-        assert done.statements == done.trips == 13  # + the chain's advisory lock
+        assert done.statements == done.trips == 12  # + the chain's advisory lock
     assert len(done.writes.new_days) == 21 and len(done.writes.new_months) == 1
 
 

@@ -3,6 +3,7 @@
 from typing import Any
 
 from server.domain.roles import Role
+from server.storage import audit_store
 from server.storage import signatures as store
 from tests.conftest import FakeClock
 from tests.factories import ORIGIN, World
@@ -101,6 +102,21 @@ async def test_the_firm_can_refuse_synced_passkeys(world: World) -> None:
     signed = await sign(browser, synced)
     assert signed.status_code == 422 and first_error(signed) == "synced_passkey"
     assert await state_of(waiting.month_id) == ("in_validation", waiting.signer.id, 0)
+
+    # Each change of the policy is in the audit chain, by whom, before and after; saving the
+    # same policy again adds nothing.
+    await admin.browser.put("/api/v1/organisation/signature-policy", json=policy)
+    changes = [
+        e
+        for e in await audit_store.chain(world.organisation.id)
+        if e.event == "organisation.changed"
+    ]
+    assert [e.body["data"]["after"]["refuse_synced_passkeys"] for e in changes] == [
+        True,
+        False,
+        True,
+    ]
+    assert {e.actor for e in changes} == {admin.id}
 
 
 async def test_a_demo_without_mail_shows_the_code(world: World) -> None:

@@ -7,6 +7,8 @@ Run on SQLite and, with CARNET_TEST_DB=postgres, on PostgreSQL: the reads are ha
 
 import datetime as dt
 import json
+import random
+import string
 from typing import Any
 
 import msgspec
@@ -14,11 +16,12 @@ import pytest
 
 from server.commands.month import month_state
 from server.domain.roles import Actor, Role
-from server.services.sync_service import Known, SyncService, day_state
+from server.services.sync_service import AppliedDay, Known, SyncService, day_state, stored_json
 from server.storage import pull_store, raw_sql
 from server.storage import sync_store as store
 from server.storage import tables as t
 from server.storage.sqlite_pool import PooledSQLiteEngine
+from sync.hlc import MAX_COUNTER, MAX_WALL_MS, Hlc
 from sync.protocol import MAX_PAGE, DayState, Overwrite
 from tests.conftest import FakeClock
 from tests.device import Device
@@ -275,3 +278,50 @@ async def test_a_pushs_own_days_are_read_without_json_and_another_comes_whole(
         actor, None, state=state, known=Known(days=given, months=frozenset())
     )
     assert list(answer.days) == [whole.days[2].json]
+
+
+def test_an_applied_days_result_is_written_as_its_model_writes_it() -> None:
+    """Make sure the JSON an applied day's result is stored and sent as (`AppliedDay.json`,
+    written without building a model) is byte for byte what its `MutationResult` gives, both
+    as stored for a replay (``exclude_none``) and as the answer's envelope writes it."""
+    rng = random.Random(12)
+    alphabet = string.ascii_letters + string.digits + "_-"
+    for _ in range(500):
+        stamp = Hlc(
+            wall_ms=rng.randrange(MAX_WALL_MS + 1),
+            counter=rng.randrange(MAX_COUNTER + 1),
+            node="".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 41))),
+        )
+        result = AppliedDay(rng.randrange(2**53), stamp.encode(), rng.randrange(2**53))
+        model = result.model()
+        assert result.json() == model.model_dump_json(exclude_none=True)
+        assert result.json() == msgspec.json.encode(model.model_dump(mode="json")).decode()
+        assert stored_json(result) == result.json()
+
+
+async def test_the_push_of_an_up_to_date_device_is_answered_without_reading_its_page(
+    alice: Member, statements: list[str]
+) -> None:
+    """Make sure a device whose cookie stood at the version its push started from gets the
+    page from what the push wrote (no page read: every row of the push's version is its own),
+    with the new month; and that a device behind still gets, with its push's answer, what the
+    other device wrote."""
+    phone, laptop = Device("phone"), Device("laptop")
+    await phone.sync(transport(alice))
+    await laptop.sync(transport(alice))
+    for date in ["2026-11-02", "2026-11-03", "2026-11-04"]:
+        phone.edit(date, [(line(alice), 2)], NOW_MS)
+    statements.clear()
+    body = await phone.sync(transport(alice))
+    assert [r["status"] for r in body["results"]] == ["applied"] * 3
+    assert not [s for s in statements if "UNION ALL" in s], statements
+    assert body["days"] == [] and body["has_more"] is False
+    assert [m["month"] for m in body["months"]] == ["2026-11"]
+    assert body["cookie"]["v"] == body["results"][0]["version"]
+    # The laptop's cookie is older than the phone's push: its page is read, and sent.
+    laptop.edit("2026-11-05", [(line(alice), 1)], NOW_MS)
+    statements.clear()
+    body = await laptop.sync(transport(alice))
+    assert [s for s in statements if "UNION ALL" in s], statements
+    assert sorted(d["date"] for d in body["days"]) == ["2026-11-02", "2026-11-03", "2026-11-04"]
+    assert laptop.days.keys() == phone.days.keys() | {"2026-11-05"}

@@ -88,10 +88,17 @@ def set_day(
     epoch: int = 0,
     base_v: int = 0,
     day: date = DAY,
+    fill: bool = False,
 ) -> SetDay:
     text = hlc.encode() if isinstance(hlc, Hlc) else hlc
     return SetDay(
-        date=day, epoch=epoch, lines=tuple(lines), comment=comment, hlc=text, base_v=base_v
+        date=day,
+        epoch=epoch,
+        lines=tuple(lines),
+        comment=comment,
+        hlc=text,
+        base_v=base_v,
+        fill=fill,
     )
 
 
@@ -375,6 +382,83 @@ def test_overwrote_unseen_exactly_when_another_device_changed_it_since(
     new = ({(line.line, line.half_days) for line in verdict.day.lines}, verdict.day.comment)
     expected = stored.by_client != client and stored.version > base_v and old != new
     assert verdict.overwrote_unseen is expected
+
+
+# -- decide_set_day: a fill (the app's prefill, sync-protocol.md §3.6.1) ------------------------
+
+
+def test_a_fill_stands_down_before_a_leave_written_since_whatever_the_stamps() -> None:
+    """Make sure a prefill based on version 3 does not replace the server's leave of version 7,
+    though its stamp is later, while the same write without ``fill`` replaces it."""
+    leave = stored_day(stamp(NOW - 60_000, 0, "server"), version=7, by_client="server")
+    prefill = set_day(stamp(NOW, 0, "phone"), base_v=3, fill=True)
+    verdict = decide(prefill, stored=leave)
+    assert (verdict.status, verdict.day, verdict.hlc) == ("superseded", None, None)
+    assert verdict.detail is not None and "prefill" in verdict.detail
+    explicit = decide(set_day(stamp(NOW, 0, "phone"), base_v=3), stored=leave)
+    assert (explicit.status, explicit.overwrote_unseen) == ("applied", True)
+
+
+def test_a_fill_applies_where_the_day_is_as_the_device_saw_it() -> None:
+    """Make sure a fill is an ordinary write over a day never written, a day the device had
+    seen, a day only this device wrote, and a day emptied since (it is empty again)."""
+    later = stamp(NOW, 0, "phone")
+    seen = stored_day(stamp(NOW - 1000), version=3)
+    own = stored_day(stamp(NOW - 1000, 0, "phone"), version=7, by_client="phone")
+    emptied = stored_day(stamp(NOW - 1000), lines=(), version=7)
+    for stored in (None, seen, own, emptied):
+        verdict = decide(set_day(later, base_v=3, fill=True), stored=stored)
+        assert verdict.status == "applied", stored
+        assert verdict.day is not None and verdict.day.lines == ACME_FULL
+    emptied_verdict = decide(set_day(later, base_v=3, fill=True), stored=emptied)
+    assert emptied_verdict.overwrote_unseen  # the other device's (empty) value, as for any edit
+
+
+def test_a_fill_is_checked_for_lock_epoch_clock_and_value_first() -> None:
+    """Make sure a fill over a day filled since still says locked, reopened, bad clock or bad
+    value first: those refusals come back to the device whatever is stored."""
+    filled = stored_day(stamp(NOW - 1000), version=7)
+    good = set_day(stamp(), base_v=3, fill=True)
+    signed = MonthFacts(status=MonthStatus.SIGNED)
+    assert decide(good, facts=signed, stored=filled).reason == "month_locked"
+    assert decide(good, facts=MonthFacts(epoch=1), stored=filled).reason == "epoch_changed"
+    bad_clock = set_day("garbage", base_v=3, fill=True)
+    assert decide(bad_clock, stored=filled).reason == "invalid_clock"
+    ghost = set_day(stamp(), lines=(DayLine("mission:ghost", 2),), base_v=3, fill=True)
+    assert decide(ghost, stored=filled).reason == "invalid:unknown_mission"
+
+
+@given(
+    stored=stored_days,
+    value=good_values,
+    client=st.sampled_from(CLIENTS),
+    base_v=st.integers(0, 20),
+    clock=st.one_of(near_stamps.map(Hlc.encode), clock_texts),
+)
+def test_a_fill_never_replaces_lines_its_device_had_not_seen(
+    stored: StoredDay,
+    value: tuple[tuple[DayLine, ...], str],
+    client: str,
+    base_v: int,
+    clock: str,
+) -> None:
+    """Make sure a fill is applied over lines only when its device wrote them or had seen them
+    (their version is at most its base_v), and otherwise decides as the same explicit write."""
+    lines, comment = value
+    fill = set_day(clock, lines=lines, comment=comment, base_v=base_v, fill=True)
+    verdict = decide(fill, stored=stored, client_id=client)
+    unseen = stored.by_client != client and stored.version > base_v
+    if verdict.status == "applied" and stored.day.lines:
+        assert not unseen
+    explicit = decide(
+        set_day(clock, lines=lines, comment=comment, base_v=base_v),
+        stored=stored,
+        client_id=client,
+    )
+    if not (unseen and stored.day.lines) or explicit.status == "rejected":
+        assert verdict == explicit
+    else:
+        assert verdict.status == "superseded"
 
 
 @dataclass(frozen=True)

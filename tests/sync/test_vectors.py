@@ -95,3 +95,22 @@ def test_vectors_cover_the_outcomes_that_matter() -> None:
         if case["stored"] is not None and case["stored"]["hlc"] == case["incoming"]["hlc"]
     ]
     assert any(case["expect"]["status"] == "superseded" for case in equal_stamp)
+
+
+def test_vectors_pin_where_a_fill_stands_down() -> None:
+    """Make sure some fill would have been applied as an explicit edit but is superseded, and
+    some fill over a day emptied since is applied: a port that ignores ``fill``, or stands down
+    before any unseen day, fails them (sync-protocol.md §3.6.1)."""
+    fills = [case for case in VECTORS["decide_set_day"] if case["incoming"].get("fill")]
+    outcomes = set()
+    for case in fills:
+        explicit = {**case, "incoming": {k: v for k, v in case["incoming"].items() if k != "fill"}}
+        as_edit = RUNNERS["decide_set_day"][0](explicit)
+        outcomes.add((as_edit.get("status"), case["expect"].get("status")))
+        if case["stored"] is not None and not case["stored"]["day"]["lines"]:
+            unseen = case["stored"]["version"] > case["incoming"]["base_v"]
+            if unseen and case["expect"].get("status") == "applied":
+                outcomes.add(("emptied", "applied"))
+    assert ("applied", "superseded") in outcomes
+    assert ("applied", "applied") in outcomes
+    assert ("emptied", "applied") in outcomes

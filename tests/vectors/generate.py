@@ -26,8 +26,9 @@ stamps encoded; a case whose call raises a ``RuleError`` expects ``{"error": <co
 * ``check_day``: ``month``, ``date``, ``lines``, ``comment``, ``missions`` → ``expect`` (the
   ``[field, code]`` of every violation, in order) and ``canonical`` (``validate_day``'s lines and
   comment, or null);
-* ``decide_set_day``: ``incoming``, ``facts``, ``stored``, ``missions``, ``client_id``, ``now``
-  → ``{status, reason, day, hlc, overwrote_unseen}`` (the English ``detail`` is not pinned);
+* ``decide_set_day``: ``incoming`` (its ``fill`` only when true, as the app sends it),
+  ``facts``, ``stored``, ``missions``, ``client_id``, ``now`` → ``{status, reason, day, hlc,
+  overwrote_unseen}`` (the English ``detail`` is not pinned);
 * ``decide_submit``: ``facts``, ``epoch``, ``reviewed_version``, ``latest_foreign_version`` →
   ``{status, reason}``;
 * ``rebase``: ``days``, ``months``, ``pending`` → ``{days, pending_dates, blocked_ids,
@@ -226,6 +227,7 @@ def run_decide_set_day(case: Case) -> Json:
                 comment=incoming["comment"],
                 hlc=incoming["hlc"],
                 base_v=incoming["base_v"],
+                fill=incoming.get("fill", False),
             ),
             facts=_facts(case["facts"]),
             stored=None
@@ -818,17 +820,21 @@ def set_day_case(
     comment: str = "",
     client_id: str = "phone",
     now: int = NOW,
+    fill: bool = False,
 ) -> Case:
+    incoming: Json = {
+        "date": date,
+        "epoch": epoch,
+        "lines": [line("mission:acme", 2)] if lines is None else lines,
+        "comment": comment,
+        "hlc": stamp,
+        "base_v": base_v,
+    }
+    if fill:
+        incoming["fill"] = True
     return {
         "note": note,
-        "incoming": {
-            "date": date,
-            "epoch": epoch,
-            "lines": [line("mission:acme", 2)] if lines is None else lines,
-            "comment": comment,
-            "hlc": stamp,
-            "base_v": base_v,
-        },
+        "incoming": incoming,
         "facts": {"status": status, "epoch": facts_epoch},
         "stored": stored,
         "missions": MISSIONS,
@@ -979,6 +985,87 @@ def hand_decide_set_day() -> list[Case]:
         set_day_case(
             "work on a Sunday is accepted",
             date="2026-11-08",
+        ),
+        # A fill (the app's prefill) only fills a day its device saw empty (§3.6.1).
+        set_day_case("a fill of a day never written is applied", fill=True),
+        set_day_case(
+            "a fill over lines the device had seen is applied like any edit",
+            stored=older_laptop,
+            base_v=7,
+            fill=True,
+        ),
+        set_day_case(
+            "a fill stands down before lines written since, though its stamp is larger",
+            stored=older_laptop,
+            base_v=3,
+            fill=True,
+        ),
+        set_day_case(
+            "a fill stands down before the server's leave written since",
+            stored=stored_day("2026-11-03", cp2, "", enc(NOW - 1000, 0, "server"), 7, "server"),
+            base_v=3,
+            fill=True,
+        ),
+        set_day_case(
+            "a fill stands down before half a day written since",
+            stored=stored_day(
+                "2026-11-03",
+                [line("absence:RTT", 1)],
+                "",
+                enc(NOW - 1000, 0, "laptop"),
+                7,
+                "laptop",
+            ),
+            base_v=3,
+            fill=True,
+        ),
+        set_day_case(
+            "a fill of a day emptied since is applied (and tells the overwrite)",
+            stored=stored_day("2026-11-03", [], "", enc(NOW - 1000, 0, "laptop"), 7, "laptop"),
+            base_v=3,
+            fill=True,
+        ),
+        set_day_case(
+            "a fill of a day emptied since keeping a comment is applied",
+            stored=stored_day(
+                "2026-11-03", [], "client", enc(NOW - 1000, 0, "laptop"), 7, "laptop"
+            ),
+            base_v=3,
+            fill=True,
+        ),
+        set_day_case(
+            "a fill over the same device's own later lines is applied",
+            stored=stored_day("2026-11-03", cp2, "", enc(NOW - 1000, 0, "phone"), 7, "phone"),
+            base_v=3,
+            fill=True,
+        ),
+        set_day_case(
+            "a fill in a locked month says locked, not superseded",
+            stored=older_laptop,
+            base_v=3,
+            status="submitted",
+            fill=True,
+        ),
+        set_day_case(
+            "a fill of an old epoch says epoch_changed, not superseded",
+            stored=older_laptop,
+            base_v=3,
+            facts_epoch=1,
+            fill=True,
+        ),
+        set_day_case(
+            "an invalid fill is rejected even where it would stand down",
+            stored=older_laptop,
+            base_v=3,
+            lines=[line("mission:ghost", 2)],
+            fill=True,
+        ),
+        set_day_case(
+            "a fill over seen lines still loses to a larger stored stamp",
+            stamp=enc(NOW - 2000, 0, "phone"),
+            stored=older_laptop,
+            base_v=7,
+            fill=True,
         ),
     ]
     return cases
@@ -1306,7 +1393,9 @@ def _is_stamp(text: str) -> bool:
     return True
 
 
-def random_decide_set_day(rng: random.Random, count: int) -> list[Case]:
+def random_decide_set_day(rng: random.Random, count: int, *, fill: bool = False) -> list[Case]:
+    """Random ``set_day`` cases; with ``fill``, every one is a fill (drawn after every other
+    family, so that adding them left the earlier cases as they were)."""
     cases = []
     for _ in range(count):
         date = random_date(rng)
@@ -1342,16 +1431,22 @@ def random_decide_set_day(rng: random.Random, count: int) -> list[Case]:
             }
             if rng.random() < 0.2 and _is_stamp(stamp):
                 stored["hlc"], stored["by_client"] = stamp, client  # a replay
+        incoming: Json = {
+            "date": date,
+            "epoch": epoch,
+            "lines": lines,
+            "comment": comment,
+            "hlc": stamp,
+            "base_v": rng.randrange(0, 12),
+        }
+        if fill:
+            incoming["fill"] = True
+            if stored is not None and rng.random() < 0.5:
+                # Often a day written since the device's base version: where a fill stands down.
+                stored["version"] = incoming["base_v"] + rng.randrange(1, 3)
         cases.append(
             {
-                "incoming": {
-                    "date": date,
-                    "epoch": epoch,
-                    "lines": lines,
-                    "comment": comment,
-                    "hlc": stamp,
-                    "base_v": rng.randrange(0, 12),
-                },
+                "incoming": incoming,
                 "facts": {"status": status, "epoch": facts_epoch},
                 "stored": stored,
                 "missions": ALL_MISSIONS,
@@ -1427,6 +1522,7 @@ def build() -> dict[str, Any]:
         "decide_submit": hand_decide_submit() + random_decide_submit(rng, 30),
         "rebase": hand_rebase() + random_rebase(rng, 40),
     }
+    raw["decide_set_day"] += random_decide_set_day(rng, 20, fill=True)
     vectors: dict[str, Any] = {"version": VERSION}
     for family in FAMILIES:
         vectors[family] = [_complete(family, case) for case in raw[family]]

@@ -4,7 +4,8 @@
 // JavaScript mock server and for the vectors); `rebase` is what the phone shows meanwhile:
 // confirmed state with the pending edits that can still apply. Acceptance is decided by the
 // month's state, never by client timestamps; among accepted writes to one day the larger HLC
-// wins and an equal HLC never wins, so replays are no-ops (sync-protocol.md §3.6, §3.7).
+// wins and an equal HLC never wins, so replays are no-ops (sync-protocol.md §3.6, §3.7); a fill
+// (a prefilled day) stands down before lines its device had not seen (§3.6.1).
 
 import { InvalidClock, clamp, compareHlc, parseHlc } from "./hlc.js";
 import { formatMonth, isEditable, monthOf } from "./months.js";
@@ -41,6 +42,7 @@ import { InvalidDay, validateDay } from "./rules.js";
  * @property {string} comment
  * @property {string} hlc Encoded stamp.
  * @property {number} base_v Version the device last saw.
+ * @property {boolean} [fill] Only fills a day the device saw empty at base_v (prefill).
  */
 
 /**
@@ -97,13 +99,18 @@ function defaultFacts() {
 }
 
 /**
- * @param {string} reason
- * @param {string} detail
+ * A verdict that stores nothing.
+ * @param {Verdict["status"]} status
+ * @param {string | null} [detail]
+ * @param {string | null} [reason]
  * @returns {Verdict}
  */
-function rejected(reason, detail) {
-  return { status: "rejected", reason, detail, day: null, hlc: null, overwrote_unseen: false };
+function verdict(status, detail = null, reason = null) {
+  return { status, reason, detail, day: null, hlc: null, overwrote_unseen: false };
 }
+
+/** @param {string} reason @param {string} detail @returns {Verdict} */
+const rejected = (reason, detail) => verdict("rejected", detail, reason);
 
 /** @param {Day} a @param {Day} b @returns {boolean} */
 function sameValue(a, b) {
@@ -117,7 +124,8 @@ function sameValue(a, b) {
 /**
  * Decide one set_day against the server's current state. Order matters: the lock and the epoch
  * are checked before anything about the value, so a locked month says "locked" whatever was
- * typed.
+ * typed; then the clock and the value; then, for a fill only, a stored day another device (or
+ * the server) wrote above base_v and holding lines stands (superseded); last, the stamps.
  * @param {{incoming: SetDay, facts: MonthFacts, stored: StoredDay | null, missions: Missions,
  *   clientId: string, nowMs: number}} options
  * @returns {Verdict}
@@ -156,31 +164,23 @@ export function decideSetDay({ incoming, facts, stored, missions, clientId, nowM
     }
     throw error;
   }
+  // The device had not seen the stored value: another device wrote it above base_v.
+  const unseen = !!stored && stored.by_client !== clientId && stored.version > incoming.base_v;
+  if (incoming.fill && unseen && stored.day.lines.length) {
+    return verdict("superseded", "a prefill fills only an empty day");
+  }
   stamp = clamp({ stamp, nowMs, above: stored ? stored.hlc : null });
   // Strictly greater wins: an equal stamp (a replay) is superseded, never applied again.
-  if (stored !== null && stored !== undefined && compareHlc(stored.hlc, stamp) >= 0) {
-    return {
-      status: "superseded",
-      reason: null,
-      detail: "a later edit of this day is already stored",
-      day: null,
-      hlc: null,
-      overwrote_unseen: false,
-    };
+  if (stored && compareHlc(stored.hlc, stamp) >= 0) {
+    return verdict("superseded", "a later edit of this day is already stored");
   }
-  const unseen =
-    stored !== null &&
-    stored !== undefined &&
-    stored.by_client !== clientId &&
-    stored.version > incoming.base_v &&
-    !sameValue(stored.day, day);
   return {
     status: "applied",
     reason: null,
     detail: null,
     day,
     hlc: stamp,
-    overwrote_unseen: unseen,
+    overwrote_unseen: unseen && !sameValue(stored.day, day),
   };
 }
 
@@ -202,18 +202,10 @@ export function decideSubmit({ facts, epoch, reviewedVersion, latestForeignVersi
   if (latestForeignVersion > reviewedVersion) {
     return rejected(
       "changed_since_review",
-      `another device changed this month at version ${latestForeignVersion}, after ` +
-        `the version ${reviewedVersion} you reviewed`,
+      `another device changed this month at version ${latestForeignVersion}, after the version ${reviewedVersion} you reviewed`,
     );
   }
-  return {
-    status: "applied",
-    reason: null,
-    detail: null,
-    day: null,
-    hlc: null,
-    overwrote_unseen: false,
-  };
+  return verdict("applied");
 }
 
 /**

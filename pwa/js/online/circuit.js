@@ -131,6 +131,7 @@ export async function showCircuit({ person, month, status }) {
   const key = `${person.id}|${month}|${status}|${document.documentElement.lang}`;
   if (panel && key === shownKey) return;
   shownKey = key;
+  ensureStyles(); // the panel's row of links (online/manager.css)
   let data;
   try {
     data = await request("GET", monthUrl(person.id, month));

@@ -33,8 +33,8 @@ export const STRINGS = {
     "Team board: where each person's month stands",
   ],
   "home.admin": [
-    "Administration : personnes, clients, missions, mois",
-    "Administration: people, clients, missions, months",
+    "Administration : personnes, clients, missions, mois, facturation, exports",
+    "Administration: people, clients, missions, months, billing, exports",
   ],
   "home.settings": [
     "Réglages de l'entreprise : rappels, signature du client",
@@ -47,6 +47,10 @@ export const STRINGS = {
   "home.expenses": [
     "Notes de frais : valider les dépenses de l'équipe",
     "Expenses: decide the team's expense lines",
+  ],
+  "home.leave": [
+    "Congés : les demandes de l'équipe à valider",
+    "Leave: the team's requests to decide",
   ],
   "role.consultant": ["Consultant·e", "Consultant"],
   "role.manager": ["Manager", "Manager"],
@@ -158,6 +162,9 @@ function render({ person, months, onLogout }) {
           h("a", { href: "#figures", "data-testid": "figures-link" }, t("home.figures")),
           h("br", {}),
           h("a", { href: "#expenses", "data-testid": "expenses-link" }, t("home.expenses")),
+          h("br", {}),
+          // The leave requests are decided under the months to approve (online/circuit.js).
+          h("a", { href: "#approvals", "data-testid": "leave-requests-link" }, t("home.leave")),
           ...(roles.includes("admin")
             ? [
                 h("br", {}),

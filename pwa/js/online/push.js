@@ -347,6 +347,9 @@ export async function mountToggle(container, person) {
       show();
     }
   });
-  container.append(section);
+  // On the home, above "Se déconnecter": signing out stays the screen's last action.
+  const logout = container.querySelector("[data-testid=logout]")?.closest("form");
+  if (logout?.parentElement === container) logout.before(section);
+  else container.append(section);
   await mountKinds(section, person);
 }

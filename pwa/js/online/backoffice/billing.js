@@ -7,7 +7,7 @@
 // again what the page checks first.
 
 import { ApiError, request } from "../../api.js";
-import { addStrings, formatDate, formatDays, t, tOr } from "../../i18n.js";
+import { addStrings, formatDate, formatDays, formatMonthName, t, tOr } from "../../i18n.js";
 import { announce, h } from "../../views/dom.js";
 import { clearErrors, ensureStyles, field, setFieldError, showRefusal } from "./directory-form.js";
 import { euroInput, formatEuros, parseHalfDays, parseHundredths } from "./euros.js";
@@ -633,6 +633,14 @@ export async function mount(container, _props) {
     alert.scrollIntoView({ block: "nearest" });
   }
 
+  /**
+   * Replace what the tab shows; the parts a state leaves out (null, false) are skipped.
+   * @param {...(Node | null | undefined | false)} parts
+   */
+  function present(...parts) {
+    view.replaceChildren(.../** @type {Node[]} */ (parts.filter(Boolean)));
+  }
+
   async function load() {
     [invoices, missions] = await Promise.all([
       request("GET", "/invoices"),
@@ -640,12 +648,19 @@ export async function mount(container, _props) {
     ]);
   }
 
-  /** @param {Invoice} invoice */
+  /**
+   * A legal number once issued; before, the client and the period in words ("décembre 2026",
+   * or the two days when the period is not one month).
+   * @param {Invoice} invoice
+   */
   const titleOf = (invoice) =>
     invoice.number ??
     t("bo.billing.preinvoice", {
       client: invoice.client_name,
-      period: invoice.period_start.slice(0, 7),
+      period:
+        invoice.period_start.slice(0, 7) === invoice.period_end.slice(0, 7)
+          ? formatMonthName(invoice.period_start.slice(0, 7))
+          : `${day(invoice.period_start)} – ${day(invoice.period_end)}`,
     });
 
   // ---- the overview ------------------------------------------------------------------------
@@ -668,6 +683,7 @@ export async function mount(container, _props) {
             {
               type: "button",
               class: "bo-invoice",
+              "data-period": invoice.period_start.slice(0, 7),
               onclick: () => openInvoice(invoice.id).catch(failed),
             },
             h("span", { class: "bo-invoice-name" }, titleOf(invoice)),
@@ -696,7 +712,8 @@ export async function mount(container, _props) {
       (i) => !["draft", "credit_note"].includes(byState(i)) && !settled.has(byState(i)),
     );
     const closed = invoices.filter((i) => settled.has(byState(i)) || byState(i) === "credit_note");
-    view.replaceChildren(
+    // Through present(): the DOM's replaceChildren would write a null as the text "null".
+    present(
       h("h2", { id: "billing-heading", tabindex: "-1" }, t("bo.billing.heading")),
       h("p", { class: "muted" }, t("bo.billing.intro")),
       // Shown, and said once through the app's live region (announce), not a second one here.
@@ -815,7 +832,7 @@ export async function mount(container, _props) {
                 {},
                 t("bo.billing.source", {
                   consultant: s.consultant,
-                  month: s.month,
+                  month: formatMonthName(s.month),
                   days: days(s.half_days),
                   status: tOr(`status.${s.status}`) ?? s.status,
                   ref: String(s.timesheet_id).slice(0, 8),
@@ -830,7 +847,7 @@ export async function mount(container, _props) {
       { class: "notice", "data-testid": "billing-status", hidden: !message },
       message,
     );
-    view.replaceChildren(
+    present(
       back,
       h(
         "h2",

@@ -1,8 +1,9 @@
 // The back office's "Exports" tab: the files the accountant and the payroll office ask for,
 // one click each, under the names the server gives them — the FEC of a period, the payroll
-// variable elements of a month, the month's invoices and CRAs as CSV — and the organisation's
-// billing profile (the seller's mentions printed on every invoice). Refusals are shown next to
-// their field. Billing itself (pré-factures, factures, paiements) is the "Facturation" tab.
+// variable elements and the leave of a month, the month's invoices and CRAs as CSV. Refusals
+// are shown next to their field. The seller's mentions printed on every invoice are the
+// Organisation tab's (one audited save); this tab points there. Billing itself
+// (pré-factures, factures, paiements) is the "Facturation" tab.
 
 import { request } from "../../api.js";
 import { addStrings, t } from "../../i18n.js";
@@ -58,6 +59,12 @@ export const STRINGS = {
     "Les absences des CRA validés ou signés du mois, par consultant (CSV).",
     "The absences of the month's validated or signed timesheets, per consultant (CSV).",
   ],
+  "bo.exports.leave": ["Congés du mois pour la paie", "The month's leave for payroll"],
+  "bo.exports.leave_hint": [
+    "Par consultant, les congés pris dans les CRA validés ou signés du mois, par type, et les soldes de CP et de RTT restants à sa fin (CSV).",
+    "Per consultant, the leave taken in the month's validated or signed timesheets, by type, and the paid leave and RTT balances left at its end (CSV).",
+  ],
+  "bo.exports.leave_download": ["Télécharger les congés du mois", "Download the month's leave"],
   "bo.exports.month": ["Mois", "Month"],
   "bo.exports.codes": ["Codes de votre logiciel de paie", "Your payroll software's codes"],
   "bo.exports.codes_hint": ["Par exemple CP=CP01,RTT=RT01.", "For example CP=CP01,RTT=RT01."],
@@ -68,33 +75,11 @@ export const STRINGS = {
   "bo.exports.downloading": ["Préparation du fichier…", "Preparing the file…"],
   "bo.exports.downloaded": ["Fichier « {name} » téléchargé.", "File “{name}” downloaded."],
   "bo.exports.profile": ["Profil de facturation", "Billing profile"],
-  "bo.exports.identity": [
-    "Raison sociale, SIREN, SIRET et n° de TVA sont ceux de l'organisation :",
-    "Legal name, SIREN, SIRET and VAT number are the organisation's:",
+  "bo.exports.profile_where": [
+    "Les mentions légales, l'adresse, l'IBAN et la franchise de TVA imprimés sur chaque facture se règlent dans l'onglet Organisation, avec l'identité de l'entreprise.",
+    "The legal mentions, address, IBAN and VAT franchise printed on every invoice are set in the Organisation tab, with the firm's identity.",
   ],
-  "bo.exports.legal_name": ["Raison sociale", "Legal name"],
-  "bo.exports.siren": ["SIREN", "SIREN"],
-  "bo.exports.siret": ["SIRET", "SIRET"],
-  "bo.exports.vat_number": ["TVA intracommunautaire", "EU VAT number"],
-  "bo.exports.legal_info": [
-    "Mentions légales (forme, capital, RCS)",
-    "Legal mentions (form, capital, registry)",
-  ],
-  "bo.exports.address_line": ["Adresse", "Address"],
-  "bo.exports.address_hint": [
-    "Vide : l'adresse de l'organisation est reprise sur les factures.",
-    "Empty: the organisation's address goes on the invoices.",
-  ],
-  "bo.exports.postcode": ["Code postal", "Postcode"],
-  "bo.exports.city": ["Ville", "City"],
-  "bo.exports.country_code": ["Pays (code à 2 lettres)", "Country (2-letter code)"],
-  "bo.exports.iban": ["IBAN (sans espace)", "IBAN (no spaces)"],
-  "bo.exports.vat_franchise": [
-    "Franchise en base de TVA (art. 293 B du CGI) : factures sans TVA",
-    "VAT franchise (CGI art. 293 B): invoices without VAT",
-  ],
-  "bo.exports.save": ["Enregistrer le profil", "Save the profile"],
-  "bo.exports.saved": ["Enregistré.", "Saved."],
+  "bo.exports.profile_open": ["Ouvrir l'onglet Organisation", "Open the Organisation tab"],
   // Refusals, by field and code (the server's message is for programs).
   "bo.exports.err.start.invalid": ["Donnez une date de début.", "Give a start date."],
   "bo.exports.err.start.empty_period": [
@@ -126,24 +111,6 @@ export const STRINGS = {
   "bo.exports.err.codes.invalid": [
     "Écrivez TYPE=CODE séparés par des virgules (types : CP, RTT, maladie…).",
     "Write TYPE=CODE separated by commas (types: CP, RTT, maladie…).",
-  ],
-  "bo.exports.err.legal_info.invalid": [
-    "200 caractères au plus, sans caractère de contrôle.",
-    "200 characters at most, no control characters.",
-  ],
-  "bo.exports.err.address_line.invalid": [
-    "200 caractères au plus, sans caractère de contrôle.",
-    "200 characters at most, no control characters.",
-  ],
-  "bo.exports.err.postcode.invalid": ["10 caractères au plus.", "10 characters at most."],
-  "bo.exports.err.city.invalid": ["100 caractères au plus.", "100 characters at most."],
-  "bo.exports.err.country_code.invalid": [
-    "Deux lettres majuscules, par exemple FR.",
-    "Two capital letters, for example FR.",
-  ],
-  "bo.exports.err.iban.invalid": [
-    "2 lettres du pays, 2 chiffres de contrôle puis 10 à 30 lettres ou chiffres, sans espace.",
-    "The country's 2 letters, 2 check digits, then 10 to 30 letters or digits, no spaces.",
   ],
 };
 addStrings(STRINGS);
@@ -293,28 +260,32 @@ function fecForm() {
   });
 }
 
-/** The payroll form: a month (default: last month) and the payroll software's codes. */
-function payrollForm() {
+/**
+ * A payroll file of a month (default: last month), with the payroll software's codes: the
+ * variable elements (absences), or the leave taken with the balances left (`leave`).
+ * @param {"payroll" | "leave"} kind
+ */
+function payrollForm(kind = "payroll") {
   const today = new Date();
   const last = new Date(today.getFullYear(), today.getMonth() - 1, 1);
   const inputs = {
     month: h("input", { type: "month", value: iso(last).slice(0, 7) }),
     codes: h("input", { type: "text", autocomplete: "off", spellcheck: "false" }),
   };
-  const codes = field("payroll-codes", t("bo.exports.codes"), inputs.codes, {
+  const codes = field(`${kind}-codes`, t("bo.exports.codes"), inputs.codes, {
     optional: true,
     hint: t("bo.exports.codes_hint"),
   });
-  inputs.codes.setAttribute("aria-describedby", "payroll-codes-hint");
+  inputs.codes.setAttribute("aria-describedby", `${kind}-codes-hint`);
   return exportForm({
-    id: "payroll",
-    heading: t("bo.exports.payroll"),
-    hint: t("bo.exports.payroll_hint"),
-    button: t("bo.exports.payroll_download"),
-    fallback: () => `paie-${value(inputs.month)}.csv`,
-    path: "/exports/payroll",
+    id: kind,
+    heading: t(`bo.exports.${kind}`),
+    hint: t(`bo.exports.${kind}_hint`),
+    button: t(`bo.exports.${kind}_download`),
+    fallback: () => `${kind === "leave" ? "conges" : "paie"}-${value(inputs.month)}.csv`,
+    path: kind === "leave" ? "/leave/payroll" : "/exports/payroll",
     inputs,
-    fields: [field("payroll-month", t("bo.exports.month"), inputs.month), codes],
+    fields: [field(`${kind}-month`, t("bo.exports.month"), inputs.month), codes],
     query: () => new URLSearchParams({ month: value(inputs.month), codes: value(inputs.codes) }),
   });
 }
@@ -344,116 +315,30 @@ function monthCsvForm(kind, prefix) {
 }
 
 /**
- * The billing profile form, filled with what is stored; the organisation's identity above it.
- * @param {{legal_info: string, address_line: string, postcode: string, city: string,
- *   country_code: string, iban: string, vat_franchise: boolean}} profile
- * @param {{legal_name?: string, siren?: string, siret?: string, vat_number?: string}} org
+ * Where the seller's mentions printed on every invoice are set: the Organisation tab, one
+ * audited save with the legal identity (this tab once had a second form for them).
  */
-function profileForm(profile, org) {
-  const text = (/** @type {number} */ max, /** @type {string} */ current, extra = {}) =>
-    h("input", { type: "text", maxlength: max, value: current, ...extra });
-  const inputs = {
-    legal_info: text(200, profile.legal_info),
-    address_line: text(200, profile.address_line, { autocomplete: "street-address" }),
-    postcode: text(10, profile.postcode, { autocomplete: "postal-code" }),
-    city: text(100, profile.city, { autocomplete: "address-level2" }),
-    country_code: text(2, profile.country_code, { autocapitalize: "characters" }),
-    iban: text(40, profile.iban, { autocapitalize: "characters", autocomplete: "off" }),
-    vat_franchise: h("input", { type: "checkbox" }),
-  };
-  /** @type {HTMLInputElement} */ (inputs.vat_franchise).checked = profile.vat_franchise;
-  const franchise = h(
-    "div",
-    { class: "check" },
-    inputs.vat_franchise,
-    h("label", { for: "profile-vat-franchise" }, t("bo.exports.vat_franchise")),
-  );
-  inputs.vat_franchise.id = "profile-vat-franchise";
-  const fact = (/** @type {string} */ key, /** @type {string | undefined} */ text) =>
-    h("div", {}, h("dt", {}, t(key)), h("dd", {}, text || "—"));
-  const identity = h(
-    "div",
-    {},
-    h("p", { class: "muted" }, t("bo.exports.identity")),
+function profilePointer() {
+  return h(
+    "section",
+    { class: "card stack", "data-testid": "profile-pointer", "aria-labelledby": "profile-heading" },
+    h("h3", { id: "profile-heading" }, t("bo.exports.profile")),
+    h("p", { class: "muted" }, t("bo.exports.profile_where")),
     h(
-      "dl",
-      { class: "bo-facts", "data-testid": "profile-identity" },
-      fact("bo.exports.legal_name", org.legal_name),
-      fact("bo.exports.siren", org.siren),
-      fact("bo.exports.siret", org.siret),
-      fact("bo.exports.vat_number", org.vat_number),
+      "p",
+      {},
+      h(
+        "button",
+        {
+          type: "button",
+          class: "secondary",
+          "data-testid": "profile-open-organisation",
+          onclick: () => document.getElementById("admin-tab-organisation")?.click(),
+        },
+        t("bo.exports.profile_open"),
+      ),
     ),
   );
-  const box = h("div", { class: "error", role: "alert", tabindex: "-1", hidden: true });
-  const status = h("p", { class: "notice", role: "status", hidden: true });
-  const submit = h("button", { type: "submit", class: "primary" }, t("bo.exports.save"));
-  const form = /** @type {HTMLFormElement} */ (
-    h(
-      "form",
-      {
-        class: "card stack bo-form",
-        novalidate: true,
-        "data-testid": "profile-form",
-        "aria-labelledby": "profile-heading",
-      },
-      h("h3", { id: "profile-heading" }, t("bo.exports.profile")),
-      identity,
-      box,
-      field("profile-legal-info", t("bo.exports.legal_info"), inputs.legal_info),
-      field("profile-address", t("bo.exports.address_line"), inputs.address_line, {
-        hint: t("bo.exports.address_hint"),
-      }),
-      h(
-        "div",
-        { class: "row2" },
-        field("profile-postcode", t("bo.exports.postcode"), inputs.postcode),
-        field("profile-city", t("bo.exports.city"), inputs.city),
-      ),
-      field("profile-country", t("bo.exports.country_code"), inputs.country_code),
-      field("profile-iban", t("bo.exports.iban"), inputs.iban),
-      franchise,
-      submit,
-      status,
-    )
-  );
-  inputs.address_line.setAttribute("aria-describedby", "profile-address-hint");
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    if (form.getAttribute("aria-busy") === "true") return;
-    clearErrors(form, box);
-    status.hidden = true;
-    form.setAttribute("aria-busy", "true");
-    submit.setAttribute("aria-disabled", "true");
-    const body = {
-      legal_info: value(inputs.legal_info),
-      address_line: value(inputs.address_line),
-      postcode: value(inputs.postcode),
-      city: value(inputs.city),
-      country_code: value(inputs.country_code).toUpperCase(),
-      // Printed IBANs come in groups of four: the server takes them without spaces.
-      iban: value(inputs.iban).replace(/\s+/g, "").toUpperCase(),
-      vat_franchise: /** @type {HTMLInputElement} */ (inputs.vat_franchise).checked,
-    };
-    try {
-      await request("PUT", "/billing-profile", body);
-      /** @type {HTMLInputElement} */ (inputs.iban).value = body.iban;
-      /** @type {HTMLInputElement} */ (inputs.country_code).value = body.country_code;
-      status.textContent = t("bo.exports.saved");
-      status.hidden = false;
-      announce(status.textContent);
-    } catch (error) {
-      showRefusal(error, {
-        form,
-        box,
-        prefix: "bo.exports",
-        inputFor: (name) => inputs[/** @type {keyof typeof inputs} */ (name)] ?? null,
-      });
-    } finally {
-      form.setAttribute("aria-busy", "false");
-      submit.setAttribute("aria-disabled", "false");
-    }
-  });
-  return form;
 }
 
 /**
@@ -466,16 +351,13 @@ export async function mount(container, _props) {
   const sheet = "/js/online/backoffice/exports.css";
   if (!document.querySelector(`link[href="${sheet}"]`))
     document.head.append(h("link", { rel: "stylesheet", href: sheet }));
-  const [profile, org] = await Promise.all([
-    request("GET", "/billing-profile"),
-    request("GET", "/organisation"),
-  ]);
   container.replaceChildren(
     h("h2", {}, t("bo.exports.heading")),
     fecForm(),
     payrollForm(),
+    payrollForm("leave"),
     monthCsvForm("invoices", "factures"),
     monthCsvForm("months", "cra"),
-    profileForm(profile, org ?? {}),
+    profilePointer(),
   );
 }

@@ -1,5 +1,5 @@
 // The back office's People tab (#admin, online/backoffice.js): the organisation's people with
-// their roles and manager, the invitation of a new person (the answer holds a single-use link,
+// their roles, manager, status and last activity, the invitation of a new person (the answer holds a single-use link,
 // which the server also e-mails when it has an SMTP server: `emailed`), a person's roles, a
 // fresh link for someone who lost theirs (the new link ends the ones sent before), and the
 // deactivation of a person (sessions ended, history kept) and their reactivation; several
@@ -9,6 +9,7 @@
 import { ApiError, request } from "../../api.js";
 import { addStrings, t } from "../../i18n.js";
 import { announce, h } from "../../views/dom.js";
+import { formatDateTime } from "../datetime.js";
 import { pastePanel } from "./people-paste.js";
 
 /** This module's strings, key → [French, English] (i18n.js addStrings). */
@@ -91,6 +92,8 @@ export const STRINGS = {
     "New link for {name}; the links sent before no longer work:",
   ],
   "bo.people.inactive": ["Désactivé·e", "Deactivated"],
+  "bo.people.lastActive": ["Dernière activité : {at}", "Last active: {at}"],
+  "bo.people.neverActive": ["Pas encore connecté·e", "Not signed in yet"],
   "bo.people.privacy": ["Données personnelles", "Personal data"],
   "bo.people.privacyOf": ["Données personnelles de {name}", "{name}'s personal data"],
   "bo.people.deactivate": ["Désactiver", "Deactivate"],
@@ -300,11 +303,18 @@ export async function mount(container, { person: me }) {
     h("select", { id: "invite-client", "aria-describedby": "invite-client-error" })
   );
 
+  /** When each person was last seen (ISO date-time), by id; someone never seen is absent. */
+  let seen = new Map();
+
   async function load() {
-    [people, clients] = await Promise.all([
+    /** @type {Array<{person_id: string, last_active_at: string}>} */
+    let activity;
+    [people, clients, activity] = await Promise.all([
       request("GET", "/people"),
       request("GET", "/clients"),
+      request("GET", "/people/activity"),
     ]);
+    seen = new Map(activity.map((a) => [a.person_id, a.last_active_at]));
     people.sort((a, b) => a.display_name.localeCompare(b.display_name, "fr"));
     drawList();
     drawChoices();
@@ -361,6 +371,15 @@ export async function mount(container, { person: me }) {
         { class: "bo-who" },
         h("strong", {}, p.display_name, p.id === me.id ? ` ${t("bo.people.you")}` : ""),
         h("span", { class: "bo-email" }, p.email),
+        h(
+          "small",
+          { class: "muted", "data-testid": "last-active" },
+          seen.has(p.id)
+            ? t("bo.people.lastActive", {
+                at: formatDateTime(seen.get(p.id), { dateStyle: "medium", timeStyle: "short" }),
+              })
+            : t("bo.people.neverActive"),
+        ),
         inactive
           ? h(
               "span",
