@@ -59,7 +59,9 @@ from bench.harness import (  # noqa: E402
     postgres_reachable,
 )
 from bench.sync_bench import (  # noqa: E402
+    CLK_TCK,
     CpuMeter,
+    LeanHttp,
     _copy_database,
     log,
     machine,
@@ -92,9 +94,12 @@ class Member:
 # -- people, written straight into the database -------------------------------------------------
 
 
-async def populate(url: str, count: int) -> list[Member]:
+async def populate(url: str, count: int, last_seen_minutes: int = 0) -> list[Member]:
     """One organisation and client; per consultant a person, its role, a mission and a live
-    session (the cookie's token; the table keeps its SHA-256, as `Accounts` does)."""
+    session (the cookie's token; the table keeps its SHA-256, as `Accounts` does), last seen
+    `last_seen_minutes` ago: from one minute, its push refreshes it (a phone coming for the
+    close was last seen hours before; with 0, only the pushes after the close's first minute
+    do)."""
     from server.storage import tables as t
     from server.storage.engine import bind_tables, close_engine, engine_from_url, open_engine
 
@@ -159,7 +164,7 @@ async def populate(url: str, count: int) -> list[Member]:
                         token_hash=hashlib.sha256(token.encode()).hexdigest(),
                         person=person,
                         created_at=now,
-                        last_seen_at=now,
+                        last_seen_at=now - dt.timedelta(minutes=last_seen_minutes),
                         expires_at=now + dt.timedelta(days=1),
                     )
                 )
@@ -223,21 +228,65 @@ async def csrf_token(base_url: str) -> str:
     return token
 
 
+def _head(lean: LeanHttp, member: Member, csrf: str) -> bytes:
+    """The request head of `member`'s device: its session cookie, the CSRF pair."""
+    return (
+        f"host: {lean.host}:{lean.port}\r\n"
+        f"cookie: {SESSION_COOKIE}={member.token}; csrftoken={csrf}\r\n"
+        f"x-csrftoken: {csrf}\r\ncontent-type: application/json\r\n"
+        "accept-encoding: gzip, deflate\r\n"
+    ).encode()
+
+
 async def close_month(
-    base_url: str, members: Sequence[Member], dates: Sequence[str], clients: int
+    base_url: str,
+    members: Sequence[Member],
+    dates: Sequence[str],
+    clients: int,
+    use_httpx: bool = False,
 ) -> Pushed:
-    """`clients` connections push one consultant's month each, taking the next when answered."""
+    """`clients` connections push one consultant's month each, taking the next when answered.
+
+    Each connection writes its requests' bytes and reads the answers back (`LeanHttp`): httpx
+    spent about 3.5 ms of CPU per push on the same two cores as the server (more than half
+    the server's own), which stretched the wall time the close is judged on. `use_httpx`
+    sends them through httpx as before."""
     csrf = await csrf_token(base_url)
     pushed = Pushed(hlc={}, latencies=[], refused=[])
     queue = iter(members)
 
-    async def connection() -> None:
+    def record(member: Member, request: dict[str, Any], status: int, answer: bytes) -> None:
+        if status != 200:
+            pushed.refused.append(f"{status} {answer[:200]!r}")
+            return
+        by_id = {m["id"]: m["args"]["date"] for m in request["mutations"]}
+        for result in json.loads(answer)["results"]:
+            if result["status"] != "applied":
+                pushed.refused.append(json.dumps(result)[:200])
+                continue
+            pushed.hlc[(member.person_id, by_id[result["id"]])] = result["hlc"]
+
+    async def lean_connection() -> None:
+        lean = LeanHttp(base_url, {}, csrf)
+        try:
+            for member in queue:  # a shared iterator: each member is taken once
+                request = month_request(member, dates, int(time.time() * 1000))
+                body = json.dumps(request, separators=(",", ":")).encode()
+                lean.head = _head(lean, member, csrf)
+                started = time.perf_counter()
+                status, answer, _ = await lean.post("/api/v1/sync", body)
+                pushed.latencies.append(time.perf_counter() - started)
+                record(member, request, status, answer)
+        finally:
+            await lean.close()
+
+    async def httpx_connection() -> None:
         async with httpx.AsyncClient(
             base_url=base_url,
             timeout=600.0,
             limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
         ) as client:
-            for member in queue:  # a shared iterator: each member is taken once
+            for member in queue:
                 request = month_request(member, dates, int(time.time() * 1000))
                 body = json.dumps(request, separators=(",", ":")).encode()
                 headers = {
@@ -249,19 +298,25 @@ async def close_month(
                 response = await client.post("/api/v1/sync", content=body, headers=headers)
                 pushed.latencies.append(time.perf_counter() - started)
                 client.cookies.clear()  # the next request is another person's
-                if response.status_code != 200:
-                    pushed.refused.append(f"{response.status_code} {response.text[:200]}")
-                    continue
-                answer = response.json()
-                by_id = {m["id"]: m["args"]["date"] for m in request["mutations"]}
-                for result in answer["results"]:
-                    if result["status"] != "applied":
-                        pushed.refused.append(json.dumps(result)[:200])
-                        continue
-                    pushed.hlc[(member.person_id, by_id[result["id"]])] = result["hlc"]
+                record(member, request, response.status_code, response.content)
 
+    connection = httpx_connection if use_httpx else lean_connection
     await asyncio.gather(*(connection() for _ in range(clients)))
     return pushed
+
+
+def thread_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds of the server's event-loop thread (its main thread) and of its others
+    (SQLite's writer and readers: the push's trip runs on the writer)."""
+    spent = {"event_loop": 0.0, "other_threads": 0.0}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        key = "event_loop" if int(task.name) == pid else "other_threads"
+        spent[key] += (int(fields[11]) + int(fields[12])) / CLK_TCK
+    return spent
 
 
 # -- checks and the plain-SQL reference ---------------------------------------------------------
@@ -439,25 +494,47 @@ async def postgres_reference(
 
 
 _PROFILED = """
-import cProfile, signal, sys
+import cProfile, signal, sys, threading, time
 from server.command import main
 path, sys.argv = sys.argv[1], ["server", *sys.argv[2:]]
-profile = cProfile.Profile()
+# Each thread's CPU time (time.thread_time), not the wall time: with the event loop and SQLite's
+# writer thread taking turns on the GIL, a wall-clock profile charges the wait for the GIL to
+# whatever function happened to run when the other thread asked for it.
+profile = cProfile.Profile(time.thread_time)
+others = []
+def start_thread_profile(*_):
+    other = cProfile.Profile(time.thread_time)
+    others.append(other)
+    other.enable()  # replaces this bootstrap hook for the rest of the thread
+threading.setprofile(start_thread_profile)
 def dump(*_):
     profile.disable()
     profile.dump_stats(path)
+    import pstats
+    merged = None
+    for other in others:
+        other.create_stats()
+        if other.stats:  # an idle thread has nothing to add
+            merged = pstats.Stats(other) if merged is None else merged.add(other)
+    if merged is not None:
+        merged.dump_stats(path + ".threads")
+def clear(*_):  # the close starts: forget the start-up
+    for each in (profile, *others):
+        each.clear()
 signal.signal(signal.SIGUSR1, dump)
+signal.signal(signal.SIGUSR2, clear)
 profile.enable()
 sys.exit(main())
 """
 
 
 class ProfiledServer(ServerProcess):
-    """The same server under cProfile (its event-loop thread: request handling, Piccolo's query
-    building, pydantic; the SQLite writer thread's own work shows as time waited on it).
+    """The same server under cProfile, each thread in its own CPU time: the event loop's thread
+    (HTTP, request handling, pydantic, the inline reads) and the others (SQLite's writer thread:
+    the push's trip; the readers).
 
-    uvicorn re-raises SIGTERM once it has shut down, so the profile is written on SIGUSR1
-    before the usual stop."""
+    `start_close` (SIGUSR2) forgets the start-up; uvicorn re-raises SIGTERM once it has shut
+    down, so the profiles are written on SIGUSR1 before the usual stop."""
 
     def __init__(self, *args: Any, profile: Path, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -468,14 +545,20 @@ class ProfiledServer(ServerProcess):
         assert argv[1:3] == ["-m", "server"]
         return [argv[0], "-c", _PROFILED, str(self.profile), *argv[3:]]
 
+    def start_close(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGUSR2)
+        time.sleep(0.2)
+
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.profile.unlink(missing_ok=True)
+            Path(f"{self.profile}.threads").unlink(missing_ok=True)
             self.process.send_signal(signal.SIGUSR1)
             deadline = time.monotonic() + 30
             while not self.profile.exists() and time.monotonic() < deadline:
                 time.sleep(0.1)
-            time.sleep(0.5)  # the file is written whole before the next signal
+            time.sleep(1.0)  # the files are written whole before the next signal
         super().stop()
 
 
@@ -485,9 +568,16 @@ def print_profile(path: Path, top: int = 25) -> None:
     if not path.exists():
         log(f"  no profile written at {path}")
         return
-    stats = pstats.Stats(str(path))
-    stats.sort_stats("tottime").print_stats(top)
-    stats.sort_stats("cumulative").print_stats(top)
+    for name, each in (
+        ("the event loop's thread", path),
+        ("the other threads (SQLite's writer and readers)", Path(f"{path}.threads")),
+    ):
+        if not each.exists():
+            continue
+        log(f"\n== cProfile, {name}: CPU time (thread_time) ==")
+        stats = pstats.Stats(str(each))
+        stats.sort_stats("tottime").print_stats(top)
+        stats.sort_stats("cumulative").print_stats(top)
 
 
 def run(
@@ -497,6 +587,8 @@ def run(
     keep: bool,
     profile: Path | None = None,
     reminders: bool = False,
+    use_httpx: bool = False,
+    last_seen_minutes: int = 0,
 ) -> dict[str, Any]:
     report: dict[str, Any] = {
         "date": dt.date.today().isoformat(),
@@ -505,6 +597,8 @@ def run(
         "engine": engine,
         "clients": clients,
         "notification_runtime_in_server": reminders,
+        "client": "httpx" if use_httpx else "lean",
+        "sessions_last_seen_minutes_ago": last_seen_minutes,
         "machine": machine(engine),
     }
     log(f"machine: {report['machine']}")
@@ -517,7 +611,7 @@ def run(
         started = time.perf_counter()
         database = Database.create(engine, workdir, prefix="carnet_national")
         databases.append(database)
-        members = asyncio.run(populate(database.url, consultants))
+        members = asyncio.run(populate(database.url, consultants, last_seen_minutes))
         report["populate_s"] = round(time.perf_counter() - started, 1)
         reference = _copy_database(database, workdir)  # the same people, no day
         databases.append(reference)
@@ -534,10 +628,14 @@ def run(
             f"  {engine}: {consultants} consultants written to the database in "
             f"{report['populate_s']} s; server pid {server.process.pid}; {clients} clients"
         )
+        if isinstance(server, ProfiledServer):
+            server.start_close()
+        threads_before = thread_cpu(server.process.pid)
         with CpuMeter(server.process.pid) as cpu:
             started = time.perf_counter()
-            pushed = asyncio.run(close_month(server.base_url, members, dates, clients))
+            pushed = asyncio.run(close_month(server.base_url, members, dates, clients, use_httpx))
             wall = time.perf_counter() - started
+        threads = {k: v - threads_before[k] for k, v in thread_cpu(server.process.pid).items()}
         server.stop()
         server = None
         if profile is not None:
@@ -551,6 +649,10 @@ def run(
             **summary_ms(pushed.latencies),
             "server_cpu_ms_per_request": round(cpu.used["server"] / consultants * 1000, 2),
             "server_cpu_us_per_day_write": round(cpu.used["server"] / writes * 1e6, 1),
+            "server_cpu_ms_per_request_by_thread": {
+                k: round(v / consultants * 1000, 2) for k, v in threads.items()
+            },
+            "bench_cpu_ms_per_request": round(cpu.used["bench"] / consultants * 1000, 2),
             "cpu_s": {k: round(v, 2) for k, v in cpu.used.items()},
             "refused": len(pushed.refused),
             "first_refusals": pushed.refused[:3],
@@ -618,12 +720,31 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="keep the notification runtime in the server (its reminders count as its CPU)",
     )
+    parser.add_argument(
+        "--httpx",
+        action="store_true",
+        help="send the pushes through httpx (about 3.5 ms of the machine's CPU per push)",
+    )
+    parser.add_argument(
+        "--last-seen-minutes",
+        type=int,
+        default=0,
+        help="sessions last seen this long before the close (from 1: every push refreshes its "
+        "session, as a phone's would; default 0)",
+    )
     args = parser.parse_args(argv)
     if args.engine == "postgres" and not postgres_reachable():
         parser.error(f"PostgreSQL is not reachable at {PG_ADMIN_DSN} (set CARNET_TEST_PG)")
     started = time.perf_counter()
     report = run(
-        args.consultants, args.engine, args.clients, args.keep, args.profile, args.reminders
+        args.consultants,
+        args.engine,
+        args.clients,
+        args.keep,
+        args.profile,
+        args.reminders,
+        args.httpx,
+        args.last_seen_minutes,
     )
     if args.json_out:
         args.json_out.write_text(json.dumps(report, indent=2) + "\n")

@@ -178,6 +178,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
             await retention.stop()
             if runtime is not None:
                 await runtime.stop()
+            await accounts.touches.drain()  # sessions' last-seen times noted by requests
             await close_engine(engine)
 
     auth_router = Router(

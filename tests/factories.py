@@ -202,6 +202,7 @@ class World:
     async def close(self) -> None:
         for browser in self.browsers:
             await browser.close()
+        await self.accounts.touches.drain()  # sessions refreshed through `accounts` directly
 
 
 async def make_organisation(name: str = "Octave Conseil SAS") -> model.Organisation:

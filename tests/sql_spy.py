@@ -1,7 +1,8 @@
 """Count the SQL statements sent to the database, whichever way they go.
 
 Piccolo's queries go through the engine's ``run_querystring``; the hot path's hand-written reads
-through `server.storage.raw_sql.fetch`. A spy, not a mock: each statement still runs on the
+through `server.storage.raw_sql.fetch`, its batched writes through `raw_sql.execute_many` (one
+statement run for many rows counts once). A spy, not a mock: each statement still runs on the
 real engine.
 """
 
@@ -32,6 +33,13 @@ def spy_statements(monkeypatch: pytest.MonkeyPatch, into: list[str] | None = Non
         sent.append(statement.postgres if raw_sql.is_postgres() else statement.sqlite)
         return await real_fetch(statement, *args)
 
+    real_many = raw_sql.execute_many
+
+    async def executed(statement: raw_sql.Statement, rows: Any) -> None:
+        sent.append(statement.postgres if raw_sql.is_postgres() else statement.sqlite)
+        await real_many(statement, rows)
+
     monkeypatch.setattr(engine_class, "run_querystring", counted)
     monkeypatch.setattr(raw_sql, "fetch", fetched)
+    monkeypatch.setattr(raw_sql, "execute_many", executed)
     return sent

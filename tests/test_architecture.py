@@ -221,6 +221,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
                 "notifications",
                 "organisation",
                 "push_delivery",
+                "session_touches",
                 "signature_tokens",
                 "terms",
                 "timestamping",

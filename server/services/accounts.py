@@ -27,6 +27,7 @@ from server.domain.roles import Actor, Role
 from server.services import firms, notifications, webhooks
 from server.services import webauthn_ceremonies as ceremonies
 from server.services.clock import Clock
+from server.services.session_touches import SessionTouches
 from server.settings import Settings
 from server.storage import import_store, notification_store, session_store, sso_store
 from server.storage import repositories as repo
@@ -77,6 +78,7 @@ class Accounts:
     def __init__(self, *, settings: Settings, clock: Clock) -> None:
         self.settings = settings
         self.clock = clock
+        self.touches = SessionTouches()
 
     # -- invitations ---------------------------------------------------------------------
 
@@ -450,15 +452,18 @@ class Accounts:
         if session is None:
             return None
         now = self.clock()
-        if session.expires_at <= now or session.last_seen_at + self.settings.session_idle <= now:
+        # A refresh this process noted may not be written yet (server/services/session_touches.py).
+        noted = self.touches.seen(session.id)
+        last_seen = session.last_seen_at if noted is None else max(noted, session.last_seen_at)
+        if session.expires_at <= now or last_seen + self.settings.session_idle <= now:
             await repo.delete_session(hashed)
             return None
         person = session.person
         # A session is its firm's only: on another firm's host it is no session at all.
         if not person.active or not firms.belongs(person.organisation_id):
             return None
-        if now - session.last_seen_at >= TOUCH_INTERVAL:
-            await repo.touch_session(session_id=session.id, now=now)
+        if now - last_seen >= TOUCH_INTERVAL:
+            self.touches.note(session.id, now)
         return CurrentSession(actor=actor_of(person), person=person, token=token)
 
     async def logout(self, token: str | None) -> None:

@@ -1,9 +1,10 @@
 """Storage of firms on a shared installation (docs/multi-tenant.md): which organisation a
 host name reaches, and the operator's settings of host, relying-party id and origin."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from server.storage import raw_sql
+from server.storage import firm_cache, raw_sql
 from server.storage import tables as t
 from server.storage.repositories import _id
 
@@ -23,8 +24,8 @@ class FirmRow:
 # one; else the only firm; else, when no firm has a host at all, a row of NULLs: requests are
 # not told apart by host (a one-firm installation, or one not set up for hosts yet). Sent
 # straight to the driver (server/storage/raw_sql.py): Piccolo's query path cost as much as the
-# rest of a no-op poll (docs/benchmarks.md, issue 12). Read from the database every time, never
-# cached in the process: another server process must see a new firm at once.
+# rest of a no-op poll (docs/benchmarks.md, issue 12). Its answer is kept for a second in the
+# process (server/storage/firm_cache.py: how a change reaches other processes).
 _RESOLVE = (
     "SELECT id AS firm_id, host AS firm_host, rp_id AS firm_rp_id, origin AS firm_origin, "
     "0 AS firm_rank FROM organisation WHERE host = {host} "
@@ -49,7 +50,17 @@ class Resolution:
 
 
 async def firm_for_host(*, host: str, hostname: str) -> Resolution:
-    rows = await raw_sql.fetch(RESOLVE, host, hostname)
+    key = (host, hostname)
+    known = firm_cache.get(key)
+    if known is not None:
+        return known  # type: ignore[no-any-return]
+    generation = firm_cache.generation()
+    found = _resolution(await raw_sql.fetch(RESOLVE, host, hostname))
+    firm_cache.put(key, found, read_at_generation=generation)
+    return found
+
+
+def _resolution(rows: Sequence[raw_sql.Row]) -> Resolution:
     if not rows:
         return Resolution(firm=None, hosts_unused=False)
     firm_id, firm_host, rp_id, origin, _rank = min(rows, key=lambda row: row[4])
@@ -115,6 +126,7 @@ async def set_firm_address(*, organisation_id: str, host: str, rp_id: str, origi
         .where(t.Organisation.id == organisation_id)
         .returning(t.Organisation.id)
     )
+    firm_cache.forget()  # after the write: a read already under way is not kept
     return bool(rows)
 
 

@@ -1,4 +1,4 @@
-"""Hand-written reads of the sync hot path, sent straight to the driver.
+"""Hand-written statements of the hot paths, sent straight to the driver.
 
 Piccolo builds each query from Python objects and hands SQLite's statements to a reader
 thread: on a poll that costs more than the reads themselves (docs/benchmarks.md, issue 12). The
@@ -8,6 +8,7 @@ connection), SQLite's inline reader (`PooledSQLiteEngine.read`). Rows come back 
 the statement's column order. Tested on both engines like the rest of storage.
 """
 
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -59,3 +60,45 @@ async def fetch(statement: Statement, *args: Any) -> Sequence[Row]:
     assert isinstance(engine, SQLiteEngine)
     found = await engine._run_in_new_connection(statement.sqlite, list(args))
     return [tuple(row.values()) for row in found]
+
+
+async def execute_many(statement: Statement, rows: Sequence[Sequence[Any]]) -> None:
+    """Run a write once per row, all in one transaction of its own (one trip to SQLite's writer
+    thread; asyncpg's `executemany`, atomic). Never inside another transaction: a batch of
+    bookkeeping written beside the requests, not part of one."""
+    if not rows:
+        return
+    engine = t.DayEntry._meta.db
+    if isinstance(engine, PostgresEngine):
+        if engine.pool is not None:
+            await engine.pool.executemany(statement.postgres, rows)
+            return
+        connection = await engine.get_new_connection()
+        try:
+            await connection.executemany(statement.postgres, rows)
+        finally:
+            await connection.close()
+        return
+    if isinstance(engine, PooledSQLiteEngine):
+        writer = await engine.acquire_writer()
+        try:
+            # `_execute` hands the writer's thread a whole function (as push_store does).
+            await writer._execute(  # type: ignore[no-untyped-call]
+                _sqlite_many, writer._conn, statement.sqlite, rows
+            )
+        finally:
+            engine.release_writer()
+        return
+    assert isinstance(engine, SQLiteEngine)
+    for row in rows:  # Piccolo's own SQLite engine (command-line tools)
+        await engine._run_in_new_connection(statement.sqlite, list(row))
+
+
+def _sqlite_many(connection: sqlite3.Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        connection.executemany(sql, rows)
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.rollback()
+        raise

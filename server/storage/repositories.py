@@ -11,6 +11,7 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from server.domain import model
 from server.domain.roles import Role
+from server.storage import firm_cache
 from server.storage import tables as t
 
 
@@ -83,6 +84,7 @@ async def create_organisation(
         calendar_region=calendar_region,
     )
     await row.save()
+    firm_cache.forget()  # a second firm changes which firm a host reaches
     return await get_organisation(_id(row.id))  # type: ignore[return-value]
 
 
@@ -745,10 +747,6 @@ async def create_session(
         last_seen_at=now,
         expires_at=expires_at,
     ).save()
-
-
-async def touch_session(*, session_id: str, now: datetime) -> None:
-    await t.Session.update({t.Session.last_seen_at: now}).where(t.Session.id == session_id)
 
 
 async def delete_session(token_hash: str) -> None:

