@@ -257,6 +257,11 @@ async def test_a_pull_failing_after_a_committed_push_never_denies_it(
     (and has_more, so the device pulls again) instead of a 500 saying nothing was changed."""
     phone = Device("phone")
     await phone.sync(transport(alice))
+    # Another device writes first: the phone is behind, so its push is followed by a real pull
+    # (an up-to-date device's push is answered from what it wrote, without reading).
+    tablet = Device("tablet")
+    tablet.edit("2026-11-17", work(alice), NOW_MS)
+    await tablet.sync(transport(alice))
     phone.edit("2026-11-16", work(alice), NOW_MS)
     # The overwrites table is read by the pull only (this push overwrites nothing).
     await rename("day_overwrite", "day_overwrite_away")
@@ -278,7 +283,7 @@ async def test_a_pull_failing_after_a_committed_push_never_denies_it(
     assert phone.pending == []
     laptop = Device("laptop")
     await laptop.sync(transport(alice))
-    assert set(laptop.shown()) == {"2026-11-16"}
+    assert set(laptop.shown()) == {"2026-11-16", "2026-11-17"}
     tracebacks = [r for r in caplog.records if r.exc_info]
     assert len(tracebacks) == 2, "each real failure is logged with its traceback"
 
