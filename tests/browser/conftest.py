@@ -38,6 +38,7 @@ from playwright.sync_api import (
     Page,
     sync_playwright,
 )
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.server.notification_peers import Mailbox
 from tests.tsa import LocalAuthority, serve_tsa
@@ -577,6 +578,25 @@ class Device:
         self.page = self.context.new_page()
         _collect_errors(self.page, self.errors)
         return self.page
+
+
+def open_admin_tab(page: Page, tab: str, *, timeout_ms: int = 30_000) -> None:
+    """From the home: Administration, then the back office's ``tab``.
+
+    The back office and its tabs are modules loaded on demand, each sent by a server that
+    minifies it on its first request: on a CI machine running two test workers, a browser and
+    the server on two cores, the first visit has taken longer than the 10 s default. A page
+    that shows something else instead (a sign-in screen, an error) is said in the failure.
+    """
+    page.get_by_test_id("admin-link").click()
+    target = page.get_by_test_id(f"admin-tab-{tab}")
+    try:
+        target.wait_for(timeout=timeout_ms)
+    except PlaywrightTimeoutError as error:
+        shown = page.inner_text("body")[:600]
+        message = f"no {tab!r} tab after {timeout_ms} ms; the page shows {shown!r}"
+        raise AssertionError(message) from error
+    target.click()
 
 
 def comes_true(page: Page, script: str, arg: Any = None, timeout_s: float = 10.0) -> bool:

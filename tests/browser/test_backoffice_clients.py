@@ -12,7 +12,13 @@ from datetime import date
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ADMIN_EMAIL, SCREENSHOTS, BrowserPage, DemoServer
+from tests.browser.conftest import (
+    ADMIN_EMAIL,
+    SCREENSHOTS,
+    BrowserPage,
+    DemoServer,
+    open_admin_tab,
+)
 from tests.browser.test_month_offline import serious_violations
 
 pytestmark = pytest.mark.browser
@@ -27,8 +33,7 @@ def no_sideways_scroll(page: Page, where: str) -> None:
 
 def open_tab(page: Page, server: DemoServer, tab: str) -> None:
     page.goto(f"{server.origin}/#demo={ADMIN_EMAIL}")
-    page.get_by_test_id("admin-link").click()
-    page.get_by_test_id(f"admin-tab-{tab}").click()
+    open_admin_tab(page, tab)
 
 
 @pytest.mark.parametrize(("width", "height"), [(390, 844), (1280, 800)])

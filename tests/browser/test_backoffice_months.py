@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ADMIN_EMAIL, REPO, SCREENSHOTS, DemoServer
+from tests.browser.conftest import ADMIN_EMAIL, REPO, SCREENSHOTS, DemoServer, open_admin_tab
 from tests.browser.test_month_offline import serious_violations
 
 pytestmark = pytest.mark.browser
@@ -34,8 +34,7 @@ def _last_month() -> str:
 
 def _open_months_tab(page: Page, origin: str) -> None:
     page.goto(f"{origin}/#demo={ADMIN_EMAIL}")
-    page.get_by_test_id("admin-link").click()
-    page.get_by_test_id("admin-tab-months").click()
+    open_admin_tab(page, "months")
     expect(page.get_by_test_id("bo-months-consultant")).to_be_visible()
 
 
