@@ -447,8 +447,14 @@ class Accounts:
         if not token:
             return None
         hashed = token_hash(token)
-        # One statement for session, person and roles: this runs on every request.
+        # One statement for session, person and roles: this runs on every request. A refresh
+        # written while it ran may be missing from what it read and already forgotten by
+        # `touches.seen`: read again then (server/services/session_touches.py).
+        writes, again = self.touches.writes, 2
         session = await session_store.session_with_person(hashed)
+        while session is not None and self.touches.writes != writes and again:
+            writes, again = self.touches.writes, again - 1
+            session = await session_store.session_with_person(hashed)
         if session is None:
             return None
         now = self.clock()

@@ -11,9 +11,11 @@ each note is written at once, just not waited for.
 
 Nothing is judged on a time not yet written: `seen` gives the process's latest noted time, and
 `Accounts.current` takes the later of it and the stored one, so a session this process keeps
-alive does not idle out while its refresh is queued. Another server process sees the stored
-time, at most a write behind; the write never moves a time back. A refresh lost to a crash
-costs at most the minute between refreshes off the idle window.
+alive does not idle out while its refresh is queued. A read of the session that overlapped the
+end of a write (`writes` moved meanwhile) may hold the time from before it, while `seen` has
+already forgotten it: `Accounts.current` reads the session again then. Another server process
+sees the stored time, at most a write behind; the write never moves a time back. A refresh lost
+to a crash costs at most the minute between refreshes off the idle window.
 """
 
 import asyncio
@@ -32,6 +34,8 @@ class SessionTouches:
         self._noted: dict[str, datetime] = {}
         self._writing: dict[str, datetime] = {}
         self._task: asyncio.Task[None] | None = None
+        self.writes = 0
+        """Writes finished so far: a session read while one finished may predate it."""
 
     def note(self, session_id: str, at: datetime) -> None:
         """Remember that `session_id` was used at `at`; written soon, not waited for."""
@@ -58,6 +62,7 @@ class SessionTouches:
             except Exception:  # a refresh is bookkeeping: a failure must not end the writer
                 log.exception("could not write %d sessions' last-seen times", len(self._writing))
             finally:
+                self.writes += 1
                 self._writing = {}
 
     async def drain(self) -> None:

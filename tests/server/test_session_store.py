@@ -221,3 +221,27 @@ async def test_replacing_roles_with_none_leaves_the_person_without_a_role(world:
     assert person.roles == frozenset()
     stored = await session_store.session_with_person(token_hash(cookie_of(world, "noe")))
     assert stored is not None and stored.person.roles == frozenset()
+
+
+async def test_a_refresh_written_while_the_session_is_read_keeps_it_alive(
+    world: World, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Make sure a session whose refresh is written while a request reads it is judged on the
+    refreshed time: the read may hold the time from before the write, and once written the
+    refresh is no longer among the times noted (it was, once, on PostgreSQL: the session was
+    deleted as idle while in use)."""
+    await world.person("lea", [Role.CONSULTANT])
+    token = cookie_of(world, "lea")
+    step = world.accounts.settings.session_idle * 0.6
+    clock.advance(seconds=step.total_seconds())
+    assert await world.accounts.current(token) is not None  # notes a refresh
+    real = session_store.session_with_person
+
+    async def read_then_the_write_ends(hashed: str) -> Any:
+        found = await real(hashed)
+        await world.accounts.touches.drain()  # the refresh is written after this read
+        return found
+
+    monkeypatch.setattr(session_store, "session_with_person", read_then_the_write_ends)
+    clock.advance(seconds=step.total_seconds())  # 1.2 idle periods since sign-in, 0.6 since
+    assert await world.accounts.current(token) is not None
