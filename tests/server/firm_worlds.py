@@ -1,7 +1,11 @@
 """Two firms on one installation, each on its own host name (docs/multi-tenant.md)."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from litestar import Litestar
 
+from server.domain.roles import Role
 from server.services import firms
 from server.services.accounts import Accounts
 from server.services.clock import Clock
@@ -24,3 +28,19 @@ async def firm_world(
         origin=f"http://{host}",
         rp_id=firms.hostname_of(host),
     )
+
+
+@asynccontextmanager
+async def two_firms(
+    app: Litestar, settings: Settings, clock: Clock, *, a_host: str, b_host: str
+) -> AsyncIterator[tuple[World, World]]:
+    """Alpha SAS on `a_host` and Beta SARL on `b_host`, each with an admin."""
+    a = await firm_world(app, settings, clock, name="Alpha SAS", host=a_host)
+    b = await firm_world(app, settings, clock, name="Beta SARL", host=b_host)
+    try:
+        await a.person("admin", [Role.ADMIN])
+        await b.person("admin", [Role.ADMIN])
+        yield a, b
+    finally:
+        await a.close()
+        await b.close()

@@ -7,14 +7,13 @@ from collections.abc import AsyncIterator
 import pytest
 from litestar import Litestar
 
-from server.domain.roles import Role
 from server.services import firms
 from server.services.clock import Clock
 from server.settings import Settings
 from server.storage import firm_cache, firm_store
 from server.storage import tables as t
 from tests.factories import World
-from tests.server.firm_worlds import firm_world
+from tests.server.firm_worlds import two_firms
 from tests.sql_spy import spy_statements
 
 A_HOST, B_HOST, C_HOST = "a.firm.test", "b.firm.test", "c.firm.test"
@@ -24,13 +23,8 @@ A_HOST, B_HOST, C_HOST = "a.firm.test", "b.firm.test", "c.firm.test"
 async def two(
     app: Litestar, settings: Settings, clock: Clock
 ) -> AsyncIterator[tuple[World, World]]:
-    a = await firm_world(app, settings, clock, name="Alpha SAS", host=A_HOST)
-    b = await firm_world(app, settings, clock, name="Beta SARL", host=B_HOST)
-    await a.person("admin", [Role.ADMIN])
-    await b.person("admin", [Role.ADMIN])
-    yield a, b
-    await a.close()
-    await b.close()
+    async with two_firms(app, settings, clock, a_host=A_HOST, b_host=B_HOST) as worlds:
+        yield worlds
 
 
 def resolutions(statements: list[str]) -> int:

@@ -24,7 +24,7 @@ from server.storage import repositories as repo
 from server.storage import tables as t
 from server.storage.engine import bind_tables, engine_from_url
 from tests.factories import Browser, World, make_organisation, passkey_login, token_of
-from tests.server.firm_worlds import firm_world
+from tests.server.firm_worlds import firm_world, two_firms
 
 A_HOST, B_HOST = "a.firm.test", "b.firm.test:8443"
 
@@ -33,13 +33,8 @@ A_HOST, B_HOST = "a.firm.test", "b.firm.test:8443"
 async def two(
     app: Litestar, settings: Settings, clock: Clock
 ) -> AsyncIterator[tuple[World, World]]:
-    a = await firm_world(app, settings, clock, name="Alpha SAS", host=A_HOST)
-    b = await firm_world(app, settings, clock, name="Beta SARL", host=B_HOST)
-    await a.person("admin", [Role.ADMIN])
-    await b.person("admin", [Role.ADMIN])
-    yield a, b
-    await a.close()
-    await b.close()
+    async with two_firms(app, settings, clock, a_host=A_HOST, b_host=B_HOST) as worlds:
+        yield worlds
 
 
 async def test_each_host_reaches_its_own_firm(two: tuple[World, World]) -> None:
