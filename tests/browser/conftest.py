@@ -422,10 +422,12 @@ class DemoServer:
         signer_name: str = "",
         manager_email: str = "",
         comments_required: bool = False,
+        cap_half_days: int | None = None,
     ) -> Consultant:
         """A new consultant whose mission starts on `start` (tests/browser/seed.py); with a
         signer, the mission's circuit is their manager then that client signer; with
-        `manager_email`, in that (already seeded) manager's team, else in a new one's."""
+        `manager_email`, in that (already seeded) manager's team, else in a new one's; with
+        `cap_half_days`, a capped régie."""
         email = f"{name.lower().replace(' ', '.')}.{uuid.uuid4().hex[:6]}@example.fr"
         title = f"Mission {name}"
         ids = self._seed(
@@ -434,14 +436,28 @@ class DemoServer:
             "--signer-email", signer_email, "--signer-name", signer_name,
             "--manager-email", manager_email,
             *(["--comments-required"] if comments_required else []),
+            *(["--mode", "regie_capped", "--cap", str(cap_half_days)] if cap_half_days else []),
         )  # fmt: skip
         return Consultant(
             email, name, ids["person_id"], ids["mission_id"], ids["title"], ids["manager_email"]
         )
 
-    def set_month_state(self, who: Consultant, month: str, status: str) -> None:
-        """Move a month on the server's authority (what a manager's signature does)."""
-        self._seed("month-state", "--email", who.email, "--month", month, "--status", status)
+    def set_month_state(
+        self, who: Consultant, month: str, status: str, *, invoice: bool = False
+    ) -> list[str]:
+        """Move a month on the server's authority (what a manager's signature does); with
+        `invoice`, a validated month drafts its pre-invoice too, whose ids are returned."""
+        answer = self._seed(
+            "month-state", "--email", who.email, "--month", month, "--status", status,
+            *(["--invoice"] if invoice else []),
+        )  # fmt: skip
+        return [i for i in answer["invoices"].split(",") if i]
+
+    def record_days(self, who: Consultant, month: str, count: int) -> list[str]:
+        """Record the first `count` working days of `month`, whole, on `who`'s mission (as
+        typed online); the ISO dates written."""
+        answer = self._seed("days", "--email", who.email, "--month", month, "--count", str(count))
+        return [d for d in answer["days"].split(",") if d]
 
     def login_url(self, who: Consultant) -> str:
         return f"{self.origin}/#demo={who.email}"
