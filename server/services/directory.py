@@ -19,6 +19,10 @@ from sync.rules import AbsenceType
 
 BILLING_MODES = ("regie", "regie_capped", "forfait")
 STEP_KINDS = {"manager": Role.MANAGER, "client_signer": Role.CLIENT_SIGNER}
+DRAFTED_FROM = frozenset({"purchase_order", "day_cap_half_days", "daily_rate_cents", "title"})
+"""A mission's fields its monthly pre-invoices are made from: the purchase order groups them,
+the cap and the rate price the days, the title labels the line. A change to one of them that
+goes through (no issued invoice holds it: `mission_changes`) redraws the client's drafts."""
 
 
 @dataclass(frozen=True)
@@ -477,9 +481,11 @@ async def update_mission(
             },
             at=clock(),
         )
-    if "purchase_order" in changed:
-        # One invoice per purchase order: the client's pre-invoices regroup their lines.
-        await invoicing.on_purchase_order_changed(client_id=before.client_id, now=clock())
+    if DRAFTED_FROM & set(changed):
+        # The client's pre-invoices regroup by purchase order and take the new cap, rate and
+        # title, as if drafted now; an issued invoice never changes (a cap change is refused
+        # once one bills the mission).
+        await invoicing.on_mission_billing_changed(client_id=before.client_id, now=clock())
     return updated
 
 

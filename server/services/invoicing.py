@@ -344,10 +344,12 @@ async def _month_draft(
     return invoice_id, billed
 
 
-async def on_purchase_order_changed(*, client_id: str, now: datetime) -> list[str]:
-    """Hook: a mission of `client_id` changed purchase order or standing discount. Its months
-    still in pre-invoice are recomputed and regrouped (an issued invoice keeps what it was
-    issued with)."""
+async def on_mission_billing_changed(*, client_id: str, now: datetime) -> list[str]:
+    """Hook: a mission of `client_id` changed what its pre-invoices are made from (purchase
+    order, standing discount, cap, daily rate, title). Its months still in pre-invoice are
+    recomputed, in month order (a capped mission's month counts what the earlier ones bill),
+    and regrouped, through `refresh_month_invoice` as when they were drafted; an issued invoice
+    keeps what it was issued with."""
     drafts = [
         found
         for i in await store.list_client_drafts(client_id)
@@ -395,7 +397,7 @@ async def set_mission_discount(
         )
     mission = await repo.get_mission(mission_id)
     assert mission is not None
-    await on_purchase_order_changed(client_id=mission.client_id, now=now)
+    await on_mission_billing_changed(client_id=mission.client_id, now=now)
     return cleaned
 
 

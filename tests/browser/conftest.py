@@ -422,10 +422,12 @@ class DemoServer:
         signer_name: str = "",
         manager_email: str = "",
         comments_required: bool = False,
+        cap_half_days: int | None = None,
     ) -> Consultant:
         """A new consultant whose mission starts on `start` (tests/browser/seed.py); with a
         signer, the mission's circuit is their manager then that client signer; with
-        `manager_email`, in that (already seeded) manager's team, else in a new one's."""
+        `manager_email`, in that (already seeded) manager's team, else in a new one's; with
+        `cap_half_days`, a capped régie."""
         email = f"{name.lower().replace(' ', '.')}.{uuid.uuid4().hex[:6]}@example.fr"
         title = f"Mission {name}"
         ids = self._seed(
@@ -434,14 +436,28 @@ class DemoServer:
             "--signer-email", signer_email, "--signer-name", signer_name,
             "--manager-email", manager_email,
             *(["--comments-required"] if comments_required else []),
+            *(["--mode", "regie_capped", "--cap", str(cap_half_days)] if cap_half_days else []),
         )  # fmt: skip
         return Consultant(
             email, name, ids["person_id"], ids["mission_id"], ids["title"], ids["manager_email"]
         )
 
-    def set_month_state(self, who: Consultant, month: str, status: str) -> None:
-        """Move a month on the server's authority (what a manager's signature does)."""
-        self._seed("month-state", "--email", who.email, "--month", month, "--status", status)
+    def set_month_state(
+        self, who: Consultant, month: str, status: str, *, invoice: bool = False
+    ) -> list[str]:
+        """Move a month on the server's authority (what a manager's signature does); with
+        `invoice`, a validated month drafts its pre-invoice too, whose ids are returned."""
+        answer = self._seed(
+            "month-state", "--email", who.email, "--month", month, "--status", status,
+            *(["--invoice"] if invoice else []),
+        )  # fmt: skip
+        return [i for i in answer["invoices"].split(",") if i]
+
+    def record_days(self, who: Consultant, month: str, count: int) -> list[str]:
+        """Record the first `count` working days of `month`, whole, on `who`'s mission (as
+        typed online); the ISO dates written."""
+        answer = self._seed("days", "--email", who.email, "--month", month, "--count", str(count))
+        return [d for d in answer["days"].split(",") if d]
 
     def login_url(self, who: Consultant) -> str:
         return f"{self.origin}/#demo={who.email}"
@@ -580,23 +596,65 @@ class Device:
         return self.page
 
 
-def open_admin_tab(page: Page, tab: str, *, timeout_ms: int = 30_000) -> None:
-    """From the home: Administration, then the back office's ``tab``.
+ADMIN_TAB_TIMEOUT_MS = 30_000
+"""How long a back-office tab may take to come: the back office and each tab are modules loaded
+on demand, each sent by a server that minifies it on its first request; on a CI machine
+running two test workers, a browser and the server on two cores, the first visit has taken
+longer than the 10 s default."""
 
-    The back office and its tabs are modules loaded on demand, each sent by a server that
-    minifies it on its first request: on a CI machine running two test workers, a browser and
-    the server on two cores, the first visit has taken longer than the 10 s default. A page
-    that shows something else instead (a sign-in screen, an error) is said in the failure.
+# The tab is selected and its module has drawn something in place of the "Loading…" line the
+# back office puts in the panel while the module downloads (pwa/js/online/backoffice.js). An
+# error drawn instead (offline) counts as drawn: the test says what it expects there.
+_TAB_DRAWN = """(tab) => {
+  const button = document.getElementById(`admin-tab-${tab}`);
+  const box = document.getElementById("admin-panel")?.firstElementChild;
+  if (!button || button.getAttribute("aria-selected") !== "true" || !box) return false;
+  const only = box.childElementCount === 1 ? box.firstElementChild : null;
+  const loading = only !== null && only.matches("p.muted")
+    && ["Chargement…", "Loading…"].includes(only.textContent.trim());
+  return !loading;
+}"""
+
+
+def _what_the_page_shows(page: Page) -> str:
+    return repr(page.inner_text("body")[:600])
+
+
+def open_admin_tab(page: Page, tab: str, *, timeout_ms: int = ADMIN_TAB_TIMEOUT_MS) -> None:
+    """Open the back office's ``tab`` and wait until its module has drawn it.
+
+    From the home, through the Administration link; from another tab (or the back office
+    reloaded), by its button. Every wait gets `ADMIN_TAB_TIMEOUT_MS`, and a page that shows
+    something else instead (a sign-in screen, an error) is said in the failure.
     """
-    page.get_by_test_id("admin-link").click()
     target = page.get_by_test_id(f"admin-tab-{tab}")
+    link = page.get_by_test_id("admin-link")
     try:
+        # The home (its link) or the back office (its tabs), whichever this page is drawing.
+        target.or_(link).first.wait_for(timeout=timeout_ms)
+        if not target.is_visible():
+            link.click(timeout=timeout_ms)
         target.wait_for(timeout=timeout_ms)
     except PlaywrightTimeoutError as error:
-        shown = page.inner_text("body")[:600]
-        message = f"no {tab!r} tab after {timeout_ms} ms; the page shows {shown!r}"
+        message = (
+            f"no {tab!r} tab after {timeout_ms} ms; the page shows {_what_the_page_shows(page)}"
+        )
         raise AssertionError(message) from error
     target.click()
+    wait_admin_tab(page, tab, timeout_ms=timeout_ms)
+
+
+def wait_admin_tab(page: Page, tab: str, *, timeout_ms: int = ADMIN_TAB_TIMEOUT_MS) -> None:
+    """Until the back office shows ``tab`` selected and drawn by its module: after
+    `open_admin_tab`, or where the page opens a tab itself (an old /admin/ bookmark)."""
+    try:
+        page.wait_for_function(_TAB_DRAWN, arg=tab, timeout=timeout_ms)
+    except PlaywrightTimeoutError as error:
+        message = (
+            f"the {tab!r} tab was not drawn after {timeout_ms} ms; "
+            f"the page shows {_what_the_page_shows(page)}"
+        )
+        raise AssertionError(message) from error
 
 
 def comes_true(page: Page, script: str, arg: Any = None, timeout_s: float = 10.0) -> bool:

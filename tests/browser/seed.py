@@ -1,14 +1,18 @@
 """Set up browser-test data in the live server's database, from a separate process.
 
 `python -m tests.browser.seed consultant --email … --name …` creates a consultant with one
-mission (prints `{"person_id", "mission_id", "title", "manager_email"}` as JSON; with
+mission (prints `{"person_id", "mission_id", "title", "manager_email"}` as JSON; a régie at
+600 € a day, or with `--mode regie_capped --cap N` capped at N half-days; with
 `--manager-email …` in an already seeded manager's team; with
 `--signer-email … --signer-name …` the client gets that signer and the mission's circuit is
 [manager, client signer]); `… month-state --email …
 --month YYYY-MM --status signed` moves a month on the server's authority, as a manager's
-signature would. Both use the storage and services directly against `DATABASE_URL`, the
-file the running server uses (SQLite in WAL mode takes the second writer). A subprocess
-because Playwright's sync API keeps an event loop running in the test's thread.
+signature would (with `--invoice`, a validated month also drafts its pre-invoice, as the
+circuit's end does); `… days --email … --month YYYY-MM --count N` records the month's first N
+working days, whole, on the consultant's mission, as typed online. All use the storage and
+services directly against `DATABASE_URL`, the file the running server uses (SQLite in WAL
+mode takes the second writer). A subprocess because Playwright's sync API keeps an event loop
+running in the test's thread.
 """
 
 import argparse
@@ -20,12 +24,16 @@ from datetime import UTC, date, datetime
 from server.domain import model
 from server.domain.roles import Role
 from server.services.directory import NewPerson, create_person
+from server.services.invoicing import on_month_validated
 from server.services.sync_service import set_month_state
+from server.services.terms import mission_terms
+from server.services.timesheets import WebEdit, write_web_day
 from server.settings import Settings
 from server.storage import repositories as repo
 from server.storage.engine import bind_tables, close_engine, engine_from_url, open_engine
-from sync.months import MonthStatus
-from sync.rules import AbsenceType
+from sync.calendar import CalendarRegion, working_days
+from sync.months import MonthKey, MonthStatus
+from sync.rules import AbsenceType, DayLine, validate_day
 
 
 async def _consultant(args: argparse.Namespace) -> dict[str, str]:
@@ -85,9 +93,9 @@ async def _consultant(args: argparse.Namespace) -> dict[str, str]:
             title=args.title,
             start_date=date.fromisoformat(args.start),
             end_date=None,
-            billing_mode="regie",
+            billing_mode=args.mode,
             daily_rate_cents=60_000,
-            day_cap_half_days=None,
+            day_cap_half_days=args.cap,
             allowed_absences=tuple(a.value for a in AbsenceType),
             comments_required=args.comments_required,
             calendar_region=args.region,
@@ -112,7 +120,41 @@ async def _month_state(args: argparse.Namespace) -> dict[str, str]:
         now=datetime.now(UTC),
         reopen=args.reopen,
     )
-    return {"month": state.month, "status": state.status, "epoch": str(state.epoch)}
+    drafted: list[str] = []
+    if args.invoice:
+        timesheet = await repo.get_timesheet(consultant_id=person.id, month=args.month)
+        assert timesheet is not None, args.month
+        drafted = await on_month_validated(month_id=timesheet.id, at=datetime.now(UTC))
+    return {
+        "month": state.month,
+        "status": state.status,
+        "epoch": str(state.epoch),
+        "invoices": ",".join(drafted),
+    }
+
+
+async def _days(args: argparse.Namespace) -> dict[str, str]:
+    person = await repo.get_person_by_email(args.email)
+    assert person is not None, args.email
+    missions = await repo.missions_of(person.id)
+    mission = missions[0]
+    month = MonthKey.parse(args.month)
+    terms = mission_terms(missions)
+    days = working_days(month=month, region=CalendarRegion(mission.calendar_region))
+    written = []
+    for day in [d for d in days if d >= mission.start_date][: args.count]:
+        valid = validate_day(
+            month=month,
+            date=day,
+            lines=[DayLine(line=f"mission:{mission.id}", half_days=2)],
+            comment="Ateliers" if mission.comments_required else "",
+            missions=terms,
+        )
+        await write_web_day(
+            WebEdit(consultant_id=person.id, date=day, day=valid), now=datetime.now(UTC)
+        )
+        written.append(day.isoformat())
+    return {"days": ",".join(written)}
 
 
 def main() -> None:
@@ -130,13 +172,22 @@ def main() -> None:
     consultant.add_argument(
         "--comments-required", action="store_true", help="every day needs a comment"
     )
+    consultant.add_argument("--mode", default="regie", choices=["regie", "regie_capped"])
+    consultant.add_argument("--cap", type=int, default=None, help="the cap, in half-days")
     state = commands.add_parser("month-state")
     state.add_argument("--email", required=True)
     state.add_argument("--month", required=True)
     state.add_argument("--status", required=True, choices=[s.value for s in MonthStatus])
     state.add_argument("--reopen", action="store_true")
+    state.add_argument(
+        "--invoice", action="store_true", help="draft the month's pre-invoice (validated)"
+    )
+    days = commands.add_parser("days")
+    days.add_argument("--email", required=True)
+    days.add_argument("--month", required=True)
+    days.add_argument("--count", type=int, required=True)
     args = parser.parse_args()
-    work = _consultant if args.command == "consultant" else _month_state
+    work = {"consultant": _consultant, "month-state": _month_state, "days": _days}[args.command]
 
     async def run() -> dict[str, str]:
         engine = engine_from_url(Settings.from_env().resolved_database_url)

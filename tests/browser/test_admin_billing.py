@@ -15,7 +15,16 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import SCREENSHOTS, BrowserPage, _run_cli, _server_env, _serving
+from tests.browser.conftest import (
+    ADMIN_TAB_TIMEOUT_MS,
+    SCREENSHOTS,
+    BrowserPage,
+    _run_cli,
+    _server_env,
+    _serving,
+    open_admin_tab,
+    wait_admin_tab,
+)
 from tests.browser.test_month_offline import serious_violations
 
 pytestmark = pytest.mark.browser
@@ -66,10 +75,11 @@ def test_admin_issues_pays_and_credits_invoices_from_the_billing_tab(
     page = browser_page.page
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{demo_origin}/#demo={ADMIN}")
-    expect(page.get_by_test_id("admin-link")).to_be_visible()
+    expect(page.get_by_test_id("admin-link")).to_be_visible(timeout=ADMIN_TAB_TIMEOUT_MS)
 
     # An old bookmark of the billing page opens the back office's billing tab.
     page.goto(f"{demo_origin}/admin/")
+    wait_admin_tab(page, "billing")
     expect(page.get_by_role("heading", level=2, name="Facturation")).to_be_visible()
     expect(page.get_by_role("tab", name="Facturation")).to_have_attribute("aria-selected", "true")
     assert page.url == f"{demo_origin}/#admin"
@@ -208,7 +218,9 @@ def test_admin_issues_pays_and_credits_invoices_from_the_billing_tab(
 
     # In English too, amounts still the French way (they are a French invoice's).
     page.locator("#lang").select_option("en")
-    page.get_by_role("tab", name="Billing").click()
+    # The back office drawn again in English (its tabs too) before a tab is opened in it.
+    expect(page.get_by_role("tab", name="Billing")).to_be_visible()
+    open_admin_tab(page, "billing")
     expect(page.get_by_role("heading", level=2, name="Billing")).to_be_visible()
     expect(page.get_by_role("heading", name="Pre-invoices to review")).to_be_visible()
     expect(page.get_by_test_id("billing-settled")).to_contain_text("Paid")

@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import (
     ADMIN_EMAIL,
+    ADMIN_TAB_TIMEOUT_MS,
     SCREENSHOTS,
     BrowserPage,
     DemoServer,
@@ -80,7 +81,7 @@ def test_admin_creates_a_client_then_a_mission_there_from_the_back_office(
     assert serious_violations(page) == []
 
     # The mission: for that consultant, at that client, approved by their manager.
-    page.get_by_test_id("admin-tab-missions").click()
+    open_admin_tab(page, "missions")
     form = page.get_by_test_id("mission-form")
     title = f"Refonte {suffix}"
     form.get_by_label("Consultant").select_option(label=f"{who.name} ({who.email})")
@@ -157,15 +158,14 @@ def test_a_mission_circuit_can_end_with_a_signer_of_its_own_client(
     other = demo_server.consultant(f"Bo Other {suffix[:4]}", start=date(2026, 1, 5))
     # Which client the seeded signer signs for (a read, to pick it in the form).
     page.goto(f"{demo_server.origin}/#demo={ADMIN_EMAIL}")
-    expect(page.get_by_test_id("admin-link")).to_be_visible()
+    expect(page.get_by_test_id("admin-link")).to_be_visible(timeout=ADMIN_TAB_TIMEOUT_MS)
     people = page.request.get(f"{demo_server.origin}/api/v1/people").json()
     signer = next(p for p in people if p["email"] == signer_email)
     manager = next(p for p in people if p["email"] == signed.manager_email)
     client_id = signer["client_company_id"]
     signer_option = f"Sylvie Signe {suffix[:4]} ({signer_email})"
 
-    page.get_by_test_id("admin-link").click()
-    page.get_by_test_id("admin-tab-missions").click()
+    open_admin_tab(page, "missions")
     form = page.get_by_test_id("mission-form")
     signer_select = form.get_by_label("2. Signataire du client")
     expect(signer_select.locator("option")).to_have_count(1)  # no client chosen: none

@@ -11,7 +11,12 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import BrowserPage
+from tests.browser.conftest import (
+    ADMIN_TAB_TIMEOUT_MS,
+    BrowserPage,
+    open_admin_tab,
+    wait_admin_tab,
+)
 from tests.browser.test_admin_billing import ADMIN, checked, demo_origin, shoot
 
 pytestmark = pytest.mark.browser
@@ -24,9 +29,10 @@ def test_admin_credits_part_of_a_line_with_a_confirmation(
     page = browser_page.page
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{demo_origin}/#demo={ADMIN}")
-    expect(page.get_by_test_id("admin-link")).to_be_visible(timeout=30_000)
+    expect(page.get_by_test_id("admin-link")).to_be_visible(timeout=ADMIN_TAB_TIMEOUT_MS)
     page.goto(f"{demo_origin}/admin/")
-    expect(page.get_by_role("heading", level=2, name="Facturation")).to_be_visible(timeout=30_000)
+    wait_admin_tab(page, "billing")
+    expect(page.get_by_role("heading", level=2, name="Facturation")).to_be_visible()
     assert browser_page.errors == []
     drafts = page.get_by_test_id("billing-drafts")
     drafts.get_by_role("button", name=re.compile("Banque Rhénane SA")).first.click()
@@ -75,6 +81,8 @@ def test_admin_credits_part_of_a_line_with_a_confirmation(
     shoot(page, "credit-lines-done")
 
     page.locator("#lang").select_option("en")
-    page.get_by_role("tab", name="Billing").click()
+    # The back office drawn again in English (its tabs too) before a tab is opened in it.
+    expect(page.get_by_role("tab", name="Billing")).to_be_visible()
+    open_admin_tab(page, "billing")
     expect(page.get_by_role("heading", level=2, name="Billing")).to_be_visible()
     assert browser_page.errors == []

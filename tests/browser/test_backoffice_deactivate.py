@@ -30,6 +30,7 @@ from tests.browser.conftest import (
     _serving,
     _smtp,
     mail_env,
+    open_admin_tab,
     wait_signed_in,
 )
 from tests.browser.test_month_offline import serious_violations
@@ -75,8 +76,7 @@ def test_an_admin_deactivates_then_reactivates_a_person_in_the_back_office(
     page = admin.page
 
     page.goto(f"{server.origin}/#demo={ADMIN_EMAIL}")
-    page.get_by_test_id("admin-link").click()
-    page.get_by_test_id("admin-tab-people").click()
+    open_admin_tab(page, "people")
     # The hub opens the People tab by itself too: let both mounts finish before typing, or
     # the later one redraws the form under the test's hands.
     expect(page.get_by_test_id("people-list")).to_contain_text(ADMIN_NAME)

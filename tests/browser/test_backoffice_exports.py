@@ -23,6 +23,8 @@ from tests.browser.conftest import (
     _run_cli,
     _server_env,
     _serving,
+    open_admin_tab,
+    wait_admin_tab,
 )
 from tests.browser.test_month_offline import serious_violations
 
@@ -57,8 +59,7 @@ def test_admin_sets_the_billing_profile_and_downloads_the_exports(
     page = browser_page.page
     page.set_viewport_size({"width": width, "height": height})
     page.goto(f"{demo_origin}/#demo={ADMIN}")
-    page.get_by_test_id("admin-link").click()
-    page.get_by_test_id("admin-tab-exports").click()
+    open_admin_tab(page, "exports")
     expect(page.get_by_role("heading", name="Exports")).to_be_visible()
 
     # The seller's mentions printed on invoices are set in one place, the Organisation tab
@@ -68,6 +69,7 @@ def test_admin_sets_the_billing_profile_and_downloads_the_exports(
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     pointer.get_by_role("button", name="Ouvrir l'onglet Organisation").click()
     expect(page.get_by_role("tab", name="Organisation")).to_have_attribute("aria-selected", "true")
+    wait_admin_tab(page, "organisation")
     org = page.get_by_test_id("org-form")
     iban = org.get_by_label("IBAN")
     iban.fill("FR76 12")
@@ -82,7 +84,7 @@ def test_admin_sets_the_billing_profile_and_downloads_the_exports(
     if width == 390:
         no_sideways_scroll(page, "organisation, refused IBAN")
         assert serious_violations(page) == []
-    page.get_by_test_id("admin-tab-exports").click()
+    open_admin_tab(page, "exports")
     expect(page.get_by_test_id("fec-form")).to_be_visible()
 
     # The FEC: an empty period, then one ending before it starts, are refused at their field.

@@ -12,7 +12,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import BrowserPage
+from tests.browser.conftest import (
+    ADMIN_TAB_TIMEOUT_MS,
+    BrowserPage,
+    open_admin_tab,
+    wait_admin_tab,
+)
 from tests.browser.test_admin_billing import ADMIN, checked, demo_origin, shoot
 
 pytestmark = pytest.mark.browser
@@ -25,8 +30,9 @@ def test_admin_lists_and_exports_the_expenses_not_rebilled(
     page = browser_page.page
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{demo_origin}/#demo={ADMIN}")
-    expect(page.get_by_test_id("admin-link")).to_be_visible(timeout=30_000)
+    expect(page.get_by_test_id("admin-link")).to_be_visible(timeout=ADMIN_TAB_TIMEOUT_MS)
     page.goto(f"{demo_origin}/admin/")
+    wait_admin_tab(page, "billing")
     drafts = page.get_by_test_id("billing-drafts")
     first = drafts.get_by_role("button", name=re.compile("Banque Rhénane SA")).first
     expect(first).to_be_visible(timeout=30_000)
@@ -73,6 +79,8 @@ def test_admin_lists_and_exports_the_expenses_not_rebilled(
     checked(page, "firm costs refused")
 
     page.locator("#lang").select_option("en")
-    page.get_by_role("tab", name="Billing").click()
+    # The back office drawn again in English (its tabs too) before a tab is opened in it.
+    expect(page.get_by_role("tab", name="Billing")).to_be_visible()
+    open_admin_tab(page, "billing")
     expect(page.get_by_role("heading", name="Expenses not re-billed")).to_be_visible()
     assert browser_page.errors == []

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import SCREENSHOTS, BrowserPage, DemoServer
+from tests.browser.conftest import SCREENSHOTS, BrowserPage, DemoServer, open_admin_tab
 from tests.browser.test_backoffice_clients import no_sideways_scroll, open_tab
 from tests.browser.test_month_offline import serious_violations
 
@@ -149,9 +149,9 @@ def test_admin_imports_people_after_a_dry_run_shows_each_refused_cell(
     expect(form.get_by_role("alert")).to_have_text("Le fichier dépasse 2 Mo : découpez-le.")
     expect(page.get_by_test_id("import-result")).to_be_hidden()
 
-    page.get_by_test_id("admin-tab-people").click()
+    open_admin_tab(page, "people")
     expect(page.get_by_test_id("people-list")).to_contain_text(f"lea.{tag}@exemple.fr")
-    page.get_by_test_id("admin-tab-missions").click()
+    open_admin_tab(page, "missions")
     item = page.get_by_test_id("mission-item").filter(has_text=f"Refonte {tag}")
     expect(item).to_contain_text(client)
     expect(item.get_by_test_id("mission-rate")).to_have_text("650,50\u00a0€ HT / jour")

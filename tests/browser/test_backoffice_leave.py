@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import BrowserPage, _run_cli, _server_env, _serving
+from tests.browser.conftest import BrowserPage, _run_cli, _server_env, _serving, open_admin_tab
 from tests.browser.test_backoffice_organisation import checked, open_tab
 
 pytestmark = pytest.mark.browser
@@ -178,7 +178,7 @@ def test_offline_the_tab_says_it_needs_the_network(
     page.set_viewport_size({"width": 390, "height": 844})
     open_tab(page, demo_origin, "people")
     page.context.set_offline(True)
-    page.get_by_test_id("admin-tab-leave").click()
+    open_admin_tab(page, "leave")
     expect(page.get_by_test_id("admin-panel")).to_contain_text(
         "l'administration a besoin du réseau"
     )

@@ -11,7 +11,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import BrowserPage
+from tests.browser.conftest import BrowserPage, open_admin_tab
 from tests.browser.test_admin_billing import ADMIN, checked, demo_origin, shoot
 
 pytestmark = pytest.mark.browser
@@ -26,9 +26,7 @@ def test_admin_gives_a_mission_a_standing_discount(
     page = browser_page.page
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{demo_origin}/#demo={ADMIN}")
-    expect(page.get_by_test_id("admin-link")).to_be_visible(timeout=30_000)
-    page.get_by_test_id("admin-link").click()
-    page.get_by_test_id("admin-tab-missions").click()
+    open_admin_tab(page, "missions")
     page.get_by_role("button", name=f"Modifier la mission {TITLE}").click()
     form = page.get_by_test_id("mission-form")
     expect(form.get_by_label("Intitulé")).to_have_value(TITLE)
@@ -57,7 +55,7 @@ def test_admin_gives_a_mission_a_standing_discount(
     checked(page, "discount shown")
     shoot(page, "mission-discount")
 
-    page.get_by_test_id("admin-tab-billing").click()
+    open_admin_tab(page, "billing")
     drafts = page.get_by_test_id("billing-drafts")
     drafts.get_by_role("button", name=re.compile("Banque Rhénane SA")).first.click()
     lines = page.get_by_test_id("billing-lines")

@@ -14,7 +14,13 @@ from datetime import date
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ADMIN_EMAIL, SCREENSHOTS, BrowserPage, DemoServer
+from tests.browser.conftest import (
+    ADMIN_EMAIL,
+    SCREENSHOTS,
+    BrowserPage,
+    DemoServer,
+    open_admin_tab,
+)
 from tests.browser.test_month_offline import serious_violations
 
 pytestmark = pytest.mark.browser
@@ -29,8 +35,7 @@ def no_sideways_scroll(page: Page, where: str) -> None:
 
 def open_missions(page: Page, server: DemoServer) -> None:
     page.goto(f"{server.origin}/#demo={ADMIN_EMAIL}")
-    page.get_by_test_id("admin-link").click()
-    page.get_by_test_id("admin-tab-missions").click()
+    open_admin_tab(page, "missions")
 
 
 def mission(page: Page, server: DemoServer, mission_id: str) -> dict:

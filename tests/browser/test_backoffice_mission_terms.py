@@ -17,7 +17,13 @@ from datetime import date
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ADMIN_EMAIL, SCREENSHOTS, BrowserPage, DemoServer
+from tests.browser.conftest import (
+    ADMIN_EMAIL,
+    SCREENSHOTS,
+    BrowserPage,
+    DemoServer,
+    open_admin_tab,
+)
 from tests.browser.test_backoffice_clients import manager_label
 from tests.browser.test_backoffice_mission_edit import no_sideways_scroll
 from tests.browser.test_month_offline import serious_violations
@@ -44,8 +50,7 @@ def test_admin_creates_a_forfait_with_milestones_and_its_expense_rule(
     suffix = uuid.uuid4().hex[:6]
     who = demo_server.consultant(f"Forfait Conseil {suffix[:4]}", start=date(2026, 1, 5))
     page.goto(f"{demo_server.origin}/#demo={ADMIN_EMAIL}")
-    page.get_by_test_id("admin-link").click()
-    page.get_by_test_id("admin-tab-missions").click()
+    open_admin_tab(page, "missions")
     client_id = api(page, demo_server, f"/missions/{who.mission_id}")["client_id"]
 
     form = page.get_by_test_id("mission-form")
@@ -146,8 +151,7 @@ def test_a_capped_regie_needs_a_cap_in_days_and_a_margin_up_to_100(
     suffix = uuid.uuid4().hex[:6]
     who = demo_server.consultant(f"Plafond Conseil {suffix[:4]}", start=date(2026, 1, 5))
     page.goto(f"{demo_server.origin}/#demo={ADMIN_EMAIL}")
-    page.get_by_test_id("admin-link").click()
-    page.get_by_test_id("admin-tab-missions").click()
+    open_admin_tab(page, "missions")
     client_id = api(page, demo_server, f"/missions/{who.mission_id}")["client_id"]
 
     form = page.get_by_test_id("mission-form")

@@ -31,6 +31,7 @@ from tests.browser.conftest import (
     _run_cli,
     _server_env,
     _serving,
+    open_admin_tab,
     wait_signed_in,
 )
 from tests.browser.test_month_offline import serious_violations
@@ -74,8 +75,7 @@ def checked(page: Page, width: int, name: str) -> None:
 
 def open_tab(page: Page, origin: str, tab: str) -> None:
     page.goto(f"{origin}/#demo={ADMIN}")
-    page.get_by_test_id("admin-link").click()
-    page.get_by_test_id(f"admin-tab-{tab}").click()
+    open_admin_tab(page, tab)
 
 
 @pytest.mark.parametrize(("width", "height"), [(390, 844), (1280, 800)])
@@ -269,7 +269,7 @@ def test_admin_revokes_the_last_passkey_of_a_lost_phone_after_a_warning(
 
         # The phone is lost: the administrator revokes its passkey, told first what it means.
         page.reload()
-        page.get_by_test_id("admin-tab-people").click()
+        open_admin_tab(page, "people")
         person = page.get_by_test_id("person").filter(has_text=email)
         person.get_by_test_id("devices").click()
         devices = person.get_by_test_id("devices-panel")

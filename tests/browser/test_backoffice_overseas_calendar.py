@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import BrowserPage
+from tests.browser.conftest import BrowserPage, open_admin_tab
 from tests.browser.test_backoffice_organisation import checked, demo_origin, open_tab
 
 pytestmark = pytest.mark.browser
@@ -42,7 +42,7 @@ def test_admin_chooses_an_overseas_calendar(
         "Martinique (22 mai, abolition de l'esclavage)"
     )
 
-    page.get_by_test_id("admin-tab-missions").click()
+    open_admin_tab(page, "missions")
     missions = page.get_by_test_id("mission-form").get_by_label("Jours fériés")
     expect(missions.locator("option")).to_have_count(7)
     expect(missions.locator("option").last).to_have_text(

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ADMIN_EMAIL, SCREENSHOTS, DemoServer
+from tests.browser.conftest import ADMIN_EMAIL, SCREENSHOTS, DemoServer, open_admin_tab
 from tests.browser.test_month_offline import serious_violations
 
 pytestmark = pytest.mark.browser
@@ -57,8 +57,7 @@ def test_an_admin_invites_people_and_changes_their_roles_in_the_back_office(
     email = f"chloe.{suffix}@example.fr"
 
     page.goto(f"{demo_server.origin}/#demo={ADMIN_EMAIL}")
-    page.get_by_test_id("admin-link").click()
-    page.get_by_test_id("admin-tab-people").click()
+    open_admin_tab(page, "people")
     expect(page.get_by_test_id("invite-form")).to_be_visible()
 
     # A manager, then a consultant in their team: the new manager is offered at once.

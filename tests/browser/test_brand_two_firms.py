@@ -38,6 +38,7 @@ from tests.browser.conftest import (
     _drop_database,
     _server_env,
     _wait_until_up,
+    open_admin_tab,
 )
 from tests.browser.test_month_offline import serious_violations
 
@@ -185,8 +186,7 @@ def register(page: Page, link: str, name: str, key: VirtualAuthenticator) -> Non
 
 
 def brand_tab(page: Page) -> None:
-    page.get_by_test_id("admin-link").click()
-    page.get_by_test_id("admin-tab-brand").click()
+    open_admin_tab(page, "brand")
     expect(page.get_by_test_id("admin-tab-brand")).to_have_attribute("aria-selected", "true")
     expect(page.get_by_test_id("brand-form")).to_be_visible()
 

@@ -40,6 +40,7 @@ from tests.browser.conftest import (
     VirtualAuthenticator,
     _server_env,
     _serving,
+    open_admin_tab,
 )
 from tests.browser.test_month_offline import serious_violations
 
@@ -162,7 +163,7 @@ def register_passkey(
 
 
 def open_tab(page: Page, tab: str) -> None:
-    page.get_by_test_id(f"admin-tab-{tab}").click()
+    open_admin_tab(page, tab)
     expect(page.get_by_test_id(f"admin-tab-{tab}")).to_have_attribute("aria-selected", "true")
 
 
@@ -204,7 +205,6 @@ def test_an_esn_sets_itself_up_and_bills_its_first_month_in_the_browser_only(
     checked(admin, "admin-home")
     # One link from the home to every administrative task, billing and exports named.
     expect(admin.get_by_test_id("admin-link")).to_contain_text("facturation, exports")
-    admin.get_by_test_id("admin-link").click()
 
     # Organisation: legal identity, address, bank details, holidays, signature, numbering.
     open_tab(admin, "organisation")

@@ -13,7 +13,13 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ADMIN_EMAIL, SCREENSHOTS, DemoServer, wait_signed_in
+from tests.browser.conftest import (
+    ADMIN_EMAIL,
+    SCREENSHOTS,
+    DemoServer,
+    open_admin_tab,
+    wait_signed_in,
+)
 from tests.browser.test_backoffice_deactivate import no_sideways_scroll
 from tests.browser.test_month_offline import serious_violations
 
@@ -55,8 +61,8 @@ def test_a_consultant_downloads_their_data_and_the_admin_erases_them(
     admin = devices(1280, 800).page
     admin.goto(f"{demo_server.origin}/#demo={ADMIN_EMAIL}")
     wait_signed_in(admin)
-    admin.get_by_test_id("admin-link").click()
     # The hub opens the People tab by itself: its list draws once loaded.
+    open_admin_tab(admin, "people")
     row = admin.locator(f"[data-testid=person][data-email='{eve.email}']")
     expect(row).to_be_visible()
     panel = row.get_by_test_id("privacy-panel")
@@ -97,7 +103,7 @@ def test_a_consultant_downloads_their_data_and_the_admin_erases_them(
     assert page.evaluate("() => fetch('/api/v1/me').then((r) => r.status)") == 401
 
     # The GDPR tab: a period below its legal floor is refused next to it, a longer one saved.
-    admin.get_by_test_id("admin-tab-privacy").click()
+    open_admin_tab(admin, "privacy")
     form = admin.get_by_test_id("retention-form")
     departed = form.get_by_label("Personnes parties (effacement) (jours)")
     departed.fill("30")

@@ -18,7 +18,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import SCREENSHOTS, _run_cli, _server_env, _serving, wait_signed_in
+from tests.browser.conftest import (
+    SCREENSHOTS,
+    _run_cli,
+    _server_env,
+    _serving,
+    open_admin_tab,
+    wait_signed_in,
+)
 from tests.browser.test_month_offline import serious_violations
 from tests.oidc_provider import Provider, User
 
@@ -76,8 +83,7 @@ def test_admin_sets_up_sso_and_a_consultant_signs_in_through_the_provider(
     page = admin.new_page()
     page.goto(f"{sso_origin}/#demo={ADMIN}")
     wait_signed_in(page)
-    page.get_by_test_id("admin-link").click()
-    page.get_by_test_id("admin-tab-sso").click()
+    open_admin_tab(page, "sso")
     form = page.get_by_test_id("sso-form")
     expect(page.get_by_test_id("sso-redirect")).to_have_text(
         f"{sso_origin}/api/v1/auth/sso/callback"

@@ -470,9 +470,11 @@ export async function mount(container, _props) {
       ...milestones.map((ms, index) => {
         const n = index + 1;
         const id = `mission-milestone-${n}`;
+        // The row has an error line of its own: a refusal of the whole milestone (delivered,
+        // it cannot change) is said under it, not under the list.
         ms.row = h(
           "fieldset",
-          { class: "bo-milestone", "data-testid": "milestone-row" },
+          { class: "bo-milestone", id, "data-testid": "milestone-row" },
           h("legend", {}, t("bo.missions.milestone", { n })),
           field(`${id}-label`, t("bo.missions.milestone.label"), ms.label),
           h(
@@ -481,6 +483,7 @@ export async function mount(container, _props) {
             field(`${id}-amount`, t("bo.missions.milestone.amount"), ms.amount_cents),
             field(`${id}-due`, t("bo.missions.milestone.due"), ms.due_date),
           ),
+          h("p", { class: "field-error", id: `${id}-error`, hidden: true }),
           h(
             "button",
             {
@@ -701,9 +704,11 @@ export async function mount(container, _props) {
     if (step) return step[1] === "0" ? inputs.manager : inputs.signer;
     if (name === "approval_steps") return inputs.manager;
     if (name.startsWith("allowed_absences")) return absences;
-    const milestone = /^milestones\[(\d+)\]\.(\w+)/.exec(name);
+    const milestone = /^milestones\[(\d+)\](?:\.(\w+))?$/.exec(name);
     if (milestone) {
       const row = milestones[Number(milestone[1])];
+      // "milestones[1]" is the whole milestone (its row); "milestones[1].label", one field.
+      if (!milestone[2]) return row?.row ?? milestoneBox;
       return row?.[/** @type {"label" | "amount_cents" | "due_date"} */ (milestone[2])] ?? milestoneBox;
     }
     if (name.startsWith("milestones")) return milestoneBox;
@@ -879,8 +884,7 @@ export async function mount(container, _props) {
     const found = error.errors
       .map((e) => ({
         ...e,
-        // A milestone's refusals go under the milestones, together.
-        field: e.field.startsWith("milestones") ? "milestones" : e.field,
+        // A delivered milestone's refusal goes under its own row ("milestones[0]").
         month: /^\d{4}-\d{2}/.exec(e.message)?.[0] ?? "",
       }))
       .filter(
@@ -903,7 +907,10 @@ export async function mount(container, _props) {
     const byField = new Map();
     for (const e of found) {
       const entry = months.get(e.month) ?? { status: why(e), fields: [] };
-      const label = labelOf[e.field] ?? e.field;
+      const row = /^milestones\[(\d+)\]$/.exec(e.field);
+      const label = row
+        ? t("bo.missions.milestone", { n: Number(row[1]) + 1 })
+        : (labelOf[e.field] ?? e.field);
       if (!entry.fields.includes(label)) entry.fields.push(label);
       months.set(e.month, entry);
       byField.set(e.field, [...(byField.get(e.field) ?? []), e]);
