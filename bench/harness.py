@@ -299,6 +299,12 @@ class ServerProcess:
             str(self.port),
             "--workers",
             str(self.workers),
+            # As `carnet serve` (server/cli.py): named, so a missing install fails at start-up.
+            "--http",
+            "httptools",
+            "--loop",
+            "uvloop",
+            "--no-access-log",
         ]
 
     def start(self) -> None:
