@@ -301,7 +301,7 @@ class ServerProcess:
             str(self.workers),
             # As `carnet serve` (server/cli.py): named, so a missing install fails at start-up.
             "--http",
-            "httptools",
+            "server.http_protocol:BoundedHttpTools",
             "--loop",
             "uvloop",
             "--no-access-log",

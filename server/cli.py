@@ -41,6 +41,7 @@ def _serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
     from server.app import create_app
+    from server.http_protocol import PROTOCOL
 
     # Forwarded headers are read by the app itself, from the proxies the settings name only
     # (uvicorn would trust any loopback caller); no `server` header announces what we run.
@@ -51,10 +52,11 @@ def _serve(settings: Settings, host: str, port: int) -> None:
         log_level="info",
         proxy_headers=False,
         server_header=False,
-        # uvicorn's C HTTP parser and the libuv event loop, named rather than left to "auto": they
-        # take a third off the server's CPU per request outside our handler (docs/benchmarks.md),
-        # and a missing install stops `carnet serve` at start-up instead of quietly serving slower.
-        http="httptools",
+        # uvicorn's C HTTP parser (with h11's bound on a request's head) and the libuv event loop,
+        # named rather than left to "auto": they take a third off the server's CPU per request
+        # outside our handler (docs/benchmarks.md), and a missing install stops `carnet serve`
+        # at start-up instead of quietly serving slower.
+        http=PROTOCOL,
         loop="uvloop",
         # No access-log line per request (≈ 5 % of the event loop's time): the HTTPS proxy in
         # front keeps the access log, with the client's real address where uvicorn would print

@@ -6,9 +6,11 @@ The requests are raw bytes on a socket: an HTTP client library would refuse to s
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -123,3 +125,29 @@ def test_one_connection_serves_several_requests(target: Target) -> None:
         connection.close()
     assert statuses == [200, 200, 200]
     assert len(sockets) == 1
+
+
+@pytest.mark.parametrize(
+    "start", [SESSION + b"X-Endless: ", b"GET /"], ids=["an endless header", "an endless path"]
+)
+def test_a_request_head_that_never_ends_is_refused_before_it_fills_the_memory(
+    target: Target, start: bytes
+) -> None:
+    """Make sure a request line or header sent without end, in many reads, is answered with
+    a 400 once past the bound (h11's 16 KB) and the connection closed: httptools alone keeps
+    whatever comes."""
+    sock = socket.create_connection(("127.0.0.1", _port(target)), timeout=10)
+    try:
+        sock.sendall(start)
+        sent = 0
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            while sent < 4 * 2**20:
+                sock.sendall(b"a" * 4096)
+                sent += 4096
+                time.sleep(0.001)  # separate reads, as a slow sender's
+        answer = sock.recv(200)
+    finally:
+        sock.close()
+    assert answer.startswith(b"HTTP/1.1 400 "), answer
+    assert sent < 2**20
+    assert _answers(target)
