@@ -304,7 +304,6 @@ class ServerProcess:
             "server.http_protocol:BoundedHttpTools",
             "--loop",
             "uvloop",
-            "--no-access-log",
         ]
 
     def start(self) -> None:

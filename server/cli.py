@@ -58,11 +58,6 @@ def _serve(settings: Settings, host: str, port: int) -> None:
         # at start-up instead of quietly serving slower.
         http=PROTOCOL,
         loop="uvloop",
-        # No access-log line per request (≈ 5 % of the event loop's time): the HTTPS proxy in
-        # front keeps the access log, with the client's real address where uvicorn would print
-        # the proxy's, and without writing invitation and signature-link tokens (they are in
-        # URL paths) to our own log. Refusals are still logged, one line each (server/errors.py).
-        access_log=False,
     )
 
 
