@@ -299,6 +299,11 @@ class ServerProcess:
             str(self.port),
             "--workers",
             str(self.workers),
+            # As `carnet serve` (server/cli.py): named, so a missing install fails at start-up.
+            "--http",
+            "server.http_protocol:BoundedHttpTools",
+            "--loop",
+            "uvloop",
         ]
 
     def start(self) -> None:

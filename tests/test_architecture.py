@@ -195,6 +195,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "server.cli",
             "server.cli_exports",
             "server.command",
+            "server.http_protocol",
             "server.verify_evidence",
             "server.verify_pdf",
         ),

@@ -55,10 +55,12 @@ class TokenRequests(ASGIMiddleware):
         self.csrf_secret = csrf_secret
         self.csrf_cookie = csrf_cookie
         self.csrf_header = csrf_header
-        self.session_cookies = cookies
+        self.session_cookies = frozenset(cookies)
+        self.dropped = (b"cookie", csrf_header.encode())
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        headers = Headers(scope["headers"])
+        # The headers the other middleware and the request read too, decoded once per request.
+        headers = Headers.from_scope(scope)
         if bearer_of(headers) is None:
             await next_app(scope, receive, send)
             return
@@ -67,14 +69,10 @@ class TokenRequests(ASGIMiddleware):
             for value in headers.getall("cookie", [])
             for part in value.split(";")
         }
-        if cookie_names & set(self.session_cookies):
+        if cookie_names & self.session_cookies:
             msg = "send either the session cookie or an API token, not both"
             raise AmbiguousCredentials(msg)
-        kept: list[Any] = [
-            (k, v)
-            for k, v in scope["headers"]
-            if k.lower() not in (b"cookie", self.csrf_header.encode())
-        ]
+        kept: list[Any] = [(k, v) for k, v in scope["headers"] if k.lower() not in self.dropped]
         if scope.get("method", "GET") not in SAFE:
             # The CSRF middleware runs after this one; a matching pair lets it through.
             pair = generate_csrf_token(secret=self.csrf_secret)
