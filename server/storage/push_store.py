@@ -255,7 +255,7 @@ def _plan(
             "rows",
             "SELECT id, timesheet, day, lines, comment, hlc, version, by_client FROM day_entry "
             f"WHERE consultant = ? AND day IN ({_marks(wanted_days)})",
-            (person, *wanted_days),
+            (person, *(wanted_days if postgres else [d.isoformat() for d in wanted_days])),
         )
         found_days = {(d := _day_row(dict(r))).date: d for r in rows}
     writes = decide(
@@ -321,38 +321,7 @@ def _write(
             "many",
             "INSERT INTO day_entry (id, timesheet, consultant, day, lines, comment, hlc, version, "
             "by_client, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    ident(d.id),
-                    ident(d.timesheet_id),
-                    person,
-                    d.date,
-                    lines_text(d.lines),
-                    d.comment,
-                    d.hlc,
-                    d.version,
-                    d.by_client,
-                    at,
-                )
-                for d in writes.new_days
-            ]
-            if postgres
-            # SQLite takes the ids as they are: the rows without a call per id (one per day).
-            else [
-                (
-                    d.id,
-                    d.timesheet_id,
-                    person,
-                    d.date,
-                    lines_text(d.lines),
-                    d.comment,
-                    d.hlc,
-                    d.version,
-                    d.by_client,
-                    at,
-                )
-                for d in writes.new_days
-            ],
+            _day_values(writes.new_days, person=person, at=at, postgres=postgres, text=lines_text),
         )
     if writes.updated_days:
         yield (
@@ -367,7 +336,7 @@ def _write(
                     d.version,
                     d.by_client,
                     at,
-                    ident(d.id),
+                    _uuid(d.id) if postgres else d.id,
                 )
                 for d in writes.updated_days
             ],
@@ -439,11 +408,25 @@ def _write(
             ],
         )
     if writes.prune_through > 0:
-        yield (
-            "many",
-            "DELETE FROM mutation_outcome WHERE client = ? AND mutation_id <= ?",
-            [(client, writes.prune_through)],
-        )
+        if postgres:
+            yield (
+                "many",
+                "DELETE FROM mutation_outcome WHERE client = ? AND mutation_id <= ?",
+                [(client, writes.prune_through)],
+            )
+        else:
+            # The device's results through its key's index: every key of theirs starts with
+            # "<client id>:" (a lower-case UUID: `sync.protocol.Uuid`), so they lie between that
+            # and "<client id>;". ``client`` alone has no index: that DELETE read the whole
+            # table, every device's unacknowledged results, on each push (100,000 rows at a
+            # national close). Not on PostgreSQL: its collation need not order ":" and ";"
+            # this way (the index there is a migration's job, if it is ever measured to pay).
+            yield (
+                "many",
+                "DELETE FROM mutation_outcome WHERE key > ? AND key < ? AND client = ? "
+                "AND mutation_id <= ?",
+                [(f"{client_id}:", f"{client_id};", client, writes.prune_through)],
+            )
     # The audit chain last: on PostgreSQL its per-organisation lock is held from the head's read
     # to COMMIT, and every push of the firm waits on it; taken last, it is held only for the
     # chain's own statements. Nothing written above depends on the chain, and the chain's rows
@@ -530,6 +513,35 @@ def _lines_texts() -> Callable[[tuple[tuple[str, int], ...]], str]:
     return text
 
 
+def _day_values(
+    days: Sequence[DayRow],
+    *,
+    person: Any,
+    at: Any,
+    postgres: bool,
+    text: Callable[[tuple[tuple[str, int], ...]], str],
+) -> list[tuple[Any, ...]]:
+    """The ``day_entry`` rows to insert, for either engine: asyncpg takes UUIDs and dates;
+    SQLite takes the ids as they are (canonical text already) and the date as its ISO text,
+    as Piccolo's adapter would write it, without a call per id and an adapter per date (a
+    push inserts a row per day)."""
+    return [
+        (
+            _uuid(d.id) if postgres else d.id,
+            _uuid(d.timesheet_id) if postgres else d.timesheet_id,
+            person,
+            d.date if postgres else d.date.isoformat(),
+            text(d.lines),
+            d.comment,
+            d.hlc,
+            d.version,
+            d.by_client,
+            at,
+        )
+        for d in days
+    ]
+
+
 _AUDIT_LOCK_CLASS = 0x0CA2_0A0D
 """The first key of the audit chain's advisory lock (as in `audit_store`)."""
 
@@ -610,10 +622,44 @@ def _run_sqlite(connection: Any, plan: Callable[[], Plan]) -> PushDone:
         statements += 1
         if kind == "rows":
             reply = connection.execute(sql, args).fetchall()
+        elif len(args) > 1 and sql.startswith("INSERT"):
+            _insert_rows(connection, sql, args)  # one statement of the plan, as executemany is
+            reply = None
         else:
             connection.executemany(sql, args)
             reply = None
     return PushDone(writes=writes, statements=statements + 2, trips=1)
+
+
+_CHUNKS = (64, 32, 16, 8, 4, 2, 1)
+"""The row counts of a multi-row insert: a batch of n rows goes as the powers of two that add
+up to n (21 days: 16 + 4 + 1), so at most seven statement shapes per table are ever prepared
+and kept in the connection's statement cache, whatever the batch's size."""
+
+_MULTI_SQL: dict[tuple[str, int], str] = {}
+
+
+def _insert_rows(connection: Any, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    """Insert ``rows`` with multi-row ``INSERT … VALUES (…), (…)`` statements (`_CHUNKS`): the
+    same rows, in the same order, as ``executemany`` inserts them (each row's triggers and
+    constraints as before), with one statement step for many rows instead of a bind, step and
+    reset each: the push's inserts took about 15 % less of the writer's time (issue 12)."""
+    done = 0
+    count = len(rows)
+    for size in _CHUNKS:
+        while count - done >= size:
+            if size == 1:
+                connection.execute(sql, rows[done])
+            else:
+                key = (sql, size)
+                multi = _MULTI_SQL.get(key)
+                if multi is None:
+                    head, values = sql.split(" VALUES ", 1)
+                    multi = f"{head} VALUES {', '.join([values] * size)}"
+                    if len(_MULTI_SQL) < 1000:
+                        _MULTI_SQL[key] = multi
+                connection.execute(multi, [v for row in rows[done : done + size] for v in row])
+            done += size
 
 
 async def _run_async(connection: Any, steps: Plan, *, postgres: bool) -> PushDone:
