@@ -20,7 +20,7 @@ The month's circuit is derived from its missions by `server.domain.month_circuit
 import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from server.commands.month_tx import MonthMoved, MonthTx
 from server.domain import model
@@ -106,9 +106,10 @@ class MonthResult:
     missions: tuple[model.Mission, ...]
 
 
-@dataclass(frozen=True)
-class DeviceDay:
-    """A day a device queued offline, with the stamp and base version it wrote it at."""
+class DeviceDay(NamedTuple):
+    """A day a device queued offline, with the stamp and base version it wrote it at.
+
+    A tuple rather than a frozen dataclass, as `DayResult`: a push makes one per day."""
 
     args: SetDayArgs
     client_id: str
@@ -125,9 +126,12 @@ class WebDay:
     comment: str
 
 
-@dataclass(frozen=True)
-class DayResult:
-    """A device's day: applied (with its stamp), superseded (the stored one wins) or rejected."""
+class DayResult(NamedTuple):
+    """A device's day: applied (with its stamp), superseded (the stored one wins) or rejected.
+
+    A tuple rather than a frozen dataclass: as immutable, and built in about a fifth of the
+    time (a frozen dataclass sets each of its seven fields through ``object.__setattr__``), and
+    a push makes one per day (issue 12)."""
 
     status: Literal["applied", "superseded", "rejected"]
     reason: str | None = None
@@ -438,7 +442,7 @@ async def set_day(tx: MonthTx, actor: Actor, args: DeviceDay | WebDay) -> DayRes
         incoming=SetDay(
             date=date,
             epoch=wire.epoch,
-            lines=tuple([DayLine(line=v.line, half_days=v.half_days) for v in wire.lines]),
+            lines=tuple([DayLine(v.line, v.half_days) for v in wire.lines]),
             comment=wire.comment,
             hlc=wire.hlc,
             base_v=wire.base_v,
