@@ -360,16 +360,17 @@ class MonthTx:
             month_row = await self.ensure_month(person_id, month, actor_id=person_id)
         previous = space.days.get(date)
         lines = tuple([(line.line, line.half_days) for line in day.lines])
+        # Positional: a named tuple takes keywords through a slower path (a row per day).
         row = store.DayRow(
             # A new day's id is made here, so nothing written has to be read back.
-            id=previous.id if previous else self.new_id(),
-            timesheet_id=month_row.id,
-            date=date,
-            lines=lines,
-            comment=day.comment,
-            hlc=stamp.encode(),
-            version=space.base_version + 1,
-            by_client=by_client,
+            previous.id if previous else self.new_id(),  # id
+            month_row.id,  # timesheet_id
+            date,
+            lines,
+            day.comment,
+            stamp.encode(),  # hlc
+            space.base_version + 1,  # version
+            by_client,
         )
         space.days[date] = row
         space.days_read.add(date)
