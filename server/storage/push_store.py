@@ -408,25 +408,13 @@ def _write(
             ],
         )
     if writes.prune_through > 0:
-        if postgres:
-            yield (
-                "many",
-                "DELETE FROM mutation_outcome WHERE client = ? AND mutation_id <= ?",
-                [(client, writes.prune_through)],
-            )
-        else:
-            # The device's results through its key's index: every key of theirs starts with
-            # "<client id>:" (a lower-case UUID: `sync.protocol.Uuid`), so they lie between that
-            # and "<client id>;". ``client`` alone has no index: that DELETE read the whole
-            # table, every device's unacknowledged results, on each push (100,000 rows at a
-            # national close). Not on PostgreSQL: its collation need not order ":" and ";"
-            # this way (the index there is a migration's job, if it is ever measured to pay).
-            yield (
-                "many",
-                "DELETE FROM mutation_outcome WHERE key > ? AND key < ? AND client = ? "
-                "AND mutation_id <= ?",
-                [(f"{client_id}:", f"{client_id};", client, writes.prune_through)],
-            )
+        # Through the index on (client, mutation_id) (migration 2026-12-05T15:35): without it
+        # this read every device's kept results.
+        yield (
+            "many",
+            "DELETE FROM mutation_outcome WHERE client = ? AND mutation_id <= ?",
+            [(client, writes.prune_through)],
+        )
     # The audit chain last: on PostgreSQL its per-organisation lock is held from the head's read
     # to COMMIT, and every push of the firm waits on it; taken last, it is held only for the
     # chain's own statements. Nothing written above depends on the chain, and the chain's rows
