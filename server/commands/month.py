@@ -436,8 +436,13 @@ async def set_day(tx: MonthTx, actor: Actor, args: DeviceDay | WebDay) -> DayRes
         month = tx.month_of(date)
     except InvalidMonth as error:  # a year CRAs cannot have: refused, never a 500
         return DayResult(status="rejected", reason="invalid_args", detail=str(error))
-    stored_row = await tx.day(person_id, date)
-    month_row = await tx.month(person_id, month)
+    held = tx.held(person_id, date, month)
+    if held is None:
+        stored_row = await tx.day(person_id, date)
+        month_row = await tx.month(person_id, month)
+        terms = await tx.terms(person_id)
+    else:
+        stored_row, month_row, terms = held
     verdict = decide_set_day(
         incoming=SetDay(
             date=date,
@@ -450,7 +455,7 @@ async def set_day(tx: MonthTx, actor: Actor, args: DeviceDay | WebDay) -> DayRes
         ),
         facts=_facts(month_row),
         stored=_stored(stored_row),
-        missions=await tx.terms(person_id),
+        missions=terms,
         client_id=args.client_id,
         now_ms=tx.now_ms,
     )
@@ -461,14 +466,25 @@ async def set_day(tx: MonthTx, actor: Actor, args: DeviceDay | WebDay) -> DayRes
     if verdict.status == "superseded":
         return DayResult(status="superseded", detail=verdict.detail, current=stored_row)
     assert verdict.day is not None and verdict.hlc is not None
-    row = await tx.write_day(
-        person_id,
-        date=date,
-        day=verdict.day,
-        stamp=verdict.hlc,
-        by_client=args.client_id,
-        actor_id=person_id,
-    )
+    if month_row is None:  # its row made first (the month's creation is audited)
+        row = await tx.write_day(
+            person_id,
+            date=date,
+            day=verdict.day,
+            stamp=verdict.hlc,
+            by_client=args.client_id,
+            actor_id=person_id,
+        )
+    else:
+        row = tx.put_day(
+            person_id,
+            month_row,
+            date=date,
+            day=verdict.day,
+            stamp=verdict.hlc,
+            by_client=args.client_id,
+            actor_id=person_id,
+        )
     if verdict.overwrote_unseen and stored_row is not None:
         tx.overwrote(person_id, stored_row, by_client=args.client_id)
     # The row holds the stamp as written and the transaction's version.
