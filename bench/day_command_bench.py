@@ -12,6 +12,14 @@ canonical JSON, hashes). That is the trip's Python; the statements around it are
 month stored yet). The CPU of this thread per day, minimum and median over `--rounds` rounds.
 `--profile` prints cProfile's top functions. Figures: docs/benchmarks.md (issue 12, "a leaner
 day command").
+
+`--callgrind`: the rounds run inside one ``functools.reduce`` call and nothing is timed, so that
+
+    valgrind --tool=callgrind --toggle-collect=functools_reduce \
+        .venv/bin/python bench/day_command_bench.py --callgrind --rounds 300
+
+counts the instructions of those rounds only (divide by the rounds): a figure the machine's load
+does not move, for comparing two branches on a shared machine.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ import argparse
 import asyncio
 import cProfile
 import datetime as dt
+import functools
 import os
 import platform
 import pstats
@@ -61,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=int, default=21)
     parser.add_argument("--rounds", type=int, default=2000)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--callgrind", action="store_true", help="the rounds in one functools.reduce, untimed"
+    )
     args = parser.parse_args(argv)
 
     mission, person, organisation = (str(uuid.uuid4()) for _ in range(3))
@@ -107,6 +119,13 @@ def main(argv: list[str] | None = None) -> int:
         audit.append_many(
             head_seq=7, head_hash=audit.GENESIS_HASH, events=[e.event for e in writes.events]
         )
+
+    if args.callgrind:
+        for _ in range(20):  # warm: what is built once per process is not counted
+            one_push()
+        functools.reduce(lambda _, __: one_push(), range(args.rounds), None)
+        print(f"{args.rounds} pushes of {args.days} new days run inside functools.reduce")
+        return 0
 
     profile = cProfile.Profile(time.thread_time)
     spent: list[float] = []

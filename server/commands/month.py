@@ -20,7 +20,7 @@ The month's circuit is derived from its missions by `server.domain.month_circuit
 import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from server.commands.month_tx import MonthMoved, MonthTx
 from server.domain import model
@@ -106,9 +106,10 @@ class MonthResult:
     missions: tuple[model.Mission, ...]
 
 
-@dataclass(frozen=True)
-class DeviceDay:
-    """A day a device queued offline, with the stamp and base version it wrote it at."""
+class DeviceDay(NamedTuple):
+    """A day a device queued offline, with the stamp and base version it wrote it at.
+
+    A tuple rather than a frozen dataclass, as `DayResult`: a push makes one per day."""
 
     args: SetDayArgs
     client_id: str
@@ -125,9 +126,12 @@ class WebDay:
     comment: str
 
 
-@dataclass(frozen=True)
-class DayResult:
-    """A device's day: applied (with its stamp), superseded (the stored one wins) or rejected."""
+class DayResult(NamedTuple):
+    """A device's day: applied (with its stamp), superseded (the stored one wins) or rejected.
+
+    A tuple rather than a frozen dataclass: as immutable, and built in about a fifth of the
+    time (a frozen dataclass sets each of its seven fields through ``object.__setattr__``), and
+    a push makes one per day (issue 12)."""
 
     status: Literal["applied", "superseded", "rejected"]
     reason: str | None = None
@@ -432,13 +436,18 @@ async def set_day(tx: MonthTx, actor: Actor, args: DeviceDay | WebDay) -> DayRes
         month = tx.month_of(date)
     except InvalidMonth as error:  # a year CRAs cannot have: refused, never a 500
         return DayResult(status="rejected", reason="invalid_args", detail=str(error))
-    stored_row = await tx.day(person_id, date)
-    month_row = await tx.month(person_id, month)
+    held = tx.held(person_id, date, month)
+    if held is None:
+        stored_row = await tx.day(person_id, date)
+        month_row = await tx.month(person_id, month)
+        terms = await tx.terms(person_id)
+    else:
+        stored_row, month_row, terms = held
     verdict = decide_set_day(
         incoming=SetDay(
             date=date,
             epoch=wire.epoch,
-            lines=tuple([DayLine(line=v.line, half_days=v.half_days) for v in wire.lines]),
+            lines=tuple([DayLine(v.line, v.half_days) for v in wire.lines]),
             comment=wire.comment,
             hlc=wire.hlc,
             base_v=wire.base_v,
@@ -446,7 +455,7 @@ async def set_day(tx: MonthTx, actor: Actor, args: DeviceDay | WebDay) -> DayRes
         ),
         facts=_facts(month_row),
         stored=_stored(stored_row),
-        missions=await tx.terms(person_id),
+        missions=terms,
         client_id=args.client_id,
         now_ms=tx.now_ms,
     )
@@ -457,14 +466,25 @@ async def set_day(tx: MonthTx, actor: Actor, args: DeviceDay | WebDay) -> DayRes
     if verdict.status == "superseded":
         return DayResult(status="superseded", detail=verdict.detail, current=stored_row)
     assert verdict.day is not None and verdict.hlc is not None
-    row = await tx.write_day(
-        person_id,
-        date=date,
-        day=verdict.day,
-        stamp=verdict.hlc,
-        by_client=args.client_id,
-        actor_id=person_id,
-    )
+    if month_row is None:  # its row made first (the month's creation is audited)
+        row = await tx.write_day(
+            person_id,
+            date=date,
+            day=verdict.day,
+            stamp=verdict.hlc,
+            by_client=args.client_id,
+            actor_id=person_id,
+        )
+    else:
+        row = tx.put_day(
+            person_id,
+            month_row,
+            date=date,
+            day=verdict.day,
+            stamp=verdict.hlc,
+            by_client=args.client_id,
+            actor_id=person_id,
+        )
     if verdict.overwrote_unseen and stored_row is not None:
         tx.overwrote(person_id, stored_row, by_client=args.client_id)
     # The row holds the stamp as written and the transaction's version.

@@ -352,24 +352,63 @@ class MonthTx:
         actor_id: str | None,
     ) -> store.DayRow:
         """Replace one day (its month created if needed); written at the next flush."""
-        space = self._space(person_id)
         month = self.month_of(date)
-        month_row = space.months.get(month)
+        month_row = self._space(person_id).months.get(month)
         if month_row is None:
             # The month's creation is the consultant's own doing, whoever typed the day.
             month_row = await self.ensure_month(person_id, month, actor_id=person_id)
+        return self.put_day(
+            person_id,
+            month_row,
+            date=date,
+            day=day,
+            stamp=stamp,
+            by_client=by_client,
+            actor_id=actor_id,
+        )
+
+    def held(
+        self, person_id: str, date: dt.date, month: str
+    ) -> tuple[store.DayRow | None, store.MonthRow | None, dict[str, MissionTerms]] | None:
+        """The stored day, its month's row and the missions' terms, as `day`, `month` and
+        `terms` give them, when this transaction holds all three already (a planned push
+        always does): `set_day` then awaits none of them, which a push did three times per
+        day. None: one of them is still to read."""
+        space = self._spaces.get(person_id)
+        terms = self._terms.get(person_id)
+        if space is None or terms is None or date not in space.days_read:
+            return None
+        if month not in space.months:
+            return None
+        return space.days.get(date), space.months[month], terms
+
+    def put_day(
+        self,
+        person_id: str,
+        month_row: store.MonthRow,
+        *,
+        date: dt.date,
+        day: Day,
+        stamp: Hlc,
+        by_client: str,
+        actor_id: str | None,
+    ) -> store.DayRow:
+        """`write_day` into a month that has its row (``month_row``, the one this transaction
+        holds for the day's month): nothing to await."""
+        space = self._space(person_id)
         previous = space.days.get(date)
         lines = tuple([(line.line, line.half_days) for line in day.lines])
+        # Positional: a named tuple takes keywords through a slower path (a row per day).
         row = store.DayRow(
             # A new day's id is made here, so nothing written has to be read back.
-            id=previous.id if previous else self.new_id(),
-            timesheet_id=month_row.id,
-            date=date,
-            lines=lines,
-            comment=day.comment,
-            hlc=stamp.encode(),
-            version=space.base_version + 1,
-            by_client=by_client,
+            previous.id if previous else self.new_id(),  # id
+            month_row.id,  # timesheet_id
+            date,
+            lines,
+            day.comment,
+            stamp.encode(),  # hlc
+            space.base_version + 1,  # version
+            by_client,
         )
         space.days[date] = row
         space.days_read.add(date)

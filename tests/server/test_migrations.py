@@ -60,6 +60,13 @@ RAW_INDEXES = {
     "organisation_host": ("organisation", ("host",), True, None),
     "invoice_organisation_number": ("invoice", ("organisation", "number"), True, None),
     "person_organisation_email": ("person", ("organisation", "email"), True, None),
+    # 2026-12-05T15:35, the prune of a device's acknowledged results after each push.
+    "mutation_outcome_client_mutation": (
+        "mutation_outcome",
+        ("client", "mutation_id"),
+        False,
+        None,
+    ),
 }
 # 2026-12-05T00:30, SQLite only: covering indexes of the projection by month (PostgreSQL gained
 # nothing from them).
