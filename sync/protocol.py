@@ -13,10 +13,20 @@ per-mutation rejection and never blocks the rest of the queue.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
-from pydantic_core import PydanticCustomError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    StringConstraints,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import PydanticCustomError, core_schema
 
 from sync.errors import InvalidMonth
 from sync.months import MonthKey
@@ -74,10 +84,31 @@ class Cookie(Wire):
     after: tuple[Count, CursorDate] | None = None
 
 
+@dataclass(frozen=True)
+class _JsonObject:
+    """Annotate ``dict[str, Any]`` with it: the object decoded from the body is kept as it is,
+    not copied key by key. A JSON object's keys are strings, so the copy checked nothing; the
+    refusal of anything else is the copy's, ``dict_type`` "Input should be a valid dictionary".
+    """
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.custom_error_schema(
+            core_schema.is_instance_schema(dict), custom_error_type="dict_type"
+        )
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return handler(core_schema.dict_schema(core_schema.str_schema(), core_schema.any_schema()))
+
+
 class Mutation(Wire):
     id: Annotated[int, Whole(ge=1)]
     name: Annotated[str, StringConstraints(min_length=1, max_length=40), Printable]
-    args: dict[str, Any]
+    args: Annotated[dict[str, Any], _JsonObject()]
+    """Checked when the mutation is run (`SetDayArgs`...): a malformed one is its rejection."""
 
 
 class SyncRequest(Wire):

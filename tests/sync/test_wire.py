@@ -7,7 +7,7 @@ import pytest
 from pydantic import StringConstraints, TypeAdapter, ValidationError
 from pydantic_core import PydanticCustomError
 
-from sync.protocol import LineValue, SetDayArgs
+from sync.protocol import LineValue, Mutation, SetDayArgs
 from sync.wire import _CONTROL, CONTROL_CHARACTER, CONTROL_MESSAGE, Printable, printable
 
 LENGTHS_FIRST = TypeAdapter(Annotated[str, StringConstraints(max_length=80), Printable])
@@ -81,3 +81,19 @@ def test_lengths_count_code_points() -> None:
         == "😀" * 2000
     )
     assert LineValue.model_validate({"line": "é" * 80, "half_days": 1}).line == "é" * 80
+
+
+@pytest.mark.parametrize("args", [5, "x", [], None, True])
+def test_a_mutation_s_args_must_be_an_object(args: object) -> None:
+    with pytest.raises(ValidationError) as error:
+        Mutation.model_validate({"id": 1, "name": "set_day", "args": args}, strict=False)
+    [problem] = error.value.errors()
+    assert (problem["loc"], problem["type"]) == (("args",), "dict_type")
+    assert problem["msg"] == "Input should be a valid dictionary"
+
+
+def test_a_mutation_s_args_are_kept_as_decoded() -> None:
+    """The envelope does not copy them: they are checked when the mutation is run."""
+    args = {"date": "2026-11-16", "anything": [1, {"x": None}]}
+    mutation = Mutation.model_validate({"id": 1, "name": "set_day", "args": args}, strict=False)
+    assert mutation.args is args
