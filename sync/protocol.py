@@ -13,10 +13,20 @@ per-mutation rejection and never blocks the rest of the queue.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
-from pydantic_core import PydanticCustomError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    StringConstraints,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import PydanticCustomError, core_schema
 
 from sync.errors import InvalidMonth
 from sync.months import MonthKey
@@ -34,7 +44,9 @@ class Wire(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-Text = Annotated[str, Printable]
+# Text is ``Annotated[str, StringConstraints(...), Printable]``: with the lengths before
+# `Printable`, pydantic-core checks them itself, not a Python function per field and value (a
+# push is thousands of them: docs/benchmarks.md, issue 12).
 
 Uuid = Annotated[
     str,
@@ -67,15 +79,36 @@ class Cookie(Wire):
     partial page.
     """
 
-    sid: Annotated[Text, StringConstraints(min_length=1, max_length=64)]
+    sid: Annotated[str, StringConstraints(min_length=1, max_length=64), Printable]
     v: Count
     after: tuple[Count, CursorDate] | None = None
 
 
+@dataclass(frozen=True)
+class _JsonObject:
+    """Annotate ``dict[str, Any]`` with it: the object decoded from the body is kept as it is,
+    not copied key by key. A JSON object's keys are strings, so the copy checked nothing; the
+    refusal of anything else is the copy's, ``dict_type`` "Input should be a valid dictionary".
+    """
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.custom_error_schema(
+            core_schema.is_instance_schema(dict), custom_error_type="dict_type"
+        )
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return handler(core_schema.dict_schema(core_schema.str_schema(), core_schema.any_schema()))
+
+
 class Mutation(Wire):
     id: Annotated[int, Whole(ge=1)]
-    name: Annotated[Text, StringConstraints(min_length=1, max_length=40)]
-    args: dict[str, Any]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=40), Printable]
+    args: Annotated[dict[str, Any], _JsonObject()]
+    """Checked when the mutation is run (`SetDayArgs`...): a malformed one is its rejection."""
 
 
 class SyncRequest(Wire):
@@ -90,7 +123,7 @@ class SyncRequest(Wire):
 
 
 class LineValue(Wire):
-    line: Annotated[Text, StringConstraints(min_length=1, max_length=80)]
+    line: Annotated[str, StringConstraints(min_length=1, max_length=80), Printable]
     half_days: SmallInt = Field(description="1 = half a day, 2 = a full day (sync/rules.py).")
 
 
@@ -104,8 +137,8 @@ class SetDayArgs(Wire):
     date: IsoDate
     epoch: SmallCount
     lines: Annotated[list[LineValue], Field(max_length=8)]
-    comment: Annotated[Text, StringConstraints(max_length=2000)] = ""
-    hlc: Annotated[Text, StringConstraints(max_length=80)]
+    comment: Annotated[str, StringConstraints(max_length=2000), Printable] = ""
+    hlc: Annotated[str, StringConstraints(max_length=80), Printable]
     base_v: Count = 0
     fill: Annotated[bool, Field(strict=True)] = False
 
@@ -143,7 +176,7 @@ class SendBackMonthArgs(Wire):
     consultant_id: Uuid
     month: IsoMonth
     version: Count
-    comment: Annotated[Text, StringConstraints(max_length=2000)] = ""
+    comment: Annotated[str, StringConstraints(max_length=2000), Printable] = ""
 
 
 class DayState(Wire):
@@ -221,12 +254,12 @@ class RequestLeaveArgs(Wire):
     phone, so the request keeps it from the queue to the server and can be cancelled by it."""
 
     id: Uuid
-    kind: Annotated[Text, StringConstraints(min_length=1, max_length=20)]
+    kind: Annotated[str, StringConstraints(min_length=1, max_length=20), Printable]
     first_day: IsoDate
     last_day: IsoDate
     first_afternoon: bool = False
     last_morning: bool = False
-    comment: Annotated[Text, StringConstraints(max_length=500)] = ""
+    comment: Annotated[str, StringConstraints(max_length=500), Printable] = ""
 
 
 class CancelLeaveArgs(Wire):
@@ -251,12 +284,12 @@ class ExpenseLineArgs(Wire):
     id: Uuid
     spent_on: IsoDate
     mission_id: Uuid | None = None
-    category: Annotated[Text, StringConstraints(min_length=1, max_length=20)]
+    category: Annotated[str, StringConstraints(min_length=1, max_length=20), Printable]
     vat_lines: Annotated[list[VatAmount], Field(max_length=5)] = []
     distance_km: Annotated[int, Whole(ge=1, le=100_000)] | None = None
     fiscal_power: Annotated[int, Whole(ge=1, le=99)] | None = None
     electric: bool = False
-    comment: Annotated[Text, StringConstraints(max_length=500)] = ""
+    comment: Annotated[str, StringConstraints(max_length=500), Printable] = ""
     receipts: Annotated[list[Sha256Id], Field(max_length=10)] = []
 
 

@@ -81,26 +81,43 @@ NO_CONTROL = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
 """The same set as a JSON-schema pattern (ECMA-262 and Python regex syntax alike)."""
 
 
+CONTROL_CHARACTER: Final = "control_character"
+CONTROL_MESSAGE: Final = (
+    "must not contain control characters (U+0000 to U+001F except tab and line breaks, "
+    "U+007F to U+009F)"
+)
+
+
 def printable(value: str) -> str:
     """Refuse control characters (see the module docstring for which)."""
     if _CONTROL.search(value):
-        raise PydanticCustomError(
-            "control_character",
-            "must not contain control characters (U+0000 to U+001F except tab and line "
-            "breaks, U+007F to U+009F)",
-        )
+        raise PydanticCustomError(CONTROL_CHARACTER, CONTROL_MESSAGE)
     return value
+
+
+_NO_CONTROL_SCHEMA: Final = core_schema.custom_error_schema(
+    core_schema.str_schema(pattern=NO_CONTROL),
+    custom_error_type=CONTROL_CHARACTER,
+    custom_error_message=CONTROL_MESSAGE,
+)
+"""`printable` in pydantic-core: the same set (a JSON string cannot hold a lone surrogate, the
+one thing its Rust regex cannot read), the same error, without a Python call per value."""
 
 
 @dataclass(frozen=True)
 class _Printable:
     """Annotate a ``str`` with `Printable`; its JSON schema says so with `NO_CONTROL` (a field
-    with a pattern of its own must exclude the controls itself)."""
+    with a pattern of its own must exclude the controls itself).
+
+    The check runs in pydantic-core after the string's own schema (`_NO_CONTROL_SCHEMA`): a
+    push validates it thousands of times (docs/benchmarks.md, issue 12). Put `Printable` after
+    a `StringConstraints`, ``Annotated[str, StringConstraints(max_length=80), Printable]``, and
+    the lengths are checked in pydantic-core too; before it, pydantic checks them in Python."""
 
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler
     ) -> core_schema.CoreSchema:
-        return core_schema.no_info_after_validator_function(printable, handler(source))
+        return core_schema.chain_schema([handler(source), _NO_CONTROL_SCHEMA])
 
     def __get_pydantic_json_schema__(
         self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler

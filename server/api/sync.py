@@ -30,7 +30,9 @@ def encode(answer: SyncAnswer) -> bytes:
     result as its own JSON (`AppliedDay`), the items as storage gave them."""
     body = answer.response.model_dump(mode="json")
     if answer.results:
-        body["results"] = _items([_result(r) for r in answer.results])
+        body["results"] = _items(
+            [r.json() if type(r) is AppliedDay else _result(r) for r in answer.results]
+        )
     if answer.days:
         body["days"] = _items(answer.days)
     if answer.months:

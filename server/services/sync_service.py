@@ -216,25 +216,32 @@ OWN_MONTH_NAMES = ("set_day", "submit_month", "withdraw_month")
 
 
 def _known_from_results(request: SyncRequest, results: Sequence[Result]) -> Known:
-    """The rows of this push's results, in the shapes `Known` compares (protocol 2)."""
-    names = {m.id: m.name for m in request.mutations}
+    """The rows of this push's results, in the shapes `Known` compares (protocol 2).
+
+    A push's results are mostly applied days (`AppliedDay`): one lookup each for its date; the
+    mutations' names are read only for a result that carries a month."""
+    client = request.client_id
     dates = {m.id: m.args.get("date") for m in request.mutations if m.name == "set_day"}
+    names: dict[int, str] | None = None
     days: set[tuple[str, int, str]] = set()
     months: set[tuple[str, str, int, int]] = set()
     for result in results:
         date = dates.get(result.id)
         if isinstance(result, AppliedDay):
             if isinstance(date, str):
-                days.add((date, result.version, request.client_id))
+                days.add((date, result.version, client))
             continue
         if result.status == "applied" and result.version is not None and isinstance(date, str):
-            days.add((date, result.version, request.client_id))
+            days.add((date, result.version, client))
         if result.current is not None:
             current = result.current
             days.add((current.date, current.version, current.by_client))
-        if result.month is not None and names.get(result.id) in OWN_MONTH_NAMES:
-            month = result.month
-            months.add((month.month, month.status, month.epoch, month.version))
+        if result.month is not None:
+            if names is None:
+                names = {m.id: m.name for m in request.mutations}
+            if names.get(result.id) in OWN_MONTH_NAMES:
+                month = result.month
+                months.add((month.month, month.status, month.epoch, month.version))
     return Known(days=frozenset(days), months=frozenset(months))
 
 
@@ -265,9 +272,11 @@ KINDS: dict[str, type[Args]] = {
     "submit_expenses": SubmitExpensesArgs,
 }
 OWN_MONTH_KINDS = (SetDayArgs, SubmitMonthArgs, WithdrawMonthArgs)
+"""Mutations of the person's own CRA: only a consultant has one."""
 EXPENSE_KINDS = (FileExpenseArgs, EditExpenseArgs, DeleteExpenseArgs, SubmitExpensesArgs)
 """A consultant's expense lines, each run by the service function of its HTTP twin."""
-"""Mutations of the person's own CRA: only a consultant has one."""
+DAYS_OR_REJECTED = (SetDayArgs, MutationResult)
+"""A batch of these is pushed the one-trip way (`SyncService._push_days`)."""
 SYNC_ROLES = (Role.CONSULTANT, Role.MANAGER, Role.ADMIN)
 """Who may sync: consultants their days, approvers their queued approvals and send-backs."""
 
@@ -418,7 +427,7 @@ class SyncService:
                 raise Forbidden("this client id belongs to another person's device")
             return [], 0 if client is None else client[1], None, None
         parsed_all = _parse_all(request.mutations)
-        if all(isinstance(a, SetDayArgs | MutationResult) for _, a in parsed_all):
+        if all(isinstance(a, DAYS_OR_REJECTED) for _, a in parsed_all):
             try:
                 return await self._push_days(actor, request, parsed_all)
             except NotPlanned:
@@ -582,6 +591,8 @@ class SyncService:
         after = None
         if not reset and cookie is not None and cookie.after is not None:
             after = (cookie.after[0], dt.date.fromisoformat(cookie.after[1]))
+        # The page's days that the results do not give the device, once filtered (`Known`).
+        unknown: list[pull_store.DayItem] | None = None
         # An up-to-date device (the 30-second poll): nothing can lie in (since, upto].
         if since == upto and after is None:
             page = pull_store.Page(days=[], months=[], overwrites=[])
@@ -599,25 +610,34 @@ class SyncService:
                     own=own,
                 )
             )
-            given = known.days if known is not None else frozenset()
-            if own is not None and any(
-                d.json is None and (d.date, d.version, d.by_client) not in given for d in page.days
-            ):
-                # A day of the device's at that version that no result gives it: read it whole.
-                page = await pull_store.page(
-                    person_id=actor.person_id, since=since, after=after, upto=upto, limit=limit + 1
-                )
+            if own is not None and known is not None:
+                given = known.days
+                unknown = [d for d in page.days if (d.date, d.version, d.by_client) not in given]
+                if any(d.json is None for d in unknown):
+                    # A day of the device's at that version that no result gives it: read it
+                    # whole.
+                    page = await pull_store.page(
+                        person_id=actor.person_id,
+                        since=since,
+                        after=after,
+                        upto=upto,
+                        limit=limit + 1,
+                    )
+                    unknown = None
         days = page.days
         has_more = len(days) > limit
         if has_more:
             days = days[:limit]
             next_cookie = Cookie(sid=sid, v=since, after=(days[-1].version, days[-1].date))
             months, overwrites = [], []
+            unknown = None
         else:
             next_cookie = Cookie(sid=sid, v=upto)
             months, overwrites = page.months, page.overwrites
         if known is not None:
-            days = [d for d in days if (d.date, d.version, d.by_client) not in known.days]
+            if unknown is None:
+                unknown = [d for d in days if (d.date, d.version, d.by_client) not in known.days]
+            days = unknown
             months = [
                 m for m in months if (m.month, m.status, m.epoch, m.version) not in known.months
             ]
