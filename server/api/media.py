@@ -31,6 +31,9 @@ _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _NOT_MARKS = bytes(b for b in range(256) if b not in b'"[]{}')
 _EMPTY_PAIR = re.compile(rb"\[\]|\{\}")
+# A backslash and the character it escapes when that is neither a quote, a backslash, a bracket
+# nor a newline (which ends `_STRING`'s escape): the pair is string content.
+_PLAIN_ESCAPE = re.compile(rb'\\[^"\\\n\[\]{}]')
 _NUMBER_CHARACTERS = bytes(48 if b in b"-+0123456789.eE" else 32 for b in range(256))
 """Every character a JSON number can hold becomes ``0``, any other a space."""
 _LONG_RUN = b"0" * (MAX_NUMBER_LENGTH + 1)
@@ -69,12 +72,21 @@ def _brackets(body: bytes) -> bytes:
     quotes and brackets (`translate`) and cutting strings from that is the same as cutting them
     from the body. When no string holds a bracket, every string is then an adjacent ``""``, and
     removing those leaves no quote: taking the pairs left to right pairs the first quote with
-    the second, the third with the fourth, and so on, as strings do. Otherwise (a quote is left,
-    or a backslash escapes one) the strings are cut as before.
+    the second, the third with the fourth, and so on, as strings do. Otherwise (a quote is left)
+    the strings are cut from the marks as before.
+
+    Escapes (``\\n``, ``\\u00e9``: a comment with a line break or, in ASCII-only JSON, an
+    accent) are replaced by a plain character first: pairs of backslashes, then a backslash
+    with the character after it. Both are string content inside a string, and outside one
+    neither starts a string nor is a bracket, so the cut is the same. A backslash left after
+    that (before a quote, a bracket or a newline) has the strings cut by `_STRING` instead.
     """
+    plain = body
     if b"\\" in body:
-        return _without_strings(body).translate(None, _NOT_BRACKETS)
-    marks = body.translate(None, _NOT_MARKS)
+        plain = _PLAIN_ESCAPE.sub(b"a", body.replace(b"\\\\", b"a"))
+        if b"\\" in plain:
+            return _without_strings(body).translate(None, _NOT_BRACKETS)
+    marks = plain.translate(None, _NOT_MARKS)
     brackets = marks.replace(b'""', b"")
     if b'"' in brackets:
         return _without_strings(marks).translate(None, _NOT_BRACKETS)

@@ -154,6 +154,10 @@ def test_the_guard_agrees_with_the_regex_guard_on_any_mix_of_marks(body: bytes) 
         (b'["\\"' + b"[" * 40 + b'"]' + b" " * 40, None),
         (b'["\\"]", "[' + b" " * 70, "deep"),
         (b'["' + b"9" * 70 + b'"]', None),
+        (b'["a\\n[", "b\\u00e9"]' + b" " * 60, None),
+        (b'["a\\\\"["]"]' + b" " * 60, "deep"),
+        (b'["a\\\\\\"["]' + b" " * 60, None),
+        (b'["a\\\n["]' + b" " * 60, "deep"),
         (b"[" + b"9" * 65 + b"]", "number"),
         (b"[" + b"9" * 64 + b"]", None),
         (b'["a", "b" ' + b"9" * 65 + b"]", "number"),
@@ -162,8 +166,9 @@ def test_the_guard_agrees_with_the_regex_guard_on_any_mix_of_marks(body: bytes) 
 )
 def test_the_guard_on_the_edges_of_its_limits(body: bytes, expected: str | None) -> None:
     """Make sure depth 32 passes and 33 is refused, brackets and numbers inside strings (even
-    after an escaped quote) count for nothing, and an unpaired bracket or 65-character number
-    outside them is refused, as the reference does."""
+    after an escape or an escaped quote) count for nothing, an escaped backslash does not escape
+    the quote after it, a backslash before a line break ends the string, and an unpaired
+    bracket or 65-character number outside strings is refused, as the reference does."""
     got = verdict(body)
     assert got == reference(body)
     assert (got is None) if expected is None else (got is not None and expected in got)
