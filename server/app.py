@@ -1,6 +1,7 @@
 """The composition root: `create_app(settings)` wires storage, services and HTTP."""
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -140,6 +141,23 @@ COMPRESS_FROM_BYTES = 1024
 shrinks to about 400 bytes; smaller answers (a poll, ~250 bytes) go as they are."""
 
 
+YOUNG_GC_THRESHOLD = 5_000
+"""Container objects created (net of those freed) before CPython collects the youngest
+generation; its default, 700, is less than a 100-day push keeps alive at once (about 1,400), so
+each such push paid two collections on the event loop: 0.20 ms of 7 ms of CPU, where at 5,000
+it pays 0.02 ms (`bench/push_breakdown.py --asgi --consultants 20 --days 100`, GC callbacks).
+Cycles are still collected, later: RSS over 3,000 month pushes follows the one at 700 within
+0.2 MB.
+`gc.freeze()` after start-up was measured too and saved nothing: the time goes on young
+objects, not on the ones loaded at start-up."""
+
+
+def tune_garbage_collector() -> None:
+    """Raise the youngest generation's threshold (`YOUNG_GC_THRESHOLD`), older ones as they are."""
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(YOUNG_GC_THRESHOLD, older, oldest)
+
+
 def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
     """Build the Carnet application for `settings`; nothing is read from the environment."""
     engine = engine_from_url(settings.resolved_database_url)
@@ -158,6 +176,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
 
     @asynccontextmanager
     async def database(_: Litestar) -> AsyncIterator[None]:
+        tune_garbage_collector()
         if settings.auto_migrate:
             await asyncio.to_thread(run_migrations, settings.resolved_database_url)
         bind_tables(engine)
