@@ -53,7 +53,9 @@ class Hlc:
         _check_node(self.node)
 
     def encode(self) -> str:
-        return f"{self.wall_ms:0{WALL_DIGITS}d}:{self.counter:0{COUNTER_DIGITS}d}:{self.node}"
+        # The widths written out (WALL_DIGITS, COUNTER_DIGITS): a nested width is formatted
+        # anew on every call, and every stored day encodes its stamp.
+        return f"{self.wall_ms:013d}:{self.counter:04d}:{self.node}"
 
     @classmethod
     def parse(cls, text: str) -> Hlc:
@@ -68,7 +70,18 @@ class Hlc:
         ):
             msg = f"clock {text!r} is not WALLMS(13 digits):COUNTER(4 digits):NODE"
             raise InvalidClock(msg)
-        return cls(wall_ms=int(parts[0]), counter=int(parts[1]), node=parts[2])
+        if cls is not Hlc:
+            return cls(wall_ms=int(parts[0]), counter=int(parts[1]), node=parts[2])
+        # What ``Hlc(wall_ms=..., counter=..., node=...)`` builds, at half the cost (one stamp
+        # per day a device pushes): a frozen dataclass's __init__ sets each field through
+        # object.__setattr__, this fills the new stamp's __dict__ in one call. The ranges its
+        # __post_init__ checks hold already (13 and 4 ASCII digits are within MAX_WALL_MS and
+        # MAX_COUNTER); the node is checked here.
+        node = parts[2]
+        _check_node(node)
+        stamp = object.__new__(Hlc)
+        stamp.__dict__.update(wall_ms=int(parts[0]), counter=int(parts[1]), node=node)
+        return stamp
 
 
 def _next(wall_ms: int, counter: int, node: str) -> Hlc:
