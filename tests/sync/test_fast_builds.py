@@ -64,3 +64,21 @@ def test_an_applied_verdict_is_the_verdict_built_by_its_init() -> None:
     slow = merge.Verdict(status="applied", day=day, hlc=stamp, overwrote_unseen=True)
     assert fast == slow
     assert vars(fast) == vars(slow)
+
+
+def test_a_new_set_day_is_the_set_day_built_by_its_init() -> None:
+    """Make sure `merge.new_set_day` sets every field `SetDay(...)` sets, defaults included."""
+    fields = {
+        "date": dt.date(2026, 11, 2),
+        "epoch": 1,
+        "lines": (DayLine(line="absence:CP", half_days=2),),
+        "comment": "x",
+        "hlc": "1764930000000:0000:abc",
+        "base_v": 3,
+    }
+    for fill in (None, True):
+        extra = {} if fill is None else {"fill": fill}
+        fast = merge.new_set_day(**fields, **extra)  # type: ignore[arg-type]
+        slow = merge.SetDay(**fields, **extra)  # type: ignore[arg-type]
+        assert fast == slow
+        assert vars(fast) == vars(slow)
