@@ -1,6 +1,7 @@
 """The objects the push path builds without their dataclass __init__ are the ones it builds."""
 
 import datetime as dt
+import random
 
 import pytest
 
@@ -82,3 +83,44 @@ def test_a_new_set_day_is_the_set_day_built_by_its_init() -> None:
         slow = merge.SetDay(**fields, **extra)  # type: ignore[arg-type]
         assert fast == slow
         assert vars(fast) == vars(slow)
+
+
+def _parse_by_parts(text: str) -> Hlc:
+    """`Hlc.parse` as first written: split, check each part, build through __init__."""
+    parts = text.split(":", 2)
+    if (
+        len(parts) != 3
+        or len(parts[0]) != WALL_DIGITS
+        or len(parts[1]) != COUNTER_DIGITS
+        or not (parts[0].isascii() and parts[0].isdigit())
+        or not (parts[1].isascii() and parts[1].isdigit())
+    ):
+        msg = f"clock {text!r} is not WALLMS(13 digits):COUNTER(4 digits):NODE"
+        raise InvalidClock(msg)
+    return Hlc(wall_ms=int(parts[0]), counter=int(parts[1]), node=parts[2])
+
+
+def _outcome(parse: object, text: str) -> object:
+    try:
+        stamp = parse(text)  # type: ignore[operator]
+    except InvalidClock as error:
+        return ("refused", str(error))
+    return ("parsed", stamp, vars(stamp))
+
+
+def test_parsing_in_one_match_accepts_and_refuses_what_parsing_by_parts_does() -> None:
+    """Make sure the one-match parse gives the same stamp, or the same refusal and message, as
+    the part-by-part parse on near-stamps (non-ASCII digits, long nodes, extra colons)."""
+    rng = random.Random(5)
+    alphabet = "0123456789:aZ_-é\u0663 \n"
+    good = "1764930000000:0012:node"
+    for _ in range(5000):
+        text = list(good)
+        for _ in range(rng.randrange(3)):
+            i = rng.randrange(len(text) + 1)
+            if rng.random() < 0.5 and text:
+                text[min(i, len(text) - 1)] = rng.choice(alphabet)
+            else:
+                text.insert(i, rng.choice(alphabet))
+        candidate = "".join(text) + "x" * rng.choice([0, 0, 36, 37])
+        assert _outcome(Hlc.parse, candidate) == _outcome(_parse_by_parts, candidate)
