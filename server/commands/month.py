@@ -396,11 +396,13 @@ async def sign(tx: MonthTx, actor: Actor, args: CircuitArgs) -> MonthResult:
 def _stored(row: store.DayRow | None) -> StoredDay | None:
     if row is None:
         return None
+    # Positional, and a list rather than a generator for the lines: a re-pushed day reads its
+    # stored value back through here.
     return StoredDay(
         day=Day(
-            date=row.date,
-            lines=tuple(DayLine(line=line, half_days=half) for line, half in row.lines),
-            comment=row.comment,
+            row.date,
+            tuple([DayLine(line, half) for line, half in row.lines]),
+            row.comment,
         ),
         hlc=Hlc.parse(row.hlc) if row.hlc else Hlc(wall_ms=0, counter=0, node=SERVER_NODE),
         version=row.version,
