@@ -23,6 +23,8 @@ MAX_DRIFT_MS: Final = 5 * 60 * 1000
 """Stamps further than this ahead of the server's clock are clamped (harmony #7 poisoning)."""
 
 _NODE: Final = re.compile(r"[A-Za-z0-9_-]+")
+_STAMP: Final = re.compile(r"([0-9]{13}):([0-9]{4}):([A-Za-z0-9_-]{1,40})")
+"""A well-formed stamp: WALL_DIGITS and COUNTER_DIGITS digits, a node `_check_node` accepts."""
 
 
 class InvalidClock(RuleError):
@@ -53,11 +55,26 @@ class Hlc:
         _check_node(self.node)
 
     def encode(self) -> str:
-        return f"{self.wall_ms:0{WALL_DIGITS}d}:{self.counter:0{COUNTER_DIGITS}d}:{self.node}"
+        # The widths written out (WALL_DIGITS, COUNTER_DIGITS): a nested width is formatted
+        # anew on every call, and every stored day encodes its stamp.
+        return f"{self.wall_ms:013d}:{self.counter:04d}:{self.node}"
 
     @classmethod
     def parse(cls, text: str) -> Hlc:
         """Parse ``"1741080000123:0002:node"``; raise InvalidClock naming the text."""
+        found = _STAMP.fullmatch(text) if cls is Hlc and isinstance(text, str) else None
+        if found is not None:
+            # A well-formed stamp, the push path's case (one per day a device pushes), in one
+            # match, then built as ``Hlc(wall_ms=..., counter=..., node=...)`` builds it at half
+            # the cost: a frozen dataclass's __init__ sets each field through
+            # object.__setattr__, this fills the new stamp's __dict__ in one call. The checks
+            # of its __post_init__ hold already: 13 and 4 ASCII digits are within MAX_WALL_MS
+            # and MAX_COUNTER, and the node matched what `_check_node` requires.
+            wall, counter, node = found.groups()
+            stamp = object.__new__(Hlc)
+            stamp.__dict__.update(wall_ms=int(wall), counter=int(counter), node=node)
+            return stamp
+        # Anything else: parsed part by part, so that a refusal says what is wrong.
         parts = text.split(":", 2) if isinstance(text, str) else []
         if (
             len(parts) != 3

@@ -93,7 +93,15 @@ class MonthKey:
         Raises:
             InvalidMonth: The day's year is outside 1900-2999.
         """
-        return cls(year=day.year, month=day.month)
+        if cls is not MonthKey:
+            return cls(year=day.year, month=day.month)
+        # Every day a device pushes asks for its month: each month is built once and shared
+        # (frozen, so sharing is safe; at most 1,100 years of 12 months, invalid ones raise).
+        key = (day.year, day.month)
+        found = _MONTHS.get(key)
+        if found is None:
+            found = _MONTHS[key] = MonthKey(year=day.year, month=day.month)
+        return found
 
     def __str__(self) -> str:
         """Return the wire form, e.g. ``"2026-11"``."""
@@ -139,6 +147,10 @@ class MonthKey:
         if self.month == 1:
             return MonthKey(year=self.year - 1, month=12)
         return MonthKey(year=self.year, month=self.month - 1)
+
+
+_MONTHS: dict[tuple[int, int], MonthKey] = {}
+"""The months `MonthKey.of` built, by (year, month)."""
 
 
 class MonthStatus(StrEnum):

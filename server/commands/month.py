@@ -50,7 +50,7 @@ from server.storage import signatures as signature_store
 from server.storage import sync_store as store
 from sync.errors import InvalidDay, InvalidMonth
 from sync.hlc import Hlc, tick
-from sync.merge import MonthFacts, SetDay, StoredDay, decide_set_day, decide_submit
+from sync.merge import MonthFacts, StoredDay, decide_set_day, decide_submit, new_set_day
 from sync.months import MonthKey, MonthStatus, is_editable
 from sync.protocol import MonthState, SetDayArgs
 from sync.rules import Day, DayLine, validate_day
@@ -396,11 +396,13 @@ async def sign(tx: MonthTx, actor: Actor, args: CircuitArgs) -> MonthResult:
 def _stored(row: store.DayRow | None) -> StoredDay | None:
     if row is None:
         return None
+    # Positional, and a list rather than a generator for the lines: a re-pushed day reads its
+    # stored value back through here.
     return StoredDay(
         day=Day(
-            date=row.date,
-            lines=tuple(DayLine(line=line, half_days=half) for line, half in row.lines),
-            comment=row.comment,
+            row.date,
+            tuple([DayLine(line, half) for line, half in row.lines]),
+            row.comment,
         ),
         hlc=Hlc.parse(row.hlc) if row.hlc else Hlc(wall_ms=0, counter=0, node=SERVER_NODE),
         version=row.version,
@@ -444,7 +446,7 @@ async def set_day(tx: MonthTx, actor: Actor, args: DeviceDay | WebDay) -> DayRes
     else:
         stored_row, month_row, terms = held
     verdict = decide_set_day(
-        incoming=SetDay(
+        incoming=new_set_day(
             date=date,
             epoch=wire.epoch,
             lines=tuple([DayLine(v.line, v.half_days) for v in wire.lines]),
@@ -488,7 +490,9 @@ async def set_day(tx: MonthTx, actor: Actor, args: DeviceDay | WebDay) -> DayRes
     if verdict.overwrote_unseen and stored_row is not None:
         tx.overwrote(person_id, stored_row, by_client=args.client_id)
     # The row holds the stamp as written and the transaction's version.
-    return DayResult(status="applied", hlc=row.hlc, version=row.version)
+    # Positional (status, reason, detail, hlc, version): a named tuple takes keywords through
+    # a slower path, and a push makes one result per day.
+    return DayResult("applied", None, None, row.hlc, row.version)
 
 
 _FACTS: dict[tuple[str, int] | None, MonthFacts] = {None: MonthFacts()}

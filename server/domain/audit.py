@@ -98,24 +98,38 @@ def _plain(value: Any) -> bool:
     no float, no subclass (an enum), integers in the safe range, string keys below U+D800 (where
     code point order and UTF-16 order agree). Anything else goes through `_serialise`."""
     kind = type(value)
-    if kind is str or value is None or kind is bool:
-        return True
-    if kind is int:
-        return bool(-MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER)
-    if kind is list or kind is tuple:
-        # Strings, the commonest leaves, are judged here rather than by a call each (and in a
-        # loop: a generator per list cost more than the judging).
-        for item in value:  # noqa: SIM110 (all() over a generator: slower, see above)
-            if type(item) is not str and not _plain(item):
-                return False
-        return True
     if kind is dict:
         for key, item in value.items():
             if type(key) is not str or (not key.isascii() and max(key) >= "\ud800"):
                 return False
-            if type(item) is not str and not _plain(item):
+            # Strings and integers, the commonest leaves, are judged here rather than by a
+            # call each (and in a loop: a generator per container cost more than the judging).
+            kind = type(item)
+            if kind is str:
+                continue
+            if kind is int:
+                if -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER:
+                    continue
+                return False
+            if not _plain(item):
                 return False
         return True
+    if kind is list or kind is tuple:
+        for item in value:
+            kind = type(item)
+            if kind is str:
+                continue
+            if kind is int:
+                if -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER:
+                    continue
+                return False
+            if not _plain(item):
+                return False
+        return True
+    if kind is str or value is None or kind is bool:
+        return True
+    if kind is int:
+        return bool(-MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER)
     return False
 
 
@@ -208,6 +222,7 @@ ERASED = ""
 """What a sealed value reads as once its payload was erased."""
 
 _COMMIT_PREFIX = b"carnet-audit-personal/1\x00"
+_ENCODE_STR = json.encoder.encode_basestring
 
 
 def commitment(*, salt: bytes, path: str, value: Any) -> str:
@@ -218,7 +233,17 @@ def commitment(*, salt: bytes, path: str, value: Any) -> str:
     address, a name) against the chain, so the entry no longer relates to an identifiable person
     (RGPD recital 26), yet the hash chain is unchanged.
     """
-    return hashlib.sha256(_COMMIT_PREFIX + salt + canonical_json([path, value])).hexdigest()
+    if type(value) is str and type(path) is str:
+        # ``canonical_json([path, value])`` of two strings, written without its walk: what the
+        # C encoder writes for such a list (a lone surrogate fails the encoding and takes the
+        # slow path, which refuses it).
+        try:
+            data = f"[{_ENCODE_STR(path)},{_ENCODE_STR(value)}]".encode()
+        except UnicodeEncodeError:
+            data = canonical_json([path, value])
+    else:
+        data = canonical_json([path, value])
+    return hashlib.sha256(_COMMIT_PREFIX + salt + data).hexdigest()
 
 
 def _is_sealed(value: Any) -> bool:
@@ -242,41 +267,69 @@ def seal(body: dict[str, Any], *, salt: bytes) -> tuple[dict[str, Any], dict[str
     """
     payload: dict[str, Any] = {}
 
-    def walk(value: Any, keys: tuple[Any, ...]) -> Any:
-        # Only dicts and lists are walked, and a dict or list is copied only when something in
-        # it was sealed: a month's days-edited body is mostly lines, which are kept as they are
-        # (a push seals one per month). A value's path is written only when it is sealed.
-        if isinstance(value, dict):
-            out = None
-            for key, item in value.items():
-                if key in PERSONAL_KEYS and item not in (None, "") and not _is_sealed(item):
-                    where = "".join([f"/{k}" for k in (*keys, key)])
-                    payload[where] = item
-                    new = {SEALED: commitment(salt=salt, path=where, value=item)}
-                elif isinstance(item, _CONTAINERS):
-                    new = walk(item, (*keys, key))
-                    if new is item:
-                        continue
+    # Only dicts and lists are walked, and a dict or list is copied only when something in it
+    # was sealed: a month's days-edited body is mostly lines, which are kept as they are (a push
+    # seals one value per commented day). Where a value sits is kept as linked pairs
+    # ``(parent, key)``, cheaper to extend than a tuple, and written out only when it is sealed.
+    def walk_dict(value: dict[Any, Any], keys: Any) -> dict[Any, Any]:
+        out = None
+        for key, item in value.items():
+            if key in PERSONAL_KEYS and item not in (None, "") and not _is_sealed(item):
+                where = _where((keys, key))
+                payload[where] = item
+                new: Any = {SEALED: commitment(salt=salt, path=where, value=item)}
+            elif isinstance(item, dict):
+                new = walk_dict(item, (keys, key))
+                if new is item:
+                    continue
+            elif isinstance(item, list):
+                new = walk_list(item, (keys, key))
+                if new is item:
+                    continue
+            else:
+                continue
+            if out is None:
+                out = dict(value)
+            out[key] = new
+        return value if out is None else out
+
+    def walk_list(value: list[Any], keys: Any) -> list[Any]:
+        copy = None
+        for i, item in enumerate(value):
+            if isinstance(item, dict):
+                new: Any = walk_dict(item, (keys, i))
+            elif isinstance(item, list):
+                # A list of scalars (a day's line) holds nothing to seal: not walked.
+                for sub in item:
+                    if isinstance(sub, _CONTAINERS):
+                        break
                 else:
                     continue
-                if out is None:
-                    out = dict(value)
-                out[key] = new
-            return value if out is None else out
-        if isinstance(value, list):
-            copy = None
-            for i, item in enumerate(value):
-                if isinstance(item, _CONTAINERS):
-                    new = walk(item, (*keys, i))
-                    if new is not item:
-                        if copy is None:
-                            copy = list(value)
-                        copy[i] = new
-            return value if copy is None else copy
-        return value
+                new = walk_list(item, (keys, i))
+            else:
+                continue
+            if new is not item:
+                if copy is None:
+                    copy = list(value)
+                copy[i] = new
+        return value if copy is None else copy
 
-    sealed: dict[str, Any] = walk(body, ())
+    sealed: Any = body
+    if isinstance(body, dict):
+        sealed = walk_dict(body, ())
+    elif isinstance(body, list):
+        sealed = walk_list(body, ())
     return sealed, payload
+
+
+def _where(keys: Any) -> str:
+    """The path ``/k1/k2/...`` of linked pairs ``((((), k1), k2), ...)``."""
+    parts = []
+    while keys:
+        keys, key = keys
+        parts.append(f"/{key}")
+    parts.reverse()
+    return "".join(parts)
 
 
 def unseal(
@@ -492,22 +545,8 @@ def append_many(*, head_seq: int, head_hash: str, events: Iterable[Event]) -> li
             sealed, payload = seal(item.body, salt=item.salt)
             body = canonical_json(sealed)
             personal = payload or None
-        content = b"".join(
-            (
-                b'{"actor":',
-                canonical_json(item.actor),
-                b',"at":',
-                canonical_json(stamp),
-                b',"body":',
-                body,
-                b',"event":',
-                canonical_json(item.event),
-                b',"seq":',
-                canonical_json(seq),
-                b',"subject":',
-                canonical_json(item.subject),
-                b"}",
-            )
+        content = _leaf_content(
+            actor=item.actor, at=stamp, body=body, event=item.event, seq=seq, subject=item.subject
         )
         leaf = hashlib.sha256(LEAF_PREFIX + content).digest()
         link_hash = chain_hash(prev_hash=prev_hash, leaf=leaf)
@@ -527,6 +566,46 @@ def append_many(*, head_seq: int, head_hash: str, events: Iterable[Event]) -> li
         )
         prev_hash = link_hash
     return links
+
+
+def _leaf_content(
+    *, actor: str, at: str, body: bytes, event: str, seq: int, subject: str
+) -> bytes:
+    """The canonical JSON of ``{actor, at, body, event, seq, subject}`` from the body's own
+    canonical bytes, members in key order (all six keys are ASCII)."""
+    # Exact strings and a safe integer: each member as `canonical_json` writes it, without its
+    # walk; a lone surrogate fails the encoding and takes the path below, which refuses it.
+    if (
+        type(actor) is str
+        and type(at) is str
+        and type(event) is str
+        and type(subject) is str
+        and type(seq) is int
+        and -MAX_SAFE_INTEGER <= seq <= MAX_SAFE_INTEGER
+    ):
+        try:
+            head = f'{{"actor":{_ENCODE_STR(actor)},"at":{_ENCODE_STR(at)},"body":'
+            tail = f',"event":{_ENCODE_STR(event)},"seq":{seq},"subject":{_ENCODE_STR(subject)}}}'
+            return head.encode() + body + tail.encode()
+        except UnicodeEncodeError:
+            pass
+    return b"".join(
+        (
+            b'{"actor":',
+            canonical_json(actor),
+            b',"at":',
+            canonical_json(at),
+            b',"body":',
+            body,
+            b',"event":',
+            canonical_json(event),
+            b',"seq":',
+            canonical_json(seq),
+            b',"subject":',
+            canonical_json(subject),
+            b"}",
+        )
+    )
 
 
 @dataclass(frozen=True)

@@ -195,16 +195,38 @@ async def update_month(
 
 
 def _day_row(row: dict[str, Any]) -> DayRow:
+    # Positional, in DayRow's field order: a named tuple built through keywords costs about
+    # three times as much, and a re-push or a pull builds one per day it reads.
+    day = row["day"]
     return DayRow(
-        id=str(row["id"]),
-        timesheet_id=str(row["timesheet"]),
-        date=_date(row["day"]),
-        lines=tuple((line["line"], int(line["half_days"])) for line in _json(row["lines"])),
-        comment=row["comment"],
-        hlc=row["hlc"],
-        version=int(row["version"]),
-        by_client=row["by_client"],
+        str(row["id"]),
+        str(row["timesheet"]),
+        day if isinstance(day, date) else date.fromisoformat(day),
+        _lines_of(row["lines"]),
+        row["comment"],
+        row["hlc"],
+        int(row["version"]),
+        row["by_client"],
     )
+
+
+_LINES_READ: dict[str, tuple[tuple[str, int], ...]] = {}
+"""Stored ``lines`` texts already decoded: a consultant's days mostly repeat a few (one mission,
+a full day), and the decoded lines are an immutable tuple, safe to share between rows."""
+
+_LINES_READ_MAX = 4096
+
+
+def _lines_of(stored: Any) -> tuple[tuple[str, int], ...]:
+    if not isinstance(stored, str):  # a driver that decodes JSON columns itself
+        return tuple([(line["line"], int(line["half_days"])) for line in stored])
+    lines = _LINES_READ.get(stored)
+    if lines is None:
+        lines = tuple([(line["line"], int(line["half_days"])) for line in json.loads(stored)])
+        if len(_LINES_READ) >= _LINES_READ_MAX:
+            _LINES_READ.clear()
+        _LINES_READ[stored] = lines
+    return lines
 
 
 _DAY_COLUMNS = (

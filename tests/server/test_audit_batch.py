@@ -6,6 +6,8 @@ RFC 8785 serialiser they replace, or an exported chain would no longer verify el
 """
 
 import datetime as dt
+import hashlib
+import json
 import random
 
 import pytest
@@ -144,3 +146,63 @@ def test_fast_canonical_json_refuses_what_hides_in_lists(value: object) -> None:
     """Make sure a float, an unsafe integer or a lone surrogate inside a list is refused."""
     with pytest.raises(audit.NotCanonicalError):
         audit.canonical_json(value)
+
+
+def _varied_events() -> list[audit.Event]:
+    rng = random.Random(2026)
+    keys = [
+        "comment",
+        "reason",
+        "email",
+        "name",
+        "days",
+        "lines",
+        "a",
+        "é",
+        "\ue000",
+        "\U0001f600",
+    ]
+    keys.append("")
+    leaves: list[object] = [None, True, False, 0, -7, 2**53 - 1, "", "sur site"]
+    leaves.append('q"\\\n\t\x01é€\u2028\U0001f600')
+
+    def nested(depth: int) -> object:
+        r = rng.random()
+        if depth > 3 or r < 0.3:
+            return rng.choice(leaves)
+        if r < 0.55:
+            return [nested(depth + 1) for _ in range(rng.randrange(4))]
+        return {rng.choice(keys): nested(depth + 1) for _ in range(rng.randrange(4))}
+
+    events = []
+    for i in range(60):
+        body = {rng.choice(keys): nested(0) for _ in range(3)}
+        if i % 5 == 0:
+            body["comment"] = {"$sealed": "ab" * 32}
+        events.append(
+            audit.Event(
+                at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+                + dt.timedelta(seconds=i, microseconds=i),
+                actor=rng.choice(["system", "person:é", "p\U0001f600"]),
+                event="month.days_edited",
+                subject=f"timesheet:{i}",
+                body=body,
+                salt=None if i % 3 == 0 else bytes([i]) * 16,
+            )
+        )
+    return events
+
+
+def test_the_chain_hashes_the_bytes_it_always_hashed() -> None:
+    """Make sure a faster canonical form or seal changes no byte that is hashed or stored: the
+    hashes, stored bodies and sealed values of varied events (format 1 and 2, personal keys at
+    any depth, non-ASCII keys and text, values already sealed) are those the chain computed
+    before (pinned), so logs written then still verify."""
+    links = audit.append_many(head_seq=0, head_hash=audit.GENESIS_HASH, events=_varied_events())
+    digest = hashlib.sha256()
+    for link in links:
+        digest.update(
+            json.dumps([link.hash, link.body_json, link.personal], sort_keys=True).encode()
+        )
+    assert links[-1].hash == "17ddea8773fc740739e1076a6eba6bb37260c877ac99de6f312e9c942b7200a2"
+    assert digest.hexdigest() == "a55b20dfe99167a140a36f64cbf5f41741da21d65be86e4a5e393c416db887ea"
