@@ -21,7 +21,8 @@ The plan is a generator of statements, so both engines run the same SQL in the s
   ``BEGIN IMMEDIATE`` to ``COMMIT`` (one hop; ``decide`` runs there too, between the reads and
   the writes); pushes that queued for the writer meanwhile share that transaction, each in its
   own savepoint, and its one commit (`sqlite_pool.PooledSQLiteEngine.write_grouped`); rows
-  are inserted several per statement (`_insert_rows`);
+  go through ``executemany`` (multi-row ``INSERT … VALUES (…), (…)`` statements were tried
+  and cost the trip about 15 % more CPU in the server, docs/benchmarks.md);
 - PostgreSQL: each statement is one round trip over the transaction's asyncpg connection
   (``executemany`` for the rows), ``FOR UPDATE``-free: the version row's upsert takes its lock.
 
@@ -611,45 +612,10 @@ def _run_sqlite(connection: Any, plan: Callable[[], Plan]) -> PushDone:
         statements += 1
         if kind == "rows":
             reply = connection.execute(sql, args).fetchall()
-        elif len(args) > 1 and sql.startswith("INSERT"):
-            _insert_rows(connection, sql, args)  # one statement of the plan, as executemany is
-            reply = None
         else:
             connection.executemany(sql, args)
             reply = None
     return PushDone(writes=writes, statements=statements + 2, trips=1)
-
-
-_CHUNKS = (64, 32, 16, 8, 4, 2, 1)
-"""The row counts of a multi-row insert: a batch of n rows goes as the powers of two that add
-up to n (21 days: 16 + 4 + 1), so at most seven statement shapes per table are ever prepared
-and kept in the connection's statement cache, whatever the batch's size."""
-
-_MULTI_SQL: dict[tuple[str, int], str] = {}
-
-
-def _insert_rows(connection: Any, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-    """Insert ``rows`` with multi-row ``INSERT … VALUES (…), (…)`` statements (`_CHUNKS`): the
-    same rows, in the same order, as ``executemany`` inserts them (each row's triggers and
-    constraints as before), with one statement step for many rows instead of a bind, step and
-    reset each: a month push's statements took about 10 % less of the writer's CPU, replayed on
-    a copy of the database (issue 12)."""
-    done = 0
-    count = len(rows)
-    for size in _CHUNKS:
-        while count - done >= size:
-            if size == 1:
-                connection.execute(sql, rows[done])
-            else:
-                key = (sql, size)
-                multi = _MULTI_SQL.get(key)
-                if multi is None:
-                    head, values = sql.split(" VALUES ", 1)
-                    multi = f"{head} VALUES {', '.join([values] * size)}"
-                    if len(_MULTI_SQL) < 1000:
-                        _MULTI_SQL[key] = multi
-                connection.execute(multi, [v for row in rows[done : done + size] for v in row])
-            done += size
 
 
 async def _run_async(connection: Any, steps: Plan, *, postgres: bool) -> PushDone:

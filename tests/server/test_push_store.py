@@ -7,7 +7,6 @@ ordinary push when a planned transaction is asked for what it was not given; and
 notification (a reaction) reading nothing its transaction already holds.
 """
 
-import sqlite3
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
@@ -361,18 +360,3 @@ async def test_a_planned_month_push_answers_byte_for_byte_as_the_ordinary_push(
     planned, ordinary = answers
     assert '"months":[{"month":"2026-11"' in planned
     assert planned == ordinary
-
-
-@pytest.mark.parametrize("count", [2, 3, 21, 100, 127])
-def test_rows_inserted_several_per_statement_are_the_rows_in_their_order(count: int) -> None:
-    """Make sure SQLite's multi-row inserts (powers of two) write every row once, in order, and
-    that a row a constraint refuses still fails the insert as ``executemany`` would."""
-    connection = sqlite3.connect(":memory:")
-    connection.execute("CREATE TABLE t (a INTEGER UNIQUE, b TEXT)")
-    rows = [(i, f"row {i}") for i in range(count)]
-    push_store._insert_rows(connection, "INSERT INTO t (a, b) VALUES (?, ?)", rows)
-    assert connection.execute("SELECT a, b FROM t ORDER BY rowid").fetchall() == rows
-    with pytest.raises(sqlite3.IntegrityError):
-        push_store._insert_rows(
-            connection, "INSERT INTO t (a, b) VALUES (?, ?)", [(count, "new"), (0, "again")]
-        )
