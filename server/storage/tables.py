@@ -117,7 +117,7 @@ class PersonRole(Table):
     """One role held by a person; a person may hold several."""
 
     id = UUID(primary_key=True)
-    person = ForeignKey(references=Person, null=False)
+    person = ForeignKey(references=Person, null=False, index=True)
     role = Varchar(length=20)
 
 
@@ -184,7 +184,7 @@ class DayEntry(Table):
     """One day of a CRA, stored whole: the unit of merge for offline sync."""
 
     id = UUID(primary_key=True)
-    timesheet = ForeignKey(references=Timesheet, null=False)
+    timesheet = ForeignKey(references=Timesheet, null=False, index=True)
     consultant = ForeignKey(references=Person, null=True, help_text="Denormalised for pulls.")
     day = Date()
     hlc = Varchar(length=80, default="", help_text="Hybrid logical clock of the winning write.")
@@ -212,7 +212,7 @@ class Passkey(Table):
     """A WebAuthn credential registered by a person on one device."""
 
     id = UUID(primary_key=True)
-    person = ForeignKey(references=Person, null=False)
+    person = ForeignKey(references=Person, null=False, index=True)
     credential_id = Bytea(unique=True)
     public_key = Bytea(help_text="COSE public key.")
     sign_count = BigInt(default=0)
@@ -244,7 +244,7 @@ class Session(Table):
 
     id = UUID(primary_key=True)
     token_hash = Varchar(length=64, unique=True)
-    person = ForeignKey(references=Person, null=False)
+    person = ForeignKey(references=Person, null=False, index=True)
     created_at = Timestamptz(default=TimestamptzNow())
     last_seen_at = Timestamptz(default=TimestamptzNow())
     expires_at = Timestamptz()
@@ -271,7 +271,7 @@ class SyncClient(Table):
     """One app install: the last mutation id it has had processed."""
 
     id = UUID(primary_key=True, help_text="The client id the device generated.")
-    person = ForeignKey(references=Person, null=False)
+    person = ForeignKey(references=Person, null=False, index=True)
     last_mutation_id = BigInt(default=0)
     last_seen_at = Timestamptz(default=TimestamptzNow())
 
@@ -651,7 +651,7 @@ class PushSubscription(Table):
     """One device's Web Push subscription (RFC 8030); a person may have several."""
 
     id = UUID(primary_key=True)
-    person = ForeignKey(references=Person, null=False)
+    person = ForeignKey(references=Person, null=False, index=True)
     endpoint = Varchar(length=1024, unique=True)
     p256dh = Varchar(length=100, help_text="Base64url uncompressed P-256 point of the device.")
     auth = Varchar(length=30, help_text="Base64url 16-byte authentication secret.")

@@ -67,6 +67,13 @@ RAW_INDEXES = {
         False,
         None,
     ),
+    # 2026-12-05T18:10, a pull page's overwrites by consultant and version.
+    "day_overwrite_consultant_version": (
+        "day_overwrite",
+        ("consultant", "version"),
+        False,
+        None,
+    ),
 }
 # 2026-12-05T00:30, SQLite only: covering indexes of the projection by month (PostgreSQL gained
 # nothing from them).
