@@ -32,6 +32,7 @@ both engines in tests/server/test_push_store.py.
 
 import json
 import os
+import time
 import uuid
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
@@ -137,34 +138,40 @@ _VARIANT = "89ab89ab89ab89ab"
 
 
 def new_id() -> str:
-    """A new random id: a version-4 UUID's text, as ``str(uuid.uuid4())`` writes it, in about
-    a third of its time (a push makes one per day, result and audit event)."""
-    h = os.urandom(16).hex()
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[int(h[16], 16)]}{h[17:20]}-{h[20:]}"
+    """A new id: a version-7 UUID's text (`new_ids`)."""
+    return new_ids(1)[0]
 
 
 def new_ids(count: int) -> list[str]:
-    """``count`` new ids as `new_id` makes them, from one draw of random bytes: a push makes an
-    id per day, per result and per audit event, and one system call each cost as much as
-    writing the id."""
-    h = os.urandom(16 * count).hex()
+    """``count`` new version-7 UUIDs (RFC 9562 §5.7) as text, from one clock read and one
+    draw of random bytes.
+
+    Time-ordered, so that the rows a push inserts land at the right-hand edge of each table's
+    id index instead of on a random leaf page each: with random ids every day, result and audit
+    event of a push dirtied a page of its own in each id index, written to the WAL at the
+    commit and again at the checkpoint (docs/benchmarks.md, issue 12). The 12 bits after the
+    version count up within the batch (the RFC's fixed-length counter, method 1), so one
+    push's ids sort in the order they were made; 62 random bits keep them unguessable.
+    """
+    stamp = f"{time.time_ns() // 1_000_000:012x}"
+    head = f"{stamp[:8]}-{stamp[8:12]}-7"
+    h = os.urandom(8 * count).hex()
     return [
-        f"{h[i : i + 8]}-{h[i + 8 : i + 12]}-4{h[i + 13 : i + 16]}-"
-        f"{_VARIANT[int(h[i + 16], 16)]}{h[i + 17 : i + 20]}-{h[i + 20 : i + 32]}"
-        for i in range(0, 32 * count, 32)
+        f"{head}{n & 0xFFF:03x}-{_VARIANT[int(h[i], 16)]}{h[i + 1 : i + 4]}-{h[i + 4 : i + 16]}"
+        for n, i in enumerate(range(0, 16 * count, 16))
     ]
 
 
 def _fresh(postgres: bool) -> Callable[[], Any]:
     """How a new row's id is made: a UUID for asyncpg, its text for SQLite."""
-    return uuid.uuid4 if postgres else new_id
+    return (lambda: uuid.UUID(new_id())) if postgres else new_id
 
 
 def _many_fresh(postgres: bool) -> Callable[[int], list[Any]]:
     """How ``count`` new rows' ids are made: UUIDs for asyncpg, their text for SQLite (one
     draw of random bytes for them all)."""
     if postgres:
-        return lambda count: [uuid.uuid4() for _ in range(count)]
+        return lambda count: [uuid.UUID(text) for text in new_ids(count)]
     return new_ids
 
 

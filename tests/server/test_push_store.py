@@ -7,6 +7,7 @@ ordinary push when a planned transaction is asked for what it was not given; and
 notification (a reaction) reading nothing its transaction already holds.
 """
 
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
@@ -276,15 +277,25 @@ async def test_a_reaction_takes_the_month_from_its_transaction(
     assert not again
 
 
-def test_new_ids_are_version_4_uuids_in_their_canonical_text() -> None:
-    """Make sure the push's fast ids are what ``str(uuid.uuid4())`` would write: version 4, the
-    RFC variant, lower-case canonical text, and never twice the same."""
-    made = [push_store.new_id() for _ in range(5000)]
+def test_new_ids_are_time_ordered_version_7_uuids_in_their_canonical_text() -> None:
+    """Make sure the push's ids are version-7 UUIDs (RFC 9562): the RFC variant, lower-case
+    canonical text, never twice the same (even many batches within one millisecond), their
+    first 48 bits the clock's milliseconds, and each batch sorted in the order it was made,
+    so that a push's rows land together at the end of the id indexes."""
+    before = time.time_ns() // 1_000_000
+    batches = [push_store.new_ids(300) for _ in range(50)] + [
+        [push_store.new_id()] for _ in range(500)
+    ]
+    after = time.time_ns() // 1_000_000
+    made = [text for batch in batches for text in batch]
     assert len(set(made)) == len(made)
     for text in made:
         parsed = uuid.UUID(text)
-        assert parsed.version == 4 and parsed.variant == uuid.RFC_4122
+        assert parsed.version == 7 and parsed.variant == uuid.RFC_4122
         assert str(parsed) == text
+        assert before <= parsed.int >> 80 <= after
+    assert all(batch == sorted(batch) for batch in batches)
+    assert [b[0][:13] for b in batches] == sorted(b[0][:13] for b in batches)
 
 
 def _mutation(id_: int, name: str, args: dict[str, Any]) -> Mutation:
