@@ -46,7 +46,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bench.harness import Database  # noqa: E402
+from bench.harness import Database, process_cpu  # noqa: E402
 
 CONSULTANTS = 1000
 TEAMS = 50
@@ -514,15 +514,11 @@ async def _backend_cpu(table: Any) -> float | None:
 
 
 def _proc_cpu(pids: list[int]) -> float | None:
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return None
-        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
-    return total
+    """CPU seconds of these processes (`bench.harness.process_cpu`, in nanosecond steps), or
+    None if one has ended (its CPU is lost: the figure would be wrong)."""
+    if not all(Path(f"/proc/{pid}").exists() for pid in pids):
+        return None
+    return sum(process_cpu(pid) for pid in pids)
 
 
 async def measure(url: str, *, repeats: int, today: date, seed: int) -> dict[str, Any]:

@@ -221,6 +221,102 @@ def populate(url: str, count: int, origin: str = "http://localhost") -> list[Con
     return [Consultant(**row) for row in json.loads(result.stdout)]
 
 
+# -- CPU meters ---------------------------------------------------------------------------------
+#
+# A server's CPU is read from the kernel, in nanoseconds. /proc/<pid>/stat's utime + stime count
+# in clock ticks (10 ms here): 40 month pushes of 2-3 ms each read in steps of 0.25 ms per push.
+# The kernel keeps, for every thread, the nanoseconds it has run (user and system time alike: its
+# `sum_exec_runtime`, the first field of /proc/<pid>/task/<tid>/schedstat), and for a process the
+# sum over its threads, living and exited: the process's CPU-time clock, which clock_gettime(2)
+# reads for any process by a clock id made of its pid (`clock_getcpuclockid(3)`, which Python
+# does not wrap). Summing the living threads' schedstat alone would lose a thread that ran and
+# ended between two readings (a thread pool's worker, an `asyncio.to_thread` call): the process
+# clock keeps it. The living threads' schedstat still splits the process's CPU by thread.
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+_CPUCLOCK_SCHED = 2  # the kernel's CPU clock that counts every nanosecond on a CPU
+
+
+def _process_clock_id(pid: int) -> int:
+    """The clock id of process `pid`'s CPU-time clock (the kernel's MAKE_PROCESS_CPUCLOCK)."""
+    return ((~pid) << 3) | _CPUCLOCK_SCHED
+
+
+def _stat_fields(pid: int, tid: int | None = None) -> list[str]:
+    path = f"/proc/{pid}/stat" if tid is None else f"/proc/{pid}/task/{tid}/stat"
+    return Path(path).read_text().rsplit(")", 1)[1].split()
+
+
+def thread_cpu_ns(pid: int) -> dict[int, int]:
+    """Nanoseconds on a CPU (user + system) of each living thread of process `pid`, by thread
+    id (the main thread's id is `pid`), from /proc/<pid>/task/*/schedstat."""
+    spent: dict[int, int] = {}
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return spent
+    for task in tasks:
+        try:
+            spent[int(task.name)] = int((task / "schedstat").read_text().split()[0])
+        except (OSError, IndexError, ValueError):
+            continue  # the thread ended meanwhile
+    return spent
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) process `pid` has used so far, in nanosecond steps: every
+    thread it ran, the exited ones too, and the children it has waited for (those in ticks;
+    a server's are its worker processes, alive for the whole run). 0.0 once it is gone.
+
+    Falls back, should the kernel refuse the process clock, on the living threads' schedstat
+    or on stat's ticks, whichever is larger (stat alone counts the exited threads)."""
+    try:
+        fields = _stat_fields(pid)
+    except (OSError, IndexError):
+        return 0.0
+    children = (int(fields[13]) + int(fields[14])) / CLK_TCK  # cutime + cstime
+    try:
+        return time.clock_gettime_ns(_process_clock_id(pid)) / 1e9 + children
+    except OSError:
+        ticks = (int(fields[11]) + int(fields[12])) / CLK_TCK
+        return max(sum(thread_cpu_ns(pid).values()) / 1e9, ticks) + children
+
+
+def stat_cpu(pid: int) -> float:
+    """The same as `process_cpu` from /proc/<pid>/stat alone, in clock ticks: the meter the
+    benches used before, kept to check the nanosecond one against."""
+    try:
+        fields = _stat_fields(pid)
+    except (OSError, IndexError):
+        return 0.0
+    return sum(int(fields[i]) for i in (11, 12, 13, 14)) / CLK_TCK
+
+
+def descendants(root: int) -> list[int]:
+    """`root` and every process below it (a server's workers)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int(_stat_fields(int(entry.name))[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def tree_cpu(root: int, pids: list[int] | None = None) -> float:
+    """CPU seconds of `root` and its descendants (`pids` if already listed): the server's CPU,
+    what every bench that measures the server reads."""
+    return sum(process_cpu(pid) for pid in (pids if pids is not None else descendants(root)))
+
+
 # -- server processes --------------------------------------------------------------------------
 
 

@@ -57,9 +57,10 @@ from bench.harness import (  # noqa: E402
     Database,
     ServerProcess,
     postgres_reachable,
+    process_cpu,
+    thread_cpu_ns,
 )
 from bench.sync_bench import (  # noqa: E402
-    CLK_TCK,
     CpuMeter,
     LeanHttp,
     _copy_database,
@@ -307,16 +308,11 @@ async def close_month(
 
 def thread_cpu(pid: int) -> dict[str, float]:
     """CPU seconds of the server's event-loop thread (its main thread) and of its others
-    (SQLite's writer and readers: the push's trip runs on the writer)."""
-    spent = {"event_loop": 0.0, "other_threads": 0.0}
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        key = "event_loop" if int(task.name) == pid else "other_threads"
-        spent[key] += (int(fields[11]) + int(fields[12])) / CLK_TCK
-    return spent
+    (SQLite's writer and readers: the push's trip runs on the writer), in nanosecond steps:
+    the main thread's schedstat, and the rest of the process's CPU clock (so a thread that
+    ended between two readings still counts)."""
+    main = thread_cpu_ns(pid).get(pid, 0) / 1e9
+    return {"event_loop": main, "other_threads": process_cpu(pid) - main}
 
 
 # -- checks and the plain-SQL reference ---------------------------------------------------------

@@ -41,8 +41,8 @@ if str(REPO) not in sys.path:
 import httpx  # noqa: E402
 from litestar import post  # noqa: E402
 
-from bench.harness import Database, csrf, populate, register  # noqa: E402
-from bench.sync_bench import _proc_cpu, machine, weekdays  # noqa: E402
+from bench.harness import Database, csrf, populate, process_cpu, register  # noqa: E402
+from bench.sync_bench import machine, weekdays  # noqa: E402
 from server.app import create_app  # noqa: E402
 from server.settings import Settings  # noqa: E402
 from tests.device import Device  # noqa: E402
@@ -211,7 +211,7 @@ async def measure(url: str, options: argparse.Namespace) -> dict[str, Any]:
             pids = await backends(url) if options.engine == "postgres" else []
 
             def pg_cpu() -> float:
-                return sum(_proc_cpu(pid) for pid in pids)
+                return sum(process_cpu(pid) for pid in pids)
 
             spent = {k: 0.0 for k in kinds}
             spent_pg = {k: 0.0 for k in kinds}
