@@ -292,6 +292,17 @@ def stat_cpu(pid: int) -> float:
     return sum(int(fields[i]) for i in (11, 12, 13, 14)) / CLK_TCK
 
 
+def process_rss_mb(pid: int) -> float:
+    """Resident memory of process `pid` in MB (VmRSS), NaN once it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
 def descendants(root: int) -> list[int]:
     """`root` and every process below it (a server's workers)."""
     children: dict[int, list[int]] = {}

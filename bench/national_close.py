@@ -38,6 +38,7 @@ import signal
 import sqlite3
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Sequence
@@ -58,6 +59,7 @@ from bench.harness import (  # noqa: E402
     ServerProcess,
     postgres_reachable,
     process_cpu,
+    process_rss_mb,
     thread_cpu_ns,
 )
 from bench.sync_bench import (  # noqa: E402
@@ -627,11 +629,24 @@ def run(
         if isinstance(server, ProfiledServer):
             server.start_close()
         threads_before = thread_cpu(server.process.pid)
+        rss_before = process_rss_mb(server.process.pid)
+        rss_seen: list[float] = []
+        sampling = threading.Event()
+
+        def sample_rss(pid: int) -> None:  # the server's RSS twice a second during the close
+            while not sampling.wait(0.5):
+                rss_seen.append(process_rss_mb(pid))
+
+        sampler = threading.Thread(target=sample_rss, args=(server.process.pid,), daemon=True)
+        sampler.start()
         with CpuMeter(server.process.pid) as cpu:
             started = time.perf_counter()
             pushed = asyncio.run(close_month(server.base_url, members, dates, clients, use_httpx))
             wall = time.perf_counter() - started
+        sampling.set()
+        sampler.join()
         threads = {k: v - threads_before[k] for k, v in thread_cpu(server.process.pid).items()}
+        rss_after = process_rss_mb(server.process.pid)
         server.stop()
         server = None
         if profile is not None:
@@ -650,6 +665,14 @@ def run(
             },
             "bench_cpu_ms_per_request": round(cpu.used["bench"] / consultants * 1000, 2),
             "cpu_s": {k: round(v, 2) for k, v in cpu.used.items()},
+            # The server's resident memory before and after the close: it must not grow with
+            # the number of consultants (bench/memory_bench.py finds what grows, if it does).
+            "server_rss_mb_before_after": [round(rss_before, 1), round(rss_after, 1)],
+            "server_rss_mb_each_tenth_of_the_close": [
+                round(rss_seen[len(rss_seen) * i // 10 - 1], 1)
+                for i in range(1, 11)
+                if len(rss_seen) >= 10
+            ],
             "refused": len(pushed.refused),
             "first_refusals": pushed.refused[:3],
         }

@@ -286,7 +286,10 @@ async def measure_asgi(
         """The API router's middleware (firm, CSRF, JSON bodies) and the session: nothing else."""
         return {"ok": 1}
 
+    from bench.memory_bench import rss_mb
+
     people = populate(url, consultants, ORIGIN)
+    rss = {"before the app": rss_mb()}
     with tempfile.TemporaryDirectory() as data:
         settings = Settings(
             secret_key="x" * 40,
@@ -346,6 +349,7 @@ async def measure_asgi(
                 status, body = await asgi.call("POST", "/api/v1/bench/floor", b"{}")
                 assert status == 200, body
 
+            rss["after the set-up (logins, devices, first syncs, bodies)"] = rss_mb()
             for asgi in floors[:5]:  # warm up
                 await floor(asgi)
                 await authenticated(asgi)
@@ -370,6 +374,7 @@ async def measure_asgi(
                 spent["push"] += time.process_time() - cpu
                 main.disable()
                 assert status == 200, answer[:300]
+            rss["after the pushes"] = rss_mb()
     if spent_parts:
         print("parts, per push (wall; the trip's parts in its thread's CPU):")
         for key, value in sorted(spent_parts.items(), key=lambda kv: -kv[1]):
@@ -379,6 +384,9 @@ async def measure_asgi(
         stats.print_stats(70)
         stats.sort_stats("tottime").print_stats(40)
     n = len(devices)
+    # The set-up's growth is the bench's (its devices, bodies, logins) and the caches filling;
+    # the pushes' is the server's per push (bench/memory_bench.py tells them apart).
+    print("RSS: " + ", ".join(f"{k} {v:.1f} MB" for k, v in rss.items()))
     what = f"pushes of {days} new days" if days else "month pushes (21 new days each)"
     print(f"{n} {what}, raw ASGI, CPU of the process (all threads) per request:")
     for name, seconds in spent.items():
