@@ -53,7 +53,7 @@ from sync.hlc import Hlc, tick
 from sync.merge import MonthFacts, StoredDay, decide_set_day, decide_submit, new_set_day
 from sync.months import MonthKey, MonthStatus, is_editable
 from sync.protocol import MonthState, SetDayArgs
-from sync.rules import Day, DayLine, validate_day
+from sync.rules import Day, DayLine, new_day_line, validate_day
 
 SERVER_NODE = "server"
 """The HLC node and ``by_client`` of a day the server stamps (a web edit)."""

@@ -1,15 +1,17 @@
 """The objects the push path builds without their dataclass __init__ are the ones it builds."""
 
+import dataclasses
 import datetime as dt
 import random
 
 import pytest
 
 from sync import merge
+from sync.calendar import CalendarRegion
 from sync.errors import InvalidMonth
 from sync.hlc import COUNTER_DIGITS, WALL_DIGITS, Hlc, InvalidClock
 from sync.months import MonthKey
-from sync.rules import Day, DayLine
+from sync.rules import AbsenceType, Day, DayLine, MissionTerms, new_day_line, validate_day
 
 
 @pytest.mark.parametrize(
@@ -124,3 +126,48 @@ def test_parsing_in_one_match_accepts_and_refuses_what_parsing_by_parts_does() -
                 text.insert(i, rng.choice(alphabet))
         candidate = "".join(text) + "x" * rng.choice([0, 0, 36, 37])
         assert _outcome(Hlc.parse, candidate) == _outcome(_parse_by_parts, candidate)
+
+
+def test_a_new_day_line_is_the_line_built_by_its_init() -> None:
+    """Make sure `rules.new_day_line` sets every field `DayLine(...)` sets: equal, same hash,
+    same fields, still frozen."""
+    for line, half_days in (("mission:m1", 2), ("absence:CP", 1), ("", 0), ("x", True)):
+        fast, slow = new_day_line(line, half_days), DayLine(line, half_days)
+        assert fast == slow
+        assert hash(fast) == hash(slow)
+        assert vars(fast) == vars(slow)
+        assert type(fast.half_days) is type(slow.half_days)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            fast.line = "y"  # type: ignore[misc]
+
+
+def test_a_validated_day_is_the_day_built_by_its_init() -> None:
+    """Make sure `validate_day`'s day equals ``Day(...)`` built from the same fields (lines
+    sorted, comment stripped): equal, same hash, same fields."""
+    terms = MissionTerms(
+        id="m1",
+        start=dt.date(2026, 1, 1),
+        end=None,
+        allowed_absences=frozenset({AbsenceType("CP")}),
+        comments_required=False,
+        region=next(iter(CalendarRegion)),
+    )
+    date = dt.date(2026, 11, 2)
+    for lines, comment in (
+        ((DayLine("mission:m1", 2),), "  sur site "),
+        ((DayLine("mission:m1", 1), DayLine("absence:CP", 1)), ""),
+        ((), "x"),
+    ):
+        fast = validate_day(
+            month=MonthKey.of(date),
+            date=date,
+            lines=lines,
+            comment=comment,
+            missions={"m1": terms},
+        )
+        slow = Day(
+            date=date, lines=tuple(sorted(lines, key=lambda x: x.line)), comment=comment.strip()
+        )
+        assert fast == slow
+        assert hash(fast) == hash(slow)
+        assert vars(fast) == vars(slow)
