@@ -53,7 +53,7 @@ from sync.hlc import Hlc, tick
 from sync.merge import MonthFacts, StoredDay, decide_set_day, decide_submit, new_set_day
 from sync.months import MonthKey, MonthStatus, is_editable
 from sync.protocol import MonthState, SetDayArgs
-from sync.rules import Day, DayLine, new_day_line, validate_day
+from sync.rules import DayLine, new_day, new_day_line, validate_day
 
 SERVER_NODE = "server"
 """The HLC node and ``by_client`` of a day the server stamps (a web edit)."""
@@ -399,9 +399,9 @@ def _stored(row: store.DayRow | None) -> StoredDay | None:
     # Positional, and a list rather than a generator for the lines: a re-pushed day reads its
     # stored value back through here.
     return StoredDay(
-        day=Day(
+        day=new_day(
             row.date,
-            tuple([DayLine(line, half) for line, half in row.lines]),
+            tuple([new_day_line(line, half) for line, half in row.lines]),
             row.comment,
         ),
         hlc=Hlc.parse(row.hlc) if row.hlc else Hlc(wall_ms=0, counter=0, node=SERVER_NODE),
@@ -449,7 +449,7 @@ async def set_day(tx: MonthTx, actor: Actor, args: DeviceDay | WebDay) -> DayRes
         incoming=new_set_day(
             date=date,
             epoch=wire.epoch,
-            lines=tuple([DayLine(v.line, v.half_days) for v in wire.lines]),
+            lines=tuple([new_day_line(v.line, v.half_days) for v in wire.lines]),
             comment=wire.comment,
             hlc=wire.hlc,
             base_v=wire.base_v,

@@ -11,7 +11,15 @@ from sync.calendar import CalendarRegion
 from sync.errors import InvalidMonth
 from sync.hlc import COUNTER_DIGITS, WALL_DIGITS, Hlc, InvalidClock
 from sync.months import MonthKey
-from sync.rules import AbsenceType, Day, DayLine, MissionTerms, new_day_line, validate_day
+from sync.rules import (
+    AbsenceType,
+    Day,
+    DayLine,
+    MissionTerms,
+    new_day,
+    new_day_line,
+    validate_day,
+)
 
 
 @pytest.mark.parametrize(
@@ -171,3 +179,17 @@ def test_a_validated_day_is_the_day_built_by_its_init() -> None:
         assert fast == slow
         assert hash(fast) == hash(slow)
         assert vars(fast) == vars(slow)
+
+
+def test_a_new_day_is_the_day_built_by_its_init() -> None:
+    """Make sure `rules.new_day` sets every field `Day(...)` sets (a stored day read back is
+    built this way): equal, same hash, same fields, still frozen."""
+    lines = (new_day_line("absence:CP", 1), new_day_line("mission:m1", 1))
+    for date, comment in ((dt.date(2026, 11, 2), ""), (dt.date(1900, 1, 1), "sur site")):
+        fast, slow = new_day(date, lines, comment), Day(date=date, lines=lines, comment=comment)
+        assert fast == slow
+        assert hash(fast) == hash(slow)
+        assert vars(fast) == vars(slow)
+        assert fast.total_half_days == slow.total_half_days == 2
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            fast.comment = "y"  # type: ignore[misc]
