@@ -1,0 +1,348 @@
+"""Every statement of the main flows finds its rows through an index (SQLite's query plans).
+
+Piccolo never indexes a foreign key, and a statement that reads a whole table costs nothing on
+a test's few rows and grows with the firm: every request's session lookup read all of
+`person_role` until 2026-12-05 (docs/benchmarks.md). Here the real app runs a consultant's
+month, a manager's approval, a client signer's signature, the invoicing, the expenses, the
+leave, the back office's screens and the notification outbox, with every SQL statement traced
+on its connection (`sqlite3.Connection.set_trace_callback`, the inline reader's and aiosqlite's
+alike); each distinct statement is then explained (EXPLAIN QUERY PLAN) on the same database,
+and a full scan of a table that grows with the firm's people or activity fails the test,
+naming the flow, the table and the statement.
+
+SQLite only: its plan does not depend on a table's size (we never run ANALYZE), so a test's
+small database shows the plan a firm's large one gets. PostgreSQL chooses by statistics and
+rightly scans small tables; what it needs is the same indexes, which the migrations give both.
+"""
+
+import re
+import sqlite3
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from sqlite3 import Connection
+from typing import Any
+
+import pytest
+from litestar import Litestar
+
+from server.domain.roles import Role
+from server.services.notifications import NotificationRuntime, OutboxWorker
+from server.settings import Settings
+from tests.conftest import ENGINE, FakeClock
+from tests.device import Device
+from tests.factories import Browser, Member, World
+from tests.server import signing_helpers as signing
+
+pytestmark = pytest.mark.skipif(
+    ENGINE != "sqlite",
+    reason="EXPLAIN QUERY PLAN is SQLite's; PostgreSQL plans by statistics (module docstring)",
+)
+
+# The tracer patches sqlite3.connect; the checks open their own connections untraced.
+UNTRACED_CONNECT = sqlite3.connect
+API = "/api/v1"
+MONTH = "2026-11"
+NOW_MS = int(FakeClock()().timestamp() * 1000)
+
+# Tables that stay tiny whatever the firm's size: a scan of them is a few rows.
+TINY = {
+    "organisation": "one row per firm; read by host on the firm cache's misses",
+    "server_identity": "one row",
+    "migration": "Piccolo's record of the migrations run",
+}
+# Statements allowed to read a growing table whole: (table, a fragment of the statement) → why.
+ALLOWED: dict[tuple[str, str], str] = {
+    ("outbox_item", 'FROM "outbox_item" ORDER BY'): "the tests' own look at the whole outbox "
+    "(signing_helpers.queued_code reads the signer's code there); no app path sends it",
+}
+
+_LITERAL = re.compile(r"'(?:[^']|'')*'|\b[xX]'[0-9A-Fa-f]*'|-?\b\d+(?:\.\d+)?\b")
+# A table read by a statement, and its alias if any (Piccolo's joins alias as "table$column").
+_SOURCE = re.compile(
+    r'\b(?:FROM|JOIN|UPDATE|INTO)\s+"?(\w+)"?(?:\s+(?:AS\s+)?"?([\w$]+)"?)?', re.IGNORECASE
+)
+_NOT_ALIAS = {
+    "where", "on", "set", "values", "join", "left", "inner", "cross", "natural", "order",
+    "group", "limit", "using", "as", "select", "union", "returning", "default", "indexed", "not",
+}  # fmt: skip
+_EXPLAINED = ("SELECT", "UPDATE", "DELETE", "INSERT", "WITH", "REPLACE")
+
+
+def shape(statement: str) -> str:
+    """The statement with its literals replaced by `?` (the trace shows bound values inline)."""
+    return " ".join(_LITERAL.sub("?", statement).split())
+
+
+@dataclass(frozen=True)
+class Scan:
+    flow: str
+    table: str
+    plan: str
+    statement: str
+
+    def __str__(self) -> str:
+        return f"[{self.flow}] {self.plan} (table {self.table}): {self.statement[:400]}"
+
+
+@dataclass
+class Tracer:
+    """Every statement the app's SQLite connections run, with the flow running at the time."""
+
+    flow: str = "setup"
+    statements: list[tuple[str, str]] = field(default_factory=list)
+
+    def record(self, statement: str) -> None:
+        self.statements.append((self.flow, statement))
+
+    def connect(self, real: Callable[..., Connection]) -> Callable[..., Connection]:
+        def connect(*args: Any, **kwargs: Any) -> Connection:
+            connection = real(*args, **kwargs)
+            connection.set_trace_callback(self.record)
+            return connection
+
+        return connect
+
+
+def full_scans(database: Path, statements: list[tuple[str, str]]) -> list[Scan]:
+    """Each distinct statement's full scans (or automatic indexes, built by a full scan) of a
+    table not in TINY and not allowed for that statement."""
+    found: list[Scan] = []
+    seen: set[str] = set()
+    connection = UNTRACED_CONNECT(database)
+    try:
+        listed = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        tables = {name for (name,) in listed}
+        for flow, statement in statements:
+            text = statement.strip()
+            # Trigger bodies come as "-- TRIGGER name"; transactions and PRAGMAs have no plan.
+            if not text.upper().startswith(_EXPLAINED):
+                continue
+            key = shape(text)
+            if key in seen:
+                continue
+            seen.add(key)
+            aliases = {}
+            for match in _SOURCE.finditer(text):
+                table, alias = match.group(1), match.group(2)
+                if table in tables:
+                    aliases[table] = table
+                    if alias and alias.lower() not in _NOT_ALIAS:
+                        aliases[alias] = table
+            for *_, detail in connection.execute("EXPLAIN QUERY PLAN " + text):
+                step = re.match(r"(SCAN|SEARCH) ([\w$]+)", detail)
+                if step is None or (step[1] == "SEARCH" and "AUTOMATIC" not in detail):
+                    continue
+                table = aliases.get(step[2], step[2])
+                if table not in tables or table in TINY:
+                    continue
+                if any(t == table and fragment in key for t, fragment in ALLOWED):
+                    continue
+                found.append(Scan(flow, table, detail, key))
+    finally:
+        connection.close()
+    return found
+
+
+@pytest.fixture
+def tracer(monkeypatch: pytest.MonkeyPatch) -> Iterator[Tracer]:
+    """Trace the connections opened from now on: requested before the app, so all of its."""
+    traced = Tracer()
+    monkeypatch.setattr(sqlite3, "connect", traced.connect(sqlite3.connect))
+    yield traced
+
+
+def database_of(settings: Settings) -> Path:
+    return Path(settings.database_url.removeprefix("sqlite:///"))
+
+
+async def ok(response: Any, status: int = 200) -> Any:
+    assert response.status_code == status, response.text
+    if "json" not in response.headers.get("content-type", ""):
+        return None
+    return response.json()
+
+
+def sync_transport(member: Member):  # type: ignore[no-untyped-def]
+    async def send(request: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        response = await member.browser.post(f"{API}/sync", json=request)
+        return response.status_code, response.json()
+
+    return send
+
+
+async def visit_every_screen(browser: Browser, app: Litestar, ids: dict[str, str]) -> int:
+    """GET every API route whose path parameters `ids` can fill; returns how many answered 200."""
+    answered = 0
+    for route in app.routes:
+        if "GET" not in getattr(route, "methods", ()) or not route.path.startswith(API):
+            continue
+        if route.path.startswith((f"{API}/auth/sso", f"{API}/sign", f"{API}/invitations")):
+            continue
+        names = re.findall(r"{(\w+):\w+}", route.path)
+        if any(name not in ids for name in names):
+            continue
+        path = re.sub(r"{(\w+):\w+}", lambda m: ids[m[1]], route.path)
+        response = await browser.get(
+            path, params={"month": MONTH, "start": "2026-11-01", "end": "2026-11-30"}
+        )
+        answered += response.status_code == 200
+    return answered
+
+
+async def run_flows(world: World, tracer: Tracer, settings: Settings, clock: FakeClock) -> None:
+    """The flows whose statements the tests explain; each sets `tracer.flow`."""
+    tracer.flow = "people and logins"
+    admin = await world.person("admin", [Role.ADMIN])
+    manager = await world.person("manager", [Role.MANAGER])
+    alice = await world.person("alice", [Role.CONSULTANT], manager="manager")
+    client = await world.client("Banque Client SA")
+    mission = await world.mission("alice", client, approvers=[("manager", "manager")])
+    me = await ok(await alice.browser.get(f"{API}/me"))
+    assert me["id"] == alice.id
+
+    tracer.flow = "consultant month (sync)"
+    phone, laptop = Device("phone"), Device("laptop")
+    transport = sync_transport(alice)
+    for day in ("2026-11-02", "2026-11-03", "2026-11-04", "2026-11-05"):
+        phone.edit(day, [(f"mission:{mission.id}", 2)], NOW_MS)
+    await phone.sync(transport)
+    laptop.edit("2026-11-05", [(f"mission:{mission.id}", 1)], NOW_MS + 1)  # overwrites unseen
+    await laptop.sync(transport)
+    await phone.sync(transport)
+    await ok(await alice.browser.get(f"{API}/people/{alice.id}/months/{MONTH}"))
+    await ok(
+        await alice.browser.put(
+            f"{API}/people/{alice.id}/months/{MONTH}/days/2026-11-06",
+            json={"lines": [{"line": f"mission:{mission.id}", "half_days": 2}], "comment": ""},
+        )
+    )
+    await phone.sync(transport)
+    phone.submit(MONTH)
+    body = await phone.sync(transport)
+    assert [r["status"] for r in body["results"]][-1] == "applied", body
+
+    tracer.flow = "manager approval"
+    await ok(await manager.browser.get(f"{API}/team/months/{MONTH}"))
+    month_url = f"{API}/people/{alice.id}/months/{MONTH}"
+    version = (await ok(await manager.browser.get(month_url)))["version"]
+    await ok(await manager.browser.post(f"{month_url}/approve", json={"version": version}))
+    await ok(await manager.browser.get(f"{month_url}/history"))
+
+    tracer.flow = "client signer"
+    waiting = await signing.month_waiting_on_signer(world, consultant="bob", client=client)
+    signer_browser, authenticator = await signing.signer_ready(world, waiting)
+    await ok(await signing.sign(signer_browser, authenticator), 201)
+    await ok(await signer_browser.get(f"{API}/sign"))
+
+    tracer.flow = "invoicing"
+    invoices = await ok(await admin.browser.get(f"{API}/invoices"))
+    assert invoices, "the validated months gave no pre-invoice"
+    draft = invoices[0]["id"]
+    await ok(await admin.browser.get(f"{API}/invoices/{draft}"))
+    issued = await ok(await admin.browser.post(f"{API}/invoices/{draft}/issue"), 201)
+    await ok(
+        await admin.browser.post(
+            f"{API}/invoices/{issued['id']}/payments",
+            json={"paid_on": "2026-11-20", "amount_cents": 100},
+        ),
+        201,
+    )
+    await ok(await admin.browser.get(f"{API}/invoices/{issued['id']}/pdf"))
+
+    tracer.flow = "expenses"
+    line = await ok(
+        await alice.browser.post(
+            f"{API}/expense-lines",
+            json={
+                "spent_on": "2026-11-06",
+                "category": "mileage",
+                "distance_km": 120,
+                "fiscal_power": 5,
+                "mission_id": mission.id,
+            },
+        ),
+        201,
+    )
+    await ok(await alice.browser.post(f"{API}/expense-reports/{MONTH}/submit"))
+    await ok(await manager.browser.get(f"{API}/expense-reports/{MONTH}/review"))
+    await ok(
+        await manager.browser.post(
+            f"{API}/expense-lines/{line['id']}/decision", json={"approve": True}
+        )
+    )
+
+    tracer.flow = "leave"
+    leave = await ok(
+        await alice.browser.post(
+            f"{API}/leave/requests",
+            json={
+                "id": str(uuid.uuid4()),
+                "kind": "CP",
+                "first_day": "2026-12-21",
+                "last_day": "2026-12-24",
+                "comment": "",
+            },
+        ),
+        201,
+    )
+    await ok(await manager.browser.get(f"{API}/leave/team"))
+    await ok(await manager.browser.post(f"{API}/leave/requests/{leave['id']}/approve"))
+
+    tracer.flow = "screens"
+    ids = {
+        "person_id": alice.id,
+        "client_id": client.id,
+        "mission_id": mission.id,
+        "month": MONTH,
+        "invoice_id": issued["id"],
+        "line_id": line["id"],
+        "request_id": leave["id"],
+        "figure": "tace",
+        "kind": "people",
+    }
+    for member in (admin, manager, alice):
+        assert await visit_every_screen(member.browser, world.app, ids) > 5
+
+    tracer.flow = "notifications"
+    worker = OutboxWorker(settings=settings, clock=clock, worker_id="plans")
+    try:
+        clock.advance(days=20)  # the month's close is near: reminders are due
+        await NotificationRuntime(settings=settings, clock=clock, worker=worker).tick()
+    finally:
+        await worker.close()
+
+    tracer.flow = "logout"
+    await ok(await alice.browser.post(f"{API}/auth/logout"), 204)
+
+
+async def test_the_main_flows_read_no_growing_table_whole(
+    tracer: Tracer, world: World, settings: Settings, clock: FakeClock
+) -> None:
+    """Make sure no statement of a consultant's month, an approval, a signature, an invoice, an
+    expense, a leave request, the screens or the outbox reads a growing table whole: each such
+    scan is a cost that grows with the firm on a path its people wait on."""
+    await run_flows(world, tracer, settings, clock)
+    assert len(tracer.statements) > 500
+    scans = full_scans(database_of(settings), tracer.statements)
+    assert not scans, "full scans of growing tables:\n" + "\n".join(map(str, scans))
+
+
+async def test_a_missing_index_is_reported_with_its_table_and_statement(
+    tracer: Tracer, world: World, settings: Settings
+) -> None:
+    """Make sure the check above can fail: without the index on a person's roles, the session
+    lookup of every request is reported as a scan of person_role, statement and flow named."""
+    alice = await world.person("alice", [Role.CONSULTANT])
+    tracer.statements.clear()
+    tracer.flow = "a request"
+    await ok(await alice.browser.get(f"{API}/me"))
+    assert full_scans(database_of(settings), tracer.statements) == []
+    with UNTRACED_CONNECT(database_of(settings)) as connection:
+        connection.execute("DROP INDEX person_role_person")
+    scans = full_scans(database_of(settings), tracer.statements)
+    assert {scan.table for scan in scans} == {"person_role"}
+    assert all("person_role" in scan.statement for scan in scans)
+    assert str(scans[0]).startswith("[a request] SCAN ")
+    assert "(table person_role): " in str(scans[0])
