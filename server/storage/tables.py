@@ -240,7 +240,7 @@ class Ceremony(Table):
     id = UUID(primary_key=True)
     purpose = Varchar(length=20, help_text="register, login or add_device.")
     challenge = Bytea()
-    person = ForeignKey(references=Person, null=True)
+    person = ForeignKey(references=Person, null=True, index=True)
     invitation = ForeignKey(references=Invitation, null=True, index=True)
     expires_at = Timestamptz()
     used_at = Timestamptz(null=True, default=None)
@@ -377,7 +377,7 @@ class SignatureEvidence(Table):
     id = UUID(primary_key=True)
     timesheet = ForeignKey(references=Timesheet, null=False, index=True)
     person = ForeignKey(references=Person, null=False, help_text="The signer.", index=True)
-    passkey = ForeignKey(references=Passkey, null=False)
+    passkey = ForeignKey(references=Passkey, null=False, index=True)
     step = Integer()
     version = BigInt(help_text="The month version that was signed.")
     document_hash = Varchar(length=64, index=True)
@@ -685,7 +685,9 @@ class OutboxItem(Table):
     id = UUID(primary_key=True)
     key = Varchar(length=200, unique=True, help_text="Idempotency key: person:month:kind:occ.")
     person = ForeignKey(references=Person, null=True, index=True)
-    address = Varchar(length=254, default="", help_text="Email for people without an account.")
+    address = Varchar(
+        length=254, default="", help_text="Email for people without an account.", index=True
+    )
     channel = Varchar(length=10, default="auto", help_text="auto (push, else email) or email.")
     kind = Varchar(length=30)
     month = Varchar(length=7)
@@ -817,7 +819,7 @@ class Receipt(Table):
 
     id = UUID(primary_key=True)
     key = Varchar(length=120, unique=True)
-    organisation = ForeignKey(references=Organisation, null=False)
+    organisation = ForeignKey(references=Organisation, null=False, index=True)
     owner = ForeignKey(references=Person, null=False, index=True)
     sha256 = Varchar(length=64)
     media_type = Varchar(length=40)
@@ -961,7 +963,7 @@ class Erasure(Table):
     """An erasure carried out (RGPD art. 17): who asked it, when, and the answer given."""
 
     id = UUID(primary_key=True)
-    organisation = ForeignKey(references=Organisation, null=False)
+    organisation = ForeignKey(references=Organisation, null=False, index=True)
     person = ForeignKey(references=Person, null=False, unique=True)
     requested_by = ForeignKey(references=Person, null=True, help_text="Null: retention job.")
     erased_at = Timestamptz()

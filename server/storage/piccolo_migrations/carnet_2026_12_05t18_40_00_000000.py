@@ -10,9 +10,10 @@ DESCRIPTION = "indexes for every lookup the query-plan test found reading a whol
 # these are the columns its statements looked rows up by while reading the whole table (a
 # month's signature links and evidence, an invoice's lines, adjustments and discounts, a
 # mission's circuit and milestones, a consultant's leave and expense lines, a firm's clients,
-# missions, tokens and webhooks, ...), plus the foreign keys a parent's DELETE checks (an
-# invoice's credit notes, a line's credit lines, an invitation's ceremonies), and the two
-# periodic prunes by date. None is on the sync write path. Columns are marked ``index=True``
+# missions, tokens and webhooks, an erasure's and the retention job's lookups by person or
+# firm, ...), plus the foreign keys a parent's DELETE checks (an invoice's credit notes, a
+# line's credit lines, an invitation's ceremonies, a passkey's evidence), and the periodic
+# prunes of the outbox and the webhook log by date. None is on the sync write path. Columns are marked ``index=True``
 # in `server/storage/tables.py`; the two composite indexes are raw SQL
 # (tests/server/test_migrations.py lists them). docs/benchmarks.md has the figures.
 COLUMNS = (
@@ -26,11 +27,13 @@ COLUMNS = (
     ("ApprovalStep", "approval_step", "approver", ForeignKey),
     ("Timesheet", "timesheet", "waiting_on", ForeignKey),
     ("Invitation", "invitation", "person", ForeignKey),
+    ("Ceremony", "ceremony", "person", ForeignKey),
     ("Ceremony", "ceremony", "invitation", ForeignKey),
     ("SignatureLink", "signature_link", "timesheet", ForeignKey),
     ("SignatureLink", "signature_link", "person", ForeignKey),
     ("SignatureEvidence", "signature_evidence", "timesheet", ForeignKey),
     ("SignatureEvidence", "signature_evidence", "person", ForeignKey),
+    ("SignatureEvidence", "signature_evidence", "passkey", ForeignKey),
     ("SignerEnrolment", "signer_enrolment", "link", ForeignKey),
     ("SignerEnrolment", "signer_enrolment", "person", ForeignKey),
     ("PasskeyRegistration", "passkey_registration", "person", ForeignKey),
@@ -44,11 +47,14 @@ COLUMNS = (
     ("Expense", "expense", "organisation", ForeignKey),
     ("Expense", "expense", "mission", ForeignKey),
     ("OutboxItem", "outbox_item", "person", ForeignKey),
+    ("OutboxItem", "outbox_item", "address", Varchar),
     ("OutboxItem", "outbox_item", "done_ms", BigInt),
+    ("Receipt", "receipt", "organisation", ForeignKey),
     ("Receipt", "receipt", "owner", ForeignKey),
     ("ExpenseClaim", "expense_claim", "consultant", ForeignKey),
     ("LeaveRequest", "leave_request", "consultant", ForeignKey),
     ("LeaveAdjustment", "leave_adjustment", "consultant", ForeignKey),
+    ("Erasure", "erasure", "organisation", ForeignKey),
     ("SsoIdentity", "sso_identity", "person", ForeignKey),
     ("ApiToken", "api_token", "organisation", ForeignKey),
     ("WebhookSubscription", "webhook_subscription", "organisation", ForeignKey),
