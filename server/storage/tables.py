@@ -338,7 +338,9 @@ class SignatureLink(Table):
     """
 
     id = UUID(primary_key=True)
-    timesheet = ForeignKey(references=Timesheet, null=False, index=True)
+    # Indexed with the signer (index signature_link_timesheet_person): a lookup by month and
+    # signer must not pick the signer's own index, which holds every month of their client's.
+    timesheet = ForeignKey(references=Timesheet, null=False)
     person = ForeignKey(
         references=Person, null=False, help_text="The signer it was sent to.", index=True
     )

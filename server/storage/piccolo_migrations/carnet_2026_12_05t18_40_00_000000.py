@@ -29,7 +29,6 @@ COLUMNS = (
     ("Invitation", "invitation", "person", ForeignKey),
     ("Ceremony", "ceremony", "person", ForeignKey),
     ("Ceremony", "ceremony", "invitation", ForeignKey),
-    ("SignatureLink", "signature_link", "timesheet", ForeignKey),
     ("SignatureLink", "signature_link", "person", ForeignKey),
     ("SignatureEvidence", "signature_evidence", "timesheet", ForeignKey),
     ("SignatureEvidence", "signature_evidence", "person", ForeignKey),
@@ -62,6 +61,9 @@ COLUMNS = (
     ("WebhookDelivery", "webhook_delivery", "at", Timestamptz),
 )
 COMPOSITES = {
+    # By month and signer, not the month alone: without ANALYZE, SQLite may look "this month's
+    # link to this signer" up through the signer's index (every month of their client's).
+    "signature_link_timesheet_person": "signature_link (timesheet, person)",
     "expense_claim_organisation_month": "expense_claim (organisation, month)",
     "figure_mission_month_organisation_month": "figure_mission_month (organisation, month)",
 }
