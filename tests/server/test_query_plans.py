@@ -4,11 +4,11 @@ Piccolo never indexes a foreign key, and a statement that reads a whole table co
 a test's few rows and grows with the firm: every request's session lookup read all of
 `person_role` until 2026-12-05 (docs/benchmarks.md). Here the real app runs a consultant's
 month, a manager's approval, a client signer's signature, the invoicing, the expenses, the
-leave, the back office's screens and the notification outbox, with every SQL statement traced
-on its connection (`sqlite3.Connection.set_trace_callback`, the inline reader's and aiosqlite's
-alike); each distinct statement is then explained (EXPLAIN QUERY PLAN) on the same database,
-and a full scan of a table that grows with the firm's people or activity fails the test,
-naming the flow, the table and the statement.
+leave, the back office's screens, the retention job, an erasure and the notification outbox,
+with every SQL statement traced on its connection (`sqlite3.Connection.set_trace_callback`, the
+inline reader's and aiosqlite's alike); each distinct statement is then explained (EXPLAIN
+QUERY PLAN) on the same database, and a full scan of a table that grows with the firm's people
+or activity fails the test, naming the flow, the table and the statement.
 
 SQLite only: its plan does not depend on a table's size (we never run ANALYZE), so a test's
 small database shows the plan a firm's large one gets. PostgreSQL chooses by statistics and
@@ -158,7 +158,7 @@ def database_of(settings: Settings) -> Path:
     return Path(settings.database_url.removeprefix("sqlite:///"))
 
 
-async def ok(response: Any, status: int = 200) -> Any:
+def ok(response: Any, status: int = 200) -> Any:
     assert response.status_code == status, response.text
     if "json" not in response.headers.get("content-type", ""):
         return None
@@ -200,7 +200,7 @@ async def run_flows(world: World, tracer: Tracer, settings: Settings, clock: Fak
     alice = await world.person("alice", [Role.CONSULTANT], manager="manager")
     client = await world.client("Banque Client SA")
     mission = await world.mission("alice", client, approvers=[("manager", "manager")])
-    me = await ok(await alice.browser.get(f"{API}/me"))
+    me = ok(await alice.browser.get(f"{API}/me"))
     assert me["id"] == alice.id
 
     tracer.flow = "consultant month (sync)"
@@ -212,8 +212,8 @@ async def run_flows(world: World, tracer: Tracer, settings: Settings, clock: Fak
     laptop.edit("2026-11-05", [(f"mission:{mission.id}", 1)], NOW_MS + 1)  # overwrites unseen
     await laptop.sync(transport)
     await phone.sync(transport)
-    await ok(await alice.browser.get(f"{API}/people/{alice.id}/months/{MONTH}"))
-    await ok(
+    ok(await alice.browser.get(f"{API}/people/{alice.id}/months/{MONTH}"))
+    ok(
         await alice.browser.put(
             f"{API}/people/{alice.id}/months/{MONTH}/days/2026-11-06",
             json={"lines": [{"line": f"mission:{mission.id}", "half_days": 2}], "comment": ""},
@@ -225,35 +225,35 @@ async def run_flows(world: World, tracer: Tracer, settings: Settings, clock: Fak
     assert [r["status"] for r in body["results"]][-1] == "applied", body
 
     tracer.flow = "manager approval"
-    await ok(await manager.browser.get(f"{API}/team/months/{MONTH}"))
+    ok(await manager.browser.get(f"{API}/team/months/{MONTH}"))
     month_url = f"{API}/people/{alice.id}/months/{MONTH}"
-    version = (await ok(await manager.browser.get(month_url)))["version"]
-    await ok(await manager.browser.post(f"{month_url}/approve", json={"version": version}))
-    await ok(await manager.browser.get(f"{month_url}/history"))
+    version = (ok(await manager.browser.get(month_url)))["version"]
+    ok(await manager.browser.post(f"{month_url}/approve", json={"version": version}))
+    ok(await manager.browser.get(f"{month_url}/history"))
 
     tracer.flow = "client signer"
     waiting = await signing.month_waiting_on_signer(world, consultant="bob", client=client)
     signer_browser, authenticator = await signing.signer_ready(world, waiting)
-    await ok(await signing.sign(signer_browser, authenticator), 201)
-    await ok(await signer_browser.get(f"{API}/sign"))
+    ok(await signing.sign(signer_browser, authenticator), 201)
+    ok(await signer_browser.get(f"{API}/sign"))
 
     tracer.flow = "invoicing"
-    invoices = await ok(await admin.browser.get(f"{API}/invoices"))
+    invoices = ok(await admin.browser.get(f"{API}/invoices"))
     assert invoices, "the validated months gave no pre-invoice"
     draft = invoices[0]["id"]
-    await ok(await admin.browser.get(f"{API}/invoices/{draft}"))
-    issued = await ok(await admin.browser.post(f"{API}/invoices/{draft}/issue"), 201)
-    await ok(
+    ok(await admin.browser.get(f"{API}/invoices/{draft}"))
+    issued = ok(await admin.browser.post(f"{API}/invoices/{draft}/issue"), 201)
+    ok(
         await admin.browser.post(
             f"{API}/invoices/{issued['id']}/payments",
             json={"paid_on": "2026-11-20", "amount_cents": 100},
         ),
         201,
     )
-    await ok(await admin.browser.get(f"{API}/invoices/{issued['id']}/pdf"))
+    ok(await admin.browser.get(f"{API}/invoices/{issued['id']}/pdf"))
 
     tracer.flow = "expenses"
-    line = await ok(
+    line = ok(
         await alice.browser.post(
             f"{API}/expense-lines",
             json={
@@ -266,16 +266,16 @@ async def run_flows(world: World, tracer: Tracer, settings: Settings, clock: Fak
         ),
         201,
     )
-    await ok(await alice.browser.post(f"{API}/expense-reports/{MONTH}/submit"))
-    await ok(await manager.browser.get(f"{API}/expense-reports/{MONTH}/review"))
-    await ok(
+    ok(await alice.browser.post(f"{API}/expense-reports/{MONTH}/submit"))
+    ok(await manager.browser.get(f"{API}/expense-reports/{MONTH}/review"))
+    ok(
         await manager.browser.post(
             f"{API}/expense-lines/{line['id']}/decision", json={"approve": True}
         )
     )
 
     tracer.flow = "leave"
-    leave = await ok(
+    leave = ok(
         await alice.browser.post(
             f"{API}/leave/requests",
             json={
@@ -288,8 +288,8 @@ async def run_flows(world: World, tracer: Tracer, settings: Settings, clock: Fak
         ),
         201,
     )
-    await ok(await manager.browser.get(f"{API}/leave/team"))
-    await ok(await manager.browser.post(f"{API}/leave/requests/{leave['id']}/approve"))
+    ok(await manager.browser.get(f"{API}/leave/team"))
+    ok(await manager.browser.post(f"{API}/leave/requests/{leave['id']}/approve"))
 
     tracer.flow = "screens"
     ids = {
@@ -311,8 +311,8 @@ async def run_flows(world: World, tracer: Tracer, settings: Settings, clock: Fak
 
     tracer.flow = "erasure"
     bob = world["bob"].id
-    await ok(await admin.browser.post(f"{API}/people/{bob}/deactivate", json={}))
-    await ok(await admin.browser.post(f"{API}/people/{bob}/erasure", json={"confirm": True}))
+    ok(await admin.browser.post(f"{API}/people/{bob}/deactivate", json={}))
+    ok(await admin.browser.post(f"{API}/people/{bob}/erasure", json={"confirm": True}))
 
     tracer.flow = "notifications"
     worker = OutboxWorker(settings=settings, clock=clock, worker_id="plans")
@@ -323,7 +323,7 @@ async def run_flows(world: World, tracer: Tracer, settings: Settings, clock: Fak
         await worker.close()
 
     tracer.flow = "logout"
-    await ok(await alice.browser.post(f"{API}/auth/logout"), 204)
+    ok(await alice.browser.post(f"{API}/auth/logout"), 204)
 
 
 @sqlite_only
@@ -348,7 +348,7 @@ async def test_a_missing_index_is_reported_with_its_table_and_statement(
     alice = await world.person("alice", [Role.CONSULTANT])
     tracer.statements.clear()
     tracer.flow = "a request"
-    await ok(await alice.browser.get(f"{API}/me"))
+    ok(await alice.browser.get(f"{API}/me"))
     assert full_scans(database_of(settings), tracer.statements) == []
     with UNTRACED_CONNECT(database_of(settings)) as connection:
         connection.execute("DROP INDEX person_role_person")
