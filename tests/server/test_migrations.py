@@ -77,12 +77,6 @@ RAW_INDEXES = {
     # 2026-12-05T18:40, what tests/server/test_query_plans.py found reading whole tables.
     "expense_claim_organisation_month": ("expense_claim", ("organisation", "month"), False, None),
     "signature_link_timesheet_person": ("signature_link", ("timesheet", "person"), False, None),
-    "figure_mission_month_organisation_month": (
-        "figure_mission_month",
-        ("organisation", "month"),
-        False,
-        None,
-    ),
 }
 # 2026-12-05T00:30, SQLite only: covering indexes of the projection by month (PostgreSQL gained
 # nothing from them).
