@@ -14,9 +14,10 @@ DESCRIPTION = "indexes for every lookup the query-plan test found reading a whol
 # firm, ...), plus the foreign keys a parent's DELETE checks (an invoice's credit notes, a
 # line's credit lines, an invitation's ceremonies, a passkey's evidence), and the periodic
 # prunes of the outbox and the webhook log by date. None is on the sync write path. The revenue
-# figure's sums over a firm's projection are left to their scan (the test's allow-list says why). Columns are marked ``index=True``
-# in `server/storage/tables.py`; the two composite indexes are raw SQL
-# (tests/server/test_migrations.py lists them). docs/benchmarks.md has the figures.
+# figure's sums over a firm's projection are left to their scan (the test's allow-list says
+# why). Columns are marked ``index=True`` in `server/storage/tables.py`; the two composite
+# indexes are raw SQL (tests/server/test_migrations.py lists them). docs/benchmarks.md has the
+# figures.
 COLUMNS = (
     ("ClientCompany", "client_company", "organisation", ForeignKey),
     ("Person", "person", "manager", ForeignKey),
