@@ -237,7 +237,11 @@ async def count_kept(person_id: str) -> dict[str, int]:
     }
     invoices = 0
     if months:
-        for row in await _rows(t.Invoice.select(t.Invoice.sources)):
+        # The firm's invoices only (its months are in no other firm's), through the index
+        # leading with the organisation instead of every firm's invoices.
+        firm = t.Person.select(t.Person.organisation).where(t.Person.id == person_id)
+        query = t.Invoice.select(t.Invoice.sources).where(t.Invoice.organisation.is_in(firm))
+        for row in await _rows(query):
             text = json.dumps(row["sources"])
             invoices += any(m in text for m in months)
     return {

@@ -72,7 +72,7 @@ class ClientCompany(Table):
     """A customer of the organisation: who missions are for and who invoices go to."""
 
     id = UUID(primary_key=True)
-    organisation = ForeignKey(references=Organisation, null=False)
+    organisation = ForeignKey(references=Organisation, null=False, index=True)
     legal_name = Varchar(length=200)
     siren = Varchar(length=9)
     vat_number = Varchar(length=20)
@@ -99,12 +99,16 @@ class Person(Table):
     )
     display_name = Varchar(length=120)
     manager: ForeignKey["Person"] = ForeignKey(
-        references="self", null=True, help_text="The manager whose team this person is in."
+        references="self",
+        null=True,
+        help_text="The manager whose team this person is in.",
+        index=True,
     )
     client_company = ForeignKey(
         references=ClientCompany,
         null=True,
         help_text="Set for client signers: the customer they sign for.",
+        index=True,
     )
     webauthn_user_handle = Bytea(
         help_text="Random WebAuthn user handle (never the id or email, WebAuthn §14.6.1)."
@@ -125,9 +129,9 @@ class Mission(Table):
     """A consultant's assignment at a client, with its billing and approval rules."""
 
     id = UUID(primary_key=True)
-    organisation = ForeignKey(references=Organisation, null=False)
+    organisation = ForeignKey(references=Organisation, null=False, index=True)
     consultant = ForeignKey(references=Person, null=False)
-    client = ForeignKey(references=ClientCompany, null=False)
+    client = ForeignKey(references=ClientCompany, null=False, index=True)
     title = Varchar(length=200)
     start_date = Date()
     end_date = Date(null=True, default=None, help_text="Null while open-ended.")
@@ -147,7 +151,7 @@ class Milestone(Table):
     """A forfait milestone: what is billed, and when."""
 
     id = UUID(primary_key=True)
-    mission = ForeignKey(references=Mission, null=False)
+    mission = ForeignKey(references=Mission, null=False, index=True)
     position = Integer()
     label = Varchar(length=200)
     due_date = Date()
@@ -158,10 +162,10 @@ class ApprovalStep(Table):
     """One step of a mission's validation circuit, in `position` order."""
 
     id = UUID(primary_key=True)
-    mission = ForeignKey(references=Mission, null=False)
+    mission = ForeignKey(references=Mission, null=False, index=True)
     position = Integer()
     kind = Varchar(length=20, help_text="manager or client_signer.")
-    approver = ForeignKey(references=Person, null=False)
+    approver = ForeignKey(references=Person, null=False, index=True)
 
 
 class Timesheet(Table):
@@ -173,7 +177,10 @@ class Timesheet(Table):
     status = Varchar(length=20, default="draft")
     step = Integer(default=0, help_text="Index of the approval step while in_validation.")
     waiting_on = ForeignKey(
-        references=Person, null=True, help_text="Who the CRA waits on, while in validation."
+        references=Person,
+        null=True,
+        help_text="Who the CRA waits on, while in validation.",
+        index=True,
     )
     epoch = Integer(default=0, help_text="Bumped on every reopening, to refuse stale edits.")
     version = BigInt(default=0, help_text="Consultant's sync version at the last state change.")
@@ -200,7 +207,7 @@ class Invitation(Table):
     """A single-use, expiring link that lets a person register their first passkey."""
 
     id = UUID(primary_key=True)
-    person = ForeignKey(references=Person, null=False)
+    person = ForeignKey(references=Person, null=False, index=True)
     token_hash = Varchar(length=64, unique=True, help_text="SHA-256 of the link token.")
     created_by = ForeignKey(references=Person, null=True)
     created_at = Timestamptz(default=TimestamptzNow())
@@ -233,8 +240,8 @@ class Ceremony(Table):
     id = UUID(primary_key=True)
     purpose = Varchar(length=20, help_text="register, login or add_device.")
     challenge = Bytea()
-    person = ForeignKey(references=Person, null=True)
-    invitation = ForeignKey(references=Invitation, null=True)
+    person = ForeignKey(references=Person, null=True, index=True)
+    invitation = ForeignKey(references=Invitation, null=True, index=True)
     expires_at = Timestamptz()
     used_at = Timestamptz(null=True, default=None)
 
@@ -331,8 +338,12 @@ class SignatureLink(Table):
     """
 
     id = UUID(primary_key=True)
+    # Indexed with the signer (index signature_link_timesheet_person): a lookup by month and
+    # signer must not pick the signer's own index, which holds every month of their client's.
     timesheet = ForeignKey(references=Timesheet, null=False)
-    person = ForeignKey(references=Person, null=False, help_text="The signer it was sent to.")
+    person = ForeignKey(
+        references=Person, null=False, help_text="The signer it was sent to.", index=True
+    )
     step = Integer(help_text="The circuit step the month waited on when the link was issued.")
     epoch = Integer(help_text="The month's epoch then: a send-back ends the link.")
     token_hash = Varchar(length=64, unique=True, help_text="SHA-256 of the link token.")
@@ -366,9 +377,9 @@ class SignatureEvidence(Table):
     """Everything needed to re-verify a signature offline; written once, never changed."""
 
     id = UUID(primary_key=True)
-    timesheet = ForeignKey(references=Timesheet, null=False)
-    person = ForeignKey(references=Person, null=False, help_text="The signer.")
-    passkey = ForeignKey(references=Passkey, null=False)
+    timesheet = ForeignKey(references=Timesheet, null=False, index=True)
+    person = ForeignKey(references=Person, null=False, help_text="The signer.", index=True)
+    passkey = ForeignKey(references=Passkey, null=False, index=True)
     step = Integer()
     version = BigInt(help_text="The month version that was signed.")
     document_hash = Varchar(length=64, index=True)
@@ -388,8 +399,8 @@ class SignerEnrolment(Table):
     """
 
     id = UUID(primary_key=True)
-    link = ForeignKey(references=SignatureLink, null=False)
-    person = ForeignKey(references=Person, null=False)
+    link = ForeignKey(references=SignatureLink, null=False, index=True)
+    person = ForeignKey(references=Person, null=False, index=True)
     code_hash = Varchar(length=64, help_text="HMAC-SHA-256 of the code under the secret key.")
     sent_at = Timestamptz()
     expires_at = Timestamptz()
@@ -404,7 +415,7 @@ class PasskeyRegistration(Table):
 
     id = UUID(primary_key=True)
     passkey = ForeignKey(references=Passkey, null=False, unique=True)
-    person = ForeignKey(references=Person, null=False)
+    person = ForeignKey(references=Person, null=False, index=True)
     record = Text(help_text="The registration record without its timestamp, canonical JSON.")
     record_hash = Varchar(length=64, help_text="SHA-256 of record, hex.")
     timestamp_token = Bytea(null=True, default=None, help_text="RFC 3161 token over record.")
@@ -490,7 +501,7 @@ class Invoice(Table):
 
     id = UUID(primary_key=True)
     organisation = ForeignKey(references=Organisation, null=False)
-    client = ForeignKey(references=ClientCompany, null=False)
+    client = ForeignKey(references=ClientCompany, null=False, index=True)
     kind = Varchar(length=20, default="invoice", help_text="invoice or credit_note.")
     status = Varchar(length=20, default="draft", help_text="draft, issued or paid.")
     group_key = Varchar(
@@ -514,7 +525,10 @@ class Invoice(Table):
     vat_cents = BigInt(default=0)
     gross_cents = BigInt(default=0)
     credits: ForeignKey["Invoice"] = ForeignKey(
-        references="self", null=True, help_text="For a credit note: the invoice it corrects."
+        references="self",
+        null=True,
+        help_text="For a credit note: the invoice it corrects.",
+        index=True,
     )
     reason = Text(default="")
     facturx_xml = Bytea(null=True, default=None)
@@ -534,9 +548,11 @@ class InvoiceLine(Table):
     """One line of an invoice or credit note (amounts by server/domain/pricing.py)."""
 
     id = UUID(primary_key=True)
-    invoice = ForeignKey(references=Invoice, null=False)
+    invoice = ForeignKey(references=Invoice, null=False, index=True)
     position = Integer()
-    key = Varchar(length=120, help_text="What the line bills: mission:<id>, expense:<id>...")
+    key = Varchar(
+        length=120, help_text="What the line bills: mission:<id>, expense:<id>...", index=True
+    )
     kind = Varchar(length=20)
     label = Varchar(length=200)
     description = Text(default="")
@@ -546,7 +562,10 @@ class InvoiceLine(Table):
     vat_rate_bp = Integer()
     net_cents = BigInt()
     credits_line: ForeignKey["InvoiceLine"] = ForeignKey(
-        references="self", null=True, help_text="For a credit note line: the line it credits."
+        references="self",
+        null=True,
+        help_text="For a credit note line: the line it credits.",
+        index=True,
     )
 
 
@@ -554,7 +573,7 @@ class InvoiceAdjustment(Table):
     """An administrator's change to a pre-invoice line, with its mandatory reason."""
 
     id = UUID(primary_key=True)
-    invoice = ForeignKey(references=Invoice, null=False)
+    invoice = ForeignKey(references=Invoice, null=False, index=True)
     line_key = Varchar(length=120)
     quantity = Integer(null=True, default=None)
     unit_price_cents = BigInt(null=True, default=None)
@@ -575,8 +594,8 @@ class Expense(Table):
     """An expense recorded by an administrator for a mission, re-billed or not."""
 
     id = UUID(primary_key=True)
-    organisation = ForeignKey(references=Organisation, null=False)
-    mission = ForeignKey(references=Mission, null=False)
+    organisation = ForeignKey(references=Organisation, null=False, index=True)
+    mission = ForeignKey(references=Mission, null=False, index=True)
     spent_on = Date()
     category = Varchar(length=40)
     label = Varchar(length=200, default="")
@@ -617,7 +636,7 @@ class LineDiscount(Table):
     """A discount on one pre-invoice line (percentage or amount), with its mandatory reason."""
 
     id = UUID(primary_key=True)
-    invoice = ForeignKey(references=Invoice, null=False)
+    invoice = ForeignKey(references=Invoice, null=False, index=True)
     line_key = Varchar(length=120)
     percent_bp = Integer(null=True, default=None)
     amount_cents = BigInt(null=True, default=None)
@@ -667,8 +686,10 @@ class OutboxItem(Table):
 
     id = UUID(primary_key=True)
     key = Varchar(length=200, unique=True, help_text="Idempotency key: person:month:kind:occ.")
-    person = ForeignKey(references=Person, null=True)
-    address = Varchar(length=254, default="", help_text="Email for people without an account.")
+    person = ForeignKey(references=Person, null=True, index=True)
+    address = Varchar(
+        length=254, default="", help_text="Email for people without an account.", index=True
+    )
     channel = Varchar(length=10, default="auto", help_text="auto (push, else email) or email.")
     kind = Varchar(length=30)
     month = Varchar(length=7)
@@ -681,7 +702,7 @@ class OutboxItem(Table):
     claimed_by = Varchar(length=80, default="")
     outcome = Varchar(length=300, default="")
     created_ms = BigInt(default=0)
-    done_ms = BigInt(null=True, default=None)
+    done_ms = BigInt(null=True, default=None, index=True)
 
 
 # -- figures (issue 15) ------------------------------------------------------------------------
@@ -800,8 +821,8 @@ class Receipt(Table):
 
     id = UUID(primary_key=True)
     key = Varchar(length=120, unique=True)
-    organisation = ForeignKey(references=Organisation, null=False)
-    owner = ForeignKey(references=Person, null=False)
+    organisation = ForeignKey(references=Organisation, null=False, index=True)
+    owner = ForeignKey(references=Person, null=False, index=True)
     sha256 = Varchar(length=64)
     media_type = Varchar(length=40)
     size = Integer()
@@ -814,7 +835,7 @@ class ExpenseClaim(Table):
 
     id = UUID(primary_key=True)
     organisation = ForeignKey(references=Organisation, null=False)
-    consultant = ForeignKey(references=Person, null=False)
+    consultant = ForeignKey(references=Person, null=False, index=True)
     month = Varchar(length=7, help_text="YYYY-MM of spent_on: the report the line is in.")
     spent_on = Date()
     mission = ForeignKey(references=Mission, null=True, default=None, help_text="Null: internal.")
@@ -865,7 +886,7 @@ class LeaveRequest(Table):
 
     id = UUID(primary_key=True)
     organisation = ForeignKey(references=Organisation, null=False)
-    consultant = ForeignKey(references=Person, null=False)
+    consultant = ForeignKey(references=Person, null=False, index=True)
     kind = Varchar(length=20, help_text="Absence type: CP, RTT or sans_solde.")
     first_day = Date()
     last_day = Date()
@@ -888,7 +909,7 @@ class LeaveAdjustment(Table):
 
     id = UUID(primary_key=True)
     organisation = ForeignKey(references=Organisation, null=False)
-    consultant = ForeignKey(references=Person, null=False)
+    consultant = ForeignKey(references=Person, null=False, index=True)
     kind = Varchar(length=20, help_text="Absence type with a balance: CP or RTT.")
     opening = Boolean(default=False, help_text="An opening balance: counting starts on_day.")
     on_day = Date(help_text="From when it counts.")
@@ -944,7 +965,7 @@ class Erasure(Table):
     """An erasure carried out (RGPD art. 17): who asked it, when, and the answer given."""
 
     id = UUID(primary_key=True)
-    organisation = ForeignKey(references=Organisation, null=False)
+    organisation = ForeignKey(references=Organisation, null=False, index=True)
     person = ForeignKey(references=Person, null=False, unique=True)
     requested_by = ForeignKey(references=Person, null=True, help_text="Null: retention job.")
     erased_at = Timestamptz()
@@ -990,7 +1011,7 @@ class SsoIdentity(Table):
 
     id = UUID(primary_key=True)
     organisation = ForeignKey(references=Organisation, null=False)
-    person = ForeignKey(references=Person, null=False)
+    person = ForeignKey(references=Person, null=False, index=True)
     subject_key = Varchar(
         length=64, unique=True, help_text="SHA-256 of organisation, issuer and subject."
     )
@@ -1017,7 +1038,7 @@ class ApiToken(Table):
     was shown once to the administrator who created it."""
 
     id = UUID(primary_key=True)
-    organisation = ForeignKey(references=Organisation, null=False)
+    organisation = ForeignKey(references=Organisation, null=False, index=True)
     name = Varchar(length=100)
     token_hash = Varchar(length=64, unique=True)
     hint = Varchar(length=20, help_text="The token's first characters, to tell tokens apart.")
@@ -1034,7 +1055,7 @@ class WebhookSubscription(Table):
     """A firm's webhook: where to post which events, and the secret that signs them."""
 
     id = UUID(primary_key=True)
-    organisation = ForeignKey(references=Organisation, null=False)
+    organisation = ForeignKey(references=Organisation, null=False, index=True)
     url = Varchar(length=500)
     events = JSON(default=[])
     secret = Varchar(length=100, help_text="HMAC-SHA256 key of the Carnet-Signature header.")
@@ -1052,12 +1073,12 @@ class WebhookDelivery(Table):
 
     id = UUID(primary_key=True)
     organisation = ForeignKey(references=Organisation, null=False)
-    subscription = ForeignKey(references=WebhookSubscription, null=False)
+    subscription = ForeignKey(references=WebhookSubscription, null=False, index=True)
     attempt_key = Varchar(length=80, unique=True)
     event = Varchar(length=40)
     event_id = Varchar(length=64)
     attempt = Integer(default=1)
-    at = Timestamptz()
+    at = Timestamptz(index=True)
     status = Integer(null=True, default=None, help_text="The receiver's HTTP status, if any.")
     duration_ms = Integer(default=0)
     outcome = Varchar(length=10, help_text="sent, retry or dropped.")
