@@ -39,9 +39,9 @@ if str(REPO) not in sys.path:
 
 from bench.harness import SESSION_COOKIE, Database, process_rss_mb  # noqa: E402
 from bench.national_close import Member, month_request, populate  # noqa: E402
+from bench.pull_breakdown import ORIGIN, Asgi  # noqa: E402
 from bench.sync_bench import weekdays  # noqa: E402
 
-ORIGIN = "http://localhost"
 OURS = ("/server/", "/sync/", "/bench/", "/tests/")
 options_depth = 8  # library frames shown under an allocation site
 
@@ -85,49 +85,13 @@ async def csrf_token(app: Any) -> str:
 
 
 async def push(app: Any, member: Member, dates: list[str], csrf: str) -> None:
-    """One consultant's month push as uvicorn hands it to the app; the answer is dropped."""
+    """One consultant's month push as uvicorn hands it to the app (`pull_breakdown.Asgi`, as
+    `push_breakdown --asgi` calls it); the answer is dropped."""
     body = json.dumps(
         month_request(member, dates, int(time.time() * 1000)), separators=(",", ":")
     ).encode()
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/api/v1/sync",
-        "raw_path": b"/api/v1/sync",
-        "root_path": "",
-        "query_string": b"",
-        "headers": [
-            (b"host", b"localhost"),
-            (b"origin", ORIGIN.encode()),
-            (b"cookie", f"{SESSION_COOKIE}={member.token}; csrftoken={csrf}".encode()),
-            (b"x-csrftoken", csrf.encode()),
-            (b"content-type", b"application/json"),
-            (b"accept-encoding", b"gzip"),
-            (b"content-length", str(len(body)).encode()),
-        ],
-        "client": ("127.0.0.1", 5000),
-        "server": ("localhost", 80),
-        "state": {},
-    }
-    received = False
-    status = 0
-
-    async def receive() -> dict[str, Any]:
-        nonlocal received
-        if received:  # no second message: the client neither sends more nor leaves
-            await asyncio.Event().wait()
-        received = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-
-    await app(scope, receive, send)
+    device = Asgi(app, {SESSION_COOKIE: member.token, "csrftoken": csrf}, csrf)
+    status, _ = await device.call("POST", "/api/v1/sync", body)
     if status != 200:
         raise RuntimeError(f"push answered {status}")
 
