@@ -195,7 +195,9 @@ class DayEntry(Table):
     consultant = ForeignKey(references=Person, null=True, help_text="Denormalised for pulls.")
     day = Date()
     hlc = Varchar(length=80, default="", help_text="Hybrid logical clock of the winning write.")
-    version = BigInt(default=0, index=True, help_text="Consultant's sync version at last change.")
+    # Not indexed alone: every read by version also names the consultant, and the raw index on
+    # (consultant, version) serves it (migration 2026-12-05T20:50).
+    version = BigInt(default=0, help_text="Consultant's sync version at last change.")
     by_client = Varchar(length=40, default="server", help_text="Device that wrote the value.")
     lines = JSON(default=[], help_text='[{"line": "mission:<id>"|"absence:CP", "half_days": 1|2}]')
     comment = Text(default="")
@@ -301,7 +303,7 @@ class DayOverwrite(Table):
     day = Date()
     lost = JSON(help_text="The replaced day state.")
     by_client = Varchar(length=40)
-    version = BigInt(index=True)
+    version = BigInt()  # read with the consultant: index (consultant, version), raw SQL
     created_at = Timestamptz(default=TimestamptzNow())
 
 
