@@ -156,7 +156,9 @@ class MonthTx:
         if not self._ids:
             # 8, then 16, 32... up to 256 at a time: as many as the batch turns out to need.
             self._id_block = min(2 * self._id_block, 256)
-            self._ids = push_store.new_ids(self._id_block)
+            # Reversed, so that `pop` hands them out in the order they sort: each new row's
+            # id then lands after the last one in the id index, where SQLite appends cheaply.
+            self._ids = push_store.new_ids(self._id_block)[::-1]
         return self._ids.pop()
 
     def _unplanned(self, what: str) -> None:

@@ -7,6 +7,7 @@ ordinary push when a planned transaction is asked for what it was not given; and
 notification (a reaction) reading nothing its transaction already holds.
 """
 
+import datetime as dt
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
@@ -16,7 +17,7 @@ import aiosqlite
 import pytest
 
 from server.commands import month_tx
-from server.domain.roles import Role
+from server.domain.roles import Actor, Role
 from server.services import audit_log, notifications, sync_service
 from server.storage import notification_store, push_store
 from server.storage import tables as t
@@ -296,6 +297,21 @@ def test_new_ids_are_time_ordered_version_7_uuids_in_their_canonical_text() -> N
         assert before <= parsed.int >> 80 <= after
     assert all(batch == sorted(batch) for batch in batches)
     assert [b[0][:13] for b in batches] == sorted(b[0][:13] for b in batches)
+
+
+def test_a_transaction_hands_out_its_row_ids_in_the_order_they_sort() -> None:
+    """Make sure the ids a month transaction gives its new rows (a day per pushed day) come out
+    in increasing order across its blocks of ids, so each row lands after the previous one at
+    the end of the id index instead of before it."""
+    tx = month_tx.MonthTx(
+        actor=Actor(str(uuid.uuid4()), str(uuid.uuid4()), frozenset({Role.CONSULTANT})),
+        now=dt.datetime(2026, 11, 30, 18, tzinfo=dt.UTC),
+        device="device-1",
+    )
+    blocks = [[tx.new_id() for _ in range(8)] for _ in range(4)]
+    for block in blocks:
+        assert block == sorted(block)
+        assert len(set(block)) == len(block)
 
 
 def _mutation(id_: int, name: str, args: dict[str, Any]) -> Mutation:
