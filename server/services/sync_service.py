@@ -123,7 +123,8 @@ def models(results: Sequence[Result]) -> list[MutationResult]:
 
 
 def stored_json(result: Result) -> str:
-    """A result as stored for a replay (`mutation_outcome.body`)."""
+    """A result as stored for a replay, one item of its batch's `mutation_outcome.body`
+    (`sync_store.outcome_row`)."""
     if isinstance(result, AppliedDay):
         return result.json()
     return result.model_dump_json(exclude_none=True)
@@ -471,8 +472,7 @@ class SyncService:
             if fresh:
                 last = fresh[-1].id
                 await store.store_outcomes(
-                    request.client_id,
-                    [(r.id, r.model_dump(mode="json", exclude_none=True)) for r in fresh_results],
+                    request.client_id, [(r.id, stored_json(r)) for r in fresh_results]
                 )
             await store.update_client(
                 client_id=request.client_id, last_mutation_id=last, now=tx.now

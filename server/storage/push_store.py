@@ -12,8 +12,16 @@ transaction is one plan of hand-written statements:
    write nothing, they say what to write);
 3. write what it returned: new months, new and changed days (``executemany``, ids made by the
    caller, nothing read back), kept overwrites, month moves, the new version, the device's row
-   and the mutations' results, and last the audit events chained on the organisation's head in
+   and the batch's results, and last the audit events chained on the organisation's head in
    one insert (last, so the chain's lock is held as briefly as it can be); then commit.
+
+The batch's results are kept in ONE `mutation_outcome` row (a JSON list covering its first to
+its last mutation id), not a row per mutation: a month push inserted 21 rows and their entries
+in the table's four b-trees, 4.6 µs of SQLite's writer each, about 8 % of its CPU per push
+(docs/benchmarks.md, issue 12). A retry reads the rows overlapping the ids it sent again and
+keeps those ids' results; the device's acknowledgement deletes a row once all of it is
+acknowledged. The row's shape is `sync_store.outcome_row` and `sync_store.replayed_outcomes`,
+shared with the ordinary push.
 
 The plan is a generator of statements, so both engines run the same SQL in the same order:
 
@@ -47,12 +55,17 @@ from server.storage import tables as t
 from server.storage.repositories import _date, _json, write_transaction
 from server.storage.sqlite_pool import PooledSQLiteEngine
 from server.storage.sync_store import (
+    OUTCOME_INSERT,
+    OUTCOMES_PRUNE,
+    OUTCOMES_READ,
     DayRow,
     MonthRow,
     _day_row,
     _lines_json,
     _month_row,
     day_payload,
+    outcome_row,
+    replayed_outcomes,
 )
 from sync.calendar import CalendarRegion
 from sync.rules import AbsenceType, MissionTerms
@@ -96,7 +109,8 @@ class PushWrites:
     version: int | None = None
     """The space's new version, if anything changed."""
     outcomes: list[tuple[int, str]] = field(default_factory=list)
-    """Each processed mutation's result, as the JSON text to store."""
+    """Each processed mutation's id and result, as JSON text: kept in one row for the batch
+    (`sync_store.outcome_row`)."""
     last_mutation_id: int = 0
     prune_through: int = 0
 
@@ -224,12 +238,8 @@ def _plan(
     replayed: dict[int, dict[str, Any]] = {}
     seen = [m for m in mutation_ids if m <= last]
     if seen and known_client is not None and known_client[0] == person_id:
-        rows = yield (
-            "rows",
-            f"SELECT mutation_id, body FROM mutation_outcome WHERE key IN ({_marks(seen)})",
-            [f"{client_id}:{m}" for m in seen],
-        )
-        replayed = {int(r["mutation_id"]): _json(r["body"]) for r in rows}
+        rows = yield ("rows", OUTCOMES_READ, (client, max(seen), min(seen)))
+        replayed = replayed_outcomes(rows, set(seen))
     rows = yield (
         "rows",
         "SELECT id, start_date, end_date, allowed_absences, comments_required, calendar_region "
@@ -407,23 +417,14 @@ def _write(
             [(writes.last_mutation_id, at, client)],
         )
     if writes.outcomes:
-        yield (
-            "many",
-            "INSERT INTO mutation_outcome (id, key, client, mutation_id, body) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [
-                (key, f"{client_id}:{m}", client, m, body)
-                for key, (m, body) in zip(ids(len(writes.outcomes)), writes.outcomes, strict=True)
-            ],
-        )
+        # The batch's results in one row (`sync_store.outcome_row`), not one row per mutation.
+        row = outcome_row(client_id, writes.outcomes)
+        yield ("many", OUTCOME_INSERT, [(fresh(), row.key, client, *row[1:])])
     if writes.prune_through > 0:
         # Through the index on (client, mutation_id) (migration 2026-12-05T15:35): without it
         # this read every device's kept results.
-        yield (
-            "many",
-            "DELETE FROM mutation_outcome WHERE client = ? AND mutation_id <= ?",
-            [(client, writes.prune_through)],
-        )
+        through = writes.prune_through
+        yield ("many", OUTCOMES_PRUNE, [(client, through, through)])
     # The audit chain last: on PostgreSQL its per-organisation lock is held from the head's read
     # to COMMIT, and every push of the firm waits on it; taken last, it is held only for the
     # chain's own statements. Nothing written above depends on the chain, and the chain's rows

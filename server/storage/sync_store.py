@@ -8,7 +8,7 @@ PostgreSQL a `SELECT … FOR UPDATE`, on SQLite the `BEGIN IMMEDIATE` of the tra
 import json
 import secrets
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple
@@ -100,42 +100,102 @@ async def update_client(*, client_id: str, last_mutation_id: int, now: datetime)
     ).where(t.SyncClient.id == client_id)
 
 
+OUTCOME_LAST = "COALESCE(last_mutation_id, mutation_id)"
+"""The last mutation id a `mutation_outcome` row covers (NULL in rows kept one per mutation,
+before 2026-12-05T21:10)."""
+
+OUTCOMES_READ = (
+    "SELECT mutation_id, body FROM mutation_outcome "
+    f"WHERE client = ? AND mutation_id <= ? AND {OUTCOME_LAST} >= ?"
+)
+"""The rows that may hold a replay's results: the device's rows overlapping [lowest, highest]
+of the ids it sent again (a range of the index on (client, mutation_id))."""
+
+OUTCOME_INSERT = (
+    "INSERT INTO mutation_outcome (id, key, client, mutation_id, last_mutation_id, body) "
+    "VALUES (?, ?, ?, ?, ?, ?)"
+)
+
+OUTCOMES_PRUNE = (
+    f"DELETE FROM mutation_outcome WHERE client = ? AND mutation_id <= ? AND {OUTCOME_LAST} <= ?"
+)
+"""The device's rows it acknowledged whole (a batch acknowledged in part is kept for the rest);
+``mutation_id <= through`` follows from the last test and bounds the index's range."""
+
+
+class OutcomeRow(NamedTuple):
+    """A batch's results as the `mutation_outcome` row that keeps them (less its id and
+    client, which each engine sends in its own type)."""
+
+    key: str
+    first: int
+    last: int
+    body: str
+
+
+def outcome_row(client_id: str, results: Sequence[tuple[int, str]]) -> OutcomeRow:
+    """The one row that keeps a batch's results, given as ``(mutation id, result's JSON
+    text)`` (each result carries its ``id``). One row per batch rather than one per mutation:
+    fewer rows and index entries per push (docs/benchmarks.md, issue 12). The texts are joined
+    as they are, not decoded again. The key names the first id: a device's ids only grow, so
+    no other batch starts there."""
+    first = min(m for m, _ in results)
+    return OutcomeRow(
+        key=f"{client_id}:{first}",
+        first=first,
+        last=max(m for m, _ in results),
+        body="[" + ",".join(text for _, text in results) + "]",
+    )
+
+
+def replayed_outcomes(
+    rows: Iterable[Any], mutation_ids: Collection[int]
+) -> dict[int, dict[str, Any]]:
+    """The stored results of ``mutation_ids``, from `OUTCOMES_READ`'s rows: a batch's row holds
+    a list of results (each with its ``id``), a row kept before 2026-12-05T21:10 one result,
+    that of its ``mutation_id``. A row's other results (mutations not sent again) are left."""
+    found: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        body = _json(row["body"])
+        if isinstance(body, list):
+            found.update((int(r["id"]), r) for r in body if int(r["id"]) in mutation_ids)
+        elif int(row["mutation_id"]) in mutation_ids:
+            found[int(row["mutation_id"])] = body
+    return found
+
+
 async def outcomes(client_id: str, mutation_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """The stored results of the mutations a device sent again (`OUTCOMES_READ`)."""
     if not mutation_ids:
         return {}
-    keys = [f"{client_id}:{m}" for m in mutation_ids]
-    rows = await t.MutationOutcome.select(
-        t.MutationOutcome.mutation_id, t.MutationOutcome.body
-    ).where(t.MutationOutcome.key.is_in(keys))
-    return {int(r["mutation_id"]): _json(r["body"]) for r in rows}
+    rows = await t.MutationOutcome.raw(
+        _piccolo_marks(OUTCOMES_READ), uuid.UUID(client_id), max(mutation_ids), min(mutation_ids)
+    )
+    return replayed_outcomes(rows, set(mutation_ids))
 
 
-async def store_outcomes(client_id: str, bodies: Sequence[tuple[int, dict[str, Any]]]) -> None:
-    """Keep each processed mutation's result, in one ``executemany`` on the open transaction's
-    connection (a Piccolo object per row cost about 0.25 ms each: docs/benchmarks.md)."""
-    if not bodies:
+async def store_outcomes(client_id: str, results: Sequence[tuple[int, str]]) -> None:
+    """Keep a batch's results, ``(mutation id, result's JSON text)``, in its one row
+    (`outcome_row`)."""
+    if not results:
         return
-    transaction = t.MutationOutcome._meta.db.current_transaction.get()
-    if transaction is None:
-        raise RuntimeError("store_outcomes runs inside write_transaction()")
-    client = uuid.UUID(client_id)
-    values = [
-        (uuid.uuid4(), f"{client_id}:{mutation_id}", client, mutation_id, json.dumps(body))
-        for mutation_id, body in bodies
-    ]
-    marks = ", ".join(f"${i}" for i in range(1, 6)) if _is_postgres() else ", ".join("?" * 5)
-    await transaction.connection.executemany(
-        f"INSERT INTO mutation_outcome (id, key, client, mutation_id, body) VALUES ({marks})",
-        values,
+    row = outcome_row(client_id, results)
+    await t.MutationOutcome.raw(
+        _piccolo_marks(OUTCOME_INSERT), uuid.uuid4(), row.key, uuid.UUID(client_id), *row[1:]
     )
 
 
 async def prune_outcomes(client_id: str, through: int) -> None:
-    """Forget results the device has acknowledged receiving."""
+    """Forget the batches the device has acknowledged receiving whole (`OUTCOMES_PRUNE`)."""
     if through > 0:
-        await t.MutationOutcome.delete().where(
-            (t.MutationOutcome.client == client_id) & (t.MutationOutcome.mutation_id <= through)
+        await t.MutationOutcome.raw(
+            _piccolo_marks(OUTCOMES_PRUNE), uuid.UUID(client_id), through, through
         )
+
+
+def _piccolo_marks(sql: str) -> str:
+    """A statement written with ``?`` marks (as `push_store` runs it) in Piccolo's ``{}``."""
+    return sql.replace("?", "{}")
 
 
 def _month_row(row: dict[str, Any]) -> MonthRow:
