@@ -18,6 +18,11 @@ from server.storage import repositories as repo
 from tests.soft_authenticator import SoftAuthenticator
 
 ORIGIN = "http://localhost"
+NOVEMBER_2026_WORKDAYS = [
+    f"2026-11-{d:02d}" for d in range(1, 31) if d not in (1, 7, 8, 14, 15, 21, 22, 28, 29)
+]
+"""November 2026's 21 working days (its Saturdays, Sundays and All Saints' Day, the 1st,
+left out): a month push at the close."""
 ALL_ABSENCES = ("CP", "RTT", "maladie", "sans_solde", "formation", "intercontrat", "at_mp")
 
 
@@ -149,6 +154,14 @@ class World:
             assert response.status_code == 201, response.text
         member = Member(person=person, browser=browser, authenticator=authenticator)
         self.members[name] = member
+        return member
+
+    async def consultant_with_mission(self, name: str = "alice", manager: str = "marc") -> Member:
+        """A logged-in consultant with one mission (``member.mission``) and a manager who does
+        not log in: the sync tests' usual person."""
+        await self.person(manager, [Role.MANAGER], login=False)
+        member = await self.person(name, [Role.CONSULTANT], manager=manager)
+        member.mission = await self.mission(name, await self.client())  # type: ignore[attr-defined]
         return member
 
     def browser(self, **kwargs: Any) -> Browser:

@@ -17,27 +17,21 @@ import httpx
 import pytest
 
 from server.commands.month_tx import NotPlanned
-from server.domain.roles import Role
 from server.services import sync_service
 from server.storage import tables as t
 from server.storage.sync_store import replayed_outcomes
 from tests.conftest import FakeClock
 from tests.device import Device
-from tests.factories import Member, World
+from tests.factories import NOVEMBER_2026_WORKDAYS, Member, World
 
 NOW_MS = int(FakeClock()().timestamp() * 1000)
 
-# November 2026's 21 working days: a month push at the close.
-NOVEMBER = [f"2026-11-{d:02d}" for d in range(1, 31) if d not in (1, 7, 8, 14, 15, 21, 22, 28, 29)]
+NOVEMBER = NOVEMBER_2026_WORKDAYS
 
 
 @pytest.fixture
 async def alice(world: World) -> Member:
-    await world.person("marc", [Role.MANAGER], login=False)
-    member = await world.person("alice", [Role.CONSULTANT], manager="marc")
-    client = await world.client()
-    member.mission = await world.mission("alice", client)  # type: ignore[attr-defined]
-    return member
+    return await world.consultant_with_mission()
 
 
 @pytest.fixture(params=["planned", "ordinary"])

@@ -26,22 +26,17 @@ from server.storage.sqlite_pool import PooledSQLiteEngine
 from sync.protocol import Mutation
 from tests.conftest import FakeClock
 from tests.device import Device
-from tests.factories import Member, World
+from tests.factories import NOVEMBER_2026_WORKDAYS, Member, World
 from tests.sql_spy import spy_statements
 
 NOW_MS = int(FakeClock()().timestamp() * 1000)
 
-# November 2026's 21 working days: a month push at the close.
-NOVEMBER = [f"2026-11-{d:02d}" for d in range(1, 31) if d not in (1, 7, 8, 14, 15, 21, 22, 28, 29)]
+NOVEMBER = NOVEMBER_2026_WORKDAYS
 
 
 @pytest.fixture
 async def alice(world: World) -> Member:
-    await world.person("marc", [Role.MANAGER], login=False)
-    member = await world.person("alice", [Role.CONSULTANT], manager="marc")
-    client = await world.client()
-    member.mission = await world.mission("alice", client)  # type: ignore[attr-defined]
-    return member
+    return await world.consultant_with_mission()
 
 
 def line(member: Member) -> str:

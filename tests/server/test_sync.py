@@ -25,11 +25,7 @@ def transport(member: Member):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 async def alice(world: World) -> Member:
-    await world.person("marc", [Role.MANAGER], login=False)
-    member = await world.person("alice", [Role.CONSULTANT], manager="marc")
-    client = await world.client()
-    member.mission = await world.mission("alice", client)  # type: ignore[attr-defined]
-    return member
+    return await world.consultant_with_mission()
 
 
 def work(member: Member, half_days: int = 2) -> list[tuple[str, int]]:

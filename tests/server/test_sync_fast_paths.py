@@ -35,11 +35,7 @@ AWKWARD = 'dit "bonjour" \\ à l\'équipe\tnuit\nretour\r\n€ 😀 </script> \u
 
 @pytest.fixture
 async def alice(world: World) -> Member:
-    await world.person("marc", [Role.MANAGER], login=False)
-    member = await world.person("alice", [Role.CONSULTANT], manager="marc")
-    client = await world.client()
-    member.mission = await world.mission("alice", client)  # type: ignore[attr-defined]
-    return member
+    return await world.consultant_with_mission()
 
 
 class SyncStatements(list[str]):
