@@ -123,14 +123,30 @@ def test_two_expenses_a_refusal_with_its_reason_and_the_payroll_file(
     )
 
     admin = devices(1280, 900)
+    # The first mission's rule is held back until the administrator has chosen Eve's mission
+    # and typed a margin: its late answer must neither unlock the form early nor overwrite
+    # what was typed (it once did, under load).
+    held: list[Any] = []
+    admin.page.route(
+        "**/expense-policy",
+        lambda route: held.append(route) if not held else route.continue_(),
+    )
     admin.page.goto(f"{demo_server.origin}/#demo={ADMIN_EMAIL}")
     admin.page.get_by_test_id("expenses-link").click()
     policy = admin.page.get_by_test_id("expense-policy")
     # The admin's page draws its review, then the rule form after the missions answer: under
     # load that takes longer than one action's timeout.
     expect(policy.get_by_label("Mission")).to_be_visible(timeout=30_000)
+    while not held:
+        admin.page.wait_for_timeout(50)
     policy.get_by_label("Mission").select_option(label=eve.title)
     policy.get_by_label("Marge (%)").fill("-3")
+    first = held[0]
+    with admin.page.expect_response(lambda response: response.request == first.request):
+        first.continue_()
+    admin.page.wait_for_timeout(300)  # the late answer read and handled, had it been applied
+    assert policy.get_by_label("Marge (%)").input_value() == "-3"
+    admin.page.unroute("**/expense-policy")
     policy.get_by_role("button", name="Enregistrer la règle").click()
     expect(admin.page.locator("#exp-margin_bp-error")).to_be_visible()
     policy.get_by_label("Refacturer les frais approuvés").check()

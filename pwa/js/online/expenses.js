@@ -616,17 +616,25 @@ function policyForm(missions) {
   const mission = h("select", {}, ...missions.map((m) => h("option", { value: m.id }, m.title)));
   const rebill = h("input", { type: "checkbox" });
   const margin = h("input", { type: "text", inputmode: "decimal", value: "0" });
+  let loads = 0;
   const load = async () => {
     const id = /** @type {HTMLSelectElement} */ (mission).value;
     if (!id) return;
     // Locked while the mission's rule loads: what is typed meanwhile would be overwritten.
+    // Only the latest load fills and unlocks the form: a mission chosen while the first
+    // mission's rule was still on its way must not be unlocked by that earlier answer, nor
+    // have it written over what the administrator types next.
+    const mine = ++loads;
     for (const input of [rebill, margin]) /** @type {HTMLInputElement} */ (input).disabled = true;
     try {
       const policy = await request("GET", `/missions/${id}/expense-policy`);
+      if (mine !== loads) return;
       /** @type {HTMLInputElement} */ (rebill).checked = policy.rebill;
       /** @type {HTMLInputElement} */ (margin).value = String(policy.margin_bp / 100);
     } finally {
-      for (const input of [rebill, margin]) /** @type {HTMLInputElement} */ (input).disabled = false;
+      if (mine === loads) {
+        for (const input of [rebill, margin]) /** @type {HTMLInputElement} */ (input).disabled = false;
+      }
     }
   };
   mission.addEventListener("change", () => load().catch((error) => errors.show(error, status)));
