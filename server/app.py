@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from litestar import Litestar, Router
+from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader, ResponseHeader
@@ -65,6 +65,7 @@ from server.api.openapi import (
 )
 from server.api.privacy import PersonalDataController, RetentionController
 from server.api.rate_limit import SharedRateLimit
+from server.api.routers import OwnedRouter
 from server.api.shell import shell_handlers
 from server.api.signing import signer_cookie_name, signing_router
 from server.api.sso import SsoLoginController, SsoSettingsController
@@ -200,7 +201,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
             await accounts.touches.drain()  # sessions' last-seen times noted by requests
             await close_engine(engine)
 
-    auth_router = Router(
+    auth_router = OwnedRouter(
         path="/",
         route_handlers=[AuthController, InvitationController, SsoLoginController],
         middleware=[
@@ -209,7 +210,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
             )
         ],
     )
-    api = Router(
+    api = OwnedRouter(
         path="/api/v1",
         route_handlers=[
             auth_router,

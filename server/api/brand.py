@@ -9,13 +9,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from litestar import Controller, Request, Response, Router, delete, get, put
+from litestar import Controller, Request, Response, delete, get, put
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK
 
 from server.api.deps import ClockDep, OptionalSessionDep, SessionDep
 from server.api.firm import FirmOfHost
 from server.api.openapi import problems
+from server.api.routers import OwnedRouter
 from server.api.schemas import BrandIn, BrandLogoIn, BrandOut
 from server.domain import brand as rules
 from server.domain.errors import NotFound
@@ -151,7 +152,7 @@ def style_sheet(found: firm_brand.FirmBrand) -> str:
     return "\n".join(rules_css) + "\n"
 
 
-def brand_router(settings: Settings, pwa_dir: Path) -> Router:
+def brand_router(settings: Settings, pwa_dir: Path) -> OwnedRouter:
     """GET /manifest.webmanifest, /brand.css and /brand/<image> on every host, each its firm's."""
     source = pwa_dir / "manifest.webmanifest"
     base = json.loads(source.read_text()) if source.exists() else {}
@@ -201,7 +202,7 @@ def brand_router(settings: Settings, pwa_dir: Path) -> Router:
             raise NotFound(f"no brand image {name}")
         return answer(request, (firm_id, found.version, name), body, "image/png")
 
-    return Router(
+    return OwnedRouter(
         path="/",
         route_handlers=[manifest, colours, image],
         middleware=[FirmOfHost(settings)],

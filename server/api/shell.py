@@ -17,6 +17,7 @@ so a change of a source file or of the minifier both give a new version (timetag
 `enable_service_worker` computes it in the same place).
 """
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -71,8 +72,12 @@ def served_files(pwa_dir: Path) -> list[str]:
     return sorted("/" + p.relative_to(pwa_dir).as_posix() for p in files)
 
 
+@functools.lru_cache(maxsize=1024)
 def minified(path: str, source: bytes) -> bytes:
-    """The bytes served for one shell file: text minified, anything else as it is."""
+    """The bytes served for one shell file: text minified, anything else as it is.
+
+    Kept by path and content: every app a process builds (the suite builds one per test)
+    serves the same shell, and minifying it took a sixth of `create_app`."""
     types = MEDIA_TYPES.get(Path(path).suffix)
     if types is None:
         return source

@@ -8,7 +8,7 @@ import json
 from typing import Annotated, Any, Literal, TypeAlias
 from uuid import UUID
 
-from litestar import Controller, Request, Response, Router, get, post, put
+from litestar import Controller, Request, Response, get, post, put
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
@@ -25,6 +25,7 @@ from server.api.deps import ClockDep, SessionDep
 from server.api.openapi import problems
 from server.api.params import MonthPath
 from server.api.rate_limit import SharedRateLimit
+from server.api.routers import OwnedRouter
 from server.services import signer_links
 from server.services.consultant_signature import ConsultantSignatures
 from server.services.signatures import (
@@ -447,12 +448,12 @@ class SignatureController(Controller):
         await signatures.set_wording(session.actor, client_id=str(client_id), wording=data.wording)
 
 
-def signing_router(settings: Settings, signatures: Signatures) -> Router:
+def signing_router(settings: Settings, signatures: Signatures) -> OwnedRouter:
     """The signature routes, to mount under `/api/v1`; opening links is rate limited."""
-    return Router(
+    return OwnedRouter(
         path="/",
         route_handlers=[
-            Router(
+            OwnedRouter(
                 path="/",
                 route_handlers=[SignatureLinkController],
                 middleware=[
