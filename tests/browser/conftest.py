@@ -11,6 +11,7 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -248,6 +249,46 @@ def _server_env(workdir: Path, **extra: str) -> dict[str, str]:
         "PYTHONUNBUFFERED": "1",
         **extra,
     }
+
+
+class DemoCopies:
+    """`carnet demo --no-serve` loaded once per worker and day, then copied for each server.
+
+    The demo is a year of history and took 10-25 s to load; a dozen modules and tests each
+    loaded their own. On SQLite a copy of the loaded file (and of its data directory) is the
+    same database; on PostgreSQL each server still loads its own. Keyed by the day because
+    the demo's dates follow `date.today()`, and a run may cross midnight.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._templates: dict[date, Path] = {}
+
+    def env(self, workdir: Path, **extra: str) -> dict[str, str]:
+        """The environment of a server on its own copy of the demo in `workdir`."""
+        env = _server_env(workdir, CARNET_DEMO_MODE="1", **extra)
+        if ENGINE != "sqlite":
+            _run_cli(env, "demo", "--no-serve")
+            return env
+        template = self._template(date.today())
+        for path in template.glob("carnet.sqlite*"):
+            shutil.copyfile(path, workdir / path.name)
+        shutil.copytree(template / "data", workdir / "data", dirs_exist_ok=True)
+        return env
+
+    def _template(self, today: date) -> Path:
+        template = self._templates.get(today)
+        if template is None:
+            template = self._root / f"demo-{today.isoformat()}"
+            template.mkdir()
+            _run_cli(_server_env(template, CARNET_DEMO_MODE="1"), "demo", "--no-serve")
+            self._templates[today] = template
+        return template
+
+
+@pytest.fixture(scope="session")
+def demo_copies(tmp_path_factory: pytest.TempPathFactory) -> DemoCopies:
+    return DemoCopies(tmp_path_factory.mktemp("demo_templates"))
 
 
 @contextmanager

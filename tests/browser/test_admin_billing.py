@@ -19,8 +19,7 @@ from tests.browser.conftest import (
     ADMIN_TAB_TIMEOUT_MS,
     SCREENSHOTS,
     BrowserPage,
-    _run_cli,
-    _server_env,
+    DemoCopies,
     _serving,
     open_admin_tab,
     wait_admin_tab,
@@ -35,10 +34,9 @@ CREDIT_NUMBER = re.compile(r"AV-\d{4}-\d{5}")
 
 
 @pytest.fixture
-def demo_origin(chromium_path: Path, tmp_path: Path) -> Iterator[str]:
+def demo_origin(chromium_path: Path, demo_copies: DemoCopies, tmp_path: Path) -> Iterator[str]:
     """`carnet demo --no-serve` (which drafts the validated months' pre-invoices), then serve."""
-    env = _server_env(tmp_path, CARNET_DEMO_MODE="1")
-    _run_cli(env, "demo", "--no-serve")
+    env = demo_copies.env(tmp_path)
     with _serving(env, tmp_path):
         yield env["CARNET_ORIGIN"]
 

@@ -20,8 +20,7 @@ from sync.months import MonthKey
 from tests.browser.conftest import (
     SCREENSHOTS,
     BrowserPage,
-    _run_cli,
-    _server_env,
+    DemoCopies,
     _serving,
     open_admin_tab,
     wait_admin_tab,
@@ -35,12 +34,13 @@ SIREN = "812345676"
 
 
 @pytest.fixture(scope="module")
-def demo_origin(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def demo_origin(
+    chromium_path: Path, demo_copies: DemoCopies, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """`carnet demo --no-serve` (a year of history: invoices issued, months validated), served
     for this module's tests alone (they change its billing profile)."""
     workdir = tmp_path_factory.mktemp("exports_demo")
-    env = _server_env(workdir, CARNET_DEMO_MODE="1")
-    _run_cli(env, "demo", "--no-serve")
+    env = demo_copies.env(workdir)
     with _serving(env, workdir):
         yield env["CARNET_ORIGIN"]
 

@@ -26,7 +26,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import BrowserPage, _run_cli, _server_env, _serving, open_admin_tab
+from tests.browser.conftest import BrowserPage, DemoCopies, _serving, open_admin_tab
 from tests.browser.test_backoffice_organisation import checked, open_tab
 
 pytestmark = pytest.mark.browser
@@ -75,15 +75,13 @@ def receiver() -> Iterator[tuple[Receiver, str]]:
 
 
 @pytest.fixture(scope="module")
-def demo_origin(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def demo_origin(
+    chromium_path: Path, demo_copies: DemoCopies, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     workdir = tmp_path_factory.mktemp("integrations_demo")
-    env = _server_env(
-        workdir,
-        CARNET_DEMO_MODE="1",
-        CARNET_WEBHOOKS_ALLOW_PRIVATE_TARGETS="1",
-        CARNET_NOTIFICATION_POLL_SECONDS="1",
+    env = demo_copies.env(
+        workdir, CARNET_WEBHOOKS_ALLOW_PRIVATE_TARGETS="1", CARNET_NOTIFICATION_POLL_SECONDS="1"
     )
-    _run_cli(env, "demo", "--no-serve")
     with _serving(env, workdir):
         yield env["CARNET_ORIGIN"]
 

@@ -22,18 +22,19 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import BrowserPage, _run_cli, _server_env, _serving, open_admin_tab
+from tests.browser.conftest import BrowserPage, DemoCopies, _serving, open_admin_tab
 from tests.browser.test_backoffice_organisation import checked, open_tab
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def demo_origin(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def demo_origin(
+    chromium_path: Path, demo_copies: DemoCopies, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """`carnet demo --no-serve`, served for this module's tests alone."""
     workdir = tmp_path_factory.mktemp("leave_admin_demo")
-    env = _server_env(workdir, CARNET_DEMO_MODE="1")
-    _run_cli(env, "demo", "--no-serve")
+    env = demo_copies.env(workdir)
     with _serving(env, workdir):
         yield env["CARNET_ORIGIN"]
 

@@ -25,9 +25,8 @@ from playwright.sync_api import Locator, Page, expect
 from tests.browser.conftest import (
     SCREENSHOTS,
     BrowserPage,
+    DemoCopies,
     DemoServer,
-    _run_cli,
-    _server_env,
     _serving,
     open_admin_tab,
     wait_signed_in,
@@ -42,12 +41,13 @@ FORFAIT = "Migration du SI sinistres"
 
 
 @pytest.fixture(scope="module")
-def firm(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+def firm(
+    chromium_path: Path, demo_copies: DemoCopies, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DemoServer]:
     """`carnet demo --no-serve` (a seller able to issue invoices), served for this module; more
     consultants are seeded into it by each test."""
     workdir = tmp_path_factory.mktemp("mission_refusals")
-    env = _server_env(workdir, CARNET_DEMO_MODE="1")
-    _run_cli(env, "demo", "--no-serve")
+    env = demo_copies.env(workdir)
     with _serving(env, workdir):
         yield DemoServer(origin=env["CARNET_ORIGIN"], env=env, workdir=workdir)
 

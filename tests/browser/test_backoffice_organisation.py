@@ -27,9 +27,8 @@ from playwright.sync_api import Browser, Page, expect
 from tests.browser.conftest import (
     SCREENSHOTS,
     BrowserPage,
+    DemoCopies,
     VirtualAuthenticator,
-    _run_cli,
-    _server_env,
     _serving,
     open_admin_tab,
     wait_signed_in,
@@ -48,11 +47,12 @@ CLIENT_VAT = "FR96552100554"
 
 
 @pytest.fixture(scope="module")
-def demo_origin(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def demo_origin(
+    chromium_path: Path, demo_copies: DemoCopies, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """`carnet demo --no-serve`, served for this module's tests alone."""
     workdir = tmp_path_factory.mktemp("organisation_demo")
-    env = _server_env(workdir, CARNET_DEMO_MODE="1")
-    _run_cli(env, "demo", "--no-serve")
+    env = demo_copies.env(workdir)
     with _serving(env, workdir):
         yield env["CARNET_ORIGIN"]
 

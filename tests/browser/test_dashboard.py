@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import SCREENSHOTS, _run_cli, _server_env, _serving
+from tests.browser.conftest import SCREENSHOTS, DemoCopies, _serving
 
 pytestmark = pytest.mark.browser
 
@@ -20,11 +20,12 @@ MARC_TEAM = {"Alice Martin", "Bruno Dubois", "Chloé Bernard"}
 
 
 @pytest.fixture(scope="module")
-def demo_origin(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def demo_origin(
+    chromium_path: Path, demo_copies: DemoCopies, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """`carnet demo --no-serve` (a year of history), then serve it."""
     workdir = tmp_path_factory.mktemp("dashboard")
-    env = _server_env(workdir, CARNET_DEMO_MODE="1")
-    _run_cli(env, "demo", "--no-serve")
+    env = demo_copies.env(workdir)
     with _serving(env, workdir):
         yield env["CARNET_ORIGIN"]
 

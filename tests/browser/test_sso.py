@@ -20,8 +20,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import (
     SCREENSHOTS,
-    _run_cli,
-    _server_env,
+    DemoCopies,
     _serving,
     open_admin_tab,
     wait_signed_in,
@@ -38,11 +37,12 @@ LAPTOP = {"width": 1280, "height": 800}
 
 
 @pytest.fixture(scope="module")
-def sso_origin(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def sso_origin(
+    chromium_path: Path, demo_copies: DemoCopies, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """Demo data, and a server that accepts a provider on 127.0.0.1 over plain HTTP."""
     workdir = tmp_path_factory.mktemp("sso_demo")
-    env = _server_env(workdir, CARNET_DEMO_MODE="1", CARNET_SSO_ALLOW_HTTP_LOOPBACK="1")
-    _run_cli(env, "demo", "--no-serve")
+    env = demo_copies.env(workdir, CARNET_SSO_ALLOW_HTTP_LOOPBACK="1")
     with _serving(env, workdir):
         yield env["CARNET_ORIGIN"]
 
