@@ -326,26 +326,28 @@ async def test_the_summary_holds_each_figure_as_its_own_endpoint_gives_it(firm: 
     assert [e["field"] for e in response.json()["errors"]] == ["from"]
 
 
-@pytest.mark.parametrize(
-    ("query", "field"),
-    [
-        ("from=2026-13", "from"),
-        ("from=janvier", "from"),
-        ("to=2026-00", "to"),
-        ("from=2026-03&to=2026-01", "to"),
-        ("from=2020-01&to=2026-03", "from"),
-        ("team=not-an-id", "team"),
-    ],
-)
+BAD_QUERIES = [
+    ("from=2026-13", "from"),
+    ("from=janvier", "from"),
+    ("to=2026-00", "to"),
+    ("from=2026-03&to=2026-01", "to"),
+    ("from=2020-01&to=2026-03", "from"),
+    ("team=not-an-id", "team"),
+]
+
+
 async def test_a_bad_period_or_id_is_a_problem_naming_the_field(
-    firm: Firm, query: str, field: str
+    firm: Firm, subtests: pytest.Subtests
 ) -> None:
-    """Make sure bad input gets a 422 problem document that names the field."""
-    response = await firm.ada.browser.get(f"{API}/tace?{query}")
-    assert response.status_code == 422, response.text
-    body = response.json()
-    assert response.headers["content-type"].startswith("application/problem+json")
-    assert [e["field"] for e in body["errors"]] == [field]
+    """Make sure bad input gets a 422 problem document that names the field (one firm built for
+    every case: it takes two seconds)."""
+    for query, field in BAD_QUERIES:
+        with subtests.test(msg=query):
+            response = await firm.ada.browser.get(f"{API}/tace?{query}")
+            assert response.status_code == 422, response.text
+            body = response.json()
+            assert response.headers["content-type"].startswith("application/problem+json")
+            assert [e["field"] for e in body["errors"]] == [field]
 
 
 async def test_the_drill_down_lists_the_consultant_months_behind_a_number(firm: Firm) -> None:
