@@ -8,7 +8,6 @@ and a valid WebAuthn RP ID, 127.0.0.1 is not an RP ID.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import re
 import shutil
@@ -41,6 +40,7 @@ from playwright.sync_api import (
 )
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from tests.browser import seeders
 from tests.server.notification_peers import Mailbox
 from tests.tsa import LocalAuthority, serve_tsa
 
@@ -228,8 +228,10 @@ def _drop_database(url: str) -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 def _drop_leftover_databases() -> Iterator[None]:
-    """Servers started outside `_serving` leave their database: drop it at the end."""
+    """Servers started outside `_serving` leave their database and their seed process: stop
+    the process, then drop the database at the end."""
     yield
+    seeders.stop_all()
     for name in list(_PG_DATABASES):
         _drop_database(f"/{name}")
 
@@ -308,6 +310,7 @@ def _serving(env: dict[str, str], workdir: Path) -> Iterator[None]:
         _wait_until_up(process, f"http://127.0.0.1:{port}/api/v1/session", stderr_path)
         yield
     finally:
+        seeders.stop(env["DATABASE_URL"])  # the server's seed process, if a test seeded it
         process.terminate()
         try:
             process.wait(timeout=10)
@@ -504,18 +507,9 @@ class DemoServer:
         return f"{self.origin}/#demo={who.email}"
 
     def _seed(self, *args: str) -> dict[str, str]:
-        result = subprocess.run(
-            [sys.executable, "-m", "tests.browser.seed", *args],
-            cwd=REPO,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        if result.returncode != 0:
-            pytest.fail(f"seed {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-        return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+        """`python -m tests.browser.seed *args` against this server, answered by its seed
+        process (tests/browser/seeders.py: one per server, not one per seed)."""
+        return seeders.seed(env=self.env, workdir=self.workdir, args=args)
 
 
 @pytest.fixture(scope="session")

@@ -13,12 +13,27 @@ working days, whole, on the consultant's mission, as typed online. All use the s
 services directly against `DATABASE_URL`, the file the running server uses (SQLite in WAL
 mode takes the second writer). A subprocess because Playwright's sync API keeps an event loop
 running in the test's thread.
+
+`python -m tests.browser.seed serve` answers many of these in one process, which pays the
+interpreter's start-up and the `server` imports once instead of at every seed (about a second
+each, 60-80 seeds a run): one request a line on stdin, the JSON list of a command's arguments
+(`["days", "--email", …]`), one answer a line on stdout, the dict the command prints, or
+`{"error": …, "traceback": …}` when it fails (the process goes on). Each request opens and
+closes its own engine, as the one-shot command does: the server stays the other writer, and
+nothing read is kept from one request to the next. The process seeds the database of the
+environment it was started with (tests/browser/conftest.py starts one per server).
 """
 
 import argparse
 import asyncio
+import contextlib
+import io
 import json
+import os
+import sys
+import traceback
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 from server.domain import model
@@ -157,7 +172,7 @@ async def _days(args: argparse.Namespace) -> dict[str, str]:
     return {"days": ",".join(written)}
 
 
-def main() -> None:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tests.browser.seed")
     commands = parser.add_subparsers(dest="command", required=True)
     consultant = commands.add_parser("consultant")
@@ -186,7 +201,13 @@ def main() -> None:
     days.add_argument("--email", required=True)
     days.add_argument("--month", required=True)
     days.add_argument("--count", type=int, required=True)
-    args = parser.parse_args()
+    return parser
+
+
+def seed(argv: Sequence[str]) -> dict[str, str]:
+    """Run one command (`argv` without the program's name) against `DATABASE_URL`, on an engine
+    opened for it and closed after, and return what it prints."""
+    args = _parser().parse_args(list(argv))
     work = {"consultant": _consultant, "month-state": _month_state, "days": _days}[args.command]
 
     async def run() -> dict[str, str]:
@@ -198,7 +219,46 @@ def main() -> None:
         finally:
             await close_engine(engine)
 
-    print(json.dumps(asyncio.run(run())))
+    return asyncio.run(run())
+
+
+def _answer(line: str) -> dict[str, str]:
+    """The answer to one request line; a failure is answered, not raised, so the next request
+    still finds the process. What the request wrote to stderr (argparse's complaint, a logged
+    warning) goes in a failure's message, as the one-shot command's stderr did, and to stderr."""
+    said = io.StringIO()
+    try:
+        argv = json.loads(line)
+        if not isinstance(argv, list) or not all(isinstance(a, str) for a in argv):
+            raise TypeError(f"a request is a JSON list of strings, not {line!r}")
+        with contextlib.redirect_stderr(said):
+            return seed(argv)
+    except (Exception, SystemExit) as error:  # SystemExit: argparse refusing the arguments
+        message = f"{type(error).__name__}: {error}"
+        if said.getvalue():
+            message += "\n" + said.getvalue()
+        return {"error": message, "traceback": traceback.format_exc()}
+    finally:
+        sys.stderr.write(said.getvalue())
+
+
+def serve() -> None:
+    """Answer requests from stdin until it closes (`serve` in the module's docstring)."""
+    # Answers keep the real stdout; whatever else writes to fd 1 (a print, a C library) goes to
+    # stderr, where it cannot be taken for an answer.
+    answers = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8", buffering=1)
+    sys.stdout.flush()
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    for line in sys.stdin:
+        if line.strip():
+            answers.write(json.dumps(_answer(line)) + "\n")
+
+
+def main() -> None:
+    if sys.argv[1:] == ["serve"]:
+        serve()
+    else:
+        print(json.dumps(seed(sys.argv[1:])))
 
 
 if __name__ == "__main__":
