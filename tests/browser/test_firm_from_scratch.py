@@ -34,6 +34,7 @@ from server.domain import payroll
 from sync.calendar import CalendarRegion, working_days
 from sync.months import MonthKey
 from tests.browser.conftest import (
+    ADMIN_TAB_TIMEOUT_MS,
     REPO,
     SCREENSHOTS,
     Device,
@@ -394,12 +395,15 @@ def test_an_esn_sets_itself_up_and_bills_its_first_month_in_the_browser_only(
     expect(admin.get_by_test_id("billing-settled-note")).to_be_visible()
     checked(admin, "billing-paid")
 
-    # Exports: the FEC up to today and the month's payroll variables, under their names.
+    # Exports: the FEC up to today and the month's payroll variables, under their names. The
+    # server builds each file as it answers: on a loaded machine (the suite's two workers and
+    # their servers on two cores) the FEC took over the default 10 s twice, so the downloads get
+    # the back office's wait.
     open_tab(admin, "exports")
     fec = admin.get_by_test_id("fec-form")
     fec.get_by_label("Du").fill(MONTH.first_day.isoformat())
     fec.get_by_label("Au (clôture)").fill(TODAY.isoformat())
-    with admin.expect_download() as fec_download:
+    with admin.expect_download(timeout=ADMIN_TAB_TIMEOUT_MS) as fec_download:
         fec.get_by_role("button", name="Télécharger le FEC").click()
     download = fec_download.value
     assert download.suggested_filename == f"{SIREN}FEC{TODAY:%Y%m%d}.txt"
@@ -408,7 +412,7 @@ def test_an_esn_sets_itself_up_and_bills_its_first_month_in_the_browser_only(
     assert number.group(0).encode() in content
     paie = admin.get_by_test_id("payroll-form")
     paie.get_by_label("Mois").fill(str(MONTH))
-    with admin.expect_download() as payroll_download:
+    with admin.expect_download(timeout=ADMIN_TAB_TIMEOUT_MS) as payroll_download:
         paie.get_by_role("button", name="Télécharger les variables de paie").click()
     download = payroll_download.value
     assert download.suggested_filename == f"variables-paie-{MONTH}.csv"
