@@ -49,7 +49,10 @@ def open_as(browser: Browser, origin: str, email: str, width: int, height: int) 
     page.figure_requests = figures  # type: ignore[attr-defined]
     page.goto(f"{origin}/#demo={email}")
     page.get_by_test_id("figures-link").click()
-    expect(page.get_by_test_id("tace-chart")).to_be_visible()
+    # The first drawing waits for the dashboard's module and a year of figures from a server
+    # that computes them cold: over expect's 5 s once on a loaded CI machine, so the context's
+    # 20 s here.
+    expect(page.get_by_test_id("tace-chart")).to_be_visible(timeout=20_000)
     return page
 
 
