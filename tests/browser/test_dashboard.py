@@ -17,6 +17,7 @@ pytestmark = pytest.mark.browser
 ADMIN = "claire.admin@octave.example"
 MANAGER = "marc.lefevre@octave.example"
 MARC_TEAM = {"Alice Martin", "Bruno Dubois", "Chloé Bernard"}
+PAGE_TIMEOUT_MS = 20_000
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +33,7 @@ def demo_origin(
 
 def open_as(browser: Browser, origin: str, email: str, width: int, height: int) -> Page:
     context = browser.new_context(locale="fr-FR", viewport={"width": width, "height": height})
-    context.set_default_timeout(20_000)
+    context.set_default_timeout(PAGE_TIMEOUT_MS)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -50,9 +51,9 @@ def open_as(browser: Browser, origin: str, email: str, width: int, height: int) 
     page.goto(f"{origin}/#demo={email}")
     page.get_by_test_id("figures-link").click()
     # The first drawing waits for the dashboard's module and a year of figures from a server
-    # that computes them cold: over expect's 5 s once on a loaded CI machine, so the context's
-    # 20 s here.
-    expect(page.get_by_test_id("tace-chart")).to_be_visible(timeout=20_000)
+    # that computes them cold: over expect's 5 s once on a loaded CI machine, so the page's
+    # own wait here.
+    expect(page.get_by_test_id("tace-chart")).to_be_visible(timeout=PAGE_TIMEOUT_MS)
     return page
 
 
