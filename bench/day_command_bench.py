@@ -36,6 +36,7 @@ import statistics
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -65,23 +66,17 @@ def weekdays(count: int) -> list[dt.date]:
     return found
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--days", type=int, default=21)
-    parser.add_argument("--rounds", type=int, default=2000)
-    parser.add_argument("--profile", action="store_true")
-    parser.add_argument(
-        "--callgrind", action="store_true", help="the rounds in one functools.reduce, untimed"
-    )
-    args = parser.parse_args(argv)
-
+def one_push_of(days: int) -> Callable[[], None]:
+    """A function running the trip's Python for one push of ``days`` new weekdays (module
+    docstring): the push's ``decide`` on fixed reads, then the audit chain of its events.
+    `push_store.run_push` is replaced only while ``decide`` is captured."""
     mission, person, organisation = (str(uuid.uuid4()) for _ in range(3))
     actor = Actor(
         person_id=person, organisation_id=organisation, roles=frozenset({Role.CONSULTANT})
     )
     device = Device("bench")
     now_ms = int(NOW.timestamp() * 1000) - 1000
-    for i, day in enumerate(weekdays(args.days)):
+    for i, day in enumerate(weekdays(days)):
         comment = "sur site chez le client" if i % 3 == 0 else ""
         device.edit(day.isoformat(), [(f"mission:{mission}", 2)], now_ms, comment=comment)
     request = SyncRequest.model_validate(device.request())
@@ -109,9 +104,13 @@ def main(argv: list[str] | None = None) -> int:
         decides.append(kwargs["decide"])
         return kwargs["decide"](reads)
 
+    real = push_store.run_push
     push_store.run_push = capture  # type: ignore[assignment]
-    service = sync_service.SyncService(clock=lambda: NOW)
-    asyncio.run(service._push_days(actor, request, sync_service._parse_all(request.mutations)))
+    try:
+        service = sync_service.SyncService(clock=lambda: NOW)
+        asyncio.run(service._push_days(actor, request, sync_service._parse_all(request.mutations)))
+    finally:
+        push_store.run_push = real  # type: ignore[assignment]
     [decide] = decides
 
     def one_push() -> None:
@@ -119,6 +118,21 @@ def main(argv: list[str] | None = None) -> int:
         audit.append_many(
             head_seq=7, head_hash=audit.GENESIS_HASH, events=[e.event for e in writes.events]
         )
+
+    return one_push
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--days", type=int, default=21)
+    parser.add_argument("--rounds", type=int, default=2000)
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--callgrind", action="store_true", help="the rounds in one functools.reduce, untimed"
+    )
+    args = parser.parse_args(argv)
+
+    one_push = one_push_of(args.days)
 
     if args.callgrind:
         for _ in range(20):  # warm: what is built once per process is not counted
