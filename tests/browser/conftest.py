@@ -36,6 +36,7 @@ from playwright.sync_api import (
     CDPSession,
     ConsoleMessage,
     Page,
+    expect,
     sync_playwright,
 )
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
@@ -57,6 +58,13 @@ REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "test-results" / "screenshots"
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 STARTUP_TIMEOUT_S = 30.0
+ACTION_TIMEOUT_MS = 10_000
+"""How long a click, a fill or an `expect` may wait for the page. Playwright's `expect` waits 5 s
+by default, half its actions' wait here: on a CI machine running two test workers, Chromium and
+the server on two cores, a first render has taken over 5 s (docs/benchmarks.md, the eighth
+session's suite), and a wait that is only long enough on an idle machine fails a run for
+nothing. A page that never shows what is expected still fails, 10 s later."""
+expect.set_options(timeout=ACTION_TIMEOUT_MS)
 
 ENGINE = os.environ.get("CARNET_TEST_DB", "sqlite")
 PG_ADMIN_DSN = os.environ.get("CARNET_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -586,7 +594,7 @@ class BrowserPage:
 def browser_page(browser: Browser) -> Iterator[BrowserPage]:
     """A French page with a virtual authenticator; page and console errors are collected."""
     context = browser.new_context(locale="fr-FR", viewport={"width": 375, "height": 740})
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(f"pageerror: {error}"))
@@ -733,7 +741,7 @@ def devices(browser: Browser) -> Iterator[Any]:
         context = browser.new_context(
             locale="fr-FR", viewport={"width": width, "height": height}, service_workers="allow"
         )
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(ACTION_TIMEOUT_MS)
         device = Device(context=context, page=context.new_page(), errors=[])
         _collect_errors(device.page, device.errors)
         opened.append(device)

@@ -31,6 +31,7 @@ from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from tests.browser.conftest import (
+    ACTION_TIMEOUT_MS,
     CHROMIUM_ARGS,
     REPO,
     SCREENSHOTS,
@@ -162,7 +163,7 @@ def checked(page: Page, name: str) -> None:
 
 def context_of(browser: Browser) -> tuple[BrowserContext, Page, VirtualAuthenticator, list[str]]:
     context = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844})
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(f"pageerror: {error}"))

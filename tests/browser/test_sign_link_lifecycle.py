@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import (
+    ACTION_TIMEOUT_MS,
     SCREENSHOTS,
     Inbox,
     LiveServer,
@@ -32,7 +33,7 @@ FRENCH_DATE_TIME = re.compile(r"le \w+ \d{1,2} \w+ 2026 à \d{1,2} h \d{2}")
 
 def device(browser: Browser, viewport: dict[str, int]) -> tuple[Page, list[str]]:
     context = browser.new_context(locale="fr-FR", viewport=viewport)  # type: ignore[arg-type]
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))

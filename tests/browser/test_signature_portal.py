@@ -18,6 +18,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from server.verify_evidence import verify
 from tests.browser.conftest import (
+    ACTION_TIMEOUT_MS,
     REPO,
     SCREENSHOTS,
     BrowserPage,
@@ -130,7 +131,7 @@ def test_second_signer_device_cannot_sign_a_forwarded_link(
 
     def device() -> tuple[Page, VirtualAuthenticator, list[str]]:
         context = browser.new_context(locale="fr-FR", viewport={"width": 375, "height": 740})
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(ACTION_TIMEOUT_MS)
         page = context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
