@@ -70,7 +70,7 @@ class AuthController(Controller):
         self, accounts: AccountsDep, data: JSONBody[s.Empty | None] = None
     ) -> s.CeremonyOut:
         ceremony_id, options = await accounts.begin_login()
-        return s.CeremonyOut(ceremony_id=ceremony_id, options=options)  # type: ignore[arg-type]
+        return s.CeremonyOut(ceremony_id=ceremony_id, options=options)
 
     @post("/passkey", operation_id="login", opt=problems(401), status_code=HTTP_200_OK)
     async def login(
@@ -146,7 +146,7 @@ class InvitationController(Controller):
         self, token: InvitationToken, accounts: AccountsDep, data: JSONBody[s.Empty | None] = None
     ) -> s.CeremonyOut:
         ceremony_id, options = await accounts.begin_registration(token)
-        return s.CeremonyOut(ceremony_id=ceremony_id, options=options)  # type: ignore[arg-type]
+        return s.CeremonyOut(ceremony_id=ceremony_id, options=options)
 
     @post(
         "/passkey",

@@ -13,13 +13,13 @@ def person(
     p: model.Person, organisation_name: str | None = None, client_company_name: str | None = None
 ) -> s.PersonOut:
     return s.PersonOut(
-        id=p.id,  # type: ignore[arg-type]
+        id=p.id,
         email=p.email,
         display_name=p.display_name,
         roles=sorted(p.roles),
         organisation_name=organisation_name,
-        manager_id=p.manager_id,  # type: ignore[arg-type]
-        client_company_id=p.client_company_id,  # type: ignore[arg-type]
+        manager_id=p.manager_id,
+        client_company_id=p.client_company_id,
         client_company_name=client_company_name,
         active=p.active,
     )
@@ -27,7 +27,7 @@ def person(
 
 def passkey(p: model.Passkey) -> s.PasskeyOut:
     return s.PasskeyOut(
-        id=p.id,  # type: ignore[arg-type]
+        id=p.id,
         device_name=p.device_name,
         backed_up=p.backed_up,
         created_at=p.created_at,
@@ -38,7 +38,7 @@ def passkey(p: model.Passkey) -> s.PasskeyOut:
 
 def organisation(o: model.Organisation) -> s.OrganisationOut:
     return s.OrganisationOut(
-        id=o.id,  # type: ignore[arg-type]
+        id=o.id,
         legal_name=o.legal_name,
         siren=o.siren,
         siret=o.siret,
@@ -51,7 +51,7 @@ def organisation(o: model.Organisation) -> s.OrganisationOut:
 
 def client(c: model.ClientCompany) -> s.ClientOut:
     return s.ClientOut(
-        id=c.id,  # type: ignore[arg-type]
+        id=c.id,
         legal_name=c.legal_name,
         siren=c.siren,
         vat_number=c.vat_number,
@@ -62,9 +62,9 @@ def client(c: model.ClientCompany) -> s.ClientOut:
 def signer_mission(m: model.Mission) -> s.SignerMissionOut:
     """The mission without its prices, as a client signer reads it."""
     return s.SignerMissionOut(
-        id=m.id,  # type: ignore[arg-type]
-        consultant_id=m.consultant_id,  # type: ignore[arg-type]
-        client_id=m.client_id,  # type: ignore[arg-type]
+        id=m.id,
+        consultant_id=m.consultant_id,
+        client_id=m.client_id,
         title=m.title,
         start_date=m.start_date,
         end_date=m.end_date,
@@ -72,8 +72,7 @@ def signer_mission(m: model.Mission) -> s.SignerMissionOut:
         comments_required=m.comments_required,
         calendar_region=CalendarRegion(m.calendar_region),
         approval_steps=[
-            s.ApprovalStepIn(kind=st.kind, approver_id=st.approver_id)  # type: ignore[arg-type]
-            for st in m.steps
+            s.ApprovalStepOut(kind=st.kind, approver_id=st.approver_id) for st in m.steps
         ],
     )
 
@@ -160,12 +159,12 @@ def month(view: MonthView) -> s.MonthOut:
         for d in t.days
     ]
     return s.MonthOut(
-        consultant_id=view.consultant.id,  # type: ignore[arg-type]
+        consultant_id=view.consultant.id,
         consultant_name=view.consultant.display_name,
         month=str(view.month),
         status=t.status,
         step=t.step,
-        waiting_on_id=t.waiting_on_id,  # type: ignore[arg-type]
+        waiting_on_id=t.waiting_on_id,
         version=t.version,
         days=[
             s.DayOut(
@@ -181,9 +180,9 @@ def month(view: MonthView) -> s.MonthOut:
         ],
         missions=[
             s.MonthMission(
-                id=m.id,  # type: ignore[arg-type]
+                id=m.id,
                 title=m.title,
-                client_id=m.client_id,  # type: ignore[arg-type]
+                client_id=m.client_id,
                 comments_required=m.comments_required,
                 start_date=m.start_date,
                 end_date=m.end_date,
@@ -204,13 +203,13 @@ def circuit(c: CircuitView) -> s.CircuitOut:
             s.CircuitStepOut(
                 position=st.position,
                 kind=st.kind,
-                approver_id=st.approver_id,  # type: ignore[arg-type]
+                approver_id=st.approver_id,
                 approver_name=st.approver_name,
             )
             for st in c.steps
         ],
         step=c.step,
-        waiting_on_id=c.waiting_on_id,  # type: ignore[arg-type]
+        waiting_on_id=c.waiting_on_id,
         waiting_on_name=c.waiting_on_name,
         waiting_on_kind=c.waiting_on_kind,
         epoch=c.epoch,
@@ -220,7 +219,7 @@ def circuit(c: CircuitView) -> s.CircuitOut:
         else s.MonthReturnOut(
             kind=r.kind,
             comment=r.comment,
-            by_id=r.by_id,  # type: ignore[arg-type]
+            by_id=r.by_id,
             by_name=r.by_name,
             at=r.at,
         ),
@@ -229,11 +228,11 @@ def circuit(c: CircuitView) -> s.CircuitOut:
 
 def month_summary(t: model.Timesheet, owner: model.Person) -> s.MonthSummary:
     return s.MonthSummary(
-        consultant_id=owner.id,  # type: ignore[arg-type]
+        consultant_id=owner.id,
         consultant_name=owner.display_name,
         month=t.month,
         status=t.status,
-        waiting_on_id=t.waiting_on_id,  # type: ignore[arg-type]
+        waiting_on_id=t.waiting_on_id,
         version=t.version,
     )
 
@@ -243,14 +242,14 @@ def team_month(board: team_board.Board) -> s.TeamMonthOut:
         month=board.month,
         members=[
             s.TeamMemberOut(
-                consultant_id=m.consultant_id,  # type: ignore[arg-type]
+                consultant_id=m.consultant_id,
                 consultant_name=m.name,
                 status=m.status,  # type: ignore[arg-type]
                 working_days=m.working_days,
                 days_filled=m.days_filled,
                 half_days=m.half_days,
                 waits_on=m.waits_on,  # type: ignore[arg-type]
-                waiting_on_id=m.waiting_on_id,  # type: ignore[arg-type]
+                waiting_on_id=m.waiting_on_id,
                 waiting_on_name=m.waiting_on_name,
                 version=m.version,
                 clients=list(m.clients),

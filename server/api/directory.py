@@ -50,7 +50,7 @@ class OrganisationController(Controller):
 
 def _profile_out(view: org_screen.ProfileView) -> s.OrganisationProfileOut:
     return s.OrganisationProfileOut(
-        id=UUID(view.id),
+        id=view.id,
         time_zone=view.time_zone,
         next_invoice_number=view.next_invoice_number,
         next_credit_note_number=view.next_credit_note_number,
@@ -60,7 +60,7 @@ def _profile_out(view: org_screen.ProfileView) -> s.OrganisationProfileOut:
 
 def _client_out(view: org_screen.ClientView) -> s.ClientProfileOut:
     return s.ClientProfileOut(
-        id=UUID(view.id),
+        id=view.id,
         reverse_charge=view.reverse_charge,
         own_payment_terms=view.own_terms,
         **dataclasses.asdict(view.profile),
@@ -69,17 +69,11 @@ def _client_out(view: org_screen.ClientView) -> s.ClientProfileOut:
 
 def _devices_out(devices: org_screen.Devices) -> s.PersonDevicesOut:
     return s.PersonDevicesOut(
-        person_id=UUID(devices.person_id),
-        passkeys=[
-            s.PasskeyOut(**{**dataclasses.asdict(k), "id": UUID(k.id)}) for k in devices.passkeys
-        ],
-        sessions=[
-            s.DeviceSessionOut(**{**dataclasses.asdict(x), "id": UUID(x.id)})
-            for x in devices.sessions
-        ],
+        person_id=devices.person_id,
+        passkeys=[s.PasskeyOut(**dataclasses.asdict(k)) for k in devices.passkeys],
+        sessions=[s.DeviceSessionOut(**dataclasses.asdict(x)) for x in devices.sessions],
         sync_devices=[
-            s.SyncDeviceOut(id=UUID(d.id), last_seen_at=d.last_seen_at)
-            for d in devices.sync_devices
+            s.SyncDeviceOut(id=d.id, last_seen_at=d.last_seen_at) for d in devices.sync_devices
         ],
     )
 
@@ -95,7 +89,7 @@ class PeopleController(Controller):
         sync), most recent first; people never seen are not listed (administrators only)."""
         seen = await org_screen.last_activity(session.actor)
         return [
-            s.PersonActivityOut(person_id=UUID(who), last_active_at=at)
+            s.PersonActivityOut(person_id=who, last_active_at=at)
             for who, at in sorted(seen.items(), key=lambda item: item[1], reverse=True)
         ]
 

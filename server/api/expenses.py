@@ -18,12 +18,12 @@ from server.services import receipt_content
 
 def _line(line: dict[str, Any], person: Person | None = None) -> s.ExpenseLineOut:
     return s.ExpenseLineOut(
-        id=UUID(line["id"]),
-        consultant_id=UUID(line["consultant"]),
+        id=line["id"],
+        consultant_id=line["consultant"],
         consultant_name=person.display_name if person else "",
         month=line["month"],
         spent_on=line["spent_on"],
-        mission_id=UUID(line["mission"]) if line["mission"] else None,
+        mission_id=line["mission"] or None,
         category=line["category"],
         vat_lines=[s.VatLineOut(**v) for v in line["vat_lines"]],
         gross_cents=line["gross_cents"],

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from pydantic import Field, StringConstraints
 
-from server.api.schemas import IsoDate, StrictBool, Wire
+from server.api.schemas import Id, IsoDate, StrictBool, Wire
 from sync.wire import Count, Printable, SafeInt, SmallCount, Whole
 
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
@@ -44,12 +44,12 @@ class VatLineOut(Wire):
 
 
 class ExpenseLineOut(Wire):
-    id: UUID
-    consultant_id: UUID
+    id: Id
+    consultant_id: Id
     consultant_name: str = ""
     month: str
     spent_on: date
-    mission_id: UUID | None
+    mission_id: Id | None
     category: str
     vat_lines: list[VatLineOut]
     gross_cents: SafeInt

@@ -5,7 +5,6 @@ Administrators only; rules in `server.domain.firm_costs`.
 
 from datetime import date
 from typing import Literal
-from uuid import UUID
 
 from litestar import Controller, Response, get
 from litestar.params import FromQuery
@@ -13,14 +12,14 @@ from pydantic import Field
 
 from server.api.deps import SessionDep
 from server.api.openapi import problems
-from server.api.schemas import Wire
+from server.api.schemas import Id, Wire
 from server.domain import firm_costs as fc
 from server.services import firm_costs as service
 from sync.wire import SafeInt
 
 
 class FirmCostOut(Wire):
-    id: UUID
+    id: Id
     origin: Literal["claim", "recorded"] = Field(
         description="claim: a consultant's approved expense line; recorded: entered by an "
         "administrator in the billing tab with re-billing unticked."
@@ -50,7 +49,7 @@ class FirmCostsOut(Wire):
 
 def _line(cost: fc.FirmCost) -> FirmCostOut:
     return FirmCostOut(
-        id=UUID(cost.id),
+        id=cost.id,
         origin=cost.origin.value,
         why=cost.why.value,
         spent_on=cost.spent_on,

@@ -51,7 +51,7 @@ def _out(result: imports.ImportResult) -> s.ImportOut:
                 action=r.action,  # type: ignore[arg-type]
                 cells=list(r.cells),
                 label=r.label,
-                id=r.id,  # type: ignore[arg-type]
+                id=r.id,
                 invitation_url=r.invitation_url,
             )
             for r in result.rows

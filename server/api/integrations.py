@@ -19,11 +19,11 @@ from server.storage.integration_store import DeliveryRow, TokenRow, WebhookRow
 
 def token_out(row: TokenRow) -> x.ApiTokenOut:
     return x.ApiTokenOut(
-        id=UUID(row.id),
+        id=row.id,
         name=row.name,
         hint=row.hint,
         scopes=list(row.scopes),
-        created_by=UUID(row.created_by),
+        created_by=row.created_by,
         created_at=row.created_at,
         expires_at=row.expires_at,
         revoked_at=row.revoked_at,
@@ -33,11 +33,11 @@ def token_out(row: TokenRow) -> x.ApiTokenOut:
 
 def webhook_out(row: WebhookRow) -> x.WebhookOut:
     return x.WebhookOut(
-        id=UUID(row.id),
+        id=row.id,
         url=row.url,
         events=list(row.events),
         active=row.active,
-        created_by=UUID(row.created_by),
+        created_by=row.created_by,
         created_at=row.created_at,
         disabled_at=row.disabled_at,
     )
@@ -45,7 +45,7 @@ def webhook_out(row: WebhookRow) -> x.WebhookOut:
 
 def delivery_out(row: DeliveryRow) -> x.DeliveryOut:
     return x.DeliveryOut(
-        id=UUID(row.id),
+        id=row.id,
         event=row.event,
         event_id=row.event_id,
         attempt=row.attempt,

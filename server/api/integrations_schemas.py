@@ -2,11 +2,10 @@
 
 from datetime import datetime
 from typing import Annotated
-from uuid import UUID
 
 from pydantic import Field, StringConstraints
 
-from server.api.schemas import Wire
+from server.api.schemas import Id, Wire
 from sync.wire import Count, Printable, Whole
 
 Name = Annotated[str, Printable, StringConstraints(max_length=100)]
@@ -22,11 +21,11 @@ class ApiTokenIn(Wire):
 
 
 class ApiTokenOut(Wire):
-    id: UUID
+    id: Id
     name: str
     hint: str = Field(description="The token's first characters.")
     scopes: list[str]
-    created_by: UUID
+    created_by: Id
     created_at: datetime
     expires_at: datetime
     revoked_at: datetime | None
@@ -44,11 +43,11 @@ class WebhookIn(Wire):
 
 
 class WebhookOut(Wire):
-    id: UUID
+    id: Id
     url: str
     events: list[str]
     active: bool
-    created_by: UUID
+    created_by: Id
     created_at: datetime
     disabled_at: datetime | None
 
@@ -59,7 +58,7 @@ class WebhookCreated(Wire):
 
 
 class DeliveryOut(Wire):
-    id: UUID
+    id: Id
     event: str
     event_id: str
     attempt: Count

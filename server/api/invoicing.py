@@ -30,11 +30,11 @@ async def _out(actor: Actor, invoice: inv.InvoiceRecord) -> s.InvoiceOut:
     names = await billing.client_names(actor)
     payments = await billing.payments(invoice.id)
     return s.InvoiceOut(
-        id=UUID(invoice.id),
+        id=invoice.id,
         kind=invoice.kind.value,
         status=invoice.status.value,
         number=invoice.number,
-        client_id=UUID(invoice.client_id),
+        client_id=invoice.client_id,
         client_name=names.get(invoice.client_id, ""),
         period_start=invoice.period_start,
         period_end=invoice.period_end,
@@ -45,7 +45,7 @@ async def _out(actor: Actor, invoice: inv.InvoiceRecord) -> s.InvoiceOut:
         vat_cents=invoice.vat_cents,
         gross_cents=invoice.gross_cents,
         paid_cents=invoice.paid_cents,
-        credits_id=UUID(invoice.credits_id) if invoice.credits_id else None,
+        credits_id=invoice.credits_id or None,
         reason=invoice.reason,
         purchase_order=invoice.purchase_order,
         buyer_reference=invoice.buyer_reference,
@@ -53,7 +53,7 @@ async def _out(actor: Actor, invoice: inv.InvoiceRecord) -> s.InvoiceOut:
         sources=list(invoice.sources),
         lines=[
             s.LineOut(
-                id=UUID(r.id),
+                id=r.id,
                 position=r.position,
                 key=r.line.key,
                 kind=r.line.kind.value,
@@ -64,7 +64,7 @@ async def _out(actor: Actor, invoice: inv.InvoiceRecord) -> s.InvoiceOut:
                 unit_price_cents=r.line.unit_price_cents,
                 vat_rate_bp=r.line.vat_rate_bp,
                 net_cents=r.line.net_cents,
-                credits_line_id=UUID(r.credits_line_id) if r.credits_line_id else None,
+                credits_line_id=r.credits_line_id or None,
             )
             for r in invoice.lines
         ],
@@ -268,7 +268,7 @@ class ExpenseController(Controller):
             ),
             now=clock(),
         )
-        return s.Created(id=UUID(expense_id))
+        return s.Created(id=expense_id)
 
 
 class MilestoneController(Controller):

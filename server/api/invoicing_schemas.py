@@ -6,7 +6,7 @@ from uuid import UUID
 
 from pydantic import Field, StringConstraints
 
-from server.api.schemas import IsoDate, StrictBool, Stripped, Wire, stripped
+from server.api.schemas import Id, IsoDate, StrictBool, Stripped, Wire, stripped
 from sync.wire import Printable, SafeInt, SmallCount, Whole
 
 Reason = Annotated[str, StringConstraints(min_length=3, max_length=500), Printable, stripped(3)]
@@ -16,7 +16,7 @@ Cents = Annotated[int, Whole(ge=1, le=10**12)]
 
 
 class LineOut(Wire):
-    id: UUID
+    id: Id
     position: SmallCount
     key: str
     kind: str
@@ -27,7 +27,7 @@ class LineOut(Wire):
     unit_price_cents: SafeInt
     vat_rate_bp: SafeInt
     net_cents: SafeInt
-    credits_line_id: UUID | None = Field(
+    credits_line_id: Id | None = Field(
         default=None, description="On a credit note's line: the invoice line it credits."
     )
 
@@ -38,11 +38,11 @@ class PaymentOut(Wire):
 
 
 class InvoiceOut(Wire):
-    id: UUID
+    id: Id
     kind: Literal["invoice", "credit_note"]
     status: Literal["draft", "issued", "paid"]
     number: str | None
-    client_id: UUID
+    client_id: Id
     client_name: str
     period_start: date
     period_end: date
@@ -53,7 +53,7 @@ class InvoiceOut(Wire):
     vat_cents: SafeInt
     gross_cents: SafeInt
     paid_cents: SafeInt
-    credits_id: UUID | None
+    credits_id: Id | None
     reason: str
     warnings: list[dict[str, Any]]
     sources: list[dict[str, Any]]
@@ -119,7 +119,7 @@ class ExpenseIn(Wire):
 
 
 class Created(Wire):
-    id: UUID
+    id: Id
 
 
 class DeliveryIn(Wire):

@@ -20,8 +20,8 @@ from sync.leave import LeavePolicy
 def request_out(view: leave.RequestView) -> ls.LeaveRequestOut:
     r = view.request
     return ls.LeaveRequestOut(
-        id=UUID(r.id),
-        consultant_id=UUID(r.consultant_id),
+        id=r.id,
+        consultant_id=r.consultant_id,
         consultant_name=view.consultant_name,
         kind=r.kind,
         first_day=r.first_day,
@@ -76,7 +76,7 @@ def leave_out(mine: leave.Mine, *, adjustments: bool = True) -> ls.LeaveOut:
         period_end=mine.period_end,
         adjustments=[
             ls.LeaveAdjustmentView(
-                id=UUID(v.adjustment.id),
+                id=v.adjustment.id,
                 kind=v.adjustment.kind,
                 opening=v.adjustment.opening,
                 on_day=v.adjustment.on_day,
@@ -237,7 +237,7 @@ class LeaveController(Controller):
             reason=data.reason,
             clock=clock,
         )
-        return ls.LeaveAdjustmentOut(id=UUID(new_id))
+        return ls.LeaveAdjustmentOut(id=new_id)
 
     @post(
         "/people/{person_id:uuid}/leave/carry-notices",
@@ -262,7 +262,7 @@ class LeaveController(Controller):
             reason=data.reason,
             clock=clock,
         )
-        return ls.LeaveAdjustmentOut(id=UUID(new_id))
+        return ls.LeaveAdjustmentOut(id=new_id)
 
     @get("/leave/policy", operation_id="leavePolicy")
     async def policy(self, session: SessionDep) -> ls.LeavePolicyIO:

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from pydantic import Field, StringConstraints
 
-from server.api.schemas import IsoDate, StrictBool, Wire
+from server.api.schemas import Id, IsoDate, StrictBool, Wire
 from sync.wire import Count, Printable, SmallInt, Whole
 
 Comment = Annotated[str, Printable, StringConstraints(max_length=500)]
@@ -33,8 +33,8 @@ class LeaveRefuseIn(Wire):
 
 
 class LeaveRequestOut(Wire):
-    id: UUID
-    consultant_id: UUID
+    id: Id
+    consultant_id: Id
     consultant_name: str
     kind: str
     first_day: date
@@ -79,7 +79,7 @@ class LeavePolicyIO(Wire):
 class LeaveAdjustmentView(Wire):
     """An opening balance or adjustment already recorded, with who made it and why."""
 
-    id: UUID
+    id: Id
     kind: str
     opening: bool
     on_day: date
@@ -123,7 +123,7 @@ class LeaveAdjustmentIn(Wire):
 
 
 class LeaveAdjustmentOut(Wire):
-    id: UUID
+    id: Id
 
 
 class LeavePeriodOut(Wire):

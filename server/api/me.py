@@ -35,7 +35,7 @@ class MeController(Controller):
         self, session: SessionDep, accounts: AccountsDep, data: JSONBody[s.Empty | None] = None
     ) -> s.CeremonyOut:
         ceremony_id, options = await accounts.begin_add_passkey(session.actor)
-        return s.CeremonyOut(ceremony_id=ceremony_id, options=options)  # type: ignore[arg-type]
+        return s.CeremonyOut(ceremony_id=ceremony_id, options=options)
 
     @post("/passkeys", operation_id="addPasskey", opt=problems(409), status_code=HTTP_201_CREATED)
     async def add(

@@ -85,7 +85,7 @@ class PersonalDataController(Controller):
             session.actor, str(person_id), confirm=data.confirm, clock=clock
         )
         return s.ErasureOut(
-            person_id=UUID(report.person_id),
+            person_id=report.person_id,
             erased_at=report.erased_at,
             items=[
                 s.ErasureItemOut(

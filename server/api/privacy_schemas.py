@@ -2,11 +2,10 @@
 
 from datetime import datetime
 from typing import Annotated, Literal
-from uuid import UUID
 
 from pydantic import Field
 
-from server.api.schemas import StrictBool, Wire
+from server.api.schemas import Id, StrictBool, Wire
 from sync.wire import Whole
 
 Kind = Literal[
@@ -34,7 +33,7 @@ class ErasureItemOut(Wire):
 
 
 class ErasureOut(Wire):
-    person_id: UUID
+    person_id: Id
     erased_at: datetime
     items: list[ErasureItemOut]
 

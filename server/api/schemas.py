@@ -18,9 +18,11 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    WithJsonSchema,
 )
 from pydantic_core import PydanticCustomError
 
+from server.domain.model import StepKind
 from server.domain.roles import Role
 from sync.calendar import CalendarRegion
 from sync.rules import AbsenceType
@@ -29,6 +31,13 @@ from sync.wire import Count, Printable, SafeInt, SmallCount, SmallInt, Whole
 
 class Wire(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+Id = Annotated[str, WithJsonSchema({"type": "string", "format": "uuid"})]
+"""An id the API sends, typed as the domain and the tables hold it: a UUID's canonical text,
+documented as a UUID. Answers take the domain's ids as they are, with no conversion (issue 12:
+one type for an id from storage to wire). Request bodies keep `UUID`, which checks what a
+client sends."""
 
 
 def _true_or_false(value: object) -> object:
@@ -139,13 +148,13 @@ class Empty(Wire):
 
 
 class PersonOut(Wire):
-    id: UUID
+    id: Id
     email: str
     display_name: str
     roles: list[Role]
     organisation_name: str | None = None
-    manager_id: UUID | None = None
-    client_company_id: UUID | None = None
+    manager_id: Id | None = None
+    client_company_id: Id | None = None
     client_company_name: str | None = Field(
         default=None, description="A client signer's own company (in the session and /me)."
     )
@@ -174,7 +183,7 @@ class InvitationOut(Wire):
 
 
 class CeremonyOut(Wire):
-    ceremony_id: UUID
+    ceremony_id: Id
     options: dict[str, Any] = Field(
         description="PublicKeyCredentialCreationOptionsJSON or ...RequestOptionsJSON."
     )
@@ -196,7 +205,7 @@ class DemoLogin(Wire):
 
 
 class PasskeyOut(Wire):
-    id: UUID
+    id: Id
     device_name: str
     backed_up: bool
     created_at: datetime
@@ -205,7 +214,7 @@ class PasskeyOut(Wire):
 
 
 class OrganisationOut(Wire):
-    id: UUID
+    id: Id
     legal_name: str
     siren: str
     siret: str
@@ -254,12 +263,17 @@ class ClientCreate(Wire):
 
 
 class ClientOut(ClientCreate):
-    id: UUID
+    id: Id
 
 
 class ApprovalStepIn(Wire):
-    kind: Literal["manager", "client_signer"]
+    kind: StepKind
     approver_id: UUID
+
+
+class ApprovalStepOut(Wire):
+    kind: StepKind
+    approver_id: Id
 
 
 class MilestoneIn(Wire):
@@ -293,16 +307,16 @@ class SignerMissionOut(Wire):
     """A mission as a client signer reads it: who, where, when and how days are approved;
     never a price (no rate, cap, billing mode or milestone amounts)."""
 
-    id: UUID
-    consultant_id: UUID
-    client_id: UUID
+    id: Id
+    consultant_id: Id
+    client_id: Id
     title: str
     start_date: date
     end_date: date | None
     allowed_absences: list[str]
     comments_required: bool
     calendar_region: CalendarRegion
-    approval_steps: list[ApprovalStepIn]
+    approval_steps: list[ApprovalStepOut]
 
 
 class MissionOut(SignerMissionOut):
@@ -341,9 +355,9 @@ class CalendarDayOut(Wire):
 
 
 class MonthMission(Wire):
-    id: UUID
+    id: Id
     title: str
-    client_id: UUID
+    client_id: Id
     comments_required: bool
     start_date: date = Field(description="The month's grid offers the mission from this day.")
     end_date: date | None
@@ -353,7 +367,7 @@ class MonthMission(Wire):
 class CircuitStepOut(Wire):
     position: SmallCount
     kind: str = Field(description="manager or client_signer.")
-    approver_id: UUID
+    approver_id: Id
     approver_name: str
 
 
@@ -362,7 +376,7 @@ class MonthReturnOut(Wire):
 
     kind: str = Field(description="sent_back or reopened.")
     comment: str
-    by_id: UUID
+    by_id: Id
     by_name: str
     at: str = Field(description="UTC, ISO 8601.")
 
@@ -370,7 +384,7 @@ class MonthReturnOut(Wire):
 class CircuitOut(Wire):
     steps: list[CircuitStepOut]
     step: SmallCount = Field(description="Index in steps of the step waited on.")
-    waiting_on_id: UUID | None
+    waiting_on_id: Id | None
     waiting_on_name: str | None
     waiting_on_kind: str | None = Field(
         description="client_signer: approving is a passkey signature, not a plain approval."
@@ -402,12 +416,12 @@ class CircuitActionIn(Wire):
 
 
 class MonthOut(Wire):
-    consultant_id: UUID
+    consultant_id: Id
     consultant_name: str
     month: str
     status: str
     step: SmallCount
-    waiting_on_id: UUID | None
+    waiting_on_id: Id | None
     version: Count
     days: list[DayOut]
     calendar: list[CalendarDayOut]
@@ -418,11 +432,11 @@ class MonthOut(Wire):
 
 
 class MonthSummary(Wire):
-    consultant_id: UUID
+    consultant_id: Id
     consultant_name: str
     month: str
     status: str
-    waiting_on_id: UUID | None
+    waiting_on_id: Id | None
     version: Count
 
 
@@ -434,7 +448,7 @@ TeamStatus = Literal[
 class TeamMemberOut(Wire):
     """One consultant's month on the team board."""
 
-    consultant_id: UUID
+    consultant_id: Id
     consultant_name: str
     status: TeamStatus = Field(description="not_started: the consultant has no CRA this month.")
     working_days: SmallCount = Field(description="Working days in the consultant's calendar.")
@@ -443,7 +457,7 @@ class TeamMemberOut(Wire):
     waits_on: Literal["consultant", "approver"] | None = Field(
         description="Whose move it is; null once validated or signed."
     )
-    waiting_on_id: UUID | None
+    waiting_on_id: Id | None
     waiting_on_name: str | None
     version: Count
     clients: list[str] = Field(description="Clients of the missions running that month.")
@@ -465,7 +479,7 @@ class ReminderIn(Wire):
 class ReminderOut(Wire):
     """A reminder put in the notifications outbox (sent by push, else by email)."""
 
-    consultant_id: UUID
+    consultant_id: Id
     month: str
     status: TeamStatus = Field(description="The month's status when reminded.")
     at: datetime
@@ -477,7 +491,7 @@ class ReminderOut(Wire):
 class SignatureLinkSentOut(Wire):
     """A new signature link was e-mailed to the client signer the month waits on."""
 
-    signer_id: UUID
+    signer_id: Id
     signer_name: str
     signer_email: str = Field(description="The address on file the link was sent to.")
 
@@ -597,7 +611,7 @@ class OrganisationProfileIn(Wire):
 
 
 class OrganisationProfileOut(OrganisationProfileIn):
-    id: UUID
+    id: Id
     time_zone: str
     next_invoice_number: str = Field(description="The number the next invoice would take.")
     next_credit_note_number: str
@@ -640,7 +654,7 @@ class ClientUpdate(Wire):
 
 
 class ClientProfileOut(ClientUpdate):
-    id: UUID
+    id: Id
     reverse_charge: bool = Field(description="True for an EU client outside France.")
     payment_kind: Literal["net", "end_of_month"]
     payment_days: SmallInt
@@ -658,7 +672,7 @@ class PasskeyRevokeIn(Wire):
 
 
 class DeviceSessionOut(Wire):
-    id: UUID
+    id: Id
     created_at: datetime
     last_seen_at: datetime
     expires_at: datetime
@@ -666,7 +680,7 @@ class DeviceSessionOut(Wire):
 
 
 class SyncDeviceOut(Wire):
-    id: UUID = Field(description="The id the device generated for synchronisation.")
+    id: Id = Field(description="The id the device generated for synchronisation.")
     last_seen_at: datetime
 
 
@@ -674,7 +688,7 @@ class PersonDevicesOut(Wire):
     """A person's passkeys (revoked ones kept: past signatures refer to them), open sessions,
     and the devices that synchronised their months."""
 
-    person_id: UUID
+    person_id: Id
     passkeys: list[PasskeyOut]
     sessions: list[DeviceSessionOut]
     sync_devices: list[SyncDeviceOut]
@@ -725,7 +739,7 @@ class ImportRowOut(Wire):
     )
     cells: list[str] = Field(description="The row's cells, in the order of `columns`.")
     label: str = Field(default="", description="The row's e-mail, legal name or title.")
-    id: UUID | None = Field(default=None, description="The record created (import only).")
+    id: Id | None = Field(default=None, description="The record created (import only).")
     invitation_url: str | None = Field(
         default=None, description="An imported person's invitation link (import only)."
     )
@@ -794,7 +808,7 @@ class BrandOut(Wire):
 class PersonActivityOut(Wire):
     """When a member of the firm was last seen, for the People list."""
 
-    person_id: UUID
+    person_id: Id
     last_active_at: datetime = Field(
         description="The latest of a passkey registered or used, a request, a phone's sync."
     )

@@ -83,7 +83,7 @@ class PortalOut(s.Wire):
     signer_name: str
     signer_email: str
     has_passkey: bool
-    evidence_id: UUID | None
+    evidence_id: s.Id | None
     signed_at: str | None = Field(description="When it was signed (ISO 8601), if it was.")
     code_sent_at: str | None = Field(
         default=None, description="When the last e-mail code was sent in this session."
@@ -114,7 +114,7 @@ class SignaturePolicy(s.Wire):
 
 
 class SigningOptionsOut(s.Wire):
-    challenge_id: UUID
+    challenge_id: s.Id
     options: dict[str, Any] = Field(description="PublicKeyCredentialRequestOptionsJSON.")
     document_sha256: str
 
@@ -125,7 +125,7 @@ class SignatureIn(s.Wire):
 
 
 class SignedOut(s.Wire):
-    evidence_id: UUID
+    evidence_id: s.Id
     document_sha256: str
     month_status: str
     signed_at: str
@@ -144,7 +144,7 @@ def _portal(portal: Portal) -> PortalOut:
         signer_name=portal.signer.display_name,
         signer_email=portal.signer.email,
         has_passkey=portal.has_passkey,
-        evidence_id=UUID(portal.evidence_id) if portal.evidence_id else None,
+        evidence_id=portal.evidence_id or None,
         signed_at=portal.signed_at.isoformat() if portal.signed_at else None,
         code_sent_at=portal.code_sent_at.isoformat() if portal.code_sent_at else None,
         email_verified=portal.email_verified,
@@ -256,7 +256,7 @@ class SignerPortalController(Controller):
     ) -> s.CeremonyOut:
         """Registration options for the signer's first passkey."""
         ceremony_id, options = await signatures.begin_registration(signer)
-        return s.CeremonyOut(ceremony_id=ceremony_id, options=options)  # type: ignore[arg-type]
+        return s.CeremonyOut(ceremony_id=ceremony_id, options=options)
 
     @post(
         "/passkey",
@@ -282,7 +282,7 @@ class SignerPortalController(Controller):
         """Options whose challenge commits to the document shown and a fresh server nonce."""
         challenge_id, options, digest = await signatures.begin_signature(signer)
         return SigningOptionsOut(
-            challenge_id=challenge_id,  # type: ignore[arg-type]
+            challenge_id=challenge_id,
             options=options,
             document_sha256=digest,
         )
@@ -298,7 +298,7 @@ class SignerPortalController(Controller):
         month = json.loads(evidence.body)["month"]
         timesheet_status = await signatures.month_status(month["id"])
         return SignedOut(
-            evidence_id=evidence.id,  # type: ignore[arg-type]
+            evidence_id=evidence.id,
             document_sha256=evidence.document_hash,
             month_status=timesheet_status,
             signed_at=evidence.signed_at.isoformat(),
@@ -359,7 +359,7 @@ class SignatureController(Controller):
             session.actor, consultant_id=str(person_id), month=month
         )
         return SigningOptionsOut(
-            challenge_id=challenge_id,  # type: ignore[arg-type]
+            challenge_id=challenge_id,
             options=options,
             document_sha256=digest,
         )
@@ -387,7 +387,7 @@ class SignatureController(Controller):
             credential=data.credential,
         )
         return SignedOut(
-            evidence_id=evidence.id,  # type: ignore[arg-type]
+            evidence_id=evidence.id,
             document_sha256=evidence.document_hash,
             month_status=await signatures.month_status(evidence.timesheet_id),
             signed_at=evidence.signed_at.isoformat(),
@@ -408,7 +408,7 @@ class SignatureController(Controller):
             session.actor, consultant_id=str(person_id), month_text=month, clock=clock
         )
         return s.SignatureLinkSentOut(
-            signer_id=sent.signer_id,  # type: ignore[arg-type]
+            signer_id=sent.signer_id,
             signer_name=sent.signer_name,
             signer_email=sent.signer_email,
         )

@@ -40,7 +40,7 @@ class TeamController(Controller):
             session.actor, month_text=month, consultant_id=str(data.consultant_id), clock=clock
         )
         return s.ReminderOut(
-            consultant_id=done.consultant_id,  # type: ignore[arg-type]
+            consultant_id=done.consultant_id,
             month=done.month,
             status=done.status,  # type: ignore[arg-type]
             at=done.at,

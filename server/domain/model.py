@@ -2,8 +2,12 @@
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Literal
 
 from server.domain.roles import Role
+
+StepKind = Literal["manager", "client_signer"]
+"""Who approves a step of a month's circuit: the consultant's manager or a client signer."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,7 @@ class Person:
 @dataclass(frozen=True)
 class ApprovalStep:
     position: int
-    kind: str
+    kind: StepKind
     approver_id: str
 
 

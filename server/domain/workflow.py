@@ -43,13 +43,14 @@ Design choices:
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Final
 
 from server.domain.errors import Conflict, FieldError, Forbidden, InvalidInput
 from server.domain.model import ApprovalStep
 from sync.months import MonthStatus
 
-MANAGER = "manager"
-CLIENT_SIGNER = "client_signer"
+MANAGER: Final = "manager"
+CLIENT_SIGNER: Final = "client_signer"
 STEP_KINDS: frozenset[str] = frozenset({MANAGER, CLIENT_SIGNER})
 """The kinds of approval step a circuit may contain."""
 

@@ -108,6 +108,39 @@ def test_every_object_refuses_the_fields_the_server_refuses(document: dict[str, 
     assert sorted(open_objects) == ["PushKeys", "SubscriptionIn"]
 
 
+NOT_UUIDS = {
+    "Mutation.id": "a device's mutations are numbered 1, 2, 3…",
+    "MutationResult.id": "the mutation's number",
+    "SyncResponse.last_mutation_id": "the mutation's number",
+    "SyncRequest.client_id": "the id a device made for itself",
+    "SsoSettingsIn.client_id": "the identity provider's client id",
+    "SsoSettingsOut.client_id": "the identity provider's client id",
+    "DeliveryOut.event_id": "a webhook event's id, made of its kind and row",
+    "TestEventOut.event_id": "a webhook event's id, made of its kind and row",
+    "MonthEventOut.actor_id": "a person's id, or who acted for the system",
+}
+"""The `id` and `*_id` fields that are not UUIDs, and what they are instead."""
+
+
+def test_every_id_an_answer_or_a_body_carries_is_documented_as_a_uuid(
+    document: dict[str, Any],
+) -> None:
+    """Make sure that ids stay documented as UUIDs while answers carry them as the domain holds
+    them, a UUID's text (`server.api.schemas.Id`), and request bodies parse them as UUIDs."""
+    undocumented = set()
+    for name, schema in document["components"]["schemas"].items():
+        for field, spec in schema.get("properties", {}).items():
+            if field != "id" and not field.endswith("_id"):
+                continue
+            kinds = spec.get("oneOf") or spec.get("anyOf") or [spec]
+            formats = {kind.get("format") for kind in kinds if kind.get("type") != "null"}
+            if formats != {"uuid"}:
+                undocumented.add(f"{name}.{field}")
+    assert undocumented == set(NOT_UUIDS)
+    steps = document["components"]["schemas"]["SignerMissionOut"]["properties"]
+    assert steps["approval_steps"]["items"] == {"$ref": "#/components/schemas/ApprovalStepOut"}
+
+
 TOKEN_SCOPES = {
     "listMonths": "months:read",
     "getMonth": "months:read",
