@@ -244,11 +244,11 @@ def team_month(board: team_board.Board) -> s.TeamMonthOut:
             s.TeamMemberOut(
                 consultant_id=m.consultant_id,
                 consultant_name=m.name,
-                status=m.status,  # type: ignore[arg-type]
+                status=m.status,
                 working_days=m.working_days,
                 days_filled=m.days_filled,
                 half_days=m.half_days,
-                waits_on=m.waits_on,  # type: ignore[arg-type]
+                waits_on=m.waits_on,
                 waiting_on_id=m.waiting_on_id,
                 waiting_on_name=m.waiting_on_name,
                 version=m.version,
@@ -256,6 +256,6 @@ def team_month(board: team_board.Board) -> s.TeamMonthOut:
             )
             for m in board.members
         ],
-        counts=board.counts,  # type: ignore[arg-type]
+        counts=board.counts,
         blocking=board.blocking,
     )

@@ -48,7 +48,7 @@ def _out(result: imports.ImportResult) -> s.ImportOut:
         rows=[
             s.ImportRowOut(
                 row=r.row,
-                action=r.action,  # type: ignore[arg-type]
+                action=r.action,
                 cells=list(r.cells),
                 label=r.label,
                 id=r.id,

@@ -29,7 +29,7 @@ def request_out(view: leave.RequestView) -> ls.LeaveRequestOut:
         first_afternoon=r.first_afternoon,
         last_morning=r.last_morning,
         comment=r.comment,
-        status=r.status,  # type: ignore[arg-type]
+        status=r.status,
         reason=r.reason,
         cost=view.cost,
         filled_days=len(r.filled),

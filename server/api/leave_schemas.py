@@ -7,12 +7,12 @@ from uuid import UUID
 from pydantic import Field, StringConstraints
 
 from server.api.schemas import Id, IsoDate, StrictBool, Wire
+from server.domain.model import LeaveStatus
 from sync.wire import Count, Printable, SmallInt, Whole
 
 Comment = Annotated[str, Printable, StringConstraints(max_length=500)]
 RequestKind = Literal["CP", "RTT", "sans_solde"]
 BalanceKind = Literal["CP", "RTT"]
-Status = Literal["requested", "approved", "refused", "cancelled"]
 
 
 class LeaveRequestIn(Wire):
@@ -42,7 +42,7 @@ class LeaveRequestOut(Wire):
     first_afternoon: bool
     last_morning: bool
     comment: str
-    status: Status
+    status: LeaveStatus
     reason: str
     cost: Count = Field(description="Half-days it takes from the balance.")
     filled_days: Count = Field(description="CRA days its approval filled.")

@@ -22,8 +22,10 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from server.domain.imports import RowAction
 from server.domain.model import StepKind
 from server.domain.roles import Role
+from server.domain.team_board import BoardStatus, WaitsOn
 from sync.calendar import CalendarRegion
 from sync.rules import AbsenceType
 from sync.wire import Count, Printable, SafeInt, SmallCount, SmallInt, Whole
@@ -440,21 +442,16 @@ class MonthSummary(Wire):
     version: Count
 
 
-TeamStatus = Literal[
-    "not_started", "draft", "submitted", "in_validation", "sent_back", "validated", "signed"
-]
-
-
 class TeamMemberOut(Wire):
     """One consultant's month on the team board."""
 
     consultant_id: Id
     consultant_name: str
-    status: TeamStatus = Field(description="not_started: the consultant has no CRA this month.")
+    status: BoardStatus = Field(description="not_started: the consultant has no CRA this month.")
     working_days: SmallCount = Field(description="Working days in the consultant's calendar.")
     days_filled: SmallCount = Field(description="Working days holding anything, ½ or whole.")
     half_days: SmallCount = Field(description="Working days holding only half a day.")
-    waits_on: Literal["consultant", "approver"] | None = Field(
+    waits_on: WaitsOn | None = Field(
         description="Whose move it is; null once validated or signed."
     )
     waiting_on_id: Id | None
@@ -468,7 +465,7 @@ class TeamMonthOut(Wire):
 
     month: str
     members: list[TeamMemberOut]
-    counts: dict[TeamStatus, SmallCount] = Field(description="Consultants per status.")
+    counts: dict[BoardStatus, SmallCount] = Field(description="Consultants per status.")
     blocking: SmallCount = Field(description="Consultants whose month blocks the close.")
 
 
@@ -481,7 +478,7 @@ class ReminderOut(Wire):
 
     consultant_id: Id
     month: str
-    status: TeamStatus = Field(description="The month's status when reminded.")
+    status: BoardStatus = Field(description="The month's status when reminded.")
     at: datetime
 
 
@@ -734,9 +731,7 @@ class ImportRowError(Wire):
 
 class ImportRowOut(Wire):
     row: Annotated[int, Whole(ge=1, le=10**6)]
-    action: Literal["create", "skip", "error"] = Field(
-        description="skip: already in the organisation, left as it is."
-    )
+    action: RowAction = Field(description="skip: already in the organisation, left as it is.")
     cells: list[str] = Field(description="The row's cells, in the order of `columns`.")
     label: str = Field(default="", description="The row's e-mail, legal name or title.")
     id: Id | None = Field(default=None, description="The record created (import only).")

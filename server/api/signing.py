@@ -26,11 +26,13 @@ from server.api.openapi import problems
 from server.api.params import MonthPath
 from server.api.rate_limit import SharedRateLimit
 from server.api.routers import OwnedRouter
+from server.domain.signer_document import Wording
 from server.services import signer_links
 from server.services.consultant_signature import ConsultantSignatures
 from server.services.signatures import (
     SIGNER_SESSION_LIFETIME,
     Portal,
+    PortalStatus,
     Signatures,
     SignerSession,
 )
@@ -73,8 +75,8 @@ class LinkRequestOut(s.Wire):
 
 
 class PortalOut(s.Wire):
-    status: Literal["waiting", "signed", "closed"]
-    wording: Literal["signature", "attestation"]
+    status: PortalStatus
+    wording: Wording
     document: dict[str, Any] | None = Field(
         description="The canonical document (scheme CRA-SIGN-v1) shown and signed; "
         "null when the month no longer waits on this signer."
@@ -132,13 +134,13 @@ class SignedOut(s.Wire):
 
 
 class WordingIn(s.Wire):
-    wording: Literal["signature", "attestation"]
+    wording: Wording
 
 
 def _portal(portal: Portal) -> PortalOut:
     return PortalOut(
-        status=portal.status,  # type: ignore[arg-type]
-        wording=portal.wording,  # type: ignore[arg-type]
+        status=portal.status,
+        wording=portal.wording,
         document=json.loads(portal.document) if portal.document else None,
         document_sha256=portal.document_hash,
         signer_name=portal.signer.display_name,

@@ -42,6 +42,6 @@ class TeamController(Controller):
         return s.ReminderOut(
             consultant_id=done.consultant_id,
             month=done.month,
-            status=done.status,  # type: ignore[arg-type]
+            status=done.status,
             at=done.at,
         )

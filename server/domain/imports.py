@@ -26,6 +26,9 @@ from server.domain.roles import Role
 T = TypeVar("T")
 Kind = Literal["people", "clients", "missions"]
 KINDS: tuple[Kind, ...] = ("people", "clients", "missions")
+RowAction = Literal["create", "skip", "error"]
+"""What an import does with a row: creates its record, skips it (already held: left as it
+is), or refuses it (the row's errors say why)."""
 
 MAX_ROWS = 10_000
 """Rows of one file: a firm of a few hundred people has a few thousand missions at most."""

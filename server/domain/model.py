@@ -9,6 +9,9 @@ from server.domain.roles import Role
 StepKind = Literal["manager", "client_signer"]
 """Who approves a step of a month's circuit: the consultant's manager or a client signer."""
 
+LeaveStatus = Literal["requested", "approved", "refused", "cancelled"]
+"""Where a leave request stands (docs/leave.md)."""
+
 
 @dataclass(frozen=True)
 class Organisation:

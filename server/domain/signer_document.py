@@ -10,13 +10,29 @@ Pure: the records come in, the bytes go out.
 """
 
 from collections.abc import Mapping, Sequence
+from typing import Literal, get_args
 
 from server.domain.model import ClientCompany, Mission, Person, Timesheet
 from server.domain.signing import canonical_document
 from server.domain.workflow import CLIENT_SIGNER
 
-WORDINGS = frozenset({"signature", "attestation"})
+Wording = Literal["signature", "attestation"]
 """``signature``: the signer signs the CRA; ``attestation``: they attest the service was done."""
+
+WORDINGS: frozenset[str] = frozenset(get_args(Wording))
+
+
+def as_wording(stored: str) -> Wording:
+    """A wording read back from storage, typed.
+
+    Raises:
+        ValueError: ``stored`` is not a wording.
+    """
+    if stored == "signature":
+        return "signature"
+    if stored == "attestation":
+        return "attestation"
+    raise ValueError(f"not a wording: {stored!r}")
 
 
 def mission_waiting_on(

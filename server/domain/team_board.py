@@ -13,14 +13,23 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Final, Literal, get_args
 
 from server.domain.reminders import REMINDER
 from sync.months import MonthStatus
 
-NOT_STARTED = "not_started"
+BoardStatus = Literal[
+    "not_started", "draft", "submitted", "in_validation", "validated", "signed", "sent_back"
+]
+"""A consultant's month on the board: `NOT_STARTED`, then each `MonthStatus` in its order
+(`tests/server/test_team_board.py` holds the two lists together)."""
+
+WaitsOn = Literal["consultant", "approver"]
+
+NOT_STARTED: Final = "not_started"
 """The board's status of a consultant with no CRA for the month."""
 
-STATUSES = (NOT_STARTED, *(s.value for s in MonthStatus))
+STATUSES: tuple[BoardStatus, ...] = get_args(BoardStatus)
 """Every status the board shows, in the order of the month's life."""
 
 CLOSED = frozenset({MonthStatus.VALIDATED.value, MonthStatus.SIGNED.value})
@@ -29,7 +38,19 @@ CLOSED = frozenset({MonthStatus.VALIDATED.value, MonthStatus.SIGNED.value})
 _ON_CONSULTANT = frozenset({NOT_STARTED, MonthStatus.DRAFT.value, MonthStatus.SENT_BACK.value})
 
 
-def waits_on(status: str) -> str | None:
+def board_status(stored: str | None) -> BoardStatus:
+    """The board's status of a month stored with status ``stored`` (None: no CRA yet).
+
+    Raises:
+        ValueError: ``stored`` is not a month status.
+    """
+    status = NOT_STARTED if stored is None else stored
+    if status not in STATUSES:
+        raise ValueError(f"not a month status: {stored!r}")
+    return status
+
+
+def waits_on(status: str) -> WaitsOn | None:
     """Whose move it is: ``consultant``, ``approver``, or None once the month is closed."""
     if status in CLOSED:
         return None
@@ -69,7 +90,7 @@ class Member:
 
     consultant_id: str
     name: str
-    status: str
+    status: BoardStatus
     working_days: int
     days_filled: int
     half_days: int
@@ -79,7 +100,7 @@ class Member:
     clients: tuple[str, ...] = ()
 
     @property
-    def waits_on(self) -> str | None:
+    def waits_on(self) -> WaitsOn | None:
         return waits_on(self.status)
 
 
@@ -89,7 +110,7 @@ class Board:
 
     month: str
     members: tuple[Member, ...]
-    counts: dict[str, int]
+    counts: dict[BoardStatus, int]
     blocking: int
 
 

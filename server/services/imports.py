@@ -21,7 +21,7 @@ from datetime import date
 from server.domain import imports, model
 from server.domain.access import ensure_role
 from server.domain.errors import DomainError, FieldError, InvalidInput
-from server.domain.imports import Kind, RowError
+from server.domain.imports import Kind, RowAction, RowError
 from server.domain.roles import Actor, Role
 from server.services import audit_log, directory, import_files
 from server.services.accounts import Accounts
@@ -34,8 +34,7 @@ from sync.rules import AbsenceType
 @dataclass(frozen=True)
 class RowOutcome:
     row: int
-    action: str
-    """create, skip (already held: left as it is) or error."""
+    action: RowAction
     cells: tuple[str, ...]
     label: str = ""
     """The row's e-mail, legal name or title."""
@@ -402,7 +401,7 @@ def _result(
         row = sheet.header_row + 1 + offset
         if not any(c.strip() for c in cells):
             continue
-        action = "error" if row in refused else "skip" if row in skipping else "create"
+        action: RowAction = "error" if row in refused else "skip" if row in skipping else "create"
         if action == "create" and row not in creating:
             action = "error"
         outcomes.append(

@@ -14,7 +14,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Final
 
 from server.domain import model
 from server.domain.access import can_see_person, ensure_role
@@ -62,7 +62,10 @@ from sync.leave import (
 from sync.months import MonthKey, MonthStatus, is_editable
 from sync.rules import AbsenceType, DayLine, MissionTerms, absence_line, validate_day
 
-REQUESTED, APPROVED, REFUSED, CANCELLED = "requested", "approved", "refused", "cancelled"
+REQUESTED: Final = "requested"
+APPROVED: Final = "approved"
+REFUSED: Final = "refused"
+CANCELLED: Final = "cancelled"
 STATUSES = (REQUESTED, APPROVED, REFUSED, CANCELLED)
 MAX_REASON = 500
 
@@ -593,7 +596,7 @@ async def cancel(
 
 async def _close(
     row: store.RequestRow,
-    status: str,
+    status: model.LeaveStatus,
     reason: str,
     actor_id: str,
     now: dt.datetime,

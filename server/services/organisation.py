@@ -22,9 +22,6 @@ from server.services.clock import Clock, system_clock
 from server.storage import organisation_store as store
 from server.storage import repositories as repo
 
-WORDINGS = ("signature", "attestation")
-
-
 # -- the organisation --------------------------------------------------------------------------
 
 

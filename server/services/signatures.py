@@ -28,7 +28,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from server.domain import model
 from server.domain.access import can_see_timesheet
@@ -51,7 +51,7 @@ from server.domain.evidence import (
     with_timestamp,
 )
 from server.domain.roles import Actor, Role
-from server.domain.signer_document import WORDINGS, mission_waiting_on, signer_document
+from server.domain.signer_document import WORDINGS, Wording, mission_waiting_on, signer_document
 from server.domain.signing import (
     b64url_encode,
     document_hash,
@@ -150,15 +150,18 @@ def _rejected(check: str, message: str) -> SignatureRejected:
     )
 
 
+PortalStatus = Literal["waiting", "signed", "closed"]
+"""``waiting`` (to sign), ``signed`` (by this link's signer) or ``closed`` (no longer)."""
+
+
 @dataclass(frozen=True)
 class Portal:
     """What the signer's page shows."""
 
-    status: str
-    """``waiting`` (to sign), ``signed`` (by this link's signer) or ``closed`` (no longer)."""
+    status: PortalStatus
     document: bytes
     document_hash: str
-    wording: str
+    wording: Wording
     signer: model.Person
     has_passkey: bool
     evidence_id: str | None

@@ -46,7 +46,7 @@ def _in_scope(actor: Actor, person: model.Person | None) -> bool:
 class Reminded:
     consultant_id: str
     month: str
-    status: str
+    status: team_board.BoardStatus
     at: datetime
 
 
@@ -64,7 +64,7 @@ async def remind(actor: Actor, *, month_text: str, consultant_id: str, clock: Cl
         raise NotFound("no such consultant in your team")
     assert consultant is not None
     timesheet = await repo.get_timesheet(consultant_id=consultant.id, month=str(month))
-    status = timesheet.status if timesheet else team_board.NOT_STARTED
+    status = team_board.board_status(timesheet.status if timesheet else None)
     if not team_board.can_remind(status):
         message = f"the month is {status}: it no longer waits on the consultant"
         raise NotTheConsultantsMove(
@@ -120,7 +120,7 @@ async def team_month(actor: Actor, *, month_text: str) -> team_board.Board:
             team_board.Member(
                 consultant_id=row.consultant_id,
                 name=row.name,
-                status=row.status or team_board.NOT_STARTED,
+                status=team_board.board_status(row.status),
                 working_days=expected[row.region],
                 days_filled=filled.get(row.consultant_id, (0, 0))[0],
                 half_days=filled.get(row.consultant_id, (0, 0))[1],

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from server.domain.model import LeaveStatus
 from server.storage import tables as t
 from server.storage.repositories import _date, _json
 
@@ -25,7 +26,7 @@ class RequestRow:
     first_afternoon: bool
     last_morning: bool
     comment: str
-    status: str
+    status: LeaveStatus
     reason: str
     filled: tuple[dict[str, Any], ...]
     decided_by: str | None

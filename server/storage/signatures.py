@@ -10,10 +10,10 @@ from datetime import datetime
 from typing import Any
 
 from server.domain import model
+from server.domain.signer_document import Wording, as_wording
 from server.storage import repositories as repo
 from server.storage import tables as t
 
-WORDINGS = ("signature", "attestation")
 """What a client's signer does: sign the CRA, or attest the service was done."""
 
 
@@ -152,13 +152,13 @@ async def month_ids_of(consultant_id: str) -> dict[str, str]:
     return {row["month"]: _id(row["id"]) for row in rows}
 
 
-async def get_client_wording(client_id: str) -> str:
+async def get_client_wording(client_id: str) -> Wording:
     row = (
         await t.ClientCompany.select(t.ClientCompany.signature_wording)
         .where(t.ClientCompany.id == client_id)
         .first()
     )
-    return "signature" if row is None else str(row["signature_wording"])
+    return "signature" if row is None else as_wording(str(row["signature_wording"]))
 
 
 async def set_client_wording(*, client_id: str, wording: str) -> None:

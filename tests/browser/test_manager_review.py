@@ -224,6 +224,17 @@ def test_a_sent_back_month_fixed_offline_shows_the_manager_what_changed(
     expect(changed).to_contain_text(str(int(WORKING[0][8:])))
     expect(manager.get_by_test_id("review-half")).to_have_count(0)
     manager.get_by_test_id("approve").click()
+    # A sync while the confirmation is open reads the month again; it must not close the
+    # confirmation (it did in CI: the loop's answer made the review draw itself afresh).
+    month_read = f"/months/{MONTH}"
+    with (
+        manager.expect_response(lambda r: month_read in r.url and r.request.method == "GET"),
+        manager.expect_response(lambda r: r.url.endswith("/api/v1/sync")),
+    ):
+        laptop.context.set_offline(True)
+        laptop.context.set_offline(False)
+    manager.wait_for_timeout(500)  # time for the drawing that used to close it
+    expect(manager.get_by_test_id("approve-confirm")).to_be_visible()
     manager.get_by_test_id("approve-confirm").click()
     expect(manager.get_by_test_id("review-status")).to_have_text("Validé")
     assert consultant.errors == [] and laptop.errors == []

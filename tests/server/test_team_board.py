@@ -10,12 +10,13 @@ from typing import Any
 import httpx
 import pytest
 
+from server.domain import team_board
 from server.domain.notification_texts import render
 from server.domain.reminders import Kind
 from server.domain.roles import Role
 from server.storage import tables as t
 from sync.calendar import CalendarRegion, working_days
-from sync.months import MonthKey
+from sync.months import MonthKey, MonthStatus
 from tests.conftest import FakeClock
 from tests.factories import Member, World
 
@@ -264,3 +265,16 @@ async def test_each_consultant_carries_the_clients_of_the_month_for_the_filter(
     data = await board(world["marc"])
     clients = {m["consultant_name"]: m["clients"] for m in data["members"]}
     assert clients == {"Léa": ["Assurances SA", "Banque Rhénane SA"], "Yves": []}
+
+
+def test_the_board_statuses_are_not_started_then_every_month_status_in_order() -> None:
+    """The board's status type lists its values by hand (a `Literal`); make sure it is exactly
+    `not_started` followed by every `MonthStatus`, in the order of the month's life."""
+    assert (team_board.NOT_STARTED, *(s.value for s in MonthStatus)) == team_board.STATUSES
+
+
+def test_a_stored_status_the_board_does_not_know_is_refused_not_shown() -> None:
+    assert team_board.board_status(None) == "not_started"
+    assert team_board.board_status("sent_back") == "sent_back"
+    with pytest.raises(ValueError, match="not a month status"):
+        team_board.board_status("archived")

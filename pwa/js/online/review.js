@@ -211,10 +211,34 @@ export async function showReview({ person, device, consultantId, month }) {
       announce(said);
     }
     wasQueued = queued;
-    if (section.isConnected) draw(out, offlineNote, queued);
+    if (!section.isConnected) return;
+    const shown = JSON.stringify([out, offlineNote, queued, said]);
+    // Nothing new (most syncs): the screen stays as it is, with its focus and open panels.
+    if (shown === drawn) return;
+    const show = () => {
+      drawn = shown;
+      draw(out, offlineNote, queued);
+    };
+    if (deciding) later = show;
+    else show();
   }
 
   let wasQueued = false;
+  let drawn = "";
+  /** A confirmation or a send-back comment is open: a sync that brings the month again waits
+   * until the approver confirms or cancels, so it never closes what they opened. */
+  let deciding = false;
+  /** @type {(() => void) | null} the drawing that waited for the approver */
+  let later = null;
+  /** The approver cancelled: show what came meanwhile, if anything, and focus `testId`. */
+  const resume = (/** @type {HTMLElement} */ button, /** @type {string} */ testId) => {
+    deciding = false;
+    const waiting = later;
+    later = null;
+    if (!waiting) return button.focus();
+    waiting();
+    /** @type {HTMLElement | null} */ (body.querySelector(`[data-testid=${testId}]`))?.focus();
+  };
   // The sync loop sent or refused a decision (here or in another tab): show the month again.
   const unsubscribe =
     store?.subscribe((change) => {
@@ -372,6 +396,9 @@ export async function showReview({ person, device, consultantId, month }) {
     /** @param {"approve_month" | "send_back_month"} name @param {string} comment @param {string} done */
     const decide = async (name, comment, done) => {
       if (!store || !device) return fail(t("approvals.noStorage"));
+      // The decision is taken on the month shown; what it becomes is drawn by `load` below.
+      deciding = false;
+      later = null;
       const args = { consultant_id: out.consultant_id, month: out.month, version: out.version };
       const result = await store.decide(
         name,
@@ -419,7 +446,7 @@ export async function showReview({ person, device, consultantId, month }) {
             onclick: () => {
               confirm.hidden = true;
               choices.hidden = false;
-              approve.focus();
+              resume(approve, "approve");
             },
           },
           t("action.cancel"),
@@ -463,7 +490,7 @@ export async function showReview({ person, device, consultantId, month }) {
             onclick: () => {
               form.hidden = true;
               choices.hidden = false;
-              sendBack.focus();
+              resume(sendBack, "send-back");
             },
           },
           t("action.cancel"),
@@ -476,11 +503,13 @@ export async function showReview({ person, device, consultantId, month }) {
       ),
     );
     approve.addEventListener("click", () => {
+      deciding = true;
       choices.hidden = true;
       confirm.hidden = false;
       /** @type {HTMLElement} */ (confirm.querySelector("[data-testid=approve-confirm]")).focus();
     });
     sendBack.addEventListener("click", () => {
+      deciding = true;
       choices.hidden = true;
       form.hidden = false;
       comment.focus();
