@@ -14,7 +14,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Final
+from typing import Any, Final, get_args
 
 from server.domain import model
 from server.domain.access import can_see_person, ensure_role
@@ -66,7 +66,7 @@ REQUESTED: Final = "requested"
 APPROVED: Final = "approved"
 REFUSED: Final = "refused"
 CANCELLED: Final = "cancelled"
-STATUSES = (REQUESTED, APPROVED, REFUSED, CANCELLED)
+STATUSES: tuple[model.LeaveStatus, ...] = get_args(model.LeaveStatus)
 MAX_REASON = 500
 
 

@@ -396,16 +396,17 @@ export async function showReview({ person, device, consultantId, month }) {
     /** @param {"approve_month" | "send_back_month"} name @param {string} comment @param {string} done */
     const decide = async (name, comment, done) => {
       if (!store || !device) return fail(t("approvals.noStorage"));
-      // The decision is taken on the month shown; what it becomes is drawn by `load` below.
-      deciding = false;
-      later = null;
       const args = { consultant_id: out.consultant_id, month: out.month, version: out.version };
       const result = await store.decide(
         name,
         name === "send_back_month" ? { ...args, comment } : args,
         { name: out.consultant_name },
       );
+      // Refused here: the panel stays open with the reason next to it.
       if (!result.ok) return fail(result.violations.map(violationText).join(" "));
+      // Queued: what the decision becomes is drawn afresh (`load` below, or the sync's).
+      deciding = false;
+      later = null;
       await device.sync.syncNow();
       const after = await store.decisions();
       const refused = after.rejected.find((d) => d.id === result.id);
