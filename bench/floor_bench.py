@@ -204,10 +204,9 @@ def main(argv: list[str] | None = None) -> int:
                     "day commands": cpu_per_push(commands[kind], pushes[kind] * 4, WARM),
                 }
                 for shape, write in (("day rows", push_day_rows), ("month rows", push_month_rows)):
-                    batch = [next(unused) for _ in range(WARM + pushes[kind])]
-                    it = iter(batch)
+                    fresh = iter([next(unused) for _ in range(WARM + pushes[kind])])
                     measured[shape] = cpu_per_push(
-                        lambda w=write, d=dates[kind], i=it: w(connection, next(i), d),  # type: ignore[misc]
+                        lambda w=write, d=dates[kind], i=fresh: w(connection, next(i), d),
                         pushes[kind],
                         WARM,
                     )

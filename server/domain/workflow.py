@@ -43,15 +43,15 @@ Design choices:
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Final
+from typing import Final, get_args
 
 from server.domain.errors import Conflict, FieldError, Forbidden, InvalidInput
-from server.domain.model import ApprovalStep
+from server.domain.model import ApprovalStep, StepKind
 from sync.months import MonthStatus
 
 MANAGER: Final = "manager"
 CLIENT_SIGNER: Final = "client_signer"
-STEP_KINDS: frozenset[str] = frozenset({MANAGER, CLIENT_SIGNER})
+STEP_KINDS: frozenset[str] = frozenset(get_args(StepKind))
 """The kinds of approval step a circuit may contain."""
 
 
