@@ -202,6 +202,9 @@ def test_a_sent_back_month_fixed_offline_shows_the_manager_what_changed(
     manager.get_by_test_id("send-back-text").fill("Le premier jour est à moitié vide")
     manager.get_by_test_id("send-back-confirm").click()
     expect(manager.get_by_test_id("review-status")).to_have_text("Renvoyé pour correction")
+    # The manager leaves the review: left open, a sync of theirs would show them the fix as it
+    # lands (and then nothing would be new to them when they come back).
+    manager.goto(f"{demo_server.origin}/#team={MONTH}")
 
     page = consultant.page
     page.reload()
